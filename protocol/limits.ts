@@ -1,0 +1,43 @@
+/**
+ * Ranges the server accepts (PROTOCOL-NOTES.md §5 and §7). Query values outside them are clamped;
+ * messages outside them are refused with `Error:`. Clients clamp to the same ranges before sending.
+ */
+export const Limits = {
+  COLS_MIN: 1,
+  COLS_MAX: 1000,
+  ROWS_MIN: 1,
+  ROWS_MAX: 500,
+  /** Cells per viewer (cols × rows, pixel rows counted): bounds one viewer's work and bandwidth. */
+  CELLS_MAX: 250_000,
+  /** Horizontal field of view in degrees; rectilinear output degenerates towards 180°. */
+  FOV_MIN: 10,
+  FOV_MAX: 160,
+  PITCH_MIN: -90,
+  PITCH_MAX: 90,
+  /** Cell width / cell height. */
+  ASPECT_MIN: 0.1,
+  ASPECT_MAX: 10,
+  /** Largest client message in bytes (ws maxPayload); every valid message fits in far less. */
+  MAX_MESSAGE_BYTES: 4096,
+} as const;
+
+/** The view a fresh viewer gets when the query says nothing. */
+export const Defaults = {
+  COLS: 160,
+  ROWS: 48,
+  YAW: 0,
+  PITCH: 0,
+  ROLL: 0,
+  FOV: 90,
+  ASPECT: 0.5,
+} as const;
+
+/** Wrap an angle in degrees into [-180, 180). */
+export function wrapDegrees(angle: number): number {
+  const wrapped = ((((angle + 180) % 360) + 360) % 360) - 180;
+  return wrapped === -0 ? 0 : wrapped;
+}
+
+export function clamp(value: number, min: number, max: number): number {
+  return value < min ? min : value > max ? max : value;
+}

@@ -1,0 +1,101 @@
+/**
+ * Client → server messages: JSON text (PROTOCOL-NOTES.md §5). The parser is the one place that
+ * decides what is valid; the server replies `Error: <message>` with the ProtocolError's message.
+ */
+import { ProtocolError } from './errors.js';
+import { Limits, wrapDegrees } from './limits.js';
+import { isMode, type Mode } from './modes.js';
+
+export interface ViewMessage { type: 'view'; yaw?: number; pitch?: number; roll?: number; fov?: number }
+export interface ResizeMessage { type: 'resize'; cols: number; rows: number; aspect?: number }
+export interface ModeMessage { type: 'mode'; mode: Mode }
+export interface StyleMessage { type: 'style'; pixel: boolean }
+export interface PauseMessage { type: 'pause'; paused: boolean }
+export interface SeekMessage { type: 'seek'; time: number }
+
+export type ClientMessage = ViewMessage | ResizeMessage | ModeMessage | StyleMessage | PauseMessage | SeekMessage;
+
+export function encodeClientMessage(message: ClientMessage): string {
+  return JSON.stringify(message);
+}
+
+function bad(reason: string): never {
+  throw new ProtocolError('BAD_MESSAGE', reason);
+}
+
+function optionalNumber(obj: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  const v = obj[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) bad(`${key} must be a finite number`);
+  if (v < min || v > max) bad(`${key} ${v} is out of range ${min}..${max}`);
+  return v;
+}
+
+function requiredNumber(obj: Record<string, unknown>, key: string, min: number, max: number): number {
+  const v = optionalNumber(obj, key, min, max);
+  if (v === undefined) bad(`${key} is required`);
+  return v;
+}
+
+function requiredInteger(obj: Record<string, unknown>, key: string, min: number, max: number): number {
+  const v = requiredNumber(obj, key, min, max);
+  if (!Number.isInteger(v)) bad(`${key} must be an integer`);
+  return v;
+}
+
+function requiredBoolean(obj: Record<string, unknown>, key: string): boolean {
+  const v = obj[key];
+  if (typeof v !== 'boolean') bad(`${key} must be true or false`);
+  return v;
+}
+
+/** Angles far beyond a turn are refused rather than wrapped: they are a client bug, not a view. */
+const ANGLE_LIMIT = 1e6;
+
+/** Parses and validates one message; throws ProtocolError with a one-line reason. Unknown extra fields are ignored. */
+export function parseClientMessage(text: string): ClientMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    bad('message is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('message must be a JSON object');
+  const obj = value as Record<string, unknown>;
+  switch (obj['type']) {
+    case 'view': {
+      const yaw = optionalNumber(obj, 'yaw', -ANGLE_LIMIT, ANGLE_LIMIT);
+      const pitch = optionalNumber(obj, 'pitch', Limits.PITCH_MIN, Limits.PITCH_MAX);
+      const roll = optionalNumber(obj, 'roll', -ANGLE_LIMIT, ANGLE_LIMIT);
+      const fov = optionalNumber(obj, 'fov', Limits.FOV_MIN, Limits.FOV_MAX);
+      const msg: ViewMessage = { type: 'view' };
+      if (yaw !== undefined) msg.yaw = wrapDegrees(yaw);
+      if (pitch !== undefined) msg.pitch = pitch;
+      if (roll !== undefined) msg.roll = wrapDegrees(roll);
+      if (fov !== undefined) msg.fov = fov;
+      return msg;
+    }
+    case 'resize': {
+      const cols = requiredInteger(obj, 'cols', Limits.COLS_MIN, Limits.COLS_MAX);
+      const rows = requiredInteger(obj, 'rows', Limits.ROWS_MIN, Limits.ROWS_MAX);
+      if (cols * rows > Limits.CELLS_MAX) bad(`grid ${cols}x${rows} exceeds ${Limits.CELLS_MAX} cells`);
+      const aspect = optionalNumber(obj, 'aspect', Limits.ASPECT_MIN, Limits.ASPECT_MAX);
+      return aspect === undefined ? { type: 'resize', cols, rows } : { type: 'resize', cols, rows, aspect };
+    }
+    case 'mode': {
+      const mode = obj['mode'];
+      if (!isMode(mode)) bad('mode must be 1, 2, 3, 4 or 5');
+      return { type: 'mode', mode };
+    }
+    case 'style':
+      return { type: 'style', pixel: requiredBoolean(obj, 'pixel') };
+    case 'pause':
+      return { type: 'pause', paused: requiredBoolean(obj, 'paused') };
+    case 'seek':
+      return { type: 'seek', time: requiredNumber(obj, 'time', 0, Number.MAX_SAFE_INTEGER) };
+    case undefined:
+      return bad('message has no type');
+    default:
+      return bad(`unknown message type ${JSON.stringify(obj['type']).slice(0, 40)}`);
+  }
+}

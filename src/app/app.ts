@@ -1,0 +1,251 @@
+/**
+ * Composition root: source → playback → frame pipeline → render pool → viewer sessions, behind one
+ * HTTP + WebSocket port. Owns every resource it creates and disposes of them on close (STYLE.md §2.8).
+ */
+import type { AddressInfo } from 'node:net';
+import type { WebSocket } from 'ws';
+import { CloseCode, type InitInfo, type Mode } from '../../protocol/index.js';
+import { Ascii360Error } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { DecodedFrame, ViewSpec } from '../shared/types.js';
+import { findFfmpeg, type FfmpegTools, type Hwaccel } from '../source/ffmpeg-tools.js';
+import { openSource } from '../source/open-source.js';
+import { createHttpServer } from '../transport/http-server.js';
+import { ViewerSession } from '../transport/viewer-session.js';
+import type { SharedPayload } from '../workers/payload.js';
+import { defaultWorkerCount, RenderPool, type KeyedView } from '../workers/render-pool.js';
+import { FramePipeline } from './frame-pipeline.js';
+import { Playback } from './playback.js';
+import { chooseWorkWidth } from './working-size.js';
+
+export interface ServeOptions {
+  source?: string;
+  host: string;
+  port: number;
+  fps: number;
+  mode: Mode;
+  hwaccel: Hwaccel;
+  loop: boolean;
+  log: Logger;
+  /** Native pace (default); false decodes as fast as possible, for benchmarks. */
+  realtime?: boolean;
+  /** Render worker threads; 0 renders inline. */
+  workers?: number;
+  tools?: FfmpegTools;
+}
+
+export interface RunningServer {
+  url: string;
+  host: string;
+  port: number;
+  health(): Health;
+  close(): Promise<void>;
+}
+
+export interface Health {
+  status: 'ok';
+  source: string;
+  kind: string;
+  fps: number;
+  duration: number;
+  live: boolean;
+  position: number;
+  paused: boolean;
+  ended: boolean;
+  viewers: number;
+  distinctViews: number;
+  workWidth: number;
+  workers: number;
+  frames: { decoded: number; rendered: number; dropped: number; sent: number; viewerDropped: number };
+  ffmpegRestarts: number;
+  uptime: number;
+}
+
+/** A change of working size waits this long, so a burst of zooms restarts ffmpeg once. */
+const RESIZE_DEBOUNCE_MS = 1000;
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const log = opts.log;
+  const tools = opts.tools ?? (await findFfmpeg());
+  const opened = await openSource(opts.source, { fps: opts.fps, loop: opts.loop, hwaccel: opts.hwaccel, realtime: opts.realtime ?? true }, tools, log);
+  const info = opened.info;
+  const started = Date.now();
+
+  const sessions = new Set<ViewerSession>();
+  /** Sessions grouped by view key: one render per key, fanned out to each. */
+  const byKey = new Map<string, Set<ViewerSession>>();
+  let sentTotal = 0;
+  let viewerDroppedTotal = 0;
+
+  const keyedViews = (): KeyedView[] => {
+    const views: KeyedView[] = [];
+    for (const [key, group] of byKey) {
+      const first = group.values().next().value;
+      if (first) views.push({ key, spec: first.spec });
+    }
+    return views;
+  };
+
+  const deliver = (_frame: DecodedFrame, payloads: SharedPayload[]): void => {
+    for (const payload of payloads) {
+      const group = byKey.get(payload.key);
+      if (group) for (const s of group) s.sendFrame(payload);
+      payload.release();
+    }
+  };
+
+  const pool = new RenderPool(opts.workers ?? defaultWorkerCount(), log);
+  const pipeline = new FramePipeline(pool, keyedViews, deliver);
+
+  const broadcastError = (message: string): void => {
+    for (const s of sessions) s.sendError(message);
+  };
+
+  let playback: Playback;
+  const source = opened.create({
+    onFrame: (frame) => playback.onFrame(frame),
+    onError: (message) => playback.onSourceError(message),
+    onEnd: () => playback.onSourceEnd(),
+  });
+  playback = new Playback(source, chooseWorkWidth([], info.width), {
+    frame: (frame) => pipeline.push(frame),
+    problem: broadcastError,
+    ended: (failed, message) => {
+      if (failed) broadcastError(message);
+      for (const s of [...sessions]) s.close(failed ? CloseCode.SOURCE_FAILED : CloseCode.END_OF_STREAM, message);
+    },
+  }, log);
+
+  let resizeTimer: NodeJS.Timeout | null = null;
+  const scheduleWorkWidth = (): void => {
+    if (resizeTimer) return;
+    resizeTimer = setTimeout(() => {
+      resizeTimer = null;
+      if (sessions.size === 0) return;
+      playback.setWorkWidth(chooseWorkWidth([...sessions].map((s) => s.spec), info.width));
+    }, RESIZE_DEBOUNCE_MS);
+  };
+
+  const join = (session: ViewerSession): void => {
+    let group = byKey.get(session.key);
+    if (!group) byKey.set(session.key, (group = new Set()));
+    group.add(session);
+  };
+  const leave = (session: ViewerSession, key: string): void => {
+    const group = byKey.get(key);
+    if (!group) return;
+    group.delete(session);
+    if (group.size === 0) byKey.delete(key);
+  };
+
+  const initBase = (): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel'> => ({
+    fps: info.fps,
+    duration: info.duration,
+    startSec: playback.position,
+    live: info.live,
+  });
+
+  const hooks = {
+    initBase,
+    onSpecChange(session: ViewerSession, previousKey: string) {
+      leave(session, previousKey);
+      join(session);
+      // Nothing new is being decoded (paused, still photo): render the kept frame for this view.
+      if (!source.running) pipeline.refresh(session.key);
+      scheduleWorkWidth();
+    },
+    onTimeline(_session: ViewerSession, message: { type: 'pause'; paused: boolean } | { type: 'seek'; time: number }) {
+      return message.type === 'pause' ? playback.setPaused(message.paused) : playback.seek(message.time);
+    },
+  };
+
+  const { server, wss } = createHttpServer({
+    defaultMode: opts.mode,
+    log,
+    health,
+    viewer(ws: WebSocket, spec: ViewSpec) {
+      const session = new ViewerSession(ws, spec, hooks);
+      sessions.add(session);
+      join(session);
+      log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, viewers: sessions.size });
+      session.sendInit();
+      ws.on('close', () => {
+        sessions.delete(session);
+        leave(session, session.key);
+        sentTotal += session.queue.sent;
+        viewerDroppedTotal += session.queue.dropped;
+        session.queue.close();
+        log.info('viewer.left', { id: session.id, sent: session.queue.sent, dropped: session.queue.dropped, viewers: sessions.size });
+        playback.setClients(sessions.size);
+      });
+      ws.on('error', (error) => log.debug('viewer.socket_error', { id: session.id, error: error.message }));
+      playback.setClients(sessions.size);
+      if (!source.running) pipeline.refresh(session.key);
+      scheduleWorkWidth();
+    },
+  });
+
+  function health(): Health {
+    let sent = sentTotal;
+    let viewerDropped = viewerDroppedTotal;
+    for (const s of sessions) {
+      sent += s.queue.sent;
+      viewerDropped += s.queue.dropped;
+    }
+    return {
+      status: 'ok',
+      source: info.label,
+      kind: info.kind,
+      fps: info.fps,
+      duration: info.duration,
+      live: info.live,
+      position: Math.round(playback.position * 1000) / 1000,
+      paused: playback.isPaused,
+      ended: playback.isEnded,
+      viewers: sessions.size,
+      distinctViews: byKey.size,
+      workWidth: playback.workWidth,
+      workers: pool.workerCount,
+      frames: { decoded: pipeline.decoded, rendered: pipeline.rendered, dropped: pipeline.dropped, sent, viewerDropped },
+      ffmpegRestarts: playback.restarts,
+      uptime: Math.round((Date.now() - started) / 1000),
+    };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await Promise.all([pool.dispose(), playback.dispose()]);
+    throw new Ascii360Error('LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}: ${error.code ?? error.message}`);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  log.info('server.listening', { url, source: info.label, kind: info.kind, fps: info.fps, duration: info.duration, workers: pool.workerCount, ffmpeg: tools.version });
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    host: address.address,
+    port: address.port,
+    health,
+    close() {
+      closing ??= (async () => {
+        if (resizeTimer) clearTimeout(resizeTimer);
+        for (const s of [...sessions]) s.close(CloseCode.GOING_AWAY, 'server shutting down');
+        await playback.dispose();
+        pipeline.reset();
+        await pool.dispose();
+        wss.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        log.info('server.closed');
+      })();
+      return closing;
+    },
+  };
+}

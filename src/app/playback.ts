@@ -1,0 +1,170 @@
+/**
+ * The one shared timeline of a source: every viewer sees the same moment from its own direction.
+ * Pause and seek act here (files only); the source runs only while someone is connected; a failed
+ * source is restarted at the current position with backoff, and given up after MAX_FAILURES.
+ */
+import type { Logger } from '../shared/logger.js';
+import type { DecodedFrame } from '../shared/types.js';
+import { FrameRing } from '../source/frame-ring.js';
+import type { FrameSource } from '../source/frame-source.js';
+
+/** Consecutive failures (no frame in between) before the source is reported as ended. */
+export const MAX_FAILURES = 5;
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_MAX_MS = 4000;
+
+export interface PlaybackEvents {
+  frame(frame: DecodedFrame): void;
+  /** A recoverable failure, with what happens next; viewers see it as `Error:`. */
+  problem(message: string): void;
+  /** Natural end, or given up after repeated failures (`failed`). */
+  ended(failed: boolean, message: string): void;
+}
+
+export class Playback {
+  private ring: FrameRing;
+  private paused = false;
+  private clients = 0;
+  private ended = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Position of the newest frame, seconds. */
+  position = 0;
+  restarts = 0;
+
+  constructor(
+    readonly source: FrameSource,
+    workWidth: number,
+    private readonly events: PlaybackEvents,
+    private readonly log: Logger,
+  ) {
+    this.ring = new FrameRing(workWidth, workWidth / 2);
+  }
+
+  get workWidth(): number {
+    return this.ring.width;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private get shouldRun(): boolean {
+    return this.clients > 0 && !this.paused && !this.ended;
+  }
+
+  /** Called by the source for each frame. */
+  onFrame(frame: DecodedFrame): void {
+    this.failures = 0;
+    this.position = frame.position;
+    this.events.frame(frame);
+  }
+
+  onSourceError(message: string): void {
+    this.failures++;
+    if (this.failures >= MAX_FAILURES) {
+      this.log.error('source.failed', { reason: message, failures: this.failures });
+      this.ended = true;
+      this.events.ended(true, `${message}; gave up after ${this.failures} attempts`);
+      return;
+    }
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (this.failures - 1));
+    const at = this.source.info.live ? 'live' : `${this.position.toFixed(1)} s`;
+    this.log.warn('source.error', { reason: message, restart_in_ms: delay, at });
+    this.events.problem(`${message}; restarting at ${at}`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.restarts++;
+      if (this.shouldRun) this.run(this.position);
+    }, delay);
+  }
+
+  onSourceEnd(): void {
+    this.ended = true;
+    this.position = this.source.info.duration;
+    this.log.info('source.ended', { source: this.source.info.label });
+    this.events.ended(false, 'end of stream');
+  }
+
+  private run(position: number, once = false): void {
+    this.source.start(position, this.ring, once);
+  }
+
+  /** Viewers and listeners connected; the source runs only while there are some. */
+  setClients(count: number): void {
+    const before = this.shouldRun;
+    this.clients = count;
+    if (count > 0 && this.ended) {
+      // A newcomer after the end starts the file again, as a player would.
+      this.ended = false;
+      this.position = 0;
+      this.failures = 0;
+    }
+    if (this.shouldRun && !before) this.resumeAt(this.position);
+    else if (!this.shouldRun && before) this.halt();
+  }
+
+  private resumeAt(position: number): void {
+    if (this.retryTimer) return; // a restart is already scheduled
+    this.run(position);
+  }
+
+  private halt(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.source.stop();
+  }
+
+  /** Returns an error reason, or null. */
+  setPaused(paused: boolean): string | null {
+    const info = this.source.info;
+    if (info.live) return 'pause is not possible on a live source';
+    if (info.kind === 'still') return 'pause is not possible on a still photo';
+    if (paused === this.paused) return null;
+    this.paused = paused;
+    this.log.info(paused ? 'playback.paused' : 'playback.resumed', { position: this.position.toFixed(3) });
+    if (paused) this.halt();
+    else if (this.shouldRun) this.resumeAt(this.nextPosition());
+    return null;
+  }
+
+  /** Position of the frame after the current one, wrapped for loops. */
+  private nextPosition(): number {
+    const { duration, fps } = this.source.info;
+    const next = this.position + 1 / fps;
+    return duration > 0 && next >= duration ? 0 : next;
+  }
+
+  seek(time: number): string | null {
+    const info = this.source.info;
+    if (info.live) return 'seek is not possible on a live source';
+    if (info.kind === 'still') return 'seek is not possible on a still photo';
+    if (info.duration > 0 && time >= info.duration) return `seek time ${time} is past the end (${info.duration.toFixed(3)} s)`;
+    this.ended = false;
+    this.position = time;
+    this.log.info('playback.seek', { position: time.toFixed(3) });
+    if (this.shouldRun) this.run(time);
+    else if (this.clients > 0) this.run(time, true); // paused: show the new moment
+    return null;
+  }
+
+  /** Replaces the working size; the source restarts where it is. */
+  setWorkWidth(width: number): void {
+    if (width === this.ring.width) return;
+    this.log.info('source.resize', { from: this.ring.width, to: width });
+    this.ring = new FrameRing(width, width / 2);
+    if (this.clients === 0 || this.ended) return;
+    if (this.source.info.kind === 'still') this.run(0);
+    else if (this.shouldRun) this.run(this.nextPosition());
+    else this.run(this.position, true); // paused: redraw the same moment at the new size
+  }
+
+  async dispose(): Promise<void> {
+    this.halt();
+    await this.source.dispose();
+  }
+}

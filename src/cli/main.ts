@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+/**
+ * The `ascii360` command. Every failure a user can cause ends in one line on stderr and a non-zero
+ * exit status, never a stack trace: 2 for usage and a missing ffmpeg, 1 for everything else.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isMode, type Mode } from '../../protocol/index.js';
+import { startServer, type RunningServer } from '../app/app.js';
+import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
+import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
+import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
+
+function intInRange(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function parseMode(value: string): Mode {
+  const n = Number(value);
+  if (!isMode(n)) throw new InvalidArgumentError('mode must be 1 (mono text), 2 (512 colours), 3 (32K), 4 (262K) or 5 (24-bit)');
+  return n;
+}
+
+function parseLogLevel(value: string): LogLevel {
+  if (!isLogLevel(value)) throw new InvalidArgumentError(`log level must be one of ${LOG_LEVELS.join(', ')}`);
+  return value;
+}
+
+export interface SourceFlags {
+  fps: number;
+  mode: Mode;
+  hwaccel: Hwaccel;
+  loop: boolean;
+  logLevel: LogLevel;
+}
+
+/** Options shared by every command that opens a source (`serve`, later `play`). */
+export function addSourceOptions(cmd: Command): Command {
+  return cmd
+    .option('--fps <n>', 'output frame rate (frames are resampled to a constant rate)', intInRange('fps', 1, 120), 30)
+    .option('--mode <n>', 'default colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode, 5 as Mode)
+    .addOption(new Option('--hwaccel <method>', 'hardware decoding; falls back to software when it fails').choices([...HWACCELS]).default('auto'))
+    .option('--loop', 'loop a file source forever', false)
+    .option('--log-level <level>', `log detail: ${LOG_LEVELS.join(', ')}`, parseLogLevel, 'info' as LogLevel);
+}
+
+function fail(error: unknown): never {
+  const code = error instanceof Ascii360Error ? error.exitCode : EXIT_FAILURE;
+  const prefix = error instanceof Ascii360Error ? '' : 'unexpected error: ';
+  process.stderr.write(`ascii360: ${prefix}${oneLine(error)}\n`);
+  process.exit(code);
+}
+
+/** SIGINT/SIGTERM close every socket with 1001 and stop ffmpeg; a second signal exits at once. */
+function closeOnSignals(server: RunningServer, log: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    log.info('server.stopping', { signal });
+    const deadline = setTimeout(() => process.exit(0), 2000);
+    deadline.unref();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(0),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+const program = new Command()
+  .name('ascii360')
+  .description('Watch 360° video as coloured text: a server, a terminal client and a browser client')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+  });
+
+addSourceOptions(
+  program
+    .command('serve')
+    .description('serve a 360° equirectangular video, photo or URL (no source: the built-in demo) over HTTP + WebSocket')
+    .argument('[source]', 'video file, image (JPEG/PNG/WebP/AVIF), http(s) URL or HLS playlist; omitted: the demo scene')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', intInRange('port', 0, 65535), 8360),
+).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number }) => {
+  const log = new Logger(flags.logLevel);
+  let server: RunningServer;
+  try {
+    server = await startServer({ source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log });
+  } catch (error) {
+    fail(error);
+  }
+  process.stdout.write(`ascii360 serving ${source ?? 'the demo scene'} on ${server.url} (viewers: ${server.url.replace(/^http/, 'ws')}/ws)\n`);
+  closeOnSignals(server, log);
+});
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,23 @@
+/**
+ * The projection contract. A Projection turns a view and an output sample grid into a SamplingTable
+ * once (when the view or grid changes); `sampleCells` then applies the table to every frame.
+ * New input or output projections implement this interface and nothing else changes.
+ */
+import type { SampleGrid, ViewAngles } from '../shared/types.js';
+
+export interface SamplingTable {
+  readonly cols: number;
+  readonly rows: number;
+  /** Source samples averaged per output sample (a square number: s×s supersampling). */
+  readonly taps: number;
+  /** cols·rows·taps byte offsets into the RGB24 source frame, row-major, taps of one sample adjacent. */
+  readonly offsets: Int32Array;
+  readonly srcWidth: number;
+  readonly srcHeight: number;
+}
+
+export interface Projection {
+  /** Short name, e.g. "equirect→flat". */
+  readonly name: string;
+  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number): SamplingTable;
+}

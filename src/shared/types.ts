@@ -1,0 +1,57 @@
+/**
+ * Contracts between pipeline stages (STYLE.md §2.2): source → projection → quantise → transport.
+ */
+import type { Codec, Mode } from '../../protocol/index.js';
+
+/** Where a viewer looks, in degrees, with exactly the meaning of ffmpeg's v360 filter (PROTOCOL-NOTES.md §7). */
+export interface ViewAngles {
+  yaw: number;
+  pitch: number;
+  roll: number;
+  /** Horizontal field of view. */
+  fov: number;
+}
+
+/** The sample grid a projection fills: `cols × rows` samples, each `aspect` (width/height) wide. */
+export interface SampleGrid {
+  cols: number;
+  rows: number;
+  aspect: number;
+}
+
+/** Everything that decides one viewer's output bytes; viewers with equal specs share one result. */
+export interface ViewSpec extends ViewAngles {
+  /** Character grid. */
+  cols: number;
+  rows: number;
+  /** Character cell width / height. */
+  aspect: number;
+  mode: Mode;
+  /** Half-block pixel frames (cols × 2·rows BGR) instead of character cells. */
+  pixel: boolean;
+  codec: Codec;
+}
+
+/** Shared slots holding decoded frames (implemented by source/frame-ring.ts). */
+export interface FrameSlots {
+  /** Generation: a new ring (new buffers) whenever the working size changes. */
+  readonly id: number;
+  readonly width: number;
+  readonly height: number;
+  readonly buffers: readonly SharedArrayBuffer[];
+  readonly slots: readonly Uint8Array[];
+  retain(slot: number): void;
+  release(slot: number): void;
+}
+
+/** An equirectangular RGB24 frame at working size, sitting in a slot of the shared frame ring. */
+export interface DecodedFrame {
+  ring: FrameSlots;
+  slot: number;
+  width: number;
+  height: number;
+  /** Frame index on the wire: round(position × fps) for files, a running count for live sources. */
+  index: number;
+  /** Timeline position of the frame in seconds. */
+  position: number;
+}

@@ -1,0 +1,249 @@
+/**
+ * Video through an ffmpeg child: decoded once at native pace, scaled to the working size, raw RGB24
+ * on a pipe, copied straight into shared frame slots (no per-frame allocation or concatenation).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../shared/logger.js';
+import type { FfmpegTools, Hwaccel } from './ffmpeg-tools.js';
+import type { FrameRing } from './frame-ring.js';
+import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
+
+export interface DecodeArgs {
+  input: string;
+  width: number;
+  height: number;
+  fps: number;
+  hwaccel: Hwaccel;
+  fpsModeFlag: FfmpegTools['fpsModeFlag'];
+  /** Read at native pace (`-re`); off only for benchmarks. */
+  realtime: boolean;
+  loop: boolean;
+  position: number;
+  /** `-protocol_whitelist` fitting the operator's source, so a crafted playlist cannot reach local files. */
+  protocols: string;
+}
+
+/** The ffmpeg command line for decoding; also the benchmark's baseline with another output. */
+export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-protocol_whitelist', a.protocols];
+  if (a.hwaccel !== 'none') args.push('-hwaccel', a.hwaccel);
+  if (a.realtime) args.push('-re');
+  if (a.loop) args.push('-stream_loop', '-1');
+  if (a.position > 0) args.push('-ss', a.position.toFixed(3));
+  args.push('-i', a.input, '-map', '0:v:0', '-an', '-sn', '-dn');
+  args.push('-vf', `scale=${a.width}:${a.height}:flags=bilinear,format=rgb24`);
+  args.push(a.fpsModeFlag, 'cfr', '-r', String(a.fps), '-f', 'rawvideo', '-pix_fmt', 'rgb24', output);
+  return args;
+}
+
+/** Protocols ffmpeg may open for a source: only files for a path, only network ones for a URL. */
+export function protocolsFor(input: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? 'http,https,tcp,tls,crypto,hls,data' : 'file,pipe';
+}
+
+/** Escalation after SIGTERM: ffmpeg normally exits at once; a wedged one is killed. */
+const KILL_TIMEOUT_MS = 1000;
+/** stderr lines kept for the error message when ffmpeg fails. */
+const STDERR_TAIL_LINES = 4;
+
+export interface FfmpegSourceOptions {
+  tools: FfmpegTools;
+  input: string;
+  info: SourceInfo;
+  hwaccel: Hwaccel;
+  loop: boolean;
+  realtime: boolean;
+  events: SourceEvents;
+  log: Logger;
+}
+
+export class FfmpegSource implements FrameSource {
+  readonly info: SourceInfo;
+  private child: ChildProcess | null = null;
+  private hwaccel: Hwaccel;
+  private readonly stderrTail: string[] = [];
+  /** Per run: frames completed, current slot and how much of it is filled. */
+  private produced = 0;
+  private ring: FrameRing | null = null;
+  private slot = -1;
+  private filled = 0;
+  private skipping = false;
+  private startPosition = 0;
+  private once = false;
+  /** Live sources count frames across restarts, so indices keep increasing. */
+  private liveIndex = 0;
+  /** Frames whose bytes were discarded because every slot was busy. */
+  discarded = 0;
+
+  constructor(private readonly opts: FfmpegSourceOptions) {
+    this.info = opts.info;
+    this.hwaccel = opts.hwaccel;
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  start(position: number, ring: FrameRing, once = false): void {
+    this.stop();
+    this.ring = ring;
+    this.slot = -1;
+    this.filled = 0;
+    this.produced = 0;
+    this.startPosition = this.info.live ? 0 : position;
+    this.once = once;
+    this.stderrTail.length = 0;
+    const args = buildDecodeArgs({
+      input: this.opts.input,
+      width: ring.width,
+      height: ring.height,
+      fps: this.info.fps,
+      hwaccel: this.hwaccel,
+      fpsModeFlag: this.opts.tools.fpsModeFlag,
+      realtime: this.opts.realtime,
+      loop: this.opts.loop,
+      position: this.startPosition,
+      protocols: protocolsFor(this.opts.input),
+    });
+    this.opts.log.debug('ffmpeg.spawn', { args: args.join(' ') });
+    const child = spawn(this.opts.tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (this.child === child) this.consume(chunk);
+    });
+    let partial = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) this.noteStderr(line);
+    });
+    child.on('error', (error) => {
+      if (this.child !== child) return;
+      this.child = null;
+      this.opts.events.onError(`could not run ffmpeg: ${error.message}`);
+    });
+    child.on('close', (code, signal) => {
+      if (partial) this.noteStderr(partial);
+      if (this.child !== child) return; // stopped on purpose
+      this.child = null;
+      this.releasePartialSlot();
+      this.exited(code, signal);
+    });
+  }
+
+  private noteStderr(line: string): void {
+    const text = line.trim();
+    if (!text) return;
+    this.opts.log.debug('ffmpeg.stderr', { line: text });
+    this.stderrTail.push(text);
+    if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+  }
+
+  private exited(code: number | null, signal: NodeJS.Signals | null): void {
+    if (code === 0) {
+      if (this.once) return;
+      this.opts.events.onEnd();
+      return;
+    }
+    if (this.produced === 0 && this.hwaccel !== 'none') {
+      this.opts.log.warn('hwaccel.fallback', {
+        hwaccel: this.hwaccel,
+        reason: this.stderrTail.at(-1) ?? `ffmpeg exited with ${code ?? signal}`,
+        using: 'software decoding',
+      });
+      this.hwaccel = 'none';
+      const position = this.startPosition;
+      if (this.ring) this.start(position, this.ring, this.once);
+      return;
+    }
+    const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    const detail = this.stderrTail.at(-1);
+    this.opts.events.onError(`video decoder stopped (ffmpeg ${why}${detail ? `: ${detail}` : ''})`);
+  }
+
+  /** Copies a pipe chunk into frame slots; a frame is handed on as soon as its last byte lands. */
+  private consume(chunk: Buffer): void {
+    const ring = this.ring!;
+    const frameBytes = ring.slotBytes;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.slot < 0 && !this.skipping) {
+        this.slot = ring.acquire();
+        // Every slot busy means the consumers hold more than they should; drop this frame's bytes
+        // rather than queue them, so latency stays bounded.
+        if (this.slot < 0) {
+          this.skipping = true;
+          this.discarded++;
+        }
+      }
+      const take = Math.min(frameBytes - this.filled, chunk.length - offset);
+      if (!this.skipping) ring.slots[this.slot]!.set(chunk.subarray(offset, offset + take), this.filled);
+      this.filled += take;
+      offset += take;
+      if (this.filled === frameBytes) {
+        this.filled = 0;
+        const k = this.produced++;
+        if (this.skipping) {
+          this.skipping = false;
+          continue;
+        }
+        const slot = this.slot;
+        this.slot = -1;
+        this.emit(slot, k);
+        if (this.once) {
+          this.stop();
+          return;
+        }
+      }
+    }
+  }
+
+  private emit(slot: number, k: number): void {
+    const fps = this.info.fps;
+    let position: number;
+    let index: number;
+    if (this.info.live) {
+      index = this.liveIndex++;
+      position = index / fps;
+    } else {
+      position = this.startPosition + k / fps;
+      if (this.opts.loop && this.info.duration > 0) position %= this.info.duration;
+      index = Math.round(position * fps);
+    }
+    const ring = this.ring!;
+    this.opts.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index, position });
+  }
+
+  private releasePartialSlot(): void {
+    if (this.slot >= 0 && this.ring) this.ring.release(this.slot);
+    this.slot = -1;
+    this.filled = 0;
+    this.skipping = false;
+  }
+
+  stop(): void {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    this.releasePartialSlot();
+    terminate(child);
+  }
+
+  async dispose(): Promise<void> {
+    const child = this.child;
+    this.stop();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => child.once('close', () => resolve()));
+    }
+  }
+}
+
+/** SIGTERM now, SIGKILL if it is still there after KILL_TIMEOUT_MS (STYLE.md §2.9). */
+export function terminate(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), KILL_TIMEOUT_MS);
+  timer.unref();
+  child.once('close', () => clearTimeout(timer));
+}

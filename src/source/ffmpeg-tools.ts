@@ -1,0 +1,121 @@
+/**
+ * Locating ffmpeg/ffprobe and learning what the installed version supports. Run once at start.
+ */
+import { execFile } from 'node:child_process';
+import { Ascii360Error, EXIT_USAGE } from '../shared/errors.js';
+
+export const HWACCELS = ['auto', 'none', 'cuda', 'vaapi', 'qsv', 'videotoolbox'] as const;
+export type Hwaccel = (typeof HWACCELS)[number];
+
+export interface FfmpegTools {
+  ffmpeg: string;
+  ffprobe: string;
+  version: string;
+  /** `-fps_mode` arrived in ffmpeg 5.1; older builds spell it `-vsync`. */
+  fpsModeFlag: '-fps_mode' | '-vsync';
+  /** Hardware decoders this build knows (`ffmpeg -hwaccels`). */
+  hwaccels: string[];
+}
+
+export const INSTALL_HINT = 'install it: Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`';
+
+function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(Object.assign(error, { stderr }));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+/** `ffmpeg version 5.1.9-0+deb12u1` → [5, 1]; git builds (`N-113000-g…`) count as new. */
+export function parseFfmpegVersion(firstLine: string): [number, number] {
+  const m = /version\s+n?(\d+)\.(\d+)/.exec(firstLine);
+  return m ? [Number(m[1]), Number(m[2])] : [99, 0];
+}
+
+export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffmpeg', ffprobe = process.env['ASCII360_FFPROBE'] ?? 'ffprobe'): Promise<FfmpegTools> {
+  let versionText: string;
+  try {
+    versionText = (await run(ffmpeg, ['-hide_banner', '-version'])).stdout;
+  } catch {
+    throw new Ascii360Error('FFMPEG_MISSING', `ffmpeg (>= 4.4) was not found on PATH; ${INSTALL_HINT}`, EXIT_USAGE);
+  }
+  try {
+    await run(ffprobe, ['-version']);
+  } catch {
+    throw new Ascii360Error('FFMPEG_MISSING', `ffprobe (part of ffmpeg) was not found on PATH; ${INSTALL_HINT}`, EXIT_USAGE);
+  }
+  const firstLine = versionText.split('\n')[0] ?? '';
+  const [major, minor] = parseFfmpegVersion(firstLine);
+  let hwaccels: string[] = [];
+  try {
+    const out = (await run(ffmpeg, ['-hide_banner', '-hwaccels'])).stdout;
+    hwaccels = out.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
+  } catch {
+    // Listing accelerators is informational only; decoding works without it.
+  }
+  return {
+    ffmpeg,
+    ffprobe,
+    version: firstLine.replace(/^ffmpeg version\s+/, '').split(' ')[0] ?? 'unknown',
+    fpsModeFlag: major > 5 || (major === 5 && minor >= 1) ? '-fps_mode' : '-vsync',
+    hwaccels,
+  };
+}
+
+export interface MediaInfo {
+  width: number;
+  height: number;
+  /** Source frame rate (average), 0 if unknown. */
+  fps: number;
+  /** Seconds; 0 when unknown (live streams). */
+  duration: number;
+  hasAudio: boolean;
+  /** ffmpeg sees a single still picture (an image format). */
+  isImage: boolean;
+  formatName: string;
+}
+
+function parseRate(rate: unknown): number {
+  if (typeof rate !== 'string') return 0;
+  const [n, d] = rate.split('/').map(Number);
+  return n && d ? n / d : n && !d ? n : 0;
+}
+
+const IMAGE_FORMATS = /image2|_pipe|png|mjpeg|webp|avif/;
+
+/** ffprobe the source; throws a one-line Ascii360Error when it is not media ffmpeg can read. */
+export async function probeMedia(tools: FfmpegTools, input: string, label: string): Promise<MediaInfo> {
+  let json: { streams?: Record<string, unknown>[]; format?: Record<string, unknown> };
+  try {
+    const { stdout } = await run(
+      tools.ffprobe,
+      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', input],
+      20_000,
+    );
+    json = JSON.parse(stdout) as typeof json;
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
+    const reason = stderr.replace(/^.*?:\s*/, '') || 'ffprobe could not read it';
+    throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} is not a video or image ffmpeg can read (${reason})`);
+  }
+  const streams = json.streams ?? [];
+  const video = streams.find((s) => s['codec_type'] === 'video');
+  if (!video) throw new Ascii360Error('SOURCE_NO_VIDEO', `${label} has no video stream`);
+  const formatName = String(json.format?.['format_name'] ?? '');
+  const duration = Number(json.format?.['duration'] ?? video['duration'] ?? 0);
+  const width = Number(video['width'] ?? 0);
+  const height = Number(video['height'] ?? 0);
+  if (!(width > 0 && height > 0)) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} has a video stream with no picture size`);
+  const frames = Number(video['nb_frames'] ?? 0);
+  return {
+    width,
+    height,
+    fps: parseRate(video['avg_frame_rate']) || parseRate(video['r_frame_rate']),
+    duration: Number.isFinite(duration) && duration > 0 ? duration : 0,
+    hasAudio: streams.some((s) => s['codec_type'] === 'audio'),
+    isImage: IMAGE_FORMATS.test(formatName) && (frames <= 1 || !(duration > 0)),
+    formatName,
+  };
+}

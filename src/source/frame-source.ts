@@ -1,0 +1,46 @@
+/**
+ * What every picture source offers the playback: ffmpeg video, a still photo, the built-in demo.
+ */
+import type { DecodedFrame } from '../shared/types.js';
+import type { FrameRing } from './frame-ring.js';
+
+export type SourceKind = 'video' | 'still' | 'demo';
+
+export interface SourceInfo {
+  /** What the operator named (a path, a URL, "demo"), for logs and /healthz. */
+  label: string;
+  kind: SourceKind;
+  /** Output frame rate of the stream. */
+  fps: number;
+  /** Seconds; 0 when unknown (live). */
+  duration: number;
+  /** No end and no position: pause and seek are refused. */
+  live: boolean;
+  hasAudio: boolean;
+  /** Native picture size. */
+  width: number;
+  height: number;
+}
+
+export interface SourceEvents {
+  /** A complete frame; its slot is retained once on behalf of the receiver, who must release it. */
+  onFrame(frame: DecodedFrame): void;
+  /** The source stopped unexpectedly (one line); the owner decides whether to restart it. */
+  onError(message: string): void;
+  /** The source reached its natural end (non-looping file). */
+  onEnd(): void;
+}
+
+export interface FrameSource {
+  readonly info: SourceInfo;
+  /** Frames are being produced (a still source produces one and stops). */
+  readonly running: boolean;
+  /**
+   * Produces frames from `position` (seconds) into `ring`, replacing any run in progress.
+   * With `once`, stops after the first frame (a paused seek shows the new picture).
+   */
+  start(position: number, ring: FrameRing, once?: boolean): void;
+  stop(): void;
+  /** Stops for good, killing any child process. */
+  dispose(): Promise<void>;
+}

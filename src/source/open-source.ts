@@ -1,0 +1,84 @@
+/**
+ * The operator's source argument → a FrameSource factory, after checking it exists and is media.
+ * Only the operator names sources: nothing a client sends reaches this file.
+ */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { Ascii360Error } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { DemoSource, demoInfo } from './demo-source.js';
+import { probeMedia, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
+import { FfmpegSource } from './ffmpeg-source.js';
+import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
+import { IMAGE_EXTENSIONS, probeStill, StillSource } from './still-source.js';
+
+export interface OpenOptions {
+  fps: number;
+  loop: boolean;
+  hwaccel: Hwaccel;
+  /** Native pace; false decodes as fast as possible (benchmarks). */
+  realtime: boolean;
+}
+
+export interface OpenedSource {
+  info: SourceInfo;
+  create(events: SourceEvents): FrameSource;
+}
+
+const URL_PATTERN = /^(https?|rtmp|rtsp|srt):\/\//i;
+
+export async function openSource(input: string | undefined, opts: OpenOptions, tools: FfmpegTools, log: Logger): Promise<OpenedSource> {
+  if (input === undefined || input === '') {
+    const info = demoInfo(opts.fps);
+    return { info, create: (events) => new DemoSource(info, events, opts.realtime) };
+  }
+  const isUrl = URL_PATTERN.test(input);
+  if (!isUrl) {
+    let isFile = false;
+    try {
+      isFile = (await stat(input)).isFile();
+    } catch {
+      throw new Ascii360Error('SOURCE_NOT_FOUND', `source not found: ${input}`);
+    }
+    if (!isFile) throw new Ascii360Error('SOURCE_NOT_FOUND', `source is not a file: ${input}`);
+    try {
+      await access(input, constants.R_OK);
+    } catch {
+      throw new Ascii360Error('SOURCE_UNREADABLE', `source is not readable (permission denied): ${input}`);
+    }
+    if ((await stat(input)).size === 0) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${input} is empty (0 bytes)`);
+    if (IMAGE_EXTENSIONS.test(input)) return openStill(input, log);
+  }
+  const media = await probeMedia(tools, input, input);
+  if (media.isImage && !isUrl) return openStill(input, log);
+  const live = isUrl && media.duration === 0;
+  const info: SourceInfo = {
+    label: input,
+    kind: 'video',
+    fps: opts.fps,
+    duration: live ? 0 : media.duration,
+    live,
+    hasAudio: media.hasAudio,
+    width: media.width,
+    height: media.height,
+  };
+  if (media.width !== media.height * 2) {
+    log.warn('source.not_equirect', { width: media.width, height: media.height, note: 'not 2:1; shown stretched to 2:1 as if equirectangular' });
+  }
+  return {
+    info,
+    create: (events) =>
+      new FfmpegSource({ tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live, realtime: opts.realtime, events, log }),
+  };
+}
+
+async function openStill(path: string, log: Logger): Promise<OpenedSource> {
+  let size: { width: number; height: number };
+  try {
+    size = await probeStill(path);
+  } catch (error) {
+    throw new Ascii360Error('SOURCE_NOT_MEDIA', `${path} is not an image sharp can read (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const info: SourceInfo = { label: path, kind: 'still', fps: 1, duration: 0, live: false, hasAudio: false, ...size };
+  return { info, create: (events) => new StillSource(path, info, events, log) };
+}

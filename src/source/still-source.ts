@@ -1,0 +1,75 @@
+/**
+ * A 360° photo (JPEG, PNG, WebP, AVIF) decoded with sharp. It is not re-sent at the frame rate:
+ * one frame is produced per start, and the playback re-renders it when a view changes or a viewer joins.
+ */
+import sharp from 'sharp';
+import type { Logger } from '../shared/logger.js';
+import type { FrameRing } from './frame-ring.js';
+import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
+
+export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|avif|tiff?|gif)$/i;
+
+/** Reads the photo's size; throws when sharp cannot read it (the caller words the error). */
+export async function probeStill(path: string): Promise<{ width: number; height: number }> {
+  const meta = await sharp(path, { limitInputPixels: false }).metadata();
+  if (!meta.width || !meta.height) throw new Error('no picture size');
+  return { width: meta.width, height: meta.height };
+}
+
+export class StillSource implements FrameSource {
+  private generation = 0;
+  /** The last decode, kept per working size: re-renders need no decode. */
+  private cached: { width: number; height: number; rgb: Buffer } | null = null;
+
+  constructor(
+    private readonly path: string,
+    readonly info: SourceInfo,
+    private readonly events: SourceEvents,
+    private readonly log: Logger,
+  ) {}
+
+  get running(): boolean {
+    return false;
+  }
+
+  start(_position: number, ring: FrameRing): void {
+    const generation = ++this.generation;
+    void this.decode(ring.width, ring.height).then(
+      (rgb) => {
+        if (generation !== this.generation) return;
+        const slot = ring.acquire();
+        if (slot < 0) return;
+        ring.slots[slot]!.set(rgb);
+        this.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index: 0, position: 0 });
+      },
+      (error: unknown) => {
+        if (generation !== this.generation) return;
+        this.events.onError(`could not decode ${this.info.label}: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
+  }
+
+  private async decode(width: number, height: number): Promise<Buffer> {
+    if (this.cached && this.cached.width === width && this.cached.height === height) return this.cached.rgb;
+    const started = Date.now();
+    const rgb = await sharp(this.path, { limitInputPixels: false })
+      .rotate()
+      .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer();
+    this.log.debug('still.decoded', { width, height, ms: Date.now() - started });
+    this.cached = { width, height, rgb };
+    return rgb;
+  }
+
+  stop(): void {
+    this.generation++;
+  }
+
+  async dispose(): Promise<void> {
+    this.stop();
+    this.cached = null;
+  }
+}

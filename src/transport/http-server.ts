@@ -1,0 +1,86 @@
+/**
+ * One port for HTTP and WebSocket (PROTOCOL-NOTES.md §1): `/ws` upgrades to a viewer session,
+ * `/healthz` answers JSON, `/` the page; anything else 404, other methods 405, each with a short body.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode, Limits, ProtocolError, type Mode } from '../../protocol/index.js';
+import type { Logger } from '../shared/logger.js';
+import type { ViewSpec } from '../shared/types.js';
+import { parseViewQuery } from './view-query.js';
+
+export interface Routes {
+  defaultMode: Mode;
+  health(): unknown;
+  /** A viewer connected with this first spec. */
+  viewer(ws: WebSocket, spec: ViewSpec): void;
+  log: Logger;
+}
+
+function reply(res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...extra });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+const LANDING = `<!doctype html><meta charset="utf-8"><title>ascii360</title>
+<body style="background:#000;color:#ccc;font:14px monospace"><pre>ascii360 server
+WebSocket: /ws  (PROTOCOL-NOTES.md)
+Health:    /healthz
+Terminal:  ascii360 view ws://HOST:PORT/ws</pre></body>`;
+
+export function createHttpServer(routes: Routes): { server: Server; wss: WebSocketServer } {
+  // No per-message deflate: compressing raw frames costs CPU and made ASCILINE's streams lag.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: Limits.MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      reply(res, 405, 'text/plain; charset=utf-8', `method ${req.method} not allowed\n`, { Allow: 'GET, HEAD' });
+      return;
+    }
+    switch (url.pathname) {
+      case '/':
+        reply(res, 200, 'text/html; charset=utf-8', LANDING);
+        return;
+      case '/healthz':
+        reply(res, 200, 'application/json', JSON.stringify(routes.health()) + '\n');
+        return;
+      case '/ws':
+        reply(res, 426, 'text/plain; charset=utf-8', 'this endpoint needs a WebSocket upgrade\n', { Upgrade: 'websocket' });
+        return;
+      default:
+        reply(res, 404, 'text/plain; charset=utf-8', `not found: ${url.pathname.slice(0, 100)}\n`);
+    }
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nnot found\n');
+      return;
+    }
+    let spec: ViewSpec | null = null;
+    let refusal = '';
+    try {
+      spec = parseViewQuery(url.searchParams, routes.defaultMode);
+    } catch (error) {
+      refusal = error instanceof ProtocolError ? error.message : 'query could not be read';
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // Refusals are told over the socket: a browser cannot read the body of a failed upgrade.
+      if (!spec) {
+        ws.send(`Error: ${refusal}`);
+        ws.close(CloseCode.POLICY, refusal.slice(0, 120));
+        routes.log.info('viewer.refused', { reason: refusal });
+        return;
+      }
+      routes.viewer(ws, spec);
+    });
+  });
+  // A client that sends garbage before the upgrade must not take the server down.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+  return { server, wss };
+}

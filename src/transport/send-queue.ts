@@ -1,0 +1,63 @@
+/**
+ * Per-viewer outgoing frames. A backed-up socket (in-flight writes not yet flushed, or bufferedAmount
+ * past HIGH_WATER_BYTES) makes new frames wait in a queue of PENDING_CAPACITY that drops its oldest:
+ * a slow or stalled viewer loses frames, never slows the others, never grows the server's memory.
+ * Control texts (INIT, Error:) are never dropped and keep their order relative to frames.
+ */
+import type { WebSocket } from 'ws';
+import { DropOldestQueue } from '../shared/bounded-queue.js';
+import type { SharedPayload } from '../workers/payload.js';
+
+/** Frames handed to the socket whose write has not completed. */
+export const MAX_IN_FLIGHT = 2;
+/** Frames waiting for the socket; the oldest goes first when a newer one arrives. */
+export const PENDING_CAPACITY = 1;
+/** Above this many queued bytes in ws and the socket, nothing more is handed over. */
+export const HIGH_WATER_BYTES = 2 << 20;
+
+export class SendQueue {
+  private readonly pending = new DropOldestQueue<SharedPayload>(PENDING_CAPACITY, (p) => p.release());
+  private inFlight = 0;
+  sent = 0;
+  bytesSent = 0;
+
+  constructor(private readonly ws: WebSocket) {}
+
+  get dropped(): number {
+    return this.pending.dropped;
+  }
+
+  /** Queues a frame; takes its own reference on the payload. */
+  pushFrame(payload: SharedPayload): void {
+    this.pending.push(payload.retain());
+    this.pump();
+  }
+
+  /** Sends a control text now, discarding frames that were waiting (they predate it: INIT changes their shape). */
+  pushText(text: string): void {
+    this.pending.clear((p) => p.release());
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+  }
+
+  private pump(): void {
+    while (this.pending.length > 0 && this.inFlight < MAX_IN_FLIGHT && this.ws.bufferedAmount < HIGH_WATER_BYTES) {
+      const payload = this.pending.shift()!;
+      if (this.ws.readyState !== this.ws.OPEN) {
+        payload.release();
+        continue;
+      }
+      this.inFlight++;
+      this.ws.send(payload.bytes, { binary: !payload.text }, () => {
+        this.inFlight--;
+        this.sent++;
+        this.bytesSent += payload.bytes.length;
+        payload.release();
+        this.pump();
+      });
+    }
+  }
+
+  close(): void {
+    this.pending.clear((p) => p.release());
+  }
+}

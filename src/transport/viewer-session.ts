@@ -1,0 +1,112 @@
+/**
+ * One WebSocket viewer: its ViewSpec, its send queue, and the handling of its messages. Everything a
+ * client says is checked by protocol/messages.ts; a bad message earns `Error: <reason>` and the
+ * connection stays open (PROTOCOL-NOTES.md §6.1).
+ */
+import type { RawData, WebSocket } from 'ws';
+import { encodeInit, Limits, parseClientMessage, ProtocolError, type ClientMessage, type InitInfo } from '../../protocol/index.js';
+import type { ViewSpec } from '../shared/types.js';
+import type { SharedPayload } from '../workers/payload.js';
+import { viewKey } from '../workers/view-renderer.js';
+import { SendQueue } from './send-queue.js';
+
+export interface SessionHooks {
+  /** The spec (and so the key) changed; `previousKey` is the one the session had. */
+  onSpecChange(session: ViewerSession, previousKey: string, needsInit: boolean): void;
+  /** pause/seek act on the shared timeline; returns an error reason, or null when done. */
+  onTimeline(session: ViewerSession, message: Extract<ClientMessage, { type: 'pause' | 'seek' }>): string | null;
+  /** INIT fields that do not depend on the viewer (fps, duration, position, live). */
+  initBase(): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel'>;
+}
+
+let nextSessionId = 1;
+
+export class ViewerSession {
+  readonly id = nextSessionId++;
+  key: string;
+  readonly queue: SendQueue;
+  errorsSent = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    public spec: ViewSpec,
+    private readonly hooks: SessionHooks,
+  ) {
+    this.key = viewKey(spec);
+    this.queue = new SendQueue(ws);
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+  }
+
+  sendInit(): void {
+    const s = this.spec;
+    this.queue.pushText(encodeInit({ ...this.hooks.initBase(), mode: s.mode, cols: s.cols, rows: s.pixel ? s.rows * 2 : s.rows, pixel: s.pixel }));
+  }
+
+  sendError(reason: string): void {
+    this.errorsSent++;
+    this.queue.pushText(`Error: ${reason}`);
+  }
+
+  sendFrame(payload: SharedPayload): void {
+    this.queue.pushFrame(payload);
+  }
+
+  close(code: number, reason: string): void {
+    this.queue.close();
+    this.ws.close(code, reason);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      this.sendError('binary messages are not understood; send JSON text');
+      return;
+    }
+    let message: ClientMessage;
+    try {
+      message = parseClientMessage(data.toString());
+    } catch (error) {
+      this.sendError(error instanceof ProtocolError ? error.message : 'message could not be read');
+      return;
+    }
+    switch (message.type) {
+      case 'view':
+        this.update({ ...this.spec, ...stripUndefined(message) }, false);
+        return;
+      case 'resize':
+        this.update({ ...this.spec, cols: message.cols, rows: message.rows, aspect: message.aspect ?? this.spec.aspect }, true);
+        return;
+      case 'mode':
+        this.update({ ...this.spec, mode: message.mode }, true);
+        return;
+      case 'style':
+        if (message.pixel && this.spec.cols * this.spec.rows * 2 > Limits.CELLS_MAX) {
+          this.sendError('grid too large for pixel frames');
+          return;
+        }
+        this.update({ ...this.spec, pixel: message.pixel }, true);
+        return;
+      case 'pause':
+      case 'seek': {
+        const error = this.hooks.onTimeline(this, message);
+        if (error) this.sendError(error);
+        return;
+      }
+    }
+  }
+
+  private update(next: ViewSpec, shapeMayChange: boolean): void {
+    const s = this.spec;
+    const needsInit = shapeMayChange && (next.cols !== s.cols || next.rows !== s.rows || next.mode !== s.mode || next.pixel !== s.pixel);
+    const previousKey = this.key;
+    this.spec = next;
+    this.key = viewKey(next);
+    if (needsInit) this.sendInit();
+    if (this.key !== previousKey || needsInit) this.hooks.onSpecChange(this, previousKey, needsInit);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && k !== 'type') (out as Record<string, unknown>)[k] = v;
+  return out;
+}

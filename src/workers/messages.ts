@@ -1,0 +1,26 @@
+/**
+ * The render worker protocol: a typed union each way, jobs matched by id, output buffers moved with
+ * transfer lists (STYLE.md §2.12). Frames themselves never travel: workers read the shared ring.
+ */
+import type { ViewSpec } from '../shared/types.js';
+
+export interface RenderTask {
+  key: string;
+  spec: ViewSpec;
+  /** A recycled output buffer to fill, or null to allocate one. */
+  buffer: ArrayBuffer | null;
+}
+
+export type ToWorker =
+  | { type: 'ring'; ringId: number; width: number; height: number; buffers: readonly SharedArrayBuffer[] }
+  | { type: 'render'; jobId: number; ringId: number; slot: number; index: number; tasks: RenderTask[] };
+
+export interface RenderOutput {
+  key: string;
+  buffer: ArrayBuffer;
+  length: number;
+}
+
+export type FromWorker =
+  | { type: 'rendered'; jobId: number; outputs: RenderOutput[] }
+  | { type: 'failed'; jobId: number; message: string };

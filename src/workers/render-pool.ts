@@ -1,0 +1,169 @@
+/**
+ * A pool of worker threads rendering every distinct view of a frame in parallel. Each view sticks to
+ * one worker (by key hash) so its sampling table is built once. When no worker can start, the same
+ * code runs inline on the main thread (STYLE.md §2.12).
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../shared/logger.js';
+import type { DecodedFrame, FrameSlots, ViewSpec } from '../shared/types.js';
+import type { FromWorker, RenderOutput, RenderTask, ToWorker } from './messages.js';
+import { PayloadPool, SharedPayload } from './payload.js';
+import { renderTasks } from './render-tasks.js';
+import { payloadCapacity, ViewRendererCache } from './view-renderer.js';
+
+export interface KeyedView {
+  key: string;
+  spec: ViewSpec;
+}
+
+type Done = (payloads: SharedPayload[]) => void;
+
+interface PendingJob {
+  remaining: Set<WorkerSlot>;
+  payloads: SharedPayload[];
+  textKeys: Set<string>;
+  done: Done;
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  ringId: number;
+}
+
+/** Worker threads to start by default: leave a core for the main thread and ffmpeg. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(8, availableParallelism() - 1));
+}
+
+/** The compiled worker beside this file; under vitest (running .ts) the build in dist/. */
+function workerFile(): string | null {
+  const here = fileURLToPath(import.meta.url);
+  const candidates = [here.replace(/\.ts$/, '.js').replace(/view-renderer|render-pool/, 'render-worker')];
+  if (here.endsWith('.ts')) candidates.push(here.replace(/([\\/])src([\\/]workers[\\/])render-pool\.ts$/, '$1dist$1src$2render-worker.js'));
+  return candidates.find((f) => f.endsWith('.js') && existsSync(f)) ?? null;
+}
+
+function hashKey(key: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export class RenderPool {
+  private readonly slots: WorkerSlot[] = [];
+  private readonly inline: ViewRendererCache | null;
+  private readonly pending = new Map<number, PendingJob>();
+  private readonly payloads = new PayloadPool();
+  private nextJobId = 1;
+  private disposed = false;
+  /** Jobs that failed in a worker; their views miss that frame. */
+  failures = 0;
+
+  constructor(
+    workerCount: number,
+    private readonly log: Logger,
+  ) {
+    const file = workerCount > 0 ? workerFile() : null;
+    if (workerCount > 0 && !file) log.warn('workers.unavailable', { reason: 'render-worker.js not built', using: 'inline rendering' });
+    if (file) for (let i = 0; i < workerCount; i++) this.slots.push(this.spawn(file));
+    this.inline = this.slots.length === 0 ? new ViewRendererCache() : null;
+  }
+
+  get workerCount(): number {
+    return this.slots.length;
+  }
+
+  private spawn(file: string): WorkerSlot {
+    const slot: WorkerSlot = { worker: new Worker(file), ringId: -1 };
+    slot.worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    slot.worker.on('error', (error) => {
+      this.log.error('worker.crashed', { error: error.message });
+    });
+    slot.worker.on('exit', (code) => {
+      if (this.disposed) return;
+      this.log.error('worker.exited', { code, action: 'restart' });
+      const i = this.slots.indexOf(slot);
+      for (const [id, job] of this.pending) if (job.remaining.delete(slot)) this.finishIfDone(id, job);
+      if (i >= 0) this.slots[i] = this.spawn(file);
+    });
+    // Workers must not keep the process alive on their own (STYLE.md §2.12).
+    slot.worker.unref();
+    return slot;
+  }
+
+  private onMessage(slot: WorkerSlot, message: FromWorker): void {
+    const job = this.pending.get(message.jobId);
+    if (!job) return;
+    if (message.type === 'failed') {
+      this.failures++;
+      this.log.error('render.failed', { error: message.message });
+    } else {
+      for (const o of message.outputs) job.payloads.push(this.wrap(o, job.textKeys.has(o.key)));
+    }
+    job.remaining.delete(slot);
+    this.finishIfDone(message.jobId, job);
+  }
+
+  private finishIfDone(id: number, job: PendingJob): void {
+    if (job.remaining.size > 0) return;
+    this.pending.delete(id);
+    job.done(job.payloads);
+  }
+
+  private wrap(o: RenderOutput, text: boolean): SharedPayload {
+    return new SharedPayload(o.key, o.buffer, o.length, text, this.payloads);
+  }
+
+  private task(view: KeyedView): RenderTask {
+    return { key: view.key, spec: view.spec, buffer: this.payloads.take(payloadCapacity(view.spec)) };
+  }
+
+  /**
+   * Renders `views` of `frame`. `done` receives one payload per view (each referenced once for the
+   * caller) once every involved worker answered. The frame slot must stay retained until then.
+   */
+  render(frame: DecodedFrame, views: readonly KeyedView[], done: Done): void {
+    const textKeys = new Set<string>();
+    for (const v of views) if (v.spec.mode === 1 && !v.spec.pixel) textKeys.add(v.key);
+    if (this.inline) {
+      const tasks = views.map((v) => this.task(v));
+      const outputs = renderTasks(this.inline, frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.index, tasks);
+      // Deliver asynchronously like the workers do, so callers see one behaviour.
+      setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
+      return;
+    }
+    const perWorker = new Map<WorkerSlot, RenderTask[]>();
+    for (const v of views) {
+      const slot = this.slots[hashKey(v.key) % this.slots.length]!;
+      let list = perWorker.get(slot);
+      if (!list) perWorker.set(slot, (list = []));
+      list.push(this.task(v));
+    }
+    const jobId = this.nextJobId++;
+    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done };
+    this.pending.set(jobId, job);
+    for (const [slot, tasks] of perWorker) {
+      this.sendRing(slot, frame.ring);
+      const message: ToWorker = { type: 'render', jobId, ringId: frame.ring.id, slot: frame.slot, index: frame.index, tasks };
+      slot.worker.postMessage(message, tasks.flatMap((t) => (t.buffer ? [t.buffer] : [])));
+    }
+    if (perWorker.size === 0) this.finishIfDone(jobId, job);
+  }
+
+  private sendRing(slot: WorkerSlot, ring: FrameSlots): void {
+    if (slot.ringId === ring.id) return;
+    slot.ringId = ring.id;
+    const message: ToWorker = { type: 'ring', ringId: ring.id, width: ring.width, height: ring.height, buffers: ring.buffers };
+    slot.worker.postMessage(message);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.slots.length = 0;
+    this.payloads.clear();
+  }
+}

@@ -1,0 +1,32 @@
+/** Worker thread entry: renders views of frames it reads from the shared ring. */
+import { parentPort } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './messages.js';
+import { renderTasks } from './render-tasks.js';
+import { ViewRendererCache } from './view-renderer.js';
+
+const port = parentPort;
+if (!port) throw new Error('render-worker must run in a worker thread');
+
+const cache = new ViewRendererCache();
+let ring: { id: number; width: number; height: number; slots: Uint8Array[] } | null = null;
+
+function reply(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(message, transfer);
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'ring') {
+    ring = { id: message.ringId, width: message.width, height: message.height, slots: message.buffers.map((b) => new Uint8Array(b)) };
+    return;
+  }
+  // Errors go back as messages with the job id, never as an uncaught throw (STYLE.md §2.11).
+  try {
+    if (!ring || ring.id !== message.ringId) throw new Error(`frame ring ${message.ringId} not known to worker`);
+    const frame = ring.slots[message.slot];
+    if (!frame) throw new Error(`frame slot ${message.slot} out of range`);
+    const outputs = renderTasks(cache, frame, ring.width, ring.height, message.index, message.tasks);
+    reply({ type: 'rendered', jobId: message.jobId, outputs }, outputs.map((o) => o.buffer));
+  } catch (error) {
+    reply({ type: 'failed', jobId: message.jobId, message: error instanceof Error ? error.message : String(error) });
+  }
+});
