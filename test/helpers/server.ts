@@ -1,0 +1,134 @@
+/**
+ * Starts the real CLI (`dist/src/cli/main.js serve`) on a free loopback port and talks to it over
+ * real sockets. Every wait is bounded in time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+export interface CliServer {
+  url: string;
+  wsUrl: string;
+  proc: ChildProcess;
+  stderr(): string;
+  stop(): Promise<number | null>;
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000): Promise<CliServer> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`server did not start in ${timeoutMs} ms: ${err}`));
+    }, timeoutMs);
+    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/[^\s)]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        const url = m[1]!;
+        resolve({
+          url,
+          wsUrl: url.replace(/^http/, 'ws') + '/ws',
+          proc,
+          stderr: () => err,
+          stop: () => stopProcess(proc),
+        });
+      }
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening: ${err}`));
+    });
+  });
+}
+
+export function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 5000): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    proc.kill(signal);
+  });
+}
+
+export type Message = { text: string; binary: false } | { data: Buffer; binary: true };
+
+/** A viewer that records everything it receives, with bounded waits. */
+export class TestViewer {
+  readonly ws: WebSocket;
+  readonly messages: Message[] = [];
+  closeCode: number | null = null;
+  private waiters: (() => void)[] = [];
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url);
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      this.messages.push(isBinary ? { data, binary: true } : { text: data.toString(), binary: false });
+      this.wake();
+    });
+    this.ws.on('close', (code) => {
+      this.closeCode = code;
+      this.wake();
+    });
+    this.ws.on('error', () => this.wake());
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  get texts(): string[] {
+    return this.messages.flatMap((m) => (m.binary ? [] : [m.text]));
+  }
+
+  get frames(): Buffer[] {
+    return this.messages.flatMap((m) => (m.binary ? [m.data] : []));
+  }
+
+  /** Waits until `predicate` holds, checking after each message; rejects after `timeoutMs`. */
+  async until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${this.messages.length} messages, close ${this.closeCode}, texts ${JSON.stringify(this.texts.slice(-3)).slice(0, 300)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 200));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits for `count` more binary frames than there are now. */
+  async moreFrames(count: number, timeoutMs = 10_000): Promise<Buffer[]> {
+    const start = this.frames.length;
+    await this.until(() => this.frames.length >= start + count, `${count} frames`, timeoutMs);
+    return this.frames.slice(start);
+  }
+
+  send(obj: unknown): void {
+    this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj));
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+export async function getJson(url: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  return (await res.json()) as Record<string, unknown>;
+}

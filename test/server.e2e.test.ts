@@ -1,0 +1,219 @@
+/**
+ * The server end to end: real CLI process, real ffmpeg on a generated clip, real WebSockets.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseInit, readFrameIndex } from '../protocol/index.js';
+import { makeClip, tempDir } from './helpers/media.js';
+import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
+
+const tmp = tempDir();
+let clip = '';
+let server: CliServer;
+
+beforeAll(async () => {
+  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 6 });
+  server = await startCli([clip, '--loop', '--log-level', 'warn']);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  tmp.cleanup();
+});
+
+function cellsOf(frame: Buffer, header = 4): Buffer {
+  return frame.subarray(header);
+}
+
+/** Mean absolute difference of the colour bytes of two cell frames. */
+function colourDistance(a: Buffer, b: Buffer): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    for (let c = 1; c < 4; c++) sum += Math.abs(a[i + c]! - b[i + c]!);
+    n += 3;
+  }
+  return sum / n;
+}
+
+describe('server over WebSocket', () => {
+  it('sends INIT, then frames of exactly 4 + cols*rows*4 bytes with increasing indices', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=64&rows=20`);
+    await v.until(() => v.frames.length >= 10, '10 frames');
+    expect(v.messages[0]!.binary).toBe(false);
+    const init = parseInit(v.texts[0]!);
+    expect(init).toMatchObject({ fps: 30, mode: 5, cols: 64, rows: 20, pixel: false });
+    expect(v.texts[0]!.startsWith('INIT:30.0:5:64:20:0')).toBe(true);
+    expect(init.duration).toBeCloseTo(6, 0);
+    const indices = v.frames.map((f) => readFrameIndex(f));
+    for (const f of v.frames) expect(f.length).toBe(4 + 64 * 20 * 4);
+    for (let i = 1; i < indices.length; i++) expect(indices[i]!).toBeGreaterThan(indices[i - 1]!);
+    // Characters come from the ramp, colours are 24-bit (mode 5 keeps every bit).
+    const cells = cellsOf(v.frames.at(-1)!);
+    for (let i = 0; i < cells.length; i += 4) expect(cells[i]!).toBeGreaterThanOrEqual(32);
+    v.close();
+  });
+
+  it('a view message changes the picture; the same view gives it back', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=48&rows=16&yaw=0`);
+    await v.moreFrames(3);
+    const front = v.frames.at(-1)!;
+    v.send({ type: 'view', yaw: 180, pitch: 30 });
+    // Wait until the new view has certainly arrived (a few frames after the message).
+    await v.moreFrames(4);
+    const back = v.frames.at(-1)!;
+    expect(colourDistance(cellsOf(front), cellsOf(back))).toBeGreaterThan(8);
+    v.close();
+  });
+
+  it('a resize is followed by a fresh INIT and frames of the new size; mode 1 sends text rows', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=40&rows=10`);
+    await v.moreFrames(2);
+    v.send({ type: 'resize', cols: 30, rows: 8, aspect: 0.5 });
+    await v.until(() => v.texts.some((t) => t.startsWith('INIT:30.0:5:30:8:0')), 'INIT after resize');
+    await v.moreFrames(2);
+    expect(v.frames.at(-1)!.length).toBe(4 + 30 * 8 * 4);
+    v.send({ type: 'mode', mode: 1 });
+    await v.until(() => v.texts.some((t) => t.startsWith('INIT:30.0:1:30:8:0')), 'INIT after mode change');
+    await v.until(() => v.texts.filter((t) => /^\d+\n/.test(t)).length >= 2, 'mode-1 text frames');
+    const text = v.texts.filter((t) => /^\d+\n/.test(t)).at(-1)!;
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(1 + 8);
+    for (const line of lines.slice(1)) expect(line).toHaveLength(30);
+    v.close();
+  });
+
+  it('codec=adaptive adds one tag byte 0 after the index; mode 2 keeps the top 3 bits', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=20&rows=6&codec=adaptive&mode=2`);
+    await v.moreFrames(2);
+    const f = v.frames.at(-1)!;
+    expect(f.length).toBe(5 + 20 * 6 * 4);
+    expect(f[4]).toBe(0);
+    for (let i = 5; i < f.length; i += 4) for (let c = 1; c < 4; c++) expect(f[i + c]! & 0x1f).toBe(0);
+    v.close();
+  });
+
+  it('answers malformed, unknown and out-of-range messages with Error: and keeps streaming', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
+    await v.moreFrames(1);
+    const bad = ['not json', '[1,2]', '{"type":"fly"}', '{"type":"view","fov":500}', '{"type":"view","yaw":"left"}', '{"type":"resize","cols":0,"rows":5}', '{"type":"mode","mode":9}'];
+    for (const m of bad) v.send(m);
+    v.ws.send(Buffer.from([1, 2, 3]));
+    await v.until(() => v.texts.filter((t) => t.startsWith('Error: ')).length >= bad.length + 1, 'one Error: per bad message');
+    const errors = v.texts.filter((t) => t.startsWith('Error: '));
+    expect(errors.some((e) => /fov 500 is out of range/.test(e))).toBe(true);
+    expect(errors.some((e) => /unknown message type "fly"/.test(e))).toBe(true);
+    expect(errors.some((e) => /not valid JSON/.test(e))).toBe(true);
+    await v.moreFrames(3);
+    expect(v.closeCode).toBeNull();
+    v.close();
+  });
+
+  it('refuses oversize messages by closing with 1009 (maxPayload)', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
+    await v.moreFrames(1);
+    v.send(JSON.stringify({ type: 'view', pad: 'x'.repeat(10_000) }));
+    await v.until(() => v.closeCode !== null, 'close');
+    expect(v.closeCode).toBe(1009);
+  });
+
+  it('clamps out-of-range query values and refuses non-numbers with a reason', async () => {
+    const clamped = new TestViewer(`${server.wsUrl}?cols=99999&rows=-3&fov=1000`);
+    await clamped.until(() => clamped.texts.length > 0, 'INIT');
+    expect(parseInit(clamped.texts[0]!)).toMatchObject({ cols: 1000, rows: 1 });
+    clamped.close();
+    const refused = new TestViewer(`${server.wsUrl}?cols=wide`);
+    await refused.until(() => refused.closeCode !== null, 'close');
+    expect(refused.texts[0]).toMatch(/^Error: query cols=wide is not a number/);
+    expect(refused.closeCode).toBe(1008);
+  });
+
+  it('a stalled viewer does not stop a live one; viewers with equal views share one render', async () => {
+    const stalled = new TestViewer(`${server.wsUrl}?cols=1000&rows=200`);
+    await stalled.moreFrames(1);
+    // Stop reading: the kernel buffers fill, then the server must drop this viewer's frames.
+    (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const a = new TestViewer(`${server.wsUrl}?cols=50&rows=15&yaw=40`);
+    const b = new TestViewer(`${server.wsUrl}?cols=50&rows=15&yaw=40`);
+    const t0 = Date.now();
+    await a.moreFrames(45, 8000);
+    const fps = (a.frames.length / (Date.now() - t0)) * 1000;
+    expect(fps).toBeGreaterThan(15);
+    const health = await getJson(`${server.url}/healthz`);
+    expect(health['viewers']).toBe(3);
+    expect(health['distinctViews']).toBe(2);
+    expect((health['frames'] as Record<string, number>)['viewerDropped']).toBeGreaterThan(0);
+    // The shared result: the same frame index carries identical bytes for both viewers.
+    await b.moreFrames(2);
+    const lastB = b.frames.at(-1)!;
+    const same = a.frames.find((f) => readFrameIndex(f) === readFrameIndex(lastB));
+    expect(same).toBeDefined();
+    expect(same!.equals(lastB)).toBe(true);
+    for (const v of [stalled, a, b]) v.ws.terminate();
+  });
+
+  it('/healthz reports source, position, viewers and frame counters; unknown paths 404', async () => {
+    const h = await getJson(`${server.url}/healthz`);
+    expect(h).toMatchObject({ status: 'ok', source: clip, kind: 'video', fps: 30, live: false });
+    expect(typeof h['position']).toBe('number');
+    expect(h['frames']).toMatchObject({ decoded: expect.any(Number), sent: expect.any(Number), dropped: expect.any(Number) });
+    const res = await fetch(`${server.url}/nope`, { signal: AbortSignal.timeout(5000) });
+    expect(res.status).toBe(404);
+    const post = await fetch(`${server.url}/healthz`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+    expect(post.status).toBe(405);
+  });
+});
+
+describe('shared timeline', () => {
+  it('pause stops frames for every viewer, seek moves the shared position, resume continues', async () => {
+    const a = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
+    const b = new TestViewer(`${server.wsUrl}?cols=16&rows=4&yaw=90`);
+    await a.moreFrames(3);
+    a.send({ type: 'pause', paused: true });
+    await new Promise((r) => setTimeout(r, 400));
+    const countA = a.frames.length;
+    const countB = b.frames.length;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(a.frames.length).toBe(countA);
+    expect(b.frames.length).toBe(countB);
+    expect((await getJson(`${server.url}/healthz`))['paused']).toBe(true);
+    // A paused seek shows the new moment once, for every viewer.
+    b.send({ type: 'seek', time: 4 });
+    await a.until(() => a.frames.length > countA, 'frame after paused seek');
+    expect(readFrameIndex(a.frames.at(-1)!)).toBe(120);
+    a.send({ type: 'pause', paused: false });
+    const more = await a.moreFrames(5);
+    expect(readFrameIndex(more.at(-1)!)).toBeGreaterThan(120);
+    a.close();
+    b.close();
+  });
+});
+
+describe('source failures', () => {
+  it('ffmpeg dying mid-stream: viewers get Error:, the server stays up and resumes', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
+    await v.moreFrames(5);
+    const children = execFileSync('pgrep', ['-P', String(server.proc.pid), 'ffmpeg']).toString().trim().split('\n');
+    expect(children.length).toBeGreaterThan(0);
+    for (const pid of children) process.kill(Number(pid), 'SIGKILL');
+    await v.until(() => v.texts.some((t) => /^Error: video decoder stopped/.test(t)), 'Error: after ffmpeg died');
+    await v.moreFrames(10, 15_000);
+    expect(v.closeCode).toBeNull();
+    expect((await getJson(`${server.url}/healthz`))['ffmpegRestarts']).toBeGreaterThanOrEqual(1);
+    v.close();
+  });
+
+  it('a non-looping file ends with close code 1000', async () => {
+    const short = makeClip(join(tmp.dir, 'short.mp4'), { seconds: 1 });
+    const s = await startCli([short, '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=16&rows=4`);
+      await v.until(() => v.closeCode !== null, 'end of stream', 10_000);
+      expect(v.closeCode).toBe(1000);
+      expect(v.frames.length).toBeGreaterThan(20);
+    } finally {
+      await s.stop();
+    }
+  });
+});
