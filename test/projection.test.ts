@@ -70,7 +70,7 @@ function makeEquirect(): Uint8Array {
 
 let dir = '';
 let inPath = '';
-let image = new Uint8Array(0);
+let image: Uint8Array = new Uint8Array(0);
 const projection = new EquirectToFlat();
 
 beforeAll(() => {

@@ -133,7 +133,7 @@ class SourceMap {
     this.tanX = Math.tan((view.fov * DEG) / 2);
     this.tanY = (this.tanX * grid.rows) / (grid.cols * grid.aspect);
     this.m = rotation(view.yaw * DEG, view.pitch * DEG, view.roll * DEG);
-    this.uScale = srcWidth / 2;
+    this.uScale = (srcWidth - 1) / 2;
     this.vScale = (srcHeight - 1) / 2;
   }
 

@@ -1,0 +1,362 @@
+/**
+ * The video region of the terminal client, drawn with our own escape sequences: blessed reduces
+ * every colour to 256 and diffs strings, too coarse and too slow for 24-bit video at 30 fps.
+ *
+ * The renderer keeps a model of what it last put on screen (character, foreground, background per
+ * cell, as colour codes after reduction to the terminal's depth, see color-depth.ts) and writes
+ * only the cells whose reduced state changed. Runs of unchanged cells are skipped with CUF or CUP,
+ * whichever is shorter, or reprinted when that is shorter still (up to 3 one-byte cells already in
+ * the colours in effect); an SGR is written only for a colour not already in effect, and sets
+ * foreground and background in one sequence.
+ *
+ * Each non-empty frame is one byte string for one write():
+ *   [ESC[?2026h]  ESC 7  ESC(B  ESC[0m  …cells…  ESC 8  [ESC[?2026l]
+ * DECSC/DECRC (ESC 7 / ESC 8) leave the cursor, SGR and charset as blessed left them, so blessed's
+ * own cursor tracking stays right; ESC(B undoes a line-drawing G0 blessed might have left selected;
+ * ESC[0m makes the SGR state known. Nothing ever prints past the region's last column and no
+ * newline is ever written, so nothing wraps or scrolls: a character in the bottom-right cell of the
+ * screen leaves only a pending wrap, which the next CUP or the DECRC cancels.
+ *
+ * Frames are drawn from the region's top-left; the part of a frame outside the region is cut off
+ * and the part of the region outside the frame is cleared (black spaces; default-colour spaces for
+ * mono and text frames), which the model makes a one-time cost.
+ *
+ * Call `invalidate` whenever something else drew over the region (blessed repainted, the terminal
+ * resized): the next frame is then a full draw.
+ */
+import { luma601 } from '../../../protocol/index.js';
+import { COLOR_DEFAULT, reduceColor, type ColorDepth } from './color-depth.js';
+import { EscapeWriter, KEEP, cufBytes, cupBytes, sequence } from './escape-writer.js';
+
+export { detectColorDepth, type ColorDepth } from './color-depth.js';
+
+export interface VideoRendererOptions {
+  depth: ColorDepth;
+  /** Wrap each frame in synchronized output (DEC mode 2026), so the terminal never shows half a frame. */
+  syncOutput: boolean;
+  /**
+   * Benchmark baseline only: every frame redraws every cell with its own SGR (fg and bg), a CUP per
+   * row, no diffing. Mono cells still get no colour codes.
+   */
+  fullRedraw?: boolean;
+}
+
+/** Model value for "not known": matches no character and no colour code. */
+const UNKNOWN = -1;
+const SPACE = 0x20;
+const QUESTION = 0x3f;
+/** '▀': foreground paints the top pixel, background the bottom one. */
+const UPPER_HALF = 0x2580;
+/** Mono blocks: cell luma 0…255 → one of " ░▒▓█" (index luma·5 >> 8). */
+const SHADES = Uint32Array.of(0x20, 0x2591, 0x2592, 0x2593, 0x2588);
+
+/**
+ * Worst case per cell: CUP with 5-digit row and column (14) + one SGR with two truecolor
+ * colours (36) + a 3-byte character = 53; rounded up.
+ */
+const BYTES_PER_CELL = 64;
+const SYNC_BEGIN = sequence('\x1b[?2026h');
+const SYNC_END = sequence('\x1b[?2026l');
+const FRAME_BEGIN = sequence('\x1b7\x1b(B\x1b[0m');
+const FRAME_END = sequence('\x1b8');
+const FRAME_OVERHEAD = SYNC_BEGIN.length + SYNC_END.length + FRAME_BEGIN.length + FRAME_END.length;
+/** Largest region side; keeps CUP arguments within the 5 digits BYTES_PER_CELL allows for. */
+const MAX_SIDE = 65535;
+const EMPTY = new Uint8Array(0);
+
+export class VideoRenderer {
+  private depth: ColorDepth;
+  private readonly syncOutput: boolean;
+  private readonly fullRedraw: boolean;
+  private readonly out = new EscapeWriter();
+
+  private top = 0;
+  private left = 0;
+  private cols = 0;
+  private rows = 0;
+  /** Background of the region outside a frame and behind ascii cells, as a colour code. */
+  private black: number;
+
+  // What is on screen, per region cell, row-major: code point and colour codes (UNKNOWN: not known).
+  private chars = new Int32Array(0);
+  private fgs = new Int32Array(0);
+  private bgs = new Int32Array(0);
+  // What this frame wants there; filled by the render* methods, then diffed by `emit`.
+  private wantChars = new Int32Array(0);
+  private wantFgs = new Int32Array(0);
+  private wantBgs = new Int32Array(0);
+
+  constructor(opts: VideoRendererOptions) {
+    this.depth = opts.depth;
+    this.syncOutput = opts.syncOutput;
+    this.fullRedraw = opts.fullRedraw ?? false;
+    this.black = reduceColor(this.depth, 0, 0, 0);
+  }
+
+  /** Changes the colour depth; the next frame is a full draw. */
+  setDepth(depth: ColorDepth): void {
+    this.depth = depth;
+    this.black = reduceColor(depth, 0, 0, 0);
+    this.invalidate();
+  }
+
+  /**
+   * The screen region the video occupies: 0-based top-left, size in terminal cells. It must lie
+   * within the screen. Invalidates. Allocates the model (and grows the output buffer when needed):
+   * this runs per resize, not per frame.
+   */
+  setRegion(top: number, left: number, cols: number, rows: number): void {
+    for (const [name, v] of [['top', top], ['left', left], ['cols', cols], ['rows', rows]] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > MAX_SIDE) {
+        throw new RangeError(`setRegion: ${name} must be a whole number in 0…${MAX_SIDE}, got ${v}`);
+      }
+    }
+    this.top = top;
+    this.left = left;
+    if (cols !== this.cols || rows !== this.rows) {
+      this.cols = cols;
+      this.rows = rows;
+      const cells = cols * rows;
+      this.chars = new Int32Array(cells);
+      this.fgs = new Int32Array(cells);
+      this.bgs = new Int32Array(cells);
+      this.wantChars = new Int32Array(cells);
+      this.wantFgs = new Int32Array(cells);
+      this.wantBgs = new Int32Array(cells);
+      this.out.reserve(cells * BYTES_PER_CELL + FRAME_OVERHEAD);
+    }
+    this.invalidate();
+  }
+
+  /** Forgets what is on screen: the next frame rewrites every cell of the region. */
+  invalidate(): void {
+    this.chars.fill(UNKNOWN);
+    this.fgs.fill(UNKNOWN);
+    this.bgs.fill(UNKNOWN);
+  }
+
+  /**
+   * Ascii style: `cells` holds cols·rows cells of 4 bytes [char, R, G, B], row-major (the binary
+   * cell frame's payload). Coloured character on black. Characters outside printable ASCII are
+   * drawn as '?', so a frame can never smuggle in an escape sequence.
+   * Returns the bytes for one write(): a view into a reused buffer, valid until the next render
+   * call, and empty when nothing on screen changes.
+   */
+  renderCells(cells: Uint8Array, cols: number, rows: number): Uint8Array {
+    checkFrame('renderCells', cells.length, cols, rows, 4);
+    const rc = this.cols;
+    const w = Math.min(cols, rc);
+    const h = Math.min(rows, this.rows);
+    const depth = this.depth;
+    const black = this.black;
+    const wantChars = this.wantChars;
+    const wantFgs = this.wantFgs;
+    const wantBgs = this.wantBgs;
+    for (let y = 0; y < h; y++) {
+      let i = y * rc;
+      let s = y * cols * 4;
+      for (let x = 0; x < w; x++, i++, s += 4) {
+        const ch = cells[s]!;
+        wantChars[i] = ch >= 0x20 && ch < 0x7f ? ch : QUESTION;
+        wantFgs[i] = reduceColor(depth, cells[s + 1]!, cells[s + 2]!, cells[s + 3]!);
+        wantBgs[i] = black;
+      }
+    }
+    this.blankOutside(w, h, black);
+    return this.emit();
+  }
+
+  /**
+   * Mode-1 text frames (decodeTextFrame's lines): characters in the terminal's default colours, no
+   * colour codes at any depth, as the viewer chose monochrome. Non-ASCII characters draw as '?'.
+   * The frame is as wide as its longest line; short lines are padded with spaces.
+   * Same return contract as `renderCells`.
+   */
+  renderText(lines: readonly string[]): Uint8Array {
+    const rc = this.cols;
+    const h = Math.min(lines.length, this.rows);
+    let width = 0;
+    for (let y = 0; y < h; y++) width = Math.max(width, lines[y]!.length);
+    const w = Math.min(width, rc);
+    const wantChars = this.wantChars;
+    const wantFgs = this.wantFgs;
+    const wantBgs = this.wantBgs;
+    for (let y = 0; y < h; y++) {
+      const line = lines[y]!;
+      for (let x = 0, i = y * rc; x < w; x++, i++) {
+        const ch = x < line.length ? line.charCodeAt(x) : SPACE;
+        wantChars[i] = ch >= 0x20 && ch < 0x7f ? ch : QUESTION;
+        wantFgs[i] = COLOR_DEFAULT;
+        wantBgs[i] = COLOR_DEFAULT;
+      }
+    }
+    this.blankOutside(w, h, COLOR_DEFAULT);
+    return this.emit();
+  }
+
+  /**
+   * Blocks style: `bgr` holds cols × pixelRows pixels of 3 bytes B, G, R, row-major (the pixel
+   * frame's payload). Terminal row y shows pixel rows 2y and 2y+1 as '▀' with foreground = top
+   * pixel and background = bottom pixel; an odd last pixel row gets a black bottom half.
+   * Mono: one of " ░▒▓█" by the BT.601 luma of the two pixels' mean, in default colours.
+   * Same return contract as `renderCells`.
+   */
+  renderPixels(bgr: Uint8Array, cols: number, pixelRows: number): Uint8Array {
+    checkFrame('renderPixels', bgr.length, cols, pixelRows, 3);
+    const rc = this.cols;
+    const w = Math.min(cols, rc);
+    const h = Math.min((pixelRows + 1) >> 1, this.rows);
+    const depth = this.depth;
+    const mono = depth === 'mono';
+    const black = this.black;
+    const wantChars = this.wantChars;
+    const wantFgs = this.wantFgs;
+    const wantBgs = this.wantBgs;
+    const stride = cols * 3;
+    for (let y = 0; y < h; y++) {
+      const hasBottom = 2 * y + 1 < pixelRows;
+      let t = 2 * y * stride;
+      for (let x = 0, i = y * rc; x < w; x++, i++, t += 3) {
+        const b = t + stride;
+        const tb = bgr[t]!, tg = bgr[t + 1]!, tr = bgr[t + 2]!;
+        const bb = hasBottom ? bgr[b]! : 0;
+        const bg = hasBottom ? bgr[b + 1]! : 0;
+        const br = hasBottom ? bgr[b + 2]! : 0;
+        if (mono) {
+          const luma = (luma601(tr, tg, tb) + luma601(br, bg, bb) + 1) >> 1;
+          wantChars[i] = SHADES[(luma * 5) >> 8]!;
+          wantFgs[i] = COLOR_DEFAULT;
+          wantBgs[i] = COLOR_DEFAULT;
+        } else {
+          wantChars[i] = UPPER_HALF;
+          wantFgs[i] = reduceColor(depth, tr, tg, tb);
+          wantBgs[i] = reduceColor(depth, br, bg, bb);
+        }
+      }
+    }
+    this.blankOutside(w, h, black);
+    return this.emit();
+  }
+
+  /** Wants spaces on `background` in the region cells outside the frame's w × h top-left part. */
+  private blankOutside(w: number, h: number, background: number): void {
+    const rc = this.cols;
+    for (let y = 0; y < this.rows; y++) {
+      for (let x = y < h ? w : 0, i = y * rc + x; x < rc; x++, i++) {
+        this.wantChars[i] = SPACE;
+        this.wantFgs[i] = background; // a space shows no foreground; any value will do
+        this.wantBgs[i] = background;
+      }
+    }
+  }
+
+  /** Diffs the wanted cells against the model, writes the changes and updates the model. */
+  private emit(): Uint8Array {
+    const out = this.out;
+    out.pos = 0;
+    const depth = this.depth;
+    const full = this.fullRedraw;
+    const rc = this.cols;
+    const rr = this.rows;
+    const { chars, fgs, bgs, wantChars, wantFgs, wantBgs } = this;
+    let started = false;
+    let curFg = UNKNOWN;
+    let curBg = UNKNOWN;
+    // Cursor, in region coordinates; curRow -1 when not known (before the first CUP, after the
+    // region's last column, where a terminal at its right edge holds a pending wrap instead).
+    let curRow = -1;
+    let curCol = 0;
+
+    for (let y = 0, i = 0; y < rr; y++) {
+      for (let x = 0; x < rc; x++, i++) {
+        const ch = wantChars[i]!;
+        const fg = wantFgs[i]!;
+        const bg = wantBgs[i]!;
+        // A space shows only its background, so a changed foreground behind it is no change.
+        if (!full && ch === chars[i] && bg === bgs[i] && (ch === SPACE || fg === fgs[i])) continue;
+
+        if (!started) {
+          started = true;
+          if (this.syncOutput) out.bytes(SYNC_BEGIN);
+          out.bytes(FRAME_BEGIN);
+          curFg = COLOR_DEFAULT;
+          curBg = COLOR_DEFAULT;
+        }
+
+        if (curRow !== y) {
+          out.cup(this.top + y + 1, this.left + x + 1);
+          curRow = y;
+        } else if (x > curCol) {
+          const gap = x - curCol;
+          if (gap <= 3 && reprintable(chars, fgs, bgs, i - gap, i, curFg, curBg)) {
+            // Cheaper than any move (a move is at least 3 bytes): one byte per skipped cell.
+            for (let j = i - gap; j < i; j++) {
+              out.byte(chars[j]!);
+              fgs[j] = curFg;
+            }
+          } else if (cufBytes(gap) <= cupBytes(this.top + y + 1, this.left + x + 1)) {
+            out.cuf(gap);
+          } else {
+            out.cup(this.top + y + 1, this.left + x + 1);
+          }
+        }
+
+        let setFg = KEEP;
+        let setBg = KEEP;
+        if (full && (fg !== COLOR_DEFAULT || bg !== COLOR_DEFAULT)) {
+          setFg = fg;
+          setBg = bg;
+        } else {
+          if (ch !== SPACE && fg !== curFg) setFg = fg;
+          if (bg !== curBg) setBg = bg;
+        }
+        if (setFg !== KEEP || setBg !== KEEP) {
+          out.sgr(depth, setFg, setBg);
+          if (setFg !== KEEP) curFg = setFg;
+          if (setBg !== KEEP) curBg = setBg;
+        }
+
+        out.char(ch);
+        chars[i] = ch;
+        fgs[i] = curFg;
+        bgs[i] = curBg;
+        curCol = x + 1;
+        if (curCol >= rc) curRow = -1;
+      }
+    }
+
+    if (!started) return EMPTY;
+    out.bytes(FRAME_END);
+    if (this.syncOutput) out.bytes(SYNC_END);
+    return out.buf.subarray(0, out.pos);
+  }
+}
+
+/**
+ * True when the on-screen cells [from, to) can be printed again as they are: known one-byte
+ * characters whose colours are those in effect (a space needs only the background).
+ */
+function reprintable(
+  chars: Int32Array,
+  fgs: Int32Array,
+  bgs: Int32Array,
+  from: number,
+  to: number,
+  curFg: number,
+  curBg: number,
+): boolean {
+  for (let j = from; j < to; j++) {
+    const c = chars[j]!;
+    if (c < 0x20 || c >= 0x7f || bgs[j] !== curBg || (c !== SPACE && fgs[j] !== curFg)) return false;
+  }
+  return true;
+}
+
+function checkFrame(fn: string, length: number, cols: number, rows: number, bytesPer: number): void {
+  if (!Number.isInteger(cols) || cols < 0 || !Number.isInteger(rows) || rows < 0) {
+    throw new RangeError(`${fn}: frame size must be whole non-negative cols × rows, got ${cols} × ${rows}`);
+  }
+  if (length < cols * rows * bytesPer) {
+    throw new RangeError(`${fn}: ${length} bytes hold fewer than ${cols} × ${rows} × ${bytesPer}`);
+  }
+}

@@ -1,0 +1,90 @@
+/** Bad input at the command line: one clear line, a non-zero exit, never a stack trace or a hang. */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/media.js';
+import { CLI } from './helpers/server.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+function run(args: string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function expectOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('ascii360 serve: bad input', () => {
+  it('names a missing source', () => {
+    const r = run(['serve', join(tmp.dir, 'missing.mp4'), '--port', '0']);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /^ascii360: source not found: .*missing\.mp4$/);
+  });
+
+  it('refuses a text file renamed .mp4', () => {
+    const fake = join(tmp.dir, 'notes.mp4');
+    writeFileSync(fake, 'this is not a video\n'.repeat(20));
+    const r = run(['serve', fake, '--port', '0']);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /notes\.mp4 is not a video or image ffmpeg can read/);
+  });
+
+  it('refuses a zero-byte file and a corrupt image', () => {
+    const empty = join(tmp.dir, 'empty.mp4');
+    writeFileSync(empty, '');
+    expectOneLineError(run(['serve', empty, '--port', '0']).stderr, /empty\.mp4 is empty/);
+    const png = join(tmp.dir, 'broken.png');
+    writeFileSync(png, Buffer.from('89504e470d0a1a0a0000', 'hex'));
+    const r = run(['serve', png, '--port', '0']);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /broken\.png is not an image sharp can read/);
+  });
+
+  // root reads every file, so there is nothing to refuse when the tests run as root.
+  it.skipIf(process.getuid?.() === 0)('refuses an unreadable file', () => {
+    const locked = join(tmp.dir, 'locked.mp4');
+    writeFileSync(locked, 'x');
+    chmodSync(locked, 0o000);
+    expectOneLineError(run(['serve', locked, '--port', '0']).stderr, /not readable/);
+  });
+
+  it('says ffmpeg is missing and how to install it, exit code 2', () => {
+    // node is started by absolute path, so an empty PATH hides ffmpeg and nothing else.
+    const r = run(['serve', '--port', '0'], { PATH: join(tmp.dir, 'no-such-bin'), HOME: tmp.dir });
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /ffmpeg .*was not found on PATH; install it: Debian\/Ubuntu `sudo apt-get install ffmpeg`/);
+  });
+
+  it('refuses bad option values with usage exit code 2', () => {
+    const r = run(['serve', '--mode', '7']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/mode must be 1/);
+    expect(run(['serve', '--hwaccel', 'magic']).code).toBe(2);
+    expect(run(['serve', '--port', '99999']).code).toBe(2);
+  });
+
+  it('reports a port that is taken on one line', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    const r = run(['serve', '--port', String(port)]);
+    blocker.close();
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+  });
+
+  it('documents every option in --help', () => {
+    const r = run(['serve', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['--host', '--port', '--fps', '--mode', '--hwaccel', '--loop', '--log-level']) expect(r.stdout).toContain(flag);
+    expect(r.stdout).toMatch(/auto.*none.*cuda.*vaapi.*qsv.*videotoolbox/s);
+  });
+});

@@ -1,0 +1,115 @@
+/** Wire format round trips (PROTOCOL-NOTES.md §2–§5), including the worked byte example of §3.4. */
+import { describe, expect, it } from 'vitest';
+import {
+  binaryFrameBytes,
+  decodeBinaryFrame,
+  decodeTextFrame,
+  encodeClientMessage,
+  encodeInit,
+  parseClientMessage,
+  parseInit,
+  ProtocolError,
+  RAMP,
+  readFrameIndex,
+  writeFrameHeader,
+  type ClientMessage,
+  type InitInfo,
+} from '../protocol/index.js';
+
+describe('INIT', () => {
+  it('starts with the legacy five fields and round-trips the appended ones', () => {
+    const info: InitInfo = { fps: 30, mode: 5, cols: 160, rows: 48, pixel: false, duration: 12.5, startSec: 3.25, live: false };
+    const text = encodeInit(info);
+    expect(text).toBe('INIT:30.0:5:160:48:0:0:12.500:3.25:0');
+    expect(parseInit(text)).toEqual(info);
+  });
+
+  it('reads ASCILINE legacy INITs of 4 and 5 fields', () => {
+    expect(parseInit('INIT:29.97:3:80:24')).toMatchObject({ fps: 29.97, mode: 3, cols: 80, rows: 24, pixel: false, duration: 0 });
+    expect(parseInit('INIT:30.0:5:80:48:1')).toMatchObject({ pixel: true });
+  });
+
+  it('rejects malformed INITs with a code', () => {
+    for (const bad of ['INIT:x:5:1:1', 'INIT:30:9:1:1', 'INIT:30:5:0:1', 'INIT:30:5', 'HELLO']) {
+      expect(() => parseInit(bad)).toThrow(ProtocolError);
+    }
+  });
+});
+
+describe('frames', () => {
+  it('matches the worked example: index 258, 2x1 grid, raw and adaptive', () => {
+    const raw = new Uint8Array(binaryFrameBytes(2, 1, 'raw', false));
+    const at = writeFrameHeader(raw, 0, 258, 'raw', false);
+    raw.set([0x40, 255, 128, 0, 0x20, 0, 0, 0], at);
+    expect([...raw]).toEqual([0, 0, 1, 2, 0x40, 255, 128, 0, 0x20, 0, 0, 0]);
+    const adaptive = new Uint8Array(binaryFrameBytes(2, 1, 'adaptive', false));
+    writeFrameHeader(adaptive, 0, 258, 'adaptive', false);
+    expect([...adaptive.subarray(0, 5)]).toEqual([0, 0, 1, 2, 0]);
+    expect(adaptive.length).toBe(13);
+  });
+
+  it('decodes a frame against its INIT and refuses a wrong size', () => {
+    const init = parseInit('INIT:30.0:5:2:1:0');
+    const frame = new Uint8Array([0, 0, 0, 7, 65, 1, 2, 3, 66, 4, 5, 6]);
+    const decoded = decodeBinaryFrame(frame, init, 'raw');
+    expect(decoded.index).toBe(7);
+    expect([...decoded.payload]).toEqual([65, 1, 2, 3, 66, 4, 5, 6]);
+    expect(() => decodeBinaryFrame(frame.subarray(0, 11), init, 'raw')).toThrow(/expected 12/);
+  });
+
+  it('pixel frames carry 3 bytes per pixel and never a tag', () => {
+    expect(binaryFrameBytes(4, 6, 'adaptive', true)).toBe(4 + 4 * 6 * 3);
+  });
+
+  it('reads the u32 index big-endian, beyond 2^31', () => {
+    const out = new Uint8Array(4);
+    writeFrameHeader(out, 0, 0xfedcba98, 'raw', false);
+    expect(readFrameIndex(out)).toBe(0xfedcba98);
+  });
+
+  it('mode-1 text frames: index line then rows', () => {
+    expect(decodeTextFrame('12\nab\ncd')).toEqual({ index: 12, lines: ['ab', 'cd'] });
+    expect(() => decodeTextFrame('x\nab')).toThrow(ProtocolError);
+  });
+
+  it('uses the 92-character ramp', () => {
+    expect(RAMP).toHaveLength(92);
+    expect(RAMP[0]).toBe(' ');
+    expect(RAMP.at(-1)).toBe('@');
+  });
+});
+
+describe('client messages', () => {
+  const valid: ClientMessage[] = [
+    { type: 'view', yaw: 10, pitch: -20, roll: 5, fov: 75 },
+    { type: 'view', fov: 60 },
+    { type: 'resize', cols: 120, rows: 40, aspect: 0.5 },
+    { type: 'mode', mode: 3 },
+    { type: 'style', pixel: true },
+    { type: 'pause', paused: true },
+    { type: 'seek', time: 12.5 },
+  ];
+  it.each(valid)('round-trips %j', (m) => {
+    expect(parseClientMessage(encodeClientMessage(m))).toEqual(m);
+  });
+
+  it('wraps yaw and roll into [-180, 180)', () => {
+    expect(parseClientMessage('{"type":"view","yaw":190,"roll":-540}')).toEqual({ type: 'view', yaw: -170, roll: -180 });
+  });
+
+  it.each([
+    ['{', /not valid JSON/],
+    ['null', /JSON object/],
+    ['{"yaw":1}', /no type/],
+    ['{"type":"zoom"}', /unknown message type "zoom"/],
+    ['{"type":"view","pitch":91}', /pitch 91 is out of range -90\.\.90/],
+    ['{"type":"view","fov":"wide"}', /fov must be a finite number/],
+    ['{"type":"resize","cols":10.5,"rows":4}', /cols must be an integer/],
+    ['{"type":"resize","cols":1000,"rows":500}', /exceeds 250000 cells/],
+    ['{"type":"mode","mode":0}', /mode must be 1, 2, 3, 4 or 5/],
+    ['{"type":"pause"}', /paused must be true or false/],
+    ['{"type":"seek","time":-1}', /time -1 is out of range/],
+  ])('refuses %s', (text, reason) => {
+    expect(() => parseClientMessage(text)).toThrow(reason);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Still 360° photos are decoded by sharp and rendered when a viewer joins or changes its view,
+ * never re-sent at the frame rate.
+ */
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseInit } from '../protocol/index.js';
+import { tempDir } from './helpers/media.js';
+import { startCli, TestViewer, type CliServer } from './helpers/server.js';
+
+const tmp = tempDir();
+let server: CliServer;
+
+/** Left half red, right half blue: yaw -90 looks at red, yaw +90 at blue. */
+async function makePhoto(path: string): Promise<void> {
+  const w = 400;
+  const h = 200;
+  const rgb = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rgb.set(x < w / 2 ? [220, 30, 30] : [30, 30, 220], (y * w + x) * 3);
+  await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 95 }).toFile(path);
+}
+
+beforeAll(async () => {
+  const photo = join(tmp.dir, 'pano.jpg');
+  await makePhoto(photo);
+  server = await startCli([photo, '--log-level', 'warn']);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  tmp.cleanup();
+});
+
+function meanColour(frame: Buffer): [number, number, number] {
+  const sum = [0, 0, 0];
+  const n = (frame.length - 4) / 4;
+  for (let i = 4; i < frame.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += frame[i + 1 + c]!;
+  return sum.map((s) => s / n) as [number, number, number];
+}
+
+describe('still photo source', () => {
+  it('renders on join and on view change only', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=20&rows=6&yaw=-90`);
+    await v.until(() => v.frames.length >= 1, 'first frame');
+    expect(parseInit(v.texts[0]!)).toMatchObject({ cols: 20, rows: 6, duration: 0 });
+    const [r, , b] = meanColour(v.frames[0]!);
+    expect(r).toBeGreaterThan(150);
+    expect(b).toBeLessThan(80);
+    await new Promise((res) => setTimeout(res, 1200));
+    expect(v.frames.length).toBe(1);
+    v.send({ type: 'view', yaw: 90 });
+    await v.until(() => v.frames.length >= 2, 'frame after view change');
+    const [r2, , b2] = meanColour(v.frames[1]!);
+    expect(b2).toBeGreaterThan(150);
+    expect(r2).toBeLessThan(80);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(v.frames.length).toBe(2);
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => v.texts.some((t) => t.startsWith('Error: pause is not possible on a still photo')), 'pause refused');
+    v.close();
+  });
+
+  it('a second viewer joining gets its own frame at once', async () => {
+    const a = new TestViewer(`${server.wsUrl}?cols=10&rows=4`);
+    await a.until(() => a.frames.length >= 1, 'frame for a');
+    const b = new TestViewer(`${server.wsUrl}?cols=12&rows=4`);
+    await b.until(() => b.frames.length >= 1, 'frame for b');
+    expect(b.frames[0]!.length).toBe(4 + 12 * 4 * 4);
+    a.close();
+    b.close();
+  });
+});
