@@ -165,6 +165,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     health,
     viewer(ws: WebSocket, spec: ViewSpec) {
       const session = new ViewerSession(ws, spec, hooks);
+      // The first viewer decides the working size before the source starts, saving a restart.
+      if (sessions.size === 0) playback.setWorkWidth(chooseWorkWidth([spec], info.width));
       sessions.add(session);
       join(session);
       log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, viewers: sessions.size });

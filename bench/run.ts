@@ -1,0 +1,31 @@
+/**
+ * `npm run bench`: every benchmark, each against a baseline run side by side in the same run.
+ * Figures are medians; the machine is shared, so compare ratios rather than absolute numbers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchPipeline, benchViewers } from './server-bench.js';
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ascii360-bench-'));
+  const print = (lines: string[]): void => console.log(lines.join('\n') + '\n');
+  try {
+    console.log(`ascii360 bench — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})\n`);
+    print(await benchViewers());
+    print(await benchPipeline(dir));
+    try {
+      const terminal = await import('./terminal-bytes.js');
+      print(terminal.formatTerminalBytes(await terminal.measureTerminalBytes()));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
