@@ -270,15 +270,19 @@ describe('EquirectToFlat geometry', () => {
     }
   });
 
-  it('chooses supersampling from the footprint: 1 tap zoomed in, 4×4 when a cell spans many pixels', () => {
+  it('chooses supersampling per axis from the footprint: 1 tap zoomed in, more down than across for tall cells', () => {
     const zoomed = projection.buildTable({ yaw: 0, pitch: 0, roll: 0, fov: 10 }, { cols: 40, rows: 20, aspect: 1 }, W, H);
     expect(zoomed.taps).toBe(1);
-    // 160×48 terminal cells at 90°: a cell is ~2 source pixels wide and ~4 tall.
+    // 160×48 terminal cells at 90° on a 1024-wide source: at the centre a cell spans 2/160 rad
+    // across (2.04 source pixels) and 1.2/48 rad down (4.07 pixels) → ceil(/1.6) = 2 across × 3 down.
     const wide = projection.buildTable({ yaw: 0, pitch: 0, roll: 0, fov: 90 }, { cols: 160, rows: 48, aspect: 0.5 }, W, H);
-    expect(wide.taps).toBe(16);
-    // Same cells on a source half the size: a cell is just over 2 pixels tall → 3×3.
+    expect(wide.taps).toBe(6);
+    // Square 80×40 cells: 2/80 rad = 4.07 pixels each way → 3 × 3.
+    const square = projection.buildTable({ yaw: 0, pitch: 0, roll: 0, fov: 90 }, { cols: 80, rows: 40, aspect: 1 }, W, H);
+    expect(square.taps).toBe(9);
+    // Half the source: 1.02 pixels across, 2.04 down → 1 × 2.
     const mid = projection.buildTable({ yaw: 0, pitch: 0, roll: 0, fov: 90 }, { cols: 160, rows: 48, aspect: 0.5 }, W / 2, H / 2);
-    expect(mid.taps).toBe(9);
+    expect(mid.taps).toBe(2);
   });
 
   it('verticalFov keeps cells at their aspect', () => {

@@ -5,7 +5,7 @@
  */
 import type { ViewSpec } from '../shared/types.js';
 
-export const WORK_WIDTHS = [512, 1024, 2048, 3072, 4096] as const;
+export const WORK_WIDTHS = [512, 1024, 1536, 2048, 3072, 4096] as const;
 const MIN_WIDTH = 512;
 const MAX_WIDTH = 4096;
 const SAMPLES_PER_CELL = 2;

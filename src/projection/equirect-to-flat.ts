@@ -38,24 +38,24 @@ export class EquirectToFlat implements Projection {
     checkArguments(view, grid, srcWidth, srcHeight);
     const { cols, rows } = grid;
     const map = new SourceMap(view, grid, srcWidth, srcHeight);
-    const s = supersampling(map, cols, rows, srcWidth);
-    const taps = s * s;
+    const [sx, sy] = supersampling(map, cols, rows, srcWidth);
+    const taps = sx * sy;
 
     // The image-plane coordinate of every tap column and tap row, computed once instead of per tap.
-    const planeX = new Float64Array(cols * s);
-    for (let k = 0; k < planeX.length; k++) planeX[k] = map.tanX * ((2 * (k + 0.5)) / (cols * s) - 1);
-    const planeY = new Float64Array(rows * s);
-    for (let k = 0; k < planeY.length; k++) planeY[k] = map.tanY * ((2 * (k + 0.5)) / (rows * s) - 1);
+    const planeX = new Float64Array(cols * sx);
+    for (let k = 0; k < planeX.length; k++) planeX[k] = map.tanX * ((2 * (k + 0.5)) / (cols * sx) - 1);
+    const planeY = new Float64Array(rows * sy);
+    for (let k = 0; k < planeY.length; k++) planeY[k] = map.tanY * ((2 * (k + 0.5)) / (rows * sy) - 1);
 
     const offsets = new Int32Array(cols * rows * taps);
     const maxY = srcHeight - 1;
     let o = 0;
     for (let j = 0; j < rows; j++) {
       for (let i = 0; i < cols; i++) {
-        for (let b = 0; b < s; b++) {
-          const ly = planeY[j * s + b]!;
-          for (let a = 0; a < s; a++) {
-            map.project(planeX[i * s + a]!, ly);
+        for (let b = 0; b < sy; b++) {
+          const ly = planeY[j * sy + b]!;
+          for (let a = 0; a < sx; a++) {
+            map.project(planeX[i * sx + a]!, ly);
             // Nearest pixel. x wraps so yaw ±180° has no seam; y clamps so the poles stay clean.
             let x = Math.round(map.u) % srcWidth;
             if (x < 0) x += srcWidth;
@@ -92,6 +92,17 @@ export function sampleCells(table: SamplingTable, frame: Uint8Array, out: Uint8A
       out[d] = frame[s]!;
       out[d + 1] = frame[s + 1]!;
       out[d + 2] = frame[s + 2]!;
+    }
+    return;
+  }
+
+  if (taps === 4) {
+    // The common 2×2 case, unrolled: about a fifth faster than the general loop.
+    for (let c = 0, t = 0, d = 0; c < cells; c++, t += 4, d += 3) {
+      const s0 = offsets[t]!, s1 = offsets[t + 1]!, s2 = offsets[t + 2]!, s3 = offsets[t + 3]!;
+      out[d] = (frame[s0]! + frame[s1]! + frame[s2]! + frame[s3]! + 2) >> 2;
+      out[d + 1] = (frame[s0 + 1]! + frame[s1 + 1]! + frame[s2 + 1]! + frame[s3 + 1]! + 2) >> 2;
+      out[d + 2] = (frame[s0 + 2]! + frame[s1 + 2]! + frame[s2 + 2]! + frame[s3 + 2]! + 2) >> 2;
     }
     return;
   }
@@ -173,11 +184,13 @@ function multiply(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
 }
 
 /**
- * s for s×s supersampling: source pixels one output sample spans at the view centre (the larger of
- * its width and height), rounded up and clamped to [1, MAX_SUPERSAMPLE]. Enough taps that a slow
- * pan changes each sample's mean smoothly instead of flipping between single pixels.
+ * Taps per output sample along each axis, sx × sy: one tap per TAP_SPACING source pixels the
+ * sample spans at the view centre, clamped to [1, MAX_SUPERSAMPLE]. A terminal cell is twice as
+ * tall as wide, so it gets about twice as many taps down as across; square cells get square grids.
+ * Enough taps that a slow pan changes each sample's mean smoothly instead of flipping between
+ * single pixels, and no more (each tap is a scattered memory read, the cost of the hot loop).
  */
-function supersampling(map: SourceMap, cols: number, rows: number, srcWidth: number): number {
+function supersampling(map: SourceMap, cols: number, rows: number, srcWidth: number): [number, number] {
   const cx = map.tanX * (1 / cols); // half a sample either side of the centre, on the image plane
   const cy = map.tanY * (1 / rows);
   map.project(-cx, 0);
@@ -188,9 +201,15 @@ function supersampling(map: SourceMap, cols: number, rows: number, srcWidth: num
   const u1 = map.u, v1 = map.v;
   map.project(0, cy);
   const down = pixelDistance(map.u - u1, map.v - v1, srcWidth);
-  const footprint = Math.max(across, down);
-  if (!(footprint > 1)) return 1; // also catches NaN
-  return Math.min(MAX_SUPERSAMPLE, Math.ceil(footprint));
+  return [tapsFor(across), tapsFor(down)];
+}
+
+/** Source pixels between neighbouring taps: under 2, so no source pixel is skipped entirely. */
+const TAP_SPACING = 1.6;
+
+function tapsFor(footprint: number): number {
+  if (!(footprint > TAP_SPACING)) return 1; // also catches NaN
+  return Math.min(MAX_SUPERSAMPLE, Math.ceil(footprint / TAP_SPACING));
 }
 
 /** Length of a source displacement, taking the short way round the longitude seam. */

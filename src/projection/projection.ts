@@ -8,7 +8,7 @@ import type { SampleGrid, ViewAngles } from '../shared/types.js';
 export interface SamplingTable {
   readonly cols: number;
   readonly rows: number;
-  /** Source samples averaged per output sample (a square number: s×s supersampling). */
+  /** Source samples averaged per output sample (sx × sy supersampling). */
   readonly taps: number;
   /** cols·rows·taps byte offsets into the RGB24 source frame, row-major, taps of one sample adjacent. */
   readonly offsets: Int32Array;
