@@ -23,6 +23,10 @@
  *
  * Call `invalidate` whenever something else drew over the region (blessed repainted, the terminal
  * resized): the next frame is then a full draw.
+ *
+ * The returned bytes are a view into one reused buffer. A Node stream that queues a write keeps
+ * that view, not a copy, so render the next frame only once the previous write has completed
+ * (dropping frames meanwhile: coalesce to the latest), or copy the view.
  */
 import { luma601 } from '../../../protocol/index.js';
 import { COLOR_DEFAULT, reduceColor, type ColorDepth } from './color-depth.js';
