@@ -9,6 +9,9 @@ import { startServer, type RunningServer } from '../app/app.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
 import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
+import { openSync } from 'node:fs';
+import { runTerminalClient, type ClientExit, type Style } from '../client/terminal/terminal-client.js';
+import type { ColorDepth } from '../client/terminal/video-renderer.js';
 
 function intInRange(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -97,6 +100,80 @@ addSourceOptions(
   }
   process.stdout.write(`ascii360 serving ${source ?? 'the demo scene'} on ${server.url} (viewers: ${server.url.replace(/^http/, 'ws')}/ws)\n`);
   closeOnSignals(server, log);
+});
+
+interface ViewFlags {
+  color?: ColorDepth;
+  style: Style;
+  tolerance: number;
+  sync: boolean;
+}
+
+/** Options of the terminal client (`play`, `view`). */
+function addViewOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--color <depth>', 'colour output (default: from COLORTERM/TERM)').choices(['truecolor', '256', '16', 'mono']))
+    .addOption(new Option('--style <style>', 'ascii: coloured characters; blocks: half blocks at twice the rows').choices(['ascii', 'blocks']).default('ascii'))
+    .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for; 0 = exact', intInRange('tolerance', 0, 64), 8)
+    .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)');
+}
+
+function exitWith(result: ClientExit): never {
+  if (result.message) (result.code === 0 ? process.stdout : process.stderr).write(`ascii360: ${result.message}\n`);
+  process.exit(result.code);
+}
+
+addSourceOptions(
+  addViewOptions(
+    program
+      .command('play')
+      .description('play a 360° video, photo or URL in this terminal (no source: the built-in demo); the server runs in-process')
+      .argument('[source]', 'video file, image, http(s) URL or HLS playlist; omitted: the demo scene')
+      .option('--log-file <path>', 'write server logs to this file (the screen belongs to the picture)'),
+  ),
+).action(async (source: string | undefined, flags: SourceFlags & ViewFlags & { logFile?: string }) => {
+  let fd = -1;
+  if (flags.logFile) {
+    try {
+      fd = openSync(flags.logFile, 'a');
+    } catch (error) {
+      fail(new Ascii360Error('BAD_OPTION', `cannot open log file ${flags.logFile}: ${(error as NodeJS.ErrnoException).code ?? oneLine(error)}`, EXIT_USAGE));
+    }
+  }
+  const log = new Logger(flags.logLevel, fd);
+  let server: RunningServer;
+  try {
+    server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log });
+  } catch (error) {
+    fail(error);
+  }
+  const result = await runTerminalClient({
+    url: `${server.url.replace(/^http/, 'ws')}/ws`,
+    color: flags.color,
+    style: flags.style,
+    mode: flags.mode,
+    tolerance: flags.tolerance,
+    sync: flags.sync,
+  });
+  const closing = server.close();
+  const deadline = setTimeout(() => exitWith(result), 2000);
+  await closing;
+  clearTimeout(deadline);
+  exitWith(result);
+});
+
+addViewOptions(
+  program
+    .command('view')
+    .description('watch a running ascii360 server in this terminal')
+    .argument('[url]', 'the server\'s WebSocket endpoint', 'ws://127.0.0.1:8360/ws')
+    .option('--mode <n>', 'colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode),
+).action(async (url: string, flags: ViewFlags & { mode?: Mode }) => {
+  let endpoint = url;
+  if (/^https?:\/\//.test(endpoint)) endpoint = endpoint.replace(/^http/, 'ws');
+  if (!/^wss?:\/\//.test(endpoint)) fail(new Ascii360Error('BAD_OPTION', `not a ws:// or http:// URL: ${url}`, EXIT_USAGE));
+  if (new URL(endpoint).pathname === '/') endpoint = endpoint.replace(/\/?$/, '/ws');
+  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: flags.style, mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync }));
 });
 
 program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,133 @@
+/**
+ * The client's view (yaw, pitch, roll, FOV) and the keymap shared by the terminal and the browser.
+ * Input changes the view at once; `takeViewMessage` hands out at most one absolute `view` message
+ * per displayed frame, so held keys and drags coalesce (PROTOCOL-NOTES.md §5).
+ */
+import { Defaults, wrapDegrees, type ViewMessage } from '../../../protocol/index.js';
+
+/** Rectilinear views stay readable between these (issue: terminal client). */
+export const CLIENT_FOV_MIN = 30;
+export const CLIENT_FOV_MAX = 120;
+
+export type Action =
+  | 'look-left' | 'look-right' | 'look-up' | 'look-down'
+  | 'roll-left' | 'roll-right' | 'zoom-in' | 'zoom-out' | 'reset'
+  | 'pause' | 'seek-back' | 'seek-forward' | 'cycle-mode' | 'toggle-blocks' | 'help' | 'quit';
+
+/** Key (as typed: a character, or a named key) → action. Q quits only in lower case; Q/E roll. */
+export const KEYMAP: Readonly<Record<string, Action>> = {
+  left: 'look-left', a: 'look-left', h: 'look-left',
+  right: 'look-right', d: 'look-right', l: 'look-right',
+  up: 'look-up', w: 'look-up', k: 'look-up',
+  down: 'look-down', s: 'look-down', j: 'look-down',
+  Q: 'roll-left', E: 'roll-right', e: 'roll-right',
+  '+': 'zoom-in', '=': 'zoom-in', '-': 'zoom-out', _: 'zoom-out',
+  r: 'reset', space: 'pause', ' ': 'pause',
+  '[': 'seek-back', ']': 'seek-forward',
+  m: 'cycle-mode', b: 'toggle-blocks', '?': 'help', q: 'quit',
+};
+
+/** One line per binding, for help overlays. */
+export const HELP_LINES = [
+  'arrows / WASD / hjkl   look around',
+  'mouse drag             look around',
+  'Q / E                  roll',
+  '+ / -, mouse wheel     zoom (FOV 30-120 deg)',
+  'r                      reset the view',
+  'space                  pause / play',
+  '[ / ]                  seek -10 s / +10 s',
+  'm                      cycle colour modes',
+  'b                      ascii / blocks',
+  '?                      this help',
+  'q                      quit',
+];
+
+export interface ViewAngles {
+  yaw: number;
+  pitch: number;
+  roll: number;
+  fov: number;
+}
+
+/** A key press turns the view by this fraction of the FOV: finer when zoomed in. */
+const LOOK_STEP = 1 / 12;
+const ROLL_STEP = 5;
+const ZOOM_FACTOR = 1.1;
+
+export class ViewController {
+  yaw: number;
+  pitch: number;
+  roll: number;
+  fov: number;
+  private dirty = false;
+
+  constructor(private readonly initial: ViewAngles = { yaw: Defaults.YAW, pitch: Defaults.PITCH, roll: Defaults.ROLL, fov: Defaults.FOV }) {
+    this.yaw = initial.yaw;
+    this.pitch = initial.pitch;
+    this.roll = initial.roll;
+    this.fov = clampFov(initial.fov);
+  }
+
+  /** Applies a view action; returns false for actions that are not about the view. */
+  apply(action: Action): boolean {
+    const step = this.fov * LOOK_STEP;
+    switch (action) {
+      case 'look-left': return this.turn(-step, 0);
+      case 'look-right': return this.turn(step, 0);
+      case 'look-up': return this.turn(0, step);
+      case 'look-down': return this.turn(0, -step);
+      case 'roll-left': return this.set({ roll: wrapDegrees(this.roll - ROLL_STEP) });
+      case 'roll-right': return this.set({ roll: wrapDegrees(this.roll + ROLL_STEP) });
+      case 'zoom-in': return this.zoom(1 / ZOOM_FACTOR);
+      case 'zoom-out': return this.zoom(ZOOM_FACTOR);
+      case 'reset': return this.set({ ...this.initial, fov: clampFov(this.initial.fov) });
+      default: return false;
+    }
+  }
+
+  /** Turns by degrees (a drag or a key): yaw wraps, pitch stops at the poles. */
+  turn(dYaw: number, dPitch: number): true {
+    return this.set({ yaw: wrapDegrees(this.yaw + dYaw), pitch: Math.max(-90, Math.min(90, this.pitch + dPitch)) });
+  }
+
+  /** Multiplies the FOV (wheel, pinch, keys), clamped to CLIENT_FOV_MIN..MAX. */
+  zoom(factor: number): true {
+    return this.set({ fov: clampFov(this.fov * factor) });
+  }
+
+  set(v: Partial<ViewAngles>): true {
+    if (v.yaw !== undefined) this.yaw = v.yaw;
+    if (v.pitch !== undefined) this.pitch = v.pitch;
+    if (v.roll !== undefined) this.roll = v.roll;
+    if (v.fov !== undefined) this.fov = v.fov;
+    this.dirty = true;
+    return true;
+  }
+
+  get pending(): boolean {
+    return this.dirty;
+  }
+
+  /** The view to send, once per displayed frame; null when nothing changed. */
+  takeViewMessage(): ViewMessage | null {
+    if (!this.dirty) return null;
+    this.dirty = false;
+    return { type: 'view', yaw: round2(this.yaw), pitch: round2(this.pitch), roll: round2(this.roll), fov: round2(this.fov) };
+  }
+}
+
+function clampFov(fov: number): number {
+  return Math.max(CLIENT_FOV_MIN, Math.min(CLIENT_FOV_MAX, fov));
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+/** Colour modes in the order `m` cycles through them: full colour first, then fewer bits, then mono. */
+export const MODE_CYCLE = [5, 4, 3, 2, 1] as const;
+
+export function nextMode(mode: number): (typeof MODE_CYCLE)[number] {
+  const i = MODE_CYCLE.indexOf(mode as (typeof MODE_CYCLE)[number]);
+  return MODE_CYCLE[(i + 1) % MODE_CYCLE.length]!;
+}

@@ -1,0 +1,362 @@
+/**
+ * The terminal client: blessed owns the screen, the input, the status line and the help overlay;
+ * the video region is written by our VideoRenderer in one write() per frame. A slow terminal makes
+ * us drop frames (only the newest waits), never queue them. Every way out restores the terminal.
+ */
+import blessed from 'blessed';
+import WebSocket from 'ws';
+import { CloseCode, type InitInfo, type Mode } from '../../../protocol/index.js';
+import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
+import { HELP_LINES, KEYMAP, nextMode, ViewController, type Action } from '../common/view-controller.js';
+import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
+
+export type Style = 'ascii' | 'blocks';
+
+export interface TerminalClientOptions {
+  /** Server WebSocket endpoint, e.g. ws://127.0.0.1:8360/ws. */
+  url: string;
+  color?: ColorDepth;
+  style: Style;
+  mode?: Mode;
+  /** Per-channel colour tolerance of the diff (0 = exact). */
+  tolerance: number;
+  /** Synchronized output (DEC 2026) around each frame. */
+  sync: boolean;
+  input?: NodeJS.ReadStream;
+  output?: NodeJS.WriteStream;
+}
+
+export interface ClientExit {
+  code: number;
+  /** One line for the user, printed after the terminal is restored; empty for a plain quit. */
+  message: string;
+}
+
+/** Smallest usable terminal; below it a notice replaces the picture. */
+const MIN_COLS = 20;
+const MIN_ROWS = 6;
+const CONNECT_TIMEOUT_MS = 5000;
+/** Terminal cells are about twice as tall as wide. */
+const CELL_ASPECT = 0.5;
+/** When no frame arrives (paused, still photo), a pending view is sent after this long anyway. */
+const VIEW_FALLBACK_MS = 60;
+const STATUS_INTERVAL_MS = 250;
+const NOTICE_MS = 5000;
+
+function gridOf(output: NodeJS.WriteStream): { cols: number; rows: number } {
+  return { cols: Math.max(1, output.columns || 80), rows: Math.max(1, (output.rows || 24) - 1) };
+}
+
+/**
+ * Opens the socket before taking over the screen, so "server unreachable" is a plain line. The
+ * server speaks first (INIT right after the upgrade), so messages arriving before the client is
+ * wired up are kept and handed over.
+ */
+function connect(url: string): Promise<{ ws: WebSocket; early: unknown[] }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
+    ws.binaryType = 'arraybuffer';
+    const early: unknown[] = [];
+    const fail = (reason: string): void => {
+      ws.removeAllListeners();
+      ws.on('error', () => {});
+      ws.terminate();
+      reject(new Error(reason));
+    };
+    ws.once('open', () => {
+      ws.removeAllListeners();
+      // Bounded: only what arrives before the next tick, when the client takes over.
+      ws.on('message', (data: unknown, isBinary: boolean) => early.push(isBinary ? data : String(data)));
+      resolve({ ws, early });
+    });
+    ws.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
+    ws.once('unexpected-response', (_req, res) => fail(`HTTP ${res.statusCode}`));
+  });
+}
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+export async function runTerminalClient(opts: TerminalClientOptions): Promise<ClientExit> {
+  const output = opts.output ?? process.stdout;
+  const input = opts.input ?? process.stdin;
+  const depth = opts.color ?? detectColorDepth(process.env);
+  const view = new ViewController();
+  let style: Style = opts.style;
+  let grid = gridOf(output);
+
+  let ws: WebSocket;
+  let early: unknown[];
+  try {
+    ({ ws, early } = await connect(viewUrl(opts.url, { cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode: opts.mode, pixel: style === 'blocks', fov: view.fov })));
+  } catch (error) {
+    return { code: 1, message: `cannot connect to ${opts.url}: ${(error as Error).message}` };
+  }
+
+  const screen = blessed.screen({ input, output, smartCSR: true, fullUnicode: true, warnings: false, title: 'ascii360', autoPadding: false, dockBorders: false });
+  const statusBar = blessed.box({ parent: screen, bottom: 0, left: 0, height: 1, width: '100%', style: { fg: 'black', bg: 'white' } });
+  const help = blessed.box({
+    parent: screen, top: 'center', left: 'center', width: 52, height: HELP_LINES.length + 4, hidden: true, border: { type: 'line' },
+    label: ' ascii360 keys ', content: HELP_LINES.join('\n') + '\n\n(any key closes)', padding: { left: 1, right: 1 },
+    style: { fg: 'white', bg: 'black', border: { fg: 'white' } },
+  });
+  const tooSmall = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%', hidden: true, content: `too small: needs ${MIN_COLS}x${MIN_ROWS + 1}`, style: { fg: 'white', bg: 'black' } });
+  // SGR mouse (1006) with button-motion tracking (1002), on top of blessed's defaults: drags and wheels.
+  screen.enableMouse();
+  screen.program.setMouse({ sgrMouse: true, cellMotion: true, vt200Mouse: true }, true);
+
+  const renderer = new VideoRenderer({ depth, syncOutput: opts.sync });
+  if ('setTolerance' in renderer && typeof (renderer as { setTolerance?: unknown }).setTolerance === 'function') {
+    (renderer as unknown as { setTolerance(t: number): void }).setTolerance(opts.tolerance);
+  }
+  renderer.setRegion(0, 0, grid.cols, grid.rows);
+
+  let init: InitInfo | null = null;
+  let paused = false;
+  let latest: ReceivedFrame | null = null;
+  let writing = false;
+  let received = 0;
+  let shown = 0;
+  let dropped = 0;
+  let lastBytes = 0;
+  let fpsIn = 0;
+  let fpsShown = 0;
+  let notice = '';
+  let noticeTimer: NodeJS.Timeout | null = null;
+  let viewTimer: NodeJS.Timeout | null = null;
+  let finished: ((exit: ClientExit) => void) | null = null;
+  const done = new Promise<ClientExit>((resolve) => (finished = resolve));
+
+  const tooSmallNow = (): boolean => (output.columns || 80) < MIN_COLS || (output.rows || 24) < MIN_ROWS + 1;
+
+  // Hand over from connect()'s early-message listener to the stream client.
+  ws.removeAllListeners('message');
+  const stream = new StreamClient(ws as unknown as SocketLike, 'raw', {
+    init(info) {
+      init = info;
+      // A new shape: whatever is on screen no longer matches the model's idea of the frame.
+      renderer.invalidate();
+    },
+    frame(frame) {
+      received++;
+      if (latest) dropped++;
+      latest = frame;
+      draw();
+    },
+    error(message) {
+      showNotice(`server: ${message}`);
+    },
+    close(code, reason) {
+      if (code === CloseCode.END_OF_STREAM) finish({ code: 0, message: 'end of stream' });
+      else finish({ code: 1, message: `connection closed by the server (${code}${reason ? ` ${reason}` : ''})` });
+    },
+  });
+
+  for (const data of early) stream.receive(data);
+
+  function showNotice(text: string): void {
+    notice = text;
+    if (noticeTimer) clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => {
+      notice = '';
+      updateStatus();
+    }, NOTICE_MS);
+    updateStatus();
+  }
+
+  function videoHidden(): boolean {
+    return !help.hidden || tooSmallNow();
+  }
+
+  function draw(): void {
+    if (writing || !latest || videoHidden()) return;
+    const frame = latest;
+    latest = null;
+    let bytes: Uint8Array;
+    if (frame.kind === 'cells') bytes = renderer.renderCells(frame.cells, frame.cols, frame.rows);
+    else if (frame.kind === 'pixels') bytes = renderer.renderPixels(frame.bgr, frame.cols, frame.rows);
+    else bytes = renderer.renderText(frame.lines);
+    shown++;
+    lastBytes = bytes.length;
+    sendView();
+    if (bytes.length === 0) return;
+    writing = true;
+    // The bytes are a view into the renderer's buffer: nothing is rendered until this write is done.
+    output.write(bytes, () => {
+      writing = false;
+      draw();
+    });
+  }
+
+  /** At most one view message per displayed frame; a timer covers the case of no frames at all. */
+  function sendView(): void {
+    const message = view.takeViewMessage();
+    if (message) stream.send(message);
+    if (viewTimer) clearTimeout(viewTimer);
+    viewTimer = null;
+  }
+
+  function viewChanged(): void {
+    if (!viewTimer) viewTimer = setTimeout(sendView, VIEW_FALLBACK_MS);
+    updateStatus();
+  }
+
+  function updateStatus(): void {
+    const pos = init && stream.lastIndex >= 0 ? stream.lastIndex / init.fps : 0;
+    const time = !init ? '--:--' : init.live ? 'LIVE' : init.duration > 0 ? `${clock(pos)} / ${clock(init.duration)}` : 'still';
+    const parts = [
+      `${paused ? '||' : '>'} ${time}`,
+      `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
+      `${fpsIn}/${fpsShown} fps`,
+      `dropped ${dropped}`,
+      `${(lastBytes / 1024).toFixed(1)} KB/frame`,
+      `${style} m${init?.mode ?? '-'} ${depth}`,
+      '? help',
+    ];
+    let text = ' ' + parts.join('  ');
+    if (notice) text = ` ${notice}  |${text}`;
+    statusBar.setContent(text.slice(0, Math.max(0, (output.columns || 80) - 1)));
+    screen.render();
+  }
+
+  function relayout(): void {
+    grid = gridOf(output);
+    tooSmall.hidden = !tooSmallNow();
+    renderer.setRegion(0, 0, grid.cols, grid.rows);
+    renderer.invalidate();
+    if (!tooSmallNow()) stream.send({ type: 'resize', cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT });
+    screen.render();
+  }
+
+  function position(): number {
+    return init && stream.lastIndex >= 0 ? stream.lastIndex / init.fps : 0;
+  }
+
+  function act(action: Action): void {
+    if (view.apply(action)) {
+      viewChanged();
+      return;
+    }
+    switch (action) {
+      case 'quit':
+        finish({ code: 0, message: '' });
+        return;
+      case 'help':
+        help.hidden = !help.hidden;
+        screen.render();
+        renderer.invalidate();
+        return;
+      case 'pause':
+        paused = !paused;
+        stream.send({ type: 'pause', paused });
+        updateStatus();
+        return;
+      case 'seek-back':
+      case 'seek-forward': {
+        const d = action === 'seek-back' ? -10 : 10;
+        const duration = init?.duration ?? 0;
+        let t = Math.max(0, position() + d);
+        if (duration > 0 && t >= duration) t = Math.max(0, duration - 0.5);
+        stream.send({ type: 'seek', time: Math.round(t * 1000) / 1000 });
+        return;
+      }
+      case 'cycle-mode':
+        stream.send({ type: 'mode', mode: nextMode(init?.mode ?? 5) });
+        return;
+      case 'toggle-blocks':
+        style = style === 'ascii' ? 'blocks' : 'ascii';
+        stream.send({ type: 'style', pixel: style === 'blocks' });
+        updateStatus();
+        return;
+      default:
+        return;
+    }
+  }
+
+  screen.on('keypress', (ch: string | undefined, key: { name?: string; full?: string; ctrl?: boolean }) => {
+    if (key.full === 'C-c') {
+      finish({ code: 0, message: '' });
+      return;
+    }
+    if (!help.hidden && ch !== '?') {
+      act('help');
+      return;
+    }
+    const action = (ch !== undefined ? KEYMAP[ch] : undefined) ?? (key.name ? KEYMAP[key.name] : undefined);
+    if (action) act(action);
+  });
+
+  // Dragging grabs the scene: moving the mouse right turns the view left, as in web 360° viewers.
+  let drag: { x: number; y: number } | null = null;
+  screen.on('mouse', (m: { action: string; x: number; y: number }) => {
+    if (m.action === 'wheelup') {
+      view.zoom(1 / 1.1);
+      viewChanged();
+    } else if (m.action === 'wheeldown') {
+      view.zoom(1.1);
+      viewChanged();
+    } else if (m.action === 'mousedown') {
+      drag = { x: m.x, y: m.y };
+    } else if (m.action === 'mouseup') {
+      drag = null;
+    } else if (m.action === 'mousemove' && drag) {
+      const degPerCol = view.fov / grid.cols;
+      const vfov = (2 * Math.atan((Math.tan((view.fov * Math.PI) / 360) * grid.rows) / (grid.cols * CELL_ASPECT)) * 180) / Math.PI;
+      view.turn(-(m.x - drag.x) * degPerCol, (m.y - drag.y) * (vfov / grid.rows));
+      drag = { x: m.x, y: m.y };
+      viewChanged();
+    }
+  });
+
+  screen.on('resize', relayout);
+
+  let lastReceived = 0;
+  let lastShown = 0;
+  const fpsTimer = setInterval(() => {
+    fpsIn = received - lastReceived;
+    fpsShown = shown - lastShown;
+    lastReceived = received;
+    lastShown = shown;
+  }, 1000);
+  const statusTimer = setInterval(updateStatus, STATUS_INTERVAL_MS);
+
+  const onSignal = (): void => finish({ code: 0, message: '' });
+  const onHangup = (): void => finish({ code: 1, message: 'terminal hung up' });
+  const onCrash = (error: unknown): void => finish({ code: 1, message: `unexpected error: ${error instanceof Error ? error.message : String(error)}` });
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', onHangup);
+  process.on('uncaughtException', onCrash);
+
+  function finish(exit: ClientExit): void {
+    if (!finished) return;
+    const resolve = finished;
+    finished = null;
+    clearInterval(fpsTimer);
+    clearInterval(statusTimer);
+    if (noticeTimer) clearTimeout(noticeTimer);
+    if (viewTimer) clearTimeout(viewTimer);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onHangup);
+    process.off('uncaughtException', onCrash);
+    ws.removeAllListeners();
+    ws.on('error', () => {});
+    if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'quit');
+    else ws.terminate();
+    // Leave our SGR and synchronized-output state behind before blessed restores the rest
+    // (alternate screen, cursor, mouse modes, keypad).
+    output.write('\x1b[?2026l\x1b[0m');
+    screen.destroy();
+    resolve(exit);
+  }
+
+  updateStatus();
+  if (tooSmallNow()) relayout();
+  return done;
+}

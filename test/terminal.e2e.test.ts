@@ -1,0 +1,107 @@
+/**
+ * The terminal client end to end in a real terminal: tmux runs `ascii360 play` on a generated clip;
+ * capture-pane reads the screen, send-keys types.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeClip, tempDir } from './helpers/media.js';
+import { CLI } from './helpers/server.js';
+
+const tmp = tempDir();
+let clip = '';
+const sessions: string[] = [];
+
+beforeAll(() => {
+  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 5 });
+});
+
+afterEach(() => {
+  for (const s of sessions.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]);
+});
+
+afterAll(() => tmp.cleanup());
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', args, { encoding: 'utf8', timeout: 5000 });
+}
+
+function start(name: string, cols: number, rows: number, args: string): void {
+  sessions.push(name);
+  // `sleep` keeps the pane (and its last screen) around after the client exits.
+  const command = `'${process.execPath}' '${CLI}' ${args}; echo EXIT=$?; sleep 60`;
+  tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), '-e', 'LANG=C.UTF-8', '-e', 'TERM=xterm-256color', '-e', 'COLORTERM=truecolor', command);
+}
+
+function capture(name: string): string[] {
+  return tmux('capture-pane', '-p', '-t', name).split('\n');
+}
+
+function flags(name: string): { alternate: string; cursor: string; mouse: string } {
+  const [alternate, cursor, mouse] = tmux('display-message', '-p', '-t', name, '#{alternate_on} #{cursor_flag} #{mouse_any_flag}').trim().split(' ');
+  return { alternate: alternate!, cursor: cursor!, mouse: mouse! };
+}
+
+async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('ascii360 play in tmux', () => {
+  it('shows the picture, turns with Right, quits with q and restores the terminal', async () => {
+    start('a360-play', 90, 28, `play '${clip}' --loop --log-level silent`);
+    const first = await until('a picture and a status line', () => {
+      const screen = capture('a360-play');
+      const picture = screen.slice(0, 27);
+      const filled = picture.filter((line) => line.trim().length > 60).length;
+      return filled >= 25 && /fps/.test(screen[27] ?? '') && /yaw 0 /.test(screen[27] ?? '') ? screen : null;
+    });
+    expect(flags('a360-play').alternate).toBe('1');
+    // The status line: position / duration, angles, fps, drops, bytes.
+    expect(first[27]).toMatch(/\d\d:\d\d \/ 00:05 +yaw 0 pitch 0 roll 0 fov 90 +\d+\/\d+ fps +dropped \d+ +[\d.]+ KB\/frame/);
+
+    tmux('send-keys', '-t', 'a360-play', 'Right', 'Right', 'Right');
+    // The picture moves: most rows differ once the new view arrives (testsrc2 is not symmetric).
+    const turned = await until('yaw and picture to change', () => {
+      const screen = capture('a360-play');
+      const m = /yaw (-?\d+) /.exec(screen[27] ?? '');
+      const changedRows = screen.slice(0, 27).filter((line, i) => line !== first[i]).length;
+      return m && Number(m[1]) > 0 && changedRows > 20 ? screen : null;
+    });
+    expect(Number(/yaw (-?\d+) /.exec(turned[27]!)![1])).toBeGreaterThan(15);
+
+    tmux('send-keys', '-t', 'a360-play', 'q');
+    const after = await until('the shell after quit', () => {
+      const screen = capture('a360-play');
+      return screen.some((l) => l.startsWith('EXIT=')) ? screen : null;
+    });
+    expect(after.find((l) => l.startsWith('EXIT='))).toBe('EXIT=0');
+    // Restored: primary screen, cursor shown, mouse reporting off, and no picture left behind.
+    expect(flags('a360-play')).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+    expect(after.filter((l) => l.trim().length > 0)).toEqual(['EXIT=0']);
+  });
+
+  it('shows a notice instead of garbage in a terminal smaller than 20x6', async () => {
+    start('a360-small', 16, 5, `play '${clip}' --loop --log-level silent`);
+    const text = await until('too-small notice', () => {
+      const t = capture('a360-small').join(' ').replace(/\s+/g, ' ');
+      return t.includes('too small') ? t : null;
+    });
+    expect(text.trim()).toBe('too small: needs 20x7');
+    tmux('send-keys', '-t', 'a360-small', 'q');
+    await until('exit', () => capture('a360-small').some((l) => l === 'EXIT=0'));
+  });
+});
+
+describe('ascii360 view', () => {
+  it('an unreachable server gives one line and exit code 1', () => {
+    const r = spawnSync(process.execPath, [CLI, 'view', 'ws://127.0.0.1:9/ws'], { encoding: 'utf8', timeout: 15_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('ascii360: cannot connect to ws://127.0.0.1:9/ws: ECONNREFUSED');
+  });
+});
