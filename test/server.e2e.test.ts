@@ -94,6 +94,19 @@ describe('server over WebSocket', () => {
     v.close();
   });
 
+  it('pixel=1 and the style message switch to BGR pixel frames at twice the rows', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=20&rows=6&pixel=1&codec=adaptive`);
+    await v.moreFrames(2);
+    expect(v.texts[0]!.startsWith('INIT:30.0:5:20:12:1')).toBe(true);
+    // Pixel frames are never tagged, even under adaptive.
+    expect(v.frames.at(-1)!.length).toBe(4 + 20 * 12 * 3);
+    v.send({ type: 'style', pixel: false });
+    await v.until(() => v.texts.some((t) => t.startsWith('INIT:30.0:5:20:6:0')), 'INIT back to cells');
+    await v.moreFrames(2);
+    expect(v.frames.at(-1)!.length).toBe(5 + 20 * 6 * 4);
+    v.close();
+  });
+
   it('answers malformed, unknown and out-of-range messages with Error: and keeps streaming', async () => {
     const v = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
     await v.moreFrames(1);

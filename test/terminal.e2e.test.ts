@@ -75,6 +75,22 @@ describe('ascii360 play in tmux', () => {
     });
     expect(Number(/yaw (-?\d+) /.exec(turned[27]!)![1])).toBeGreaterThan(15);
 
+    // Blocks style: half-block cells from pixel frames.
+    tmux('send-keys', '-t', 'a360-play', 'b');
+    await until('half blocks', () => {
+      const screen = capture('a360-play');
+      return screen.slice(0, 27).filter((l) => (l.match(/▀/g) ?? []).length > 80).length >= 25 && /blocks/.test(screen[27] ?? '');
+    });
+
+    // Resize: the picture follows the terminal within a frame, status line on the new last row.
+    tmux('resize-window', '-t', 'a360-play', '-x', '70', '-y', '20');
+    const resized = await until('the new layout', () => {
+      const screen = capture('a360-play');
+      const picture = screen.slice(0, 19);
+      return /fps/.test(screen[19] ?? '') && picture.every((l) => (l.match(/▀/g) ?? []).length === 70) ? screen : null;
+    });
+    expect(resized.slice(0, 19).every((l) => [...l].length === 70)).toBe(true);
+
     tmux('send-keys', '-t', 'a360-play', 'q');
     const after = await until('the shell after quit', () => {
       const screen = capture('a360-play');

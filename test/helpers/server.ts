@@ -28,7 +28,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env, t
     proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /(http:\/\/[^\s)]+)/.exec(out);
+      const m = / on (http:\/\/[^\s)]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         const url = m[1]!;
