@@ -7,12 +7,15 @@
  * - static: the same view every frame (what a paused or still video costs);
  * - pan: yaw advancing 0.5° per frame at a 90° field of view, a slow steady turn;
  * - naive: the pan drawn as a full redraw, every cell with its own SGR (the baseline);
- * plus the same pan at 256 colours and in blocks style (half-block pixels, truecolor).
+ * plus the same pan at 256 colours and in blocks style (half-block pixels, truecolor), and the
+ * truecolor pans again at each colour tolerance of QUALITY_TOLERANCE, with the colour error they
+ * cost: every frame's bytes are replayed into a small screen model here (not the renderer's own)
+ * and compared with the frame, so the trade-off is bytes against measured error.
  * Figures are medians over the frames after the first (the first is always a full draw).
  */
 import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
 import { writeCells, writePixels } from '../src/quantise/quantise.js';
-import { VideoRenderer, type ColorDepth } from '../src/client/terminal/video-renderer.js';
+import { QUALITY_TOLERANCE, VideoRenderer, type ColorDepth } from '../src/client/terminal/video-renderer.js';
 
 export interface TerminalBytesOptions {
   /** Frames per scenario, the first (full draw) included. */
@@ -37,6 +40,25 @@ export interface TerminalBytesResult {
   blocksPanBytes: number;
   /** Median milliseconds VideoRenderer.renderCells takes per pan frame. */
   panRenderMs: number;
+  /** The truecolor pans at each tolerance of QUALITY_TOLERANCE, in its order (0 first). */
+  tolerance: ToleranceResult[];
+}
+
+export interface ToleranceResult {
+  /** Largest per-channel error the renderer was allowed. */
+  tolerance: number;
+  /** Median bytes per frame, ascii pan (panBytes at tolerance 0). */
+  asciiBytes: number;
+  /** Mean absolute channel error on screen over all frames after the first, ascii (spaces' fg not counted). */
+  asciiMeanError: number;
+  /** Largest channel error seen on screen, ascii; never above `tolerance`. */
+  asciiMaxError: number;
+  /** Median milliseconds per ascii pan frame. */
+  asciiRenderMs: number;
+  /** The same for the blocks pan (both halves of every cell counted). */
+  blocksBytes: number;
+  blocksMeanError: number;
+  blocksMaxError: number;
 }
 
 const SRC_W = 2048;
@@ -71,8 +93,8 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
     pixelFrames.push(pixels);
   }
 
-  const renderer = (depth: ColorDepth, fullRedraw = false) => {
-    const r = new VideoRenderer({ depth, syncOutput: true, fullRedraw });
+  const renderer = (depth: ColorDepth, fullRedraw = false, tolerance = 0) => {
+    const r = new VideoRenderer({ depth, syncOutput: true, fullRedraw, tolerance });
     r.setRegion(0, 0, cols, rows);
     return r;
   };
@@ -89,6 +111,22 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
     return median(sizes);
   };
 
+  const tolerance: ToleranceResult[] = [];
+  for (const t of Object.values(QUALITY_TOLERANCE)) {
+    const ascii = runWithError(renderer('truecolor', false, t), cellFrames, false, cols, rows);
+    const blocks = runWithError(renderer('truecolor', false, t), pixelFrames, true, cols, rows);
+    tolerance.push({
+      tolerance: t,
+      asciiBytes: ascii.bytes,
+      asciiMeanError: ascii.meanError,
+      asciiMaxError: ascii.maxError,
+      asciiRenderMs: ascii.renderMs,
+      blocksBytes: blocks.bytes,
+      blocksMeanError: blocks.meanError,
+      blocksMaxError: blocks.maxError,
+    });
+  }
+
   const times: number[] = [];
   const first = cellFrames[0]!;
   return {
@@ -101,7 +139,140 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
     pan256Bytes: run(renderer('256'), (f) => cellFrames[f]!, false),
     blocksPanBytes: run(renderer('truecolor'), (f) => pixelFrames[f]!, true),
     panRenderMs: median(times),
+    tolerance,
   };
+}
+
+/** Renders every frame at 0,0, replays the bytes into a ScreenModel and measures the colour error. */
+function runWithError(r: VideoRenderer, frames: Uint8Array[], pixel: boolean, cols: number, rows: number) {
+  const screen = new ScreenModel(cols, rows);
+  const sizes: number[] = [];
+  const times: number[] = [];
+  let errorSum = 0;
+  let channels = 0;
+  let maxError = 0;
+  for (let f = 0; f < frames.length; f++) {
+    const frame = frames[f]!;
+    const start = performance.now();
+    const out = pixel ? r.renderPixels(frame, cols, rows * 2) : r.renderCells(frame, cols, rows);
+    const ms = performance.now() - start;
+    screen.replay(out);
+    if (f === 0) continue;
+    times.push(ms);
+    sizes.push(out.length);
+    for (let y = 0, i = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++, i++) {
+        // Wanted colours as 0xRRGGBB: ascii fg (none for a space) on black; blocks top / bottom pixel.
+        let wantFg: number;
+        let wantBg = 0;
+        if (pixel) {
+          const t = (2 * y * cols + x) * 3;
+          const b = t + cols * 3;
+          wantFg = (frame[t + 2]! << 16) | (frame[t + 1]! << 8) | frame[t]!;
+          wantBg = (frame[b + 2]! << 16) | (frame[b + 1]! << 8) | frame[b]!;
+        } else {
+          const s = i * 4;
+          wantFg = frame[s] === 0x20 ? -1 : (frame[s + 1]! << 16) | (frame[s + 2]! << 8) | frame[s + 3]!;
+        }
+        for (const [want, got] of [[wantFg, screen.fg[i]!], [wantBg, screen.bg[i]!]] as const) {
+          if (want < 0) continue;
+          if (got < 0) throw new Error(`bench: cell ${x},${y} shows no RGB colour`);
+          for (let shift = 0; shift <= 16; shift += 8) {
+            const e = Math.abs(((want >> shift) & 0xff) - ((got >> shift) & 0xff));
+            errorSum += e;
+            channels++;
+            if (e > maxError) maxError = e;
+          }
+        }
+      }
+    }
+  }
+  return { bytes: median(sizes), meanError: errorSum / channels, maxError, renderMs: median(times) };
+}
+
+/**
+ * Just enough of a terminal to replay VideoRenderer's truecolor output: CUP, CUF, SGR 0 / 38;2 /
+ * 48;2, DECSC/DECRC, SCS and DEC mode 2026 (ignored), UTF-8 characters. Colours as 0xRRGGBB, -1
+ * for default. Anything else throws, so the bench notices when the renderer's output changes shape.
+ */
+class ScreenModel {
+  readonly fg: Int32Array;
+  readonly bg: Int32Array;
+  private row = 0;
+  private col = 0;
+  private curFg = -1;
+  private curBg = -1;
+
+  constructor(
+    private readonly cols: number,
+    private readonly rows: number,
+  ) {
+    this.fg = new Int32Array(cols * rows).fill(-1);
+    this.bg = new Int32Array(cols * rows).fill(-1);
+  }
+
+  replay(bytes: Uint8Array): void {
+    let p = 0;
+    while (p < bytes.length) {
+      const b = bytes[p]!;
+      if (b === 0x1b) {
+        const next = bytes[p + 1];
+        if (next === 0x37 || next === 0x38) p += 2; // DECSC / DECRC
+        else if (next === 0x28) p += 3; // ESC ( B
+        else if (next === 0x5b) p = this.csi(bytes, p + 2);
+        else throw new Error(`bench: unexpected ESC ${next}`);
+        continue;
+      }
+      // UTF-8: skip continuation bytes; only the cell's colours matter here.
+      p += b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+      if (this.row >= this.rows || this.col >= this.cols) throw new Error('bench: character outside the region');
+      const i = this.row * this.cols + this.col;
+      this.fg[i] = this.curFg;
+      this.bg[i] = this.curBg;
+      this.col++;
+    }
+  }
+
+  /** Parses one CSI from `p` (after ESC [) and returns the position after it. */
+  private csi(bytes: Uint8Array, p: number): number {
+    const params: number[] = [];
+    let n = -1;
+    let private_ = false;
+    for (;;) {
+      const b = bytes[p++]!;
+      if (b >= 0x30 && b <= 0x39) n = (n < 0 ? 0 : n * 10) + b - 0x30;
+      else if (b === 0x3b) {
+        params.push(n);
+        n = -1;
+      } else if (b === 0x3f) private_ = true;
+      else {
+        params.push(n);
+        if (private_) return p; // ?2026h / ?2026l
+        if (b === 0x48) {
+          this.row = Math.max(1, params[0]!) - 1;
+          this.col = Math.max(1, params[1] ?? 1) - 1;
+        } else if (b === 0x43) this.col += Math.max(1, params[0]!);
+        else if (b === 0x6d) this.sgr(params);
+        else throw new Error(`bench: unexpected CSI final ${String.fromCharCode(b)}`);
+        return p;
+      }
+    }
+  }
+
+  private sgr(params: number[]): void {
+    for (let k = 0; k < params.length; k++) {
+      const v = Math.max(0, params[k]!);
+      if (v === 0) this.curFg = this.curBg = -1;
+      else if (v === 39) this.curFg = -1;
+      else if (v === 49) this.curBg = -1;
+      else if ((v === 38 || v === 48) && params[k + 1] === 2) {
+        const c = (params[k + 2]! << 16) | (params[k + 3]! << 8) | params[k + 4]!;
+        if (v === 38) this.curFg = c;
+        else this.curBg = c;
+        k += 4;
+      } else throw new Error(`bench: unexpected SGR ${v}`);
+    }
+  }
 }
 
 /** Printable lines for the benchmark report. */
@@ -115,6 +286,13 @@ export function formatTerminalBytes(r: TerminalBytesResult): string[] {
     `  pan, naive redraw  ${kb(r.naiveBytes)}  100.0% of naive`,
     `  pan, 256 colours   ${kb(r.pan256Bytes)}  ${share(r.pan256Bytes)}`,
     `  pan, blocks        ${kb(r.blocksPanBytes)}  (${r.cols}×${r.rows * 2} pixels)`,
+    `  truecolor pan by colour tolerance (max error per channel); error = mean |Δ| per channel on screen:`,
+    ...r.tolerance.map(
+      (t) =>
+        `    T=${String(t.tolerance).padEnd(3)} ascii ${kb(t.asciiBytes)} ${share(t.asciiBytes)}` +
+        `  error ${t.asciiMeanError.toFixed(2)} (max ${t.asciiMaxError})  ${t.asciiRenderMs.toFixed(2)} ms` +
+        `   blocks ${kb(t.blocksBytes)}  error ${t.blocksMeanError.toFixed(2)} (max ${t.blocksMaxError})`,
+    ),
   ];
 }
 

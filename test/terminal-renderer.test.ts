@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import xterm from '@xterm/headless';
 import { luma601, RAMP } from '../protocol/index.js';
-import { VideoRenderer, detectColorDepth } from '../src/client/terminal/video-renderer.js';
+import { QUALITY_TOLERANCE, VideoRenderer, detectColorDepth } from '../src/client/terminal/video-renderer.js';
 import { nearest16, nearest256 } from '../src/client/terminal/color-depth.js';
 import { measureTerminalBytes } from '../bench/terminal-bytes.js';
 
@@ -187,6 +187,70 @@ function paletteProbeCells(cols: number, rows: number, seed: number): Uint8Array
 }
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+
+/** Largest per-channel difference between two 0xRRGGBB colours. */
+function channelDiff(a: number, b: number): number {
+  return Math.max(
+    Math.abs((a >> 16) - (b >> 16)),
+    Math.abs(((a >> 8) & 0xff) - ((b >> 8) & 0xff)),
+    Math.abs((a & 0xff) - (b & 0xff)),
+  );
+}
+
+/**
+ * Like expectCellsTrue with a tolerance: characters exact, every RGB channel of the foreground
+ * (not for spaces) and of the black background within `tol`. Returns the largest error seen.
+ */
+function expectCellsNear(term: Term, cells: Uint8Array, cols: number, rows: number, tol: number): number {
+  let worst = 0;
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < cols; x++) {
+      const s = (y * cols + x) * 4;
+      const c = cell(term, x, y);
+      const where = `cell ${x},${y}`;
+      if (c.getChars() !== String.fromCharCode(cells[s]!)) expect(c.getChars(), where).toBe(String.fromCharCode(cells[s]!));
+      const errors = [channelDiff(c.getBgColor(), 0)];
+      if (cells[s] !== 0x20) {
+        expect(c.isFgRGB(), where).toBe(true);
+        errors.push(channelDiff(c.getFgColor(), rgb(cells[s + 1]!, cells[s + 2]!, cells[s + 3]!)));
+      }
+      expect(c.isBgRGB(), where).toBe(true);
+      for (const e of errors) {
+        if (e > tol) expect(e, `${where} off by ${e} > ${tol}`).toBeLessThanOrEqual(tol);
+        worst = Math.max(worst, e);
+      }
+    }
+  }
+  return worst;
+}
+
+/**
+ * A smooth colour field drifting sideways a little each frame, like a slow pan: mostly small
+ * colour changes per cell, a few larger jumps (edges), a fraction of the characters changing.
+ */
+function panFrames(cols: number, rows: number, count: number, seed: number): Uint8Array[] {
+  const r = rng(seed);
+  const frames: Uint8Array[] = [];
+  let cells = randomCells(cols, rows, seed);
+  for (let f = 0; f < count; f++) {
+    cells = cells.slice();
+    const shift = f * 0.7;
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
+        const s = (y * cols + x) * 4;
+        const u = (x + shift) / cols;
+        const v = y / rows;
+        const edge = Math.floor((x + shift) / 9) % 2 ? 60 : 0; // hard vertical stripes that move
+        cells[s + 1] = Math.round(120 + 90 * Math.sin(6 * u) + edge * 0.5);
+        cells[s + 2] = Math.round(110 + 80 * Math.cos(4 * u + 3 * v) - edge * 0.4);
+        cells[s + 3] = Math.round(128 + 100 * v - 40 * Math.sin(9 * u) + (r() < 0.05 ? 30 : 0));
+        if (r() < 0.2) cells[s] = RAMP.charCodeAt(Math.floor(r() * RAMP.length));
+      }
+    }
+    frames.push(cells);
+  }
+  return frames;
+}
 
 // ---------------------------------------------------------------- tests
 
@@ -607,6 +671,176 @@ describe('VideoRenderer, colour depths', () => {
   });
 });
 
+describe('VideoRenderer, colour tolerance', () => {
+  it('keeps characters exact and every channel within T on screen through a pan, for fewer bytes', async () => {
+    const cols = 48;
+    const rows = 14;
+    const frames = panFrames(cols, rows, 12, 61);
+    const bytesAt = new Map<number, number>();
+    for (const t of Object.values(QUALITY_TOLERANCE)) {
+      const term = makeTerm(cols, rows);
+      const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: true, tolerance: t });
+      renderer.setRegion(0, 0, cols, rows);
+      let bytes = 0;
+      let worst = 0;
+      for (const [f, frame] of frames.entries()) {
+        const out = renderer.renderCells(frame, cols, rows);
+        if (f > 0) bytes += out.length;
+        await write(term, out);
+        worst = Math.max(worst, expectCellsNear(term, frame, cols, rows, t));
+      }
+      if (t === 0) expect(worst).toBe(0);
+      else expect(worst, `T=${t} uses its band`).toBeGreaterThan(t / 2); // tolerance really applied
+      bytesAt.set(t, bytes);
+    }
+    expect(bytesAt.get(4)!).toBeLessThan(bytesAt.get(0)! * 0.8);
+    expect(bytesAt.get(8)!).toBeLessThan(bytesAt.get(4)!);
+    expect(bytesAt.get(16)!).toBeLessThan(bytesAt.get(8)!);
+  });
+
+  it('blocks: both halves within T, the character exact', async () => {
+    const cols = 30;
+    const rows = 8;
+    const t = 8;
+    const term = makeTerm(cols, rows);
+    const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: false, tolerance: t });
+    const exact = new VideoRenderer({ depth: 'truecolor', syncOutput: false });
+    renderer.setRegion(0, 0, cols, rows);
+    exact.setRegion(0, 0, cols, rows);
+    let worst = 0;
+    let bytes = 0;
+    let exactBytes = 0;
+    for (const frame of panFrames(cols, rows * 2, 8, 62)) {
+      const bgr = new Uint8Array(cols * rows * 2 * 3);
+      for (let i = 0; i < cols * rows * 2; i++) bgr.set([frame[i * 4 + 3]!, frame[i * 4 + 2]!, frame[i * 4 + 1]!], i * 3);
+      exactBytes += exact.renderPixels(bgr, cols, rows * 2).length;
+      const out = renderer.renderPixels(bgr, cols, rows * 2);
+      bytes += out.length;
+      await write(term, out);
+      for (let y = 0; y < rows; y++) {
+        for (let x = 0; x < cols; x++) {
+          const top = (2 * y * cols + x) * 3;
+          const bottom = top + cols * 3;
+          const c = cell(term, x, y);
+          expect(c.getChars()).toBe('\u2580');
+          const eTop = channelDiff(c.getFgColor(), rgb(bgr[top + 2]!, bgr[top + 1]!, bgr[top]!));
+          const eBottom = channelDiff(c.getBgColor(), rgb(bgr[bottom + 2]!, bgr[bottom + 1]!, bgr[bottom]!));
+          if (Math.max(eTop, eBottom) > t) expect([eTop, eBottom], `cell ${x},${y}`).toEqual([t, t]);
+          worst = Math.max(worst, eTop, eBottom);
+        }
+      }
+    }
+    expect(worst).toBeGreaterThan(t / 2);
+    expect(bytes).toBeLessThan(exactBytes * 0.68); // 0.64 measured; 0.72 with the background kept exact
+  });
+
+  it('rewrites a slowly drifting cell whenever it would leave the band, never later', async () => {
+    const t = 4;
+    const term = makeTerm(4, 1);
+    const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: false, tolerance: t });
+    renderer.setRegion(0, 0, 4, 1);
+    const written: number[] = [];
+    for (let f = 0; f <= 20; f++) {
+      // Cell 0 red +1 per frame, cell 2 all channels −1 per frame; cells 1 and 3 stay put.
+      const frame = Uint8Array.of(0x41, 100 + f, 20, 30, 0x42, 200, 200, 10, 0x43, 90 - f, 160 - f, 250 - f, 0x44, 5, 5, 5);
+      const out = renderer.renderCells(frame, 4, 1);
+      if (out.length > 0) written.push(f);
+      await write(term, out);
+      expectCellsNear(term, frame, 4, 1, t);
+      // Each drifting cell is drawn exactly at its latest rewrite (a run of one cell is exact).
+      const last = Math.floor(f / (t + 1)) * (t + 1);
+      expect(cell(term, 0, 0).getFgColor(), `frame ${f}`).toBe(rgb(100 + last, 20, 30));
+      expect(cell(term, 2, 0).getFgColor(), `frame ${f}`).toBe(rgb(90 - last, 160 - last, 250 - last));
+    }
+    expect(written).toEqual([0, 5, 10, 15, 20]);
+  });
+
+  it('always writes a change larger than T, even next to a colour in effect', async () => {
+    const t = 8;
+    const term = makeTerm(6, 1);
+    const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: false, tolerance: t });
+    renderer.setRegion(0, 0, 6, 1);
+    const a = Uint8Array.of(0x41, 50, 50, 50, 0x41, 50, 50, 50, 0x41, 50, 50, 50, 0x41, 50, 50, 50, 0x41, 50, 50, 50, 0x41, 50, 50, 50);
+    await write(term, renderer.renderCells(a, 6, 1));
+    expectCellsNear(term, a, 6, 1, 0);
+    // One channel of one cell by T+1; one cell's character with its colour by 1 (same SGR will do).
+    const b = a.slice();
+    b[2 * 4 + 2] = 50 + t + 1;
+    b[4 * 4] = 0x5a;
+    b[4 * 4 + 3] = 51;
+    await write(term, renderer.renderCells(b, 6, 1));
+    expectCellsNear(term, b, 6, 1, t); // cell 2 had to be rewritten to get within T
+    expect(cell(term, 2, 0).getFgColor()).not.toBe(rgb(50, 50, 50));
+    expect(cell(term, 4, 0).getChars()).toBe('Z');
+    // Within T of every cell now: nothing more to write.
+    const c = b.slice();
+    for (let i = 0; i < 6; i++) c[i * 4 + 1] = 50 + (i % 2 ? t : -t);
+    expect(renderer.renderCells(c, 6, 1).length).toBe(0);
+    c[1] = 50 - t - 1;
+    await write(term, renderer.renderCells(c, 6, 1));
+    expectCellsNear(term, c, 6, 1, t);
+  });
+
+  it('tolerance 0 (the default) is exact and byte-for-byte the old behaviour', async () => {
+    const cols = 40;
+    const rows = 10;
+    const frames = panFrames(cols, rows, 6, 63);
+    const byDefault = new VideoRenderer({ depth: 'truecolor', syncOutput: false });
+    const zero = new VideoRenderer({ depth: 'truecolor', syncOutput: false, tolerance: 0 });
+    byDefault.setRegion(0, 0, cols, rows);
+    zero.setRegion(0, 0, cols, rows);
+    const term = makeTerm(cols, rows);
+    for (const frame of frames) {
+      const out = text(zero.renderCells(frame, cols, rows));
+      expect(out).toBe(text(byDefault.renderCells(frame, cols, rows)));
+      await write(term, out);
+      expect(expectCellsTrue(term, frame, cols, rows)).toBe(cols * rows);
+    }
+  });
+
+  it('setTolerance(0) after a tolerant frame makes the next frame exact again', async () => {
+    const cols = 40;
+    const rows = 10;
+    const [a, b] = panFrames(cols, rows, 2, 64);
+    const term = makeTerm(cols, rows);
+    const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: false, tolerance: 16 });
+    renderer.setRegion(0, 0, cols, rows);
+    await write(term, renderer.renderCells(a!, cols, rows));
+    expect(expectCellsNear(term, a!, cols, rows, 16)).toBeGreaterThan(0);
+    renderer.setTolerance(0);
+    await write(term, renderer.renderCells(b!, cols, rows));
+    expectCellsTrue(term, b!, cols, rows);
+    expect(renderer.renderCells(b!, cols, rows).length).toBe(0);
+  });
+
+  it('compares 256 and 16 colour indices exactly, whatever the tolerance', async () => {
+    for (const depth of ['256', '16'] as const) {
+      const term = makeTerm(3, 1);
+      const renderer = new VideoRenderer({ depth, syncOutput: false, tolerance: 16 });
+      renderer.setRegion(0, 0, 3, 1);
+      // Neighbouring indices (16 → 17 in 256; 0 → 1 in 16) must not count as "within 16".
+      const a = Uint8Array.of(0x41, 0, 0, 0, 0x41, 114, 0, 0, 0x41, 20, 20, 20);
+      const b = Uint8Array.of(0x41, 0, 0, 95, 0x41, 116, 0, 0, 0x41, 205, 0, 0);
+      await write(term, renderer.renderCells(a, 3, 1));
+      await write(term, renderer.renderCells(b, 3, 1));
+      const want = depth === '256' ? expected256 : expected16;
+      for (let x = 0; x < 3; x++) {
+        expect(cell(term, x, 0).getFgColor(), `${depth} cell ${x}`).toBe(want(b[x * 4 + 1]!, b[x * 4 + 2]!, b[x * 4 + 3]!));
+      }
+    }
+  });
+
+  it('rejects a tolerance that is not a whole number in 0…255', () => {
+    const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: false });
+    for (const bad of [-1, 256, 2.5, Number.NaN]) {
+      expect(() => renderer.setTolerance(bad)).toThrow(RangeError);
+    }
+    expect(() => new VideoRenderer({ depth: 'truecolor', syncOutput: false, tolerance: -3 })).toThrow(
+      'setTolerance: tolerance must be a whole number in 0…255, got -3',
+    );
+  });
+});
+
 describe('VideoRenderer, output framing', () => {
   it('wraps each frame in synchronized output when enabled, and only then', () => {
     const frame = randomCells(6, 2, 51);
@@ -659,5 +893,17 @@ describe('measureTerminalBytes', () => {
     expect(r.panBytes).toBeGreaterThan(1000);
     expect(r.panBytes).toBeLessThan(r.naiveBytes);
     expect(r.naiveBytes).toBeGreaterThan(160 * 45 * 30);
+    expect(r.tolerance.map((t) => t.tolerance)).toEqual([0, 4, 8, 16]);
+    expect(r.tolerance[0]!.asciiBytes).toBe(r.panBytes);
+    expect(r.tolerance[0]!.blocksBytes).toBe(r.blocksPanBytes);
+    for (const [k, t] of r.tolerance.entries()) {
+      expect(t.asciiMaxError).toBeLessThanOrEqual(t.tolerance);
+      expect(t.blocksMaxError).toBeLessThanOrEqual(t.tolerance);
+      if (k > 0) {
+        expect(t.asciiBytes).toBeLessThan(r.tolerance[k - 1]!.asciiBytes);
+        expect(t.blocksBytes).toBeLessThan(r.tolerance[k - 1]!.blocksBytes);
+      }
+    }
+    expect(r.tolerance[2]!.asciiBytes).toBeLessThan(60 * 1024); // balanced meets the pan budget
   }, 60_000);
 });

@@ -110,10 +110,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   screen.enableMouse();
   screen.program.setMouse({ sgrMouse: true, cellMotion: true, vt200Mouse: true }, true);
 
-  const renderer = new VideoRenderer({ depth, syncOutput: opts.sync });
-  if ('setTolerance' in renderer && typeof (renderer as { setTolerance?: unknown }).setTolerance === 'function') {
-    (renderer as unknown as { setTolerance(t: number): void }).setTolerance(opts.tolerance);
-  }
+  const renderer = new VideoRenderer({ depth, syncOutput: opts.sync, tolerance: opts.tolerance });
   renderer.setRegion(0, 0, grid.cols, grid.rows);
 
   let init: InitInfo | null = null;
