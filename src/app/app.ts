@@ -111,8 +111,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     frame: (frame) => pipeline.push(frame),
     problem: broadcastError,
     ended: (failed, message) => {
-      if (failed) broadcastError(message);
-      for (const s of [...sessions]) s.close(failed ? CloseCode.SOURCE_FAILED : CloseCode.END_OF_STREAM, message);
+      if (failed) {
+        broadcastError(message);
+        for (const s of [...sessions]) s.close(CloseCode.SOURCE_FAILED, message);
+        return;
+      }
+      // The last frames are still rendering: every viewer gets them before the close.
+      pipeline.whenIdle(() => {
+        for (const s of [...sessions]) s.close(CloseCode.END_OF_STREAM, message, true);
+      });
     },
   }, log);
 

@@ -21,6 +21,7 @@ export class FramePipeline {
   /** The newest frame, kept so paused and still sources can be re-rendered for a changed view. */
   private last: DecodedFrame | null = null;
   private readonly refreshKeys = new Set<string>();
+  private idleWaiters: (() => void)[] = [];
   decoded = 0;
   rendered = 0;
 
@@ -63,6 +64,7 @@ export class FramePipeline {
       views = this.views().filter((v) => this.refreshKeys.has(v.key));
       this.refreshKeys.clear();
     } else {
+      this.notifyIdle();
       return;
     }
     if (views.length === 0) {
@@ -79,6 +81,18 @@ export class FramePipeline {
       this.deliver(current, payloads);
       this.pump();
     });
+  }
+
+  /** Calls `callback` once every queued frame has been rendered and delivered. */
+  whenIdle(callback: () => void): void {
+    this.idleWaiters.push(callback);
+    if (!this.busy && this.queue.length === 0) this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Drops queued and kept frames (the ring is being replaced or the source is gone). */

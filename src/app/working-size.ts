@@ -1,14 +1,18 @@
 /**
  * The equirectangular working size is chosen from what the viewers need: about two source pixels per
- * output sample at the narrowest field of view in use, rounded up to a few fixed levels so ffmpeg is
- * restarted rarely, never above the source's own width (beyond which there is no detail to gain).
+ * output sample at the narrowest field of view in use, rounded up to a multiple of WIDTH_STEP so
+ * small view changes do not restart ffmpeg, never above the source's own width (beyond which there is
+ * no detail to gain). Every byte of working size is decoded, piped and copied each frame, so asking
+ * for no more than needed is what keeps the pipeline close to ffmpeg's own speed.
  */
 import type { ViewSpec } from '../shared/types.js';
 
-export const WORK_WIDTHS = [512, 1024, 1536, 2048, 3072, 4096] as const;
 const MIN_WIDTH = 512;
 const MAX_WIDTH = 4096;
+const WIDTH_STEP = 256;
 const SAMPLES_PER_CELL = 2;
+/** The working width with no viewer yet. */
+const DEFAULT_NEED = 1024;
 
 export function neededWidth(spec: ViewSpec): number {
   const horizontal = (SAMPLES_PER_CELL * spec.cols * 360) / spec.fov;
@@ -21,12 +25,11 @@ export function neededWidth(spec: ViewSpec): number {
 }
 
 export function chooseWorkWidth(specs: Iterable<ViewSpec>, sourceWidth: number): number {
-  let need: number = WORK_WIDTHS[1];
+  let need = 0;
   for (const s of specs) need = Math.max(need, neededWidth(s));
-  const cap = Math.max(MIN_WIDTH, sourceWidth);
-  const level = WORK_WIDTHS.find((w) => w >= need) ?? MAX_WIDTH;
-  let width: number = Math.min(level, cap);
-  // Even sizes only: ffmpeg's scaler and the 2:1 height need them.
-  width -= width % 4;
-  return Math.max(MIN_WIDTH, Math.min(width, MAX_WIDTH));
+  if (need === 0) need = DEFAULT_NEED;
+  const stepped = Math.ceil(need / WIDTH_STEP) * WIDTH_STEP;
+  // Never beyond the source's detail, rounded down to a step (even sizes keep ffmpeg's scaler happy).
+  const cap = Math.max(MIN_WIDTH, Math.floor(sourceWidth / WIDTH_STEP) * WIDTH_STEP);
+  return Math.max(MIN_WIDTH, Math.min(stepped, cap, MAX_WIDTH));
 }

@@ -1,8 +1,12 @@
 /**
  * Video through an ffmpeg child: decoded once at native pace, scaled to the working size, raw RGB24
- * on a pipe, copied straight into shared frame slots (no per-frame allocation or concatenation).
+ * on its stdout, read straight into shared frame slots (frame-channel.ts: no per-frame allocation,
+ * no concatenation, no copy on our side).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { FrameAssembler } from './frame-assembler.js';
+import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import type { Logger } from '../shared/logger.js';
 import type { FfmpegTools, Hwaccel } from './ffmpeg-tools.js';
 import type { FrameRing } from './frame-ring.js';
@@ -62,18 +66,18 @@ export class FfmpegSource implements FrameSource {
   private child: ChildProcess | null = null;
   private hwaccel: Hwaccel;
   private readonly stderrTail: string[] = [];
-  /** Per run: frames completed, current slot and how much of it is filled. */
-  private produced = 0;
   private ring: FrameRing | null = null;
-  private slot = -1;
-  private filled = 0;
-  private skipping = false;
+  /** The run in progress: its byte-to-frame cutter and the socket ffmpeg's output arrives on. */
+  private assembler: FrameAssembler | null = null;
+  private reader: Socket | null = null;
+  /** Bumped by every start and stop, so a launch that finishes late knows it was cancelled. */
+  private generation = 0;
   private startPosition = 0;
   private once = false;
   /** Live sources count frames across restarts, so indices keep increasing. */
   private liveIndex = 0;
-  /** Frames whose bytes were discarded because every slot was busy. */
-  discarded = 0;
+  /** Frames whose bytes were discarded because every slot was busy, over all runs. */
+  private discardedBefore = 0;
 
   constructor(private readonly opts: FfmpegSourceOptions) {
     this.info = opts.info;
@@ -81,18 +85,47 @@ export class FfmpegSource implements FrameSource {
   }
 
   get running(): boolean {
-    return this.child !== null;
+    return this.child !== null || this.launching;
+  }
+
+  private launching = false;
+
+  get discarded(): number {
+    return this.discardedBefore + (this.assembler?.discarded ?? 0);
   }
 
   start(position: number, ring: FrameRing, once = false): void {
     this.stop();
+    const generation = ++this.generation;
     this.ring = ring;
-    this.slot = -1;
-    this.filled = 0;
-    this.produced = 0;
     this.startPosition = this.info.live ? 0 : position;
     this.once = once;
     this.stderrTail.length = 0;
+    const assembler = new FrameAssembler(ring, (slot, k) => this.emit(slot, k));
+    this.assembler = assembler;
+    this.launching = true;
+    openFrameChannel(() => assembler).then(
+      (channel) => {
+        if (generation !== this.generation) {
+          channel.childEnd.destroy();
+          channel.reader.destroy();
+          return;
+        }
+        this.spawn(generation, channel);
+      },
+      (error: Error) => {
+        if (generation !== this.generation) return;
+        this.opts.log.debug('frame_channel.unavailable', { reason: error.message, using: 'stdout pipe' });
+        this.spawn(generation, null);
+      },
+    );
+  }
+
+  /** Starts ffmpeg, its output on `channel` (read in place) or, failing that, on a plain stdout pipe. */
+  private spawn(generation: number, channel: FrameChannel | null): void {
+    this.launching = false;
+    const ring = this.ring!;
+    const assembler = this.assembler!;
     const args = buildDecodeArgs({
       input: this.opts.input,
       width: ring.width,
@@ -106,11 +139,20 @@ export class FfmpegSource implements FrameSource {
       protocols: protocolsFor(this.opts.input),
     });
     this.opts.log.debug('ffmpeg.spawn', { args: args.join(' ') });
-    const child = spawn(this.opts.tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.opts.tools.ffmpeg, args, { stdio: ['ignore', channel ? channel.childEnd : 'pipe', 'pipe'] });
     this.child = child;
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (this.child === child) this.consume(chunk);
-    });
+    if (channel) {
+      // The child holds its own copy of this end; ours must go so the reader sees the end of stream.
+      channel.childEnd.destroy();
+      this.reader = channel.reader;
+      channel.reader.on('error', () => {
+        // A reset when ffmpeg is killed mid-write: the child's exit reports what happened.
+      });
+    } else {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (this.generation === generation) assembler.consume(chunk);
+      });
+    }
     let partial = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => {
@@ -120,16 +162,40 @@ export class FfmpegSource implements FrameSource {
     });
     child.on('error', (error) => {
       if (this.child !== child) return;
-      this.child = null;
+      this.finishRun();
       this.opts.events.onError(`could not run ffmpeg: ${error.message}`);
     });
     child.on('close', (code, signal) => {
       if (partial) this.noteStderr(partial);
       if (this.child !== child) return; // stopped on purpose
-      this.child = null;
-      this.releasePartialSlot();
-      this.exited(code, signal);
+      const finish = (): void => {
+        if (this.child !== child) return;
+        this.finishRun();
+        this.exited(code, signal);
+      };
+      // The last frames may still be in the socket when ffmpeg exits: read them first.
+      const reader = this.reader;
+      if (!reader || reader.destroyed) {
+        finish();
+        return;
+      }
+      const timer = setTimeout(finish, KILL_TIMEOUT_MS);
+      reader.once('close', () => {
+        clearTimeout(timer);
+        finish();
+      });
     });
+  }
+
+  /** Ends the bookkeeping of a run whose child is gone. */
+  private finishRun(): void {
+    this.child = null;
+    this.reader?.destroy();
+    this.reader = null;
+    if (this.assembler) {
+      this.assembler.reset();
+      this.discardedBefore += this.assembler.discarded;
+    }
   }
 
   private noteStderr(line: string): void {
@@ -146,7 +212,7 @@ export class FfmpegSource implements FrameSource {
       this.opts.events.onEnd();
       return;
     }
-    if (this.produced === 0 && this.hwaccel !== 'none') {
+    if ((this.assembler?.produced ?? 0) === 0 && this.hwaccel !== 'none') {
       this.opts.log.warn('hwaccel.fallback', {
         hwaccel: this.hwaccel,
         reason: this.stderrTail.at(-1) ?? `ffmpeg exited with ${code ?? signal}`,
@@ -160,43 +226,6 @@ export class FfmpegSource implements FrameSource {
     const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
     const detail = this.stderrTail.at(-1);
     this.opts.events.onError(`video decoder stopped (ffmpeg ${why}${detail ? `: ${detail}` : ''})`);
-  }
-
-  /** Copies a pipe chunk into frame slots; a frame is handed on as soon as its last byte lands. */
-  private consume(chunk: Buffer): void {
-    const ring = this.ring!;
-    const frameBytes = ring.slotBytes;
-    let offset = 0;
-    while (offset < chunk.length) {
-      if (this.slot < 0 && !this.skipping) {
-        this.slot = ring.acquire();
-        // Every slot busy means the consumers hold more than they should; drop this frame's bytes
-        // rather than queue them, so latency stays bounded.
-        if (this.slot < 0) {
-          this.skipping = true;
-          this.discarded++;
-        }
-      }
-      const take = Math.min(frameBytes - this.filled, chunk.length - offset);
-      if (!this.skipping) ring.slots[this.slot]!.set(chunk.subarray(offset, offset + take), this.filled);
-      this.filled += take;
-      offset += take;
-      if (this.filled === frameBytes) {
-        this.filled = 0;
-        const k = this.produced++;
-        if (this.skipping) {
-          this.skipping = false;
-          continue;
-        }
-        const slot = this.slot;
-        this.slot = -1;
-        this.emit(slot, k);
-        if (this.once) {
-          this.stop();
-          return;
-        }
-      }
-    }
   }
 
   private emit(slot: number, k: number): void {
@@ -213,20 +242,15 @@ export class FfmpegSource implements FrameSource {
     }
     const ring = this.ring!;
     this.opts.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index, position });
-  }
-
-  private releasePartialSlot(): void {
-    if (this.slot >= 0 && this.ring) this.ring.release(this.slot);
-    this.slot = -1;
-    this.filled = 0;
-    this.skipping = false;
+    if (this.once) this.stop();
   }
 
   stop(): void {
+    this.generation++;
+    this.launching = false;
     const child = this.child;
     if (!child) return;
-    this.child = null;
-    this.releasePartialSlot();
+    this.finishRun();
     terminate(child);
   }
 

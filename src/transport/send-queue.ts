@@ -57,6 +57,18 @@ export class SendQueue {
     }
   }
 
+  /** Hands every waiting frame to the socket regardless of back-pressure (the stream is ending). */
+  flush(): void {
+    while (this.pending.length > 0) {
+      const payload = this.pending.shift()!;
+      if (this.ws.readyState !== this.ws.OPEN) {
+        payload.release();
+        continue;
+      }
+      this.ws.send(payload.bytes, { binary: !payload.text }, () => payload.release());
+    }
+  }
+
   close(): void {
     this.pending.clear((p) => p.release());
   }

@@ -51,7 +51,9 @@ export class ViewerSession {
     this.queue.pushFrame(payload);
   }
 
-  close(code: number, reason: string): void {
+  /** Closes the session; with `flush`, frames still waiting go out first (end of stream). */
+  close(code: number, reason: string, flush = false): void {
+    if (flush) this.queue.flush();
     this.queue.close();
     this.ws.close(code, reason);
   }

@@ -1,0 +1,85 @@
+/**
+ * Cuts a raw RGB24 byte stream into frames inside the shared ring. Bytes either land in place
+ * (`target` + `advance`: the socket reads straight into the slot, no copy) or are copied from
+ * chunks (`consume`, the fallback). A complete frame is handed on at once; when every slot is busy
+ * the frame's bytes are discarded and counted, so latency stays bounded.
+ */
+import type { FrameRing } from './frame-ring.js';
+
+/** Where bytes of a frame that has no slot go; any size works, this keeps reads large. */
+const DISCARD_BYTES = 256 * 1024;
+
+export class FrameAssembler {
+  private slot = -1;
+  private filled = 0;
+  private skipping = false;
+  private discard: Uint8Array | null = null;
+  /** Frames completed since the last reset. */
+  produced = 0;
+  /** Frames whose bytes were discarded because every slot was busy. */
+  discarded = 0;
+
+  constructor(
+    private readonly ring: FrameRing,
+    /** Called with a retained slot and the frame's number in this run. */
+    private readonly onFrame: (slot: number, k: number) => void,
+  ) {}
+
+  private ensureSlot(): void {
+    if (this.slot >= 0 || this.skipping) return;
+    this.slot = this.ring.acquire();
+    if (this.slot < 0) {
+      this.skipping = true;
+      this.discarded++;
+    }
+  }
+
+  /** The memory the next read should fill: the rest of the current frame. */
+  target(): Uint8Array {
+    this.ensureSlot();
+    if (this.skipping) {
+      this.discard ??= new Uint8Array(DISCARD_BYTES);
+      const left = this.ring.slotBytes - this.filled;
+      return left < DISCARD_BYTES ? this.discard.subarray(0, left) : this.discard;
+    }
+    return this.ring.slots[this.slot]!.subarray(this.filled);
+  }
+
+  /** `n` bytes were written into the last `target()`. */
+  advance(n: number): void {
+    this.filled += n;
+    if (this.filled === this.ring.slotBytes) this.complete();
+  }
+
+  /** Copies a chunk (fallback path, when reading in place is not possible). */
+  consume(chunk: Uint8Array): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const into = this.target();
+      const take = Math.min(into.length, chunk.length - offset);
+      into.set(chunk.subarray(offset, offset + take));
+      offset += take;
+      this.advance(take);
+    }
+  }
+
+  private complete(): void {
+    this.filled = 0;
+    const k = this.produced++;
+    if (this.skipping) {
+      this.skipping = false;
+      return;
+    }
+    const slot = this.slot;
+    this.slot = -1;
+    this.onFrame(slot, k);
+  }
+
+  /** Gives back a half-filled slot (the stream stopped mid-frame). */
+  reset(): void {
+    if (this.slot >= 0) this.ring.release(this.slot);
+    this.slot = -1;
+    this.filled = 0;
+    this.skipping = false;
+  }
+}
