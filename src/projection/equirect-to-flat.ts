@@ -19,8 +19,8 @@ import type { Projection, SamplingTable } from './projection.js';
 
 const DEG = Math.PI / 180;
 
-/** Largest s in s×s supersampling: 16 taps already average away shimmer; more only costs time. */
-const MAX_SUPERSAMPLE = 4;
+/** Most taps along one axis: 3×3 already averages away shimmer; more only costs time (each tap is a scattered read). */
+const MAX_SUPERSAMPLE = 3;
 
 /**
  * Vertical field of view (degrees) that keeps `grid`'s samples `aspect` wide:
