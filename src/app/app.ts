@@ -57,9 +57,14 @@ export interface Health {
   workWidth: number;
   workers: number;
   frames: { decoded: number; rendered: number; dropped: number; sent: number; viewerDropped: number };
+  /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */
+  views: { id: number; yaw: number; pitch: number; roll: number; fov: number; cols: number; rows: number; mode: number; pixel: boolean }[];
   ffmpegRestarts: number;
   uptime: number;
 }
+
+/** Views listed in /healthz: enough to inspect, bounded so the answer stays small. */
+const HEALTH_VIEWS_MAX = 64;
 
 /** A change of working size waits this long, so a burst of zooms restarts ffmpeg once. */
 const RESIZE_DEBOUNCE_MS = 1000;
@@ -216,6 +221,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       workWidth: playback.workWidth,
       workers: pool.workerCount,
       frames: { decoded: pipeline.decoded, rendered: pipeline.rendered, dropped: pipeline.dropped, sent, viewerDropped },
+      views: [...sessions].slice(0, HEALTH_VIEWS_MAX).map(({ id, spec: s }) => ({
+        id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, cols: s.cols, rows: s.rows, mode: s.mode, pixel: s.pixel,
+      })),
       ffmpegRestarts: playback.restarts,
       uptime: Math.round((Date.now() - started) / 1000),
     };

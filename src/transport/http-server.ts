@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, Limits, ProtocolError, type Mode } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { ViewSpec } from '../shared/types.js';
+import { appFile, pageFile } from './static-files.js';
 import { parseViewQuery } from './view-query.js';
 
 export interface Routes {
@@ -23,6 +24,12 @@ function reply(res: ServerResponse, status: number, type: string, body: string, 
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
+function replyFile(res: ServerResponse, type: string, body: Buffer): void {
+  res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** Shown at `/` when the browser client was not installed with the package. */
 const LANDING = `<!doctype html><meta charset="utf-8"><title>ascii360</title>
 <body style="background:#000;color:#ccc;font:14px monospace"><pre>ascii360 server
 WebSocket: /ws  (PROTOCOL-NOTES.md)
@@ -40,17 +47,23 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
       return;
     }
     switch (url.pathname) {
-      case '/':
-        reply(res, 200, 'text/html; charset=utf-8', LANDING);
+      case '/': {
+        const page = pageFile();
+        if (page) replyFile(res, page.type, page.body);
+        else reply(res, 200, 'text/html; charset=utf-8', LANDING);
         return;
+      }
       case '/healthz':
         reply(res, 200, 'application/json', JSON.stringify(routes.health()) + '\n');
         return;
       case '/ws':
         reply(res, 426, 'text/plain; charset=utf-8', 'this endpoint needs a WebSocket upgrade\n', { Upgrade: 'websocket' });
         return;
-      default:
-        reply(res, 404, 'text/plain; charset=utf-8', `not found: ${url.pathname.slice(0, 100)}\n`);
+      default: {
+        const file = url.pathname.startsWith('/app/') ? appFile(url.pathname) : null;
+        if (file) replyFile(res, file.type, file.body);
+        else reply(res, 404, 'text/plain; charset=utf-8', `not found: ${url.pathname.slice(0, 100)}\n`);
+      }
     }
   });
 
