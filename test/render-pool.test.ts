@@ -29,7 +29,7 @@ function views(): { key: string; spec: ViewSpec }[] {
 function render(pool: RenderPool, ring: FrameRing, slot: number): Promise<SharedPayload[]> {
   ring.retain(slot);
   return new Promise((resolve) =>
-    pool.render({ ring, slot, width: ring.width, height: ring.height, index: 42, position: 1.4 }, views(), (payloads) => {
+    pool.render({ ring, slot, width: ring.width, height: ring.height, index: 42, position: 1.4, elapsed: 0 }, views(), (payloads) => {
       ring.release(slot);
       resolve(payloads);
     }),

@@ -8,6 +8,8 @@ import { CloseCode, type InitInfo, type Mode } from '../../protocol/index.js';
 import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame, ViewSpec } from '../shared/types.js';
+import { AudioTrack, type AudioHealth } from '../audio/audio-track.js';
+import { DEMO_DURATION_SECONDS } from '../source/demo-scene.js';
 import { findFfmpeg, type FfmpegTools, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { openSource } from '../source/open-source.js';
 import { createHttpServer } from '../transport/http-server.js';
@@ -60,6 +62,8 @@ export interface Health {
   /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */
   views: { id: number; yaw: number; pitch: number; roll: number; fov: number; cols: number; rows: number; mode: number; pixel: boolean }[];
   ffmpegRestarts: number;
+  /** The sound: availability, listeners, and the audio-minus-picture offset measured at the server. */
+  audio: AudioHealth;
   uptime: number;
 }
 
@@ -91,7 +95,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return views;
   };
 
-  const deliver = (_frame: DecodedFrame, payloads: SharedPayload[]): void => {
+  const deliver = (frame: DecodedFrame, payloads: SharedPayload[]): void => {
+    // The picture at this clock leaves now: the sound for it may follow.
+    if (frame.run === playback.run && frame.clock !== undefined) audio.noteVideo(frame.clock);
     for (const payload of payloads) {
       const group = byKey.get(payload.key);
       if (group) for (const s of group) s.sendFrame(payload);
@@ -113,7 +119,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     onEnd: () => playback.onSourceEnd(),
   });
   playback = new Playback(source, chooseWorkWidth([], info.width), {
-    frame: (frame) => pipeline.push(frame),
+    frame: (frame) => {
+      // With no viewer nothing is rendered: the picture's clock is the decode's.
+      if (sessions.size === 0 && frame.clock !== undefined) audio.noteVideo(frame.clock);
+      pipeline.push(frame);
+    },
     problem: broadcastError,
     ended: (failed, message) => {
       if (failed) {
@@ -124,9 +134,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // The last frames are still rendering: every viewer gets them before the close.
       pipeline.whenIdle(() => {
         for (const s of [...sessions]) s.close(CloseCode.END_OF_STREAM, message, true);
+        audio.end();
       });
     },
   }, log);
+
+  const clients = (): number => sessions.size + audio.listeners.count;
+  const audioInput = info.kind === 'demo'
+    ? { kind: 'demo' as const, loopSeconds: DEMO_DURATION_SECONDS }
+    : info.hasAudio && opts.source
+      ? { kind: 'media' as const, input: opts.source, loop: opts.loop && !info.live }
+      : null;
+  const audio: AudioTrack = new AudioTrack(tools, audioInput, info.fps, () => playback.now(), () => playback.setClients(clients()), log);
+  playback.setAudio(audio);
 
   let resizeTimer: NodeJS.Timeout | null = null;
   const scheduleWorkWidth = (): void => {
@@ -175,6 +195,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     defaultMode: opts.mode,
     log,
     health,
+    audioAvailable: () => audio.available,
+    audioListener(res) {
+      audio.addListener(res);
+      log.info('listener.joined', { listeners: audio.listeners.count });
+      res.on('close', () => log.info('listener.left', { listeners: audio.listeners.count }));
+    },
     viewer(ws: WebSocket, spec: ViewSpec) {
       const session = new ViewerSession(ws, spec, hooks);
       // The first viewer decides the working size before the source starts, saving a restart.
@@ -190,10 +216,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         viewerDroppedTotal += session.queue.dropped;
         session.queue.close();
         log.info('viewer.left', { id: session.id, sent: session.queue.sent, dropped: session.queue.dropped, viewers: sessions.size });
-        playback.setClients(sessions.size);
+        playback.setClients(clients());
       });
       ws.on('error', (error) => log.debug('viewer.socket_error', { id: session.id, error: error.message }));
-      playback.setClients(sessions.size);
+      playback.setClients(clients());
       if (!source.running) pipeline.refresh(session.key);
       scheduleWorkWidth();
     },
@@ -224,7 +250,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       views: [...sessions].slice(0, HEALTH_VIEWS_MAX).map(({ id, spec: s }) => ({
         id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, cols: s.cols, rows: s.rows, mode: s.mode, pixel: s.pixel,
       })),
-      ffmpegRestarts: playback.restarts,
+      ffmpegRestarts: playback.restarts + audio.restarts,
+      audio: audio.health(),
       uptime: Math.round((Date.now() - started) / 1000),
     };
   }
@@ -254,7 +281,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       closing ??= (async () => {
         if (resizeTimer) clearTimeout(resizeTimer);
         for (const s of [...sessions]) s.close(CloseCode.GOING_AWAY, 'server shutting down');
-        await playback.dispose();
+        await Promise.all([playback.dispose(), audio.dispose()]);
         pipeline.reset();
         await pool.dispose();
         wss.close();

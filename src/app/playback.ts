@@ -21,8 +21,20 @@ export interface PlaybackEvents {
   ended(failed: boolean, message: string): void;
 }
 
+/** The sound that follows the timeline (audio/audio-track.ts). */
+export interface TimelineAudio {
+  start(position: number, clock: number): void;
+  stop(): void;
+}
+
 export class Playback {
   private ring: FrameRing;
+  /** Timeline run: bumped whenever the picture and the sound restart together. */
+  run = 0;
+  private clockBase = 0;
+  /** Timeline clock of the newest frame. */
+  clock = 0;
+  private audio: TimelineAudio | null = null;
   private paused = false;
   private clients = 0;
   private ended = false;
@@ -39,6 +51,15 @@ export class Playback {
     private readonly log: Logger,
   ) {
     this.ring = new FrameRing(workWidth, workWidth / 2);
+  }
+
+  setAudio(audio: TimelineAudio): void {
+    this.audio = audio;
+  }
+
+  /** Where the picture is now, for a sound restarting mid-run; null when stopped. */
+  now(): { position: number; clock: number } | null {
+    return this.shouldRun ? { position: this.position, clock: this.clock } : null;
   }
 
   get workWidth(): number {
@@ -61,6 +82,9 @@ export class Playback {
   onFrame(frame: DecodedFrame): void {
     this.failures = 0;
     this.position = frame.position;
+    frame.clock = this.clockBase + frame.elapsed;
+    frame.run = this.run;
+    this.clock = frame.clock;
     this.events.frame(frame);
   }
 
@@ -79,7 +103,8 @@ export class Playback {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.restarts++;
-      if (this.shouldRun) this.run(this.position);
+      // The sound keeps going (it waits for the picture): only the picture restarts.
+      if (this.shouldRun) this.start(this.position, false, true);
     }, delay);
   }
 
@@ -90,7 +115,20 @@ export class Playback {
     this.events.ended(false, 'end of stream');
   }
 
-  private run(position: number, once = false): void {
+  /**
+   * Starts the source at `position`. A fresh run restarts the sound with it at clock 0; `keepClock`
+   * restarts only the picture, its clock continuing where it was (the sound waits for it).
+   */
+  private start(position: number, once = false, keepClock = false): void {
+    if (keepClock) {
+      this.clockBase = this.clock + 1 / this.source.info.fps;
+    } else {
+      this.run++;
+      this.clockBase = 0;
+      this.clock = 0;
+      if (once) this.audio?.stop();
+      else this.audio?.start(position, 0);
+    }
     this.source.start(position, this.ring, once);
   }
 
@@ -110,13 +148,14 @@ export class Playback {
 
   private resumeAt(position: number): void {
     if (this.retryTimer) return; // a restart is already scheduled
-    this.run(position);
+    this.start(position);
   }
 
   private halt(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.source.stop();
+    this.audio?.stop();
   }
 
   /** Returns an error reason, or null. */
@@ -147,8 +186,8 @@ export class Playback {
     this.ended = false;
     this.position = time;
     this.log.info('playback.seek', { position: time.toFixed(3) });
-    if (this.shouldRun) this.run(time);
-    else if (this.clients > 0) this.run(time, true); // paused: show the new moment
+    if (this.shouldRun) this.start(time);
+    else if (this.clients > 0) this.start(time, true); // paused: show the new moment
     return null;
   }
 
@@ -158,9 +197,9 @@ export class Playback {
     this.log.info('source.resize', { from: this.ring.width, to: width });
     this.ring = new FrameRing(width, width / 2);
     if (this.clients === 0 || this.ended) return;
-    if (this.source.info.kind === 'still') this.run(0);
-    else if (this.shouldRun) this.run(this.nextPosition());
-    else this.run(this.position, true); // paused: redraw the same moment at the new size
+    if (this.source.info.kind === 'still') this.start(0);
+    else if (this.shouldRun) this.start(this.nextPosition(), false, true);
+    else this.start(this.position, true, true); // paused: redraw the same moment at the new size
   }
 
   async dispose(): Promise<void> {

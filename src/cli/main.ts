@@ -103,6 +103,7 @@ addSourceOptions(
 });
 
 interface ViewFlags {
+  audio: boolean;
   color?: ColorDepth;
   style: Style;
   tolerance: number;
@@ -115,7 +116,8 @@ function addViewOptions(cmd: Command): Command {
     .addOption(new Option('--color <depth>', 'colour output (default: from COLORTERM/TERM)').choices(['truecolor', '256', '16', 'mono']))
     .addOption(new Option('--style <style>', 'ascii: coloured characters; blocks: half blocks at twice the rows').choices(['ascii', 'blocks']).default('ascii'))
     .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for; 0 = exact', intInRange('tolerance', 0, 64), 8)
-    .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)');
+    .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
+    .option('--audio', 'play the sound through ffplay (or mpv) while watching', false);
 }
 
 function exitWith(result: ClientExit): never {
@@ -154,6 +156,7 @@ addSourceOptions(
     mode: flags.mode,
     tolerance: flags.tolerance,
     sync: flags.sync,
+    audio: flags.audio,
   });
   const closing = server.close();
   const deadline = setTimeout(() => exitWith(result), 2000);
@@ -173,7 +176,7 @@ addViewOptions(
   if (/^https?:\/\//.test(endpoint)) endpoint = endpoint.replace(/^http/, 'ws');
   if (!/^wss?:\/\//.test(endpoint)) fail(new Ascii360Error('BAD_OPTION', `not a ws:// or http:// URL: ${url}`, EXIT_USAGE));
   if (new URL(endpoint).pathname === '/') endpoint = endpoint.replace(/\/?$/, '/ws');
-  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: flags.style, mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync }));
+  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: flags.style, mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync, audio: flags.audio }));
 });
 
 program.parseAsync(process.argv).catch(fail);

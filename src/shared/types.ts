@@ -54,4 +54,13 @@ export interface DecodedFrame {
   index: number;
   /** Timeline position of the frame in seconds. */
   position: number;
+  /** Media seconds since this run of the source started (k / fps): a clock that never wraps. */
+  elapsed: number;
+  /**
+   * Timeline clock in seconds, set by the playback: continuous across restarts that keep the
+   * timeline going (a new working size), back to 0 on a seek, resume or loop of the sound.
+   */
+  clock?: number;
+  /** The playback's timeline run this frame belongs to (a seek or resume starts a new run). */
+  run?: number;
 }

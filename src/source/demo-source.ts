@@ -6,7 +6,7 @@ import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import { DEMO_DURATION_SECONDS, drawDemoMotion, renderDemoBackground } from './demo-scene.js';
 
 export function demoInfo(fps: number): SourceInfo {
-  return { label: 'demo', kind: 'demo', fps, duration: DEMO_DURATION_SECONDS, live: false, hasAudio: false, width: 4096, height: 2048 };
+  return { label: 'demo', kind: 'demo', fps, duration: DEMO_DURATION_SECONDS, live: false, hasAudio: true, width: 4096, height: 2048 };
 }
 
 export class DemoSource implements FrameSource {
@@ -39,7 +39,7 @@ export class DemoSource implements FrameSource {
         const frame = ring.slots[slot]!;
         frame.set(this.background!.rgb);
         drawDemoMotion(frame, ring.width, ring.height, t);
-        this.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index: Math.round(t * fps), position: t });
+        this.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index: Math.round(t * fps), position: t, elapsed: k / fps });
       }
       k++;
       if (once) {

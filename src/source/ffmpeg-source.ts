@@ -241,7 +241,7 @@ export class FfmpegSource implements FrameSource {
       index = Math.round(position * fps);
     }
     const ring = this.ring!;
-    this.opts.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index, position });
+    this.opts.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index, position, elapsed: k / fps });
     if (this.once) this.stop();
   }
 

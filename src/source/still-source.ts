@@ -40,7 +40,7 @@ export class StillSource implements FrameSource {
         const slot = ring.acquire();
         if (slot < 0) return;
         ring.slots[slot]!.set(rgb);
-        this.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index: 0, position: 0 });
+        this.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index: 0, position: 0, elapsed: 0 });
       },
       (error: unknown) => {
         if (generation !== this.generation) return;

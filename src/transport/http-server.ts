@@ -16,12 +16,40 @@ export interface Routes {
   health(): unknown;
   /** A viewer connected with this first spec. */
   viewer(ws: WebSocket, spec: ViewSpec): void;
+  /** `GET`/`HEAD /audio` (PROTOCOL-NOTES.md §1.4): false when the source has no sound. */
+  audioAvailable(): boolean;
+  /** A listener whose 200 headers are written; it receives ADTS frames until it goes. */
+  audioListener(res: ServerResponse): void;
   log: Logger;
 }
 
 function reply(res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...extra });
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** Headers of the audio stream: a never-ending ADTS stream, chunked, never cached, open to the page. */
+const AUDIO_HEADERS = {
+  'Content-Type': 'audio/aac',
+  'Cache-Control': 'no-store',
+  'Access-Control-Allow-Origin': '*',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+function serveAudio(req: IncomingMessage, res: ServerResponse, routes: Routes): void {
+  if (!routes.audioAvailable()) {
+    res.writeHead(204, { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' });
+    res.end();
+    return;
+  }
+  res.writeHead(200, AUDIO_HEADERS);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  // Small writes go out at once: a player should not wait for Nagle to fill a packet.
+  res.socket?.setNoDelay(true);
+  routes.audioListener(res);
 }
 
 function replyFile(res: ServerResponse, type: string, body: Buffer): void {
@@ -55,6 +83,9 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
       }
       case '/healthz':
         reply(res, 200, 'application/json', JSON.stringify(routes.health()) + '\n');
+        return;
+      case '/audio':
+        serveAudio(req, res, routes);
         return;
       case '/ws':
         reply(res, 426, 'text/plain; charset=utf-8', 'this endpoint needs a WebSocket upgrade\n', { Upgrade: 'websocket' });

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { CloseCode, type InitInfo, type Mode } from '../../../protocol/index.js';
 import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { HELP_LINES, KEYMAP, nextMode, ViewController, type Action } from '../common/view-controller.js';
+import { startAudio, type AudioPlayback } from './audio-player.js';
 import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
 
 export type Style = 'ascii' | 'blocks';
@@ -22,6 +23,8 @@ export interface TerminalClientOptions {
   tolerance: number;
   /** Synchronized output (DEC 2026) around each frame. */
   sync: boolean;
+  /** Play the server's /audio through a local player. */
+  audio?: boolean;
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
 }
@@ -97,6 +100,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   } catch (error) {
     return { code: 1, message: `cannot connect to ${opts.url}: ${(error as Error).message}` };
   }
+
+  // Sound starts with the picture; without a player we say so once and play silent.
+  const sound: AudioPlayback | null = opts.audio ? startAudio(opts.url) : null;
 
   const screen = blessed.screen({ input, output, smartCSR: true, fullUnicode: true, warnings: false, title: 'ascii360', autoPadding: false, dockBorders: false });
   const statusBar = blessed.box({ parent: screen, bottom: 0, left: 0, height: 1, width: '100%', style: { fg: 'black', bg: 'white' } });
@@ -342,6 +348,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     process.off('SIGINT', onSignal);
     process.off('SIGHUP', onHangup);
     process.off('uncaughtException', onCrash);
+    sound?.stop();
     ws.removeAllListeners();
     ws.on('error', () => {});
     if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'quit');
@@ -354,6 +361,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   }
 
   updateStatus();
+  if (sound) showNotice(sound.note);
   if (tooSmallNow()) relayout();
   return done;
 }

@@ -1,0 +1,148 @@
+/**
+ * One ffmpeg AAC encode per source: the source's first audio track (or the demo's generated ticks)
+ * → AAC-LC in ADTS on a pipe → whole frames stamped with the timeline clock. It is not paced by
+ * itself: the pacer releases frames in step with the picture and pauses our reading when it holds
+ * enough, which holds ffmpeg too (the pipe fills), so memory stays bounded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../shared/logger.js';
+import { terminate, protocolsFor } from '../source/ffmpeg-source.js';
+import type { FfmpegTools } from '../source/ffmpeg-tools.js';
+import { AdtsFramer } from './adts.js';
+
+export const AUDIO_SAMPLE_RATE = 48000;
+export const AUDIO_BITRATE = '128k';
+
+export interface AudioFrame {
+  /** One whole ADTS frame; shared read-only by every listener. */
+  bytes: Buffer;
+  /** Timeline clock (seconds) of the frame's first sample. */
+  clock: number;
+  /** Seconds of sound in the frame. */
+  duration: number;
+}
+
+export type AudioInput = { kind: 'media'; input: string; loop: boolean } | { kind: 'demo'; loopSeconds: number };
+
+export interface AudioEncoderEvents {
+  frame(frame: AudioFrame): void;
+  /** The encoder stopped unexpectedly (one line). */
+  error(message: string): void;
+  /** The audio reached its end (non-looping file). */
+  end(): void;
+}
+
+/**
+ * The demo's sound says where you are in time: a short 880 Hz tick every second, a longer 1320 Hz
+ * beep every 10 s and a 1760 Hz tone at the start of each loop. `P` is the start position.
+ */
+export function demoAudioExpression(position: number, loopSeconds: number): string {
+  const T = `(t+${position.toFixed(3)})`;
+  const inLoop = `mod(${T},${loopSeconds})`;
+  const tenth = `mod(${T},10)`;
+  const freq = `if(lt(${inLoop},0.4),1760,if(lt(${tenth},0.15),1320,880))`;
+  const gate = `if(lt(${inLoop},0.4),1,if(lt(${tenth},0.15),1,lt(mod(${T},1),0.04)))`;
+  return `0.3*sin(2*PI*${freq}*t)*${gate}`;
+}
+
+export function buildAudioArgs(input: AudioInput, position: number): string[] {
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+  if (input.kind === 'demo') {
+    args.push('-f', 'lavfi', '-i', `aevalsrc='${demoAudioExpression(position, input.loopSeconds)}':s=${AUDIO_SAMPLE_RATE}`);
+  } else {
+    args.push('-protocol_whitelist', protocolsFor(input.input));
+    if (input.loop) args.push('-stream_loop', '-1');
+    if (position > 0) args.push('-ss', position.toFixed(3));
+    args.push('-i', input.input, '-map', '0:a:0', '-vn', '-sn', '-dn');
+  }
+  // -flush_packets: each ADTS frame leaves at once instead of waiting in a 32 KiB output buffer.
+  args.push('-ac', '2', '-ar', String(AUDIO_SAMPLE_RATE), '-c:a', 'aac', '-b:a', AUDIO_BITRATE, '-f', 'adts', '-flush_packets', '1', 'pipe:1');
+  return args;
+}
+
+export class AudioEncoder {
+  private child: ChildProcess | null = null;
+  private readonly framer: AdtsFramer;
+  private clock = 0;
+  private lastError = '';
+
+  constructor(
+    private readonly tools: FfmpegTools,
+    private readonly input: AudioInput,
+    private readonly events: AudioEncoderEvents,
+    private readonly log: Logger,
+  ) {
+    this.framer = new AdtsFramer((frame, header) => {
+      const duration = header.samples / header.sampleRate;
+      // The framer's view is reused: one copy per frame, shared by all listeners.
+      this.events.frame({ bytes: Buffer.from(frame), clock: this.clock, duration });
+      this.clock += duration;
+    });
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Encodes from `position` (seconds); the first frame is stamped `clock`. */
+  start(position: number, clock: number): void {
+    this.stop();
+    this.clock = clock;
+    this.framer.reset();
+    this.lastError = '';
+    const args = buildAudioArgs(this.input, position);
+    this.log.debug('audio.spawn', { args: args.join(' ') });
+    const child = spawn(this.tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (this.child === child) this.framer.push(chunk);
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        this.lastError = line.trim();
+        this.log.debug('audio.stderr', { line: this.lastError });
+      }
+    });
+    child.on('error', (error) => {
+      if (this.child !== child) return;
+      this.child = null;
+      this.events.error(`could not run ffmpeg for audio: ${error.message}`);
+    });
+    child.on('close', (code, signal) => {
+      if (this.child !== child) return;
+      this.child = null;
+      if (code === 0) this.events.end();
+      else this.events.error(`audio encoder stopped (ffmpeg ${signal ? `killed by ${signal}` : `exited with code ${code}`}${this.lastError ? `: ${this.lastError}` : ''})`);
+    });
+  }
+
+  /** Back-pressure from the pacer: stop reading (ffmpeg blocks when the pipe fills). */
+  pauseReading(): void {
+    this.child?.stdout?.pause();
+  }
+
+  resumeReading(): void {
+    this.child?.stdout?.resume();
+  }
+
+  stop(): void {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    terminate(child);
+  }
+
+  async dispose(): Promise<void> {
+    const child = this.child;
+    this.stop();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => child.once('close', () => resolve()));
+    }
+  }
+}

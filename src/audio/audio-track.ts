@@ -1,0 +1,158 @@
+/**
+ * The sound of a source: one encode (AudioEncoder), paced against the picture (AvPacer), fanned out
+ * to every `/audio` listener (AudioListeners). It follows the shared timeline: the playback starts,
+ * stops and seeks it with the picture; a crashed encoder restarts where the picture is, on the same
+ * HTTP responses; a source whose audio keeps failing loses its sound, never its picture.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Logger } from '../shared/logger.js';
+import type { FfmpegTools } from '../source/ffmpeg-tools.js';
+import { AudioEncoder, type AudioInput } from './audio-encoder.js';
+import { AudioListeners } from './audio-listeners.js';
+import { AvPacer } from './av-pacer.js';
+
+/** Consecutive encoder failures (no frame in between) before the sound is given up. */
+const MAX_FAILURES = 5;
+const BACKOFF_BASE_MS = 250;
+
+export interface TimelineNow {
+  /** Position (seconds into the source) and timeline clock of the picture now; null when stopped. */
+  (): { position: number; clock: number } | null;
+}
+
+export interface AudioHealth {
+  available: boolean;
+  listeners: number;
+  droppedListeners: number;
+  bytesSent: number;
+  /** Audio-minus-picture offset of the last released frame, ms (positive: sound after picture). */
+  offsetMs: number;
+  maxOffsetMs: number;
+  restarts: number;
+  failed: boolean;
+}
+
+export class AudioTrack {
+  private readonly encoder: AudioEncoder | null;
+  private readonly pacer: AvPacer;
+  readonly listeners: AudioListeners;
+  private failures = 0;
+  private failed = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private wanted = false;
+  restarts = 0;
+
+  constructor(
+    tools: FfmpegTools,
+    input: AudioInput | null,
+    fps: number,
+    private readonly now: TimelineNow,
+    onListenersChange: (count: number) => void,
+    private readonly log: Logger,
+  ) {
+    this.listeners = new AudioListeners(onListenersChange);
+    this.pacer = new AvPacer({
+      release: (frame) => this.listeners.broadcast(frame.bytes),
+      hold: (hold) => (hold ? this.encoder?.pauseReading() : this.encoder?.resumeReading()),
+    });
+    this.pacer.setFrameRate(fps);
+    this.encoder = input
+      ? new AudioEncoder(tools, input, {
+          frame: (frame) => {
+            this.failures = 0;
+            this.pacer.push(frame);
+          },
+          error: (message) => this.onError(message),
+          end: () => this.log.debug('audio.ended'),
+        }, log)
+      : null;
+  }
+
+  /** The source has a sound track. */
+  get available(): boolean {
+    return this.encoder !== null && !this.failed;
+  }
+
+  get encoderPid(): number | undefined {
+    return this.encoder?.pid;
+  }
+
+  /** The timeline (re)starts at `position`; the first audio frame is stamped `clock`. */
+  start(position: number, clock: number): void {
+    this.wanted = true;
+    if (!this.encoder || this.failed) return;
+    this.cancelRetry();
+    this.pacer.reset();
+    this.encoder.start(position, clock);
+  }
+
+  /** The timeline stopped (pause, idle, end): no more sound until the next start. */
+  stop(): void {
+    this.wanted = false;
+    this.cancelRetry();
+    this.encoder?.stop();
+    this.pacer.reset();
+  }
+
+  /** A picture frame at timeline `clock` has just left. */
+  noteVideo(clock: number): void {
+    if (this.encoder) this.pacer.noteVideo(clock, performance.now());
+  }
+
+  addListener(res: ServerResponse): void {
+    this.listeners.add(res);
+  }
+
+  /** The stream ended: listeners' responses end too. */
+  end(): void {
+    this.stop();
+    this.listeners.endAll();
+  }
+
+  private onError(message: string): void {
+    this.failures++;
+    this.pacer.reset();
+    if (this.failures >= MAX_FAILURES) {
+      this.failed = true;
+      this.log.error('audio.failed', { reason: message, failures: this.failures, note: 'the picture goes on without sound' });
+      this.listeners.endAll();
+      return;
+    }
+    const delay = BACKOFF_BASE_MS * 2 ** (this.failures - 1);
+    this.log.warn('audio.error', { reason: message, restart_in_ms: delay });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      const at = this.now();
+      if (!this.wanted || !at || !this.encoder) return;
+      this.restarts++;
+      // Where the picture is now, so listeners continue in step on the same responses.
+      this.encoder.start(at.position, at.clock);
+    }, delay);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  health(): AudioHealth {
+    return {
+      available: this.available,
+      listeners: this.listeners.count,
+      droppedListeners: this.listeners.dropped,
+      bytesSent: this.listeners.bytesSent,
+      offsetMs: Math.round(this.pacer.offsetMs * 10) / 10,
+      maxOffsetMs: Math.round(this.pacer.maxOffsetMs * 10) / 10,
+      restarts: this.restarts,
+      failed: this.failed,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    this.wanted = false;
+    this.cancelRetry();
+    this.pacer.dispose();
+    this.listeners.endAll();
+    await this.encoder?.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * `--audio` for the terminal client: plays the server's `/audio` through a local player (ffplay
+ * from the ffmpeg package, or mpv), silenced and detached from the terminal so it cannot draw over
+ * the picture, and stopped when the client quits.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+interface Player {
+  name: string;
+  args(url: string): string[];
+}
+
+/** In order of preference: ffplay comes with the one prerequisite we already have. */
+const PLAYERS: Player[] = [
+  { name: 'ffplay', args: (url) => ['-nodisp', '-autoexit', '-loglevel', 'quiet', '-fflags', 'nobuffer', url] },
+  { name: 'mpv', args: (url) => ['--no-video', '--really-quiet', '--no-terminal', '--cache=no', url] },
+];
+
+function installed(name: string): boolean {
+  return spawnSync(name, ['-version'], { stdio: 'ignore', timeout: 5000 }).status === 0 || spawnSync(name, ['--version'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+}
+
+export interface AudioPlayback {
+  /** Which player runs, or null (and why) when none could. */
+  player: string | null;
+  note: string;
+  stop(): void;
+}
+
+/** `ws://host:port/ws?…` → `http://host:port/audio` (with the token, if any). */
+export function audioUrlFor(wsUrl: string): string {
+  const url = new URL(wsUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.pathname = '/audio';
+  const token = url.searchParams.get('token');
+  url.search = token ? `?token=${encodeURIComponent(token)}` : '';
+  return url.toString();
+}
+
+export function startAudio(wsUrl: string): AudioPlayback {
+  const player = PLAYERS.find((p) => installed(p.name));
+  if (!player) {
+    return { player: null, note: 'no audio player found (install ffmpeg\'s ffplay or mpv); playing silent', stop() {} };
+  }
+  const url = audioUrlFor(wsUrl);
+  let child: ChildProcess | null = spawn(player.name, player.args(url), { stdio: 'ignore', detached: false });
+  let note = `audio: ${player.name}`;
+  child.on('error', () => {
+    child = null;
+    note = `audio: ${player.name} could not start; playing silent`;
+  });
+  child.on('exit', () => {
+    child = null;
+  });
+  return {
+    player: player.name,
+    get note() {
+      return note;
+    },
+    stop() {
+      if (child && child.exitCode === null) child.kill('SIGTERM');
+      child = null;
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * `/audio` end to end: real ffmpeg encodes, real HTTP listeners, ffprobe and ffmpeg check what was
+ * heard. The clip's sound is 500 Hz for its first 3 s and 1500 Hz after, so a seek is audible.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAdtsHeader } from '../src/audio/adts.js';
+import { decode, listen, probe, sleep, tonePower, wholeFrames } from './helpers/audio.js';
+import { makeClip, tempDir } from './helpers/media.js';
+import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
+
+const tmp = tempDir();
+let server: CliServer;
+let clip = '';
+
+function makeTwoToneClip(path: string): string {
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=6',
+    '-f', 'lavfi', '-i', "aevalsrc='0.5*sin(2*PI*if(lt(t,3),500,1500)*t)':s=48000:d=6",
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', path,
+  ]);
+  return path;
+}
+
+beforeAll(async () => {
+  clip = makeTwoToneClip(join(tmp.dir, 'tones.mp4'));
+  server = await startCli([clip, '--loop', '--log-level', 'warn']);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  tmp.cleanup();
+});
+
+describe('/audio', () => {
+  it('answers 200 audio/aac, chunked, no-store, CORS, no length; HEAD gives the headers only', async () => {
+    const head = await fetch(`${server.url}/audio`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('audio/aac');
+    expect(head.headers.get('cache-control')).toBe('no-store');
+    expect(head.headers.get('access-control-allow-origin')).toBe('*');
+    expect(head.headers.get('content-length')).toBeNull();
+    const c = await listen(`${server.url}/audio`);
+    expect(c.res.headers['transfer-encoding']).toBe('chunked');
+    expect(c.res.headers['content-length']).toBeUndefined();
+    c.stop();
+  });
+
+  it('streams AAC-LC that ffprobe recognises and ffmpeg decodes without errors, with the clip\'s tone', async () => {
+    const c = await listen(`${server.url}/audio`);
+    await sleep(3000);
+    c.stop();
+    const adts = wholeFrames(c.bytes());
+    expect(adts.length).toBeGreaterThan(10_000);
+    const file = join(tmp.dir, 'capture.aac');
+    writeFileSync(file, adts);
+    expect(probe(file)).toEqual({ codec: 'aac', profile: 'LC', sampleRate: 48000 });
+    const { pcm, errors } = decode(adts);
+    expect(errors).toBe('');
+    expect(pcm.length).toBeGreaterThan(48000 * 2.5);
+    // The first 3 s of the clip are 500 Hz: far above the 1500 Hz and an unrelated 700 Hz.
+    const first = pcm.subarray(0, 48000 * 2);
+    expect(tonePower(first, 500)).toBeGreaterThan(100 * tonePower(first, 700));
+  });
+
+  it('a listener joining 1 s later decodes from its first byte and hears the same bytes', async () => {
+    const a = await listen(`${server.url}/audio`);
+    await sleep(1000);
+    const b = await listen(`${server.url}/audio`);
+    await sleep(1500);
+    a.stop();
+    b.stop();
+    const bytesA = a.bytes();
+    const bytesB = wholeFrames(b.bytes());
+    expect(readAdtsHeader(bytesB, 0)).not.toBeNull();
+    expect(decode(bytesB).errors).toBe('');
+    // A steady tone encodes to repeating frames: try every place B's start occurs in A.
+    const needle = bytesB.subarray(0, 512);
+    let matched = -1;
+    for (let at = bytesA.indexOf(needle); at >= 0 && matched < 0; at = bytesA.indexOf(needle, at + 1)) {
+      const overlap = Math.min(bytesB.length, bytesA.length - at);
+      if (overlap > 5000 && bytesA.subarray(at, at + overlap).equals(bytesB.subarray(0, overlap))) matched = at;
+    }
+    expect(matched).toBeGreaterThan(0);
+  });
+
+  it('pause stops the audio bytes within 100 ms; seek changes what is heard', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=8&rows=4`);
+    const c = await listen(`${server.url}/audio`);
+    await v.moreFrames(10);
+    await sleep(500);
+    const pausedAt = performance.now();
+    v.send({ type: 'pause', paused: true });
+    await sleep(1000);
+    const late = c.chunks.filter((ch) => ch.at > pausedAt + 100);
+    expect(late).toEqual([]);
+    // Seek into the 1500 Hz half and play: that is what is heard now.
+    const before = c.chunks.length;
+    v.send({ type: 'seek', time: 3.5 });
+    v.send({ type: 'pause', paused: false });
+    await sleep(1500);
+    c.stop();
+    v.close();
+    const after = wholeFrames(Buffer.concat(c.chunks.slice(before).map((ch) => ch.bytes)));
+    const { pcm } = decode(after);
+    expect(pcm.length).toBeGreaterThan(48000 * 0.8);
+    expect(tonePower(pcm, 1500)).toBeGreaterThan(30 * tonePower(pcm, 500));
+  });
+
+  it('keeps sound and picture within 40 ms of each other at the server', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=8&rows=4`);
+    const c = await listen(`${server.url}/audio`);
+    await sleep(2000);
+    const audio = (await getJson(`${server.url}/healthz`))['audio'] as Record<string, number>;
+    c.stop();
+    v.close();
+    expect(audio['available']).toBe(true);
+    expect(Math.abs(audio['offsetMs']!)).toBeLessThanOrEqual(40);
+    expect(audio['maxOffsetMs']).toBeLessThanOrEqual(40);
+  });
+
+  it('an audio encoder crash restarts it; the listener continues on the same response', async () => {
+    const c = await listen(`${server.url}/audio`);
+    await sleep(800);
+    const encoders = execFileSync('pgrep', ['-P', String(server.proc.pid), '-f', 'adts']).toString().trim().split('\n');
+    expect(encoders).toHaveLength(1);
+    process.kill(Number(encoders[0]), 'SIGKILL');
+    const killedAt = performance.now();
+    await sleep(2000);
+    c.stop();
+    expect(c.chunks.some((ch) => ch.at > killedAt + 500)).toBe(true);
+    expect(c.ended).toBe(false);
+    expect(decode(wholeFrames(c.bytes())).errors).toBe('');
+  });
+});
+
+describe('/audio without a sound track', () => {
+  it('answers 204 and /healthz says there is no audio; the picture plays', async () => {
+    const silent = makeClip(join(tmp.dir, 'silent.mp4'), { seconds: 2 });
+    const s = await startCli([silent, '--loop', '--log-level', 'warn']);
+    try {
+      const res = await fetch(`${s.url}/audio`, { signal: AbortSignal.timeout(5000) });
+      expect(res.status).toBe(204);
+      expect(((await getJson(`${s.url}/healthz`))['audio'] as Record<string, unknown>)['available']).toBe(false);
+      const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
+      await v.moreFrames(5);
+      v.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('unknown paths and methods answer 404 and 405 with a short text', async () => {
+    const r404 = await fetch(`${server.url}/audio.mp3`, { signal: AbortSignal.timeout(5000) });
+    expect(r404.status).toBe(404);
+    expect(await r404.text()).toMatch(/^not found/);
+    const r405 = await fetch(`${server.url}/audio`, { method: 'PUT', signal: AbortSignal.timeout(5000) });
+    expect(r405.status).toBe(405);
+    expect(await r405.text()).toMatch(/not allowed/);
+  });
+});
