@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchAudio } from './audio-bench.js';
 import { benchPipeline, benchViewers } from './server-bench.js';
 
 async function main(): Promise<void> {
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     console.log(`ascii360 bench — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})\n`);
     print(await benchViewers());
     print(await benchPipeline(dir));
+    print(await benchAudio(dir));
     try {
       const terminal = await import('./terminal-bytes.js');
       print(terminal.formatTerminalBytes(await terminal.measureTerminalBytes()));
