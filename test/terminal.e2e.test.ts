@@ -114,6 +114,26 @@ describe('ascii360 play in tmux', () => {
   });
 });
 
+describe('ascii360 play --audio', () => {
+  it('plays /audio through ffplay while watching and stops it on quit', async () => {
+    sessions.push('a360-audio');
+    const withSound = makeClip(join(tmp.dir, 'tone.mp4'), { seconds: 4, toneHz: 440 });
+    const command = `'${process.execPath}' '${CLI}' play '${withSound}' --loop --audio --log-level silent; echo EXIT=$?; sleep 60`;
+    // SDL's dummy driver: ffplay decodes and "plays" without a sound card.
+    tmux('new-session', '-d', '-s', 'a360-audio', '-x', '90', '-y', '28', '-e', 'LANG=C.UTF-8', '-e', 'TERM=xterm-256color', '-e', 'SDL_AUDIODRIVER=dummy', command);
+    const players = (): string[] => {
+      const r = spawnSync('pgrep', ['-af', 'ffplay .*http://127\\.0\\.0\\.1:[0-9]+/audio'], { encoding: 'utf8' });
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    await until('the picture', () => /fps/.test(capture('a360-audio')[27] ?? ''));
+    await until('ffplay on /audio', () => players().length === 1);
+    expect(capture('a360-audio')[27]).toMatch(/audio: ffplay/);
+    tmux('send-keys', '-t', 'a360-audio', 'q');
+    await until('exit', () => capture('a360-audio').some((l) => l === 'EXIT=0'));
+    await until('ffplay stopped', () => players().length === 0, 5000);
+  });
+});
+
 describe('ascii360 view', () => {
   it('an unreachable server gives one line and exit code 1', () => {
     const r = spawnSync(process.execPath, [CLI, 'view', 'ws://127.0.0.1:9/ws'], { encoding: 'utf8', timeout: 15_000 });

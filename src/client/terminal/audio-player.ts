@@ -37,12 +37,21 @@ export function audioUrlFor(wsUrl: string): string {
   return url.toString();
 }
 
-export function startAudio(wsUrl: string): AudioPlayback {
-  const player = PLAYERS.find((p) => installed(p.name));
-  if (!player) {
-    return { player: null, note: 'no audio player found (install ffmpeg\'s ffplay or mpv); playing silent', stop() {} };
-  }
+const silent = (note: string): AudioPlayback => ({ player: null, note, stop() {} });
+
+export async function startAudio(wsUrl: string): Promise<AudioPlayback> {
   const url = audioUrlFor(wsUrl);
+  // 204: the source has no sound track; anything but 200: nothing to play.
+  let status = 0;
+  try {
+    status = (await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) })).status;
+  } catch {
+    status = 0;
+  }
+  if (status === 204) return silent('this source has no sound');
+  if (status !== 200) return silent(`no sound from the server (${status || 'unreachable'}); playing silent`);
+  const player = PLAYERS.find((p) => installed(p.name));
+  if (!player) return silent('no audio player found (install ffmpeg\'s ffplay or mpv); playing silent');
   let child: ChildProcess | null = spawn(player.name, player.args(url), { stdio: 'ignore', detached: false });
   let note = `audio: ${player.name}`;
   child.on('error', () => {

@@ -102,7 +102,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   }
 
   // Sound starts with the picture; without a player we say so once and play silent.
-  const sound: AudioPlayback | null = opts.audio ? startAudio(opts.url) : null;
+  const sound: AudioPlayback | null = opts.audio ? await startAudio(opts.url) : null;
 
   const screen = blessed.screen({ input, output, smartCSR: true, fullUnicode: true, warnings: false, title: 'ascii360', autoPadding: false, dockBorders: false });
   const statusBar = blessed.box({ parent: screen, bottom: 0, left: 0, height: 1, width: '100%', style: { fg: 'black', bg: 'white' } });
