@@ -35,11 +35,12 @@ const ALLOWED: Record<string, string[]> = {
   quantise: ['protocol', 'shared'],
   workers: ['projection', 'quantise', 'shared', 'protocol'],
   transport: ['protocol', 'shared', 'workers'],
-  app: ['shared', 'source', 'transport', 'workers', 'protocol'],
+  audio: ['shared', 'source'],
+  app: ['shared', 'source', 'transport', 'workers', 'protocol', 'audio'],
   'client/common': ['protocol'],
   'client/terminal': ['client/common', 'protocol'],
   'client/browser': ['client/common', 'protocol'],
-  cli: ['app', 'shared', 'source', 'protocol', 'client/terminal'],
+  cli: ['app', 'shared', 'source', 'protocol', 'transport', 'client/terminal'],
 };
 
 /** Platform-free folders: no node:* built-ins, no packages. */

@@ -17,6 +17,7 @@ import { ViewerSession } from '../transport/viewer-session.js';
 import type { SharedPayload } from '../workers/payload.js';
 import { defaultWorkerCount, RenderPool, type KeyedView } from '../workers/render-pool.js';
 import { FramePipeline } from './frame-pipeline.js';
+import { prometheusText } from './metrics.js';
 import { Playback } from './playback.js';
 import { chooseWorkWidth } from './working-size.js';
 
@@ -33,6 +34,14 @@ export interface ServeOptions {
   realtime?: boolean;
   /** Render worker threads; 0 renders inline. */
   workers?: number;
+  /** Shared secret required on /ws and /audio; required when listening beyond loopback. */
+  token?: string | null;
+  /** Browser origins allowed besides the server's own. */
+  allowOrigins?: string[];
+  /** Viewers plus listeners at most (default DEFAULT_MAX_CLIENTS). */
+  maxClients?: number;
+  /** Control messages per second per viewer (default DEFAULT_MESSAGE_RATE). */
+  messageRate?: number;
   tools?: FfmpegTools;
 }
 
@@ -62,10 +71,17 @@ export interface Health {
   /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */
   views: { id: number; yaw: number; pitch: number; roll: number; fov: number; cols: number; rows: number; mode: number; pixel: boolean }[];
   ffmpegRestarts: number;
+  listeners: number;
+  clients: { max: number; refused: number };
+  memory: { rss: number; heapUsed: number };
   /** The sound: availability, listeners, and the audio-minus-picture offset measured at the server. */
   audio: AudioHealth;
   uptime: number;
 }
+
+export const DEFAULT_MAX_CLIENTS = 64;
+/** Well above one view message per displayed frame at 60 fps, with room for resizes and keys. */
+export const DEFAULT_MESSAGE_RATE = 200;
 
 /** Views listed in /healthz: enough to inspect, bounded so the answer stays small. */
 const HEALTH_VIEWS_MAX = 64;
@@ -177,8 +193,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     live: info.live,
   });
 
+  const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
+  let refused = 0;
+  const admit = (): string | null => {
+    if (clients() < maxClients) return null;
+    refused++;
+    log.warn('client.refused', { reason: 'server full', max: maxClients });
+    return `server full (${maxClients} clients); try again later`;
+  };
+
   const hooks = {
     initBase,
+    messageRate: opts.messageRate ?? DEFAULT_MESSAGE_RATE,
     onSpecChange(session: ViewerSession, previousKey: string) {
       leave(session, previousKey);
       join(session);
@@ -196,6 +222,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     log,
     health,
     audioAvailable: () => audio.available,
+    access: { token: opts.token ?? null, allowOrigins: opts.allowOrigins ?? [] },
+    admit,
+    metrics: () => prometheusText(health()),
     audioListener(res) {
       audio.addListener(res);
       log.info('listener.joined', { listeners: audio.listeners.count });
@@ -251,6 +280,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, cols: s.cols, rows: s.rows, mode: s.mode, pixel: s.pixel,
       })),
       ffmpegRestarts: playback.restarts + audio.restarts,
+      listeners: audio.listeners.count,
+      clients: { max: maxClients, refused },
+      memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
       audio: audio.health(),
       uptime: Math.round((Date.now() - started) / 1000),
     };

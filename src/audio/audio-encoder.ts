@@ -6,8 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../shared/logger.js';
-import { terminate, protocolsFor } from '../source/ffmpeg-source.js';
-import type { FfmpegTools } from '../source/ffmpeg-tools.js';
+import { terminate } from '../source/ffmpeg-source.js';
+import { protocolsFor, type FfmpegTools } from '../source/ffmpeg-tools.js';
 import { AdtsFramer } from './adts.js';
 
 export const AUDIO_SAMPLE_RATE = 48000;

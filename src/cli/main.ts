@@ -5,7 +5,8 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isMode, type Mode } from '../../protocol/index.js';
-import { startServer, type RunningServer } from '../app/app.js';
+import { DEFAULT_MAX_CLIENTS, DEFAULT_MESSAGE_RATE, startServer, type RunningServer } from '../app/app.js';
+import { exposesBeyondLoopback } from '../transport/access.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
 import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
@@ -88,17 +89,30 @@ addSourceOptions(
     .command('serve')
     .description('serve a 360° equirectangular video, photo or URL (no source: the built-in demo) over HTTP + WebSocket')
     .argument('[source]', 'video file, image (JPEG/PNG/WebP/AVIF), http(s) URL or HLS playlist; omitted: the demo scene')
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', intInRange('port', 0, 65535), 8360),
-).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number }) => {
+    .option('--host <address>', 'address to listen on; beyond loopback a --token is required', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', intInRange('port', 0, 65535), 8360)
+    .option('--token <secret>', 'require this token on /ws and /audio (?token= or Authorization: Bearer); default $ASCII360_TOKEN')
+    .option('--allow-origin <origins>', 'comma-separated browser origins allowed besides the server\'s own', (v: string) => v.split(',').map((o) => o.trim()).filter(Boolean), [] as string[])
+    .option('--max-clients <n>', 'viewers plus audio listeners at most', intInRange('max-clients', 1, 10000), DEFAULT_MAX_CLIENTS)
+    .option('--max-message-rate <n>', 'control messages per second a viewer may send', intInRange('max-message-rate', 1, 1_000_000), DEFAULT_MESSAGE_RATE),
+).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number }) => {
   const log = new Logger(flags.logLevel);
+  const token = flags.token ?? process.env['ASCII360_TOKEN'] ?? null;
+  if (token === '') fail(new Ascii360Error('BAD_OPTION', 'the token must not be empty', EXIT_USAGE));
+  if (exposesBeyondLoopback(flags.host) && !token) {
+    fail(new Ascii360Error('BAD_OPTION', `listening on ${flags.host} exposes the server beyond this machine: set --token <secret> (or ASCII360_TOKEN)`, EXIT_USAGE));
+  }
   let server: RunningServer;
   try {
-    server = await startServer({ source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log });
+    server = await startServer({
+      source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log,
+      token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate,
+    });
   } catch (error) {
     fail(error);
   }
   process.stdout.write(`ascii360 serving ${source ?? 'the demo scene'} on ${server.url} (viewers: ${server.url.replace(/^http/, 'ws')}/ws)\n`);
+  if (token) process.stdout.write(`page with the token: ${server.url}/?token=${encodeURIComponent(token)}\n`);
   closeOnSignals(server, log);
 });
 

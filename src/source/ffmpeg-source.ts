@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { FrameAssembler } from './frame-assembler.js';
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import type { Logger } from '../shared/logger.js';
-import type { FfmpegTools, Hwaccel } from './ffmpeg-tools.js';
+import { protocolsFor, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 
@@ -40,10 +40,6 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   return args;
 }
 
-/** Protocols ffmpeg may open for a source: only files for a path, only network ones for a URL. */
-export function protocolsFor(input: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? 'http,https,tcp,tls,crypto,hls,data' : 'file,pipe';
-}
 
 /** Escalation after SIGTERM: ffmpeg normally exits at once; a wedged one is killed. */
 const KILL_TIMEOUT_MS = 1000;

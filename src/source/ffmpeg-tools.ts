@@ -64,6 +64,14 @@ export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffm
   };
 }
 
+/**
+ * Protocols ffmpeg and ffprobe may open for a source: only files for a path, only network ones for a
+ * URL, so a crafted playlist can never make them read a local file.
+ */
+export function protocolsFor(input: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? 'http,https,tcp,tls,crypto,hls,data' : 'file,pipe';
+}
+
 export interface MediaInfo {
   width: number;
   height: number;
@@ -91,7 +99,7 @@ export async function probeMedia(tools: FfmpegTools, input: string, label: strin
   try {
     const { stdout } = await run(
       tools.ffprobe,
-      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', input],
+      ['-v', 'error', '-protocol_whitelist', protocolsFor(input), '-print_format', 'json', '-show_format', '-show_streams', input],
       20_000,
     );
     json = JSON.parse(stdout) as typeof json;

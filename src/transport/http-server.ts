@@ -8,18 +8,24 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, Limits, ProtocolError, type Mode } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { ViewSpec } from '../shared/types.js';
+import { checkAccess, type AccessPolicy } from './access.js';
 import { appFile, pageFile } from './static-files.js';
 import { parseViewQuery } from './view-query.js';
 
 export interface Routes {
   defaultMode: Mode;
   health(): unknown;
+  /** The same counters in Prometheus text format. */
+  metrics(): string;
   /** A viewer connected with this first spec. */
   viewer(ws: WebSocket, spec: ViewSpec): void;
   /** `GET`/`HEAD /audio` (PROTOCOL-NOTES.md §1.4): false when the source has no sound. */
   audioAvailable(): boolean;
   /** A listener whose 200 headers are written; it receives ADTS frames until it goes. */
   audioListener(res: ServerResponse): void;
+  access: AccessPolicy;
+  /** Room for one more viewer or listener? A refusal reason when the server is full. */
+  admit(): string | null;
   log: Logger;
 }
 
@@ -36,10 +42,20 @@ const AUDIO_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 };
 
-function serveAudio(req: IncomingMessage, res: ServerResponse, routes: Routes): void {
+function serveAudio(req: IncomingMessage, res: ServerResponse, url: URL, routes: Routes): void {
+  const access = checkAccess(req, url, routes.access);
+  if (!access.ok) {
+    reply(res, access.status, 'text/plain; charset=utf-8', `${access.reason}\n`, { 'Access-Control-Allow-Origin': '*' });
+    return;
+  }
   if (!routes.audioAvailable()) {
     res.writeHead(204, { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' });
     res.end();
+    return;
+  }
+  const full = req.method === 'GET' ? routes.admit() : null;
+  if (full) {
+    reply(res, 503, 'text/plain; charset=utf-8', `${full}\n`, { 'Access-Control-Allow-Origin': '*', 'Retry-After': '10' });
     return;
   }
   res.writeHead(200, AUDIO_HEADERS);
@@ -70,6 +86,12 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'OPTIONS' && url.pathname === '/audio') {
+      // CORS preflight for a page sending the token as a Bearer header.
+      res.writeHead(204, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Authorization', 'Access-Control-Allow-Methods': 'GET, HEAD' });
+      res.end();
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       reply(res, 405, 'text/plain; charset=utf-8', `method ${req.method} not allowed\n`, { Allow: 'GET, HEAD' });
       return;
@@ -84,8 +106,11 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
       case '/healthz':
         reply(res, 200, 'application/json', JSON.stringify(routes.health()) + '\n');
         return;
+      case '/metrics':
+        reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', routes.metrics());
+        return;
       case '/audio':
-        serveAudio(req, res, routes);
+        serveAudio(req, res, url, routes);
         return;
       case '/ws':
         reply(res, 426, 'text/plain; charset=utf-8', 'this endpoint needs a WebSocket upgrade\n', { Upgrade: 'websocket' });
@@ -104,18 +129,32 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nnot found\n');
       return;
     }
+    const access = checkAccess(req, url, routes.access);
+    if (!access.ok) {
+      const status = access.status === 401 ? '401 Unauthorized' : '403 Forbidden';
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${access.reason}\n`);
+      routes.log.info('viewer.refused', { reason: access.reason, from: req.socket.remoteAddress });
+      return;
+    }
     let spec: ViewSpec | null = null;
     let refusal = '';
+    let closeCode: number = CloseCode.POLICY;
     try {
       spec = parseViewQuery(url.searchParams, routes.defaultMode);
     } catch (error) {
       refusal = error instanceof ProtocolError ? error.message : 'query could not be read';
     }
+    const full = spec ? routes.admit() : null;
+    if (full) {
+      spec = null;
+      refusal = full;
+      closeCode = CloseCode.TRY_AGAIN_LATER;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Refusals are told over the socket: a browser cannot read the body of a failed upgrade.
       if (!spec) {
         ws.send(`Error: ${refusal}`);
-        ws.close(CloseCode.POLICY, refusal.slice(0, 120));
+        ws.close(closeCode, refusal.slice(0, 120));
         routes.log.info('viewer.refused', { reason: refusal });
         return;
       }

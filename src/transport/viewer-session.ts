@@ -4,10 +4,11 @@
  * connection stays open (PROTOCOL-NOTES.md §6.1).
  */
 import type { RawData, WebSocket } from 'ws';
-import { encodeInit, Limits, parseClientMessage, ProtocolError, type ClientMessage, type InitInfo } from '../../protocol/index.js';
+import { CloseCode, encodeInit, Limits, parseClientMessage, ProtocolError, type ClientMessage, type InitInfo } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
 import type { SharedPayload } from '../workers/payload.js';
 import { viewKey } from '../workers/view-renderer.js';
+import { RateLimit } from './rate-limit.js';
 import { SendQueue } from './send-queue.js';
 
 export interface SessionHooks {
@@ -17,7 +18,13 @@ export interface SessionHooks {
   onTimeline(session: ViewerSession, message: Extract<ClientMessage, { type: 'pause' | 'seek' }>): string | null;
   /** INIT fields that do not depend on the viewer (fps, duration, position, live). */
   initBase(): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel'>;
+  /** Control messages per second a viewer may send (`--max-message-rate`). */
+  messageRate: number;
 }
+
+/** A viewer that has this many messages ignored, with no quiet spell of THROTTLE_FORGET_MS, is closed. */
+const THROTTLE_CLOSE_AFTER = 1000;
+const THROTTLE_FORGET_MS = 10_000;
 
 let nextSessionId = 1;
 
@@ -26,6 +33,10 @@ export class ViewerSession {
   key: string;
   readonly queue: SendQueue;
   errorsSent = 0;
+  private readonly rate: RateLimit;
+  private throttled = 0;
+  private lastThrottled = -Infinity;
+  private lastThrottleNotice = -Infinity;
 
   constructor(
     private readonly ws: WebSocket,
@@ -34,6 +45,7 @@ export class ViewerSession {
   ) {
     this.key = viewKey(spec);
     this.queue = new SendQueue(ws);
+    this.rate = new RateLimit(hooks.messageRate);
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
   }
 
@@ -59,6 +71,24 @@ export class ViewerSession {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
+    if (!this.rate.take()) {
+      const at = performance.now();
+      if (at - this.lastThrottled > THROTTLE_FORGET_MS) this.throttled = 0;
+      this.lastThrottled = at;
+      this.throttled++;
+      if (this.throttled >= THROTTLE_CLOSE_AFTER) {
+        this.sendError('too many messages; closing');
+        this.close(CloseCode.POLICY, 'too many messages');
+        return;
+      }
+      const now = performance.now();
+      // One notice a second at most: the answer must not amplify the flood.
+      if (now - this.lastThrottleNotice > 1000) {
+        this.lastThrottleNotice = now;
+        this.sendError(`too many messages (limit ${this.hooks.messageRate}/s); some were ignored`);
+      }
+      return;
+    }
     if (isBinary) {
       this.sendError('binary messages are not understood; send JSON text');
       return;

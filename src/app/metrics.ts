@@ -1,0 +1,31 @@
+/**
+ * `/metrics`: the /healthz counters in Prometheus text exposition format (version 0.0.4), so a
+ * scraper sees the same numbers an operator reads in /healthz.
+ */
+import type { Health } from './app.js';
+
+function line(out: string[], name: string, type: 'counter' | 'gauge', help: string, value: number, labels = ''): void {
+  out.push(`# HELP ascii360_${name} ${help}`, `# TYPE ascii360_${name} ${type}`, `ascii360_${name}${labels} ${Number.isFinite(value) ? value : 0}`);
+}
+
+export function prometheusText(h: Health): string {
+  const out: string[] = [];
+  line(out, 'viewers', 'gauge', 'WebSocket viewers connected.', h.viewers);
+  line(out, 'listeners', 'gauge', 'Audio listeners connected.', h.listeners);
+  line(out, 'distinct_views', 'gauge', 'Distinct views rendered per frame.', h.distinctViews);
+  line(out, 'frames_decoded_total', 'counter', 'Frames decoded from the source.', h.frames.decoded);
+  line(out, 'frames_rendered_total', 'counter', 'Frames rendered for viewers.', h.frames.rendered);
+  line(out, 'frames_sent_total', 'counter', 'Frames sent to viewers.', h.frames.sent);
+  line(out, 'frames_dropped_total', 'counter', 'Frames dropped by the decode-to-render queue.', h.frames.dropped);
+  line(out, 'viewer_frames_dropped_total', 'counter', 'Frames dropped by slow viewers\' send queues.', h.frames.viewerDropped);
+  line(out, 'ffmpeg_restarts_total', 'counter', 'ffmpeg restarts after a failure (video and audio).', h.ffmpegRestarts);
+  line(out, 'clients_refused_total', 'counter', 'Viewers and listeners refused because the server was full.', h.clients.refused);
+  line(out, 'audio_listeners_dropped_total', 'counter', 'Audio listeners dropped for not reading.', h.audio.droppedListeners);
+  line(out, 'audio_bytes_sent_total', 'counter', 'Audio bytes sent to listeners.', h.audio.bytesSent);
+  line(out, 'av_offset_ms', 'gauge', 'Audio minus picture offset at the server, ms.', h.audio.offsetMs);
+  line(out, 'position_seconds', 'gauge', 'Shared timeline position.', h.position);
+  line(out, 'resident_memory_bytes', 'gauge', 'Resident set size of the server process.', h.memory.rss);
+  line(out, 'heap_used_bytes', 'gauge', 'V8 heap in use.', h.memory.heapUsed);
+  line(out, 'uptime_seconds', 'gauge', 'Seconds since the server started.', h.uptime);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,64 @@
+/**
+ * Who may connect (PROTOCOL-NOTES.md §1.5): an optional shared token, compared in constant time, on
+ * `/ws` and `/audio`; a browser Origin that must match the Host (or an allowed list); no Origin
+ * (terminal clients, players) only with the token or from loopback.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+
+export interface AccessPolicy {
+  /** Shared secret; null lets anyone who can reach the port in. */
+  token: string | null;
+  /** Extra browser origins allowed besides the server's own (`https://example.org`). */
+  allowOrigins: readonly string[];
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.replace(/^::ffff:/, '');
+  return a === '::1' || a.startsWith('127.') || a === 'localhost';
+}
+
+/** True when binding `host` exposes the server beyond this machine. */
+export function exposesBeyondLoopback(host: string): boolean {
+  if (host === 'localhost') return false;
+  return !(isIP(host) !== 0 && isLoopback(host));
+}
+
+/** Digests first, so the comparison takes the same time whatever the lengths. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The token from `?token=` or `Authorization: Bearer …`. */
+function presentedToken(req: IncomingMessage, url: URL): string | null {
+  const query = url.searchParams.get('token');
+  if (query !== null) return query;
+  const auth = req.headers.authorization;
+  const m = auth ? /^Bearer\s+(.+)$/i.exec(auth) : null;
+  return m ? m[1]!.trim() : null;
+}
+
+export type AccessDecision = { ok: true } | { ok: false; status: 401 | 403; reason: string };
+
+/** Checks a request for `/ws` or `/audio`. */
+export function checkAccess(req: IncomingMessage, url: URL, policy: AccessPolicy): AccessDecision {
+  let tokenOk = false;
+  if (policy.token !== null) {
+    const given = presentedToken(req, url);
+    if (given === null || !sameSecret(given, policy.token)) return { ok: false, status: 401, reason: 'a valid token is required' };
+    tokenOk = true;
+  }
+  const origin = req.headers.origin;
+  if (origin === undefined) {
+    if (tokenOk || isLoopback(req.socket.remoteAddress)) return { ok: true };
+    return { ok: false, status: 403, reason: 'requests without an Origin need the token' };
+  }
+  const host = req.headers.host;
+  const own = host ? [`http://${host}`, `https://${host}`] : [];
+  if (own.includes(origin) || policy.allowOrigins.includes(origin)) return { ok: true };
+  return { ok: false, status: 403, reason: `origin ${origin.slice(0, 100)} is not allowed` };
+}
