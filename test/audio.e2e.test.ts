@@ -122,7 +122,8 @@ describe('/audio', () => {
     expect(audio['maxOffsetMs']).toBeLessThanOrEqual(40);
   });
 
-  it('an audio encoder crash restarts it; the listener continues on the same response', async () => {
+  it('an audio encoder crash restarts it; the listener continues on the same response; viewers are told', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=8&rows=4`);
     const c = await listen(`${server.url}/audio`);
     await sleep(800);
     const encoders = execFileSync('pgrep', ['-P', String(server.proc.pid), '-f', 'adts']).toString().trim().split('\n');
@@ -133,6 +134,9 @@ describe('/audio', () => {
     c.stop();
     expect(c.chunks.some((ch) => ch.at > killedAt + 500)).toBe(true);
     expect(c.ended).toBe(false);
+    expect(v.texts.some((t) => /^Error: audio encoder stopped \(ffmpeg killed by SIGKILL\); restarting the sound$/.test(t))).toBe(true);
+    expect(v.closeCode).toBeNull();
+    v.close();
     expect(decode(wholeFrames(c.bytes())).errors).toBe('');
   });
 });

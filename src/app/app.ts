@@ -161,7 +161,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     : info.hasAudio && opts.source
       ? { kind: 'media' as const, input: opts.source, loop: opts.loop && !info.live }
       : null;
-  const audio: AudioTrack = new AudioTrack(tools, audioInput, info.fps, () => playback.now(), () => playback.setClients(clients()), log);
+  const audio: AudioTrack = new AudioTrack(tools, audioInput, info.fps, () => playback.now(), () => playback.setClients(clients()), log, broadcastError);
   playback.setAudio(audio);
 
   let resizeTimer: NodeJS.Timeout | null = null;

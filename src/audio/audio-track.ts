@@ -49,6 +49,8 @@ export class AudioTrack {
     private readonly now: TimelineNow,
     onListenersChange: (count: number) => void,
     private readonly log: Logger,
+    /** A failure viewers should hear about (one line). */
+    private readonly problem: (message: string) => void = () => {},
   ) {
     this.listeners = new AudioListeners(onListenersChange);
     this.pacer = new AvPacer({
@@ -115,11 +117,13 @@ export class AudioTrack {
     if (this.failures >= MAX_FAILURES) {
       this.failed = true;
       this.log.error('audio.failed', { reason: message, failures: this.failures, note: 'the picture goes on without sound' });
+      this.problem(`${message}; the sound is given up, the picture goes on`);
       this.listeners.endAll();
       return;
     }
     const delay = BACKOFF_BASE_MS * 2 ** (this.failures - 1);
     this.log.warn('audio.error', { reason: message, restart_in_ms: delay });
+    this.problem(`${message}; restarting the sound`);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       const at = this.now();
