@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from './helpers/media.js';
-import { CLI, getJson, startCli, TestViewer } from './helpers/server.js';
+import { CLI, getJson, meanCellColour, startCli, TestViewer } from './helpers/server.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -33,13 +33,6 @@ async function firstFrames(path: string, count = 3, args: string[] = []): Promis
   } finally {
     await s.stop();
   }
-}
-
-function meanRgb(frame: Buffer): [number, number, number] {
-  const sum = [0, 0, 0];
-  const n = (frame.length - 4) / 4;
-  for (let i = 4; i < frame.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += frame[i + 1 + c]!;
-  return sum.map((v) => v / n) as [number, number, number];
 }
 
 describe('bad media', () => {
@@ -72,7 +65,7 @@ describe('bad media', () => {
     const path = join(tmp.dir, 'dot.mkv');
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=red:size=2x2:rate=30:duration=2,scale=1:1', '-pix_fmt', 'yuv444p', '-c:v', 'ffv1', path]);
     const { frames } = await firstFrames(path);
-    const [r, g, b] = meanRgb(frames.at(-1)!);
+    const [r, g, b] = meanCellColour(frames.at(-1)!);
     expect(r).toBeGreaterThan(200);
     expect(g).toBeLessThan(60);
     expect(b).toBeLessThan(60);
@@ -89,7 +82,7 @@ describe('bad media', () => {
     try {
       const v = new TestViewer(`${s.wsUrl}?cols=16&rows=6&yaw=-90`);
       await v.moreFrames(1, 30_000);
-      const [r, g, b] = meanRgb(v.frames[0]!);
+      const [r, g, b] = meanCellColour(v.frames[0]!);
       expect(g).toBeGreaterThan(150);
       expect(r + b).toBeLessThan(80);
       v.close();

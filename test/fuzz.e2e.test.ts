@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseClientMessage } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { rng } from './helpers/random.js';
 
 const tmp = tempDir();
 let server: CliServer;
@@ -22,18 +23,6 @@ afterAll(async () => {
   await server?.stop();
   tmp.cleanup();
 });
-
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY: unknown[] = [NaN, Infinity, -Infinity, 1e308, -1e308, 5e-324, -0, 1e21, 2 ** 53 + 1, '12', '', 'NaN', null, true, false, [], {}, [1, 2], { a: 1 }, 'x'.repeat(1000), '\u0000', '\ud800', 999999, -999999];
 

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInit } from '../protocol/index.js';
 import { tempDir } from './helpers/media.js';
-import { startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { meanCellColour, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
 const tmp = tempDir();
 let server: CliServer;
@@ -32,26 +32,19 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function meanColour(frame: Buffer): [number, number, number] {
-  const sum = [0, 0, 0];
-  const n = (frame.length - 4) / 4;
-  for (let i = 4; i < frame.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += frame[i + 1 + c]!;
-  return sum.map((s) => s / n) as [number, number, number];
-}
-
 describe('still photo source', () => {
   it('renders on join and on view change only', async () => {
     const v = new TestViewer(`${server.wsUrl}?cols=20&rows=6&yaw=-90`);
     await v.until(() => v.frames.length >= 1, 'first frame');
     expect(parseInit(v.texts[0]!)).toMatchObject({ cols: 20, rows: 6, duration: 0 });
-    const [r, , b] = meanColour(v.frames[0]!);
+    const [r, , b] = meanCellColour(v.frames[0]!);
     expect(r).toBeGreaterThan(150);
     expect(b).toBeLessThan(80);
     await new Promise((res) => setTimeout(res, 1200));
     expect(v.frames.length).toBe(1);
     v.send({ type: 'view', yaw: 90 });
     await v.until(() => v.frames.length >= 2, 'frame after view change');
-    const [r2, , b2] = meanColour(v.frames[1]!);
+    const [r2, , b2] = meanCellColour(v.frames[1]!);
     expect(b2).toBeGreaterThan(150);
     expect(r2).toBeLessThan(80);
     await new Promise((res) => setTimeout(res, 500));

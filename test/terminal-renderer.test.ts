@@ -10,6 +10,7 @@ import { luma601, RAMP } from '../protocol/index.js';
 import { QUALITY_TOLERANCE, VideoRenderer, detectColorDepth } from '../src/client/terminal/video-renderer.js';
 import { nearest16, nearest256 } from '../src/client/terminal/color-depth.js';
 import { measureTerminalBytes } from '../bench/terminal-bytes.js';
+import { rng } from './helpers/random.js';
 
 const { Terminal } = xterm;
 type Term = InstanceType<typeof Terminal>;
@@ -39,18 +40,6 @@ function cell(term: Term, x: number, y: number) {
   const c = term.buffer.active.getLine(y)?.getCell(x);
   if (!c) throw new Error(`no cell at ${x},${y}`);
   return c;
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Random [char, R, G, B] cells; characters from the ramp, spaces included. */

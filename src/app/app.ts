@@ -88,6 +88,8 @@ const HEALTH_VIEWS_MAX = 64;
 
 /** A change of working size waits this long, so a burst of zooms restarts ffmpeg once. */
 const RESIZE_DEBOUNCE_MS = 1000;
+/** A smaller working size must have sufficed this long before ffmpeg restarts for it. */
+const SHRINK_AFTER_MS = 10_000;
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log;
@@ -165,12 +167,29 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   playback.setAudio(audio);
 
   let resizeTimer: NodeJS.Timeout | null = null;
+  // Growing (someone zoomed in) follows within RESIZE_DEBOUNCE_MS; shrinking waits until the
+  // smaller size has been enough for SHRINK_AFTER_MS, so viewers zooming back and forth do not
+  // restart ffmpeg every second.
+  let shrinkSince = 0;
   const scheduleWorkWidth = (): void => {
     if (resizeTimer) return;
     resizeTimer = setTimeout(() => {
       resizeTimer = null;
       if (sessions.size === 0) return;
-      playback.setWorkWidth(chooseWorkWidth([...sessions].map((s) => s.spec), info.width));
+      const target = chooseWorkWidth([...sessions].map((s) => s.spec), info.width);
+      if (target >= playback.workWidth) {
+        shrinkSince = 0;
+        playback.setWorkWidth(target);
+        return;
+      }
+      const now = Date.now();
+      if (shrinkSince === 0) shrinkSince = now;
+      if (now - shrinkSince >= SHRINK_AFTER_MS) {
+        shrinkSince = 0;
+        playback.setWorkWidth(target);
+      } else {
+        scheduleWorkWidth(); // look again later: the need may come back
+      }
     }, RESIZE_DEBOUNCE_MS);
   };
 

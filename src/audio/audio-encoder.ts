@@ -5,8 +5,8 @@
  * enough, which holds ffmpeg too (the pipe fills), so memory stays bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
-import { terminate } from '../source/ffmpeg-source.js';
 import { protocolsFor, type FfmpegTools } from '../source/ffmpeg-tools.js';
 import { AdtsFramer } from './adts.js';
 
@@ -141,8 +141,6 @@ export class AudioEncoder {
   async dispose(): Promise<void> {
     const child = this.child;
     this.stop();
-    if (child && child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => child.once('close', () => resolve()));
-    }
+    await terminateAndWait(child);
   }
 }

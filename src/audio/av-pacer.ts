@@ -92,6 +92,9 @@ export class AvPacer {
   private videoWallAt(clock: number): number {
     const n = Math.min(this.videoCount, VIDEO_HISTORY);
     let newer = (this.videoCount - 1) % VIDEO_HISTORY;
+    // Past the newest frame the picture runs at real time; the slope of the last two frames would
+    // turn a stall between them into a prediction far in the future.
+    if (clock >= this.videoClock[newer]!) return this.videoWall[newer]! + (clock - this.videoClock[newer]!) * 1000;
     for (let k = 1; k < n; k++) {
       const older = (this.videoCount - 1 - k) % VIDEO_HISTORY;
       if (this.videoClock[older]! <= clock) {
@@ -103,8 +106,8 @@ export class AvPacer {
       }
       newer = older;
     }
-    const i = (this.videoCount - 1) % VIDEO_HISTORY;
-    return this.videoWall[i]! + (clock - this.videoClock[i]!) * 1000;
+    // Older than everything remembered: as late as the oldest frame we know of.
+    return this.videoWall[newer]!;
   }
 
   private pace(): void {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { FrameAssembler } from './frame-assembler.js';
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
+import { KILL_TIMEOUT_MS, terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
 import { protocolsFor, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import type { FrameRing } from './frame-ring.js';
@@ -41,8 +42,6 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
 }
 
 
-/** Escalation after SIGTERM: ffmpeg normally exits at once; a wedged one is killed. */
-const KILL_TIMEOUT_MS = 1000;
 /** stderr lines kept for the error message when ffmpeg fails. */
 const STDERR_TAIL_LINES = 4;
 
@@ -253,17 +252,6 @@ export class FfmpegSource implements FrameSource {
   async dispose(): Promise<void> {
     const child = this.child;
     this.stop();
-    if (child && child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => child.once('close', () => resolve()));
-    }
+    await terminateAndWait(child);
   }
-}
-
-/** SIGTERM now, SIGKILL if it is still there after KILL_TIMEOUT_MS (STYLE.md §2.9). */
-export function terminate(child: ChildProcess): void {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), KILL_TIMEOUT_MS);
-  timer.unref();
-  child.once('close', () => clearTimeout(timer));
 }

@@ -132,3 +132,11 @@ export async function getJson(url: string): Promise<Record<string, unknown>> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   return (await res.json()) as Record<string, unknown>;
 }
+
+/** Mean R, G, B of a raw cell frame (`[u32 index][char, R, G, B]…`). */
+export function meanCellColour(frame: Buffer): [number, number, number] {
+  const sum = [0, 0, 0];
+  const n = (frame.length - 4) / 4;
+  for (let i = 4; i < frame.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += frame[i + 1 + c]!;
+  return sum.map((v) => v / n) as [number, number, number];
+}
