@@ -1,1 +1,368 @@
-export {};
+/**
+ * The browser client's composition root: the canvas renderer, the connection, input, toolbar,
+ * notices and sound, driven by one requestAnimationFrame loop (STYLE.md §2.7, coalesce to the
+ * latest). Each animation frame: step the drag inertia, send the grid if it changed and the view if
+ * it changed (at most one `view` message per displayed frame, PROTOCOL-NOTES.md §5), and paint the
+ * newest frame received, once. Frames that arrive faster than the page paints replace each other
+ * and count as dropped.
+ *
+ * Page URL parameters: `token` (passed on to /ws and /audio), `renderer=2d` (force the Canvas 2D
+ * fallback), `font` (cell font size in CSS px), `yaw`, `pitch`, `roll`, `fov`, `mode`, `style=blocks`.
+ */
+import { CloseCode, isMode, type ClientMessage, type InitInfo, type Mode } from '../../../protocol/index.js';
+import type { ReceivedFrame } from '../common/stream-client.js';
+import { viewUrl } from '../common/stream-client.js';
+import { HELP_LINES, nextMode, ViewController } from '../common/view-controller.js';
+import { AudioControl } from './audio-control.js';
+import { buildCellFont, DEFAULT_FONT_PX, type CellFont } from './cell-font.js';
+import { Connection, type LinkState } from './connection.js';
+import { createRenderer, rendererFromQuery } from './create-renderer.js';
+import { gridFor, type Grid } from './grid-size.js';
+import { actionForKey, type PageAction } from './key-input.js';
+import { Notices } from './notices.js';
+import { exposeProbe } from './page-probe.js';
+import { PointerInput } from './pointer-input.js';
+import { TextCells } from './text-cells.js';
+import { Toolbar } from './toolbar.js';
+
+type Style = 'ascii' | 'blocks';
+
+const SEEK_STEP_S = 10;
+/** Toolbar readouts refresh this often; the fps figures cover the last second. */
+const READOUT_MS = 250;
+const FPS_WINDOW_MS = 1000;
+const FONT_PX_MIN = 6;
+const FONT_PX_MAX = 48;
+
+const BROWSER_HELP = [
+  // The terminal's lines, less quitting (a tab closes) and its mouse line (replaced below).
+  ...HELP_LINES.filter((line) => !/^q |^mouse drag/.test(line)),
+  'drag (mouse, touch)    look around',
+  'pinch                  zoom',
+  'f                      fullscreen',
+];
+
+function byId<T extends HTMLElement>(id: string, type: new () => T): T {
+  const found = document.getElementById(id);
+  if (!(found instanceof type)) throw new Error(`page is missing #${id}`);
+  return found;
+}
+
+function numberParam(params: URLSearchParams, name: string, fallback: number): number {
+  const raw = params.get(name);
+  const value = raw === null || raw === '' ? NaN : Number(raw);
+  return Number.isFinite(value) ? value : fallback;
+}
+
+function start(): void {
+  const params = new URLSearchParams(location.search);
+  const token = params.get('token') || undefined;
+  const fontPx = Math.min(FONT_PX_MAX, Math.max(FONT_PX_MIN, numberParam(params, 'font', DEFAULT_FONT_PX)));
+  const stage = byId('stage', HTMLElement);
+  const canvas = byId('screen', HTMLCanvasElement);
+  const help = byId('help', HTMLElement);
+  byId('help-text', HTMLElement).textContent = BROWSER_HELP.join('\n');
+
+  let font: CellFont = buildCellFont(fontPx, window.devicePixelRatio || 1);
+  const renderer = createRenderer(canvas, font, rendererFromQuery(params.get('renderer')));
+  const view = new ViewController({
+    yaw: numberParam(params, 'yaw', 0),
+    pitch: Math.max(-90, Math.min(90, numberParam(params, 'pitch', 0))),
+    roll: numberParam(params, 'roll', 0),
+    fov: numberParam(params, 'fov', 90),
+  });
+  const textCells = new TextCells();
+  const notices = new Notices(byId('toasts', HTMLElement), byId('banner', HTMLElement), byId('banner-text', HTMLElement), byId('banner-action', HTMLButtonElement));
+  const audio = new AudioControl(byId('sound', HTMLButtonElement), byId('audio', HTMLAudioElement), '/audio' + (token ? `?token=${encodeURIComponent(token)}` : ''));
+
+  const queryMode = numberParam(params, 'mode', 0);
+  let mode: Mode | undefined = isMode(queryMode) ? queryMode : undefined;
+  let style: Style = params.get('style') === 'blocks' ? 'blocks' : 'ascii';
+  let grid: Grid = measureGrid();
+  /** The grid and aspect the server was last told (in the URL or a resize). */
+  let told = { cols: 0, rows: 0, aspect: 0 };
+  let init: InitInfo | null = null;
+  let inits = 0;
+  let link: LinkState['kind'] = 'connecting';
+  let paused = false;
+  let latest: ReceivedFrame | null = null;
+  let painted: ReceivedFrame | null = null;
+  let held = false;
+  let received = 0;
+  let shown = 0;
+  let dropped = 0;
+
+  function measureGrid(): Grid {
+    const box = stage.getBoundingClientRect();
+    return gridFor(box.width, box.height, font, style === 'blocks');
+  }
+
+  const wsBase = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+  const connection = new Connection(
+    () => {
+      const aspect = round4(font.aspect);
+      told = { cols: grid.cols, rows: grid.rows, aspect };
+      return viewUrl(wsBase, {
+        cols: grid.cols, rows: grid.rows, aspect, mode,
+        yaw: round2(view.yaw), pitch: round2(view.pitch), roll: round2(view.roll), fov: round2(view.fov),
+        pixel: style === 'blocks', token,
+      });
+    },
+    {
+      state: showLink,
+      init(info) {
+        init = info;
+        inits++;
+        mode = info.mode;
+        style = info.pixel ? 'blocks' : 'ascii';
+        toolbar.setInit(info);
+      },
+      frame(frame) {
+        received++;
+        if (latest) dropped++;
+        latest = frame;
+      },
+      error(message) {
+        notices.toast(`server: ${message}`);
+      },
+    },
+  );
+
+  function showLink(state: LinkState): void {
+    link = state.kind;
+    switch (state.kind) {
+      case 'connecting':
+        if (state.attempt > 1) notices.showBanner('reconnecting…', { bad: true });
+        return;
+      case 'open':
+        notices.hideBanner();
+        return;
+      case 'lost': {
+        const why = state.code === CloseCode.TRY_AGAIN_LATER ? 'the server is full' : 'connection lost';
+        notices.showBanner(`${why}: reconnecting in ${(state.retryInMs / 1000).toFixed(1)} s`, { bad: true, action: { label: 'now', run: () => connection.connect() } });
+        return;
+      }
+      case 'ended':
+        notices.showBanner('ended', { action: { label: 'replay', run: () => connection.connect() } });
+        return;
+      case 'closed':
+        notices.showBanner(`closed by the server (${state.code}${state.reason ? `: ${state.reason}` : ''})`, { bad: true, action: { label: 'retry', run: () => connection.connect() } });
+        return;
+    }
+  }
+
+  function send(message: ClientMessage): void {
+    connection.send(message);
+  }
+
+  function position(): number {
+    const frame = painted ?? latest;
+    return init && frame ? frame.index / init.fps : (init?.startSec ?? 0);
+  }
+
+  function seekTo(seconds: number): void {
+    const duration = init?.duration ?? 0;
+    let t = Math.max(0, seconds);
+    if (duration > 0 && t >= duration) t = Math.max(0, duration - 0.5);
+    send({ type: 'seek', time: Math.round(t * 1000) / 1000 });
+  }
+
+  function toggleHelp(): void {
+    help.hidden = !help.hidden;
+  }
+
+  function toggleFullscreen(): void {
+    const root = document.documentElement;
+    // Not every browser has element fullscreen (iPhone Safari has it for <video> only).
+    if (typeof root.requestFullscreen !== 'function') {
+      notices.toast('this browser has no fullscreen for pages');
+      return;
+    }
+    const request = document.fullscreenElement ? document.exitFullscreen() : root.requestFullscreen();
+    Promise.resolve(request).catch(() => notices.toast('fullscreen is not allowed here'));
+  }
+
+  function act(action: PageAction): void {
+    if (action !== 'fullscreen' && view.apply(action)) return;
+    switch (action) {
+      case 'pause': {
+        const next = !paused;
+        send({ type: 'pause', paused: next });
+        // A live source or a photo answers with an Error: the button state stays as it was.
+        if (init && !init.live && init.duration > 0) {
+          paused = next;
+          toolbar.setPaused(paused);
+        }
+        return;
+      }
+      case 'seek-back':
+        seekTo(position() - SEEK_STEP_S);
+        return;
+      case 'seek-forward':
+        seekTo(position() + SEEK_STEP_S);
+        return;
+      case 'cycle-mode':
+        send({ type: 'mode', mode: nextMode(init?.mode ?? mode ?? 5) });
+        return;
+      case 'toggle-blocks':
+        style = style === 'ascii' ? 'blocks' : 'ascii';
+        send({ type: 'style', pixel: style === 'blocks' });
+        grid = measureGrid(); // blocks halve the cell budget per row (§1.2)
+        return;
+      case 'help':
+        toggleHelp();
+        return;
+      case 'fullscreen':
+        toggleFullscreen();
+        return;
+      default:
+        return;
+    }
+  }
+
+  const toolbar = new Toolbar({
+    pause: () => act('pause'),
+    seek: (seconds) => seekTo(seconds),
+    mode: (m) => send({ type: 'mode', mode: m }),
+    toggleStyle: () => act('toggle-blocks'),
+    help: toggleHelp,
+    fullscreen: toggleFullscreen,
+  });
+
+  const pointer = new PointerInput(
+    stage,
+    view,
+    // Grab the scene: the picture moves with the pointer, FOV degrees across the picture's width.
+    () => view.fov / Math.max(1, canvas.clientWidth || stage.clientWidth),
+    () => undefined,
+  );
+  stage.addEventListener('pointerdown', (e) => {
+    if (!help.hidden) help.hidden = true;
+    if (e.button === 0) stage.classList.add('dragging');
+  });
+  const endDrag = (): void => stage.classList.remove('dragging');
+  stage.addEventListener('pointerup', endDrag);
+  stage.addEventListener('pointercancel', endDrag);
+
+  window.addEventListener('keydown', (e) => {
+    if (!help.hidden && e.key !== '?') {
+      help.hidden = true;
+      e.preventDefault();
+      return;
+    }
+    const action = actionForKey(e);
+    if (!action) return;
+    e.preventDefault();
+    act(action);
+  });
+
+  function relayout(): void {
+    const dpr = window.devicePixelRatio || 1;
+    if (dpr !== font.dpr) {
+      font = buildCellFont(fontPx, dpr);
+      renderer.setFont(font);
+      if (painted) paint(painted);
+    }
+    grid = measureGrid();
+  }
+  const resizeObserver = new ResizeObserver(relayout);
+  resizeObserver.observe(stage);
+
+  function paint(frame: ReceivedFrame): void {
+    if (frame.kind === 'cells') renderer.drawCells(frame.cells, frame.cols, frame.rows);
+    else if (frame.kind === 'pixels') renderer.drawPixels(frame.bgr, frame.cols, frame.rows);
+    else renderer.drawCells(textCells.fill(frame.lines, frame.cols, frame.rows), frame.cols, frame.rows);
+    painted = frame;
+  }
+
+  let lastReadout = 0;
+  let fpsMark = { t: performance.now(), received: 0, shown: 0 };
+  let fps = { received: 0, shown: 0 };
+
+  function readouts(now: number): void {
+    lastReadout = now;
+    if (now - fpsMark.t >= FPS_WINDOW_MS) {
+      const span = (now - fpsMark.t) / 1000;
+      fps = { received: Math.round((received - fpsMark.received) / span), shown: Math.round((shown - fpsMark.shown) / span) };
+      fpsMark = { t: now, received, shown };
+    }
+    toolbar.setStats(`${fps.received}/${fps.shown} fps · dropped ${dropped}`);
+    toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows}`);
+    toolbar.setPosition(position());
+  }
+
+  function tick(now: number): void {
+    requestAnimationFrame(tick);
+    pointer.step(now);
+    if (connection.open) {
+      const aspect = round4(font.aspect);
+      if (grid.cols !== told.cols || grid.rows !== told.rows || aspect !== told.aspect) {
+        told = { cols: grid.cols, rows: grid.rows, aspect };
+        send({ type: 'resize', cols: grid.cols, rows: grid.rows, aspect });
+      }
+      const message = view.takeViewMessage();
+      if (message) send(message);
+    }
+    if (latest && !held) {
+      paint(latest);
+      latest = null;
+      shown++;
+    }
+    if (now - lastReadout >= READOUT_MS) readouts(now);
+  }
+
+  exposeProbe({
+    state: () => ({
+      renderer: renderer.kind,
+      link,
+      init,
+      inits,
+      grid: { ...grid },
+      cell: { width: font.width, height: font.height, dpr: font.dpr, aspect: round4(font.aspect) },
+      view: { yaw: view.yaw, pitch: view.pitch, roll: view.roll, fov: view.fov },
+      style,
+      paused,
+      received,
+      shown,
+      dropped,
+      audio: audio.availability,
+    }),
+    frame: () => {
+      const f = painted;
+      if (!f) return null;
+      const bytes = f.kind === 'cells' ? Array.from(f.cells) : f.kind === 'pixels' ? Array.from(f.bgr) : [];
+      return { kind: f.kind, index: f.index, cols: f.cols, rows: f.rows, bytes, lines: f.kind === 'text' ? [...f.lines] : [] };
+    },
+    hold: (on) => {
+      held = on;
+    },
+    drop: () => connection.drop(),
+  });
+
+  // The page owns these; a page restored from the back/forward cache starts afresh.
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted) location.reload();
+  });
+  window.addEventListener('pagehide', () => {
+    connection.dispose();
+    audio.dispose();
+    notices.dispose();
+    pointer.dispose();
+    resizeObserver.disconnect();
+    renderer.dispose();
+  });
+
+  connection.connect();
+  void audio.probe();
+  requestAnimationFrame(tick);
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+function round4(v: number): number {
+  return Math.round(v * 10000) / 10000;
+}
+
+start();

@@ -1,0 +1,95 @@
+/**
+ * The monospace cell the picture is drawn in, and its glyph atlas.
+ *
+ * The cell is measured from the font (advance of `M`, ascent + descent) and rounded to whole device
+ * pixels, so every cell is the same size and the renderers address pixels with integer arithmetic.
+ * Its aspect (width / height as drawn) is what the client sends to the server (PROTOCOL-NOTES.md §7),
+ * so the picture is not stretched.
+ *
+ * The atlas holds the printable ASCII glyphs (every ramp character, §4.1, is one of them) in a grid
+ * of cells, white on black, as one coverage byte per device pixel:
+ *
+ *   glyph g = charCode - FIRST_CHAR, at atlas column g % ATLAS_COLUMNS, row ⌊g / ATLAS_COLUMNS⌋
+ *   mask[(row·height + y) · atlasWidth + column·width + x] = coverage 0..255 of pixel (x, y) of g
+ */
+
+export const FIRST_CHAR = 32;
+export const LAST_CHAR = 126;
+export const GLYPHS = LAST_CHAR - FIRST_CHAR + 1;
+export const ATLAS_COLUMNS = 16;
+export const ATLAS_ROWS = Math.ceil(GLYPHS / ATLAS_COLUMNS);
+
+/** Fonts that ship with the common desktops, then the generic family. */
+export const FONT_FAMILY = '"DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, "Courier New", ui-monospace, monospace';
+export const DEFAULT_FONT_PX = 14;
+
+export interface CellFont {
+  /** Device pixels per CSS pixel the cell was built for. */
+  dpr: number;
+  /** Font size in CSS pixels. */
+  fontPx: number;
+  /** Cell size in device pixels (integers): what the renderers draw. */
+  width: number;
+  height: number;
+  /** Cell width / height as drawn: the `aspect` sent to the server. */
+  aspect: number;
+  /** Atlas size in device pixels. */
+  atlasWidth: number;
+  atlasHeight: number;
+  /** Glyph coverage, one byte per atlas pixel (layout above). */
+  mask: Uint8Array;
+}
+
+/** Glyph index of a character code; anything outside printable ASCII draws as a space. */
+export function glyphIndex(code: number): number {
+  return code >= FIRST_CHAR && code <= LAST_CHAR ? code - FIRST_CHAR : 0;
+}
+
+function context(width: number, height: number): CanvasRenderingContext2D {
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, width);
+  canvas.height = Math.max(1, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('no 2D canvas context: cannot draw the glyph atlas');
+  return ctx;
+}
+
+/** Measures the cell for `fontPx` CSS pixels at `dpr` and draws the atlas. */
+export function buildCellFont(fontPx = DEFAULT_FONT_PX, dpr = 1): CellFont {
+  const devicePx = fontPx * dpr;
+  const font = `${devicePx}px ${FONT_FAMILY}`;
+  const probe = context(1, 1);
+  probe.font = font;
+  const m = probe.measureText('M');
+  // fontBoundingBox* is the line box of the font (Chrome 87+, Firefox 116+); older ones get 1.2 em.
+  const ascent = m.fontBoundingBoxAscent || devicePx * 0.95;
+  const descent = m.fontBoundingBoxDescent || devicePx * 0.25;
+  const width = Math.max(1, Math.round(m.width));
+  const height = Math.max(2, Math.round(ascent + descent));
+  const atlasWidth = ATLAS_COLUMNS * width;
+  const atlasHeight = ATLAS_ROWS * height;
+
+  const ctx = context(atlasWidth, atlasHeight);
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, atlasWidth, atlasHeight);
+  ctx.fillStyle = '#fff';
+  ctx.font = font;
+  ctx.textBaseline = 'alphabetic';
+  ctx.textAlign = 'center';
+  const baseline = Math.round(ascent);
+  for (let g = 0; g < GLYPHS; g++) {
+    const x = (g % ATLAS_COLUMNS) * width;
+    const y = Math.floor(g / ATLAS_COLUMNS) * height;
+    ctx.save();
+    // Clip to the cell: a glyph wider than the advance must not bleed into its neighbour.
+    ctx.beginPath();
+    ctx.rect(x, y, width, height);
+    ctx.clip();
+    ctx.fillText(String.fromCharCode(FIRST_CHAR + g), x + width / 2, y + baseline);
+    ctx.restore();
+  }
+  const rgba = ctx.getImageData(0, 0, atlasWidth, atlasHeight).data;
+  const mask = new Uint8Array(atlasWidth * atlasHeight);
+  for (let i = 0; i < mask.length; i++) mask[i] = rgba[i * 4]!;
+  return { dpr, fontPx, width, height, aspect: width / height, atlasWidth, atlasHeight, mask };
+}

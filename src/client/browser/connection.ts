@@ -1,0 +1,148 @@
+/**
+ * The page's link to the server: a StreamClient over the browser's WebSocket that comes back by
+ * itself. A lost connection (any close but those below, or a socket that never opens) is retried
+ * after BACKOFF_MIN_MS, doubling to BACKOFF_MAX_MS; the URL is asked for anew each time, so the
+ * view, grid, mode and style in effect are restored. The backoff starts over once an INIT arrives.
+ *
+ * A full server (1013, try again later) is retried the same way. Not retried (PROTOCOL-NOTES.md §6.2): 1000, the stream is complete ("ended"); 1008, refused (the
+ * same query would be refused again); 1011, the source failed for good. The page offers a button.
+ */
+import { CloseCode, type ClientMessage, type InitInfo } from '../../../protocol/index.js';
+import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
+
+export const BACKOFF_MIN_MS = 500;
+export const BACKOFF_MAX_MS = 8000;
+/** A socket still connecting after this long is given up and retried. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+export type LinkState =
+  | { kind: 'connecting'; attempt: number }
+  | { kind: 'open' }
+  | { kind: 'lost'; code: number; retryInMs: number }
+  | { kind: 'ended' }
+  | { kind: 'closed'; code: number; reason: string };
+
+export interface ConnectionEvents {
+  state(state: LinkState): void;
+  init(info: InitInfo): void;
+  frame(frame: ReceivedFrame): void;
+  /** An `Error:` text from the server, or a frame that did not fit its INIT. */
+  error(message: string): void;
+}
+
+const WS_CONNECTING = 0;
+const WS_OPEN = 1;
+/** Close code the page uses to drop its own socket (4000–4999 are free for applications). */
+const DROP_CODE = 4000;
+
+export class Connection {
+  private socket: WebSocket | null = null;
+  private stream: StreamClient | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
+  private backoff = BACKOFF_MIN_MS;
+  private attempt = 0;
+  private disposed = false;
+
+  constructor(
+    private readonly url: () => string,
+    private readonly events: ConnectionEvents,
+  ) {}
+
+  get open(): boolean {
+    return this.stream?.open ?? false;
+  }
+
+  /** Connects now, replacing any socket or pending retry. */
+  connect(): void {
+    if (this.disposed) return;
+    this.clearTimers();
+    this.detach();
+    this.attempt++;
+    const ws = new WebSocket(this.url());
+    this.socket = ws;
+    let opened = false;
+    this.stream = new StreamClient(ws as unknown as SocketLike, 'raw', {
+      open: () => this.clearConnectTimer(),
+      init: (info) => {
+        this.backoff = BACKOFF_MIN_MS;
+        this.attempt = 0;
+        if (!opened) {
+          opened = true;
+          this.events.state({ kind: 'open' });
+        }
+        this.events.init(info);
+      },
+      frame: (frame) => this.events.frame(frame),
+      error: (message) => this.events.error(message),
+      close: (code, reason) => {
+        if (ws === this.socket) this.closed(code, reason);
+      },
+    });
+    this.connectTimer = setTimeout(() => {
+      if (ws !== this.socket || ws.readyState !== WS_CONNECTING) return;
+      this.detach();
+      this.lost(1006);
+    }, CONNECT_TIMEOUT_MS);
+    this.events.state({ kind: 'connecting', attempt: this.attempt });
+  }
+
+  send(message: ClientMessage): void {
+    this.stream?.send(message);
+  }
+
+  /** Closes the socket the way a dropped network would look to the page: it reconnects. */
+  drop(): void {
+    if (this.socket?.readyState === WS_OPEN) this.socket.close(DROP_CODE, 'dropped by the page');
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.clearTimers();
+    this.detach();
+  }
+
+  private closed(code: number, reason: string): void {
+    this.clearConnectTimer();
+    this.socket = null;
+    this.stream = null;
+    if (this.disposed) return;
+    if (code === CloseCode.END_OF_STREAM) this.events.state({ kind: 'ended' });
+    else if (code === CloseCode.POLICY || code === CloseCode.SOURCE_FAILED) this.events.state({ kind: 'closed', code, reason });
+    else this.lost(code);
+  }
+
+  private lost(code: number): void {
+    const delay = this.backoff;
+    this.backoff = Math.min(BACKOFF_MAX_MS, this.backoff * 2);
+    this.events.state({ kind: 'lost', code, retryInMs: delay });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  /** Forgets the current socket without reporting its close. */
+  private detach(): void {
+    const ws = this.socket;
+    this.socket = null;
+    this.stream = null;
+    if (!ws) return;
+    ws.onopen = null;
+    ws.onmessage = null;
+    ws.onclose = null;
+    ws.onerror = null;
+    if (ws.readyState === WS_CONNECTING || ws.readyState === WS_OPEN) ws.close(1000, 'client reconnecting');
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+
+  private clearTimers(): void {
+    this.clearConnectTimer();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Keyboard: the terminal's keymap (src/client/common/view-controller.ts KEYMAP) on browser keys.
+ * In the browser `q` rolls left like `Q` (there is nothing to quit) and `f` toggles fullscreen.
+ * Keys with Ctrl, Alt or Meta stay the browser's; so do keys typed into a form control.
+ */
+import { KEYMAP, type Action } from '../common/view-controller.js';
+
+export type PageAction = Exclude<Action, 'quit'> | 'fullscreen';
+
+const NAMED: Readonly<Record<string, string>> = {
+  ArrowLeft: 'left',
+  ArrowRight: 'right',
+  ArrowUp: 'up',
+  ArrowDown: 'down',
+  ' ': 'space',
+  Spacebar: 'space',
+};
+
+const BROWSER_KEYS: Readonly<Record<string, PageAction>> = { q: 'roll-left', f: 'fullscreen' };
+
+/** The page action of a key press, or null when the key is not ours. */
+export function actionForKey(e: KeyboardEvent): PageAction | null {
+  if (e.ctrlKey || e.altKey || e.metaKey || e.isComposing) return null;
+  const target = e.target;
+  if (target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+    // A focused seek bar keeps its arrow keys; the rest of the keymap still works.
+    if (e.key.startsWith('Arrow') || e.key === ' ') return null;
+  }
+  const browser = BROWSER_KEYS[e.key];
+  if (browser) return browser;
+  const action = KEYMAP[NAMED[e.key] ?? e.key];
+  return action && action !== 'quit' ? action : null;
+}

@@ -1,0 +1,60 @@
+/**
+ * `window.ascii360`: a small read-mostly handle on the running page, for the end-to-end tests and
+ * for anyone curious in the devtools console. It exposes state the page already has; `hold` and
+ * `drop` are the only levers (freeze painting to compare the canvas with a frame; lose the socket
+ * the way a network would).
+ */
+import type { InitInfo } from '../../../protocol/index.js';
+import type { ViewAngles } from '../common/view-controller.js';
+import type { LinkState } from './connection.js';
+import type { RendererKind } from './grid-renderer.js';
+
+export interface ProbeState {
+  renderer: RendererKind;
+  link: LinkState['kind'];
+  init: InitInfo | null;
+  /** INIT messages received since the page loaded. */
+  inits: number;
+  /** The grid the page wants (from its size). */
+  grid: { cols: number; rows: number };
+  /** Cell size in device pixels, devicePixelRatio, and the aspect sent to the server. */
+  cell: { width: number; height: number; dpr: number; aspect: number };
+  view: ViewAngles;
+  style: 'ascii' | 'blocks';
+  paused: boolean;
+  received: number;
+  shown: number;
+  dropped: number;
+  audio: string;
+}
+
+export interface ProbeFrame {
+  kind: 'cells' | 'pixels' | 'text';
+  index: number;
+  cols: number;
+  /** Character rows for cells and text, pixel rows for pixels. */
+  rows: number;
+  /** Cells (4 bytes each) or BGR pixels (3 bytes each); empty for text. */
+  bytes: number[];
+  lines: string[];
+}
+
+export interface PageProbe {
+  state(): ProbeState;
+  /** The frame on the canvas now, or null before the first. */
+  frame(): ProbeFrame | null;
+  /** While held, frames are received but not painted: the canvas keeps showing `frame()`. */
+  hold(on: boolean): void;
+  /** Closes the socket as a lost connection would (the page reconnects). */
+  drop(): void;
+}
+
+declare global {
+  interface Window {
+    ascii360?: PageProbe;
+  }
+}
+
+export function exposeProbe(probe: PageProbe): void {
+  window.ascii360 = probe;
+}

@@ -1,0 +1,107 @@
+/**
+ * The bar under the picture: pause, seek bar with position / duration (LIVE for live sources,
+ * "still" for photos), colour mode, ascii/blocks, sound, fps and dropped frames, the view, help and
+ * fullscreen. It only shows state and reports clicks; the page decides what they do.
+ */
+import { isMode, type InitInfo, type Mode } from '../../../protocol/index.js';
+
+export interface ToolbarActions {
+  pause(): void;
+  seek(seconds: number): void;
+  mode(mode: Mode): void;
+  toggleStyle(): void;
+  help(): void;
+  fullscreen(): void;
+}
+
+function el<T extends HTMLElement>(id: string, type: new () => T): T {
+  const found = document.getElementById(id);
+  if (!(found instanceof type)) throw new Error(`page is missing #${id}`);
+  return found;
+}
+
+/** `mm:ss`, or `h:mm:ss` from an hour on (as the terminal's status line). */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+export class Toolbar {
+  private readonly play = el('play', HTMLButtonElement);
+  private readonly seekBar = el('seek', HTMLInputElement);
+  private readonly time = el('time', HTMLSpanElement);
+  private readonly modeSelect = el('mode', HTMLSelectElement);
+  private readonly style = el('style', HTMLButtonElement);
+  private readonly statsText = el('stats', HTMLSpanElement);
+  private readonly viewText = el('view', HTMLSpanElement);
+  private init: InitInfo | null = null;
+  /** The user is dragging the seek bar: frames do not move it. */
+  private scrubbing = false;
+
+  constructor(actions: ToolbarActions) {
+    const click = (button: HTMLButtonElement, run: () => void): void => {
+      button.addEventListener('click', () => {
+        button.blur(); // keys go back to the page (space must not click the button again)
+        run();
+      });
+    };
+    click(this.play, () => actions.pause());
+    click(this.style, () => actions.toggleStyle());
+    click(el('help-button', HTMLButtonElement), () => actions.help());
+    click(el('fullscreen', HTMLButtonElement), () => actions.fullscreen());
+    this.seekBar.addEventListener('input', () => {
+      this.scrubbing = true;
+      this.showTime(Number(this.seekBar.value));
+    });
+    this.seekBar.addEventListener('change', () => {
+      this.scrubbing = false;
+      this.seekBar.blur();
+      actions.seek(Number(this.seekBar.value));
+    });
+    this.modeSelect.addEventListener('change', () => {
+      const mode = Number(this.modeSelect.value);
+      this.modeSelect.blur();
+      if (isMode(mode)) actions.mode(mode);
+    });
+  }
+
+  /** A new INIT: what the timeline can do, the mode and the style in effect. */
+  setInit(init: InitInfo): void {
+    this.init = init;
+    const seekable = !init.live && init.duration > 0;
+    this.seekBar.disabled = !seekable;
+    this.seekBar.max = String(seekable ? init.duration : 0);
+    this.play.disabled = init.live || init.duration <= 0;
+    this.time.classList.toggle('live', init.live);
+    this.modeSelect.value = String(init.mode);
+    this.style.setAttribute('aria-pressed', String(init.pixel));
+    if (!this.scrubbing) this.showTime(init.startSec);
+  }
+
+  setPosition(seconds: number): void {
+    if (this.scrubbing) return;
+    if (!this.seekBar.disabled) this.seekBar.value = String(seconds);
+    this.showTime(seconds);
+  }
+
+  setPaused(paused: boolean): void {
+    this.play.textContent = paused ? 'play' : 'pause';
+  }
+
+  setStats(text: string): void {
+    if (this.statsText.textContent !== text) this.statsText.textContent = text;
+  }
+
+  setView(text: string): void {
+    if (this.viewText.textContent !== text) this.viewText.textContent = text;
+  }
+
+  private showTime(seconds: number): void {
+    const init = this.init;
+    const text = !init ? '--:-- / --:--' : init.live ? 'LIVE' : init.duration > 0 ? `${clock(seconds)} / ${clock(init.duration)}` : 'still';
+    if (this.time.textContent !== text) this.time.textContent = text;
+  }
+}
