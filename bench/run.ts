@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchAudio } from './audio-bench.js';
+import { benchBrowser } from './browser-bench.js';
 import { benchPipeline, benchViewers } from './server-bench.js';
 
 async function main(): Promise<void> {
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     print(await benchViewers());
     print(await benchPipeline(dir));
     print(await benchAudio(dir));
+    print(await benchBrowser());
     try {
       const terminal = await import('./terminal-bytes.js');
       print(terminal.formatTerminalBytes(await terminal.measureTerminalBytes()));
