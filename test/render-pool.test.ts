@@ -82,3 +82,28 @@ describe('RenderPool', () => {
     expect(second).toHaveLength(first.length);
   });
 });
+
+describe('ViewRendererCache', () => {
+  it('drops renderers unused for a while and never holds more than its cap', async () => {
+    const { ViewRendererCache } = await import('../src/workers/view-renderer.js');
+    const cache = new ViewRendererCache(5, 8);
+    const spec = (yaw: number): ViewSpec => ({ yaw, pitch: 0, roll: 0, fov: 90, cols: 4, rows: 2, aspect: 0.5, mode: 5, pixel: false, codec: 'raw' });
+    // A drag: a new view every frame.
+    for (let f = 0; f < 100; f++) {
+      cache.get(`k${f}`, spec(f));
+      cache.tick();
+      expect(cache.size).toBeLessThanOrEqual(6);
+    }
+    // Many views at once: capped, the most recent kept.
+    for (let k = 0; k < 20; k++) cache.get(`many${k}`, spec(k));
+    cache.tick();
+    expect(cache.size).toBe(8);
+    // A view still in use keeps its renderer (and table) however many come and go.
+    const steady = cache.get('steady', spec(0));
+    for (let f = 0; f < 50; f++) {
+      expect(cache.get('steady', spec(0))).toBe(steady);
+      cache.get(`drag${f}`, spec(f));
+      cache.tick();
+    }
+  });
+});

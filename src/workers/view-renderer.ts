@@ -50,19 +50,30 @@ export class ViewRenderer {
   }
 }
 
-/** Renderers by view key, evicting those unused for a while so departed viewers free their tables. */
+/**
+ * Renderers by view key. A dragging viewer makes a new key every frame, so tables would pile up:
+ * a renderer unused for IDLE_RENDERS renders is dropped, and the cache never holds more than
+ * MAX_RENDERERS (least recently used go first). Rebuilding a table costs milliseconds; keeping
+ * hundreds costs hundreds of megabytes.
+ */
+export const IDLE_RENDERS = 30;
+export const MAX_RENDERERS = 64;
+
 export class ViewRendererCache {
+  /** Map order is insertion order; `get` re-inserts, so the first entry is the least recently used. */
   private readonly renderers = new Map<string, ViewRenderer>();
   private clock = 0;
 
-  constructor(private readonly idleRenders = 300) {}
+  constructor(
+    private readonly idleRenders = IDLE_RENDERS,
+    private readonly maxRenderers = MAX_RENDERERS,
+  ) {}
 
   get(key: string, spec: ViewSpec): ViewRenderer {
     let r = this.renderers.get(key);
-    if (!r) {
-      r = new ViewRenderer(spec);
-      this.renderers.set(key, r);
-    }
+    if (r) this.renderers.delete(key);
+    else r = new ViewRenderer(spec);
+    this.renderers.set(key, r);
     r.lastUsed = this.clock;
     return r;
   }
@@ -70,8 +81,10 @@ export class ViewRendererCache {
   /** Call once per rendered frame. */
   tick(): void {
     this.clock++;
-    if (this.clock % 64 !== 0) return;
-    for (const [key, r] of this.renderers) if (this.clock - r.lastUsed > this.idleRenders) this.renderers.delete(key);
+    for (const [key, r] of this.renderers) {
+      if (this.renderers.size <= this.maxRenderers && this.clock - r.lastUsed <= this.idleRenders) break;
+      this.renderers.delete(key);
+    }
   }
 
   get size(): number {
