@@ -1,0 +1,42 @@
+/** The keymap and view state shared by the terminal and the browser. */
+import { describe, expect, it } from 'vitest';
+import { KEYMAP, nextMode, ViewController } from '../src/client/common/view-controller.js';
+
+describe('ViewController', () => {
+  it('coalesces any number of changes into one absolute view message per frame', () => {
+    const v = new ViewController();
+    expect(v.takeViewMessage()).toBeNull();
+    for (let i = 0; i < 10; i++) v.apply('look-right');
+    v.apply('look-up');
+    v.apply('zoom-in');
+    const message = v.takeViewMessage();
+    expect(message).toEqual({ type: 'view', yaw: 75, pitch: 7.5, roll: 0, fov: 81.82 });
+    expect(v.takeViewMessage()).toBeNull();
+  });
+
+  it('wraps yaw, stops pitch at the poles, clamps FOV to 30-120, resets', () => {
+    const v = new ViewController();
+    v.turn(200, 0);
+    expect(v.yaw).toBe(-160);
+    v.turn(0, 500);
+    expect(v.pitch).toBe(90);
+    for (let i = 0; i < 50; i++) v.apply('zoom-in');
+    expect(v.fov).toBe(30);
+    for (let i = 0; i < 50; i++) v.apply('zoom-out');
+    expect(v.fov).toBe(120);
+    v.apply('roll-left');
+    v.apply('reset');
+    expect([v.yaw, v.pitch, v.roll, v.fov]).toEqual([0, 0, 0, 90]);
+  });
+
+  it('maps the same keys the issue names', () => {
+    for (const k of ['left', 'a', 'h']) expect(KEYMAP[k]).toBe('look-left');
+    for (const k of ['right', 'd', 'l']) expect(KEYMAP[k]).toBe('look-right');
+    for (const k of ['up', 'w', 'k']) expect(KEYMAP[k]).toBe('look-up');
+    for (const k of ['down', 's', 'j']) expect(KEYMAP[k]).toBe('look-down');
+    expect([KEYMAP['Q'], KEYMAP['E'], KEYMAP['+'], KEYMAP['-'], KEYMAP['r'], KEYMAP['space'], KEYMAP['['], KEYMAP[']'], KEYMAP['m'], KEYMAP['b'], KEYMAP['?'], KEYMAP['q']]).toEqual([
+      'roll-left', 'roll-right', 'zoom-in', 'zoom-out', 'reset', 'pause', 'seek-back', 'seek-forward', 'cycle-mode', 'toggle-blocks', 'help', 'quit',
+    ]);
+    expect([nextMode(5), nextMode(2), nextMode(1)]).toEqual([4, 1, 5]);
+  });
+});
