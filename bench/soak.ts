@@ -14,6 +14,8 @@ import { Command } from 'commander';
 import WebSocket from 'ws';
 import { fmt, median, percentile } from './stats.js';
 
+/** Load before the memory baseline is taken. */
+const WARM_UP_MS = 60_000;
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 interface Soaker {
@@ -81,10 +83,14 @@ async function main(): Promise<void> {
     }
   }, 200);
   const endAt = Date.now() + opts.minutes * 60_000;
+  // Memory is compared from the end of a warm-up with everyone connected (JIT, caches, buffers
+  // reach their working size), not from the idle server before the load.
+  await new Promise((r) => setTimeout(r, WARM_UP_MS));
+  const warm = await health(url);
   while (Date.now() < endAt) {
     await new Promise((r) => setTimeout(r, Math.min(30_000, endAt - Date.now())));
     const h = await health(url);
-    console.log(`  ${new Date().toISOString().slice(11, 19)} rss ${fmt(h['memory'].rss / 2 ** 20, 0)} MiB heap ${fmt(h['memory'].heapUsed / 2 ** 20, 0)} MiB, frames sent ${h['frames'].sent}, viewer drops ${h['frames'].viewerDropped}, restarts ${h['ffmpegRestarts']}, A/V ${h['audio'].offsetMs} ms`);
+    console.log(`  ${new Date().toISOString().slice(11, 19)} rss ${fmt(h['memory'].rss / 2 ** 20, 0)} MiB heap ${fmt(h['memory'].heapUsed / 2 ** 20, 0)} MiB external ${fmt(h['memory'].external / 2 ** 20, 0)} MiB, frames sent ${h['frames'].sent}, viewer drops ${h['frames'].viewerDropped}, restarts ${h['ffmpegRestarts']}, A/V ${h['audio'].offsetMs} ms`);
   }
   clearInterval(mover);
   const end = await health(url);
@@ -100,8 +106,10 @@ async function main(): Promise<void> {
   console.log(`\nall viewers: p50 ${fmt(median(all), 1)} ms, p95 ${fmt(percentile(all, 95), 1)} ms; stuck viewers ${stuck}`);
   console.log(`server frames: decoded ${end['frames'].decoded}, sent ${end['frames'].sent}, dropped in queue ${end['frames'].dropped}, dropped for slow viewers ${end['frames'].viewerDropped}`);
   console.log(`audio listeners received ${audioBytes.map((b) => fmt(b / 1024, 0) + ' KiB').join(', ')}; A/V offset ${end['audio'].offsetMs} ms (max of last 100: ${end['audio'].maxOffsetMs} ms)`);
-  const rssGrowth = (end['memory'].rss - start['memory'].rss) / start['memory'].rss;
-  console.log(`rss ${fmt(start['memory'].rss / 2 ** 20, 1)} -> ${fmt(end['memory'].rss / 2 ** 20, 1)} MiB (${fmt(rssGrowth * 100, 1)}%), heap ${fmt(start['memory'].heapUsed / 2 ** 20, 1)} -> ${fmt(end['memory'].heapUsed / 2 ** 20, 1)} MiB, ffmpeg restarts ${end['ffmpegRestarts']}`);
+  const rssGrowth = (end['memory'].rss - warm['memory'].rss) / warm['memory'].rss;
+  const mib = (b: number): string => fmt(b / 2 ** 20, 1);
+  console.log(`rss idle ${mib(start['memory'].rss)} MiB, after ${WARM_UP_MS / 1000} s of load ${mib(warm['memory'].rss)} MiB, end ${mib(end['memory'].rss)} MiB: growth under load ${fmt(rssGrowth * 100, 1)}%`);
+  console.log(`heap idle ${mib(start['memory'].heapUsed)} MiB, after warm-up ${mib(warm['memory'].heapUsed)} MiB, end ${mib(end['memory'].heapUsed)} MiB; ffmpeg restarts ${end['ffmpegRestarts']}`);
   for (const s of soakers) s.ws.terminate();
   for (const l of listeners) l.destroy();
   server.kill('SIGTERM');

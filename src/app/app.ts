@@ -73,7 +73,7 @@ export interface Health {
   ffmpegRestarts: number;
   listeners: number;
   clients: { max: number; refused: number };
-  memory: { rss: number; heapUsed: number };
+  memory: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
   /** The sound: availability, listeners, and the audio-minus-picture offset measured at the server. */
   audio: AudioHealth;
   uptime: number;
@@ -301,7 +301,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ffmpegRestarts: playback.restarts + audio.restarts,
       listeners: audio.listeners.count,
       clients: { max: maxClients, refused },
-      memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
+      memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
       audio: audio.health(),
       uptime: Math.round((Date.now() - started) / 1000),
     };

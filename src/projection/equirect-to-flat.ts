@@ -34,7 +34,7 @@ export function verticalFov(hFovDeg: number, grid: SampleGrid): number {
 export class EquirectToFlat implements Projection {
   readonly name = 'equirect→flat';
 
-  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number): SamplingTable {
+  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number, reuse?: Int32Array): SamplingTable {
     checkArguments(view, grid, srcWidth, srcHeight);
     const { cols, rows } = grid;
     const map = new SourceMap(view, grid, srcWidth, srcHeight);
@@ -47,7 +47,8 @@ export class EquirectToFlat implements Projection {
     const planeY = new Float64Array(rows * sy);
     for (let k = 0; k < planeY.length; k++) planeY[k] = map.tanY * ((2 * (k + 0.5)) / (rows * sy) - 1);
 
-    const offsets = new Int32Array(cols * rows * taps);
+    const length = cols * rows * taps;
+    const offsets = reuse && reuse.buffer.byteLength >= length * 4 ? new Int32Array(reuse.buffer, 0, length) : new Int32Array(length);
     const maxY = srcHeight - 1;
     let o = 0;
     for (let j = 0; j < rows; j++) {

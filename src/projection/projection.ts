@@ -19,5 +19,9 @@ export interface SamplingTable {
 export interface Projection {
   /** Short name, e.g. "equirect→flat". */
   readonly name: string;
-  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number): SamplingTable;
+  /**
+   * `reuse`: the offsets of a table no longer needed; filled in place when it is large enough, so a
+   * viewer dragging its view does not allocate a new table every frame.
+   */
+  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number, reuse?: Int32Array): SamplingTable;
 }

@@ -29,18 +29,28 @@ const projection: Projection = new EquirectToFlat();
 
 export class ViewRenderer {
   private table: SamplingTable | null = null;
+  /** Whether `table` still matches `spec` (a recycled renderer keeps its memory, not its table). */
+  private stale = true;
   private rgb: Uint8Array = new Uint8Array(0);
   /** Render count at last use, for eviction. */
   lastUsed = 0;
 
-  constructor(readonly spec: ViewSpec) {}
+  constructor(public spec: ViewSpec) {}
+
+  /** Serve another view with this renderer's buffers. */
+  respec(spec: ViewSpec): void {
+    this.spec = spec;
+    this.stale = true;
+  }
 
   /** Renders `frame` (equirect RGB24, width×height) into `out`; returns the payload length. */
   render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array): number {
     const s = this.spec;
-    if (!this.table || this.table.srcWidth !== width || this.table.srcHeight !== height) {
-      this.table = projection.buildTable(s, sampleGridOf(s), width, height);
-      this.rgb = new Uint8Array(this.table.cols * this.table.rows * 3);
+    if (!this.table || this.stale || this.table.srcWidth !== width || this.table.srcHeight !== height) {
+      this.table = projection.buildTable(s, sampleGridOf(s), width, height, this.table?.offsets);
+      this.stale = false;
+      const samples = this.table.cols * this.table.rows * 3;
+      this.rgb = this.rgb.buffer.byteLength >= samples ? new Uint8Array(this.rgb.buffer, 0, samples) : new Uint8Array(samples);
     }
     sampleCells(this.table, frame, this.rgb);
     const count = this.table.cols * this.table.rows;
@@ -58,10 +68,13 @@ export class ViewRenderer {
  */
 export const IDLE_RENDERS = 30;
 export const MAX_RENDERERS = 64;
+/** Evicted renderers kept to serve new views with their memory. */
+const SPARE_RENDERERS = 8;
 
 export class ViewRendererCache {
   /** Map order is insertion order; `get` re-inserts, so the first entry is the least recently used. */
   private readonly renderers = new Map<string, ViewRenderer>();
+  private readonly spares: ViewRenderer[] = [];
   private clock = 0;
 
   constructor(
@@ -71,8 +84,13 @@ export class ViewRendererCache {
 
   get(key: string, spec: ViewSpec): ViewRenderer {
     let r = this.renderers.get(key);
-    if (r) this.renderers.delete(key);
-    else r = new ViewRenderer(spec);
+    if (r) {
+      this.renderers.delete(key);
+    } else {
+      r = this.spares.pop();
+      if (r) r.respec(spec);
+      else r = new ViewRenderer(spec);
+    }
     this.renderers.set(key, r);
     r.lastUsed = this.clock;
     return r;
@@ -84,6 +102,7 @@ export class ViewRendererCache {
     for (const [key, r] of this.renderers) {
       if (this.renderers.size <= this.maxRenderers && this.clock - r.lastUsed <= this.idleRenders) break;
       this.renderers.delete(key);
+      if (this.spares.length < SPARE_RENDERERS) this.spares.push(r);
     }
   }
 
