@@ -114,6 +114,54 @@ describe('ascii360 play in tmux', () => {
   });
 });
 
+describe('ascii360 play: more ways in and out', () => {
+  it.each([
+    ['Ctrl-C', (name: string) => tmux('send-keys', '-t', name, 'C-c')],
+    ['SIGTERM', (name: string) => {
+      const pid = tmux('display-message', '-p', '-t', name, '#{pane_pid}').trim();
+      // The pane runs a shell running node: signal the node child.
+      execFileSync('pkill', ['-TERM', '-P', pid, '-f', 'main.js play']);
+    }],
+  ])('%s restores the terminal and exits 0', async (_how, stop) => {
+    const name = `a360-stop-${_how.replace(/\W/g, '')}`;
+    start(name, 80, 24, `play '${clip}' --loop --log-level silent`);
+    await until('the picture', () => /fps/.test(capture(name)[23] ?? ''));
+    expect(flags(name).alternate).toBe('1');
+    stop(name);
+    await until('exit', () => capture(name).some((l) => l.startsWith('EXIT=')));
+    expect(capture(name).find((l) => l.startsWith('EXIT='))).toBe('EXIT=0');
+    expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+  });
+
+  it('shows a server Error: in the status line and carries on', async () => {
+    const photo = join(tmp.dir, 'pano.png');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=400x200', '-frames:v', '1', photo]);
+    start('a360-error', 90, 28, `play '${photo}' --log-level silent`);
+    await until('the picture', () => /still/.test(capture('a360-error')[27] ?? ''));
+    tmux('send-keys', '-t', 'a360-error', 'Space');
+    await until('the notice', () => /server: pause is not possible on a still photo/.test(capture('a360-error')[27] ?? ''));
+    // Still running: the view still turns.
+    tmux('send-keys', '-t', 'a360-error', 'Right');
+    await until('yaw to change', () => /yaw 8 /.test(capture('a360-error')[27] ?? ''));
+    tmux('send-keys', '-t', 'a360-error', 'q');
+    await until('exit', () => capture('a360-error').some((l) => l === 'EXIT=0'));
+  });
+
+  it('a mouse drag (SGR mouse reports) turns the view; the wheel zooms', async () => {
+    start('a360-mouse', 90, 28, `play '${clip}' --loop --log-level silent`);
+    await until('the picture', () => /fps/.test(capture('a360-mouse')[27] ?? ''));
+    // What a terminal sends for: press at (40,10), drag to (30,12), release; then wheel up twice.
+    const esc = '\u001b';
+    tmux('send-keys', '-t', 'a360-mouse', '-l', `${esc}[<0;40;10M${esc}[<32;30;12M${esc}[<0;30;12m`);
+    // Dragging left by 10 columns turns right by 10 columns' worth of FOV (90°/90 cols = 1° each).
+    await until('yaw after drag', () => /yaw 10 pitch 5 /.test(capture('a360-mouse')[27] ?? ''));
+    tmux('send-keys', '-t', 'a360-mouse', '-l', `${esc}[<64;40;10M${esc}[<64;40;10M`);
+    await until('fov after wheel', () => /fov 74/.test(capture('a360-mouse')[27] ?? ''));
+    tmux('send-keys', '-t', 'a360-mouse', 'q');
+    await until('exit', () => capture('a360-mouse').some((l) => l === 'EXIT=0'));
+  });
+});
+
 describe('ascii360 play --audio', () => {
   it('plays /audio through ffplay while watching and stops it on quit', async () => {
     sessions.push('a360-audio');

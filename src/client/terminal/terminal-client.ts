@@ -9,6 +9,7 @@ import { CloseCode, type InitInfo, type Mode } from '../../../protocol/index.js'
 import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { HELP_LINES, KEYMAP, nextMode, ViewController, type Action } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
+import { parseSgrMouse, type MouseEvent } from './sgr-mouse.js';
 import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
 
 export type Style = 'ascii' | 'blocks';
@@ -112,7 +113,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     style: { fg: 'white', bg: 'black', border: { fg: 'white' } },
   });
   const tooSmall = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%', hidden: true, content: `too small: needs ${MIN_COLS}x${MIN_ROWS + 1}`, style: { fg: 'white', bg: 'black' } });
-  // SGR mouse (1006) with button-motion tracking (1002), on top of blessed's defaults: drags and wheels.
+  // SGR mouse (1006) with button-motion tracking (1002), on top of blessed's defaults: drags and
+  // wheels. blessed keeps mouse reports out of key presses; we read the reports (sgr-mouse.ts).
   screen.enableMouse();
   screen.program.setMouse({ sgrMouse: true, cellMotion: true, vt200Mouse: true }, true);
 
@@ -296,24 +298,39 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   // Dragging grabs the scene: moving the mouse right turns the view left, as in web 360° viewers.
   let drag: { x: number; y: number } | null = null;
-  screen.on('mouse', (m: { action: string; x: number; y: number }) => {
-    if (m.action === 'wheelup') {
-      view.zoom(1 / 1.1);
-      viewChanged();
-    } else if (m.action === 'wheeldown') {
-      view.zoom(1.1);
-      viewChanged();
-    } else if (m.action === 'mousedown') {
-      drag = { x: m.x, y: m.y };
-    } else if (m.action === 'mouseup') {
-      drag = null;
-    } else if (m.action === 'mousemove' && drag) {
-      const degPerCol = view.fov / grid.cols;
-      const vfov = (2 * Math.atan((Math.tan((view.fov * Math.PI) / 360) * grid.rows) / (grid.cols * CELL_ASPECT)) * 180) / Math.PI;
-      view.turn(-(m.x - drag.x) * degPerCol, (m.y - drag.y) * (vfov / grid.rows));
-      drag = { x: m.x, y: m.y };
-      viewChanged();
+  const onMouse = (m: MouseEvent): void => {
+    switch (m.action) {
+      case 'wheel-up':
+        view.zoom(1 / 1.1);
+        break;
+      case 'wheel-down':
+        view.zoom(1.1);
+        break;
+      case 'press':
+        drag = { x: m.x, y: m.y };
+        return;
+      case 'release':
+        drag = null;
+        return;
+      case 'drag': {
+        if (!drag) {
+          drag = { x: m.x, y: m.y };
+          return;
+        }
+        const degPerCol = view.fov / grid.cols;
+        const vfov = (2 * Math.atan((Math.tan((view.fov * Math.PI) / 360) * grid.rows) / (grid.cols * CELL_ASPECT)) * 180) / Math.PI;
+        view.turn(-(m.x - drag.x) * degPerCol, (m.y - drag.y) * (vfov / grid.rows));
+        drag = { x: m.x, y: m.y };
+        break;
+      }
+      case 'move':
+        return;
     }
+    viewChanged();
+  };
+  const mouseDecoder = new TextDecoder();
+  screen.program.on('data', (data: Buffer) => {
+    for (const m of parseSgrMouse(mouseDecoder.decode(data, { stream: true }))) onMouse(m);
   });
 
   screen.on('resize', relayout);
@@ -335,6 +352,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', onHangup);
   process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
 
   function finish(exit: ClientExit): void {
     if (!finished) return;
@@ -348,6 +366,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     process.off('SIGINT', onSignal);
     process.off('SIGHUP', onHangup);
     process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
     sound?.stop();
     ws.removeAllListeners();
     ws.on('error', () => {});
