@@ -6,31 +6,61 @@
  * Browsers refuse to autoplay sound, so the page starts muted and the stream is only opened when
  * the user turns the sound on (a click is the gesture that allows it); turning it off closes the
  * stream, so a later "on" starts at the server's live edge, in step with the picture.
+ *
+ * The element is fed by an AudioFeed (audio-feed.ts): MediaSource where the browser plays AAC
+ * through it, else the stream as `src`. Each request (on, `reload`, a retry after an error) is a
+ * fresh one; `heard` says which picture position is being heard, for the page's lip sync
+ * (av-sync.ts).
  */
+import { ElementAudioFeed, MseAudioFeed, type AudioFeed } from './audio-feed.js';
 
 export type AudioAvailability = 'checking' | 'available' | 'none' | 'unavailable';
+
+export interface AudioEvents {
+  /** A fresh request for the stream started. */
+  started(): void;
+  /** The sound is off (muted by the user, refused, or given up). */
+  stopped(): void;
+  /** The picture's position now (unwrapped, s), or null while frames are not arriving. */
+  position(): number | null;
+}
+
+/** A stream that fails (server gone, no decoder) is requested again this many times before the button goes off. */
+export const MAX_RETRIES = 3;
+/** Wait before the first retry; doubled for each further one. */
+export const RETRY_BASE_MS = 1000;
 
 export class AudioControl {
   availability: AudioAvailability = 'checking';
   private on = false;
   private blocked = false;
+  /** Counts requests: names each one (`n=`) and tells a stale play() rejection from a live one. */
+  private requests = 0;
+  private failures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly feed: AudioFeed;
 
   constructor(
     private readonly button: HTMLButtonElement,
     private readonly audio: HTMLAudioElement,
     /** `/audio`, with the page's token when it has one. */
     private readonly url: string,
+    private readonly events: AudioEvents,
+    /** 'element' skips MediaSource even where it would work. */
+    feed: 'auto' | 'element' = 'auto',
   ) {
+    const hooks = { position: () => events.position(), failed: () => this.failed() };
+    // Each request gets its own `n=`, so that no cache or shared media buffer answers it.
+    const next = (): string => `${url}${url.includes('?') ? '&' : '?'}n=${this.requests}`;
+    this.feed = feed === 'auto' && MseAudioFeed.supported() ? new MseAudioFeed(audio, next, hooks) : new ElementAudioFeed(audio, next, hooks);
     button.addEventListener('click', () => {
       button.blur();
       this.toggle();
     });
-    // A stream that fails mid-way (server gone, no decoder for it) turns the button back off.
-    audio.addEventListener('error', () => {
-      if (!this.on) return;
-      this.stop();
-      this.blocked = true;
-      this.show();
+    audio.addEventListener('error', () => this.failed());
+    // Sound is coming out: the stream is healthy again.
+    audio.addEventListener('playing', () => {
+      this.failures = 0;
     });
     this.show();
   }
@@ -49,30 +79,94 @@ export class AudioControl {
     return this.on;
   }
 
+  /** How the element is fed: 'mse' or 'element' (audio-feed.ts). */
+  get feedKind(): AudioFeed['kind'] {
+    return this.feed.kind;
+  }
+
+  /** The element's clock (currentTime, s) while the sound is on; null while off. */
+  mediaTime(): number | null {
+    return this.on ? this.audio.currentTime : null;
+  }
+
+  /** The picture position being heard (unwrapped, s); null while off or not yet known. */
+  heard(): number | null {
+    return this.on ? this.feed.heard() : null;
+  }
+
   toggle(): void {
     if (this.availability !== 'available') return;
     if (this.on) {
       this.stop();
+      this.events.stopped();
     } else {
       this.on = true;
       this.blocked = false;
-      this.audio.src = this.url;
-      this.audio.muted = false;
-      this.audio.play().catch(() => {
-        // Refused (no user gesture yet) or not decodable: say so on the button, not in the console.
-        this.stop();
-        this.blocked = true;
-        this.show();
-      });
+      this.failures = 0;
+      this.request();
     }
     this.show();
   }
 
+  /** Drops the stream and requests it afresh (a stall). */
+  reload(): void {
+    if (this.on) this.request();
+  }
+
+  /** The picture jumped (seek, resume, reconnect): a feed that cannot follow by itself is requested afresh. */
+  resync(): void {
+    if (this.on && this.feed.needsRequest()) this.request();
+  }
+
+  private request(): void {
+    this.clearRetry();
+    const n = ++this.requests;
+    this.audio.muted = false;
+    this.feed.start();
+    this.events.started();
+    this.audio.play().catch(() => {
+      // A newer request or a stop interrupted this one (AbortError): nothing went wrong.
+      if (n !== this.requests || !this.on) return;
+      // Refused (no user gesture yet) or not decodable: say so on the button, not in the console.
+      this.giveUp();
+    });
+  }
+
+  private failed(): void {
+    // A load the page replaced or stopped has no bearing on the sound now.
+    if (!this.on || !this.audio.getAttribute('src')) return;
+    this.feed.stop();
+    if (++this.failures > MAX_RETRIES) {
+      this.giveUp();
+      return;
+    }
+    this.clearRetry();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.on) this.request();
+    }, RETRY_BASE_MS * 2 ** (this.failures - 1));
+  }
+
+  private giveUp(): void {
+    this.stop();
+    this.blocked = true;
+    this.show();
+    this.events.stopped();
+  }
+
   private stop(): void {
     this.on = false;
+    this.requests++; // any play() still pending is stale now
+    this.clearRetry();
+    this.feed.stop();
     this.audio.pause();
     this.audio.removeAttribute('src');
     this.audio.load(); // closes the HTTP stream
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private show(): void {

@@ -2,18 +2,20 @@
  * The browser client's composition root: the canvas renderer, the connection, input, toolbar,
  * notices and sound, driven by one requestAnimationFrame loop (STYLE.md §2.7, coalesce to the
  * latest). Each animation frame: step the drag inertia, send the grid if it changed and the view if
- * it changed (at most one `view` message per displayed frame, PROTOCOL-NOTES.md §5), and paint the
- * newest frame received, once. Frames that arrive faster than the page paints replace each other
- * and count as dropped.
+ * it changed (at most one `view` message per displayed frame, PROTOCOL-NOTES.md §5), and paint one
+ * frame: the newest received while the sound is off, the one for what is heard while it is on
+ * (av-sync.ts). Frames never painted count as dropped.
  *
  * Page URL parameters: `token` (passed on to /ws and /audio), `renderer=2d` (force the Canvas 2D
- * fallback), `font` (cell font size in CSS px), `yaw`, `pitch`, `roll`, `fov`, `mode`, `style=blocks`.
+ * fallback), `font` (cell font size in CSS px), `yaw`, `pitch`, `roll`, `fov`, `mode`, `style=blocks`,
+ * `audio=element` (play the sound as the element's src, not through MediaSource: audio-feed.ts).
  */
 import { CloseCode, isMode, type ClientMessage, type InitInfo, type Mode } from '../../../protocol/index.js';
 import type { ReceivedFrame } from '../common/stream-client.js';
 import { viewUrl } from '../common/stream-client.js';
 import { HELP_LINES, nextMode, ViewController } from '../common/view-controller.js';
 import { AudioControl } from './audio-control.js';
+import { AvSync } from './av-sync.js';
 import { buildCellFont, DEFAULT_FONT_PX, type CellFont } from './cell-font.js';
 import { Connection, type LinkState } from './connection.js';
 import { createRenderer, rendererFromQuery } from './create-renderer.js';
@@ -73,7 +75,12 @@ function start(): void {
   });
   const textCells = new TextCells();
   const notices = new Notices(byId('toasts', HTMLElement), byId('banner', HTMLElement), byId('banner-text', HTMLElement), byId('banner-action', HTMLButtonElement));
-  const audio = new AudioControl(byId('sound', HTMLButtonElement), byId('audio', HTMLAudioElement), '/audio' + (token ? `?token=${encodeURIComponent(token)}` : ''));
+  const sync = new AvSync();
+  const audio = new AudioControl(byId('sound', HTMLButtonElement), byId('audio', HTMLAudioElement), '/audio' + (token ? `?token=${encodeURIComponent(token)}` : ''), {
+    started: () => sync.started(performance.now()),
+    stopped: () => sync.stop(),
+    position: () => sync.position(performance.now()),
+  }, params.get('audio') === 'element' ? 'element' : 'auto');
 
   const queryMode = numberParam(params, 'mode', 0);
   let mode: Mode | undefined = isMode(queryMode) ? queryMode : undefined;
@@ -85,12 +92,10 @@ function start(): void {
   let inits = 0;
   let link: LinkState['kind'] = 'connecting';
   let paused = false;
-  let latest: ReceivedFrame | null = null;
   let painted: ReceivedFrame | null = null;
   let held = false;
   let received = 0;
   let shown = 0;
-  let dropped = 0;
 
   function measureGrid(): Grid {
     const box = stage.getBoundingClientRect();
@@ -115,12 +120,14 @@ function start(): void {
         inits++;
         mode = info.mode;
         style = info.pixel ? 'blocks' : 'ascii';
+        sync.setTimeline(info.fps, info.duration, info.live);
         toolbar.setInit(info);
       },
       frame(frame) {
         received++;
-        if (latest) dropped++;
-        latest = frame;
+        const step = sync.push(frame, performance.now());
+        // A seek, a resume or a reconnect: a feed that cannot follow it by itself starts afresh.
+        if (step === 'gap' || step === 'jump') audio.resync();
       },
       error(message) {
         notices.toast(`server: ${message}`);
@@ -130,6 +137,7 @@ function start(): void {
 
   function showLink(state: LinkState): void {
     link = state.kind;
+    if (state.kind !== 'open') sync.linkLost();
     switch (state.kind) {
       case 'connecting':
         if (state.attempt > 1) notices.showBanner('reconnecting…', { bad: true });
@@ -156,8 +164,7 @@ function start(): void {
   }
 
   function position(): number {
-    const frame = painted ?? latest;
-    return init && frame ? frame.index / init.fps : (init?.startSec ?? 0);
+    return init && painted ? painted.index / init.fps : (init?.startSec ?? 0);
   }
 
   function seekTo(seconds: number): void {
@@ -165,6 +172,7 @@ function start(): void {
     let t = Math.max(0, seconds);
     if (duration > 0 && t >= duration) t = Math.max(0, duration - 0.5);
     send({ type: 'seek', time: Math.round(t * 1000) / 1000 });
+    sync.seeking(performance.now());
   }
 
   function toggleHelp(): void {
@@ -286,9 +294,16 @@ function start(): void {
       fps = { received: Math.round((received - fpsMark.received) / span), shown: Math.round((shown - fpsMark.shown) / span) };
       fpsMark = { t: now, received, shown };
     }
-    toolbar.setStats(`${fps.received}/${fps.shown} fps · dropped ${dropped}`);
+    toolbar.setStats(`${fps.received}/${fps.shown} fps · dropped ${sync.dropped}${audio.playing ? ` · A/V ${avText(now)}` : ''}`);
     toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows}`);
     toolbar.setPosition(position());
+  }
+
+  function avText(now: number): string {
+    if (sync.mode === 'starting') return '…';
+    if (sync.mode === 'stalled') return 'no sound';
+    const ms = sync.offset(now);
+    return ms === null ? '…' : `${ms >= 0 ? '+' : '−'}${Math.abs(Math.round(ms))} ms`;
   }
 
   function tick(now: number): void {
@@ -303,9 +318,20 @@ function start(): void {
       const message = view.takeViewMessage();
       if (message) send(message);
     }
-    if (latest && !held) {
-      paint(latest);
-      latest = null;
+    switch (sync.tick(now, audio.mediaTime(), audio.heard())) {
+      case 'stalled':
+        notices.toast('the sound is not playing: the picture goes on without it');
+        audio.reload();
+        break;
+      case 'retry':
+        audio.reload();
+        break;
+      default:
+        break;
+    }
+    const frame = held ? null : sync.take(now);
+    if (frame) {
+      paint(frame);
       shown++;
     }
     if (now - lastReadout >= READOUT_MS) readouts(now);
@@ -324,9 +350,20 @@ function start(): void {
       paused,
       received,
       shown,
-      dropped,
+      dropped: sync.dropped,
       audio: audio.availability,
+      av: {
+        mode: sync.mode,
+        offsetMs: sync.offset(performance.now()),
+        heard: sync.heard(),
+        mediaTime: audio.mediaTime(),
+        feed: audio.feedKind,
+        lagMs: sync.lag(),
+        waiting: sync.waiting,
+        requests: sync.requests,
+      },
     }),
+    avOffsets: () => sync.offsets(),
     frame: () => {
       const f = painted;
       if (!f) return null;

@@ -6,6 +6,7 @@
  */
 import type { InitInfo } from '../../../protocol/index.js';
 import type { ViewAngles } from '../common/view-controller.js';
+import type { SyncMode } from './av-sync.js';
 import type { LinkState } from './connection.js';
 import type { RendererKind } from './grid-renderer.js';
 
@@ -26,6 +27,25 @@ export interface ProbeState {
   shown: number;
   dropped: number;
   audio: string;
+  av: ProbeAv;
+}
+
+/** Lip sync (av-sync.ts). Positions are on the unwrapped timeline, seconds. */
+export interface ProbeAv {
+  mode: SyncMode;
+  /** Shown minus heard position, ms, median over the last second; null when not in step. */
+  offsetMs: number | null;
+  heard: number | null;
+  /** The <audio> element's currentTime; null while the sound is off. */
+  mediaTime: number | null;
+  /** Newest frame received minus the one shown, ms. */
+  lagMs: number | null;
+  /** How the <audio> element is fed: MediaSource or the stream as src (audio-feed.ts). */
+  feed: 'mse' | 'element';
+  /** Frames held for the sound. */
+  waiting: number;
+  /** Fresh /audio requests. */
+  requests: number;
 }
 
 export interface ProbeFrame {
@@ -47,6 +67,8 @@ export interface PageProbe {
   hold(on: boolean): void;
   /** Closes the socket as a lost connection would (the page reconnects). */
   drop(): void;
+  /** The last offset samples (ms, one per frame painted in step), oldest first, and the count ever taken. */
+  avOffsets(): { samples: number[]; total: number };
 }
 
 declare global {

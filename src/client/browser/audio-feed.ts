@@ -1,0 +1,244 @@
+/**
+ * Feeding `/audio` to the `<audio>` element, and knowing which moment of the picture it plays.
+ *
+ * MseAudioFeed (where MediaSource plays `audio/aac`: Chromium, Firefox, desktop Safari) fetches the
+ * stream itself and appends each chunk to a SourceBuffer, stamping it with the picture's position
+ * when it arrived (sound-clock.ts). Measured in Chromium 156: the element plays about 0.3 s behind
+ * what arrived. Pointing the element's `src` at the stream instead, Chromium first reads 32 KB
+ * (2 s of 128 kbit/s) before it plays a sample, so the picture would have to wait 2 s; and the
+ * stamps keep the map right through seeks, loops, pauses and reconnects without a new request.
+ *
+ * ElementAudioFeed is the fallback (no MediaSource for AAC, e.g. iPhone Safari): `src` is the
+ * stream, anchored once at the picture's position when the request starts, and requested afresh
+ * after every discontinuity (`resync`).
+ */
+import { ADTS_FRAME_S, SoundClock } from './sound-clock.js';
+
+/** MIME type of the stream (PROTOCOL-NOTES.md §1.4). */
+export const AUDIO_MIME = 'audio/aac';
+/** More sound than this buffered ahead of what plays (after a burst or a hidden tab): skip ahead. */
+export const MAX_AHEAD_S = 1;
+/** ... to this much ahead, about what Chromium keeps by itself. */
+export const CATCH_UP_AHEAD_S = 0.3;
+/** Played sound kept in the SourceBuffer behind currentTime; older is removed (the buffer's quota is finite). */
+export const KEEP_BEHIND_S = 10;
+/** Chunks waiting for the SourceBuffer beyond this many bytes (16 s of 128 kbit/s): the element is stuck; fail. */
+export const MAX_PENDING_BYTES = 256 * 1024;
+/** A new listener joins at the next ADTS frame the server releases: on average half a frame after the request (ElementAudioFeed). */
+export const JOIN_BIAS_S = ADTS_FRAME_S / 2;
+
+export interface FeedHooks {
+  /** The picture's position now (unwrapped, s), or null while frames are not arriving. */
+  position(): number | null;
+  /** The stream failed (network, server, decoder); `why` is for the log only. */
+  failed(why: string): void;
+}
+
+export interface AudioFeed {
+  readonly kind: 'mse' | 'element';
+  /** Opens the stream on the element (call play() after). */
+  start(): void;
+  /** Closes the stream. */
+  stop(): void;
+  /** After a discontinuity in the picture (seek, resume, reconnect, replay): whether it needs a fresh request. */
+  needsRequest(): boolean;
+  /** The picture position being heard now; null before the feed knows. */
+  heard(): number | null;
+}
+
+type Pending = { bytes: Uint8Array<ArrayBuffer>; position: number | null };
+
+export class MseAudioFeed implements AudioFeed {
+  readonly kind = 'mse';
+  private readonly clock = new SoundClock();
+  private source: MediaSource | null = null;
+  private objectUrl = '';
+  private buffer: SourceBuffer | null = null;
+  private abort: AbortController | null = null;
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  private appending: Pending | null = null;
+  private appendStart = 0;
+  private ended = false;
+
+  static supported(): boolean {
+    return typeof MediaSource !== 'undefined' && MediaSource.isTypeSupported(AUDIO_MIME);
+  }
+
+  constructor(
+    private readonly audio: HTMLAudioElement,
+    private readonly url: () => string,
+    private readonly hooks: FeedHooks,
+  ) {}
+
+  start(): void {
+    this.stop();
+    const source = new MediaSource();
+    this.source = source;
+    this.objectUrl = URL.createObjectURL(source);
+    source.addEventListener('sourceopen', () => this.open(source), { once: true });
+    this.audio.src = this.objectUrl;
+  }
+
+  stop(): void {
+    this.abort?.abort();
+    this.abort = null;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.appending = null;
+    this.buffer = null;
+    this.source = null;
+    this.ended = false;
+    this.clock.reset();
+    if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+    this.objectUrl = '';
+  }
+
+  /** Every chunk is stamped, so the map follows discontinuities by itself; a stream that ended (a file without --loop) cannot. */
+  needsRequest(): boolean {
+    return this.ended;
+  }
+
+  heard(): number | null {
+    return this.clock.heard(this.audio.currentTime);
+  }
+
+  private open(source: MediaSource): void {
+    if (source !== this.source) return;
+    let buffer: SourceBuffer;
+    try {
+      buffer = source.addSourceBuffer(AUDIO_MIME);
+    } catch (error) {
+      this.hooks.failed(`addSourceBuffer: ${String(error)}`);
+      return;
+    }
+    // ADTS has no timestamps: each frame follows the one before.
+    buffer.mode = 'sequence';
+    buffer.addEventListener('updateend', () => this.appended(buffer));
+    this.buffer = buffer;
+    const abort = new AbortController();
+    this.abort = abort;
+    void this.read(abort.signal);
+  }
+
+  private async read(signal: AbortSignal): Promise<void> {
+    try {
+      const res = await fetch(this.url(), { cache: 'no-store', signal });
+      if (res.status !== 200 || !res.body) throw new Error(`HTTP ${res.status}`);
+      const reader = res.body.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (signal.aborted) return;
+        if (done) break;
+        this.enqueue(value);
+      }
+      // A file without --loop ended: play out what is buffered.
+      this.ended = true;
+      this.finish();
+    } catch (error) {
+      if (!signal.aborted) this.hooks.failed(`fetch: ${String(error)}`);
+    }
+  }
+
+  private enqueue(bytes: Uint8Array<ArrayBuffer>): void {
+    this.pending.push({ bytes, position: this.hooks.position() });
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes > MAX_PENDING_BYTES) {
+      this.hooks.failed('the SourceBuffer does not take the sound');
+      return;
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    const buffer = this.buffer;
+    if (!buffer || buffer.updating || this.appending) return;
+    const next = this.pending.shift();
+    if (!next) {
+      this.finish();
+      return;
+    }
+    this.pendingBytes -= next.bytes.length;
+    this.appending = next;
+    this.appendStart = bufferedEnd(buffer);
+    try {
+      buffer.appendBuffer(next.bytes);
+    } catch (error) {
+      this.appending = null;
+      this.hooks.failed(`appendBuffer: ${String(error)}`);
+    }
+  }
+
+  private appended(buffer: SourceBuffer): void {
+    if (buffer !== this.buffer) return;
+    const done = this.appending;
+    this.appending = null;
+    if (done) {
+      const end = bufferedEnd(buffer);
+      if (done.position !== null) this.clock.stamp(this.appendStart, end, done.position);
+      this.keepUp(buffer, end);
+    }
+    this.pump();
+  }
+
+  /** Skips ahead when too much waits to be played; removes what was played long ago. */
+  private keepUp(buffer: SourceBuffer, end: number): void {
+    const now = this.audio.currentTime;
+    if (end - now > MAX_AHEAD_S && !this.audio.paused) this.audio.currentTime = end - CATCH_UP_AHEAD_S;
+    const ranges = buffer.buffered;
+    if (ranges.length > 0 && now - ranges.start(0) > 3 * KEEP_BEHIND_S && !buffer.updating) {
+      buffer.remove(0, now - KEEP_BEHIND_S); // its updateend pumps again
+    }
+  }
+
+  private finish(): void {
+    const source = this.source;
+    if (this.ended && source?.readyState === 'open' && this.buffer && !this.buffer.updating && this.pending.length === 0) source.endOfStream();
+  }
+}
+
+function bufferedEnd(buffer: SourceBuffer): number {
+  const ranges = buffer.buffered;
+  return ranges.length > 0 ? ranges.end(ranges.length - 1) : 0;
+}
+
+export class ElementAudioFeed implements AudioFeed {
+  readonly kind = 'element';
+  private readonly clock = new SoundClock();
+  private waiting = false;
+
+  constructor(
+    private readonly audio: HTMLAudioElement,
+    private readonly url: () => string,
+    private readonly hooks: FeedHooks,
+  ) {}
+
+  start(): void {
+    this.audio.src = this.url();
+    // A fresh load starts at media time 0 (ADTS carries no timestamps).
+    const position = this.hooks.position();
+    this.waiting = position === null;
+    if (position === null) this.clock.reset();
+    else this.clock.anchor(0, position + JOIN_BIAS_S);
+  }
+
+  stop(): void {
+    this.clock.reset();
+  }
+
+  /** The element's buffer ran dry or holds the old moment: only a fresh request is in step again. */
+  needsRequest(): boolean {
+    return true;
+  }
+
+  heard(): number | null {
+    if (this.waiting) {
+      // Requested while no frames came: anchored on the first picture seen before sound plays.
+      const position = this.hooks.position();
+      if (position === null || this.audio.currentTime > 0) return null;
+      this.clock.anchor(0, position + JOIN_BIAS_S);
+      this.waiting = false;
+    }
+    return this.clock.heard(this.audio.currentTime);
+  }
+}
