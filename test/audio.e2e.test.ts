@@ -123,25 +123,33 @@ describe('/audio', () => {
   });
 
   it('an audio encoder crash restarts it; the listener continues on the same response; viewers are told', async () => {
-    const v = new TestViewer(`${server.wsUrl}?cols=8&rows=4`);
-    const c = await listen(`${server.url}/audio`);
-    await sleep(800);
-    const encoders = execFileSync('pgrep', ['-P', String(server.proc.pid), '-f', 'adts']).toString().trim().split('\n');
-    expect(encoders).toHaveLength(1);
-    process.kill(Number(encoders[0]), 'SIGKILL');
-    const killedAt = performance.now();
-    await sleep(2000);
-    c.stop();
-    expect(c.chunks.some((ch) => ch.at > killedAt + 500)).toBe(true);
-    expect(c.ended).toBe(false);
-    expect(v.texts.some((t) => /^Error: audio encoder stopped \(ffmpeg killed by SIGKILL\); restarting the sound$/.test(t))).toBe(true);
-    expect(v.closeCode).toBeNull();
-    v.close();
-    expect(decode(wholeFrames(c.bytes())).errors).toBe('');
-  });
-});
+    // A long noisy clip: its encode runs for as long as the test (a short one finishes its pass
+    // early, the pipe holding seconds of sound ahead of the picture).
+    const long = join(tmp.dir, 'long-noise.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=40', '-f', 'lavfi', '-i', 'anoisesrc=d=40:c=pink:r=48000:a=0.3',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', long]);
+    const s = await startCli([long, '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
+      const c = await listen(`${s.url}/audio`);
+      await sleep(800);
+      const encoders = execFileSync('pgrep', ['-P', String(s.proc.pid), '-f', 'adts']).toString().trim().split('\n');
+      expect(encoders).toHaveLength(1);
+      process.kill(Number(encoders[0]), 'SIGKILL');
+      const killedAt = performance.now();
+      await sleep(2000);
+      c.stop();
+      expect(c.chunks.some((ch) => ch.at > killedAt + 500)).toBe(true);
+      expect(c.ended).toBe(false);
+      expect(v.texts.some((t) => /^Error: audio encoder stopped \(ffmpeg killed by SIGKILL\); restarting the sound$/.test(t))).toBe(true);
+      expect(v.closeCode).toBeNull();
+      expect(decode(wholeFrames(c.bytes())).errors).toBe('');
+      v.close();
+    } finally {
+      await s.stop();
+    }
+  }, 40_000);
 
-describe('/audio without a sound track', () => {
   it('answers 204 and /healthz says there is no audio; the picture plays', async () => {
     const silent = makeClip(join(tmp.dir, 'silent.mp4'), { seconds: 2 });
     const s = await startCli([silent, '--loop', '--log-level', 'warn']);
@@ -165,4 +173,50 @@ describe('/audio without a sound track', () => {
     expect(r405.status).toBe(405);
     expect(await r405.text()).toMatch(/not allowed/);
   });
+});
+
+describe('/audio loops with the picture', () => {
+  it('starts the sound again with the picture at each pass, without drift or gap', async () => {
+    // 3 s passes: 500 Hz for the first half of each pass, 1500 Hz for the second.
+    const path = join(tmp.dir, 'short-tones.mp4');
+    execFileSync('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-y',
+      '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=3',
+      '-f', 'lavfi', '-i', "aevalsrc='0.5*sin(2*PI*if(lt(t,1.5),500,1500)*t)':s=48000:d=3",
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', path,
+    ]);
+    const s = await startCli([path, '--loop', '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
+      const c = await listen(`${s.url}/audio`);
+      // Four passes: the first loops happen, then listen to a fresh pass from its start.
+      const deadline = Date.now() + 20_000;
+      let health: Record<string, unknown> = {};
+      for (;;) {
+        health = await getJson(`${s.url}/healthz`);
+        if ((health['position'] as number) > 2.6 && v.frames.length > 300) break;
+        if (Date.now() > deadline) throw new Error('the clip did not loop');
+        await sleep(50);
+      }
+      const from = c.chunks.length;
+      await sleep(2600);
+      const heard = wholeFrames(Buffer.concat(c.chunks.slice(from).map((ch) => ch.bytes)));
+      const audio = (await getJson(`${s.url}/healthz`))['audio'] as Record<string, number>;
+      c.stop();
+      v.close();
+      const { pcm, errors } = decode(heard);
+      expect(errors).toBe('');
+      // About 0.4 s of the old pass's second half, then the new pass's first half.
+      const half = (from: number, to: number): Int16Array => pcm.subarray(Math.floor(from * 48000), Math.floor(to * 48000));
+      const before = half(0, 0.25);
+      const after = half(0.9, 1.6);
+      expect(tonePower(before, 1500)).toBeGreaterThan(10 * tonePower(before, 500));
+      expect(tonePower(after, 500)).toBeGreaterThan(10 * tonePower(after, 1500));
+      // In step across the loops.
+      expect(audio['maxOffsetMs']).toBeLessThanOrEqual(40);
+      expect(audio['restarts']).toBe(0);
+    } finally {
+      await s.stop();
+    }
+  }, 40_000);
 });

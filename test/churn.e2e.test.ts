@@ -17,7 +17,8 @@ const tmp = tempDir();
 let server: CliServer;
 
 beforeAll(async () => {
-  const clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4, toneHz: 330 });
+  // Long enough that its picture and sound encodes both run all through the test (no loop restarts).
+  const clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 60, toneHz: 330 });
   server = await startCli([clip, '--loop', '--max-clients', '1000', '--log-level', 'error']);
 });
 

@@ -13,7 +13,8 @@ import { startCli, TestViewer } from './helpers/server.js';
 const tmp = tempDir();
 let clip = '';
 beforeAll(() => {
-  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4, toneHz: 440 });
+  // Long enough that both encodes still run when the signal comes (sound is encoded ahead).
+  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 60, toneHz: 440 });
 });
 afterAll(() => tmp.cleanup());
 

@@ -25,6 +25,10 @@ export interface PlaybackEvents {
 export interface TimelineAudio {
   start(position: number, clock: number): void;
   stop(): void;
+  /** The picture is at `position` of `duration` (a looping file's next pass may be prepared). */
+  nearEnd(position: number, duration: number): void;
+  /** The picture wrapped round to the start of a looping file; its first frame is at `clock`. */
+  looped(clock: number): void;
 }
 
 export class Playback {
@@ -35,6 +39,8 @@ export class Playback {
   /** Timeline clock of the newest frame. */
   clock = 0;
   private audio: TimelineAudio | null = null;
+  /** Run of the last frame seen, so a new run's first frame is never taken for a loop. */
+  private lastFrameRun = -1;
   private paused = false;
   private clients = 0;
   private ended = false;
@@ -81,10 +87,19 @@ export class Playback {
   /** Called by the source for each frame. */
   onFrame(frame: DecodedFrame): void {
     this.failures = 0;
+    const previous = this.position;
+    const sameRun = this.lastFrameRun === this.run;
+    this.lastFrameRun = this.run;
     this.position = frame.position;
     frame.clock = this.clockBase + frame.elapsed;
     frame.run = this.run;
     this.clock = frame.clock;
+    const duration = this.source.info.duration;
+    if (this.audio && duration > 0 && !this.source.info.live) {
+      // Within a run positions only grow, except where a looping file starts its next pass.
+      if (sameRun && frame.position < previous - 1) this.audio.looped(frame.clock);
+      else this.audio.nearEnd(frame.position, duration);
+    }
     this.events.frame(frame);
   }
 

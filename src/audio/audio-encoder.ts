@@ -50,8 +50,9 @@ export function buildAudioArgs(input: AudioInput, position: number): string[] {
   if (input.kind === 'demo') {
     args.push('-f', 'lavfi', '-i', `aevalsrc='${demoAudioExpression(position, input.loopSeconds)}':s=${AUDIO_SAMPLE_RATE}`);
   } else {
+    // No -stream_loop: each pass of a looping file is a new encode started when the picture loops
+    // (AudioTrack), since a looped AAC stream carries its encoder delay into every pass and drifts.
     args.push('-protocol_whitelist', protocolsFor(input.input));
-    if (input.loop) args.push('-stream_loop', '-1');
     if (position > 0) args.push('-ss', position.toFixed(3));
     args.push('-i', input.input, '-map', '0:a:0', '-vn', '-sn', '-dn');
   }
@@ -60,11 +61,17 @@ export function buildAudioArgs(input: AudioInput, position: number): string[] {
   return args;
 }
 
+/** Seconds of sound a standby encoder gets ready before it waits (reading paused). */
+const STANDBY_SECONDS = 2;
+
 export class AudioEncoder {
   private child: ChildProcess | null = null;
   private readonly framer: AdtsFramer;
   private clock = 0;
   private lastError = '';
+  /** Standby: frames wait here, unstamped, until `activate` says at which clock they play. */
+  private waiting: AudioFrame[] | null = null;
+  private waitingSeconds = 0;
 
   constructor(
     private readonly tools: FfmpegTools,
@@ -75,7 +82,14 @@ export class AudioEncoder {
     this.framer = new AdtsFramer((frame, header) => {
       const duration = header.samples / header.sampleRate;
       // The framer's view is reused: one copy per frame, shared by all listeners.
-      this.events.frame({ bytes: Buffer.from(frame), clock: this.clock, duration });
+      const bytes = Buffer.from(frame);
+      if (this.waiting) {
+        this.waiting.push({ bytes, clock: 0, duration });
+        this.waitingSeconds += duration;
+        if (this.waitingSeconds >= STANDBY_SECONDS) this.pauseReading();
+        return;
+      }
+      this.events.frame({ bytes, clock: this.clock, duration });
       this.clock += duration;
     });
   }
@@ -88,10 +102,15 @@ export class AudioEncoder {
     return this.child?.pid;
   }
 
-  /** Encodes from `position` (seconds); the first frame is stamped `clock`. */
-  start(position: number, clock: number): void {
+  /**
+   * Encodes from `position` (seconds); the first frame is stamped `clock`. With `clock` null the
+   * encoder is a standby: it prepares STANDBY_SECONDS of sound and holds it until `activate`.
+   */
+  start(position: number, clock: number | null): void {
     this.stop();
-    this.clock = clock;
+    this.clock = clock ?? 0;
+    this.waiting = clock === null ? [] : null;
+    this.waitingSeconds = 0;
     this.framer.reset();
     this.lastError = '';
     const args = buildAudioArgs(this.input, position);
@@ -120,6 +139,23 @@ export class AudioEncoder {
       if (code === 0) this.events.end();
       else this.events.error(`audio encoder stopped (ffmpeg ${signal ? `killed by ${signal}` : `exited with code ${code}`}${this.lastError ? `: ${this.lastError}` : ''})`);
     });
+  }
+
+  /** A standby goes live: what it prepared plays from `clock` on, then everything after it. */
+  activate(clock: number): void {
+    const waiting = this.waiting ?? [];
+    this.waiting = null;
+    this.clock = clock;
+    for (const frame of waiting) {
+      frame.clock = this.clock;
+      this.clock += frame.duration;
+      this.events.frame(frame);
+    }
+    this.resumeReading();
+  }
+
+  get standby(): boolean {
+    return this.waiting !== null;
   }
 
   /** Back-pressure from the pacer: stop reading (ffmpeg blocks when the pipe fills). */

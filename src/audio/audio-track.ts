@@ -32,8 +32,15 @@ export interface AudioHealth {
   failed: boolean;
 }
 
+/** How long before the end of a looping file the next pass is prepared. */
+const LOOP_PREPARE_SECONDS = 1.5;
+
 export class AudioTrack {
-  private readonly encoder: AudioEncoder | null;
+  /** The encode being heard. */
+  private encoder: AudioEncoder | null;
+  /** The next pass of a looping file, prepared ahead so the loop has no gap. */
+  private next: AudioEncoder | null;
+  private readonly loops: boolean;
   private readonly pacer: AvPacer;
   readonly listeners: AudioListeners;
   private failures = 0;
@@ -58,16 +65,24 @@ export class AudioTrack {
       hold: (hold) => (hold ? this.encoder?.pauseReading() : this.encoder?.resumeReading()),
     });
     this.pacer.setFrameRate(fps);
-    this.encoder = input
-      ? new AudioEncoder(tools, input, {
-          frame: (frame) => {
-            this.failures = 0;
-            this.pacer.push(frame);
-          },
-          error: (message) => this.onError(message),
-          end: () => this.log.debug('audio.ended'),
-        }, log)
-      : null;
+    const make = (): AudioEncoder => {
+      const encoder: AudioEncoder = new AudioEncoder(tools, input!, {
+        frame: (frame) => {
+          if (encoder !== this.encoder) return;
+          this.failures = 0;
+          this.pacer.push(frame);
+        },
+        error: (message) => {
+          if (encoder === this.encoder) this.onError(message);
+          else this.log.debug('audio.next_failed', { reason: message }); // the loop falls back to a plain restart
+        },
+        end: () => this.log.debug('audio.pass_ended'),
+      }, log);
+      return encoder;
+    };
+    this.encoder = input ? make() : null;
+    this.loops = input?.kind === 'media' && input.loop;
+    this.next = this.loops ? make() : null;
   }
 
   /** The source has a sound track. */
@@ -93,7 +108,32 @@ export class AudioTrack {
     this.wanted = false;
     this.cancelRetry();
     this.encoder?.stop();
+    this.next?.stop();
     this.pacer.reset();
+  }
+
+  /** The picture is within LOOP_PREPARE_SECONDS of the end of a looping file: get the next pass ready. */
+  nearEnd(position: number, duration: number): void {
+    if (!this.next || this.failed || !this.wanted || this.next.running) return;
+    if (duration - position > LOOP_PREPARE_SECONDS) return;
+    this.next.start(0, null);
+  }
+
+  /** The picture looped: its first frame of the new pass is at `clock`; the sound starts there too. */
+  looped(clock: number): void {
+    if (!this.encoder || !this.loops || this.failed || !this.wanted) return;
+    this.cancelRetry();
+    // Whatever the old pass still had queued (the AAC encoder's tail) belongs to no picture.
+    this.pacer.clearAudio();
+    const next = this.next;
+    if (next && next.running && next.standby) {
+      this.encoder.stop();
+      this.next = this.encoder;
+      this.encoder = next;
+      next.activate(clock);
+    } else {
+      this.encoder.start(0, clock);
+    }
   }
 
   /** A picture frame at timeline `clock` has just left. */

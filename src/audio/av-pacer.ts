@@ -60,6 +60,16 @@ export class AvPacer {
     this.ensureTimer();
   }
 
+  /** Forgets queued audio but keeps the picture's history (the sound restarts, the picture goes on). */
+  clearAudio(): void {
+    this.queue = [];
+    this.queuedSeconds = 0;
+    if (this.held) {
+      this.held = false;
+      this.hooks.hold(false);
+    }
+  }
+
   /** Forgets queued audio and the picture's history (a seek, a pause, a restart). */
   reset(): void {
     this.queue = [];
