@@ -6,3 +6,4 @@ export * from './init.js';
 export * from './limits.js';
 export * from './messages.js';
 export * from './modes.js';
+export * from './view.js';

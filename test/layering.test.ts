@@ -31,7 +31,7 @@ const ALLOWED: Record<string, string[]> = {
   protocol: [],
   shared: ['protocol'],
   source: ['shared'],
-  projection: ['shared'],
+  projection: ['shared', 'protocol'],
   quantise: ['protocol', 'shared'],
   workers: ['projection', 'quantise', 'shared', 'protocol'],
   transport: ['protocol', 'shared', 'workers'],

@@ -5,6 +5,7 @@
  * no detail to gain). Every byte of working size is decoded, piped and copied each frame, so asking
  * for no more than needed is what keeps the pipeline close to ffmpeg's own speed.
  */
+import { verticalFovDegrees } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
 
 const MIN_WIDTH = 512;
@@ -19,7 +20,7 @@ export function neededWidth(spec: ViewSpec): number {
   // Vertical field of view from the grid and cell aspect (PROTOCOL-NOTES.md §7).
   const rows = spec.pixel ? spec.rows * 2 : spec.rows;
   const aspect = spec.pixel ? spec.aspect * 2 : spec.aspect;
-  const vfov = (2 * Math.atan((Math.tan((spec.fov * Math.PI) / 360) * rows) / (spec.cols * aspect)) * 180) / Math.PI;
+  const vfov = verticalFovDegrees(spec.fov, spec.cols, rows, aspect);
   const vertical = ((SAMPLES_PER_CELL * rows * 180) / Math.max(1, vfov)) * 2;
   return Math.max(horizontal, vertical);
 }

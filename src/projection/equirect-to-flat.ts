@@ -14,6 +14,7 @@
  *   0 … size−1, i.e. u = (lon/π + 1)/2 · (W − 1) (xyz_to_equirect). Newer ffmpeg uses
  *   (… + 1)/2 · W − 0.5 instead; the two differ by under half a source pixel.
  */
+import { verticalFovDegrees } from '../../protocol/view.js';
 import type { SampleGrid, ViewAngles } from '../shared/types.js';
 import type { Projection, SamplingTable } from './projection.js';
 
@@ -22,13 +23,9 @@ const DEG = Math.PI / 180;
 /** Most taps along one axis: 3×3 already averages away shimmer; more only costs time (each tap is a scattered read). */
 const MAX_SUPERSAMPLE = 3;
 
-/**
- * Vertical field of view (degrees) that keeps `grid`'s samples `aspect` wide:
- * tan(V/2) = tan(H/2) · rows / (cols · aspect).
- */
+/** Vertical field of view (degrees) that keeps `grid`'s samples `aspect` wide (PROTOCOL-NOTES.md §7). */
 export function verticalFov(hFovDeg: number, grid: SampleGrid): number {
-  const tanHalf = (Math.tan((hFovDeg * DEG) / 2) * grid.rows) / (grid.cols * grid.aspect);
-  return (2 * Math.atan(tanHalf)) / DEG;
+  return verticalFovDegrees(hFovDeg, grid.cols, grid.rows, grid.aspect);
 }
 
 export class EquirectToFlat implements Projection {

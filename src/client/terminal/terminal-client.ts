@@ -5,7 +5,7 @@
  */
 import blessed from 'blessed';
 import WebSocket from 'ws';
-import { CloseCode, type InitInfo, type Mode } from '../../../protocol/index.js';
+import { CloseCode, verticalFovDegrees, type InitInfo, type Mode } from '../../../protocol/index.js';
 import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { HELP_LINES, KEYMAP, nextMode, ViewController, type Action } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
@@ -318,7 +318,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
           return;
         }
         const degPerCol = view.fov / grid.cols;
-        const vfov = (2 * Math.atan((Math.tan((view.fov * Math.PI) / 360) * grid.rows) / (grid.cols * CELL_ASPECT)) * 180) / Math.PI;
+        const vfov = verticalFovDegrees(view.fov, grid.cols, grid.rows, CELL_ASPECT);
         view.turn(-(m.x - drag.x) * degPerCol, (m.y - drag.y) * (vfov / grid.rows));
         drag = { x: m.x, y: m.y };
         break;
