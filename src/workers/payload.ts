@@ -5,8 +5,8 @@
 export class PayloadPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
 
-  /** Spare buffers kept per size: enough for the in-flight sends of one view, no more. */
-  constructor(private readonly perSize = 8) {}
+  /** Spare buffers kept per size: enough for the in-flight sends of a few views of that size. */
+  constructor(private readonly perSize = 16) {}
 
   take(bytes: number): ArrayBuffer | null {
     return this.free.get(bytes)?.pop() ?? null;
