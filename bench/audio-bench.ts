@@ -15,8 +15,8 @@ const ROUNDS = 3;
 
 function makeClip(dir: string): string {
   const path = join(dir, 'bench-audio.mp4');
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=10',
-    '-f', 'lavfi', '-i', 'anoisesrc=d=10:c=pink:r=48000:a=0.3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=120',
+    '-f', 'lavfi', '-i', 'anoisesrc=d=120:c=pink:r=48000:a=0.3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
     '-c:a', 'aac', '-b:a', '128k', '-shortest', path]);
   return path;
 }
@@ -45,7 +45,8 @@ function listeners(url: string, n: number): { stop(): void; ready: Promise<void>
 
 export async function benchAudio(dir: string): Promise<string[]> {
   const clip = makeClip(dir);
-  const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: 30, mode: 5, hwaccel: 'none', loop: true, log: silentLogger });
+  // Long enough that its one encode runs all through the measurement (no loop restarts).
+  const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: 30, mode: 5, hwaccel: 'none', loop: false, log: silentLogger });
   const audioUrl = `${server.url}/audio`;
   // One viewer keeps the picture (and so the pacing clock) running in every case.
   const viewer = listeners(audioUrl, 0);
