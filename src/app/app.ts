@@ -294,7 +294,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       distinctViews: byKey.size,
       workWidth: playback.workWidth,
       workers: pool.workerCount,
-      frames: { decoded: pipeline.decoded, rendered: pipeline.rendered, dropped: pipeline.dropped, sent, viewerDropped },
+      frames: { decoded: pipeline.decoded, rendered: pipeline.rendered, dropped: pipeline.dropped + source.discarded, sent, viewerDropped },
       views: [...sessions].slice(0, HEALTH_VIEWS_MAX).map(({ id, spec: s }) => ({
         id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, cols: s.cols, rows: s.rows, mode: s.mode, pixel: s.pixel,
       })),

@@ -98,10 +98,6 @@ export class AudioEncoder {
     return this.child !== null;
   }
 
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
   /**
    * Encodes from `position` (seconds); the first frame is stamped `clock`. With `clock` null the
    * encoder is a standby: it prepares STANDBY_SECONDS of sound and holds it until `activate`.

@@ -90,10 +90,6 @@ export class AudioTrack {
     return this.encoder !== null && !this.failed;
   }
 
-  get encoderPid(): number | undefined {
-    return this.encoder?.pid;
-  }
-
   /** The timeline (re)starts at `position`; the first audio frame is stamped `clock`. */
   start(position: number, clock: number): void {
     this.wanted = true;

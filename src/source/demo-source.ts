@@ -12,6 +12,7 @@ export function demoInfo(fps: number): SourceInfo {
 export class DemoSource implements FrameSource {
   private timer: NodeJS.Timeout | null = null;
   private background: { w: number; h: number; rgb: Uint8Array } | null = null;
+  discarded = 0;
 
   constructor(
     readonly info: SourceInfo,
@@ -40,6 +41,8 @@ export class DemoSource implements FrameSource {
         frame.set(this.background!.rgb);
         drawDemoMotion(frame, ring.width, ring.height, t);
         this.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index: Math.round(t * fps), position: t, elapsed: k / fps });
+      } else {
+        this.discarded++;
       }
       k++;
       if (once) {

@@ -35,6 +35,8 @@ export interface FrameSource {
   readonly info: SourceInfo;
   /** Frames are being produced (a still source produces one and stops). */
   readonly running: boolean;
+  /** Frames lost before the queue because every frame slot was busy (counted in /healthz). */
+  readonly discarded: number;
   /**
    * Produces frames from `position` (seconds) into `ring`, replacing any run in progress.
    * With `once`, stops after the first frame (a paused seek shows the new picture).

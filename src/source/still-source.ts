@@ -18,6 +18,8 @@ export async function probeStill(path: string): Promise<{ width: number; height:
 
 export class StillSource implements FrameSource {
   private generation = 0;
+  /** A photo is decoded on demand; there is no stream to lose frames from. */
+  readonly discarded = 0;
   /** The last decode, kept per working size: re-renders need no decode. */
   private cached: { width: number; height: number; rgb: Buffer } | null = null;
 

@@ -32,7 +32,6 @@ export class ViewerSession {
   readonly id = nextSessionId++;
   key: string;
   readonly queue: SendQueue;
-  errorsSent = 0;
   private readonly rate: RateLimit;
   private throttled = 0;
   private lastThrottled = -Infinity;
@@ -55,7 +54,6 @@ export class ViewerSession {
   }
 
   sendError(reason: string): void {
-    this.errorsSent++;
     this.queue.pushText(`Error: ${reason}`);
   }
 

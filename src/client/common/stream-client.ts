@@ -81,7 +81,6 @@ export function viewUrl(base: string, q: ViewQuery): string {
 export class StreamClient {
   init: InitInfo | null = null;
   framesReceived = 0;
-  bytesReceived = 0;
   lastIndex = -1;
 
   constructor(
@@ -147,7 +146,6 @@ export class StreamClient {
 
   private count(index: number, bytes: number): void {
     this.framesReceived++;
-    this.bytesReceived += bytes;
     this.lastIndex = index;
   }
 }
