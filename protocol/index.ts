@@ -1,9 +1,12 @@
 /** The ascii360 wire format, implemented once for the server and both clients (PROTOCOL-NOTES.md). */
+export * from './cell-styles.js';
 export * from './close-codes.js';
 export * from './errors.js';
 export * from './frame.js';
+export * from './frame-shape.js';
 export * from './init.js';
 export * from './limits.js';
 export * from './messages.js';
 export * from './modes.js';
+export * from './palettes.js';
 export * from './view.js';

@@ -2,11 +2,13 @@
  * The INIT text message (PROTOCOL-NOTES.md §2): positional colon fields, ASCILINE's legacy order,
  * with ASCILINE's later fields appended. Fields are only ever appended, never reordered.
  *
- *   INIT:{fps}:{mode}:{cols}:{rows}:{pixel}:{queueIdx}:{duration}:{startSec}:{live}
- *   INIT:30.0:5:160:48:0:0:12.000:0:0
+ *   INIT:{fps}:{mode}:{cols}:{rows}:{pixel}:{queueIdx}:{duration}:{startSec}:{live}:{style}:{palette}
+ *   INIT:30.0:5:160:48:0:0:12.000:0:0:ramp:rgb
  */
+import { isStyleName, type StyleName } from './cell-styles.js';
 import { ProtocolError } from './errors.js';
 import { isMode, type Mode } from './modes.js';
+import { isPalette, type Palette } from './palettes.js';
 
 export interface InitInfo {
   /** Output frames per second. */
@@ -23,6 +25,10 @@ export interface InitInfo {
   startSec: number;
   /** The source is live (no duration, no pause or seek). */
   live: boolean;
+  /** The cell style of the frames that follow (§8); an INIT without the field: `half` when pixel, else `ramp`. */
+  style: StyleName;
+  /** The palette fitted colours are chosen from (§8.3); `rgb` when the field is missing. */
+  palette: Palette;
 }
 
 export const INIT_PREFIX = 'INIT:';
@@ -36,7 +42,7 @@ export function encodeInit(info: InitInfo): string {
   const start = Math.round(info.startSec * 1000) / 1000;
   return (
     `${INIT_PREFIX}${formatFps(info.fps)}:${info.mode}:${info.cols}:${info.rows}:${info.pixel ? 1 : 0}` +
-    `:0:${info.duration.toFixed(3)}:${start}:${info.live ? 1 : 0}`
+    `:0:${info.duration.toFixed(3)}:${start}:${info.live ? 1 : 0}:${info.style}:${info.palette}`
   );
 }
 
@@ -61,14 +67,21 @@ export function parseInit(text: string): InitInfo {
   if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1) {
     throw new ProtocolError('INIT_FIELD', `INIT grid ${cols}x${rows} is not a positive integer size`);
   }
+  const pixel = parts.length > 4 ? field(parts, 4, 'pixel') === 1 : false;
+  // A style this client does not know is read as the one its frames' shape says (fields only get added).
+  const styleField = parts[9];
+  const style: StyleName = isStyleName(styleField) ? styleField : pixel ? 'half' : 'ramp';
+  const paletteField = parts[10];
   return {
     fps,
     mode,
     cols,
     rows,
-    pixel: parts.length > 4 ? field(parts, 4, 'pixel') === 1 : false,
+    pixel,
     duration: parts.length > 6 ? field(parts, 6, 'duration') : 0,
     startSec: parts.length > 7 ? field(parts, 7, 'startSec') : 0,
     live: parts.length > 8 ? field(parts, 8, 'live') === 1 : false,
+    style,
+    palette: isPalette(paletteField) ? paletteField : 'rgb',
   };
 }

@@ -7,8 +7,13 @@ export const Limits = {
   COLS_MAX: 1000,
   ROWS_MIN: 1,
   ROWS_MAX: 500,
-  /** Cells per viewer (cols × rows, pixel rows counted): bounds one viewer's work and bandwidth. */
+  /** Cells per grid (cols × rows) in a resize message. */
   CELLS_MAX: 250_000,
+  /**
+   * Samples per viewer: cols × rows × the style's samples per cell (1 ramp, 2 half, 4 quadrant,
+   * 6 sextant, 8 octant, braille, ascii). Bounds one viewer's work and bandwidth (§1.2).
+   */
+  SAMPLES_MAX: 250_000,
   /** Horizontal field of view in degrees; rectilinear output degenerates towards 180°. */
   FOV_MIN: 10,
   FOV_MAX: 160,

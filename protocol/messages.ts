@@ -2,14 +2,17 @@
  * Client → server messages: JSON text (PROTOCOL-NOTES.md §5). The parser is the one place that
  * decides what is valid; the server replies `Error: <message>` with the ProtocolError's message.
  */
+import { isStyleName, unknownStyleReason, type StyleName } from './cell-styles.js';
 import { ProtocolError } from './errors.js';
+import { isPalette, type Palette } from './palettes.js';
 import { Limits, wrapDegrees } from './limits.js';
 import { isMode, type Mode } from './modes.js';
 
 export interface ViewMessage { type: 'view'; yaw?: number; pitch?: number; roll?: number; fov?: number }
 export interface ResizeMessage { type: 'resize'; cols: number; rows: number; aspect?: number }
 export interface ModeMessage { type: 'mode'; mode: Mode }
-export interface StyleMessage { type: 'style'; pixel: boolean }
+/** `style` names a cell style (§8); the older `pixel` true/false means `half`/`ramp`. `palette` is optional. */
+export interface StyleMessage { type: 'style'; style: StyleName; palette?: Palette }
 export interface PauseMessage { type: 'pause'; paused: boolean }
 export interface SeekMessage { type: 'seek'; time: number }
 
@@ -87,8 +90,22 @@ export function parseClientMessage(text: string): ClientMessage {
       if (!isMode(mode)) bad('mode must be 1, 2, 3, 4 or 5');
       return { type: 'mode', mode };
     }
-    case 'style':
-      return { type: 'style', pixel: requiredBoolean(obj, 'pixel') };
+    case 'style': {
+      const raw = obj['style'];
+      let style: StyleName;
+      if (raw === undefined) {
+        if (obj['pixel'] === undefined) bad('style is required');
+        style = requiredBoolean(obj, 'pixel') ? 'half' : 'ramp';
+      } else if (isStyleName(raw)) {
+        style = raw;
+      } else {
+        bad(unknownStyleReason(raw));
+      }
+      const palette = obj['palette'];
+      if (palette === undefined) return { type: 'style', style };
+      if (!isPalette(palette)) bad('palette must be "rgb", "256" or "16"');
+      return { type: 'style', style, palette };
+    }
     case 'pause':
       return { type: 'pause', paused: requiredBoolean(obj, 'paused') };
     case 'seek':

@@ -1,7 +1,8 @@
 /** Wire format round trips (PROTOCOL-NOTES.md §2–§5), including the worked byte example of §3.4. */
 import { describe, expect, it } from 'vitest';
 import {
-  binaryFrameBytes,
+  CELL_STYLES,
+  frameShape,
   decodeBinaryFrame,
   decodeTextFrame,
   encodeClientMessage,
@@ -18,10 +19,15 @@ import {
 
 describe('INIT', () => {
   it('starts with the legacy five fields and round-trips the appended ones', () => {
-    const info: InitInfo = { fps: 30, mode: 5, cols: 160, rows: 48, pixel: false, duration: 12.5, startSec: 3.25, live: false };
+    const info: InitInfo = { fps: 30, mode: 5, cols: 160, rows: 48, pixel: false, duration: 12.5, startSec: 3.25, live: false, style: 'sextant', palette: '256' };
     const text = encodeInit(info);
-    expect(text).toBe('INIT:30.0:5:160:48:0:0:12.500:3.25:0');
+    expect(text).toBe('INIT:30.0:5:160:48:0:0:12.500:3.25:0:sextant:256');
     expect(parseInit(text)).toEqual(info);
+  });
+
+  it('reads an INIT without the style fields, or with a style it does not know, by its pixel field', () => {
+    expect(parseInit('INIT:30.0:5:80:48:1:0:0.000:0:0')).toMatchObject({ style: 'half', palette: 'rgb' });
+    expect(parseInit('INIT:30.0:5:80:48:0:0:0.000:0:0:hexagons:rgb')).toMatchObject({ style: 'ramp' });
   });
 
   it('reads ASCILINE legacy INITs of 4 and 5 fields', () => {
@@ -38,12 +44,15 @@ describe('INIT', () => {
 
 describe('frames', () => {
   it('matches the worked example: index 258, 2x1 grid, raw and adaptive', () => {
-    const raw = new Uint8Array(binaryFrameBytes(2, 1, 'raw', false));
-    const at = writeFrameHeader(raw, 0, 258, 'raw', false);
+    const base = { cols: 2, rows: 1, aspect: 0.5, mode: 5, style: 'ramp' } as const;
+    const rawShape = frameShape({ ...base, codec: 'raw' });
+    const raw = new Uint8Array(rawShape.frameBytes);
+    const at = writeFrameHeader(raw, 258, rawShape.headerBytes);
     raw.set([0x40, 255, 128, 0, 0x20, 0, 0, 0], at);
     expect([...raw]).toEqual([0, 0, 1, 2, 0x40, 255, 128, 0, 0x20, 0, 0, 0]);
-    const adaptive = new Uint8Array(binaryFrameBytes(2, 1, 'adaptive', false));
-    writeFrameHeader(adaptive, 0, 258, 'adaptive', false);
+    const adaptiveShape = frameShape({ ...base, codec: 'adaptive' });
+    const adaptive = new Uint8Array(adaptiveShape.frameBytes);
+    writeFrameHeader(adaptive, 258, adaptiveShape.headerBytes);
     expect([...adaptive.subarray(0, 5)]).toEqual([0, 0, 1, 2, 0]);
     expect(adaptive.length).toBe(13);
   });
@@ -58,12 +67,35 @@ describe('frames', () => {
   });
 
   it('pixel frames carry 3 bytes per pixel and never a tag', () => {
-    expect(binaryFrameBytes(4, 6, 'adaptive', true)).toBe(4 + 4 * 6 * 3);
+    const shape = frameShape({ cols: 4, rows: 3, aspect: 0.5, mode: 5, style: 'half', codec: 'adaptive' });
+    expect(shape).toMatchObject({ kind: 'pixels', initRows: 6, pixel: true, headerBytes: 4, frameBytes: 4 + 4 * 6 * 3, sampleAspect: 1 });
+  });
+
+  it('matches the worked fitted example of §3.5 and round-trips it through its INIT', () => {
+    const init = parseInit('INIT:30.0:5:2:1:0:0:0.000:0:0:sextant:rgb');
+    const shape = frameShape({ cols: 2, rows: 1, aspect: 0.5, mode: 5, style: 'sextant', codec: 'adaptive' });
+    expect(shape).toMatchObject({ kind: 'fitted', sampleCols: 4, sampleRows: 3, sampleAspect: 0.75, headerBytes: 4, frameBytes: 4 + 2 * 7 });
+    const bytes = new Uint8Array(shape.frameBytes);
+    writeFrameHeader(bytes, 258, shape.headerBytes);
+    bytes.set([3, 0xff, 0x80, 0, 0, 0, 0xff, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80], 4);
+    expect([...bytes]).toEqual([0, 0, 1, 2, 3, 0xff, 0x80, 0, 0, 0, 0xff, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]);
+    const frame = decodeBinaryFrame(bytes, init, 'adaptive');
+    expect(frame).toMatchObject({ index: 258, kind: 'fitted' });
+    expect(CELL_STYLES.sextant.glyphs[frame.payload[0]!]).toBe(0x1fb02);
+    expect(() => decodeBinaryFrame(bytes.subarray(0, 17), init, 'raw')).toThrow(/expected 18/);
+  });
+
+  it('mode 1 is text for every style but half; fitted styles take their samples per cell', () => {
+    for (const style of ['ramp', 'quadrant', 'sextant', 'octant', 'braille', 'ascii'] as const) {
+      expect(frameShape({ cols: 10, rows: 4, aspect: 0.5, mode: 1, style, codec: 'raw' })).toMatchObject({ kind: 'text', sampleCols: 10, sampleRows: 4 });
+    }
+    expect(frameShape({ cols: 10, rows: 4, aspect: 0.5, mode: 1, style: 'half', codec: 'raw' }).kind).toBe('pixels');
+    expect(frameShape({ cols: 10, rows: 4, aspect: 0.5, mode: 3, style: 'octant', codec: 'raw' })).toMatchObject({ sampleCols: 20, sampleRows: 16, sampleAspect: 1 });
   });
 
   it('reads the u32 index big-endian, beyond 2^31', () => {
     const out = new Uint8Array(4);
-    writeFrameHeader(out, 0, 0xfedcba98, 'raw', false);
+    writeFrameHeader(out, 0xfedcba98, 4);
     expect(readFrameIndex(out)).toBe(0xfedcba98);
   });
 
@@ -85,12 +117,21 @@ describe('client messages', () => {
     { type: 'view', fov: 60 },
     { type: 'resize', cols: 120, rows: 40, aspect: 0.5 },
     { type: 'mode', mode: 3 },
-    { type: 'style', pixel: true },
+    { type: 'style', style: 'sextant' },
+    { type: 'style', style: 'quadrant', palette: '256' },
     { type: 'pause', paused: true },
     { type: 'seek', time: 12.5 },
   ];
   it.each(valid)('round-trips %j', (m) => {
     expect(parseClientMessage(encodeClientMessage(m))).toEqual(m);
+  });
+
+  it('reads the older style message as half or ramp, and names the styles for an unknown one', () => {
+    expect(parseClientMessage('{"type":"style","pixel":true}')).toEqual({ type: 'style', style: 'half' });
+    expect(parseClientMessage('{"type":"style","pixel":false}')).toEqual({ type: 'style', style: 'ramp' });
+    expect(() => parseClientMessage('{"type":"style","style":"x"}')).toThrow('unknown style "x"; styles: ramp, half, quadrant, sextant, octant, braille, ascii');
+    expect(() => parseClientMessage('{"type":"style","style":"sextant","palette":"88"}')).toThrow(/palette/);
+    expect(() => parseClientMessage('{"type":"style"}')).toThrow(/style is required/);
   });
 
   it('wraps yaw and roll into [-180, 180)', () => {

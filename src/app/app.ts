@@ -69,7 +69,7 @@ export interface Health {
   workers: number;
   frames: { decoded: number; rendered: number; dropped: number; sent: number; viewerDropped: number };
   /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */
-  views: { id: number; yaw: number; pitch: number; roll: number; fov: number; cols: number; rows: number; mode: number; pixel: boolean }[];
+  views: { id: number; yaw: number; pitch: number; roll: number; fov: number; cols: number; rows: number; mode: number; style: string; palette: string; pixel: boolean }[];
   ffmpegRestarts: number;
   listeners: number;
   clients: { max: number; refused: number };
@@ -205,7 +205,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (group.size === 0) byKey.delete(key);
   };
 
-  const initBase = (): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel'> => ({
+  const initBase = (): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel' | 'style' | 'palette'> => ({
     fps: info.fps,
     duration: info.duration,
     startSec: playback.position,
@@ -249,14 +249,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       log.info('listener.joined', { listeners: audio.listeners.count });
       res.on('close', () => log.info('listener.left', { listeners: audio.listeners.count }));
     },
-    viewer(ws: WebSocket, spec: ViewSpec) {
+    viewer(ws: WebSocket, spec: ViewSpec, notice: string | null) {
       const session = new ViewerSession(ws, spec, hooks);
       // The first viewer decides the working size before the source starts, saving a restart.
       if (sessions.size === 0) playback.setWorkWidth(chooseWorkWidth([spec], info.width));
       sessions.add(session);
       join(session);
-      log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, viewers: sessions.size });
+      log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, style: spec.style, viewers: sessions.size });
       session.sendInit();
+      if (notice) session.sendError(notice);
       ws.on('close', () => {
         sessions.delete(session);
         leave(session, session.key);
@@ -296,7 +297,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       workers: pool.workerCount,
       frames: { decoded: pipeline.decoded, rendered: pipeline.rendered, dropped: pipeline.dropped + source.discarded, sent, viewerDropped },
       views: [...sessions].slice(0, HEALTH_VIEWS_MAX).map(({ id, spec: s }) => ({
-        id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, cols: s.cols, rows: s.rows, mode: s.mode, pixel: s.pixel,
+        id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, cols: s.cols, rows: s.rows, mode: s.mode, style: s.style, palette: s.palette, pixel: s.style === 'half',
       })),
       ffmpegRestarts: playback.restarts + audio.restarts,
       listeners: audio.listeners.count,

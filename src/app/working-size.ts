@@ -5,23 +5,30 @@
  * no detail to gain). Every byte of working size is decoded, piped and copied each frame, so asking
  * for no more than needed is what keeps the pipeline close to ffmpeg's own speed.
  */
-import { verticalFovDegrees } from '../../protocol/index.js';
+import { frameShape, verticalFovDegrees } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
 
 const MIN_WIDTH = 512;
 const MAX_WIDTH = 4096;
 const WIDTH_STEP = 256;
-const SAMPLES_PER_CELL = 2;
+/**
+ * Source pixels per output sample: 2 for one sample per cell. Styles with more samples per cell
+ * (2 across for quadrant, sextant, octant) get at least one pixel per sample, so a sextant view
+ * costs the same decode and scale as a ramp view of the same grid: ffmpeg's downscale has already
+ * averaged each working pixel over the source, and a finer working size would double the bytes
+ * piped per frame for little more detail (bench/picture-bench.ts measures the picture).
+ */
+const PIXELS_PER_CELL = 2;
 /** The working width with no viewer yet. */
 const DEFAULT_NEED = 1024;
 
 export function neededWidth(spec: ViewSpec): number {
-  const horizontal = (SAMPLES_PER_CELL * spec.cols * 360) / spec.fov;
+  const { sampleCols: cols, sampleRows: rows, sampleAspect: aspect, style } = frameShape(spec);
+  const perSample = Math.max(1, PIXELS_PER_CELL / style.subX);
+  const horizontal = (perSample * cols * 360) / spec.fov;
   // Vertical field of view from the grid and cell aspect (PROTOCOL-NOTES.md §7).
-  const rows = spec.pixel ? spec.rows * 2 : spec.rows;
-  const aspect = spec.pixel ? spec.aspect * 2 : spec.aspect;
-  const vfov = verticalFovDegrees(spec.fov, spec.cols, rows, aspect);
-  const vertical = ((SAMPLES_PER_CELL * rows * 180) / Math.max(1, vfov)) * 2;
+  const vfov = verticalFovDegrees(spec.fov, cols, rows, aspect);
+  const vertical = ((perSample * rows * 180) / Math.max(1, vfov)) * 2;
   return Math.max(horizontal, vertical);
 }
 

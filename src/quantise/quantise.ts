@@ -50,11 +50,6 @@ export function writePixels(rgb: Uint8Array, count: number, mode: Mode, out: Uin
   return o;
 }
 
-/** Largest mode-1 text frame: a u32 index in decimal, a newline, the rows and their separators. */
-export function textFrameCapacity(cols: number, rows: number): number {
-  return 10 + 1 + cols * rows + (rows - 1);
-}
-
 /** Mode 1: `"{index}\n"` then the rows joined by `\n`, as ASCII bytes. Returns the byte length. */
 export function writeTextFrame(rgb: Uint8Array, cols: number, rows: number, index: number, out: Uint8Array): number {
   // The index in decimal without making a string: digits backwards into a scratch position.

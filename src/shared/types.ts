@@ -1,7 +1,7 @@
 /**
  * Contracts between pipeline stages (STYLE.md §2.2): source → projection → quantise → transport.
  */
-import type { Codec, Mode } from '../../protocol/index.js';
+import type { Codec, Mode, Palette, StyleName } from '../../protocol/index.js';
 
 /** Where a viewer looks, in degrees, with exactly the meaning of ffmpeg's v360 filter (PROTOCOL-NOTES.md §7). */
 export interface ViewAngles {
@@ -27,8 +27,10 @@ export interface ViewSpec extends ViewAngles {
   /** Character cell width / height. */
   aspect: number;
   mode: Mode;
-  /** Half-block pixel frames (cols × 2·rows BGR) instead of character cells. */
-  pixel: boolean;
+  /** Cell style (PROTOCOL-NOTES.md §8): what the frames carry and how many samples each cell takes. */
+  style: StyleName;
+  /** Palette fitted colours are chosen from (§8.3); ignored by ramp and half. */
+  palette: Palette;
   codec: Codec;
 }
 

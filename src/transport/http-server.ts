@@ -18,7 +18,8 @@ export interface Routes {
   /** The same counters in Prometheus text format. */
   metrics(): string;
   /** A viewer connected with this first spec. */
-  viewer(ws: WebSocket, spec: ViewSpec): void;
+  /** `notice`: an `Error:` reason to send right after INIT (an unknown style in the query). */
+  viewer(ws: WebSocket, spec: ViewSpec, notice: string | null): void;
   /** `GET`/`HEAD /audio` (PROTOCOL-NOTES.md §1.4): false when the source has no sound. */
   audioAvailable(): boolean;
   /** A listener whose 200 headers are written; it receives ADTS frames until it goes. */
@@ -137,10 +138,11 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
       return;
     }
     let spec: ViewSpec | null = null;
+    let notice: string | null = null;
     let refusal = '';
     let closeCode: number = CloseCode.POLICY;
     try {
-      spec = parseViewQuery(url.searchParams, routes.defaultMode);
+      ({ spec, notice } = parseViewQuery(url.searchParams, routes.defaultMode));
     } catch (error) {
       refusal = error instanceof ProtocolError ? error.message : 'query could not be read';
     }
@@ -158,7 +160,7 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
         routes.log.info('viewer.refused', { reason: refusal });
         return;
       }
-      routes.viewer(ws, spec);
+      routes.viewer(ws, spec, notice);
     });
   });
   // A client that sends garbage before the upgrade must not take the server down.

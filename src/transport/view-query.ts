@@ -1,10 +1,20 @@
 /**
- * `GET /ws?cols=&rows=&mode=&yaw=&pitch=&roll=&fov=&aspect=&codec=&pixel=` → the viewer's first
- * ViewSpec (PROTOCOL-NOTES.md §1.2). Numbers out of range are clamped; values that are not numbers
- * at all are refused with a reason.
+ * `GET /ws?cols=&rows=&mode=&yaw=&pitch=&roll=&fov=&aspect=&codec=&style=&palette=&pixel=` → the
+ * viewer's first ViewSpec (PROTOCOL-NOTES.md §1.2). Numbers out of range are clamped; values that
+ * are not numbers at all are refused with a reason. An unknown style is not a refusal: the viewer
+ * gets the default style and a `notice` to send it (§6.1).
  */
-import { clamp, Defaults, isCodec, isMode, Limits, ProtocolError, wrapDegrees, type Mode } from '../../protocol/index.js';
+import {
+  clamp, DEFAULT_STYLE, Defaults, isCodec, isMode, isPalette, isStyleName, Limits, maxRowsFor, ProtocolError,
+  unknownStyleReason, wrapDegrees, type Mode, type StyleName,
+} from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
+
+export interface ViewQuery {
+  spec: ViewSpec;
+  /** An `Error:` reason to send after INIT (an unknown style), or null. */
+  notice: string | null;
+}
 
 function num(params: URLSearchParams, name: string, fallback: number): number {
   const raw = params.get(name);
@@ -14,22 +24,30 @@ function num(params: URLSearchParams, name: string, fallback: number): number {
   return value;
 }
 
-export function parseViewQuery(params: URLSearchParams, defaultMode: Mode): ViewSpec {
+export function parseViewQuery(params: URLSearchParams, defaultMode: Mode): ViewQuery {
   const cols = Math.round(clamp(num(params, 'cols', Defaults.COLS), Limits.COLS_MIN, Limits.COLS_MAX));
   let rows = Math.round(clamp(num(params, 'rows', Defaults.ROWS), Limits.ROWS_MIN, Limits.ROWS_MAX));
   const pixelRaw = params.get('pixel');
   if (pixelRaw !== null && pixelRaw !== '0' && pixelRaw !== '1') throw new ProtocolError('BAD_QUERY', `query pixel=${pixelRaw.slice(0, 20)} must be 0 or 1`);
-  const pixel = pixelRaw === '1';
-  // Pixel frames carry two samples per row: the cell cap counts those.
-  const perRow = cols * (pixel ? 2 : 1);
-  if (perRow * rows > Limits.CELLS_MAX) rows = Math.max(1, Math.floor(Limits.CELLS_MAX / perRow));
+  // pixel=1 is the older name of style=half; a style given beside it wins.
+  let style: StyleName = pixelRaw === '1' ? 'half' : DEFAULT_STYLE;
+  let notice: string | null = null;
+  const styleRaw = params.get('style');
+  if (styleRaw !== null && styleRaw !== '') {
+    if (isStyleName(styleRaw)) style = styleRaw;
+    else notice = unknownStyleReason(styleRaw);
+  }
+  const paletteRaw = params.get('palette') ?? 'rgb';
+  if (!isPalette(paletteRaw)) throw new ProtocolError('BAD_QUERY', `query palette=${paletteRaw.slice(0, 20)} is not rgb, 256 or 16`);
+  // The cap counts samples: a sextant cell takes six (§1.2).
+  rows = Math.min(rows, maxRowsFor(cols, style));
   const modeValue = Math.round(num(params, 'mode', defaultMode));
   const mode = isMode(modeValue) ? modeValue : (clamp(modeValue, 1, 5) as Mode);
   const codec = params.get('codec') ?? 'raw';
   // ASCILINE clients also say "legacy" for untagged frames.
   const codecName = codec === 'legacy' || codec === '' ? 'raw' : codec;
   if (!isCodec(codecName)) throw new ProtocolError('BAD_QUERY', `query codec=${codec.slice(0, 20)} is not raw or adaptive`);
-  return {
+  const spec: ViewSpec = {
     yaw: wrapDegrees(num(params, 'yaw', Defaults.YAW)),
     pitch: clamp(num(params, 'pitch', Defaults.PITCH), Limits.PITCH_MIN, Limits.PITCH_MAX),
     roll: wrapDegrees(num(params, 'roll', Defaults.ROLL)),
@@ -38,7 +56,9 @@ export function parseViewQuery(params: URLSearchParams, defaultMode: Mode): View
     rows,
     aspect: clamp(num(params, 'aspect', Defaults.ASPECT), Limits.ASPECT_MIN, Limits.ASPECT_MAX),
     mode,
-    pixel,
+    style,
+    palette: paletteRaw,
     codec: codecName,
   };
+  return { spec, notice };
 }

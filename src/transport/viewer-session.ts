@@ -4,7 +4,7 @@
  * connection stays open (PROTOCOL-NOTES.md §6.1).
  */
 import type { RawData, WebSocket } from 'ws';
-import { CloseCode, encodeInit, Limits, parseClientMessage, ProtocolError, type ClientMessage, type InitInfo } from '../../protocol/index.js';
+import { CloseCode, encodeInit, frameShape, Limits, parseClientMessage, ProtocolError, sampleCount, type ClientMessage, type InitInfo } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
 import type { SharedPayload } from '../workers/payload.js';
 import { viewKey } from '../workers/view-renderer.js';
@@ -17,7 +17,7 @@ export interface SessionHooks {
   /** pause/seek act on the shared timeline; returns an error reason, or null when done. */
   onTimeline(session: ViewerSession, message: Extract<ClientMessage, { type: 'pause' | 'seek' }>): string | null;
   /** INIT fields that do not depend on the viewer (fps, duration, position, live). */
-  initBase(): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel'>;
+  initBase(): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel' | 'style' | 'palette'>;
   /** Control messages per second a viewer may send (`--max-message-rate`). */
   messageRate: number;
 }
@@ -50,7 +50,8 @@ export class ViewerSession {
 
   sendInit(): void {
     const s = this.spec;
-    this.queue.pushText(encodeInit({ ...this.hooks.initBase(), mode: s.mode, cols: s.cols, rows: s.pixel ? s.rows * 2 : s.rows, pixel: s.pixel }));
+    const shape = frameShape(s);
+    this.queue.pushText(encodeInit({ ...this.hooks.initBase(), mode: s.mode, cols: s.cols, rows: shape.initRows, pixel: shape.pixel, style: s.style, palette: s.palette }));
   }
 
   sendError(reason: string): void {
@@ -103,17 +104,15 @@ export class ViewerSession {
         this.update({ ...this.spec, ...stripUndefined(message) }, false);
         return;
       case 'resize':
+        if (!this.fits(message.cols, message.rows, this.spec.style)) return;
         this.update({ ...this.spec, cols: message.cols, rows: message.rows, aspect: message.aspect ?? this.spec.aspect }, true);
         return;
       case 'mode':
         this.update({ ...this.spec, mode: message.mode }, true);
         return;
       case 'style':
-        if (message.pixel && this.spec.cols * this.spec.rows * 2 > Limits.CELLS_MAX) {
-          this.sendError('grid too large for pixel frames');
-          return;
-        }
-        this.update({ ...this.spec, pixel: message.pixel }, true);
+        if (!this.fits(this.spec.cols, this.spec.rows, message.style)) return;
+        this.update({ ...this.spec, style: message.style, palette: message.palette ?? this.spec.palette }, true);
         return;
       case 'pause':
       case 'seek': {
@@ -124,9 +123,19 @@ export class ViewerSession {
     }
   }
 
+  /** Whether a grid of this style stays within the sample cap (§1.2); if not, says so and changes nothing. */
+  private fits(cols: number, rows: number, style: ViewSpec['style']): boolean {
+    const samples = sampleCount(cols, rows, style);
+    if (samples <= Limits.SAMPLES_MAX) return true;
+    this.sendError(`grid ${cols}x${rows} in style ${style} takes ${samples} samples, over the limit of ${Limits.SAMPLES_MAX}`);
+    return false;
+  }
+
   private update(next: ViewSpec, shapeMayChange: boolean): void {
     const s = this.spec;
-    const needsInit = shapeMayChange && (next.cols !== s.cols || next.rows !== s.rows || next.mode !== s.mode || next.pixel !== s.pixel);
+    const needsInit =
+      shapeMayChange &&
+      (next.cols !== s.cols || next.rows !== s.rows || next.mode !== s.mode || next.style !== s.style || next.palette !== s.palette);
     const previousKey = this.key;
     this.spec = next;
     this.key = viewKey(next);

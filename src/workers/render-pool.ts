@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { frameShape } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame, FrameSlots, ViewSpec } from '../shared/types.js';
 import type { FromWorker, RenderOutput, RenderTask, ToWorker } from './messages.js';
@@ -146,7 +147,7 @@ export class RenderPool {
    */
   render(frame: DecodedFrame, views: readonly KeyedView[], done: Done): void {
     const textKeys = new Set<string>();
-    for (const v of views) if (v.spec.mode === 1 && !v.spec.pixel) textKeys.add(v.key);
+    for (const v of views) if (frameShape(v.spec).kind === 'text') textKeys.add(v.key);
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
       const outputs = renderTasks(this.inline, frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.index, tasks);

@@ -3,26 +3,23 @@
  * wire payload. Tables and scratch buffers live here and are rebuilt only when the view, grid or
  * working size changes. Used in worker threads and, when no worker starts, inline.
  */
-import { binaryFrameBytes, writeFrameHeader } from '../../protocol/index.js';
+import { frameShape, writeFrameHeader, type FrameShape } from '../../protocol/index.js';
 import { EquirectToFlat, sampleCells } from '../projection/equirect-to-flat.js';
 import type { Projection, SamplingTable } from '../projection/projection.js';
-import { textFrameCapacity, writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
-import type { SampleGrid, ViewSpec } from '../shared/types.js';
+import { CellFitter } from '../quantise/fit-cells.js';
+import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
+import type { ViewSpec } from '../shared/types.js';
 
 /** Canonical key of everything that decides a viewer's bytes: equal keys share one result. */
 export function viewKey(s: ViewSpec): string {
-  return `${s.yaw.toFixed(2)}|${s.pitch.toFixed(2)}|${s.roll.toFixed(2)}|${s.fov.toFixed(2)}|${s.cols}x${s.rows}|${s.aspect.toFixed(3)}|m${s.mode}|${s.pixel ? 'px' : 'ch'}|${s.codec}`;
-}
-
-/** The projection's sample grid: pixel frames have two samples per cell, each half as tall. */
-export function sampleGridOf(s: ViewSpec): SampleGrid {
-  return s.pixel ? { cols: s.cols, rows: s.rows * 2, aspect: s.aspect * 2 } : { cols: s.cols, rows: s.rows, aspect: s.aspect };
+  // The palette decides only fitted cells' bytes; leaving it out elsewhere lets more viewers share.
+  const palette = frameShape(s).kind === 'fitted' ? `|p${s.palette}` : '';
+  return `${s.yaw.toFixed(2)}|${s.pitch.toFixed(2)}|${s.roll.toFixed(2)}|${s.fov.toFixed(2)}|${s.cols}x${s.rows}|${s.aspect.toFixed(3)}|m${s.mode}|${s.style}${palette}|${s.codec}`;
 }
 
 /** Bytes one payload of this spec needs (the largest mode-1 text frame for mode 1). */
 export function payloadCapacity(s: ViewSpec): number {
-  if (s.mode === 1 && !s.pixel) return textFrameCapacity(s.cols, s.rows);
-  return binaryFrameBytes(s.cols, s.pixel ? s.rows * 2 : s.rows, s.codec, s.pixel);
+  return frameShape(s).frameBytes;
 }
 
 const projection: Projection = new EquirectToFlat();
@@ -32,31 +29,47 @@ export class ViewRenderer {
   /** Whether `table` still matches `spec` (a recycled renderer keeps its memory, not its table). */
   private stale = true;
   private rgb: Uint8Array = new Uint8Array(0);
+  private shape: FrameShape;
+  private fitter: CellFitter | null = null;
   /** Render count at last use, for eviction. */
   lastUsed = 0;
 
-  constructor(public spec: ViewSpec) {}
+  constructor(public spec: ViewSpec) {
+    this.shape = frameShape(spec);
+  }
 
   /** Serve another view with this renderer's buffers. */
   respec(spec: ViewSpec): void {
     this.spec = spec;
+    this.shape = frameShape(spec);
     this.stale = true;
   }
 
   /** Renders `frame` (equirect RGB24, width×height) into `out`; returns the payload length. */
   render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array): number {
     const s = this.spec;
+    const shape = this.shape;
     if (!this.table || this.stale || this.table.srcWidth !== width || this.table.srcHeight !== height) {
-      this.table = projection.buildTable(s, sampleGridOf(s), width, height, this.table?.offsets);
+      const grid = { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect };
+      this.table = projection.buildTable(s, grid, width, height, this.table?.offsets);
       this.stale = false;
       const samples = this.table.cols * this.table.rows * 3;
       this.rgb = this.rgb.buffer.byteLength >= samples ? new Uint8Array(this.rgb.buffer, 0, samples) : new Uint8Array(samples);
+      const f = this.fitter;
+      if (shape.kind === 'fitted' && (!f || f.style !== shape.style || f.palette !== s.palette)) this.fitter = new CellFitter(shape.style, s.palette);
     }
     sampleCells(this.table, frame, this.rgb);
     const count = this.table.cols * this.table.rows;
-    if (s.pixel) return writePixels(this.rgb, count, s.mode, out, writeFrameHeader(out, 0, index, s.codec, true));
-    if (s.mode === 1) return writeTextFrame(this.rgb, s.cols, s.rows, index, out);
-    return writeCells(this.rgb, count, s.mode, out, writeFrameHeader(out, 0, index, s.codec, false));
+    switch (shape.kind) {
+      case 'text':
+        return writeTextFrame(this.rgb, s.cols, s.rows, index, out);
+      case 'pixels':
+        return writePixels(this.rgb, count, s.mode, out, writeFrameHeader(out, index, shape.headerBytes));
+      case 'cells':
+        return writeCells(this.rgb, count, s.mode, out, writeFrameHeader(out, index, shape.headerBytes));
+      case 'fitted':
+        return this.fitter!.fit(this.rgb, s.cols, s.rows, s.mode, out, writeFrameHeader(out, index, shape.headerBytes));
+    }
   }
 }
 

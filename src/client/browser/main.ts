@@ -110,7 +110,7 @@ function start(): void {
       return viewUrl(wsBase, {
         cols: grid.cols, rows: grid.rows, aspect, mode,
         yaw: round2(view.yaw), pitch: round2(view.pitch), roll: round2(view.roll), fov: round2(view.fov),
-        pixel: style === 'blocks', token,
+        style: style === 'blocks' ? 'half' : undefined, token,
       });
     },
     {
@@ -214,7 +214,7 @@ function start(): void {
         return;
       case 'toggle-blocks':
         style = style === 'ascii' ? 'blocks' : 'ascii';
-        send({ type: 'style', pixel: style === 'blocks' });
+        send({ type: 'style', style: style === 'blocks' ? 'half' : 'ramp' });
         grid = measureGrid(); // blocks halve the cell budget per row (§1.2)
         return;
       case 'help':
@@ -279,7 +279,7 @@ function start(): void {
   function paint(frame: ReceivedFrame): void {
     if (frame.kind === 'cells') renderer.drawCells(frame.cells, frame.cols, frame.rows);
     else if (frame.kind === 'pixels') renderer.drawPixels(frame.bgr, frame.cols, frame.rows);
-    else renderer.drawCells(textCells.fill(frame.lines, frame.cols, frame.rows), frame.cols, frame.rows);
+    else if (frame.kind === 'text') renderer.drawCells(textCells.fill(frame.lines, frame.cols, frame.rows), frame.cols, frame.rows);
     painted = frame;
   }
 
@@ -367,7 +367,7 @@ function start(): void {
     frame: () => {
       const f = painted;
       if (!f) return null;
-      const bytes = f.kind === 'cells' ? Array.from(f.cells) : f.kind === 'pixels' ? Array.from(f.bgr) : [];
+      const bytes = f.kind === 'cells' || f.kind === 'fitted' ? Array.from(f.cells) : f.kind === 'pixels' ? Array.from(f.bgr) : [];
       return { kind: f.kind, index: f.index, cols: f.cols, rows: f.rows, bytes, lines: f.kind === 'text' ? [...f.lines] : [] };
     },
     hold: (on) => {

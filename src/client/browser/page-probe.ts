@@ -49,7 +49,7 @@ export interface ProbeAv {
 }
 
 export interface ProbeFrame {
-  kind: 'cells' | 'pixels' | 'text';
+  kind: 'cells' | 'pixels' | 'fitted' | 'text';
   index: number;
   cols: number;
   /** Character rows for cells and text, pixel rows for pixels. */

@@ -14,6 +14,8 @@ import {
   type ClientMessage,
   type Codec,
   type InitInfo,
+  type Palette,
+  type StyleName,
 } from '../../../protocol/index.js';
 
 /** The part of the WebSocket API both the browser's and the `ws` package's sockets have. */
@@ -33,6 +35,8 @@ const OPEN = 1;
 export type ReceivedFrame =
   | { kind: 'cells'; index: number; cols: number; rows: number; cells: Uint8Array }
   | { kind: 'pixels'; index: number; cols: number; rows: number; bgr: Uint8Array }
+  /** Fitted glyph cells (PROTOCOL-NOTES.md §3.6): 7 bytes each, the glyph an index into `style`'s table. */
+  | { kind: 'fitted'; index: number; cols: number; rows: number; style: StyleName; cells: Uint8Array }
   | { kind: 'text'; index: number; cols: number; rows: number; lines: string[] };
 
 export interface StreamEvents {
@@ -53,7 +57,9 @@ export interface ViewQuery {
   roll?: number;
   fov?: number;
   aspect?: number;
-  pixel?: boolean;
+  /** Cell style (§8); omitted: the server's default, ASCILINE's ramp. */
+  style?: StyleName;
+  palette?: Palette;
   codec?: Codec;
   token?: string;
 }
@@ -73,8 +79,9 @@ export function viewUrl(base: string, q: ViewQuery): string {
   set('fov', q.fov);
   set('aspect', q.aspect);
   set('codec', q.codec);
+  set('style', q.style);
+  if (q.palette && q.palette !== 'rgb') set('palette', q.palette);
   set('token', q.token);
-  if (q.pixel) set('pixel', 1);
   return url.toString();
 }
 
@@ -138,9 +145,10 @@ export class StreamClient {
   private onBinary(data: Uint8Array): void {
     const init = this.init;
     if (!init) throw new ProtocolError('NO_INIT', 'frame before INIT');
-    const { index, payload } = decodeBinaryFrame(data, init, this.codec);
+    const { index, kind, payload } = decodeBinaryFrame(data, init, this.codec);
     this.count(index, data.length);
-    if (init.pixel) this.events.frame({ kind: 'pixels', index, cols: init.cols, rows: init.rows, bgr: payload });
+    if (kind === 'pixels') this.events.frame({ kind: 'pixels', index, cols: init.cols, rows: init.rows, bgr: payload });
+    else if (kind === 'fitted') this.events.frame({ kind: 'fitted', index, cols: init.cols, rows: init.rows, style: init.style, cells: payload });
     else this.events.frame({ kind: 'cells', index, cols: init.cols, rows: init.rows, cells: payload });
   }
 

@@ -97,7 +97,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let ws: WebSocket;
   let early: unknown[];
   try {
-    ({ ws, early } = await connect(viewUrl(opts.url, { cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode: opts.mode, pixel: style === 'blocks', fov: view.fov })));
+    ({ ws, early } = await connect(viewUrl(opts.url, { cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode: opts.mode, style: style === 'blocks' ? 'half' : undefined, fov: view.fov })));
   } catch (error) {
     return { code: 1, message: `cannot connect to ${opts.url}: ${(error as Error).message}` };
   }
@@ -185,7 +185,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     let bytes: Uint8Array;
     if (frame.kind === 'cells') bytes = renderer.renderCells(frame.cells, frame.cols, frame.rows);
     else if (frame.kind === 'pixels') bytes = renderer.renderPixels(frame.bgr, frame.cols, frame.rows);
-    else bytes = renderer.renderText(frame.lines);
+    else if (frame.kind === 'text') bytes = renderer.renderText(frame.lines);
+    else bytes = new Uint8Array(0); // fitted: drawn by renderFitted (next step)
     shown++;
     lastBytes = bytes.length;
     sendView();
@@ -275,7 +276,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
         return;
       case 'toggle-blocks':
         style = style === 'ascii' ? 'blocks' : 'ascii';
-        stream.send({ type: 'style', pixel: style === 'blocks' });
+        stream.send({ type: 'style', style: style === 'blocks' ? 'half' : 'ramp' });
         updateStatus();
         return;
       default:

@@ -1,0 +1,248 @@
+/**
+ * Projected samples → fitted glyph cells (PROTOCOL-NOTES.md §3.6, §8.2): per cell, the glyph of the
+ * style and the colour pair with the least squared error against the cell's samples.
+ *
+ * For a glyph whose mask covers the samples F (c of the cell's n) and leaves B, the best foreground
+ * is the mean of F and the best background the mean of B, and the error is
+ *   Σ|x|² − |ΣF|²/c − |ΣB|²/(n−c)
+ * so the search maximises |ΣF|²/c + |ΣB|²/(n−c) over the style's candidates (one per partition),
+ * with ΣB = Σall − ΣF: exact, not a heuristic. Two ways to get every ΣF cheaply:
+ * - styles whose glyphs draw every partition (quadrant, sextant, octant, braille) walk the
+ *   partitions in Gray-code order, so each step adds or removes one sample (three adds), in
+ *   straight-line code generated per sample layout (fit-kernels.ts);
+ * - the others (ascii) take one pass of subset sums (each mask's sum is a smaller mask's plus one
+ *   sample) and look their candidates up in it. Within a palette (256 or 16 colours) each side's colour is
+ * the palette colour nearest its mean, which is exactly the best palette colour for that side
+ * (Σ|x − p|² = Σ|x − mean|² + count·|mean − p|²), and the search adds those terms; the nearest
+ * colour is looked up at 6 bits per channel.
+ *
+ * Runs per frame per distinct view: all scratch is allocated once per fitter, nothing per cell.
+ */
+import { channelMask, nearestInPalette, type CellStyle, type Mode, type Palette } from '../../protocol/index.js';
+import { WALK_KERNELS, type WalkKernel } from './fit-kernels.js';
+
+/** Nearest palette colour (0xRRGGBB) of every colour at 6 bits per channel, built on first use. */
+const paletteTables = new Map<Palette, Int32Array>();
+
+function paletteTable(palette: Palette): Int32Array {
+  let table = paletteTables.get(palette);
+  if (!table) {
+    table = new Int32Array(1 << 18);
+    for (let i = 0; i < table.length; i++) {
+      // The centre of the 4-level bin each index stands for.
+      table[i] = nearestInPalette(palette, ((i >> 12) << 2) | 2, (((i >> 6) & 63) << 2) | 2, ((i & 63) << 2) | 2);
+    }
+    paletteTables.set(palette, table);
+  }
+  return table;
+}
+
+export class CellFitter {
+  private readonly n: number;
+  private readonly subX: number;
+  private readonly subY: number;
+  /** Per candidate: its glyph index, mask, 1/c and 1/(n−c) (0 where that side is empty). */
+  private readonly glyph: Uint8Array;
+  private readonly mask: Int32Array;
+  private readonly invFg: Float64Array;
+  private readonly invBg: Float64Array;
+  private readonly countFg: Float64Array;
+  /** Index of the lowest set bit of every mask, for the subset sums. */
+  private readonly lowBit: Uint8Array;
+  // Scratch: the cell's samples and the subset sums of every mask, per channel.
+  private readonly xr: Int32Array;
+  private readonly xg: Int32Array;
+  private readonly xb: Int32Array;
+  private readonly sr: Int32Array;
+  private readonly sg: Int32Array;
+  private readonly sb: Int32Array;
+  private readonly table: Int32Array | null;
+  /**
+   * The unrolled Gray-code walk for this sample layout (fit-kernels.ts), when every partition has a
+   * glyph and colours are 24-bit. glyphOf[mask] is the glyph drawing `mask`, or its complement with
+   * swapOf[mask] set (the colours then swap).
+   */
+  private readonly walk: WalkKernel | null;
+  private readonly glyphOf: Uint8Array;
+  private readonly swapOf: Uint8Array;
+
+  constructor(
+    readonly style: CellStyle,
+    readonly palette: Palette = 'rgb',
+  ) {
+    if (style.frames !== 'fitted') throw new RangeError(`CellFitter: style ${style.name} is not fitted`);
+    const n = style.subX * style.subY;
+    this.n = n;
+    this.subX = style.subX;
+    this.subY = style.subY;
+    const k = style.candidates.length;
+    this.glyph = Uint8Array.from(style.candidates);
+    this.mask = new Int32Array(k);
+    this.invFg = new Float64Array(k);
+    this.invBg = new Float64Array(k);
+    this.countFg = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      const m = style.masks[style.candidates[j]!]!;
+      let c = 0;
+      for (let b = 0; b < n; b++) c += (m >> b) & 1;
+      this.mask[j] = m;
+      this.countFg[j] = c;
+      this.invFg[j] = c > 0 ? 1 / c : 0;
+      this.invBg[j] = c < n ? 1 / (n - c) : 0;
+    }
+    const masks = 1 << n;
+    this.lowBit = new Uint8Array(masks);
+    for (let m = 1; m < masks; m++) this.lowBit[m] = 31 - Math.clz32(m & -m);
+    this.xr = new Int32Array(n);
+    this.xg = new Int32Array(n);
+    this.xb = new Int32Array(n);
+    this.sr = new Int32Array(masks);
+    this.sg = new Int32Array(masks);
+    this.sb = new Int32Array(masks);
+    this.table = palette === 'rgb' ? null : paletteTable(palette);
+
+    // Which glyph draws each mask, directly or as its complement.
+    this.glyphOf = new Uint8Array(masks);
+    this.swapOf = new Uint8Array(masks);
+    const has = new Int32Array(masks).fill(-1);
+    for (let g = style.glyphs.length - 1; g >= 0; g--) if (style.glyphs[g] !== 0) has[style.masks[g]!] = g;
+    let complete = true;
+    for (let m = 0; m < masks; m++) {
+      const direct = has[m]!;
+      const other = has[(masks - 1) ^ m]!;
+      if (direct < 0 && other < 0) complete = false;
+      this.glyphOf[m] = direct >= 0 ? direct : Math.max(other, 0);
+      this.swapOf[m] = direct >= 0 ? 0 : 1;
+    }
+    // The space draws the one-colour partition (its foreground never shows).
+    const space = style.glyphs.indexOf(0x20);
+    if (space >= 0) this.glyphOf[0] = space;
+    this.swapOf[0] = 0;
+    this.walk = complete && palette === 'rgb' ? (WALK_KERNELS[`${style.subX}x${style.subY}`] ?? null) : null;
+  }
+
+  /**
+   * Fits every cell of a cols × rows grid from `rgb`, the projection's (cols·subX) × (rows·subY)
+   * RGB samples, row-major, and writes 7-byte cells [glyph, fg R G B, bg R G B] at `offset`.
+   * Colours are truncated to the mode's bits. Returns the end offset.
+   */
+  fit(rgb: Uint8Array, cols: number, rows: number, mode: Mode, out: Uint8Array, offset: number): number {
+    const { n, subX, subY, xr, xg, xb } = this;
+    const quantMask = channelMask(mode);
+    const stride = cols * subX * 3;
+    if (this.walk) return this.walk(rgb, cols, rows, quantMask, this.glyphOf, this.swapOf, out, offset);
+    let o = offset;
+    for (let cy = 0; cy < rows; cy++) {
+      for (let cx = 0; cx < cols; cx++) {
+        let base = cy * subY * stride + cx * subX * 3;
+        for (let sy = 0, k = 0; sy < subY; sy++, base += stride) {
+          for (let sx = 0, s = base; sx < subX; sx++, k++, s += 3) {
+            xr[k] = rgb[s]!;
+            xg[k] = rgb[s + 1]!;
+            xb[k] = rgb[s + 2]!;
+          }
+        }
+        o = this.table ? this.fitCellInPalette(out, o) : this.fitCell(out, o, quantMask);
+      }
+    }
+    return o;
+  }
+
+  /** Subset sums of the cell's samples for every mask; returns nothing, fills sr/sg/sb. */
+  private subsetSums(): void {
+    const { xr, xg, xb, sr, sg, sb, lowBit } = this;
+    const masks = 1 << this.n;
+    for (let m = 1; m < masks; m++) {
+      const p = m & (m - 1);
+      const b = lowBit[m]!;
+      sr[m] = sr[p]! + xr[b]!;
+      sg[m] = sg[p]! + xg[b]!;
+      sb[m] = sb[p]! + xb[b]!;
+    }
+  }
+
+  private fitCell(out: Uint8Array, o: number, quantMask: number): number {
+    this.subsetSums();
+    const { sr, sg, sb, mask, invFg, invBg } = this;
+    const all = (1 << this.n) - 1;
+    const tr = sr[all]!, tg = sg[all]!, tb = sb[all]!;
+    let best = 0;
+    let bestScore = -1;
+    for (let j = 0, k = mask.length; j < k; j++) {
+      const m = mask[j]!;
+      const fr = sr[m]!, fg = sg[m]!, fb = sb[m]!;
+      const br = tr - fr, bg = tg - fg, bb = tb - fb;
+      const score = (fr * fr + fg * fg + fb * fb) * invFg[j]! + (br * br + bg * bg + bb * bb) * invBg[j]!;
+      if (score > bestScore) {
+        bestScore = score;
+        best = j;
+      }
+    }
+    const m = mask[best]!;
+    const fgInv = invFg[best]!;
+    const bgInv = invBg[best]!;
+    const fr = sr[m]!, fg = sg[m]!, fb = sb[m]!;
+    const br = tr - fr, bg = tg - fg, bb = tb - fb;
+    // An empty side (the space's foreground) takes the other side's colour: nothing shows it.
+    const fInv = fgInv > 0 ? fgInv : bgInv;
+    const bInv = bgInv > 0 ? bgInv : fgInv;
+    out[o] = this.glyph[best]!;
+    out[o + 1] = (Math.round((fgInv > 0 ? fr : br) * fInv)) & quantMask;
+    out[o + 2] = (Math.round((fgInv > 0 ? fg : bg) * fInv)) & quantMask;
+    out[o + 3] = (Math.round((fgInv > 0 ? fb : bb) * fInv)) & quantMask;
+    out[o + 4] = (Math.round((bgInv > 0 ? br : fr) * bInv)) & quantMask;
+    out[o + 5] = (Math.round((bgInv > 0 ? bg : fg) * bInv)) & quantMask;
+    out[o + 6] = (Math.round((bgInv > 0 ? bb : fb) * bInv)) & quantMask;
+    return o + 7;
+  }
+
+  private fitCellInPalette(out: Uint8Array, o: number): number {
+    this.subsetSums();
+    const { sr, sg, sb, mask, invFg, invBg, countFg } = this;
+    const table = this.table!;
+    const n = this.n;
+    const all = (1 << n) - 1;
+    const tr = sr[all]!, tg = sg[all]!, tb = sb[all]!;
+    let best = 0;
+    let bestScore = -Infinity;
+    let bestFg = 0;
+    let bestBg = 0;
+    for (let j = 0, k = mask.length; j < k; j++) {
+      const m = mask[j]!;
+      const c = countFg[j]!;
+      const fr = sr[m]!, fg = sg[m]!, fb = sb[m]!;
+      const br = tr - fr, bg = tg - fg, bb = tb - fb;
+      let score = 0;
+      let pf = 0;
+      let pb = 0;
+      if (c > 0) {
+        const inv = invFg[j]!;
+        const mr = fr * inv, mg = fg * inv, mb = fb * inv;
+        pf = table[(((mr + 0.5) >> 2) << 12) | (((mg + 0.5) >> 2) << 6) | ((mb + 0.5) >> 2)]!;
+        const dr = mr - (pf >> 16), dg = mg - ((pf >> 8) & 0xff), db = mb - (pf & 0xff);
+        score += (fr * fr + fg * fg + fb * fb) * inv - c * (dr * dr + dg * dg + db * db);
+      }
+      if (c < n) {
+        const inv = invBg[j]!;
+        const mr = br * inv, mg = bg * inv, mb = bb * inv;
+        pb = table[(((mr + 0.5) >> 2) << 12) | (((mg + 0.5) >> 2) << 6) | ((mb + 0.5) >> 2)]!;
+        const dr = mr - (pb >> 16), dg = mg - ((pb >> 8) & 0xff), db = mb - (pb & 0xff);
+        score += (br * br + bg * bg + bb * bb) * inv - (n - c) * (dr * dr + dg * dg + db * db);
+      }
+      if (score > bestScore) {
+        bestScore = score;
+        best = j;
+        bestFg = c > 0 ? pf : pb;
+        bestBg = c < n ? pb : pf;
+      }
+    }
+    out[o] = this.glyph[best]!;
+    out[o + 1] = bestFg >> 16;
+    out[o + 2] = (bestFg >> 8) & 0xff;
+    out[o + 3] = bestFg & 0xff;
+    out[o + 4] = bestBg >> 16;
+    out[o + 5] = (bestBg >> 8) & 0xff;
+    out[o + 6] = bestBg & 0xff;
+    return o + 7;
+  }
+}
