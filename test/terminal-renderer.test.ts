@@ -6,7 +6,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import xterm from '@xterm/headless';
-import { luma601, RAMP } from '../protocol/index.js';
+import { CELL_STYLES, luma601, RAMP, rgbOf256, type CellStyle } from '../protocol/index.js';
 import { QUALITY_TOLERANCE, VideoRenderer, detectColorDepth } from '../src/client/terminal/video-renderer.js';
 import { nearest16, nearest256 } from '../src/client/terminal/color-depth.js';
 import { measureTerminalBytes } from '../bench/terminal-bytes.js';
@@ -443,6 +443,110 @@ describe('VideoRenderer, blocks truecolor', () => {
       const t = (2 * 3 + x) * 3;
       expect(cell(term, x, 1).getFgColor()).toBe(rgb(px[t + 2]!, px[t + 1]!, px[t]!));
       expect(cell(term, x, 1).getBgColor()).toBe(0);
+    }
+  });
+});
+
+
+/** Random fitted cells [glyph, fg RGB, bg RGB] using only glyph indices the style lists. */
+function randomFitted(style: CellStyle, cols: number, rows: number, seed: number, colour: () => number = () => -1): Uint8Array {
+  const r = rng(seed);
+  const valid = [...style.glyphs.keys()].filter((g) => style.glyphs[g] !== 0);
+  const cells = new Uint8Array(cols * rows * 7);
+  for (let i = 0; i < cols * rows; i++) {
+    cells[i * 7] = valid[Math.floor(r() * valid.length)]!;
+    for (let k = 1; k < 7; k += 3) {
+      const c = colour();
+      const v = c >= 0 ? c : (Math.floor(r() * 256) << 16) | (Math.floor(r() * 256) << 8) | Math.floor(r() * 256);
+      cells[i * 7 + k] = v >> 16;
+      cells[i * 7 + k + 1] = (v >> 8) & 0xff;
+      cells[i * 7 + k + 2] = v & 0xff;
+    }
+  }
+  return cells;
+}
+
+describe('VideoRenderer, fitted styles', () => {
+  const cols = 30;
+  const rows = 8;
+  const fitted = Object.values(CELL_STYLES).filter((st) => st.frames === 'fitted');
+
+  it.each(fitted.map((st) => [st.name, st] as const))('%s: each cell shows its glyph in the foreground on the background, then only changes', async (_name, style) => {
+    const term = makeTerm(cols, rows);
+    const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: true });
+    renderer.setRegion(0, 0, cols, rows);
+    const check = (cells: Uint8Array): void => {
+      for (let i = 0; i < cols * rows; i++) {
+        const c = cell(term, i % cols, Math.floor(i / cols));
+        const cp = style.glyphs[cells[i * 7]!]!;
+        const where = `${style.name} cell ${i} glyph ${cells[i * 7]}`;
+        expect(c.getChars(), where).toBe(String.fromCodePoint(cp));
+        expect(c.getWidth(), where).toBe(1);
+        expect(c.isBgRGB() && c.getBgColor(), where).toBe(rgb(cells[i * 7 + 4]!, cells[i * 7 + 5]!, cells[i * 7 + 6]!));
+        if (cp !== 0x20) expect(c.isFgRGB() && c.getFgColor(), where).toBe(rgb(cells[i * 7 + 1]!, cells[i * 7 + 2]!, cells[i * 7 + 3]!));
+      }
+    };
+    const first = randomFitted(style, cols, rows, 7);
+    const out1 = renderer.renderFitted(first, cols, rows, style);
+    const bytes1 = out1.length;
+    await write(term, out1);
+    check(first);
+    const second = first.slice();
+    second[(3 * cols + 5) * 7] = style.candidates[1]!;
+    second.set([9, 8, 7], (6 * cols + 20) * 7 + 4);
+    const out2 = renderer.renderFitted(second, cols, rows, style);
+    expect(out2.length * 50).toBeLessThan(bytes1);
+    await write(term, out2);
+    check(second);
+    expect(renderer.renderFitted(second, cols, rows, style).length).toBe(0);
+  });
+
+  it('a glyph index the table does not list draws as a space', async () => {
+    const style = CELL_STYLES.octant;
+    const term = makeTerm(4, 1);
+    const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: false });
+    renderer.setRegion(0, 0, 4, 1);
+    // 0x01 is one of the six octant masks the table leaves out (§8.1); ascii has 95 glyphs.
+    const cells = Uint8Array.from([0x01, 1, 2, 3, 4, 5, 6, 0x0f, 9, 9, 9, 1, 1, 1, 0xff, 5, 5, 5, 6, 6, 6, 0x04, 7, 7, 7, 8, 8, 8]);
+    await write(term, renderer.renderFitted(cells, 4, 1, style));
+    expect([0, 1, 2, 3].map((x) => cell(term, x, 0).getChars())).toEqual([' ', '\u2580', '\u2588', '\u{1cd00}']);
+    await write(term, renderer.renderFitted(Uint8Array.from([200, 1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), 4, 1, CELL_STYLES.ascii));
+    expect(cell(term, 0, 0).getChars()).toBe(' ');
+  });
+
+  it('256: palette-fitted colours land on their own palette index', async () => {
+    const style = CELL_STYLES.sextant;
+    const term = makeTerm(cols, rows);
+    const renderer = new VideoRenderer({ depth: '256', syncOutput: false });
+    renderer.setRegion(0, 0, cols, rows);
+    const r = rng(5);
+    const indices: number[] = [];
+    const cells = randomFitted(style, cols, rows, 9, () => {
+      const index = 16 + Math.floor(r() * 240);
+      indices.push(index);
+      return rgbOf256(index);
+    });
+    await write(term, renderer.renderFitted(cells, cols, rows, style));
+    for (let i = 0; i < cols * rows; i++) {
+      const c = cell(term, i % cols, Math.floor(i / cols));
+      expect(c.isBgPalette() && c.getBgColor(), `cell ${i} bg`).toBe(indices[i * 2 + 1]);
+      if (style.glyphs[cells[i * 7]!] !== 0x20) expect(c.isFgPalette() && c.getFgColor(), `cell ${i} fg`).toBe(indices[i * 2]);
+    }
+  });
+
+  it('mono: the glyphs in default colours', async () => {
+    const style = CELL_STYLES.quadrant;
+    const term = makeTerm(cols, rows);
+    const renderer = new VideoRenderer({ depth: 'mono', syncOutput: false });
+    renderer.setRegion(0, 0, cols, rows);
+    const cells = randomFitted(style, cols, rows, 3);
+    const out = renderer.renderFitted(cells, cols, rows, style);
+    expect(Buffer.from(out).toString('latin1')).not.toMatch(/\x1b\[[0-9;]*[34]8;/);
+    await write(term, out);
+    for (let i = 0; i < cols * rows; i++) {
+      const c = cell(term, i % cols, Math.floor(i / cols));
+      expect(c.getChars()).toBe(String.fromCodePoint(style.glyphs[cells[i * 7]!]!));
+      expect(c.isFgDefault() && c.isBgDefault()).toBe(true);
     }
   });
 });

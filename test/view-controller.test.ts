@@ -1,6 +1,6 @@
 /** The keymap and view state shared by the terminal and the browser. */
 import { describe, expect, it } from 'vitest';
-import { KEYMAP, nextMode, ViewController } from '../src/client/common/view-controller.js';
+import { KEYMAP, nextMode, nextStyle, ViewController } from '../src/client/common/view-controller.js';
 
 describe('ViewController', () => {
   it('coalesces any number of changes into one absolute view message per frame', () => {
@@ -30,13 +30,15 @@ describe('ViewController', () => {
   });
 
   it('maps the same keys the issue names', () => {
-    for (const k of ['left', 'a', 'h']) expect(KEYMAP[k]).toBe('look-left');
-    for (const k of ['right', 'd', 'l']) expect(KEYMAP[k]).toBe('look-right');
-    for (const k of ['up', 'w', 'k']) expect(KEYMAP[k]).toBe('look-up');
-    for (const k of ['down', 's', 'j']) expect(KEYMAP[k]).toBe('look-down');
+    for (const k of ['left', 'h']) expect(KEYMAP[k]).toBe('look-left');
+    for (const k of ['right', 'l']) expect(KEYMAP[k]).toBe('look-right');
+    for (const k of ['up', 'k']) expect(KEYMAP[k]).toBe('look-up');
+    for (const k of ['down', 'j']) expect(KEYMAP[k]).toBe('look-down');
+    expect([KEYMAP['s'], KEYMAP['S']]).toEqual(['cycle-style', 'cycle-style-back']);
     expect([KEYMAP['Q'], KEYMAP['E'], KEYMAP['+'], KEYMAP['-'], KEYMAP['r'], KEYMAP['space'], KEYMAP['['], KEYMAP[']'], KEYMAP['m'], KEYMAP['b'], KEYMAP['?'], KEYMAP['q']]).toEqual([
       'roll-left', 'roll-right', 'zoom-in', 'zoom-out', 'reset', 'pause', 'seek-back', 'seek-forward', 'cycle-mode', 'toggle-blocks', 'help', 'quit',
     ]);
     expect([nextMode(5), nextMode(2), nextMode(1)]).toEqual([4, 1, 5]);
+    expect([nextStyle('ramp'), nextStyle('sextant'), nextStyle('ascii'), nextStyle('ramp', -1)]).toEqual(['half', 'octant', 'ramp', 'ascii']);
   });
 });

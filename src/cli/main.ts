@@ -4,14 +4,16 @@
  * exit status, never a stack trace: 2 for usage and a missing ffmpeg, 1 for everything else.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { isMode, type Mode } from '../../protocol/index.js';
+import { isMode, isStyleName, Limits, STYLE_NAMES, type Mode, type StyleName } from '../../protocol/index.js';
 import { DEFAULT_MAX_CLIENTS, DEFAULT_MESSAGE_RATE, startServer, type RunningServer } from '../app/app.js';
 import { exposesBeyondLoopback } from '../transport/access.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
 import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { openSync } from 'node:fs';
-import { runTerminalClient, type ClientExit, type Style } from '../client/terminal/terminal-client.js';
+import { runTerminalClient, type ClientExit } from '../client/terminal/terminal-client.js';
+import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
+import { CLIENT_FOV_MAX, CLIENT_FOV_MIN } from '../client/common/view-controller.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 
 function intInRange(name: string, min: number, max: number) {
@@ -26,6 +28,21 @@ function parseMode(value: string): Mode {
   const n = Number(value);
   if (!isMode(n)) throw new InvalidArgumentError('mode must be 1 (mono text), 2 (512 colours), 3 (32K), 4 (262K) or 5 (24-bit)');
   return n;
+}
+
+function parseStyle(value: string): StyleName {
+  // `blocks` was the half-block style's name before there were more styles.
+  if (value === 'blocks') return 'half';
+  if (!isStyleName(value)) throw new InvalidArgumentError(`style must be one of ${STYLE_NAMES.join(', ')}`);
+  return value;
+}
+
+function numberInRange(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}`);
+    return n;
+  };
 }
 
 function parseLogLevel(value: string): LogLevel {
@@ -119,16 +136,47 @@ addSourceOptions(
 interface ViewFlags {
   audio: boolean;
   color?: ColorDepth;
-  style: Style;
+  style?: StyleName;
+  yaw?: number;
+  pitch?: number;
+  roll?: number;
+  fov?: number;
   tolerance: number;
   sync: boolean;
+}
+
+/** --style, else $ASCII360_STYLE, else the best style this terminal is known to draw (terminal-styles.ts). */
+function chosenStyle(flags: ViewFlags): StyleName {
+  if (flags.style) return flags.style;
+  const fromEnv = process.env[STYLE_ENV];
+  if (fromEnv) {
+    try {
+      return parseStyle(fromEnv);
+    } catch (error) {
+      fail(new Ascii360Error('BAD_OPTION', `${STYLE_ENV}=${fromEnv}: ${oneLine(error)}`, EXIT_USAGE));
+    }
+  }
+  return defaultTerminalStyle(process.env).style;
+}
+
+function viewOf(flags: ViewFlags): { yaw?: number; pitch?: number; roll?: number; fov?: number } {
+  const v: { yaw?: number; pitch?: number; roll?: number; fov?: number } = {};
+  if (flags.yaw !== undefined) v.yaw = flags.yaw;
+  if (flags.pitch !== undefined) v.pitch = flags.pitch;
+  if (flags.roll !== undefined) v.roll = flags.roll;
+  if (flags.fov !== undefined) v.fov = flags.fov;
+  return v;
 }
 
 /** Options of the terminal client (`play`, `view`). */
 function addViewOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--color <depth>', 'colour output (default: from COLORTERM/TERM)').choices(['truecolor', '256', '16', 'mono']))
-    .addOption(new Option('--style <style>', 'ascii: coloured characters; blocks: half blocks at twice the rows').choices(['ascii', 'blocks']).default('ascii'))
+    .option('--style <style>', `cell style: ${STYLE_NAMES.join(', ')} (default: sextant where the terminal is known to draw it, else quadrant; $${STYLE_ENV} overrides)`, parseStyle)
+    .option('--yaw <deg>', 'initial yaw, degrees (positive turns right)', numberInRange('yaw', -180, 180))
+    .option('--pitch <deg>', 'initial pitch, degrees (positive looks up)', numberInRange('pitch', Limits.PITCH_MIN, Limits.PITCH_MAX))
+    .option('--roll <deg>', 'initial roll, degrees', numberInRange('roll', -180, 180))
+    .option('--fov <deg>', 'initial horizontal field of view, degrees', numberInRange('fov', CLIENT_FOV_MIN, CLIENT_FOV_MAX))
     .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for; 0 = exact', intInRange('tolerance', 0, 64), 8)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
     .option('--audio', 'play the sound through ffplay (or mpv) while watching', false);
@@ -166,8 +214,10 @@ addSourceOptions(
   const result = await runTerminalClient({
     url: `${server.url.replace(/^http/, 'ws')}/ws`,
     color: flags.color,
-    style: flags.style,
-    mode: flags.mode,
+    style: chosenStyle(flags),
+    view: viewOf(flags),
+    // The server's --mode is the client's only when it was changed: mode 5 leaves a mono terminal free to ask for text.
+    mode: flags.mode === 5 ? undefined : flags.mode,
     tolerance: flags.tolerance,
     sync: flags.sync,
     audio: flags.audio,
@@ -190,7 +240,7 @@ addViewOptions(
   if (/^https?:\/\//.test(endpoint)) endpoint = endpoint.replace(/^http/, 'ws');
   if (!/^wss?:\/\//.test(endpoint)) fail(new Ascii360Error('BAD_OPTION', `not a ws:// or http:// URL: ${url}`, EXIT_USAGE));
   if (new URL(endpoint).pathname === '/') endpoint = endpoint.replace(/\/?$/, '/ws');
-  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: flags.style, mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync, audio: flags.audio }));
+  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: chosenStyle(flags), view: viewOf(flags), mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync, audio: flags.audio }));
 });
 
 program.parseAsync(process.argv).catch(fail);

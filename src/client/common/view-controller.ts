@@ -3,7 +3,7 @@
  * Input changes the view at once; `takeViewMessage` hands out at most one absolute `view` message
  * per displayed frame, so held keys and drags coalesce (PROTOCOL-NOTES.md §5).
  */
-import { Defaults, wrapDegrees, type ViewMessage } from '../../../protocol/index.js';
+import { Defaults, STYLE_NAMES, wrapDegrees, type StyleName, type ViewMessage } from '../../../protocol/index.js';
 
 /** Rectilinear views stay readable between these (issue: terminal client). */
 export const CLIENT_FOV_MIN = 30;
@@ -12,14 +12,18 @@ export const CLIENT_FOV_MAX = 120;
 export type Action =
   | 'look-left' | 'look-right' | 'look-up' | 'look-down'
   | 'roll-left' | 'roll-right' | 'zoom-in' | 'zoom-out' | 'reset'
-  | 'pause' | 'seek-back' | 'seek-forward' | 'cycle-mode' | 'toggle-blocks' | 'help' | 'quit';
+  | 'pause' | 'seek-back' | 'seek-forward' | 'cycle-mode' | 'cycle-style' | 'cycle-style-back' | 'toggle-blocks' | 'help' | 'quit';
 
-/** Key (as typed: a character, or a named key) → action. Q quits only in lower case; Q/E roll. */
+/**
+ * Key (as typed: a character, or a named key) → action. Q quits only in lower case; Q/E roll.
+ * `s` chooses the style (as the picture issue asks), so WASD is gone: arrows, hjkl and the mouse look.
+ */
 export const KEYMAP: Readonly<Record<string, Action>> = {
-  left: 'look-left', a: 'look-left', h: 'look-left',
-  right: 'look-right', d: 'look-right', l: 'look-right',
-  up: 'look-up', w: 'look-up', k: 'look-up',
-  down: 'look-down', s: 'look-down', j: 'look-down',
+  left: 'look-left', h: 'look-left',
+  right: 'look-right', l: 'look-right',
+  up: 'look-up', k: 'look-up',
+  down: 'look-down', j: 'look-down',
+  s: 'cycle-style', S: 'cycle-style-back',
   Q: 'roll-left', E: 'roll-right', e: 'roll-right',
   '+': 'zoom-in', '=': 'zoom-in', '-': 'zoom-out', _: 'zoom-out',
   r: 'reset', space: 'pause', ' ': 'pause',
@@ -29,7 +33,7 @@ export const KEYMAP: Readonly<Record<string, Action>> = {
 
 /** One line per binding, for help overlays. */
 export const HELP_LINES = [
-  'arrows / WASD / hjkl   look around',
+  'arrows / hjkl          look around',
   'mouse drag             look around',
   'Q / E                  roll',
   '+ / -, mouse wheel     zoom (FOV 30-120 deg)',
@@ -37,7 +41,8 @@ export const HELP_LINES = [
   'space                  pause / play',
   '[ / ]                  seek -10 s / +10 s',
   'm                      cycle colour modes',
-  'b                      ascii / blocks',
+  's / S                  next / previous style',
+  'b                      half blocks on / off',
   '?                      this help',
   'q                      quit',
 ];
@@ -122,6 +127,12 @@ function clampFov(fov: number): number {
 
 function round2(v: number): number {
   return Math.round(v * 100) / 100;
+}
+
+/** The style `s` (step 1) or `S` (step −1) goes to from `style`, in STYLE_NAMES order. */
+export function nextStyle(style: StyleName, step: 1 | -1 = 1): StyleName {
+  const i = STYLE_NAMES.indexOf(style);
+  return STYLE_NAMES[(i + step + STYLE_NAMES.length) % STYLE_NAMES.length]!;
 }
 
 /** Colour modes in the order `m` cycles through them: full colour first, then fewer bits, then mono. */

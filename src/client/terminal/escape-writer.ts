@@ -156,7 +156,7 @@ export class EscapeWriter {
     }
   }
 
-  /** One character as UTF-8 (code points below U+10000: all the renderer draws). */
+  /** One character as UTF-8 (sextants and octants lie beyond U+FFFF: four bytes). */
   char(cp: number): void {
     const buf = this.buf;
     if (cp < 0x80) {
@@ -164,8 +164,13 @@ export class EscapeWriter {
     } else if (cp < 0x800) {
       buf[this.pos++] = 0xc0 | (cp >> 6);
       buf[this.pos++] = 0x80 | (cp & 0x3f);
-    } else {
+    } else if (cp < 0x10000) {
       buf[this.pos++] = 0xe0 | (cp >> 12);
+      buf[this.pos++] = 0x80 | ((cp >> 6) & 0x3f);
+      buf[this.pos++] = 0x80 | (cp & 0x3f);
+    } else {
+      buf[this.pos++] = 0xf0 | (cp >> 18);
+      buf[this.pos++] = 0x80 | ((cp >> 12) & 0x3f);
       buf[this.pos++] = 0x80 | ((cp >> 6) & 0x3f);
       buf[this.pos++] = 0x80 | (cp & 0x3f);
     }

@@ -5,20 +5,21 @@
  */
 import blessed from 'blessed';
 import WebSocket from 'ws';
-import { CloseCode, verticalFovDegrees, type InitInfo, type Mode } from '../../../protocol/index.js';
+import { CELL_STYLES, CloseCode, verticalFovDegrees, type InitInfo, type Mode, type Palette, type StyleName } from '../../../protocol/index.js';
 import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
-import { HELP_LINES, KEYMAP, nextMode, ViewController, type Action } from '../common/view-controller.js';
+import { HELP_LINES, KEYMAP, nextMode, nextStyle, ViewController, type Action, type ViewAngles } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
 import { parseSgrMouse, type MouseEvent } from './sgr-mouse.js';
 import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
-
-export type Style = 'ascii' | 'blocks';
 
 export interface TerminalClientOptions {
   /** Server WebSocket endpoint, e.g. ws://127.0.0.1:8360/ws. */
   url: string;
   color?: ColorDepth;
-  style: Style;
+  /** The cell style to start with (terminal-styles.ts picks it when the user names none). */
+  style: StyleName;
+  /** The view to start with; omitted angles take the defaults. */
+  view?: Partial<ViewAngles>;
   mode?: Mode;
   /** Per-channel colour tolerance of the diff (0 = exact). */
   tolerance: number;
@@ -90,14 +91,24 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const output = opts.output ?? process.stdout;
   const input = opts.input ?? process.stdin;
   const depth = opts.color ?? detectColorDepth(process.env);
-  const view = new ViewController();
-  let style: Style = opts.style;
+  // Fitted colours are chosen within the terminal's palette by the server (PROTOCOL-NOTES.md §8.3).
+  const palette: Palette = depth === '256' ? '256' : depth === '16' ? '16' : 'rgb';
+  // A monochrome terminal shows no colour pair: ask for mode 1 text unless a mode was given.
+  const mode = opts.mode ?? (depth === 'mono' ? 1 : undefined);
+  const view = new ViewController({ yaw: 0, pitch: 0, roll: 0, fov: 90, ...opts.view });
+  let style: StyleName = opts.style;
+  /** The style `b` returns to from half blocks. */
+  let beforeHalf: StyleName = style === 'half' ? 'sextant' : style;
   let grid = gridOf(output);
 
   let ws: WebSocket;
   let early: unknown[];
   try {
-    ({ ws, early } = await connect(viewUrl(opts.url, { cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode: opts.mode, style: style === 'blocks' ? 'half' : undefined, fov: view.fov })));
+    const url = viewUrl(opts.url, {
+      cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode, style, palette,
+      yaw: view.yaw, pitch: view.pitch, roll: view.roll, fov: view.fov,
+    });
+    ({ ws, early } = await connect(url));
   } catch (error) {
     return { code: 1, message: `cannot connect to ${opts.url}: ${(error as Error).message}` };
   }
@@ -144,6 +155,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const stream = new StreamClient(ws as unknown as SocketLike, 'raw', {
     init(info) {
       init = info;
+      // The server says what we get (a style it refused leaves the old one).
+      style = info.style;
       // A new shape: whatever is on screen no longer matches the model's idea of the frame.
       renderer.invalidate();
     },
@@ -185,8 +198,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     let bytes: Uint8Array;
     if (frame.kind === 'cells') bytes = renderer.renderCells(frame.cells, frame.cols, frame.rows);
     else if (frame.kind === 'pixels') bytes = renderer.renderPixels(frame.bgr, frame.cols, frame.rows);
-    else if (frame.kind === 'text') bytes = renderer.renderText(frame.lines);
-    else bytes = new Uint8Array(0); // fitted: drawn by renderFitted (next step)
+    else if (frame.kind === 'fitted') bytes = renderer.renderFitted(frame.cells, frame.cols, frame.rows, CELL_STYLES[frame.style]);
+    else bytes = renderer.renderText(frame.lines);
     shown++;
     lastBytes = bytes.length;
     sendView();
@@ -239,6 +252,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     screen.render();
   }
 
+  /** Asks for a style; the status line changes when the server's INIT says it took effect. */
+  function requestStyle(next: StyleName): void {
+    stream.send({ type: 'style', style: next, palette });
+    showNotice(`style ${next}: ${CELL_STYLES[next].description}`);
+  }
+
   function position(): number {
     return init && stream.lastIndex >= 0 ? stream.lastIndex / init.fps : 0;
   }
@@ -274,10 +293,13 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       case 'cycle-mode':
         stream.send({ type: 'mode', mode: nextMode(init?.mode ?? 5) });
         return;
+      case 'cycle-style':
+      case 'cycle-style-back':
+        requestStyle(nextStyle(style, action === 'cycle-style' ? 1 : -1));
+        return;
       case 'toggle-blocks':
-        style = style === 'ascii' ? 'blocks' : 'ascii';
-        stream.send({ type: 'style', style: style === 'blocks' ? 'half' : 'ramp' });
-        updateStatus();
+        if (style !== 'half') beforeHalf = style;
+        requestStyle(style === 'half' ? beforeHalf : 'half');
         return;
       default:
         return;

@@ -41,7 +41,7 @@
  * that view, not a copy, so render the next frame only once the previous write has completed
  * (dropping frames meanwhile: coalesce to the latest), or copy the view.
  */
-import { luma601 } from '../../../protocol/index.js';
+import { luma601, type CellStyle } from '../../../protocol/index.js';
 import { COLOR_DEFAULT, reduceColor, type ColorDepth } from './color-depth.js';
 import { EscapeWriter, KEEP, cufBytes, cupBytes, sequence } from './escape-writer.js';
 
@@ -84,7 +84,7 @@ const SHADES = Uint32Array.of(0x20, 0x2591, 0x2592, 0x2593, 0x2588);
 
 /**
  * Worst case per cell: CUP with 5-digit row and column (14) + one SGR with two truecolor
- * colours (36) + a 3-byte character = 53; rounded up.
+ * colours (36) + a 4-byte character = 54; rounded up.
  */
 const BYTES_PER_CELL = 64;
 const SYNC_BEGIN = sequence('\x1b[?2026h');
@@ -281,6 +281,45 @@ export class VideoRenderer {
       }
     }
     this.blankOutside(w, h, black);
+    return this.emit();
+  }
+
+  /**
+   * Fitted styles (quadrant, sextant, octant, braille, ascii): `cells` holds cols·rows cells of 7
+   * bytes [glyph, fg R, G, B, bg R, G, B] (the fitted frame's payload, PROTOCOL-NOTES.md §3.6);
+   * each draws `style.glyphs[glyph]` in the foreground on the background. A glyph index the table
+   * does not list draws as a space, so a frame can never smuggle in a control character. Colours
+   * from a palette fit (§8.3) reduce to their own palette index exactly.
+   * Mono: the glyph in default colours (the client asks for mode 1 text instead; this is the fallback).
+   * Same return contract as `renderCells`.
+   */
+  renderFitted(cells: Uint8Array, cols: number, rows: number, style: CellStyle): Uint8Array {
+    checkFrame('renderFitted', cells.length, cols, rows, 7);
+    const rc = this.cols;
+    const w = Math.min(cols, rc);
+    const h = Math.min(rows, this.rows);
+    const depth = this.depth;
+    const mono = depth === 'mono';
+    const glyphs = style.glyphs;
+    const wantChars = this.wantChars;
+    const wantFgs = this.wantFgs;
+    const wantBgs = this.wantBgs;
+    for (let y = 0; y < h; y++) {
+      let i = y * rc;
+      let s = y * cols * 7;
+      for (let x = 0; x < w; x++, i++, s += 7) {
+        const cp = glyphs[cells[s]!] ?? 0;
+        wantChars[i] = cp >= 0x20 ? cp : SPACE;
+        if (mono) {
+          wantFgs[i] = COLOR_DEFAULT;
+          wantBgs[i] = COLOR_DEFAULT;
+        } else {
+          wantFgs[i] = reduceColor(depth, cells[s + 1]!, cells[s + 2]!, cells[s + 3]!);
+          wantBgs[i] = reduceColor(depth, cells[s + 4]!, cells[s + 5]!, cells[s + 6]!);
+        }
+      }
+    }
+    this.blankOutside(w, h, this.black);
     return this.emit();
   }
 

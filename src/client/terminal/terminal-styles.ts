@@ -1,0 +1,53 @@
+/**
+ * Which cell style a terminal gets when the user names none: the best it is known to draw.
+ * Sextants (Unicode 13, U+1FB00–1FB3B) look best of the styles most terminals can show, but a
+ * terminal that neither draws them itself nor has a font with them shows boxes or blanks; quadrants
+ * (Unicode 1.1 block elements) are in every monospace font. So sextants go only to terminals known
+ * to draw them with their own built-in block glyphs, whatever the font, and quadrants to the rest.
+ *
+ * The terminal is recognised by what it puts in the environment. Inside tmux or screen, TERM is
+ * tmux's own, but the variables below were inherited from the terminal tmux started in, and tmux
+ * passes the characters through, so "tmux over any of them" is recognised the same way.
+ */
+import type { StyleName } from '../../../protocol/index.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface KnownTerminal {
+  name: string;
+  /** Why it is on the list. */
+  reason: string;
+  matches(env: Env): boolean;
+}
+
+function versionAtLeast(value: string | undefined, min: number): boolean {
+  const n = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(n) && n >= min;
+}
+
+/** "3.5.2" ≥ [3, 5]. */
+function dottedAtLeast(value: string | undefined, major: number, minor: number): boolean {
+  const [a, b] = (value ?? '').split('.').map((p) => Number.parseInt(p, 10));
+  return a !== undefined && Number.isFinite(a) && (a > major || (a === major && (b ?? 0) >= minor));
+}
+
+/** Terminals that draw Unicode 13 sextants themselves (box-drawing and block glyphs made in code, not taken from the font). */
+export const SEXTANT_TERMINALS: readonly KnownTerminal[] = [
+  { name: 'kitty', reason: 'renders block elements and the legacy-computing sextants with its own box-drawing code', matches: (e) => e['TERM'] === 'xterm-kitty' || e['KITTY_WINDOW_ID'] !== undefined },
+  { name: 'WezTerm', reason: 'custom block glyphs (on by default) include the sextants', matches: (e) => e['TERM_PROGRAM'] === 'WezTerm' || e['WEZTERM_PANE'] !== undefined },
+  { name: 'foot', reason: 'draws box-drawing, block and sextant characters itself', matches: (e) => (e['TERM'] ?? '').startsWith('foot') },
+  { name: 'Ghostty', reason: 'its sprite font draws the whole legacy-computing block set', matches: (e) => e['TERM_PROGRAM'] === 'ghostty' || e['TERM'] === 'xterm-ghostty' || e['GHOSTTY_RESOURCES_DIR'] !== undefined },
+  { name: 'iTerm2', reason: 'draws block elements and legacy-computing blocks as graphics (3.5 and later)', matches: (e) => e['TERM_PROGRAM'] === 'iTerm.app' && dottedAtLeast(e['TERM_PROGRAM_VERSION'], 3, 5) },
+  { name: 'Windows Terminal', reason: 'built-in box and block glyphs cover the sextants (1.15 and later)', matches: (e) => e['WT_SESSION'] !== undefined },
+  { name: 'VTE (GNOME Terminal, Tilix, …)', reason: 'VTE draws the sextants itself since 0.64 (VTE_VERSION 6400)', matches: (e) => versionAtLeast(e['VTE_VERSION'], 6400) },
+  { name: 'xterm', reason: 'recent xterm (patch 370 and later) draws the legacy-computing blocks itself', matches: (e) => versionAtLeast((e['XTERM_VERSION'] ?? '').replace(/^XTerm\(/, ''), 370) },
+];
+
+/** Environment variable that names the default style outright (any style name). */
+export const STYLE_ENV = 'ASCII360_STYLE';
+
+/** The default style for this environment, and why (for the log and the status line). */
+export function defaultTerminalStyle(env: Env): { style: StyleName; reason: string } {
+  for (const t of SEXTANT_TERMINALS) if (t.matches(env)) return { style: 'sextant', reason: `${t.name}: ${t.reason}` };
+  return { style: 'quadrant', reason: 'terminal not known to draw sextants; quadrants are in every monospace font' };
+}
