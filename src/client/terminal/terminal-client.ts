@@ -97,6 +97,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const mode = opts.mode ?? (depth === 'mono' ? 1 : undefined);
   const view = new ViewController({ yaw: 0, pitch: 0, roll: 0, fov: 90, ...opts.view });
   let style: StyleName = opts.style;
+  /** The style last asked for and not yet confirmed by an INIT: quick presses step on from it. */
+  let requested: StyleName | null = null;
   /** The style `b` returns to from half blocks. */
   let beforeHalf: StyleName = style === 'half' ? 'sextant' : style;
   let grid = gridOf(output);
@@ -157,6 +159,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       init = info;
       // The server says what we get (a style it refused leaves the old one).
       style = info.style;
+      requested = null;
       // A new shape: whatever is on screen no longer matches the model's idea of the frame.
       renderer.invalidate();
     },
@@ -167,6 +170,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       draw();
     },
     error(message) {
+      // A refused style (too many samples for the grid) leaves the one the server last confirmed.
+      requested = null;
       showNotice(`server: ${message}`);
     },
     close(code, reason) {
@@ -230,11 +235,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const time = !init ? '--:--' : init.live ? 'LIVE' : init.duration > 0 ? `${clock(pos)} / ${clock(init.duration)}` : 'still';
     const parts = [
       `${paused ? '||' : '>'} ${time}`,
+      // The style early: it is what a narrow terminal must still show.
+      `${style} m${init?.mode ?? '-'} ${depth}`,
       `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
       `${fpsIn}/${fpsShown} fps`,
       `dropped ${dropped}`,
       `${(lastBytes / 1024).toFixed(1)} KB/frame`,
-      `${style} m${init?.mode ?? '-'} ${depth}`,
       '? help',
     ];
     let text = ' ' + parts.join('  ');
@@ -252,10 +258,10 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     screen.render();
   }
 
-  /** Asks for a style; the status line changes when the server's INIT says it took effect. */
+  /** Asks for a style; the status line names it once the server's INIT says it took effect. */
   function requestStyle(next: StyleName): void {
+    requested = next;
     stream.send({ type: 'style', style: next, palette });
-    showNotice(`style ${next}: ${CELL_STYLES[next].description}`);
   }
 
   function position(): number {
@@ -295,12 +301,14 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
         return;
       case 'cycle-style':
       case 'cycle-style-back':
-        requestStyle(nextStyle(style, action === 'cycle-style' ? 1 : -1));
+        requestStyle(nextStyle(requested ?? style, action === 'cycle-style' ? 1 : -1));
         return;
-      case 'toggle-blocks':
-        if (style !== 'half') beforeHalf = style;
-        requestStyle(style === 'half' ? beforeHalf : 'half');
+      case 'toggle-blocks': {
+        const current = requested ?? style;
+        if (current !== 'half') beforeHalf = current;
+        requestStyle(current === 'half' ? beforeHalf : 'half');
         return;
+      }
       default:
         return;
     }
