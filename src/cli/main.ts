@@ -13,7 +13,6 @@ import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { openSync } from 'node:fs';
 import { runTerminalClient, type ClientExit } from '../client/terminal/terminal-client.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
-import { CLIENT_FOV_MAX, CLIENT_FOV_MIN } from '../client/common/view-controller.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 
 function intInRange(name: string, min: number, max: number) {
@@ -176,7 +175,7 @@ function addViewOptions(cmd: Command): Command {
     .option('--yaw <deg>', 'initial yaw, degrees (positive turns right)', numberInRange('yaw', -180, 180))
     .option('--pitch <deg>', 'initial pitch, degrees (positive looks up)', numberInRange('pitch', Limits.PITCH_MIN, Limits.PITCH_MAX))
     .option('--roll <deg>', 'initial roll, degrees', numberInRange('roll', -180, 180))
-    .option('--fov <deg>', 'initial horizontal field of view, degrees', numberInRange('fov', CLIENT_FOV_MIN, CLIENT_FOV_MAX))
+    .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX))
     .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for; 0 = exact', intInRange('tolerance', 0, 64), 8)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
     .option('--audio', 'play the sound through ffplay (or mpv) while watching', false);
