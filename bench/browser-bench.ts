@@ -7,7 +7,9 @@
  * case, like a pan) through:
  * - webgl2: the client's fast path (cells texture + glyph atlas, one draw);
  * - 2d: the client's Canvas 2D fallback (changed cells composed in an ImageData);
- * - naive: the baseline, one fillStyle + fillText per cell per frame, written only in this page.
+ * for ramp cells (§3.1), half-block pixels (§3.3) and sextant fitted cells (§3.6, the browser's
+ * default style: glyphs drawn from their masks, a foreground and a background per cell), and
+ * - naive: the baseline for ramp cells, one fillStyle + fillText per cell per frame, written only in this page.
  * One frame's time is the draw plus a one-pixel read-back that waits until the canvas holds the
  * result (readPixels / getImageData), so queued GPU or raster work is counted. Frames are drawn one
  * per animation frame, as the client does.
@@ -28,6 +30,8 @@ export const CHROMIUM_ARGS = [
 ];
 
 export type BenchRenderer = 'webgl2' | '2d' | 'naive';
+/** What the frames are: ramp cells, half-block pixels, sextant fitted cells. */
+export type BenchFrames = 'cells' | 'pixels' | 'fitted';
 
 export interface BrowserBenchOptions {
   /** Frames timed per case, after WARMUP_FRAMES. */
@@ -39,7 +43,7 @@ export interface BrowserBenchCase {
   renderer: BenchRenderer;
   cols: number;
   rows: number;
-  blocks: boolean;
+  frames: BenchFrames;
   /** Draw until the canvas holds the frame (the draw plus a one-pixel read-back). */
   medianMs: number;
   p95Ms: number;
@@ -60,10 +64,21 @@ import { createRenderer } from '/app/src/client/browser/create-renderer.js';
 import { LUMA_TO_RAMP, luma601 } from '/app/protocol/index.js';
 
 // Frames in which every cell changes from one to the next.
-function frames(cols, rows, blocks) {
+function frames(cols, rows, kind) {
   const out = [];
   for (let f = 0; f < ${SYNTHETIC_FRAMES}; f++) {
-    if (blocks) {
+    if (kind === 'fitted') {
+      const cells = new Uint8Array(cols * rows * 7);
+      for (let i = 0, o = 0; i < cols * rows; i++, o += 7) {
+        const x = i % cols, y = (i / cols) | 0;
+        cells[o] = (x + y * 7 + f * 11) & 63; // every sextant glyph
+        cells[o + 1] = (x * 3 + f * 29) & 255; cells[o + 2] = (y * 5 + f * 13) & 255; cells[o + 3] = ((x + y) * 2 + f * 41) & 255;
+        cells[o + 4] = (y * 3 + f * 17) & 255; cells[o + 5] = (x * 2 + f * 7) & 255; cells[o + 6] = ((x - y) * 3 + f * 23) & 255;
+      }
+      out.push(cells);
+      continue;
+    }
+    if (kind === 'pixels') {
       const px = new Uint8Array(cols * rows * 2 * 3);
       for (let i = 0, o = 0; i < cols * rows * 2; i++, o += 3) {
         const x = i % cols, y = (i / cols) | 0;
@@ -108,7 +123,7 @@ function naiveRenderer(canvas, font) {
   };
 }
 
-window.runCase = async (kind, cols, rows, blocks, timed, warmup) => {
+window.runCase = async (kind, cols, rows, frameKind, timed, warmup) => {
   const host = document.getElementById('host');
   host.textContent = '';
   const canvas = document.createElement('canvas');
@@ -116,13 +131,15 @@ window.runCase = async (kind, cols, rows, blocks, timed, warmup) => {
   const font = buildCellFont(DEFAULT_FONT_PX, 1);
   const renderer = kind === 'naive' ? naiveRenderer(canvas, font) : createRenderer(canvas, font, kind);
   if (kind !== 'naive' && renderer.kind !== kind) throw new Error('asked for ' + kind + ', got ' + renderer.kind);
-  const data = frames(cols, rows, blocks);
+  const data = frames(cols, rows, frameKind);
   const total = [], main = [];
   for (let i = 0; i < warmup + timed; i++) {
     await new Promise((r) => requestAnimationFrame(r));
     const frame = data[i % data.length];
     const t0 = performance.now();
-    if (blocks) renderer.drawPixels(frame, cols, rows * 2); else renderer.drawCells(frame, cols, rows);
+    if (frameKind === 'pixels') renderer.drawPixels(frame, cols, rows * 2);
+    else if (frameKind === 'fitted') renderer.drawFitted(frame, cols, rows, 'sextant');
+    else renderer.drawCells(frame, cols, rows);
     const t1 = performance.now();
     renderer.sync();
     const t2 = performance.now();
@@ -177,21 +194,23 @@ export async function measureBrowserRender(opts: BrowserBenchOptions = {}): Prom
     await page.waitForFunction('window.benchReady === true', undefined, { timeout: 15_000 });
     const gl = String(await page.evaluate('window.glInfo()'));
     const cases: BrowserBenchCase[] = [];
-    const run = async (renderer: BenchRenderer, cols: number, rows: number, blocks: boolean): Promise<void> => {
-      const args = JSON.stringify([renderer, cols, rows, blocks, frames, WARMUP_FRAMES]);
+    const run = async (renderer: BenchRenderer, cols: number, rows: number, kind: BenchFrames): Promise<void> => {
+      const args = JSON.stringify([renderer, cols, rows, kind, frames, WARMUP_FRAMES]);
       const t = (await page.evaluate(`window.runCase(...${args})`)) as { total: number[]; main: number[] };
       if (errors.length > 0) throw new Error(`bench page: ${errors.join('; ')}`);
       cases.push({
-        renderer, cols, rows, blocks,
+        renderer, cols, rows, frames: kind,
         medianMs: median(t.total), p95Ms: percentile(t.total, 95),
         mainMedianMs: median(t.main), mainP95Ms: percentile(t.main, 95),
       });
     };
     for (const [cols, rows] of sizes) {
-      for (const renderer of ['webgl2', '2d', 'naive'] as const) await run(renderer, cols, rows, false);
+      for (const renderer of ['webgl2', '2d', 'naive'] as const) await run(renderer, cols, rows, 'cells');
     }
     const [bc, br] = sizes[sizes.length - 1]!;
-    for (const renderer of ['webgl2', '2d'] as const) await run(renderer, bc, br, true);
+    for (const kind of ['pixels', 'fitted'] as const) {
+      for (const renderer of ['webgl2', '2d'] as const) await run(renderer, bc, br, kind);
+    }
     return { cases, browser: browser.version(), gl };
   } finally {
     await browser?.close();
@@ -209,12 +228,12 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<stri
     `  ${'grid'.padEnd(16)}${'renderer'.padEnd(28)}${'to pixels ms median / p95'.padEnd(28)}main thread ms median / p95`,
   ];
   for (const c of cases) {
-    const grid = `${c.cols}×${c.rows}${c.blocks ? ' blocks' : ''}`;
+    const grid = `${c.cols}×${c.rows}${c.frames === 'pixels' ? ' half' : c.frames === 'fitted' ? ' sextant' : ''}`;
     lines.push(`  ${grid.padEnd(16)}${names[c.renderer].padEnd(28)}${`${fmt(c.medianMs)} / ${fmt(c.p95Ms)}`.padEnd(28)}${fmt(c.mainMedianMs)} / ${fmt(c.mainP95Ms)}`);
   }
-  const naive = cases.find((c) => c.renderer === 'naive' && c.cols === 200 && !c.blocks);
+  const naive = cases.find((c) => c.renderer === 'naive' && c.cols === 200 && c.frames === 'cells');
   for (const kind of ['webgl2', '2d'] as const) {
-    const c = cases.find((x) => x.renderer === kind && x.cols === 200 && x.rows === 80 && !x.blocks);
+    const c = cases.find((x) => x.renderer === kind && x.cols === 200 && x.rows === 80 && x.frames === 'cells');
     if (c && naive) lines.push(`  200×80 ${kind}: ${fmt(c.medianMs / naive.medianMs)}× the naive renderer's time; aim under 8 ms ${c.medianMs < 8 ? 'met' : 'not met'} here`);
   }
   return lines;

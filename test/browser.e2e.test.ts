@@ -225,9 +225,9 @@ describe('page and modules', () => {
 describe('rendering', () => {
   // A view of testsrc2 with many colours and edges (the centre at yaw 0 is two flat bars).
   it.each([
-    ['webgl2', '?renderer=webgl2&yaw=150&pitch=20&fov=110'],
-    ['2d', '?renderer=2d&yaw=150&pitch=20&fov=110'],
-  ] as const)('%s: the canvas shows the frames in their colours, ascii and blocks', async (kind, query) => {
+    ['webgl2', '?renderer=webgl2&style=ramp&yaw=150&pitch=20&fov=110'],
+    ['2d', '?renderer=2d&style=ramp&yaw=150&pitch=20&fov=110'],
+  ] as const)('%s: the canvas shows the frames in their colours, ramp and half blocks', async (kind, query) => {
     const { page, errors } = await open(video, query);
     const s = await playing(page);
     expect(s.renderer).toBe(kind);
@@ -249,7 +249,7 @@ describe('rendering', () => {
       await page.screenshot({ path: join(ARTIFACTS, 'browser.png') });
     }
 
-    // Blocks: pixel frames, each pixel a rectangle half a cell tall.
+    // b: half blocks, pixel frames, each pixel a rectangle half a cell tall.
     await page.keyboard.press('b');
     await until('blocks INIT', async () => (await state(page)).init?.pixel === true);
     await until('a pixel frame painted', async () => (await painted(page))?.kind === 'pixels');
@@ -636,7 +636,8 @@ describe('sound and picture', () => {
     ]);
     const flash = await startCli([clip, '--loop', '--log-level', 'warn']);
     try {
-      const { page, errors } = await open(flash, '?renderer=2d&font=40');
+      // Ramp cells: the flash is read from their 4-byte colours below.
+    const { page, errors } = await open(flash, '?renderer=2d&style=ramp&font=40');
       await playing(page);
       await until('sound available', async () => (await state(page)).audio === 'available');
       await page.locator('#sound').click();

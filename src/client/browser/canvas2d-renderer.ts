@@ -2,25 +2,35 @@
  * The Canvas 2D renderer: the fallback where WebGL2 is missing, and the faster path where WebGL2
  * only runs on a software rasteriser (create-renderer.ts). No per-cell fillText.
  *
- * The canvas's pixels live in one ImageData. A cell frame is compared with the cells on screen, 32
- * bits at a time; each changed cell is composed from its glyph's coverage in the atlas times its
- * colour, and only the band of rows that changed goes back with one putImageData. Half-block pixel
- * frames are written one canvas pixel per frame pixel and scaled up by the browser (grid-renderer.ts).
+ * The canvas's pixels live in one ImageData. A frame of cells (§3.1) or fitted cells (§3.6) is
+ * compared with the cells on screen, two 32-bit words per cell (atlas slot, foreground and
+ * background colour); each changed cell is composed from its glyph's coverage in the atlas, as
+ * background + (foreground − background) × coverage (ramp cells: on black), and only the band of
+ * rows that changed goes back with one putImageData. Half-block pixel frames are written one canvas
+ * pixel per frame pixel and scaled up by the browser (grid-renderer.ts).
  *
  * Pixels are written as 32-bit words: this assumes a little-endian machine (every browser platform
  * in use), where RGBA bytes read as 0xAABBGGRR.
  */
-import { ATLAS_COLUMNS, glyphIndex, type CellFont } from './cell-font.js';
+import type { StyleName } from '../../../protocol/index.js';
+import type { CellFont } from './cell-font.js';
+import { fittedSection, TEXT_SECTION, type GlyphSection } from './glyph-atlas.js';
 import { sizeCanvas, type GridRenderer } from './grid-renderer.js';
 
 const OPAQUE_BLACK = 0xff000000;
+/** Bytes per cell of each cell layout. */
+const RAMP_CELL = 4;
+const FITTED_CELL = 7;
 
 export class Canvas2DRenderer implements GridRenderer {
   readonly kind = '2d';
   private readonly ctx: CanvasRenderingContext2D;
   private image: ImageData | null = null;
   private words = new Uint32Array(0);
-  /** The cells on screen as 32-bit words; `screenValid` false means "repaint all". */
+  /**
+   * The cells on screen, two words each: foreground RGB | low byte of the slot << 24, background
+   * RGB | high bits of the slot << 24. `screenValid` false means "repaint all".
+   */
   private screen = new Uint32Array(0);
   private screenValid = false;
 
@@ -54,45 +64,69 @@ export class Canvas2DRenderer implements GridRenderer {
   }
 
   drawCells(cells: Uint8Array, cols: number, rows: number): void {
-    const { width: cw, height: ch, mask, atlasWidth } = this.font;
+    this.compose(cells, cols, rows, RAMP_CELL, TEXT_SECTION);
+  }
+
+  drawFitted(cells: Uint8Array, cols: number, rows: number, style: StyleName): void {
+    this.compose(cells, cols, rows, FITTED_CELL, fittedSection(style));
+  }
+
+  /** Cells of `unit` bytes (4: char + colour on black; 7: glyph + foreground + background) through the atlas. */
+  private compose(cells: Uint8Array, cols: number, rows: number, unit: number, section: GlyphSection): void {
+    const { width: cw, height: ch, mask, atlasWidth, slotOffset } = this.font;
     const words = this.ensure(cols, rows, cols * cw, rows * ch);
-    if (this.screen.length !== cols * rows) {
-      this.screen = new Uint32Array(cols * rows);
+    if (this.screen.length !== cols * rows * 2) {
+      this.screen = new Uint32Array(cols * rows * 2);
       this.screenValid = false;
     }
     const screen = this.screen;
     const valid = this.screenValid;
     const stride = cols * cw;
+    const fitted = unit === FITTED_CELL;
+    const { base, count, first } = section;
     let firstRow = rows;
     let lastRow = -1;
     for (let y = 0; y < rows; y++) {
       for (let x = 0; x < cols; x++) {
         const i = y * cols + x;
-        const o = i * 4;
-        const code = cells[o]!;
+        const o = i * unit;
+        const g = cells[o]! - first;
+        const slot = g >= 0 && g < count ? base + g : 0;
         const r = cells[o + 1]!;
-        const g = cells[o + 2]!;
+        const gr = cells[o + 2]!;
         const b = cells[o + 3]!;
-        const key = (code | (r << 8) | (g << 16) | (b << 24)) >>> 0;
-        if (valid && screen[i] === key) continue;
-        screen[i] = key;
+        const br = fitted ? cells[o + 4]! : 0;
+        const bg = fitted ? cells[o + 5]! : 0;
+        const bb = fitted ? cells[o + 6]! : 0;
+        const key0 = (r | (gr << 8) | (b << 16) | ((slot & 0xff) << 24)) >>> 0;
+        const key1 = (br | (bg << 8) | (bb << 16) | ((slot >>> 8) << 24)) >>> 0;
+        if (valid && screen[2 * i] === key0 && screen[2 * i + 1] === key1) continue;
+        screen[2 * i] = key0;
+        screen[2 * i + 1] = key1;
         if (y < firstRow) firstRow = y;
         lastRow = y;
-        // Colour × coverage for two channels per multiply: red and blue in one word, green in another.
-        const rb = r | (b << 16);
-        const gg = g << 8;
-        const glyph = glyphIndex(code);
-        let m = Math.floor(glyph / ATLAS_COLUMNS) * ch * atlasWidth + (glyph % ATLAS_COLUMNS) * cw;
+        const fgWord = (OPAQUE_BLACK | (b << 16) | (gr << 8) | r) >>> 0;
+        const bgWord = (OPAQUE_BLACK | (bb << 16) | (bg << 8) | br) >>> 0;
+        // Blends for two channels per multiply: red and blue in one word, green in another. Each
+        // 16-bit lane sums to at most 255·256, so nothing carries into the next lane.
+        const rbF = r | (b << 16);
+        const gF = gr << 8;
+        const rbB = br | (bb << 16);
+        const gB = bg << 8;
+        let m = slotOffset[slot]!;
         let p = y * ch * stride + x * cw;
         for (let yy = 0; yy < ch; yy++, m += atlasWidth, p += stride) {
           for (let xx = 0; xx < cw; xx++) {
             const a = mask[m + xx]!;
             if (a === 0) {
-              words[p + xx] = OPAQUE_BLACK;
+              words[p + xx] = bgWord;
+            } else if (a === 255) {
+              words[p + xx] = fgWord;
             } else {
-              // a + (a >> 7) maps 0..255 onto 0..256, so full coverage keeps the colour exactly.
+              // a + (a >> 7) maps 0..255 onto 0..256, so the weights of both colours sum to 256.
               const k = a + (a >> 7);
-              words[p + xx] = (OPAQUE_BLACK | (((rb * k) >>> 8) & 0x00ff00ff) | (((gg * k) >>> 8) & 0x0000ff00)) >>> 0;
+              const j = 256 - k;
+              words[p + xx] = (OPAQUE_BLACK | (((rbF * k + rbB * j) >>> 8) & 0x00ff00ff) | (((gF * k + gB * j) >>> 8) & 0x0000ff00)) >>> 0;
             }
           }
         }

@@ -6,18 +6,17 @@
  * Its aspect (width / height as drawn) is what the client sends to the server (PROTOCOL-NOTES.md §7),
  * so the picture is not stretched.
  *
- * The atlas holds the printable ASCII glyphs (every ramp character, §4.1, is one of them) in a grid
- * of cells, white on black, as one coverage byte per device pixel:
+ * The atlas holds every glyph any frame can name (glyph-atlas.ts says which, in which slot): the
+ * printable ASCII characters and the ascii style's glyphs from the font, white on black; block and
+ * braille glyphs drawn from their coverage masks, so they need no font and tile without gaps. One
+ * coverage byte per device pixel:
  *
- *   glyph g = charCode - FIRST_CHAR, at atlas column g % ATLAS_COLUMNS, row ⌊g / ATLAS_COLUMNS⌋
- *   mask[(row·height + y) · atlasWidth + column·width + x] = coverage 0..255 of pixel (x, y) of g
+ *   slot s at atlas column s % ATLAS_COLUMNS, row ⌊s / ATLAS_COLUMNS⌋
+ *   mask[slotOffset[s] + y · atlasWidth + x] = coverage 0..255 of pixel (x, y) of slot s
  */
+import { ATLAS_COLUMNS, ATLAS_ROWS, ATLAS_SLOTS, atlasContents, drawGeometry } from './glyph-atlas.js';
 
-export const FIRST_CHAR = 32;
-export const LAST_CHAR = 126;
-export const GLYPHS = LAST_CHAR - FIRST_CHAR + 1;
-export const ATLAS_COLUMNS = 16;
-export const ATLAS_ROWS = Math.ceil(GLYPHS / ATLAS_COLUMNS);
+export { ATLAS_COLUMNS } from './glyph-atlas.js';
 
 /** Fonts that ship with the common desktops, then the generic family. */
 export const FONT_FAMILY = '"DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, "Courier New", ui-monospace, monospace';
@@ -38,11 +37,8 @@ export interface CellFont {
   atlasHeight: number;
   /** Glyph coverage, one byte per atlas pixel (layout above). */
   mask: Uint8Array;
-}
-
-/** Glyph index of a character code; anything outside printable ASCII draws as a space. */
-export function glyphIndex(code: number): number {
-  return code >= FIRST_CHAR && code <= LAST_CHAR ? code - FIRST_CHAR : 0;
+  /** Index into `mask` of each slot's top-left pixel. */
+  slotOffset: Int32Array;
 }
 
 function context(width: number, height: number): CanvasRenderingContext2D {
@@ -77,19 +73,30 @@ export function buildCellFont(fontPx = DEFAULT_FONT_PX, dpr = 1): CellFont {
   ctx.textBaseline = 'alphabetic';
   ctx.textAlign = 'center';
   const baseline = Math.round(ascent);
-  for (let g = 0; g < GLYPHS; g++) {
-    const x = (g % ATLAS_COLUMNS) * width;
-    const y = Math.floor(g / ATLAS_COLUMNS) * height;
+  const contents = atlasContents();
+  const slotOffset = new Int32Array(ATLAS_SLOTS);
+  for (let s = 0; s < ATLAS_SLOTS; s++) {
+    const x = (s % ATLAS_COLUMNS) * width;
+    const y = Math.floor(s / ATLAS_COLUMNS) * height;
+    slotOffset[s] = y * atlasWidth + x;
+    const content = contents[s]!;
+    if (content.kind !== 'font') continue;
     ctx.save();
     // Clip to the cell: a glyph wider than the advance must not bleed into its neighbour.
     ctx.beginPath();
     ctx.rect(x, y, width, height);
     ctx.clip();
-    ctx.fillText(String.fromCharCode(FIRST_CHAR + g), x + width / 2, y + baseline);
+    ctx.fillText(String.fromCodePoint(content.codePoint), x + width / 2, y + baseline);
     ctx.restore();
   }
   const rgba = ctx.getImageData(0, 0, atlasWidth, atlasHeight).data;
   const mask = new Uint8Array(atlasWidth * atlasHeight);
   for (let i = 0; i < mask.length; i++) mask[i] = rgba[i * 4]!;
-  return { dpr, fontPx, width, height, aspect: width / height, atlasWidth, atlasHeight, mask };
+  // Geometry last, exactly: no font, no antialiasing at block edges.
+  for (let s = 0; s < ATLAS_SLOTS; s++) {
+    const content = contents[s]!;
+    if (content.kind !== 'geometry') continue;
+    drawGeometry(mask, atlasWidth, (s % ATLAS_COLUMNS) * width, Math.floor(s / ATLAS_COLUMNS) * height, width, height, content.style, content.mask);
+  }
+  return { dpr, fontPx, width, height, aspect: width / height, atlasWidth, atlasHeight, mask, slotOffset };
 }

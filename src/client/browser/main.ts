@@ -7,13 +7,18 @@
  * (av-sync.ts). Frames never painted count as dropped.
  *
  * Page URL parameters: `token` (passed on to /ws and /audio), `renderer=2d` (force the Canvas 2D
- * fallback), `font` (cell font size in CSS px), `yaw`, `pitch`, `roll`, `fov`, `mode`, `style=blocks`,
- * `audio=element` (play the sound as the element's src, not through MediaSource: audio-feed.ts).
+ * fallback), `font` (cell font size in CSS px), `yaw`, `pitch`, `roll`, `fov`, `mode`, `style=NAME`
+ * (any of STYLE_NAMES, §8; default BROWSER_STYLE; `blocks`, the older name, is `half`; an unknown
+ * name gets a notice and the default), `audio=element` (play the sound as the element's src, not
+ * through MediaSource: audio-feed.ts).
+ *
+ * Keys for the style (the shared keymap, view-controller.ts): `s` / `S` the next / previous style
+ * in STYLE_NAMES order, `b` half blocks on, or back to the style shown before them.
  */
-import { CloseCode, isMode, type ClientMessage, type InitInfo, type Mode } from '../../../protocol/index.js';
+import { CloseCode, isMode, isStyleName, Limits, sampleCount, unknownStyleReason, type ClientMessage, type InitInfo, type Mode, type StyleName } from '../../../protocol/index.js';
 import type { ReceivedFrame } from '../common/stream-client.js';
 import { viewUrl } from '../common/stream-client.js';
-import { HELP_LINES, nextMode, ViewController } from '../common/view-controller.js';
+import { HELP_LINES, nextMode, nextStyle, ViewController } from '../common/view-controller.js';
 import { AudioControl } from './audio-control.js';
 import { AvSync } from './av-sync.js';
 import { buildCellFont, DEFAULT_FONT_PX, type CellFont } from './cell-font.js';
@@ -27,7 +32,19 @@ import { PointerInput } from './pointer-input.js';
 import { TextCells } from './text-cells.js';
 import { Toolbar } from './toolbar.js';
 
-type Style = 'ascii' | 'blocks';
+/**
+ * The browser's style when the URL names none: sextants are drawn from their masks (no font needed,
+ * glyph-atlas.ts), and show 2×3 samples per cell where the ramp shows one.
+ */
+const BROWSER_STYLE: StyleName = 'sextant';
+
+/** `?style=` → the style to ask for, and a notice when the name is unknown. */
+function styleFromQuery(value: string | null): { style: StyleName; notice: string | null } {
+  if (value === null || value === '') return { style: BROWSER_STYLE, notice: null };
+  if (value === 'blocks') return { style: 'half', notice: null }; // the older name of the option
+  if (isStyleName(value)) return { style: value, notice: null };
+  return { style: BROWSER_STYLE, notice: `${unknownStyleReason(value)}; showing ${BROWSER_STYLE}` };
+}
 
 const SEEK_STEP_S = 10;
 /** Toolbar readouts refresh this often; the fps figures cover the last second. */
@@ -84,7 +101,14 @@ function start(): void {
 
   const queryMode = numberParam(params, 'mode', 0);
   let mode: Mode | undefined = isMode(queryMode) ? queryMode : undefined;
-  let style: Style = params.get('style') === 'blocks' ? 'blocks' : 'ascii';
+  const asked = styleFromQuery(params.get('style'));
+  if (asked.notice) notices.toast(asked.notice);
+  /** The style shown, or asked for and not yet confirmed by an INIT. */
+  let style: StyleName = asked.style;
+  /** A style asked for whose INIT has not come yet: INITs sent before it (a resize's) do not undo it. */
+  let pendingStyle: StyleName | null = null;
+  /** Where `b` returns to from half blocks. */
+  let beforeHalf: StyleName = style === 'half' ? BROWSER_STYLE : style;
   let grid: Grid = measureGrid();
   /** The grid and aspect the server was last told (in the URL or a resize). */
   let told = { cols: 0, rows: 0, aspect: 0 };
@@ -99,7 +123,7 @@ function start(): void {
 
   function measureGrid(): Grid {
     const box = stage.getBoundingClientRect();
-    return gridFor(box.width, box.height, font, style === 'blocks');
+    return gridFor(box.width, box.height, font, style);
   }
 
   const wsBase = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
@@ -110,7 +134,7 @@ function start(): void {
       return viewUrl(wsBase, {
         cols: grid.cols, rows: grid.rows, aspect, mode,
         yaw: round2(view.yaw), pitch: round2(view.pitch), roll: round2(view.roll), fov: round2(view.fov),
-        style: style === 'blocks' ? 'half' : undefined, token,
+        style, token,
       });
     },
     {
@@ -119,9 +143,17 @@ function start(): void {
         init = info;
         inits++;
         mode = info.mode;
-        style = info.pixel ? 'blocks' : 'ascii';
+        if (pendingStyle === null || info.style === pendingStyle) {
+          pendingStyle = null;
+          if (info.style !== style) {
+            style = info.style;
+            grid = measureGrid();
+          }
+        }
+        if (style !== 'half') beforeHalf = style;
         sync.setTimeline(info.fps, info.duration, info.live);
         toolbar.setInit(info);
+        toolbar.setStyle(style);
       },
       frame(frame) {
         received++;
@@ -212,10 +244,14 @@ function start(): void {
       case 'cycle-mode':
         send({ type: 'mode', mode: nextMode(init?.mode ?? mode ?? 5) });
         return;
+      case 'cycle-style':
+        chooseStyle(nextStyle(style, 1));
+        return;
+      case 'cycle-style-back':
+        chooseStyle(nextStyle(style, -1));
+        return;
       case 'toggle-blocks':
-        style = style === 'ascii' ? 'blocks' : 'ascii';
-        send({ type: 'style', style: style === 'blocks' ? 'half' : 'ramp' });
-        grid = measureGrid(); // blocks halve the cell budget per row (§1.2)
+        chooseStyle(style === 'half' ? beforeHalf : 'half');
         return;
       case 'help':
         toggleHelp();
@@ -228,11 +264,31 @@ function start(): void {
     }
   }
 
+  /**
+   * Asks for another style, and the grid that fits the page in it (rows are cut to the sample cap,
+   * §1.2). The server refuses a style whose samples the current grid would take over the cap, and a
+   * grid over the cap in the current style, so the order matters: the style first when the grid the
+   * server has fits it (the resize follows from tick()), else the new, smaller grid first.
+   */
+  function chooseStyle(next: StyleName): void {
+    if (next === style) return;
+    if (style !== 'half') beforeHalf = style;
+    style = next;
+    pendingStyle = next;
+    grid = measureGrid();
+    toolbar.setStyle(next);
+    if (connection.open && sampleCount(told.cols, told.rows, next) > Limits.SAMPLES_MAX) {
+      told = { ...told, cols: grid.cols, rows: grid.rows };
+      send({ type: 'resize', cols: grid.cols, rows: grid.rows, aspect: told.aspect });
+    }
+    send({ type: 'style', style: next });
+  }
+
   const toolbar = new Toolbar({
     pause: () => act('pause'),
     seek: (seconds) => seekTo(seconds),
     mode: (m) => send({ type: 'mode', mode: m }),
-    toggleStyle: () => act('toggle-blocks'),
+    style: (next) => chooseStyle(next),
     help: toggleHelp,
     fullscreen: toggleFullscreen,
   });
@@ -278,6 +334,7 @@ function start(): void {
 
   function paint(frame: ReceivedFrame): void {
     if (frame.kind === 'cells') renderer.drawCells(frame.cells, frame.cols, frame.rows);
+    else if (frame.kind === 'fitted') renderer.drawFitted(frame.cells, frame.cols, frame.rows, frame.style);
     else if (frame.kind === 'pixels') renderer.drawPixels(frame.bgr, frame.cols, frame.rows);
     else if (frame.kind === 'text') renderer.drawCells(textCells.fill(frame.lines, frame.cols, frame.rows), frame.cols, frame.rows);
     painted = frame;
@@ -295,7 +352,7 @@ function start(): void {
       fpsMark = { t: now, received, shown };
     }
     toolbar.setStats(`${fps.received}/${fps.shown} fps · dropped ${sync.dropped}${audio.playing ? ` · A/V ${avText(now)}` : ''}`);
-    toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows}`);
+    toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows} ${painted?.kind === 'fitted' ? painted.style : style}`);
     toolbar.setPosition(position());
   }
 
@@ -368,7 +425,8 @@ function start(): void {
       const f = painted;
       if (!f) return null;
       const bytes = f.kind === 'cells' || f.kind === 'fitted' ? Array.from(f.cells) : f.kind === 'pixels' ? Array.from(f.bgr) : [];
-      return { kind: f.kind, index: f.index, cols: f.cols, rows: f.rows, bytes, lines: f.kind === 'text' ? [...f.lines] : [] };
+      const drawn: StyleName = f.kind === 'fitted' ? f.style : f.kind === 'pixels' ? 'half' : 'ramp';
+      return { kind: f.kind, index: f.index, cols: f.cols, rows: f.rows, style: drawn, bytes, lines: f.kind === 'text' ? [...f.lines] : [] };
     },
     hold: (on) => {
       held = on;

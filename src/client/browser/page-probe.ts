@@ -4,7 +4,7 @@
  * `drop` are the only levers (freeze painting to compare the canvas with a frame; lose the socket
  * the way a network would).
  */
-import type { InitInfo } from '../../../protocol/index.js';
+import type { InitInfo, StyleName } from '../../../protocol/index.js';
 import type { ViewAngles } from '../common/view-controller.js';
 import type { SyncMode } from './av-sync.js';
 import type { LinkState } from './connection.js';
@@ -21,7 +21,8 @@ export interface ProbeState {
   /** Cell size in device pixels, devicePixelRatio, and the aspect sent to the server. */
   cell: { width: number; height: number; dpr: number; aspect: number };
   view: ViewAngles;
-  style: 'ascii' | 'blocks';
+  /** The style the page shows (or has just asked for). */
+  style: StyleName;
   paused: boolean;
   received: number;
   shown: number;
@@ -54,7 +55,9 @@ export interface ProbeFrame {
   cols: number;
   /** Character rows for cells and text, pixel rows for pixels. */
   rows: number;
-  /** Cells (4 bytes each) or BGR pixels (3 bytes each); empty for text. */
+  /** The style its bytes are drawn in: `ramp` for cells and text, `half` for pixels, the INIT's style for fitted cells. */
+  style: StyleName;
+  /** Cells (4 bytes each), fitted cells (7 bytes each: glyph, fg RGB, bg RGB) or BGR pixels (3 bytes each); empty for text. */
   bytes: number[];
   lines: string[];
 }

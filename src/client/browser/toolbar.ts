@@ -1,15 +1,15 @@
 /**
  * The bar under the picture: pause, seek bar with position / duration (LIVE for live sources,
- * "still" for photos), colour mode, ascii/blocks, sound, fps and dropped frames, the view, help and
+ * "still" for photos), colour mode, cell style (every style in STYLE_NAMES), sound, fps and dropped frames, the view, help and
  * fullscreen. It only shows state and reports clicks; the page decides what they do.
  */
-import { isMode, type InitInfo, type Mode } from '../../../protocol/index.js';
+import { CELL_STYLES, isMode, isStyleName, STYLE_NAMES, type InitInfo, type Mode, type StyleName } from '../../../protocol/index.js';
 
 export interface ToolbarActions {
   pause(): void;
   seek(seconds: number): void;
   mode(mode: Mode): void;
-  toggleStyle(): void;
+  style(style: StyleName): void;
   help(): void;
   fullscreen(): void;
 }
@@ -34,7 +34,7 @@ export class Toolbar {
   private readonly seekBar = el('seek', HTMLInputElement);
   private readonly time = el('time', HTMLSpanElement);
   private readonly modeSelect = el('mode', HTMLSelectElement);
-  private readonly style = el('style', HTMLButtonElement);
+  private readonly styleSelect = el('style', HTMLSelectElement);
   private readonly statsText = el('stats', HTMLSpanElement);
   private readonly viewText = el('view', HTMLSpanElement);
   private init: InitInfo | null = null;
@@ -49,7 +49,18 @@ export class Toolbar {
       });
     };
     click(this.play, () => actions.pause());
-    click(this.style, () => actions.toggleStyle());
+    for (const name of STYLE_NAMES) {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = name;
+      option.title = CELL_STYLES[name].description;
+      this.styleSelect.append(option);
+    }
+    this.styleSelect.addEventListener('change', () => {
+      const style = this.styleSelect.value;
+      this.styleSelect.blur();
+      if (isStyleName(style)) actions.style(style);
+    });
     click(el('help-button', HTMLButtonElement), () => actions.help());
     click(el('fullscreen', HTMLButtonElement), () => actions.fullscreen());
     this.seekBar.addEventListener('input', () => {
@@ -68,7 +79,7 @@ export class Toolbar {
     });
   }
 
-  /** A new INIT: what the timeline can do, the mode and the style in effect. */
+  /** A new INIT: what the timeline can do, the mode in effect (the page sets the style: setStyle). */
   setInit(init: InitInfo): void {
     this.init = init;
     const seekable = !init.live && init.duration > 0;
@@ -77,8 +88,13 @@ export class Toolbar {
     this.play.disabled = init.live || init.duration <= 0;
     this.time.classList.toggle('live', init.live);
     this.modeSelect.value = String(init.mode);
-    this.style.setAttribute('aria-pressed', String(init.pixel));
     if (!this.scrubbing) this.showTime(init.startSec);
+  }
+
+  /** The style in effect (or just asked for). */
+  setStyle(style: StyleName): void {
+    if (this.styleSelect.value !== style) this.styleSelect.value = style;
+    this.styleSelect.title = `cell style: ${CELL_STYLES[style].description} (s / S: next / previous, b: half blocks)`;
   }
 
   setPosition(seconds: number): void {
