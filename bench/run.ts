@@ -7,7 +7,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchAudio } from './audio-bench.js';
 import { benchBrowser } from './browser-bench.js';
-import { benchPipeline, benchViewers } from './server-bench.js';
+import { benchPicture } from './picture-bench.js';
+import { benchFitting, benchPipeline, benchRenderCost, benchStyleViewers, benchViewers } from './server-bench.js';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ascii360-bench-'));
@@ -15,7 +16,10 @@ async function main(): Promise<void> {
   try {
     console.log(`ascii360 bench — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})\n`);
     print(await benchViewers());
+    print(benchRenderCost());
+    print(benchFitting());
     print(await benchPipeline(dir));
+    print(await benchStyleViewers(dir)); // reuses benchPipeline's clip
     print(await benchAudio(dir));
     print(await benchBrowser());
     try {
@@ -24,6 +28,7 @@ async function main(): Promise<void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
     }
+    print(await benchPicture());
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

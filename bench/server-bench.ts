@@ -5,9 +5,15 @@
  * 2. CPU milliseconds per viewer per frame for a 160×48 grid with 1, 8 and 32 viewers of different
  *    views, against rebuilding the sampling table every frame (what an implementation without the
  *    table cache does), side by side in the same process.
+ * Cell styles (issue: picture), each against the ramp style measured in the same run:
+ * 3. fitting µs per cell for each fitted style (CellFitter.fit on projected samples of 160×48),
+ *    against the ramp quantiser (writeCells);
+ * 4. ViewRenderer.render (sampling + fit) ms per distinct 160×48 view per frame, per style;
+ * 5. 24 distinct 160×48 viewers of the 4K clip over WebSocket at its own pace: frames per second each.
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startServer } from '../src/app/app.js';
@@ -17,10 +23,13 @@ import type { ViewSpec } from '../src/shared/types.js';
 import { buildDecodeArgs } from '../src/source/ffmpeg-source.js';
 import { findFfmpeg, protocolsFor } from '../src/source/ffmpeg-tools.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
-import { EquirectToFlat } from '../src/projection/equirect-to-flat.js';
+import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
+import { CELL_STYLES, frameShape, STYLE_NAMES, type Palette, type StyleName } from '../protocol/index.js';
+import { CellFitter } from '../src/quantise/fit-cells.js';
+import { writeCells } from '../src/quantise/quantise.js';
 import type { RenderTask } from '../src/workers/messages.js';
 import { renderTasks } from '../src/workers/render-tasks.js';
-import { viewKey, ViewRendererCache } from '../src/workers/view-renderer.js';
+import { payloadCapacity, ViewRenderer, viewKey, ViewRendererCache } from '../src/workers/view-renderer.js';
 import { fmt, median } from './stats.js';
 
 const CLIP_SECONDS = 8;
@@ -36,8 +45,8 @@ export function make4kClip(dir: string): string {
   return path;
 }
 
-function spec(yaw: number, pitch: number): ViewSpec {
-  return { yaw, pitch, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style: 'ramp', palette: 'rgb', codec: 'raw' };
+function spec(yaw: number, pitch: number, style: StyleName = 'ramp', palette: Palette = 'rgb'): ViewSpec {
+  return { yaw, pitch, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette, codec: 'raw' };
 }
 
 /** ffmpeg alone: decode + scale to the pipeline's working size + RGB, output discarded. */
@@ -132,6 +141,162 @@ export async function benchViewers(): Promise<string[]> {
     lines.push(
       `  ${String(n).padStart(2)} viewers: ${fmt(median(cached), 3)} ms (aim <= 0.5)   vs table rebuilt per frame ${fmt(median(rebuilt), 3)} ms   ratio ${fmt(median(cached) / median(rebuilt), 3)}`,
     );
+  }
+  return lines;
+}
+
+/** The style the terminal client picks where sextants draw: the picture issue's default. */
+const PICTURE_STYLE: StyleName = 'sextant';
+/** Distinct views the per-view figures cycle through. */
+const COST_VIEWS = 8;
+/** Each timed round runs at least this long, so timer resolution and one-off stalls stay small. */
+const ROUND_MS = 60;
+const COST_ROUNDS = 9;
+
+function costViews(style: StyleName, palette: Palette = 'rgb'): ViewSpec[] {
+  return Array.from({ length: COST_VIEWS }, (_, i) => spec((i * 360) / COST_VIEWS - 180, ((i % 5) - 2) * 15, style, palette));
+}
+
+/** The demo scene at the working size the server picks for `views` on a 4K source, cached by width. */
+const demoFrames = new Map<number, Uint8Array>();
+function demoFrame(views: ViewSpec[]): { frame: Uint8Array; w: number; h: number } {
+  const w = chooseWorkWidth(views, 3840);
+  let frame = demoFrames.get(w);
+  if (!frame) {
+    frame = renderDemoBackground(w, w / 2);
+    demoFrames.set(w, frame);
+  }
+  return { frame, w, h: w / 2 };
+}
+
+/** Median over COST_ROUNDS rounds of the milliseconds one call of `work(k)` takes (k counts calls). */
+function timeRounds(work: (k: number) => void): number {
+  for (let k = 0; k < 2 * COST_VIEWS; k++) work(k); // warm-up: JIT, tables
+  const perCall: number[] = [];
+  let k = 0;
+  for (let r = 0; r < COST_ROUNDS; r++) {
+    const t0 = performance.now();
+    let calls = 0;
+    let t = t0;
+    do {
+      work(k++);
+      calls++;
+      t = performance.now();
+    } while (t - t0 < ROUND_MS);
+    perCall.push((t - t0) / calls);
+  }
+  return median(perCall);
+}
+
+/** Projected samples of each view, as the view's renderer would take them from `frame`. */
+function projectedSamples(views: ViewSpec[]): Uint8Array[] {
+  const { frame, w, h } = demoFrame(views);
+  const projection = new EquirectToFlat();
+  return views.map((s) => {
+    const shape = frameShape(s);
+    const table = projection.buildTable(s, { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect }, w, h);
+    const rgb = new Uint8Array(table.cols * table.rows * 3);
+    sampleCells(table, frame, rgb);
+    return rgb;
+  });
+}
+
+/** Fitting µs per cell for every fitted style (and sextant in the 256-colour palette), against writeCells. */
+export function benchFitting(): string[] {
+  const cells = 160 * 48;
+  const ramp = projectedSamples(costViews('ramp'));
+  const rampOut = new Uint8Array(cells * 4);
+  const baseline = timeRounds((k) => writeCells(ramp[k % COST_VIEWS]!, cells, 5, rampOut, 0));
+  const us = (ms: number) => (ms * 1000) / cells;
+  const lines = [
+    `fitting, 160x48 cells of projected samples (demo scene, ${COST_VIEWS} views), µs per cell, median of ${COST_ROUNDS} rounds:`,
+    `  ramp (writeCells, baseline)  ${fmt(us(baseline), 4)} µs/cell`,
+  ];
+  const cases: [StyleName, Palette][] = [...STYLE_NAMES.filter((n) => CELL_STYLES[n].frames === 'fitted').map((n): [StyleName, Palette] => [n, 'rgb']), [PICTURE_STYLE, '256']];
+  for (const [name, palette] of cases) {
+    const samples = projectedSamples(costViews(name, palette));
+    const fitter = new CellFitter(CELL_STYLES[name], palette);
+    const out = new Uint8Array(cells * CELL_STYLES[name].bytesPerCell);
+    const ms = timeRounds((k) => fitter.fit(samples[k % COST_VIEWS]!, 160, 48, 5, out, 0));
+    const label = `${name}${palette === 'rgb' ? '' : ` palette=${palette}`}`;
+    lines.push(`  ${label.padEnd(28)} ${fmt(us(ms), 4)} µs/cell   ${fmt(ms / baseline, 1)}x ramp   (${fmt(ms, 3)} ms per 160x48 frame)`);
+  }
+  return lines;
+}
+
+/** ViewRenderer.render (sampling + quantise or fit) per distinct 160×48 view per frame, every style. */
+export function benchRenderCost(): string[] {
+  const results = new Map<StyleName, number>();
+  for (const name of STYLE_NAMES) {
+    const views = costViews(name);
+    const { frame, w, h } = demoFrame(views);
+    const renderers = views.map((s) => new ViewRenderer(s));
+    const out = new Uint8Array(payloadCapacity(views[0]!));
+    results.set(name, timeRounds((k) => renderers[k % COST_VIEWS]!.render(frame, w, h, k, out)));
+  }
+  const base = results.get('ramp')!;
+  const { w, h } = demoFrame(costViews(PICTURE_STYLE));
+  const lines = [`ViewRenderer.render per distinct 160x48 view per frame (sampling + fit), ${w}x${h} demo frame, ${COST_VIEWS} views, median of ${COST_ROUNDS} rounds:`];
+  for (const [name, ms] of results) {
+    const aim = name === PICTURE_STYLE ? '   (aim <= 1.0 ms)' : '';
+    lines.push(`  ${name.padEnd(9)} ${fmt(ms, 3)} ms${name === 'ramp' ? '   (baseline)' : `   ${fmt(ms / base, 2)}x ramp`}${aim}`);
+  }
+  return lines;
+}
+
+/** The 4K clip of benchPipeline, made again only when `dir` lacks it. */
+function clipIn(dir: string): string {
+  const path = join(dir, 'bench-4k.mp4');
+  return existsSync(path) ? path : make4kClip(dir);
+}
+
+const STYLE_VIEWERS = 24;
+const VIEWER_WARMUP_MS = 2000;
+const VIEWER_WINDOW_MS = 8000;
+
+/** `n` distinct 160×48 viewers of `clip` at its own pace in `style`: frames per second each over the window. */
+async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ fps: number[]; workWidth: number; distinct: number }> {
+  const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: CLIP_FPS, mode: 5, hwaccel: 'none', loop: true, log: silentLogger, realtime: true });
+  const sockets: WebSocket[] = [];
+  const counts = new Array<number>(n).fill(0);
+  try {
+    const firsts: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      const yaw = (i * 360) / n - 180;
+      const pitch = ((i % 5) - 2) * 15;
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?cols=160&rows=48&style=${style}&yaw=${yaw}&pitch=${pitch}`);
+      sockets.push(ws);
+      firsts.push(new Promise<void>((resolve, reject) => {
+        ws.once('error', reject);
+        ws.on('message', (_d, binary) => {
+          if (!binary) return;
+          counts[i]!++;
+          resolve();
+        });
+      }));
+    }
+    await Promise.all(firsts);
+    await new Promise((r) => setTimeout(r, VIEWER_WARMUP_MS));
+    const health = server.health();
+    counts.fill(0);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, VIEWER_WINDOW_MS));
+    const seconds = (performance.now() - t0) / 1000;
+    return { fps: counts.map((c) => c / seconds), workWidth: health.workWidth, distinct: health.distinctViews };
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await server.close();
+  }
+}
+
+/** 24 distinct viewers in the picture style, and the same viewers in ramp (the baseline), one after the other. */
+export async function benchStyleViewers(dir: string): Promise<string[]> {
+  const clip = clipIn(dir);
+  const lines = [`${STYLE_VIEWERS} distinct 160x48 viewers of the 4K clip at its own pace (${CLIP_FPS} fps, looping), fps each over ${VIEWER_WINDOW_MS / 1000} s after ${VIEWER_WARMUP_MS / 1000} s warm-up:`];
+  for (const style of [PICTURE_STYLE, 'ramp'] as const) {
+    const r = await viewerFps(clip, style, STYLE_VIEWERS);
+    const aim = style === PICTURE_STYLE ? '   (aim each >= 29)' : '   (baseline)';
+    lines.push(`  ${style.padEnd(8)} min ${fmt(Math.min(...r.fps), 1)}  median ${fmt(median(r.fps), 1)}  max ${fmt(Math.max(...r.fps), 1)} fps   (${r.distinct} distinct views, working ${r.workWidth}x${r.workWidth / 2})${aim}`);
   }
   return lines;
 }

@@ -7,13 +7,17 @@
  * - static: the same view every frame (what a paused or still video costs);
  * - pan: yaw advancing 0.5° per frame at a 90° field of view, a slow steady turn;
  * - naive: the pan drawn as a full redraw, every cell with its own SGR (the baseline);
- * plus the same pan at 256 colours and in blocks style (half-block pixels, truecolor), and the
+ * plus the same pan at 256 colours, in blocks style (half-block pixels, truecolor) and in sextant
+ * style (the fitted 2×3 cells the terminal client draws by default where sextants draw, through
+ * CellFitter and renderFitted, at each tolerance, SEXTANT_TOLERANCE the client's default), and the
  * truecolor pans again at each colour tolerance of QUALITY_TOLERANCE, with the colour error they
  * cost: every frame's bytes are replayed into a small screen model here (not the renderer's own)
  * and compared with the frame, so the trade-off is bytes against measured error.
  * Figures are medians over the frames after the first (the first is always a full draw).
  */
+import { CELL_STYLES, frameShape } from '../protocol/index.js';
 import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
+import { CellFitter } from '../src/quantise/fit-cells.js';
 import { writeCells, writePixels } from '../src/quantise/quantise.js';
 import { QUALITY_TOLERANCE, VideoRenderer, type ColorDepth } from '../src/client/terminal/video-renderer.js';
 
@@ -42,7 +46,12 @@ export interface TerminalBytesResult {
   panRenderMs: number;
   /** The truecolor pans at each tolerance of QUALITY_TOLERANCE, in its order (0 first). */
   tolerance: ToleranceResult[];
+  /** The pan in sextant style (fitted 2×3 cells, renderFitted), truecolor, at each tolerance of QUALITY_TOLERANCE. */
+  sextant: { tolerance: number; bytes: number; meanError: number; maxError: number; renderMs: number }[];
 }
+
+/** The terminal client's default colour tolerance (`--tolerance 8`, QUALITY_TOLERANCE.balanced). */
+const SEXTANT_TOLERANCE = QUALITY_TOLERANCE.balanced;
 
 export interface ToleranceResult {
   /** Largest per-channel error the renderer was allowed. */
@@ -78,6 +87,10 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
   // Frames first, so the renderers are timed on their own.
   const cellFrames: Uint8Array[] = [];
   const pixelFrames: Uint8Array[] = [];
+  const sextantFrames: Uint8Array[] = [];
+  const sextant = frameShape({ cols, rows, aspect: CELL_ASPECT, mode: 5, style: 'sextant', codec: 'raw' });
+  const fitter = new CellFitter(CELL_STYLES.sextant);
+  const sextantRgb = new Uint8Array(sextant.sampleCols * sextant.sampleRows * 3);
   const rgb = new Uint8Array(cols * rows * 2 * 3);
   for (let f = 0; f < frames; f++) {
     const view = { yaw: 20 + f * YAW_STEP, pitch: 5, roll: 0, fov: FOV };
@@ -91,6 +104,11 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
     const pixels = new Uint8Array(cols * rows * 2 * 3);
     writePixels(rgb, cols * rows * 2, 5, pixels, 0);
     pixelFrames.push(pixels);
+    const sextantTable = projection.buildTable(view, { cols: sextant.sampleCols, rows: sextant.sampleRows, aspect: sextant.sampleAspect }, SRC_W, SRC_H);
+    sampleCells(sextantTable, texture, sextantRgb);
+    const fitted = new Uint8Array(cols * rows * 7);
+    fitter.fit(sextantRgb, cols, rows, 5, fitted, 0);
+    sextantFrames.push(fitted);
   }
 
   const renderer = (depth: ColorDepth, fullRedraw = false, tolerance = 0) => {
@@ -113,8 +131,8 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
 
   const tolerance: ToleranceResult[] = [];
   for (const t of Object.values(QUALITY_TOLERANCE)) {
-    const ascii = runWithError(renderer('truecolor', false, t), cellFrames, false, cols, rows);
-    const blocks = runWithError(renderer('truecolor', false, t), pixelFrames, true, cols, rows);
+    const ascii = runWithError(renderer('truecolor', false, t), cellFrames, 'cells', cols, rows);
+    const blocks = runWithError(renderer('truecolor', false, t), pixelFrames, 'pixels', cols, rows);
     tolerance.push({
       tolerance: t,
       asciiBytes: ascii.bytes,
@@ -140,11 +158,17 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
     blocksPanBytes: run(renderer('truecolor'), (f) => pixelFrames[f]!, true),
     panRenderMs: median(times),
     tolerance,
+    sextant: Object.values(QUALITY_TOLERANCE).map((t) => {
+      const r = runWithError(renderer('truecolor', false, t), sextantFrames, 'fitted', cols, rows);
+      return { tolerance: t, bytes: r.bytes, meanError: r.meanError, maxError: r.maxError, renderMs: r.renderMs };
+    }),
   };
 }
 
 /** Renders every frame at 0,0, replays the bytes into a ScreenModel and measures the colour error. */
-function runWithError(r: VideoRenderer, frames: Uint8Array[], pixel: boolean, cols: number, rows: number) {
+function runWithError(r: VideoRenderer, frames: Uint8Array[], kind: 'cells' | 'pixels' | 'fitted', cols: number, rows: number) {
+  const pixel = kind === 'pixels';
+  const glyphs = CELL_STYLES.sextant.glyphs;
   const screen = new ScreenModel(cols, rows);
   const sizes: number[] = [];
   const times: number[] = [];
@@ -154,7 +178,8 @@ function runWithError(r: VideoRenderer, frames: Uint8Array[], pixel: boolean, co
   for (let f = 0; f < frames.length; f++) {
     const frame = frames[f]!;
     const start = performance.now();
-    const out = pixel ? r.renderPixels(frame, cols, rows * 2) : r.renderCells(frame, cols, rows);
+    const out =
+      kind === 'fitted' ? r.renderFitted(frame, cols, rows, CELL_STYLES.sextant) : pixel ? r.renderPixels(frame, cols, rows * 2) : r.renderCells(frame, cols, rows);
     const ms = performance.now() - start;
     screen.replay(out);
     if (f === 0) continue;
@@ -162,10 +187,15 @@ function runWithError(r: VideoRenderer, frames: Uint8Array[], pixel: boolean, co
     sizes.push(out.length);
     for (let y = 0, i = 0; y < rows; y++) {
       for (let x = 0; x < cols; x++, i++) {
-        // Wanted colours as 0xRRGGBB: ascii fg (none for a space) on black; blocks top / bottom pixel.
+        // Wanted colours as 0xRRGGBB: ascii fg (none for a space) on black; blocks top / bottom pixel;
+        // sextant fg (none for a space) and bg.
         let wantFg: number;
         let wantBg = 0;
-        if (pixel) {
+        if (kind === 'fitted') {
+          const s = i * 7;
+          wantFg = glyphs[frame[s]!] === 0x20 ? -1 : (frame[s + 1]! << 16) | (frame[s + 2]! << 8) | frame[s + 3]!;
+          wantBg = (frame[s + 4]! << 16) | (frame[s + 5]! << 8) | frame[s + 6]!;
+        } else if (pixel) {
           const t = (2 * y * cols + x) * 3;
           const b = t + cols * 3;
           wantFg = (frame[t + 2]! << 16) | (frame[t + 1]! << 8) | frame[t]!;
@@ -292,6 +322,12 @@ export function formatTerminalBytes(r: TerminalBytesResult): string[] {
         `    T=${String(t.tolerance).padEnd(3)} ascii ${kb(t.asciiBytes)} ${share(t.asciiBytes)}` +
         `  error ${t.asciiMeanError.toFixed(2)} (max ${t.asciiMaxError})  ${t.asciiRenderMs.toFixed(2)} ms` +
         `   blocks ${kb(t.blocksBytes)}  error ${t.blocksMeanError.toFixed(2)} (max ${t.blocksMaxError})`,
+    ),
+    `  sextant style (fitted 2x3 cells, renderFitted), truecolor pan:`,
+    ...r.sextant.map(
+      (t) =>
+        `    T=${String(t.tolerance).padEnd(3)} ${kb(t.bytes)} ${share(t.bytes)}  error ${t.meanError.toFixed(2)} (max ${t.maxError})  ${t.renderMs.toFixed(2)} ms` +
+        (t.tolerance === SEXTANT_TOLERANCE ? '   (default tolerance; aim <= 60 KiB)' : ''),
     ),
   ];
 }
