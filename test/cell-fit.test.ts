@@ -1,0 +1,173 @@
+/**
+ * The fitter is exact (PROTOCOL-NOTES.md §8.2): on random and structured cells of every fitted style,
+ * its glyph has the least squared error of all the style's glyphs, found here by brute force over
+ * the whole glyph table with the means computed directly, not with the fitter's sums.
+ */
+import { describe, expect, it } from 'vitest';
+import { CELL_STYLES, channelMask, nearestInPalette, type CellStyle, type Mode, type Palette } from '../protocol/index.js';
+import { CellFitter } from '../src/quantise/fit-cells.js';
+import { ViewRenderer } from '../src/workers/view-renderer.js';
+import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
+import type { ViewSpec } from '../src/shared/types.js';
+import { rng } from './helpers/random.js';
+
+const FITTED = Object.values(CELL_STYLES).filter((s) => s.frames === 'fitted');
+
+type Rgb = [number, number, number];
+
+/** Squared error of drawing `samples` with `mask`: each side at its mean (or its palette colour). */
+function errorOf(samples: Rgb[], mask: number, palette: Palette): number {
+  let total = 0;
+  for (const side of [1, 0]) {
+    const members = samples.filter((_, k) => ((mask >> k) & 1) === side);
+    if (members.length === 0) continue;
+    const mean = [0, 1, 2].map((c) => members.reduce((a, m) => a + m[c]!, 0) / members.length) as Rgb;
+    let colour = mean;
+    if (palette !== 'rgb') {
+      // The fitter looks the nearest colour up at 6 bits per channel (§8.3): the same bin here.
+      const v = nearestInPalette(palette, ((Math.round(mean[0]) >> 2) << 2) | 2, ((Math.round(mean[1]) >> 2) << 2) | 2, ((Math.round(mean[2]) >> 2) << 2) | 2);
+      colour = [v >> 16, (v >> 8) & 0xff, v & 0xff];
+    }
+    for (const m of members) for (let c = 0; c < 3; c++) total += (m[c]! - colour[c]!) ** 2;
+  }
+  return total;
+}
+
+/** The least error over every glyph the table lists. */
+function bruteForce(style: CellStyle, samples: Rgb[], palette: Palette): number {
+  let best = Infinity;
+  for (let g = 0; g < style.glyphs.length; g++) {
+    if (style.glyphs[g] === 0) continue;
+    best = Math.min(best, errorOf(samples, style.masks[g]!, palette));
+  }
+  return best;
+}
+
+/** Cells of several kinds: noise, two colours split along a random mask, a gradient, flat. */
+function makeCells(style: CellStyle, count: number, seed: number): Rgb[][] {
+  const r = rng(seed);
+  const n = style.subX * style.subY;
+  const byte = (): number => Math.floor(r() * 256);
+  const cells: Rgb[][] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = i % 4;
+    const a: Rgb = [byte(), byte(), byte()];
+    const b: Rgb = [byte(), byte(), byte()];
+    const split = Math.floor(r() * (1 << n));
+    const cell: Rgb[] = [];
+    for (let k = 0; k < n; k++) {
+      if (kind === 0) cell.push([byte(), byte(), byte()]);
+      else if (kind === 1) cell.push(((split >> k) & 1 ? a : b).map((v) => Math.max(0, Math.min(255, v + Math.floor(r() * 9) - 4))) as Rgb);
+      else if (kind === 2) cell.push(a.map((v, c) => Math.round(v + ((b[c]! - v) * k) / (n - 1))) as Rgb);
+      else cell.push([...a]);
+    }
+    cells.push(cell);
+  }
+  return cells;
+}
+
+/** Lays cells out as the projection's sample grid (one row of cells) and fits them. */
+function fitRow(style: CellStyle, cells: Rgb[][], palette: Palette, mode: Mode = 5): Uint8Array {
+  const cols = cells.length;
+  const rgb = new Uint8Array(cols * style.subX * style.subY * 3);
+  const stride = cols * style.subX * 3;
+  cells.forEach((cell, cx) => {
+    cell.forEach((px, k) => {
+      const at = Math.floor(k / style.subX) * stride + (cx * style.subX + (k % style.subX)) * 3;
+      rgb.set(px, at);
+    });
+  });
+  const out = new Uint8Array(cols * 7);
+  expect(new CellFitter(style, palette).fit(rgb, cols, 1, mode, out, 0)).toBe(cols * 7);
+  return out;
+}
+
+describe('CellFitter', () => {
+  for (const style of FITTED) {
+    for (const palette of ['rgb', '256', '16'] as const) {
+      it(`${style.name}, palette ${palette}: the chosen glyph's error is the brute-force least`, () => {
+        const cells = makeCells(style, 400, 17 + style.subY);
+        const out = fitRow(style, cells, palette);
+        cells.forEach((cell, i) => {
+          const glyph = out[i * 7]!;
+          expect(style.glyphs[glyph], `cell ${i}: glyph ${glyph} is in the table`).not.toBe(0);
+          const got = errorOf(cell, style.masks[glyph]!, palette);
+          const best = bruteForce(style, cell, palette);
+          expect(got, `cell ${i} (${JSON.stringify(cell)})`).toBeLessThanOrEqual(best * (1 + 1e-9) + 1e-6);
+        });
+      });
+    }
+  }
+
+  it('writes each side as its rounded mean, foreground on the glyph mask', () => {
+    const style = CELL_STYLES.sextant;
+    const cells = makeCells(style, 200, 5);
+    const out = fitRow(style, cells, 'rgb');
+    cells.forEach((cell, i) => {
+      const mask = style.masks[out[i * 7]!]!;
+      const fg = cell.filter((_, k) => (mask >> k) & 1);
+      const bg = cell.filter((_, k) => !((mask >> k) & 1));
+      const mean = (side: Rgb[], c: number) => Math.round(side.reduce((a, m) => a + m[c]!, 0) / side.length);
+      for (let c = 0; c < 3; c++) {
+        expect(out[i * 7 + 4 + c], `cell ${i} bg`).toBe(mean(bg, c));
+        // The space has no foreground: it carries the background colour.
+        expect(out[i * 7 + 1 + c], `cell ${i} fg`).toBe(fg.length > 0 ? mean(fg, c) : mean(bg, c));
+      }
+    });
+  });
+
+  it('a flat cell is a space on its colour; a two-colour split is drawn exactly', () => {
+    const style = CELL_STYLES.sextant;
+    const grey: Rgb = [90, 100, 110];
+    const orange: Rgb = [255, 128, 0];
+    const blue: Rgb = [0, 0, 255];
+    const out = fitRow(style, [Array.from({ length: 6 }, () => grey), [orange, orange, blue, blue, blue, blue]], 'rgb');
+    expect([...out.subarray(0, 7)]).toEqual([0, 90, 100, 110, 90, 100, 110]);
+    // Mask 0b000011 (top row) is glyph 3, U+1FB02: the worked example of PROTOCOL-NOTES §3.5.
+    expect([...out.subarray(7, 14)]).toEqual([3, 255, 128, 0, 0, 0, 255]);
+    expect(style.glyphs[3]).toBe(0x1fb02);
+  });
+
+  it('modes 2–4 truncate both colours', () => {
+    const style = CELL_STYLES.quadrant;
+    const cells = makeCells(style, 100, 9);
+    const full = fitRow(style, cells, 'rgb', 5);
+    for (const mode of [2, 3, 4] as const) {
+      const cut = fitRow(style, cells, 'rgb', mode);
+      const mask = channelMask(mode);
+      for (let i = 0; i < full.length; i++) expect(cut[i], `byte ${i} mode ${mode}`).toBe(i % 7 === 0 ? full[i] : full[i]! & mask);
+    }
+  });
+
+  it('palette fits give exact palette colours', () => {
+    const style = CELL_STYLES.sextant;
+    const out = fitRow(style, makeCells(style, 300, 3), '256');
+    const levels = new Set([0, 95, 135, 175, 215, 255]);
+    for (let i = 0; i < 300; i++) {
+      for (const at of [1, 4]) {
+        const [r, g, b] = [out[i * 7 + at]!, out[i * 7 + at + 1]!, out[i * 7 + at + 2]!];
+        const cube = levels.has(r) && levels.has(g) && levels.has(b);
+        const grey = r === g && g === b && (r - 8) % 10 === 0 && r >= 8 && r <= 238;
+        expect(cube || grey, `cell ${i} colour ${r},${g},${b}`).toBe(true);
+      }
+    }
+  });
+
+  it('ViewRenderer in a fitted style equals sampling then fitting each cell', () => {
+    const w = 256;
+    const h = 128;
+    const frame = new Uint8Array(w * h * 3);
+    const r = rng(21);
+    for (let i = 0; i < frame.length; i++) frame[i] = (i * 7 + Math.floor(r() * 40)) & 0xff;
+    const spec: ViewSpec = { yaw: 20, pitch: 10, roll: 0, fov: 80, cols: 24, rows: 8, aspect: 0.5, mode: 5, style: 'sextant', palette: 'rgb', codec: 'raw' };
+    const payload = new Uint8Array(4 + 24 * 8 * 7);
+    expect(new ViewRenderer(spec).render(frame, w, h, 77, payload)).toBe(payload.length);
+    expect([...payload.subarray(0, 4)]).toEqual([0, 0, 0, 77]);
+    const table = new EquirectToFlat().buildTable(spec, { cols: 48, rows: 24, aspect: 0.75 }, w, h);
+    const samples = new Uint8Array(48 * 24 * 3);
+    sampleCells(table, frame, samples);
+    const want = new Uint8Array(24 * 8 * 7);
+    new CellFitter(CELL_STYLES.sextant).fit(samples, 24, 8, 5, want, 0);
+    expect([...payload.subarray(4)]).toEqual([...want]);
+  });
+});
