@@ -49,7 +49,7 @@ export interface PictureOptions {
 }
 
 /** The style the terminal client picks where sextants draw: the default. */
-const DEFAULT_PICTURE_STYLE: StyleName = 'sextant';
+const DEFAULT_PICTURE_STYLE: StyleName = 'mosaic';
 const SCREENSHOT_WIDTH = 640;
 /** Text and edges show the styles apart at 640 px better than the fractal's gradients do (and compress). */
 const SCREENSHOT_SCENE = 'testcard';

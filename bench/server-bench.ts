@@ -146,7 +146,7 @@ export async function benchViewers(): Promise<string[]> {
 }
 
 /** The style the terminal client picks where sextants draw: the picture issue's default. */
-const PICTURE_STYLE: StyleName = 'sextant';
+const PICTURE_STYLE: StyleName = 'mosaic';
 /** Distinct views the per-view figures cycle through. */
 const COST_VIEWS = 8;
 /** Each timed round runs at least this long, so timer resolution and one-off stalls stay small. */

@@ -4,12 +4,14 @@
  * terminal renderer and the browser's atlas never branch on a style's name.
  *
  * Samples of a cell are numbered row-major over its subX × subY grid: sample k sits at column
- * k % subX, row ⌊k / subX⌋. Bit k of a glyph's mask is set when the glyph's foreground covers
- * sample k; the background shows everywhere else.
+ * k % subX, row ⌊k / subX⌋. A glyph's shape is its coverage of the cell's atoms, an atomX × atomY
+ * grid of equal rectangles, numbered the same way; every sample covers an equal block of atoms.
+ * Where atoms and samples coincide (every style but mosaic) the shape is also a bit mask: bit k is
+ * set when the glyph's foreground covers sample k; the background shows everywhere else.
  */
 import { ASCII_MASKS, ASCII_ORDER } from './ascii-masks.js';
 
-export type StyleName = 'ramp' | 'half' | 'quadrant' | 'sextant' | 'octant' | 'braille' | 'ascii';
+export type StyleName = 'ramp' | 'half' | 'quadrant' | 'sextant' | 'mosaic' | 'octant' | 'braille' | 'ascii';
 
 /** What a style's frames carry (PROTOCOL-NOTES.md §3): ASCILINE cells, ASCILINE BGR pixels, or fitted glyph cells. */
 export type StyleFrames = 'cells' | 'pixels' | 'fitted';
@@ -26,14 +28,22 @@ export interface CellStyle {
   /** Samples per cell across and down. */
   readonly subX: number;
   readonly subY: number;
+  /** The grid glyph shapes are exact on: atomX × atomY equal rectangles per cell, multiples of subX, subY. */
+  readonly atomX: number;
+  readonly atomY: number;
   readonly frames: StyleFrames;
   /** Bytes per character cell in a frame: 4 (char, R, G, B), 6 (two BGR pixels), 7 (glyph, fg RGB, bg RGB). */
   readonly bytesPerCell: number;
   readonly shape: GlyphShape;
   /** Fitted styles: code point of each glyph, by the glyph index sent on the wire; 0 where the index is unused. */
   readonly glyphs: Uint32Array;
-  /** Fitted styles: coverage mask of each glyph (bit k: sample k shows the foreground). */
+  /**
+   * Fitted styles whose atoms are their samples (at most 8): coverage mask of each glyph (bit k:
+   * sample k shows the foreground). Empty for mosaic, whose shapes need `atoms`.
+   */
   readonly masks: Uint8Array;
+  /** Fitted styles: coverage of each glyph's atoms, atomX·atomY bytes per glyph (1: foreground). */
+  readonly atoms: Uint8Array;
   /** Fitted styles: the glyph indices the fitter tries, one per distinct {mask, complement} partition. */
   readonly candidates: Uint8Array;
   /** Why a terminal might not draw it: the Unicode version its glyphs first appeared in. */
@@ -58,24 +68,33 @@ function byMask(bits: number, pick: (mask: number) => number): { glyphs: Uint32A
 }
 
 /**
- * One glyph per partition: a mask and its complement split the samples the same way (fore- and
- * background swap), so only the first glyph met of each pair is tried. Masks 0 and all-ones are
- * the same partition too (one colour): the space is kept, so flat cells draw as a background.
+ * One glyph per partition: a shape and its complement split the atoms the same way (fore- and
+ * background swap), so only the first glyph met of each pair is tried. The empty and the full
+ * shape are the same partition too (one colour): the space is kept, so flat cells draw as a
+ * background.
  */
-function candidatesOf(glyphs: Uint32Array, masks: Uint8Array, bits: number, preference?: readonly number[]): Uint8Array {
-  const all = (1 << bits) - 1;
-  const seen = new Set<number>();
+function candidatesOf(glyphs: Uint32Array, atoms: Uint8Array, perGlyph: number, preference?: readonly number[]): Uint8Array {
+  const seen = new Set<string>();
   const out: number[] = [];
   const order = [...(preference ?? glyphs.keys())].sort((a, b) => (glyphs[a] === SPACE ? -1 : glyphs[b] === SPACE ? 1 : 0));
   for (const g of order) {
     if (glyphs[g] === 0) continue;
-    const m = masks[g]!;
-    const key = Math.min(m, all ^ m);
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const shape = atoms.subarray(g * perGlyph, (g + 1) * perGlyph);
+    const key = shape.join('');
+    const complement = shape.map((a) => 1 - a).join('');
+    const canonical = key < complement ? key : complement;
+    if (seen.has(canonical)) continue;
+    seen.add(canonical);
     out.push(g);
   }
   return Uint8Array.from(out);
+}
+
+/** Atom coverage of mask-drawn glyphs (atoms = samples): byte k of glyph g is bit k of its mask. */
+function atomsOfMasks(masks: Uint8Array, bits: number): Uint8Array {
+  const atoms = new Uint8Array(masks.length * bits);
+  for (let g = 0; g < masks.length; g++) for (let k = 0; k < bits; k++) atoms[g * bits + k] = (masks[g]! >> k) & 1;
+  return atoms;
 }
 
 /** Quadrants, bits TL, TR, BL, BR (U+2596–U+259F with the half blocks, the space and the full block). */
@@ -142,13 +161,79 @@ function fitted(
   description: string,
 ): CellStyle {
   const bits = subX * subY;
+  const atoms = atomsOfMasks(table.masks, bits);
   return {
-    name, subX, subY, frames: 'fitted', bytesPerCell: 7, shape, glyphs: table.glyphs, masks: table.masks,
-    candidates: candidatesOf(table.glyphs, table.masks, bits, table.preference), unicode, description,
+    name, subX, subY, atomX: subX, atomY: subY, frames: 'fitted', bytesPerCell: 7, shape, glyphs: table.glyphs, masks: table.masks, atoms,
+    candidates: candidatesOf(table.glyphs, atoms, bits, table.preference), unicode, description,
   };
 }
 
-const NONE = { glyphs: new Uint32Array(0), masks: new Uint8Array(0), candidates: new Uint8Array(0) };
+/**
+ * Mosaic: every block glyph whose edges fall on thirds, halves, quarters or eighths of the cell, as
+ * far as Unicode 13 has them: the sextants (thirds down, halves across), the quadrants and halves,
+ * the lower eighths ▁▂▃▅▆▇ (their complements are the upper eighths) and the left quarter ▎ and
+ * three quarters ▊. Atoms are 4 × 24 (a 24th is both a third's and an eighth's divisor); samples
+ * are 4 × 8, so a sample straddles a sextant's edge in rows 2 and 5 of 8: the fitter takes a
+ * sample as uniform over its area and splits it there (PROTOCOL-NOTES.md §8.2).
+ *
+ * Glyph index: 0–63 the sextant with that mask (as the sextant style: 0 space, 21 ▌, 42 ▐, 63 █),
+ * 64 + q the quadrant with mask q (as the quadrant style; the four a sextant already draws are
+ * never sent), 80–85 the lower 1, 2, 3, 5, 6, 7 eighths, 86 ▎, 87 ▊.
+ */
+const MOSAIC_X = 4;
+const MOSAIC_Y = 24;
+const LOWER_EIGHTHS = [1, 2, 3, 5, 6, 7];
+
+function mosaicTable(): { glyphs: Uint32Array; atoms: Uint8Array } {
+  const count = 88;
+  const per = MOSAIC_X * MOSAIC_Y;
+  const glyphs = new Uint32Array(count);
+  const atoms = new Uint8Array(count * per);
+  const fill = (g: number, x0: number, x1: number, y0: number, y1: number) => {
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) atoms[g * per + y * MOSAIC_X + x] = 1;
+  };
+  for (let m = 0; m < 64; m++) {
+    glyphs[m] = sextantCode(m);
+    for (let k = 0; k < 6; k++) if (m & (1 << k)) fill(m, (k % 2) * 2, (k % 2) * 2 + 2, (k >> 1) * 8, (k >> 1) * 8 + 8);
+  }
+  for (let q = 0; q < 16; q++) {
+    const g = 64 + q;
+    // The space, ▌, ▐ and █ are sextants 0, 21, 42 and 63 already.
+    glyphs[g] = q === 0 || q === 5 || q === 10 || q === 15 ? 0 : QUADRANT_CODES[q]!;
+    for (let k = 0; k < 4; k++) if (q & (1 << k)) fill(g, (k % 2) * 2, (k % 2) * 2 + 2, (k >> 1) * 12, (k >> 1) * 12 + 12);
+  }
+  LOWER_EIGHTHS.forEach((n, i) => {
+    glyphs[80 + i] = 0x2580 + n;
+    fill(80 + i, 0, MOSAIC_X, MOSAIC_Y - 3 * n, MOSAIC_Y);
+  });
+  glyphs[86] = 0x258e; // ▎ LEFT ONE QUARTER BLOCK
+  fill(86, 0, 1, 0, MOSAIC_Y);
+  glyphs[87] = 0x258a; // ▊ LEFT THREE QUARTERS BLOCK
+  fill(87, 0, 3, 0, MOSAIC_Y);
+  return { glyphs, atoms };
+}
+
+function mosaic(): CellStyle {
+  const { glyphs, atoms } = mosaicTable();
+  return {
+    name: 'mosaic', subX: 4, subY: 8, atomX: MOSAIC_X, atomY: MOSAIC_Y, frames: 'fitted', bytesPerCell: 7, shape: 'blocks',
+    glyphs, masks: new Uint8Array(0), atoms, candidates: candidatesOf(glyphs, atoms, MOSAIC_X * MOSAIC_Y), unicode: '13.0',
+    description: 'sextants, quadrants, eighths and quarters on 4×8 samples, fitted colour pair',
+  };
+}
+
+/** Glyph `g`'s coverage of `style`'s atoms (atom a: column a % atomX, row ⌊a / atomX⌋; 1 where the foreground shows). */
+export function glyphAtoms(style: CellStyle, g: number): Uint8Array {
+  const per = style.atomX * style.atomY;
+  return style.atoms.subarray(g * per, (g + 1) * per);
+}
+
+/** A sample mask as atom coverage, for styles whose atoms are their samples. */
+export function maskAtoms(style: CellStyle, mask: number): Uint8Array {
+  return atomsOfMasks(Uint8Array.of(mask), style.subX * style.subY);
+}
+
+const NONE = { glyphs: new Uint32Array(0), masks: new Uint8Array(0), atoms: new Uint8Array(0), candidates: new Uint8Array(0) };
 
 /** The ASCII style's glyphs: printable ASCII 0x20–0x7E, glyph index = code − 0x20. */
 function asciiTable(): { glyphs: Uint32Array; masks: Uint8Array; preference: readonly number[] } {
@@ -160,15 +245,16 @@ function asciiTable(): { glyphs: Uint32Array; masks: Uint8Array; preference: rea
 /** Every style, by name. The order is the order a client cycles through them. */
 export const CELL_STYLES: Readonly<Record<StyleName, CellStyle>> = {
   ramp: {
-    name: 'ramp', subX: 1, subY: 1, frames: 'cells', bytesPerCell: 4, shape: 'font', ...NONE, unicode: '1.1',
+    name: 'ramp', subX: 1, subY: 1, atomX: 1, atomY: 1, frames: 'cells', bytesPerCell: 4, shape: 'font', ...NONE, unicode: '1.1',
     description: "ASCILINE's 92-character luma ramp, coloured characters on black",
   },
   half: {
-    name: 'half', subX: 1, subY: 2, frames: 'pixels', bytesPerCell: 6, shape: 'blocks', ...NONE, unicode: '1.1',
+    name: 'half', subX: 1, subY: 2, atomX: 1, atomY: 2, frames: 'pixels', bytesPerCell: 6, shape: 'blocks', ...NONE, unicode: '1.1',
     description: 'upper half blocks ▀, top and bottom colour (ASCILINE pixel frames)',
   },
   quadrant: fitted('quadrant', 2, 2, 'blocks', byMask(4, (m) => QUADRANT_CODES[m]!), '1.1', '2×2 quadrant blocks, fitted colour pair'),
   sextant: fitted('sextant', 2, 3, 'blocks', byMask(6, sextantCode), '13.0', '2×3 sextant blocks, fitted colour pair'),
+  mosaic: mosaic(),
   octant: fitted('octant', 2, 4, 'blocks', byMask(8, (m) => OCTANT_CODES[m]!), '16.0', '2×4 octant blocks, fitted colour pair'),
   braille: fitted('braille', 2, 4, 'dots', byMask(8, brailleCode), '3.0', '2×4 braille dots, fitted colour pair'),
   ascii: fitted('ascii', 2, 4, 'font', asciiTable(), '1.1', 'printable ASCII chosen by shape, fitted colour pair'),

@@ -11,9 +11,10 @@ export const Limits = {
   CELLS_MAX: 250_000,
   /**
    * Samples per viewer: cols × rows × the style's samples per cell (1 ramp, 2 half, 4 quadrant,
-   * 6 sextant, 8 octant, braille, ascii). Bounds one viewer's work and bandwidth (§1.2).
+   * 6 sextant, 8 octant, braille, ascii, 32 mosaic). Bounds one viewer's work and memory (§1.2):
+   * a mosaic grid of 250 × 75 cells is the most it allows.
    */
-  SAMPLES_MAX: 250_000,
+  SAMPLES_MAX: 600_000,
   /** Horizontal field of view in degrees; rectilinear output degenerates towards 180°. */
   FOV_MIN: 10,
   FOV_MAX: 160,

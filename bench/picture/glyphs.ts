@@ -12,7 +12,7 @@
  *   4× and box-filtered down: the ink's coverage per pixel.
  */
 import sharp from 'sharp';
-import { CELL_STYLES, type CellStyle } from '../../protocol/cell-styles.js';
+import { CELL_STYLES, glyphAtoms, type CellStyle } from '../../protocol/cell-styles.js';
 
 export const CELL_W = 8;
 export const CELL_H = 16;
@@ -33,19 +33,19 @@ function addRect(a: Float32Array, x0: number, y0: number, x1: number, y1: number
   }
 }
 
-/** A mask over subX × subY sub-rectangles (bit k: column k % subX, row ⌊k / subX⌋) as blocks. */
-function maskBlocks(mask: number, subX: number, subY: number): Float32Array {
+/** Atom coverage over subX × subY atoms (atom k: column k % subX, row ⌊k / subX⌋) as blocks. */
+function maskBlocks(atoms: ArrayLike<number>, subX: number, subY: number): Float32Array {
   const a = new Float32Array(PIXELS);
   const w = CELL_W / subX;
   const h = CELL_H / subY;
   for (let k = 0; k < subX * subY; k++) {
-    if (mask & (1 << k)) addRect(a, (k % subX) * w, Math.floor(k / subX) * h, ((k % subX) + 1) * w, (Math.floor(k / subX) + 1) * h);
+    if (atoms[k]) addRect(a, (k % subX) * w, Math.floor(k / subX) * h, ((k % subX) + 1) * w, (Math.floor(k / subX) + 1) * h);
   }
   return a;
 }
 
 /** A braille mask (our bit order, 2 × 4) as round dots centred in their sub-cells. */
-function maskDots(mask: number, subX: number, subY: number): Float32Array {
+function maskDots(atoms: ArrayLike<number>, subX: number, subY: number): Float32Array {
   const a = new Float32Array(PIXELS);
   const w = CELL_W / subX;
   const h = CELL_H / subY;
@@ -59,7 +59,7 @@ function maskDots(mask: number, subX: number, subY: number): Float32Array {
         for (let sx = 0; sx < SUPER; sx++) {
           const px = x + (sx + 0.5) / SUPER;
           const col = Math.min(subX - 1, Math.floor(px / w));
-          if (!(mask & (1 << (row * subX + col)))) continue;
+          if (!atoms[row * subX + col]) continue;
           const dx = px - (col + 0.5) * w;
           const dy = py - (row + 0.5) * h;
           if (dx * dx + dy * dy <= r * r) hits++;
@@ -85,7 +85,8 @@ function extraBlock(cp: number): Float32Array | null {
 
 export interface GeometryEntry {
   style: CellStyle;
-  mask: number;
+  /** Its coverage of the style's atoms. */
+  atoms: Uint8Array;
 }
 
 /** Code point → the style and mask that draws it; blocks before dots, the first style listing it wins. */
@@ -97,7 +98,7 @@ export function geometryMap(): Map<number, GeometryEntry> {
     for (let g = 0; g < style.glyphs.length; g++) {
       const cp = style.glyphs[g]!;
       if (cp === 0 || cp === 0x20 || map.has(cp)) continue;
-      map.set(cp, { style, mask: style.masks[g]! });
+      map.set(cp, { style, atoms: glyphAtoms(style, g) });
     }
   }
   return map;
@@ -127,8 +128,8 @@ export class GlyphBook {
       if (this.cache.has(cp) || cp <= 0x20) continue;
       const g = this.geometry.get(cp);
       if (g) {
-        const { subX, subY } = g.style;
-        this.cache.set(cp, g.style.shape === 'dots' ? maskDots(g.mask, subX, subY) : maskBlocks(g.mask, subX, subY));
+        const { atomX, atomY } = g.style;
+        this.cache.set(cp, g.style.shape === 'dots' ? maskDots(g.atoms, atomX, atomY) : maskBlocks(g.atoms, atomX, atomY));
         continue;
       }
       const block = extraBlock(cp);

@@ -20,6 +20,7 @@
  */
 import { channelMask, nearestInPalette, type CellStyle, type Mode, type Palette } from '../../protocol/index.js';
 import { WALK_KERNELS, type WalkKernel } from './fit-kernels.js';
+import { MosaicKernel } from './mosaic-kernel.js';
 
 /** Nearest palette colour (0xRRGGBB) of every colour at 6 bits per channel, built on first use. */
 const paletteTables = new Map<Palette, Int32Array>();
@@ -41,9 +42,21 @@ export class CellFitter {
   private readonly n: number;
   private readonly subX: number;
   private readonly subY: number;
-  /** Per candidate: its glyph index, mask, 1/c and 1/(n−c) (0 where that side is empty). */
+  /**
+   * Per candidate: its glyph index, mask (styles whose atoms are their samples), the samples it
+   * covers c (fractional where a sample straddles the glyph's edge: mosaic), 1/c and 1/(n−c) (0
+   * where that side is empty).
+   */
   private readonly glyph: Uint8Array;
   private readonly mask: Int32Array;
+  /** Mosaic: per candidate, the samples it covers and by how much (CSR: start offsets into wSample / wShare). */
+  private readonly wStart: Int32Array;
+  private readonly wSample: Int32Array;
+  private readonly wShare: Float64Array;
+  /** Per candidate: the foreground sums of the cell being fitted. */
+  private readonly fr: Float64Array;
+  private readonly fgs: Float64Array;
+  private readonly fb: Float64Array;
   private readonly invFg: Float64Array;
   private readonly invBg: Float64Array;
   private readonly countFg: Float64Array;
@@ -57,6 +70,7 @@ export class CellFitter {
   private readonly sg: Int32Array;
   private readonly sb: Int32Array;
   private readonly table: Int32Array | null;
+  private readonly bySubsets: boolean;
   /**
    * The unrolled Gray-code walk for this sample layout (fit-kernels.ts), when every partition has a
    * glyph and colours are 24-bit. glyphOf[mask] is the glyph drawing `mask`, or its complement with
@@ -65,6 +79,8 @@ export class CellFitter {
   private readonly walk: WalkKernel | null;
   private readonly glyphOf: Uint8Array;
   private readonly swapOf: Uint8Array;
+  /** The mosaic style's own structured search (mosaic-kernel.ts), for 24-bit colour. */
+  private readonly mosaic: MosaicKernel | null;
 
   constructor(
     readonly style: CellStyle,
@@ -81,16 +97,42 @@ export class CellFitter {
     this.invFg = new Float64Array(k);
     this.invBg = new Float64Array(k);
     this.countFg = new Float64Array(k);
+    this.fr = new Float64Array(k);
+    this.fgs = new Float64Array(k);
+    this.fb = new Float64Array(k);
+    // A sample covers (atomX/subX) × (atomY/subY) atoms; a glyph covering some of them covers that share of it.
+    const ax = style.atomX / style.subX;
+    const ay = style.atomY / style.subY;
+    const perGlyph = style.atomX * style.atomY;
+    const starts: number[] = [];
+    const samples: number[] = [];
+    const shares: number[] = [];
     for (let j = 0; j < k; j++) {
-      const m = style.masks[style.candidates[j]!]!;
+      const g = style.candidates[j]!;
+      starts.push(samples.length);
       let c = 0;
-      for (let b = 0; b < n; b++) c += (m >> b) & 1;
-      this.mask[j] = m;
+      for (let t = 0; t < n; t++) {
+        const sx = t % style.subX;
+        const sy = Math.floor(t / style.subX);
+        let covered = 0;
+        for (let y = sy * ay; y < (sy + 1) * ay; y++) for (let x = sx * ax; x < (sx + 1) * ax; x++) covered += style.atoms[g * perGlyph + y * style.atomX + x]!;
+        if (covered === 0) continue;
+        samples.push(t);
+        shares.push(covered / (ax * ay));
+        c += covered / (ax * ay);
+      }
+      this.mask[j] = style.masks.length > 0 ? style.masks[g]! : 0;
       this.countFg[j] = c;
       this.invFg[j] = c > 0 ? 1 / c : 0;
       this.invBg[j] = c < n ? 1 / (n - c) : 0;
     }
-    const masks = 1 << n;
+    starts.push(samples.length);
+    this.wStart = Int32Array.from(starts);
+    this.wSample = Int32Array.from(samples);
+    this.wShare = Float64Array.from(shares);
+    // Subset sums and the Gray-code walk need a mask per sample set: styles of at most 8 samples.
+    this.bySubsets = style.masks.length > 0;
+    const masks = this.bySubsets ? 1 << n : 1;
     this.lowBit = new Uint8Array(masks);
     for (let m = 1; m < masks; m++) this.lowBit[m] = 31 - Math.clz32(m & -m);
     this.xr = new Int32Array(n);
@@ -105,8 +147,8 @@ export class CellFitter {
     this.glyphOf = new Uint8Array(masks);
     this.swapOf = new Uint8Array(masks);
     const has = new Int32Array(masks).fill(-1);
-    for (let g = style.glyphs.length - 1; g >= 0; g--) if (style.glyphs[g] !== 0) has[style.masks[g]!] = g;
-    let complete = true;
+    if (this.bySubsets) for (let g = style.glyphs.length - 1; g >= 0; g--) if (style.glyphs[g] !== 0) has[style.masks[g]!] = g;
+    let complete = this.bySubsets;
     for (let m = 0; m < masks; m++) {
       const direct = has[m]!;
       const other = has[(masks - 1) ^ m]!;
@@ -119,6 +161,7 @@ export class CellFitter {
     if (space >= 0) this.glyphOf[0] = space;
     this.swapOf[0] = 0;
     this.walk = complete && palette === 'rgb' ? (WALK_KERNELS[`${style.subX}x${style.subY}`] ?? null) : null;
+    this.mosaic = palette === 'rgb' ? MosaicKernel.forStyle(style) : null;
   }
 
   /**
@@ -131,6 +174,7 @@ export class CellFitter {
     const quantMask = channelMask(mode);
     const stride = cols * subX * 3;
     if (this.walk) return this.walk(rgb, cols, rows, quantMask, this.glyphOf, this.swapOf, out, offset);
+    if (this.mosaic) return this.mosaic.fit(rgb, cols, rows, quantMask, out, offset);
     let o = offset;
     for (let cy = 0; cy < rows; cy++) {
       for (let cx = 0; cx < cols; cx++) {
@@ -148,29 +192,69 @@ export class CellFitter {
     return o;
   }
 
-  /** Subset sums of the cell's samples for every mask; returns nothing, fills sr/sg/sb. */
-  private subsetSums(): void {
-    const { xr, xg, xb, sr, sg, sb, lowBit } = this;
-    const masks = 1 << this.n;
-    for (let m = 1; m < masks; m++) {
-      const p = m & (m - 1);
-      const b = lowBit[m]!;
-      sr[m] = sr[p]! + xr[b]!;
-      sg[m] = sg[p]! + xg[b]!;
-      sb[m] = sb[p]! + xb[b]!;
+  /**
+   * Every candidate's foreground sums (fr, fgs, fb) and the cell's totals: through the subset sums
+   * of every mask (each a smaller mask's plus one sample) where a mask names the sample set, else
+   * each candidate's weighted samples. Returns nothing; fills the per-candidate sums and tr/tg/tb.
+   */
+  private candidateSums(): void {
+    const { xr, xg, xb, fr, fgs, fb } = this;
+    const k = this.glyph.length;
+    let tr = 0, tg = 0, tb = 0;
+    for (let t = 0; t < this.n; t++) {
+      tr += xr[t]!;
+      tg += xg[t]!;
+      tb += xb[t]!;
+    }
+    this.tr = tr;
+    this.tg = tg;
+    this.tb = tb;
+    if (this.bySubsets) {
+      const { sr, sg, sb, lowBit, mask } = this;
+      const masks = 1 << this.n;
+      for (let m = 1; m < masks; m++) {
+        const p = m & (m - 1);
+        const b = lowBit[m]!;
+        sr[m] = sr[p]! + xr[b]!;
+        sg[m] = sg[p]! + xg[b]!;
+        sb[m] = sb[p]! + xb[b]!;
+      }
+      for (let j = 0; j < k; j++) {
+        const m = mask[j]!;
+        fr[j] = sr[m]!;
+        fgs[j] = sg[m]!;
+        fb[j] = sb[m]!;
+      }
+      return;
+    }
+    const { wStart, wSample, wShare } = this;
+    for (let j = 0; j < k; j++) {
+      let r = 0, g = 0, b = 0;
+      for (let i = wStart[j]!, end = wStart[j + 1]!; i < end; i++) {
+        const t = wSample[i]!;
+        const w = wShare[i]!;
+        r += w * xr[t]!;
+        g += w * xg[t]!;
+        b += w * xb[t]!;
+      }
+      fr[j] = r;
+      fgs[j] = g;
+      fb[j] = b;
     }
   }
 
+  private tr = 0;
+  private tg = 0;
+  private tb = 0;
+
   private fitCell(out: Uint8Array, o: number, quantMask: number): number {
-    this.subsetSums();
-    const { sr, sg, sb, mask, invFg, invBg } = this;
-    const all = (1 << this.n) - 1;
-    const tr = sr[all]!, tg = sg[all]!, tb = sb[all]!;
+    this.candidateSums();
+    const { invFg, invBg, tr, tg, tb } = this;
+    const sumR = this.fr, sumG = this.fgs, sumB = this.fb;
     let best = 0;
     let bestScore = -1;
-    for (let j = 0, k = mask.length; j < k; j++) {
-      const m = mask[j]!;
-      const fr = sr[m]!, fg = sg[m]!, fb = sb[m]!;
+    for (let j = 0, k = invFg.length; j < k; j++) {
+      const fr = sumR[j]!, fg = sumG[j]!, fb = sumB[j]!;
       const br = tr - fr, bg = tg - fg, bb = tb - fb;
       const score = (fr * fr + fg * fg + fb * fb) * invFg[j]! + (br * br + bg * bg + bb * bb) * invBg[j]!;
       if (score > bestScore) {
@@ -178,10 +262,9 @@ export class CellFitter {
         best = j;
       }
     }
-    const m = mask[best]!;
     const fgInv = invFg[best]!;
     const bgInv = invBg[best]!;
-    const fr = sr[m]!, fg = sg[m]!, fb = sb[m]!;
+    const fr = sumR[best]!, fg = sumG[best]!, fb = sumB[best]!;
     const br = tr - fr, bg = tg - fg, bb = tb - fb;
     // An empty side (the space's foreground) takes the other side's colour: nothing shows it.
     const fInv = fgInv > 0 ? fgInv : bgInv;
@@ -197,20 +280,18 @@ export class CellFitter {
   }
 
   private fitCellInPalette(out: Uint8Array, o: number): number {
-    this.subsetSums();
-    const { sr, sg, sb, mask, invFg, invBg, countFg } = this;
+    this.candidateSums();
+    const { invFg, invBg, countFg, tr, tg, tb } = this;
+    const sumR = this.fr, sumG = this.fgs, sumB = this.fb;
     const table = this.table!;
     const n = this.n;
-    const all = (1 << n) - 1;
-    const tr = sr[all]!, tg = sg[all]!, tb = sb[all]!;
     let best = 0;
     let bestScore = -Infinity;
     let bestFg = 0;
     let bestBg = 0;
-    for (let j = 0, k = mask.length; j < k; j++) {
-      const m = mask[j]!;
+    for (let j = 0, k = invFg.length; j < k; j++) {
       const c = countFg[j]!;
-      const fr = sr[m]!, fg = sg[m]!, fb = sb[m]!;
+      const fr = sumR[j]!, fg = sumG[j]!, fb = sumB[j]!;
       const br = tr - fr, bg = tg - fg, bb = tb - fb;
       let score = 0;
       let pf = 0;

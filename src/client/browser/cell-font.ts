@@ -96,7 +96,7 @@ export function buildCellFont(fontPx = DEFAULT_FONT_PX, dpr = 1): CellFont {
   for (let s = 0; s < ATLAS_SLOTS; s++) {
     const content = contents[s]!;
     if (content.kind !== 'geometry') continue;
-    drawGeometry(mask, atlasWidth, (s % ATLAS_COLUMNS) * width, Math.floor(s / ATLAS_COLUMNS) * height, width, height, content.style, content.mask);
+    drawGeometry(mask, atlasWidth, (s % ATLAS_COLUMNS) * width, Math.floor(s / ATLAS_COLUMNS) * height, width, height, content.style, content.atoms);
   }
   return { dpr, fontPx, width, height, aspect: width / height, atlasWidth, atlasHeight, mask, slotOffset };
 }

@@ -19,7 +19,7 @@
  * a cell's blocks meet its neighbours' with no gap, and every pixel of a block glyph is fully
  * foreground or fully background (no seams where two cells of one colour meet).
  */
-import { CELL_STYLES, STYLE_NAMES, type CellStyle, type StyleName } from '../../../protocol/index.js';
+import { CELL_STYLES, glyphAtoms, STYLE_NAMES, type CellStyle, type StyleName } from '../../../protocol/index.js';
 
 export const ATLAS_COLUMNS = 32;
 /** Printable ASCII, the font's part of the atlas. */
@@ -79,7 +79,7 @@ export function slotOf(section: GlyphSection, byte: number): number {
 export type SlotContent =
   | { kind: 'blank' }
   | { kind: 'font'; codePoint: number }
-  | { kind: 'geometry'; style: CellStyle; mask: number };
+  | { kind: 'geometry'; style: CellStyle; atoms: Uint8Array };
 
 /** The content of every slot, in slot order (the atlas's recipe). */
 export function atlasContents(): SlotContent[] {
@@ -90,9 +90,9 @@ export function atlasContents(): SlotContent[] {
     if (!FITTED_SECTIONS[name]) continue;
     for (let g = 0; g < style.glyphs.length; g++) {
       const code = style.glyphs[g]!;
-      const mask = style.masks[g]!;
-      if (code === 0 || code === 0x20 || (style.shape !== 'font' && mask === 0)) out.push({ kind: 'blank' });
-      else out.push(style.shape === 'font' ? { kind: 'font', codePoint: code } : { kind: 'geometry', style, mask });
+      const atoms = glyphAtoms(style, g);
+      if (code === 0 || code === 0x20 || (style.shape !== 'font' && !atoms.includes(1))) out.push({ kind: 'blank' });
+      else out.push(style.shape === 'font' ? { kind: 'font', codePoint: code } : { kind: 'geometry', style, atoms });
     }
   }
   return out;
@@ -104,14 +104,15 @@ export function subEdge(i: number, n: number, size: number): number {
 }
 
 /**
- * Draws a mask by its geometry into a coverage buffer (one byte per pixel, `stride` bytes per
- * row), the cell's top-left at (x, y), `width` × `height` pixels. Blocks fill each covered
- * sub-rectangle with 255; dots put an antialiased disc in it.
+ * Draws a glyph's atom coverage (glyphAtoms) by its geometry into a coverage buffer (one byte per
+ * pixel, `stride` bytes per row), the cell's top-left at (x, y), `width` × `height` pixels. Blocks
+ * fill each covered atom's rectangle with 255; dots put an antialiased disc in it.
  */
-export function drawGeometry(out: Uint8Array, stride: number, x: number, y: number, width: number, height: number, style: CellStyle, mask: number): void {
-  const { subX, subY } = style;
+export function drawGeometry(out: Uint8Array, stride: number, x: number, y: number, width: number, height: number, style: CellStyle, atoms: ArrayLike<number>): void {
+  const subX = style.atomX;
+  const subY = style.atomY;
   for (let k = 0; k < subX * subY; k++) {
-    if (!(mask & (1 << k))) continue;
+    if (!atoms[k]) continue;
     const c = k % subX;
     const r = Math.floor(k / subX);
     const x0 = subEdge(c, subX, width);

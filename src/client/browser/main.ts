@@ -33,10 +33,10 @@ import { TextCells } from './text-cells.js';
 import { Toolbar } from './toolbar.js';
 
 /**
- * The browser's style when the URL names none: sextants are drawn from their masks (no font needed,
- * glyph-atlas.ts), and show 2×3 samples per cell where the ramp shows one.
+ * The browser's style when the URL names none: mosaic glyphs are drawn from their shapes (no font
+ * needed, glyph-atlas.ts), and fit 4×8 samples per cell where the ramp shows one.
  */
-const BROWSER_STYLE: StyleName = 'sextant';
+const BROWSER_STYLE: StyleName = 'mosaic';
 
 /** `?style=` → the style to ask for, and a notice when the name is unknown. */
 function styleFromQuery(value: string | null): { style: StyleName; notice: string | null } {

@@ -100,7 +100,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   /** The style last asked for and not yet confirmed by an INIT: quick presses step on from it. */
   let requested: StyleName | null = null;
   /** The style `b` returns to from half blocks. */
-  let beforeHalf: StyleName = style === 'half' ? 'sextant' : style;
+  let beforeHalf: StyleName = style === 'half' ? 'mosaic' : style;
   let grid = gridOf(output);
 
   let ws: WebSocket;

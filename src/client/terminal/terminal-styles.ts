@@ -1,6 +1,7 @@
 /**
  * Which cell style a terminal gets when the user names none: the best it is known to draw.
- * Sextants (Unicode 13, U+1FB00–1FB3B) look best of the styles most terminals can show, but a
+ * Mosaic (sextants, U+1FB00–1FB3B of Unicode 13, with the quadrants and the eighth and quarter
+ * blocks) looks best of the styles most terminals can show, but a
  * terminal that neither draws them itself nor has a font with them shows boxes or blanks; quadrants
  * (Unicode 1.1 block elements) are in every monospace font. So sextants go only to terminals known
  * to draw them with their own built-in block glyphs, whatever the font, and quadrants to the rest.
@@ -48,6 +49,6 @@ export const STYLE_ENV = 'ASCII360_STYLE';
 
 /** The default style for this environment, and why (for the log and the status line). */
 export function defaultTerminalStyle(env: Env): { style: StyleName; reason: string } {
-  for (const t of SEXTANT_TERMINALS) if (t.matches(env)) return { style: 'sextant', reason: `${t.name}: ${t.reason}` };
+  for (const t of SEXTANT_TERMINALS) if (t.matches(env)) return { style: 'mosaic', reason: `${t.name}: ${t.reason}` };
   return { style: 'quadrant', reason: 'terminal not known to draw sextants; quadrants are in every monospace font' };
 }
