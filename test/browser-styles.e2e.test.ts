@@ -22,7 +22,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CELL_STYLES, Limits, maxRowsFor, STYLE_NAMES, type CellStyle, type StyleName } from '../protocol/index.js';
+import { CELL_STYLES, glyphAtoms, Limits, maskAtoms, maxRowsFor, STYLE_NAMES, type CellStyle, type StyleName } from '../protocol/index.js';
 import { ATLAS_SLOTS, atlasContents, drawGeometry, FITTED_SECTIONS, slotOf, TEXT_SECTION } from '../src/client/browser/glyph-atlas.js';
 import type { PageProbe, ProbeFrame, ProbeState } from '../src/client/browser/page-probe.js';
 import { getJson, startCli, type CliServer } from './helpers/server.js';
@@ -162,6 +162,11 @@ function fittedCell(frame: ProbeFrame, i: number): FittedCell {
   return { glyph: b[o]!, fg: [b[o + 1]!, b[o + 2]!, b[o + 3]!], bg: [b[o + 4]!, b[o + 5]!, b[o + 6]!] };
 }
 
+/** The atoms a cell's glyph covers (none, a blank, for indices the table does not list). */
+function atomsOf(style: CellStyle, glyph: number): Uint8Array {
+  return glyph < style.glyphs.length && style.glyphs[glyph] !== 0 ? glyphAtoms(style, glyph) : new Uint8Array(style.atomX * style.atomY);
+}
+
 /** The mask a cell's glyph draws (0, a blank, for indices the table does not list). */
 function maskOf(style: CellStyle, glyph: number): number {
   return glyph < style.glyphs.length && style.glyphs[glyph] !== 0 ? style.masks[glyph]! : 0;
@@ -180,15 +185,15 @@ function blockPixels(frame: ProbeFrame, image: Raw, style: CellStyle, cw: number
   for (let cy = 0; cy < frame.rows; cy++) {
     for (let cx = 0; cx < frame.cols; cx++) {
       const { glyph, fg, bg } = fittedCell(frame, cy * frame.cols + cx);
-      const mask = maskOf(style, glyph);
+      const atoms = atomsOf(style, glyph);
       const differ = contrast(fg, bg) > 3 * TOLERANCE;
-      for (let r = 0; r < style.subY; r++) {
-        for (let c = 0; c < style.subX; c++) {
-          const on = (mask >> (r * style.subX + c)) & 1;
+      for (let r = 0; r < style.atomY; r++) {
+        for (let c = 0; c < style.atomX; c++) {
+          const on = atoms[r * style.atomX + c];
           const want = on ? fg : bg;
           const other = on ? bg : fg;
-          for (let y = edge(r, style.subY, ch); y < edge(r + 1, style.subY, ch); y++) {
-            for (let x = edge(c, style.subX, cw); x < edge(c + 1, style.subX, cw); x++) {
+          for (let y = edge(r, style.atomY, ch); y < edge(r + 1, style.atomY, ch); y++) {
+            for (let x = edge(c, style.atomX, cw); x < edge(c + 1, style.atomX, cw); x++) {
               const p = px(image, cx * cw + x, cy * ch + y);
               total++;
               if (near(p, want)) ok++;
@@ -329,8 +334,8 @@ describe('glyph atlas (Node)', () => {
         for (const mask of [0b1, 0b10, all >> 1, 0b100101 & all]) {
           const a = new Uint8Array(w * h);
           const b = new Uint8Array(w * h);
-          drawGeometry(a, w, 0, 0, w, h, style, mask);
-          drawGeometry(b, w, 0, 0, w, h, style, all ^ mask);
+          drawGeometry(a, w, 0, 0, w, h, style, maskAtoms(style, mask));
+          drawGeometry(b, w, 0, 0, w, h, style, maskAtoms(style, all ^ mask));
           for (let i = 0; i < w * h; i++) {
             expect(a[i]! + b[i]!).toBe(255); // every pixel in exactly one of the two: no gap, no overlap
             const x = i % w;
@@ -341,9 +346,20 @@ describe('glyph atlas (Node)', () => {
           }
         }
       }
+      // Mosaic shapes lie on a 4 × 24 atom grid: each glyph and its complement still tile the cell.
+      const mosaic = CELL_STYLES.mosaic;
+      for (let g = 1; g < mosaic.glyphs.length; g++) {
+        if (mosaic.glyphs[g] === 0) continue;
+        const atoms = glyphAtoms(mosaic, g);
+        const a = new Uint8Array(w * h);
+        const b = new Uint8Array(w * h);
+        drawGeometry(a, w, 0, 0, w, h, mosaic, atoms);
+        drawGeometry(b, w, 0, 0, w, h, mosaic, atoms.map((v) => 1 - v));
+        for (let i = 0; i < w * h; i++) expect(a[i]! + b[i]!, `U+${mosaic.glyphs[g]!.toString(16)} at ${w}x${h}`).toBe(255);
+      }
       const braille = CELL_STYLES.braille;
       const dots = new Uint8Array(w * h);
-      drawGeometry(dots, w, 0, 0, w, h, braille, 0b10010110);
+      drawGeometry(dots, w, 0, 0, w, h, braille, maskAtoms(braille, 0b10010110));
       for (let k = 0; k < 8; k++) {
         const cx = Math.floor(((k % 2) + 0.5) * (w / 2));
         const cy = Math.floor((Math.floor(k / 2) + 0.5) * (h / 4));
@@ -435,7 +451,7 @@ describe('choosing the style', () => {
     await showing(page, 'sextant');
     const notes = await toasts(page);
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatch(/^unknown style "x"; styles: ramp, half, quadrant, sextant, octant, braille, ascii; showing sextant$/);
+    expect(notes[0]).toMatch(/^unknown style "x"; styles: ramp, half, quadrant, sextant, mosaic, octant, braille, ascii; showing mosaic$/);
     expect(errors).toEqual([]);
   });
 

@@ -1,10 +1,13 @@
 /**
  * The fitter is exact (PROTOCOL-NOTES.md §8.2): on random and structured cells of every fitted style,
  * its glyph has the least squared error of all the style's glyphs, found here by brute force over
- * the whole glyph table with the means computed directly, not with the fitter's sums.
+ * the whole glyph table with the means computed directly, not with the fitter's sums: each sample
+ * stands for its atoms (one each, except mosaic's 4 × 8 samples over 4 × 24 atoms, three atoms a
+ * sample), every atom is drawn in the colour of the glyph side covering it, and the error is summed
+ * over atoms, a sample's atoms sharing its weight.
  */
 import { describe, expect, it } from 'vitest';
-import { CELL_STYLES, channelMask, nearestInPalette, type CellStyle, type Mode, type Palette } from '../protocol/index.js';
+import { CELL_STYLES, channelMask, glyphAtoms, nearestInPalette, type CellStyle, type Mode, type Palette } from '../protocol/index.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import { ViewRenderer } from '../src/workers/view-renderer.js';
 import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
@@ -15,11 +18,21 @@ const FITTED = Object.values(CELL_STYLES).filter((s) => s.frames === 'fitted');
 
 type Rgb = [number, number, number];
 
-/** Squared error of drawing `samples` with `mask`: each side at its mean (or its palette colour). */
-function errorOf(samples: Rgb[], mask: number, palette: Palette): number {
+/** The sample each atom of `style` lies in. */
+function sampleOfAtom(style: CellStyle): number[] {
+  const ax = style.atomX / style.subX;
+  const ay = style.atomY / style.subY;
+  return Array.from({ length: style.atomX * style.atomY }, (_, a) => Math.floor(Math.floor(a / style.atomX) / ay) * style.subX + Math.floor((a % style.atomX) / ax));
+}
+
+/** Squared error of drawing `samples` with glyph `g`: each side at its mean (or its palette colour), over atoms. */
+function errorOf(style: CellStyle, samples: Rgb[], g: number, palette: Palette): number {
+  const atoms = glyphAtoms(style, g);
+  const of = sampleOfAtom(style);
+  const weight = (style.subX * style.subY) / atoms.length;
   let total = 0;
   for (const side of [1, 0]) {
-    const members = samples.filter((_, k) => ((mask >> k) & 1) === side);
+    const members = of.filter((_, a) => atoms[a] === side).map((t) => samples[t]!);
     if (members.length === 0) continue;
     const mean = [0, 1, 2].map((c) => members.reduce((a, m) => a + m[c]!, 0) / members.length) as Rgb;
     let colour = mean;
@@ -28,7 +41,7 @@ function errorOf(samples: Rgb[], mask: number, palette: Palette): number {
       const v = nearestInPalette(palette, ((Math.round(mean[0]) >> 2) << 2) | 2, ((Math.round(mean[1]) >> 2) << 2) | 2, ((Math.round(mean[2]) >> 2) << 2) | 2);
       colour = [v >> 16, (v >> 8) & 0xff, v & 0xff];
     }
-    for (const m of members) for (let c = 0; c < 3; c++) total += (m[c]! - colour[c]!) ** 2;
+    for (const m of members) for (let c = 0; c < 3; c++) total += weight * (m[c]! - colour[c]!) ** 2;
   }
   return total;
 }
@@ -38,7 +51,7 @@ function bruteForce(style: CellStyle, samples: Rgb[], palette: Palette): number 
   let best = Infinity;
   for (let g = 0; g < style.glyphs.length; g++) {
     if (style.glyphs[g] === 0) continue;
-    best = Math.min(best, errorOf(samples, style.masks[g]!, palette));
+    best = Math.min(best, errorOf(style, samples, g, palette));
   }
   return best;
 }
@@ -53,11 +66,11 @@ function makeCells(style: CellStyle, count: number, seed: number): Rgb[][] {
     const kind = i % 4;
     const a: Rgb = [byte(), byte(), byte()];
     const b: Rgb = [byte(), byte(), byte()];
-    const split = Math.floor(r() * (1 << n));
+    const split = Array.from({ length: n }, () => r() < 0.5);
     const cell: Rgb[] = [];
     for (let k = 0; k < n; k++) {
       if (kind === 0) cell.push([byte(), byte(), byte()]);
-      else if (kind === 1) cell.push(((split >> k) & 1 ? a : b).map((v) => Math.max(0, Math.min(255, v + Math.floor(r() * 9) - 4))) as Rgb);
+      else if (kind === 1) cell.push((split[k] ? a : b).map((v) => Math.max(0, Math.min(255, v + Math.floor(r() * 9) - 4))) as Rgb);
       else if (kind === 2) cell.push(a.map((v, c) => Math.round(v + ((b[c]! - v) * k) / (n - 1))) as Rgb);
       else cell.push([...a]);
     }
@@ -91,7 +104,7 @@ describe('CellFitter', () => {
         cells.forEach((cell, i) => {
           const glyph = out[i * 7]!;
           expect(style.glyphs[glyph], `cell ${i}: glyph ${glyph} is in the table`).not.toBe(0);
-          const got = errorOf(cell, style.masks[glyph]!, palette);
+          const got = errorOf(style, cell, glyph, palette);
           const best = bruteForce(style, cell, palette);
           expect(got, `cell ${i} (${JSON.stringify(cell)})`).toBeLessThanOrEqual(best * (1 + 1e-9) + 1e-6);
         });
@@ -113,6 +126,36 @@ describe('CellFitter', () => {
         // The space has no foreground: it carries the background colour.
         expect(out[i * 7 + 1 + c], `cell ${i} fg`).toBe(fg.length > 0 ? mean(fg, c) : mean(bg, c));
       }
+    });
+  });
+
+  it('mosaic: a two-colour cell along any glyph edge that falls between samples is drawn exactly by that split', () => {
+    const style = CELL_STYLES.mosaic;
+    const a: Rgb = [250, 200, 20];
+    const b: Rgb = [10, 40, 160];
+    const of = sampleOfAtom(style);
+    const cells: Rgb[][] = [];
+    const shapes: Uint8Array[] = [];
+    for (let g = 1; g < style.glyphs.length; g++) {
+      const atoms = glyphAtoms(style, g);
+      if (style.glyphs[g] === 0 || !atoms.includes(0)) continue;
+      // Only shapes made of whole samples: each sample's three atoms agree (sextant rows cut samples 2 and 5).
+      const side = Array.from({ length: 32 }, (_, t) => atoms[of.indexOf(t)]!);
+      if (of.some((t, at) => atoms[at] !== side[t])) continue;
+      cells.push(side.map((on) => (on ? a : b)));
+      shapes.push(atoms);
+    }
+    // The quadrants, ▀, ▚, the eighths and the quarters: 6 + 6 + 2 splits, each in both orders of its pair.
+    expect(cells.length).toBeGreaterThanOrEqual(14);
+    const out = fitRow(style, cells, 'rgb');
+    cells.forEach((_, i) => {
+      const got = glyphAtoms(style, out[i * 7]!);
+      const fg = [...out.subarray(i * 7 + 1, i * 7 + 4)];
+      const bg = [...out.subarray(i * 7 + 4, i * 7 + 7)];
+      const same = got.every((v, k) => v === shapes[i]![k]);
+      const complement = got.every((v, k) => v !== shapes[i]![k]);
+      expect(same || complement, `cell ${i}: the split itself`).toBe(true);
+      expect(same ? [fg, bg] : [bg, fg]).toEqual([a, b]);
     });
   });
 

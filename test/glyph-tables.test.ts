@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ASCII_MASKS } from '../protocol/ascii-masks.js';
-import { CELL_STYLES, type CellStyle } from '../protocol/index.js';
+import { CELL_STYLES, glyphAtoms, type CellStyle } from '../protocol/index.js';
 
 const UNIFONT = '/usr/share/fonts/opentype/unifont/unifont.otf';
 const UNIFONT_UPPER = '/usr/share/fonts/opentype/unifont/unifont_upper.otf';
@@ -142,6 +142,42 @@ describe('glyph tables, drawn', () => {
   });
 });
 
+describe('glyph tables, mosaic', () => {
+  const st = CELL_STYLES.mosaic;
+  const per = st.atomX * st.atomY;
+  const listed = [...st.glyphs.keys()].filter((g) => st.glyphs[g] !== 0);
+
+  it('its sextants and quadrants have the shapes the font-checked sextant and quadrant tables give them', () => {
+    let checked = 0;
+    for (const other of [CELL_STYLES.sextant, CELL_STYLES.quadrant]) {
+      for (let h = 0; h < other.glyphs.length; h++) {
+        const g = listed.find((x) => st.glyphs[x] === other.glyphs[h]);
+        if (g === undefined) continue;
+        // The other style's sample (c, r) covers mosaic atoms c·4/subX …, r·24/subY …
+        const want = Array.from({ length: per }, (_, a) => {
+          const c = Math.floor(((a % st.atomX) * other.subX) / st.atomX);
+          const r = Math.floor((Math.floor(a / st.atomX) * other.subY) / st.atomY);
+          return (other.masks[h]! >> (r * other.subX + c)) & 1;
+        });
+        expect([...glyphAtoms(st, g)], `U+${st.glyphs[g]!.toString(16)}`).toEqual(want);
+        checked++;
+      }
+    }
+    expect(checked).toBe(64 + 16);
+  });
+
+  it('the eighth and quarter blocks: Unifont draws each with the table shape (read at every atom centre)', async () => {
+    needFont(UNIFONT, 'fonts-unifont');
+    const others = listed.filter((g) => !CELL_STYLES.sextant.glyphs.includes(st.glyphs[g]!) && !CELL_STYLES.quadrant.glyphs.includes(st.glyphs[g]!));
+    expect(others.map((g) => st.glyphs[g])).toEqual([0x2581, 0x2582, 0x2583, 0x2585, 0x2586, 0x2587, 0x258e, 0x258a]);
+    const cells = await draw(others.map((g) => st.glyphs[g]!), 'Unifont');
+    others.forEach((g, i) => {
+      const seen = Array.from({ length: per }, (_, a) => (cells[i]![Math.floor(((Math.floor(a / st.atomX) + 0.5) * H) / st.atomY) * W + Math.floor((((a % st.atomX) + 0.5) * W) / st.atomX)]! > 128 ? 1 : 0));
+      expect(seen, `U+${st.glyphs[g]!.toString(16)}`).toEqual([...glyphAtoms(st, g)]);
+    });
+  });
+});
+
 describe('glyph tables, octants (no Debian font draws Unicode 16 yet)', () => {
   const st = CELL_STYLES.octant;
   const octants = [...st.glyphs.keys()].filter((g) => st.glyphs[g]! >= 0x1cd00 && st.glyphs[g]! <= 0x1cde5);
@@ -171,11 +207,15 @@ describe('glyph tables, octants (no Debian font draws Unicode 16 yet)', () => {
 
 describe('candidates', () => {
   it.each(Object.values(CELL_STYLES).filter((s) => s.frames === 'fitted').map((s) => [s.name, s] as const))('%s: each partition at most once; block and braille styles cover all', (_n, style) => {
-    const n = style.subX * style.subY;
-    const all = (1 << n) - 1;
-    const keys = [...style.candidates].map((g) => Math.min(style.masks[g]!, all ^ style.masks[g]!));
+    const shapes = [...style.candidates].map((g) => [...glyphAtoms(style, g)]);
+    const keys = shapes.map((a) => {
+      const key = a.join('');
+      const complement = a.map((v) => 1 - v).join('');
+      return key < complement ? key : complement;
+    });
     expect(new Set(keys).size).toBe(keys.length);
-    expect(style.masks[style.candidates[0]!]).toBe(0); // a flat cell: the space (the blank braille cell)
-    if (style.shape !== 'font') expect(keys.length).toBe(1 << (n - 1));
+    expect(shapes[0]!.includes(1)).toBe(false); // a flat cell: the space (the blank braille cell)
+    // Mask styles draw every split of their samples; mosaic its 46: 32 sextant, 6 quadrant, 6 eighth, 2 quarter splits.
+    if (style.shape !== 'font') expect(keys.length).toBe(style.masks.length > 0 ? 1 << (style.subX * style.subY - 1) : 46);
   });
 });

@@ -129,7 +129,7 @@ describe('client messages', () => {
   it('reads the older style message as half or ramp, and names the styles for an unknown one', () => {
     expect(parseClientMessage('{"type":"style","pixel":true}')).toEqual({ type: 'style', style: 'half' });
     expect(parseClientMessage('{"type":"style","pixel":false}')).toEqual({ type: 'style', style: 'ramp' });
-    expect(() => parseClientMessage('{"type":"style","style":"x"}')).toThrow('unknown style "x"; styles: ramp, half, quadrant, sextant, octant, braille, ascii');
+    expect(() => parseClientMessage('{"type":"style","style":"x"}')).toThrow('unknown style "x"; styles: ramp, half, quadrant, sextant, mosaic, octant, braille, ascii');
     expect(() => parseClientMessage('{"type":"style","style":"sextant","palette":"88"}')).toThrow(/palette/);
     expect(() => parseClientMessage('{"type":"style"}')).toThrow(/style is required/);
   });

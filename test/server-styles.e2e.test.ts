@@ -92,7 +92,7 @@ describe('cell styles over the wire', () => {
     await v.until(() => inits(v).length >= 2 && v.frames.some((f) => f.length === 4 + 12 * 3 * 7) && parseInit(inits(v)[1]!).style === 'quadrant', 'quadrant INIT');
     v.send({ type: 'style', style: 'hexagons' });
     await v.until(() => errors(v).length >= 1, 'the refusal');
-    expect(errors(v)[0]).toBe('Error: unknown style "hexagons"; styles: ramp, half, quadrant, sextant, octant, braille, ascii');
+    expect(errors(v)[0]).toBe('Error: unknown style "hexagons"; styles: ramp, half, quadrant, sextant, mosaic, octant, braille, ascii');
     // Still open, still quadrant: a view change brings a frame of the same shape.
     const before = v.frames.length;
     v.send({ type: 'view', yaw: 30 });
@@ -108,7 +108,7 @@ describe('cell styles over the wire', () => {
     const v = viewer('cols=10&rows=3&style=nope');
     await v.until(() => v.frames.length >= 1 && errors(v).length >= 1, 'frame and notice');
     expect(parseInit(inits(v)[0]!).style).toBe('ramp');
-    expect(errors(v)[0]).toBe('Error: unknown style "nope"; styles: ramp, half, quadrant, sextant, octant, braille, ascii');
+    expect(errors(v)[0]).toBe('Error: unknown style "nope"; styles: ramp, half, quadrant, sextant, mosaic, octant, braille, ascii');
     expect(v.texts.indexOf(inits(v)[0]!)).toBeLessThan(v.texts.indexOf(errors(v)[0]!));
     expect(v.closeCode).toBeNull();
   });
@@ -120,23 +120,23 @@ describe('cell styles over the wire', () => {
     expect(v.frames[0]!.length).toBe(4 + 10 * 6 * 3);
   });
 
-  it('the sample cap holds for resize and style changes (a resize in half style no longer bypasses it)', async () => {
-    const v = viewer('cols=10&rows=3&style=half');
+  it('the sample cap holds for resize and style changes (a resize in a many-sample style no longer bypasses it)', async () => {
+    const v = viewer('cols=10&rows=3&style=octant');
     await v.until(() => v.frames.length >= 1, 'first frame');
-    // 1000 × 200 cells is within the cell limit, but half takes 2 samples a cell: 400 000 > 250 000.
-    v.send({ type: 'resize', cols: 1000, rows: 200 });
+    // 1000 × 100 cells is within the cell limit, but octant takes 8 samples a cell: 800 000 > 600 000.
+    v.send({ type: 'resize', cols: 1000, rows: 100 });
     await v.until(() => errors(v).length >= 1, 'refused resize');
-    expect(errors(v)[0]).toBe(`Error: grid 1000x200 in style half takes 400000 samples, over the limit of ${Limits.SAMPLES_MAX}`);
+    expect(errors(v)[0]).toBe(`Error: grid 1000x100 in style octant takes 800000 samples, over the limit of ${Limits.SAMPLES_MAX}`);
     v.send({ type: 'resize', cols: 400, rows: 100 });
     await v.until(() => inits(v).length >= 2, 'allowed resize');
-    v.send({ type: 'style', style: 'octant' }); // 400 × 100 × 8 = 320 000
+    v.send({ type: 'style', style: 'mosaic' }); // 400 × 100 × 32 = 1 280 000
     await v.until(() => errors(v).length >= 2, 'refused style');
-    expect(errors(v)[1]).toMatch(/grid 400x100 in style octant takes 320000 samples/);
+    expect(errors(v)[1]).toMatch(/grid 400x100 in style mosaic takes 1280000 samples/);
     expect(inits(v)).toHaveLength(2);
-    // The query clamps rows instead: 500 columns of octants fit 62 rows.
-    const q = viewer('cols=500&rows=200&style=octant');
+    // The query clamps rows instead: 500 columns of mosaic cells fit 37 rows.
+    const q = viewer('cols=500&rows=200&style=mosaic');
     await q.until(() => inits(q).length >= 1, 'clamped INIT');
-    expect(parseInit(inits(q)[0]!)).toMatchObject({ cols: 500, rows: 62 });
+    expect(parseInit(inits(q)[0]!)).toMatchObject({ cols: 500, rows: 37 });
   });
 
   it('palette=256 fits within the xterm palette; mode 3 truncates both colours; mode 1 is text', async () => {

@@ -170,7 +170,7 @@ describe('ascii360 play: styles', () => {
 
     const bad = spawnSync(process.execPath, [CLI, 'play', '--style', 'hexagons'], { encoding: 'utf8', timeout: 15_000 });
     expect(bad.status).toBe(2);
-    expect(bad.stderr.split('\n')[0]).toMatch(/style must be one of ramp, half, quadrant, sextant, octant, braille, ascii$/);
+    expect(bad.stderr.split('\n')[0]).toMatch(/style must be one of ramp, half, quadrant, sextant, mosaic, octant, braille, ascii$/);
     const badEnv = spawnSync(process.execPath, [CLI, 'play'], { encoding: 'utf8', timeout: 15_000, env: { ...process.env, ASCII360_STYLE: 'hexagons' } });
     expect(badEnv.status).toBe(2);
     expect(badEnv.stderr.trim()).toMatch(/^ascii360: ASCII360_STYLE=hexagons: style must be one of/);
