@@ -7,8 +7,8 @@
  * - static: the same view every frame (what a paused or still video costs);
  * - pan: yaw advancing 0.5° per frame at a 90° field of view, a slow steady turn;
  * - naive: the pan drawn as a full redraw, every cell with its own SGR (the baseline);
- * plus the same pan at 256 colours, in blocks style (half-block pixels, truecolor) and in sextant
- * style (the fitted 2×3 cells the terminal client draws by default where sextants draw, through
+ * plus the same pan at 256 colours, in blocks style (half-block pixels, truecolor) and in the default fitted
+ * style (mosaic: what the terminal client draws by default where sextants draw, through
  * CellFitter and renderFitted, at each tolerance, SEXTANT_TOLERANCE the client's default), and the
  * truecolor pans again at each colour tolerance of QUALITY_TOLERANCE, with the colour error they
  * cost: every frame's bytes are replayed into a small screen model here (not the renderer's own)
@@ -16,10 +16,14 @@
  * Figures are medians over the frames after the first (the first is always a full draw).
  */
 import { CELL_STYLES, frameShape } from '../protocol/index.js';
+import type { StyleName } from '../protocol/index.js';
 import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import { writeCells, writePixels } from '../src/quantise/quantise.js';
 import { QUALITY_TOLERANCE, VideoRenderer, type ColorDepth } from '../src/client/terminal/video-renderer.js';
+
+/** The fitted style measured: the terminal client's default where sextants draw. */
+const FITTED_STYLE: StyleName = 'mosaic';
 
 export interface TerminalBytesOptions {
   /** Frames per scenario, the first (full draw) included. */
@@ -46,8 +50,8 @@ export interface TerminalBytesResult {
   panRenderMs: number;
   /** The truecolor pans at each tolerance of QUALITY_TOLERANCE, in its order (0 first). */
   tolerance: ToleranceResult[];
-  /** The pan in sextant style (fitted 2×3 cells, renderFitted), truecolor, at each tolerance of QUALITY_TOLERANCE. */
-  sextant: { tolerance: number; bytes: number; meanError: number; maxError: number; renderMs: number }[];
+  /** The pan in the default fitted style (renderFitted), truecolor, at each tolerance of QUALITY_TOLERANCE. */
+  fitted: { tolerance: number; bytes: number; meanError: number; maxError: number; renderMs: number }[];
 }
 
 /** The terminal client's default colour tolerance (`--tolerance 8`, QUALITY_TOLERANCE.balanced). */
@@ -87,10 +91,10 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
   // Frames first, so the renderers are timed on their own.
   const cellFrames: Uint8Array[] = [];
   const pixelFrames: Uint8Array[] = [];
-  const sextantFrames: Uint8Array[] = [];
-  const sextant = frameShape({ cols, rows, aspect: CELL_ASPECT, mode: 5, style: 'sextant', codec: 'raw' });
-  const fitter = new CellFitter(CELL_STYLES.sextant);
-  const sextantRgb = new Uint8Array(sextant.sampleCols * sextant.sampleRows * 3);
+  const fittedFrames: Uint8Array[] = [];
+  const fittedShape = frameShape({ cols, rows, aspect: CELL_ASPECT, mode: 5, style: FITTED_STYLE, codec: 'raw' });
+  const fitter = new CellFitter(CELL_STYLES[FITTED_STYLE]);
+  const fittedRgb = new Uint8Array(fittedShape.sampleCols * fittedShape.sampleRows * 3);
   const rgb = new Uint8Array(cols * rows * 2 * 3);
   for (let f = 0; f < frames; f++) {
     const view = { yaw: 20 + f * YAW_STEP, pitch: 5, roll: 0, fov: FOV };
@@ -104,11 +108,11 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
     const pixels = new Uint8Array(cols * rows * 2 * 3);
     writePixels(rgb, cols * rows * 2, 5, pixels, 0);
     pixelFrames.push(pixels);
-    const sextantTable = projection.buildTable(view, { cols: sextant.sampleCols, rows: sextant.sampleRows, aspect: sextant.sampleAspect }, SRC_W, SRC_H);
-    sampleCells(sextantTable, texture, sextantRgb);
+    const fittedTable = projection.buildTable(view, { cols: fittedShape.sampleCols, rows: fittedShape.sampleRows, aspect: fittedShape.sampleAspect }, SRC_W, SRC_H);
+    sampleCells(fittedTable, texture, fittedRgb);
     const fitted = new Uint8Array(cols * rows * 7);
-    fitter.fit(sextantRgb, cols, rows, 5, fitted, 0);
-    sextantFrames.push(fitted);
+    fitter.fit(fittedRgb, cols, rows, 5, fitted, 0);
+    fittedFrames.push(fitted);
   }
 
   const renderer = (depth: ColorDepth, fullRedraw = false, tolerance = 0) => {
@@ -158,8 +162,8 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
     blocksPanBytes: run(renderer('truecolor'), (f) => pixelFrames[f]!, true),
     panRenderMs: median(times),
     tolerance,
-    sextant: Object.values(QUALITY_TOLERANCE).map((t) => {
-      const r = runWithError(renderer('truecolor', false, t), sextantFrames, 'fitted', cols, rows);
+    fitted: Object.values(QUALITY_TOLERANCE).map((t) => {
+      const r = runWithError(renderer('truecolor', false, t), fittedFrames, 'fitted', cols, rows);
       return { tolerance: t, bytes: r.bytes, meanError: r.meanError, maxError: r.maxError, renderMs: r.renderMs };
     }),
   };
@@ -168,7 +172,7 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
 /** Renders every frame at 0,0, replays the bytes into a ScreenModel and measures the colour error. */
 function runWithError(r: VideoRenderer, frames: Uint8Array[], kind: 'cells' | 'pixels' | 'fitted', cols: number, rows: number) {
   const pixel = kind === 'pixels';
-  const glyphs = CELL_STYLES.sextant.glyphs;
+  const glyphs = CELL_STYLES[FITTED_STYLE].glyphs;
   const screen = new ScreenModel(cols, rows);
   const sizes: number[] = [];
   const times: number[] = [];
@@ -179,7 +183,7 @@ function runWithError(r: VideoRenderer, frames: Uint8Array[], kind: 'cells' | 'p
     const frame = frames[f]!;
     const start = performance.now();
     const out =
-      kind === 'fitted' ? r.renderFitted(frame, cols, rows, CELL_STYLES.sextant) : pixel ? r.renderPixels(frame, cols, rows * 2) : r.renderCells(frame, cols, rows);
+      kind === 'fitted' ? r.renderFitted(frame, cols, rows, CELL_STYLES[FITTED_STYLE]) : pixel ? r.renderPixels(frame, cols, rows * 2) : r.renderCells(frame, cols, rows);
     const ms = performance.now() - start;
     screen.replay(out);
     if (f === 0) continue;
@@ -323,8 +327,8 @@ export function formatTerminalBytes(r: TerminalBytesResult): string[] {
         `  error ${t.asciiMeanError.toFixed(2)} (max ${t.asciiMaxError})  ${t.asciiRenderMs.toFixed(2)} ms` +
         `   blocks ${kb(t.blocksBytes)}  error ${t.blocksMeanError.toFixed(2)} (max ${t.blocksMaxError})`,
     ),
-    `  sextant style (fitted 2x3 cells, renderFitted), truecolor pan:`,
-    ...r.sextant.map(
+    `  ${FITTED_STYLE} style (the default where sextants draw: fitted cells, renderFitted), truecolor pan:`,
+    ...r.fitted.map(
       (t) =>
         `    T=${String(t.tolerance).padEnd(3)} ${kb(t.bytes)} ${share(t.bytes)}  error ${t.meanError.toFixed(2)} (max ${t.maxError})  ${t.renderMs.toFixed(2)} ms` +
         (t.tolerance === SEXTANT_TOLERANCE ? '   (default tolerance; aim <= 60 KiB)' : ''),

@@ -416,23 +416,23 @@ describe('every style on the canvas', () => {
 });
 
 describe('choosing the style', () => {
-  it('the default is sextant; s / S step through the styles, b toggles half blocks, quick presses end where they lead', async () => {
+  it('the default is mosaic; s / S step through the styles, b toggles half blocks, quick presses end where they lead', async () => {
     const { page, errors } = await open(`?renderer=2d`);
-    const s = await showing(page, 'sextant');
-    expect(s.init).toMatchObject({ style: 'sextant', pixel: false, cols: s.grid.cols, rows: s.grid.rows });
-    expect(await page.locator('#style').inputValue()).toBe('sextant');
-    expect(await page.locator('#view').textContent()).toMatch(/ sextant$/);
-    expect(await serverView()).toMatchObject({ style: 'sextant', cols: s.grid.cols, rows: s.grid.rows });
+    const s = await showing(page, 'mosaic');
+    expect(s.init).toMatchObject({ style: 'mosaic', pixel: false, cols: s.grid.cols, rows: s.grid.rows });
+    expect(await page.locator('#style').inputValue()).toBe('mosaic');
+    expect(await page.locator('#view').textContent()).toMatch(/ mosaic$/);
+    expect(await serverView()).toMatchObject({ style: 'mosaic', cols: s.grid.cols, rows: s.grid.rows });
     expect((await painted(page))?.kind).toBe('fitted');
     await page.keyboard.press('s');
     await showing(page, 'octant');
     await page.keyboard.press('Shift+S');
-    await showing(page, 'sextant');
+    await showing(page, 'mosaic');
     await page.keyboard.press('b');
     await showing(page, 'half');
     expect(await page.locator('#style').inputValue()).toBe('half');
     await page.keyboard.press('b');
-    await showing(page, 'sextant');
+    await showing(page, 'mosaic');
     // Four presses at once, each answered by an INIT after the next was asked for: the page ends
     // where the keys lead, with the ramp's grid (no refusal on the way).
     for (let i = 0; i < 4; i++) await page.keyboard.press('s');
@@ -446,22 +446,22 @@ describe('choosing the style', () => {
     expect(errors).toEqual([]);
   });
 
-  it('style=x: a notice, and sextant', async () => {
+  it('style=x: a notice, and mosaic', async () => {
     const { page, errors } = await open(`?renderer=2d&style=x`);
-    await showing(page, 'sextant');
+    await showing(page, 'mosaic');
     const notes = await toasts(page);
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/^unknown style "x"; styles: ramp, half, quadrant, sextant, mosaic, octant, braille, ascii; showing mosaic$/);
     expect(errors).toEqual([]);
   });
 
-  it('the grid keeps within the sample cap: rows cut for octants, restored for the ramp, no refusal either way', async () => {
-    const { page, errors } = await open(`?renderer=2d&font=6&style=octant`, { width: 1800, height: 1000 });
-    const octant = await showing(page, 'octant');
-    const { cols, rows } = octant.grid;
-    expect(rows).toBe(maxRowsFor(cols, 'octant'));
-    expect(cols * rows * 8).toBeLessThanOrEqual(Limits.SAMPLES_MAX);
-    expect(octant.init).toMatchObject({ cols, rows });
+  it('the grid keeps within the sample cap: rows cut for mosaic, restored for the ramp, no refusal either way', async () => {
+    const { page, errors } = await open(`?renderer=2d&font=6&style=mosaic`, { width: 1800, height: 1000 });
+    const mosaic = await showing(page, 'mosaic');
+    const { cols, rows } = mosaic.grid;
+    expect(rows).toBe(maxRowsFor(cols, 'mosaic'));
+    expect(cols * rows * 32).toBeLessThanOrEqual(Limits.SAMPLES_MAX);
+    expect(mosaic.init).toMatchObject({ cols, rows });
     // To the ramp: the style first, then the larger grid.
     await page.selectOption('#style', 'ramp');
     const ramp = await until('the ramp grid', async () => {
@@ -469,13 +469,13 @@ describe('choosing the style', () => {
       return s.init?.style === 'ramp' && s.init.rows === s.grid.rows && s.grid.rows > rows ? s : null;
     });
     expect(ramp.grid.cols).toBe(cols);
-    // Back to octants: the smaller grid first, then the style.
-    await page.selectOption('#style', 'octant');
-    await until('octants again', async () => {
+    // Back to mosaic: the smaller grid first, then the style.
+    await page.selectOption('#style', 'mosaic');
+    await until('mosaic again', async () => {
       const s = await state(page);
-      return s.init?.style === 'octant' && s.init.rows === rows && s.init.cols === cols;
+      return s.init?.style === 'mosaic' && s.init.rows === rows && s.init.cols === cols;
     });
-    expect(await serverView()).toMatchObject({ style: 'octant', cols, rows });
+    expect(await serverView()).toMatchObject({ style: 'mosaic', cols, rows });
     expect(await toasts(page)).toEqual([]);
     expect(errors).toEqual([]);
   }, 45_000);

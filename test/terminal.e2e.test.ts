@@ -120,7 +120,7 @@ describe('ascii360 play: styles', () => {
   /** Characters on the picture rows, by the range they come from. */
   const count = (rows: string[], re: RegExp): number => rows.join('').match(re)?.length ?? 0;
 
-  it('a terminal known to draw sextants gets them; s and S step through the styles live', async () => {
+  it('a terminal known to draw sextants gets mosaic (sextants and block eighths); s and S step through the styles live', async () => {
     // A terminal not known to draw sextants (here plain xterm-256color) gets quadrants.
     start('a360-quad', 90, 28, `play '${clip}' --loop --log-level silent`);
     await until('quadrants', () => {
@@ -132,9 +132,9 @@ describe('ascii360 play: styles', () => {
 
     // Inside tmux TERM is tmux's own; kitty is known by the KITTY_WINDOW_ID it leaves in the environment.
     start('a360-styles', 90, 28, `play '${clip}' --loop --log-level silent --yaw 40 --fov 60`, ['KITTY_WINDOW_ID=1']);
-    const first = await until('sextants', () => {
+    const first = await until('mosaic', () => {
       const screen = capture('a360-styles');
-      return / sextant m5/.test(screen[27] ?? '') && count(screen.slice(0, 27), /[\u{1FB00}-\u{1FB3B}]/gu) > 50 ? screen : null;
+      return / mosaic m5/.test(screen[27] ?? '') && count(screen.slice(0, 27), /[\u{1FB00}-\u{1FB3B}]/gu) > 50 && count(screen.slice(0, 27), /[▁▂▃▅▆▇▎▊▘▝▀▖▞▗▚▄]/g) > 10 ? screen : null;
     });
     expect(first[27]).toMatch(/yaw 40 pitch 0 roll 0 fov 60/);
     tmux('send-keys', '-t', 'a360-styles', 's');
@@ -146,7 +146,7 @@ describe('ascii360 play: styles', () => {
       const screen = capture('a360-styles');
       return / braille m5/.test(screen[27] ?? '') && count(screen.slice(0, 27), /[\u2801-\u28ff]/g) > 50;
     });
-    tmux('send-keys', '-t', 'a360-styles', 'S', 'S', 'S');
+    tmux('send-keys', '-t', 'a360-styles', 'S', 'S', 'S', 'S');
     await until('quadrants', () => / quadrant m5/.test(capture('a360-styles')[27] ?? ''));
     tmux('send-keys', '-t', 'a360-styles', 'q');
     await until('exit', () => capture('a360-styles').some((l) => l === 'EXIT=0'));

@@ -39,6 +39,6 @@ describe('ViewController', () => {
       'roll-left', 'roll-right', 'zoom-in', 'zoom-out', 'reset', 'pause', 'seek-back', 'seek-forward', 'cycle-mode', 'toggle-blocks', 'help', 'quit',
     ]);
     expect([nextMode(5), nextMode(2), nextMode(1)]).toEqual([4, 1, 5]);
-    expect([nextStyle('ramp'), nextStyle('sextant'), nextStyle('ascii'), nextStyle('ramp', -1)]).toEqual(['half', 'octant', 'ramp', 'ascii']);
+    expect([nextStyle('ramp'), nextStyle('sextant'), nextStyle('ascii'), nextStyle('ramp', -1)]).toEqual(['half', 'mosaic', 'ramp', 'ascii']);
   });
 });
