@@ -4,12 +4,13 @@
  * terminal renderer and the browser's atlas never branch on a style's name.
  *
  * Samples of a cell are numbered row-major over its subX × subY grid: sample k sits at column
- * k % subX, row ⌊k / subX⌋. A glyph's shape is its coverage of the cell's atoms, an atomX × atomY
- * grid of equal rectangles, numbered the same way; every sample covers an equal block of atoms.
- * Where atoms and samples coincide (every style but mosaic) the shape is also a bit mask: bit k is
- * set when the glyph's foreground covers sample k; the background shows everywhere else.
+ * k % subX, row ⌊k / subX⌋. What the fitter knows of a glyph is its coverage: the share of each
+ * sample its foreground covers. For every style but mosaic that is 0 or 1, a bit mask: bit k is set
+ * when the glyph's foreground covers sample k; the background shows everywhere else. Block glyphs
+ * also have an outline (glyph-geometry.ts), what drawers draw and what the coverage is taken from.
  */
 import { ASCII_MASKS, ASCII_ORDER } from './ascii-masks.js';
+import { coverageOf, rectangle, type Polygon } from './glyph-geometry.js';
 
 export type StyleName = 'ramp' | 'half' | 'quadrant' | 'sextant' | 'mosaic' | 'octant' | 'braille' | 'ascii';
 
@@ -28,9 +29,6 @@ export interface CellStyle {
   /** Samples per cell across and down. */
   readonly subX: number;
   readonly subY: number;
-  /** The grid glyph shapes are exact on: atomX × atomY equal rectangles per cell, multiples of subX, subY. */
-  readonly atomX: number;
-  readonly atomY: number;
   readonly frames: StyleFrames;
   /** Bytes per character cell in a frame: 4 (char, R, G, B), 6 (two BGR pixels), 7 (glyph, fg RGB, bg RGB). */
   readonly bytesPerCell: number;
@@ -38,12 +36,14 @@ export interface CellStyle {
   /** Fitted styles: code point of each glyph, by the glyph index sent on the wire; 0 where the index is unused. */
   readonly glyphs: Uint32Array;
   /**
-   * Fitted styles whose atoms are their samples (at most 8): coverage mask of each glyph (bit k:
-   * sample k shows the foreground). Empty for mosaic, whose shapes need `atoms`.
+   * Fitted styles of at most 8 samples whose glyphs cover whole samples: coverage mask of each
+   * glyph (bit k: sample k shows the foreground). Empty for mosaic, whose edges cut samples.
    */
   readonly masks: Uint8Array;
-  /** Fitted styles: coverage of each glyph's atoms, atomX·atomY bytes per glyph (1: foreground). */
-  readonly atoms: Uint8Array;
+  /** Fitted styles: share of each sample each glyph's foreground covers, subX·subY values per glyph. */
+  readonly coverage: Float64Array;
+  /** Block styles: each glyph's foreground as polygons in cell units (empty for the space, dots and font glyphs). */
+  readonly outlines: readonly (readonly Polygon[])[];
   /** Fitted styles: the glyph indices the fitter tries, one per distinct {mask, complement} partition. */
   readonly candidates: Uint8Array;
   /** Why a terminal might not draw it: the Unicode version its glyphs first appeared in. */
@@ -67,21 +67,28 @@ function byMask(bits: number, pick: (mask: number) => number): { glyphs: Uint32A
   return { glyphs, masks };
 }
 
+/** A coverage vector as a key: shares to 1e-9, so a glyph and one drawing the same split compare equal. */
+function coverageKey(shares: ArrayLike<number>, complement: boolean): string {
+  let key = '';
+  for (let k = 0; k < shares.length; k++) key += `${Math.round((complement ? 1 - shares[k]! : shares[k]!) * 1e9)},`;
+  return key;
+}
+
 /**
- * One glyph per partition: a shape and its complement split the atoms the same way (fore- and
+ * One glyph per partition: a glyph and its complement split the samples the same way (fore- and
  * background swap), so only the first glyph met of each pair is tried. The empty and the full
- * shape are the same partition too (one colour): the space is kept, so flat cells draw as a
+ * glyph are the same partition too (one colour): the space is kept, so flat cells draw as a
  * background.
  */
-function candidatesOf(glyphs: Uint32Array, atoms: Uint8Array, perGlyph: number, preference?: readonly number[]): Uint8Array {
+function candidatesOf(glyphs: Uint32Array, coverage: Float64Array, samples: number, preference?: readonly number[]): Uint8Array {
   const seen = new Set<string>();
   const out: number[] = [];
   const order = [...(preference ?? glyphs.keys())].sort((a, b) => (glyphs[a] === SPACE ? -1 : glyphs[b] === SPACE ? 1 : 0));
   for (const g of order) {
     if (glyphs[g] === 0) continue;
-    const shape = atoms.subarray(g * perGlyph, (g + 1) * perGlyph);
-    const key = shape.join('');
-    const complement = shape.map((a) => 1 - a).join('');
+    const shares = coverage.subarray(g * samples, (g + 1) * samples);
+    const key = coverageKey(shares, false);
+    const complement = coverageKey(shares, true);
     const canonical = key < complement ? key : complement;
     if (seen.has(canonical)) continue;
     seen.add(canonical);
@@ -90,11 +97,30 @@ function candidatesOf(glyphs: Uint32Array, atoms: Uint8Array, perGlyph: number, 
   return Uint8Array.from(out);
 }
 
-/** Atom coverage of mask-drawn glyphs (atoms = samples): byte k of glyph g is bit k of its mask. */
-function atomsOfMasks(masks: Uint8Array, bits: number): Uint8Array {
-  const atoms = new Uint8Array(masks.length * bits);
-  for (let g = 0; g < masks.length; g++) for (let k = 0; k < bits; k++) atoms[g * bits + k] = (masks[g]! >> k) & 1;
-  return atoms;
+/** Whether two glyphs of `style` split the samples alike: `same`, as each other's `complement`, or not at all. */
+export function sameSplit(style: CellStyle, a: number, b: number): 'same' | 'complement' | null {
+  const ka = coverageKey(glyphCoverage(style, a), false);
+  if (ka === coverageKey(glyphCoverage(style, b), false)) return 'same';
+  return ka === coverageKey(glyphCoverage(style, b), true) ? 'complement' : null;
+}
+
+/** Coverage of mask-drawn glyphs: share k of glyph g is bit k of its mask. */
+function coverageOfMasks(masks: Uint8Array, bits: number): Float64Array {
+  const coverage = new Float64Array(masks.length * bits);
+  for (let g = 0; g < masks.length; g++) for (let k = 0; k < bits; k++) coverage[g * bits + k] = (masks[g]! >> k) & 1;
+  return coverage;
+}
+
+/** Outlines of mask-drawn block glyphs: one rectangle per covered sample. */
+function outlinesOfMasks(glyphs: Uint32Array, masks: Uint8Array, subX: number, subY: number): Polygon[][] {
+  return [...masks].map((m, g) => {
+    const out: Polygon[] = [];
+    if (glyphs[g] === 0) return out;
+    for (let k = 0; k < subX * subY; k++) {
+      if (m & (1 << k)) out.push(rectangle((k % subX) / subX, Math.floor(k / subX) / subY, ((k % subX) + 1) / subX, (Math.floor(k / subX) + 1) / subY));
+    }
+    return out;
+  });
 }
 
 /** Quadrants, bits TL, TR, BL, BR (U+2596–U+259F with the half blocks, the space and the full block). */
@@ -161,79 +187,130 @@ function fitted(
   description: string,
 ): CellStyle {
   const bits = subX * subY;
-  const atoms = atomsOfMasks(table.masks, bits);
+  const coverage = coverageOfMasks(table.masks, bits);
+  const outlines = shape === 'blocks' ? outlinesOfMasks(table.glyphs, table.masks, subX, subY) : table.masks.length ? [...table.masks].map(() => []) : [];
   return {
-    name, subX, subY, atomX: subX, atomY: subY, frames: 'fitted', bytesPerCell: 7, shape, glyphs: table.glyphs, masks: table.masks, atoms,
-    candidates: candidatesOf(table.glyphs, atoms, bits, table.preference), unicode, description,
+    name, subX, subY, frames: 'fitted', bytesPerCell: 7, shape, glyphs: table.glyphs, masks: table.masks, coverage, outlines,
+    candidates: candidatesOf(table.glyphs, coverage, bits, table.preference), unicode, description,
   };
 }
 
 /**
- * Mosaic: every block glyph whose edges fall on thirds, halves, quarters or eighths of the cell, as
- * far as Unicode 13 has them: the sextants (thirds down, halves across), the quadrants and halves,
- * the lower eighths ▁▂▃▅▆▇ (their complements are the upper eighths) and the left quarter ▎ and
- * three quarters ▊. Atoms are 4 × 24 (a 24th is both a third's and an eighth's divisor); samples
- * are 4 × 8, so a sample straddles a sextant's edge in rows 2 and 5 of 8: the fitter takes a
- * sample as uniform over its area and splits it there (PROTOCOL-NOTES.md §8.2).
+ * Mosaic: the block glyphs of Unicode 13 whose edges fall on thirds, halves, quarters or eighths
+ * of the cell, and the smooth-mosaic wedges between those points: the sextants, the quadrants
+ * and halves, the lower eighths ▁▂▃▅▆▇ (their complements are the upper eighths), the left
+ * quarter ▎ and three quarters ▊, and the 22 diagonal blocks U+1FB3C–1FB51 (their complements are
+ * U+1FB52–1FB67). Samples are 4 × 8: a sample straddles a sextant's edge in rows 2 and 5 of 8 and a
+ * wedge's diagonal wherever it passes; the fitter takes each sample as uniform over its area and
+ * counts the share of it each side covers (PROTOCOL-NOTES.md §8.2).
  *
  * Glyph index: 0–63 the sextant with that mask (as the sextant style: 0 space, 21 ▌, 42 ▐, 63 █),
  * 64 + q the quadrant with mask q (as the quadrant style; the four a sextant already draws are
- * never sent), 80–85 the lower 1, 2, 3, 5, 6, 7 eighths, 86 ▎, 87 ▊.
+ * never sent), 80–85 the lower 1, 2, 3, 5, 6, 7 eighths, 86 ▎, 87 ▊, 88 + i U+1FB3C + i.
  */
-const MOSAIC_X = 4;
-const MOSAIC_Y = 24;
 const LOWER_EIGHTHS = [1, 2, 3, 5, 6, 7];
 
-function mosaicTable(): { glyphs: Uint32Array; atoms: Uint8Array } {
-  const count = 88;
-  const per = MOSAIC_X * MOSAIC_Y;
-  const glyphs = new Uint32Array(count);
-  const atoms = new Uint8Array(count * per);
-  const fill = (g: number, x0: number, x1: number, y0: number, y1: number) => {
-    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) atoms[g * per + y * MOSAIC_X + x] = 1;
-  };
-  for (let m = 0; m < 64; m++) {
-    glyphs[m] = sextantCode(m);
-    for (let k = 0; k < 6; k++) if (m & (1 << k)) fill(m, (k % 2) * 2, (k % 2) * 2 + 2, (k >> 1) * 8, (k >> 1) * 8 + 8);
+/**
+ * The smooth-mosaic wedges U+1FB3C–1FB51 by their Unicode names: a LOWER LEFT (LOWER RIGHT) BLOCK
+ * DIAGONAL from one point to another covers the part of the cell on the lower-left (lower-right)
+ * side of the line between them. Points are the sextant grid's on the cell's edge.
+ */
+const EDGE_POINTS: Readonly<Record<string, readonly [number, number]>> = {
+  'upper left': [0, 0], 'upper centre': [0.5, 0], 'upper right': [1, 0],
+  'upper middle left': [0, 1 / 3], 'lower middle left': [0, 2 / 3],
+  'upper middle right': [1, 1 / 3], 'lower middle right': [1, 2 / 3],
+  'lower left': [0, 1], 'lower centre': [0.5, 1], 'lower right': [1, 1],
+};
+const WEDGES: readonly (readonly ['left' | 'right', string, string])[] = [
+  ['left', 'lower middle left', 'lower centre'], // U+1FB3C
+  ['left', 'lower middle left', 'lower right'],
+  ['left', 'upper middle left', 'lower centre'],
+  ['left', 'upper middle left', 'lower right'],
+  ['left', 'upper left', 'lower centre'], // U+1FB40
+  ['right', 'upper middle left', 'upper centre'],
+  ['right', 'upper middle left', 'upper right'],
+  ['right', 'lower middle left', 'upper centre'],
+  ['right', 'lower middle left', 'upper right'],
+  ['right', 'lower left', 'upper centre'], // U+1FB45
+  ['right', 'lower middle left', 'upper middle right'],
+  ['right', 'lower centre', 'lower middle right'],
+  ['right', 'lower left', 'lower middle right'],
+  ['right', 'lower centre', 'upper middle right'],
+  ['right', 'lower left', 'upper middle right'], // U+1FB4A
+  ['right', 'lower centre', 'upper right'],
+  ['left', 'upper centre', 'upper middle right'],
+  ['left', 'upper left', 'upper middle right'],
+  ['left', 'upper centre', 'lower middle right'],
+  ['left', 'upper left', 'lower middle right'], // U+1FB4F
+  ['left', 'upper centre', 'lower right'],
+  ['left', 'upper middle left', 'lower middle right'], // U+1FB51
+];
+
+/** The part of the unit cell on the side of the line a–b where `corner` lies, as a convex polygon. */
+function cornerSide(a: readonly [number, number], b: readonly [number, number], corner: readonly [number, number]): Polygon {
+  const side = (p: readonly [number, number]) => (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]);
+  const want = Math.sign(side(corner));
+  const ring: (readonly [number, number])[] = [[0, 0], [1, 0], [1, 1], [0, 1]];
+  const out: [number, number][] = [];
+  for (let i = 0; i < 4; i++) {
+    const p = ring[i]!;
+    const q = ring[(i + 1) % 4]!;
+    const sp = side(p);
+    const sq = side(q);
+    if (Math.sign(sp) === want || sp === 0) out.push([p[0], p[1]]);
+    if (sp !== 0 && sq !== 0 && Math.sign(sp) !== Math.sign(sq)) {
+      const t = sp / (sp - sq);
+      out.push([p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])]);
+    }
   }
-  for (let q = 0; q < 16; q++) {
-    const g = 64 + q;
-    // The space, ▌, ▐ and █ are sextants 0, 21, 42 and 63 already.
-    glyphs[g] = q === 0 || q === 5 || q === 10 || q === 15 ? 0 : QUADRANT_CODES[q]!;
-    for (let k = 0; k < 4; k++) if (q & (1 << k)) fill(g, (k % 2) * 2, (k % 2) * 2 + 2, (k >> 1) * 12, (k >> 1) * 12 + 12);
-  }
-  LOWER_EIGHTHS.forEach((n, i) => {
-    glyphs[80 + i] = 0x2580 + n;
-    fill(80 + i, 0, MOSAIC_X, MOSAIC_Y - 3 * n, MOSAIC_Y);
-  });
-  glyphs[86] = 0x258e; // ▎ LEFT ONE QUARTER BLOCK
-  fill(86, 0, 1, 0, MOSAIC_Y);
-  glyphs[87] = 0x258a; // ▊ LEFT THREE QUARTERS BLOCK
-  fill(87, 0, 3, 0, MOSAIC_Y);
-  return { glyphs, atoms };
+  return out;
 }
 
 function mosaic(): CellStyle {
-  const { glyphs, atoms } = mosaicTable();
+  const subX = 4;
+  const subY = 8;
+  const count = 88 + WEDGES.length;
+  const glyphs = new Uint32Array(count);
+  const outlines: Polygon[][] = Array.from({ length: count }, () => []);
+  for (let m = 0; m < 64; m++) {
+    glyphs[m] = sextantCode(m);
+    for (let k = 0; k < 6; k++) if (m & (1 << k)) outlines[m]!.push(rectangle((k % 2) / 2, (k >> 1) / 3, (k % 2) / 2 + 0.5, ((k >> 1) + 1) / 3));
+  }
+  for (let q = 0; q < 16; q++) {
+    // The space, ▌, ▐ and █ are sextants 0, 21, 42 and 63 already.
+    if (q === 0 || q === 5 || q === 10 || q === 15) continue;
+    glyphs[64 + q] = QUADRANT_CODES[q]!;
+    for (let k = 0; k < 4; k++) if (q & (1 << k)) outlines[64 + q]!.push(rectangle((k % 2) / 2, (k >> 1) / 2, (k % 2) / 2 + 0.5, (k >> 1) / 2 + 0.5));
+  }
+  LOWER_EIGHTHS.forEach((n, i) => {
+    glyphs[80 + i] = 0x2580 + n;
+    outlines[80 + i]!.push(rectangle(0, 1 - n / 8, 1, 1));
+  });
+  glyphs[86] = 0x258e; // ▎ LEFT ONE QUARTER BLOCK
+  outlines[86]!.push(rectangle(0, 0, 0.25, 1));
+  glyphs[87] = 0x258a; // ▊ LEFT THREE QUARTERS BLOCK
+  outlines[87]!.push(rectangle(0, 0, 0.75, 1));
+  WEDGES.forEach(([towards, from, to], i) => {
+    glyphs[88 + i] = 0x1fb3c + i;
+    outlines[88 + i]!.push(cornerSide(EDGE_POINTS[from]!, EDGE_POINTS[to]!, towards === 'left' ? [0, 1] : [1, 1]));
+  });
+  const samples = subX * subY;
+  const coverage = new Float64Array(count * samples);
+  outlines.forEach((outline, g) => coverage.set(coverageOf(outline, subX, subY), g * samples));
   return {
-    name: 'mosaic', subX: 4, subY: 8, atomX: MOSAIC_X, atomY: MOSAIC_Y, frames: 'fitted', bytesPerCell: 7, shape: 'blocks',
-    glyphs, masks: new Uint8Array(0), atoms, candidates: candidatesOf(glyphs, atoms, MOSAIC_X * MOSAIC_Y), unicode: '13.0',
-    description: 'sextants, quadrants, eighths and quarters on 4×8 samples, fitted colour pair',
+    name: 'mosaic', subX, subY, frames: 'fitted', bytesPerCell: 7, shape: 'blocks', glyphs, masks: new Uint8Array(0), coverage, outlines,
+    candidates: candidatesOf(glyphs, coverage, samples), unicode: '13.0',
+    description: 'sextants, quadrants, eighths, quarters and diagonals on 4×8 samples, fitted colour pair',
   };
 }
 
-/** Glyph `g`'s coverage of `style`'s atoms (atom a: column a % atomX, row ⌊a / atomX⌋; 1 where the foreground shows). */
-export function glyphAtoms(style: CellStyle, g: number): Uint8Array {
-  const per = style.atomX * style.atomY;
-  return style.atoms.subarray(g * per, (g + 1) * per);
+/** Glyph `g`'s coverage of `style`'s samples (sample k: column k % subX, row ⌊k / subX⌋). */
+export function glyphCoverage(style: CellStyle, g: number): Float64Array {
+  const n = style.subX * style.subY;
+  return style.coverage.subarray(g * n, (g + 1) * n);
 }
 
-/** A sample mask as atom coverage, for styles whose atoms are their samples. */
-export function maskAtoms(style: CellStyle, mask: number): Uint8Array {
-  return atomsOfMasks(Uint8Array.of(mask), style.subX * style.subY);
-}
-
-const NONE = { glyphs: new Uint32Array(0), masks: new Uint8Array(0), atoms: new Uint8Array(0), candidates: new Uint8Array(0) };
+const NONE = { glyphs: new Uint32Array(0), masks: new Uint8Array(0), coverage: new Float64Array(0), outlines: [], candidates: new Uint8Array(0) };
 
 /** The ASCII style's glyphs: printable ASCII 0x20–0x7E, glyph index = code − 0x20. */
 function asciiTable(): { glyphs: Uint32Array; masks: Uint8Array; preference: readonly number[] } {
@@ -245,11 +322,11 @@ function asciiTable(): { glyphs: Uint32Array; masks: Uint8Array; preference: rea
 /** Every style, by name. The order is the order a client cycles through them. */
 export const CELL_STYLES: Readonly<Record<StyleName, CellStyle>> = {
   ramp: {
-    name: 'ramp', subX: 1, subY: 1, atomX: 1, atomY: 1, frames: 'cells', bytesPerCell: 4, shape: 'font', ...NONE, unicode: '1.1',
+    name: 'ramp', subX: 1, subY: 1, frames: 'cells', bytesPerCell: 4, shape: 'font', ...NONE, unicode: '1.1',
     description: "ASCILINE's 92-character luma ramp, coloured characters on black",
   },
   half: {
-    name: 'half', subX: 1, subY: 2, atomX: 1, atomY: 2, frames: 'pixels', bytesPerCell: 6, shape: 'blocks', ...NONE, unicode: '1.1',
+    name: 'half', subX: 1, subY: 2, frames: 'pixels', bytesPerCell: 6, shape: 'blocks', ...NONE, unicode: '1.1',
     description: 'upper half blocks ▀, top and bottom colour (ASCILINE pixel frames)',
   },
   quadrant: fitted('quadrant', 2, 2, 'blocks', byMask(4, (m) => QUADRANT_CODES[m]!), '1.1', '2×2 quadrant blocks, fitted colour pair'),

@@ -4,6 +4,7 @@ export * from './close-codes.js';
 export * from './errors.js';
 export * from './frame.js';
 export * from './frame-shape.js';
+export * from './glyph-geometry.js';
 export * from './init.js';
 export * from './limits.js';
 export * from './messages.js';

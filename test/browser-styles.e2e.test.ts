@@ -22,8 +22,8 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CELL_STYLES, glyphAtoms, Limits, maskAtoms, maxRowsFor, STYLE_NAMES, type CellStyle, type StyleName } from '../protocol/index.js';
-import { ATLAS_SLOTS, atlasContents, drawGeometry, FITTED_SECTIONS, slotOf, TEXT_SECTION } from '../src/client/browser/glyph-atlas.js';
+import { areaInRect, CELL_STYLES, Limits, maxRowsFor, rectangle, STYLE_NAMES, type CellStyle, type Polygon, type StyleName } from '../protocol/index.js';
+import { ATLAS_SLOTS, atlasContents, drawDots, drawOutline, FITTED_SECTIONS, slotOf, TEXT_SECTION } from '../src/client/browser/glyph-atlas.js';
 import type { PageProbe, ProbeFrame, ProbeState } from '../src/client/browser/page-probe.js';
 import { getJson, startCli, type CliServer } from './helpers/server.js';
 
@@ -162,9 +162,19 @@ function fittedCell(frame: ProbeFrame, i: number): FittedCell {
   return { glyph: b[o]!, fg: [b[o + 1]!, b[o + 2]!, b[o + 3]!], bg: [b[o + 4]!, b[o + 5]!, b[o + 6]!] };
 }
 
-/** The atoms a cell's glyph covers (none, a blank, for indices the table does not list). */
-function atomsOf(style: CellStyle, glyph: number): Uint8Array {
-  return glyph < style.glyphs.length && style.glyphs[glyph] !== 0 ? glyphAtoms(style, glyph) : new Uint8Array(style.atomX * style.atomY);
+/**
+ * The share of each pixel of a cw × ch cell a glyph's outline covers, as the page draws it: vertices
+ * moved to whole pixels (glyph-atlas.ts), then the exact area of each pixel inside (none, a blank,
+ * for indices the table does not list).
+ */
+function pixelCoverage(style: CellStyle, glyph: number, cw: number, ch: number): Float64Array {
+  const out = new Float64Array(cw * ch);
+  if (glyph >= style.glyphs.length || style.glyphs[glyph] === 0) return out;
+  for (const polygon of style.outlines[glyph]!) {
+    const snapped: Polygon = polygon.map(([x, y]) => [Math.round(x * cw) / cw, Math.round(y * ch) / ch] as const);
+    for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) out[y * cw + x] = out[y * cw + x]! + areaInRect(snapped, x / cw, y / ch, (x + 1) / cw, (y + 1) / ch) * cw * ch;
+  }
+  return out;
 }
 
 /** The mask a cell's glyph draws (0, a blank, for indices the table does not list). */
@@ -185,23 +195,22 @@ function blockPixels(frame: ProbeFrame, image: Raw, style: CellStyle, cw: number
   for (let cy = 0; cy < frame.rows; cy++) {
     for (let cx = 0; cx < frame.cols; cx++) {
       const { glyph, fg, bg } = fittedCell(frame, cy * frame.cols + cx);
-      const atoms = atomsOf(style, glyph);
+      const cover = pixelCoverage(style, glyph, cw, ch);
       const differ = contrast(fg, bg) > 3 * TOLERANCE;
-      for (let r = 0; r < style.atomY; r++) {
-        for (let c = 0; c < style.atomX; c++) {
-          const on = atoms[r * style.atomX + c];
+      for (let y = 0; y < ch; y++) {
+        for (let x = 0; x < cw; x++) {
+          const share = cover[y * cw + x]!;
+          // Pixels a diagonal cuts are a blend: only whole ones are checked.
+          if (share > 1e-9 && share < 1 - 1e-9) continue;
+          const on = share > 0.5;
           const want = on ? fg : bg;
           const other = on ? bg : fg;
-          for (let y = edge(r, style.atomY, ch); y < edge(r + 1, style.atomY, ch); y++) {
-            for (let x = edge(c, style.atomX, cw); x < edge(c + 1, style.atomX, cw); x++) {
-              const p = px(image, cx * cw + x, cy * ch + y);
-              total++;
-              if (near(p, want)) ok++;
-              if (differ) {
-                contrasted++;
-                if (near(p, other)) swapped++;
-              }
-            }
+          const p = px(image, cx * cw + x, cy * ch + y);
+          total++;
+          if (near(p, want)) ok++;
+          if (differ) {
+            contrasted++;
+            if (near(p, other)) swapped++;
           }
         }
       }
@@ -331,11 +340,12 @@ describe('glyph atlas (Node)', () => {
       for (const name of ['quadrant', 'sextant', 'octant'] as const) {
         const style = CELL_STYLES[name];
         const all = (1 << (style.subX * style.subY)) - 1;
+        const outline = (mask: number): Polygon[] => [...Array(style.subX * style.subY).keys()].filter((k) => (mask >> k) & 1).map((k) => rectangle((k % style.subX) / style.subX, Math.floor(k / style.subX) / style.subY, ((k % style.subX) + 1) / style.subX, (Math.floor(k / style.subX) + 1) / style.subY));
         for (const mask of [0b1, 0b10, all >> 1, 0b100101 & all]) {
           const a = new Uint8Array(w * h);
           const b = new Uint8Array(w * h);
-          drawGeometry(a, w, 0, 0, w, h, style, maskAtoms(style, mask));
-          drawGeometry(b, w, 0, 0, w, h, style, maskAtoms(style, all ^ mask));
+          drawOutline(a, w, 0, 0, w, h, outline(mask));
+          drawOutline(b, w, 0, 0, w, h, outline(all ^ mask));
           for (let i = 0; i < w * h; i++) {
             expect(a[i]! + b[i]!).toBe(255); // every pixel in exactly one of the two: no gap, no overlap
             const x = i % w;
@@ -346,20 +356,18 @@ describe('glyph atlas (Node)', () => {
           }
         }
       }
-      // Mosaic shapes lie on a 4 × 24 atom grid: each glyph and its complement still tile the cell.
+      // Mosaic: rectangles fill whole pixels; a diagonal's pixels hold their share, the glyph's area in all.
       const mosaic = CELL_STYLES.mosaic;
       for (let g = 1; g < mosaic.glyphs.length; g++) {
         if (mosaic.glyphs[g] === 0) continue;
-        const atoms = glyphAtoms(mosaic, g);
         const a = new Uint8Array(w * h);
-        const b = new Uint8Array(w * h);
-        drawGeometry(a, w, 0, 0, w, h, mosaic, atoms);
-        drawGeometry(b, w, 0, 0, w, h, mosaic, atoms.map((v) => 1 - v));
-        for (let i = 0; i < w * h; i++) expect(a[i]! + b[i]!, `U+${mosaic.glyphs[g]!.toString(16)} at ${w}x${h}`).toBe(255);
+        drawOutline(a, w, 0, 0, w, h, mosaic.outlines[g]!);
+        const want = pixelCoverage(mosaic, g, w, h);
+        for (let i = 0; i < w * h; i++) expect(Math.abs(a[i]! - 255 * want[i]!), `U+${mosaic.glyphs[g]!.toString(16)} at ${w}x${h}, pixel ${i}`).toBeLessThanOrEqual(255 / 16 + 1);
       }
       const braille = CELL_STYLES.braille;
       const dots = new Uint8Array(w * h);
-      drawGeometry(dots, w, 0, 0, w, h, braille, maskAtoms(braille, 0b10010110));
+      drawDots(dots, w, 0, 0, w, h, braille, 0b10010110);
       for (let k = 0; k < 8; k++) {
         const cx = Math.floor(((k % 2) + 0.5) * (w / 2));
         const cy = Math.floor((Math.floor(k / 2) + 0.5) * (h / 4));

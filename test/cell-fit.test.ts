@@ -1,13 +1,13 @@
 /**
  * The fitter is exact (PROTOCOL-NOTES.md §8.2): on random and structured cells of every fitted style,
  * its glyph has the least squared error of all the style's glyphs, found here by brute force over
- * the whole glyph table with the means computed directly, not with the fitter's sums: each sample
- * stands for its atoms (one each, except mosaic's 4 × 8 samples over 4 × 24 atoms, three atoms a
- * sample), every atom is drawn in the colour of the glyph side covering it, and the error is summed
- * over atoms, a sample's atoms sharing its weight.
+ * the whole glyph table with the means computed directly, not with the fitter's sums: a sample the
+ * glyph covers by a share w (0 or 1 but in mosaic, whose edges cut samples) is w foreground and
+ * 1 − w background, each part of the sample's colour; each side's colour is the mean over its parts,
+ * and the error sums every part's squared distance to its side's colour, weighted by its share.
  */
 import { describe, expect, it } from 'vitest';
-import { CELL_STYLES, channelMask, glyphAtoms, nearestInPalette, type CellStyle, type Mode, type Palette } from '../protocol/index.js';
+import { CELL_STYLES, channelMask, glyphCoverage, nearestInPalette, sameSplit, type CellStyle, type Mode, type Palette } from '../protocol/index.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import { ViewRenderer } from '../src/workers/view-renderer.js';
 import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
@@ -18,30 +18,24 @@ const FITTED = Object.values(CELL_STYLES).filter((s) => s.frames === 'fitted');
 
 type Rgb = [number, number, number];
 
-/** The sample each atom of `style` lies in. */
-function sampleOfAtom(style: CellStyle): number[] {
-  const ax = style.atomX / style.subX;
-  const ay = style.atomY / style.subY;
-  return Array.from({ length: style.atomX * style.atomY }, (_, a) => Math.floor(Math.floor(a / style.atomX) / ay) * style.subX + Math.floor((a % style.atomX) / ax));
-}
-
-/** Squared error of drawing `samples` with glyph `g`: each side at its mean (or its palette colour), over atoms. */
+/** Squared error of drawing `samples` with glyph `g`: each side at its mean (or its palette colour). */
 function errorOf(style: CellStyle, samples: Rgb[], g: number, palette: Palette): number {
-  const atoms = glyphAtoms(style, g);
-  const of = sampleOfAtom(style);
-  const weight = (style.subX * style.subY) / atoms.length;
+  const cover = glyphCoverage(style, g);
   let total = 0;
   for (const side of [1, 0]) {
-    const members = of.filter((_, a) => atoms[a] === side).map((t) => samples[t]!);
-    if (members.length === 0) continue;
-    const mean = [0, 1, 2].map((c) => members.reduce((a, m) => a + m[c]!, 0) / members.length) as Rgb;
+    const weight = samples.map((_, t) => (side ? cover[t]! : 1 - cover[t]!));
+    const mass = weight.reduce((a, w) => a + w, 0);
+    if (mass < 1e-12) continue;
+    const mean = [0, 1, 2].map((c) => samples.reduce((a, m, t) => a + weight[t]! * m[c]!, 0) / mass) as Rgb;
     let colour = mean;
     if (palette !== 'rgb') {
       // The fitter looks the nearest colour up at 6 bits per channel (§8.3): the same bin here.
       const v = nearestInPalette(palette, ((Math.round(mean[0]) >> 2) << 2) | 2, ((Math.round(mean[1]) >> 2) << 2) | 2, ((Math.round(mean[2]) >> 2) << 2) | 2);
       colour = [v >> 16, (v >> 8) & 0xff, v & 0xff];
     }
-    for (const m of members) for (let c = 0; c < 3; c++) total += weight * (m[c]! - colour[c]!) ** 2;
+    samples.forEach((m, t) => {
+      for (let c = 0; c < 3; c++) total += weight[t]! * (m[c]! - colour[c]!) ** 2;
+    });
   }
   return total;
 }
@@ -133,30 +127,37 @@ describe('CellFitter', () => {
     const style = CELL_STYLES.mosaic;
     const a: Rgb = [250, 200, 20];
     const b: Rgb = [10, 40, 160];
-    const of = sampleOfAtom(style);
     const cells: Rgb[][] = [];
-    const shapes: Uint8Array[] = [];
+    const glyphs: number[] = [];
     for (let g = 1; g < style.glyphs.length; g++) {
-      const atoms = glyphAtoms(style, g);
-      if (style.glyphs[g] === 0 || !atoms.includes(0)) continue;
-      // Only shapes made of whole samples: each sample's three atoms agree (sextant rows cut samples 2 and 5).
-      const side = Array.from({ length: 32 }, (_, t) => atoms[of.indexOf(t)]!);
-      if (of.some((t, at) => atoms[at] !== side[t])) continue;
-      cells.push(side.map((on) => (on ? a : b)));
-      shapes.push(atoms);
+      const cover = glyphCoverage(style, g);
+      // Only glyphs made of whole samples (sextant rows and the diagonals cut samples).
+      if (style.glyphs[g] === 0 || cover.every((w) => w === 1) || cover.some((w) => w !== 0 && w !== 1)) continue;
+      cells.push([...cover].map((w) => (w ? a : b)));
+      glyphs.push(g);
     }
     // The quadrants, ▀, ▚, the eighths and the quarters: 6 + 6 + 2 splits, each in both orders of its pair.
     expect(cells.length).toBeGreaterThanOrEqual(14);
     const out = fitRow(style, cells, 'rgb');
     cells.forEach((_, i) => {
-      const got = glyphAtoms(style, out[i * 7]!);
+      const how = sameSplit(style, out[i * 7]!, glyphs[i]!);
+      expect(how, `cell ${i}: the split itself`).not.toBeNull();
       const fg = [...out.subarray(i * 7 + 1, i * 7 + 4)];
       const bg = [...out.subarray(i * 7 + 4, i * 7 + 7)];
-      const same = got.every((v, k) => v === shapes[i]![k]);
-      const complement = got.every((v, k) => v !== shapes[i]![k]);
-      expect(same || complement, `cell ${i}: the split itself`).toBe(true);
-      expect(same ? [fg, bg] : [bg, fg]).toEqual([a, b]);
+      expect(how === 'same' ? [fg, bg] : [bg, fg]).toEqual([a, b]);
     });
+  });
+
+  it('mosaic: a cell split along a wedge diagonal gets that wedge', () => {
+    const style = CELL_STYLES.mosaic;
+    const a: Rgb = [240, 240, 240];
+    const b: Rgb = [0, 0, 0];
+    const wedges = [...style.glyphs.keys()].filter((g) => style.glyphs[g]! >= 0x1fb3c && style.glyphs[g]! <= 0x1fb51);
+    expect(wedges).toHaveLength(22);
+    // Each sample the mix of its covered share: exactly what the glyph draws, so no other glyph comes closer.
+    const cells = wedges.map((g) => [...glyphCoverage(style, g)].map((w) => a.map((v, c) => Math.round(w * v + (1 - w) * b[c]!)) as Rgb));
+    const out = fitRow(style, cells, 'rgb');
+    wedges.forEach((g, i) => expect(sameSplit(style, out[i * 7]!, g), `U+${style.glyphs[g]!.toString(16)}`).not.toBeNull());
   });
 
   it('a flat cell is a space on its colour; a two-colour split is drawn exactly', () => {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ASCII_MASKS } from '../protocol/ascii-masks.js';
-import { CELL_STYLES, glyphAtoms, type CellStyle } from '../protocol/index.js';
+import { CELL_STYLES, glyphCoverage, sameSplit, type CellStyle } from '../protocol/index.js';
 
 const UNIFONT = '/usr/share/fonts/opentype/unifont/unifont.otf';
 const UNIFONT_UPPER = '/usr/share/fonts/opentype/unifont/unifont_upper.otf';
@@ -144,36 +144,63 @@ describe('glyph tables, drawn', () => {
 
 describe('glyph tables, mosaic', () => {
   const st = CELL_STYLES.mosaic;
-  const per = st.atomX * st.atomY;
   const listed = [...st.glyphs.keys()].filter((g) => st.glyphs[g] !== 0);
+  /** Ink share of each of the 4 × 8 sample rectangles of a drawn 32 × 64 cell. */
+  const drawnShares = (cell: Uint8Array): number[] =>
+    Array.from({ length: 32 }, (_, t) => {
+      let ink = 0;
+      for (let y = (t >> 2) * 8; y < ((t >> 2) + 1) * 8; y++) for (let x = (t & 3) * 8; x < ((t & 3) + 1) * 8; x++) if (cell[y * W + x]! > 128) ink++;
+      return ink / 64;
+    });
 
-  it('its sextants and quadrants have the shapes the font-checked sextant and quadrant tables give them', () => {
+  it('its sextants and quadrants cover the samples the font-checked sextant and quadrant masks say', () => {
     let checked = 0;
     for (const other of [CELL_STYLES.sextant, CELL_STYLES.quadrant]) {
       for (let h = 0; h < other.glyphs.length; h++) {
         const g = listed.find((x) => st.glyphs[x] === other.glyphs[h]);
         if (g === undefined) continue;
-        // The other style's sample (c, r) covers mosaic atoms c·4/subX …, r·24/subY …
-        const want = Array.from({ length: per }, (_, a) => {
-          const c = Math.floor(((a % st.atomX) * other.subX) / st.atomX);
-          const r = Math.floor((Math.floor(a / st.atomX) * other.subY) / st.atomY);
-          return (other.masks[h]! >> (r * other.subX + c)) & 1;
+        // Mosaic sample (c, r) spans [c/4, (c+1)/4] × [r/8, (r+1)/8]; the other's sample its column and the rows it overlaps.
+        const want = Array.from({ length: 32 }, (_, t) => {
+          const c = Math.floor(((t & 3) * other.subX) / 4);
+          let share = 0;
+          for (let k = 0; k < other.subY; k++) {
+            const overlap = Math.max(0, Math.min(((t >> 2) + 1) / 8, (k + 1) / other.subY) - Math.max((t >> 2) / 8, k / other.subY));
+            if ((other.masks[h]! >> (k * other.subX + c)) & 1) share += overlap * 8;
+          }
+          return share;
         });
-        expect([...glyphAtoms(st, g)], `U+${st.glyphs[g]!.toString(16)}`).toEqual(want);
+        [...glyphCoverage(st, g)].forEach((v, t) => expect(v, `U+${st.glyphs[g]!.toString(16)} sample ${t}`).toBeCloseTo(want[t]!, 9));
         checked++;
       }
     }
+    // Every quadrant character is in mosaic too: ▌ ▐ █ and the space under their sextant indices.
     expect(checked).toBe(64 + 16);
   });
 
-  it('the eighth and quarter blocks: Unifont draws each with the table shape (read at every atom centre)', async () => {
+  it('the eighth and quarter blocks: Unifont draws each covering exactly the table\'s samples', async () => {
     needFont(UNIFONT, 'fonts-unifont');
-    const others = listed.filter((g) => !CELL_STYLES.sextant.glyphs.includes(st.glyphs[g]!) && !CELL_STYLES.quadrant.glyphs.includes(st.glyphs[g]!));
-    expect(others.map((g) => st.glyphs[g])).toEqual([0x2581, 0x2582, 0x2583, 0x2585, 0x2586, 0x2587, 0x258e, 0x258a]);
-    const cells = await draw(others.map((g) => st.glyphs[g]!), 'Unifont');
-    others.forEach((g, i) => {
-      const seen = Array.from({ length: per }, (_, a) => (cells[i]![Math.floor(((Math.floor(a / st.atomX) + 0.5) * H) / st.atomY) * W + Math.floor((((a % st.atomX) + 0.5) * W) / st.atomX)]! > 128 ? 1 : 0));
-      expect(seen, `U+${st.glyphs[g]!.toString(16)}`).toEqual([...glyphAtoms(st, g)]);
+    const blocks = listed.filter((g) => g >= 80 && g < 88);
+    expect(blocks.map((g) => st.glyphs[g])).toEqual([0x2581, 0x2582, 0x2583, 0x2585, 0x2586, 0x2587, 0x258e, 0x258a]);
+    const cells = await draw(blocks.map((g) => st.glyphs[g]!), 'Unifont');
+    blocks.forEach((g, i) => expect(drawnShares(cells[i]!), `U+${st.glyphs[g]!.toString(16)}`).toEqual([...glyphCoverage(st, g)]));
+  });
+
+  it('the wedges U+1FB3C–1FB51: Unifont Upper draws each closest to the table\'s own shape of all 22 and their complements', async () => {
+    needFont(UNIFONT_UPPER, 'fonts-unifont');
+    const wedges = listed.filter((g) => st.glyphs[g]! >= 0x1fb3c);
+    expect(wedges.map((g) => st.glyphs[g])).toEqual(Array.from({ length: 22 }, (_, i) => 0x1fb3c + i));
+    const cells = await draw(wedges.map((g) => st.glyphs[g]!), 'Unifont Upper');
+    const distance = (a: readonly number[], b: ArrayLike<number>, complement: boolean) => a.reduce((d, v, t) => d + Math.abs(v - (complement ? 1 - b[t]! : b[t]!)), 0);
+    wedges.forEach((g, i) => {
+      const seen = drawnShares(cells[i]!);
+      const own = distance(seen, glyphCoverage(st, g), false);
+      // A bitmap font's staircase is within about a sixth of each sample of the exact diagonal.
+      expect(own / 32, `U+${st.glyphs[g]!.toString(16)} mean share error`).toBeLessThan(0.08);
+      for (const h of wedges) {
+        if (h === g) continue;
+        expect(distance(seen, glyphCoverage(st, h), false), `U+${st.glyphs[g]!.toString(16)} looks more like U+${st.glyphs[h]!.toString(16)}`).toBeGreaterThan(own);
+        expect(distance(seen, glyphCoverage(st, h), true)).toBeGreaterThan(own);
+      }
     });
   });
 });
@@ -207,15 +234,10 @@ describe('glyph tables, octants (no Debian font draws Unicode 16 yet)', () => {
 
 describe('candidates', () => {
   it.each(Object.values(CELL_STYLES).filter((s) => s.frames === 'fitted').map((s) => [s.name, s] as const))('%s: each partition at most once; block and braille styles cover all', (_n, style) => {
-    const shapes = [...style.candidates].map((g) => [...glyphAtoms(style, g)]);
-    const keys = shapes.map((a) => {
-      const key = a.join('');
-      const complement = a.map((v) => 1 - v).join('');
-      return key < complement ? key : complement;
-    });
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(shapes[0]!.includes(1)).toBe(false); // a flat cell: the space (the blank braille cell)
-    // Mask styles draw every split of their samples; mosaic its 46: 32 sextant, 6 quadrant, 6 eighth, 2 quarter splits.
-    if (style.shape !== 'font') expect(keys.length).toBe(style.masks.length > 0 ? 1 << (style.subX * style.subY - 1) : 46);
+    const candidates = [...style.candidates];
+    for (let i = 0; i < candidates.length; i++) for (let j = i + 1; j < candidates.length; j++) expect(sameSplit(style, candidates[i]!, candidates[j]!)).toBeNull();
+    expect([...glyphCoverage(style, candidates[0]!)].every((v) => v === 0)).toBe(true); // a flat cell: the space (the blank braille cell)
+    // Mask styles draw every split of their samples; mosaic its 68: 32 sextant, 6 quadrant, 6 eighth, 2 quarter and 22 diagonal splits.
+    if (style.shape !== 'font') expect(candidates.length).toBe(style.masks.length > 0 ? 1 << (style.subX * style.subY - 1) : 68);
   });
 });

@@ -12,7 +12,8 @@
  *   4× and box-filtered down: the ink's coverage per pixel.
  */
 import sharp from 'sharp';
-import { CELL_STYLES, glyphAtoms, type CellStyle } from '../../protocol/cell-styles.js';
+import { CELL_STYLES, type CellStyle } from '../../protocol/cell-styles.js';
+import { areaInRect, type Polygon } from '../../protocol/glyph-geometry.js';
 
 export const CELL_W = 8;
 export const CELL_H = 16;
@@ -33,19 +34,21 @@ function addRect(a: Float32Array, x0: number, y0: number, x1: number, y1: number
   }
 }
 
-/** Atom coverage over subX × subY atoms (atom k: column k % subX, row ⌊k / subX⌋) as blocks. */
-function maskBlocks(atoms: ArrayLike<number>, subX: number, subY: number): Float32Array {
+/** A block glyph's outline (cell units) as exact per-pixel coverage: each pixel gets the share of it the polygons cover. */
+function outlineBlocks(outline: readonly Polygon[]): Float32Array {
   const a = new Float32Array(PIXELS);
-  const w = CELL_W / subX;
-  const h = CELL_H / subY;
-  for (let k = 0; k < subX * subY; k++) {
-    if (atoms[k]) addRect(a, (k % subX) * w, Math.floor(k / subX) * h, ((k % subX) + 1) * w, (Math.floor(k / subX) + 1) * h);
+  for (let y = 0; y < CELL_H; y++) {
+    for (let x = 0; x < CELL_W; x++) {
+      let area = 0;
+      for (const polygon of outline) area += areaInRect(polygon, x / CELL_W, y / CELL_H, (x + 1) / CELL_W, (y + 1) / CELL_H);
+      a[y * CELL_W + x] = Math.min(1, area * PIXELS);
+    }
   }
   return a;
 }
 
 /** A braille mask (our bit order, 2 × 4) as round dots centred in their sub-cells. */
-function maskDots(atoms: ArrayLike<number>, subX: number, subY: number): Float32Array {
+function maskDots(mask: number, subX: number, subY: number): Float32Array {
   const a = new Float32Array(PIXELS);
   const w = CELL_W / subX;
   const h = CELL_H / subY;
@@ -59,7 +62,7 @@ function maskDots(atoms: ArrayLike<number>, subX: number, subY: number): Float32
         for (let sx = 0; sx < SUPER; sx++) {
           const px = x + (sx + 0.5) / SUPER;
           const col = Math.min(subX - 1, Math.floor(px / w));
-          if (!atoms[row * subX + col]) continue;
+          if (!(mask & (1 << (row * subX + col)))) continue;
           const dx = px - (col + 0.5) * w;
           const dy = py - (row + 0.5) * h;
           if (dx * dx + dy * dy <= r * r) hits++;
@@ -85,8 +88,8 @@ function extraBlock(cp: number): Float32Array | null {
 
 export interface GeometryEntry {
   style: CellStyle;
-  /** Its coverage of the style's atoms. */
-  atoms: Uint8Array;
+  /** The glyph's index in the style's table. */
+  glyph: number;
 }
 
 /** Code point → the style and mask that draws it; blocks before dots, the first style listing it wins. */
@@ -98,7 +101,7 @@ export function geometryMap(): Map<number, GeometryEntry> {
     for (let g = 0; g < style.glyphs.length; g++) {
       const cp = style.glyphs[g]!;
       if (cp === 0 || cp === 0x20 || map.has(cp)) continue;
-      map.set(cp, { style, atoms: glyphAtoms(style, g) });
+      map.set(cp, { style, glyph: g });
     }
   }
   return map;
@@ -128,8 +131,8 @@ export class GlyphBook {
       if (this.cache.has(cp) || cp <= 0x20) continue;
       const g = this.geometry.get(cp);
       if (g) {
-        const { atomX, atomY } = g.style;
-        this.cache.set(cp, g.style.shape === 'dots' ? maskDots(g.atoms, atomX, atomY) : maskBlocks(g.atoms, atomX, atomY));
+        const { style, glyph } = g;
+        this.cache.set(cp, style.shape === 'dots' ? maskDots(style.masks[glyph]!, style.subX, style.subY) : outlineBlocks(style.outlines[glyph]!));
         continue;
       }
       const block = extraBlock(cp);

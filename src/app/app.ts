@@ -67,6 +67,8 @@ export interface Health {
   distinctViews: number;
   workWidth: number;
   workers: number;
+  /** How hard mosaic fits work now: full, blocks or coarse (src/workers/fit-effort.ts). */
+  fitEffort: string;
   frames: { decoded: number; rendered: number; dropped: number; sent: number; viewerDropped: number };
   /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */
   views: { id: number; yaw: number; pitch: number; roll: number; fov: number; cols: number; rows: number; mode: number; style: string; palette: string; pixel: boolean }[];
@@ -124,6 +126,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   };
 
   const pool = new RenderPool(opts.workers ?? defaultWorkerCount(), log);
+  // A frame's renders are measured against the source's frame interval (fit-effort.ts).
+  pool.frameIntervalMs = 1000 / info.fps;
+  pool.onEffort = (effort, busy) => {
+    log.info('render.effort', { effort, busy: Math.round(busy * 100) / 100, distinctViews: byKey.size });
+    // Coarse fits need a smaller working frame, and decoding less is what relieves an overload most.
+    scheduleWorkWidth(true);
+  };
   const pipeline = new FramePipeline(pool, keyedViews, deliver);
 
   const broadcastError = (message: string): void => {
@@ -170,21 +179,26 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Growing (someone zoomed in) follows within RESIZE_DEBOUNCE_MS; shrinking waits until the
   // smaller size has been enough for SHRINK_AFTER_MS, so viewers zooming back and forth do not
   // restart ffmpeg every second.
+  // An overload (the fit effort stepping down) shrinks at once: it has its own hysteresis.
   let shrinkSince = 0;
-  const scheduleWorkWidth = (): void => {
+  let shrinkNow = false;
+  const scheduleWorkWidth = (overload = false): void => {
+    shrinkNow ||= overload;
     if (resizeTimer) return;
     resizeTimer = setTimeout(() => {
       resizeTimer = null;
       if (sessions.size === 0) return;
-      const target = chooseWorkWidth([...sessions].map((s) => s.spec), info.width);
-      if (target >= playback.workWidth) {
+      const target = chooseWorkWidth([...sessions].map((s) => s.spec), info.width, pool.effort);
+      const now = shrinkNow;
+      shrinkNow = false;
+      if (target >= playback.workWidth || now) {
         shrinkSince = 0;
         playback.setWorkWidth(target);
         return;
       }
-      const now = Date.now();
-      if (shrinkSince === 0) shrinkSince = now;
-      if (now - shrinkSince >= SHRINK_AFTER_MS) {
+      const at = Date.now();
+      if (shrinkSince === 0) shrinkSince = at;
+      if (at - shrinkSince >= SHRINK_AFTER_MS) {
         shrinkSince = 0;
         playback.setWorkWidth(target);
       } else {
@@ -295,6 +309,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       distinctViews: byKey.size,
       workWidth: playback.workWidth,
       workers: pool.workerCount,
+      fitEffort: pool.effort,
       frames: { decoded: pipeline.decoded, rendered: pipeline.rendered, dropped: pipeline.dropped + source.discarded, sent, viewerDropped },
       views: [...sessions].slice(0, HEALTH_VIEWS_MAX).map(({ id, spec: s }) => ({
         id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, cols: s.cols, rows: s.rows, mode: s.mode, style: s.style, palette: s.palette, pixel: s.style === 'half',

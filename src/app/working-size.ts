@@ -7,6 +7,7 @@
  */
 import { frameShape, verticalFovDegrees } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
+import type { FitEffort } from '../workers/fit-effort.js';
 
 const MIN_WIDTH = 512;
 const MAX_WIDTH = 4096;
@@ -23,9 +24,12 @@ const MIN_PIXELS_PER_SAMPLE = 1.6;
 /** The working width with no viewer yet. */
 const DEFAULT_NEED = 1024;
 
-export function neededWidth(spec: ViewSpec): number {
-  const { sampleCols: cols, sampleRows: rows, sampleAspect: aspect, style } = frameShape(spec);
-  const perSample = Math.max(MIN_PIXELS_PER_SAMPLE, PIXELS_PER_CELL / style.subX);
+/** Working width `spec` needs; at the coarse fit effort a mosaic view samples as a sextant one, a pixel a sample (fit-effort.ts). */
+export function neededWidth(spec: ViewSpec, effort: FitEffort = 'full'): number {
+  const sampled = effort === 'coarse' && spec.style === 'mosaic' ? { ...spec, style: 'sextant' as const } : spec;
+  const { sampleCols: cols, sampleRows: rows, sampleAspect: aspect, style } = frameShape(sampled);
+  // Coarse fits are for overload: a pixel per sample, the least that still gives each its own.
+  const perSample = Math.max(effort === 'coarse' ? 1 : MIN_PIXELS_PER_SAMPLE, PIXELS_PER_CELL / style.subX);
   const horizontal = (perSample * cols * 360) / spec.fov;
   // Vertical field of view from the grid and cell aspect (PROTOCOL-NOTES.md §7).
   const vfov = verticalFovDegrees(spec.fov, cols, rows, aspect);
@@ -33,9 +37,9 @@ export function neededWidth(spec: ViewSpec): number {
   return Math.max(horizontal, vertical);
 }
 
-export function chooseWorkWidth(specs: Iterable<ViewSpec>, sourceWidth: number): number {
+export function chooseWorkWidth(specs: Iterable<ViewSpec>, sourceWidth: number, effort: FitEffort = 'full'): number {
   let need = 0;
-  for (const s of specs) need = Math.max(need, neededWidth(s));
+  for (const s of specs) need = Math.max(need, neededWidth(s, effort));
   if (need === 0) need = DEFAULT_NEED;
   const stepped = Math.ceil(need / WIDTH_STEP) * WIDTH_STEP;
   // Never beyond the source's detail, rounded down to a step (even sizes keep ffmpeg's scaler happy).

@@ -35,7 +35,7 @@ export class EquirectToFlat implements Projection {
     checkArguments(view, grid, srcWidth, srcHeight);
     const { cols, rows } = grid;
     const map = new SourceMap(view, grid, srcWidth, srcHeight);
-    const [sx, sy] = supersampling(map, cols, rows, srcWidth);
+    const [sx, sy] = supersampling(map, cols, rows, srcWidth, grid.maxTaps ?? MAX_SUPERSAMPLE);
     const taps = sx * sy;
 
     // The image-plane coordinate of every tap column and tap row, computed once instead of per tap.
@@ -188,7 +188,7 @@ function multiply(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
  * Enough taps that a slow pan changes each sample's mean smoothly instead of flipping between
  * single pixels, and no more (each tap is a scattered memory read, the cost of the hot loop).
  */
-function supersampling(map: SourceMap, cols: number, rows: number, srcWidth: number): [number, number] {
+function supersampling(map: SourceMap, cols: number, rows: number, srcWidth: number, maxTaps: number): [number, number] {
   const cx = map.tanX * (1 / cols); // half a sample either side of the centre, on the image plane
   const cy = map.tanY * (1 / rows);
   map.project(-cx, 0);
@@ -199,15 +199,15 @@ function supersampling(map: SourceMap, cols: number, rows: number, srcWidth: num
   const u1 = map.u, v1 = map.v;
   map.project(0, cy);
   const down = pixelDistance(map.u - u1, map.v - v1, srcWidth);
-  return [tapsFor(across), tapsFor(down)];
+  return [tapsFor(across, maxTaps), tapsFor(down, maxTaps)];
 }
 
 /** Source pixels between neighbouring taps: under 2, so no source pixel is skipped entirely. */
 const TAP_SPACING = 1.6;
 
-function tapsFor(footprint: number): number {
+function tapsFor(footprint: number, maxTaps: number): number {
   if (!(footprint > TAP_SPACING)) return 1; // also catches NaN
-  return Math.min(MAX_SUPERSAMPLE, Math.ceil(footprint / TAP_SPACING));
+  return Math.max(1, Math.min(maxTaps, Math.ceil(footprint / TAP_SPACING)));
 }
 
 /** Length of a source displacement, taking the short way round the longitude seam. */

@@ -49,7 +49,7 @@ export class CellFitter {
    */
   private readonly glyph: Uint8Array;
   private readonly mask: Int32Array;
-  /** Mosaic: per candidate, the samples it covers and by how much (CSR: start offsets into wSample / wShare). */
+  /** Per candidate, the samples it covers and by how much (CSR: start offsets into wSample / wShare). */
   private readonly wStart: Int32Array;
   private readonly wSample: Int32Array;
   private readonly wShare: Float64Array;
@@ -81,6 +81,12 @@ export class CellFitter {
   private readonly swapOf: Uint8Array;
   /** The mosaic style's own structured search (mosaic-kernel.ts), for 24-bit colour. */
   private readonly mosaic: MosaicKernel | null;
+  /**
+   * Whether glyphs the mosaic kernel scores from weighted samples (the diagonals) are tried: off,
+   * the search keeps to the block glyphs at half the cost (fit-effort.ts). Exact either way over
+   * the glyphs tried. The table-driven path (palettes) always tries every glyph.
+   */
+  extras = true;
 
   constructor(
     readonly style: CellStyle,
@@ -100,10 +106,6 @@ export class CellFitter {
     this.fr = new Float64Array(k);
     this.fgs = new Float64Array(k);
     this.fb = new Float64Array(k);
-    // A sample covers (atomX/subX) × (atomY/subY) atoms; a glyph covering some of them covers that share of it.
-    const ax = style.atomX / style.subX;
-    const ay = style.atomY / style.subY;
-    const perGlyph = style.atomX * style.atomY;
     const starts: number[] = [];
     const samples: number[] = [];
     const shares: number[] = [];
@@ -112,14 +114,11 @@ export class CellFitter {
       starts.push(samples.length);
       let c = 0;
       for (let t = 0; t < n; t++) {
-        const sx = t % style.subX;
-        const sy = Math.floor(t / style.subX);
-        let covered = 0;
-        for (let y = sy * ay; y < (sy + 1) * ay; y++) for (let x = sx * ax; x < (sx + 1) * ax; x++) covered += style.atoms[g * perGlyph + y * style.atomX + x]!;
-        if (covered === 0) continue;
+        const share = style.coverage[g * n + t]!;
+        if (share === 0) continue;
         samples.push(t);
-        shares.push(covered / (ax * ay));
-        c += covered / (ax * ay);
+        shares.push(share);
+        c += share;
       }
       this.mask[j] = style.masks.length > 0 ? style.masks[g]! : 0;
       this.countFg[j] = c;
@@ -174,7 +173,7 @@ export class CellFitter {
     const quantMask = channelMask(mode);
     const stride = cols * subX * 3;
     if (this.walk) return this.walk(rgb, cols, rows, quantMask, this.glyphOf, this.swapOf, out, offset);
-    if (this.mosaic) return this.mosaic.fit(rgb, cols, rows, quantMask, out, offset);
+    if (this.mosaic) return this.mosaic.fit(rgb, cols, rows, quantMask, out, offset, this.extras);
     let o = offset;
     for (let cy = 0; cy < rows; cy++) {
       for (let cx = 0; cx < cols; cx++) {

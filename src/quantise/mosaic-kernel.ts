@@ -9,12 +9,16 @@
  * - lower eighths: the sample rows above row k against the rest, k = 1, 2, 3, 5, 6, 7 (6);
  * - the left and the right sample column against the rest (▎ and the complement of ▊) (2).
  *
- * Each partition is scored |ΣF|²/c + |ΣB|²/(n−c) with c in samples (fractional for sextants), the
- * same criterion as CellFitter's table-driven search; the partition is described by its atom
- * coverage (4 × 24 atoms, like the table's), so the glyph that draws it is looked up in the style's
- * table, never assumed. test/cell-fit.test.ts checks the result against a brute force over the table.
+ * - every other glyph of the table (the diagonal wedges): its weighted samples, as the table's
+ *   coverage gives them.
+ *
+ * Each partition is scored |ΣF|²/c + |ΣB|²/(n−c) with c in samples (fractional where an edge cuts
+ * a sample), the same criterion as CellFitter's table-driven search; the structured partitions are
+ * described by their outlines, so the glyph that draws each is looked up in the style's table by
+ * its coverage, never assumed. test/cell-fit.test.ts checks the result against a brute force over
+ * the table.
  */
-import type { CellStyle } from '../../protocol/index.js';
+import { coverageOf, rectangle, sameSplit, type CellStyle, type Polygon } from '../../protocol/index.js';
 
 const SAMPLES = 32;
 const SEXTANT_AREA = SAMPLES / 6;
@@ -40,65 +44,102 @@ for (let i = 1; i < 32; i++) {
   STEP_INV_B[i] = 1 / (SAMPLES - c * SEXTANT_AREA);
 }
 
-const ATOM_X = 4;
-const ATOM_Y = 24;
-
-/** Atom coverage (4 × 24) of each partition the kernel scores, in its order: 32 sextant masks, then the rest. */
-function partitionShapes(): Uint8Array[] {
-  const shapes: Uint8Array[] = [];
-  const shape = (fill: (x: number, y: number) => boolean) => {
-    const a = new Uint8Array(ATOM_X * ATOM_Y);
-    for (let y = 0; y < ATOM_Y; y++) for (let x = 0; x < ATOM_X; x++) a[y * ATOM_X + x] = fill(x, y) ? 1 : 0;
-    return a;
-  };
-  for (let m = 0; m < 32; m++) shapes.push(shape((x, y) => ((m >> ((y >> 3) * 2 + (x >> 1))) & 1) === 1));
-  for (const q of QUADRANT_SPLITS) shapes.push(shape((x, y) => ((q >> (Math.floor(y / 12) * 2 + (x >> 1))) & 1) === 1));
-  for (const k of EIGHTH_ROWS) shapes.push(shape((_x, y) => y < 3 * k));
-  shapes.push(shape((x) => x === 0));
-  shapes.push(shape((x) => x === 3));
-  return shapes;
+/** Outlines of the partitions the kernel scores by structure, in its order: 32 sextant masks, then the rest. */
+function partitionOutlines(): Polygon[][] {
+  const out: Polygon[][] = [];
+  for (let m = 0; m < 32; m++) {
+    const parts: Polygon[] = [];
+    for (let k = 0; k < 6; k++) if (m & (1 << k)) parts.push(rectangle((k % 2) / 2, (k >> 1) / 3, (k % 2) / 2 + 0.5, ((k >> 1) + 1) / 3));
+    out.push(parts);
+  }
+  for (const q of QUADRANT_SPLITS) {
+    const parts: Polygon[] = [];
+    for (let k = 0; k < 4; k++) if (q & (1 << k)) parts.push(rectangle((k % 2) / 2, (k >> 1) / 2, (k % 2) / 2 + 0.5, (k >> 1) / 2 + 0.5));
+    out.push(parts);
+  }
+  for (const k of EIGHTH_ROWS) out.push([rectangle(0, 0, 1, k / 8)]);
+  out.push([rectangle(0, 0, 0.25, 1)]);
+  out.push([rectangle(0.75, 0, 1, 1)]);
+  return out;
 }
 
 export class MosaicKernel {
-  /** Per partition: the table glyph drawing it, and 1 where that glyph draws its complement (colours swap). */
   private constructor(
+    /** Per structured partition: the table glyph drawing it, and 1 where that glyph draws its complement (colours swap). */
     private readonly glyphOf: Uint8Array,
     private readonly swapOf: Uint8Array,
+    /** The other candidates (the wedges): their glyphs, 1/c and 1/(n−c), and the search over them. */
+    private readonly exGlyph: Uint8Array,
+    private readonly exInvF: Float64Array,
+    private readonly exInvB: Float64Array,
+    private readonly exSearch: ExtraSearch,
   ) {}
 
   /** The kernel for `style`, when it is the mosaic layout and its table draws every partition the kernel scores. */
   static forStyle(style: CellStyle): MosaicKernel | null {
-    if (style.subX !== 4 || style.subY !== 8 || style.atomX !== ATOM_X || style.atomY !== ATOM_Y) return null;
-    const per = ATOM_X * ATOM_Y;
-    const byShape = new Map<string, number>();
-    for (let g = style.glyphs.length - 1; g >= 0; g--) if (style.glyphs[g] !== 0) byShape.set(style.atoms.subarray(g * per, (g + 1) * per).join(''), g);
-    const shapes = partitionShapes();
+    if (style.subX !== 4 || style.subY !== 8 || style.frames !== 'fitted') return null;
+    const n = SAMPLES;
+    const shapes = partitionOutlines();
     const glyphOf = new Uint8Array(shapes.length);
     const swapOf = new Uint8Array(shapes.length);
+    // A scratch style holding the kernel's partitions, to compare coverage with the table's glyphs.
+    const probe: CellStyle = { ...style, coverage: new Float64Array(n * 2) };
     for (let p = 0; p < shapes.length; p++) {
-      const direct = byShape.get(shapes[p]!.join(''));
-      const other = byShape.get(shapes[p]!.map((a) => 1 - a).join(''));
-      if (direct === undefined && other === undefined) return null;
-      glyphOf[p] = direct ?? other!;
-      swapOf[p] = direct === undefined ? 1 : 0;
+      probe.coverage.set(coverageOf(shapes[p]!, 4, 8), 0);
+      let found = -1;
+      let swap = 0;
+      for (let g = 0; g < style.glyphs.length && found < 0; g++) {
+        if (style.glyphs[g] === 0) continue;
+        probe.coverage.set(style.coverage.subarray(g * n, (g + 1) * n), n);
+        const how = sameSplit(probe, 0, 1);
+        if (how) {
+          found = g;
+          swap = how === 'complement' ? 1 : 0;
+        }
+      }
+      if (found < 0) return null;
+      glyphOf[p] = found;
+      swapOf[p] = swap;
     }
     // The one-colour partition is the space on the cell's colour.
     const space = style.glyphs.indexOf(0x20);
     if (space < 0) return null;
     glyphOf[0] = space;
     swapOf[0] = 0;
-    return new MosaicKernel(glyphOf, swapOf);
+    // Candidates no structured partition draws are scored from the table's coverage.
+    const exGlyph: number[] = [];
+    const exInvF: number[] = [];
+    const exInvB: number[] = [];
+    const exShares: Float64Array[] = [];
+    for (const g of style.candidates) {
+      let drawn = false;
+      for (let p = 1; p < shapes.length && !drawn; p++) drawn = sameSplit(style, g, glyphOf[p]!) !== null;
+      if (drawn || sameSplit(style, g, space) !== null) continue;
+      const shares = style.coverage.subarray(g * n, (g + 1) * n);
+      const c = shares.reduce((a, w) => a + w, 0);
+      exGlyph.push(g);
+      exInvF.push(1 / c);
+      exInvB.push(1 / (n - c));
+      exShares.push(shares);
+    }
+    return new MosaicKernel(glyphOf, swapOf, Uint8Array.from(exGlyph), Float64Array.from(exInvF), Float64Array.from(exInvB), compileExtraSearch(exShares, exInvF, exInvB));
   }
+
+  /** What the extra search leaves: the winner's foreground sums. */
+  private readonly exSums = new Float64Array(3);
 
   // Scratch: the six sextant regions' sums per channel.
   private readonly rr = new Float64Array(6);
   private readonly rg = new Float64Array(6);
   private readonly rb = new Float64Array(6);
 
-  /** Fits a cols × rows grid of 4 × 8-sample cells from `rgb` into 7-byte cells at `offset`; returns the end offset. */
-  fit(rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number): number {
+  /**
+   * Fits a cols × rows grid of 4 × 8-sample cells from `rgb` into 7-byte cells at `offset`; returns
+   * the end offset. `extras` off leaves the glyphs outside the structured partitions untried.
+   */
+  fit(rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras = true): number {
     const stride = cols * 12;
-    const { rr, rg, rb, glyphOf, swapOf } = this;
+    const { rr, rg, rb, glyphOf, swapOf, exGlyph, exInvF, exInvB, exSearch, exSums } = this;
     let o = offset;
     for (let cy = 0; cy < rows; cy++) {
       for (let cx = 0, s0 = cy * 8 * stride; cx < cols; cx++, s0 += 12) {
@@ -236,11 +277,18 @@ export class MosaicKernel {
           }
         }
 
+        // The rest of the table (the wedges), each from its weighted samples.
+        const exBest = extras ? exSearch(rgb, s0, stride, tr, tg, tb, bestScore, exSums) : -1;
+        if (exBest >= 0) {
+          bestR = exSums[0]!; bestG = exSums[1]!; bestB = exSums[2]!; bestInvF = exInvF[exBest]!; bestInvB = exInvB[exBest]!;
+        }
+
         // Colours: each side's mean; the one-colour partition's foreground is its background.
         const bgR = (tr - bestR) * bestInvB + 0.5, bgG = (tg - bestG) * bestInvB + 0.5, bgB = (tb - bestB) * bestInvB + 0.5;
-        const fgR = best === 0 ? bgR : bestR * bestInvF + 0.5, fgG = best === 0 ? bgG : bestG * bestInvF + 0.5, fgB = best === 0 ? bgB : bestB * bestInvF + 0.5;
-        const swap = swapOf[best] === 1;
-        out[o] = glyphOf[best]!;
+        const flat = exBest < 0 && best === 0;
+        const fgR = flat ? bgR : bestR * bestInvF + 0.5, fgG = flat ? bgG : bestG * bestInvF + 0.5, fgB = flat ? bgB : bestB * bestInvF + 0.5;
+        const swap = exBest < 0 && swapOf[best] === 1;
+        out[o] = exBest >= 0 ? exGlyph[exBest]! : glyphOf[best]!;
         out[o + 1] = (swap ? bgR : fgR) & quant;
         out[o + 2] = (swap ? bgG : fgG) & quant;
         out[o + 3] = (swap ? bgB : fgB) & quant;
@@ -252,4 +300,36 @@ export class MosaicKernel {
     }
     return o;
   }
+}
+
+/**
+ * Finds, among candidates given by their per-sample shares, the one whose score beats `floor`
+ * most; returns its index (−1 for none) and leaves its foreground sums in `sums`.
+ */
+type ExtraSearch = (rgb: Uint8Array, s: number, stride: number, tr: number, tg: number, tb: number, floor: number, sums: Float64Array) => number;
+
+/**
+ * The search over the candidates no structured partition draws, compiled once per table into
+ * straight-line code with the shares as constants: a loop reading the shares from an array cost
+ * five times as much on the bench machine (the wedges are a third of mosaic's candidates). The
+ * source is made here from the style table's numbers only, never from input.
+ */
+function compileExtraSearch(shares: readonly Float64Array[], invF: ArrayLike<number>, invB: ArrayLike<number>): ExtraSearch {
+  const used = new Set<number>();
+  for (const w of shares) w.forEach((v, t) => v !== 0 && used.add(t));
+  const lines: string[] = [];
+  for (const t of [...used].sort((a, b) => a - b)) {
+    const at = `s + ${t >> 2} * stride + ${(t & 3) * 3}`;
+    lines.push(`const r${t} = rgb[${at}], g${t} = rgb[${at} + 1], b${t} = rgb[${at} + 2];`);
+  }
+  lines.push('let best = -1, bestScore = floor, R = 0, G = 0, B = 0, r = 0, g = 0, b = 0, br = 0, bg = 0, bb = 0, score = 0;');
+  shares.forEach((w, e) => {
+    const term = (ch: string) => [...w].map((v, t) => (v === 0 ? '' : v === 1 ? `${ch}${t}` : `${v} * ${ch}${t}`)).filter(Boolean).join(' + ');
+    lines.push(`r = ${term('r')}; g = ${term('g')}; b = ${term('b')}; br = tr - r; bg = tg - g; bb = tb - b;`);
+    lines.push(`score = (r * r + g * g + b * b) * ${invF[e]} + (br * br + bg * bg + bb * bb) * ${invB[e]};`);
+    lines.push(`if (score > bestScore) { bestScore = score; best = ${e}; R = r; G = g; B = b; }`);
+  });
+  lines.push('sums[0] = R; sums[1] = G; sums[2] = B;', 'return best;');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- numbers from the style table, see above
+  return new Function('rgb', 's', 'stride', 'tr', 'tg', 'tb', 'floor', 'sums', lines.join('\n')) as ExtraSearch;
 }

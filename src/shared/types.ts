@@ -17,6 +17,8 @@ export interface SampleGrid {
   cols: number;
   rows: number;
   aspect: number;
+  /** Most taps per sample along each axis (default 3): fewer trade smoothness for speed. */
+  maxTaps?: number;
 }
 
 /** Everything that decides one viewer's output bytes; viewers with equal specs share one result. */

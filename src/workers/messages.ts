@@ -3,12 +3,15 @@
  * transfer lists (STYLE.md §2.12). Frames themselves never travel: workers read the shared ring.
  */
 import type { ViewSpec } from '../shared/types.js';
+import type { FitEffort } from './fit-effort.js';
 
 export interface RenderTask {
   key: string;
   spec: ViewSpec;
   /** A recycled output buffer to fill, or null to allocate one. */
   buffer: ArrayBuffer | null;
+  /** How hard a mosaic view's fit works (fit-effort.ts). */
+  effort: FitEffort;
 }
 
 export type ToWorker =
@@ -22,5 +25,5 @@ export interface RenderOutput {
 }
 
 export type FromWorker =
-  | { type: 'rendered'; jobId: number; outputs: RenderOutput[] }
+  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number }
   | { type: 'failed'; jobId: number; message: string };

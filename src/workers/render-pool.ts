@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { frameShape } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame, FrameSlots, ViewSpec } from '../shared/types.js';
+import { EffortGovernor, type FitEffort } from './fit-effort.js';
 import type { FromWorker, RenderOutput, RenderTask, ToWorker } from './messages.js';
 import { PayloadPool, SharedPayload } from './payload.js';
 import { renderTasks } from './render-tasks.js';
@@ -27,6 +28,8 @@ interface PendingJob {
   payloads: SharedPayload[];
   textKeys: Set<string>;
   done: Done;
+  /** The longest a worker spent on its part of the job. */
+  busyMs: number;
 }
 
 interface WorkerSlot {
@@ -75,6 +78,16 @@ export class RenderPool {
   private disposed = false;
   /** Jobs that failed in a worker; their views miss that frame. */
   failures = 0;
+  /** How hard mosaic fits work, from how busy the workers are (fit-effort.ts). */
+  private readonly governor = new EffortGovernor();
+  /** The source's frame interval, the budget a frame's renders are measured against; 0 until known. */
+  frameIntervalMs = 0;
+  /** Called when the fit effort changes. */
+  onEffort: ((effort: FitEffort, busyShare: number) => void) | null = null;
+
+  get effort(): FitEffort {
+    return this.governor.effort;
+  }
 
   constructor(
     workerCount: number,
@@ -116,6 +129,7 @@ export class RenderPool {
       this.log.error('render.failed', { error: message.message });
     } else {
       for (const o of message.outputs) job.payloads.push(this.wrap(o, job.textKeys.has(o.key)));
+      job.busyMs = Math.max(job.busyMs, message.busyMs);
     }
     job.remaining.delete(slot);
     this.finishIfDone(message.jobId, job);
@@ -124,7 +138,13 @@ export class RenderPool {
   private finishIfDone(id: number, job: PendingJob): void {
     if (job.remaining.size > 0) return;
     this.pending.delete(id);
+    this.measured(job.busyMs);
     job.done(job.payloads);
+  }
+
+  private measured(busyMs: number): void {
+    const changed = this.governor.record(busyMs, this.frameIntervalMs);
+    if (changed) this.onEffort?.(changed, this.governor.busyShare);
   }
 
   private wrap(o: RenderOutput, text: boolean): SharedPayload {
@@ -138,7 +158,7 @@ export class RenderPool {
    */
   private task(view: KeyedView): RenderTask {
     const capacity = payloadCapacity(view.spec);
-    return { key: view.key, spec: view.spec, buffer: this.payloads.take(capacity) ?? new ArrayBuffer(capacity) };
+    return { key: view.key, spec: view.spec, buffer: this.payloads.take(capacity) ?? new ArrayBuffer(capacity), effort: this.governor.effort };
   }
 
   /**
@@ -150,7 +170,9 @@ export class RenderPool {
     for (const v of views) if (frameShape(v.spec).kind === 'text') textKeys.add(v.key);
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
+      const started = performance.now();
       const outputs = renderTasks(this.inline, frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.index, tasks);
+      this.measured(performance.now() - started);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
       return;
@@ -163,7 +185,7 @@ export class RenderPool {
       list.push(this.task(v));
     }
     const jobId = this.nextJobId++;
-    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done };
+    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0 };
     this.pending.set(jobId, job);
     for (const [slot, tasks] of perWorker) {
       this.sendRing(slot, frame.ring);

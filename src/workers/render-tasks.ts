@@ -14,7 +14,7 @@ export function renderTasks(
   for (const task of tasks) {
     const capacity = payloadCapacity(task.spec);
     const buffer = task.buffer && task.buffer.byteLength === capacity ? task.buffer : new ArrayBuffer(capacity);
-    const length = cache.get(task.key, task.spec).render(frame, width, height, index, new Uint8Array(buffer));
+    const length = cache.get(task.key, task.spec).render(frame, width, height, index, new Uint8Array(buffer), task.effort);
     outputs.push({ key: task.key, buffer, length });
   }
   cache.tick();

@@ -24,8 +24,9 @@ port.on('message', (message: ToWorker) => {
     if (!ring || ring.id !== message.ringId) throw new Error(`frame ring ${message.ringId} not known to worker`);
     const frame = ring.slots[message.slot];
     if (!frame) throw new Error(`frame slot ${message.slot} out of range`);
+    const started = performance.now();
     const outputs = renderTasks(cache, frame, ring.width, ring.height, message.index, message.tasks);
-    reply({ type: 'rendered', jobId: message.jobId, outputs }, outputs.map((o) => o.buffer));
+    reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: performance.now() - started }, outputs.map((o) => o.buffer));
   } catch (error) {
     reply({ type: 'failed', jobId: message.jobId, message: error instanceof Error ? error.message : String(error) });
   }

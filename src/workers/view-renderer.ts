@@ -3,12 +3,13 @@
  * wire payload. Tables and scratch buffers live here and are rebuilt only when the view, grid or
  * working size changes. Used in worker threads and, when no worker starts, inline.
  */
-import { frameShape, writeFrameHeader, type FrameShape } from '../../protocol/index.js';
+import { CELL_STYLES, frameShape, writeFrameHeader, type FrameShape } from '../../protocol/index.js';
 import { EquirectToFlat, sampleCells } from '../projection/equirect-to-flat.js';
 import type { Projection, SamplingTable } from '../projection/projection.js';
 import { CellFitter } from '../quantise/fit-cells.js';
 import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
 import type { ViewSpec } from '../shared/types.js';
+import type { FitEffort } from './fit-effort.js';
 
 /** Canonical key of everything that decides a viewer's bytes: equal keys share one result. */
 export function viewKey(s: ViewSpec): string {
@@ -23,6 +24,8 @@ export function payloadCapacity(s: ViewSpec): number {
 }
 
 const projection: Projection = new EquirectToFlat();
+/** Most taps per sample along each axis at the coarse fit effort. */
+const COARSE_TAPS = 2;
 
 export class ViewRenderer {
   private table: SamplingTable | null = null;
@@ -31,6 +34,8 @@ export class ViewRenderer {
   private rgb: Uint8Array = new Uint8Array(0);
   private shape: FrameShape;
   private fitter: CellFitter | null = null;
+  /** Whether `table` samples the coarse grid (a mosaic view at effort `coarse`: 2×3 samples a cell). */
+  private coarse = false;
   /** Render count at last use, for eviction. */
   lastUsed = 0;
 
@@ -45,19 +50,28 @@ export class ViewRenderer {
     this.stale = true;
   }
 
-  /** Renders `frame` (equirect RGB24, width×height) into `out`; returns the payload length. */
-  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array): number {
+  /**
+   * Renders `frame` (equirect RGB24, width×height) into `out`; returns the payload length. A mosaic
+   * view fits with `effort` (fit-effort.ts): `coarse` samples 2×3 a cell and fits the sextants,
+   * whose indices are the same in the mosaic table; `blocks` leaves out the diagonals.
+   */
+  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full'): number {
     const s = this.spec;
     const shape = this.shape;
-    if (!this.table || this.stale || this.table.srcWidth !== width || this.table.srcHeight !== height) {
-      const grid = { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect };
+    const coarse = effort === 'coarse' && shape.style === CELL_STYLES.mosaic;
+    if (!this.table || this.stale || this.coarse !== coarse || this.table.srcWidth !== width || this.table.srcHeight !== height) {
+      const sampled = coarse ? frameShape({ ...s, style: 'sextant' }) : shape;
+      // The coarse level is for overload: a tap or two per sample, not the smoothest nine.
+      const grid = { cols: sampled.sampleCols, rows: sampled.sampleRows, aspect: sampled.sampleAspect, maxTaps: coarse ? COARSE_TAPS : undefined };
       this.table = projection.buildTable(s, grid, width, height, this.table?.offsets);
       this.stale = false;
+      this.coarse = coarse;
       const samples = this.table.cols * this.table.rows * 3;
       this.rgb = this.rgb.buffer.byteLength >= samples ? new Uint8Array(this.rgb.buffer, 0, samples) : new Uint8Array(samples);
       const f = this.fitter;
-      if (shape.kind === 'fitted' && (!f || f.style !== shape.style || f.palette !== s.palette)) this.fitter = new CellFitter(shape.style, s.palette);
+      if (shape.kind === 'fitted' && (!f || f.style !== sampled.style || f.palette !== s.palette)) this.fitter = new CellFitter(sampled.style, s.palette);
     }
+    if (this.fitter) this.fitter.extras = effort === 'full';
     sampleCells(this.table, frame, this.rgb);
     const count = this.table.cols * this.table.rows;
     switch (shape.kind) {

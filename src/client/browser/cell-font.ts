@@ -14,7 +14,7 @@
  *   slot s at atlas column s % ATLAS_COLUMNS, row ⌊s / ATLAS_COLUMNS⌋
  *   mask[slotOffset[s] + y · atlasWidth + x] = coverage 0..255 of pixel (x, y) of slot s
  */
-import { ATLAS_COLUMNS, ATLAS_ROWS, ATLAS_SLOTS, atlasContents, drawGeometry } from './glyph-atlas.js';
+import { ATLAS_COLUMNS, ATLAS_ROWS, ATLAS_SLOTS, atlasContents, drawDots, drawOutline } from './glyph-atlas.js';
 
 export { ATLAS_COLUMNS } from './glyph-atlas.js';
 
@@ -95,8 +95,10 @@ export function buildCellFont(fontPx = DEFAULT_FONT_PX, dpr = 1): CellFont {
   // Geometry last, exactly: no font, no antialiasing at block edges.
   for (let s = 0; s < ATLAS_SLOTS; s++) {
     const content = contents[s]!;
-    if (content.kind !== 'geometry') continue;
-    drawGeometry(mask, atlasWidth, (s % ATLAS_COLUMNS) * width, Math.floor(s / ATLAS_COLUMNS) * height, width, height, content.style, content.atoms);
+    const sx = (s % ATLAS_COLUMNS) * width;
+    const sy = Math.floor(s / ATLAS_COLUMNS) * height;
+    if (content.kind === 'blocks') drawOutline(mask, atlasWidth, sx, sy, width, height, content.outline);
+    else if (content.kind === 'dots') drawDots(mask, atlasWidth, sx, sy, width, height, content.style, content.mask);
   }
   return { dpr, fontPx, width, height, aspect: width / height, atlasWidth, atlasHeight, mask, slotOffset };
 }

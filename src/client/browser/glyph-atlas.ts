@@ -7,7 +7,7 @@
  *   TEXT_SECTION   printable ASCII 0x20–0x7E from the font: ramp cells (§3.1) and mode-1 text (§3.4),
  *                  whose byte is the character itself
  *   one section per fitted style (§3.6, §8.1), in CELL_STYLES order, one slot per glyph index:
- *     shape `blocks` (quadrant, sextant, octant): each covered sample's sub-rectangle filled exactly
+ *     shape `blocks` (quadrant, sextant, mosaic, octant): the glyph's outline, rectangles filled exactly
  *     shape `dots` (braille): a round dot in each covered sub-rectangle
  *     shape `font` (ascii): the code point from the font
  *
@@ -19,7 +19,7 @@
  * a cell's blocks meet its neighbours' with no gap, and every pixel of a block glyph is fully
  * foreground or fully background (no seams where two cells of one colour meet).
  */
-import { CELL_STYLES, glyphAtoms, STYLE_NAMES, type CellStyle, type StyleName } from '../../../protocol/index.js';
+import { CELL_STYLES, STYLE_NAMES, type CellStyle, type Polygon, type StyleName } from '../../../protocol/index.js';
 
 export const ATLAS_COLUMNS = 32;
 /** Printable ASCII, the font's part of the atlas. */
@@ -79,7 +79,8 @@ export function slotOf(section: GlyphSection, byte: number): number {
 export type SlotContent =
   | { kind: 'blank' }
   | { kind: 'font'; codePoint: number }
-  | { kind: 'geometry'; style: CellStyle; atoms: Uint8Array };
+  | { kind: 'blocks'; outline: readonly Polygon[] }
+  | { kind: 'dots'; style: CellStyle; mask: number };
 
 /** The content of every slot, in slot order (the atlas's recipe). */
 export function atlasContents(): SlotContent[] {
@@ -90,9 +91,10 @@ export function atlasContents(): SlotContent[] {
     if (!FITTED_SECTIONS[name]) continue;
     for (let g = 0; g < style.glyphs.length; g++) {
       const code = style.glyphs[g]!;
-      const atoms = glyphAtoms(style, g);
-      if (code === 0 || code === 0x20 || (style.shape !== 'font' && !atoms.includes(1))) out.push({ kind: 'blank' });
-      else out.push(style.shape === 'font' ? { kind: 'font', codePoint: code } : { kind: 'geometry', style, atoms });
+      if (code === 0 || code === 0x20) out.push({ kind: 'blank' });
+      else if (style.shape === 'font') out.push({ kind: 'font', codePoint: code });
+      else if (style.shape === 'dots') out.push(style.masks[g] ? { kind: 'dots', style, mask: style.masks[g]! } : { kind: 'blank' });
+      else out.push(style.outlines[g]!.length ? { kind: 'blocks', outline: style.outlines[g]! } : { kind: 'blank' });
     }
   }
   return out;
@@ -103,31 +105,70 @@ export function subEdge(i: number, n: number, size: number): number {
   return Math.round((i * size) / n);
 }
 
+/** Sub-pixel points per axis a pixel cut by a diagonal edge is measured on. */
+const EDGE_SUPERSAMPLE = 4;
+
 /**
- * Draws a glyph's atom coverage (glyphAtoms) by its geometry into a coverage buffer (one byte per
- * pixel, `stride` bytes per row), the cell's top-left at (x, y), `width` × `height` pixels. Blocks
- * fill each covered atom's rectangle with 255; dots put an antialiased disc in it.
+ * Draws a block glyph's outline into a coverage buffer (one byte per pixel, `stride` bytes per
+ * row), the cell's top-left at (x, y), `width` × `height` pixels. Vertices are moved to whole
+ * pixels first (x to round(x·width), y likewise), so rectangles fill whole pixels with 255 and meet
+ * their neighbours without a gap; pixels a diagonal cuts get their covered share.
  */
-export function drawGeometry(out: Uint8Array, stride: number, x: number, y: number, width: number, height: number, style: CellStyle, atoms: ArrayLike<number>): void {
-  const subX = style.atomX;
-  const subY = style.atomY;
+export function drawOutline(out: Uint8Array, stride: number, x: number, y: number, width: number, height: number, outline: readonly Polygon[]): void {
+  const n = EDGE_SUPERSAMPLE;
+  for (const polygon of outline) {
+    const pts = polygon.map(([px, py]) => [Math.round(px * width), Math.round(py * height)] as const);
+    const x0 = Math.min(...pts.map((p) => p[0])), x1 = Math.max(...pts.map((p) => p[0]));
+    const y0 = Math.min(...pts.map((p) => p[1])), y1 = Math.max(...pts.map((p) => p[1]));
+    const rect = pts.every(([px, py]) => (px === x0 || px === x1) && (py === y0 || py === y1));
+    for (let py = y0; py < y1; py++) {
+      for (let px = x0; px < x1; px++) {
+        let inside = n * n;
+        if (!rect) {
+          inside = 0;
+          for (let sy = 0; sy < n; sy++) for (let sx = 0; sx < n; sx++) if (insideConvex(pts, px + (sx + 0.5) / n, py + (sy + 0.5) / n)) inside++;
+        }
+        const i = (y + py) * stride + x + px;
+        out[i] = Math.min(255, out[i]! + Math.round((inside * 255) / (n * n)));
+      }
+    }
+  }
+}
+
+/** Whether (px, py) lies inside the convex polygon `pts` (either winding). */
+function insideConvex(pts: readonly (readonly [number, number])[], px: number, py: number): boolean {
+  let sign = 0;
+  for (let i = 0; i < pts.length; i++) {
+    const a = pts[i]!;
+    const b = pts[(i + 1) % pts.length]!;
+    const cross = (b[0] - a[0]) * (py - a[1]) - (b[1] - a[1]) * (px - a[0]);
+    if (cross === 0) continue;
+    const s = cross > 0 ? 1 : -1;
+    if (sign === 0) sign = s;
+    else if (s !== sign) return false;
+  }
+  return true;
+}
+
+/**
+ * Draws a braille mask as dots into a coverage buffer, like drawOutline: an antialiased disc in
+ * each covered sample's sub-rectangle.
+ */
+export function drawDots(out: Uint8Array, stride: number, x: number, y: number, width: number, height: number, style: CellStyle, mask: number): void {
+  const { subX, subY } = style;
   for (let k = 0; k < subX * subY; k++) {
-    if (!atoms[k]) continue;
+    if (!(mask & (1 << k))) continue;
     const c = k % subX;
     const r = Math.floor(k / subX);
     const x0 = subEdge(c, subX, width);
     const x1 = subEdge(c + 1, subX, width);
     const y0 = subEdge(r, subY, height);
     const y1 = subEdge(r + 1, subY, height);
-    if (style.shape === 'dots') {
-      // The disc is centred in the unrounded sub-rectangle, so the dots of a cell are evenly spaced.
-      const cx = ((c + 0.5) * width) / subX;
-      const cy = ((r + 0.5) * height) / subY;
-      const radius = Math.max(0.75, DOT_RADIUS * Math.min(width / subX, height / subY));
-      disc(out, stride, x, y, x0, x1, y0, y1, cx, cy, radius);
-    } else {
-      for (let py = y0; py < y1; py++) out.fill(255, (y + py) * stride + x + x0, (y + py) * stride + x + x1);
-    }
+    // The disc is centred in the unrounded sub-rectangle, so the dots of a cell are evenly spaced.
+    const cx = ((c + 0.5) * width) / subX;
+    const cy = ((r + 0.5) * height) / subY;
+    const radius = Math.max(0.75, DOT_RADIUS * Math.min(width / subX, height / subY));
+    disc(out, stride, x, y, x0, x1, y0, y1, cx, cy, radius);
   }
 }
 

@@ -1,0 +1,69 @@
+/**
+ * How hard the mosaic fit works, chosen from how busy rendering is. Mosaic's full search (46 block
+ * splits and 22 diagonals over 4×8 samples per cell) is the best picture and the dearest render:
+ * one viewer costs a few milliseconds a frame, two dozen distinct views would take longer than a
+ * frame lasts. Rather than dropping frames for everyone, the fit steps down while the workers are
+ * overloaded, and back up once there is room:
+ *
+ *   full    every mosaic glyph, 4×8 samples;
+ *   blocks  the block glyphs only (no diagonals), 4×8 samples: about half the cost;
+ *   coarse  the sextants only, fitted on 2×3 samples: about a quarter of `blocks`.
+ *
+ * Every level sends glyph indices of the same mosaic table (§8.1), so viewers see only a coarser
+ * picture, never a different wire. Styles other than mosaic are not affected.
+ */
+
+export const FIT_EFFORTS = ['full', 'blocks', 'coarse'] as const;
+export type FitEffort = (typeof FIT_EFFORTS)[number];
+
+/** Busy share of a frame interval above which the fit steps down. */
+const OVERLOAD = 0.9;
+/** Busy share the next level up would be expected to reach, below which the fit steps up. */
+const ROOM = 0.7;
+/** Cost of each level relative to the next cheaper one (bench: render per view, full : blocks : coarse). */
+const STEP_COST = [2.2, 3.5];
+/** Frames a new level is kept at least: enough for the load figure to reflect it. */
+const HOLD_DOWN_FRAMES = 4;
+const HOLD_UP_FRAMES = 150;
+/** Weight of the newest frame in the smoothed load. */
+const SMOOTHING = 0.2;
+
+export class EffortGovernor {
+  private levelIndex = 0;
+  private load = 0;
+  private framesAtLevel = 0;
+
+  get effort(): FitEffort {
+    return FIT_EFFORTS[this.levelIndex]!;
+  }
+
+  /** The smoothed share of a frame interval rendering took. */
+  get busyShare(): number {
+    return this.load;
+  }
+
+  /**
+   * Takes the time the busiest worker spent on one frame's views and the frame interval; returns
+   * the new effort when it changes, else null.
+   */
+  record(busyMs: number, frameMs: number): FitEffort | null {
+    if (!(frameMs > 0) || !Number.isFinite(busyMs)) return null;
+    const share = busyMs / frameMs;
+    this.load = this.framesAtLevel === 0 ? share : this.load + SMOOTHING * (share - this.load);
+    this.framesAtLevel++;
+    if (this.load > OVERLOAD && this.levelIndex < FIT_EFFORTS.length - 1 && this.framesAtLevel >= HOLD_DOWN_FRAMES) {
+      // Far over budget, go straight to the level expected to fit.
+      let expected = this.load;
+      do expected /= STEP_COST[this.levelIndex++]!;
+      while (expected > OVERLOAD && this.levelIndex < FIT_EFFORTS.length - 1);
+      this.framesAtLevel = 0;
+      return this.effort;
+    }
+    if (this.levelIndex > 0 && this.framesAtLevel >= HOLD_UP_FRAMES && this.load * STEP_COST[this.levelIndex - 1]! < ROOM) {
+      this.levelIndex--;
+      this.framesAtLevel = 0;
+      return this.effort;
+    }
+    return null;
+  }
+}
