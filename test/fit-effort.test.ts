@@ -1,0 +1,112 @@
+/**
+ * The fit effort (src/workers/fit-effort.ts): the governor steps mosaic fits down under overload
+ * and back up with room to spare, and every effort renders valid mosaic frames of the same size.
+ */
+import { describe, expect, it } from 'vitest';
+import { CELL_STYLES, frameShape } from '../protocol/index.js';
+import { chooseWorkWidth } from '../src/app/working-size.js';
+import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
+import { CellFitter } from '../src/quantise/fit-cells.js';
+import type { ViewSpec } from '../src/shared/types.js';
+import { EffortGovernor } from '../src/workers/fit-effort.js';
+import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
+import { rng } from './helpers/random.js';
+
+const FRAME_MS = 1000 / 30;
+
+/** Feeds `frames` frames that each kept the busiest worker `share` of the interval; returns the changes. */
+function feed(g: EffortGovernor, share: number, frames: number): string[] {
+  const changes: string[] = [];
+  for (let i = 0; i < frames; i++) {
+    const changed = g.record(share * FRAME_MS, FRAME_MS);
+    if (changed) changes.push(changed);
+  }
+  return changes;
+}
+
+describe('EffortGovernor', () => {
+  it('stays at full effort while rendering fits in the frame interval', () => {
+    const g = new EffortGovernor();
+    expect(feed(g, 0.6, 300)).toEqual([]);
+    expect(g.effort).toBe('full');
+  });
+
+  it('far over budget, goes straight to the level expected to fit; a little over, one step', () => {
+    const far = new EffortGovernor();
+    expect(feed(far, 6, 10)).toEqual(['coarse']);
+    const near = new EffortGovernor();
+    expect(feed(near, 1.3, 3)).toEqual([]);
+    expect(feed(near, 1.3, 1)).toEqual(['blocks']);
+    // Not before the new level had a few frames to show its load.
+    expect(feed(near, 1.3, 3)).toEqual([]);
+    expect(feed(near, 1.3, 1)).toEqual(['coarse']);
+  });
+
+  it('steps back up only when the dearer level would fit with room, after a while', () => {
+    const g = new EffortGovernor();
+    feed(g, 6, 10);
+    expect(g.effort).toBe('coarse');
+    // 0.5 of the interval at coarse would be 1.75 at blocks: stay.
+    expect(feed(g, 0.5, 400)).toEqual([]);
+    // 0.1 would be 0.35 at blocks: up.
+    expect(feed(g, 0.1, 20)).toEqual(['blocks']);
+    // 0.2 at blocks would be 0.44 at full: up, but only after the hold of 150 frames.
+    expect(feed(g, 0.2, 120)).toEqual([]);
+    expect(feed(g, 0.2, 40)).toEqual(['full']);
+  });
+
+  it('ignores frames it cannot judge (no interval known, a broken figure)', () => {
+    const g = new EffortGovernor();
+    for (let i = 0; i < 20; i++) expect(g.record(500, 0)).toBeNull();
+    for (let i = 0; i < 20; i++) expect(g.record(Number.NaN, FRAME_MS)).toBeNull();
+    expect(g.effort).toBe('full');
+  });
+});
+
+describe('mosaic at each fit effort', () => {
+  const W = 512;
+  const H = 256;
+  const r = rng(7);
+  const frame = new Uint8Array(W * H * 3);
+  // Blocks of colour with noise: edges everywhere, so every level has choices to make.
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) frame[(y * W + x) * 3 + c] = (((x >> 3) * 37 + (y >> 3) * 91 + c * 50) & 255) ^ Math.floor(r() * 16);
+  const spec: ViewSpec = { yaw: 10, pitch: 5, roll: 0, fov: 70, cols: 40, rows: 12, aspect: 0.5, mode: 5, style: 'mosaic', palette: 'rgb', codec: 'raw' };
+  const mosaic = CELL_STYLES.mosaic;
+
+  function render(effort: 'full' | 'blocks' | 'coarse'): Uint8Array {
+    const out = new Uint8Array(payloadCapacity(spec));
+    const length = new ViewRenderer(spec).render(frame, W, H, 9, out, effort);
+    expect(length).toBe(frameShape(spec).frameBytes);
+    return out.subarray(4, length);
+  }
+
+  it('full uses diagonals, blocks none; both are valid mosaic glyphs', () => {
+    const full = render('full');
+    const blocks = render('blocks');
+    const glyphsOf = (cells: Uint8Array) => Array.from({ length: cells.length / 7 }, (_, i) => cells[i * 7]!);
+    for (const g of [...glyphsOf(full), ...glyphsOf(blocks)]) expect(mosaic.glyphs[g], `glyph ${g}`).not.toBe(0);
+    expect(glyphsOf(full).some((g) => mosaic.glyphs[g]! >= 0x1fb3c)).toBe(true);
+    expect(glyphsOf(blocks).some((g) => mosaic.glyphs[g]! >= 0x1fb3c)).toBe(false);
+  });
+
+  it('coarse is the sextant fit of 2×3 samples, sent as mosaic indices (the same characters)', () => {
+    const coarse = render('coarse');
+    const sextant = frameShape({ ...spec, style: 'sextant' });
+    const table = new EquirectToFlat().buildTable(spec, { cols: sextant.sampleCols, rows: sextant.sampleRows, aspect: sextant.sampleAspect, maxTaps: 2 }, W, H);
+    const rgb = new Uint8Array(sextant.sampleCols * sextant.sampleRows * 3);
+    sampleCells(table, frame, rgb);
+    const want = new Uint8Array(spec.cols * spec.rows * 7);
+    new CellFitter(CELL_STYLES.sextant).fit(rgb, spec.cols, spec.rows, 5, want, 0);
+    expect([...coarse]).toEqual([...want]);
+    for (let i = 0; i < coarse.length; i += 7) expect(mosaic.glyphs[coarse[i]!]).toBe(CELL_STYLES.sextant.glyphs[coarse[i]!]);
+  });
+
+  it('the working size follows: coarse asks a pixel a sample of 2×3, full 1.6 of 4×8', () => {
+    const big: ViewSpec = { ...spec, cols: 160, rows: 48, fov: 90 };
+    expect(chooseWorkWidth([big], 8192, 'full')).toBe(4096);
+    expect(chooseWorkWidth([big], 8192, 'coarse')).toBe(1280);
+    // Other styles ask the same at every effort but coarse, which shrinks them to a pixel a sample too.
+    const sextant = { ...big, style: 'sextant' as const };
+    expect(chooseWorkWidth([sextant], 8192, 'blocks')).toBe(chooseWorkWidth([sextant], 8192, 'full'));
+  });
+});
