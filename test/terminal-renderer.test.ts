@@ -791,6 +791,60 @@ describe('VideoRenderer, colour tolerance', () => {
     expect(bytesAt.get(16)!).toBeLessThan(bytesAt.get(8)!);
   });
 
+  it('fitted: a cell whose glyph changes is kept when its picture stays within T at every sample, and only then', async () => {
+    const style = CELL_STYLES.mosaic;
+    const n = style.subX * style.subY;
+    const cols = 40;
+    const rows = 10;
+    const t = 8;
+    const frames = Array.from({ length: 12 }, () => new Uint8Array(cols * rows * 7));
+    // Each cell keeps its colour from frame to frame (drifting by up to 2) but takes a new glyph
+    // each frame: a third of the cells are near-flat (foreground 4 above background), so their
+    // flips change the picture by little; the rest have a contrast of 60, so theirs show.
+    const r = rng(71);
+    const base = Array.from({ length: cols * rows }, () => [0, 1, 2].map(() => 30 + Math.floor(r() * 150)));
+    const drawn = (cells: Uint8Array, i: number, k: number, c: number) => {
+      const w = style.coverage[cells[i * 7]! * n + k]!;
+      return w * cells[i * 7 + 1 + c]! + (1 - w) * cells[i * 7 + 4 + c]!;
+    };
+    for (const cells of frames) {
+      for (let i = 0; i < cols * rows; i++) {
+        const b = base[i]!.map((v) => v + Math.floor(r() * 5) - 2);
+        base[i] = b;
+        const glyph = style.candidates[Math.floor(r() * style.candidates.length)]!;
+        const spread = i % 3 === 0 ? 4 : 60;
+        cells.set([glyph, ...b.map((v) => v + spread), ...b], i * 7);
+      }
+    }
+    const term = makeTerm(cols, rows);
+    const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: false, tolerance: t });
+    renderer.setRegion(0, 0, cols, rows);
+    const shapes = new Map([...style.glyphs].map((cp, g) => [cp, style.coverage.subarray(g * n, (g + 1) * n)] as const));
+    let kept = 0;
+    for (const cells of frames) {
+      await write(term, renderer.renderFitted(cells, cols, rows, style));
+      for (let i = 0; i < cols * rows; i++) {
+        const c = cell(term, i % cols, Math.floor(i / cols));
+        const cp = c.getChars().codePointAt(0) ?? 0x20;
+        const shape = shapes.get(cp)!;
+        expect(shape, `cell ${i}: a glyph of the style`).toBeDefined();
+        if (cp !== style.glyphs[cells[i * 7]!]) kept++;
+        // Whatever glyph is on screen, the picture at every sample is within T of the frame's.
+        const fg = c.getFgColor();
+        const bg = c.getBgColor();
+        for (let k = 0; k < n; k++) {
+          for (let ch = 0; ch < 3; ch++) {
+            const shift = 16 - 8 * ch;
+            const on = shape[k]! * ((fg >> shift) & 0xff) + (1 - shape[k]!) * ((bg >> shift) & 0xff);
+            expect(Math.abs(on - drawn(cells, i, k, ch)), `cell ${i} sample ${k}`).toBeLessThanOrEqual(t + 1e-9);
+          }
+        }
+      }
+    }
+    // Glyph flips that drew the same picture were kept, not rewritten.
+    expect(kept).toBeGreaterThan(50);
+  });
+
   it('blocks: both halves within T, the character exact', async () => {
     const cols = 30;
     const rows = 8;

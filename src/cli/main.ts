@@ -176,7 +176,7 @@ function addViewOptions(cmd: Command): Command {
     .option('--pitch <deg>', 'initial pitch, degrees (positive looks up)', numberInRange('pitch', Limits.PITCH_MIN, Limits.PITCH_MAX))
     .option('--roll <deg>', 'initial roll, degrees', numberInRange('roll', -180, 180))
     .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX))
-    .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for; 0 = exact', intInRange('tolerance', 0, 64), 8)
+    .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for, doubled while the view turns; 0 = exact', intInRange('tolerance', 0, 64), 8)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
     .option('--audio', 'play the sound through ffplay (or mpv) while watching', false);
 }

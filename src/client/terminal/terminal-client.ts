@@ -45,6 +45,13 @@ const CONNECT_TIMEOUT_MS = 5000;
 const CELL_ASPECT = 0.5;
 /** When no frame arrives (paused, still photo), a pending view is sent after this long anyway. */
 const VIEW_FALLBACK_MS = 60;
+/**
+ * While the viewer turns the view (and this long after), the colour tolerance is doubled: a turning
+ * picture shows no colour steps of 16, and a pan rewrites every cell each frame, so this halves
+ * its bytes (bench/terminal-bytes.ts). Once the view rests, cells off by more than the tolerance
+ * are redrawn with the next frame.
+ */
+const TURNING_MS = 300;
 const STATUS_INTERVAL_MS = 250;
 const NOTICE_MS = 5000;
 
@@ -132,6 +139,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   screen.program.setMouse({ sgrMouse: true, cellMotion: true, vt200Mouse: true }, true);
 
   const renderer = new VideoRenderer({ depth, syncOutput: opts.sync, tolerance: opts.tolerance });
+  const turningTolerance = Math.min(255, 2 * opts.tolerance);
+  let lastTurn = 0;
   renderer.setRegion(0, 0, grid.cols, grid.rows);
 
   let init: InitInfo | null = null;
@@ -200,6 +209,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     if (writing || !latest || videoHidden()) return;
     const frame = latest;
     latest = null;
+    renderer.setTolerance(performance.now() - lastTurn < TURNING_MS ? turningTolerance : opts.tolerance);
     let bytes: Uint8Array;
     if (frame.kind === 'cells') bytes = renderer.renderCells(frame.cells, frame.cols, frame.rows);
     else if (frame.kind === 'pixels') bytes = renderer.renderPixels(frame.bgr, frame.cols, frame.rows);
@@ -226,6 +236,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   }
 
   function viewChanged(): void {
+    lastTurn = performance.now();
     if (!viewTimer) viewTimer = setTimeout(sendView, VIEW_FALLBACK_MS);
     updateStatus();
   }

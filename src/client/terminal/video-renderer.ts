@@ -19,8 +19,12 @@
  *   to be written next that one colour can serve (`runColor`), so one SGR covers the whole run.
  * The model always records the colour actually written, never the wanted one, so every on-screen
  * channel stays within T of the latest frame: a slowly drifting cell is rewritten as soon as it
- * leaves the band, and error never accumulates. Characters are always exact. At 256, 16 and mono
- * the colour codes are palette indices, compared exactly (the reduction already quantises).
+ * leaves the band, and error never accumulates. Characters are exact, except that in fitted styles
+ * a cell whose on-screen glyph and colours draw, at every sample of the cell, a colour within T of
+ * what the new glyph and colours would draw is left as it is: under a pan a cell's glyph often
+ * flips between two drawings of nearly the same picture (a near-flat cell, an edge that moved a
+ * sample), and rewriting those costs a glyph and two SGRs for no visible change. At 256, 16 and
+ * mono the colour codes are palette indices, compared exactly (the reduction already quantises).
  *
  * Each non-empty frame is one byte string for one write():
  *   [ESC[?2026h]  ESC 7  ESC(B  ESC[0m  …cells…  ESC 8  [ESC[?2026l]
@@ -118,6 +122,12 @@ export class VideoRenderer {
   private wantChars = new Int32Array(0);
   private wantFgs = new Int32Array(0);
   private wantBgs = new Int32Array(0);
+  /** Per region cell, for the frame being emitted: 1 where the cell need not be written (`unchanged`). */
+  private skip = new Uint8Array(0);
+  /** Fitted frames: each glyph's coverage of the style's samples by code point, for the picture comparison; null otherwise. */
+  private shapes: Map<number, Float64Array> | null = null;
+  private fittedShapes: Map<number, Float64Array> | null = null;
+  private shapesOf: CellStyle | null = null;
 
   constructor(opts: VideoRendererOptions) {
     this.depth = opts.depth;
@@ -169,6 +179,7 @@ export class VideoRenderer {
       this.wantChars = new Int32Array(cells);
       this.wantFgs = new Int32Array(cells);
       this.wantBgs = new Int32Array(cells);
+      this.skip = new Uint8Array(cells);
       this.out.reserve(cells * BYTES_PER_CELL + FRAME_OVERHEAD);
     }
     this.invalidate();
@@ -190,6 +201,7 @@ export class VideoRenderer {
    */
   renderCells(cells: Uint8Array, cols: number, rows: number): Uint8Array {
     checkFrame('renderCells', cells.length, cols, rows, 4);
+    this.shapes = null;
     const rc = this.cols;
     const w = Math.min(cols, rc);
     const h = Math.min(rows, this.rows);
@@ -219,6 +231,7 @@ export class VideoRenderer {
    * Same return contract as `renderCells`.
    */
   renderText(lines: readonly string[]): Uint8Array {
+    this.shapes = null;
     const rc = this.cols;
     const h = Math.min(lines.length, this.rows);
     let width = 0;
@@ -249,6 +262,7 @@ export class VideoRenderer {
    */
   renderPixels(bgr: Uint8Array, cols: number, pixelRows: number): Uint8Array {
     checkFrame('renderPixels', bgr.length, cols, pixelRows, 3);
+    this.shapes = null;
     const rc = this.cols;
     const w = Math.min(cols, rc);
     const h = Math.min((pixelRows + 1) >> 1, this.rows);
@@ -295,6 +309,13 @@ export class VideoRenderer {
    */
   renderFitted(cells: Uint8Array, cols: number, rows: number, style: CellStyle): Uint8Array {
     checkFrame('renderFitted', cells.length, cols, rows, 7);
+    if (this.shapesOf !== style) {
+      this.shapesOf = style;
+      const n = style.subX * style.subY;
+      this.fittedShapes = new Map();
+      for (let g = 0; g < style.glyphs.length; g++) if (style.glyphs[g]! >= 0x20) this.fittedShapes.set(style.glyphs[g]!, style.coverage.subarray(g * n, (g + 1) * n));
+    }
+    this.shapes = this.fittedShapes;
     const rc = this.cols;
     const w = Math.min(cols, rc);
     const h = Math.min(rows, this.rows);
@@ -341,11 +362,29 @@ export class VideoRenderer {
    */
   private unchanged(i: number, tol: number): boolean {
     const ch = this.wantChars[i]!;
-    return (
-      ch === this.chars[i] &&
-      near(this.wantBgs[i]!, this.bgs[i]!, tol) &&
-      (ch === SPACE || near(this.wantFgs[i]!, this.fgs[i]!, tol))
-    );
+    if (ch !== this.chars[i]) return tol > 0 && this.shapes !== null && this.samePicture(i, tol);
+    return near(this.wantBgs[i]!, this.bgs[i]!, tol) && (ch === SPACE || near(this.wantFgs[i]!, this.fgs[i]!, tol));
+  }
+
+  /**
+   * Fitted styles: whether region cell i's on-screen glyph and colours draw, at every sample of the
+   * cell, each channel within `tol` of what the wanted glyph and colours draw there (a sample a glyph
+   * covers by a share w shows w·fg + (1 − w)·bg).
+   */
+  private samePicture(i: number, tol: number): boolean {
+    const was = this.shapes!.get(this.chars[i]!);
+    const now = this.shapes!.get(this.wantChars[i]!);
+    const fo = this.fgs[i]!, bo = this.bgs[i]!, fn = this.wantFgs[i]!, bn = this.wantBgs[i]!;
+    if (!was || !now || fo < 0 || bo < 0 || fn < 0 || bn < 0) return false;
+    for (let shift = 16; shift >= 0; shift -= 8) {
+      const a = (fo >> shift) & 0xff, b = (bo >> shift) & 0xff, c = (fn >> shift) & 0xff, d = (bn >> shift) & 0xff;
+      for (let t = 0; t < was.length; t++) {
+        const u = was[t]!, v = now[t]!;
+        const diff = u * a + (1 - u) * b - (v * c + (1 - v) * d);
+        if (diff > tol || diff < -tol) return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -370,7 +409,7 @@ export class VideoRenderer {
     const span = 2 * tol;
     const cells = this.cols * this.rows;
     for (let j = from + 1; j < cells; j++) {
-      if ((fg && this.wantChars[j] === SPACE) || this.unchanged(j, tol)) continue;
+      if ((fg && this.wantChars[j] === SPACE) || this.skip[j] === 1) continue;
       const w = wants[j]!;
       if (w < 0) break;
       const r = w >> 16;
@@ -404,7 +443,9 @@ export class VideoRenderer {
     const tol = depth === 'truecolor' && !full ? this.tolerance : 0;
     const rc = this.cols;
     const rr = this.rows;
-    const { chars, fgs, bgs, wantChars, wantFgs, wantBgs } = this;
+    const { chars, fgs, bgs, wantChars, wantFgs, wantBgs, skip } = this;
+    // Decided once per cell before anything is written: runColor looks ahead at the same answers.
+    for (let i = 0, n = rc * rr; i < n; i++) skip[i] = !full && this.unchanged(i, tol) ? 1 : 0;
     let started = false;
     let curFg = UNKNOWN;
     let curBg = UNKNOWN;
@@ -418,7 +459,7 @@ export class VideoRenderer {
         const ch = wantChars[i]!;
         const fg = wantFgs[i]!;
         const bg = wantBgs[i]!;
-        if (!full && this.unchanged(i, tol)) continue;
+        if (skip[i] === 1) continue;
 
         if (!started) {
           started = true;
@@ -433,7 +474,7 @@ export class VideoRenderer {
           curRow = y;
         } else if (x > curCol) {
           const gap = x - curCol;
-          if (gap <= 3 && reprintable(chars, wantFgs, wantBgs, i - gap, i, curFg, curBg, tol)) {
+          if (gap <= 3 && reprintable(chars, wantChars, wantFgs, wantBgs, i - gap, i, curFg, curBg, tol)) {
             // Cheaper than any move (a move is at least 3 bytes): one byte per skipped cell.
             for (let j = i - gap; j < i; j++) {
               out.byte(chars[j]!);
@@ -487,6 +528,7 @@ export class VideoRenderer {
  */
 function reprintable(
   chars: Int32Array,
+  wantChars: Int32Array,
   wantFgs: Int32Array,
   wantBgs: Int32Array,
   from: number,
@@ -497,7 +539,8 @@ function reprintable(
 ): boolean {
   for (let j = from; j < to; j++) {
     const c = chars[j]!;
-    if (c < 0x20 || c >= 0x7f || !near(wantBgs[j]!, curBg, tol)) return false;
+    // A cell kept for drawing the same picture with another glyph is not reprinted in other colours.
+    if (c !== wantChars[j] || c < 0x20 || c >= 0x7f || !near(wantBgs[j]!, curBg, tol)) return false;
     if (c !== SPACE && !near(wantFgs[j]!, curFg, tol)) return false;
   }
   return true;
