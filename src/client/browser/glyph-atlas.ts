@@ -120,7 +120,8 @@ export function drawOutline(out: Uint8Array, stride: number, x: number, y: numbe
     const pts = polygon.map(([px, py]) => [Math.round(px * width), Math.round(py * height)] as const);
     const x0 = Math.min(...pts.map((p) => p[0])), x1 = Math.max(...pts.map((p) => p[0]));
     const y0 = Math.min(...pts.map((p) => p[1])), y1 = Math.max(...pts.map((p) => p[1]));
-    const rect = pts.every(([px, py]) => (px === x0 || px === x1) && (py === y0 || py === y1));
+    // A rectangle has its four corners as vertices (a triangle may have three of them).
+    const rect = pts.length === 4 && new Set(pts.map(([px, py]) => px * 65536 + py)).size === 4 && pts.every(([px, py]) => (px === x0 || px === x1) && (py === y0 || py === y1));
     for (let py = y0; py < y1; py++) {
       for (let px = x0; px < x1; px++) {
         let inside = n * n;
