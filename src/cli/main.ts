@@ -155,7 +155,7 @@ function chosenStyle(flags: ViewFlags): StyleName {
       fail(new Ascii360Error('BAD_OPTION', `${STYLE_ENV}=${fromEnv}: ${oneLine(error)}`, EXIT_USAGE));
     }
   }
-  return defaultTerminalStyle(process.env).style;
+  return defaultTerminalStyle(process.env, flags.color).style;
 }
 
 function viewOf(flags: ViewFlags): { yaw?: number; pitch?: number; roll?: number; fov?: number } {

@@ -11,6 +11,7 @@
  * passes the characters through, so "tmux over any of them" is recognised the same way.
  */
 import type { StyleName } from '../../../protocol/index.js';
+import { detectColorDepth, type ColorDepth } from './color-depth.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -47,8 +48,12 @@ export const SEXTANT_TERMINALS: readonly KnownTerminal[] = [
 /** Environment variable that names the default style outright (any style name). */
 export const STYLE_ENV = 'ASCII360_STYLE';
 
-/** The default style for this environment, and why (for the log and the status line). */
-export function defaultTerminalStyle(env: Env): { style: StyleName; reason: string } {
-  for (const t of SEXTANT_TERMINALS) if (t.matches(env)) return { style: 'mosaic', reason: `${t.name}: ${t.reason}` };
+/**
+ * The default style for this environment, and why (for the log and the status line). Mosaic's fit
+ * within the 256- or 16-colour palette costs seven times its 24-bit fit on the server (bench), for
+ * a picture the palette coarsens anyway, so those terminals get sextants.
+ */
+export function defaultTerminalStyle(env: Env, depth: ColorDepth = detectColorDepth(env)): { style: StyleName; reason: string } {
+  for (const t of SEXTANT_TERMINALS) if (t.matches(env)) return { style: depth === 'truecolor' ? 'mosaic' : 'sextant', reason: `${t.name}: ${t.reason}` };
   return { style: 'quadrant', reason: 'terminal not known to draw sextants; quadrants are in every monospace font' };
 }

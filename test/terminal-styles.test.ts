@@ -1,0 +1,35 @@
+/**
+ * The terminal's default style (src/client/terminal/terminal-styles.ts): mosaic where the terminal
+ * is known to draw sextants and colours are 24-bit, sextant there at 256 or 16 colours (mosaic's
+ * palette fit costs seven times its 24-bit one), quadrant everywhere else.
+ */
+import { describe, expect, it } from 'vitest';
+import { defaultTerminalStyle, SEXTANT_TERMINALS } from '../src/client/terminal/terminal-styles.js';
+
+/** An environment each known terminal leaves, as found inside tmux too (TERM is tmux's own there). */
+const SEEN: Record<string, Record<string, string>> = {
+  kitty: { KITTY_WINDOW_ID: '1', TERM: 'tmux-256color' },
+  WezTerm: { TERM_PROGRAM: 'WezTerm' },
+  foot: { TERM: 'foot' },
+  Ghostty: { TERM_PROGRAM: 'ghostty' },
+  iTerm2: { TERM_PROGRAM: 'iTerm.app', TERM_PROGRAM_VERSION: '3.5.1' },
+  'Windows Terminal': { WT_SESSION: 'x' },
+  'VTE (GNOME Terminal, Tilix, …)': { VTE_VERSION: '7600' },
+  xterm: { XTERM_VERSION: 'XTerm(390)' },
+};
+
+describe('defaultTerminalStyle', () => {
+  it.each(SEXTANT_TERMINALS.map((t) => [t.name] as const))('%s: mosaic in truecolor, sextant at 256 colours', (name) => {
+    const env = SEEN[name]!;
+    expect(env, `an example environment for ${name}`).toBeDefined();
+    expect(defaultTerminalStyle({ ...env, COLORTERM: 'truecolor' }).style).toBe('mosaic');
+    expect(defaultTerminalStyle(env, '256').style).toBe('sextant');
+    expect(defaultTerminalStyle(env, '16').style).toBe('sextant');
+  });
+
+  it('older versions and unknown terminals get quadrants, whatever the colours', () => {
+    for (const env of [{ TERM: 'xterm-256color', COLORTERM: 'truecolor' }, { TERM_PROGRAM: 'iTerm.app', TERM_PROGRAM_VERSION: '3.4.9' }, { VTE_VERSION: '6003' }, { XTERM_VERSION: 'XTerm(360)' }]) {
+      expect(defaultTerminalStyle(env).style, JSON.stringify(env)).toBe('quadrant');
+    }
+  });
+});
