@@ -7,8 +7,8 @@
  * case, like a pan) through:
  * - webgl2: the client's fast path (cells texture + glyph atlas, one draw);
  * - 2d: the client's Canvas 2D fallback (changed cells composed in an ImageData);
- * for ramp cells (§3.1), half-block pixels (§3.3) and sextant fitted cells (§3.6, the browser's
- * default style: glyphs drawn from their masks, a foreground and a background per cell), and
+ * for ramp cells (§3.1), half-block pixels (§3.3) and mosaic fitted cells (§3.6, the browser's
+ * default style: glyphs drawn from their outlines, a foreground and a background per cell), and
  * - naive: the baseline for ramp cells, one fillStyle + fillText per cell per frame, written only in this page.
  * One frame's time is the draw plus a one-pixel read-back that waits until the canvas holds the
  * result (readPixels / getImageData), so queued GPU or raster work is counted. Frames are drawn one
@@ -30,7 +30,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 export type BenchRenderer = 'webgl2' | '2d' | 'naive';
-/** What the frames are: ramp cells, half-block pixels, sextant fitted cells. */
+/** What the frames are: ramp cells, half-block pixels, mosaic fitted cells. */
 export type BenchFrames = 'cells' | 'pixels' | 'fitted';
 
 export interface BrowserBenchOptions {
@@ -61,7 +61,8 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>ascii360 browser bench
 <script type="module">
 import { buildCellFont, FONT_FAMILY, DEFAULT_FONT_PX } from '/app/src/client/browser/cell-font.js';
 import { createRenderer } from '/app/src/client/browser/create-renderer.js';
-import { LUMA_TO_RAMP, luma601 } from '/app/protocol/index.js';
+import { CELL_STYLES, LUMA_TO_RAMP, luma601 } from '/app/protocol/index.js';
+const MOSAIC_GLYPHS = [...CELL_STYLES.mosaic.glyphs.keys()].filter((g) => CELL_STYLES.mosaic.glyphs[g] !== 0);
 
 // Frames in which every cell changes from one to the next.
 function frames(cols, rows, kind) {
@@ -71,7 +72,7 @@ function frames(cols, rows, kind) {
       const cells = new Uint8Array(cols * rows * 7);
       for (let i = 0, o = 0; i < cols * rows; i++, o += 7) {
         const x = i % cols, y = (i / cols) | 0;
-        cells[o] = (x + y * 7 + f * 11) & 63; // every sextant glyph
+        cells[o] = MOSAIC_GLYPHS[(x + y * 7 + f * 11) % MOSAIC_GLYPHS.length]; // every mosaic glyph
         cells[o + 1] = (x * 3 + f * 29) & 255; cells[o + 2] = (y * 5 + f * 13) & 255; cells[o + 3] = ((x + y) * 2 + f * 41) & 255;
         cells[o + 4] = (y * 3 + f * 17) & 255; cells[o + 5] = (x * 2 + f * 7) & 255; cells[o + 6] = ((x - y) * 3 + f * 23) & 255;
       }
@@ -138,7 +139,7 @@ window.runCase = async (kind, cols, rows, frameKind, timed, warmup) => {
     const frame = data[i % data.length];
     const t0 = performance.now();
     if (frameKind === 'pixels') renderer.drawPixels(frame, cols, rows * 2);
-    else if (frameKind === 'fitted') renderer.drawFitted(frame, cols, rows, 'sextant');
+    else if (frameKind === 'fitted') renderer.drawFitted(frame, cols, rows, 'mosaic');
     else renderer.drawCells(frame, cols, rows);
     const t1 = performance.now();
     renderer.sync();
@@ -228,7 +229,7 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<stri
     `  ${'grid'.padEnd(16)}${'renderer'.padEnd(28)}${'to pixels ms median / p95'.padEnd(28)}main thread ms median / p95`,
   ];
   for (const c of cases) {
-    const grid = `${c.cols}×${c.rows}${c.frames === 'pixels' ? ' half' : c.frames === 'fitted' ? ' sextant' : ''}`;
+    const grid = `${c.cols}×${c.rows}${c.frames === 'pixels' ? ' half' : c.frames === 'fitted' ? ' mosaic' : ''}`;
     lines.push(`  ${grid.padEnd(16)}${names[c.renderer].padEnd(28)}${`${fmt(c.medianMs)} / ${fmt(c.p95Ms)}`.padEnd(28)}${fmt(c.mainMedianMs)} / ${fmt(c.mainP95Ms)}`);
   }
   const naive = cases.find((c) => c.renderer === 'naive' && c.cols === 200 && c.frames === 'cells');

@@ -223,7 +223,7 @@ export async function measurePicture(opts: PictureOptions = {}): Promise<{ scene
       {
         const bytes = await idealBytes(tools, reference, DEFAULT_PICTURE_STYLE);
         const { quality, note } = await judge(bytes, book, dir, `${DEFAULT_PICTURE_STYLE}-ideal`, reference);
-        rows.push({ name: `${DEFAULT_PICTURE_STYLE} ideal`, how: "CellFitter on the reference's own 2x3 area means", quality, bytes: bytes.length, note });
+        rows.push({ name: `${DEFAULT_PICTURE_STYLE} ideal`, how: `CellFitter on the reference's own ${CELL_STYLES[DEFAULT_PICTURE_STYLE].subX}x${CELL_STYLES[DEFAULT_PICTURE_STYLE].subY} area means`, quality, bytes: bytes.length, note });
       }
       for (const peer of PEERS) {
         let output: Buffer | null;
