@@ -8,7 +8,7 @@ import { chooseWorkWidth } from '../src/app/working-size.js';
 import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import type { ViewSpec } from '../src/shared/types.js';
-import { EffortGovernor } from '../src/workers/fit-effort.js';
+import { EffortGovernor, type FitEffort } from '../src/workers/fit-effort.js';
 import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
 import { rng } from './helpers/random.js';
 
@@ -33,20 +33,22 @@ describe('EffortGovernor', () => {
 
   it('far over budget, goes straight to the level expected to fit; a little over, one step', () => {
     const far = new EffortGovernor();
-    expect(feed(far, 6, 10)).toEqual(['coarse']);
+    expect(feed(far, 6, 5)).toEqual(['sextants']);
+    const farther = new EffortGovernor();
+    expect(feed(farther, 20, 5)).toEqual(['quadrants']);
     const near = new EffortGovernor();
     expect(feed(near, 1.3, 3)).toEqual([]);
     expect(feed(near, 1.3, 1)).toEqual(['blocks']);
     // Not before the new level had a few frames to show its load.
     expect(feed(near, 1.3, 3)).toEqual([]);
-    expect(feed(near, 1.3, 1)).toEqual(['coarse']);
+    expect(feed(near, 1.3, 1)).toEqual(['sextants']);
   });
 
   it('steps back up only when the dearer level would fit with room, after a while', () => {
     const g = new EffortGovernor();
-    feed(g, 6, 10);
-    expect(g.effort).toBe('coarse');
-    // 0.5 of the interval at coarse would be 1.75 at blocks: stay.
+    // The step comes on the fourth frame; from then on each frame shows the new level's load.
+    expect(feed(g, 6, 4)).toEqual(['sextants']);
+    // 0.5 of the interval at sextants would be 1.75 at blocks: stay.
     expect(feed(g, 0.5, 400)).toEqual([]);
     // 0.1 would be 0.35 at blocks: up.
     expect(feed(g, 0.1, 20)).toEqual(['blocks']);
@@ -73,7 +75,7 @@ describe('mosaic at each fit effort', () => {
   const spec: ViewSpec = { yaw: 10, pitch: 5, roll: 0, fov: 70, cols: 40, rows: 12, aspect: 0.5, mode: 5, style: 'mosaic', palette: 'rgb', codec: 'raw' };
   const mosaic = CELL_STYLES.mosaic;
 
-  function render(effort: 'full' | 'blocks' | 'coarse'): Uint8Array {
+  function render(effort: FitEffort): Uint8Array {
     const out = new Uint8Array(payloadCapacity(spec));
     const length = new ViewRenderer(spec).render(frame, W, H, 9, out, effort);
     expect(length).toBe(frameShape(spec).frameBytes);
@@ -89,23 +91,28 @@ describe('mosaic at each fit effort', () => {
     expect(glyphsOf(blocks).some((g) => mosaic.glyphs[g]! >= 0x1fb3c)).toBe(false);
   });
 
-  it('coarse is the sextant fit of 2×3 samples, sent as mosaic indices (the same characters)', () => {
-    const coarse = render('coarse');
-    const sextant = frameShape({ ...spec, style: 'sextant' });
-    const table = new EquirectToFlat().buildTable(spec, { cols: sextant.sampleCols, rows: sextant.sampleRows, aspect: sextant.sampleAspect, maxTaps: 2 }, W, H);
-    const rgb = new Uint8Array(sextant.sampleCols * sextant.sampleRows * 3);
+  it.each([['sextants', 'sextant'], ['quadrants', 'quadrant']] as const)('%s: the %s fit of its own samples, sent as the same characters\' mosaic indices', (effort, name) => {
+    const got = render(effort);
+    const style = CELL_STYLES[name];
+    const shape = frameShape({ ...spec, style: name });
+    const table = new EquirectToFlat().buildTable(spec, { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect, maxTaps: 2 }, W, H);
+    const rgb = new Uint8Array(shape.sampleCols * shape.sampleRows * 3);
     sampleCells(table, frame, rgb);
     const want = new Uint8Array(spec.cols * spec.rows * 7);
-    new CellFitter(CELL_STYLES.sextant).fit(rgb, spec.cols, spec.rows, 5, want, 0);
-    expect([...coarse]).toEqual([...want]);
-    for (let i = 0; i < coarse.length; i += 7) expect(mosaic.glyphs[coarse[i]!]).toBe(CELL_STYLES.sextant.glyphs[coarse[i]!]);
+    new CellFitter(style).fit(rgb, spec.cols, spec.rows, 5, want, 0);
+    for (let i = 0; i < want.length; i += 7) {
+      expect(mosaic.glyphs[got[i]!], `cell ${i / 7}`).toBe(style.glyphs[want[i]!]);
+      expect([...got.subarray(i + 1, i + 7)]).toEqual([...want.subarray(i + 1, i + 7)]);
+    }
   });
 
-  it('the working size follows: coarse asks a pixel a sample of 2×3, full 1.6 of 4×8', () => {
+  it('the working size follows: 1.6 pixels a sample of 4×8 at full effort, a pixel a sample of 2×3 or 2×2 when reduced', () => {
     const big: ViewSpec = { ...spec, cols: 160, rows: 48, fov: 90 };
     expect(chooseWorkWidth([big], 8192, 'full')).toBe(4096);
-    expect(chooseWorkWidth([big], 8192, 'coarse')).toBe(1280);
-    // Other styles ask the same at every effort but coarse, which shrinks them to a pixel a sample too.
+    expect(chooseWorkWidth([big], 8192, 'blocks')).toBe(4096);
+    expect(chooseWorkWidth([big], 8192, 'sextants')).toBe(1280);
+    expect(chooseWorkWidth([big], 8192, 'quadrants')).toBe(1280);
+    // Other styles ask the same at full and blocks; the reduced levels shrink them to a pixel a sample too.
     const sextant = { ...big, style: 'sextant' as const };
     expect(chooseWorkWidth([sextant], 8192, 'blocks')).toBe(chooseWorkWidth([sextant], 8192, 'full'));
   });

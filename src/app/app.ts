@@ -67,7 +67,7 @@ export interface Health {
   distinctViews: number;
   workWidth: number;
   workers: number;
-  /** How hard mosaic fits work now: full, blocks or coarse (src/workers/fit-effort.ts). */
+  /** How hard mosaic fits work now: full, blocks, sextants or quadrants (src/workers/fit-effort.ts). */
   fitEffort: string;
   frames: { decoded: number; rendered: number; dropped: number; sent: number; viewerDropped: number };
   /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */

@@ -2,6 +2,7 @@
  * `/metrics`: the /healthz counters in Prometheus text exposition format (version 0.0.4), so a
  * scraper sees the same numbers an operator reads in /healthz.
  */
+import { FIT_EFFORTS } from '../workers/fit-effort.js';
 import type { Health } from './app.js';
 
 function line(out: string[], name: string, type: 'counter' | 'gauge', help: string, value: number, labels = ''): void {
@@ -13,7 +14,7 @@ export function prometheusText(h: Health): string {
   line(out, 'viewers', 'gauge', 'WebSocket viewers connected.', h.viewers);
   line(out, 'listeners', 'gauge', 'Audio listeners connected.', h.listeners);
   line(out, 'distinct_views', 'gauge', 'Distinct views rendered per frame.', h.distinctViews);
-  line(out, 'fit_effort', 'gauge', 'Mosaic fit effort: 0 full, 1 blocks (no diagonals), 2 coarse (sextants on 2x3 samples).', ['full', 'blocks', 'coarse'].indexOf(h.fitEffort));
+  line(out, 'fit_effort', 'gauge', 'Mosaic fit effort: 0 full, 1 blocks (no diagonals), 2 sextants (on 2x3 samples), 3 quadrants (on 2x2).', (FIT_EFFORTS as readonly string[]).indexOf(h.fitEffort));
   line(out, 'frames_decoded_total', 'counter', 'Frames decoded from the source.', h.frames.decoded);
   line(out, 'frames_rendered_total', 'counter', 'Frames rendered for viewers.', h.frames.rendered);
   line(out, 'frames_sent_total', 'counter', 'Frames sent to viewers.', h.frames.sent);

@@ -5,23 +5,42 @@
  * frame lasts. Rather than dropping frames for everyone, the fit steps down while the workers are
  * overloaded, and back up once there is room:
  *
- *   full    every mosaic glyph, 4×8 samples;
- *   blocks  the block glyphs only (no diagonals), 4×8 samples: about half the cost;
- *   coarse  the sextants only, fitted on 2×3 samples: about a quarter of `blocks`.
+ *   full       every mosaic glyph, 4×8 samples;
+ *   blocks     the block glyphs only (no diagonals), 4×8 samples: about half the cost;
+ *   sextants   the sextants only, fitted on 2×3 samples: about a quarter of `blocks`;
+ *   quadrants  the quadrants only, on 2×2 samples: about half of `sextants`.
  *
  * Every level sends glyph indices of the same mosaic table (§8.1), so viewers see only a coarser
- * picture, never a different wire. Styles other than mosaic are not affected.
+ * picture, never a different wire. The two lowest also decode a smaller working frame (a pixel a
+ * sample), which is what relieves a 2-core machine most. Other styles keep their fit.
  */
+import type { StyleName } from '../../protocol/index.js';
 
-export const FIT_EFFORTS = ['full', 'blocks', 'coarse'] as const;
+export const FIT_EFFORTS = ['full', 'blocks', 'sextants', 'quadrants'] as const;
 export type FitEffort = (typeof FIT_EFFORTS)[number];
+
+export interface EffortLevel {
+  /** The style whose samples and fit a mosaic view takes at this level; its glyphs are all in mosaic's table. */
+  readonly fitAs: StyleName;
+  /** Whether mosaic's diagonals are tried. */
+  readonly diagonals: boolean;
+  /** Whether the working frame shrinks to a pixel a sample (src/app/working-size.ts). */
+  readonly smallFrame: boolean;
+}
+
+export const EFFORT_LEVELS: Readonly<Record<FitEffort, EffortLevel>> = {
+  full: { fitAs: 'mosaic', diagonals: true, smallFrame: false },
+  blocks: { fitAs: 'mosaic', diagonals: false, smallFrame: false },
+  sextants: { fitAs: 'sextant', diagonals: false, smallFrame: true },
+  quadrants: { fitAs: 'quadrant', diagonals: false, smallFrame: true },
+};
 
 /** Busy share of a frame interval above which the fit steps down. */
 const OVERLOAD = 0.9;
 /** Busy share the next level up would be expected to reach, below which the fit steps up. */
 const ROOM = 0.7;
-/** Cost of each level relative to the next cheaper one (bench: render per view, full : blocks : coarse). */
-const STEP_COST = [2.2, 3.5];
+/** Cost of each level relative to the next cheaper one (bench: render per view, full : blocks : sextants : quadrants). */
+const STEP_COST = [2.2, 3.5, 2.5];
 /** Frames a new level is kept at least: enough for the load figure to reflect it. */
 const HOLD_DOWN_FRAMES = 4;
 const HOLD_UP_FRAMES = 150;

@@ -3,13 +3,13 @@
  * wire payload. Tables and scratch buffers live here and are rebuilt only when the view, grid or
  * working size changes. Used in worker threads and, when no worker starts, inline.
  */
-import { CELL_STYLES, frameShape, writeFrameHeader, type FrameShape } from '../../protocol/index.js';
+import { CELL_STYLES, frameShape, writeFrameHeader, type FrameShape, type StyleName } from '../../protocol/index.js';
 import { EquirectToFlat, sampleCells } from '../projection/equirect-to-flat.js';
 import type { Projection, SamplingTable } from '../projection/projection.js';
 import { CellFitter } from '../quantise/fit-cells.js';
 import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
 import type { ViewSpec } from '../shared/types.js';
-import type { FitEffort } from './fit-effort.js';
+import { EFFORT_LEVELS, type FitEffort } from './fit-effort.js';
 
 /** Canonical key of everything that decides a viewer's bytes: equal keys share one result. */
 export function viewKey(s: ViewSpec): string {
@@ -24,8 +24,21 @@ export function payloadCapacity(s: ViewSpec): number {
 }
 
 const projection: Projection = new EquirectToFlat();
-/** Most taps per sample along each axis at the coarse fit effort. */
-const COARSE_TAPS = 2;
+/** Most taps per sample along each axis at the reduced fit efforts. */
+const REDUCED_TAPS = 2;
+
+/** Mosaic's glyph index for each glyph index of `style` (the same character), built on first use. */
+const toMosaicTables = new Map<StyleName, Uint8Array>();
+function toMosaic(style: StyleName): Uint8Array {
+  let table = toMosaicTables.get(style);
+  if (!table) {
+    const from = CELL_STYLES[style].glyphs;
+    const mosaic = CELL_STYLES.mosaic.glyphs;
+    table = Uint8Array.from(from, (cp) => Math.max(0, mosaic.indexOf(cp)));
+    toMosaicTables.set(style, table);
+  }
+  return table;
+}
 
 export class ViewRenderer {
   private table: SamplingTable | null = null;
@@ -34,8 +47,8 @@ export class ViewRenderer {
   private rgb: Uint8Array = new Uint8Array(0);
   private shape: FrameShape;
   private fitter: CellFitter | null = null;
-  /** Whether `table` samples the coarse grid (a mosaic view at effort `coarse`: 2×3 samples a cell). */
-  private coarse = false;
+  /** The style whose samples `table` takes: the view's own, or a cheaper one at a reduced fit effort. */
+  private fitAs: StyleName | null = null;
   /** Render count at last use, for eviction. */
   lastUsed = 0;
 
@@ -52,26 +65,28 @@ export class ViewRenderer {
 
   /**
    * Renders `frame` (equirect RGB24, width×height) into `out`; returns the payload length. A mosaic
-   * view fits with `effort` (fit-effort.ts): `coarse` samples 2×3 a cell and fits the sextants,
-   * whose indices are the same in the mosaic table; `blocks` leaves out the diagonals.
+   * view fits with `effort` (fit-effort.ts): without the diagonals, or as sextants or quadrants on
+   * their own samples, their glyphs sent as the same characters' mosaic indices.
    */
   render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full'): number {
     const s = this.spec;
     const shape = this.shape;
-    const coarse = effort === 'coarse' && shape.style === CELL_STYLES.mosaic;
-    if (!this.table || this.stale || this.coarse !== coarse || this.table.srcWidth !== width || this.table.srcHeight !== height) {
-      const sampled = coarse ? frameShape({ ...s, style: 'sextant' }) : shape;
-      // The coarse level is for overload: a tap or two per sample, not the smoothest nine.
-      const grid = { cols: sampled.sampleCols, rows: sampled.sampleRows, aspect: sampled.sampleAspect, maxTaps: coarse ? COARSE_TAPS : undefined };
+    const level = EFFORT_LEVELS[effort];
+    const fitAs: StyleName = shape.style === CELL_STYLES.mosaic ? level.fitAs : shape.style.name;
+    if (!this.table || this.stale || this.fitAs !== fitAs || this.table.srcWidth !== width || this.table.srcHeight !== height) {
+      const reduced = fitAs !== shape.style.name;
+      const sampled = reduced ? frameShape({ ...s, style: fitAs }) : shape;
+      // A reduced level is for overload: a tap or two per sample, not the smoothest nine.
+      const grid = { cols: sampled.sampleCols, rows: sampled.sampleRows, aspect: sampled.sampleAspect, maxTaps: reduced ? REDUCED_TAPS : undefined };
       this.table = projection.buildTable(s, grid, width, height, this.table?.offsets);
       this.stale = false;
-      this.coarse = coarse;
+      this.fitAs = fitAs;
       const samples = this.table.cols * this.table.rows * 3;
       this.rgb = this.rgb.buffer.byteLength >= samples ? new Uint8Array(this.rgb.buffer, 0, samples) : new Uint8Array(samples);
       const f = this.fitter;
       if (shape.kind === 'fitted' && (!f || f.style !== sampled.style || f.palette !== s.palette)) this.fitter = new CellFitter(sampled.style, s.palette);
     }
-    if (this.fitter) this.fitter.extras = effort === 'full';
+    if (this.fitter) this.fitter.extras = level.diagonals;
     sampleCells(this.table, frame, this.rgb);
     const count = this.table.cols * this.table.rows;
     switch (shape.kind) {
@@ -81,8 +96,15 @@ export class ViewRenderer {
         return writePixels(this.rgb, count, s.mode, out, writeFrameHeader(out, index, shape.headerBytes));
       case 'cells':
         return writeCells(this.rgb, count, s.mode, out, writeFrameHeader(out, index, shape.headerBytes));
-      case 'fitted':
-        return this.fitter!.fit(this.rgb, s.cols, s.rows, s.mode, out, writeFrameHeader(out, index, shape.headerBytes));
+      case 'fitted': {
+        const start = writeFrameHeader(out, index, shape.headerBytes);
+        const end = this.fitter!.fit(this.rgb, s.cols, s.rows, s.mode, out, start);
+        if (fitAs !== shape.style.name && shape.style === CELL_STYLES.mosaic) {
+          const map = toMosaic(fitAs);
+          for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
+        }
+        return end;
+      }
     }
   }
 }
