@@ -48,6 +48,11 @@ export interface CellStyle {
   readonly candidates: Uint8Array;
   /** Why a terminal might not draw it: the Unicode version its glyphs first appeared in. */
   readonly unicode: string;
+  /**
+   * Cheaper fitted styles whose every glyph this table has too, dearest first: what the server fits
+   * instead under overload (src/workers/fit-effort.ts), sending the same characters' indices here.
+   */
+  readonly reducedTo: readonly StyleName[];
   /** One line for help texts. */
   readonly description: string;
 }
@@ -191,7 +196,7 @@ function fitted(
   const outlines = shape === 'blocks' ? outlinesOfMasks(table.glyphs, table.masks, subX, subY) : table.masks.length ? [...table.masks].map(() => []) : [];
   return {
     name, subX, subY, frames: 'fitted', bytesPerCell: 7, shape, glyphs: table.glyphs, masks: table.masks, coverage, outlines,
-    candidates: candidatesOf(table.glyphs, coverage, bits, table.preference), unicode, description,
+    candidates: candidatesOf(table.glyphs, coverage, bits, table.preference), unicode, description, reducedTo: [],
   };
 }
 
@@ -299,7 +304,7 @@ function mosaic(): CellStyle {
   outlines.forEach((outline, g) => coverage.set(coverageOf(outline, subX, subY), g * samples));
   return {
     name: 'mosaic', subX, subY, frames: 'fitted', bytesPerCell: 7, shape: 'blocks', glyphs, masks: new Uint8Array(0), coverage, outlines,
-    candidates: candidatesOf(glyphs, coverage, samples), unicode: '13.0',
+    candidates: candidatesOf(glyphs, coverage, samples), unicode: '13.0', reducedTo: ['sextant', 'quadrant'],
     description: 'sextants, quadrants, eighths, quarters and diagonals on 4×8 samples, fitted colour pair',
   };
 }
@@ -310,7 +315,7 @@ export function glyphCoverage(style: CellStyle, g: number): Float64Array {
   return style.coverage.subarray(g * n, (g + 1) * n);
 }
 
-const NONE = { glyphs: new Uint32Array(0), masks: new Uint8Array(0), coverage: new Float64Array(0), outlines: [], candidates: new Uint8Array(0) };
+const NONE = { glyphs: new Uint32Array(0), masks: new Uint8Array(0), coverage: new Float64Array(0), outlines: [], candidates: new Uint8Array(0), reducedTo: [] };
 
 /** The ASCII style's glyphs: printable ASCII 0x20–0x7E, glyph index = code − 0x20. */
 function asciiTable(): { glyphs: Uint32Array; masks: Uint8Array; preference: readonly number[] } {

@@ -232,6 +232,19 @@ describe('glyph tables, octants (no Debian font draws Unicode 16 yet)', () => {
   });
 });
 
+describe('reduced fits', () => {
+  it('every style a table names for overload has all its glyphs, as the same characters, in that table', () => {
+    for (const style of Object.values(CELL_STYLES)) {
+      for (const name of style.reducedTo) {
+        const cheaper = CELL_STYLES[name];
+        expect(cheaper.subX * cheaper.subY, `${name} is cheaper than ${style.name}`).toBeLessThan(style.subX * style.subY);
+        for (const cp of cheaper.glyphs) if (cp !== 0) expect(style.glyphs.includes(cp), `${style.name} has U+${cp.toString(16)} of ${name}`).toBe(true);
+      }
+    }
+    expect(CELL_STYLES.mosaic.reducedTo).toEqual(['sextant', 'quadrant']);
+  });
+});
+
 describe('candidates', () => {
   it.each(Object.values(CELL_STYLES).filter((s) => s.frames === 'fitted').map((s) => [s.name, s] as const))('%s: each partition at most once; block and braille styles cover all', (_n, style) => {
     const candidates = [...style.candidates];

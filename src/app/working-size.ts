@@ -7,7 +7,7 @@
  */
 import { frameShape, verticalFovDegrees } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
-import { EFFORT_LEVELS, type FitEffort } from '../workers/fit-effort.js';
+import { EFFORT_LEVELS, fittedAs, type FitEffort } from '../workers/fit-effort.js';
 
 const MIN_WIDTH = 512;
 const MAX_WIDTH = 4096;
@@ -24,10 +24,10 @@ const MIN_PIXELS_PER_SAMPLE = 1.6;
 /** The working width with no viewer yet. */
 const DEFAULT_NEED = 1024;
 
-/** Working width `spec` needs at a fit effort: a reduced one samples a mosaic view as a cheaper style, a pixel a sample (fit-effort.ts). */
+/** Working width `spec` needs at a fit effort: a reduced one samples a view as the cheaper style it is fitted as, a pixel a sample (fit-effort.ts). */
 export function neededWidth(spec: ViewSpec, effort: FitEffort = 'full'): number {
   const level = EFFORT_LEVELS[effort];
-  const sampled = spec.style === 'mosaic' ? { ...spec, style: level.fitAs } : spec;
+  const sampled = { ...spec, style: fittedAs(spec.style, effort) };
   const { sampleCols: cols, sampleRows: rows, sampleAspect: aspect, style } = frameShape(sampled);
   // Reduced fits are for overload: a pixel per sample, the least that still gives each its own.
   const perSample = Math.max(level.smallFrame ? 1 : MIN_PIXELS_PER_SAMPLE, PIXELS_PER_CELL / style.subX);

@@ -14,26 +14,33 @@
  * picture, never a different wire. The two lowest also decode a smaller working frame (a pixel a
  * sample), which is what relieves a 2-core machine most. Other styles keep their fit.
  */
-import type { StyleName } from '../../protocol/index.js';
+import { CELL_STYLES, type StyleName } from '../../protocol/index.js';
 
 export const FIT_EFFORTS = ['full', 'blocks', 'sextants', 'quadrants'] as const;
 export type FitEffort = (typeof FIT_EFFORTS)[number];
 
 export interface EffortLevel {
-  /** The style whose samples and fit a mosaic view takes at this level; its glyphs are all in mosaic's table. */
-  readonly fitAs: StyleName;
-  /** Whether mosaic's diagonals are tried. */
+  /** How far down a style's `reducedTo` list (protocol/cell-styles.ts) to fit: 0 the style itself. */
+  readonly reduce: number;
+  /** Whether glyphs the fitter scores from weighted samples (mosaic's diagonals) are tried. */
   readonly diagonals: boolean;
   /** Whether the working frame shrinks to a pixel a sample (src/app/working-size.ts). */
   readonly smallFrame: boolean;
 }
 
 export const EFFORT_LEVELS: Readonly<Record<FitEffort, EffortLevel>> = {
-  full: { fitAs: 'mosaic', diagonals: true, smallFrame: false },
-  blocks: { fitAs: 'mosaic', diagonals: false, smallFrame: false },
-  sextants: { fitAs: 'sextant', diagonals: false, smallFrame: true },
-  quadrants: { fitAs: 'quadrant', diagonals: false, smallFrame: true },
+  full: { reduce: 0, diagonals: true, smallFrame: false },
+  blocks: { reduce: 0, diagonals: false, smallFrame: false },
+  sextants: { reduce: 1, diagonals: false, smallFrame: true },
+  quadrants: { reduce: 2, diagonals: false, smallFrame: true },
 };
+
+/** The style a view of `style` is fitted as at `effort`: itself, or the cheaper one its table names. */
+export function fittedAs(style: StyleName, effort: FitEffort): StyleName {
+  const reduce = EFFORT_LEVELS[effort].reduce;
+  const down = CELL_STYLES[style].reducedTo;
+  return reduce === 0 || down.length === 0 ? style : down[Math.min(reduce, down.length) - 1]!;
+}
 
 /** Busy share of a frame interval above which the fit steps down. */
 const OVERLOAD = 0.9;

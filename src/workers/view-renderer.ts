@@ -9,7 +9,7 @@ import type { Projection, SamplingTable } from '../projection/projection.js';
 import { CellFitter } from '../quantise/fit-cells.js';
 import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
 import type { ViewSpec } from '../shared/types.js';
-import { EFFORT_LEVELS, type FitEffort } from './fit-effort.js';
+import { EFFORT_LEVELS, fittedAs, type FitEffort } from './fit-effort.js';
 
 /** Canonical key of everything that decides a viewer's bytes: equal keys share one result. */
 export function viewKey(s: ViewSpec): string {
@@ -27,15 +27,15 @@ const projection: Projection = new EquirectToFlat();
 /** Most taps per sample along each axis at the reduced fit efforts. */
 const REDUCED_TAPS = 2;
 
-/** Mosaic's glyph index for each glyph index of `style` (the same character), built on first use. */
-const toMosaicTables = new Map<StyleName, Uint8Array>();
-function toMosaic(style: StyleName): Uint8Array {
-  let table = toMosaicTables.get(style);
+/** For a style and one it is reduced to: the style's glyph index of each of the other's glyphs (the same character). */
+const indexTables = new Map<string, Uint8Array>();
+function indicesIn(style: StyleName, reduced: StyleName): Uint8Array {
+  const key = `${reduced}>${style}`;
+  let table = indexTables.get(key);
   if (!table) {
-    const from = CELL_STYLES[style].glyphs;
-    const mosaic = CELL_STYLES.mosaic.glyphs;
-    table = Uint8Array.from(from, (cp) => Math.max(0, mosaic.indexOf(cp)));
-    toMosaicTables.set(style, table);
+    const into = CELL_STYLES[style].glyphs;
+    table = Uint8Array.from(CELL_STYLES[reduced].glyphs, (cp) => Math.max(0, into.indexOf(cp)));
+    indexTables.set(key, table);
   }
   return table;
 }
@@ -64,15 +64,16 @@ export class ViewRenderer {
   }
 
   /**
-   * Renders `frame` (equirect RGB24, width×height) into `out`; returns the payload length. A mosaic
-   * view fits with `effort` (fit-effort.ts): without the diagonals, or as sextants or quadrants on
-   * their own samples, their glyphs sent as the same characters' mosaic indices.
+   * Renders `frame` (equirect RGB24, width×height) into `out`; returns the payload length. A fitted
+   * view fits with `effort` (fit-effort.ts): without the glyphs scored from weighted samples, or as
+   * a cheaper style its table names (mosaic: sextants, quadrants) on that style's own samples,
+   * sending the same characters' indices of its own table.
    */
   render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full'): number {
     const s = this.spec;
     const shape = this.shape;
     const level = EFFORT_LEVELS[effort];
-    const fitAs: StyleName = shape.style === CELL_STYLES.mosaic ? level.fitAs : shape.style.name;
+    const fitAs = fittedAs(shape.style.name, effort);
     if (!this.table || this.stale || this.fitAs !== fitAs || this.table.srcWidth !== width || this.table.srcHeight !== height) {
       const reduced = fitAs !== shape.style.name;
       const sampled = reduced ? frameShape({ ...s, style: fitAs }) : shape;
@@ -99,8 +100,8 @@ export class ViewRenderer {
       case 'fitted': {
         const start = writeFrameHeader(out, index, shape.headerBytes);
         const end = this.fitter!.fit(this.rgb, s.cols, s.rows, s.mode, out, start);
-        if (fitAs !== shape.style.name && shape.style === CELL_STYLES.mosaic) {
-          const map = toMosaic(fitAs);
+        if (fitAs !== shape.style.name) {
+          const map = indicesIn(shape.style.name, fitAs);
           for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
         }
         return end;
