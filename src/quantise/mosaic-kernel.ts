@@ -21,28 +21,12 @@
 import { coverageOf, rectangle, sameSplit, type CellStyle, type Polygon } from '../../protocol/index.js';
 
 const SAMPLES = 32;
-const SEXTANT_AREA = SAMPLES / 6;
 /** Partitions after the 32 sextant ones, in the order `fit` scores them. */
 const QUADRANT_SPLITS = [0b0001, 0b0010, 0b0100, 0b1000, 0b0011, 0b1001];
 const EIGHTH_ROWS = [1, 2, 3, 5, 6, 7];
 
-/** Gray-code walk over the six sextant regions, region 5 fixed in the background: step i flips STEP_BIT[i]. */
-const STEP_BIT = new Int32Array(32);
-const STEP_ADD = new Int8Array(32);
-const STEP_MASK = new Int32Array(32);
-const STEP_INV_F = new Float64Array(32);
-const STEP_INV_B = new Float64Array(32);
-for (let i = 1; i < 32; i++) {
-  const gray = i ^ (i >> 1);
-  const bit = 31 - Math.clz32(i & -i);
-  let c = 0;
-  for (let b = 0; b < 6; b++) c += (gray >> b) & 1;
-  STEP_BIT[i] = bit;
-  STEP_ADD[i] = (gray >> bit) & 1 ? 1 : -1;
-  STEP_MASK[i] = gray;
-  STEP_INV_F[i] = 1 / (c * SEXTANT_AREA);
-  STEP_INV_B[i] = 1 / (SAMPLES - c * SEXTANT_AREA);
-}
+/** Gray-code walk over the six sextant regions, region 5 fixed in the background: step i flips region STEP_BIT[i]. */
+const STEP_BIT = Array.from({ length: 32 }, (_, i) => (i === 0 ? 0 : 31 - Math.clz32(i & -i)));
 
 /** Outlines of the partitions the kernel scores by structure, in its order: 32 sextant masks, then the rest. */
 function partitionOutlines(): Polygon[][] {
@@ -65,14 +49,11 @@ function partitionOutlines(): Polygon[][] {
 
 export class MosaicKernel {
   private constructor(
-    /** Per structured partition: the table glyph drawing it, and 1 where that glyph draws its complement (colours swap). */
+    /** Per partition (the structured ones, then the extras): the table glyph drawing it, and 1 where it draws the complement. */
     private readonly glyphOf: Uint8Array,
     private readonly swapOf: Uint8Array,
-    /** The other candidates (the wedges): their glyphs, 1/c and 1/(n−c), and the search over them. */
-    private readonly exGlyph: Uint8Array,
-    private readonly exInvF: Float64Array,
-    private readonly exInvB: Float64Array,
-    private readonly exSearch: ExtraSearch,
+    /** The search, compiled for this table (compileKernel). */
+    private readonly kernel: CompiledKernel,
   ) {}
 
   /** The kernel for `style`, when it is the mosaic layout and its table draws every partition the kernel scores. */
@@ -80,8 +61,8 @@ export class MosaicKernel {
     if (style.subX !== 4 || style.subY !== 8 || style.frames !== 'fitted') return null;
     const n = SAMPLES;
     const shapes = partitionOutlines();
-    const glyphOf = new Uint8Array(shapes.length);
-    const swapOf = new Uint8Array(shapes.length);
+    const glyphOf: number[] = [];
+    const swapOf: number[] = [];
     // A scratch style holding the kernel's partitions, to compare coverage with the table's glyphs.
     const probe: CellStyle = { ...style, coverage: new Float64Array(n * 2) };
     for (let p = 0; p < shapes.length; p++) {
@@ -98,8 +79,8 @@ export class MosaicKernel {
         }
       }
       if (found < 0) return null;
-      glyphOf[p] = found;
-      swapOf[p] = swap;
+      glyphOf.push(found);
+      swapOf.push(swap);
     }
     // The one-colour partition is the space on the cell's colour.
     const space = style.glyphs.indexOf(0x20);
@@ -107,229 +88,129 @@ export class MosaicKernel {
     glyphOf[0] = space;
     swapOf[0] = 0;
     // Candidates no structured partition draws are scored from the table's coverage.
-    const exGlyph: number[] = [];
-    const exInvF: number[] = [];
-    const exInvB: number[] = [];
     const exShares: Float64Array[] = [];
     for (const g of style.candidates) {
       let drawn = false;
       for (let p = 1; p < shapes.length && !drawn; p++) drawn = sameSplit(style, g, glyphOf[p]!) !== null;
       if (drawn || sameSplit(style, g, space) !== null) continue;
-      const shares = style.coverage.subarray(g * n, (g + 1) * n);
-      const c = shares.reduce((a, w) => a + w, 0);
-      exGlyph.push(g);
-      exInvF.push(1 / c);
-      exInvB.push(1 / (n - c));
-      exShares.push(shares);
+      exShares.push(style.coverage.subarray(g * n, (g + 1) * n));
+      glyphOf.push(g);
+      swapOf.push(0);
     }
-    return new MosaicKernel(glyphOf, swapOf, Uint8Array.from(exGlyph), Float64Array.from(exInvF), Float64Array.from(exInvB), compileExtraSearch(exShares, exInvF, exInvB));
+    return new MosaicKernel(Uint8Array.from(glyphOf), Uint8Array.from(swapOf), compileKernel(exShares));
   }
-
-  /** What the extra search leaves: the winner's foreground sums. */
-  private readonly exSums = new Float64Array(3);
-
-  // Scratch: the six sextant regions' sums per channel.
-  private readonly rr = new Float64Array(6);
-  private readonly rg = new Float64Array(6);
-  private readonly rb = new Float64Array(6);
 
   /**
    * Fits a cols × rows grid of 4 × 8-sample cells from `rgb` into 7-byte cells at `offset`; returns
    * the end offset. `extras` off leaves the glyphs outside the structured partitions untried.
    */
   fit(rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras = true): number {
-    const stride = cols * 12;
-    const { rr, rg, rb, glyphOf, swapOf, exGlyph, exInvF, exInvB, exSearch, exSums } = this;
-    let o = offset;
-    for (let cy = 0; cy < rows; cy++) {
-      for (let cx = 0, s0 = cy * 8 * stride; cx < cols; cx++, s0 += 12) {
-        // Per sample row: left pair, right pair; down the outer columns; row prefix sums (the eighths).
-        let lr0 = 0, lg0 = 0, lb0 = 0, rr0 = 0, rg0 = 0, rb0 = 0; // rows 0–1
-        let lr2 = 0, lg2 = 0, lb2 = 0, rr2 = 0, rg2 = 0, rb2 = 0; // row 2
-        let lr3 = 0, lg3 = 0, lb3 = 0, rr3 = 0, rg3 = 0, rb3 = 0; // rows 3–4
-        let lr5 = 0, lg5 = 0, lb5 = 0, rr5 = 0, rg5 = 0, rb5 = 0; // row 5
-        let lr6 = 0, lg6 = 0, lb6 = 0, rr6 = 0, rg6 = 0, rb6 = 0; // rows 6–7
-        let c0r = 0, c0g = 0, c0b = 0, c3r = 0, c3g = 0, c3b = 0;
-        let p1r = 0, p1g = 0, p1b = 0, p2r = 0, p2g = 0, p2b = 0, p3r = 0, p3g = 0, p3b = 0;
-        let p5r = 0, p5g = 0, p5b = 0, p6r = 0, p6g = 0, p6b = 0, p7r = 0, p7g = 0, p7b = 0;
-        let qtlr = 0, qtlg = 0, qtlb = 0, qtrr = 0, qtrg = 0, qtrb = 0;
-        let runR = 0, runG = 0, runB = 0;
-        for (let y = 0, s = s0; y < 8; y++, s += stride) {
-          const ar = rgb[s]!, ag = rgb[s + 1]!, ab = rgb[s + 2]!;
-          const br = rgb[s + 3]!, bg = rgb[s + 4]!, bb = rgb[s + 5]!;
-          const cr = rgb[s + 6]!, cg = rgb[s + 7]!, cb = rgb[s + 8]!;
-          const dr = rgb[s + 9]!, dg = rgb[s + 10]!, db = rgb[s + 11]!;
-          const Lr = ar + br, Lg = ag + bg, Lb = ab + bb;
-          const Rr = cr + dr, Rg = cg + dg, Rb = cb + db;
-          c0r += ar; c0g += ag; c0b += ab;
-          c3r += dr; c3g += dg; c3b += db;
-          runR += Lr + Rr; runG += Lg + Rg; runB += Lb + Rb;
-          switch (y) {
-            case 0:
-              lr0 = Lr; lg0 = Lg; lb0 = Lb; rr0 = Rr; rg0 = Rg; rb0 = Rb;
-              p1r = runR; p1g = runG; p1b = runB;
-              break;
-            case 1:
-              lr0 += Lr; lg0 += Lg; lb0 += Lb; rr0 += Rr; rg0 += Rg; rb0 += Rb;
-              p2r = runR; p2g = runG; p2b = runB;
-              break;
-            case 2:
-              lr2 = Lr; lg2 = Lg; lb2 = Lb; rr2 = Rr; rg2 = Rg; rb2 = Rb;
-              p3r = runR; p3g = runG; p3b = runB;
-              break;
-            case 3:
-              lr3 = Lr; lg3 = Lg; lb3 = Lb; rr3 = Rr; rg3 = Rg; rb3 = Rb;
-              qtlr = lr0 + lr2 + Lr; qtlg = lg0 + lg2 + Lg; qtlb = lb0 + lb2 + Lb;
-              qtrr = rr0 + rr2 + Rr; qtrg = rg0 + rg2 + Rg; qtrb = rb0 + rb2 + Rb;
-              break;
-            case 4:
-              lr3 += Lr; lg3 += Lg; lb3 += Lb; rr3 += Rr; rg3 += Rg; rb3 += Rb;
-              p5r = runR; p5g = runG; p5b = runB;
-              break;
-            case 5:
-              lr5 = Lr; lg5 = Lg; lb5 = Lb; rr5 = Rr; rg5 = Rg; rb5 = Rb;
-              p6r = runR; p6g = runG; p6b = runB;
-              break;
-            case 6:
-              lr6 = Lr; lg6 = Lg; lb6 = Lb; rr6 = Rr; rg6 = Rg; rb6 = Rb;
-              p7r = runR; p7g = runG; p7b = runB;
-              break;
-            default:
-              lr6 += Lr; lg6 += Lg; lb6 += Lb; rr6 += Rr; rg6 += Rg; rb6 += Rb;
-          }
-        }
-        const tr = runR, tg = runG, tb = runB;
-        const T = 2 / 3, O = 1 / 3;
-        // Sextant regions in sextant bit order: 0 TL, 1 TR, 2 ML, 3 MR, 4 BL, 5 BR.
-        rr[0] = lr0 + T * lr2; rg[0] = lg0 + T * lg2; rb[0] = lb0 + T * lb2;
-        rr[1] = rr0 + T * rr2; rg[1] = rg0 + T * rg2; rb[1] = rb0 + T * rb2;
-        rr[2] = O * lr2 + lr3 + O * lr5; rg[2] = O * lg2 + lg3 + O * lg5; rb[2] = O * lb2 + lb3 + O * lb5;
-        rr[3] = O * rr2 + rr3 + O * rr5; rg[3] = O * rg2 + rg3 + O * rg5; rb[3] = O * rb2 + rb3 + O * rb5;
-        rr[4] = T * lr5 + lr6; rg[4] = T * lg5 + lg6; rb[4] = T * lb5 + lb6;
-        // Region 5 is never in the foreground of the walk: its sum is implied by the total.
-
-        let best = 0;
-        let bestScore = (tr * tr + tg * tg + tb * tb) / SAMPLES;
-        let bestR = 0, bestG = 0, bestB = 0, bestInvF = 0, bestInvB = 1 / SAMPLES;
-        let fr = 0, fg = 0, fb = 0;
-        for (let i = 1; i < 32; i++) {
-          const bit = STEP_BIT[i]!;
-          if (STEP_ADD[i]! > 0) {
-            fr += rr[bit]!; fg += rg[bit]!; fb += rb[bit]!;
-          } else {
-            fr -= rr[bit]!; fg -= rg[bit]!; fb -= rb[bit]!;
-          }
-          const br = tr - fr, bg = tg - fg, bb = tb - fb;
-          const invF = STEP_INV_F[i]!, invB = STEP_INV_B[i]!;
-          const score = (fr * fr + fg * fg + fb * fb) * invF + (br * br + bg * bg + bb * bb) * invB;
-          if (score > bestScore) {
-            bestScore = score; best = STEP_MASK[i]!; bestR = fr; bestG = fg; bestB = fb; bestInvF = invF; bestInvB = invB;
-          }
-        }
-        // The remaining partitions: [foreground sum, foreground samples] each, indices 32 on.
-        const qblr = lr3 - (qtlr - lr0 - lr2) + lr5 + lr6, qblg = lg3 - (qtlg - lg0 - lg2) + lg5 + lg6, qblb = lb3 - (qtlb - lb0 - lb2) + lb5 + lb6;
-        const qbrr = rr3 - (qtrr - rr0 - rr2) + rr5 + rr6, qbrg = rg3 - (qtrg - rg0 - rg2) + rg5 + rg6, qbrb = rb3 - (qtrb - rb0 - rb2) + rb5 + rb6;
-        let p = 32;
-        // Quadrant TL, TR, BL, BR (8 samples), top half, TL + BR (16).
-        for (let q = 0; q < 6; q++, p++) {
-          let r: number, g: number, b: number, c: number;
-          switch (q) {
-            case 0: r = qtlr; g = qtlg; b = qtlb; c = 8; break;
-            case 1: r = qtrr; g = qtrg; b = qtrb; c = 8; break;
-            case 2: r = qblr; g = qblg; b = qblb; c = 8; break;
-            case 3: r = qbrr; g = qbrg; b = qbrb; c = 8; break;
-            case 4: r = qtlr + qtrr; g = qtlg + qtrg; b = qtlb + qtrb; c = 16; break;
-            default: r = qtlr + qbrr; g = qtlg + qbrg; b = qtlb + qbrb; c = 16;
-          }
-          const br = tr - r, bg = tg - g, bb = tb - b;
-          const invF = 1 / c, invB = 1 / (SAMPLES - c);
-          const score = (r * r + g * g + b * b) * invF + (br * br + bg * bg + bb * bb) * invB;
-          if (score > bestScore) {
-            bestScore = score; best = p; bestR = r; bestG = g; bestB = b; bestInvF = invF; bestInvB = invB;
-          }
-        }
-        // Sample rows above row k: 1, 2, 3, 5, 6, 7 (4 samples a row).
-        for (let e = 0; e < 6; e++, p++) {
-          let r: number, g: number, b: number;
-          switch (e) {
-            case 0: r = p1r; g = p1g; b = p1b; break;
-            case 1: r = p2r; g = p2g; b = p2b; break;
-            case 2: r = p3r; g = p3g; b = p3b; break;
-            case 3: r = p5r; g = p5g; b = p5b; break;
-            case 4: r = p6r; g = p6g; b = p6b; break;
-            default: r = p7r; g = p7g; b = p7b;
-          }
-          const c = 4 * EIGHTH_ROWS[e]!;
-          const br = tr - r, bg = tg - g, bb = tb - b;
-          const invF = 1 / c, invB = 1 / (SAMPLES - c);
-          const score = (r * r + g * g + b * b) * invF + (br * br + bg * bg + bb * bb) * invB;
-          if (score > bestScore) {
-            bestScore = score; best = p; bestR = r; bestG = g; bestB = b; bestInvF = invF; bestInvB = invB;
-          }
-        }
-        // Left column, right column (8 samples each).
-        for (let side = 0; side < 2; side++, p++) {
-          const r = side === 0 ? c0r : c3r, g = side === 0 ? c0g : c3g, b = side === 0 ? c0b : c3b;
-          const br = tr - r, bg = tg - g, bb = tb - b;
-          const score = (r * r + g * g + b * b) * 0.125 + (br * br + bg * bg + bb * bb) * (1 / 24);
-          if (score > bestScore) {
-            bestScore = score; best = p; bestR = r; bestG = g; bestB = b; bestInvF = 0.125; bestInvB = 1 / 24;
-          }
-        }
-
-        // The rest of the table (the wedges), each from its weighted samples.
-        const exBest = extras ? exSearch(rgb, s0, stride, tr, tg, tb, bestScore, exSums) : -1;
-        if (exBest >= 0) {
-          bestR = exSums[0]!; bestG = exSums[1]!; bestB = exSums[2]!; bestInvF = exInvF[exBest]!; bestInvB = exInvB[exBest]!;
-        }
-
-        // Colours: each side's mean; the one-colour partition's foreground is its background.
-        const bgR = (tr - bestR) * bestInvB + 0.5, bgG = (tg - bestG) * bestInvB + 0.5, bgB = (tb - bestB) * bestInvB + 0.5;
-        const flat = exBest < 0 && best === 0;
-        const fgR = flat ? bgR : bestR * bestInvF + 0.5, fgG = flat ? bgG : bestG * bestInvF + 0.5, fgB = flat ? bgB : bestB * bestInvF + 0.5;
-        const swap = exBest < 0 && swapOf[best] === 1;
-        out[o] = exBest >= 0 ? exGlyph[exBest]! : glyphOf[best]!;
-        out[o + 1] = (swap ? bgR : fgR) & quant;
-        out[o + 2] = (swap ? bgG : fgG) & quant;
-        out[o + 3] = (swap ? bgB : fgB) & quant;
-        out[o + 4] = (swap ? fgR : bgR) & quant;
-        out[o + 5] = (swap ? fgG : bgG) & quant;
-        out[o + 6] = (swap ? fgB : bgB) & quant;
-        o += 7;
-      }
-    }
-    return o;
+    return this.kernel(rgb, cols, rows, quant, out, offset, extras, this.glyphOf, this.swapOf);
   }
 }
 
-/**
- * Finds, among candidates given by their per-sample shares, the one whose score beats `floor`
- * most; returns its index (−1 for none) and leaves its foreground sums in `sums`.
- */
-type ExtraSearch = (rgb: Uint8Array, s: number, stride: number, tr: number, tg: number, tb: number, floor: number, sums: Float64Array) => number;
+type CompiledKernel = (rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras: boolean, glyphOf: Uint8Array, swapOf: Uint8Array) => number;
 
 /**
- * The search over the candidates no structured partition draws, compiled once per table into
- * straight-line code with the shares as constants: a loop reading the shares from an array cost
- * five times as much on the bench machine (the wedges are a third of mosaic's candidates). The
- * source is made here from the style table's numbers only, never from input.
+ * The whole search as straight-line code per cell, compiled once per table with `new Function`:
+ * the samples and sums stay in locals, every constant (1/c, the shares) is a literal, and no loop
+ * or switch runs inside a cell. The loop-and-switch version of the same search, and a loop over the
+ * extras' shares read from arrays, cost twice as much on the bench machine. The source is made here
+ * from this file's structure and the style table's numbers only, never from input.
  */
-function compileExtraSearch(shares: readonly Float64Array[], invF: ArrayLike<number>, invB: ArrayLike<number>): ExtraSearch {
-  const used = new Set<number>();
-  for (const w of shares) w.forEach((v, t) => v !== 0 && used.add(t));
-  const lines: string[] = [];
-  for (const t of [...used].sort((a, b) => a - b)) {
-    const at = `s + ${t >> 2} * stride + ${(t & 3) * 3}`;
-    lines.push(`const r${t} = rgb[${at}], g${t} = rgb[${at} + 1], b${t} = rgb[${at} + 2];`);
+function compileKernel(exShares: readonly Float64Array[]): CompiledKernel {
+  const L: string[] = [];
+  const CH = ['r', 'g', 'b'] as const;
+  const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(17));
+  /** One line declaring `name`{r,g,b} from an expression template over a channel. */
+  const each = (name: string, expr: (c: string) => string) => L.push('const ' + CH.map((c) => `${name}${c} = ${expr(c)}`).join(', ') + ';');
+  const sample = (c: string, t: number) => `${c}${t}`;
+  /** Candidate scoring: fr/fg/fb hold the foreground sums; `index` is the partition. */
+  const score = (index: string, c: number) => {
+    L.push(`br = tr - fr; bg = tg - fg; bb = tb - fb;`);
+    L.push(`score = (fr * fr + fg * fg + fb * fb) * ${num(1 / c)} + (br * br + bg * bg + bb * bb) * ${num(1 / (SAMPLES - c))};`);
+    L.push(`if (score > bestScore) { bestScore = score; best = ${index}; bestR = fr; bestG = fg; bestB = fb; bestInvF = ${num(1 / c)}; bestInvB = ${num(1 / (SAMPLES - c))}; }`);
+  };
+  L.push('const stride = cols * 12;', 'let o = offset;', 'let fr = 0, fg = 0, fb = 0, br = 0, bg = 0, bb = 0, score = 0;');
+  L.push('for (let cy = 0; cy < rows; cy++) {', 'for (let cx = 0, s = cy * 8 * stride; cx < cols; cx++, s += 12) {');
+  for (let y = 0; y < 8; y++) {
+    L.push(`const at${y} = s + ${y} * stride;`);
+    for (let x = 0; x < 4; x++) L.push(`const r${y * 4 + x} = rgb[at${y} + ${x * 3}], g${y * 4 + x} = rgb[at${y} + ${x * 3 + 1}], b${y * 4 + x} = rgb[at${y} + ${x * 3 + 2}];`);
   }
-  lines.push('let best = -1, bestScore = floor, R = 0, G = 0, B = 0, r = 0, g = 0, b = 0, br = 0, bg = 0, bb = 0, score = 0;');
-  shares.forEach((w, e) => {
-    const term = (ch: string) => [...w].map((v, t) => (v === 0 ? '' : v === 1 ? `${ch}${t}` : `${v} * ${ch}${t}`)).filter(Boolean).join(' + ');
-    lines.push(`r = ${term('r')}; g = ${term('g')}; b = ${term('b')}; br = tr - r; bg = tg - g; bb = tb - b;`);
-    lines.push(`score = (r * r + g * g + b * b) * ${invF[e]} + (br * br + bg * bg + bb * bb) * ${invB[e]};`);
-    lines.push(`if (score > bestScore) { bestScore = score; best = ${e}; R = r; G = g; B = b; }`);
+  // Row halves: L{y} the two left samples of row y, R{y} the two right ones.
+  for (let y = 0; y < 8; y++) {
+    each(`L${y}`, (c) => `${sample(c, 4 * y)} + ${sample(c, 4 * y + 1)}`);
+    each(`R${y}`, (c) => `${sample(c, 4 * y + 2)} + ${sample(c, 4 * y + 3)}`);
+  }
+  each('t', (c) => [0, 1, 2, 3, 4, 5, 6, 7].map((y) => `L${y}${c} + R${y}${c}`).join(' + '));
+  // Sextant regions 0–4 (region 5 stays in the background of the walk): rows 2 and 5 split ⅔ / ⅓.
+  const T = num(2 / 3);
+  const O = num(1 / 3);
+  each('x0', (c) => `L0${c} + L1${c} + ${T} * L2${c}`);
+  each('x1', (c) => `R0${c} + R1${c} + ${T} * R2${c}`);
+  each('x2', (c) => `${O} * L2${c} + L3${c} + L4${c} + ${O} * L5${c}`);
+  each('x3', (c) => `${O} * R2${c} + R3${c} + R4${c} + ${O} * R5${c}`);
+  each('x4', (c) => `${T} * L5${c} + L6${c} + L7${c}`);
+  L.push(`let best = 0, bestScore = (tr * tr + tg * tg + tb * tb) * ${num(1 / SAMPLES)}, bestR = 0, bestG = 0, bestB = 0, bestInvF = 0, bestInvB = ${num(1 / SAMPLES)};`);
+  L.push('fr = 0; fg = 0; fb = 0;');
+  for (let i = 1; i < 32; i++) {
+    const gray = i ^ (i >> 1);
+    const bit = STEP_BIT[i]!;
+    const op = (gray >> bit) & 1 ? '+=' : '-=';
+    L.push(`fr ${op} x${bit}r; fg ${op} x${bit}g; fb ${op} x${bit}b;`);
+    let c = 0;
+    for (let b = 0; b < 6; b++) c += (gray >> b) & 1;
+    score(String(gray), (c * SAMPLES) / 6);
+  }
+  // Quadrants: TL, TR, BL, BR, the top half, TL + BR.
+  each('qa', (c) => `L0${c} + L1${c} + L2${c} + L3${c}`);
+  each('qb', (c) => `R0${c} + R1${c} + R2${c} + R3${c}`);
+  each('qc', (c) => `L4${c} + L5${c} + L6${c} + L7${c}`);
+  each('qd', (c) => `R4${c} + R5${c} + R6${c} + R7${c}`);
+  const quads: [string, number][] = [['qa', 8], ['qb', 8], ['qc', 8], ['qd', 8], ['qa+qb', 16], ['qa+qd', 16]];
+  quads.forEach(([parts, c], q) => {
+    for (const ch of CH) L.push(`f${ch} = ${parts.split('+').map((p) => `${p}${ch}`).join(' + ')};`);
+    score(String(32 + q), c);
   });
-  lines.push('sums[0] = R; sums[1] = G; sums[2] = B;', 'return best;');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- numbers from the style table, see above
-  return new Function('rgb', 's', 'stride', 'tr', 'tg', 'tb', 'floor', 'sums', lines.join('\n')) as ExtraSearch;
+  // Sample rows above row k (the lower eighths' complements).
+  EIGHTH_ROWS.forEach((k, e) => {
+    for (const ch of CH) L.push(`f${ch} = ${[...Array(k).keys()].map((y) => `L${y}${ch} + R${y}${ch}`).join(' + ')};`);
+    score(String(38 + e), 4 * k);
+  });
+  // The left and the right sample column.
+  [0, 3].forEach((x, side) => {
+    for (const ch of CH) L.push(`f${ch} = ${[...Array(8).keys()].map((y) => sample(ch, 4 * y + x)).join(' + ')};`);
+    score(String(44 + side), 8);
+  });
+  // The extras, each from its weighted samples.
+  L.push('if (extras) {');
+  exShares.forEach((w, e) => {
+    const c = w.reduce((a, v) => a + v, 0);
+    for (const ch of CH) {
+      const terms: string[] = [];
+      for (let y = 0; y < 8; y++) {
+        // Whole row halves are sums already made (L, R): fewer adds than their two samples.
+        const row = [0, 1, 2, 3].map((x) => w[4 * y + x]!);
+        const half = (a: number, name: string) => (row[a] === 1 && row[a + 1] === 1 ? `${name}${y}${ch}` : null);
+        for (const [a, name] of [[0, 'L'], [2, 'R']] as const) {
+          const whole = half(a, name);
+          if (whole) terms.push(whole);
+          else for (const x of [a, a + 1]) if (row[x] !== 0) terms.push(row[x] === 1 ? sample(ch, 4 * y + x) : `${num(row[x]!)} * ${sample(ch, 4 * y + x)}`);
+        }
+      }
+      L.push(`f${ch} = ${terms.join(' + ')};`);
+    }
+    score(String(46 + e), c);
+  });
+  L.push('}');
+  // Colours: each side's mean; the one-colour partition's foreground is its background.
+  L.push('const kr = (tr - bestR) * bestInvB + 0.5, kg = (tg - bestG) * bestInvB + 0.5, kb = (tb - bestB) * bestInvB + 0.5;');
+  L.push('const ar = best === 0 ? kr : bestR * bestInvF + 0.5, ag = best === 0 ? kg : bestG * bestInvF + 0.5, ab = best === 0 ? kb : bestB * bestInvF + 0.5;');
+  L.push('const swap = swapOf[best] === 1;');
+  L.push('out[o] = glyphOf[best];');
+  L.push('out[o + 1] = (swap ? kr : ar) & quant; out[o + 2] = (swap ? kg : ag) & quant; out[o + 3] = (swap ? kb : ab) & quant;');
+  L.push('out[o + 4] = (swap ? ar : kr) & quant; out[o + 5] = (swap ? ag : kg) & quant; out[o + 6] = (swap ? ab : kb) & quant;');
+  L.push('o += 7;', '}', '}', 'return o;');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- numbers from this file and the style table, see above
+  return new Function('rgb', 'cols', 'rows', 'quant', 'out', 'offset', 'extras', 'glyphOf', 'swapOf', L.join('\n')) as CompiledKernel;
 }
