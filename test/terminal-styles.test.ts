@@ -1,7 +1,7 @@
 /**
  * The terminal's default style (src/client/terminal/terminal-styles.ts): mosaic where the terminal
  * is known to draw sextants and colours are 24-bit, sextant there at 256 or 16 colours (mosaic's
- * palette fit costs seven times its 24-bit one), quadrant everywhere else.
+ * palette fit costs over ten times its 24-bit one), quadrant everywhere else.
  */
 import { describe, expect, it } from 'vitest';
 import { defaultTerminalStyle, SEXTANT_TERMINALS } from '../src/client/terminal/terminal-styles.js';

@@ -50,7 +50,7 @@ export const STYLE_ENV = 'ASCII360_STYLE';
 
 /**
  * The default style for this environment, and why (for the log and the status line). Mosaic's fit
- * within the 256- or 16-colour palette costs seven times its 24-bit fit on the server (bench), for
+ * within the 256- or 16-colour palette costs over ten times its 24-bit fit on the server (bench), for
  * a picture the palette coarsens anyway, so those terminals get sextants.
  */
 export function defaultTerminalStyle(env: Env, depth: ColorDepth = detectColorDepth(env)): { style: StyleName; reason: string } {
