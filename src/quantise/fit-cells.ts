@@ -6,12 +6,16 @@
  * is the mean of F and the best background the mean of B, and the error is
  *   Σ|x|² − |ΣF|²/c − |ΣB|²/(n−c)
  * so the search maximises |ΣF|²/c + |ΣB|²/(n−c) over the style's candidates (one per partition),
- * with ΣB = Σall − ΣF: exact, not a heuristic. Two ways to get every ΣF cheaply:
+ * with ΣB = Σall − ΣF: exact, not a heuristic. A glyph whose edge cuts a sample (mosaic) covers it
+ * by a share w: ΣF takes w of it, c counts w, and the same formula is the exact error with each
+ * sample uniform over its area. Three ways to get every ΣF cheaply:
  * - styles whose glyphs draw every partition (quadrant, sextant, octant, braille) walk the
  *   partitions in Gray-code order, so each step adds or removes one sample (three adds), in
  *   straight-line code generated per sample layout (fit-kernels.ts);
- * - the others (ascii) take one pass of subset sums (each mask's sum is a smaller mask's plus one
- *   sample) and look their candidates up in it. Within a palette (256 or 16 colours) each side's colour is
+ * - mosaic's structured search (mosaic-kernel.ts);
+ * - the others (ascii), and any style within a palette, take one pass of subset sums (each mask's
+ *   sum is a smaller mask's plus one sample) and look their candidates up in it, or, for styles of
+ *   more than 8 samples, each candidate's weighted samples. Within a palette (256 or 16 colours) each side's colour is
  * the palette colour nearest its mean, which is exactly the best palette colour for that side
  * (Σ|x − p|² = Σ|x − mean|² + count·|mean − p|²), and the search adds those terms; the nearest
  * colour is looked up at 6 bits per channel.

@@ -7,10 +7,9 @@
  *   between two regions), walked in Gray-code order like the sextant style (32 partitions);
  * - quadrants: the four 2 × 4 quarters, and the two-quarter splits ▀ and ▚ (6 partitions);
  * - lower eighths: the sample rows above row k against the rest, k = 1, 2, 3, 5, 6, 7 (6);
- * - the left and the right sample column against the rest (▎ and the complement of ▊) (2).
- *
+ * - the left and the right sample column against the rest (▎ and the complement of ▊) (2);
  * - every other glyph of the table (the diagonal wedges): its weighted samples, as the table's
- *   coverage gives them.
+ *   coverage gives them, whole row halves taken from the sums above.
  *
  * Each partition is scored |ΣF|²/c + |ΣB|²/(n−c) with c in samples (fractional where an edge cuts
  * a sample), the same criterion as CellFitter's table-driven search; the structured partitions are
@@ -21,7 +20,7 @@
 import { coverageOf, rectangle, sameSplit, type CellStyle, type Polygon } from '../../protocol/index.js';
 
 const SAMPLES = 32;
-/** Partitions after the 32 sextant ones, in the order `fit` scores them. */
+/** Partitions after the 32 sextant ones, in the order the kernel scores them. */
 const QUADRANT_SPLITS = [0b0001, 0b0010, 0b0100, 0b1000, 0b0011, 0b1001];
 const EIGHTH_ROWS = [1, 2, 3, 5, 6, 7];
 
