@@ -171,7 +171,7 @@ function viewOf(flags: ViewFlags): { yaw?: number; pitch?: number; roll?: number
 function addViewOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--color <depth>', 'colour output (default: from COLORTERM/TERM)').choices(['truecolor', '256', '16', 'mono']))
-    .option('--style <style>', `cell style: ${STYLE_NAMES.join(', ')} (default: mosaic where the terminal is known to draw sextants, else quadrant; $${STYLE_ENV} overrides)`, parseStyle)
+    .option('--style <style>', `cell style: ${STYLE_NAMES.join(', ')} (default: mosaic where the terminal is known to draw sextants, sextant there at 256 or 16 colours, else quadrant; $${STYLE_ENV} overrides)`, parseStyle)
     .option('--yaw <deg>', 'initial yaw, degrees (positive turns right)', numberInRange('yaw', -180, 180))
     .option('--pitch <deg>', 'initial pitch, degrees (positive looks up)', numberInRange('pitch', Limits.PITCH_MIN, Limits.PITCH_MAX))
     .option('--roll <deg>', 'initial roll, degrees', numberInRange('roll', -180, 180))
