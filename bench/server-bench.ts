@@ -23,7 +23,8 @@ import type { ViewSpec } from '../src/shared/types.js';
 import { buildDecodeArgs } from '../src/source/ffmpeg-source.js';
 import { findFfmpeg, protocolsFor } from '../src/source/ffmpeg-tools.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
-import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
+import { sampleCells } from '../src/projection/sample-cells.js';
+import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
 import { CELL_STYLES, frameShape, STYLE_NAMES, type Palette, type StyleName } from '../protocol/index.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import { writeCells } from '../src/quantise/quantise.js';
@@ -104,7 +105,7 @@ export async function benchPipeline(dir: string): Promise<string[]> {
 
 /** CPU time of `frames` renders of `views` on the main thread; returns ms per viewer per frame. */
 function cpuPerViewerFrame(frame: Uint8Array, w: number, h: number, views: ViewSpec[], frames: number, rebuildTables: boolean): number {
-  const projection = new EquirectToFlat();
+  const projection = EQUIRECT_TO_FLAT;
   let cache = new ViewRendererCache();
   const tasks: RenderTask[] = views.map((s) => ({ key: viewKey(s), spec: s, buffer: null, effort: 'full' }));
   // Warm-up: JIT and (for the cached variant) the tables.
@@ -191,7 +192,7 @@ function timeRounds(work: (k: number) => void): number {
 /** Projected samples of each view, as the view's renderer would take them from `frame`. */
 function projectedSamples(views: ViewSpec[]): Uint8Array[] {
   const { frame, w, h } = demoFrame(views);
-  const projection = new EquirectToFlat();
+  const projection = EQUIRECT_TO_FLAT;
   return views.map((s) => {
     const shape = frameShape(s);
     const table = projection.buildTable(s, { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect }, w, h);

@@ -2,7 +2,7 @@
  * Bytes per frame the terminal client writes, for bench/run.ts.
  *
  * A synthetic 2048×1024 equirectangular texture (smooth gradients, blocky mid-scale structure,
- * fine ripples) goes through the server's real pipeline, EquirectToFlat + sampleCells + writeCells
+ * fine ripples) goes through the server's real pipeline, EQUIRECT_TO_FLAT + sampleCells + writeCells
  * (mode 5, full colour), and the cells into VideoRenderer:
  * - static: the same view every frame (what a paused or still video costs);
  * - pan: yaw advancing 0.5° per frame at a 90° field of view, a slow steady turn;
@@ -17,7 +17,8 @@
  */
 import { CELL_STYLES, frameShape } from '../protocol/index.js';
 import type { StyleName } from '../protocol/index.js';
-import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
+import { sampleCells } from '../src/projection/sample-cells.js';
+import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import { writeCells, writePixels } from '../src/quantise/quantise.js';
 import { QUALITY_TOLERANCE, VideoRenderer, type ColorDepth } from '../src/client/terminal/video-renderer.js';
@@ -86,7 +87,7 @@ export async function measureTerminalBytes(opts: TerminalBytesOptions = {}): Pro
   const rows = opts.rows ?? 45;
   const frames = Math.max(2, opts.frames ?? 60);
   const texture = syntheticEquirect(SRC_W, SRC_H);
-  const projection = new EquirectToFlat();
+  const projection = EQUIRECT_TO_FLAT;
 
   // Frames first, so the renderers are timed on their own.
   const cellFrames: Uint8Array[] = [];

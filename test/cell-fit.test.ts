@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { CELL_STYLES, channelMask, glyphCoverage, nearestInPalette, sameSplit, type CellStyle, type Mode, type Palette } from '../protocol/index.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import { ViewRenderer } from '../src/workers/view-renderer.js';
-import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
+import { sampleCells } from '../src/projection/sample-cells.js';
+import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import { rng } from './helpers/random.js';
 
@@ -207,7 +208,7 @@ describe('CellFitter', () => {
     const payload = new Uint8Array(4 + 24 * 8 * 7);
     expect(new ViewRenderer(spec).render(frame, w, h, 77, payload)).toBe(payload.length);
     expect([...payload.subarray(0, 4)]).toEqual([0, 0, 0, 77]);
-    const table = new EquirectToFlat().buildTable(spec, { cols: 48, rows: 24, aspect: 0.75 }, w, h);
+    const table = EQUIRECT_TO_FLAT.buildTable(spec, { cols: 48, rows: 24, aspect: 0.75 }, w, h);
     const samples = new Uint8Array(48 * 24 * 3);
     sampleCells(table, frame, samples);
     const want = new Uint8Array(24 * 8 * 7);

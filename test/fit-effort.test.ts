@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { CELL_STYLES, frameShape } from '../protocol/index.js';
 import { chooseWorkWidth } from '../src/app/working-size.js';
-import { EquirectToFlat, sampleCells } from '../src/projection/equirect-to-flat.js';
+import { sampleCells } from '../src/projection/sample-cells.js';
+import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import { EffortGovernor, type FitEffort } from '../src/workers/fit-effort.js';
@@ -95,7 +96,7 @@ describe('mosaic at each fit effort', () => {
     const got = render(effort);
     const style = CELL_STYLES[name];
     const shape = frameShape({ ...spec, style: name });
-    const table = new EquirectToFlat().buildTable(spec, { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect, maxTaps: 2 }, W, H);
+    const table = EQUIRECT_TO_FLAT.buildTable(spec, { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect, maxTaps: 2 }, W, H);
     const rgb = new Uint8Array(shape.sampleCols * shape.sampleRows * 3);
     sampleCells(table, frame, rgb);
     const want = new Uint8Array(spec.cols * spec.rows * 7);

@@ -1,5 +1,5 @@
 /**
- * equirect→flat against the real ffmpeg: the same synthetic equirectangular image goes through
+ * equirect→flat (cameras/flat.ts over layouts/equirect.ts) against the real ffmpeg: the same synthetic equirectangular image goes through
  * `v360=input=e:output=flat` and through our table + sampleCells, and the two pictures must agree.
  * v360 interpolates bilinearly, we average nearest-pixel taps, so they differ only along edges.
  */
@@ -8,7 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EquirectToFlat, sampleCells, verticalFov } from '../src/projection/equirect-to-flat.js';
+import { sampleCells } from '../src/projection/sample-cells.js';
+import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
+import { verticalFov } from '../src/projection/cameras/flat.js';
 import type { SamplingTable } from '../src/projection/projection.js';
 import type { SampleGrid, ViewAngles } from '../src/shared/types.js';
 
@@ -71,7 +73,7 @@ function makeEquirect(): Uint8Array {
 let dir = '';
 let inPath = '';
 let image: Uint8Array = new Uint8Array(0);
-const projection = new EquirectToFlat();
+const projection = EQUIRECT_TO_FLAT;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ascii360-projection-'));
@@ -166,7 +168,7 @@ const VIEWS: readonly { label: string; view: ViewAngles }[] = [
   { label: 'zoomed', view: { yaw: -80, pitch: 5, roll: -15, fov: 20 } },
 ];
 
-describe('EquirectToFlat against ffmpeg v360', () => {
+describe('equirect → flat against ffmpeg v360', () => {
   for (const grid of [SQUARE, TERMINAL]) {
     for (const { label, view } of VIEWS) {
       const name = `${label} (${view.yaw}, ${view.pitch}, ${view.roll}, fov ${view.fov}) on ${grid.cols}×${grid.rows} aspect ${grid.aspect}`;
@@ -218,7 +220,7 @@ describe('EquirectToFlat against ffmpeg v360', () => {
   });
 });
 
-describe('EquirectToFlat geometry', () => {
+describe('equirect → flat geometry', () => {
   it('has no seam at yaw 180: the back marker is split evenly and the background is continuous', () => {
     const view: ViewAngles = { yaw: 180, pitch: 0, roll: 0, fov: 100 };
     const pic = ours(view, SQUARE);

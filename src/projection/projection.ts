@@ -1,7 +1,8 @@
 /**
  * The projection contract. A Projection turns a view and an output sample grid into a SamplingTable
- * once (when the view or grid changes); `sampleCells` then applies the table to every frame.
- * New input or output projections implement this interface and nothing else changes.
+ * once (when the view or grid changes); `sampleCells` (sample-cells.ts) then applies the table to
+ * every frame. Projections are a camera (camera.ts, cameras/) over a layout (layout.ts, layouts/),
+ * combined by one table builder (sampling-table.ts); projections.ts lists those the server uses.
  */
 import type { SampleGrid, ViewAngles } from '../shared/types.js';
 

@@ -4,7 +4,8 @@
  * working size changes. Used in worker threads and, when no worker starts, inline.
  */
 import { CELL_STYLES, frameShape, writeFrameHeader, type FrameShape, type StyleName } from '../../protocol/index.js';
-import { EquirectToFlat, sampleCells } from '../projection/equirect-to-flat.js';
+import { sampleCells } from '../projection/sample-cells.js';
+import { EQUIRECT_TO_FLAT } from '../projection/projections.js';
 import type { Projection, SamplingTable } from '../projection/projection.js';
 import { CellFitter } from '../quantise/fit-cells.js';
 import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
@@ -23,7 +24,7 @@ export function payloadCapacity(s: ViewSpec): number {
   return frameShape(s).frameBytes;
 }
 
-const projection: Projection = new EquirectToFlat();
+const projection: Projection = EQUIRECT_TO_FLAT;
 /** Most taps per sample along each axis at the reduced fit efforts. */
 const REDUCED_TAPS = 2;
 
