@@ -1,4 +1,5 @@
 /** The ascii360 wire format, implemented once for the server and both clients (PROTOCOL-NOTES.md). */
+export * from './cameras.js';
 export * from './cell-styles.js';
 export * from './close-codes.js';
 export * from './errors.js';

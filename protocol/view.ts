@@ -2,9 +2,9 @@
  * View geometry both ends agree on (PROTOCOL-NOTES.md §7): the vertical field of view follows from
  * the horizontal one, the grid and the cell aspect, so cells of any shape keep circles round.
  */
+import { CAMERAS, type CameraName } from './cameras.js';
 
-/** tan(V/2) = tan(H/2) · rows / (cols · aspect), in degrees. */
-export function verticalFovDegrees(horizontalFov: number, cols: number, rows: number, aspect: number): number {
-  const half = (horizontalFov * Math.PI) / 360;
-  return (2 * Math.atan((Math.tan(half) * rows) / (cols * aspect)) * 180) / Math.PI;
+/** V from H for `camera` (default flat: tan(V/2) = tan(H/2) · rows / (cols · aspect)), in degrees. */
+export function verticalFovDegrees(horizontalFov: number, cols: number, rows: number, aspect: number, camera: CameraName = 'flat'): number {
+  return CAMERAS[camera].verticalFov(horizontalFov, rows / (cols * aspect));
 }

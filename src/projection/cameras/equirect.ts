@@ -1,0 +1,33 @@
+/**
+ * The equirectangular camera, as ffmpeg 5.1's `v360=…:output=e` (equirect_to_xyz): longitude and
+ * latitude linear across and down, H and V wide; at H = 360 with k = 1/2 the whole sphere, an
+ * overview map.
+ */
+import { CAMERAS } from '../../../protocol/cameras.js';
+import type { SampleGrid, ViewAngles } from '../../shared/types.js';
+import type { Camera } from '../camera.js';
+
+const DEG = Math.PI / 180;
+
+export class EquirectCamera implements Camera {
+  readonly name = 'equirect';
+  private readonly ax: number;
+  private readonly ay: number;
+  x = 0;
+  y = 0;
+  z = 1;
+
+  constructor(view: ViewAngles, grid: SampleGrid) {
+    this.ax = (view.fov * DEG) / 2;
+    this.ay = (CAMERAS.equirect.verticalFov(view.fov, grid.rows / (grid.cols * grid.aspect)) * DEG) / 2;
+  }
+
+  ray(lx: number, ly: number): void {
+    const lon = lx * this.ax;
+    const lat = ly * this.ay;
+    const c = Math.cos(lat);
+    this.x = c * Math.sin(lon);
+    this.y = Math.sin(lat);
+    this.z = c * Math.cos(lon);
+  }
+}
