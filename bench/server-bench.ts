@@ -47,7 +47,7 @@ export function make4kClip(dir: string): string {
 }
 
 function spec(yaw: number, pitch: number, style: StyleName = 'ramp', palette: Palette = 'rgb'): ViewSpec {
-  return { yaw, pitch, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette, codec: 'raw' };
+  return { yaw, pitch, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette, codec: 'raw', camera: 'flat' };
 }
 
 /** ffmpeg alone: decode + scale to the pipeline's working size + RGB, output discarded. */

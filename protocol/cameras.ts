@@ -48,3 +48,17 @@ export const CAMERA_NAMES: readonly CameraName[] = Object.keys(CAMERAS) as Camer
 export function isCameraName(value: unknown): value is CameraName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CAMERAS, value);
 }
+
+/** The `Error:` reason for a camera name nobody knows (PROTOCOL-NOTES.md §6.1). */
+export function unknownCameraReason(value: unknown): string {
+  return `unknown camera ${JSON.stringify(String(value)).slice(0, 40)}; cameras: ${CAMERA_NAMES.join(', ')}`;
+}
+
+/** `fov` within `camera`'s range. */
+export function clampFov(camera: CameraName, fov: number): number {
+  const c = CAMERAS[camera];
+  return fov < c.fovMin ? c.fovMin : fov > c.fovMax ? c.fovMax : fov;
+}
+
+/** The camera a client that names none gets. */
+export const DEFAULT_CAMERA: CameraName = 'flat';

@@ -2,9 +2,10 @@
  * The INIT text message (PROTOCOL-NOTES.md §2): positional colon fields, ASCILINE's legacy order,
  * with ASCILINE's later fields appended. Fields are only ever appended, never reordered.
  *
- *   INIT:{fps}:{mode}:{cols}:{rows}:{pixel}:{queueIdx}:{duration}:{startSec}:{live}:{style}:{palette}
- *   INIT:30.0:5:160:48:0:0:12.000:0:0:ramp:rgb
+ *   INIT:{fps}:{mode}:{cols}:{rows}:{pixel}:{queueIdx}:{duration}:{startSec}:{live}:{style}:{palette}:{camera}
+ *   INIT:30.0:5:160:48:0:0:12.000:0:0:ramp:rgb:flat
  */
+import { isCameraName, type CameraName } from './cameras.js';
 import { isStyleName, type StyleName } from './cell-styles.js';
 import { ProtocolError } from './errors.js';
 import { isMode, type Mode } from './modes.js';
@@ -29,6 +30,8 @@ export interface InitInfo {
   style: StyleName;
   /** The palette fitted colours are chosen from (§8.3); `rgb` when the field is missing. */
   palette: Palette;
+  /** The camera (§7); `flat` when the field is missing. */
+  camera: CameraName;
 }
 
 export const INIT_PREFIX = 'INIT:';
@@ -42,7 +45,7 @@ export function encodeInit(info: InitInfo): string {
   const start = Math.round(info.startSec * 1000) / 1000;
   return (
     `${INIT_PREFIX}${formatFps(info.fps)}:${info.mode}:${info.cols}:${info.rows}:${info.pixel ? 1 : 0}` +
-    `:0:${info.duration.toFixed(3)}:${start}:${info.live ? 1 : 0}:${info.style}:${info.palette}`
+    `:0:${info.duration.toFixed(3)}:${start}:${info.live ? 1 : 0}:${info.style}:${info.palette}:${info.camera}`
   );
 }
 
@@ -72,6 +75,7 @@ export function parseInit(text: string): InitInfo {
   const styleField = parts[9];
   const style: StyleName = isStyleName(styleField) ? styleField : pixel ? 'half' : 'ramp';
   const paletteField = parts[10];
+  const cameraField = parts[11];
   return {
     fps,
     mode,
@@ -83,5 +87,6 @@ export function parseInit(text: string): InitInfo {
     live: parts.length > 8 ? field(parts, 8, 'live') === 1 : false,
     style,
     palette: isPalette(paletteField) ? paletteField : 'rgb',
+    camera: isCameraName(cameraField) ? cameraField : 'flat',
   };
 }

@@ -15,9 +15,12 @@ export const Limits = {
    * a mosaic grid of 250 × 75 cells is the most it allows.
    */
   SAMPLES_MAX: 600_000,
-  /** Horizontal field of view in degrees; rectilinear output degenerates towards 180°. */
+  /**
+   * Horizontal field of view in degrees, for any camera; each camera's own range (cameras.ts) is
+   * narrower (flat: 10–160, rectilinear output degenerates towards 180°), and the server clamps to it.
+   */
   FOV_MIN: 10,
-  FOV_MAX: 160,
+  FOV_MAX: 360,
   PITCH_MIN: -90,
   PITCH_MAX: 90,
   /** Cell width / cell height. */

@@ -2,13 +2,15 @@
  * Client → server messages: JSON text (PROTOCOL-NOTES.md §5). The parser is the one place that
  * decides what is valid; the server replies `Error: <message>` with the ProtocolError's message.
  */
+import { isCameraName, unknownCameraReason, type CameraName } from './cameras.js';
 import { isStyleName, unknownStyleReason, type StyleName } from './cell-styles.js';
 import { ProtocolError } from './errors.js';
 import { isPalette, type Palette } from './palettes.js';
 import { Limits, wrapDegrees } from './limits.js';
 import { isMode, type Mode } from './modes.js';
 
-export interface ViewMessage { type: 'view'; yaw?: number; pitch?: number; roll?: number; fov?: number }
+/** `camera` (§7) optional; `fov` is clamped to the camera's range by the server. */
+export interface ViewMessage { type: 'view'; yaw?: number; pitch?: number; roll?: number; fov?: number; camera?: CameraName }
 export interface ResizeMessage { type: 'resize'; cols: number; rows: number; aspect?: number }
 export interface ModeMessage { type: 'mode'; mode: Mode }
 /** `style` names a cell style (§8); the older `pixel` true/false means `half`/`ramp`. `palette` is optional. */
@@ -76,6 +78,11 @@ export function parseClientMessage(text: string): ClientMessage {
       if (pitch !== undefined) msg.pitch = pitch;
       if (roll !== undefined) msg.roll = wrapDegrees(roll);
       if (fov !== undefined) msg.fov = fov;
+      const camera = obj['camera'];
+      if (camera !== undefined) {
+        if (!isCameraName(camera)) bad(unknownCameraReason(camera));
+        msg.camera = camera;
+      }
       return msg;
     }
     case 'resize': {

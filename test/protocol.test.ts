@@ -19,10 +19,15 @@ import {
 
 describe('INIT', () => {
   it('starts with the legacy five fields and round-trips the appended ones', () => {
-    const info: InitInfo = { fps: 30, mode: 5, cols: 160, rows: 48, pixel: false, duration: 12.5, startSec: 3.25, live: false, style: 'sextant', palette: '256' };
+    const info: InitInfo = { fps: 30, mode: 5, cols: 160, rows: 48, pixel: false, duration: 12.5, startSec: 3.25, live: false, style: 'sextant', palette: '256', camera: 'fisheye' };
     const text = encodeInit(info);
-    expect(text).toBe('INIT:30.0:5:160:48:0:0:12.500:3.25:0:sextant:256');
+    expect(text).toBe('INIT:30.0:5:160:48:0:0:12.500:3.25:0:sextant:256:fisheye');
     expect(parseInit(text)).toEqual(info);
+  });
+
+  it('reads an INIT without the camera field, or with a camera it does not know, as flat', () => {
+    expect(parseInit('INIT:30.0:5:80:48:0:0:0.000:0:0:sextant:rgb')).toMatchObject({ camera: 'flat' });
+    expect(parseInit('INIT:30.0:5:80:48:0:0:0.000:0:0:sextant:rgb:hyperbolic')).toMatchObject({ camera: 'flat' });
   });
 
   it('reads an INIT without the style fields, or with a style it does not know, by its pixel field', () => {
@@ -115,6 +120,7 @@ describe('client messages', () => {
   const valid: ClientMessage[] = [
     { type: 'view', yaw: 10, pitch: -20, roll: 5, fov: 75 },
     { type: 'view', fov: 60 },
+    { type: 'view', camera: 'stereographic', pitch: -90, fov: 270 },
     { type: 'resize', cols: 120, rows: 40, aspect: 0.5 },
     { type: 'mode', mode: 3 },
     { type: 'style', style: 'sextant' },
@@ -145,6 +151,8 @@ describe('client messages', () => {
     ['{"type":"zoom"}', /unknown message type "zoom"/],
     ['{"type":"view","pitch":91}', /pitch 91 is out of range -90\.\.90/],
     ['{"type":"view","fov":"wide"}', /fov must be a finite number/],
+    ['{"type":"view","fov":400}', /fov 400 is out of range 10\.\.360/],
+    ['{"type":"view","camera":"hyperbolic"}', /^unknown camera "hyperbolic"; cameras: flat, stereographic, fisheye, pannini, equirect$/],
     ['{"type":"resize","cols":10.5,"rows":4}', /cols must be an integer/],
     ['{"type":"resize","cols":1000,"rows":500}', /exceeds 250000 cells/],
     ['{"type":"mode","mode":0}', /mode must be 1, 2, 3, 4 or 5/],

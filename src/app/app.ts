@@ -71,7 +71,7 @@ export interface Health {
   fitEffort: string;
   frames: { decoded: number; rendered: number; dropped: number; sent: number; viewerDropped: number };
   /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */
-  views: { id: number; yaw: number; pitch: number; roll: number; fov: number; cols: number; rows: number; mode: number; style: string; palette: string; pixel: boolean }[];
+  views: { id: number; yaw: number; pitch: number; roll: number; fov: number; camera: string; cols: number; rows: number; mode: number; style: string; palette: string; pixel: boolean }[];
   ffmpegRestarts: number;
   listeners: number;
   clients: { max: number; refused: number };
@@ -219,7 +219,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (group.size === 0) byKey.delete(key);
   };
 
-  const initBase = (): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel' | 'style' | 'palette'> => ({
+  const initBase = (): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel' | 'style' | 'palette' | 'camera'> => ({
     fps: info.fps,
     duration: info.duration,
     startSec: playback.position,
@@ -312,7 +312,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       fitEffort: pool.effort,
       frames: { decoded: pipeline.decoded, rendered: pipeline.rendered, dropped: pipeline.dropped + source.discarded, sent, viewerDropped },
       views: [...sessions].slice(0, HEALTH_VIEWS_MAX).map(({ id, spec: s }) => ({
-        id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, cols: s.cols, rows: s.rows, mode: s.mode, style: s.style, palette: s.palette, pixel: s.style === 'half',
+        id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, camera: s.camera, cols: s.cols, rows: s.rows, mode: s.mode, style: s.style, palette: s.palette, pixel: s.style === 'half',
       })),
       ffmpegRestarts: playback.restarts + audio.restarts,
       listeners: audio.listeners.count,

@@ -32,8 +32,8 @@ export function neededWidth(spec: ViewSpec, effort: FitEffort = 'full'): number 
   // Reduced fits are for overload: a pixel per sample, the least that still gives each its own.
   const perSample = Math.max(level.smallFrame ? 1 : MIN_PIXELS_PER_SAMPLE, PIXELS_PER_CELL / style.subX);
   const horizontal = (perSample * cols * 360) / spec.fov;
-  // Vertical field of view from the grid and cell aspect (PROTOCOL-NOTES.md §7).
-  const vfov = verticalFovDegrees(spec.fov, cols, rows, aspect);
+  // Vertical field of view from the grid, the cell aspect and the camera (PROTOCOL-NOTES.md §7).
+  const vfov = verticalFovDegrees(spec.fov, cols, rows, aspect, spec.camera);
   const vertical = ((perSample * rows * 180) / Math.max(1, vfov)) * 2;
   return Math.max(horizontal, vertical);
 }

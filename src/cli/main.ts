@@ -4,7 +4,7 @@
  * exit status, never a stack trace: 2 for usage and a missing ffmpeg, 1 for everything else.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { isMode, isStyleName, Limits, STYLE_NAMES, type Mode, type StyleName } from '../../protocol/index.js';
+import { CAMERA_NAMES, isMode, isStyleName, Limits, STYLE_NAMES, type CameraName, type Mode, type StyleName } from '../../protocol/index.js';
 import { DEFAULT_MAX_CLIENTS, DEFAULT_MESSAGE_RATE, startServer, type RunningServer } from '../app/app.js';
 import { exposesBeyondLoopback } from '../transport/access.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
@@ -136,6 +136,7 @@ interface ViewFlags {
   audio: boolean;
   color?: ColorDepth;
   style?: StyleName;
+  camera?: CameraName;
   yaw?: number;
   pitch?: number;
   roll?: number;
@@ -172,10 +173,11 @@ function addViewOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--color <depth>', 'colour output (default: from COLORTERM/TERM)').choices(['truecolor', '256', '16', 'mono']))
     .option('--style <style>', `cell style: ${STYLE_NAMES.join(', ')} (default: mosaic where the terminal is known to draw sextants, sextant there at 256 or 16 colours, else quadrant; $${STYLE_ENV} overrides)`, parseStyle)
+    .addOption(new Option('--camera <name>', 'camera to start with (c cycles them): flat, stereographic (little planet looking down), fisheye, pannini, equirect (a map)').choices([...CAMERA_NAMES]))
     .option('--yaw <deg>', 'initial yaw, degrees (positive turns right)', numberInRange('yaw', -180, 180))
     .option('--pitch <deg>', 'initial pitch, degrees (positive looks up)', numberInRange('pitch', Limits.PITCH_MIN, Limits.PITCH_MAX))
     .option('--roll <deg>', 'initial roll, degrees', numberInRange('roll', -180, 180))
-    .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX))
+    .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120 for flat, up to 300-360 for the other cameras)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX))
     .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for, doubled while the view turns; 0 = exact', intInRange('tolerance', 0, 64), 8)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
     .option('--audio', 'play the sound through ffplay (or mpv) while watching', false);
@@ -215,6 +217,7 @@ addSourceOptions(
     color: flags.color,
     style: chosenStyle(flags),
     view: viewOf(flags),
+    camera: flags.camera,
     // The server's --mode is the client's only when it was changed: mode 5 leaves a mono terminal free to ask for text.
     mode: flags.mode === 5 ? undefined : flags.mode,
     tolerance: flags.tolerance,
@@ -239,7 +242,7 @@ addViewOptions(
   if (/^https?:\/\//.test(endpoint)) endpoint = endpoint.replace(/^http/, 'ws');
   if (!/^wss?:\/\//.test(endpoint)) fail(new Ascii360Error('BAD_OPTION', `not a ws:// or http:// URL: ${url}`, EXIT_USAGE));
   if (new URL(endpoint).pathname === '/') endpoint = endpoint.replace(/\/?$/, '/ws');
-  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: chosenStyle(flags), view: viewOf(flags), mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync, audio: flags.audio }));
+  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync, audio: flags.audio }));
 });
 
 program.parseAsync(process.argv).catch(fail);

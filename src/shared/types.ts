@@ -1,7 +1,7 @@
 /**
  * Contracts between pipeline stages (STYLE.md §2.2): source → projection → quantise → transport.
  */
-import type { Codec, Mode, Palette, StyleName } from '../../protocol/index.js';
+import type { CameraName, Codec, Mode, Palette, StyleName } from '../../protocol/index.js';
 
 /** Where a viewer looks, in degrees, with exactly the meaning of ffmpeg's v360 filter (PROTOCOL-NOTES.md §7). */
 export interface ViewAngles {
@@ -34,6 +34,8 @@ export interface ViewSpec extends ViewAngles {
   /** Palette fitted colours are chosen from (§8.3); ignored by ramp and half. */
   palette: Palette;
   codec: Codec;
+  /** How the samples look out (PROTOCOL-NOTES.md §7): flat, stereographic, fisheye, pannini, equirect. */
+  camera: CameraName;
 }
 
 /** Shared slots holding decoded frames (implemented by source/frame-ring.ts). */

@@ -1,18 +1,18 @@
 /**
- * `GET /ws?cols=&rows=&mode=&yaw=&pitch=&roll=&fov=&aspect=&codec=&style=&palette=&pixel=` → the
- * viewer's first ViewSpec (PROTOCOL-NOTES.md §1.2). Numbers out of range are clamped; values that
- * are not numbers at all are refused with a reason. An unknown style is not a refusal: the viewer
- * gets the default style and a `notice` to send it (§6.1).
+ * `GET /ws?cols=&rows=&mode=&yaw=&pitch=&roll=&fov=&aspect=&codec=&style=&palette=&pixel=&camera=` →
+ * the viewer's first ViewSpec (PROTOCOL-NOTES.md §1.2). Numbers out of range are clamped (the FOV
+ * to the camera's range); values that are not numbers at all are refused with a reason. An unknown
+ * style or camera is not a refusal: the viewer gets the default and a `notice` to send it (§6.1).
  */
 import {
-  clamp, DEFAULT_STYLE, Defaults, isCodec, isMode, isPalette, isStyleName, Limits, maxRowsFor, ProtocolError,
-  unknownStyleReason, wrapDegrees, type Mode, type StyleName,
+  clamp, clampFov, DEFAULT_CAMERA, DEFAULT_STYLE, Defaults, isCameraName, isCodec, isMode, isPalette, isStyleName, Limits, maxRowsFor,
+  ProtocolError, unknownCameraReason, unknownStyleReason, wrapDegrees, type CameraName, type Mode, type StyleName,
 } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
 
 export interface ViewQuery {
   spec: ViewSpec;
-  /** An `Error:` reason to send after INIT (an unknown style), or null. */
+  /** An `Error:` reason to send after INIT (an unknown style or camera), or null. */
   notice: string | null;
 }
 
@@ -37,6 +37,12 @@ export function parseViewQuery(params: URLSearchParams, defaultMode: Mode): View
     if (isStyleName(styleRaw)) style = styleRaw;
     else notice = unknownStyleReason(styleRaw);
   }
+  let camera: CameraName = DEFAULT_CAMERA;
+  const cameraRaw = params.get('camera');
+  if (cameraRaw !== null && cameraRaw !== '') {
+    if (isCameraName(cameraRaw)) camera = cameraRaw;
+    else notice = notice ? `${notice}; ${unknownCameraReason(cameraRaw)}` : unknownCameraReason(cameraRaw);
+  }
   const paletteRaw = params.get('palette') ?? 'rgb';
   if (!isPalette(paletteRaw)) throw new ProtocolError('BAD_QUERY', `query palette=${paletteRaw.slice(0, 20)} is not rgb, 256 or 16`);
   // The cap counts samples: a sextant cell takes six (§1.2).
@@ -51,7 +57,7 @@ export function parseViewQuery(params: URLSearchParams, defaultMode: Mode): View
     yaw: wrapDegrees(num(params, 'yaw', Defaults.YAW)),
     pitch: clamp(num(params, 'pitch', Defaults.PITCH), Limits.PITCH_MIN, Limits.PITCH_MAX),
     roll: wrapDegrees(num(params, 'roll', Defaults.ROLL)),
-    fov: clamp(num(params, 'fov', Defaults.FOV), Limits.FOV_MIN, Limits.FOV_MAX),
+    fov: clampFov(camera, num(params, 'fov', Defaults.FOV)),
     cols,
     rows,
     aspect: clamp(num(params, 'aspect', Defaults.ASPECT), Limits.ASPECT_MIN, Limits.ASPECT_MAX),
@@ -59,6 +65,7 @@ export function parseViewQuery(params: URLSearchParams, defaultMode: Mode): View
     style,
     palette: paletteRaw,
     codec: codecName,
+    camera,
   };
   return { spec, notice };
 }

@@ -4,7 +4,7 @@
  * connection stays open (PROTOCOL-NOTES.md §6.1).
  */
 import type { RawData, WebSocket } from 'ws';
-import { CloseCode, encodeInit, frameShape, Limits, parseClientMessage, ProtocolError, sampleCount, type ClientMessage, type InitInfo } from '../../protocol/index.js';
+import { clampFov, CloseCode, encodeInit, frameShape, Limits, parseClientMessage, ProtocolError, sampleCount, type ClientMessage, type InitInfo } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
 import type { SharedPayload } from '../workers/payload.js';
 import { viewKey } from '../workers/view-renderer.js';
@@ -17,7 +17,7 @@ export interface SessionHooks {
   /** pause/seek act on the shared timeline; returns an error reason, or null when done. */
   onTimeline(session: ViewerSession, message: Extract<ClientMessage, { type: 'pause' | 'seek' }>): string | null;
   /** INIT fields that do not depend on the viewer (fps, duration, position, live). */
-  initBase(): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel' | 'style' | 'palette'>;
+  initBase(): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel' | 'style' | 'palette' | 'camera'>;
   /** Control messages per second a viewer may send (`--max-message-rate`). */
   messageRate: number;
 }
@@ -51,7 +51,7 @@ export class ViewerSession {
   sendInit(): void {
     const s = this.spec;
     const shape = frameShape(s);
-    this.queue.pushText(encodeInit({ ...this.hooks.initBase(), mode: s.mode, cols: s.cols, rows: shape.initRows, pixel: shape.pixel, style: s.style, palette: s.palette }));
+    this.queue.pushText(encodeInit({ ...this.hooks.initBase(), mode: s.mode, cols: s.cols, rows: shape.initRows, pixel: shape.pixel, style: s.style, palette: s.palette, camera: s.camera }));
   }
 
   sendError(reason: string): void {
@@ -100,9 +100,12 @@ export class ViewerSession {
       return;
     }
     switch (message.type) {
-      case 'view':
-        this.update({ ...this.spec, ...stripUndefined(message) }, false);
+      case 'view': {
+        // Each camera has its own range of fields of view (§7): the FOV asked for, or kept, is clamped to it.
+        const next = { ...this.spec, ...stripUndefined(message) };
+        this.update({ ...next, fov: clampFov(next.camera, next.fov) }, next.camera !== this.spec.camera);
         return;
+      }
       case 'resize':
         if (!this.fits(message.cols, message.rows, this.spec.style)) return;
         this.update({ ...this.spec, cols: message.cols, rows: message.rows, aspect: message.aspect ?? this.spec.aspect }, true);
@@ -135,7 +138,7 @@ export class ViewerSession {
     const s = this.spec;
     const needsInit =
       shapeMayChange &&
-      (next.cols !== s.cols || next.rows !== s.rows || next.mode !== s.mode || next.style !== s.style || next.palette !== s.palette);
+      (next.cols !== s.cols || next.rows !== s.rows || next.mode !== s.mode || next.style !== s.style || next.palette !== s.palette || next.camera !== s.camera);
     const previousKey = this.key;
     this.spec = next;
     this.key = viewKey(next);

@@ -5,8 +5,8 @@
  */
 import { CELL_STYLES, frameShape, writeFrameHeader, type FrameShape, type StyleName } from '../../protocol/index.js';
 import { sampleCells } from '../projection/sample-cells.js';
-import { EQUIRECT_TO_FLAT } from '../projection/projections.js';
-import type { Projection, SamplingTable } from '../projection/projection.js';
+import { equirectProjection } from '../projection/projections.js';
+import type { SamplingTable } from '../projection/projection.js';
 import { CellFitter } from '../quantise/fit-cells.js';
 import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
 import type { ViewSpec } from '../shared/types.js';
@@ -16,7 +16,7 @@ import { EFFORT_LEVELS, fittedAs, type FitEffort } from './fit-effort.js';
 export function viewKey(s: ViewSpec): string {
   // The palette decides only fitted cells' bytes; leaving it out elsewhere lets more viewers share.
   const palette = frameShape(s).kind === 'fitted' ? `|p${s.palette}` : '';
-  return `${s.yaw.toFixed(2)}|${s.pitch.toFixed(2)}|${s.roll.toFixed(2)}|${s.fov.toFixed(2)}|${s.cols}x${s.rows}|${s.aspect.toFixed(3)}|m${s.mode}|${s.style}${palette}|${s.codec}`;
+  return `${s.camera}|${s.yaw.toFixed(2)}|${s.pitch.toFixed(2)}|${s.roll.toFixed(2)}|${s.fov.toFixed(2)}|${s.cols}x${s.rows}|${s.aspect.toFixed(3)}|m${s.mode}|${s.style}${palette}|${s.codec}`;
 }
 
 /** Bytes one payload of this spec needs (the largest mode-1 text frame for mode 1). */
@@ -24,7 +24,6 @@ export function payloadCapacity(s: ViewSpec): number {
   return frameShape(s).frameBytes;
 }
 
-const projection: Projection = EQUIRECT_TO_FLAT;
 /** Most taps per sample along each axis at the reduced fit efforts. */
 const REDUCED_TAPS = 2;
 
@@ -80,7 +79,7 @@ export class ViewRenderer {
       const sampled = reduced ? frameShape({ ...s, style: fitAs }) : shape;
       // A reduced level is for overload: a tap or two per sample, not the smoothest nine.
       const grid = { cols: sampled.sampleCols, rows: sampled.sampleRows, aspect: sampled.sampleAspect, maxTaps: reduced ? REDUCED_TAPS : undefined };
-      this.table = projection.buildTable(s, grid, width, height, this.table?.offsets);
+      this.table = equirectProjection(s.camera).buildTable(s, grid, width, height, this.table?.offsets);
       this.stale = false;
       this.fitAs = fitAs;
       const samples = this.table.cols * this.table.rows * 3;

@@ -9,16 +9,17 @@
  * Page URL parameters: `token` (passed on to /ws and /audio), `renderer=2d` (force the Canvas 2D
  * fallback), `font` (cell font size in CSS px), `yaw`, `pitch`, `roll`, `fov`, `mode`, `style=NAME`
  * (any of STYLE_NAMES, §8; default BROWSER_STYLE; `blocks`, the older name, is `half`; an unknown
- * name gets a notice and the default), `audio=element` (play the sound as the element's src, not
+ * name gets a notice and the default), `camera=NAME` (flat, stereographic, fisheye, pannini,
+ * equirect, §7; `c` cycles them), `audio=element` (play the sound as the element's src, not
  * through MediaSource: audio-feed.ts).
  *
  * Keys for the style (the shared keymap, view-controller.ts): `s` / `S` the next / previous style
  * in STYLE_NAMES order, `b` half blocks on, or back to the style shown before them.
  */
-import { CloseCode, isMode, isStyleName, Limits, sampleCount, unknownStyleReason, type ClientMessage, type InitInfo, type Mode, type StyleName } from '../../../protocol/index.js';
+import { CloseCode, isCameraName, isMode, isStyleName, Limits, sampleCount, unknownCameraReason, unknownStyleReason, type CameraName, type ClientMessage, type InitInfo, type Mode, type StyleName } from '../../../protocol/index.js';
 import type { ReceivedFrame } from '../common/stream-client.js';
 import { viewUrl } from '../common/stream-client.js';
-import { HELP_LINES, nextMode, nextStyle, ViewController } from '../common/view-controller.js';
+import { CAMERA_START_FOV, HELP_LINES, nextMode, nextStyle, ViewController } from '../common/view-controller.js';
 import { AudioControl } from './audio-control.js';
 import { AvSync } from './av-sync.js';
 import { buildCellFont, DEFAULT_FONT_PX, type CellFont } from './cell-font.js';
@@ -84,12 +85,15 @@ function start(): void {
 
   let font: CellFont = buildCellFont(fontPx, window.devicePixelRatio || 1);
   const renderer = createRenderer(canvas, font, rendererFromQuery(params.get('renderer')));
+  const cameraParam = params.get('camera');
+  const camera: CameraName = isCameraName(cameraParam) ? cameraParam : 'flat';
+  const cameraNotice = cameraParam && !isCameraName(cameraParam) ? `${unknownCameraReason(cameraParam)}; showing flat` : null;
   const view = new ViewController({
     yaw: numberParam(params, 'yaw', 0),
     pitch: Math.max(-90, Math.min(90, numberParam(params, 'pitch', 0))),
     roll: numberParam(params, 'roll', 0),
-    fov: numberParam(params, 'fov', 90),
-  });
+    fov: numberParam(params, 'fov', CAMERA_START_FOV[camera]),
+  }, camera);
   const textCells = new TextCells();
   const notices = new Notices(byId('toasts', HTMLElement), byId('banner', HTMLElement), byId('banner-text', HTMLElement), byId('banner-action', HTMLButtonElement));
   const sync = new AvSync();
@@ -103,6 +107,7 @@ function start(): void {
   let mode: Mode | undefined = isMode(queryMode) ? queryMode : undefined;
   const asked = styleFromQuery(params.get('style'));
   if (asked.notice) notices.toast(asked.notice);
+  if (cameraNotice) notices.toast(cameraNotice);
   /** The style shown, or asked for and not yet confirmed by an INIT. */
   let style: StyleName = asked.style;
   /** A style asked for whose INIT has not come yet: INITs sent before it (a resize's) do not undo it. */
@@ -134,7 +139,7 @@ function start(): void {
       return viewUrl(wsBase, {
         cols: grid.cols, rows: grid.rows, aspect, mode,
         yaw: round2(view.yaw), pitch: round2(view.pitch), roll: round2(view.roll), fov: round2(view.fov),
-        style, token,
+        style, token, camera: view.camera,
       });
     },
     {
@@ -289,6 +294,7 @@ function start(): void {
     seek: (seconds) => seekTo(seconds),
     mode: (m) => send({ type: 'mode', mode: m }),
     style: (next) => chooseStyle(next),
+    camera: (next) => view.setCamera(next),
     help: toggleHelp,
     fullscreen: toggleFullscreen,
   });
@@ -352,7 +358,8 @@ function start(): void {
       fpsMark = { t: now, received, shown };
     }
     toolbar.setStats(`${fps.received}/${fps.shown} fps · dropped ${sync.dropped}${audio.playing ? ` · A/V ${avText(now)}` : ''}`);
-    toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows} ${painted?.kind === 'fitted' ? painted.style : style}`);
+    toolbar.setCamera(view.camera);
+    toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} ${view.camera} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows} ${painted?.kind === 'fitted' ? painted.style : style}`);
     toolbar.setPosition(position());
   }
 

@@ -1,15 +1,16 @@
 /**
  * The bar under the picture: pause, seek bar with position / duration (LIVE for live sources,
- * "still" for photos), colour mode, cell style (every style in STYLE_NAMES), sound, fps and dropped frames, the view, help and
+ * "still" for photos), colour mode, cell style (every style in STYLE_NAMES), camera, sound, fps and dropped frames, the view, help and
  * fullscreen. It only shows state and reports clicks; the page decides what they do.
  */
-import { CELL_STYLES, isMode, isStyleName, STYLE_NAMES, type InitInfo, type Mode, type StyleName } from '../../../protocol/index.js';
+import { CAMERA_NAMES, CAMERAS, CELL_STYLES, isCameraName, isMode, isStyleName, STYLE_NAMES, type CameraName, type InitInfo, type Mode, type StyleName } from '../../../protocol/index.js';
 
 export interface ToolbarActions {
   pause(): void;
   seek(seconds: number): void;
   mode(mode: Mode): void;
   style(style: StyleName): void;
+  camera(camera: CameraName): void;
   help(): void;
   fullscreen(): void;
 }
@@ -35,6 +36,7 @@ export class Toolbar {
   private readonly time = el('time', HTMLSpanElement);
   private readonly modeSelect = el('mode', HTMLSelectElement);
   private readonly styleSelect = el('style', HTMLSelectElement);
+  private readonly cameraSelect = el('camera', HTMLSelectElement);
   private readonly statsText = el('stats', HTMLSpanElement);
   private readonly viewText = el('view', HTMLSpanElement);
   private init: InitInfo | null = null;
@@ -60,6 +62,18 @@ export class Toolbar {
       const style = this.styleSelect.value;
       this.styleSelect.blur();
       if (isStyleName(style)) actions.style(style);
+    });
+    for (const name of CAMERA_NAMES) {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = name;
+      option.title = CAMERAS[name].description;
+      this.cameraSelect.append(option);
+    }
+    this.cameraSelect.addEventListener('change', () => {
+      const camera = this.cameraSelect.value;
+      this.cameraSelect.blur();
+      if (isCameraName(camera)) actions.camera(camera);
     });
     click(el('help-button', HTMLButtonElement), () => actions.help());
     click(el('fullscreen', HTMLButtonElement), () => actions.fullscreen());
@@ -95,6 +109,11 @@ export class Toolbar {
   setStyle(style: StyleName): void {
     if (this.styleSelect.value !== style) this.styleSelect.value = style;
     this.styleSelect.title = `cell style: ${CELL_STYLES[style].description} (s / S: next / previous, b: half blocks)`;
+  }
+
+  /** The camera in effect (or just asked for). */
+  setCamera(camera: CameraName): void {
+    if (this.cameraSelect.value !== camera) this.cameraSelect.value = camera;
   }
 
   setPosition(seconds: number): void {

@@ -11,6 +11,7 @@ import {
   isTextFrame,
   parseInit,
   ProtocolError,
+  type CameraName,
   type ClientMessage,
   type Codec,
   type InitInfo,
@@ -61,6 +62,8 @@ export interface ViewQuery {
   style?: StyleName;
   palette?: Palette;
   codec?: Codec;
+  /** Camera (§7); omitted: flat. */
+  camera?: CameraName;
   token?: string;
 }
 
@@ -81,6 +84,7 @@ export function viewUrl(base: string, q: ViewQuery): string {
   set('codec', q.codec);
   set('style', q.style);
   if (q.palette && q.palette !== 'rgb') set('palette', q.palette);
+  if (q.camera && q.camera !== 'flat') set('camera', q.camera);
   set('token', q.token);
   return url.toString();
 }

@@ -1,18 +1,26 @@
 /**
- * The client's view (yaw, pitch, roll, FOV) and the keymap shared by the terminal and the browser.
+ * The client's view (yaw, pitch, roll, FOV, camera) and the keymap shared by the terminal and the browser.
  * Input changes the view at once; `takeViewMessage` hands out at most one absolute `view` message
  * per displayed frame, so held keys and drags coalesce (PROTOCOL-NOTES.md §5).
  */
-import { Defaults, STYLE_NAMES, wrapDegrees, type StyleName, type ViewMessage } from '../../../protocol/index.js';
+import { CAMERA_NAMES, CAMERAS, Defaults, STYLE_NAMES, wrapDegrees, type CameraName, type StyleName, type ViewMessage } from '../../../protocol/index.js';
 
-/** Rectilinear views stay readable between these (issue: terminal client). */
+/** Rectilinear views stay readable between these (issue: terminal client); wider cameras go up to their own limit. */
 export const CLIENT_FOV_MIN = 30;
 export const CLIENT_FOV_MAX = 120;
+
+/** The FOV a camera starts at when `c` switches to it: what each is for (a little planet wants 200° or so, the map the whole sphere). */
+export const CAMERA_START_FOV: Readonly<Record<CameraName, number>> = { flat: 90, stereographic: 200, fisheye: 180, pannini: 120, equirect: 360 };
+
+/** The zoom range a client keeps to with `camera`. */
+export function clientFovRange(camera: CameraName): [number, number] {
+  return camera === 'flat' ? [CLIENT_FOV_MIN, CLIENT_FOV_MAX] : [CLIENT_FOV_MIN, CAMERAS[camera].fovMax];
+}
 
 export type Action =
   | 'look-left' | 'look-right' | 'look-up' | 'look-down'
   | 'roll-left' | 'roll-right' | 'zoom-in' | 'zoom-out' | 'reset'
-  | 'pause' | 'seek-back' | 'seek-forward' | 'cycle-mode' | 'cycle-style' | 'cycle-style-back' | 'toggle-blocks' | 'help' | 'quit';
+  | 'pause' | 'seek-back' | 'seek-forward' | 'cycle-mode' | 'cycle-style' | 'cycle-style-back' | 'toggle-blocks' | 'cycle-camera' | 'help' | 'quit';
 
 /**
  * Key (as typed: a character, or a named key) → action. Q quits only in lower case; Q/E roll.
@@ -28,7 +36,7 @@ export const KEYMAP: Readonly<Record<string, Action>> = {
   '+': 'zoom-in', '=': 'zoom-in', '-': 'zoom-out', _: 'zoom-out',
   r: 'reset', space: 'pause', ' ': 'pause',
   '[': 'seek-back', ']': 'seek-forward',
-  m: 'cycle-mode', b: 'toggle-blocks', '?': 'help', q: 'quit',
+  m: 'cycle-mode', b: 'toggle-blocks', c: 'cycle-camera', '?': 'help', q: 'quit',
 };
 
 /** One line per binding, for help overlays. */
@@ -36,7 +44,8 @@ export const HELP_LINES = [
   'arrows / hjkl          look around',
   'mouse drag             look around',
   'Q / E                  roll',
-  '+ / -, mouse wheel     zoom (FOV 30-120 deg)',
+  '+ / -, mouse wheel     zoom (FOV 30-120 deg flat, wider cameras more)',
+  'c                      camera: flat, little planet, fisheye, pannini, map',
   'r                      reset the view',
   'space                  pause / play',
   '[ / ]                  seek -10 s / +10 s',
@@ -64,13 +73,19 @@ export class ViewController {
   pitch: number;
   roll: number;
   fov: number;
+  camera: CameraName;
   private dirty = false;
+  private cameraChanged = false;
 
-  constructor(private readonly initial: ViewAngles = { yaw: Defaults.YAW, pitch: Defaults.PITCH, roll: Defaults.ROLL, fov: Defaults.FOV }) {
+  constructor(
+    private readonly initial: ViewAngles = { yaw: Defaults.YAW, pitch: Defaults.PITCH, roll: Defaults.ROLL, fov: Defaults.FOV },
+    camera: CameraName = 'flat',
+  ) {
     this.yaw = initial.yaw;
     this.pitch = initial.pitch;
     this.roll = initial.roll;
-    this.fov = clampFov(initial.fov);
+    this.camera = camera;
+    this.fov = clampFov(camera, initial.fov);
   }
 
   /** Applies a view action; returns false for actions that are not about the view. */
@@ -85,7 +100,8 @@ export class ViewController {
       case 'roll-right': return this.set({ roll: wrapDegrees(this.roll + ROLL_STEP) });
       case 'zoom-in': return this.zoom(1 / ZOOM_FACTOR);
       case 'zoom-out': return this.zoom(ZOOM_FACTOR);
-      case 'reset': return this.set({ ...this.initial, fov: clampFov(this.initial.fov) });
+      case 'reset': return this.set({ ...this.initial, fov: clampFov(this.camera, this.initial.fov) });
+      case 'cycle-camera': return this.setCamera(CAMERA_NAMES[(CAMERA_NAMES.indexOf(this.camera) + 1) % CAMERA_NAMES.length]!);
       default: return false;
     }
   }
@@ -95,9 +111,16 @@ export class ViewController {
     return this.set({ yaw: wrapDegrees(this.yaw + dYaw), pitch: Math.max(-90, Math.min(90, this.pitch + dPitch)) });
   }
 
-  /** Multiplies the FOV (wheel, pinch, keys), clamped to CLIENT_FOV_MIN..MAX. */
+  /** Multiplies the FOV (wheel, pinch, keys), clamped to the camera's client range. */
   zoom(factor: number): true {
-    return this.set({ fov: clampFov(this.fov * factor) });
+    return this.set({ fov: clampFov(this.camera, this.fov * factor) });
+  }
+
+  /** Switches camera, at the FOV it starts with (CAMERA_START_FOV). */
+  setCamera(camera: CameraName): true {
+    this.camera = camera;
+    this.cameraChanged = true;
+    return this.set({ fov: clampFov(camera, CAMERA_START_FOV[camera]) });
   }
 
   set(v: Partial<ViewAngles>): true {
@@ -117,12 +140,16 @@ export class ViewController {
   takeViewMessage(): ViewMessage | null {
     if (!this.dirty) return null;
     this.dirty = false;
-    return { type: 'view', yaw: round2(this.yaw), pitch: round2(this.pitch), roll: round2(this.roll), fov: round2(this.fov) };
+    const message: ViewMessage = { type: 'view', yaw: round2(this.yaw), pitch: round2(this.pitch), roll: round2(this.roll), fov: round2(this.fov) };
+    if (this.cameraChanged) message.camera = this.camera;
+    this.cameraChanged = false;
+    return message;
   }
 }
 
-function clampFov(fov: number): number {
-  return Math.max(CLIENT_FOV_MIN, Math.min(CLIENT_FOV_MAX, fov));
+function clampFov(camera: CameraName, fov: number): number {
+  const [min, max] = clientFovRange(camera);
+  return Math.max(min, Math.min(max, fov));
 }
 
 function round2(v: number): number {

@@ -5,9 +5,9 @@
  */
 import blessed from 'blessed';
 import WebSocket from 'ws';
-import { CELL_STYLES, CloseCode, verticalFovDegrees, type InitInfo, type Mode, type Palette, type StyleName } from '../../../protocol/index.js';
+import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type InitInfo, type Mode, type Palette, type StyleName } from '../../../protocol/index.js';
 import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
-import { HELP_LINES, KEYMAP, nextMode, nextStyle, ViewController, type Action, type ViewAngles } from '../common/view-controller.js';
+import { CAMERA_START_FOV, HELP_LINES, KEYMAP, nextMode, nextStyle, ViewController, type Action, type ViewAngles } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
 import { parseSgrMouse, type MouseEvent } from './sgr-mouse.js';
 import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
@@ -20,6 +20,8 @@ export interface TerminalClientOptions {
   style: StyleName;
   /** The view to start with; omitted angles take the defaults. */
   view?: Partial<ViewAngles>;
+  /** The camera to start with (default flat). */
+  camera?: CameraName;
   mode?: Mode;
   /** Per-channel colour tolerance of the diff (0 = exact). */
   tolerance: number;
@@ -102,7 +104,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const palette: Palette = depth === '256' ? '256' : depth === '16' ? '16' : 'rgb';
   // A monochrome terminal shows no colour pair: ask for mode 1 text unless a mode was given.
   const mode = opts.mode ?? (depth === 'mono' ? 1 : undefined);
-  const view = new ViewController({ yaw: 0, pitch: 0, roll: 0, fov: 90, ...opts.view });
+  const camera = opts.camera ?? 'flat';
+  const view = new ViewController({ yaw: 0, pitch: 0, roll: 0, fov: CAMERA_START_FOV[camera], ...opts.view }, camera);
   let style: StyleName = opts.style;
   /** The style last asked for and not yet confirmed by an INIT: quick presses step on from it. */
   let requested: StyleName | null = null;
@@ -115,7 +118,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   try {
     const url = viewUrl(opts.url, {
       cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode, style, palette,
-      yaw: view.yaw, pitch: view.pitch, roll: view.roll, fov: view.fov,
+      yaw: view.yaw, pitch: view.pitch, roll: view.roll, fov: view.fov, camera: view.camera,
     });
     ({ ws, early } = await connect(url));
   } catch (error) {
@@ -248,7 +251,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       `${paused ? '||' : '>'} ${time}`,
       // The style early: it is what a narrow terminal must still show.
       `${style} m${init?.mode ?? '-'} ${depth}`,
-      `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
+      `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} ${view.camera}`,
       `${fpsIn}/${fpsShown} fps`,
       `dropped ${dropped}`,
       `${(lastBytes / 1024).toFixed(1)} KB/frame`,
@@ -360,7 +363,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
           return;
         }
         const degPerCol = view.fov / grid.cols;
-        const vfov = verticalFovDegrees(view.fov, grid.cols, grid.rows, CELL_ASPECT);
+        const vfov = verticalFovDegrees(view.fov, grid.cols, grid.rows, CELL_ASPECT, view.camera);
         view.turn(-(m.x - drag.x) * degPerCol, (m.y - drag.y) * (vfov / grid.rows));
         drag = { x: m.x, y: m.y };
         break;
