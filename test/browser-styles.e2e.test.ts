@@ -488,3 +488,31 @@ describe('choosing the style', () => {
     expect(errors).toEqual([]);
   }, 45_000);
 });
+
+describe('choosing the camera', () => {
+  it('camera=NAME starts with it; the selector and c switch cameras, each INIT naming the camera, the readout too', async () => {
+    const { page, errors } = await open(`?renderer=2d&camera=stereographic&pitch=-90`);
+    await until('the little planet', async () => ((await state(page)).init?.camera === 'stereographic' ? true : null));
+    expect(await page.locator('#camera').inputValue()).toBe('stereographic');
+    expect(await page.locator('#camera option').allTextContents()).toEqual(['flat', 'stereographic', 'fisheye', 'pannini', 'equirect']);
+    await until('the readout', async () => / fov 200 stereographic · /.test((await page.locator('#view').textContent()) ?? ''));
+    await page.selectOption('#camera', 'equirect');
+    await until('the map', async () => ((await state(page)).init?.camera === 'equirect' ? true : null));
+    await page.keyboard.press('c'); // equirect → flat, the first again
+    await until('flat again', async () => ((await state(page)).init?.camera === 'flat' ? true : null));
+    await until('the selector follows the key', async () => (await page.locator('#camera').inputValue()) === 'flat');
+    expect((await state(page)).view.fov).toBe(90);
+    expect(await toasts(page)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('an unknown camera in the URL: a notice, and flat', async () => {
+    const { page } = await open(`?renderer=2d&camera=hyperbolic`);
+    await until('flat frames', async () => ((await state(page)).init?.camera === 'flat' ? true : null));
+    const notes = await until('the notice', async () => {
+      const t = await toasts(page);
+      return t.length > 0 ? t : null;
+    });
+    expect(notes[0]).toMatch(/^unknown camera "hyperbolic"; cameras: flat, stereographic, fisheye, pannini, equirect; showing flat$/);
+  });
+});

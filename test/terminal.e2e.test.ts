@@ -152,6 +152,22 @@ describe('ascii360 play: styles', () => {
     await until('exit', () => capture('a360-styles').some((l) => l === 'EXIT=0'));
   });
 
+  it('--camera starts with a camera at its own FOV; c steps through the cameras, the status names each', async () => {
+    start('a360-cam', 100, 28, `play '${clip}' --loop --log-level silent --camera stereographic --pitch -90 --style quadrant`);
+    await until('the little planet', () => / quadrant m5 truecolor stereographic +yaw 0 pitch -90 roll 0 fov 200 /.test(capture('a360-cam')[27] ?? ''));
+    for (const [camera, fov] of [['fisheye', 180], ['pannini', 120], ['equirect', 360]] as const) {
+      tmux('send-keys', '-t', 'a360-cam', 'c');
+      await until(camera, () => new RegExp(` truecolor ${camera} +yaw .* fov ${fov} `).test(capture('a360-cam')[27] ?? ''));
+    }
+    // Back to flat, the default, which the status line leaves unsaid.
+    tmux('send-keys', '-t', 'a360-cam', 'c');
+    await until('flat', () => / quadrant m5 truecolor +yaw .* fov 90 /.test(capture('a360-cam')[27] ?? ''));
+    // The picture comes back after the round (quadrant glyphs drawn; a new camera's INIT clears it first).
+    await until('the picture', () => count(capture('a360-cam').slice(0, 27), /[▘▝▀▖▌▞▛▗▚▐▜▄▙▟█]/g) > 500);
+    tmux('send-keys', '-t', 'a360-cam', 'q');
+    await until('exit', () => capture('a360-cam').some((l) => l === 'EXIT=0'));
+  });
+
   it('ASCII360_STYLE names the default; --style wins over it; a bad one is one line', async () => {
     start('a360-ascii', 90, 28, `play '${clip}' --loop --log-level silent`, ['ASCII360_STYLE=ascii', 'KITTY_WINDOW_ID=1']);
     const screen = await until('ascii style', () => {

@@ -249,9 +249,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const time = !init ? '--:--' : init.live ? 'LIVE' : init.duration > 0 ? `${clock(pos)} / ${clock(init.duration)}` : 'still';
     const parts = [
       `${paused ? '||' : '>'} ${time}`,
-      // The style early: it is what a narrow terminal must still show.
-      `${style} m${init?.mode ?? '-'} ${depth}`,
-      `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} ${view.camera}`,
+      // The style and a camera other than flat early: they are what a narrow terminal must still show.
+      `${style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}`,
+      `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
       `${fpsIn}/${fpsShown} fps`,
       `dropped ${dropped}`,
       `${(lastBytes / 1024).toFixed(1)} KB/frame`,
