@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { benchAudio } from './audio-bench.js';
 import { benchBrowser } from './browser-bench.js';
 import { benchPicture } from './picture-bench.js';
-import { benchFitting, benchPipeline, benchRenderCost, benchStyleViewers, benchViewers } from './server-bench.js';
+import { benchFitting, benchPipeline, benchRenderCost, benchStyleViewers, benchTableBuild, benchViewers } from './server-bench.js';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ascii360-bench-'));
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     console.log(`ascii360 bench — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})\n`);
     print(await benchViewers());
     print(benchRenderCost());
+    print(benchTableBuild());
     print(benchFitting());
     print(await benchPipeline(dir));
     print(await benchStyleViewers(dir)); // reuses benchPipeline's clip

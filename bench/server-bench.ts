@@ -24,8 +24,9 @@ import { buildDecodeArgs } from '../src/source/ffmpeg-source.js';
 import { findFfmpeg, protocolsFor } from '../src/source/ffmpeg-tools.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
 import { sampleCells } from '../src/projection/sample-cells.js';
-import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
-import { CELL_STYLES, frameShape, STYLE_NAMES, type Palette, type StyleName } from '../protocol/index.js';
+import { CAMERA_NAMES, CELL_STYLES, frameShape, STYLE_NAMES, type CameraName, type Palette, type StyleName } from '../protocol/index.js';
+import { CAMERA_START_FOV } from '../src/client/common/view-controller.js';
+import { EQUIRECT_TO_FLAT, equirectProjection } from '../src/projection/projections.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import { writeCells } from '../src/quantise/quantise.js';
 import type { RenderTask } from '../src/workers/messages.js';
@@ -221,6 +222,32 @@ export function benchFitting(): string[] {
     const ms = timeRounds((k) => fitter.fit(samples[k % COST_VIEWS]!, 160, 48, 5, out, 0));
     const label = `${name}${palette === 'rgb' ? '' : ` palette=${palette}`}`;
     lines.push(`  ${label.padEnd(28)} ${fmt(us(ms), 4)} µs/cell   ${fmt(ms / baseline, 1)}x ramp   (${fmt(ms, 3)} ms per 160x48 frame)`);
+  }
+  return lines;
+}
+
+/**
+ * What a view change costs: building the sampling table of a 160×48 view for each camera, ramp
+ * (one sample a cell, up to 3×3 taps) and mosaic (32 samples a cell), on the 3840-wide frame, against
+ * flat. Median of COST_ROUNDS rounds, ms per table.
+ */
+export function benchTableBuild(): string[] {
+  const lines = [`sampling table build per 160x48 view (a view change), equirect 3840x1920, ms, median of ${COST_ROUNDS} rounds:`];
+  const build = (camera: CameraName, style: StyleName): number => {
+    const s = { ...spec(30, 10, style), camera, fov: CAMERA_START_FOV[camera] };
+    const shape = frameShape(s);
+    const grid = { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect };
+    const projection = equirectProjection(camera);
+    let reuse: Int32Array | undefined;
+    return timeRounds((k) => {
+      reuse = projection.buildTable({ ...s, yaw: (k * 7) % 360 - 180 }, grid, 3840, 1920, reuse).offsets;
+    });
+  };
+  const base = { ramp: build('flat', 'ramp'), mosaic: build('flat', 'mosaic') };
+  for (const camera of CAMERA_NAMES) {
+    const ramp = camera === 'flat' ? base.ramp : build(camera, 'ramp');
+    const mosaic = camera === 'flat' ? base.mosaic : build(camera, 'mosaic');
+    lines.push(`  ${camera.padEnd(14)} fov ${String(CAMERA_START_FOV[camera]).padStart(3)}   ramp ${fmt(ramp, 2).padStart(6)} ms (${fmt(ramp / base.ramp, 2)}x flat)   mosaic ${fmt(mosaic, 1).padStart(6)} ms (${fmt(mosaic / base.mosaic, 2)}x flat)`);
   }
   return lines;
 }
