@@ -493,7 +493,7 @@ describe('choosing the camera', () => {
   it('camera=NAME starts with it; the selector and c switch cameras, each INIT naming the camera, the readout too', async () => {
     const { page, errors } = await open(`?renderer=2d&camera=stereographic&pitch=-90`);
     await until('the little planet', async () => ((await state(page)).init?.camera === 'stereographic' ? true : null));
-    expect(await page.locator('#camera').inputValue()).toBe('stereographic');
+    await until('the selector shows it', async () => (await page.locator('#camera').inputValue()) === 'stereographic');
     expect(await page.locator('#camera option').allTextContents()).toEqual(['flat', 'stereographic', 'fisheye', 'pannini', 'equirect']);
     await until('the readout', async () => / fov 200 stereographic · /.test((await page.locator('#view').textContent()) ?? ''));
     await page.selectOption('#camera', 'equirect');

@@ -298,6 +298,7 @@ function start(): void {
     help: toggleHelp,
     fullscreen: toggleFullscreen,
   });
+  toolbar.setCamera(view.camera);
 
   const pointer = new PointerInput(
     stage,
