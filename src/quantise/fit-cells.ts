@@ -47,7 +47,7 @@ export class CellFitter {
   private readonly subX: number;
   private readonly subY: number;
   /**
-   * Per candidate: its glyph index, mask (styles whose atoms are their samples), the samples it
+   * Per candidate: its glyph index, mask (styles of at most 8 whole samples), the samples it
    * covers c (fractional where a sample straddles the glyph's edge: mosaic), 1/c and 1/(n−c) (0
    * where that side is empty).
    */
@@ -173,7 +173,7 @@ export class CellFitter {
    * Colours are truncated to the mode's bits. Returns the end offset.
    */
   fit(rgb: Uint8Array, cols: number, rows: number, mode: Mode, out: Uint8Array, offset: number): number {
-    const { n, subX, subY, xr, xg, xb } = this;
+    const { subX, subY, xr, xg, xb } = this;
     const quantMask = channelMask(mode);
     const stride = cols * subX * 3;
     if (this.walk) return this.walk(rgb, cols, rows, quantMask, this.glyphOf, this.swapOf, out, offset);
