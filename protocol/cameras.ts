@@ -12,6 +12,8 @@ export interface CameraSpec {
   /** Horizontal field of view range in degrees. */
   readonly fovMin: number;
   readonly fovMax: number;
+  /** The FOV a view through it starts at when none is given: what each camera is for. */
+  readonly startFov: number;
   /** V from H and k, degrees. */
   verticalFov(h: number, k: number): number;
   /** One line for help texts. */
@@ -22,23 +24,23 @@ const DEG = Math.PI / 180;
 
 export const CAMERAS: Readonly<Record<CameraName, CameraSpec>> = {
   flat: {
-    name: 'flat', fovMin: 10, fovMax: 160, description: 'rectilinear, as a photo: tan(V/2) = tan(H/2)·k',
+    name: 'flat', fovMin: 10, fovMax: 160, startFov: 90, description: 'rectilinear, as a photo: tan(V/2) = tan(H/2)·k',
     verticalFov: (h, k) => (2 * Math.atan(Math.tan((h * DEG) / 2) * k)) / DEG,
   },
   stereographic: {
-    name: 'stereographic', fovMin: 10, fovMax: 300, description: 'stereographic, a little planet looking down: tan(V/4) = tan(H/4)·k',
+    name: 'stereographic', fovMin: 10, fovMax: 300, startFov: 200, description: 'stereographic, a little planet looking down: tan(V/4) = tan(H/4)·k',
     verticalFov: (h, k) => (4 * Math.atan(Math.tan((h * DEG) / 4) * k)) / DEG,
   },
   fisheye: {
-    name: 'fisheye', fovMin: 10, fovMax: 360, description: 'equidistant fisheye: V = H·k',
+    name: 'fisheye', fovMin: 10, fovMax: 360, startFov: 180, description: 'equidistant fisheye: V = H·k',
     verticalFov: (h, k) => h * k,
   },
   pannini: {
-    name: 'pannini', fovMin: 10, fovMax: 300, description: 'Pannini (d = 1), straight verticals at wide angles: tan(V/2) = 2·tan(H/4)·k',
+    name: 'pannini', fovMin: 10, fovMax: 300, startFov: 120, description: 'Pannini (d = 1), straight verticals at wide angles: tan(V/2) = 2·tan(H/4)·k',
     verticalFov: (h, k) => (2 * Math.atan(2 * Math.tan((h * DEG) / 4) * k)) / DEG,
   },
   equirect: {
-    name: 'equirect', fovMin: 10, fovMax: 360, description: 'longitude and latitude as a map, the whole sphere at 360°: V = H·k',
+    name: 'equirect', fovMin: 10, fovMax: 360, startFov: 360, description: 'longitude and latitude as a map, the whole sphere at 360°: V = H·k',
     verticalFov: (h, k) => h * k,
   },
 };

@@ -3,12 +3,12 @@
  * western half (longitude −180…0) is white and eastern half black, viewers over real sockets.
  * Looking east (yaw 90), a flat 90° view sees only black; a 300° fisheye sees white around it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInit } from '../protocol/index.js';
 import { tempDir } from './helpers/media.js';
-import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { CLI, getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
 const tmp = tempDir();
 let server: CliServer;
@@ -88,5 +88,25 @@ describe('cameras over the wire', () => {
     odd.send({ type: 'view', camera: 'nope' });
     await odd.until(() => errors(odd).length >= 2, 'the second Error');
     expect(errors(odd)[1]).toMatch(/^Error: unknown camera "nope"/);
+  });
+
+  it('serve --camera sets the camera of viewers that name none, at its own starting FOV; a viewer\'s camera= wins', async () => {
+    const other = await startCli([join(tmp.dir, 'halves.png'), '--log-level', 'warn', '--camera', 'stereographic']);
+    try {
+      const plain = new TestViewer(`${other.wsUrl}?cols=20&rows=6`);
+      const flat = new TestViewer(`${other.wsUrl}?cols=20&rows=6&camera=flat`);
+      viewers.push(plain, flat);
+      await plain.until(() => plain.frames.length >= 1, 'a plain viewer\'s frame');
+      await flat.until(() => flat.frames.length >= 1, 'a flat viewer\'s frame');
+      expect(parseInit(inits(plain)[0]!).camera).toBe('stereographic');
+      expect(parseInit(inits(flat)[0]!).camera).toBe('flat');
+      const views = (await getJson(`${other.url}/healthz`))['views'] as { camera: string; fov: number }[];
+      expect(views.map((x) => [x.camera, x.fov]).sort()).toEqual([['flat', 90], ['stereographic', 200]]);
+    } finally {
+      await other.stop();
+    }
+    const bad = spawnSync(process.execPath, [CLI, 'serve', '--camera', 'hyperbolic'], { encoding: 'utf8', timeout: 15_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toMatch(/argument 'hyperbolic' is invalid\. Allowed choices are flat, stereographic, fisheye, pannini, equirect/);
   });
 });

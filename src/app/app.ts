@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
-import { CloseCode, type InitInfo, type Mode } from '../../protocol/index.js';
+import { CloseCode, type CameraName, type InitInfo, type Mode } from '../../protocol/index.js';
 import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame, ViewSpec } from '../shared/types.js';
@@ -42,6 +42,8 @@ export interface ServeOptions {
   maxClients?: number;
   /** Control messages per second per viewer (default DEFAULT_MESSAGE_RATE). */
   messageRate?: number;
+  /** The camera of viewers that name none (`serve --camera`; default flat). */
+  camera?: CameraName;
   tools?: FfmpegTools;
 }
 
@@ -252,6 +254,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const { server, wss } = createHttpServer({
     defaultMode: opts.mode,
+    defaultCamera: opts.camera ?? 'flat',
     log,
     health,
     audioAvailable: () => audio.available,

@@ -110,8 +110,9 @@ addSourceOptions(
     .option('--token <secret>', 'require this token on /ws and /audio (?token= or Authorization: Bearer); default $ASCII360_TOKEN')
     .option('--allow-origin <origins>', 'comma-separated browser origins allowed besides the server\'s own', (v: string) => v.split(',').map((o) => o.trim()).filter(Boolean), [] as string[])
     .option('--max-clients <n>', 'viewers plus audio listeners at most', intInRange('max-clients', 1, 10000), DEFAULT_MAX_CLIENTS)
-    .option('--max-message-rate <n>', 'control messages per second a viewer may send', intInRange('max-message-rate', 1, 1_000_000), DEFAULT_MESSAGE_RATE),
-).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number }) => {
+    .option('--max-message-rate <n>', 'control messages per second a viewer may send', intInRange('max-message-rate', 1, 1_000_000), DEFAULT_MESSAGE_RATE)
+    .addOption(new Option('--camera <name>', 'camera of viewers that name none (their ?camera= wins): flat, stereographic, fisheye, pannini, equirect').choices([...CAMERA_NAMES]).default('flat')),
+).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; camera: CameraName }) => {
   const log = new Logger(flags.logLevel);
   const token = flags.token ?? process.env['ASCII360_TOKEN'] ?? null;
   if (token === '') fail(new Ascii360Error('BAD_OPTION', 'the token must not be empty', EXIT_USAGE));
@@ -122,7 +123,7 @@ addSourceOptions(
   try {
     server = await startServer({
       source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log,
-      token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate,
+      token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate, camera: flags.camera,
     });
   } catch (error) {
     fail(error);

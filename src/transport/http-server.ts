@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCode, Limits, ProtocolError, type Mode } from '../../protocol/index.js';
+import { CloseCode, Limits, ProtocolError, type CameraName, type Mode } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { ViewSpec } from '../shared/types.js';
 import { checkAccess, type AccessPolicy } from './access.js';
@@ -14,6 +14,8 @@ import { parseViewQuery } from './view-query.js';
 
 export interface Routes {
   defaultMode: Mode;
+  /** The camera of viewers that name none (§1.2). */
+  defaultCamera: CameraName;
   health(): unknown;
   /** The same counters in Prometheus text format. */
   metrics(): string;
@@ -142,7 +144,7 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
     let refusal = '';
     let closeCode: number = CloseCode.POLICY;
     try {
-      ({ spec, notice } = parseViewQuery(url.searchParams, routes.defaultMode));
+      ({ spec, notice } = parseViewQuery(url.searchParams, routes.defaultMode, routes.defaultCamera));
     } catch (error) {
       refusal = error instanceof ProtocolError ? error.message : 'query could not be read';
     }

@@ -5,7 +5,7 @@
  * style or camera is not a refusal: the viewer gets the default and a `notice` to send it (§6.1).
  */
 import {
-  clamp, clampFov, DEFAULT_CAMERA, DEFAULT_STYLE, Defaults, isCameraName, isCodec, isMode, isPalette, isStyleName, Limits, maxRowsFor,
+  CAMERAS, clamp, clampFov, DEFAULT_CAMERA, DEFAULT_STYLE, Defaults, isCameraName, isCodec, isMode, isPalette, isStyleName, Limits, maxRowsFor,
   ProtocolError, unknownCameraReason, unknownStyleReason, wrapDegrees, type CameraName, type Mode, type StyleName,
 } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
@@ -24,7 +24,7 @@ function num(params: URLSearchParams, name: string, fallback: number): number {
   return value;
 }
 
-export function parseViewQuery(params: URLSearchParams, defaultMode: Mode): ViewQuery {
+export function parseViewQuery(params: URLSearchParams, defaultMode: Mode, defaultCamera: CameraName = DEFAULT_CAMERA): ViewQuery {
   const cols = Math.round(clamp(num(params, 'cols', Defaults.COLS), Limits.COLS_MIN, Limits.COLS_MAX));
   let rows = Math.round(clamp(num(params, 'rows', Defaults.ROWS), Limits.ROWS_MIN, Limits.ROWS_MAX));
   const pixelRaw = params.get('pixel');
@@ -37,7 +37,7 @@ export function parseViewQuery(params: URLSearchParams, defaultMode: Mode): View
     if (isStyleName(styleRaw)) style = styleRaw;
     else notice = unknownStyleReason(styleRaw);
   }
-  let camera: CameraName = DEFAULT_CAMERA;
+  let camera: CameraName = defaultCamera;
   const cameraRaw = params.get('camera');
   if (cameraRaw !== null && cameraRaw !== '') {
     if (isCameraName(cameraRaw)) camera = cameraRaw;
@@ -57,7 +57,8 @@ export function parseViewQuery(params: URLSearchParams, defaultMode: Mode): View
     yaw: wrapDegrees(num(params, 'yaw', Defaults.YAW)),
     pitch: clamp(num(params, 'pitch', Defaults.PITCH), Limits.PITCH_MIN, Limits.PITCH_MAX),
     roll: wrapDegrees(num(params, 'roll', Defaults.ROLL)),
-    fov: clampFov(camera, num(params, 'fov', Defaults.FOV)),
+    // No FOV asked: the camera's own (90° for flat, as ASCILINE's default).
+    fov: clampFov(camera, num(params, 'fov', CAMERAS[camera].startFov)),
     cols,
     rows,
     aspect: clamp(num(params, 'aspect', Defaults.ASPECT), Limits.ASPECT_MIN, Limits.ASPECT_MAX),

@@ -9,8 +9,8 @@ import { CAMERA_NAMES, CAMERAS, Defaults, STYLE_NAMES, wrapDegrees, type CameraN
 export const CLIENT_FOV_MIN = 30;
 export const CLIENT_FOV_MAX = 120;
 
-/** The FOV a camera starts at when `c` switches to it: what each is for (a little planet wants 200° or so, the map the whole sphere). */
-export const CAMERA_START_FOV: Readonly<Record<CameraName, number>> = { flat: 90, stereographic: 200, fisheye: 180, pannini: 120, equirect: 360 };
+/** The FOV a camera starts at when `c` switches to it (protocol/cameras.ts: a little planet wants 200° or so, the map the whole sphere). */
+export const CAMERA_START_FOV: Readonly<Record<CameraName, number>> = Object.fromEntries(CAMERA_NAMES.map((c) => [c, CAMERAS[c].startFov])) as Record<CameraName, number>;
 
 /** The zoom range a client keeps to with `camera`. */
 export function clientFovRange(camera: CameraName): [number, number] {
