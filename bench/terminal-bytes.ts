@@ -15,7 +15,7 @@
  * and compared with the frame, so the trade-off is bytes against measured error.
  * Figures are medians over the frames after the first (the first is always a full draw).
  */
-import { CELL_STYLES, frameShape } from '../protocol/index.js';
+import { CELL_STYLES, coverageByCodePoint, frameShape } from '../protocol/index.js';
 import type { StyleName } from '../protocol/index.js';
 import { sampleCells } from '../src/projection/sample-cells.js';
 import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
@@ -175,9 +175,7 @@ function runWithError(r: VideoRenderer, frames: Uint8Array[], kind: 'cells' | 'p
   const pixel = kind === 'pixels';
   const fitted = CELL_STYLES[FITTED_STYLE];
   const glyphs = fitted.glyphs;
-  const n = fitted.subX * fitted.subY;
-  const shapes = new Map<number, Float64Array>();
-  glyphs.forEach((cp, g) => cp >= 0x20 && shapes.set(cp, fitted.coverage.subarray(g * n, (g + 1) * n)));
+  const shapes = coverageByCodePoint(fitted);
   const screen = new ScreenModel(cols, rows);
   const sizes: number[] = [];
   const times: number[] = [];

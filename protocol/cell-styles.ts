@@ -102,11 +102,25 @@ function candidatesOf(glyphs: Uint32Array, coverage: Float64Array, samples: numb
   return Uint8Array.from(out);
 }
 
+/** Whether two coverages split the samples alike: `same`, as each other's `complement`, or not at all. */
+export function sameCoverageSplit(a: ArrayLike<number>, b: ArrayLike<number>): 'same' | 'complement' | null {
+  const ka = coverageKey(a, false);
+  if (ka === coverageKey(b, false)) return 'same';
+  return ka === coverageKey(b, true) ? 'complement' : null;
+}
+
 /** Whether two glyphs of `style` split the samples alike: `same`, as each other's `complement`, or not at all. */
 export function sameSplit(style: CellStyle, a: number, b: number): 'same' | 'complement' | null {
-  const ka = coverageKey(glyphCoverage(style, a), false);
-  if (ka === coverageKey(glyphCoverage(style, b), false)) return 'same';
-  return ka === coverageKey(glyphCoverage(style, b), true) ? 'complement' : null;
+  return sameCoverageSplit(glyphCoverage(style, a), glyphCoverage(style, b));
+}
+
+/** Each listed glyph's coverage (glyphCoverage) by its code point, for code that sees characters, not indices. */
+export function coverageByCodePoint(style: CellStyle): Map<number, Float64Array> {
+  const map = new Map<number, Float64Array>();
+  style.glyphs.forEach((cp, g) => {
+    if (cp >= 0x20 && !map.has(cp)) map.set(cp, glyphCoverage(style, g));
+  });
+  return map;
 }
 
 /** Coverage of mask-drawn glyphs: share k of glyph g is bit k of its mask. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInit } from '../protocol/index.js';
 import { tempDir } from './helpers/media.js';
-import { CLI, getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { CLI, errors, getJson, inits, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
 const tmp = tempDir();
 let server: CliServer;
@@ -32,8 +32,6 @@ function viewer(query: string): TestViewer {
   return v;
 }
 
-const inits = (v: TestViewer) => v.texts.filter((t) => t.startsWith('INIT:'));
-const errors = (v: TestViewer) => v.texts.filter((t) => t.startsWith('Error: '));
 /** Share of a half-block pixel frame's pixels that are bright. */
 function brightShare(frame: Buffer): number {
   let bright = 0;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CELL_STYLES, Limits, LUMA_TO_RAMP, luma601, parseInit } from '../protocol/index.js';
 import { tempDir } from './helpers/media.js';
-import { startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { errors, inits, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
 const tmp = tempDir();
 let server: CliServer;
@@ -31,8 +31,6 @@ function viewer(query: string): TestViewer {
   return v;
 }
 
-const inits = (v: TestViewer) => v.texts.filter((t) => t.startsWith('INIT:'));
-const errors = (v: TestViewer) => v.texts.filter((t) => t.startsWith('Error: '));
 
 describe('cell styles over the wire', () => {
   it('a viewer that asks for no style gets ASCILINE ramp cells, byte for byte those of style=ramp', async () => {

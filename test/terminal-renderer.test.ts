@@ -6,7 +6,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import xterm from '@xterm/headless';
-import { CELL_STYLES, luma601, RAMP, rgbOf256, type CellStyle } from '../protocol/index.js';
+import { CELL_STYLES, coverageByCodePoint, luma601, RAMP, rgbOf256, type CellStyle } from '../protocol/index.js';
 import { QUALITY_TOLERANCE, VideoRenderer, detectColorDepth } from '../src/client/terminal/video-renderer.js';
 import { nearest16, nearest256 } from '../src/client/terminal/color-depth.js';
 import { measureTerminalBytes } from '../bench/terminal-bytes.js';
@@ -819,7 +819,7 @@ describe('VideoRenderer, colour tolerance', () => {
     const term = makeTerm(cols, rows);
     const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: false, tolerance: t });
     renderer.setRegion(0, 0, cols, rows);
-    const shapes = new Map([...style.glyphs].map((cp, g) => [cp, style.coverage.subarray(g * n, (g + 1) * n)] as const));
+    const shapes = coverageByCodePoint(style);
     let kept = 0;
     for (const cells of frames) {
       await write(term, renderer.renderFitted(cells, cols, rows, style));

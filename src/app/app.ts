@@ -191,9 +191,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       resizeTimer = null;
       if (sessions.size === 0) return;
       const target = chooseWorkWidth([...sessions].map((s) => s.spec), info.width, pool.effort);
-      const now = shrinkNow;
+      const overloaded = shrinkNow;
       shrinkNow = false;
-      if (target >= playback.workWidth || now) {
+      if (target >= playback.workWidth || overloaded) {
         shrinkSince = 0;
         playback.setWorkWidth(target);
         return;
@@ -269,7 +269,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     viewer(ws: WebSocket, spec: ViewSpec, notice: string | null) {
       const session = new ViewerSession(ws, spec, hooks);
       // The first viewer decides the working size before the source starts, saving a restart.
-      if (sessions.size === 0) playback.setWorkWidth(chooseWorkWidth([spec], info.width));
+      if (sessions.size === 0) playback.setWorkWidth(chooseWorkWidth([spec], info.width, pool.effort));
       sessions.add(session);
       join(session);
       log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, style: spec.style, viewers: sessions.size });

@@ -4,6 +4,16 @@
  * layout (layout.ts), so any camera works with any source layout.
  */
 
+import { CAMERAS, type CameraName } from '../../protocol/cameras.js';
+import type { SampleGrid, ViewAngles } from '../shared/types.js';
+
+const DEG = Math.PI / 180;
+
+/** The view's horizontal and vertical fields of view through `camera`, in radians (V by the camera's rule, §7). */
+export function fieldsOfView(camera: CameraName, view: ViewAngles, grid: SampleGrid): { h: number; v: number } {
+  return { h: view.fov * DEG, v: CAMERAS[camera].verticalFov(view.fov, grid.rows / (grid.cols * grid.aspect)) * DEG };
+}
+
 export interface Camera {
   readonly name: string;
   /**

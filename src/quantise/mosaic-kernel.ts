@@ -17,7 +17,7 @@
  * its coverage, never assumed. test/cell-fit.test.ts checks the result against a brute force over
  * the table.
  */
-import { coverageOf, rectangle, sameSplit, type CellStyle, type Polygon } from '../../protocol/index.js';
+import { coverageOf, glyphCoverage, rectangle, sameCoverageSplit, sameSplit, type CellStyle, type Polygon } from '../../protocol/index.js';
 
 const SAMPLES = 32;
 /** Partitions after the 32 sextant ones, in the order the kernel scores them. */
@@ -58,20 +58,16 @@ export class MosaicKernel {
   /** The kernel for `style`, when it is the mosaic layout and its table draws every partition the kernel scores. */
   static forStyle(style: CellStyle): MosaicKernel | null {
     if (style.subX !== 4 || style.subY !== 8 || style.frames !== 'fitted') return null;
-    const n = SAMPLES;
     const shapes = partitionOutlines();
     const glyphOf: number[] = [];
     const swapOf: number[] = [];
-    // A scratch style holding the kernel's partitions, to compare coverage with the table's glyphs.
-    const probe: CellStyle = { ...style, coverage: new Float64Array(n * 2) };
     for (let p = 0; p < shapes.length; p++) {
-      probe.coverage.set(coverageOf(shapes[p]!, 4, 8), 0);
+      const partition = coverageOf(shapes[p]!, 4, 8);
       let found = -1;
       let swap = 0;
       for (let g = 0; g < style.glyphs.length && found < 0; g++) {
         if (style.glyphs[g] === 0) continue;
-        probe.coverage.set(style.coverage.subarray(g * n, (g + 1) * n), n);
-        const how = sameSplit(probe, 0, 1);
+        const how = sameCoverageSplit(partition, glyphCoverage(style, g));
         if (how) {
           found = g;
           swap = how === 'complement' ? 1 : 0;
@@ -92,7 +88,7 @@ export class MosaicKernel {
       let drawn = false;
       for (let p = 1; p < shapes.length && !drawn; p++) drawn = sameSplit(style, g, glyphOf[p]!) !== null;
       if (drawn || sameSplit(style, g, space) !== null) continue;
-      exShares.push(style.coverage.subarray(g * n, (g + 1) * n));
+      exShares.push(glyphCoverage(style, g));
       glyphOf.push(g);
       swapOf.push(0);
     }

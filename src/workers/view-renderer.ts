@@ -49,6 +49,8 @@ export class ViewRenderer {
   private fitter: CellFitter | null = null;
   /** The style whose samples `table` takes: the view's own, or a cheaper one at a reduced fit effort. */
   private fitAs: StyleName | null = null;
+  /** At a reduced fit effort: the view's style's glyph index of each of the cheaper style's glyphs. */
+  private remap: Uint8Array | null = null;
   /** Render count at last use, for eviction. */
   lastUsed = 0;
 
@@ -82,6 +84,7 @@ export class ViewRenderer {
       this.table = equirectProjection(s.camera).buildTable(s, grid, width, height, this.table?.offsets);
       this.stale = false;
       this.fitAs = fitAs;
+      this.remap = reduced && shape.kind === 'fitted' ? indicesIn(shape.style.name, fitAs) : null;
       const samples = this.table.cols * this.table.rows * 3;
       this.rgb = this.rgb.buffer.byteLength >= samples ? new Uint8Array(this.rgb.buffer, 0, samples) : new Uint8Array(samples);
       const f = this.fitter;
@@ -100,10 +103,8 @@ export class ViewRenderer {
       case 'fitted': {
         const start = writeFrameHeader(out, index, shape.headerBytes);
         const end = this.fitter!.fit(this.rgb, s.cols, s.rows, s.mode, out, start);
-        if (fitAs !== shape.style.name) {
-          const map = indicesIn(shape.style.name, fitAs);
-          for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
-        }
+        const map = this.remap;
+        if (map) for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
         return end;
       }
     }

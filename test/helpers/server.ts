@@ -140,3 +140,8 @@ export function meanCellColour(frame: Buffer): [number, number, number] {
   for (let i = 4; i < frame.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += frame[i + 1 + c]!;
   return sum.map((v) => v / n) as [number, number, number];
 }
+
+/** The INIT texts a viewer received, in order. */
+export const inits = (v: TestViewer): string[] => v.texts.filter((t) => t.startsWith('INIT:'));
+/** The `Error:` texts a viewer received, in order. */
+export const errors = (v: TestViewer): string[] => v.texts.filter((t) => t.startsWith('Error: '));

@@ -15,6 +15,22 @@ export interface ToolbarActions {
   fullscreen(): void;
 }
 
+/** Fills `select` with one option per name (its description as the tooltip) and reports choices the page accepts. */
+function choices<T extends string>(select: HTMLSelectElement, names: readonly T[], describe: (name: T) => string, accept: (value: string) => value is T, chosen: (name: T) => void): void {
+  for (const name of names) {
+    const option = document.createElement('option');
+    option.value = name;
+    option.textContent = name;
+    option.title = describe(name);
+    select.append(option);
+  }
+  select.addEventListener('change', () => {
+    const value = select.value;
+    select.blur(); // keys go back to the page
+    if (accept(value)) chosen(value);
+  });
+}
+
 function el<T extends HTMLElement>(id: string, type: new () => T): T {
   const found = document.getElementById(id);
   if (!(found instanceof type)) throw new Error(`page is missing #${id}`);
@@ -51,30 +67,8 @@ export class Toolbar {
       });
     };
     click(this.play, () => actions.pause());
-    for (const name of STYLE_NAMES) {
-      const option = document.createElement('option');
-      option.value = name;
-      option.textContent = name;
-      option.title = CELL_STYLES[name].description;
-      this.styleSelect.append(option);
-    }
-    this.styleSelect.addEventListener('change', () => {
-      const style = this.styleSelect.value;
-      this.styleSelect.blur();
-      if (isStyleName(style)) actions.style(style);
-    });
-    for (const name of CAMERA_NAMES) {
-      const option = document.createElement('option');
-      option.value = name;
-      option.textContent = name;
-      option.title = CAMERAS[name].description;
-      this.cameraSelect.append(option);
-    }
-    this.cameraSelect.addEventListener('change', () => {
-      const camera = this.cameraSelect.value;
-      this.cameraSelect.blur();
-      if (isCameraName(camera)) actions.camera(camera);
-    });
+    choices(this.styleSelect, STYLE_NAMES, (name) => CELL_STYLES[name].description, isStyleName, (style) => actions.style(style));
+    choices(this.cameraSelect, CAMERA_NAMES, (name) => CAMERAS[name].description, isCameraName, (camera) => actions.camera(camera));
     click(el('help-button', HTMLButtonElement), () => actions.help());
     click(el('fullscreen', HTMLButtonElement), () => actions.fullscreen());
     this.seekBar.addEventListener('input', () => {

@@ -45,7 +45,7 @@
  * that view, not a copy, so render the next frame only once the previous write has completed
  * (dropping frames meanwhile: coalesce to the latest), or copy the view.
  */
-import { luma601, type CellStyle } from '../../../protocol/index.js';
+import { coverageByCodePoint, luma601, type CellStyle } from '../../../protocol/index.js';
 import { COLOR_DEFAULT, reduceColor, type ColorDepth } from './color-depth.js';
 import { EscapeWriter, KEEP, cufBytes, cupBytes, sequence } from './escape-writer.js';
 
@@ -311,9 +311,7 @@ export class VideoRenderer {
     checkFrame('renderFitted', cells.length, cols, rows, 7);
     if (this.shapesOf !== style) {
       this.shapesOf = style;
-      const n = style.subX * style.subY;
-      this.fittedShapes = new Map();
-      for (let g = 0; g < style.glyphs.length; g++) if (style.glyphs[g]! >= 0x20) this.fittedShapes.set(style.glyphs[g]!, style.coverage.subarray(g * n, (g + 1) * n));
+      this.fittedShapes = coverageByCodePoint(style);
     }
     this.shapes = this.fittedShapes;
     const rc = this.cols;

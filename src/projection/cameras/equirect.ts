@@ -3,11 +3,8 @@
  * latitude linear across and down, H and V wide; at H = 360 with k = 1/2 the whole sphere, an
  * overview map.
  */
-import { CAMERAS } from '../../../protocol/cameras.js';
 import type { SampleGrid, ViewAngles } from '../../shared/types.js';
-import type { Camera } from '../camera.js';
-
-const DEG = Math.PI / 180;
+import { fieldsOfView, type Camera } from '../camera.js';
 
 export class EquirectCamera implements Camera {
   readonly name = 'equirect';
@@ -18,8 +15,9 @@ export class EquirectCamera implements Camera {
   z = 1;
 
   constructor(view: ViewAngles, grid: SampleGrid) {
-    this.ax = (view.fov * DEG) / 2;
-    this.ay = (CAMERAS.equirect.verticalFov(view.fov, grid.rows / (grid.cols * grid.aspect)) * DEG) / 2;
+    const { h, v } = fieldsOfView('equirect', view, grid);
+    this.ax = h / 2;
+    this.ay = v / 2;
   }
 
   ray(lx: number, ly: number): void {

@@ -3,11 +3,8 @@
  * angle from the view axis grows linearly with the distance from the picture's centre, H/2 at the
  * left and right edges and V/2 at the top and bottom.
  */
-import { CAMERAS } from '../../../protocol/cameras.js';
 import type { SampleGrid, ViewAngles } from '../../shared/types.js';
-import type { Camera } from '../camera.js';
-
-const DEG = Math.PI / 180;
+import { fieldsOfView, type Camera } from '../camera.js';
 
 export class FisheyeCamera implements Camera {
   readonly name = 'fisheye';
@@ -18,8 +15,9 @@ export class FisheyeCamera implements Camera {
   z = 1;
 
   constructor(view: ViewAngles, grid: SampleGrid) {
-    this.ax = (view.fov * DEG) / 2;
-    this.ay = (CAMERAS.fisheye.verticalFov(view.fov, grid.rows / (grid.cols * grid.aspect)) * DEG) / 2;
+    const { h, v } = fieldsOfView('fisheye', view, grid);
+    this.ax = h / 2;
+    this.ay = v / 2;
   }
 
   ray(lx: number, ly: number): void {

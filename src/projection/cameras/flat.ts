@@ -6,9 +6,7 @@
  */
 import { verticalFovDegrees } from '../../../protocol/view.js';
 import type { SampleGrid, ViewAngles } from '../../shared/types.js';
-import type { Camera } from '../camera.js';
-
-const DEG = Math.PI / 180;
+import { fieldsOfView, type Camera } from '../camera.js';
 
 /** Vertical field of view (degrees) that keeps `grid`'s samples `aspect` wide (PROTOCOL-NOTES.md §7). */
 export function verticalFov(hFovDeg: number, grid: SampleGrid): number {
@@ -25,8 +23,9 @@ export class FlatCamera implements Camera {
     if (!(view.fov > 0 && view.fov < 180)) {
       throw new RangeError(`view.fov must lie strictly between 0 and 180 degrees, got ${view.fov}`);
     }
-    this.tanX = Math.tan((view.fov * DEG) / 2);
-    this.tanY = (this.tanX * grid.rows) / (grid.cols * grid.aspect);
+    const { h, v } = fieldsOfView('flat', view, grid);
+    this.tanX = Math.tan(h / 2);
+    this.tanY = Math.tan(v / 2);
   }
 
   x = 0;

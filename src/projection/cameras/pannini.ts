@@ -5,11 +5,8 @@
  * S = 2 / (1 + cos φ) gives the latitude's tangent. ffmpeg 5.1's `output=pannini` is this camera
  * at H = 2·atan(1/2)·4 ≈ 106.26° (it takes h_fov as d and spans x ∈ [−1, 1]).
  */
-import { CAMERAS } from '../../../protocol/cameras.js';
 import type { SampleGrid, ViewAngles } from '../../shared/types.js';
-import type { Camera } from '../camera.js';
-
-const DEG = Math.PI / 180;
+import { fieldsOfView, type Camera } from '../camera.js';
 
 export class PanniniCamera implements Camera {
   readonly name = 'pannini';
@@ -20,8 +17,9 @@ export class PanniniCamera implements Camera {
   z = 1;
 
   constructor(view: ViewAngles, grid: SampleGrid) {
-    this.sx = 2 * Math.tan((view.fov * DEG) / 4);
-    this.sy = Math.tan((CAMERAS.pannini.verticalFov(view.fov, grid.rows / (grid.cols * grid.aspect)) * DEG) / 2);
+    const { h, v } = fieldsOfView('pannini', view, grid);
+    this.sx = 2 * Math.tan(h / 4);
+    this.sy = Math.tan(v / 2);
   }
 
   ray(lx: number, ly: number): void {

@@ -3,11 +3,8 @@
  * (lx, ly) is the plane point (lx·tan(H/4), ly·tan(V/4)), projected from the sphere's far pole:
  * ray (2x, 2y, 1 − r²). Looking straight down (pitch −90) it is the little planet.
  */
-import { CAMERAS } from '../../../protocol/cameras.js';
 import type { SampleGrid, ViewAngles } from '../../shared/types.js';
-import type { Camera } from '../camera.js';
-
-const DEG = Math.PI / 180;
+import { fieldsOfView, type Camera } from '../camera.js';
 
 export class StereographicCamera implements Camera {
   readonly name = 'stereographic';
@@ -18,9 +15,9 @@ export class StereographicCamera implements Camera {
   z = 1;
 
   constructor(view: ViewAngles, grid: SampleGrid) {
-    const v = CAMERAS.stereographic.verticalFov(view.fov, grid.rows / (grid.cols * grid.aspect));
-    this.sx = Math.tan((view.fov * DEG) / 4);
-    this.sy = Math.tan((v * DEG) / 4);
+    const { h, v } = fieldsOfView('stereographic', view, grid);
+    this.sx = Math.tan(h / 4);
+    this.sy = Math.tan(v / 4);
   }
 
   ray(lx: number, ly: number): void {
