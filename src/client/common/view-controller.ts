@@ -39,13 +39,13 @@ export const KEYMAP: Readonly<Record<string, Action>> = {
   m: 'cycle-mode', b: 'toggle-blocks', c: 'cycle-camera', '?': 'help', q: 'quit',
 };
 
-/** One line per binding, for help overlays. */
+/** One line per binding, for help overlays: at most 48 characters, the terminal's help box. */
 export const HELP_LINES = [
   'arrows / hjkl          look around',
   'mouse drag             look around',
   'Q / E                  roll',
-  '+ / -, mouse wheel     zoom (FOV 30-120 deg flat, wider cameras more)',
-  'c                      camera: flat, little planet, fisheye, pannini, map',
+  '+ / -, mouse wheel     zoom (flat: FOV 30-120)',
+  'c                      next camera (planet, map)',
   'r                      reset the view',
   'space                  pause / play',
   '[ / ]                  seek -10 s / +10 s',
