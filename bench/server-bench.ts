@@ -26,6 +26,7 @@ import { renderDemoBackground } from '../src/source/demo-scene.js';
 import { sampleCells } from '../src/projection/sample-cells.js';
 import { CAMERA_NAMES, CELL_STYLES, frameShape, STYLE_NAMES, type CameraName, type Palette, type StyleName } from '../protocol/index.js';
 import { CAMERA_START_FOV } from '../src/client/common/view-controller.js';
+import { EQUIRECT_FORMAT } from '../src/projection/layouts/index.js';
 import { EQUIRECT_TO_FLAT, equirectProjection } from '../src/projection/projections.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import { writeCells } from '../src/quantise/quantise.js';
@@ -110,7 +111,7 @@ function cpuPerViewerFrame(frame: Uint8Array, w: number, h: number, views: ViewS
   let cache = new ViewRendererCache();
   const tasks: RenderTask[] = views.map((s) => ({ key: viewKey(s), spec: s, buffer: null, effort: 'full' }));
   // Warm-up: JIT and (for the cached variant) the tables.
-  renderTasks(cache, frame, w, h, 0, tasks);
+  renderTasks(cache, frame, w, h, EQUIRECT_FORMAT, 0, tasks);
   const before = process.cpuUsage();
   for (let f = 0; f < frames; f++) {
     if (rebuildTables) {
@@ -118,7 +119,7 @@ function cpuPerViewerFrame(frame: Uint8Array, w: number, h: number, views: ViewS
       cache = new ViewRendererCache();
       for (const s of views) projection.buildTable(s, { cols: s.cols, rows: s.rows, aspect: s.aspect }, w, h);
     }
-    const outputs = renderTasks(cache, frame, w, h, f, tasks);
+    const outputs = renderTasks(cache, frame, w, h, EQUIRECT_FORMAT, f, tasks);
     for (let i = 0; i < outputs.length; i++) tasks[i]!.buffer = outputs[i]!.buffer;
   }
   const used = process.cpuUsage(before);

@@ -273,7 +273,7 @@ describe('sampleCells', () => {
       for (let k = 0; k < offsets.length; k++) {
         offsets[k] = (((pick[2 * k]! << 8) | pick[2 * k + 1]!) % (srcWidth * srcHeight)) * 3;
       }
-      const table: SamplingTable = { cols, rows, taps, offsets, srcWidth, srcHeight };
+      const table: SamplingTable = { cols, rows, taps, offsets, srcWidth, srcHeight, readsBlack: false };
       const out = new Uint8Array(cols * rows * 3);
       sampleCells(table, frame, out);
       for (let c = 0; c < cols * rows; c++) {
@@ -288,14 +288,14 @@ describe('sampleCells', () => {
 
   it('rounds halves up and reaches 255 (no overflow in the fixed-point mean)', () => {
     const frame = new Uint8Array([255, 0, 1, 255, 1, 2, 255, 0, 1, 255, 1, 2]);
-    const table: SamplingTable = { cols: 1, rows: 1, taps: 4, offsets: new Int32Array([0, 3, 6, 9]), srcWidth: 4, srcHeight: 1 };
+    const table: SamplingTable = { cols: 1, rows: 1, taps: 4, offsets: new Int32Array([0, 3, 6, 9]), srcWidth: 4, srcHeight: 1, readsBlack: false };
     const out = new Uint8Array(3);
     sampleCells(table, frame, out);
     expect([...out]).toEqual([255, 1, 2]); // (0+1+0+1)/4 = 0.5 → 1; (1+2+1+2)/4 = 1.5 → 2
   });
 
   it('refuses an output buffer or frame too small for the table', () => {
-    const table: SamplingTable = { cols: 2, rows: 2, taps: 1, offsets: new Int32Array(4), srcWidth: 2, srcHeight: 2 };
+    const table: SamplingTable = { cols: 2, rows: 2, taps: 1, offsets: new Int32Array(4), srcWidth: 2, srcHeight: 2, readsBlack: false };
     expect(() => sampleCells(table, new Uint8Array(12), new Uint8Array(11))).toThrow(RangeError);
     expect(() => sampleCells(table, new Uint8Array(11), new Uint8Array(12))).toThrow(RangeError);
   });

@@ -15,6 +15,8 @@ export interface SamplingTable {
   readonly offsets: Int32Array;
   readonly srcWidth: number;
   readonly srcHeight: number;
+  /** Some offsets may be the black pixel just past the picture (layout.ts): the frame must hold it. */
+  readonly readsBlack: boolean;
 }
 
 export interface Projection {

@@ -7,7 +7,7 @@ import { FisheyeCamera } from './cameras/fisheye.js';
 import { FlatCamera } from './cameras/flat.js';
 import { PanniniCamera } from './cameras/pannini.js';
 import { StereographicCamera } from './cameras/stereographic.js';
-import { EquirectLayout } from './layouts/equirect.js';
+import { EQUIRECT_FORMAT, formatKey, LAYOUTS, type PictureFormat } from './layouts/index.js';
 import type { Projection } from './projection.js';
 import { CameraLayoutProjection } from './sampling-table.js';
 
@@ -19,17 +19,27 @@ const CAMERA_CLASSES: Readonly<Record<CameraName, new (view: ViewAngles, grid: S
   equirect: EquirectCamera,
 };
 
-const byCamera = new Map<CameraName, Projection>();
+/** Projections by camera and format; a server has one format at a time, so this stays small. */
+const projections = new Map<string, Projection>();
+const MAX_PROJECTIONS = 32;
+
+/** A frame in `format` seen through `camera`: v360's `input=<layout>:output=<camera>`. */
+export function projectionFor(camera: CameraName, format: PictureFormat = EQUIRECT_FORMAT): Projection {
+  const key = `${camera}|${formatKey(format)}`;
+  let p = projections.get(key);
+  if (!p) {
+    const Cls = CAMERA_CLASSES[camera];
+    const row = LAYOUTS[format.layout];
+    p = new CameraLayoutProjection(camera, format.layout, (view, grid) => new Cls(view, grid), (w, h) => row.create(w, h, format), format.pose);
+    if (projections.size >= MAX_PROJECTIONS) projections.clear();
+    projections.set(key, p);
+  }
+  return p;
+}
 
 /** Equirectangular source seen through `camera`: v360's `input=e:output=…`. */
 export function equirectProjection(camera: CameraName): Projection {
-  let p = byCamera.get(camera);
-  if (!p) {
-    const Cls = CAMERA_CLASSES[camera];
-    p = new CameraLayoutProjection(camera, 'equirect', (view, grid) => new Cls(view, grid), (width, height) => new EquirectLayout(width, height));
-    byCamera.set(camera, p);
-  }
-  return p;
+  return projectionFor(camera, EQUIRECT_FORMAT);
 }
 
 /** Equirectangular source, rectilinear view: v360's `input=e:output=flat`. */

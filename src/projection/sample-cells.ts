@@ -11,9 +11,9 @@ export function sampleCells(table: SamplingTable, frame: Uint8Array, out: Uint8A
   if (out.length < cells * 3) {
     throw new RangeError(`sampleCells: out holds ${out.length} bytes, the table needs ${cells * 3}`);
   }
-  if (frame.length < table.srcWidth * table.srcHeight * 3) {
+  if (frame.length < table.srcWidth * table.srcHeight * 3 + (table.readsBlack ? 3 : 0)) {
     throw new RangeError(
-      `sampleCells: frame holds ${frame.length} bytes, not ${table.srcWidth}×${table.srcHeight} RGB24`,
+      `sampleCells: frame holds ${frame.length} bytes, not ${table.srcWidth}×${table.srcHeight} RGB24${table.readsBlack ? ' and the black pixel after it' : ''}`,
     );
   }
 

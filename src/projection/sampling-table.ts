@@ -20,10 +20,16 @@ const MAX_SUPERSAMPLE = 3;
 /** Source pixels between neighbouring taps: under 2, so no source pixel is skipped entirely. */
 const TAP_SPACING = 1.6;
 
-export function buildSamplingTable(camera: Camera, layout: Layout, view: ViewAngles, grid: SampleGrid, reuse?: Int32Array): SamplingTable {
+/** The rotation from the file's axes to the world's (layouts/index.ts PictureFormat.pose). */
+export type Pose = Readonly<Pick<ViewAngles, 'yaw' | 'pitch' | 'roll'>>;
+const NO_POSE: Pose = Object.freeze({ yaw: 0, pitch: 0, roll: 0 });
+
+export function buildSamplingTable(camera: Camera, layout: Layout, view: ViewAngles, grid: SampleGrid, reuse?: Int32Array, pose: Pose = NO_POSE): SamplingTable {
   checkArguments(view, grid, layout);
   const { cols, rows } = grid;
-  const m = rotation(view.yaw * DEG, view.pitch * DEG, view.roll * DEG);
+  // Camera ray → world (the view's rotation) → the file's own axes (the pose's inverse: its transpose).
+  let m = rotation(view.yaw * DEG, view.pitch * DEG, view.roll * DEG);
+  if (pose.yaw !== 0 || pose.pitch !== 0 || pose.roll !== 0) m = multiply(transpose(rotation(pose.yaw * DEG, pose.pitch * DEG, pose.roll * DEG)), m);
   const at = new Float64Array(2);
   /** The source position of image-plane point (lx, ly), into `at`. */
   const locate = (lx: number, ly: number): void => {
@@ -57,7 +63,7 @@ export function buildSamplingTable(camera: Camera, layout: Layout, view: ViewAng
       }
     }
   }
-  return { cols, rows, taps, offsets, srcWidth: layout.srcWidth, srcHeight: layout.srcHeight };
+  return { cols, rows, taps, offsets, srcWidth: layout.srcWidth, srcHeight: layout.srcHeight, readsBlack: !layout.wholeSphere };
 }
 
 /**
@@ -79,7 +85,8 @@ function supersampling(locate: (lx: number, ly: number) => void, at: Float64Arra
 }
 
 function tapsFor(footprint: number, maxTaps: number): number {
-  if (!(footprint > TAP_SPACING)) return 1; // also catches NaN
+  if (Number.isNaN(footprint)) return maxTaps; // the view's centre shows nothing: assume detail elsewhere
+  if (!(footprint > TAP_SPACING)) return 1;
   return Math.max(1, Math.min(maxTaps, Math.ceil(footprint / TAP_SPACING)));
 }
 
@@ -102,6 +109,10 @@ function multiply(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
     }
   }
   return c;
+}
+
+function transpose(a: Float64Array): Float64Array {
+  return Float64Array.of(a[0]!, a[3]!, a[6]!, a[1]!, a[4]!, a[7]!, a[2]!, a[5]!, a[8]!);
 }
 
 function checkArguments(view: ViewAngles, grid: SampleGrid, layout: Layout): void {
@@ -132,11 +143,12 @@ export class CameraLayoutProjection implements Projection {
     layoutName: string,
     private readonly cameraFor: (view: ViewAngles, grid: SampleGrid) => Camera,
     private readonly layoutFor: (srcWidth: number, srcHeight: number) => Layout,
+    private readonly pose: Pose = NO_POSE,
   ) {
     this.name = `${layoutName}→${cameraName}`;
   }
 
   buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number, reuse?: Int32Array): SamplingTable {
-    return buildSamplingTable(this.cameraFor(view, grid), this.layoutFor(srcWidth, srcHeight), view, grid, reuse);
+    return buildSamplingTable(this.cameraFor(view, grid), this.layoutFor(srcWidth, srcHeight), view, grid, reuse, this.pose);
   }
 }

@@ -44,6 +44,8 @@ export interface FrameSlots {
   readonly id: number;
   readonly width: number;
   readonly height: number;
+  /** What the frames show: layout, its parameters, pose (projection/layouts/index.ts). */
+  readonly format: PictureFormat;
   readonly buffers: readonly SharedArrayBuffer[];
   readonly slots: readonly Uint8Array[];
   retain(slot: number): void;
@@ -69,4 +71,26 @@ export interface DecodedFrame {
   clock?: number;
   /** The playback's timeline run this frame belongs to (a seek or resume starts a new run). */
   run?: number;
+}
+
+/** Source layouts under v360's names (projection/layouts/index.ts has a row for each). */
+export type LayoutName = 'equirect' | 'hequirect' | 'c3x2' | 'c6x1' | 'eac' | 'dfisheye' | 'fisheye';
+
+/** What a decoded frame (one eye's) shows: from the file's metadata or the operator's flags. */
+export interface PictureFormat {
+  layout: LayoutName;
+  /** Fisheye layouts: one lens's field of view across its circle, degrees. */
+  inFov: number;
+  /**
+   * Equirect: the part of the full 360°×180° panorama the frame holds, as fractions of its width
+   * and height (a partial panorama, Spherical Video V2's equi bounds); 0, 0, 1, 1 for a whole one.
+   */
+  area: { left: number; top: number; right: number; bottom: number };
+  /**
+   * The rotation from the file's own axes to the world's, as a view's yaw, pitch and roll in
+   * degrees (PROTOCOL-NOTES.md §7.1): the file's forward is seen at view (yaw, pitch).
+   */
+  pose: { yaw: number; pitch: number; roll: number };
+  /** The file's own size (of one eye): v360's EAC border is 2 of its pixels. */
+  sourceSize: { width: number; height: number };
 }

@@ -1,8 +1,9 @@
 /**
- * Decoded equirectangular frames live in a small ring of SharedArrayBuffer slots: the source writes a
+ * Decoded frames live in a small ring of SharedArrayBuffer slots: the source writes a
  * slot once, every worker reads it in place, and no viewer ever causes a copy (issue: decode once).
  * A slot is reusable when its reference count is back to zero.
  */
+import { EQUIRECT_FORMAT, type PictureFormat } from '../projection/layouts/index.js';
 import type { FrameSlots } from '../shared/types.js';
 
 let nextRingId = 1;
@@ -20,10 +21,19 @@ export class FrameRing implements FrameSlots {
   readonly slots: Uint8Array[] = [];
   private readonly refs: Int32Array;
 
-  constructor(readonly width: number, readonly height: number, slotCount: number = RING_SLOTS) {
+  /**
+   * `format`: what the frames show (their layout; layouts/index.ts). Each slot holds the picture
+   * (`slotBytes`) and one black pixel after it, which layouts read for rays the picture lacks.
+   */
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly format: PictureFormat = EQUIRECT_FORMAT,
+    slotCount: number = RING_SLOTS,
+  ) {
     this.slotBytes = width * height * 3;
     for (let i = 0; i < slotCount; i++) {
-      const sab = new SharedArrayBuffer(this.slotBytes);
+      const sab = new SharedArrayBuffer(this.slotBytes + 3);
       this.buffers.push(sab);
       this.slots.push(new Uint8Array(sab));
     }

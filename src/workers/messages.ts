@@ -2,6 +2,7 @@
  * The render worker protocol: a typed union each way, jobs matched by id, output buffers moved with
  * transfer lists (STYLE.md §2.12). Frames themselves never travel: workers read the shared ring.
  */
+import type { PictureFormat } from '../projection/layouts/index.js';
 import type { ViewSpec } from '../shared/types.js';
 import type { FitEffort } from './fit-effort.js';
 
@@ -15,7 +16,7 @@ export interface RenderTask {
 }
 
 export type ToWorker =
-  | { type: 'ring'; ringId: number; width: number; height: number; buffers: readonly SharedArrayBuffer[] }
+  | { type: 'ring'; ringId: number; width: number; height: number; format: PictureFormat; buffers: readonly SharedArrayBuffer[] }
   | { type: 'render'; jobId: number; ringId: number; slot: number; index: number; tasks: RenderTask[] };
 
 export interface RenderOutput {

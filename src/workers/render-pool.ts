@@ -171,7 +171,7 @@ export class RenderPool {
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
       const started = performance.now();
-      const outputs = renderTasks(this.inline, frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.index, tasks);
+      const outputs = renderTasks(this.inline, frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, tasks);
       this.measured(performance.now() - started);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
@@ -198,7 +198,7 @@ export class RenderPool {
   private sendRing(slot: WorkerSlot, ring: FrameSlots): void {
     if (slot.ringId === ring.id) return;
     slot.ringId = ring.id;
-    const message: ToWorker = { type: 'ring', ringId: ring.id, width: ring.width, height: ring.height, buffers: ring.buffers };
+    const message: ToWorker = { type: 'ring', ringId: ring.id, width: ring.width, height: ring.height, format: ring.format, buffers: ring.buffers };
     slot.worker.postMessage(message);
   }
 

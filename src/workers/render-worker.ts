@@ -1,5 +1,6 @@
 /** Worker thread entry: renders views of frames it reads from the shared ring. */
 import { parentPort } from 'node:worker_threads';
+import type { PictureFormat } from '../projection/layouts/index.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { renderTasks } from './render-tasks.js';
 import { ViewRendererCache } from './view-renderer.js';
@@ -8,7 +9,7 @@ const port = parentPort;
 if (!port) throw new Error('render-worker must run in a worker thread');
 
 const cache = new ViewRendererCache();
-let ring: { id: number; width: number; height: number; slots: Uint8Array[] } | null = null;
+let ring: { id: number; width: number; height: number; format: PictureFormat; slots: Uint8Array[] } | null = null;
 
 function reply(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -16,7 +17,7 @@ function reply(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'ring') {
-    ring = { id: message.ringId, width: message.width, height: message.height, slots: message.buffers.map((b) => new Uint8Array(b)) };
+    ring = { id: message.ringId, width: message.width, height: message.height, format: message.format, slots: message.buffers.map((b) => new Uint8Array(b)) };
     return;
   }
   // Errors go back as messages with the job id, never as an uncaught throw (STYLE.md §2.11).
@@ -25,7 +26,7 @@ port.on('message', (message: ToWorker) => {
     const frame = ring.slots[message.slot];
     if (!frame) throw new Error(`frame slot ${message.slot} out of range`);
     const started = performance.now();
-    const outputs = renderTasks(cache, frame, ring.width, ring.height, message.index, message.tasks);
+    const outputs = renderTasks(cache, frame, ring.width, ring.height, ring.format, message.index, message.tasks);
     reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: performance.now() - started }, outputs.map((o) => o.buffer));
   } catch (error) {
     reply({ type: 'failed', jobId: message.jobId, message: error instanceof Error ? error.message : String(error) });

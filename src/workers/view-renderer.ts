@@ -5,7 +5,8 @@
  */
 import { CELL_STYLES, frameShape, writeFrameHeader, type FrameShape, type StyleName } from '../../protocol/index.js';
 import { sampleCells } from '../projection/sample-cells.js';
-import { equirectProjection } from '../projection/projections.js';
+import { EQUIRECT_FORMAT, type PictureFormat } from '../projection/layouts/index.js';
+import { projectionFor } from '../projection/projections.js';
 import type { SamplingTable } from '../projection/projection.js';
 import { CellFitter } from '../quantise/fit-cells.js';
 import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
@@ -51,6 +52,8 @@ export class ViewRenderer {
   private fitAs: StyleName | null = null;
   /** At a reduced fit effort: the view's style's glyph index of each of the cheaper style's glyphs. */
   private remap: Uint8Array | null = null;
+  /** The frames' format `table` was built for (one object per frame ring, so identity will do). */
+  private format: PictureFormat | null = null;
   /** Render count at last use, for eviction. */
   lastUsed = 0;
 
@@ -66,23 +69,24 @@ export class ViewRenderer {
   }
 
   /**
-   * Renders `frame` (equirect RGB24, width×height) into `out`; returns the payload length. A fitted
+   * Renders `frame` (RGB24, width×height, in `format`'s layout) into `out`; returns the payload length. A fitted
    * view fits with `effort` (fit-effort.ts): without the glyphs scored from weighted samples, or as
    * a cheaper style its table names (mosaic: sextants, quadrants) on that style's own samples,
    * sending the same characters' indices of its own table.
    */
-  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full'): number {
+  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full', format: PictureFormat = EQUIRECT_FORMAT): number {
     const s = this.spec;
     const shape = this.shape;
     const level = EFFORT_LEVELS[effort];
     const fitAs = fittedAs(shape.style.name, effort);
-    if (!this.table || this.stale || this.fitAs !== fitAs || this.table.srcWidth !== width || this.table.srcHeight !== height) {
+    if (!this.table || this.stale || this.fitAs !== fitAs || this.format !== format || this.table.srcWidth !== width || this.table.srcHeight !== height) {
       const reduced = fitAs !== shape.style.name;
       const sampled = reduced ? frameShape({ ...s, style: fitAs }) : shape;
       // A reduced level is for overload: a tap or two per sample, not the smoothest nine.
       const grid = { cols: sampled.sampleCols, rows: sampled.sampleRows, aspect: sampled.sampleAspect, maxTaps: reduced ? REDUCED_TAPS : undefined };
-      this.table = equirectProjection(s.camera).buildTable(s, grid, width, height, this.table?.offsets);
+      this.table = projectionFor(s.camera, format).buildTable(s, grid, width, height, this.table?.offsets);
       this.stale = false;
+      this.format = format;
       this.fitAs = fitAs;
       this.remap = reduced && shape.kind === 'fitted' ? indicesIn(shape.style.name, fitAs) : null;
       const samples = this.table.cols * this.table.rows * 3;

@@ -1,0 +1,147 @@
+/**
+ * Cube maps, with the geometry of ffmpeg 5.1's `v360` (xyz_to_cube3x2, xyz_to_cube6x1,
+ * xyz_to_eac): the ray's largest axis picks a face, the other two divided by it give the point on
+ * that face, and the arrangement says where each face sits in the frame and how it is turned.
+ * - `c3x2`, `c6x1`: v360's default face order "rludfb" (right, left, up, down, front, back), unturned;
+ * - `eac`: YouTube's equi-angular cubemap: left, front, right over down, back, up, the bottom row
+ *   turned a quarter, and each face spaced by angle rather than by tangent (u = 4/π · atan(t)), so
+ *   its pixels cover nearly equal solid angles.
+ */
+import type { Layout } from '../layout.js';
+
+/** Faces in v360's order. */
+const enum Face {
+  Right,
+  Left,
+  Up,
+  Down,
+  Front,
+  Back,
+}
+
+/** Where a face sits: its tile's column and row, and quarter turns clockwise as drawn. */
+interface Placement {
+  col: number;
+  row: number;
+  turns: 0 | 1 | 2 | 3;
+}
+
+export interface CubeArrangement {
+  readonly name: string;
+  readonly cols: number;
+  readonly rows: number;
+  readonly equiangular: boolean;
+  /** Indexed by Face. */
+  readonly faces: readonly Placement[];
+}
+
+const inOrder = (cols: number): Placement[] => [0, 1, 2, 3, 4, 5].map((k) => ({ col: k % cols, row: Math.floor(k / cols), turns: 0 as const }));
+
+export const CUBE_3X2: CubeArrangement = { name: 'c3x2', cols: 3, rows: 2, equiangular: false, faces: inOrder(3) };
+export const CUBE_6X1: CubeArrangement = { name: 'c6x1', cols: 6, rows: 1, equiangular: false, faces: inOrder(6) };
+export const EAC: CubeArrangement = {
+  name: 'eac',
+  cols: 3,
+  rows: 2,
+  equiangular: true,
+  faces: [
+    { col: 2, row: 0, turns: 0 }, // right
+    { col: 0, row: 0, turns: 0 }, // left
+    { col: 2, row: 1, turns: 3 }, // up
+    { col: 0, row: 1, turns: 3 }, // down
+    { col: 1, row: 0, turns: 0 }, // front
+    { col: 1, row: 1, turns: 1 }, // back
+  ],
+};
+
+const NO_PAD = Object.freeze({ x: 0, y: 0 });
+
+/** v360 5.1 reads and writes EAC with a border this many pixels wide (xyz_to_eac's pixel_pad), at the file's own size. */
+export const EAC_PAD_PIXELS = 2;
+
+export class CubemapLayout implements Layout {
+  readonly name: string;
+  readonly wholeSphere = true;
+  private readonly faceW: number;
+  private readonly faceH: number;
+  /** Per face: tile origin x, y (pixels) and turns, flattened for the per-tap path. */
+  private readonly originX: Float64Array;
+  private readonly originY: Float64Array;
+  private readonly turns: Uint8Array;
+  // The last face point, from `project` (fields, not an array: called per tap).
+  private face = 0;
+  private fu = 0;
+  private fv = 0;
+
+  constructor(
+    readonly srcWidth: number,
+    readonly srcHeight: number,
+    private readonly arrangement: CubeArrangement,
+    pad: { x: number; y: number } = NO_PAD,
+  ) {
+    this.name = arrangement.name;
+    // v360's EAC border: `pad.x` of the width left and right of the whole row, `pad.y` of the
+    // height above and below each row of faces.
+    const { cols, rows } = arrangement;
+    this.faceW = ((1 - 2 * pad.x) / cols) * srcWidth;
+    this.faceH = (1 / rows - 2 * pad.y) * srcHeight;
+    this.originX = Float64Array.from(arrangement.faces, (p) => pad.x * srcWidth + p.col * this.faceW);
+    this.originY = Float64Array.from(arrangement.faces, (p) => (p.row / rows + pad.y) * srcHeight);
+    this.turns = Uint8Array.from(arrangement.faces, (p) => p.turns);
+  }
+
+  /** The face the ray meets and the point on it, each of u, v in [−1, 1] as the face is drawn. */
+  private project(x: number, y: number, z: number): void {
+    const ax = Math.abs(x), ay = Math.abs(y), az = Math.abs(z);
+    let u: number, v: number;
+    if (ax >= ay && ax >= az) {
+      this.face = x > 0 ? Face.Right : Face.Left;
+      u = (x > 0 ? -z : z) / ax;
+      v = y / ax;
+    } else if (ay >= az) {
+      this.face = y < 0 ? Face.Up : Face.Down;
+      u = x / ay;
+      v = (y < 0 ? z : -z) / ay;
+    } else {
+      this.face = z > 0 ? Face.Front : Face.Back;
+      u = (z > 0 ? x : -x) / az;
+      v = y / az;
+    }
+    if (this.arrangement.equiangular) {
+      u = (4 / Math.PI) * Math.atan(u);
+      v = (4 / Math.PI) * Math.atan(v);
+    }
+    // A face drawn turned a quarter clockwise shows its point (u, v) at (−v, u).
+    const t = u;
+    switch (this.turns[this.face]) {
+      case 1: u = -v; v = t; break;
+      case 2: u = -u; v = -v; break;
+      case 3: u = v; v = -t; break;
+    }
+    this.fu = u;
+    this.fv = v;
+  }
+
+  locate(x: number, y: number, z: number, out: Float64Array): void {
+    this.project(x, y, z);
+    out[0] = this.originX[this.face]! + ((this.fu + 1) / 2) * this.faceW - 0.5;
+    out[1] = this.originY[this.face]! + ((this.fv + 1) / 2) * this.faceH - 0.5;
+  }
+
+  offsetOf(x: number, y: number, z: number): number {
+    this.project(x, y, z);
+    // Within the face's own tile: a point on an edge never reads the neighbouring tile, which may be another face.
+    const x0 = this.originX[this.face]!, y0 = this.originY[this.face]!;
+    let px = Math.round(x0 + ((this.fu + 1) / 2) * this.faceW - 0.5);
+    let py = Math.round(y0 + ((this.fv + 1) / 2) * this.faceH - 0.5);
+    const left = Math.ceil(x0 - 1e-9), right = Math.ceil(x0 + this.faceW - 1e-9) - 1;
+    const top = Math.ceil(y0 - 1e-9), bottom = Math.ceil(y0 + this.faceH - 1e-9) - 1;
+    px = px < left ? left : px > right ? right : px;
+    py = py < top ? top : py > bottom ? bottom : py;
+    return (py * this.srcWidth + px) * 3;
+  }
+
+  distance(u0: number, v0: number, u1: number, v1: number): number {
+    return Math.hypot(u1 - u0, v1 - v0);
+  }
+}
