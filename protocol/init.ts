@@ -2,8 +2,8 @@
  * The INIT text message (PROTOCOL-NOTES.md §2): positional colon fields, ASCILINE's legacy order,
  * with ASCILINE's later fields appended. Fields are only ever appended, never reordered.
  *
- *   INIT:{fps}:{mode}:{cols}:{rows}:{pixel}:{queueIdx}:{duration}:{startSec}:{live}:{style}:{palette}:{camera}
- *   INIT:30.0:5:160:48:0:0:12.000:0:0:ramp:rgb:flat
+ *   INIT:{fps}:{mode}:{cols}:{rows}:{pixel}:{queueIdx}:{duration}:{startSec}:{live}:{style}:{palette}:{camera}:{yaw}:{pitch}:{fov}
+ *   INIT:30.0:5:160:48:0:0:12.000:0:0:ramp:rgb:flat:0:0:90
  */
 import { isCameraName, type CameraName } from './cameras.js';
 import { isStyleName, type StyleName } from './cell-styles.js';
@@ -32,6 +32,11 @@ export interface InitInfo {
   palette: Palette;
   /** The camera (§7); `flat` when the field is missing. */
   camera: CameraName;
+  /**
+   * The viewer's view when this INIT was sent, degrees: where the server started a viewer that
+   * asked for no direction (the file's initial view). Absent in INITs without the fields.
+   */
+  view?: { yaw: number; pitch: number; fov: number };
 }
 
 export const INIT_PREFIX = 'INIT:';
@@ -45,9 +50,13 @@ export function encodeInit(info: InitInfo): string {
   const start = Math.round(info.startSec * 1000) / 1000;
   return (
     `${INIT_PREFIX}${formatFps(info.fps)}:${info.mode}:${info.cols}:${info.rows}:${info.pixel ? 1 : 0}` +
-    `:0:${info.duration.toFixed(3)}:${start}:${info.live ? 1 : 0}:${info.style}:${info.palette}:${info.camera}`
+    `:0:${info.duration.toFixed(3)}:${start}:${info.live ? 1 : 0}:${info.style}:${info.palette}:${info.camera}` +
+    (info.view ? `:${angle(info.view.yaw)}:${angle(info.view.pitch)}:${angle(info.view.fov)}` : '')
   );
 }
+
+/** Degrees with at most two decimals: `30`, `-12.5`. */
+const angle = (deg: number): string => String(Math.round(deg * 100) / 100);
 
 function field(parts: string[], i: number, name: string): number {
   const raw = parts[i];
@@ -88,5 +97,6 @@ export function parseInit(text: string): InitInfo {
     style,
     palette: isPalette(paletteField) ? paletteField : 'rgb',
     camera: isCameraName(cameraField) ? cameraField : 'flat',
+    ...(parts.length > 14 ? { view: { yaw: field(parts, 12, 'yaw'), pitch: field(parts, 13, 'pitch'), fov: field(parts, 14, 'fov') } } : {}),
   };
 }

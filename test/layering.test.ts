@@ -30,7 +30,9 @@ function layer(path: string): string {
 const ALLOWED: Record<string, string[]> = {
   protocol: [],
   shared: ['protocol'],
-  source: ['shared'],
+  // A source decodes one eye and sizes its frames by the layout table (projection/layouts/index.ts:
+  // STYLE.md §4.1, layouts own the working size and the stereo sub-rectangle); angles come from protocol.
+  source: ['shared', 'protocol', 'projection'],
   projection: ['shared', 'protocol'],
   quantise: ['protocol', 'shared'],
   workers: ['projection', 'quantise', 'shared', 'protocol'],

@@ -23,6 +23,9 @@ describe('INIT', () => {
     const text = encodeInit(info);
     expect(text).toBe('INIT:30.0:5:160:48:0:0:12.500:3.25:0:sextant:256:fisheye');
     expect(parseInit(text)).toEqual(info);
+    const viewed: InitInfo = { ...info, view: { yaw: -12.5, pitch: 30, fov: 75.25 } };
+    expect(encodeInit(viewed)).toBe('INIT:30.0:5:160:48:0:0:12.500:3.25:0:sextant:256:fisheye:-12.5:30:75.25');
+    expect(parseInit(encodeInit(viewed))).toEqual(viewed);
   });
 
   it('reads an INIT without the camera field, or with a camera it does not know, as flat', () => {

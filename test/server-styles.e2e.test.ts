@@ -40,7 +40,7 @@ describe('cell styles over the wire', () => {
     await ramp.until(() => ramp.frames.length >= 1, 'a ramp frame');
     const init = inits(plain)[0]!;
     // ASCILINE's fields first and unchanged (mode 5, 20×6 cells, not pixel); ours only appended.
-    expect(init).toMatch(/^INIT:[\d.]+:5:20:6:0:0:[\d.]+:[\d.]+:0:ramp:rgb:flat$/);
+    expect(init).toMatch(/^INIT:[\d.]+:5:20:6:0:0:[\d.]+:[\d.]+:0:ramp:rgb:flat:10:0:90$/);
     expect(parseInit(init)).toMatchObject({ cols: 20, rows: 6, pixel: false, style: 'ramp', palette: 'rgb' });
     const frame = plain.frames[0]!;
     expect(frame.length).toBe(4 + 20 * 6 * 4);

@@ -12,6 +12,7 @@ import { AudioTrack, type AudioHealth } from '../audio/audio-track.js';
 import { DEMO_DURATION_SECONDS } from '../source/demo-scene.js';
 import { findFfmpeg, type FfmpegTools, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { openSource } from '../source/open-source.js';
+import { sourceDetail, type FormatFlags } from '../source/source-format.js';
 import { createHttpServer } from '../transport/http-server.js';
 import { ViewerSession } from '../transport/viewer-session.js';
 import type { SharedPayload } from '../workers/payload.js';
@@ -44,6 +45,8 @@ export interface ServeOptions {
   messageRate?: number;
   /** The camera of viewers that name none (`serve --camera`; default flat). */
   camera?: CameraName;
+  /** Overrides of the file's layout, stereo mode, eye and lens field of view (`--projection`, …). */
+  format?: FormatFlags;
   tools?: FfmpegTools;
 }
 
@@ -68,6 +71,20 @@ export interface Health {
   viewers: number;
   distinctViews: number;
   workWidth: number;
+  /** What the source's frames hold and where each fact came from (source-format.ts). */
+  format: {
+    layout: string;
+    stereo: string;
+    eye: string;
+    inFov: number | null;
+    area: { left: number; top: number; right: number; bottom: number } | null;
+    pose: { yaw: number; pitch: number; roll: number };
+    initialView: { yaw: number; pitch: number; fov?: number } | null;
+    /** The working frame (one eye, in the layout's own shape). */
+    frame: { width: number; height: number };
+    metadata: string | null;
+    from: Record<string, string>;
+  };
   workers: number;
   /** How hard mosaic fits work now: full, blocks, sextants or quadrants (src/workers/fit-effort.ts). */
   fitEffort: string;
@@ -98,7 +115,7 @@ const SHRINK_AFTER_MS = 10_000;
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log;
   const tools = opts.tools ?? (await findFfmpeg());
-  const opened = await openSource(opts.source, { fps: opts.fps, loop: opts.loop, hwaccel: opts.hwaccel, realtime: opts.realtime ?? true }, tools, log);
+  const opened = await openSource(opts.source, { fps: opts.fps, loop: opts.loop, hwaccel: opts.hwaccel, realtime: opts.realtime ?? true, format: opts.format }, tools, log);
   const info = opened.info;
   const started = Date.now();
 
@@ -147,7 +164,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     onError: (message) => playback.onSourceError(message),
     onEnd: () => playback.onSourceEnd(),
   });
-  playback = new Playback(source, chooseWorkWidth([], info.width), {
+  // The most detail worth decoding: the file's own, as the width of an equirect panorama.
+  const detailCap = sourceDetail(info.format);
+  playback = new Playback(source, chooseWorkWidth([], detailCap), {
     frame: (frame) => {
       // With no viewer nothing is rendered: the picture's clock is the decode's.
       if (sessions.size === 0 && frame.clock !== undefined) audio.noteVideo(frame.clock);
@@ -190,7 +209,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     resizeTimer = setTimeout(() => {
       resizeTimer = null;
       if (sessions.size === 0) return;
-      const target = chooseWorkWidth([...sessions].map((s) => s.spec), info.width, pool.effort);
+      const target = chooseWorkWidth([...sessions].map((s) => s.spec), detailCap, pool.effort);
       const overloaded = shrinkNow;
       shrinkNow = false;
       if (target >= playback.workWidth || overloaded) {
@@ -255,6 +274,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const { server, wss } = createHttpServer({
     defaultMode: opts.mode,
     defaultCamera: opts.camera ?? 'flat',
+    initialView: info.format.initialView,
     log,
     health,
     audioAvailable: () => audio.available,
@@ -269,7 +289,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     viewer(ws: WebSocket, spec: ViewSpec, notice: string | null) {
       const session = new ViewerSession(ws, spec, hooks);
       // The first viewer decides the working size before the source starts, saving a restart.
-      if (sessions.size === 0) playback.setWorkWidth(chooseWorkWidth([spec], info.width, pool.effort));
+      if (sessions.size === 0) playback.setWorkWidth(chooseWorkWidth([spec], detailCap, pool.effort));
       sessions.add(session);
       join(session);
       log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, style: spec.style, viewers: sessions.size });
@@ -291,6 +311,24 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
   });
 
+  function formatHealth(): Health['format'] {
+    const f = info.format;
+    const p = f.picture;
+    const partial = p.layout === 'equirect' && (p.area.left > 0 || p.area.top > 0 || p.area.right < 1 || p.area.bottom < 1);
+    return {
+      layout: p.layout,
+      stereo: f.stereo,
+      eye: f.eye,
+      inFov: p.layout === 'fisheye' || p.layout === 'dfisheye' ? p.inFov : null,
+      area: partial ? { ...p.area } : null,
+      pose: { ...p.pose },
+      initialView: f.initialView,
+      frame: playback.frameSize,
+      metadata: f.metadata,
+      from: { ...f.from },
+    };
+  }
+
   function health(): Health {
     let sent = sentTotal;
     let viewerDropped = viewerDroppedTotal;
@@ -311,6 +349,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       viewers: sessions.size,
       distinctViews: byKey.size,
       workWidth: playback.workWidth,
+      format: formatHealth(),
       workers: pool.workerCount,
       fitEffort: pool.effort,
       frames: { decoded: pipeline.decoded, rendered: pipeline.rendered, dropped: pipeline.dropped + source.discarded, sent, viewerDropped },

@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame } from '../shared/types.js';
 import { FrameRing } from '../source/frame-ring.js';
 import type { FrameSource } from '../source/frame-source.js';
+import { frameSize } from '../source/source-format.js';
 
 /** Consecutive failures (no frame in between) before the source is reported as ended. */
 export const MAX_FAILURES = 5;
@@ -33,6 +34,8 @@ export interface TimelineAudio {
 
 export class Playback {
   private ring: FrameRing;
+  /** The detail asked for: the width of a whole equirect panorama as detailed (working-size.ts). */
+  private detail: number;
   /** Timeline run: bumped whenever the picture and the sound restart together. */
   run = 0;
   private clockBase = 0;
@@ -56,7 +59,20 @@ export class Playback {
     private readonly events: PlaybackEvents,
     private readonly log: Logger,
   ) {
-    this.ring = new FrameRing(workWidth, workWidth / 2);
+    this.detail = workWidth;
+    this.ring = this.ringFor(workWidth);
+  }
+
+  /** Frames in the source's layout, sized for the detail. */
+  private ringFor(detail: number): FrameRing {
+    const format = this.source.info.format;
+    const { width, height } = frameSize(format, detail);
+    return new FrameRing(width, height, format.picture);
+  }
+
+  /** The working frame's size (the layout's own shape). */
+  get frameSize(): { width: number; height: number } {
+    return { width: this.ring.width, height: this.ring.height };
   }
 
   setAudio(audio: TimelineAudio): void {
@@ -69,7 +85,7 @@ export class Playback {
   }
 
   get workWidth(): number {
-    return this.ring.width;
+    return this.detail;
   }
 
   get isPaused(): boolean {
@@ -206,11 +222,14 @@ export class Playback {
     return null;
   }
 
-  /** Replaces the working size; the source restarts where it is. */
+  /** Replaces the working size (as the detail of an equirect panorama `width` wide); the source restarts where it is. */
   setWorkWidth(width: number): void {
-    if (width === this.ring.width) return;
-    this.log.info('source.resize', { from: this.ring.width, to: width });
-    this.ring = new FrameRing(width, width / 2);
+    if (width === this.detail) return;
+    const next = frameSize(this.source.info.format, width);
+    this.detail = width;
+    if (next.width === this.ring.width && next.height === this.ring.height) return;
+    this.log.info('source.resize', { from: `${this.ring.width}x${this.ring.height}`, to: `${next.width}x${next.height}` });
+    this.ring = this.ringFor(width);
     if (this.clients === 0 || this.ended) return;
     if (this.source.info.kind === 'still') this.start(0);
     else if (this.shouldRun) this.start(this.nextPosition(), false, true);

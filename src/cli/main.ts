@@ -10,6 +10,7 @@ import { exposesBeyondLoopback } from '../transport/access.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
 import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
+import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
 import { openSync } from 'node:fs';
 import { runTerminalClient, type ClientExit } from '../client/terminal/terminal-client.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
@@ -55,6 +56,19 @@ export interface SourceFlags {
   hwaccel: Hwaccel;
   loop: boolean;
   logLevel: LogLevel;
+  projection?: string;
+  stereo?: string;
+  eye?: string;
+  inFov?: string;
+}
+
+/** The layout flags, checked: a bad one ends the command with one line naming what is allowed. */
+function formatFlags(flags: SourceFlags): FormatFlags {
+  try {
+    return parseFormatFlags({ projection: flags.projection, stereo: flags.stereo, eye: flags.eye, inFov: flags.inFov });
+  } catch (error) {
+    fail(error);
+  }
 }
 
 /** Options shared by every command that opens a source (`serve`, later `play`). */
@@ -64,6 +78,10 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--mode <n>', 'default colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode, 5 as Mode)
     .addOption(new Option('--hwaccel <method>', 'hardware decoding; falls back to software when it fails').choices([...HWACCELS]).default('auto'))
     .option('--loop', 'loop a file source forever', false)
+    .option('--projection <layout>', `the source's layout when its metadata is missing or wrong: ${layoutList()}`)
+    .option('--stereo <mode>', `the source's stereo packing: ${STEREO_MODES.join(', ')} (one eye is decoded)`)
+    .option('--eye <eye>', `the eye shown from a stereo source: ${EYES.join(', ')} (default left)`)
+    .option('--in-fov <deg>', 'one fisheye lens\'s field of view, degrees (fisheye 180, dfisheye 190 by default)')
     .option('--log-level <level>', `log detail: ${LOG_LEVELS.join(', ')}`, parseLogLevel, 'info' as LogLevel);
 }
 
@@ -124,6 +142,7 @@ addSourceOptions(
     server = await startServer({
       source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log,
       token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate, camera: flags.camera,
+      format: formatFlags(flags),
     });
   } catch (error) {
     fail(error);
@@ -209,7 +228,7 @@ addSourceOptions(
   const log = new Logger(flags.logLevel, fd);
   let server: RunningServer;
   try {
-    server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log });
+    server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log, format: formatFlags(flags) });
   } catch (error) {
     fail(error);
   }

@@ -83,6 +83,8 @@ export interface MediaInfo {
   /** ffmpeg sees a single still picture (an image format). */
   isImage: boolean;
   formatName: string;
+  /** The video stream's side data as ffprobe reports it (spherical mapping, stereo 3D, …). */
+  sideData: Record<string, unknown>[];
 }
 
 function parseRate(rate: unknown): number {
@@ -125,5 +127,6 @@ export async function probeMedia(tools: FfmpegTools, input: string, label: strin
     hasAudio: streams.some((s) => s['codec_type'] === 'audio'),
     isImage: IMAGE_FORMATS.test(formatName) && (frames <= 1 || !(duration > 0)),
     formatName,
+    sideData: Array.isArray(video['side_data_list']) ? (video['side_data_list'] as Record<string, unknown>[]) : [],
   };
 }

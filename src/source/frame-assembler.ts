@@ -42,7 +42,8 @@ export class FrameAssembler {
       const left = this.ring.slotBytes - this.filled;
       return left < DISCARD_BYTES ? this.discard.subarray(0, left) : this.discard;
     }
-    return this.ring.slots[this.slot]!.subarray(this.filled);
+    // Up to the picture's end: the black pixel after it (frame-ring.ts) is never written.
+    return this.ring.slots[this.slot]!.subarray(this.filled, this.ring.slotBytes);
   }
 
   /** `n` bytes were written into the last `target()`. */

@@ -2,6 +2,7 @@
  * What every picture source offers the playback: ffmpeg video, a still photo, the built-in demo.
  */
 import type { DecodedFrame } from '../shared/types.js';
+import type { SourceFormat } from './source-format.js';
 import type { FrameRing } from './frame-ring.js';
 
 export type SourceKind = 'video' | 'still' | 'demo';
@@ -17,9 +18,11 @@ export interface SourceInfo {
   /** No end and no position: pause and seek are refused. */
   live: boolean;
   hasAudio: boolean;
-  /** Native picture size. */
+  /** Native picture size (the whole frame, both eyes of a stereo file). */
   width: number;
   height: number;
+  /** What the frames hold: layout, stereo eye, pose, initial view (source-format.ts). */
+  format: SourceFormat;
 }
 
 export interface SourceEvents {

@@ -10,6 +10,8 @@ import { DemoSource, demoInfo } from './demo-source.js';
 import { probeMedia, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
+import { resolveFormat, type FormatFlags, type SourceFormat } from './source-format.js';
+import { fromSideData, fromXmp, type SphericalMetadata } from './spherical-metadata.js';
 import { IMAGE_EXTENSIONS, probeStill, StillSource } from './still-source.js';
 
 export interface OpenOptions {
@@ -18,6 +20,8 @@ export interface OpenOptions {
   hwaccel: Hwaccel;
   /** Native pace; false decodes as fast as possible (benchmarks). */
   realtime: boolean;
+  /** The operator's overrides of the file's layout, stereo mode, eye and lens field of view. */
+  format?: FormatFlags;
 }
 
 export interface OpenedSource {
@@ -47,10 +51,11 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
       throw new Ascii360Error('SOURCE_UNREADABLE', `source is not readable (permission denied): ${input}`);
     }
     if ((await stat(input)).size === 0) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${input} is empty (0 bytes)`);
-    if (IMAGE_EXTENSIONS.test(input)) return openStill(input, log);
+    if (IMAGE_EXTENSIONS.test(input)) return openStill(input, opts, log);
   }
   const media = await probeMedia(tools, input, input);
-  if (media.isImage && !isUrl) return openStill(input, log);
+  if (media.isImage && !isUrl) return openStill(input, opts, log);
+  const format = formatOf(fromSideData(media.sideData, media.width, media.height), opts, media.width, media.height, log);
   const live = isUrl && media.duration === 0;
   const info: SourceInfo = {
     label: input,
@@ -61,10 +66,8 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
     hasAudio: media.hasAudio,
     width: media.width,
     height: media.height,
+    format,
   };
-  if (media.width !== media.height * 2) {
-    log.warn('source.not_equirect', { width: media.width, height: media.height, note: 'not 2:1; shown stretched to 2:1 as if equirectangular' });
-  }
   return {
     info,
     create: (events) =>
@@ -72,13 +75,28 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   };
 }
 
-async function openStill(path: string, log: Logger): Promise<OpenedSource> {
-  let size: { width: number; height: number };
+/** The file's metadata and the flags → the format, each warning logged once (`source.format`). */
+function formatOf(meta: SphericalMetadata | null, opts: OpenOptions, width: number, height: number, log: Logger): SourceFormat {
+  const format = resolveFormat(meta, opts.format ?? {}, width, height, (message) => log.warn('source.format', { note: message }));
+  log.info('source.layout', {
+    layout: format.picture.layout,
+    stereo: format.stereo,
+    eye: format.eye,
+    metadata: format.metadata ?? 'none',
+    from: Object.entries(format.from).map(([k, v]) => `${k}:${v}`).join(' '),
+  });
+  return format;
+}
+
+async function openStill(path: string, opts: OpenOptions, log: Logger): Promise<OpenedSource> {
+  let probed: { width: number; height: number; xmp: string | null };
   try {
-    size = await probeStill(path);
+    probed = await probeStill(path);
   } catch (error) {
     throw new Ascii360Error('SOURCE_NOT_MEDIA', `${path} is not an image sharp can read (${error instanceof Error ? error.message : String(error)})`);
   }
-  const info: SourceInfo = { label: path, kind: 'still', fps: 1, duration: 0, live: false, hasAudio: false, ...size };
+  const { width, height } = probed;
+  const format = formatOf(probed.xmp ? fromXmp(probed.xmp, width, height) : null, opts, width, height, log);
+  const info: SourceInfo = { label: path, kind: 'still', fps: 1, duration: 0, live: false, hasAudio: false, width, height, format };
   return { info, create: (events) => new StillSource(path, info, events, log) };
 }

@@ -9,11 +9,17 @@ import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 
 export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|avif|tiff?|gif)$/i;
 
-/** Reads the photo's size; throws when sharp cannot read it (the caller words the error). */
-export async function probeStill(path: string): Promise<{ width: number; height: number }> {
+/** Reads the photo's size as shown (after its EXIF orientation) and its XMP; throws when sharp cannot read it (the caller words the error). */
+export async function probeStill(path: string): Promise<{ width: number; height: number; xmp: string | null }> {
   const meta = await sharp(path, { limitInputPixels: false }).metadata();
   if (!meta.width || !meta.height) throw new Error('no picture size');
-  return { width: meta.width, height: meta.height };
+  // Orientations 5–8 turn the photo a quarter: its shown width is the stored height.
+  const turned = (meta.orientation ?? 1) >= 5;
+  return {
+    width: turned ? meta.height : meta.width,
+    height: turned ? meta.width : meta.height,
+    xmp: meta.xmp ? meta.xmp.toString('utf8') : null,
+  };
 }
 
 export class StillSource implements FrameSource {
@@ -54,8 +60,12 @@ export class StillSource implements FrameSource {
   private async decode(width: number, height: number): Promise<Buffer> {
     if (this.cached && this.cached.width === width && this.cached.height === height) return this.cached.rgb;
     const started = Date.now();
-    const rgb = await sharp(this.path, { limitInputPixels: false })
-      .rotate()
+    // A stereo photo decodes one eye: cut before the resize.
+    const { x, y, width: cw, height: ch } = this.info.format.crop;
+    const whole = cw === this.info.width && ch === this.info.height;
+    const rotated = sharp(this.path, { limitInputPixels: false }).rotate();
+    const picture = whole ? rotated : sharp(await rotated.extract({ left: x, top: y, width: cw, height: ch }).toBuffer());
+    const rgb = await picture
       .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
       .removeAlpha()
       .toColourspace('srgb')

@@ -10,12 +10,14 @@ import type { Logger } from '../shared/logger.js';
 import type { ViewSpec } from '../shared/types.js';
 import { checkAccess, type AccessPolicy } from './access.js';
 import { appFile, pageFile } from './static-files.js';
-import { parseViewQuery } from './view-query.js';
+import { parseViewQuery, type InitialView } from './view-query.js';
 
 export interface Routes {
   defaultMode: Mode;
   /** The camera of viewers that name none (§1.2). */
   defaultCamera: CameraName;
+  /** Where viewers that name no direction start (the file's metadata), or null for straight ahead. */
+  initialView: InitialView | null;
   health(): unknown;
   /** The same counters in Prometheus text format. */
   metrics(): string;
@@ -144,7 +146,7 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
     let refusal = '';
     let closeCode: number = CloseCode.POLICY;
     try {
-      ({ spec, notice } = parseViewQuery(url.searchParams, routes.defaultMode, routes.defaultCamera));
+      ({ spec, notice } = parseViewQuery(url.searchParams, routes.defaultMode, routes.defaultCamera, routes.initialView));
     } catch (error) {
       refusal = error instanceof ProtocolError ? error.message : 'query could not be read';
     }

@@ -24,7 +24,14 @@ function num(params: URLSearchParams, name: string, fallback: number): number {
   return value;
 }
 
-export function parseViewQuery(params: URLSearchParams, defaultMode: Mode, defaultCamera: CameraName = DEFAULT_CAMERA): ViewQuery {
+/** A starting direction from the file (GPano's initial view); the FOV only for the flat camera it is meant for. */
+export interface InitialView {
+  yaw: number;
+  pitch: number;
+  fov?: number;
+}
+
+export function parseViewQuery(params: URLSearchParams, defaultMode: Mode, defaultCamera: CameraName = DEFAULT_CAMERA, initial: InitialView | null = null): ViewQuery {
   const cols = Math.round(clamp(num(params, 'cols', Defaults.COLS), Limits.COLS_MIN, Limits.COLS_MAX));
   let rows = Math.round(clamp(num(params, 'rows', Defaults.ROWS), Limits.ROWS_MIN, Limits.ROWS_MAX));
   const pixelRaw = params.get('pixel');
@@ -54,11 +61,11 @@ export function parseViewQuery(params: URLSearchParams, defaultMode: Mode, defau
   const codecName = codec === 'legacy' || codec === '' ? 'raw' : codec;
   if (!isCodec(codecName)) throw new ProtocolError('BAD_QUERY', `query codec=${codec.slice(0, 20)} is not raw or adaptive`);
   const spec: ViewSpec = {
-    yaw: wrapDegrees(num(params, 'yaw', Defaults.YAW)),
-    pitch: clamp(num(params, 'pitch', Defaults.PITCH), Limits.PITCH_MIN, Limits.PITCH_MAX),
+    yaw: wrapDegrees(num(params, 'yaw', initial?.yaw ?? Defaults.YAW)),
+    pitch: clamp(num(params, 'pitch', initial?.pitch ?? Defaults.PITCH), Limits.PITCH_MIN, Limits.PITCH_MAX),
     roll: wrapDegrees(num(params, 'roll', Defaults.ROLL)),
-    // No FOV asked: the camera's own (90° for flat, as ASCILINE's default).
-    fov: clampFov(camera, num(params, 'fov', CAMERAS[camera].startFov)),
+    // No FOV asked: the file's initial one for a flat view, else the camera's own (90° for flat, as ASCILINE's default).
+    fov: clampFov(camera, num(params, 'fov', camera === 'flat' && initial?.fov ? initial.fov : CAMERAS[camera].startFov)),
     cols,
     rows,
     aspect: clamp(num(params, 'aspect', Defaults.ASPECT), Limits.ASPECT_MIN, Limits.ASPECT_MAX),

@@ -51,7 +51,7 @@ export class ViewerSession {
   sendInit(): void {
     const s = this.spec;
     const shape = frameShape(s);
-    this.queue.pushText(encodeInit({ ...this.hooks.initBase(), mode: s.mode, cols: s.cols, rows: shape.initRows, pixel: shape.pixel, style: s.style, palette: s.palette, camera: s.camera }));
+    this.queue.pushText(encodeInit({ ...this.hooks.initBase(), mode: s.mode, cols: s.cols, rows: shape.initRows, pixel: shape.pixel, style: s.style, palette: s.palette, camera: s.camera, view: { yaw: s.yaw, pitch: s.pitch, fov: s.fov } }));
   }
 
   sendError(reason: string): void {

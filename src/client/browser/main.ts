@@ -132,19 +132,25 @@ function start(): void {
   }
 
   const wsBase = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+  // A page that names no direction starts where the server says (the file's initial view, INIT
+  // fields 13–15); after the first INIT every reconnect asks for the view on screen.
+  let viewKnown = params.has('yaw') || params.has('pitch') || params.has('fov');
   const connection = new Connection(
     () => {
       const aspect = round4(font.aspect);
       told = { cols: grid.cols, rows: grid.rows, aspect };
       return viewUrl(wsBase, {
         cols: grid.cols, rows: grid.rows, aspect, mode,
-        yaw: round2(view.yaw), pitch: round2(view.pitch), roll: round2(view.roll), fov: round2(view.fov),
+        ...(viewKnown ? { yaw: round2(view.yaw), pitch: round2(view.pitch), fov: round2(view.fov) } : {}),
+        roll: round2(view.roll),
         style, token, camera: view.camera,
       });
     },
     {
       state: showLink,
       init(info) {
+        if (!viewKnown && info.view) view.startAt(info.view);
+        viewKnown = true;
         init = info;
         inits++;
         mode = info.mode;

@@ -78,7 +78,7 @@ export class ViewController {
   private cameraChanged = false;
 
   constructor(
-    private readonly initial: ViewAngles = { yaw: Defaults.YAW, pitch: Defaults.PITCH, roll: Defaults.ROLL, fov: Defaults.FOV },
+    private initial: ViewAngles = { yaw: Defaults.YAW, pitch: Defaults.PITCH, roll: Defaults.ROLL, fov: Defaults.FOV },
     camera: CameraName = 'flat',
   ) {
     this.yaw = initial.yaw;
@@ -104,6 +104,18 @@ export class ViewController {
       case 'cycle-camera': return this.setCamera(CAMERA_NAMES[(CAMERA_NAMES.indexOf(this.camera) + 1) % CAMERA_NAMES.length]!);
       default: return false;
     }
+  }
+
+  /**
+   * The view the server started this viewer at (INIT §2 fields 13–15: the file's initial view),
+   * for a client that asked for none: it becomes the current view and the one reset returns to.
+   * Sends nothing: the server already shows it.
+   */
+  startAt(view: { yaw: number; pitch: number; fov: number }): void {
+    this.initial = { ...this.initial, yaw: view.yaw, pitch: view.pitch, fov: view.fov };
+    this.yaw = view.yaw;
+    this.pitch = view.pitch;
+    this.fov = view.fov;
   }
 
   /** Turns by degrees (a drag or a key): yaw wraps, pitch stops at the poles. */

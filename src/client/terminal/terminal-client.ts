@@ -116,9 +116,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let ws: WebSocket;
   let early: unknown[];
   try {
+    // A view left unsaid is the server's to choose (the file's initial view), learnt from INIT.
+    const said = opts.view ?? {};
     const url = viewUrl(opts.url, {
       cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode, style, palette,
-      yaw: view.yaw, pitch: view.pitch, roll: view.roll, fov: view.fov, camera: view.camera,
+      yaw: said.yaw, pitch: said.pitch, roll: said.roll, fov: said.fov, camera: view.camera,
     });
     ({ ws, early } = await connect(url));
   } catch (error) {
@@ -147,6 +149,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   renderer.setRegion(0, 0, grid.cols, grid.rows);
 
   let init: InitInfo | null = null;
+  /** No direction was asked for: the first INIT says where the server started us. */
+  const awaitingStart = opts.view?.yaw === undefined && opts.view?.pitch === undefined && opts.view?.fov === undefined;
   let paused = false;
   let latest: ReceivedFrame | null = null;
   let writing = false;
@@ -168,6 +172,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   ws.removeAllListeners('message');
   const stream = new StreamClient(ws as unknown as SocketLike, 'raw', {
     init(info) {
+      if (!init && info.view && awaitingStart) view.startAt(info.view);
       init = info;
       // The server says what we get (a style it refused leaves the old one).
       style = info.style;
