@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchAudio } from './audio-bench.js';
 import { benchBrowser } from './browser-bench.js';
+import { benchLayouts } from './layout-bench.js';
 import { benchPicture } from './picture-bench.js';
 import { benchFitting, benchPipeline, benchRenderCost, benchStyleViewers, benchTableBuild, benchViewers } from './server-bench.js';
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     print(await benchViewers());
     print(benchRenderCost());
     print(benchTableBuild());
+    print(benchLayouts());
     print(benchFitting());
     print(await benchPipeline(dir));
     print(await benchStyleViewers(dir)); // reuses benchPipeline's clip
