@@ -454,6 +454,28 @@ describe('notices and connection', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a page that names no direction starts at the photo\'s GPano initial view, and turns from there', async () => {
+    const xmp = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:GPano="http://ns.google.com/photos/1.0/panorama/"' +
+      ' GPano:ProjectionType="equirectangular" GPano:InitialViewHeadingDegrees="-120" GPano:InitialViewPitchDegrees="20" GPano:InitialHorizontalFOVDegrees="75"/></rdf:RDF></x:xmpmeta>';
+    const path = join(tmp.dir, 'initial.jpg');
+    await sharp(await makePhoto(join(tmp.dir, 'initial.png'))).jpeg().withXmp(xmp).toFile(path);
+    const server = await startCli([path, '--log-level', 'warn']);
+    try {
+      const { page, errors } = await open(server, '?renderer=2d');
+      const s = await playing(page, 1);
+      expect(s.view).toMatchObject({ yaw: -120, pitch: 20, fov: 75 });
+      await page.keyboard.press('ArrowRight');
+      const v = await until('the turned view at the server', async () => {
+        const sv = await serverView(server);
+        return sv && sv.yaw > -120 && sv.yaw < -110 ? sv : null;
+      });
+      expect(v.pitch).toBeCloseTo(20, 5);
+      expect(errors).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('a server that goes away and comes back: notice, reconnect with backoff, view restored', async () => {
     const { page, errors } = await open(still, '?renderer=2d&yaw=-60');
     await playing(page, 1);
