@@ -1,0 +1,76 @@
+/**
+ * The metadata readers and the format decision (src/source/spherical-metadata.ts,
+ * source-format.ts) on what ffprobe and sharp report, including metadata that is wrong: every
+ * correction is a warning, never a throw, and flags win over the file.
+ */
+import { describe, expect, it } from 'vitest';
+import { frameSize, parseFormatFlags, resolveFormat, sourceDetail } from '../src/source/source-format.js';
+import { fromSideData, fromXmp } from '../src/source/spherical-metadata.js';
+
+const gpano = (attrs: Record<string, string | number>): string =>
+  `<x:xmpmeta><rdf:RDF><rdf:Description xmlns:GPano="http://ns.google.com/photos/1.0/panorama/" ${Object.entries(attrs).map(([k, v]) => `GPano:${k}="${v}"`).join(' ')}/></rdf:RDF></x:xmpmeta>`;
+
+describe('spherical metadata', () => {
+  it('reads Spherical Video side data: stereo, inverted eyes, bounds against the whole frame, pose in our angles', () => {
+    const m = fromSideData([
+      { side_data_type: 'Stereo 3D', type: 'side by side', inverted: 1 },
+      { side_data_type: 'Spherical Mapping', projection: 'tiled equirectangular', bound_left: 1024, bound_right: 1024, bound_top: 0, bound_bottom: 0, yaw: 30, pitch: -10, roll: 5 },
+    ], 2048, 1024)!;
+    expect(m).toMatchObject({ layout: 'equirect', stereo: 'sbs', swapEyes: true, area: { left: 0.25, top: 0, right: 0.75, bottom: 1 }, pose: { yaw: -30, pitch: -10, roll: -5 } });
+    const f = resolveFormat(m, {}, 2048, 1024, () => {});
+    // Right-left storage: the left eye is the right half.
+    expect(f.crop).toEqual({ x: 1024, y: 0, width: 1024, height: 1024 });
+    expect(resolveFormat(m, { eye: 'right' }, 2048, 1024, () => {}).crop.x).toBe(0);
+  });
+
+  it('warns about what it cannot use and goes on: a mesh, cube padding, an out-of-range pose', () => {
+    const mesh = fromSideData([{ side_data_type: 'Spherical Mapping', projection: 'mesh', yaw: 400, pitch: 120, roll: 0 }], 1024, 512)!;
+    expect(mesh.layout).toBe('equirect');
+    expect(mesh.warnings.join('\n')).toMatch(/projection "mesh" not supported/);
+    expect(mesh.warnings.join('\n')).toMatch(/pose 400\/120\/0 out of range; using 40\/90\/0/);
+    const cube = fromSideData([{ side_data_type: 'Spherical Mapping', projection: 'cubemap', padding: 4 }], 1536, 1024)!;
+    expect(cube.layout).toBe('c3x2');
+    expect(cube.warnings).toEqual(['cube map padding 4 px ignored']);
+    expect(fromSideData([{ side_data_type: 'Display Matrix' }], 1024, 512)).toBeNull();
+  });
+
+  it('reads GPano from attributes or elements: cropped area, initial view relative to the pose heading', () => {
+    const m = fromXmp(gpano({ ProjectionType: 'equirectangular', FullPanoWidthPixels: 8000, FullPanoHeightPixels: 4000, CroppedAreaImageWidthPixels: 8000, CroppedAreaImageHeightPixels: 2000, CroppedAreaLeftPixels: 0, CroppedAreaTopPixels: 1000, PoseHeadingDegrees: 90, InitialViewHeadingDegrees: 45, InitialViewPitchDegrees: 5, InitialHorizontalFOVDegrees: 80 }), 4000, 1000)!;
+    expect(m).toMatchObject({ area: { left: 0, top: 0.25, right: 1, bottom: 0.75 }, initialView: { yaw: -45, pitch: 5, fov: 80 }, warnings: [] });
+    const elements = fromXmp('<rdf:Description><GPano:PosePitchDegrees>10</GPano:PosePitchDegrees><GPano:PoseRollDegrees>-3</GPano:PoseRollDegrees></rdf:Description>', 2000, 1000)!;
+    expect(elements.pose).toEqual({ yaw: 0, pitch: 10, roll: -3 });
+    expect(fromXmp('<x:xmpmeta/>', 2000, 1000)).toBeNull();
+  });
+
+  it('metadata that contradicts the frame: a warning, and the best effort', () => {
+    const outside = fromXmp(gpano({ FullPanoWidthPixels: 1000, FullPanoHeightPixels: 500, CroppedAreaImageWidthPixels: 900, CroppedAreaImageHeightPixels: 500, CroppedAreaLeftPixels: 300, CroppedAreaTopPixels: 0 }), 900, 500)!;
+    expect(outside.area).toBeUndefined();
+    expect(outside.warnings.join('\n')).toMatch(/does not fit the 1000x500 panorama; ignored/);
+    const shape = fromXmp(gpano({ FullPanoWidthPixels: 1000, FullPanoHeightPixels: 500, CroppedAreaImageWidthPixels: 500, CroppedAreaImageHeightPixels: 250, CroppedAreaLeftPixels: 250, CroppedAreaTopPixels: 125, InitialViewHeadingDegrees: 'north' }), 800, 200)!;
+    expect(shape.area).toEqual({ left: 0.25, top: 0.25, right: 0.75, bottom: 0.75 });
+    expect(shape.warnings.join('\n')).toMatch(/not the photo's shape 800x200/);
+    expect(shape.warnings.join('\n')).toMatch(/InitialViewHeadingDegrees="north" is not a number/);
+    const warnings: string[] = [];
+    resolveFormat(shape, {}, 800, 200, (w) => warnings.push(w));
+    expect(warnings.length).toBeGreaterThanOrEqual(3); // each reader warning, and the stretch
+  });
+
+  it('flags win over the file, and a flag naming another layout drops the file\'s equirect bounds', () => {
+    const m = fromSideData([{ side_data_type: 'Spherical Mapping', projection: 'tiled equirectangular', bound_left: 512, bound_right: 512, bound_top: 0, bound_bottom: 0 }], 1024, 1024)!;
+    const f = resolveFormat(m, parseFormatFlags({ projection: 'he', stereo: 'tb', inFov: '200' }), 1024, 1024, () => {});
+    expect(f.picture.layout).toBe('hequirect');
+    expect(f.picture.area).toEqual({ left: 0, top: 0, right: 1, bottom: 1 });
+    expect(f.from).toMatchObject({ layout: 'flag', stereo: 'flag', inFov: 'flag', area: 'default' });
+    expect(f.crop).toEqual({ x: 0, y: 0, width: 1024, height: 512 });
+  });
+
+  it('sizes working frames in the layout\'s own shape, never beyond the eye\'s detail', () => {
+    const cube = resolveFormat(null, { projection: 'c3x2' }, 1536, 1024, () => {});
+    expect(frameSize(cube, 1024)).toEqual({ width: 768, height: 512 });
+    expect(sourceDetail(cube)).toBe(2048);
+    expect(frameSize(cube, 4096)).toEqual({ width: 1536, height: 1024 });
+    const dual = resolveFormat(null, { projection: 'dfisheye' }, 3840, 1920, () => {});
+    expect(dual.picture.inFov).toBe(190);
+    expect(frameSize(dual, 2048).width / frameSize(dual, 2048).height).toBeCloseTo(2, 2);
+  });
+});
