@@ -180,6 +180,17 @@ describe('source layouts, stereo and metadata', () => {
     });
   }
 
+  it('a top-bottom stereo photo with --stereo tb --eye right: sharp cuts the right eye', async () => {
+    const path = join(tmp.dir, 'stereo.png');
+    ffmpeg([...rawIn(scenePath), ...rawIn(negativePath), '-filter_complex', '[0][1]vstack', '-frames:v', '1', '-y', path]);
+    const s = await serve(path, '--stereo', 'tb', '--eye', 'right');
+    const view = { yaw: -70, pitch: 15, fov: 90 };
+    const { frame } = await firstFrame(s, `yaw=${view.yaw}&pitch=${view.pitch}&fov=${view.fov}`);
+    expect(frameError(frame, reference(view, negativePath))).toBeLessThan(MAE_BOUND);
+    expect(frameError(frame, reference(view))).toBeGreaterThan(5 * MAE_BOUND);
+    expect(await formatOf(s)).toMatchObject({ stereo: 'tb', eye: 'right', from: { stereo: 'flag', eye: 'flag' } });
+  });
+
   it('a GPano photo sphere: its cropped area placed, viewers without a direction start at its initial view', async () => {
     // Longitudes −135…135 and latitudes −67.5…67.5 of the scene, tagged as such.
     const path = join(tmp.dir, 'partial.jpg');
