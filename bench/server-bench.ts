@@ -32,7 +32,8 @@ import { CellFitter } from '../src/quantise/fit-cells.js';
 import { writeCells } from '../src/quantise/quantise.js';
 import type { RenderTask } from '../src/workers/messages.js';
 import { renderTasks } from '../src/workers/render-tasks.js';
-import { payloadCapacity, ViewRenderer, viewKey, ViewRendererCache } from '../src/workers/view-renderer.js';
+import { viewKey } from '../src/shared/view-key.js';
+import { payloadCapacity, ViewRenderer, ViewRendererCache } from '../src/workers/view-renderer.js';
 import { fmt, median } from './stats.js';
 
 const CLIP_SECONDS = 8;

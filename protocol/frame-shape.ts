@@ -8,7 +8,7 @@ import { CELL_STYLES, type CellStyle, type StyleName } from './cell-styles.js';
 import type { Codec } from './frame.js';
 import { INDEX_BYTES } from './frame.js';
 import { Limits } from './limits.js';
-import type { Mode } from './modes.js';
+import { MODE_MONO, type Mode } from './modes.js';
 
 export interface ShapeInput {
   /** Character grid. */
@@ -51,11 +51,11 @@ export function textFrameCapacity(cols: number, rows: number): number {
 export function frameShape(s: ShapeInput): FrameShape {
   const chosen = CELL_STYLES[s.style];
   // Mode 1 is monochrome text for every style but half, whose grey pixels ASCILINE defines (§3.3).
-  const style = s.mode === 1 && chosen.frames !== 'pixels' ? CELL_STYLES.ramp : chosen;
+  const style = s.mode === MODE_MONO && chosen.frames !== 'pixels' ? CELL_STYLES.ramp : chosen;
   const sampleCols = s.cols * style.subX;
   const sampleRows = s.rows * style.subY;
   const sampleAspect = (s.aspect * style.subY) / style.subX;
-  if (s.mode === 1 && style.frames === 'cells') {
+  if (s.mode === MODE_MONO && style.frames === 'cells') {
     return { kind: 'text', style, sampleCols, sampleRows, sampleAspect, initRows: s.rows, pixel: false, headerBytes: 0, bytesPerUnit: 0, frameBytes: textFrameCapacity(s.cols, s.rows) };
   }
   switch (style.frames) {

@@ -11,4 +11,5 @@ export * from './limits.js';
 export * from './messages.js';
 export * from './modes.js';
 export * from './palettes.js';
+export * from './status.js';
 export * from './view.js';

@@ -15,7 +15,25 @@ import {
   writeFrameHeader,
   type ClientMessage,
   type InitInfo,
+  type TimelineStatus,
+  encodeStatus,
+  parseStatus,
 } from '../protocol/index.js';
+
+describe('STATUS', () => {
+  it('round-trips every code; positions have three decimals, reasons are one line', () => {
+    const cases: TimelineStatus[] = [
+      { code: 'PLAYING', position: 12.345 }, { code: 'PAUSED', position: 0 }, { code: 'SEEKED', position: 30 }, { code: 'ENDED', position: 60 },
+      { code: 'RESTARTING', reason: 'video decoder stopped; restarting at 1.0 s' }, { code: 'FAILED', reason: 'gave up: a:b:c' }, { code: 'STILL', reason: 'photo' },
+    ];
+    for (const c of cases) expect(parseStatus(encodeStatus(c))).toEqual(c);
+    expect(encodeStatus({ code: 'PLAYING', position: 1.5 })).toBe('STATUS:PLAYING:1.500');
+    expect(encodeStatus({ code: 'FAILED', reason: 'two\nlines' })).toBe('STATUS:FAILED:two lines');
+    expect(parseStatus('STATUS:ENDED')).toEqual({ code: 'ENDED', position: 0 });
+    expect(() => parseStatus('STATUS:DANCING:1')).toThrow(/unknown STATUS code/);
+    expect(() => parseStatus('STATUS:PAUSED:soon')).toThrow(/not a number/);
+  });
+});
 
 describe('INIT', () => {
   it('starts with the legacy five fields and round-trips the appended ones', () => {

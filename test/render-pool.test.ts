@@ -9,7 +9,7 @@ import { FrameRing } from '../src/source/frame-ring.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
 import type { SharedPayload } from '../src/workers/payload.js';
 import { RenderPool } from '../src/workers/render-pool.js';
-import { viewKey } from '../src/workers/view-renderer.js';
+import { viewKey } from '../src/shared/view-key.js';
 
 const pools: RenderPool[] = [];
 afterAll(async () => {
@@ -60,7 +60,7 @@ describe('RenderPool', () => {
     const [v0, v1, v2, v3] = views();
     expect(byKey.get(v0!.key)!.bytes.length).toBe(4 + 40 * 12 * 4);
     expect(byKey.get(v1!.key)!.bytes.length).toBe(5 + 32 * 10 * 4);
-    expect(byKey.get(v2!.key)!.text).toBe(true);
+    expect(byKey.get(v2!.key)!.kind).toBe('text');
     expect(byKey.get(v2!.key)!.bytes.toString().split('\n')).toHaveLength(7);
     expect(byKey.get(v3!.key)!.bytes.length).toBe(4 + 24 * 16 * 3);
     for (const p of [...a, ...b]) p.release();

@@ -1,26 +1,33 @@
 /**
- * Composition root: source → playback → frame pipeline → render pool → viewer sessions, behind one
- * HTTP + WebSocket port. Owns every resource it creates and disposes of them on close (STYLE.md §2.8).
+ * Composition root: source → playback → render scheduler → render pool → audience, behind one HTTP
+ * + WebSocket port. It wires; each job lives in its own file (health.ts, audience.ts,
+ * work-size-scheduler.ts, workers/render-scheduler.ts), and everything it builds goes into one
+ * DisposableStore in the order it is built, so shutdown runs in the reverse order (STYLE.md §4.4).
  */
 import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
 import { CloseCode, type CameraName, type InitInfo, type Mode } from '../../protocol/index.js';
+import { AudioTrack } from '../audio/audio-track.js';
+import { DisposableStore } from '../shared/disposables.js';
 import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { DecodedFrame, ViewSpec } from '../shared/types.js';
-import { AudioTrack, type AudioHealth } from '../audio/audio-track.js';
+import type { ViewSpec } from '../shared/types.js';
 import { DEMO_DURATION_SECONDS } from '../source/demo-scene.js';
 import { findFfmpeg, type FfmpegTools, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { openSource } from '../source/open-source.js';
 import { sourceDetail, type FormatFlags } from '../source/source-format.js';
 import { createHttpServer } from '../transport/http-server.js';
 import { ViewerSession } from '../transport/viewer-session.js';
-import type { SharedPayload } from '../workers/payload.js';
-import { defaultWorkerCount, RenderPool, type KeyedView } from '../workers/render-pool.js';
-import { FramePipeline } from './frame-pipeline.js';
+import { defaultWorkerCount, RenderPool } from '../workers/render-pool.js';
+import { RenderScheduler } from '../workers/render-scheduler.js';
+import { Audience } from './audience.js';
+import { DropWatch, formatHealth, HEALTH_VIEWS_MAX, httpStatusOf, statusOf, type Health } from './health.js';
 import { prometheusText } from './metrics.js';
 import { Playback } from './playback.js';
+import { WorkSizeScheduler } from './work-size-scheduler.js';
 import { chooseWorkWidth } from './working-size.js';
+
+export type { Health };
 
 export interface ServeOptions {
   source?: string;
@@ -58,59 +65,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export interface Health {
-  status: 'ok';
-  source: string;
-  kind: string;
-  fps: number;
-  duration: number;
-  live: boolean;
-  position: number;
-  paused: boolean;
-  ended: boolean;
-  viewers: number;
-  distinctViews: number;
-  workWidth: number;
-  /** What the source's frames hold and where each fact came from (source-format.ts). */
-  format: {
-    layout: string;
-    stereo: string;
-    eye: string;
-    inFov: number | null;
-    area: { left: number; top: number; right: number; bottom: number } | null;
-    pose: { yaw: number; pitch: number; roll: number };
-    initialView: { yaw: number; pitch: number; fov?: number } | null;
-    /** The working frame (one eye, in the layout's own shape). */
-    frame: { width: number; height: number };
-    metadata: string | null;
-    from: Record<string, string>;
-  };
-  workers: number;
-  /** How hard mosaic fits work now: full, blocks, sextants or quadrants (src/workers/fit-effort.ts). */
-  fitEffort: string;
-  frames: { decoded: number; rendered: number; dropped: number; sent: number; viewerDropped: number };
-  /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */
-  views: { id: number; yaw: number; pitch: number; roll: number; fov: number; camera: string; cols: number; rows: number; mode: number; style: string; palette: string; pixel: boolean }[];
-  ffmpegRestarts: number;
-  listeners: number;
-  clients: { max: number; refused: number };
-  memory: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
-  /** The sound: availability, listeners, and the audio-minus-picture offset measured at the server. */
-  audio: AudioHealth;
-  uptime: number;
-}
-
 export const DEFAULT_MAX_CLIENTS = 64;
 /** Well above one view message per displayed frame at 60 fps, with room for resizes and keys. */
 export const DEFAULT_MESSAGE_RATE = 200;
-
-/** Views listed in /healthz: enough to inspect, bounded so the answer stays small. */
-const HEALTH_VIEWS_MAX = 64;
-
-/** A change of working size waits this long, so a burst of zooms restarts ffmpeg once. */
-const RESIZE_DEBOUNCE_MS = 1000;
-/** A smaller working size must have sufficed this long before ffmpeg restarts for it. */
-const SHRINK_AFTER_MS = 10_000;
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log;
@@ -118,126 +75,72 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const opened = await openSource(opts.source, { fps: opts.fps, loop: opts.loop, hwaccel: opts.hwaccel, realtime: opts.realtime ?? true, format: opts.format }, tools, log);
   const info = opened.info;
   const started = Date.now();
+  const store = new DisposableStore();
+  const audience = new Audience();
+  const drops = new DropWatch();
 
-  const sessions = new Set<ViewerSession>();
-  /** Sessions grouped by view key: one render per key, fanned out to each. */
-  const byKey = new Map<string, Set<ViewerSession>>();
-  let sentTotal = 0;
-  let viewerDroppedTotal = 0;
-
-  const keyedViews = (): KeyedView[] => {
-    const views: KeyedView[] = [];
-    for (const [key, group] of byKey) {
-      const first = group.values().next().value;
-      if (first) views.push({ key, spec: first.spec });
-    }
-    return views;
-  };
-
-  const deliver = (frame: DecodedFrame, payloads: SharedPayload[]): void => {
-    // The picture at this clock leaves now: the sound for it may follow.
-    if (frame.run === playback.run && frame.clock !== undefined) audio.noteVideo(frame.clock);
-    for (const payload of payloads) {
-      const group = byKey.get(payload.key);
-      if (group) for (const s of group) s.sendFrame(payload);
-      payload.release();
-    }
-  };
-
-  const pool = new RenderPool(opts.workers ?? defaultWorkerCount(), log);
+  const pool = store.add(new RenderPool(opts.workers ?? defaultWorkerCount(), log));
   // A frame's renders are measured against the source's frame interval (fit-effort.ts).
   pool.frameIntervalMs = 1000 / info.fps;
-  pool.onEffort = (effort, busy) => {
-    log.info('render.effort', { effort, busy: Math.round(busy * 100) / 100, distinctViews: byKey.size });
-    // Coarse fits need a smaller working frame, and decoding less is what relieves an overload most.
-    scheduleWorkWidth(true);
-  };
-  const pipeline = new FramePipeline(pool, keyedViews, deliver);
 
-  const broadcastError = (message: string): void => {
-    for (const s of sessions) s.sendError(message);
-  };
+  const scheduler = store.add(new RenderScheduler(pool, {
+    views: () => audience.views(),
+    deliver: (_frame, payloads) => audience.deliver(payloads),
+  }));
 
-  let playback: Playback;
-  const source = opened.create({
-    onFrame: (frame) => playback.onFrame(frame),
-    onError: (message) => playback.onSourceError(message),
-    onEnd: () => playback.onSourceEnd(),
-  });
   // The most detail worth decoding: the file's own, as the width of an equirect panorama.
   const detailCap = sourceDetail(info.format);
-  playback = new Playback(source, chooseWorkWidth([], detailCap), {
-    frame: (frame) => {
-      // With no viewer nothing is rendered: the picture's clock is the decode's.
-      if (sessions.size === 0 && frame.clock !== undefined) audio.noteVideo(frame.clock);
-      pipeline.push(frame);
-    },
-    problem: broadcastError,
+  const playback = new Playback(opened.create, chooseWorkWidth([], detailCap), {
+    frame: (frame) => scheduler.push(frame),
+    problem: (message) => audience.error(message),
+    status: (status) => audience.status(status),
     ended: (failed, message) => {
       if (failed) {
-        broadcastError(message);
-        for (const s of [...sessions]) s.close(CloseCode.SOURCE_FAILED, message);
+        audience.error(message);
+        audience.closeAll(CloseCode.SOURCE_FAILED, message);
         return;
       }
       // The last frames are still rendering: every viewer gets them before the close.
-      pipeline.whenIdle(() => {
-        for (const s of [...sessions]) s.close(CloseCode.END_OF_STREAM, message, true);
+      scheduler.whenIdle(() => {
+        audience.closeAll(CloseCode.END_OF_STREAM, message, true);
         audio.end();
       });
     },
   }, log);
+  store.add(playback);
 
-  const clients = (): number => sessions.size + audio.listeners.count;
+  const clients = (): number => audience.size + audio.listeners.count;
   const audioInput = info.kind === 'demo'
     ? { kind: 'demo' as const, loopSeconds: DEMO_DURATION_SECONDS }
     : info.hasAudio && opts.source
       ? { kind: 'media' as const, input: opts.source, loop: opts.loop && !info.live }
       : null;
-  const audio: AudioTrack = new AudioTrack(tools, audioInput, info.fps, () => playback.now(), () => playback.setClients(clients()), log, broadcastError);
+  const audio = store.add(new AudioTrack({
+    tools, input: audioInput, fps: info.fps, log,
+    now: () => playback.now(),
+    onListenersChange: () => playback.setClients(clients()),
+    problem: (message) => audience.error(message),
+  }));
   playback.setAudio(audio);
-
-  let resizeTimer: NodeJS.Timeout | null = null;
-  // Growing (someone zoomed in) follows within RESIZE_DEBOUNCE_MS; shrinking waits until the
-  // smaller size has been enough for SHRINK_AFTER_MS, so viewers zooming back and forth do not
-  // restart ffmpeg every second.
-  // An overload (the fit effort stepping down) shrinks at once: it has its own hysteresis.
-  let shrinkSince = 0;
-  let shrinkNow = false;
-  const scheduleWorkWidth = (overload = false): void => {
-    shrinkNow ||= overload;
-    if (resizeTimer) return;
-    resizeTimer = setTimeout(() => {
-      resizeTimer = null;
-      if (sessions.size === 0) return;
-      const target = chooseWorkWidth([...sessions].map((s) => s.spec), detailCap, pool.effort);
-      const overloaded = shrinkNow;
-      shrinkNow = false;
-      if (target >= playback.workWidth || overloaded) {
-        shrinkSince = 0;
-        playback.setWorkWidth(target);
-        return;
-      }
-      const at = Date.now();
-      if (shrinkSince === 0) shrinkSince = at;
-      if (at - shrinkSince >= SHRINK_AFTER_MS) {
-        shrinkSince = 0;
-        playback.setWorkWidth(target);
-      } else {
-        scheduleWorkWidth(); // look again later: the need may come back
-      }
-    }, RESIZE_DEBOUNCE_MS);
+  scheduler.onPresented = (frame) => {
+    // The picture at this clock has left (or nobody watches): the sound for it may follow.
+    if (frame.run === playback.run && frame.clock !== undefined) audio.noteVideo(frame.clock);
+    // Frames the server itself lost; a slow viewer's own drops are its connection's, not the server's health.
+    drops.note(scheduler.dropped + playback.source.discarded);
   };
 
-  const join = (session: ViewerSession): void => {
-    let group = byKey.get(session.key);
-    if (!group) byKey.set(session.key, (group = new Set()));
-    group.add(session);
-  };
-  const leave = (session: ViewerSession, key: string): void => {
-    const group = byKey.get(key);
-    if (!group) return;
-    group.delete(session);
-    if (group.size === 0) byKey.delete(key);
+  const workSize = store.add(new WorkSizeScheduler({
+    specs: () => [...audience].map((s) => s.spec),
+    effort: () => pool.effort,
+    get workWidth() {
+      return playback.workWidth;
+    },
+    setWorkWidth: (width) => playback.setWorkWidth(width),
+  }, detailCap));
+  pool.onEffort = (effort, busy) => {
+    log.info('render.effort', { effort, busy: Math.round(busy * 100) / 100, distinctViews: audience.distinctViews });
+    // Coarse fits need a smaller working frame, and decoding less is what relieves an overload most.
+    workSize.schedule(true);
   };
 
   const initBase = (): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel' | 'style' | 'palette' | 'camera'> => ({
@@ -260,11 +163,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     initBase,
     messageRate: opts.messageRate ?? DEFAULT_MESSAGE_RATE,
     onSpecChange(session: ViewerSession, previousKey: string) {
-      leave(session, previousKey);
-      join(session);
+      audience.regroup(session, previousKey);
       // Nothing new is being decoded (paused, still photo): render the kept frame for this view.
-      if (!source.running) pipeline.refresh(session.key);
-      scheduleWorkWidth();
+      if (!playback.source.running) scheduler.refresh(session.key);
+      workSize.schedule();
     },
     onTimeline(_session: ViewerSession, message: { type: 'pause'; paused: boolean } | { type: 'seek'; time: number }) {
       return message.type === 'pause' ? playback.setPaused(message.paused) : playback.seek(message.time);
@@ -276,7 +178,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     defaultCamera: opts.camera ?? 'flat',
     initialView: info.format.initialView,
     log,
-    health,
+    health: () => {
+      const body = health();
+      return { httpStatus: httpStatusOf(body), body };
+    },
     audioAvailable: () => audio.available,
     access: { token: opts.token ?? null, allowOrigins: opts.allowOrigins ?? [] },
     admit,
@@ -289,55 +194,41 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     viewer(ws: WebSocket, spec: ViewSpec, notice: string | null) {
       const session = new ViewerSession(ws, spec, hooks);
       // The first viewer decides the working size before the source starts, saving a restart.
-      if (sessions.size === 0) playback.setWorkWidth(chooseWorkWidth([spec], detailCap, pool.effort));
-      sessions.add(session);
-      join(session);
-      log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, style: spec.style, viewers: sessions.size });
+      if (audience.size === 0) workSize.sizeNow([spec]);
+      audience.add(session);
+      log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, style: spec.style, viewers: audience.size });
       session.sendInit();
       if (notice) session.sendError(notice);
       ws.on('close', () => {
-        sessions.delete(session);
-        leave(session, session.key);
-        sentTotal += session.queue.sent;
-        viewerDroppedTotal += session.queue.dropped;
+        audience.remove(session);
         session.queue.close();
-        log.info('viewer.left', { id: session.id, sent: session.queue.sent, dropped: session.queue.dropped, viewers: sessions.size });
+        log.info('viewer.left', { id: session.id, sent: session.queue.sent, dropped: session.queue.dropped, viewers: audience.size });
         playback.setClients(clients());
       });
       ws.on('error', (error) => log.debug('viewer.socket_error', { id: session.id, error: error.message }));
       playback.setClients(clients());
-      if (!source.running) pipeline.refresh(session.key);
-      scheduleWorkWidth();
+      // The joiner is told the timeline now, after its INIT (starting the source may have changed it).
+      session.sendStatus(playback.status);
+      if (!playback.source.running) scheduler.refresh(session.key);
+      workSize.schedule();
     },
   });
-
-  function formatHealth(): Health['format'] {
-    const f = info.format;
-    const p = f.picture;
-    const partial = p.layout === 'equirect' && (p.area.left > 0 || p.area.top > 0 || p.area.right < 1 || p.area.bottom < 1);
-    return {
-      layout: p.layout,
-      stereo: f.stereo,
-      eye: f.eye,
-      inFov: p.layout === 'fisheye' || p.layout === 'dfisheye' ? p.inFov : null,
-      area: partial ? { ...p.area } : null,
-      pose: { ...p.pose },
-      initialView: f.initialView,
-      frame: playback.frameSize,
-      metadata: f.metadata,
-      from: { ...f.from },
-    };
-  }
+  // The port closes last: viewers and listeners get their goodbye (a close code, the end of the
+  // AAC stream) from the parts that own them before their connections are cut.
+  store.addFinally(async () => {
+    wss.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   function health(): Health {
-    let sent = sentTotal;
-    let viewerDropped = viewerDroppedTotal;
-    for (const s of sessions) {
-      sent += s.queue.sent;
-      viewerDropped += s.queue.dropped;
-    }
+    const totals = audience.totals();
+    const timeline = playback.status;
+    const dropped = scheduler.dropped + playback.source.discarded;
+    drops.note(dropped);
     return {
-      status: 'ok',
+      status: statusOf(timeline, drops.recent()),
+      timeline,
       source: info.label,
       kind: info.kind,
       fps: info.fps,
@@ -346,14 +237,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       position: Math.round(playback.position * 1000) / 1000,
       paused: playback.isPaused,
       ended: playback.isEnded,
-      viewers: sessions.size,
-      distinctViews: byKey.size,
+      viewers: audience.size,
+      distinctViews: audience.distinctViews,
       workWidth: playback.workWidth,
-      format: formatHealth(),
+      format: formatHealth(info, playback.frameSize),
       workers: pool.workerCount,
+      workerFailures: pool.failures,
       fitEffort: pool.effort,
-      frames: { decoded: pipeline.decoded, rendered: pipeline.rendered, dropped: pipeline.dropped + source.discarded, sent, viewerDropped },
-      views: [...sessions].slice(0, HEALTH_VIEWS_MAX).map(({ id, spec: s }) => ({
+      frames: { decoded: scheduler.decoded, rendered: scheduler.rendered, dropped, sent: totals.sent, bytesSent: totals.bytes, viewerDropped: totals.dropped },
+      views: [...audience].slice(0, HEALTH_VIEWS_MAX).map(({ id, spec: s }) => ({
         id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, camera: s.camera, cols: s.cols, rows: s.rows, mode: s.mode, style: s.style, palette: s.palette, pixel: s.style === 'half',
       })),
       ffmpegRestarts: playback.restarts + audio.restarts,
@@ -372,7 +264,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       resolve();
     });
   }).catch(async (error: NodeJS.ErrnoException) => {
-    await Promise.all([pool.dispose(), playback.dispose()]);
+    await store.dispose();
     throw new Ascii360Error('LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}: ${error.code ?? error.message}`);
   });
   const address = server.address() as AddressInfo;
@@ -388,14 +280,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     health,
     close() {
       closing ??= (async () => {
-        if (resizeTimer) clearTimeout(resizeTimer);
-        for (const s of [...sessions]) s.close(CloseCode.GOING_AWAY, 'server shutting down');
-        await Promise.all([playback.dispose(), audio.dispose()]);
-        pipeline.reset();
-        await pool.dispose();
-        wss.close();
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        // Viewers first, so they hear why; then everything in the reverse order it was built.
+        audience.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
+        await store.dispose();
         log.info('server.closed');
       })();
       return closing;

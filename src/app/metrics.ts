@@ -3,7 +3,7 @@
  * scraper sees the same numbers an operator reads in /healthz.
  */
 import { FIT_EFFORTS } from '../workers/fit-effort.js';
-import type { Health } from './app.js';
+import type { Health } from './health.js';
 
 function line(out: string[], name: string, type: 'counter' | 'gauge', help: string, value: number, labels = ''): void {
   out.push(`# HELP ascii360_${name} ${help}`, `# TYPE ascii360_${name} ${type}`, `ascii360_${name}${labels} ${Number.isFinite(value) ? value : 0}`);
@@ -11,6 +11,7 @@ function line(out: string[], name: string, type: 'counter' | 'gauge', help: stri
 
 export function prometheusText(h: Health): string {
   const out: string[] = [];
+  line(out, 'up', 'gauge', 'Server health: 1 ok, 0.5 degraded (source restarting or frames dropped lately), 0 failed.', h.status === 'ok' ? 1 : h.status === 'degraded' ? 0.5 : 0);
   line(out, 'viewers', 'gauge', 'WebSocket viewers connected.', h.viewers);
   line(out, 'listeners', 'gauge', 'Audio listeners connected.', h.listeners);
   line(out, 'distinct_views', 'gauge', 'Distinct views rendered per frame.', h.distinctViews);
@@ -18,6 +19,8 @@ export function prometheusText(h: Health): string {
   line(out, 'frames_decoded_total', 'counter', 'Frames decoded from the source.', h.frames.decoded);
   line(out, 'frames_rendered_total', 'counter', 'Frames rendered for viewers.', h.frames.rendered);
   line(out, 'frames_sent_total', 'counter', 'Frames sent to viewers.', h.frames.sent);
+  line(out, 'frame_bytes_sent_total', 'counter', 'Frame bytes sent to viewers.', h.frames.bytesSent);
+  line(out, 'worker_failures_total', 'counter', 'Render jobs that failed in a worker.', h.workerFailures);
   line(out, 'frames_dropped_total', 'counter', 'Frames dropped by the decode-to-render queue.', h.frames.dropped);
   line(out, 'viewer_frames_dropped_total', 'counter', 'Frames dropped by slow viewers\' send queues.', h.frames.viewerDropped);
   line(out, 'ffmpeg_restarts_total', 'counter', 'ffmpeg restarts after a failure (video and audio).', h.ffmpegRestarts);

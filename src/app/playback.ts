@@ -3,10 +3,11 @@
  * Pause and seek act here (files only); the source runs only while someone is connected; a failed
  * source is restarted at the current position with backoff, and given up after MAX_FAILURES.
  */
+import type { TimelineStatus } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame } from '../shared/types.js';
 import { FrameRing } from '../source/frame-ring.js';
-import type { FrameSource } from '../source/frame-source.js';
+import type { FrameSource, SourceEvents } from '../source/frame-source.js';
 import { frameSize } from '../source/source-format.js';
 
 /** Consecutive failures (no frame in between) before the source is reported as ended. */
@@ -20,6 +21,8 @@ export interface PlaybackEvents {
   problem(message: string): void;
   /** Natural end, or given up after repeated failures (`failed`). */
   ended(failed: boolean, message: string): void;
+  /** The timeline changed (PROTOCOL-NOTES.md §2.1): every viewer is told. */
+  status(status: TimelineStatus): void;
 }
 
 /** The sound that follows the timeline (audio/audio-track.ts). */
@@ -48,17 +51,28 @@ export class Playback {
   private clients = 0;
   private ended = false;
   private failures = 0;
+  private failed = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** The last reason the source restarts for, while it does. */
+  private restartReason = '';
   /** Position of the newest frame, seconds. */
   position = 0;
   restarts = 0;
 
+  readonly source: FrameSource;
+
+  /** `createSource`: the opened source, made here so its events reach this playback (open-source.ts). */
   constructor(
-    readonly source: FrameSource,
+    createSource: (events: SourceEvents) => FrameSource,
     workWidth: number,
     private readonly events: PlaybackEvents,
     private readonly log: Logger,
   ) {
+    this.source = createSource({
+      onFrame: (frame) => this.onFrame(frame),
+      onError: (message) => this.onSourceError(message),
+      onEnd: () => this.onSourceEnd(),
+    });
     this.detail = workWidth;
     this.ring = this.ringFor(workWidth);
   }
@@ -102,7 +116,9 @@ export class Playback {
 
   /** Called by the source for each frame. */
   onFrame(frame: DecodedFrame): void {
+    const recovered = this.failures > 0;
     this.failures = 0;
+    this.restartReason = '';
     const previous = this.position;
     const sameRun = this.lastFrameRun === this.run;
     this.lastFrameRun = this.run;
@@ -117,6 +133,20 @@ export class Playback {
       else this.audio.nearEnd(frame.position, duration);
     }
     this.events.frame(frame);
+    if (recovered) this.announce();
+  }
+
+  /** The timeline now, as a joiner is told it (a seek is an event, not a state). */
+  get status(): TimelineStatus {
+    if (this.failed) return { code: 'FAILED', reason: this.restartReason };
+    if (this.ended) return { code: 'ENDED', position: this.position };
+    if (this.retryTimer || this.failures > 0) return { code: 'RESTARTING', reason: this.restartReason };
+    if (this.source.info.kind === 'still') return { code: 'STILL', reason: 'photo' };
+    return { code: this.paused ? 'PAUSED' : 'PLAYING', position: this.position };
+  }
+
+  private announce(status: TimelineStatus = this.status): void {
+    this.events.status(status);
   }
 
   onSourceError(message: string): void {
@@ -124,25 +154,31 @@ export class Playback {
     if (this.failures >= MAX_FAILURES) {
       this.log.error('source.failed', { reason: message, failures: this.failures });
       this.ended = true;
-      this.events.ended(true, `${message}; gave up after ${this.failures} attempts`);
+      this.failed = true;
+      this.restartReason = `${message}; gave up after ${this.failures} attempts`;
+      this.announce();
+      this.events.ended(true, this.restartReason);
       return;
     }
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (this.failures - 1));
     const at = this.source.info.live ? 'live' : `${this.position.toFixed(1)} s`;
     this.log.warn('source.error', { reason: message, restart_in_ms: delay, at });
-    this.events.problem(`${message}; restarting at ${at}`);
+    this.restartReason = `${message}; restarting at ${at}`;
+    this.events.problem(this.restartReason);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.restarts++;
       // The sound keeps going (it waits for the picture): only the picture restarts.
       if (this.shouldRun) this.start(this.position, false, true);
     }, delay);
+    this.announce();
   }
 
   onSourceEnd(): void {
     this.ended = true;
     this.position = this.source.info.duration;
     this.log.info('source.ended', { source: this.source.info.label });
+    this.announce();
     this.events.ended(false, 'end of stream');
   }
 
@@ -167,14 +203,17 @@ export class Playback {
   setClients(count: number): void {
     const before = this.shouldRun;
     this.clients = count;
-    if (count > 0 && this.ended) {
+    const restarted = count > 0 && this.ended;
+    if (restarted) {
       // A newcomer after the end starts the file again, as a player would.
       this.ended = false;
+      this.failed = false;
       this.position = 0;
       this.failures = 0;
     }
     if (this.shouldRun && !before) this.resumeAt(this.position);
     else if (!this.shouldRun && before) this.halt();
+    if (restarted) this.announce();
   }
 
   private resumeAt(position: number): void {
@@ -199,6 +238,7 @@ export class Playback {
     this.log.info(paused ? 'playback.paused' : 'playback.resumed', { position: this.position.toFixed(3) });
     if (paused) this.halt();
     else if (this.shouldRun) this.resumeAt(this.nextPosition());
+    this.announce();
     return null;
   }
 
@@ -215,10 +255,12 @@ export class Playback {
     if (info.kind === 'still') return 'seek is not possible on a still photo';
     if (info.duration > 0 && time >= info.duration) return `seek time ${time} is past the end (${info.duration.toFixed(3)} s)`;
     this.ended = false;
+    this.failed = false;
     this.position = time;
     this.log.info('playback.seek', { position: time.toFixed(3) });
     if (this.shouldRun) this.start(time);
     else if (this.clients > 0) this.start(time, true); // paused: show the new moment
+    this.announce({ code: 'SEEKED', position: time });
     return null;
   }
 

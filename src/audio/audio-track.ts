@@ -35,6 +35,20 @@ export interface AudioHealth {
 /** How long before the end of a looping file the next pass is prepared. */
 const LOOP_PREPARE_SECONDS = 1.5;
 
+export interface AudioTrackOptions {
+  tools: FfmpegTools;
+  /** What to encode; null: no sound (a photo, a silent file). */
+  input: AudioInput | null;
+  /** The picture's frame rate, which paces the sound (av-pacer.ts). */
+  fps: number;
+  /** Where the picture is now, for a sound (re)starting mid-run. */
+  now: TimelineNow;
+  onListenersChange: (count: number) => void;
+  log: Logger;
+  /** A failure viewers should hear about (one line). */
+  problem?: (message: string) => void;
+}
+
 export class AudioTrack {
   /** The encode being heard. */
   private encoder: AudioEncoder | null;
@@ -49,17 +63,16 @@ export class AudioTrack {
   private wanted = false;
   restarts = 0;
 
-  constructor(
-    tools: FfmpegTools,
-    input: AudioInput | null,
-    fps: number,
-    private readonly now: TimelineNow,
-    onListenersChange: (count: number) => void,
-    private readonly log: Logger,
-    /** A failure viewers should hear about (one line). */
-    private readonly problem: (message: string) => void = () => {},
-  ) {
-    this.listeners = new AudioListeners(onListenersChange);
+  private readonly now: TimelineNow;
+  private readonly log: Logger;
+  private readonly problem: (message: string) => void;
+
+  constructor(o: AudioTrackOptions) {
+    const { tools, input, fps } = o;
+    this.now = o.now;
+    this.log = o.log;
+    this.problem = o.problem ?? (() => {});
+    this.listeners = new AudioListeners(o.onListenersChange);
     this.pacer = new AvPacer({
       release: (frame) => this.listeners.broadcast(frame.bytes),
       hold: (hold) => (hold ? this.encoder?.pauseReading() : this.encoder?.resumeReading()),
@@ -77,7 +90,7 @@ export class AudioTrack {
           else this.log.debug('audio.next_failed', { reason: message }); // the loop falls back to a plain restart
         },
         end: () => this.log.debug('audio.pass_ended'),
-      }, log);
+      }, o.log);
       return encoder;
     };
     this.encoder = input ? make() : null;

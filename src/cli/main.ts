@@ -4,7 +4,7 @@
  * exit status, never a stack trace: 2 for usage and a missing ffmpeg, 1 for everything else.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CAMERA_NAMES, isMode, isStyleName, Limits, STYLE_NAMES, type CameraName, type Mode, type StyleName } from '../../protocol/index.js';
+import { CAMERA_NAMES, DEFAULT_MODE, isMode, isStyleName, Limits, STYLE_NAMES, type CameraName, type Mode, type StyleName } from '../../protocol/index.js';
 import { DEFAULT_MAX_CLIENTS, DEFAULT_MESSAGE_RATE, startServer, type RunningServer } from '../app/app.js';
 import { exposesBeyondLoopback } from '../transport/access.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
@@ -75,7 +75,7 @@ function formatFlags(flags: SourceFlags): FormatFlags {
 export function addSourceOptions(cmd: Command): Command {
   return cmd
     .option('--fps <n>', 'output frame rate (frames are resampled to a constant rate)', intInRange('fps', 1, 120), 30)
-    .option('--mode <n>', 'default colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode, 5 as Mode)
+    .option('--mode <n>', 'default colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode, DEFAULT_MODE)
     .addOption(new Option('--hwaccel <method>', 'hardware decoding; falls back to software when it fails').choices([...HWACCELS]).default('auto'))
     .option('--loop', 'loop a file source forever', false)
     .option('--projection <layout>', `the source's layout when its metadata is missing or wrong: ${layoutList()}`)
@@ -239,7 +239,7 @@ addSourceOptions(
     view: viewOf(flags),
     camera: flags.camera,
     // The server's --mode is the client's only when it was changed: mode 5 leaves a mono terminal free to ask for text.
-    mode: flags.mode === 5 ? undefined : flags.mode,
+    mode: flags.mode === DEFAULT_MODE ? undefined : flags.mode,
     tolerance: flags.tolerance,
     sync: flags.sync,
     audio: flags.audio,

@@ -20,8 +20,6 @@ export interface SamplingTable {
 }
 
 export interface Projection {
-  /** Short name, e.g. "equirect→flat". */
-  readonly name: string;
   /**
    * `reuse`: the offsets of a table no longer needed; filled in place when it is large enough, so a
    * viewer dragging its view does not allocate a new table every frame.

@@ -30,7 +30,7 @@ export function projectionFor(camera: CameraName, format: PictureFormat = EQUIRE
   if (!p) {
     const Cls = CAMERA_CLASSES[camera];
     const row = LAYOUTS[format.layout];
-    p = new CameraLayoutProjection(camera, format.layout, (view, grid) => new Cls(view, grid), (w, h) => row.create(w, h, format), format.pose);
+    p = new CameraLayoutProjection((view, grid) => new Cls(view, grid), (w, h) => row.create(w, h, format), format.pose);
     if (projections.size >= MAX_PROJECTIONS) projections.clear();
     projections.set(key, p);
   }

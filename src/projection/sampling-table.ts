@@ -136,17 +136,11 @@ function checkArguments(view: ViewAngles, grid: SampleGrid, layout: Layout): voi
 
 /** A projection from a camera and a layout, each made per view (the camera) and per working size (the layout). */
 export class CameraLayoutProjection implements Projection {
-  readonly name: string;
-
   constructor(
-    cameraName: string,
-    layoutName: string,
     private readonly cameraFor: (view: ViewAngles, grid: SampleGrid) => Camera,
     private readonly layoutFor: (srcWidth: number, srcHeight: number) => Layout,
     private readonly pose: Pose = NO_POSE,
-  ) {
-    this.name = `${layoutName}→${cameraName}`;
-  }
+  ) {}
 
   buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number, reuse?: Int32Array): SamplingTable {
     return buildSamplingTable(this.cameraFor(view, grid), this.layoutFor(srcWidth, srcHeight), view, grid, reuse, this.pose);

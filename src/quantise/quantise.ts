@@ -2,7 +2,7 @@
  * Projected RGB samples → wire payloads (PROTOCOL-NOTES.md §3, §4). Pure functions over
  * preallocated buffers: these run per frame per distinct view, so they allocate nothing.
  */
-import { channelMask, LUMA_TO_RAMP, type Mode } from '../../protocol/index.js';
+import { channelMask, LUMA_TO_RAMP, MODE_MONO, type Mode } from '../../protocol/index.js';
 
 /**
  * `[char, R, G, B]` cells: the character from BT.601 luma of the unquantised colour, the colour
@@ -30,7 +30,7 @@ export function writeCells(rgb: Uint8Array, count: number, mode: Mode, out: Uint
  */
 export function writePixels(rgb: Uint8Array, count: number, mode: Mode, out: Uint8Array, offset: number): number {
   let o = offset;
-  if (mode === 1) {
+  if (mode === MODE_MONO) {
     for (let i = 0, s = 0; i < count; i++, s += 3) {
       const y = (4899 * rgb[s]! + 9617 * rgb[s + 1]! + 1868 * rgb[s + 2]! + 8192) >> 14;
       out[o] = y;

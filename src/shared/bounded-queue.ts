@@ -41,10 +41,6 @@ export class DropOldestQueue<T> {
     return item;
   }
 
-  peek(): T | undefined {
-    return this.count === 0 ? undefined : this.items[this.head];
-  }
-
   /** Empties the queue, handing every item to `release` (not counted as dropped). */
   clear(release?: (item: T) => void): void {
     while (this.count > 0) {

@@ -4,15 +4,12 @@
  * A slot is reusable when its reference count is back to zero.
  */
 import { EQUIRECT_FORMAT, type PictureFormat } from '../projection/layouts/index.js';
+import { RING_SLOTS } from '../shared/capacities.js';
 import type { FrameSlots } from '../shared/types.js';
 
 let nextRingId = 1;
 
-/**
- * Slots needed in the worst case: one being written, DECODE_QUEUE_CAPACITY queued, one rendering,
- * one held as "last frame" for re-renders of paused and still sources, plus one spare.
- */
-export const RING_SLOTS = 6;
+export { RING_SLOTS };
 
 export class FrameRing implements FrameSlots {
   readonly id = nextRingId++;

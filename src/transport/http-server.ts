@@ -18,7 +18,8 @@ export interface Routes {
   defaultCamera: CameraName;
   /** Where viewers that name no direction start (the file's metadata), or null for straight ahead. */
   initialView: InitialView | null;
-  health(): unknown;
+  /** The /healthz answer and its HTTP status (503 when the server has failed: PROTOCOL-NOTES.md §1.3). */
+  health(): { httpStatus: number; body: unknown };
   /** The same counters in Prometheus text format. */
   metrics(): string;
   /** A viewer connected with this first spec. */
@@ -108,9 +109,11 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
         else reply(res, 200, 'text/html; charset=utf-8', LANDING);
         return;
       }
-      case '/healthz':
-        reply(res, 200, 'application/json', JSON.stringify(routes.health()) + '\n');
+      case '/healthz': {
+        const { httpStatus, body } = routes.health();
+        reply(res, httpStatus, 'application/json', JSON.stringify(body) + '\n');
         return;
+      }
       case '/metrics':
         reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', routes.metrics());
         return;

@@ -2,11 +2,11 @@
  * Per-viewer outgoing frames. A backed-up socket (in-flight writes not yet flushed, or bufferedAmount
  * past HIGH_WATER_BYTES) makes new frames wait in a queue of PENDING_CAPACITY that drops its oldest:
  * a slow or stalled viewer loses frames, never slows the others, never grows the server's memory.
- * Control texts (INIT, Error:) are never dropped and keep their order relative to frames.
+ * Control texts (INIT, STATUS:, Error:) are never dropped and keep their order relative to frames.
  */
 import type { WebSocket } from 'ws';
 import { DropOldestQueue } from '../shared/bounded-queue.js';
-import type { SharedPayload } from '../workers/payload.js';
+import type { FramePayload } from '../shared/frame-payload.js';
 
 /** Frames handed to the socket whose write has not completed. */
 export const MAX_IN_FLIGHT = 2;
@@ -16,7 +16,7 @@ export const PENDING_CAPACITY = 1;
 export const HIGH_WATER_BYTES = 2 << 20;
 
 export class SendQueue {
-  private readonly pending = new DropOldestQueue<SharedPayload>(PENDING_CAPACITY, (p) => p.release());
+  private readonly pending = new DropOldestQueue<FramePayload>(PENDING_CAPACITY, (p) => p.release());
   private inFlight = 0;
   sent = 0;
   bytesSent = 0;
@@ -28,7 +28,7 @@ export class SendQueue {
   }
 
   /** Queues a frame; takes its own reference on the payload. */
-  pushFrame(payload: SharedPayload): void {
+  pushFrame(payload: FramePayload): void {
     this.pending.push(payload.retain());
     this.pump();
   }
@@ -47,7 +47,7 @@ export class SendQueue {
         continue;
       }
       this.inFlight++;
-      this.ws.send(payload.bytes, { binary: !payload.text }, () => {
+      this.ws.send(payload.bytes, { binary: payload.kind === 'binary' }, () => {
         this.inFlight--;
         this.sent++;
         this.bytesSent += payload.bytes.length;
@@ -65,7 +65,7 @@ export class SendQueue {
         payload.release();
         continue;
       }
-      this.ws.send(payload.bytes, { binary: !payload.text }, () => payload.release());
+      this.ws.send(payload.bytes, { binary: payload.kind === 'binary' }, () => payload.release());
     }
   }
 

@@ -4,10 +4,10 @@
  * connection stays open (PROTOCOL-NOTES.md §6.1).
  */
 import type { RawData, WebSocket } from 'ws';
-import { clampFov, CloseCode, encodeInit, frameShape, Limits, parseClientMessage, ProtocolError, sampleCount, type ClientMessage, type InitInfo } from '../../protocol/index.js';
+import { clampFov, CloseCode, encodeInit, encodeStatus, type TimelineStatus, frameShape, Limits, parseClientMessage, ProtocolError, sampleCount, type ClientMessage, type InitInfo } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
-import type { SharedPayload } from '../workers/payload.js';
-import { viewKey } from '../workers/view-renderer.js';
+import type { FramePayload } from '../shared/frame-payload.js';
+import { viewKey } from '../shared/view-key.js';
 import { RateLimit } from './rate-limit.js';
 import { SendQueue } from './send-queue.js';
 
@@ -58,7 +58,12 @@ export class ViewerSession {
     this.queue.pushText(`Error: ${reason}`);
   }
 
-  sendFrame(payload: SharedPayload): void {
+  /** The timeline as the server has it (PROTOCOL-NOTES.md §2.1). */
+  sendStatus(status: TimelineStatus): void {
+    this.queue.pushText(encodeStatus(status));
+  }
+
+  sendFrame(payload: FramePayload): void {
     this.queue.pushFrame(payload);
   }
 
@@ -66,7 +71,7 @@ export class ViewerSession {
   close(code: number, reason: string, flush = false): void {
     if (flush) this.queue.flush();
     this.queue.close();
-    this.ws.close(code, reason);
+    this.ws.close(code, closeReason(reason));
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -145,6 +150,16 @@ export class ViewerSession {
     if (needsInit) this.sendInit();
     if (this.key !== previousKey || needsInit) this.hooks.onSpecChange(this, previousKey, needsInit);
   }
+}
+
+/** A close frame's reason holds at most 123 bytes (RFC 6455 §5.5): longer ones are cut on a character boundary. */
+export const CLOSE_REASON_MAX_BYTES = 123;
+
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= CLOSE_REASON_MAX_BYTES) return reason;
+  let cut = reason.slice(0, CLOSE_REASON_MAX_BYTES - 1);
+  while (Buffer.byteLength(cut) > CLOSE_REASON_MAX_BYTES - 3) cut = cut.slice(0, -1);
+  return `${cut}...`;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

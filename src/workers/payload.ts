@@ -1,3 +1,5 @@
+import type { FramePayload } from '../shared/frame-payload.js';
+
 /**
  * A rendered frame payload shared by every viewer whose view matches, reference-counted so its
  * buffer goes back to the pool (and so to a worker) only after the last socket write completes.
@@ -28,7 +30,7 @@ export class PayloadPool {
   }
 }
 
-export class SharedPayload {
+export class SharedPayload implements FramePayload {
   /** The bytes to send: a view onto `buffer`, no copy. */
   readonly bytes: Buffer;
   private refs = 1;
@@ -37,8 +39,7 @@ export class SharedPayload {
     readonly key: string,
     private readonly buffer: ArrayBuffer,
     length: number,
-    /** Mode-1 text frames go out as WebSocket text messages. */
-    readonly text: boolean,
+    readonly kind: FramePayload['kind'],
     private readonly pool: PayloadPool,
   ) {
     this.bytes = Buffer.from(buffer, 0, length);

@@ -1,7 +1,10 @@
 /**
- * A pool of worker threads rendering every distinct view of a frame in parallel. Each view sticks to
- * one worker (by key hash) so its sampling table is built once. When no worker can start, the same
- * code runs inline on the main thread (STYLE.md §2.12).
+ * A pool of worker threads rendering every distinct view of a frame in parallel (render-scheduler.ts
+ * hands it one frame at a time). Each view sticks to one worker (by key hash), so its sampling table
+ * is built once and kept there. The pool owns the payload buffers (allocated here, recycled through
+ * PayloadPool), measures each frame's busiest worker for the fit-effort governor (fit-effort.ts),
+ * counts jobs that failed in a worker (/healthz `workerFailures`) and restarts a worker that exits.
+ * When no worker can start, the same code runs inline on the main thread (STYLE.md §2.12).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -148,7 +151,7 @@ export class RenderPool {
   }
 
   private wrap(o: RenderOutput, text: boolean): SharedPayload {
-    return new SharedPayload(o.key, o.buffer, o.length, text, this.payloads);
+    return new SharedPayload(o.key, o.buffer, o.length, text ? 'text' : 'binary', this.payloads);
   }
 
   /**

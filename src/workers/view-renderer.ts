@@ -13,13 +13,6 @@ import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js
 import type { ViewSpec } from '../shared/types.js';
 import { EFFORT_LEVELS, fittedAs, type FitEffort } from './fit-effort.js';
 
-/** Canonical key of everything that decides a viewer's bytes: equal keys share one result. */
-export function viewKey(s: ViewSpec): string {
-  // The palette decides only fitted cells' bytes; leaving it out elsewhere lets more viewers share.
-  const palette = frameShape(s).kind === 'fitted' ? `|p${s.palette}` : '';
-  return `${s.camera}|${s.yaw.toFixed(2)}|${s.pitch.toFixed(2)}|${s.roll.toFixed(2)}|${s.fov.toFixed(2)}|${s.cols}x${s.rows}|${s.aspect.toFixed(3)}|m${s.mode}|${s.style}${palette}|${s.codec}`;
-}
-
 /** Bytes one payload of this spec needs (the largest mode-1 text frame for mode 1). */
 export function payloadCapacity(s: ViewSpec): number {
   return frameShape(s).frameBytes;

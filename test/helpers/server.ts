@@ -145,3 +145,5 @@ export function meanCellColour(frame: Buffer): [number, number, number] {
 export const inits = (v: TestViewer): string[] => v.texts.filter((t) => t.startsWith('INIT:'));
 /** The `Error:` texts a viewer received, in order. */
 export const errors = (v: TestViewer): string[] => v.texts.filter((t) => t.startsWith('Error: '));
+
+export const statuses = (v: TestViewer): string[] => v.texts.filter((t) => t.startsWith('STATUS:'));

@@ -16,7 +16,7 @@
  * Keys for the style (the shared keymap, view-controller.ts): `s` / `S` the next / previous style
  * in STYLE_NAMES order, `b` half blocks on, or back to the style shown before them.
  */
-import { CloseCode, isCameraName, isMode, isStyleName, Limits, sampleCount, unknownCameraReason, unknownStyleReason, type CameraName, type ClientMessage, type InitInfo, type Mode, type StyleName } from '../../../protocol/index.js';
+import { CloseCode, DEFAULT_MODE, isCameraName, isMode, isStyleName, Limits, sampleCount, unknownCameraReason, unknownStyleReason, type CameraName, type ClientMessage, type InitInfo, type Mode, type StyleName } from '../../../protocol/index.js';
 import type { ReceivedFrame } from '../common/stream-client.js';
 import { viewUrl } from '../common/stream-client.js';
 import { CAMERA_START_FOV, HELP_LINES, nextMode, nextStyle, ViewController } from '../common/view-controller.js';
@@ -253,7 +253,7 @@ function start(): void {
         seekTo(position() + SEEK_STEP_S);
         return;
       case 'cycle-mode':
-        send({ type: 'mode', mode: nextMode(init?.mode ?? mode ?? 5) });
+        send({ type: 'mode', mode: nextMode(init?.mode ?? mode ?? DEFAULT_MODE) });
         return;
       case 'cycle-style':
         chooseStyle(nextStyle(style, 1));

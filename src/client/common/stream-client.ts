@@ -91,7 +91,6 @@ export function viewUrl(base: string, q: ViewQuery): string {
 
 export class StreamClient {
   init: InitInfo | null = null;
-  framesReceived = 0;
   lastIndex = -1;
 
   constructor(
@@ -139,7 +138,7 @@ export class StreamClient {
       this.events.error(text.slice(7));
     } else if (isTextFrame(text)) {
       const { index, lines } = decodeTextFrame(text);
-      this.count(index, text.length);
+      this.lastIndex = index;
       const init = this.init;
       this.events.frame({ kind: 'text', index, cols: init?.cols ?? lines[0]?.length ?? 0, rows: lines.length, lines });
     }
@@ -150,14 +149,9 @@ export class StreamClient {
     const init = this.init;
     if (!init) throw new ProtocolError('NO_INIT', 'frame before INIT');
     const { index, kind, payload } = decodeBinaryFrame(data, init, this.codec);
-    this.count(index, data.length);
+    this.lastIndex = index;
     if (kind === 'pixels') this.events.frame({ kind: 'pixels', index, cols: init.cols, rows: init.rows, bgr: payload });
     else if (kind === 'fitted') this.events.frame({ kind: 'fitted', index, cols: init.cols, rows: init.rows, style: init.style, cells: payload });
     else this.events.frame({ kind: 'cells', index, cols: init.cols, rows: init.rows, cells: payload });
-  }
-
-  private count(index: number, bytes: number): void {
-    this.framesReceived++;
-    this.lastIndex = index;
   }
 }

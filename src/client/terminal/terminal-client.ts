@@ -5,7 +5,7 @@
  */
 import blessed from 'blessed';
 import WebSocket from 'ws';
-import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type InitInfo, type Mode, type Palette, type StyleName } from '../../../protocol/index.js';
+import { CELL_STYLES, CloseCode, DEFAULT_MODE, verticalFovDegrees, type CameraName, type InitInfo, type Mode, type Palette, type StyleName } from '../../../protocol/index.js';
 import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { CAMERA_START_FOV, HELP_LINES, KEYMAP, nextMode, nextStyle, ViewController, type Action, type ViewAngles } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
@@ -316,7 +316,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
         return;
       }
       case 'cycle-mode':
-        stream.send({ type: 'mode', mode: nextMode(init?.mode ?? 5) });
+        stream.send({ type: 'mode', mode: nextMode(init?.mode ?? DEFAULT_MODE) });
         return;
       case 'cycle-style':
       case 'cycle-style-back':

@@ -2,20 +2,30 @@
  * Decoded frames → render pool → viewers. Between the source and the workers sits a drop-oldest
  * queue of DECODE_QUEUE_CAPACITY frames: when rendering falls behind, the oldest frames are dropped
  * and counted, so latency never grows. One frame renders at a time, every distinct view in parallel.
+ *
+ * Each frame that leaves (delivered to the viewers, or with no viewer to render for) is announced
+ * once through `presented`: the picture's clock the sound follows (audio/av-pacer.ts).
  */
+import { DECODE_QUEUE_CAPACITY } from '../shared/capacities.js';
 import { DropOldestQueue } from '../shared/bounded-queue.js';
+import type { FramePayload } from '../shared/frame-payload.js';
 import type { DecodedFrame } from '../shared/types.js';
-import type { SharedPayload } from '../workers/payload.js';
-import type { KeyedView, RenderPool } from '../workers/render-pool.js';
+import type { KeyedView, RenderPool } from './render-pool.js';
 
-/** Two frames: one to absorb jitter while another renders; more would only add latency. */
-export const DECODE_QUEUE_CAPACITY = 2;
+export { DECODE_QUEUE_CAPACITY };
 
 function release(frame: DecodedFrame): void {
   frame.ring.release(frame.slot);
 }
 
-export class FramePipeline {
+export interface RenderSchedulerEvents {
+  /** The views to render now (one per distinct key). */
+  views(): KeyedView[];
+  /** A frame's payloads, one per view; each is released by the scheduler after this returns. */
+  deliver(frame: DecodedFrame, payloads: FramePayload[]): void;
+}
+
+export class RenderScheduler {
   private readonly queue = new DropOldestQueue<DecodedFrame>(DECODE_QUEUE_CAPACITY, release);
   private busy = false;
   /** The newest frame, kept so paused and still sources can be re-rendered for a changed view. */
@@ -24,11 +34,12 @@ export class FramePipeline {
   private idleWaiters: (() => void)[] = [];
   decoded = 0;
   rendered = 0;
+  /** The one "frame presented" event: a new frame left, to the viewers or with nobody watching. */
+  onPresented: (frame: DecodedFrame) => void = () => {};
 
   constructor(
     private readonly pool: RenderPool,
-    private readonly views: () => KeyedView[],
-    private readonly deliver: (frame: DecodedFrame, payloads: SharedPayload[]) => void,
+    private readonly events: RenderSchedulerEvents,
   ) {}
 
   get dropped(): number {
@@ -55,19 +66,22 @@ export class FramePipeline {
     if (this.busy) return;
     let frame = this.queue.shift();
     let views: KeyedView[];
+    let fresh = true;
     if (frame) {
-      views = this.views();
+      views = this.events.views();
       this.refreshKeys.clear();
     } else if (this.refreshKeys.size > 0 && this.last) {
       frame = this.last;
+      fresh = false;
       frame.ring.retain(frame.slot);
-      views = this.views().filter((v) => this.refreshKeys.has(v.key));
+      views = this.events.views().filter((v) => this.refreshKeys.has(v.key));
       this.refreshKeys.clear();
     } else {
       this.notifyIdle();
       return;
     }
     if (views.length === 0) {
+      if (fresh) this.onPresented(frame);
       release(frame);
       this.pump();
       return;
@@ -78,7 +92,9 @@ export class FramePipeline {
       this.busy = false;
       release(current);
       this.rendered++;
-      this.deliver(current, payloads);
+      this.events.deliver(current, payloads);
+      for (const p of payloads) p.release();
+      if (fresh) this.onPresented(current);
       this.pump();
     });
   }
@@ -95,8 +111,8 @@ export class FramePipeline {
     for (const w of waiters) w();
   }
 
-  /** Drops queued and kept frames (the ring is being replaced or the source is gone). */
-  reset(): void {
+  /** Drops the queued frames and the kept last frame, giving their slots back (the server is closing). */
+  dispose(): void {
     this.queue.clear(release);
     if (this.last) release(this.last);
     this.last = null;

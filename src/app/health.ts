@@ -1,0 +1,109 @@
+/**
+ * `/healthz`: what an operator, a load balancer or a test needs to know, in one JSON object.
+ * `status` is `ok`, `degraded` (the source is restarting, or frames were dropped within the last
+ * DEGRADED_WINDOW_MS) or `failed` (the source was given up); the HTTP status follows it (503 for
+ * failed), so an orchestrator can act without reading the body. metrics.ts renders the same
+ * numbers for Prometheus.
+ */
+import type { TimelineStatus } from '../../protocol/index.js';
+import type { AudioHealth } from '../audio/audio-track.js';
+import type { SourceInfo } from '../source/frame-source.js';
+
+/** Frames dropped this recently make the server `degraded`. */
+export const DEGRADED_WINDOW_MS = 10_000;
+
+export type HealthStatus = 'ok' | 'degraded' | 'failed';
+
+export interface Health {
+  status: HealthStatus;
+  /** The timeline as viewers are told it (STATUS:, PROTOCOL-NOTES.md §2.1). */
+  timeline: TimelineStatus;
+  source: string;
+  kind: string;
+  fps: number;
+  duration: number;
+  live: boolean;
+  position: number;
+  paused: boolean;
+  ended: boolean;
+  viewers: number;
+  distinctViews: number;
+  workWidth: number;
+  /** What the source's frames hold and where each fact came from (source/source-format.ts). */
+  format: {
+    layout: string;
+    stereo: string;
+    eye: string;
+    inFov: number | null;
+    area: { left: number; top: number; right: number; bottom: number } | null;
+    pose: { yaw: number; pitch: number; roll: number };
+    initialView: { yaw: number; pitch: number; fov?: number } | null;
+    /** The working frame (one eye, in the layout's own shape). */
+    frame: { width: number; height: number };
+    metadata: string | null;
+    from: Record<string, string>;
+  };
+  workers: number;
+  /** Render jobs that failed in a worker (each is logged). */
+  workerFailures: number;
+  /** How hard mosaic fits work now: full, blocks, sextants or quadrants (src/workers/fit-effort.ts). */
+  fitEffort: string;
+  frames: { decoded: number; rendered: number; dropped: number; sent: number; bytesSent: number; viewerDropped: number };
+  /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */
+  views: { id: number; yaw: number; pitch: number; roll: number; fov: number; camera: string; cols: number; rows: number; mode: number; style: string; palette: string; pixel: boolean }[];
+  ffmpegRestarts: number;
+  listeners: number;
+  clients: { max: number; refused: number };
+  memory: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
+  /** The sound: availability, listeners, and the audio-minus-picture offset measured at the server. */
+  audio: AudioHealth;
+  uptime: number;
+}
+
+/** Views listed in /healthz: enough to inspect, bounded so the answer stays small. */
+export const HEALTH_VIEWS_MAX = 64;
+
+/** The HTTP status a health answer goes out with. */
+export function httpStatusOf(h: Pick<Health, 'status'>): number {
+  return h.status === 'failed' ? 503 : 200;
+}
+
+/** Notes when frames were last dropped, from the running totals. */
+export class DropWatch {
+  private total = 0;
+  private lastDropAt = -Infinity;
+
+  note(total: number, now = Date.now()): void {
+    if (total > this.total) this.lastDropAt = now;
+    this.total = total;
+  }
+
+  recent(now = Date.now()): boolean {
+    return now - this.lastDropAt < DEGRADED_WINDOW_MS;
+  }
+}
+
+export function statusOf(timeline: TimelineStatus, droppingFrames: boolean): HealthStatus {
+  if (timeline.code === 'FAILED') return 'failed';
+  if (timeline.code === 'RESTARTING' || droppingFrames) return 'degraded';
+  return 'ok';
+}
+
+/** The /healthz `format` object of a source and its working frame. */
+export function formatHealth(info: SourceInfo, frame: { width: number; height: number }): Health['format'] {
+  const f = info.format;
+  const p = f.picture;
+  const partial = p.layout === 'equirect' && (p.area.left > 0 || p.area.top > 0 || p.area.right < 1 || p.area.bottom < 1);
+  return {
+    layout: p.layout,
+    stereo: f.stereo,
+    eye: f.eye,
+    inFov: p.layout === 'fisheye' || p.layout === 'dfisheye' ? p.inFov : null,
+    area: partial ? { ...p.area } : null,
+    pose: { ...p.pose },
+    initialView: f.initialView,
+    frame,
+    metadata: f.metadata,
+    from: { ...f.from },
+  };
+}

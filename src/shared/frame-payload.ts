@@ -1,0 +1,15 @@
+/**
+ * What the render side hands the transport for one view of one frame: the bytes, how they go on
+ * the wire, and a reference count (workers/payload.ts implements it over pooled buffers).
+ */
+export interface FramePayload {
+  /** The view key (view-key.ts) of the viewers it is for. */
+  readonly key: string;
+  /** The frame as sent: a view onto a pooled buffer, no copy. */
+  readonly bytes: Buffer;
+  /** Mode-1 frames are WebSocket text messages (PROTOCOL-NOTES.md §3.4); all others binary. */
+  readonly kind: 'text' | 'binary';
+  /** Takes a reference: the buffer stays until every reference is released. */
+  retain(): this;
+  release(): void;
+}

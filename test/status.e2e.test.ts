@@ -1,0 +1,113 @@
+/**
+ * The shared timeline on the wire (PROTOCOL-NOTES.md §2.1): every viewer is told each change as
+ * `STATUS:<CODE>:<text>`, a joiner gets the current one right after its INIT, and /healthz says
+ * ok, degraded or failed with the HTTP status to match. Real servers, real sockets, real ffmpeg.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloseCode, parseStatus } from '../protocol/index.js';
+import { makeClip, tempDir } from './helpers/media.js';
+import { startCli, statuses, TestViewer, type CliServer } from './helpers/server.js';
+
+const tmp = tempDir('ascii360-status-');
+let clip = '';
+const servers: CliServer[] = [];
+const viewers: TestViewer[] = [];
+
+beforeAll(() => {
+  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 6 });
+});
+
+afterAll(async () => {
+  for (const v of viewers) v.close();
+  await Promise.all(servers.map((s) => s.stop()));
+  tmp.cleanup();
+});
+
+async function serve(args: string[]): Promise<CliServer> {
+  const s = await startCli([...args, '--log-level', 'warn']);
+  servers.push(s);
+  return s;
+}
+
+function viewer(s: CliServer, query = 'cols=20&rows=6'): TestViewer {
+  const v = new TestViewer(`${s.wsUrl}?${query}`);
+  viewers.push(v);
+  return v;
+}
+
+const codes = (v: TestViewer): string[] => statuses(v).map((t) => parseStatus(t).code);
+
+describe('STATUS: the timeline every viewer is told', () => {
+  it('a pause and a seek reach every viewer; a joiner hears the current state right after INIT', async () => {
+    const s = await serve([clip, '--loop']);
+    const a = viewer(s);
+    const b = viewer(s);
+    await a.until(() => a.frames.length >= 2, 'frames for a');
+    await b.until(() => b.frames.length >= 2, 'frames for b');
+    // Each joined a playing timeline: INIT, then STATUS:PLAYING.
+    for (const v of [a, b]) {
+      expect(v.texts[0]).toMatch(/^INIT:/);
+      expect(v.texts[1]).toMatch(/^STATUS:PLAYING:\d+\.\d{3}$/);
+    }
+    a.send({ type: 'pause', paused: true });
+    await b.until(() => codes(b).includes('PAUSED'), 'b hears the pause');
+    await a.until(() => codes(a).includes('PAUSED'), 'a hears its own pause');
+    const pausedAt = parseStatus(statuses(b).at(-1)!).position!;
+    expect(pausedAt).toBeGreaterThan(0);
+
+    const c = viewer(s);
+    await c.until(() => statuses(c).length >= 1, 'the joiner\'s STATUS');
+    expect(c.texts[0]).toMatch(/^INIT:/);
+    expect(parseStatus(c.texts[1]!)).toEqual({ code: 'PAUSED', position: pausedAt });
+
+    b.send({ type: 'seek', time: 3 });
+    for (const v of [a, b, c]) await v.until(() => codes(v).includes('SEEKED'), 'the seek');
+    expect(parseStatus(statuses(c).at(-1)!)).toEqual({ code: 'SEEKED', position: 3 });
+    c.send({ type: 'pause', paused: false });
+    for (const v of [a, b, c]) await v.until(() => codes(v).at(-1) === 'PLAYING', 'the resume');
+    expect(parseStatus(statuses(a).at(-1)!).position).toBeGreaterThanOrEqual(3);
+    expect((await fetch(`${s.url}/healthz`).then((r) => r.json()) as { timeline: unknown }).timeline).toMatchObject({ code: 'PLAYING' });
+  });
+
+  it('a still photo is STILL; a refused pause changes nothing but brings the Error', async () => {
+    const photo = join(tmp.dir, 'photo.png');
+    makeClip(join(tmp.dir, 'unused.mp4'), { seconds: 1 });
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=512x256', '-frames:v', '1', photo]);
+    const s = await serve([photo]);
+    const v = viewer(s);
+    await v.until(() => statuses(v).length >= 1 && v.frames.length >= 1, 'STATUS and a frame');
+    expect(statuses(v)).toEqual(['STATUS:STILL:photo']);
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => v.texts.some((t) => t.startsWith('Error: ')), 'the refusal');
+    expect(v.texts.at(-1)).toBe('Error: pause is not possible on a still photo');
+    expect(statuses(v)).toEqual(['STATUS:STILL:photo']);
+  });
+
+  it('the end of a file: ENDED to every viewer, then the close', async () => {
+    const short = makeClip(join(tmp.dir, 'short.mp4'), { seconds: 1 });
+    const s = await serve([short]);
+    const v = viewer(s);
+    await v.until(() => v.closeCode !== null, 'the end', 15_000);
+    expect(codes(v)).toEqual(['PLAYING', 'ENDED']);
+    expect(v.closeCode).toBe(1000);
+  });
+
+  it('a source given up: RESTARTING while it retries, then FAILED, and /healthz answers 503 failed', async () => {
+    const doomed = makeClip(join(tmp.dir, 'doomed.mp4'), { seconds: 2 });
+    const s = await serve([doomed]);
+    rmSync(doomed); // every restart now fails
+    const v = viewer(s);
+    await v.until(() => codes(v).includes('FAILED'), 'FAILED', 20_000);
+    expect(codes(v)).toContain('RESTARTING');
+    expect(statuses(v).at(-1)).toMatch(/^STATUS:FAILED:.+gave up after 5 attempts$/);
+    // Closed with the source-failed code, its long reason cut to a close frame's 123 bytes (not a crash).
+    await v.until(() => v.closeCode !== null, 'the close');
+    expect(v.closeCode).toBe(CloseCode.SOURCE_FAILED);
+    const res = await fetch(`${s.url}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'failed', timeline: { code: 'FAILED' } });
+  }, 30_000);
+});
