@@ -1,6 +1,8 @@
 /** The keymap and view state shared by the terminal and the browser. */
 import { describe, expect, it } from 'vitest';
-import { KEYMAP, nextMode, nextStyle, ViewController } from '../src/client/common/view-controller.js';
+import { KEYMAP } from '../src/client/common/keymap.js';
+import { nextMode, nextStyle } from '../src/client/common/player-controller.js';
+import { ViewController } from '../src/client/common/view-controller.js';
 
 describe('ViewController', () => {
   it('coalesces any number of changes into one absolute view message per frame', () => {

@@ -154,6 +154,7 @@ addSourceOptions(
 
 interface ViewFlags {
   audio: boolean;
+  autoRotate: boolean;
   color?: ColorDepth;
   style?: StyleName;
   camera?: CameraName;
@@ -200,7 +201,8 @@ function addViewOptions(cmd: Command): Command {
     .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120 for flat, up to 300-360 for the other cameras)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX))
     .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for, doubled while the view turns; 0 = exact', intInRange('tolerance', 0, 64), 8)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
-    .option('--audio', 'play the sound through ffplay (or mpv) while watching', false);
+    .option('--audio', 'play the sound through ffplay (or mpv) while watching', false)
+    .option('--auto-rotate', 'turn the view slowly after 3 s without input; any input stops it, `a` toggles it', false);
 }
 
 function exitWith(result: ClientExit): never {
@@ -243,6 +245,7 @@ addSourceOptions(
     tolerance: flags.tolerance,
     sync: flags.sync,
     audio: flags.audio,
+    autoRotate: flags.autoRotate,
   });
   const closing = server.close();
   const deadline = setTimeout(() => exitWith(result), 2000);
@@ -262,7 +265,7 @@ addViewOptions(
   if (/^https?:\/\//.test(endpoint)) endpoint = endpoint.replace(/^http/, 'ws');
   if (!/^wss?:\/\//.test(endpoint)) fail(new Ascii360Error('BAD_OPTION', `not a ws:// or http:// URL: ${url}`, EXIT_USAGE));
   if (new URL(endpoint).pathname === '/') endpoint = endpoint.replace(/\/?$/, '/ws');
-  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync, audio: flags.audio }));
+  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync, audio: flags.audio, autoRotate: flags.autoRotate }));
 });
 
 program.parseAsync(process.argv).catch(fail);

@@ -7,7 +7,7 @@
  * A full server (1013, try again later) is retried the same way. Not retried (PROTOCOL-NOTES.md §6.2): 1000, the stream is complete ("ended"); 1008, refused (the
  * same query would be refused again); 1011, the source failed for good. The page offers a button.
  */
-import { CloseCode, type ClientMessage, type InitInfo } from '../../../protocol/index.js';
+import { CloseCode, type ClientMessage, type InitInfo, type TimelineStatus } from '../../../protocol/index.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 
 export const BACKOFF_MIN_MS = 500;
@@ -28,6 +28,8 @@ export interface ConnectionEvents {
   frame(frame: ReceivedFrame): void;
   /** An `Error:` text from the server, or a frame that did not fit its INIT. */
   error(message: string): void;
+  /** The timeline as the server has it (STATUS:, PROTOCOL-NOTES.md §2.1). */
+  status(status: TimelineStatus): void;
 }
 
 const WS_CONNECTING = 0;
@@ -75,6 +77,7 @@ export class Connection {
       },
       frame: (frame) => this.events.frame(frame),
       error: (message) => this.events.error(message),
+      status: (status) => this.events.status(status),
       close: (code, reason) => {
         if (ws === this.socket) this.closed(code, reason);
       },

@@ -1,9 +1,9 @@
 /**
- * Keyboard: the terminal's keymap (src/client/common/view-controller.ts KEYMAP) on browser keys.
+ * Keyboard: the terminal's keymap (src/client/common/keymap.ts KEYMAP) on browser keys.
  * In the browser `q` rolls left like `Q` (there is nothing to quit) and `f` toggles fullscreen.
  * Keys with Ctrl, Alt or Meta stay the browser's; so do keys typed into a form control.
  */
-import { KEYMAP, type Action } from '../common/view-controller.js';
+import { KEYMAP, type Action } from '../common/keymap.js';
 
 export type PageAction = Exclude<Action, 'quit'> | 'fullscreen';
 

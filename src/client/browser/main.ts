@@ -1,8 +1,9 @@
 /**
  * The browser client's composition root: the canvas renderer, the connection, input, toolbar,
  * notices and sound, driven by one requestAnimationFrame loop (STYLE.md §2.7, coalesce to the
- * latest). Each animation frame: step the drag inertia, send the grid if it changed and the view if
- * it changed (at most one `view` message per displayed frame, PROTOCOL-NOTES.md §5), and paint one
+ * latest). The player (client/common/player-controller.ts, shared with the terminal) decides what
+ * input does; this page turns DOM events into its calls and draws. Each animation frame: step the
+ * view's motion (inertia, auto-rotate), send the grid if it changed and the view if it changed (at most one `view` message per displayed frame, PROTOCOL-NOTES.md §5), and paint one
  * frame: the newest received while the sound is off, the one for what is heard while it is on
  * (av-sync.ts). Frames never painted count as dropped.
  *
@@ -11,15 +12,16 @@
  * (any of STYLE_NAMES, §8; default BROWSER_STYLE; `blocks`, the older name, is `half`; an unknown
  * name gets a notice and the default), `camera=NAME` (flat, stereographic, fisheye, pannini,
  * equirect, §7; `c` cycles them), `audio=element` (play the sound as the element's src, not
- * through MediaSource: audio-feed.ts).
+ * through MediaSource: audio-feed.ts), `autorotate=1` (turn slowly after an idle spell; `a` toggles).
  *
- * Keys for the style (the shared keymap, view-controller.ts): `s` / `S` the next / previous style
+ * Keys for the style (the shared keymap, keymap.ts): `s` / `S` the next / previous style
  * in STYLE_NAMES order, `b` half blocks on, or back to the style shown before them.
  */
-import { CloseCode, DEFAULT_MODE, isCameraName, isMode, isStyleName, Limits, sampleCount, unknownCameraReason, unknownStyleReason, type CameraName, type ClientMessage, type InitInfo, type Mode, type StyleName } from '../../../protocol/index.js';
+import { CloseCode, isCameraName, isMode, isStyleName, Limits, sampleCount, unknownCameraReason, unknownStyleReason, type CameraName, type ClientMessage, type InitInfo, type Mode, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
+import { HELP_LINES } from '../common/keymap.js';
+import { PlayerController } from '../common/player-controller.js';
 import type { ReceivedFrame } from '../common/stream-client.js';
 import { viewUrl } from '../common/stream-client.js';
-import { CAMERA_START_FOV, HELP_LINES, nextMode, nextStyle, ViewController } from '../common/view-controller.js';
 import { AudioControl } from './audio-control.js';
 import { AvSync } from './av-sync.js';
 import { buildCellFont, DEFAULT_FONT_PX, type CellFont } from './cell-font.js';
@@ -47,7 +49,6 @@ function styleFromQuery(value: string | null): { style: StyleName; notice: strin
   return { style: BROWSER_STYLE, notice: `${unknownStyleReason(value)}; showing ${BROWSER_STYLE}` };
 }
 
-const SEEK_STEP_S = 10;
 /** Toolbar readouts refresh this often; the fps figures cover the last second. */
 const READOUT_MS = 250;
 const FPS_WINDOW_MS = 1000;
@@ -88,12 +89,6 @@ function start(): void {
   const cameraParam = params.get('camera');
   const camera: CameraName = isCameraName(cameraParam) ? cameraParam : 'flat';
   const cameraNotice = cameraParam && !isCameraName(cameraParam) ? `${unknownCameraReason(cameraParam)}; showing flat` : null;
-  const view = new ViewController({
-    yaw: numberParam(params, 'yaw', 0),
-    pitch: Math.max(-90, Math.min(90, numberParam(params, 'pitch', 0))),
-    roll: numberParam(params, 'roll', 0),
-    fov: numberParam(params, 'fov', CAMERA_START_FOV[camera]),
-  }, camera);
   const textCells = new TextCells();
   const notices = new Notices(byId('toasts', HTMLElement), byId('banner', HTMLElement), byId('banner-text', HTMLElement), byId('banner-action', HTMLButtonElement));
   const sync = new AvSync();
@@ -108,19 +103,29 @@ function start(): void {
   const asked = styleFromQuery(params.get('style'));
   if (asked.notice) notices.toast(asked.notice);
   if (cameraNotice) notices.toast(cameraNotice);
-  /** The style shown, or asked for and not yet confirmed by an INIT. */
-  let style: StyleName = asked.style;
-  /** A style asked for whose INIT has not come yet: INITs sent before it (a resize's) do not undo it. */
-  let pendingStyle: StyleName | null = null;
-  /** Where `b` returns to from half blocks. */
-  let beforeHalf: StyleName = style === 'half' ? BROWSER_STYLE : style;
+  // Directions the URL names; the rest are the server's to choose (INIT fields 13–15).
+  const said = (name: string): number | undefined => (params.has(name) ? numberParam(params, name, 0) : undefined);
+  const pitchParam = said('pitch');
+  const player: PlayerController = new PlayerController({
+    send: (message) => send(message),
+    requestStyle: (next) => requestStyle(next),
+    position: () => position(),
+  }, {
+    camera,
+    view: { yaw: said('yaw'), pitch: pitchParam === undefined ? undefined : Math.max(-90, Math.min(90, pitchParam)), roll: said('roll'), fov: said('fov') },
+    style: asked.style,
+    autoRotate: params.get('autorotate') === '1' || params.get('auto-rotate') === '1',
+    now: () => performance.now(),
+  });
+  const view = player.view;
+  /** The style shown, or asked for and not yet confirmed by an INIT: the grid is measured for it. */
+  const style = (): StyleName => player.requested ?? player.style;
   let grid: Grid = measureGrid();
   /** The grid and aspect the server was last told (in the URL or a resize). */
   let told = { cols: 0, rows: 0, aspect: 0 };
   let init: InitInfo | null = null;
   let inits = 0;
   let link: LinkState['kind'] = 'connecting';
-  let paused = false;
   let painted: ReceivedFrame | null = null;
   let held = false;
   let received = 0;
@@ -128,43 +133,38 @@ function start(): void {
 
   function measureGrid(): Grid {
     const box = stage.getBoundingClientRect();
-    return gridFor(box.width, box.height, font, style);
+    return gridFor(box.width, box.height, font, style());
   }
 
   const wsBase = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
   // A page that names no direction starts where the server says (the file's initial view, INIT
   // fields 13–15); after the first INIT every reconnect asks for the view on screen.
-  let viewKnown = params.has('yaw') || params.has('pitch') || params.has('fov');
   const connection = new Connection(
     () => {
       const aspect = round4(font.aspect);
       told = { cols: grid.cols, rows: grid.rows, aspect };
       return viewUrl(wsBase, {
         cols: grid.cols, rows: grid.rows, aspect, mode,
-        ...(viewKnown ? { yaw: round2(view.yaw), pitch: round2(view.pitch), fov: round2(view.fov) } : {}),
-        roll: round2(view.roll),
-        style, token, camera: view.camera,
+        ...player.queryView(),
+        style: style(), token, camera: view.camera,
       });
     },
     {
       state: showLink,
       init(info) {
-        if (!viewKnown && info.view) view.startAt(info.view);
-        viewKnown = true;
+        const before = style();
+        player.onInit(info);
         init = info;
         inits++;
         mode = info.mode;
-        if (pendingStyle === null || info.style === pendingStyle) {
-          pendingStyle = null;
-          if (info.style !== style) {
-            style = info.style;
-            grid = measureGrid();
-          }
-        }
-        if (style !== 'half') beforeHalf = style;
+        if (style() !== before) grid = measureGrid();
         sync.setTimeline(info.fps, info.duration, info.live);
         toolbar.setInit(info);
-        toolbar.setStyle(style);
+        toolbar.setStyle(style());
+      },
+      status(status) {
+        player.onStatus(status);
+        showTimeline(status);
       },
       frame(frame) {
         received++;
@@ -173,10 +173,27 @@ function start(): void {
         if (step === 'gap' || step === 'jump') audio.resync();
       },
       error(message) {
+        const before = style();
+        player.onError();
+        if (style() !== before) {
+          // A refused style: back to the one the frames have.
+          grid = measureGrid();
+          toolbar.setStyle(style());
+        }
         notices.toast(`server: ${message}`);
       },
     },
   );
+
+  /** The timeline exactly as the server says it (STATUS:, §2.1): the play button, and a banner at the end or on failure. */
+  function showTimeline(status: TimelineStatus): void {
+    toolbar.setPaused(status.code === 'PAUSED');
+    toolbar.setTimeline(status.code);
+    if (status.code === 'RESTARTING') notices.showBanner('the source stopped: restarting…', { bad: true });
+    else if (status.code === 'FAILED') notices.showBanner(`the source failed: ${status.reason ?? ''}`, { bad: true });
+    else if (status.code === 'ENDED') notices.showBanner('ended');
+    else if (link === 'open') notices.hideBanner();
+  }
 
   function showLink(state: LinkState): void {
     link = state.kind;
@@ -211,10 +228,7 @@ function start(): void {
   }
 
   function seekTo(seconds: number): void {
-    const duration = init?.duration ?? 0;
-    let t = Math.max(0, seconds);
-    if (duration > 0 && t >= duration) t = Math.max(0, duration - 0.5);
-    send({ type: 'seek', time: Math.round(t * 1000) / 1000 });
+    player.seekTo(seconds);
     sync.seeking(performance.now());
   }
 
@@ -233,46 +247,14 @@ function start(): void {
     Promise.resolve(request).catch(() => notices.toast('fullscreen is not allowed here'));
   }
 
+  /** A key's action: the player does it; help and fullscreen are this page's. */
   function act(action: PageAction): void {
-    if (action !== 'fullscreen' && view.apply(action)) return;
-    switch (action) {
-      case 'pause': {
-        const next = !paused;
-        send({ type: 'pause', paused: next });
-        // A live source or a photo answers with an Error: the button state stays as it was.
-        if (init && !init.live && init.duration > 0) {
-          paused = next;
-          toolbar.setPaused(paused);
-        }
-        return;
-      }
-      case 'seek-back':
-        seekTo(position() - SEEK_STEP_S);
-        return;
-      case 'seek-forward':
-        seekTo(position() + SEEK_STEP_S);
-        return;
-      case 'cycle-mode':
-        send({ type: 'mode', mode: nextMode(init?.mode ?? mode ?? DEFAULT_MODE) });
-        return;
-      case 'cycle-style':
-        chooseStyle(nextStyle(style, 1));
-        return;
-      case 'cycle-style-back':
-        chooseStyle(nextStyle(style, -1));
-        return;
-      case 'toggle-blocks':
-        chooseStyle(style === 'half' ? beforeHalf : 'half');
-        return;
-      case 'help':
-        toggleHelp();
-        return;
-      case 'fullscreen':
-        toggleFullscreen();
-        return;
-      default:
-        return;
+    if (action === 'fullscreen') {
+      toggleFullscreen();
+      return;
     }
+    if (action === 'seek-back' || action === 'seek-forward') sync.seeking(performance.now());
+    if (player.act(action) === 'help') toggleHelp();
   }
 
   /**
@@ -281,11 +263,7 @@ function start(): void {
    * grid over the cap in the current style, so the order matters: the style first when the grid the
    * server has fits it (the resize follows from tick()), else the new, smaller grid first.
    */
-  function chooseStyle(next: StyleName): void {
-    if (next === style) return;
-    if (style !== 'half') beforeHalf = style;
-    style = next;
-    pendingStyle = next;
+  function requestStyle(next: StyleName): void {
     grid = measureGrid();
     toolbar.setStyle(next);
     if (connection.open && sampleCount(told.cols, told.rows, next) > Limits.SAMPLES_MAX) {
@@ -299,8 +277,8 @@ function start(): void {
     pause: () => act('pause'),
     seek: (seconds) => seekTo(seconds),
     mode: (m) => send({ type: 'mode', mode: m }),
-    style: (next) => chooseStyle(next),
-    camera: (next) => view.setCamera(next),
+    style: (next) => player.chooseStyle(next),
+    camera: (next) => player.setCamera(next),
     help: toggleHelp,
     fullscreen: toggleFullscreen,
   });
@@ -308,10 +286,9 @@ function start(): void {
 
   const pointer = new PointerInput(
     stage,
-    view,
+    player,
     // Grab the scene: the picture moves with the pointer, FOV degrees across the picture's width.
     () => view.fov / Math.max(1, canvas.clientWidth || stage.clientWidth),
-    () => undefined,
   );
   stage.addEventListener('pointerdown', (e) => {
     if (!help.hidden) help.hidden = true;
@@ -379,14 +356,14 @@ function start(): void {
 
   function tick(now: number): void {
     requestAnimationFrame(tick);
-    pointer.step(now);
+    // The view's motion (inertia, auto-rotate) steps even while disconnected; what is sent waits.
+    const message = player.tick();
     if (connection.open) {
       const aspect = round4(font.aspect);
       if (grid.cols !== told.cols || grid.rows !== told.rows || aspect !== told.aspect) {
         told = { cols: grid.cols, rows: grid.rows, aspect };
         send({ type: 'resize', cols: grid.cols, rows: grid.rows, aspect });
       }
-      const message = view.takeViewMessage();
       if (message) send(message);
     }
     switch (sync.tick(now, audio.mediaTime(), audio.heard())) {
@@ -417,8 +394,10 @@ function start(): void {
       grid: { ...grid },
       cell: { width: font.width, height: font.height, dpr: font.dpr, aspect: round4(font.aspect) },
       view: { yaw: view.yaw, pitch: view.pitch, roll: view.roll, fov: view.fov },
-      style,
-      paused,
+      style: style(),
+      paused: player.paused,
+      timeline: player.timeline?.code ?? null,
+      autoRotate: player.motion.autoRotate,
       received,
       shown,
       dropped: sync.dropped,

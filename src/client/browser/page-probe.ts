@@ -23,7 +23,11 @@ export interface ProbeState {
   view: ViewAngles;
   /** The style the page shows (or has just asked for). */
   style: StyleName;
+  /** Paused, as the server said (STATUS:). */
   paused: boolean;
+  /** The server's last STATUS code, null before the first. */
+  timeline: string | null;
+  autoRotate: boolean;
   received: number;
   shown: number;
   dropped: number;

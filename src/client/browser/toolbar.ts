@@ -3,7 +3,7 @@
  * "still" for photos), colour mode, cell style (every style in STYLE_NAMES), camera, sound, fps and dropped frames, the view, help and
  * fullscreen. It only shows state and reports clicks; the page decides what they do.
  */
-import { CAMERA_NAMES, CAMERAS, CELL_STYLES, isCameraName, isMode, isStyleName, STYLE_NAMES, type CameraName, type InitInfo, type Mode, type StyleName } from '../../../protocol/index.js';
+import { CAMERA_NAMES, CAMERAS, CELL_STYLES, isCameraName, isMode, isStyleName, STYLE_NAMES, type CameraName, type InitInfo, type Mode, type StatusCode, type StyleName } from '../../../protocol/index.js';
 
 export interface ToolbarActions {
   pause(): void;
@@ -118,6 +118,12 @@ export class Toolbar {
 
   setPaused(paused: boolean): void {
     this.play.textContent = paused ? 'play' : 'pause';
+  }
+
+  /** The server's timeline code (STATUS:): the play button says what pressing it would ask, and is off where the server would refuse. */
+  setTimeline(code: StatusCode): void {
+    this.play.disabled = code === 'STILL' || code === 'FAILED' || (this.init?.live ?? false);
+    this.play.dataset['timeline'] = code.toLowerCase();
   }
 
   setStats(text: string): void {

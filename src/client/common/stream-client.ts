@@ -10,13 +10,16 @@ import {
   INIT_PREFIX,
   isTextFrame,
   parseInit,
+  parseStatus,
   ProtocolError,
+  STATUS_PREFIX,
   type CameraName,
   type ClientMessage,
   type Codec,
   type InitInfo,
   type Palette,
   type StyleName,
+  type TimelineStatus,
 } from '../../../protocol/index.js';
 
 /** The part of the WebSocket API both the browser's and the `ws` package's sockets have. */
@@ -46,6 +49,8 @@ export interface StreamEvents {
   frame(frame: ReceivedFrame): void;
   /** An `Error:` text (without the prefix) or a frame that does not fit the INIT. */
   error(message: string): void;
+  /** The timeline as the server has it (STATUS:, §2.1). */
+  status?(status: TimelineStatus): void;
   close(code: number, reason: string): void;
 }
 
@@ -136,13 +141,22 @@ export class StreamClient {
       this.events.init(this.init);
     } else if (text.startsWith('Error: ')) {
       this.events.error(text.slice(7));
+    } else if (text.startsWith(STATUS_PREFIX)) {
+      // A code this client does not know is not an error: codes only get added (§2.1).
+      let status: TimelineStatus | null = null;
+      try {
+        status = parseStatus(text);
+      } catch {
+        status = null;
+      }
+      if (status) this.events.status?.(status);
     } else if (isTextFrame(text)) {
       const { index, lines } = decodeTextFrame(text);
       this.lastIndex = index;
       const init = this.init;
       this.events.frame({ kind: 'text', index, cols: init?.cols ?? lines[0]?.length ?? 0, rows: lines.length, lines });
     }
-    // STATUS: and anything newer is informational: ignored by design (fields only get added).
+    // Anything newer is informational: ignored by design (messages only get added).
   }
 
   private onBinary(data: Uint8Array): void {

@@ -1,9 +1,10 @@
 /**
- * The client's view (yaw, pitch, roll, FOV, camera) and the keymap shared by the terminal and the browser.
+ * The client's view (yaw, pitch, roll, FOV, camera), shared by the terminal and the browser.
  * Input changes the view at once; `takeViewMessage` hands out at most one absolute `view` message
  * per displayed frame, so held keys and drags coalesce (PROTOCOL-NOTES.md §5).
  */
-import { CAMERA_NAMES, CAMERAS, Defaults, STYLE_NAMES, wrapDegrees, type CameraName, type StyleName, type ViewMessage } from '../../../protocol/index.js';
+import { CAMERA_NAMES, CAMERAS, Defaults, wrapDegrees, type CameraName, type ViewMessage } from '../../../protocol/index.js';
+import type { Action } from './keymap.js';
 
 /** Rectilinear views stay readable between these (issue: terminal client); wider cameras go up to their own limit. */
 export const CLIENT_FOV_MIN = 30;
@@ -17,44 +18,6 @@ export function clientFovRange(camera: CameraName): [number, number] {
   return camera === 'flat' ? [CLIENT_FOV_MIN, CLIENT_FOV_MAX] : [CLIENT_FOV_MIN, CAMERAS[camera].fovMax];
 }
 
-export type Action =
-  | 'look-left' | 'look-right' | 'look-up' | 'look-down'
-  | 'roll-left' | 'roll-right' | 'zoom-in' | 'zoom-out' | 'reset'
-  | 'pause' | 'seek-back' | 'seek-forward' | 'cycle-mode' | 'cycle-style' | 'cycle-style-back' | 'toggle-blocks' | 'cycle-camera' | 'help' | 'quit';
-
-/**
- * Key (as typed: a character, or a named key) → action. Q quits only in lower case; Q/E roll.
- * `s` chooses the style (as the picture issue asks), so WASD is gone: arrows, hjkl and the mouse look.
- */
-export const KEYMAP: Readonly<Record<string, Action>> = {
-  left: 'look-left', h: 'look-left',
-  right: 'look-right', l: 'look-right',
-  up: 'look-up', k: 'look-up',
-  down: 'look-down', j: 'look-down',
-  s: 'cycle-style', S: 'cycle-style-back',
-  Q: 'roll-left', E: 'roll-right', e: 'roll-right',
-  '+': 'zoom-in', '=': 'zoom-in', '-': 'zoom-out', _: 'zoom-out',
-  r: 'reset', space: 'pause', ' ': 'pause',
-  '[': 'seek-back', ']': 'seek-forward',
-  m: 'cycle-mode', b: 'toggle-blocks', c: 'cycle-camera', '?': 'help', q: 'quit',
-};
-
-/** One line per binding, for help overlays: at most 48 characters, the terminal's help box. */
-export const HELP_LINES = [
-  'arrows / hjkl          look around',
-  'mouse drag             look around',
-  'Q / E                  roll',
-  '+ / -, mouse wheel     zoom (flat: FOV 30-120)',
-  'c                      next camera (planet, map)',
-  'r                      reset the view',
-  'space                  pause / play',
-  '[ / ]                  seek -10 s / +10 s',
-  'm                      cycle colour modes',
-  's / S                  next / previous style',
-  'b                      half blocks on / off',
-  '?                      this help',
-  'q                      quit',
-];
 
 export interface ViewAngles {
   yaw: number;
@@ -166,18 +129,4 @@ function clampFov(camera: CameraName, fov: number): number {
 
 function round2(v: number): number {
   return Math.round(v * 100) / 100;
-}
-
-/** The style `s` (step 1) or `S` (step −1) goes to from `style`, in STYLE_NAMES order. */
-export function nextStyle(style: StyleName, step: 1 | -1 = 1): StyleName {
-  const i = STYLE_NAMES.indexOf(style);
-  return STYLE_NAMES[(i + step + STYLE_NAMES.length) % STYLE_NAMES.length]!;
-}
-
-/** Colour modes in the order `m` cycles through them: full colour first, then fewer bits, then mono. */
-export const MODE_CYCLE = [5, 4, 3, 2, 1] as const;
-
-export function nextMode(mode: number): (typeof MODE_CYCLE)[number] {
-  const i = MODE_CYCLE.indexOf(mode as (typeof MODE_CYCLE)[number]);
-  return MODE_CYCLE[(i + 1) % MODE_CYCLE.length]!;
 }

@@ -5,9 +5,11 @@
  */
 import blessed from 'blessed';
 import WebSocket from 'ws';
-import { CELL_STYLES, CloseCode, DEFAULT_MODE, verticalFovDegrees, type CameraName, type InitInfo, type Mode, type Palette, type StyleName } from '../../../protocol/index.js';
+import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type Mode, type Palette, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
+import { HELP_LINES, KEYMAP, type Action } from '../common/keymap.js';
+import { PlayerController } from '../common/player-controller.js';
 import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
-import { CAMERA_START_FOV, HELP_LINES, KEYMAP, nextMode, nextStyle, ViewController, type Action, type ViewAngles } from '../common/view-controller.js';
+import type { ViewAngles } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
 import { parseSgrMouse, type MouseEvent } from './sgr-mouse.js';
 import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
@@ -29,6 +31,8 @@ export interface TerminalClientOptions {
   sync: boolean;
   /** Play the server's /audio through a local player. */
   audio?: boolean;
+  /** Turn the view slowly after an idle spell (`a` toggles it). */
+  autoRotate?: boolean;
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
 }
@@ -47,6 +51,8 @@ const CONNECT_TIMEOUT_MS = 5000;
 const CELL_ASPECT = 0.5;
 /** When no frame arrives (paused, still photo), a pending view is sent after this long anyway. */
 const VIEW_FALLBACK_MS = 60;
+/** While the view moves by itself (inertia, auto-rotate) and no frames come, it is stepped this often. */
+const MOTION_STEP_MS = 33;
 /**
  * While the viewer turns the view (and this long after), the colour tolerance is doubled: a turning
  * picture shows no colour steps of 16, and a pan rewrites every cell each frame, so this halves
@@ -88,6 +94,17 @@ function connect(url: string): Promise<{ ws: WebSocket; early: unknown[] }> {
   });
 }
 
+/** The timeline as the server said it, for the status line: a symbol and, for failures, nothing more (the notice says why). */
+function timelineMark(t: TimelineStatus | null): string {
+  switch (t?.code) {
+    case 'PAUSED': return '||';
+    case 'ENDED': return '[]';
+    case 'RESTARTING': return '..';
+    case 'FAILED': return 'x';
+    default: return '>';
+  }
+}
+
 function clock(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
   const h = Math.floor(s / 3600);
@@ -104,24 +121,21 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const palette: Palette = depth === '256' ? '256' : depth === '16' ? '16' : 'rgb';
   // A monochrome terminal shows no colour pair: ask for mode 1 text unless a mode was given.
   const mode = opts.mode ?? (depth === 'mono' ? 1 : undefined);
-  const camera = opts.camera ?? 'flat';
-  const view = new ViewController({ yaw: 0, pitch: 0, roll: 0, fov: CAMERA_START_FOV[camera], ...opts.view }, camera);
-  let style: StyleName = opts.style;
-  /** The style last asked for and not yet confirmed by an INIT: quick presses step on from it. */
-  let requested: StyleName | null = null;
-  /** The style `b` returns to from half blocks. */
-  let beforeHalf: StyleName = style === 'half' ? 'mosaic' : style;
+  let stream: StreamClient | null = null;
+  // Before the stream exists nothing is sent; position: the newest frame's.
+  const player: PlayerController = new PlayerController({
+    send: (message) => stream?.send(message),
+    requestStyle: (next) => stream?.send({ type: 'style', style: next, palette }),
+    position: (): number => (player.init && stream && stream.lastIndex >= 0 ? stream.lastIndex / player.init.fps : 0),
+  }, { camera: opts.camera, view: opts.view, style: opts.style, autoRotate: opts.autoRotate, now: () => performance.now() });
+  const view = player.view;
   let grid = gridOf(output);
 
   let ws: WebSocket;
   let early: unknown[];
   try {
     // A view left unsaid is the server's to choose (the file's initial view), learnt from INIT.
-    const said = opts.view ?? {};
-    const url = viewUrl(opts.url, {
-      cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode, style, palette,
-      yaw: said.yaw, pitch: said.pitch, roll: said.roll, fov: said.fov, camera: view.camera,
-    });
+    const url = viewUrl(opts.url, { cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode, style: opts.style, palette, ...player.queryView(), camera: view.camera });
     ({ ws, early } = await connect(url));
   } catch (error) {
     return { code: 1, message: `cannot connect to ${opts.url}: ${(error as Error).message}` };
@@ -148,10 +162,6 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let lastTurn = 0;
   renderer.setRegion(0, 0, grid.cols, grid.rows);
 
-  let init: InitInfo | null = null;
-  /** No direction was asked for: the first INIT says where the server started us. */
-  const awaitingStart = opts.view?.yaw === undefined && opts.view?.pitch === undefined && opts.view?.fov === undefined;
-  let paused = false;
   let latest: ReceivedFrame | null = null;
   let writing = false;
   let received = 0;
@@ -163,6 +173,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let notice = '';
   let noticeTimer: NodeJS.Timeout | null = null;
   let viewTimer: NodeJS.Timeout | null = null;
+  let lastDrawn = 0;
   let finished: ((exit: ClientExit) => void) | null = null;
   const done = new Promise<ClientExit>((resolve) => (finished = resolve));
 
@@ -170,15 +181,15 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   // Hand over from connect()'s early-message listener to the stream client.
   ws.removeAllListeners('message');
-  const stream = new StreamClient(ws as unknown as SocketLike, 'raw', {
+  stream = new StreamClient(ws as unknown as SocketLike, 'raw', {
     init(info) {
-      if (!init && info.view && awaitingStart) view.startAt(info.view);
-      init = info;
-      // The server says what we get (a style it refused leaves the old one).
-      style = info.style;
-      requested = null;
+      player.onInit(info);
       // A new shape: whatever is on screen no longer matches the model's idea of the frame.
       renderer.invalidate();
+    },
+    status(status) {
+      player.onStatus(status);
+      updateStatus();
     },
     frame(frame) {
       received++;
@@ -188,7 +199,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     },
     error(message) {
       // A refused style (too many samples for the grid) leaves the one the server last confirmed.
-      requested = null;
+      player.onError();
       showNotice(`server: ${message}`);
     },
     close(code, reason) {
@@ -224,6 +235,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     else if (frame.kind === 'fitted') bytes = renderer.renderFitted(frame.cells, frame.cols, frame.rows, CELL_STYLES[frame.style]);
     else bytes = renderer.renderText(frame.lines);
     shown++;
+    lastDrawn = performance.now();
     lastBytes = bytes.length;
     sendView();
     if (bytes.length === 0) return;
@@ -237,8 +249,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   /** At most one view message per displayed frame; a timer covers the case of no frames at all. */
   function sendView(): void {
-    const message = view.takeViewMessage();
-    if (message) stream.send(message);
+    const message = player.tick();
+    if (message) {
+      stream!.send(message);
+      lastTurn = performance.now();
+    }
     if (viewTimer) clearTimeout(viewTimer);
     viewTimer = null;
   }
@@ -250,12 +265,15 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   }
 
   function updateStatus(): void {
-    const pos = init && stream.lastIndex >= 0 ? stream.lastIndex / init.fps : 0;
+    const init = player.init;
+    const timeline = player.timeline;
+    // Paused or ended, the server's position; playing, the newest frame's.
+    const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : init && stream!.lastIndex >= 0 ? stream!.lastIndex / init.fps : 0;
     const time = !init ? '--:--' : init.live ? 'LIVE' : init.duration > 0 ? `${clock(pos)} / ${clock(init.duration)}` : 'still';
     const parts = [
-      `${paused ? '||' : '>'} ${time}`,
+      `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`,
       // The style and a camera other than flat early: they are what a narrow terminal must still show.
-      `${style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}`,
+      `${player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
       `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
       `${fpsIn}/${fpsShown} fps`,
       `dropped ${dropped}`,
@@ -273,26 +291,13 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     tooSmall.hidden = !tooSmallNow();
     renderer.setRegion(0, 0, grid.cols, grid.rows);
     renderer.invalidate();
-    if (!tooSmallNow()) stream.send({ type: 'resize', cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT });
+    if (!tooSmallNow()) stream!.send({ type: 'resize', cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT });
     screen.render();
   }
 
-  /** Asks for a style; the status line names it once the server's INIT says it took effect. */
-  function requestStyle(next: StyleName): void {
-    requested = next;
-    stream.send({ type: 'style', style: next, palette });
-  }
-
-  function position(): number {
-    return init && stream.lastIndex >= 0 ? stream.lastIndex / init.fps : 0;
-  }
-
+  /** A key's action: the player does it; help and quit are this shell's. */
   function act(action: Action): void {
-    if (view.apply(action)) {
-      viewChanged();
-      return;
-    }
-    switch (action) {
+    switch (player.act(action)) {
       case 'quit':
         finish({ code: 0, message: '' });
         return;
@@ -301,35 +306,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
         screen.render();
         renderer.invalidate();
         return;
-      case 'pause':
-        paused = !paused;
-        stream.send({ type: 'pause', paused });
-        updateStatus();
-        return;
-      case 'seek-back':
-      case 'seek-forward': {
-        const d = action === 'seek-back' ? -10 : 10;
-        const duration = init?.duration ?? 0;
-        let t = Math.max(0, position() + d);
-        if (duration > 0 && t >= duration) t = Math.max(0, duration - 0.5);
-        stream.send({ type: 'seek', time: Math.round(t * 1000) / 1000 });
-        return;
-      }
-      case 'cycle-mode':
-        stream.send({ type: 'mode', mode: nextMode(init?.mode ?? DEFAULT_MODE) });
-        return;
-      case 'cycle-style':
-      case 'cycle-style-back':
-        requestStyle(nextStyle(requested ?? style, action === 'cycle-style' ? 1 : -1));
-        return;
-      case 'toggle-blocks': {
-        const current = requested ?? style;
-        if (current !== 'half') beforeHalf = current;
-        requestStyle(current === 'half' ? beforeHalf : 'half');
-        return;
-      }
       default:
-        return;
+        if (view.pending) viewChanged();
+        else updateStatus();
     }
   }
 
@@ -351,25 +330,28 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const onMouse = (m: MouseEvent): void => {
     switch (m.action) {
       case 'wheel-up':
-        view.zoom(1 / 1.1);
+        player.zoom(1 / 1.1);
         break;
       case 'wheel-down':
-        view.zoom(1.1);
+        player.zoom(1.1);
         break;
       case 'press':
         drag = { x: m.x, y: m.y };
+        player.dragStart();
         return;
       case 'release':
+        if (drag) player.dragEnd();
         drag = null;
         return;
       case 'drag': {
         if (!drag) {
           drag = { x: m.x, y: m.y };
+          player.dragStart();
           return;
         }
         const degPerCol = view.fov / grid.cols;
         const vfov = verticalFovDegrees(view.fov, grid.cols, grid.rows, CELL_ASPECT, view.camera);
-        view.turn(-(m.x - drag.x) * degPerCol, (m.y - drag.y) * (vfov / grid.rows));
+        player.dragBy(-(m.x - drag.x) * degPerCol, (m.y - drag.y) * (vfov / grid.rows));
         drag = { x: m.x, y: m.y };
         break;
       }
@@ -394,6 +376,10 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     lastShown = shown;
   }, 1000);
   const statusTimer = setInterval(updateStatus, STATUS_INTERVAL_MS);
+  // The view moving by itself (inertia, auto-rotate) with no frames to carry it (paused, a photo).
+  const motionTimer = setInterval(() => {
+    if (player.animating && performance.now() - lastDrawn > 2 * MOTION_STEP_MS) sendView();
+  }, MOTION_STEP_MS);
 
   const onSignal = (): void => finish({ code: 0, message: '' });
   const onHangup = (): void => finish({ code: 1, message: 'terminal hung up' });
@@ -410,6 +396,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     finished = null;
     clearInterval(fpsTimer);
     clearInterval(statusTimer);
+    clearInterval(motionTimer);
     if (noticeTimer) clearTimeout(noticeTimer);
     if (viewTimer) clearTimeout(viewTimer);
     process.off('SIGTERM', onSignal);

@@ -1,0 +1,226 @@
+/**
+ * One player for both clients (STYLE.md §4.5): what a key, a drag or a server message does, written
+ * once. The terminal and the browser are shells around it: they turn their input events into calls
+ * here and render what it says; what goes to the server leaves through `shell.send`.
+ *
+ * It holds the view (view-controller.ts) and its motion (view-motion.ts: drag inertia, auto-rotate),
+ * the timeline exactly as the server last reported it (STATUS:, PROTOCOL-NOTES.md §2.1: a pause is
+ * asked for, and shown only once the server says so), the style asked for and the one confirmed by
+ * INIT, and the keymap's actions (keymap.ts).
+ */
+import { DEFAULT_MODE, STYLE_NAMES, type CameraName, type ClientMessage, type InitInfo, type StyleName, type TimelineStatus, type ViewMessage } from '../../../protocol/index.js';
+import type { Action } from './keymap.js';
+import { CAMERA_START_FOV, ViewController, type ViewAngles } from './view-controller.js';
+import { ViewMotion } from './view-motion.js';
+
+/** `[` and `]` seek by this much. */
+export const SEEK_STEP_S = 10;
+
+/** The style `s` (step 1) or `S` (step −1) goes to from `style`, in STYLE_NAMES order. */
+export function nextStyle(style: StyleName, step: 1 | -1 = 1): StyleName {
+  const i = STYLE_NAMES.indexOf(style);
+  return STYLE_NAMES[(i + step + STYLE_NAMES.length) % STYLE_NAMES.length]!;
+}
+
+/** Colour modes in the order `m` cycles through them: full colour first, then fewer bits, then mono. */
+export const MODE_CYCLE = [5, 4, 3, 2, 1] as const;
+
+export function nextMode(mode: number): (typeof MODE_CYCLE)[number] {
+  const i = MODE_CYCLE.indexOf(mode as (typeof MODE_CYCLE)[number]);
+  return MODE_CYCLE[(i + 1) % MODE_CYCLE.length]!;
+}
+
+export interface PlayerShell {
+  /** A message for the server (the shell drops it while disconnected). */
+  send(message: ClientMessage): void;
+  /** Asks the server for a style: the shell knows its palette and whether its grid must shrink first. */
+  requestStyle(style: StyleName): void;
+  /** The timeline position the user sees now, seconds (the terminal: the newest frame; the browser: the one on screen). */
+  position(): number;
+}
+
+export interface PlayerOptions {
+  camera?: CameraName;
+  /** Directions asked for (flags, URL); unsaid ones are the server's to choose (INIT fields 13–15). */
+  view?: Partial<ViewAngles>;
+  style: StyleName;
+  autoRotate?: boolean;
+  /** ms, monotonic: `performance.now()`, or a test's fake clock. */
+  now: () => number;
+}
+
+/** Actions the shell performs itself: the controller has no screen or process to act on. */
+export type ShellAction = 'help' | 'quit';
+
+export class PlayerController {
+  readonly view: ViewController;
+  readonly motion: ViewMotion;
+  /** The server's last INIT, null before the first. */
+  init: InitInfo | null = null;
+  /** The timeline as the server last said it; null before it has. */
+  timeline: TimelineStatus | null = null;
+  /** The style the frames have (the last INIT's). */
+  style: StyleName;
+  /** A style asked for and not yet confirmed by an INIT: quick presses step on from it. */
+  requested: StyleName | null = null;
+  /** The style `b` returns to from half blocks. */
+  private beforeHalf: StyleName;
+  /** No direction was asked for: the first INIT says where the server started this viewer. */
+  private readonly awaitingStart: boolean;
+
+  constructor(
+    private readonly shell: PlayerShell,
+    private readonly opts: PlayerOptions,
+  ) {
+    const camera = opts.camera ?? 'flat';
+    const v = opts.view ?? {};
+    this.view = new ViewController({ yaw: v.yaw ?? 0, pitch: v.pitch ?? 0, roll: v.roll ?? 0, fov: v.fov ?? CAMERA_START_FOV[camera] }, camera);
+    this.motion = new ViewMotion(this.view, opts.now(), opts.autoRotate ?? false);
+    this.style = opts.style;
+    this.beforeHalf = opts.style === 'half' ? 'mosaic' : opts.style;
+    this.awaitingStart = v.yaw === undefined && v.pitch === undefined && v.fov === undefined;
+  }
+
+  /** The directions to put in the connection's query: only those asked for, until the server has said where we are. */
+  queryView(): Partial<ViewAngles> {
+    const v = this.view;
+    if (this.init === null && this.awaitingStart) return { roll: v.roll };
+    return { yaw: round2(v.yaw), pitch: round2(v.pitch), roll: round2(v.roll), fov: round2(v.fov) };
+  }
+
+  // --- from the server -------------------------------------------------------------------------
+
+  onInit(info: InitInfo): void {
+    if (this.init === null && this.awaitingStart && info.view) this.view.startAt(info.view);
+    this.init = info;
+    // The server says what we get (a style it refused leaves the old one).
+    this.style = info.style;
+    if (this.requested === info.style) this.requested = null;
+    if (info.style !== 'half') this.beforeHalf = info.style;
+  }
+
+  onStatus(status: TimelineStatus): void {
+    this.timeline = status;
+  }
+
+  /** An `Error:` from the server: a refused style request is over. */
+  onError(): void {
+    this.requested = null;
+  }
+
+  /** Paused, as the server says. */
+  get paused(): boolean {
+    return this.timeline?.code === 'PAUSED';
+  }
+
+  /** The mode of the frames (the last INIT's). */
+  get mode(): number {
+    return this.init?.mode ?? DEFAULT_MODE;
+  }
+
+  // --- from the user ---------------------------------------------------------------------------
+
+  /**
+   * Does what `action` says; returns the action back when it is the shell's to do (help, quit),
+   * else null. Every action counts as input: auto-rotation stops until the next idle spell.
+   */
+  act(action: Action): ShellAction | null {
+    const now = this.opts.now();
+    this.motion.input(now);
+    if (this.view.apply(action)) return null;
+    switch (action) {
+      case 'pause':
+        // Asked, not assumed: the picture shows it once STATUS:PAUSED (or PLAYING) comes back.
+        this.shell.send({ type: 'pause', paused: !this.paused });
+        return null;
+      case 'seek-back':
+        this.seekTo(this.shell.position() - SEEK_STEP_S);
+        return null;
+      case 'seek-forward':
+        this.seekTo(this.shell.position() + SEEK_STEP_S);
+        return null;
+      case 'cycle-mode':
+        this.shell.send({ type: 'mode', mode: nextMode(this.mode) });
+        return null;
+      case 'cycle-style':
+      case 'cycle-style-back':
+        this.chooseStyle(nextStyle(this.requested ?? this.style, action === 'cycle-style' ? 1 : -1));
+        return null;
+      case 'toggle-blocks': {
+        const current = this.requested ?? this.style;
+        this.chooseStyle(current === 'half' ? this.beforeHalf : 'half');
+        return null;
+      }
+      case 'toggle-auto-rotate':
+        this.motion.toggleAutoRotate(now);
+        return null;
+      case 'help':
+      case 'quit':
+        return action;
+      default:
+        return null;
+    }
+  }
+
+  /** A seek to `seconds`, kept inside the file. */
+  seekTo(seconds: number): void {
+    const duration = this.init?.duration ?? 0;
+    let t = Math.max(0, seconds);
+    if (duration > 0 && t >= duration) t = Math.max(0, duration - 0.5);
+    this.shell.send({ type: 'seek', time: Math.round(t * 1000) / 1000 });
+  }
+
+  /** Asks for `next` (a toolbar's selector, `s`, `b`); the status names it once INIT confirms it. */
+  chooseStyle(next: StyleName): void {
+    const current = this.requested ?? this.style;
+    if (next === current) return;
+    if (current !== 'half') this.beforeHalf = current;
+    this.requested = next;
+    this.shell.requestStyle(next);
+  }
+
+  setCamera(camera: CameraName): void {
+    this.motion.input(this.opts.now());
+    this.view.setCamera(camera);
+  }
+
+  /** The wheel or a pinch: zoom by `factor` (the FOV is multiplied by it). */
+  zoom(factor: number): void {
+    this.motion.input(this.opts.now());
+    this.view.zoom(factor);
+  }
+
+  dragStart(): void {
+    this.motion.dragStart(this.opts.now());
+  }
+
+  /** The drag moved the view by (yaw, pitch) degrees: the shell converts its pixels or cells. */
+  dragBy(yaw: number, pitch: number): void {
+    this.motion.dragMove(yaw, pitch, this.opts.now());
+  }
+
+  /** `coast` false for a cancelled drag: no inertia. */
+  dragEnd(coast = true): void {
+    this.motion.dragEnd(this.opts.now(), coast);
+  }
+
+  // --- per displayed frame ---------------------------------------------------------------------
+
+  /**
+   * Steps the motion (inertia, auto-rotate) to now and returns the view message to send, at most
+   * one per call: call it once per displayed frame (and on a timer while `animating`).
+   */
+  tick(): ViewMessage | null {
+    this.motion.step(this.opts.now());
+    return this.view.takeViewMessage();
+  }
+
+  /** The view will move by itself (coasting, or auto-rotate on): the shell keeps ticking. */
+  get animating(): boolean {
+    return this.motion.active;
+  }
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}

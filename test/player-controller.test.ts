@@ -1,0 +1,176 @@
+/**
+ * The one player both clients use (src/client/common/player-controller.ts, view-motion.ts), driven
+ * here with a fake clock and a shell that records what would go to the server: the timeline is
+ * shown as the server says it, never guessed; drags coast and slow down; auto-rotate starts after an
+ * idle spell and stops on any input.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ClientMessage, InitInfo, StyleName } from '../protocol/index.js';
+import { PlayerController, SEEK_STEP_S } from '../src/client/common/player-controller.js';
+import { AUTO_ROTATE_DEG_PER_S, AUTO_ROTATE_IDLE_MS, INERTIA_TAU_MS } from '../src/client/common/view-motion.js';
+
+function rig(options: { autoRotate?: boolean; view?: { yaw?: number; pitch?: number; fov?: number }; style?: StyleName } = {}) {
+  let t = 1000;
+  let position = 0;
+  const sent: ClientMessage[] = [];
+  const styles: StyleName[] = [];
+  const player = new PlayerController(
+    { send: (m) => sent.push(m), requestStyle: (s) => styles.push(s), position: () => position },
+    { style: options.style ?? 'mosaic', autoRotate: options.autoRotate, view: options.view, now: () => t },
+  );
+  return {
+    player,
+    sent,
+    styles,
+    advance(ms: number, stepMs = 16): void {
+      for (let end = t + ms; t < end; ) {
+        t = Math.min(end, t + stepMs);
+        const m = player.tick();
+        if (m) sent.push(m);
+      }
+    },
+    at: (position_: number) => (position = position_),
+  };
+}
+
+const INIT: InitInfo = { fps: 30, mode: 5, cols: 80, rows: 24, pixel: false, duration: 60, startSec: 0, live: false, style: 'mosaic', palette: 'rgb', camera: 'flat', view: { yaw: 0, pitch: 0, fov: 90 } };
+
+describe('PlayerController', () => {
+  it('pause is asked for and shown only when the server says so; a refusal changes nothing', () => {
+    const r = rig();
+    r.player.onInit(INIT);
+    r.player.onStatus({ code: 'PLAYING', position: 4 });
+    r.player.act('pause');
+    expect(r.sent.at(-1)).toEqual({ type: 'pause', paused: true });
+    expect(r.player.paused).toBe(false); // no local guess
+    r.player.act('pause'); // pressed again before the answer: still asks to pause
+    expect(r.sent.at(-1)).toEqual({ type: 'pause', paused: true });
+    r.player.onStatus({ code: 'PAUSED', position: 4.2 });
+    expect(r.player.paused).toBe(true);
+    r.player.act('pause');
+    expect(r.sent.at(-1)).toEqual({ type: 'pause', paused: false });
+    // Someone else resumed: shown as the server says.
+    r.player.onStatus({ code: 'PLAYING', position: 4.2 });
+    expect(r.player.paused).toBe(false);
+    r.player.onError();
+    expect(r.player.paused).toBe(false);
+  });
+
+  it('seeks by the step from what is shown, inside the file; cycles mode, style and camera', () => {
+    const r = rig();
+    r.player.onInit(INIT);
+    r.at(20);
+    r.player.act('seek-forward');
+    expect(r.sent.at(-1)).toEqual({ type: 'seek', time: 20 + SEEK_STEP_S });
+    r.at(58);
+    r.player.act('seek-forward');
+    expect(r.sent.at(-1)).toEqual({ type: 'seek', time: 59.5 });
+    r.at(4);
+    r.player.act('seek-back');
+    expect(r.sent.at(-1)).toEqual({ type: 'seek', time: 0 });
+    r.player.act('cycle-mode');
+    expect(r.sent.at(-1)).toEqual({ type: 'mode', mode: 4 });
+    // Quick presses step on from the style asked for; INIT confirms; an Error gives it up.
+    r.player.act('cycle-style');
+    r.player.act('cycle-style');
+    expect(r.styles).toEqual(['octant', 'braille']);
+    r.player.onInit({ ...INIT, style: 'braille' });
+    expect([r.player.style, r.player.requested]).toEqual(['braille', null]);
+    r.player.act('toggle-blocks');
+    r.player.onInit({ ...INIT, style: 'half' });
+    r.player.act('toggle-blocks');
+    expect(r.styles.slice(-2)).toEqual(['half', 'braille']);
+    r.player.act('cycle-style-back');
+    r.player.onError();
+    expect([r.player.style, r.player.requested]).toEqual(['half', null]);
+    r.player.act('cycle-camera');
+    const m = r.player.tick();
+    expect(m).toMatchObject({ type: 'view', camera: 'stereographic', fov: 200 });
+    expect(r.player.act('help')).toBe('help');
+    expect(r.player.act('quit')).toBe('quit');
+  });
+
+  it('keeps the FOV in each camera\'s client range', () => {
+    const r = rig();
+    for (let i = 0; i < 40; i++) r.player.zoom(1.2);
+    expect(r.player.view.fov).toBe(120);
+    for (let i = 0; i < 40; i++) r.player.zoom(1 / 1.2);
+    expect(r.player.view.fov).toBe(30);
+    r.player.setCamera('fisheye');
+    for (let i = 0; i < 40; i++) r.player.zoom(1.2);
+    expect(r.player.view.fov).toBe(360);
+  });
+
+  it('a viewer that named no direction starts where the first INIT says, and reset returns there', () => {
+    const r = rig();
+    expect(r.player.queryView()).toEqual({ roll: 0 });
+    r.player.onInit({ ...INIT, view: { yaw: 60, pitch: -10, fov: 70 } });
+    expect(r.player.view).toMatchObject({ yaw: 60, pitch: -10, fov: 70 });
+    r.player.onInit({ ...INIT, view: { yaw: 0, pitch: 0, fov: 90 } }); // a later INIT does not move us
+    expect(r.player.view.yaw).toBe(60);
+    r.player.act('look-left');
+    r.player.act('reset');
+    expect(r.player.view).toMatchObject({ yaw: 60, pitch: -10, fov: 70 });
+    expect(r.player.queryView()).toEqual({ yaw: 60, pitch: -10, roll: 0, fov: 70 });
+    const named = rig({ view: { yaw: 10 } });
+    named.player.onInit({ ...INIT, view: { yaw: 60, pitch: -10, fov: 70 } });
+    expect(named.player.view.yaw).toBe(10);
+  });
+
+  it('a drag released while moving coasts, slowing down, and stops; one released at rest does not', () => {
+    const r = rig();
+    r.player.dragStart();
+    for (let i = 0; i < 5; i++) {
+      r.advance(16);
+      r.player.dragBy(2, 0); // 2° every 16 ms: 0.125°/ms
+    }
+    const released = r.player.view.yaw;
+    expect(released).toBeCloseTo(10, 9);
+    r.player.dragEnd();
+    expect(r.player.motion.coasting).toBe(true);
+    r.advance(100);
+    const early = r.player.view.yaw - released;
+    r.advance(100);
+    const later = r.player.view.yaw - released - early;
+    expect(early).toBeGreaterThan(later); // friction
+    expect(later).toBeGreaterThan(0);
+    r.advance(5000);
+    expect(r.player.motion.coasting).toBe(false);
+    // v·τ: the whole coast of an exponential decay from 0.125°/ms.
+    expect(r.player.view.yaw - released).toBeGreaterThan(0.7 * 0.125 * INERTIA_TAU_MS);
+    expect(r.player.view.yaw - released).toBeLessThan(1.05 * 0.125 * INERTIA_TAU_MS);
+    expect(r.sent.filter((m) => m.type === 'view').length).toBeGreaterThan(5);
+
+    const still = rig();
+    still.player.dragStart();
+    still.player.dragBy(5, 0);
+    still.advance(300); // held still before letting go
+    still.player.dragEnd();
+    expect(still.player.motion.coasting).toBe(false);
+  });
+
+  it('auto-rotate starts after the idle spell, stops on any input, and a key toggles it', () => {
+    const r = rig({ autoRotate: true });
+    r.advance(AUTO_ROTATE_IDLE_MS - 100);
+    expect(r.player.view.yaw).toBe(0);
+    r.advance(1100);
+    expect(r.player.view.yaw).toBeGreaterThan(0);
+    const before = r.player.view.yaw;
+    r.advance(2000);
+    expect(r.player.view.yaw - before).toBeCloseTo((AUTO_ROTATE_DEG_PER_S * 2000) / 1000, 1);
+    // A key stops it; it comes back after another idle spell.
+    r.player.act('look-up');
+    const stopped = r.player.view.yaw;
+    r.advance(AUTO_ROTATE_IDLE_MS - 100);
+    expect(r.player.view.yaw).toBe(stopped);
+    r.advance(500);
+    expect(r.player.view.yaw).toBeGreaterThan(stopped);
+    // `a` turns it off: no more turning, however long the wait.
+    r.player.act('toggle-auto-rotate');
+    expect(r.player.motion.autoRotate).toBe(false);
+    const off = r.player.view.yaw;
+    r.advance(10_000, 100);
+    expect(r.player.view.yaw).toBe(off);
+    expect(r.player.animating).toBe(false);
+  });
+});
