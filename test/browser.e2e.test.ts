@@ -19,7 +19,7 @@ import { AvSync, GAP_MS, HOLD_SECONDS, STALL_MS } from '../src/client/browser/av
 import type { PageProbe, ProbeFrame, ProbeState } from '../src/client/browser/page-probe.js';
 import { JUMP_PERSIST, SoundClock } from '../src/client/browser/sound-clock.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { getJson, startCli, type CliServer } from './helpers/server.js';
+import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** Headless anywhere; WebGL2 through SwiftShader (checked below) where there is no GPU. */
@@ -452,6 +452,31 @@ describe('notices and connection', () => {
     });
     expect(v.pitch).toBeCloseTo(view.pitch, 1);
     expect(errors).toEqual([]);
+  });
+
+  it('the page shows a pause someone else made (the server\'s STATUS, not a guess), and ENDED at the end', async () => {
+    const clip = makeClip(join(tmp.dir, 'together.mp4'), { seconds: 3 });
+    const server = await startCli([clip, '--log-level', 'warn']);
+    const other = new TestViewer(`${server.wsUrl}?cols=20&rows=6`);
+    try {
+      const { page, errors } = await open(server, '?renderer=2d');
+      await playing(page);
+      expect((await state(page)).timeline).toBe('PLAYING');
+      await other.until(() => other.frames.length >= 1, 'the other viewer\'s frames');
+      other.send({ type: 'pause', paused: true });
+      await until('the pause shown', async () => (await state(page)).paused);
+      expect(await page.locator('#play').textContent()).toBe('play');
+      // Pressing play asks the server; the button follows its answer.
+      await page.keyboard.press(' ');
+      await until('playing again', async () => (await state(page)).timeline === 'PLAYING');
+      expect(await page.locator('#play').textContent()).toBe('pause');
+      await until('ENDED', async () => (await state(page)).timeline === 'ENDED', 15_000);
+      await until('the ended banner', async () => /ended/.test((await page.locator('#banner').textContent()) ?? ''));
+      expect(errors).toEqual([]);
+    } finally {
+      other.close();
+      await server.stop();
+    }
   });
 
   it('a page that names no direction starts at the photo\'s GPano initial view, and turns from there', async () => {

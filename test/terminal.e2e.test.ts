@@ -268,3 +268,33 @@ describe('ascii360 view', () => {
     expect(r.stderr.trim()).toBe('ascii360: cannot connect to ws://127.0.0.1:9/ws: ECONNREFUSED');
   });
 });
+
+describe('watching together in tmux', () => {
+  it('a second viewer\'s terminal shows the pause someone else made, and ENDED at the end', async () => {
+    const { startCli, TestViewer } = await import('./helpers/server.js');
+    const short = makeClip(join(tmp.dir, 'together.mp4'), { seconds: 3 });
+    const server = await startCli([short, '--log-level', 'warn']);
+    const other = new TestViewer(`${server.wsUrl}?cols=20&rows=6`);
+    try {
+      start('a360-together', 100, 24, `view '${server.wsUrl}' --style ramp`);
+      await until('playing', () => /^ > \d\d:\d\d \/ 00:03/.test(capture('a360-together')[23] ?? ''));
+      await other.until(() => other.frames.length >= 1, 'the other viewer\'s frames');
+      other.send({ type: 'pause', paused: true });
+      const paused = await until('the pause shown', () => {
+        const line = capture('a360-together')[23] ?? '';
+        return /^ \|\| \d\d:\d\d \/ 00:03/.test(line) ? line : null;
+      });
+      expect(paused).toMatch(/ramp m5/);
+      other.send({ type: 'pause', paused: false });
+      // Played to the end: the client leaves the screen as it found it and says the file ended.
+      const after = await until('the end', () => {
+        const screen = capture('a360-together');
+        return screen.some((l) => l.startsWith('EXIT=')) ? screen : null;
+      }, 20_000);
+      expect(after.filter((l) => l.trim().length > 0)).toEqual([expect.stringMatching(/^ascii360: ended at 00:0[23]$/), 'EXIT=0']);
+    } finally {
+      other.close();
+      await server.stop();
+    }
+  }, 40_000);
+});

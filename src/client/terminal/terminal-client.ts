@@ -203,7 +203,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       showNotice(`server: ${message}`);
     },
     close(code, reason) {
-      if (code === CloseCode.END_OF_STREAM) finish({ code: 0, message: 'end of stream' });
+      // The server said ENDED before closing: the last line says so, with the file's length.
+      const ended = player.timeline?.code === 'ENDED' ? `ended at ${clock(player.timeline.position ?? 0)}` : 'end of stream';
+      if (code === CloseCode.END_OF_STREAM) finish({ code: 0, message: ended });
       else finish({ code: 1, message: `connection closed by the server (${code}${reason ? ` ${reason}` : ''})` });
     },
   });
