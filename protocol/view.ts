@@ -8,3 +8,12 @@ import { CAMERAS, type CameraName } from './cameras.js';
 export function verticalFovDegrees(horizontalFov: number, cols: number, rows: number, aspect: number, camera: CameraName = 'flat'): number {
   return CAMERAS[camera].verticalFov(horizontalFov, rows / (cols * aspect));
 }
+
+/** Where a viewer looks, in degrees, with exactly the meaning of ffmpeg's v360 filter (§7): shared by the server and both clients. */
+export interface ViewAngles {
+  yaw: number;
+  pitch: number;
+  roll: number;
+  /** Horizontal field of view. */
+  fov: number;
+}

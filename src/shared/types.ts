@@ -1,16 +1,9 @@
 /**
  * Contracts between pipeline stages (STYLE.md §2.2): source → projection → quantise → transport.
  */
-import type { CameraName, Codec, Mode, Palette, StyleName } from '../../protocol/index.js';
+import type { CameraName, Codec, Mode, Palette, StyleName, ViewAngles } from '../../protocol/index.js';
 
-/** Where a viewer looks, in degrees, with exactly the meaning of ffmpeg's v360 filter (PROTOCOL-NOTES.md §7). */
-export interface ViewAngles {
-  yaw: number;
-  pitch: number;
-  roll: number;
-  /** Horizontal field of view. */
-  fov: number;
-}
+export type { ViewAngles };
 
 /** The sample grid a projection fills: `cols × rows` samples, each `aspect` (width/height) wide. */
 export interface SampleGrid {

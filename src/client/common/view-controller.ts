@@ -3,7 +3,7 @@
  * Input changes the view at once; `takeViewMessage` hands out at most one absolute `view` message
  * per displayed frame, so held keys and drags coalesce (PROTOCOL-NOTES.md §5).
  */
-import { CAMERA_NAMES, CAMERAS, Defaults, wrapDegrees, type CameraName, type ViewMessage } from '../../../protocol/index.js';
+import { CAMERA_NAMES, CAMERAS, Defaults, wrapDegrees, type CameraName, type ViewAngles, type ViewMessage } from '../../../protocol/index.js';
 import type { Action } from './keymap.js';
 
 /** Rectilinear views stay readable between these (issue: terminal client); wider cameras go up to their own limit. */
@@ -18,13 +18,7 @@ export function clientFovRange(camera: CameraName): [number, number] {
   return camera === 'flat' ? [CLIENT_FOV_MIN, CLIENT_FOV_MAX] : [CLIENT_FOV_MIN, CAMERAS[camera].fovMax];
 }
 
-
-export interface ViewAngles {
-  yaw: number;
-  pitch: number;
-  roll: number;
-  fov: number;
-}
+export type { ViewAngles };
 
 /** A key press turns the view by this fraction of the FOV: finer when zoomed in. */
 const LOOK_STEP = 1 / 12;
