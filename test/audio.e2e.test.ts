@@ -150,6 +150,35 @@ describe('/audio', () => {
     }
   }, 40_000);
 
+  it('encodes the sound only while someone listens: no audio ffmpeg for viewers alone', async () => {
+    const s = await startCli([makeClip(join(tmp.dir, 'on-demand.mp4'), { seconds: 4, toneHz: 440 }), '--loop', '--log-level', 'warn']);
+    const ffmpegs = (): number => {
+      try {
+        return execFileSync('pgrep', ['-P', String(s.proc.pid), 'ffmpeg'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length;
+      } catch {
+        return 0; // pgrep finds none
+      }
+    };
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
+      await v.moreFrames(10);
+      expect(ffmpegs()).toBe(1); // the picture only
+      const listener = await listen(`${s.url}/audio`);
+      const deadline = Date.now() + 5000;
+      while (listener.bytes().length < 2000 && Date.now() < deadline) await sleep(50);
+      expect(readAdtsHeader(listener.bytes(), 0)).not.toBeNull();
+      expect(ffmpegs()).toBeGreaterThanOrEqual(2);
+      listener.stop();
+      const gone = Date.now() + 5000;
+      while (ffmpegs() > 1 && Date.now() < gone) await sleep(50);
+      expect(ffmpegs()).toBe(1);
+      await v.moreFrames(3); // the picture went on
+      v.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('answers 204 and /healthz says there is no audio; the picture plays', async () => {
     const silent = makeClip(join(tmp.dir, 'silent.mp4'), { seconds: 2 });
     const s = await startCli([silent, '--loop', '--log-level', 'warn']);

@@ -72,7 +72,10 @@ export class AudioTrack {
     this.now = o.now;
     this.log = o.log;
     this.problem = o.problem ?? (() => {});
-    this.listeners = new AudioListeners(o.onListenersChange);
+    this.listeners = new AudioListeners((count) => {
+      this.listenersChanged(count);
+      o.onListenersChange(count);
+    });
     this.pacer = new AvPacer({
       release: (frame) => this.listeners.broadcast(frame.bytes),
       hold: (hold) => (hold ? this.encoder?.pauseReading() : this.encoder?.resumeReading()),
@@ -103,13 +106,45 @@ export class AudioTrack {
     return this.encoder !== null && !this.failed;
   }
 
-  /** The timeline (re)starts at `position`; the first audio frame is stamped `clock`. */
+  /**
+   * The timeline (re)starts at `position`; the first audio frame is stamped `clock`. The encoder
+   * runs only while someone listens: with no listener this only notes that the sound is wanted.
+   */
   start(position: number, clock: number): void {
     this.wanted = true;
     if (!this.encoder || this.failed) return;
     this.cancelRetry();
     this.pacer.reset();
+    if (this.listeners.count === 0) {
+      this.encoder.stop();
+      this.next?.stop();
+      return;
+    }
     this.encoder.start(position, clock);
+  }
+
+  /** Whether sound is being made now: the timeline runs and someone listens. */
+  get encoding(): boolean {
+    return this.wanted && this.listeners.count > 0 && this.encoder !== null && !this.failed;
+  }
+
+  /** The first listener starts the encoder where the picture is; the last one leaving stops it. */
+  private listenersChanged(count: number): void {
+    if (!this.encoder || this.failed) return;
+    if (count === 0) {
+      this.cancelRetry();
+      this.encoder.stop();
+      this.next?.stop();
+      this.pacer.reset();
+      this.log.debug('audio.idle', { reason: 'no listeners' });
+      return;
+    }
+    if (!this.wanted || this.encoder.running) return;
+    const at = this.now();
+    if (!at) return;
+    this.pacer.reset();
+    this.log.debug('audio.start', { reason: 'a listener', position: at.position.toFixed(3) });
+    this.encoder.start(at.position, at.clock);
   }
 
   /** The timeline stopped (pause, idle, end): no more sound until the next start. */
@@ -123,14 +158,14 @@ export class AudioTrack {
 
   /** The picture is within LOOP_PREPARE_SECONDS of the end of a looping file: get the next pass ready. */
   nearEnd(position: number, duration: number): void {
-    if (!this.next || this.failed || !this.wanted || this.next.running) return;
+    if (!this.next || !this.encoding || this.next.running) return;
     if (duration - position > LOOP_PREPARE_SECONDS) return;
     this.next.start(0, null);
   }
 
   /** The picture looped: its first frame of the new pass is at `clock`; the sound starts there too. */
   looped(clock: number): void {
-    if (!this.encoder || !this.loops || this.failed || !this.wanted) return;
+    if (!this.encoder || !this.loops || !this.encoding) return;
     this.cancelRetry();
     // Whatever the old pass still had queued (the AAC encoder's tail) belongs to no picture.
     this.pacer.clearAudio();
@@ -176,7 +211,7 @@ export class AudioTrack {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       const at = this.now();
-      if (!this.wanted || !at || !this.encoder) return;
+      if (!this.encoding || !at || !this.encoder) return;
       this.restarts++;
       // Where the picture is now, so listeners continue in step on the same responses.
       this.encoder.start(at.position, at.clock);
