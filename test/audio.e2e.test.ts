@@ -151,7 +151,7 @@ describe('/audio', () => {
   }, 40_000);
 
   it('encodes the sound only while someone listens: no audio ffmpeg for viewers alone', async () => {
-    const s = await startCli([makeClip(join(tmp.dir, 'on-demand.mp4'), { seconds: 4, toneHz: 440 }), '--loop', '--log-level', 'warn']);
+    const s = await startCli([makeClip(join(tmp.dir, 'on-demand.mp4'), { width: 128, height: 64, seconds: 30, toneHz: 440 }), '--loop', '--log-level', 'warn']);
     const ffmpegs = (): number => {
       try {
         return execFileSync('pgrep', ['-P', String(s.proc.pid), 'ffmpeg'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length;

@@ -413,7 +413,8 @@ describe('input', () => {
     await until('the time readout', async () => /^\d\d:\d\d \/ 00:04$/.test((await page.locator('#time').textContent()) ?? ''));
     await page.keyboard.press(' ');
     await until('paused at the server', async () => (await getJson(`${video.url}/healthz`))['paused'] === true);
-    expect(await page.locator('#play').textContent()).toBe('play');
+    // The button follows the server's STATUS:PAUSED, which is on its way.
+    await until('the play button', async () => (await page.locator('#play').textContent()) === 'play');
     await page.keyboard.press(' ');
     await until('playing again', async () => (await getJson(`${video.url}/healthz`))['paused'] === false);
     expect(errors).toEqual([]);

@@ -86,26 +86,35 @@ describe('RenderPool', () => {
 });
 
 describe('ViewRendererCache', () => {
-  it('drops renderers unused for a while and never holds more than its cap', async () => {
+  it('drops renderers unused for a while; its cap follows the views each render has', async () => {
     const { ViewRendererCache } = await import('../src/workers/view-renderer.js');
     const cache = new ViewRendererCache(5, 8);
     const spec = (yaw: number): ViewSpec => ({ yaw, pitch: 0, roll: 0, fov: 90, cols: 4, rows: 2, aspect: 0.5, mode: 5, style: 'ramp', palette: 'rgb', codec: 'raw', camera: 'flat' });
     // A drag: a new view every frame.
     for (let f = 0; f < 100; f++) {
       cache.get(`k${f}`, spec(f));
-      cache.tick();
+      cache.tick(1);
       expect(cache.size).toBeLessThanOrEqual(6);
     }
-    // Many views at once: capped, the most recent kept.
+    // Views that came and went within one-view renders: capped at the minimum, the most recent kept.
     for (let k = 0; k < 20; k++) cache.get(`many${k}`, spec(k));
-    cache.tick();
+    cache.tick(1);
     expect(cache.size).toBe(8);
+    // 40 views in every render (a crowd past the minimum): every one keeps its renderer, no rebuilds.
+    const crowd = Array.from({ length: 40 }, (_, k) => k);
+    const first = new Map(crowd.map((k) => [k, cache.get(`crowd${k}`, spec(k))]));
+    cache.tick(crowd.length);
+    for (let f = 0; f < 20; f++) {
+      for (const k of crowd) expect(cache.get(`crowd${k}`, spec(k))).toBe(first.get(k));
+      cache.tick(crowd.length);
+    }
+    expect(cache.capacity).toBe(80);
     // A view still in use keeps its renderer (and table) however many come and go.
     const steady = cache.get('steady', spec(0));
     for (let f = 0; f < 50; f++) {
       expect(cache.get('steady', spec(0))).toBe(steady);
       cache.get(`drag${f}`, spec(f));
-      cache.tick();
+      cache.tick(2);
     }
   });
 });

@@ -164,8 +164,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     messageRate: opts.messageRate ?? DEFAULT_MESSAGE_RATE,
     onSpecChange(session: ViewerSession, previousKey: string) {
       audience.regroup(session, previousKey);
-      // Nothing new is being decoded (paused, still photo): render the kept frame for this view.
-      if (!playback.source.running) scheduler.refresh(session.key);
+      // Look-around answers at once: the newest decoded frame is rendered for the new view now,
+      // not at the next decoded frame (which would take up to a frame interval, and never come
+      // while paused or for a photo). A frame already waiting renders it instead.
+      scheduler.refresh(session.key);
       workSize.schedule();
     },
     onTimeline(_session: ViewerSession, message: { type: 'pause'; paused: boolean } | { type: 'seek'; time: number }) {
@@ -242,6 +244,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       workWidth: playback.workWidth,
       format: formatHealth(info, playback.frameSize),
       workers: pool.workerCount,
+      tables: pool.tables(),
+      renderMs: Math.round(pool.lastRenderMs * 100) / 100,
       workerFailures: pool.failures,
       fitEffort: pool.effort,
       frames: { decoded: scheduler.decoded, rendered: scheduler.rendered, dropped, sent: totals.sent, bytesSent: totals.bytes, viewerDropped: totals.dropped },

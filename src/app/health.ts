@@ -44,6 +44,10 @@ export interface Health {
     from: Record<string, string>;
   };
   workers: number;
+  /** Sampling tables the workers hold and their bytes: bounded in proportion to the views in use. */
+  tables: { count: number; bytes: number };
+  /** The busiest worker's time on the last frame's renders, ms (against 1000/fps of budget). */
+  renderMs: number;
   /** Render jobs that failed in a worker (each is logged). */
   workerFailures: number;
   /** How hard mosaic fits work now: full, blocks, sextants or quadrants (src/workers/fit-effort.ts). */

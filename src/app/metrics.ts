@@ -15,6 +15,9 @@ export function prometheusText(h: Health): string {
   line(out, 'viewers', 'gauge', 'WebSocket viewers connected.', h.viewers);
   line(out, 'listeners', 'gauge', 'Audio listeners connected.', h.listeners);
   line(out, 'distinct_views', 'gauge', 'Distinct views rendered per frame.', h.distinctViews);
+  line(out, 'render_ms', 'gauge', 'The busiest render worker\'s time on the last frame, ms; the frame interval is the budget.', h.renderMs);
+  line(out, 'sampling_tables', 'gauge', 'Sampling tables held by the render workers.', h.tables.count);
+  line(out, 'sampling_table_bytes', 'gauge', 'Bytes of the sampling tables held by the render workers.', h.tables.bytes);
   line(out, 'fit_effort', 'gauge', 'Mosaic fit effort: 0 full, 1 blocks (no diagonals), 2 sextants (on 2x3 samples), 3 quadrants (on 2x2).', (FIT_EFFORTS as readonly string[]).indexOf(h.fitEffort));
   line(out, 'frames_decoded_total', 'counter', 'Frames decoded from the source.', h.frames.decoded);
   line(out, 'frames_rendered_total', 'counter', 'Frames rendered for viewers.', h.frames.rendered);

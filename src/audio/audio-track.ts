@@ -143,6 +143,10 @@ export class AudioTrack {
     const at = this.now();
     if (!at) return;
     this.pacer.reset();
+    // The stream starts at the picture's moment now, as a listener joining a running encoder would
+    // get it (the browser anchors a plain stream at its request): the frames the encoder makes
+    // while it starts up are already due, and go out at once as a catch-up.
+    this.pacer.catchUp();
     this.log.debug('audio.start', { reason: 'a listener', position: at.position.toFixed(3) });
     this.encoder.start(at.position, at.clock);
   }

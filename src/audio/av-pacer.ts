@@ -33,6 +33,8 @@ export class AvPacer {
   /** Largest |offset| over the last MAX_WINDOW releases. */
   maxOffsetMs = 0;
   private window: number[] = [];
+  /** The encoder started behind the picture (a listener joined): late frames go out at once, uncounted. */
+  private catchingUp = false;
 
   constructor(private readonly hooks: PacerHooks) {}
 
@@ -70,11 +72,20 @@ export class AvPacer {
     }
   }
 
+  /**
+   * The next frames were started where the picture already is and arrive late by the encoder's
+   * start-up: they are released at once and not counted as offset, until one is on time.
+   */
+  catchUp(): void {
+    this.catchingUp = true;
+  }
+
   /** Forgets queued audio and the picture's history (a seek, a pause, a restart). */
   reset(): void {
     this.queue = [];
     this.queuedSeconds = 0;
     this.videoCount = 0;
+    this.catchingUp = false;
     if (this.held) {
       this.held = false;
       this.hooks.hold(false);
@@ -127,7 +138,13 @@ export class AvPacer {
     while (this.queue.length > 0 && this.queue[0]!.clock <= video) {
       const frame = this.queue.shift()!;
       this.queuedSeconds -= frame.duration;
-      this.measure(now - this.videoWallAt(frame.clock));
+      const offset = now - this.videoWallAt(frame.clock);
+      if (this.catchingUp && offset > 1000 * this.frameSeconds) {
+        this.hooks.release(frame);
+        continue;
+      }
+      this.catchingUp = false;
+      this.measure(offset);
       this.hooks.release(frame);
     }
     if (this.held && this.queuedSeconds < MAX_QUEUED_SECONDS / 2) {

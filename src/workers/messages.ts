@@ -26,5 +26,6 @@ export interface RenderOutput {
 }
 
 export type FromWorker =
-  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number }
+  /** `tables`, `tableBytes`: what the worker's cache holds after the job (reported in /healthz). */
+  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number; tables: number; tableBytes: number }
   | { type: 'failed'; jobId: number; message: string };

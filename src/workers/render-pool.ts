@@ -38,6 +38,9 @@ interface PendingJob {
 interface WorkerSlot {
   worker: Worker;
   ringId: number;
+  /** What its renderer cache held after its last job. */
+  tables: number;
+  tableBytes: number;
 }
 
 /**
@@ -59,7 +62,7 @@ function workerFile(): string | null {
 }
 
 /**
- * A render worker's heap holds sampling tables (at most MAX_RENDERERS of them) and per-frame
+ * A render worker's heap holds sampling tables (ViewRendererCache bounds them) and per-frame
  * garbage. Left to V8's defaults a worker's heap kept growing under view churn (a 10-minute soak
  * with 32 moving viewers: RSS +25%, none with inline rendering); a bounded young generation makes
  * it collect early and often, which costs little since its garbage is small and short-lived.
@@ -107,7 +110,7 @@ export class RenderPool {
   }
 
   private spawn(file: string): WorkerSlot {
-    const slot: WorkerSlot = { worker: new Worker(file, { resourceLimits: WORKER_LIMITS }), ringId: -1 };
+    const slot: WorkerSlot = { worker: new Worker(file, { resourceLimits: WORKER_LIMITS }), ringId: -1, tables: 0, tableBytes: 0 };
     slot.worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     slot.worker.on('error', (error) => {
       this.log.error('worker.crashed', { error: error.message });
@@ -133,6 +136,8 @@ export class RenderPool {
     } else {
       for (const o of message.outputs) job.payloads.push(this.wrap(o, job.textKeys.has(o.key)));
       job.busyMs = Math.max(job.busyMs, message.busyMs);
+      slot.tables = message.tables;
+      slot.tableBytes = message.tableBytes;
     }
     job.remaining.delete(slot);
     this.finishIfDone(message.jobId, job);
@@ -145,7 +150,22 @@ export class RenderPool {
     job.done(job.payloads);
   }
 
+  /** Sampling tables held by every worker (or the inline cache), and their bytes. */
+  tables(): { count: number; bytes: number } {
+    if (this.inline) return { count: this.inline.size, bytes: this.inline.bytes };
+    let count = 0, bytes = 0;
+    for (const s of this.slots) {
+      count += s.tables;
+      bytes += s.tableBytes;
+    }
+    return { count, bytes };
+  }
+
+  /** The busiest worker's time on the last frame's renders, ms. */
+  lastRenderMs = 0;
+
   private measured(busyMs: number): void {
+    this.lastRenderMs = busyMs;
     const changed = this.governor.record(busyMs, this.frameIntervalMs);
     if (changed) this.onEffort?.(changed, this.governor.busyShare);
   }

@@ -19,6 +19,6 @@ export function renderTasks(
     const length = cache.get(task.key, task.spec).render(frame, width, height, index, new Uint8Array(buffer), task.effort, format);
     outputs.push({ key: task.key, buffer, length });
   }
-  cache.tick();
+  cache.tick(tasks.length);
   return outputs;
 }

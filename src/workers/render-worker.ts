@@ -27,7 +27,7 @@ port.on('message', (message: ToWorker) => {
     if (!frame) throw new Error(`frame slot ${message.slot} out of range`);
     const started = performance.now();
     const outputs = renderTasks(cache, frame, ring.width, ring.height, ring.format, message.index, message.tasks);
-    reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: performance.now() - started }, outputs.map((o) => o.buffer));
+    reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: performance.now() - started, tables: cache.size, tableBytes: cache.bytes }, outputs.map((o) => o.buffer));
   } catch (error) {
     reply({ type: 'failed', jobId: message.jobId, message: error instanceof Error ? error.message : String(error) });
   }

@@ -54,6 +54,11 @@ export class ViewRenderer {
     this.shape = frameShape(spec);
   }
 
+  /** Bytes held: the table's offsets and the samples' buffer (the fitter's scratch is small and fixed). */
+  get bytes(): number {
+    return (this.table?.offsets.buffer.byteLength ?? 0) + this.rgb.buffer.byteLength;
+  }
+
   /** Serve another view with this renderer's buffers. */
   respec(spec: ViewSpec): void {
     this.spec = spec;
@@ -110,12 +115,16 @@ export class ViewRenderer {
 
 /**
  * Renderers by view key. A dragging viewer makes a new key every frame, so tables would pile up:
- * a renderer unused for IDLE_RENDERS renders is dropped, and the cache never holds more than
- * MAX_RENDERERS (least recently used go first). Rebuilding a table costs milliseconds; keeping
- * hundreds costs hundreds of megabytes.
+ * a renderer unused for IDLE_RENDERS renders is dropped, and the cache holds at most
+ * RENDERERS_PER_VIEW times the most views one render had lately (at least MIN_RENDERERS), least
+ * recently used going first. The bound follows the viewers: every view in use keeps its table
+ * (no rebuild every frame past a fixed count, which was a cliff at 64 views), and the memory stays
+ * in proportion to them (reported in /healthz `tables`).
  */
 export const IDLE_RENDERS = 30;
-export const MAX_RENDERERS = 64;
+export const MIN_RENDERERS = 64;
+/** A view in use, and the one a drag just left (still within IDLE_RENDERS). */
+export const RENDERERS_PER_VIEW = 2;
 /** Evicted renderers kept to serve new views with their memory. */
 const SPARE_RENDERERS = 8;
 
@@ -124,11 +133,22 @@ export class ViewRendererCache {
   private readonly renderers = new Map<string, ViewRenderer>();
   private readonly spares: ViewRenderer[] = [];
   private clock = 0;
+  /** Views per render over the last idleRenders renders (a ring), for the cap. */
+  private readonly recentViews: Int32Array;
 
   constructor(
     private readonly idleRenders = IDLE_RENDERS,
-    private readonly maxRenderers = MAX_RENDERERS,
-  ) {}
+    private readonly minRenderers = MIN_RENDERERS,
+  ) {
+    this.recentViews = new Int32Array(Math.max(1, idleRenders));
+  }
+
+  /** The most renderers kept now. */
+  get capacity(): number {
+    let most = 0;
+    for (let i = 0; i < this.recentViews.length; i++) if (this.recentViews[i]! > most) most = this.recentViews[i]!;
+    return Math.max(this.minRenderers, RENDERERS_PER_VIEW * most);
+  }
 
   get(key: string, spec: ViewSpec): ViewRenderer {
     let r = this.renderers.get(key);
@@ -144,11 +164,13 @@ export class ViewRendererCache {
     return r;
   }
 
-  /** Call once per rendered frame. */
-  tick(): void {
+  /** Call once per render, with how many views it had. */
+  tick(views: number): void {
     this.clock++;
+    this.recentViews[this.clock % this.recentViews.length] = views;
+    const capacity = this.capacity;
     for (const [key, r] of this.renderers) {
-      if (this.renderers.size <= this.maxRenderers && this.clock - r.lastUsed <= this.idleRenders) break;
+      if (this.renderers.size <= capacity && this.clock - r.lastUsed <= this.idleRenders) break;
       this.renderers.delete(key);
       if (this.spares.length < SPARE_RENDERERS) this.spares.push(r);
     }
@@ -156,5 +178,13 @@ export class ViewRendererCache {
 
   get size(): number {
     return this.renderers.size;
+  }
+
+  /** Bytes of every table and scratch buffer held, spares included. */
+  get bytes(): number {
+    let total = 0;
+    for (const r of this.renderers.values()) total += r.bytes;
+    for (const r of this.spares) total += r.bytes;
+    return total;
   }
 }

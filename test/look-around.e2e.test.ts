@@ -1,0 +1,90 @@
+/**
+ * Speed as behaviour (issue: speed), not as timing: a view change is answered by a re-render of the
+ * newest decoded frame at once, playing or paused; past the old fixed cache limit every view is
+ * still served from its own kept table, and /healthz reports the tables. Real server, real sockets.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFrameIndex } from '../protocol/index.js';
+import { makeClip, tempDir } from './helpers/media.js';
+import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
+
+const tmp = tempDir('ascii360-look-');
+let clip = '';
+const servers: CliServer[] = [];
+const viewers: TestViewer[] = [];
+
+beforeAll(() => {
+  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 6 });
+});
+
+afterAll(async () => {
+  for (const v of viewers) v.close();
+  await Promise.all(servers.map((s) => s.stop()));
+  tmp.cleanup();
+});
+
+async function serve(args: string[]): Promise<CliServer> {
+  const s = await startCli([...args, '--log-level', 'warn']);
+  servers.push(s);
+  return s;
+}
+
+function viewer(s: CliServer, query: string): TestViewer {
+  const v = new TestViewer(`${s.wsUrl}?${query}`);
+  viewers.push(v);
+  return v;
+}
+
+describe('look-around', () => {
+  it('a view change re-renders the newest frame at once, without waiting for the next one', async () => {
+    // Two frames a second: the next decoded frame is up to 500 ms away.
+    const s = await serve([clip, '--loop', '--fps', '2']);
+    const v = viewer(s, 'cols=24&rows=8&yaw=0');
+    await v.moreFrames(2, 10_000);
+    // Right after a frame: the next one is about 500 ms off.
+    await v.moreFrames(1, 10_000);
+    const last = v.frames.at(-1)!;
+    const t0 = performance.now();
+    v.send({ type: 'view', yaw: 120 });
+    const [answer] = await v.moreFrames(1, 5000);
+    const ms = performance.now() - t0;
+    expect(ms).toBeLessThan(300);
+    // The same moment (the newest decoded frame), seen from the new direction.
+    expect(readFrameIndex(answer!)).toBe(readFrameIndex(last));
+    expect(answer!.equals(last)).toBe(false);
+  });
+
+  it('paused, a view change still shows the new direction', async () => {
+    const s = await serve([clip, '--loop']);
+    const v = viewer(s, 'cols=24&rows=8&yaw=0');
+    await v.moreFrames(3);
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => v.texts.some((t) => t.startsWith('STATUS:PAUSED')), 'the pause');
+    await new Promise((r) => setTimeout(r, 200));
+    const before = v.frames.length;
+    const last = v.frames.at(-1)!;
+    v.send({ type: 'view', yaw: -90 });
+    await v.until(() => v.frames.length > before, 'the re-render');
+    const answer = v.frames.at(-1)!;
+    expect(readFrameIndex(answer)).toBe(readFrameIndex(last));
+    expect(answer.equals(last)).toBe(false);
+  });
+
+  it('past the old fixed limit of 64 tables, 72 distinct views are each served from their own kept table', async () => {
+    const s = await serve(['--fps', '5', '--max-clients', '100']);
+    const crowd = Array.from({ length: 72 }, (_, i) => viewer(s, `cols=4&rows=2&yaw=${i * 5 - 180}`));
+    for (const v of crowd) await v.until(() => v.frames.length >= 1, 'a frame for every viewer', 20_000);
+    // A while later every viewer still gets frames, and the workers keep a table for each view.
+    for (const v of crowd) await v.moreFrames(1, 20_000);
+    const h = await getJson(`${s.url}/healthz`);
+    expect(h['distinctViews']).toBe(72);
+    const tables = h['tables'] as { count: number; bytes: number };
+    expect(tables.count).toBeGreaterThanOrEqual(72);
+    expect(tables.bytes).toBeGreaterThan(0);
+    expect(typeof h['renderMs']).toBe('number');
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/^ascii360_render_ms \d/m);
+    expect(metrics).toMatch(/^ascii360_sampling_tables (7[2-9]|[89]\d|\d{3})$/m);
+  }, 60_000);
+});
