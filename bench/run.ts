@@ -9,7 +9,8 @@ import { benchAudio } from './audio-bench.js';
 import { benchBrowser } from './browser-bench.js';
 import { benchLayouts } from './layout-bench.js';
 import { benchPicture } from './picture-bench.js';
-import { benchFitting, benchPipeline, benchRenderCost, benchStyleViewers, benchTableBuild, benchViewers } from './server-bench.js';
+import { benchCpu } from './cpu-bench.js';
+import { benchCrowd, benchFitting, benchLookAround, benchPipeline, benchRenderCost, benchStyleViewers, benchTableBuild, benchViewers } from './server-bench.js';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ascii360-bench-'));
@@ -23,6 +24,9 @@ async function main(): Promise<void> {
     print(benchFitting());
     print(await benchPipeline(dir));
     print(await benchStyleViewers(dir)); // reuses benchPipeline's clip
+    print(await benchCrowd(dir));
+    print(await benchLookAround(dir));
+    print(await benchCpu(dir));
     print(await benchAudio(dir));
     print(await benchBrowser());
     try {

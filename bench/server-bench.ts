@@ -275,7 +275,7 @@ export function benchRenderCost(): string[] {
 }
 
 /** The 4K clip of benchPipeline, made again only when `dir` lacks it. */
-function clipIn(dir: string): string {
+export function clipIn(dir: string): string {
   const path = join(dir, 'bench-4k.mp4');
   return existsSync(path) ? path : make4kClip(dir);
 }
@@ -286,8 +286,8 @@ const VIEWER_WARMUP_MS = 6000;
 const VIEWER_WINDOW_MS = 8000;
 
 /** `n` distinct 160×48 viewers of `clip` at its own pace in `style`: frames per second each over the window. */
-async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ fps: number[]; workWidth: number; distinct: number; effort: string }> {
-  const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: CLIP_FPS, mode: 5, hwaccel: 'none', loop: true, log: silentLogger, realtime: true });
+async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ fps: number[]; workWidth: number; distinct: number; effort: string; tables: number }> {
+  const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: CLIP_FPS, mode: 5, hwaccel: 'none', loop: true, log: silentLogger, realtime: true, maxClients: n + 8 });
   const sockets: WebSocket[] = [];
   const counts = new Array<number>(n).fill(0);
   try {
@@ -313,7 +313,7 @@ async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ f
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, VIEWER_WINDOW_MS));
     const seconds = (performance.now() - t0) / 1000;
-    return { fps: counts.map((c) => c / seconds), workWidth: health.workWidth, distinct: health.distinctViews, effort: server.health().fitEffort };
+    return { fps: counts.map((c) => c / seconds), workWidth: health.workWidth, distinct: health.distinctViews, effort: server.health().fitEffort, tables: server.health().tables.count };
   } finally {
     for (const ws of sockets) ws.terminate();
     await server.close();
@@ -330,4 +330,89 @@ export async function benchStyleViewers(dir: string): Promise<string[]> {
     lines.push(`  ${style.padEnd(8)} min ${fmt(Math.min(...r.fps), 1)}  median ${fmt(median(r.fps), 1)}  max ${fmt(Math.max(...r.fps), 1)} fps   (${r.distinct} distinct views, working ${r.workWidth}x${r.workWidth / 2})${aim}`);
   }
   return lines;
+}
+
+/**
+ * A crowd (issue: speed): 128 and 256 distinct 160x48 ramp viewers of the 4K clip, fps each, with
+ * 32 as the baseline in the same run. Aims: 128 each >= 25 fps; 256 each >= 12 fps with min/max >= 0.8.
+ */
+export async function benchCrowd(dir: string): Promise<string[]> {
+  const clip = clipIn(dir);
+  const lines = [`a crowd: distinct 160x48 ramp viewers of the 4K clip (${CLIP_FPS} fps), fps each over ${VIEWER_WINDOW_MS / 1000} s after ${VIEWER_WARMUP_MS / 1000} s warm-up:`];
+  let base = 0;
+  for (const n of [32, 128, 256]) {
+    const r = await viewerFps(clip, 'ramp', n);
+    const min = Math.min(...r.fps);
+    const max = Math.max(...r.fps);
+    if (n === 32) base = median(r.fps);
+    const aim = n === 128 ? '   (aim each >= 25)' : n === 256 ? '   (aim each >= 12, min/max >= 0.8)' : '   (baseline)';
+    lines.push(`  ${String(n).padStart(3)} viewers: min ${fmt(min, 1)}  median ${fmt(median(r.fps), 1)}  max ${fmt(max, 1)} fps   min/max ${fmt(max > 0 ? min / max : 0, 2)}   ${fmt(median(r.fps) / base, 2)}x the 32-viewer median   tables ${r.tables}${aim}`);
+  }
+  return lines;
+}
+
+/**
+ * Look-around (issue: speed): a view message → the first frame showing the new view, at the
+ * WebSocket, on the 4K clip at 30 fps. A reference viewer already looks the new way: the test
+ * viewer's first frame byte-equal to the reference's frame of the same index is the answer.
+ * Baseline: the frame interval, what waiting for the next decoded frame costs on average and more.
+ */
+export async function benchLookAround(dir: string): Promise<string[]> {
+  const clip = clipIn(dir);
+  const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: CLIP_FPS, mode: 5, hwaccel: 'none', loop: true, log: silentLogger, realtime: true });
+  const url = `${server.url.replace('http', 'ws')}/ws?cols=160&rows=48&style=ramp`;
+  const views = [{ yaw: 0 }, { yaw: 90 }];
+  const byIndex = [new Map<number, Buffer>(), new Map<number, Buffer>()];
+  const open = (query: string, onFrame: (data: Buffer) => void): Promise<WebSocket> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${url}&${query}`);
+      ws.on('message', (data: Buffer, binary: boolean) => {
+        if (binary) onFrame(data);
+      });
+      ws.once('open', () => resolve(ws));
+      ws.once('error', reject);
+    });
+  const refs = await Promise.all(views.map((v, i) => open(`yaw=${v.yaw}`, (d) => {
+    const m = byIndex[i]!;
+    m.set(d.readUInt32BE(0), d);
+    if (m.size > 200) m.delete(m.keys().next().value!);
+  })));
+  let waiting: { target: number; sent: number; done: (ms: number) => void } | null = null;
+  const probe = await open(`yaw=${views[0]!.yaw}`, (d) => {
+    if (!waiting) return;
+    const ref = byIndex[waiting.target]!.get(d.readUInt32BE(0));
+    if (ref && ref.equals(d)) {
+      const w = waiting;
+      waiting = null;
+      w.done(performance.now() - w.sent);
+    }
+  });
+  const ms: number[] = [];
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    for (let k = 0; k < 40; k++) {
+      const target = (k + 1) % 2;
+      // Between frames at a random phase, as a key press would come.
+      await new Promise((r) => setTimeout(r, 150 + Math.random() * 100));
+      ms.push(await new Promise<number>((resolve) => {
+        waiting = { target, sent: performance.now(), done: resolve };
+        probe.send(JSON.stringify({ type: 'view', yaw: views[target]!.yaw }));
+        setTimeout(() => {
+          if (waiting) {
+            waiting = null;
+            resolve(1000);
+          }
+        }, 1000);
+      }));
+    }
+  } finally {
+    for (const ws of [probe, ...refs]) ws.terminate();
+    await server.close();
+  }
+  ms.sort((a, b) => a - b);
+  const p = (q: number): number => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
+  return [
+    `look-around: view message -> first frame showing it at the WebSocket, 160x48 ramp, 4K clip at ${CLIP_FPS} fps, ${ms.length} changes:`,
+    `  p50 ${fmt(p(0.5), 1)} ms  p95 ${fmt(p(0.95), 1)} ms  max ${fmt(ms.at(-1)!, 1)} ms   vs the frame interval ${fmt(1000 / CLIP_FPS, 1)} ms (waiting for the next decoded frame)   (aim p95 <= 20 ms)`,
+  ];
 }

@@ -1,0 +1,127 @@
+/**
+ * CPU of whole process trees (issue: speed), side by side in one run on the 4K clip at 160×45:
+ * - `ascii360 play` (Node and every child) against `mpv --vo=tct` with `v360` at the same grid,
+ *   each in its own tmux pane (a real terminal); aim: ascii360 ≤ 0.8× mpv. Half blocks, what tct
+ *   draws, so the two make the same picture.
+ * - `ascii360 serve` with one 160×48 viewer against ffmpeg decoding the clip alone at the same pace;
+ *   aim ≤ 1.1×.
+ * CPU is read from /proc: user + system time of the root and all its descendants over a window
+ * after a warm-up. When mpv is not installed the bench says so and prints ascii360's figure alone.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { clipIn } from './server-bench.js';
+import { fmt } from './stats.js';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const WARMUP_MS = 4000;
+const WINDOW_MS = 10_000;
+const TICKS = 100; // USER_HZ on Linux
+
+function children(): Map<number, number[]> {
+  const byParent = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = byParent.get(ppid) ?? [];
+      list.push(Number(name));
+      byParent.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return byParent;
+}
+
+/** CPU seconds used so far by `root` and its descendants. */
+function treeCpu(root: number): number {
+  const byParent = children();
+  let total = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime
+    } catch {
+      continue;
+    }
+    stack.push(...(byParent.get(pid) ?? []));
+  }
+  return total;
+}
+
+/** Cores used by the tree under `root` over WINDOW_MS, after WARMUP_MS. */
+async function cores(root: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  const c0 = treeCpu(root);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, WINDOW_MS));
+  return (treeCpu(root) - c0) / ((performance.now() - t0) / 1000);
+}
+
+function has(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+/** Runs `command` in a detached tmux session of cols×rows and measures its tree. */
+async function inTmux(name: string, cols: number, rows: number, command: string): Promise<number> {
+  spawnSync('tmux', ['kill-session', '-t', name]);
+  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), '-e', 'TERM=xterm-256color', '-e', 'COLORTERM=truecolor', '-e', 'LANG=C.UTF-8', command]);
+  try {
+    const pane = Number(execFileSync('tmux', ['display-message', '-p', '-t', name, '#{pane_pid}'], { encoding: 'utf8' }).trim());
+    return await cores(pane);
+  } finally {
+    spawnSync('tmux', ['kill-session', '-t', name]);
+  }
+}
+
+export async function benchCpu(dir: string): Promise<string[]> {
+  const clip = clipIn(dir);
+  const lines = [`CPU, whole process trees, 4K clip (3840x1920 H.264, 30 fps, looping) at 160x45, cores over ${WINDOW_MS / 1000} s after ${WARMUP_MS / 1000} s:`];
+  if (!has('tmux')) return [...lines, '  tmux is not installed: skipped'];
+  const ours = await inTmux('a360-cpu', 160, 46, `'${process.execPath}' '${CLI}' play '${clip}' --loop --hwaccel none --style half --log-level silent`);
+  if (has('mpv')) {
+    // v360 to the grid's pixels (tct draws two a cell), vertical FOV for square pixels at 160x90.
+    const vf = 'v360=input=e:output=flat:h_fov=90:v_fov=58.72:w=160:h=90';
+    const mpv = await inTmux('a360-mpv', 160, 46, `mpv --really-quiet --no-audio --loop=inf --hwdec=no --vo=tct --vo-tct-width=160 --vo-tct-height=45 --vf=${vf} '${clip}'`);
+    lines.push(`  play (half blocks)   ${fmt(ours, 2)} cores   mpv --vo=tct + v360 ${fmt(mpv, 2)} cores   ratio ${fmt(ours / mpv, 2)}   (aim <= 0.8)`);
+  } else {
+    lines.push(`  play (half blocks)   ${fmt(ours, 2)} cores   (mpv is not installed: no baseline; apt-get install mpv)`);
+  }
+
+  // serve with one viewer, against ffmpeg decoding the clip alone at its pace.
+  const server = spawn(process.execPath, [CLI, 'serve', clip, '--loop', '--hwaccel', 'none', '--port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = / on (http:\/\/[^\s)]+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    server.once('exit', () => reject(new Error('serve exited')));
+  });
+  const viewer = new WebSocket(`${url.replace('http', 'ws')}/ws?cols=160&rows=48&style=half`);
+  viewer.on('message', () => {});
+  let serve = 0;
+  try {
+    serve = await cores(server.pid!);
+  } finally {
+    viewer.terminate();
+    server.kill('SIGTERM');
+  }
+  const decode = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-map', '0:v:0', '-f', 'null', '-'], { stdio: 'ignore' });
+  let alone = 0;
+  try {
+    alone = await cores(decode.pid!);
+  } finally {
+    decode.kill('SIGKILL');
+  }
+  lines.push(`  serve, 1 viewer      ${fmt(serve, 2)} cores   ffmpeg decoding alone ${fmt(alone, 2)} cores   ratio ${fmt(serve / alone, 2)}   (aim <= 1.1)`);
+  return lines;
+}
