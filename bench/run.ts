@@ -10,6 +10,7 @@ import { benchBrowser } from './browser-bench.js';
 import { benchLayouts } from './layout-bench.js';
 import { benchPicture } from './picture-bench.js';
 import { benchCpu } from './cpu-bench.js';
+import { benchKeyLatency } from './key-latency.js';
 import { benchCrowd, benchFitting, benchLookAround, benchPipeline, benchRenderCost, benchStyleViewers, benchTableBuild, benchViewers } from './server-bench.js';
 
 async function main(): Promise<void> {
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     print(await benchCrowd(dir));
     print(await benchLookAround(dir));
     print(await benchCpu(dir));
+    print(await benchKeyLatency(dir));
     print(await benchAudio(dir));
     print(await benchBrowser());
     try {

@@ -261,8 +261,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   }
 
   function viewChanged(): void {
-    lastTurn = performance.now();
-    if (!viewTimer) viewTimer = setTimeout(sendView, VIEW_FALLBACK_MS);
+    const now = performance.now();
+    lastTurn = now;
+    // Frames arriving: the view goes with the next one drawn (one message a frame). None lately
+    // (paused, a photo): at once, so a key press is answered without waiting for a frame.
+    if (!viewTimer) viewTimer = setTimeout(sendView, now - lastDrawn > VIEW_FALLBACK_MS ? 0 : VIEW_FALLBACK_MS);
     updateStatus();
   }
 
