@@ -54,6 +54,16 @@ describe('PlayerController', () => {
     expect(r.player.paused).toBe(false);
     r.player.onError();
     expect(r.player.paused).toBe(false);
+    // A seek is an event: paused before it, still paused after it, so the next press resumes.
+    r.player.onStatus({ code: 'PAUSED', position: 5 });
+    r.player.onStatus({ code: 'SEEKED', position: 30 });
+    expect(r.player.paused).toBe(true);
+    expect(r.player.timeline).toEqual({ code: 'PAUSED', position: 30 });
+    r.player.act('pause');
+    expect(r.sent.at(-1)).toEqual({ type: 'pause', paused: false });
+    r.player.onStatus({ code: 'PLAYING', position: 30 });
+    r.player.onStatus({ code: 'SEEKED', position: 10 });
+    expect(r.player.timeline).toEqual({ code: 'PLAYING', position: 10 });
   });
 
   it('seeks by the step from what is shown, inside the file; cycles mode, style and camera', () => {

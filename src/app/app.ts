@@ -152,7 +152,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
   let refused = 0;
+  /** Set when close() begins: the port stays open until last, but takes nobody new. */
+  let closingDown = false;
   const admit = (): string | null => {
+    if (closingDown) return 'server shutting down';
     if (clients() < maxClients) return null;
     refused++;
     log.warn('client.refused', { reason: 'server full', max: maxClients });
@@ -284,6 +287,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     health,
     close() {
       closing ??= (async () => {
+        closingDown = true;
         // Viewers first, so they hear why; then everything in the reverse order it was built.
         audience.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
         await store.dispose();

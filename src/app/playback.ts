@@ -140,7 +140,8 @@ export class Playback {
   get status(): TimelineStatus {
     if (this.failed) return { code: 'FAILED', reason: this.restartReason };
     if (this.ended) return { code: 'ENDED', position: this.position };
-    if (this.retryTimer || this.failures > 0) return { code: 'RESTARTING', reason: this.restartReason };
+    // Restarting only while a restart is due: paused or with nobody watching, nothing restarts.
+    if (this.retryTimer || (this.failures > 0 && this.shouldRun)) return { code: 'RESTARTING', reason: this.restartReason };
     if (this.source.info.kind === 'still') return { code: 'STILL', reason: 'photo' };
     return { code: this.paused ? 'PAUSED' : 'PLAYING', position: this.position };
   }

@@ -26,6 +26,7 @@ export class WorkSizeScheduler {
   private timer: NodeJS.Timeout | null = null;
   private shrinkSince = 0;
   private shrinkNow = false;
+  private disposed = false;
 
   /** `detailCap`: the most detail the source offers (source-format.ts sourceDetail). */
   constructor(
@@ -35,11 +36,13 @@ export class WorkSizeScheduler {
 
   /** The size for these views now, with no wait: the first viewer, before the source starts. */
   sizeNow(specs: ViewSpec[]): void {
+    if (this.disposed) return;
     this.target.setWorkWidth(chooseWorkWidth(specs, this.detailCap, this.target.effort()));
   }
 
   /** Looks again after the debounce; `overload` shrinks without waiting. */
   schedule(overload = false): void {
+    if (this.disposed) return;
     this.shrinkNow ||= overload;
     if (this.timer) return;
     this.timer = setTimeout(() => {
@@ -66,6 +69,7 @@ export class WorkSizeScheduler {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }

@@ -139,7 +139,8 @@ export class AudioTrack {
       this.log.debug('audio.idle', { reason: 'no listeners' });
       return;
     }
-    if (!this.wanted || this.encoder.running) return;
+    // A restart already due (after a failure) brings the sound back by itself.
+    if (!this.wanted || this.encoder.running || this.retryTimer) return;
     const at = this.now();
     if (!at) return;
     this.pacer.reset();
@@ -244,7 +245,8 @@ export class AudioTrack {
     this.wanted = false;
     this.cancelRetry();
     this.pacer.dispose();
+    // The children first, waited for: ending the listeners stops the encoder without waiting.
+    await Promise.all([this.encoder?.dispose(), this.next?.dispose()]);
     this.listeners.endAll();
-    await this.encoder?.dispose();
   }
 }

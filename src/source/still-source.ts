@@ -64,7 +64,13 @@ export class StillSource implements FrameSource {
     const { x, y, width: cw, height: ch } = this.info.format.crop;
     const whole = cw === this.info.width && ch === this.info.height;
     const rotated = sharp(this.path, { limitInputPixels: false }).rotate();
-    const picture = whole ? rotated : sharp(await rotated.extract({ left: x, top: y, width: cw, height: ch }).toBuffer());
+    // sharp extracts before it rotates within one pipeline, so the eye is cut from the upright
+    // photo's raw pixels (no second encode of the file's format).
+    let picture = rotated;
+    if (!whole) {
+      const upright = await rotated.raw().toBuffer({ resolveWithObject: true });
+      picture = sharp(upright.data, { raw: { width: upright.info.width, height: upright.info.height, channels: upright.info.channels } }).extract({ left: x, top: y, width: cw, height: ch });
+    }
     const rgb = await picture
       .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
       .removeAlpha()

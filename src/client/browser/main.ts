@@ -164,7 +164,7 @@ function start(): void {
       },
       status(status) {
         player.onStatus(status);
-        showTimeline(status);
+        showTimeline(player.timeline ?? status);
       },
       frame(frame) {
         received++;

@@ -100,7 +100,8 @@ export class PlayerController {
   }
 
   onStatus(status: TimelineStatus): void {
-    this.timeline = status;
+    // A seek is an event, not a state: the timeline keeps playing, or stays paused, at the new moment.
+    this.timeline = status.code === 'SEEKED' ? { code: this.timeline?.code === 'PAUSED' ? 'PAUSED' : 'PLAYING', position: status.position } : status;
   }
 
   /** An `Error:` from the server: a refused style request is over. */
