@@ -7,34 +7,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFrameIndex } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { getJson, serverPool } from './helpers/server.js';
 
 const tmp = tempDir('ascii360-look-');
 let clip = '';
-const servers: CliServer[] = [];
-const viewers: TestViewer[] = [];
+const pool = serverPool();
+const { serve, viewer } = pool;
 
 beforeAll(() => {
   clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 6 });
 });
 
 afterAll(async () => {
-  for (const v of viewers) v.close();
-  await Promise.all(servers.map((s) => s.stop()));
+  await pool.close();
   tmp.cleanup();
 });
-
-async function serve(args: string[]): Promise<CliServer> {
-  const s = await startCli([...args, '--log-level', 'warn']);
-  servers.push(s);
-  return s;
-}
-
-function viewer(s: CliServer, query: string): TestViewer {
-  const v = new TestViewer(`${s.wsUrl}?${query}`);
-  viewers.push(v);
-  return v;
-}
 
 describe('look-around', () => {
   it('a view change re-renders the newest frame at once, without waiting for the next one', async () => {

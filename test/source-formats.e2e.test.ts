@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAMERAS, parseInit } from '../protocol/index.js';
 import { tempDir } from './helpers/media.js';
 import { sphericalV1, st3d, sv3d, withSampleEntryBoxes, withTrackBox } from './helpers/mp4-boxes.js';
-import { CLI, getJson, inits, startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { CLI, getJson, inits, serverPool, type CliServer, type TestViewer } from './helpers/server.js';
 import { H, makeEquirect, W } from './helpers/sphere-scene.js';
 
 const tmp = tempDir('ascii360-formats-');
@@ -22,8 +22,7 @@ const scene = makeEquirect();
 const negative = scene.map((v) => 255 - v);
 const scenePath = join(tmp.dir, 'scene.rgb');
 const negativePath = join(tmp.dir, 'negative.rgb');
-const servers: CliServer[] = [];
-const viewers: TestViewer[] = [];
+const pool = serverPool();
 
 /** Mean error (of 255 per channel) a right picture stays under; the wrong eye is far above. */
 const MAE_BOUND = 8;
@@ -34,8 +33,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const v of viewers) v.close();
-  await Promise.all(servers.map((s) => s.stop()));
+  await pool.close();
   tmp.cleanup();
 });
 
@@ -87,15 +85,10 @@ function frameError(frame: Buffer, rgb: Uint8Array): number {
   return sum / rgb.length;
 }
 
-async function serve(source: string, ...flags: string[]): Promise<CliServer> {
-  const s = await startCli([source, '--log-level', 'warn', ...flags]);
-  servers.push(s);
-  return s;
-}
+const serve = (source: string, ...flags: string[]): Promise<CliServer> => pool.serve([source, ...flags]);
 
 async function firstFrame(server: CliServer, query: string): Promise<{ frame: Buffer; viewer: TestViewer }> {
-  const v = new TestViewer(`${server.wsUrl}?cols=${GRID.cols}&rows=${GRID.rows}&aspect=0.5&style=half&${query}`);
-  viewers.push(v);
+  const v = pool.viewer(server, `cols=${GRID.cols}&rows=${GRID.rows}&aspect=0.5&style=half&${query}`);
   await v.until(() => v.frames.length >= 1, 'a frame');
   return { frame: v.frames.at(-1)!, viewer: v };
 }

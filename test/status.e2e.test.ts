@@ -8,34 +8,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, parseStatus } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { startCli, statuses, TestViewer, type CliServer } from './helpers/server.js';
+import { serverPool, statuses, type CliServer, type TestViewer } from './helpers/server.js';
 
 const tmp = tempDir('ascii360-status-');
 let clip = '';
-const servers: CliServer[] = [];
-const viewers: TestViewer[] = [];
+const pool = serverPool();
 
 beforeAll(() => {
   clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 6 });
 });
 
 afterAll(async () => {
-  for (const v of viewers) v.close();
-  await Promise.all(servers.map((s) => s.stop()));
+  await pool.close();
   tmp.cleanup();
 });
 
-async function serve(args: string[]): Promise<CliServer> {
-  const s = await startCli([...args, '--log-level', 'warn']);
-  servers.push(s);
-  return s;
-}
-
-function viewer(s: CliServer, query = 'cols=20&rows=6'): TestViewer {
-  const v = new TestViewer(`${s.wsUrl}?${query}`);
-  viewers.push(v);
-  return v;
-}
+const serve = pool.serve;
+const viewer = (s: CliServer, query = 'cols=20&rows=6'): TestViewer => pool.viewer(s, query);
 
 const codes = (v: TestViewer): string[] => statuses(v).map((t) => parseStatus(t).code);
 

@@ -230,7 +230,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const totals = audience.totals();
     const timeline = playback.status;
     const dropped = scheduler.dropped + playback.source.discarded;
-    drops.note(dropped);
     return {
       status: statusOf(timeline, drops.recent()),
       timeline,

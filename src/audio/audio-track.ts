@@ -116,8 +116,7 @@ export class AudioTrack {
     this.cancelRetry();
     this.pacer.reset();
     if (this.listeners.count === 0) {
-      this.encoder.stop();
-      this.next?.stop();
+      this.silence();
       return;
     }
     this.encoder.start(position, clock);
@@ -132,10 +131,7 @@ export class AudioTrack {
   private listenersChanged(count: number): void {
     if (!this.encoder || this.failed) return;
     if (count === 0) {
-      this.cancelRetry();
-      this.encoder.stop();
-      this.next?.stop();
-      this.pacer.reset();
+      this.silence();
       this.log.debug('audio.idle', { reason: 'no listeners' });
       return;
     }
@@ -155,6 +151,11 @@ export class AudioTrack {
   /** The timeline stopped (pause, idle, end): no more sound until the next start. */
   stop(): void {
     this.wanted = false;
+    this.silence();
+  }
+
+  /** No encoder runs and nothing waits to be sent (what `wanted` says is the caller's). */
+  private silence(): void {
     this.cancelRetry();
     this.encoder?.stop();
     this.next?.stop();

@@ -7,7 +7,7 @@
  */
 import { Ascii360Error, EXIT_USAGE } from '../shared/errors.js';
 import type { LayoutName, PictureFormat } from '../shared/types.js';
-import { DEFAULT_IN_FOV, layoutList, layoutNamed, LAYOUTS, EQUIRECT_FORMAT } from '../projection/layouts/index.js';
+import { DEFAULT_IN_FOV, EQUIRECT_FORMAT, layoutList, layoutNamed, LAYOUTS } from '../projection/layouts/index.js';
 import { WHOLE_AREA } from '../projection/layout.js';
 import { eyeSize, type SphericalMetadata, type StereoMode } from './spherical-metadata.js';
 
@@ -118,17 +118,9 @@ export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags
   };
 }
 
-/** The plain 2:1 mono equirect of the built-in demo and of a file with nothing to say. */
+/** The plain 2:1 mono equirect of the built-in demo: what a file with nothing to say resolves to. */
 export function equirectSource(width: number, height: number): SourceFormat {
-  return {
-    picture: { ...EQUIRECT_FORMAT, sourceSize: { width, height } },
-    stereo: 'mono',
-    eye: 'left',
-    crop: { x: 0, y: 0, width, height },
-    initialView: null,
-    from: { layout: 'default', stereo: 'default', eye: 'default', inFov: 'default', area: 'default', pose: 'default', initialView: 'default' },
-    metadata: null,
-  };
+  return resolveFormat(null, {}, width, height, () => {});
 }
 
 const even = (v: number): number => Math.max(2, 2 * Math.round(v / 2));

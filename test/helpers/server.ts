@@ -147,3 +147,32 @@ export const inits = (v: TestViewer): string[] => v.texts.filter((t) => t.starts
 export const errors = (v: TestViewer): string[] => v.texts.filter((t) => t.startsWith('Error: '));
 
 export const statuses = (v: TestViewer): string[] => v.texts.filter((t) => t.startsWith('STATUS:'));
+
+/**
+ * Servers and viewers a test file starts, closed together at its end: `serve` runs the CLI with
+ * `--log-level warn` after the given arguments, `viewer` connects to a server's /ws with a query.
+ */
+export function serverPool(): {
+  serve(args: string[]): Promise<CliServer>;
+  viewer(server: CliServer, query: string): TestViewer;
+  close(): Promise<void>;
+} {
+  const servers: CliServer[] = [];
+  const viewers: TestViewer[] = [];
+  return {
+    async serve(args) {
+      const s = await startCli([...args, '--log-level', 'warn']);
+      servers.push(s);
+      return s;
+    },
+    viewer(server, query) {
+      const v = new TestViewer(`${server.wsUrl}?${query}`);
+      viewers.push(v);
+      return v;
+    },
+    async close() {
+      for (const v of viewers.splice(0)) v.close();
+      await Promise.all(servers.splice(0).map((s) => s.stop()));
+    },
+  };
+}

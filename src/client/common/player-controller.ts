@@ -83,9 +83,8 @@ export class PlayerController {
 
   /** The directions to put in the connection's query: only those asked for, until the server has said where we are. */
   queryView(): Partial<ViewAngles> {
-    const v = this.view;
-    if (this.init === null && this.awaitingStart) return { roll: v.roll };
-    return { yaw: round2(v.yaw), pitch: round2(v.pitch), roll: round2(v.roll), fov: round2(v.fov) };
+    const v = this.view.rounded();
+    return this.init === null && this.awaitingStart ? { roll: v.roll } : v;
   }
 
   // --- from the server -------------------------------------------------------------------------
@@ -220,8 +219,4 @@ export class PlayerController {
   get animating(): boolean {
     return this.motion.active;
   }
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }

@@ -105,11 +105,16 @@ export class ViewController {
     return this.dirty;
   }
 
+  /** The angles as they go on the wire: two decimals. */
+  rounded(): ViewAngles {
+    return { yaw: round2(this.yaw), pitch: round2(this.pitch), roll: round2(this.roll), fov: round2(this.fov) };
+  }
+
   /** The view to send, once per displayed frame; null when nothing changed. */
   takeViewMessage(): ViewMessage | null {
     if (!this.dirty) return null;
     this.dirty = false;
-    const message: ViewMessage = { type: 'view', yaw: round2(this.yaw), pitch: round2(this.pitch), roll: round2(this.roll), fov: round2(this.fov) };
+    const message: ViewMessage = { type: 'view', ...this.rounded() };
     if (this.cameraChanged) message.camera = this.camera;
     this.cameraChanged = false;
     return message;

@@ -68,6 +68,11 @@ export class CubemapLayout implements Layout {
   private readonly originX: Float64Array;
   private readonly originY: Float64Array;
   private readonly turns: Uint8Array;
+  /** Per face: the first and last whole pixel of its tile, across and down (offsetOf clamps to them). */
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private readonly top: Int32Array;
+  private readonly bottom: Int32Array;
   // The last face point, from `project` (fields, not an array: called per tap).
   private face = 0;
   private fu = 0;
@@ -88,6 +93,10 @@ export class CubemapLayout implements Layout {
     this.originX = Float64Array.from(arrangement.faces, (p) => pad.x * srcWidth + p.col * this.faceW);
     this.originY = Float64Array.from(arrangement.faces, (p) => (p.row / rows + pad.y) * srcHeight);
     this.turns = Uint8Array.from(arrangement.faces, (p) => p.turns);
+    this.left = Int32Array.from(this.originX, (x0) => Math.ceil(x0 - 1e-9));
+    this.right = Int32Array.from(this.originX, (x0) => Math.ceil(x0 + this.faceW - 1e-9) - 1);
+    this.top = Int32Array.from(this.originY, (y0) => Math.ceil(y0 - 1e-9));
+    this.bottom = Int32Array.from(this.originY, (y0) => Math.ceil(y0 + this.faceH - 1e-9) - 1);
   }
 
   /** The face the ray meets and the point on it, each of u, v in [−1, 1] as the face is drawn. */
@@ -131,11 +140,10 @@ export class CubemapLayout implements Layout {
   offsetOf(x: number, y: number, z: number): number {
     this.project(x, y, z);
     // Within the face's own tile: a point on an edge never reads the neighbouring tile, which may be another face.
-    const x0 = this.originX[this.face]!, y0 = this.originY[this.face]!;
-    let px = Math.round(x0 + ((this.fu + 1) / 2) * this.faceW - 0.5);
-    let py = Math.round(y0 + ((this.fv + 1) / 2) * this.faceH - 0.5);
-    const left = Math.ceil(x0 - 1e-9), right = Math.ceil(x0 + this.faceW - 1e-9) - 1;
-    const top = Math.ceil(y0 - 1e-9), bottom = Math.ceil(y0 + this.faceH - 1e-9) - 1;
+    const f = this.face;
+    let px = Math.round(this.originX[f]! + ((this.fu + 1) / 2) * this.faceW - 0.5);
+    let py = Math.round(this.originY[f]! + ((this.fv + 1) / 2) * this.faceH - 0.5);
+    const left = this.left[f]!, right = this.right[f]!, top = this.top[f]!, bottom = this.bottom[f]!;
     px = px < left ? left : px > right ? right : px;
     py = py < top ? top : py > bottom ? bottom : py;
     return (py * this.srcWidth + px) * 3;
