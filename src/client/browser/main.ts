@@ -119,7 +119,7 @@ function start(): void {
   });
   const view = player.view;
   /** The style shown, or asked for and not yet confirmed by an INIT: the grid is measured for it. */
-  const style = (): StyleName => player.requested ?? player.style;
+  const shownStyle = (): StyleName => player.requested ?? player.style;
   let grid: Grid = measureGrid();
   /** The grid and aspect the server was last told (in the URL or a resize). */
   let told = { cols: 0, rows: 0, aspect: 0 };
@@ -133,7 +133,7 @@ function start(): void {
 
   function measureGrid(): Grid {
     const box = stage.getBoundingClientRect();
-    return gridFor(box.width, box.height, font, style());
+    return gridFor(box.width, box.height, font, shownStyle());
   }
 
   const wsBase = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
@@ -146,21 +146,21 @@ function start(): void {
       return viewUrl(wsBase, {
         cols: grid.cols, rows: grid.rows, aspect, mode,
         ...player.queryView(),
-        style: style(), token, camera: view.camera,
+        style: shownStyle(), token, camera: view.camera,
       });
     },
     {
       state: showLink,
       init(info) {
-        const before = style();
+        const before = shownStyle();
         player.onInit(info);
         init = info;
         inits++;
         mode = info.mode;
-        if (style() !== before) grid = measureGrid();
+        if (shownStyle() !== before) grid = measureGrid();
         sync.setTimeline(info.fps, info.duration, info.live);
         toolbar.setInit(info);
-        toolbar.setStyle(style());
+        toolbar.setStyle(shownStyle());
       },
       status(status) {
         player.onStatus(status);
@@ -173,12 +173,12 @@ function start(): void {
         if (step === 'gap' || step === 'jump') audio.resync();
       },
       error(message) {
-        const before = style();
+        const before = shownStyle();
         player.onError();
-        if (style() !== before) {
+        if (shownStyle() !== before) {
           // A refused style: back to the one the frames have.
           grid = measureGrid();
-          toolbar.setStyle(style());
+          toolbar.setStyle(shownStyle());
         }
         notices.toast(`server: ${message}`);
       },
@@ -343,7 +343,7 @@ function start(): void {
     }
     toolbar.setStats(`${fps.received}/${fps.shown} fps · dropped ${sync.dropped}${audio.playing ? ` · A/V ${avText(now)}` : ''}`);
     toolbar.setCamera(view.camera);
-    toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} ${view.camera} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows} ${painted?.kind === 'fitted' ? painted.style : style}`);
+    toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} ${view.camera} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows} ${painted?.kind === 'fitted' ? painted.style : shownStyle()}`);
     toolbar.setPosition(position());
   }
 
@@ -394,7 +394,7 @@ function start(): void {
       grid: { ...grid },
       cell: { width: font.width, height: font.height, dpr: font.dpr, aspect: round4(font.aspect) },
       view: { yaw: view.yaw, pitch: view.pitch, roll: view.roll, fov: view.fov },
-      style: style(),
+      style: shownStyle(),
       paused: player.paused,
       timeline: player.timeline?.code ?? null,
       autoRotate: player.motion.autoRotate,
