@@ -43,7 +43,7 @@ function frameFor(f: PictureFormat): { frame: Uint8Array; w: number; h: number }
 function views(style: StyleName, camera: CameraName = 'flat'): ViewSpec[] {
   return Array.from({ length: VIEWS }, (_, i) => ({
     yaw: (i * 120) / VIEWS - 60, pitch: ((i % 5) - 2) * 15, roll: 0, fov: CAMERA_START_FOV[camera] > 120 && camera !== 'flat' ? 120 : 90,
-    cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette: 'rgb', codec: 'raw', camera,
+    cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette: 'rgb', codec: 'raw', quality: 'balanced', camera,
   }));
 }
 

@@ -128,7 +128,7 @@ async function decodeAtWorkingSize(tools: FfmpegTools, scene: Scene, width: numb
 }
 
 function specFor(scene: Scene, style: StyleName): ViewSpec {
-  return { yaw: scene.yaw, pitch: scene.pitch, roll: 0, fov: VIEW.fov, cols: VIEW.cols, rows: VIEW.rows, aspect: VIEW.aspect, mode: 5, style, palette: 'rgb', codec: 'raw', camera: 'flat' };
+  return { yaw: scene.yaw, pitch: scene.pitch, roll: 0, fov: VIEW.fov, cols: VIEW.cols, rows: VIEW.rows, aspect: VIEW.aspect, mode: 5, style, palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
 }
 
 /** Our terminal client's bytes for one full frame of `style` of the scene's view. */

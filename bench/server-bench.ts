@@ -50,7 +50,7 @@ export function make4kClip(dir: string): string {
 }
 
 function spec(yaw: number, pitch: number, style: StyleName = 'ramp', palette: Palette = 'rgb'): ViewSpec {
-  return { yaw, pitch, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette, codec: 'raw', camera: 'flat' };
+  return { yaw, pitch, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette, codec: 'raw', quality: 'balanced', camera: 'flat' };
 }
 
 /** ffmpeg alone: decode + scale to the pipeline's working size + RGB, output discarded. */
@@ -110,9 +110,9 @@ export async function benchPipeline(dir: string): Promise<string[]> {
 function cpuPerViewerFrame(frame: Uint8Array, w: number, h: number, views: ViewSpec[], frames: number, rebuildTables: boolean): number {
   const projection = EQUIRECT_TO_FLAT;
   let cache = new ViewRendererCache();
-  const tasks: RenderTask[] = views.map((s) => ({ key: viewKey(s), spec: s, buffer: null, effort: 'full' }));
+  const tasks: RenderTask[] = views.map((s) => ({ key: viewKey(s), spec: s, buffer: null, effort: 'full', keyBuffer: null }));
   // Warm-up: JIT and (for the cached variant) the tables.
-  renderTasks(cache, frame, w, h, EQUIRECT_FORMAT, 0, tasks);
+  renderTasks(cache, frame, w, h, EQUIRECT_FORMAT, 0, 0, tasks);
   const before = process.cpuUsage();
   for (let f = 0; f < frames; f++) {
     if (rebuildTables) {
@@ -120,7 +120,7 @@ function cpuPerViewerFrame(frame: Uint8Array, w: number, h: number, views: ViewS
       cache = new ViewRendererCache();
       for (const s of views) projection.buildTable(s, { cols: s.cols, rows: s.rows, aspect: s.aspect }, w, h);
     }
-    const outputs = renderTasks(cache, frame, w, h, EQUIRECT_FORMAT, f, tasks);
+    const outputs = renderTasks(cache, frame, w, h, EQUIRECT_FORMAT, f, 0, tasks);
     for (let i = 0; i < outputs.length; i++) tasks[i]!.buffer = outputs[i]!.buffer;
   }
   const used = process.cpuUsage(before);

@@ -5,7 +5,7 @@
  * asks here, so a style is added in cell-styles.ts and nowhere else.
  */
 import { CELL_STYLES, type CellStyle, type StyleName } from './cell-styles.js';
-import type { Codec } from './frame.js';
+import { isTagged, type Codec } from './codec.js';
 import { INDEX_BYTES } from './frame.js';
 import { Limits } from './limits.js';
 import { MODE_MONO, type Mode } from './modes.js';
@@ -37,9 +37,11 @@ export interface FrameShape {
   pixel: boolean;
   /** Bytes before the first cell of a binary frame. */
   headerBytes: number;
+  /** Whether binary frames carry the adaptive codec's tag byte (codec.ts): then they may be coded. */
+  tagged: boolean;
   /** Bytes per cell (per pixel for pixel frames) after the header; 0 for text. */
   bytesPerUnit: number;
-  /** Exact size of a binary frame; for text, the largest text frame. */
+  /** Exact size of an uncoded (untagged or RAW) binary frame, the most a coded one takes; for text, the largest text frame. */
   frameBytes: number;
 }
 
@@ -56,18 +58,21 @@ export function frameShape(s: ShapeInput): FrameShape {
   const sampleRows = s.rows * style.subY;
   const sampleAspect = (s.aspect * style.subY) / style.subX;
   if (s.mode === MODE_MONO && style.frames === 'cells') {
-    return { kind: 'text', style, sampleCols, sampleRows, sampleAspect, initRows: s.rows, pixel: false, headerBytes: 0, bytesPerUnit: 0, frameBytes: textFrameCapacity(s.cols, s.rows) };
+    return { kind: 'text', style, sampleCols, sampleRows, sampleAspect, initRows: s.rows, pixel: false, headerBytes: 0, tagged: false, bytesPerUnit: 0, frameBytes: textFrameCapacity(s.cols, s.rows) };
   }
   switch (style.frames) {
     case 'cells': {
-      // ASCILINE's adaptive codec tags cell frames only (§3.2).
-      const headerBytes = INDEX_BYTES + (s.codec === 'adaptive' ? 1 : 0);
-      return { kind: 'cells', style, sampleCols, sampleRows, sampleAspect, initRows: s.rows, pixel: false, headerBytes, bytesPerUnit: 4, frameBytes: headerBytes + s.cols * s.rows * 4 };
+      const headerBytes = INDEX_BYTES + (isTagged('cells', s.codec) ? 1 : 0);
+      return { kind: 'cells', style, sampleCols, sampleRows, sampleAspect, initRows: s.rows, pixel: false, headerBytes, tagged: headerBytes > INDEX_BYTES, bytesPerUnit: 4, frameBytes: headerBytes + s.cols * s.rows * 4 };
     }
-    case 'pixels':
-      return { kind: 'pixels', style, sampleCols, sampleRows, sampleAspect, initRows: sampleRows, pixel: true, headerBytes: INDEX_BYTES, bytesPerUnit: 3, frameBytes: INDEX_BYTES + sampleCols * sampleRows * 3 };
-    case 'fitted':
-      return { kind: 'fitted', style, sampleCols, sampleRows, sampleAspect, initRows: s.rows, pixel: false, headerBytes: INDEX_BYTES, bytesPerUnit: style.bytesPerCell, frameBytes: INDEX_BYTES + s.cols * s.rows * style.bytesPerCell };
+    case 'pixels': {
+      const headerBytes = INDEX_BYTES + (isTagged('pixels', s.codec) ? 1 : 0);
+      return { kind: 'pixels', style, sampleCols, sampleRows, sampleAspect, initRows: sampleRows, pixel: true, headerBytes, tagged: headerBytes > INDEX_BYTES, bytesPerUnit: 3, frameBytes: headerBytes + sampleCols * sampleRows * 3 };
+    }
+    case 'fitted': {
+      const headerBytes = INDEX_BYTES + (isTagged('fitted', s.codec) ? 1 : 0);
+      return { kind: 'fitted', style, sampleCols, sampleRows, sampleAspect, initRows: s.rows, pixel: false, headerBytes, tagged: headerBytes > INDEX_BYTES, bytesPerUnit: style.bytesPerCell, frameBytes: headerBytes + s.cols * s.rows * style.bytesPerCell };
+    }
   }
 }
 

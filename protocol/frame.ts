@@ -1,14 +1,15 @@
 /**
  * Frame layout (PROTOCOL-NOTES.md §3).
  *
- *   cell frame    [u32 BE index][tag u8, only with codec=adaptive][cols*rows × (char, R, G, B)]
- *   pixel frame   [u32 BE index][cols*pixelRows × (B, G, R)]            never tagged
- *   fitted frame  [u32 BE index][cols*rows × (glyph, fg R G B, bg R G B)] never tagged
+ *   cell frame    [u32 BE index][tag u8, with codec=adaptive or tagged][cols*rows × (char, R, G, B)]
+ *   pixel frame   [u32 BE index][tag u8, with codec=tagged][cols*pixelRows × (B, G, R)]
+ *   fitted frame  [u32 BE index][tag u8, with codec=tagged][cols*rows × (glyph, fg R G B, bg R G B)]
  *   mode 1        text: "{index}\n" + rows joined by "\n"                  no trailing newline
  *
- * frame-shape.ts says which of these a view gets and how large it is.
+ * frame-shape.ts says which of these a view gets and how large it is; codec.ts what follows a tag.
  */
 import { CELL_STYLES } from './cell-styles.js';
+import { isTagged, Tag, type Codec } from './codec.js';
 import { ProtocolError } from './errors.js';
 import type { InitInfo } from './init.js';
 
@@ -17,22 +18,13 @@ export const CELL_BYTES = 4;
 export const PIXEL_BYTES = 3;
 /** Bytes of a fitted cell: glyph index, foreground RGB, background RGB (§3.6). */
 export const FITTED_BYTES = 7;
-/** Adaptive codec tag for an uncompressed frame; the only tag ascii360 sends. */
-export const TAG_RAW = 0;
-
-export type Codec = 'raw' | 'adaptive';
-
-export function isCodec(value: unknown): value is Codec {
-  return value === 'raw' || value === 'adaptive';
-}
-
 /** Writes the index (and, for a 5-byte header, the RAW tag) at 0 and returns the offset of the first cell. */
 export function writeFrameHeader(out: Uint8Array, index: number, headerBytes: number): number {
   out[0] = (index >>> 24) & 0xff;
   out[1] = (index >>> 16) & 0xff;
   out[2] = (index >>> 8) & 0xff;
   out[3] = index & 0xff;
-  if (headerBytes === 5) out[4] = TAG_RAW;
+  if (headerBytes === 5) out[4] = Tag.RAW;
   return headerBytes;
 }
 
@@ -45,22 +37,29 @@ export interface BinaryFrame {
   index: number;
   /** What the payload holds: cells (4 bytes each), pixels (3 bytes each, BGR) or fitted cells (7 bytes each). */
   kind: 'cells' | 'pixels' | 'fitted';
-  /** View onto the payload, no copy. */
+  /** The adaptive codec's tag (codec.ts), or null for an untagged frame. */
+  tag: number | null;
+  /** Units in a whole frame, and bytes per unit. */
+  units: number;
+  unitBytes: number;
+  /** View onto the bytes after the header, no copy: the units themselves when untagged or RAW. */
   payload: Uint8Array;
 }
 
-/** Splits a binary frame into index and payload, checking its size against the INIT in effect. */
+/** Splits a binary frame into index, tag and payload, checking an uncoded frame's size against the INIT in effect. */
 export function decodeBinaryFrame(data: Uint8Array, init: InitInfo, codec: Codec): BinaryFrame {
-  const fitted = !init.pixel && CELL_STYLES[init.style].frames === 'fitted';
-  const kind = init.pixel ? 'pixels' : fitted ? 'fitted' : 'cells';
-  const start = kind === 'cells' && codec === 'adaptive' ? INDEX_BYTES + 1 : INDEX_BYTES;
-  const unit = kind === 'pixels' ? PIXEL_BYTES : kind === 'fitted' ? FITTED_BYTES : CELL_BYTES;
-  const expected = start + init.cols * init.rows * unit;
-  if (data.length !== expected) {
-    throw new ProtocolError('FRAME_SIZE', `frame of ${data.length} bytes, expected ${expected} for ${init.cols}x${init.rows}`);
+  const kind = init.pixel ? 'pixels' : CELL_STYLES[init.style].frames === 'fitted' ? 'fitted' : 'cells';
+  const tagged = isTagged(kind, codec);
+  const start = INDEX_BYTES + (tagged ? 1 : 0);
+  const unitBytes = kind === 'pixels' ? PIXEL_BYTES : kind === 'fitted' ? FITTED_BYTES : CELL_BYTES;
+  const units = init.cols * init.rows;
+  const tag = tagged ? (data.length > INDEX_BYTES ? data[INDEX_BYTES]! : -1) : null;
+  if (tag === -1) throw new ProtocolError('FRAME_SIZE', `frame of ${data.length} bytes has no tag`);
+  if (tag === null || tag === Tag.RAW) {
+    const expected = start + units * unitBytes;
+    if (data.length !== expected) throw new ProtocolError('FRAME_SIZE', `frame of ${data.length} bytes, expected ${expected} for ${init.cols}x${init.rows}`);
   }
-  if (start === 5 && data[4] !== TAG_RAW) throw new ProtocolError('FRAME_TAG', `unsupported adaptive tag ${data[4]}`);
-  return { index: readFrameIndex(data), kind, payload: data.subarray(start) };
+  return { index: readFrameIndex(data), kind, tag, units, unitBytes, payload: data.subarray(start) };
 }
 
 /** Mode-1 text frame: returns the index and the text rows. */

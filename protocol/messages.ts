@@ -4,6 +4,7 @@
  */
 import { isCameraName, unknownCameraReason, type CameraName } from './cameras.js';
 import { isStyleName, unknownStyleReason, type StyleName } from './cell-styles.js';
+import { isQuality, unknownQualityReason, type Quality } from './codec.js';
 import { ProtocolError } from './errors.js';
 import { isPalette, type Palette } from './palettes.js';
 import { Limits, wrapDegrees } from './limits.js';
@@ -17,8 +18,12 @@ export interface ModeMessage { type: 'mode'; mode: Mode }
 export interface StyleMessage { type: 'style'; style: StyleName; palette?: Palette }
 export interface PauseMessage { type: 'pause'; paused: boolean }
 export interface SeekMessage { type: 'seek'; time: number }
+/** The coded frames' colour tolerance (§3.8). */
+export interface QualityMessage { type: 'quality'; quality: Quality }
+/** The client lost its base frame (a frame did not decode): the next frame it gets is a keyframe (§3.7). */
+export interface KeyframeMessage { type: 'keyframe' }
 
-export type ClientMessage = ViewMessage | ResizeMessage | ModeMessage | StyleMessage | PauseMessage | SeekMessage;
+export type ClientMessage = ViewMessage | ResizeMessage | ModeMessage | StyleMessage | PauseMessage | SeekMessage | QualityMessage | KeyframeMessage;
 
 export function encodeClientMessage(message: ClientMessage): string {
   return JSON.stringify(message);
@@ -117,6 +122,13 @@ export function parseClientMessage(text: string): ClientMessage {
       return { type: 'pause', paused: requiredBoolean(obj, 'paused') };
     case 'seek':
       return { type: 'seek', time: requiredNumber(obj, 'time', 0, Number.MAX_SAFE_INTEGER) };
+    case 'quality': {
+      const quality = obj['quality'];
+      if (!isQuality(quality)) bad(unknownQualityReason(quality));
+      return { type: 'quality', quality };
+    }
+    case 'keyframe':
+      return { type: 'keyframe' };
     case undefined:
       return bad('message has no type');
     default:

@@ -41,7 +41,7 @@ describe('decode quality at the working size', () => {
       '-filter_complex', "[1]format=gray,geq=lum='128+127*sin(X*X/1200+Y*Y/600)'[z];[0]format=yuv444p[t];[z]format=yuv444p[zz];[t][zz]blend=all_mode=average",
       '-frames:v', '1', '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv444p', '-y', src]);
     const tools = await findFfmpeg();
-    const spec: ViewSpec = { yaw: 20, pitch: 10, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style: 'ramp', palette: 'rgb', codec: 'raw', camera: 'flat' };
+    const spec: ViewSpec = { yaw: 20, pitch: 10, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style: 'ramp', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
     const w = chooseWorkWidth([spec], 3840);
     const h = w / 2;
     const args = buildDecodeArgs({ input: src, width: w, height: h, fps: 1, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, realtime: false, loop: false, position: 0, protocols: protocolsFor(src), crop: null }, 'pipe:1');

@@ -73,7 +73,7 @@ describe('mosaic at each fit effort', () => {
   const frame = new Uint8Array(W * H * 3);
   // Blocks of colour with noise: edges everywhere, so every level has choices to make.
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) frame[(y * W + x) * 3 + c] = (((x >> 3) * 37 + (y >> 3) * 91 + c * 50) & 255) ^ Math.floor(r() * 16);
-  const spec: ViewSpec = { yaw: 10, pitch: 5, roll: 0, fov: 70, cols: 40, rows: 12, aspect: 0.5, mode: 5, style: 'mosaic', palette: 'rgb', codec: 'raw', camera: 'flat' };
+  const spec: ViewSpec = { yaw: 10, pitch: 5, roll: 0, fov: 70, cols: 40, rows: 12, aspect: 0.5, mode: 5, style: 'mosaic', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
   const mosaic = CELL_STYLES.mosaic;
 
   function render(effort: FitEffort): Uint8Array {

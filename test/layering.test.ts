@@ -35,7 +35,9 @@ const ALLOWED: Record<string, string[]> = {
   source: ['shared', 'protocol', 'projection'],
   projection: ['shared', 'protocol'],
   quantise: ['protocol', 'shared'],
-  workers: ['projection', 'quantise', 'shared', 'protocol'],
+  // The codec keeps each view's shown frame and sends what changed (PROTOCOL-NOTES.md §3.7).
+  encode: ['protocol', 'shared'],
+  workers: ['projection', 'quantise', 'encode', 'shared', 'protocol'],
   // Transport sends what the workers made through shared contracts (frame-payload.ts, view-key.ts):
   // a frame runs down source → workers → transport and never climbs back.
   transport: ['protocol', 'shared'],

@@ -18,12 +18,12 @@ afterAll(async () => {
 
 function views(): { key: string; spec: ViewSpec }[] {
   const specs: ViewSpec[] = [
-    { yaw: 0, pitch: 0, roll: 0, fov: 90, cols: 40, rows: 12, aspect: 0.5, mode: 5, style: 'ramp', palette: 'rgb', codec: 'raw', camera: 'flat' },
-    { yaw: 120, pitch: 30, roll: 10, fov: 60, cols: 32, rows: 10, aspect: 0.5, mode: 3, style: 'ramp', palette: 'rgb', codec: 'adaptive', camera: 'flat' },
-    { yaw: -90, pitch: -45, roll: 0, fov: 100, cols: 20, rows: 6, aspect: 0.5, mode: 1, style: 'ramp', palette: 'rgb', codec: 'raw', camera: 'flat' },
-    { yaw: 180, pitch: 0, roll: 0, fov: 90, cols: 24, rows: 8, aspect: 0.5, mode: 5, style: 'half', palette: 'rgb', codec: 'raw', camera: 'flat' },
-    { yaw: 30, pitch: 10, roll: 0, fov: 80, cols: 24, rows: 8, aspect: 0.5, mode: 5, style: 'sextant', palette: 'rgb', codec: 'raw', camera: 'flat' },
-    { yaw: 60, pitch: -10, roll: 0, fov: 80, cols: 16, rows: 6, aspect: 0.5, mode: 4, style: 'ascii', palette: '256', codec: 'raw', camera: 'flat' },
+    { yaw: 0, pitch: 0, roll: 0, fov: 90, cols: 40, rows: 12, aspect: 0.5, mode: 5, style: 'ramp', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' },
+    { yaw: 120, pitch: 30, roll: 10, fov: 60, cols: 32, rows: 10, aspect: 0.5, mode: 3, style: 'ramp', palette: 'rgb', codec: 'adaptive', quality: 'balanced', camera: 'flat' },
+    { yaw: -90, pitch: -45, roll: 0, fov: 100, cols: 20, rows: 6, aspect: 0.5, mode: 1, style: 'ramp', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' },
+    { yaw: 180, pitch: 0, roll: 0, fov: 90, cols: 24, rows: 8, aspect: 0.5, mode: 5, style: 'half', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' },
+    { yaw: 30, pitch: 10, roll: 0, fov: 80, cols: 24, rows: 8, aspect: 0.5, mode: 5, style: 'sextant', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' },
+    { yaw: 60, pitch: -10, roll: 0, fov: 80, cols: 16, rows: 6, aspect: 0.5, mode: 4, style: 'ascii', palette: '256', codec: 'raw', quality: 'balanced', camera: 'flat' },
   ];
   return specs.map((spec) => ({ key: viewKey(spec), spec }));
 }
@@ -89,7 +89,7 @@ describe('ViewRendererCache', () => {
   it('drops renderers unused for a while; its cap follows the views each render has', async () => {
     const { ViewRendererCache } = await import('../src/workers/view-renderer.js');
     const cache = new ViewRendererCache(5, 8);
-    const spec = (yaw: number): ViewSpec => ({ yaw, pitch: 0, roll: 0, fov: 90, cols: 4, rows: 2, aspect: 0.5, mode: 5, style: 'ramp', palette: 'rgb', codec: 'raw', camera: 'flat' });
+    const spec = (yaw: number): ViewSpec => ({ yaw, pitch: 0, roll: 0, fov: 90, cols: 4, rows: 2, aspect: 0.5, mode: 5, style: 'ramp', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' });
     // A drag: a new view every frame.
     for (let f = 0; f < 100; f++) {
       cache.get(`k${f}`, spec(f));

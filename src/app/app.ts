@@ -6,7 +6,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
-import { CloseCode, type CameraName, type InitInfo, type Mode } from '../../protocol/index.js';
+import { CloseCode, DEFAULT_QUALITY, type CameraName, type InitInfo, type Mode, type Quality } from '../../protocol/index.js';
 import { AudioTrack } from '../audio/audio-track.js';
 import { DisposableStore } from '../shared/disposables.js';
 import { Ascii360Error } from '../shared/errors.js';
@@ -52,6 +52,8 @@ export interface ServeOptions {
   messageRate?: number;
   /** The camera of viewers that name none (`serve --camera`; default flat). */
   camera?: CameraName;
+  /** The coded frames' quality of viewers that name none (`serve --quality`; default balanced). */
+  quality?: Quality;
   /** Overrides of the file's layout, stereo mode, eye and lens field of view (`--projection`, …). */
   format?: FormatFlags;
   tools?: FfmpegTools;
@@ -173,6 +175,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       scheduler.refresh(session.key);
       workSize.schedule();
     },
+    onKeyframe(session: ViewerSession) {
+      scheduler.refresh(session.key);
+    },
     onTimeline(_session: ViewerSession, message: { type: 'pause'; paused: boolean } | { type: 'seek'; time: number }) {
       return message.type === 'pause' ? playback.setPaused(message.paused) : playback.seek(message.time);
     },
@@ -181,6 +186,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const { server, wss } = createHttpServer({
     defaultMode: opts.mode,
     defaultCamera: opts.camera ?? 'flat',
+    defaultQuality: opts.quality ?? DEFAULT_QUALITY,
     initialView: info.format.initialView,
     log,
     health: () => {

@@ -11,6 +11,8 @@ import type { KeyedView } from '../workers/render-pool.js';
 export class Audience {
   private readonly sessions = new Set<ViewerSession>();
   private readonly byKey = new Map<string, Set<ViewerSession>>();
+  /** Coded views: the id of the state the view's last delivered frame leaves its viewers in (PROTOCOL-NOTES.md §3.7). */
+  private readonly lastState = new Map<string, number>();
   private sentBefore = 0;
   private bytesBefore = 0;
   private droppedBefore = 0;
@@ -57,24 +59,33 @@ export class Audience {
     const group = this.byKey.get(key);
     if (!group) return;
     group.delete(session);
-    if (group.size === 0) this.byKey.delete(key);
+    if (group.size === 0) {
+      this.byKey.delete(key);
+      this.lastState.delete(key);
+    }
   }
 
-  /** One view per distinct key, to render. */
+  /** One view per distinct key, to render; `needKey` when a viewer of it lacks its last state (a joiner, a drop). */
   views(): KeyedView[] {
     const views: KeyedView[] = [];
     for (const [key, group] of this.byKey) {
       const first = group.values().next().value;
-      if (first) views.push({ key, spec: first.spec });
+      if (!first) continue;
+      const last = this.lastState.get(key);
+      let needKey = false;
+      for (const s of group) if (!s.hasState(last)) needKey = true;
+      views.push({ key, spec: first.spec, needKey });
     }
     return views;
   }
 
-  /** Each payload to every viewer of its key (each takes its own reference). */
+  /** Each payload to every viewer of its key (each takes its own reference): a DELTA, or its keyframe to those lacking its base. */
   deliver(payloads: readonly FramePayload[]): void {
     for (const payload of payloads) {
       const group = this.byKey.get(payload.key);
-      if (group) for (const s of group) s.sendFrame(payload);
+      if (!group) continue;
+      this.lastState.set(payload.key, payload.id);
+      for (const s of group) s.sendFrame(payload);
     }
   }
 

@@ -4,7 +4,7 @@
  * exit status, never a stack trace: 2 for usage and a missing ffmpeg, 1 for everything else.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CAMERA_NAMES, DEFAULT_MODE, isMode, isStyleName, Limits, STYLE_NAMES, type CameraName, type Mode, type StyleName } from '../../protocol/index.js';
+import { CAMERA_NAMES, DEFAULT_MODE, DEFAULT_QUALITY, isMode, isStyleName, Limits, QUALITY_NAMES, STYLE_NAMES, type CameraName, type Mode, type Quality, type StyleName } from '../../protocol/index.js';
 import { DEFAULT_MAX_CLIENTS, DEFAULT_MESSAGE_RATE, startServer, type RunningServer } from '../app/app.js';
 import { exposesBeyondLoopback } from '../transport/access.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
@@ -129,8 +129,9 @@ addSourceOptions(
     .option('--allow-origin <origins>', 'comma-separated browser origins allowed besides the server\'s own', (v: string) => v.split(',').map((o) => o.trim()).filter(Boolean), [] as string[])
     .option('--max-clients <n>', 'viewers plus audio listeners at most', intInRange('max-clients', 1, 10000), DEFAULT_MAX_CLIENTS)
     .option('--max-message-rate <n>', 'control messages per second a viewer may send', intInRange('max-message-rate', 1, 1_000_000), DEFAULT_MESSAGE_RATE)
-    .addOption(new Option('--camera <name>', 'camera of viewers that name none (their ?camera= wins): flat, stereographic, fisheye, pannini, equirect').choices([...CAMERA_NAMES]).default('flat')),
-).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; camera: CameraName }) => {
+    .addOption(new Option('--camera <name>', 'camera of viewers that name none (their ?camera= wins): flat, stereographic, fisheye, pannini, equirect').choices([...CAMERA_NAMES]).default('flat'))
+    .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance for viewers that name none (their ?quality= wins): lossless 0, high 4, balanced 8, low 16').choices([...QUALITY_NAMES]).default(DEFAULT_QUALITY)),
+).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; camera: CameraName; quality: Quality }) => {
   const log = new Logger(flags.logLevel);
   const token = flags.token ?? process.env['ASCII360_TOKEN'] ?? null;
   if (token === '') fail(new Ascii360Error('BAD_OPTION', 'the token must not be empty', EXIT_USAGE));
@@ -141,7 +142,7 @@ addSourceOptions(
   try {
     server = await startServer({
       source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log,
-      token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate, camera: flags.camera,
+      token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate, camera: flags.camera, quality: flags.quality,
       format: formatFlags(flags),
     });
   } catch (error) {
@@ -164,6 +165,8 @@ interface ViewFlags {
   fov?: number;
   tolerance: number;
   sync: boolean;
+  codec: 'raw' | 'tagged';
+  quality: Quality;
 }
 
 /** --style, else $ASCII360_STYLE, else the best style this terminal is known to draw (terminal-styles.ts). */
@@ -201,6 +204,8 @@ function addViewOptions(cmd: Command): Command {
     .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120 for flat, up to 300-360 for the other cameras)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX))
     .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for, doubled while the view turns; 0 = exact', intInRange('tolerance', 0, 64), 8)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
+    .addOption(new Option('--codec <codec>', 'frames over the link: tagged (coded: only what changed, zlib) or raw (4-7 bytes per cell)').choices(['tagged', 'raw']).default('tagged'))
+    .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance: lossless 0, high 4, balanced 8, low 16').choices([...QUALITY_NAMES]).default(DEFAULT_QUALITY))
     .option('--audio', 'play the sound through ffplay (or mpv) while watching', false)
     .option('--auto-rotate', 'turn the view slowly after 3 s without input; any input stops it, `a` toggles it', false);
 }
@@ -244,6 +249,8 @@ addSourceOptions(
     mode: flags.mode === DEFAULT_MODE ? undefined : flags.mode,
     tolerance: flags.tolerance,
     sync: flags.sync,
+    codec: flags.codec,
+    quality: flags.quality,
     audio: flags.audio,
     autoRotate: flags.autoRotate,
   });
@@ -265,7 +272,7 @@ addViewOptions(
   if (/^https?:\/\//.test(endpoint)) endpoint = endpoint.replace(/^http/, 'ws');
   if (!/^wss?:\/\//.test(endpoint)) fail(new Ascii360Error('BAD_OPTION', `not a ws:// or http:// URL: ${url}`, EXIT_USAGE));
   if (new URL(endpoint).pathname === '/') endpoint = endpoint.replace(/\/?$/, '/ws');
-  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync, audio: flags.audio, autoRotate: flags.autoRotate }));
+  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
 });
 
 program.parseAsync(process.argv).catch(fail);

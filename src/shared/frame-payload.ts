@@ -9,6 +9,12 @@ export interface FramePayload {
   readonly bytes: Buffer;
   /** Mode-1 frames are WebSocket text messages (PROTOCOL-NOTES.md §3.4); all others binary. */
   readonly kind: 'text' | 'binary';
+  /** Coded frames (§3.7): the state a viewer shows after this frame; 0 for uncoded frames. */
+  readonly id: number;
+  /** The state this frame's DELTA patches, or -1 when it stands alone (every uncoded frame does). */
+  readonly base: number;
+  /** A DELTA's keyframe of the same state, for viewers that lack its base; null when none was made. */
+  readonly keyframe: FramePayload | null;
   /** Takes a reference: the buffer stays until every reference is released. */
   retain(): this;
   release(): void;

@@ -1,7 +1,7 @@
 /**
  * Contracts between pipeline stages (STYLE.md §2.2): source → projection → quantise → transport.
  */
-import type { CameraName, Codec, Mode, Palette, StyleName, ViewAngles } from '../../protocol/index.js';
+import type { CameraName, Codec, Mode, Palette, Quality, StyleName, ViewAngles } from '../../protocol/index.js';
 
 export type { ViewAngles };
 
@@ -27,6 +27,8 @@ export interface ViewSpec extends ViewAngles {
   /** Palette fitted colours are chosen from (§8.3); ignored by ramp and half. */
   palette: Palette;
   codec: Codec;
+  /** Colour tolerance of coded frames (PROTOCOL-NOTES.md §3.8); decides nothing for uncoded ones. */
+  quality: Quality;
   /** How the samples look out (PROTOCOL-NOTES.md §7): flat, stereographic, fisheye, pannini, equirect. */
   camera: CameraName;
 }

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCode, Limits, ProtocolError, type CameraName, type Mode } from '../../protocol/index.js';
+import { CloseCode, Limits, ProtocolError, type CameraName, type Mode, type Quality } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { ViewSpec } from '../shared/types.js';
 import { checkAccess, type AccessPolicy } from './access.js';
@@ -16,6 +16,8 @@ export interface Routes {
   defaultMode: Mode;
   /** The camera of viewers that name none (§1.2). */
   defaultCamera: CameraName;
+  /** The coded frames' quality of viewers that name none (`serve --quality`). */
+  defaultQuality: Quality;
   /** Where viewers that name no direction start (the file's metadata), or null for straight ahead. */
   initialView: InitialView | null;
   /** The /healthz answer and its HTTP status (503 when the server has failed: PROTOCOL-NOTES.md §1.3). */
@@ -149,7 +151,7 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
     let refusal = '';
     let closeCode: number = CloseCode.POLICY;
     try {
-      ({ spec, notice } = parseViewQuery(url.searchParams, routes.defaultMode, routes.defaultCamera, routes.initialView));
+      ({ spec, notice } = parseViewQuery(url.searchParams, { mode: routes.defaultMode, camera: routes.defaultCamera, quality: routes.defaultQuality, initial: routes.initialView }));
     } catch (error) {
       refusal = error instanceof ProtocolError ? error.message : 'query could not be read';
     }

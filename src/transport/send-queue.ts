@@ -3,6 +3,9 @@
  * past HIGH_WATER_BYTES) makes new frames wait in a queue of PENDING_CAPACITY that drops its oldest:
  * a slow or stalled viewer loses frames, never slows the others, never grows the server's memory.
  * Control texts (INIT, STATUS:, Error:) are never dropped and keep their order relative to frames.
+ *
+ * A coded DELTA (PROTOCOL-NOTES.md §3.7) patches the frame before it, so it cannot push that frame
+ * out: when it would, both go, and the session asks for a keyframe instead.
  */
 import type { WebSocket } from 'ws';
 import { DropOldestQueue } from '../shared/bounded-queue.js';
@@ -18,19 +21,30 @@ export const HIGH_WATER_BYTES = 2 << 20;
 export class SendQueue {
   private readonly pending = new DropOldestQueue<FramePayload>(PENDING_CAPACITY, (p) => p.release());
   private inFlight = 0;
+  /** DELTAs dropped with the waiting frame they patch. */
+  private droppedChained = 0;
   sent = 0;
   bytesSent = 0;
 
   constructor(private readonly ws: WebSocket) {}
 
   get dropped(): number {
-    return this.pending.dropped;
+    return this.pending.dropped + this.droppedChained;
   }
 
-  /** Queues a frame; takes its own reference on the payload. */
-  pushFrame(payload: FramePayload): void {
+  /**
+   * Queues a frame; takes its own reference on the payload. `patchesLast`: it is a DELTA on the
+   * frame queued before it. Returns false when it was dropped instead (with the frame it patches).
+   */
+  pushFrame(payload: FramePayload, patchesLast = false): boolean {
+    if (patchesLast && this.pending.length >= this.pending.capacity) {
+      this.droppedChained += this.pending.length + 1;
+      this.pending.clear((p) => p.release());
+      return false;
+    }
     this.pending.push(payload.retain());
     this.pump();
+    return true;
   }
 
   /** Sends a control text now, discarding frames that were waiting (they predate it: INIT changes their shape). */

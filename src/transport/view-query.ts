@@ -1,12 +1,12 @@
 /**
- * `GET /ws?cols=&rows=&mode=&yaw=&pitch=&roll=&fov=&aspect=&codec=&style=&palette=&pixel=&camera=` →
+ * `GET /ws?cols=&rows=&mode=&yaw=&pitch=&roll=&fov=&aspect=&codec=&quality=&style=&palette=&pixel=&camera=` →
  * the viewer's first ViewSpec (PROTOCOL-NOTES.md §1.2). Numbers out of range are clamped (the FOV
  * to the camera's range); values that are not numbers at all are refused with a reason. An unknown
  * style or camera is not a refusal: the viewer gets the default and a `notice` to send it (§6.1).
  */
 import {
-  CAMERAS, clamp, clampFov, DEFAULT_CAMERA, DEFAULT_STYLE, Defaults, isCameraName, isCodec, isMode, isPalette, isStyleName, Limits, maxRowsFor,
-  ProtocolError, unknownCameraReason, unknownStyleReason, wrapDegrees, type CameraName, type Mode, type StyleName,
+  CAMERAS, clamp, clampFov, DEFAULT_CAMERA, DEFAULT_QUALITY, DEFAULT_STYLE, Defaults, isCameraName, isCodec, isMode, isQuality, unknownQualityReason, isPalette, isStyleName, Limits, maxRowsFor,
+  ProtocolError, unknownCameraReason, unknownStyleReason, wrapDegrees, type CameraName, type Mode, type Quality, type StyleName,
 } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
 
@@ -31,7 +31,19 @@ export interface InitialView {
   fov?: number;
 }
 
-export function parseViewQuery(params: URLSearchParams, defaultMode: Mode, defaultCamera: CameraName = DEFAULT_CAMERA, initial: InitialView | null = null): ViewQuery {
+/** What a viewer gets for what its query leaves out: the server's flags and the file's metadata. */
+export interface QueryDefaults {
+  mode: Mode;
+  camera?: CameraName;
+  /** The coded frames' quality (`serve --quality`). */
+  quality?: Quality;
+  initial?: InitialView | null;
+}
+
+export function parseViewQuery(params: URLSearchParams, defaults: QueryDefaults): ViewQuery {
+  const defaultMode = defaults.mode;
+  const defaultCamera = defaults.camera ?? DEFAULT_CAMERA;
+  const initial = defaults.initial ?? null;
   const cols = Math.round(clamp(num(params, 'cols', Defaults.COLS), Limits.COLS_MIN, Limits.COLS_MAX));
   let rows = Math.round(clamp(num(params, 'rows', Defaults.ROWS), Limits.ROWS_MIN, Limits.ROWS_MAX));
   const pixelRaw = params.get('pixel');
@@ -59,7 +71,9 @@ export function parseViewQuery(params: URLSearchParams, defaultMode: Mode, defau
   const codec = params.get('codec') ?? 'raw';
   // ASCILINE clients also say "legacy" for untagged frames.
   const codecName = codec === 'legacy' || codec === '' ? 'raw' : codec;
-  if (!isCodec(codecName)) throw new ProtocolError('BAD_QUERY', `query codec=${codec.slice(0, 20)} is not raw or adaptive`);
+  if (!isCodec(codecName)) throw new ProtocolError('BAD_QUERY', `query codec=${codec.slice(0, 20)} is not raw, adaptive or tagged`);
+  const qualityRaw = params.get('quality') || (defaults.quality ?? DEFAULT_QUALITY);
+  if (!isQuality(qualityRaw)) throw new ProtocolError('BAD_QUERY', `query ${unknownQualityReason(qualityRaw)}`);
   const spec: ViewSpec = {
     yaw: wrapDegrees(num(params, 'yaw', initial?.yaw ?? Defaults.YAW)),
     pitch: clamp(num(params, 'pitch', initial?.pitch ?? Defaults.PITCH), Limits.PITCH_MIN, Limits.PITCH_MAX),
@@ -73,6 +87,7 @@ export function parseViewQuery(params: URLSearchParams, defaultMode: Mode, defau
     style,
     palette: paletteRaw,
     codec: codecName,
+    quality: qualityRaw,
     camera,
   };
   return { spec, notice };

@@ -18,6 +18,8 @@ export interface SessionHooks {
   onTimeline(session: ViewerSession, message: Extract<ClientMessage, { type: 'pause' | 'seek' }>): string | null;
   /** INIT fields that do not depend on the viewer (fps, duration, position, live). */
   initBase(): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel' | 'style' | 'palette' | 'camera'>;
+  /** The viewer asked for a keyframe (§5): it needs one soon, even with nothing new decoded. */
+  onKeyframe?(session: ViewerSession): void;
   /** Control messages per second a viewer may send (`--max-message-rate`). */
   messageRate: number;
 }
@@ -36,6 +38,12 @@ export class ViewerSession {
   private throttled = 0;
   private lastThrottled = -Infinity;
   private lastThrottleNotice = -Infinity;
+  /**
+   * Coded frames (PROTOCOL-NOTES.md §3.7): the id of the state this viewer shows once its queue is
+   * sent, or null when it has none to patch (it just joined, got an INIT, lost a frame, asked for a
+   * keyframe). A DELTA goes only to viewers whose `shows` is its base; the others get its keyframe.
+   */
+  shows: number | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -49,6 +57,8 @@ export class ViewerSession {
   }
 
   sendInit(): void {
+    // The INIT discards waiting frames, and the frames after it have a new shape: no base.
+    this.shows = null;
     const s = this.spec;
     const shape = frameShape(s);
     this.queue.pushText(encodeInit({ ...this.hooks.initBase(), mode: s.mode, cols: s.cols, rows: shape.initRows, pixel: shape.pixel, style: s.style, palette: s.palette, camera: s.camera, view: { yaw: s.yaw, pitch: s.pitch, fov: s.fov } }));
@@ -63,8 +73,21 @@ export class ViewerSession {
     this.queue.pushText(encodeStatus(status));
   }
 
-  sendFrame(payload: FramePayload): void {
-    this.queue.pushFrame(payload);
+  /** Sends a frame, or its keyframe when this viewer lacks the frame's base; false when neither could go (a keyframe is due). */
+  sendFrame(payload: FramePayload): boolean {
+    const frame = payload.base === -1 || payload.base === this.shows ? payload : payload.keyframe;
+    if (!frame) {
+      this.shows = null;
+      return false;
+    }
+    const queued = this.queue.pushFrame(frame, frame.base !== -1);
+    this.shows = queued ? frame.id : null;
+    return queued;
+  }
+
+  /** Whether this viewer can take a DELTA on the state `id` (false: the next frame it gets must be a keyframe). */
+  hasState(id: number | undefined): boolean {
+    return this.shows !== null && this.shows === id;
   }
 
   /** Closes the session; with `flush`, frames still waiting go out first (end of stream). */
@@ -121,6 +144,14 @@ export class ViewerSession {
       case 'style':
         if (!this.fits(this.spec.cols, this.spec.rows, message.style)) return;
         this.update({ ...this.spec, style: message.style, palette: message.palette ?? this.spec.palette }, true);
+        return;
+      case 'quality':
+        this.update({ ...this.spec, quality: message.quality }, false);
+        return;
+      case 'keyframe':
+        // The client lost its base (a frame that did not decode): its next frame stands alone.
+        this.shows = null;
+        this.hooks.onKeyframe?.(this);
         return;
       case 'pause':
       case 'seek': {

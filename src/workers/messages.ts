@@ -13,16 +13,27 @@ export interface RenderTask {
   buffer: ArrayBuffer | null;
   /** How hard a mosaic view's fit works (fit-effort.ts). */
   effort: FitEffort;
+  /**
+   * A coded view (PROTOCOL-NOTES.md §3.7) some of whose viewers lack its last state: a buffer for
+   * the keyframe to send them when the frame itself is a DELTA; null when every viewer has it.
+   */
+  keyBuffer: ArrayBuffer | null;
 }
 
 export type ToWorker =
   | { type: 'ring'; ringId: number; width: number; height: number; format: PictureFormat; buffers: readonly SharedArrayBuffer[] }
-  | { type: 'render'; jobId: number; ringId: number; slot: number; index: number; tasks: RenderTask[] };
+  | { type: 'render'; jobId: number; ringId: number; slot: number; index: number; run: number; tasks: RenderTask[] };
 
 export interface RenderOutput {
   key: string;
   buffer: ArrayBuffer;
   length: number;
+  /** Coded views (frame-encoder.ts): the state viewers show after this frame, and the state its DELTA patches (-1: it stands alone). */
+  id: number;
+  base: number;
+  /** The task's key buffer, given back; `keyLength` > 0 when it holds the keyframe of the same state (the frame is a DELTA). */
+  keyBuffer: ArrayBuffer | null;
+  keyLength: number;
 }
 
 export type FromWorker =

@@ -41,6 +41,9 @@ export class SharedPayload implements FramePayload {
     length: number,
     readonly kind: FramePayload['kind'],
     private readonly pool: PayloadPool,
+    readonly id = 0,
+    readonly base = -1,
+    readonly keyframe: SharedPayload | null = null,
   ) {
     this.bytes = Buffer.from(buffer, 0, length);
   }

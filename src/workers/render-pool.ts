@@ -22,6 +22,8 @@ import { payloadCapacity, ViewRendererCache } from './view-renderer.js';
 export interface KeyedView {
   key: string;
   spec: ViewSpec;
+  /** Coded views: some viewer lacks the view's last state, so a keyframe is made if the frame is a DELTA. */
+  needKey?: boolean;
 }
 
 type Done = (payloads: SharedPayload[]) => void;
@@ -81,6 +83,7 @@ export class RenderPool {
   private readonly pending = new Map<number, PendingJob>();
   private readonly payloads = new PayloadPool();
   private nextJobId = 1;
+  private generations = 0;
   private disposed = false;
   /** Jobs that failed in a worker; their views miss that frame. */
   failures = 0;
@@ -110,7 +113,9 @@ export class RenderPool {
   }
 
   private spawn(file: string): WorkerSlot {
-    const slot: WorkerSlot = { worker: new Worker(file, { resourceLimits: WORKER_LIMITS }), ringId: -1, tables: 0, tableBytes: 0 };
+    // Each start is a new generation, so its codec state ids never repeat an earlier worker's (frame-encoder.ts).
+    const workerData = { generation: ++this.generations };
+    const slot: WorkerSlot = { worker: new Worker(file, { resourceLimits: WORKER_LIMITS, workerData }), ringId: -1, tables: 0, tableBytes: 0 };
     slot.worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     slot.worker.on('error', (error) => {
       this.log.error('worker.crashed', { error: error.message });
@@ -171,7 +176,10 @@ export class RenderPool {
   }
 
   private wrap(o: RenderOutput, text: boolean): SharedPayload {
-    return new SharedPayload(o.key, o.buffer, o.length, text ? 'text' : 'binary', this.payloads);
+    let keyframe: SharedPayload | null = null;
+    if (o.keyBuffer && o.keyLength > 0) keyframe = new SharedPayload(o.key, o.keyBuffer, o.keyLength, 'binary', this.payloads, o.id, -1);
+    else if (o.keyBuffer) this.payloads.give(o.keyBuffer);
+    return new SharedPayload(o.key, o.buffer, o.length, text ? 'text' : 'binary', this.payloads, o.id, o.base, keyframe);
   }
 
   /**
@@ -181,7 +189,9 @@ export class RenderPool {
    */
   private task(view: KeyedView): RenderTask {
     const capacity = payloadCapacity(view.spec);
-    return { key: view.key, spec: view.spec, buffer: this.payloads.take(capacity) ?? new ArrayBuffer(capacity), effort: this.governor.effort };
+    const take = (): ArrayBuffer => this.payloads.take(capacity) ?? new ArrayBuffer(capacity);
+    const keyBuffer = view.needKey && frameShape(view.spec).tagged ? take() : null;
+    return { key: view.key, spec: view.spec, buffer: take(), effort: this.governor.effort, keyBuffer };
   }
 
   /**
@@ -194,7 +204,7 @@ export class RenderPool {
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
       const started = performance.now();
-      const outputs = renderTasks(this.inline, frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, tasks);
+      const outputs = renderTasks(this.inline, frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks);
       this.measured(performance.now() - started);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
@@ -212,8 +222,8 @@ export class RenderPool {
     this.pending.set(jobId, job);
     for (const [slot, tasks] of perWorker) {
       this.sendRing(slot, frame.ring);
-      const message: ToWorker = { type: 'render', jobId, ringId: frame.ring.id, slot: frame.slot, index: frame.index, tasks };
-      slot.worker.postMessage(message, tasks.flatMap((t) => (t.buffer ? [t.buffer] : [])));
+      const message: ToWorker = { type: 'render', jobId, ringId: frame.ring.id, slot: frame.slot, index: frame.index, run: frame.run ?? 0, tasks };
+      slot.worker.postMessage(message, tasks.flatMap((t) => [t.buffer, t.keyBuffer].filter((b): b is ArrayBuffer => b !== null)));
     }
     if (perWorker.size === 0) this.finishIfDone(jobId, job);
   }

@@ -93,7 +93,10 @@ export class RenderScheduler {
       release(current);
       this.rendered++;
       this.events.deliver(current, payloads);
-      for (const p of payloads) p.release();
+      for (const p of payloads) {
+        p.keyframe?.release();
+        p.release();
+      }
       if (fresh) this.onPresented(current);
       this.pump();
     });

@@ -10,14 +10,25 @@ export function renderTasks(
   height: number,
   format: PictureFormat,
   index: number,
+  run: number,
   tasks: readonly RenderTask[],
 ): RenderOutput[] {
   const outputs: RenderOutput[] = [];
   for (const task of tasks) {
     const capacity = payloadCapacity(task.spec);
     const buffer = task.buffer && task.buffer.byteLength === capacity ? task.buffer : new ArrayBuffer(capacity);
-    const length = cache.get(task.key, task.spec).render(frame, width, height, index, new Uint8Array(buffer), task.effort, format);
-    outputs.push({ key: task.key, buffer, length });
+    const renderer = cache.get(task.key, task.spec);
+    const out = new Uint8Array(buffer);
+    const length = renderer.render(frame, width, height, index, out, task.effort, format);
+    const codec = renderer.codec;
+    if (!codec) {
+      outputs.push({ key: task.key, buffer, length, id: 0, base: -1, keyBuffer: null, keyLength: 0 });
+      continue;
+    }
+    // The uncoded frame was rendered in place as RAW; the codec reads it, then writes over it.
+    const keyBuffer = task.keyBuffer && task.keyBuffer.byteLength === capacity ? task.keyBuffer : task.keyBuffer ? new ArrayBuffer(capacity) : null;
+    const coded = codec.encode(out.subarray(5, length), index, run, out, keyBuffer ? new Uint8Array(keyBuffer) : null);
+    outputs.push({ key: task.key, buffer, length: coded.length, id: coded.id, base: coded.base, keyBuffer, keyLength: coded.keyLength });
   }
   cache.tick(tasks.length);
   return outputs;

@@ -1,5 +1,6 @@
 /** Worker thread entry: renders views of frames it reads from the shared ring. */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { setIdGeneration } from '../encode/frame-encoder.js';
 import type { PictureFormat } from '../projection/layouts/index.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { renderTasks } from './render-tasks.js';
@@ -8,6 +9,8 @@ import { ViewRendererCache } from './view-renderer.js';
 const port = parentPort;
 if (!port) throw new Error('render-worker must run in a worker thread');
 
+// Codec state ids stay unique across workers and their restarts (frame-encoder.ts).
+setIdGeneration((workerData as { generation?: number } | null)?.generation ?? 1);
 const cache = new ViewRendererCache();
 let ring: { id: number; width: number; height: number; format: PictureFormat; slots: Uint8Array[] } | null = null;
 
@@ -26,8 +29,8 @@ port.on('message', (message: ToWorker) => {
     const frame = ring.slots[message.slot];
     if (!frame) throw new Error(`frame slot ${message.slot} out of range`);
     const started = performance.now();
-    const outputs = renderTasks(cache, frame, ring.width, ring.height, ring.format, message.index, message.tasks);
-    reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: performance.now() - started, tables: cache.size, tableBytes: cache.bytes }, outputs.map((o) => o.buffer));
+    const outputs = renderTasks(cache, frame, ring.width, ring.height, ring.format, message.index, message.run, message.tasks);
+    reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: performance.now() - started, tables: cache.size, tableBytes: cache.bytes }, outputs.flatMap((o) => (o.keyBuffer ? [o.buffer, o.keyBuffer] : [o.buffer])));
   } catch (error) {
     reply({ type: 'failed', jobId: message.jobId, message: error instanceof Error ? error.message : String(error) });
   }

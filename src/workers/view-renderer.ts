@@ -3,7 +3,8 @@
  * wire payload. Tables and scratch buffers live here and are rebuilt only when the view, grid or
  * working size changes. Used in worker threads and, when no worker starts, inline.
  */
-import { CELL_STYLES, frameShape, writeFrameHeader, type FrameShape, type StyleName } from '../../protocol/index.js';
+import { CELL_STYLES, frameShape, QUALITIES, writeFrameHeader, type FrameShape, type StyleName } from '../../protocol/index.js';
+import { FrameEncoder } from '../encode/frame-encoder.js';
 import { sampleCells } from '../projection/sample-cells.js';
 import { EQUIRECT_FORMAT, type PictureFormat } from '../projection/layouts/index.js';
 import { projectionFor } from '../projection/projections.js';
@@ -47,6 +48,8 @@ export class ViewRenderer {
   private remap: Uint8Array | null = null;
   /** The frames' format `table` was built for (one object per frame ring, so identity will do). */
   private format: PictureFormat | null = null;
+  /** The codec state of a tagged view (frame-encoder.ts): what its viewers show. */
+  private encoder: FrameEncoder | null = null;
   /** Render count at last use, for eviction. */
   lastUsed = 0;
 
@@ -56,7 +59,24 @@ export class ViewRenderer {
 
   /** Bytes held: the table's offsets and the samples' buffer (the fitter's scratch is small and fixed). */
   get bytes(): number {
-    return (this.table?.offsets.buffer.byteLength ?? 0) + this.rgb.buffer.byteLength;
+    return (this.table?.offsets.buffer.byteLength ?? 0) + this.rgb.buffer.byteLength + (this.encoder?.bytes ?? 0);
+  }
+
+  /** The view's encoder when its frames are tagged (PROTOCOL-NOTES.md §3.7), else null. */
+  get codec(): FrameEncoder | null {
+    const shape = this.shape;
+    if (!shape.tagged) return null;
+    if (!this.encoder) {
+      this.encoder = new FrameEncoder({
+        units: (shape.frameBytes - shape.headerBytes) / shape.bytesPerUnit,
+        unitBytes: shape.bytesPerUnit,
+        // A pixel is all colour; a cell's first byte is its character or glyph, always exact.
+        exactBytes: shape.kind === 'pixels' ? 0 : 1,
+        tolerance: QUALITIES[this.spec.quality],
+        periodicKeys: this.spec.codec === 'adaptive',
+      });
+    }
+    return this.encoder;
   }
 
   /** Serve another view with this renderer's buffers. */
@@ -64,6 +84,7 @@ export class ViewRenderer {
     this.spec = spec;
     this.shape = frameShape(spec);
     this.stale = true;
+    this.encoder = null;
   }
 
   /**

@@ -7,8 +7,9 @@
  * A full server (1013, try again later) is retried the same way. Not retried (PROTOCOL-NOTES.md §6.2): 1000, the stream is complete ("ended"); 1008, refused (the
  * same query would be refused again); 1011, the source failed for good. The page offers a button.
  */
-import { CloseCode, type ClientMessage, type InitInfo, type TimelineStatus } from '../../../protocol/index.js';
+import { CloseCode, type ClientMessage, type Codec, type InitInfo, type TimelineStatus } from '../../../protocol/index.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
+import { inflateFrame } from './inflate.js';
 
 export const BACKOFF_MIN_MS = 500;
 export const BACKOFF_MAX_MS = 8000;
@@ -46,9 +47,11 @@ export class Connection {
   private attempt = 0;
   private disposed = false;
 
+  /** `codec`: what the URL asks for (the page's `?codec=`, `tagged` unless it says raw). */
   constructor(
     private readonly url: () => string,
     private readonly events: ConnectionEvents,
+    private readonly codec: Codec = 'tagged',
   ) {}
 
   get open(): boolean {
@@ -64,7 +67,7 @@ export class Connection {
     const ws = new WebSocket(this.url());
     this.socket = ws;
     let opened = false;
-    this.stream = new StreamClient(ws as unknown as SocketLike, 'raw', {
+    this.stream = new StreamClient(ws as unknown as SocketLike, this.codec, {
       open: () => this.clearConnectTimer(),
       init: (info) => {
         this.backoff = BACKOFF_MIN_MS;
@@ -81,7 +84,7 @@ export class Connection {
       close: (code, reason) => {
         if (ws === this.socket) this.closed(code, reason);
       },
-    });
+    }, inflateFrame);
     this.connectTimer = setTimeout(() => {
       if (ws !== this.socket || ws.readyState !== WS_CONNECTING) return;
       this.detach();

@@ -17,7 +17,7 @@
  * Keys for the style (the shared keymap, keymap.ts): `s` / `S` the next / previous style
  * in STYLE_NAMES order, `b` half blocks on, or back to the style shown before them.
  */
-import { CloseCode, isCameraName, isMode, isStyleName, Limits, sampleCount, unknownCameraReason, unknownStyleReason, type CameraName, type ClientMessage, type InitInfo, type Mode, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
+import { CloseCode, DEFAULT_QUALITY, isCameraName, isMode, isQuality, isStyleName, Limits, sampleCount, unknownCameraReason, unknownQualityReason, unknownStyleReason, type CameraName, type ClientMessage, type Codec, type InitInfo, type Mode, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { HELP_LINES } from '../common/keymap.js';
 import { PlayerController } from '../common/player-controller.js';
 import type { ReceivedFrame } from '../common/stream-client.js';
@@ -98,6 +98,11 @@ function start(): void {
     position: () => sync.position(performance.now()),
   }, params.get('audio') === 'element' ? 'element' : 'auto');
 
+  // Coded frames by default (PROTOCOL-NOTES.md §3.7); ?codec=raw asks for them as they are, ?quality= for another tolerance.
+  const codec: Codec = params.get('codec') === 'raw' ? 'raw' : 'tagged';
+  const qualityParam = params.get('quality');
+  const quality: Quality = isQuality(qualityParam) ? qualityParam : DEFAULT_QUALITY;
+  if (qualityParam && !isQuality(qualityParam)) notices.toast(`${unknownQualityReason(qualityParam)}; using ${DEFAULT_QUALITY}`);
   const queryMode = numberParam(params, 'mode', 0);
   let mode: Mode | undefined = isMode(queryMode) ? queryMode : undefined;
   const asked = styleFromQuery(params.get('style'));
@@ -147,6 +152,7 @@ function start(): void {
         cols: grid.cols, rows: grid.rows, aspect, mode,
         ...player.queryView(),
         style: shownStyle(), token, camera: view.camera,
+        codec, quality: codec === 'raw' ? undefined : quality,
       });
     },
     {
@@ -183,6 +189,7 @@ function start(): void {
         notices.toast(`server: ${message}`);
       },
     },
+    codec,
   );
 
   /** The timeline exactly as the server says it (STATUS:, §2.1): the play button, and a banner at the end or on failure. */

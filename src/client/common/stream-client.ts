@@ -13,9 +13,14 @@ import {
   parseStatus,
   ProtocolError,
   STATUS_PREFIX,
+  FrameDecoder,
+  Tag,
+  type BinaryFrame,
   type CameraName,
   type ClientMessage,
   type Codec,
+  type Inflate,
+  type Quality,
   type InitInfo,
   type Palette,
   type StyleName,
@@ -67,6 +72,8 @@ export interface ViewQuery {
   style?: StyleName;
   palette?: Palette;
   codec?: Codec;
+  /** Coded frames' colour tolerance (§3.8); omitted: the server's. */
+  quality?: Quality;
   /** Camera (§7); omitted: flat. */
   camera?: CameraName;
   token?: string;
@@ -87,6 +94,7 @@ export function viewUrl(base: string, q: ViewQuery): string {
   set('fov', q.fov);
   set('aspect', q.aspect);
   set('codec', q.codec);
+  set('quality', q.quality);
   set('style', q.style);
   if (q.palette && q.palette !== 'rgb') set('palette', q.palette);
   if (q.camera && q.camera !== 'flat') set('camera', q.camera);
@@ -94,15 +102,34 @@ export function viewUrl(base: string, q: ViewQuery): string {
   return url.toString();
 }
 
+/** Coded frames waiting while one inflates (async inflate only); past this the client starts over from a keyframe. */
+const DECODE_BACKLOG = 4;
+/** While no keyframe comes, the request is repeated this often (it may have crossed an INIT). */
+const KEY_RETRY_MS = 1000;
+
 export class StreamClient {
   init: InitInfo | null = null;
   lastIndex = -1;
+  /** Coded frames (§3.7) that did not decode and were dropped. */
+  undecodable = 0;
+  private readonly decoder: FrameDecoder | null;
+  /** Async inflate: coded frames waiting their turn (a DELTA needs the frame before it decoded). */
+  private readonly backlog: BinaryFrame[] = [];
+  private decoding = false;
+  /** Bumped by each INIT: a decode that finishes after one belongs to the old shape. */
+  private generation = 0;
+  /** A frame was lost: DELTAs are skipped until the keyframe asked for arrives. */
+  private awaitingKey = false;
+  private keyAskedAt = -Infinity;
 
+  /** `inflate`: the platform's zlib (codec.ts); needed for `adaptive` and `tagged`. */
   constructor(
     private readonly socket: SocketLike,
     private readonly codec: Codec,
     private readonly events: StreamEvents,
+    inflate: Inflate | null = null,
   ) {
+    this.decoder = inflate ? new FrameDecoder(inflate) : null;
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => events.open?.();
     socket.onmessage = (ev) => this.receive(ev.data);
@@ -137,6 +164,11 @@ export class StreamClient {
 
   private onText(text: string): void {
     if (text.startsWith(INIT_PREFIX)) {
+      // Frames after an INIT have its shape; the server's next coded frame stands alone.
+      this.generation++;
+      this.backlog.length = 0;
+      this.decoder?.reset();
+      this.awaitingKey = false;
       this.init = parseInit(text);
       this.events.init(this.init);
     } else if (text.startsWith('Error: ')) {
@@ -162,10 +194,83 @@ export class StreamClient {
   private onBinary(data: Uint8Array): void {
     const init = this.init;
     if (!init) throw new ProtocolError('NO_INIT', 'frame before INIT');
-    const { index, kind, payload } = decodeBinaryFrame(data, init, this.codec);
+    const frame = decodeBinaryFrame(data, init, this.codec);
+    if (frame.tag === null) {
+      this.emit(frame, frame.payload);
+      return;
+    }
+    if (this.decoding) {
+      if (this.backlog.length >= DECODE_BACKLOG) {
+        // Behind by more than the backlog: drop it all and start over from a keyframe.
+        this.backlog.length = 0;
+        this.lost(frame.index, `decoding fell ${DECODE_BACKLOG} frames behind`);
+      }
+      this.backlog.push(frame);
+      return;
+    }
+    this.decode(frame);
+  }
+
+  private decode(frame: BinaryFrame): void {
+    const decoder = this.decoder;
+    if (!decoder) throw new ProtocolError('FRAME_CODEC', `codec ${this.codec} needs an inflate function`);
+    if (this.awaitingKey && frame.tag === Tag.DELTA) {
+      // Its base is gone: skip it, and ask again if the keyframe is slow to come.
+      if (performance.now() - this.keyAskedAt > KEY_RETRY_MS) this.askKey();
+      return;
+    }
+    let units: Uint8Array | Promise<Uint8Array>;
+    try {
+      units = decoder.decode(frame.tag!, frame.payload, frame.units, frame.unitBytes);
+    } catch (error) {
+      this.lost(frame.index, error instanceof ProtocolError ? error.message : String(error));
+      return;
+    }
+    if (!(units instanceof Promise)) {
+      this.decoded(frame, units);
+      return;
+    }
+    this.decoding = true;
+    const generation = this.generation;
+    units.then(
+      (u) => {
+        if (generation === this.generation) this.decoded(frame, u);
+      },
+      (error: unknown) => {
+        if (generation === this.generation) this.lost(frame.index, error instanceof ProtocolError ? error.message : String(error));
+      },
+    ).finally(() => {
+      this.decoding = false;
+      const next = this.backlog.shift();
+      if (next) this.decode(next);
+    });
+  }
+
+  private decoded(frame: BinaryFrame, units: Uint8Array): void {
+    this.awaitingKey = false;
+    this.emit(frame, units);
+  }
+
+  /** A coded frame did not decode: dropped with a notice, and the server is asked for a keyframe (§5). */
+  private lost(index: number, reason: string): void {
+    this.undecodable++;
+    this.decoder?.reset();
+    if (!this.awaitingKey) this.events.error(`frame ${index} dropped: ${reason}; asking for a keyframe`);
+    this.awaitingKey = true;
+    this.askKey();
+  }
+
+  private askKey(): void {
+    this.keyAskedAt = performance.now();
+    this.send({ type: 'keyframe' });
+  }
+
+  private emit(frame: BinaryFrame, units: Uint8Array): void {
+    const init = this.init!;
+    const { index, kind } = frame;
     this.lastIndex = index;
-    if (kind === 'pixels') this.events.frame({ kind: 'pixels', index, cols: init.cols, rows: init.rows, bgr: payload });
-    else if (kind === 'fitted') this.events.frame({ kind: 'fitted', index, cols: init.cols, rows: init.rows, style: init.style, cells: payload });
-    else this.events.frame({ kind: 'cells', index, cols: init.cols, rows: init.rows, cells: payload });
+    if (kind === 'pixels') this.events.frame({ kind: 'pixels', index, cols: init.cols, rows: init.rows, bgr: units });
+    else if (kind === 'fitted') this.events.frame({ kind: 'fitted', index, cols: init.cols, rows: init.rows, style: init.style, cells: units });
+    else this.events.frame({ kind: 'cells', index, cols: init.cols, rows: init.rows, cells: units });
   }
 }

@@ -4,8 +4,9 @@
  * us drop frames (only the newest waits), never queue them. Every way out restores the terminal.
  */
 import blessed from 'blessed';
+import { inflateSync } from 'node:zlib';
 import WebSocket from 'ws';
-import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type Mode, type Palette, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
+import { CELL_STYLES, CloseCode, DEFAULT_QUALITY, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { HELP_LINES, KEYMAP, type Action } from '../common/keymap.js';
 import { PlayerController } from '../common/player-controller.js';
 import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
@@ -29,6 +30,10 @@ export interface TerminalClientOptions {
   tolerance: number;
   /** Synchronized output (DEC 2026) around each frame. */
   sync: boolean;
+  /** Frames over the link: coded (PROTOCOL-NOTES.md §3.7, the default) or raw. */
+  codec?: 'raw' | 'tagged';
+  /** Coded frames' colour tolerance (§3.8); default balanced. */
+  quality?: Quality;
   /** Play the server's /audio through a local player. */
   audio?: boolean;
   /** Turn the view slowly after an idle spell (`a` toggles it). */
@@ -42,6 +47,9 @@ export interface ClientExit {
   /** One line for the user, printed after the terminal is restored; empty for a plain quit. */
   message: string;
 }
+
+/** Coded frames (PROTOCOL-NOTES.md §3.7) inflate with Node's zlib, never past a frame's largest body. */
+const inflateFrame: Inflate = (data, maxBytes) => inflateSync(data, { maxOutputLength: maxBytes });
 
 /** Smallest usable terminal; below it a notice replaces the picture. */
 const MIN_COLS = 20;
@@ -122,6 +130,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   // A monochrome terminal shows no colour pair: ask for mode 1 text unless a mode was given.
   const mode = opts.mode ?? (depth === 'mono' ? 1 : undefined);
   let stream: StreamClient | null = null;
+  const codec = opts.codec ?? 'tagged';
   // Before the stream exists nothing is sent; position: the newest frame's.
   const player: PlayerController = new PlayerController({
     send: (message) => stream?.send(message),
@@ -135,7 +144,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let early: unknown[];
   try {
     // A view left unsaid is the server's to choose (the file's initial view), learnt from INIT.
-    const url = viewUrl(opts.url, { cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode, style: opts.style, palette, ...player.queryView(), camera: view.camera });
+    const url = viewUrl(opts.url, { cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode, style: opts.style, palette, ...player.queryView(), camera: view.camera, codec, quality: codec === 'tagged' ? (opts.quality ?? DEFAULT_QUALITY) : undefined });
     ({ ws, early } = await connect(url));
   } catch (error) {
     return { code: 1, message: `cannot connect to ${opts.url}: ${(error as Error).message}` };
@@ -181,7 +190,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   // Hand over from connect()'s early-message listener to the stream client.
   ws.removeAllListeners('message');
-  stream = new StreamClient(ws as unknown as SocketLike, 'raw', {
+  stream = new StreamClient(ws as unknown as SocketLike, codec, {
     init(info) {
       player.onInit(info);
       // A new shape: whatever is on screen no longer matches the model's idea of the frame.
@@ -208,7 +217,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       if (code === CloseCode.END_OF_STREAM) finish({ code: 0, message: ended });
       else finish({ code: 1, message: `connection closed by the server (${code}${reason ? ` ${reason}` : ''})` });
     },
-  });
+  }, inflateFrame);
 
   for (const data of early) stream.receive(data);
 

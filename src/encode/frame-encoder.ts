@@ -1,0 +1,218 @@
+/**
+ * The adaptive codec's encoder for one distinct view (PROTOCOL-NOTES.md §3.2, §3.7, §3.8): it keeps
+ * the frame the view's viewers show and sends what changed, in whichever of ASCILINE's tags is
+ * smallest, never more than RAW.
+ *
+ * Every state the viewers can show has an id. A DELTA names the id it patches (its base); a viewer
+ * whose last frame is not that base gets the keyframe of the same state instead (transport decides
+ * per viewer; `needKey` asks for one). A cell is sent when its character or glyph changed or a
+ * colour channel moved past the tolerance from what is shown, and then exactly: the shown frame
+ * never drifts further than the tolerance from the true one.
+ */
+import { deflateSync } from 'node:zlib';
+import { KEYFRAME_EVERY, RUN_MAX, Tag, writeFrameHeader } from '../../protocol/index.js';
+
+/** ASCILINE's zlib level (its browser decoder inflates with DecompressionStream('deflate')). */
+const ZLIB_LEVEL = 3;
+/** ASCILINE's encoder: DELTA is worth trying below this share of changed cells, ZLIB and RLE at or above the next. */
+const DELTA_BELOW = 0.6;
+const WHOLE_FROM = 0.1;
+
+/**
+ * Ids of shown states, unique across the process's workers and their restarts: the render pool gives
+ * each worker it starts a new generation (workerData), and ids count up within it.
+ */
+let idBase = 0;
+let idCount = 0;
+export function setIdGeneration(generation: number): void {
+  idBase = generation * 2 ** 32;
+  idCount = 0;
+}
+function nextId(): number {
+  return idBase + ++idCount;
+}
+
+export interface EncodedFrame {
+  /** Bytes written to `out`. */
+  length: number;
+  /** The id of the state this frame's DELTA patches, or -1 when it stands alone. */
+  base: number;
+  /** The id of the state a viewer shows after it. */
+  id: number;
+  /** Bytes of the keyframe written to `keyOut` (0: none was needed, or the frame stands alone). */
+  keyLength: number;
+}
+
+export interface EncoderShape {
+  units: number;
+  unitBytes: number;
+  /** Leading bytes of a unit compared exactly (the character or glyph); the rest are colour. */
+  exactBytes: number;
+  /** Colour tolerance per channel (QUALITIES). */
+  tolerance: number;
+  /** ASCILINE's periodic keyframe every KEYFRAME_EVERY indices (codec=adaptive). */
+  periodicKeys: boolean;
+}
+
+export class FrameEncoder {
+  private readonly shown: Uint8Array;
+  private hasShown = false;
+  private run: number | undefined;
+  private id = 0;
+  /** Changed unit indices of the current frame. */
+  private readonly changed: Uint32Array;
+  /** A DELTA body (indices, then units) or RLE runs, before zlib. */
+  private readonly scratch: Uint8Array;
+
+  constructor(readonly shape: EncoderShape) {
+    const { units, unitBytes } = shape;
+    this.shown = new Uint8Array(units * unitBytes);
+    this.changed = new Uint32Array(units);
+    this.scratch = new Uint8Array(units * (4 + unitBytes));
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.shown.byteLength + this.changed.byteLength + this.scratch.byteLength;
+  }
+
+  /**
+   * Encodes `current` (the view's units for frame `index` of timeline run `run`) into `out`; with
+   * `keyOut`, also the keyframe of the same state when `out` got a DELTA. `current` may be `out`'s
+   * own body (the uncoded frame rendered in place): it is read in full before `out` is written.
+   */
+  encode(current: Uint8Array, index: number, run: number, out: Uint8Array, keyOut: Uint8Array | null): EncodedFrame {
+    const { units, unitBytes, periodicKeys } = this.shape;
+    const base = this.id;
+    const forced = !this.hasShown || run !== this.run || (periodicKeys && index % KEYFRAME_EVERY === 0);
+    this.run = run;
+    this.id = nextId();
+    if (forced) {
+      this.shown.set(current.subarray(0, units * unitBytes));
+      this.hasShown = true;
+      return { length: this.writeKey(out, index), base: -1, id: this.id, keyLength: 0 };
+    }
+    const n = this.diff(current);
+    const rawLength = units * unitBytes;
+    let best = Tag.RAW as number;
+    let bestBody: Uint8Array | null = null;
+    if (n < DELTA_BELOW * units) {
+      bestBody = deflateSync(this.deltaBody(n), { level: ZLIB_LEVEL });
+      best = Tag.DELTA;
+    }
+    if (n >= WHOLE_FROM * units) {
+      const whole = this.smallestWhole();
+      if (!bestBody || (whole.body && whole.body.length < bestBody.length)) {
+        best = whole.tag;
+        bestBody = whole.body;
+      }
+    }
+    if (bestBody && bestBody.length >= rawLength) {
+      best = Tag.RAW;
+      bestBody = null;
+    }
+    const at = writeFrameHeader(out, index, 5);
+    out[4] = best;
+    if (best === Tag.RAW) out.set(this.shown, at);
+    else out.set(bestBody!, at);
+    const length = at + (bestBody ? bestBody.length : rawLength);
+    if (best !== Tag.DELTA) return { length, base: -1, id: this.id, keyLength: 0 };
+    return { length, base, id: this.id, keyLength: keyOut ? this.writeKey(keyOut, index) : 0 };
+  }
+
+  /** Marks the units that changed past the tolerance and copies them into the shown frame; returns how many. */
+  private diff(current: Uint8Array): number {
+    const { units, unitBytes, exactBytes, tolerance } = this.shape;
+    const shown = this.shown;
+    const changed = this.changed;
+    let n = 0;
+    for (let u = 0, o = 0; u < units; u++, o += unitBytes) {
+      let moved = false;
+      for (let b = 0; b < exactBytes; b++) if (current[o + b] !== shown[o + b]) moved = true;
+      if (!moved) {
+        for (let b = exactBytes; b < unitBytes; b++) {
+          const d = current[o + b]! - shown[o + b]!;
+          if (d > tolerance || d < -tolerance) {
+            moved = true;
+            break;
+          }
+        }
+      }
+      if (moved) {
+        changed[n++] = u;
+        for (let b = 0; b < unitBytes; b++) shown[o + b] = current[o + b]!;
+      }
+    }
+    return n;
+  }
+
+  /** DELTA's body before zlib: n u32 LE indices, then the n units. */
+  private deltaBody(n: number): Uint8Array {
+    const { unitBytes } = this.shape;
+    const s = this.scratch;
+    const changed = this.changed;
+    let p = 0;
+    for (let i = 0; i < n; i++, p += 4) {
+      const u = changed[i]!;
+      s[p] = u & 0xff;
+      s[p + 1] = (u >>> 8) & 0xff;
+      s[p + 2] = (u >>> 16) & 0xff;
+      s[p + 3] = u >>> 24;
+    }
+    for (let i = 0; i < n; i++) {
+      const o = changed[i]! * unitBytes;
+      for (let b = 0; b < unitBytes; b++) s[p++] = this.shown[o + b]!;
+    }
+    return s.subarray(0, p);
+  }
+
+  /** RLE_FULL's body before zlib, or null when it would not be smaller than the frame itself. */
+  private runs(): Uint8Array | null {
+    const { units, unitBytes } = this.shape;
+    const shown = this.shown;
+    const s = this.scratch;
+    const limit = units * unitBytes;
+    let p = 0;
+    let u = 0;
+    while (u < units) {
+      const o = u * unitBytes;
+      let count = 1;
+      while (u + count < units && count < RUN_MAX && sameUnit(shown, o, o + count * unitBytes, unitBytes)) count++;
+      if (p + 2 + unitBytes >= limit) return null;
+      s[p] = count & 0xff;
+      s[p + 1] = count >>> 8;
+      for (let b = 0; b < unitBytes; b++) s[p + 2 + b] = shown[o + b]!;
+      p += 2 + unitBytes;
+      u += count;
+    }
+    return s.subarray(0, p);
+  }
+
+  /** The smaller of ZLIB and RLE_FULL for the shown frame as a whole. */
+  private smallestWhole(): { tag: number; body: Uint8Array } {
+    const zlib = deflateSync(this.shown, { level: ZLIB_LEVEL });
+    const runs = this.runs();
+    const rle = runs ? deflateSync(runs, { level: ZLIB_LEVEL }) : null;
+    return rle && rle.length < zlib.length ? { tag: Tag.RLE_FULL, body: rle } : { tag: Tag.ZLIB, body: zlib };
+  }
+
+  /** The shown frame as a frame that stands alone: the smallest of ZLIB, RLE_FULL and RAW. */
+  private writeKey(out: Uint8Array, index: number): number {
+    const at = writeFrameHeader(out, index, 5);
+    const rawLength = this.shown.length;
+    const whole = this.smallestWhole();
+    if (whole.body.length >= rawLength) {
+      out[4] = Tag.RAW;
+      out.set(this.shown, at);
+      return at + rawLength;
+    }
+    out[4] = whole.tag;
+    out.set(whole.body, at);
+    return at + whole.body.length;
+  }
+}
+
+function sameUnit(a: Uint8Array, i: number, j: number, unitBytes: number): boolean {
+  for (let b = 0; b < unitBytes; b++) if (a[i + b] !== a[j + b]) return false;
+  return true;
+}

@@ -1,0 +1,237 @@
+/**
+ * The adaptive codec (PROTOCOL-NOTES.md §3.2, §3.7, §3.8): the server's encoder against a decoder
+ * written here from PROTOCOL-NOTES alone, and against protocol/'s FrameDecoder, on frames made to
+ * call for each tag; tolerance, keyframes, and bad frames.
+ */
+import { inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { FrameDecoder, KEYFRAME_EVERY, ProtocolError, Tag } from '../protocol/index.js';
+import { FrameEncoder, type EncoderShape } from '../src/encode/frame-encoder.js';
+
+/** PROTOCOL-NOTES §3.2 read literally: [u32 BE index][u8 tag][payload], onto `shown` for DELTA. */
+function notesDecode(frame: Uint8Array, shown: Uint8Array | null, units: number, unit: number): { index: number; tag: number; cells: Uint8Array } {
+  const index = ((frame[0]! << 24) | (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!) >>> 0;
+  const tag = frame[4]!;
+  const body = frame.subarray(5);
+  const cells = new Uint8Array(units * unit);
+  if (tag === 0) {
+    expect(body.length).toBe(units * unit);
+    cells.set(body);
+  } else if (tag === 1) {
+    cells.set(inflateSync(body));
+  } else if (tag === 2) {
+    const data = inflateSync(body);
+    const n = data.length / (4 + unit);
+    expect(Number.isInteger(n)).toBe(true);
+    expect(shown).not.toBeNull();
+    cells.set(shown!);
+    for (let i = 0; i < n; i++) {
+      const at = data.readUInt32LE(i * 4);
+      cells.set(data.subarray(n * 4 + i * unit, n * 4 + (i + 1) * unit), at * unit);
+    }
+  } else if (tag === 3) {
+    const data = inflateSync(body);
+    let at = 0;
+    for (let p = 0; p < data.length; p += 2 + unit) {
+      const count = data.readUInt16LE(p);
+      for (let k = 0; k < count; k++, at++) cells.set(data.subarray(p + 2, p + 2 + unit), at * unit);
+    }
+    expect(at).toBe(units);
+  } else {
+    throw new Error(`tag ${tag} not in PROTOCOL-NOTES §3.2`);
+  }
+  return { index, tag, cells };
+}
+
+/** A seeded generator, so a failure repeats. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const COLS = 40;
+const ROWS = 12;
+const UNITS = COLS * ROWS;
+
+function shapeOf(unitBytes: number, tolerance: number, periodicKeys = false): EncoderShape {
+  return { units: UNITS, unitBytes, exactBytes: unitBytes === 3 ? 0 : 1, tolerance, periodicKeys };
+}
+
+/** A smooth picture: gradients with a character per cell from its brightness, moved by `shift` columns. */
+function smooth(unitBytes: number, shift: number): Uint8Array {
+  const f = new Uint8Array(UNITS * unitBytes);
+  for (let y = 0; y < ROWS; y++) {
+    for (let x = 0; x < COLS; x++) {
+      const o = (y * COLS + x) * unitBytes;
+      const v = ((x + shift) * 6 + y * 9) & 0xff;
+      for (let b = 0; b < unitBytes; b++) f[o + b] = b === 0 && unitBytes !== 3 ? 32 + (v >> 3) : (v + b * 40) & 0xff;
+    }
+  }
+  return f;
+}
+
+function noise(unitBytes: number, rnd: () => number): Uint8Array {
+  return Uint8Array.from({ length: UNITS * unitBytes }, () => Math.floor(rnd() * 256));
+}
+
+/** Runs frames through an encoder and both decoders; returns the tags used and the frames shown. */
+function roundTrip(unitBytes: number, tolerance: number, frames: Uint8Array[], periodicKeys = false): { tags: number[]; shown: Uint8Array[] } {
+  const encoder = new FrameEncoder(shapeOf(unitBytes, tolerance, periodicKeys));
+  const decoder = new FrameDecoder((d, max) => inflateSync(d, { maxOutputLength: max }));
+  const capacity = 5 + UNITS * unitBytes;
+  let notesShown: Uint8Array | null = null;
+  const tags: number[] = [];
+  const shown: Uint8Array[] = [];
+  frames.forEach((frame, i) => {
+    const out = new Uint8Array(capacity);
+    const coded = encoder.encode(frame, i + 1, 0, out, null);
+    expect(coded.length).toBeLessThanOrEqual(capacity);
+    const bytes = out.subarray(0, coded.length);
+    const mine = notesDecode(bytes, notesShown, UNITS, unitBytes);
+    notesShown = mine.cells;
+    expect(mine.index).toBe(i + 1);
+    const theirs = decoder.decode(bytes[4]!, bytes.subarray(5), UNITS, unitBytes) as Uint8Array;
+    expect(Buffer.from(theirs).equals(Buffer.from(mine.cells))).toBe(true);
+    tags.push(mine.tag);
+    shown.push(mine.cells);
+  });
+  return { tags, shown };
+}
+
+/** Largest channel error and count of character mismatches between the true frame and the one shown. */
+function errors(truth: Uint8Array, shown: Uint8Array, unitBytes: number): { colour: number; chars: number } {
+  let colour = 0, chars = 0;
+  for (let i = 0; i < truth.length; i++) {
+    const exact = unitBytes !== 3 && i % unitBytes === 0;
+    if (exact) chars += truth[i] !== shown[i] ? 1 : 0;
+    else colour = Math.max(colour, Math.abs(truth[i]! - shown[i]!));
+  }
+  return { colour, chars };
+}
+
+describe('adaptive codec', () => {
+  it('uses every tag where it is smallest, and both decoders agree with the notes', () => {
+    const rnd = random(7);
+    const flat = new Uint8Array(UNITS * 4).fill(0).map((_, i) => (i % 4 === 0 ? 64 : 200));
+    const slightly = Uint8Array.from(flat);
+    for (let k = 0; k < 5; k++) slightly.set([35, 10, 20, 30], Math.floor(rnd() * UNITS) * 4);
+    const frames = [flat, slightly, smooth(4, 0), noise(4, rnd), smooth(4, 3)];
+    const { tags, shown } = roundTrip(4, 0, frames);
+    // A flat frame is one run; five cells changed is a DELTA; random bytes do not compress.
+    expect(tags[0]).toBe(Tag.RLE_FULL);
+    expect(tags[1]).toBe(Tag.DELTA);
+    expect(tags[3]).toBe(Tag.RAW);
+    expect(tags).toContain(Tag.ZLIB);
+    frames.forEach((f, i) => expect(Buffer.from(shown[i]!).equals(Buffer.from(f))).toBe(true));
+  });
+
+  for (const [name, unitBytes] of [['ramp cells', 4], ['pixels', 3], ['fitted cells', 7]] as const) {
+    it(`${name}: characters exact and colours within the tolerance on a moving picture, at every quality`, () => {
+      for (const tolerance of [0, 4, 8, 16]) {
+        const rnd = random(tolerance + unitBytes);
+        const frames: Uint8Array[] = [];
+        let base = smooth(unitBytes, 0);
+        for (let i = 0; i < 40; i++) {
+          // Drift: most colours creep by a step or two a frame (what a slow pan or noise does), a few cells jump.
+          const next = Uint8Array.from(base);
+          for (let j = 0; j < next.length; j++) if (unitBytes === 3 || j % unitBytes !== 0) next[j] = Math.max(0, Math.min(255, next[j]! + Math.floor(rnd() * 5) - 2));
+          for (let k = 0; k < 10; k++) next[Math.floor(rnd() * UNITS) * unitBytes] = Math.floor(rnd() * 256);
+          frames.push(next);
+          base = next;
+        }
+        const { shown } = roundTrip(unitBytes, tolerance, frames);
+        frames.forEach((f, i) => {
+          const e = errors(f, shown[i]!, unitBytes);
+          expect(e.chars).toBe(0);
+          expect(e.colour).toBeLessThanOrEqual(tolerance);
+        });
+      }
+    });
+  }
+
+  it('a looser quality sends fewer bytes for the same drifting picture', () => {
+    const sizes = [0, 8, 16].map((tolerance) => {
+      const encoder = new FrameEncoder(shapeOf(4, tolerance));
+      const rnd = random(3);
+      let frame = smooth(4, 0);
+      let bytes = 0;
+      for (let i = 0; i < 30; i++) {
+        frame = frame.map((v, j) => (j % 4 === 0 ? v : Math.max(0, Math.min(255, v + Math.floor(rnd() * 7) - 3))));
+        const out = new Uint8Array(5 + UNITS * 4);
+        bytes += encoder.encode(frame, i + 1, 0, out, null).length;
+      }
+      return bytes;
+    });
+    expect(sizes[1]!).toBeLessThan(sizes[0]!);
+    expect(sizes[2]!).toBeLessThan(sizes[1]!);
+  });
+
+  it('keyframes: the first frame, a new run (a seek), ASCILINE every 48 indices, and one made beside a DELTA', () => {
+    const encoder = new FrameEncoder(shapeOf(4, 8, true));
+    const out = new Uint8Array(5 + UNITS * 4);
+    const key = new Uint8Array(5 + UNITS * 4);
+    const picture = smooth(4, 0);
+    const first = encoder.encode(picture, 95, 0, out, key);
+    expect(first.base).toBe(-1);
+    const second = encoder.encode(picture, KEYFRAME_EVERY * 2 - 1, 0, out, key);
+    expect(out[4]).toBe(Tag.DELTA);
+    expect(second.base).toBe(first.id);
+    // The keyframe of the same state stands alone and shows what the DELTA leads to.
+    expect(second.keyLength).toBeGreaterThan(0);
+    expect([Tag.RAW, Tag.ZLIB, Tag.RLE_FULL]).toContain(key[4]);
+    const periodic = encoder.encode(picture, KEYFRAME_EVERY * 2, 0, out, key);
+    expect(periodic.base).toBe(-1);
+    expect(encoder.encode(picture, KEYFRAME_EVERY * 2 + 1, 0, out, null).base).toBe(periodic.id);
+    expect(encoder.encode(picture, 3, 1, out, null).base).toBe(-1);
+    // Without ASCILINE's rule (codec=tagged) index 96 is just another frame.
+    const tagged = new FrameEncoder(shapeOf(4, 8, false));
+    tagged.encode(picture, 95, 0, out, null);
+    expect(tagged.encode(picture, 96, 0, out, null).base).not.toBe(-1);
+  });
+
+  it('a still picture costs a few bytes a frame', () => {
+    const encoder = new FrameEncoder(shapeOf(7, 8));
+    const out = new Uint8Array(5 + UNITS * 7);
+    const picture = smooth(7, 0);
+    encoder.encode(picture, 0, 0, out, null);
+    for (let i = 1; i < 10; i++) expect(encoder.encode(picture, i, 0, out, null).length).toBeLessThan(16);
+  });
+
+  it('bad frames: truncated, corrupt, a DELTA with no base, indices and runs past the end are refused, never shown', () => {
+    const inflate = (d: Uint8Array, max: number): Uint8Array => inflateSync(d, { maxOutputLength: max });
+    const decoder = new FrameDecoder(inflate);
+    const cells = smooth(4, 0);
+    const zlib = deflateSync(cells);
+    const refuse = (tag: number, body: Uint8Array, reason: RegExp): void => {
+      let thrown: unknown = null;
+      try {
+        decoder.decode(tag, body, UNITS, 4);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ProtocolError);
+      expect((thrown as Error).message).toMatch(reason);
+    };
+    refuse(Tag.DELTA, deflateSync(new Uint8Array(0)), /no frame to patch/);
+    refuse(Tag.ZLIB, zlib.subarray(0, zlib.length - 9), /zlib/);
+    refuse(Tag.ZLIB, Uint8Array.from([1, 2, 3, 4, 5]), /zlib/);
+    refuse(Tag.RAW, cells.subarray(1), /raw frame/);
+    refuse(7, cells, /unknown frame tag 7/);
+    const runs = Buffer.alloc(6);
+    runs.writeUInt16LE(UNITS + 1, 0);
+    refuse(Tag.RLE_FULL, deflateSync(runs), /past the frame/);
+    // A zlib bomb: far more than a frame's largest body.
+    refuse(Tag.ZLIB, deflateSync(new Uint8Array(UNITS * 64)), /zlib/);
+    // A good keyframe, then a DELTA whose index is past the end: refused, and the base is gone.
+    decoder.decode(Tag.ZLIB, zlib, UNITS, 4);
+    expect(decoder.hasBase).toBe(true);
+    const delta = Buffer.alloc(8);
+    delta.writeUInt32LE(UNITS, 0);
+    refuse(Tag.DELTA, deflateSync(delta), /past the frame/);
+    expect(decoder.hasBase).toBe(false);
+  });
+});
