@@ -3,46 +3,11 @@
  * written here from PROTOCOL-NOTES alone, and against protocol/'s FrameDecoder, on frames made to
  * call for each tag; tolerance, keyframes, and bad frames.
  */
-import { inflateSync } from 'node:zlib';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder, KEYFRAME_EVERY, ProtocolError, Tag } from '../protocol/index.js';
 import { FrameEncoder, type EncoderShape } from '../src/encode/frame-encoder.js';
-
-/** PROTOCOL-NOTES §3.2 read literally: [u32 BE index][u8 tag][payload], onto `shown` for DELTA. */
-function notesDecode(frame: Uint8Array, shown: Uint8Array | null, units: number, unit: number): { index: number; tag: number; cells: Uint8Array } {
-  const index = ((frame[0]! << 24) | (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!) >>> 0;
-  const tag = frame[4]!;
-  const body = frame.subarray(5);
-  const cells = new Uint8Array(units * unit);
-  if (tag === 0) {
-    expect(body.length).toBe(units * unit);
-    cells.set(body);
-  } else if (tag === 1) {
-    cells.set(inflateSync(body));
-  } else if (tag === 2) {
-    const data = inflateSync(body);
-    const n = data.length / (4 + unit);
-    expect(Number.isInteger(n)).toBe(true);
-    expect(shown).not.toBeNull();
-    cells.set(shown!);
-    for (let i = 0; i < n; i++) {
-      const at = data.readUInt32LE(i * 4);
-      cells.set(data.subarray(n * 4 + i * unit, n * 4 + (i + 1) * unit), at * unit);
-    }
-  } else if (tag === 3) {
-    const data = inflateSync(body);
-    let at = 0;
-    for (let p = 0; p < data.length; p += 2 + unit) {
-      const count = data.readUInt16LE(p);
-      for (let k = 0; k < count; k++, at++) cells.set(data.subarray(p + 2, p + 2 + unit), at * unit);
-    }
-    expect(at).toBe(units);
-  } else {
-    throw new Error(`tag ${tag} not in PROTOCOL-NOTES §3.2`);
-  }
-  return { index, tag, cells };
-}
+import { notesDecode } from './helpers/notes-decoder.js';
 
 /** A seeded generator, so a failure repeats. */
 function random(seed: number): () => number {

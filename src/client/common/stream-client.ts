@@ -103,7 +103,7 @@ export function viewUrl(base: string, q: ViewQuery): string {
 }
 
 /** Coded frames waiting while one inflates (async inflate only); past this the client starts over from a keyframe. */
-const DECODE_BACKLOG = 4;
+const DECODE_BACKLOG = 8;
 /** While no keyframe comes, the request is repeated this often (it may have crossed an INIT). */
 const KEY_RETRY_MS = 1000;
 
@@ -201,9 +201,9 @@ export class StreamClient {
     }
     if (this.decoding) {
       if (this.backlog.length >= DECODE_BACKLOG) {
-        // Behind by more than the backlog: drop it all and start over from a keyframe.
-        this.backlog.length = 0;
-        this.lost(frame.index, `decoding fell ${DECODE_BACKLOG} frames behind`);
+        // Behind by more than the backlog (a busy page): drop it all and start over from a
+        // keyframe. Load shedding, not a fault: no notice.
+        this.lost(frame.index, null);
       }
       this.backlog.push(frame);
       return;
@@ -251,11 +251,17 @@ export class StreamClient {
     this.emit(frame, units);
   }
 
-  /** A coded frame did not decode: dropped with a notice, and the server is asked for a keyframe (§5). */
-  private lost(index: number, reason: string): void {
-    this.undecodable++;
+  /**
+   * A coded frame did not decode (`reason`), or decoding fell behind (null): dropped, with a notice
+   * for a fault, and the server is asked for a keyframe (§5). A decode still running is abandoned
+   * with the frames queued behind it: what follows must start from the keyframe.
+   */
+  private lost(index: number, reason: string | null): void {
+    if (reason !== null) this.undecodable++;
+    this.generation++;
+    this.backlog.length = 0;
     this.decoder?.reset();
-    if (!this.awaitingKey) this.events.error(`frame ${index} dropped: ${reason}; asking for a keyframe`);
+    if (reason !== null && !this.awaitingKey) this.events.error(`frame ${index} dropped: ${reason}; asking for a keyframe`);
     this.awaitingKey = true;
     this.askKey();
   }

@@ -1,0 +1,220 @@
+/**
+ * The adaptive codec end to end (PROTOCOL-NOTES.md §3.2, §3.7, §3.8): the real server on a moving
+ * clip, its coded frames decoded by the notes' decoder (test/helpers/notes-decoder.ts) and compared
+ * with a raw viewer of the same view; an ASCILINE client; a viewer that stalls and drops frames; a
+ * frame that does not decode.
+ */
+import { execFileSync } from 'node:child_process';
+import { inflateSync } from 'node:zlib';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StreamClient, type ReceivedFrame, type SocketLike } from '../src/client/common/stream-client.js';
+import { makeClip, tempDir } from './helpers/media.js';
+import { notesDecode } from './helpers/notes-decoder.js';
+import { sleep } from './helpers/audio.js';
+import { getJson, inits, serverPool, type CliServer, type TestViewer } from './helpers/server.js';
+
+const tmp = tempDir();
+const pool = serverPool();
+let server: CliServer;
+/** A clip whose every frame changes all over (noise), so a stalled viewer's socket backs up within seconds. */
+let noisy: CliServer;
+
+beforeAll(async () => {
+  const clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4 });
+  const noise = join(tmp.dir, 'noise.mp4');
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1024x512:rate=30:duration=4,noise=alls=10:allf=t', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', noise]);
+  [server, noisy] = await Promise.all([pool.serve([clip, '--loop']), pool.serve([noise, '--loop'])]);
+}, 60_000);
+
+afterAll(async () => {
+  await pool.close();
+  tmp.cleanup();
+});
+
+/** The notes' decoder run over a viewer's frames in order: index → the frame shown after it. */
+function decodeAll(frames: Buffer[], units: number, unit: number): { shown: Map<number, Uint8Array>; tags: number[] } {
+  const shown = new Map<number, Uint8Array>();
+  const tags: number[] = [];
+  let last: Uint8Array | null = null;
+  for (const f of frames) {
+    const d = notesDecode(f, last, units, unit);
+    last = d.cells;
+    tags.push(d.tag);
+    shown.set(d.index, d.cells);
+  }
+  return { shown, tags };
+}
+
+/** Raw frames by index: the units after the 4-byte index. */
+function rawByIndex(frames: Buffer[]): Map<number, Uint8Array> {
+  return new Map(frames.map((f) => [f.readUInt32BE(0), f.subarray(4)]));
+}
+
+const COLS = 48;
+const ROWS = 16;
+
+describe('adaptive codec, end to end', () => {
+  for (const [style, unit, units] of [['ramp', 4, COLS * ROWS], ['mosaic', 7, COLS * ROWS], ['half', 3, COLS * ROWS * 2]] as const) {
+    it(`${style}: codec=tagged decodes to the raw viewer's frames, characters exact, colours within balanced's 8`, async () => {
+      const view = `cols=${COLS}&rows=${ROWS}&yaw=30&style=${style}`;
+      const raw = pool.viewer(server, `${view}&codec=raw`);
+      const coded = pool.viewer(server, `${view}&codec=tagged&quality=balanced`);
+      await Promise.all([raw.moreFrames(60, 20_000), coded.moreFrames(60, 20_000)]);
+      raw.close();
+      coded.close();
+      const truth = rawByIndex(raw.frames);
+      const { shown, tags } = decodeAll(coded.frames, units, unit);
+      let compared = 0;
+      for (const [index, cells] of shown) {
+        const t = truth.get(index);
+        if (!t) continue;
+        compared++;
+        for (let i = 0; i < cells.length; i++) {
+          if (unit !== 3 && i % unit === 0) expect(cells[i]).toBe(t[i]);
+          else expect(Math.abs(cells[i]! - t[i]!)).toBeLessThanOrEqual(8);
+        }
+      }
+      expect(compared).toBeGreaterThan(20);
+      // A moving picture: most frames are DELTAs, and they are far smaller than raw ones.
+      expect(tags.filter((t) => t === 2).length).toBeGreaterThan(tags.length / 2);
+      const codedBytes = coded.frames.reduce((s, f) => s + f.length, 0) / coded.frames.length;
+      const rawBytes = raw.frames.reduce((s, f) => s + f.length, 0) / raw.frames.length;
+      expect(codedBytes).toBeLessThan(rawBytes / 3);
+    }, 40_000);
+  }
+
+  it('an ASCILINE client (codec=adaptive) gets only tags 0-3 on ramp cells, keyframes every 48, and untagged pixel and fitted frames', async () => {
+    const ramp = pool.viewer(server, `cols=${COLS}&rows=${ROWS}&codec=adaptive`);
+    const fitted = pool.viewer(server, `cols=${COLS}&rows=${ROWS}&codec=adaptive&style=sextant`);
+    const half = pool.viewer(server, `cols=${COLS}&rows=${ROWS}&codec=adaptive&pixel=1`);
+    await Promise.all([ramp.moreFrames(100, 20_000), fitted.moreFrames(5, 20_000), half.moreFrames(5, 20_000)]);
+    const { tags, shown } = decodeAll(ramp.frames, COLS * ROWS, 4);
+    for (const t of tags) expect([0, 1, 2, 3]).toContain(t);
+    ramp.frames.forEach((f, i) => {
+      if (f.readUInt32BE(0) % 48 === 0) expect(tags[i]).not.toBe(2);
+    });
+    expect(shown.size).toBeGreaterThan(90);
+    for (const f of fitted.frames) expect(f.length).toBe(4 + COLS * ROWS * 7);
+    for (const f of half.frames) expect(f.length).toBe(4 + COLS * ROWS * 2 * 3);
+    // Nothing new asked for: plain ASCILINE, byte for byte a raw viewer's size.
+    const plain = pool.viewer(server, `cols=${COLS}&rows=${ROWS}`);
+    await plain.moreFrames(3);
+    for (const f of plain.frames) expect(f.length).toBe(4 + COLS * ROWS * 4);
+    for (const v of [ramp, fitted, half, plain]) v.close();
+  }, 40_000);
+
+  it('a viewer that stalls loses frames, then gets a keyframe and shows exactly what a viewer that kept up shows', async () => {
+    // A big grid of half-block pixels (1.8 MB raw a frame) on the noisy clip: ~200 KB a coded
+    // frame, so a paused socket backs up past the kernel's buffers within seconds. Lossless, so
+    // a frame index shows the same picture on every pass of the looping clip.
+    const view = 'cols=1000&rows=300&style=half&codec=tagged&quality=lossless';
+    const steady = pool.viewer(noisy, view);
+    const stalled = pool.viewer(noisy, view);
+    await Promise.all([steady.moreFrames(3, 20_000), stalled.moreFrames(3, 20_000)]);
+    const before = ((await getJson(`${noisy.url}/healthz`))['frames'] as Record<string, number>)['viewerDropped']!;
+    const socket = (stalled.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    await sleep(8000);
+    socket.resume();
+    await stalled.moreFrames(10, 30_000);
+    const after = ((await getJson(`${noisy.url}/healthz`))['frames'] as Record<string, number>)['viewerDropped']!;
+    steady.close();
+    stalled.close();
+    expect(after).toBeGreaterThan(before);
+    const units = 1000 * 600;
+    // Every frame decodes in order (no DELTA against a frame the viewer lacks) ...
+    const a = decodeAll(steady.frames, units, 3);
+    const b = decodeAll(stalled.frames, units, 3);
+    // ... the frames after the gap start with one that stands alone ...
+    const indices = stalled.frames.map((f) => f.readUInt32BE(0));
+    let gapAt = -1;
+    for (let i = 1; i < indices.length; i++) if (indices[i]! - indices[i - 1]! > 1 && indices[i]! > indices[i - 1]!) gapAt = i;
+    expect(gapAt).toBeGreaterThan(0);
+    expect(b.tags[gapAt]).not.toBe(2);
+    // ... and every frame both have is the same picture.
+    let compared = 0;
+    for (const [index, cells] of b.shown) {
+      const other = a.shown.get(index);
+      if (!other) continue;
+      compared++;
+      expect(Buffer.from(cells).equals(Buffer.from(other))).toBe(true);
+    }
+    expect(compared).toBeGreaterThan(5);
+  }, 90_000);
+
+  it('a frame that does not decode is dropped with a notice; the client asks for a keyframe and plays on', async () => {
+    const ws = new WebSocket(`${server.wsUrl}?cols=${COLS}&rows=${ROWS}&codec=tagged&style=sextant`);
+    const shown: ReceivedFrame[] = [];
+    const notices: string[] = [];
+    const sent: string[] = [];
+    const lastTags: number[] = [];
+    let tag = -1;
+    const socket = ws as unknown as SocketLike;
+    const client = new StreamClient(socket, 'tagged', {
+      init() {},
+      frame(f) {
+        shown.push(f);
+        lastTags.push(tag);
+      },
+      error(m) {
+        notices.push(m);
+      },
+      close() {},
+    }, (d, max) => inflateSync(d, { maxOutputLength: max }));
+    // Watch the tags and the client's messages from outside the client.
+    ws.on('message', (d: ArrayBuffer | string) => {
+      if (typeof d !== 'string' && d.byteLength > 4) tag = new Uint8Array(d)[4]!;
+    });
+    const send = ws.send.bind(ws);
+    (ws as unknown as { send(d: string): void }).send = (d: string) => {
+      sent.push(d);
+      send(d);
+    };
+    const waitFor = async (what: () => boolean, label: string): Promise<void> => {
+      const deadline = Date.now() + 15_000;
+      while (!what()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+        await sleep(20);
+      }
+    };
+    await waitFor(() => shown.length >= 5, '5 frames');
+    const header = (t: number, body: number[]): Uint8Array => Uint8Array.from([0, 0, 0, 9, t, ...body]);
+    // Truncated zlib, garbage, a run past the end, an unknown tag: each dropped, never shown.
+    const count = shown.length;
+    client.receive(header(1, [0x78, 0x9c, 0x01]));
+    expect(shown.length).toBe(count);
+    expect(notices.at(-1)).toMatch(/frame 9 dropped: .*asking for a keyframe/);
+    expect(sent.filter((m) => m.includes('"keyframe"')).length).toBe(1);
+    client.receive(header(9, [1, 2, 3]));
+    expect(shown.length).toBe(count);
+    // It plays on from a frame that stands alone: the keyframe the server sent.
+    await waitFor(() => shown.length >= count + 5, 'frames after the bad one');
+    expect([0, 1, 3]).toContain(lastTags[count]);
+    expect(client.undecodable).toBe(2);
+    ws.close();
+  }, 30_000);
+
+  it('a keyframe request is answered at once while the timeline is paused; quality changes by message', async () => {
+    const v: TestViewer = pool.viewer(server, `cols=${COLS}&rows=${ROWS}&codec=tagged`);
+    await v.moreFrames(3);
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => v.texts.some((t) => t.startsWith('STATUS:PAUSED')), 'the pause');
+    await sleep(300);
+    const n = v.frames.length;
+    v.send({ type: 'keyframe' });
+    const [key] = await v.moreFrames(1, 5000);
+    expect([0, 1, 3]).toContain(key![4]);
+    v.send({ type: 'quality', quality: 'sharp' });
+    await v.until(() => v.texts.some((t) => t.startsWith('Error: unknown quality "sharp"; qualities: lossless, high, balanced, low')), 'the refusal');
+    v.send({ type: 'quality', quality: 'low' });
+    const [after] = await v.moreFrames(1, 5000);
+    // A new quality is a new stream: it starts with a frame that stands alone, and no new INIT.
+    expect([0, 1, 3]).toContain(after![4]);
+    expect(inits(v)).toHaveLength(1);
+    expect(v.frames.length).toBeGreaterThan(n);
+    v.send({ type: 'pause', paused: false });
+    v.close();
+  }, 30_000);
+});
