@@ -158,10 +158,11 @@ window.glInfo = () => {
 window.benchReady = true;
 </script>`;
 
-function serve(): Promise<Server> {
+/** A loopback server for a bench page: `page` at /, the client's built modules under /app/ as the real server serves them. */
+export function servePage(page: string): Promise<Server> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const file = path === '/' ? { type: 'text/html; charset=utf-8', body: Buffer.from(PAGE) } : path.startsWith('/app/') ? appFile(path) : null;
+    const file = path === '/' ? { type: 'text/html; charset=utf-8', body: Buffer.from(page) } : path.startsWith('/app/') ? appFile(path) : null;
     if (!file) {
       res.writeHead(404).end();
       return;
@@ -179,7 +180,7 @@ function serve(): Promise<Server> {
 export async function measureBrowserRender(opts: BrowserBenchOptions = {}): Promise<{ cases: BrowserBenchCase[]; browser: string; gl: string }> {
   const frames = opts.frames ?? 60;
   const sizes = opts.sizes ?? [[120, 40], [200, 80]];
-  const server = await serve();
+  const server = await servePage(PAGE);
   let browser: Browser | null = null;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });

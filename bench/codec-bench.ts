@@ -20,7 +20,6 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,9 +30,8 @@ import { frameShape, QUALITIES, type Codec, type StyleName } from '../protocol/i
 import { chooseWorkWidth } from '../src/app/working-size.js';
 import { FrameEncoder } from '../src/encode/frame-encoder.js';
 import type { ViewSpec } from '../src/shared/types.js';
-import { appFile } from '../src/transport/static-files.js';
 import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser-bench.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, servePage } from './browser-bench.js';
 import { ffmpeg, makeScenes } from './picture/scenes.js';
 import { fmt, median } from './stats.js';
 
@@ -136,7 +134,7 @@ async function measureClip(clip: string, cases: Case[], keep: boolean, cols = CO
       renderer: new ViewRenderer(raw),
       rawOut: new Uint8Array(payloadCapacity(raw)),
       codedOut: new Uint8Array(payloadCapacity(coded)),
-      encoder: new FrameEncoder({ units: (shape.frameBytes - shape.headerBytes) / shape.bytesPerUnit, unitBytes: shape.bytesPerUnit, exactBytes: 1, tolerance: QUALITIES[c.quality], periodicKeys: c.codec === 'adaptive' }),
+      encoder: new FrameEncoder({ units: (shape.frameBytes - shape.headerBytes) / shape.bytesPerUnit, unitBytes: shape.bytesPerUnit, exactBytes: 1, tolerance: QUALITIES[c.quality], periodicKeys: c.codec === 'adaptive', planes: c.codec === 'tagged', quantise: true }),
       pmd: new PerMessageDeflate(),
       m: { label: c.label, cells: cols * rows, raw: [], pmd: [], coded: [], encodeMs: [], frames: [] } as Measured,
     };
@@ -192,26 +190,9 @@ window.decodeRun = async (b64frames, units, unitBytes) => {
 window.benchReady = true;
 </script>`;
 
-function serve(): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const file = path === '/' ? { type: 'text/html; charset=utf-8', body: Buffer.from(PAGE) } : path.startsWith('/app/') ? appFile(path) : null;
-    if (!file) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length });
-    res.end(file.body);
-  });
-  return new Promise((res, rej) => {
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => res(server));
-  });
-}
-
 /** Median ms per frame for the page's decoder on `frames`. */
 async function browserDecode(frames: Uint8Array[], units: number, unitBytes: number): Promise<number[]> {
-  const server = await serve();
+  const server = await servePage(PAGE);
   let browser: Browser | null = null;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
@@ -253,13 +234,16 @@ export async function benchCodec(): Promise<string[]> {
     const find = (clip: string, label: string): Measured => results[clip]!.find((m) => m.label === label)!;
     const rampPan = perCell(find('pan', 'ramp, codec=tagged').coded, COLS * ROWS);
     const rampPanAsciline = perCell(find('pan', 'ramp, codec=adaptive (ASCILINE)').coded, COLS * ROWS);
-    const stillTagged = perCell(find('still', 'ramp, codec=tagged').coded, COLS * ROWS);
-    const stillAsciline = perCell(find('still', 'ramp, codec=adaptive (ASCILINE)').coded, COLS * ROWS);
+    // A viewer pays one keyframe when it joins; a still scene's cost is what follows it.
+    const stillTagged = perCell(find('still', 'ramp, codec=tagged').coded.slice(1), COLS * ROWS);
+    const stillAsciline = perCell(find('still', 'ramp, codec=adaptive (ASCILINE)').coded.slice(1), COLS * ROWS);
+    const stillFitted = perCell(find('still', 'mosaic (default), codec=tagged').coded.slice(1), COLS * ROWS);
+    const joinKey = find('still', 'ramp, codec=tagged').coded[0]!;
     const fittedPan = perCell(find('pan', 'mosaic (default), codec=tagged').coded, COLS * ROWS);
     const encodeMedian = Math.max(...['ramp, codec=tagged', 'mosaic (default), codec=tagged'].map((l) => median(find('pan', l).encodeMs)));
     const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-    lines.push(`  aim: pan, ramp cells <= 1.0 B/cell: ${fmt(rampPan, 3)} tagged, ${fmt(rampPanAsciline, 3)} ASCILINE's adaptive (${verdict(rampPan <= 1 && rampPanAsciline <= 1)})`);
-    lines.push(`  aim: still, ramp cells <= 0.01 B/cell: ${fmt(stillTagged, 4)} tagged (${verdict(stillTagged <= 0.01)}); ${fmt(stillAsciline, 4)} with ASCILINE's keyframe every 48 frames`);
+    lines.push(`  aim: pan, ramp cells <= 1.0 B/cell: ${fmt(rampPan, 3)} with codec=tagged, our clients' default (${verdict(rampPan <= 1)}); ${fmt(rampPanAsciline, 3)} with ASCILINE's tags (codec=adaptive)`);
+    lines.push(`  aim: still, ramp cells <= 0.01 B/cell after the join's keyframe (${joinKey} bytes): ${fmt(stillTagged, 4)} tagged (${verdict(stillTagged <= 0.01)}), mosaic ${fmt(stillFitted, 4)}; ${fmt(stillAsciline, 4)} with ASCILINE's keyframe every 48 frames`);
     lines.push(`  aim: pan, fitted cells (mosaic) <= 2.0 B/cell: ${fmt(fittedPan, 3)} (${verdict(fittedPan <= 2)})`);
     lines.push(`  aim: encode <= 0.3 ms per frame per distinct view: ${fmt(encodeMedian, 3)} ms, the slower of ramp and mosaic on the pan (${verdict(encodeMedian <= 0.3)})`);
     if (!existsSync(CHROMIUM_PATH)) {

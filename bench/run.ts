@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchAudio } from './audio-bench.js';
 import { benchBrowser } from './browser-bench.js';
+import { benchCodec } from './codec-bench.js';
 import { benchLayouts } from './layout-bench.js';
 import { benchPicture } from './picture-bench.js';
 import { benchCpu } from './cpu-bench.js';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     print(await benchKeyLatency(dir));
     print(await benchAudio(dir));
     print(await benchBrowser());
+    print(await benchCodec());
     try {
       const terminal = await import('./terminal-bytes.js');
       print(terminal.formatTerminalBytes(await terminal.measureTerminalBytes()));

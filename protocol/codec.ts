@@ -18,7 +18,12 @@ export function isCodec(value: unknown): value is Codec {
   return value === 'raw' || value === 'adaptive' || value === 'tagged';
 }
 
-export const Tag = { RAW: 0, ZLIB: 1, DELTA: 2, RLE_FULL: 3 } as const;
+/**
+ * ASCILINE's tags 0-3 (§3.2); 5 and 6 are ascii360's own, sent only under codec=tagged (§3.7):
+ * the frame as byte planes, each byte the difference from the one before it in its plane (5,
+ * stands alone) or from the byte the client shows (6, patches it). Tag 4 is ASCILINE's DCT.
+ */
+export const Tag = { RAW: 0, ZLIB: 1, DELTA: 2, RLE_FULL: 3, PLANES: 5, PLANES_DELTA: 6 } as const;
 export type TagValue = (typeof Tag)[keyof typeof Tag];
 
 /** ASCILINE's periodic keyframe: every frame whose index is a multiple of this (codec=adaptive only). */
@@ -82,8 +87,8 @@ export class FrameDecoder {
   decode(tag: number, body: Uint8Array, units: number, unitBytes: number): Uint8Array | Promise<Uint8Array> {
     const size = units * unitBytes;
     if (tag === Tag.RAW) return this.take(this.raw(body, size));
-    if (tag !== Tag.ZLIB && tag !== Tag.DELTA && tag !== Tag.RLE_FULL) corrupt(`unknown frame tag ${tag}`);
-    if (tag === Tag.DELTA && !this.shown) corrupt('delta frame with no frame to patch');
+    if (tag !== Tag.ZLIB && tag !== Tag.DELTA && tag !== Tag.RLE_FULL && tag !== Tag.PLANES && tag !== Tag.PLANES_DELTA) corrupt(`unknown frame tag ${tag}`);
+    if ((tag === Tag.DELTA || tag === Tag.PLANES_DELTA) && !this.shown) corrupt('delta frame with no frame to patch');
     const base = this.shown;
     // Until this frame is done there is no trustworthy base: a failure below leaves none.
     this.shown = null;
@@ -113,6 +118,21 @@ export class FrameDecoder {
     if (tag === Tag.ZLIB) {
       if (data.length !== size) corrupt(`zlib frame of ${data.length} bytes, expected ${size}`);
       out.set(data);
+      return out;
+    }
+    if (tag === Tag.PLANES || tag === Tag.PLANES_DELTA) {
+      if (data.length !== size) corrupt(`plane frame of ${data.length} bytes, expected ${size}`);
+      const units = size / unit;
+      if (tag === Tag.PLANES_DELTA && (!base || base.length !== size)) corrupt('delta frame with no frame to patch');
+      for (let b = 0; b < unit; b++) {
+        let p = b * units;
+        if (tag === Tag.PLANES_DELTA) {
+          for (let o = b; o < size; o += unit, p++) out[o] = (base![o]! + data[p]!) & 0xff;
+        } else {
+          let prev = 0;
+          for (let o = b; o < size; o += unit, p++) out[o] = prev = (prev + data[p]!) & 0xff;
+        }
+      }
       return out;
     }
     if (tag === Tag.RLE_FULL) {

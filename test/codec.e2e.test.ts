@@ -77,8 +77,8 @@ describe('adaptive codec, end to end', () => {
         }
       }
       expect(compared).toBeGreaterThan(20);
-      // A moving picture: most frames are DELTAs, and they are far smaller than raw ones.
-      expect(tags.filter((t) => t === 2).length).toBeGreaterThan(tags.length / 2);
+      // A moving picture: most frames patch the one before (DELTA or PLANES_DELTA), far smaller than raw ones.
+      expect(tags.filter((t) => t === 2 || t === 6).length).toBeGreaterThan(tags.length / 2);
       const codedBytes = coded.frames.reduce((s, f) => s + f.length, 0) / coded.frames.length;
       const rawBytes = raw.frames.reduce((s, f) => s + f.length, 0) / raw.frames.length;
       expect(codedBytes).toBeLessThan(rawBytes / 3);
@@ -127,12 +127,18 @@ describe('adaptive codec, end to end', () => {
     // Every frame decodes in order (no DELTA against a frame the viewer lacks) ...
     const a = decodeAll(steady.frames, units, 3);
     const b = decodeAll(stalled.frames, units, 3);
-    // ... the frames after the gap start with one that stands alone ...
-    const indices = stalled.frames.map((f) => f.readUInt32BE(0));
-    let gapAt = -1;
-    for (let i = 1; i < indices.length; i++) if (indices[i]! - indices[i - 1]! > 1 && indices[i]! > indices[i - 1]!) gapAt = i;
-    expect(gapAt).toBeGreaterThan(0);
-    expect(b.tags[gapAt]).not.toBe(2);
+    // ... where it missed frames the steady viewer got, the next frame stands alone (the server
+    // itself skips frames when rendering falls behind: those gaps both viewers share) ...
+    const pairs = new Set<string>();
+    for (let i = 1; i < steady.frames.length; i++) pairs.add(`${steady.frames[i - 1]!.readUInt32BE(0)}>${steady.frames[i]!.readUInt32BE(0)}`);
+    let missed = 0;
+    for (let i = 1; i < stalled.frames.length; i++) {
+      if (pairs.has(`${stalled.frames[i - 1]!.readUInt32BE(0)}>${stalled.frames[i]!.readUInt32BE(0)}`)) continue;
+      missed++;
+      expect([0, 1, 3, 5]).toContain(b.tags[i]);
+    }
+    // (How many it missed depends on the kernel's buffers; the server's own count above says it dropped.)
+    console.log(`stalled viewer: ${missed} gaps only it had, each resumed by a frame that stands alone`);
     // ... and every frame both have is the same picture.
     let compared = 0;
     for (const [index, cells] of b.shown) {
@@ -151,6 +157,10 @@ describe('adaptive codec, end to end', () => {
     const sent: string[] = [];
     const lastTags: number[] = [];
     let tag = -1;
+    // Watch the tags from outside the client, registered first so it runs before the client's handler.
+    ws.on('message', (d: ArrayBuffer | string) => {
+      if (typeof d !== 'string' && d.byteLength > 4) tag = new Uint8Array(d)[4]!;
+    });
     const socket = ws as unknown as SocketLike;
     const client = new StreamClient(socket, 'tagged', {
       init() {},
@@ -163,10 +173,7 @@ describe('adaptive codec, end to end', () => {
       },
       close() {},
     }, (d, max) => inflateSync(d, { maxOutputLength: max }));
-    // Watch the tags and the client's messages from outside the client.
-    ws.on('message', (d: ArrayBuffer | string) => {
-      if (typeof d !== 'string' && d.byteLength > 4) tag = new Uint8Array(d)[4]!;
-    });
+    // And the client's messages.
     const send = ws.send.bind(ws);
     (ws as unknown as { send(d: string): void }).send = (d: string) => {
       sent.push(d);
@@ -191,7 +198,7 @@ describe('adaptive codec, end to end', () => {
     expect(shown.length).toBe(count);
     // It plays on from a frame that stands alone: the keyframe the server sent.
     await waitFor(() => shown.length >= count + 5, 'frames after the bad one');
-    expect([0, 1, 3]).toContain(lastTags[count]);
+    expect([0, 1, 3, 5]).toContain(lastTags[count]);
     expect(client.undecodable).toBe(2);
     ws.close();
   }, 30_000);
@@ -205,13 +212,13 @@ describe('adaptive codec, end to end', () => {
     const n = v.frames.length;
     v.send({ type: 'keyframe' });
     const [key] = await v.moreFrames(1, 5000);
-    expect([0, 1, 3]).toContain(key![4]);
+    expect([0, 1, 3, 5]).toContain(key![4]);
     v.send({ type: 'quality', quality: 'sharp' });
     await v.until(() => v.texts.some((t) => t.startsWith('Error: unknown quality "sharp"; qualities: lossless, high, balanced, low')), 'the refusal');
     v.send({ type: 'quality', quality: 'low' });
     const [after] = await v.moreFrames(1, 5000);
     // A new quality is a new stream: it starts with a frame that stands alone, and no new INIT.
-    expect([0, 1, 3]).toContain(after![4]);
+    expect([0, 1, 3, 5]).toContain(after![4]);
     expect(inits(v)).toHaveLength(1);
     expect(v.frames.length).toBeGreaterThan(n);
     v.send({ type: 'pause', paused: false });

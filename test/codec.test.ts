@@ -22,8 +22,8 @@ const COLS = 40;
 const ROWS = 12;
 const UNITS = COLS * ROWS;
 
-function shapeOf(unitBytes: number, tolerance: number, periodicKeys = false): EncoderShape {
-  return { units: UNITS, unitBytes, exactBytes: unitBytes === 3 ? 0 : 1, tolerance, periodicKeys };
+function shapeOf(unitBytes: number, tolerance: number, periodicKeys = false, planes = false): EncoderShape {
+  return { units: UNITS, unitBytes, exactBytes: unitBytes === 3 ? 0 : 1, tolerance, periodicKeys, planes, quantise: planes };
 }
 
 /** A smooth picture: gradients with a character per cell from its brightness, moved by `shift` columns. */
@@ -44,8 +44,8 @@ function noise(unitBytes: number, rnd: () => number): Uint8Array {
 }
 
 /** Runs frames through an encoder and both decoders; returns the tags used and the frames shown. */
-function roundTrip(unitBytes: number, tolerance: number, frames: Uint8Array[], periodicKeys = false): { tags: number[]; shown: Uint8Array[] } {
-  const encoder = new FrameEncoder(shapeOf(unitBytes, tolerance, periodicKeys));
+function roundTrip(unitBytes: number, tolerance: number, frames: Uint8Array[], periodicKeys = false, planes = false): { tags: number[]; shown: Uint8Array[] } {
+  const encoder = new FrameEncoder(shapeOf(unitBytes, tolerance, periodicKeys, planes));
   const decoder = new FrameDecoder((d, max) => inflateSync(d, { maxOutputLength: max }));
   const capacity = 5 + UNITS * unitBytes;
   let notesShown: Uint8Array | null = null;
@@ -94,7 +94,18 @@ describe('adaptive codec', () => {
     frames.forEach((f, i) => expect(Buffer.from(shown[i]!).equals(Buffer.from(f))).toBe(true));
   });
 
-  for (const [name, unitBytes] of [['ramp cells', 4], ['pixels', 3], ['fitted cells', 7]] as const) {
+  it('codec=tagged: PLANES stands alone, PLANES_DELTA patches, a few changed cells go as a DELTA', () => {
+    const rnd = random(11);
+    const first = smooth(4, 0);
+    const few = Uint8Array.from(first);
+    for (let k = 0; k < 5; k++) few.set([35, 10, 20, 30], Math.floor(rnd() * UNITS) * 4);
+    const frames = [first, few, smooth(4, 1), smooth(4, 2)];
+    const { tags, shown } = roundTrip(4, 0, frames, false, true);
+    expect(tags).toEqual([Tag.PLANES, Tag.DELTA, Tag.PLANES_DELTA, Tag.PLANES_DELTA]);
+    frames.forEach((f, i) => expect(Buffer.from(shown[i]!).equals(Buffer.from(f))).toBe(true));
+  });
+
+  for (const [name, unitBytes, planes] of [['ramp cells', 4, false], ['pixels', 3, false], ['fitted cells', 7, false], ['ramp cells in planes', 4, true], ['pixels in planes', 3, true], ['fitted cells in planes', 7, true]] as const) {
     it(`${name}: characters exact and colours within the tolerance on a moving picture, at every quality`, () => {
       for (const tolerance of [0, 4, 8, 16]) {
         const rnd = random(tolerance + unitBytes);
@@ -108,7 +119,7 @@ describe('adaptive codec', () => {
           frames.push(next);
           base = next;
         }
-        const { shown } = roundTrip(unitBytes, tolerance, frames);
+        const { shown } = roundTrip(unitBytes, tolerance, frames, false, planes);
         frames.forEach((f, i) => {
           const e = errors(f, shown[i]!, unitBytes);
           expect(e.chars).toBe(0);

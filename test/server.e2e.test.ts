@@ -167,6 +167,7 @@ describe('server over WebSocket', () => {
     // The shared result: the same frame index carries identical bytes for both viewers.
     await b.moreFrames(2);
     const lastB = b.frames.at(-1)!;
+    await a.until(() => a.frames.some((f) => readFrameIndex(f) >= readFrameIndex(lastB)), 'the same frame at the other viewer');
     const same = a.frames.find((f) => readFrameIndex(f) === readFrameIndex(lastB));
     expect(same).toBeDefined();
     expect(same!.equals(lastB)).toBe(true);

@@ -17,6 +17,8 @@ const ZLIB_LEVEL = 3;
 /** ASCILINE's encoder: DELTA is worth trying below this share of changed cells, ZLIB and RLE at or above the next. */
 const DELTA_BELOW = 0.6;
 const WHOLE_FROM = 0.1;
+/** codec=tagged: below this share of changed cells a DELTA's index list beats planes of zeros. */
+const FEW_CHANGED = 0.05;
 
 /**
  * Ids of shown states, unique across the process's workers and their restarts: the render pool gives
@@ -52,6 +54,14 @@ export interface EncoderShape {
   tolerance: number;
   /** ASCILINE's periodic keyframe every KEYFRAME_EVERY indices (codec=adaptive). */
   periodicKeys: boolean;
+  /** codec=tagged: ascii360's plane tags (PLANES, PLANES_DELTA) instead of ASCILINE's four. */
+  planes?: boolean;
+  /**
+   * With planes: a colour past the tolerance moves by a multiple of 2·tolerance+1 toward the true
+   * one, which lands within the tolerance in fewer distinct steps than the exact value (mode 5
+   * only: the other modes' colours keep their truncated grid).
+   */
+  quantise?: boolean;
 }
 
 export class FrameEncoder {
@@ -82,6 +92,7 @@ export class FrameEncoder {
    * own body (the uncoded frame rendered in place): it is read in full before `out` is written.
    */
   encode(current: Uint8Array, index: number, run: number, out: Uint8Array, keyOut: Uint8Array | null): EncodedFrame {
+    if (this.shape.planes) return this.encodePlanes(current, index, run, out, keyOut);
     const { units, unitBytes, periodicKeys } = this.shape;
     const base = this.id;
     const forced = !this.hasShown || run !== this.run || (periodicKeys && index % KEYFRAME_EVERY === 0);
@@ -118,6 +129,98 @@ export class FrameEncoder {
     const length = at + (bestBody ? bestBody.length : rawLength);
     if (best !== Tag.DELTA) return { length, base: -1, id: this.id, keyLength: 0 };
     return { length, base, id: this.id, keyLength: keyOut ? this.writeKey(keyOut, index) : 0 };
+  }
+
+  /**
+   * codec=tagged: the residual of every byte against the shown frame, by plane, as PLANES_DELTA:
+   * unchanged cells are runs of zeros, a pan's small colour moves are small numbers, both of which
+   * deflate far better than whole cells.
+   */
+  private encodePlanes(current: Uint8Array, index: number, run: number, out: Uint8Array, keyOut: Uint8Array | null): EncodedFrame {
+    const { units, unitBytes, exactBytes, tolerance } = this.shape;
+    const base = this.id;
+    const forced = !this.hasShown || run !== this.run;
+    this.run = run;
+    this.id = nextId();
+    const shown = this.shown;
+    if (forced) {
+      shown.set(current.subarray(0, units * unitBytes));
+      this.hasShown = true;
+      return { length: this.writePlanesKey(out, index), base: -1, id: this.id, keyLength: 0 };
+    }
+    const residual = this.scratch;
+    const step = this.shape.quantise && tolerance > 0 ? 2 * tolerance + 1 : 1;
+    for (let b = 0; b < unitBytes; b++) {
+      let p = b * units;
+      const exact = b < exactBytes;
+      for (let o = b; o < units * unitBytes; o += unitBytes, p++) {
+        const was = shown[o]!;
+        const d = current[o]! - was;
+        if (exact) {
+          residual[p] = d & 0xff;
+          shown[o] = current[o]!;
+        } else if (d > tolerance || d < -tolerance) {
+          let v = step === 1 ? current[o]! : was + Math.round(d / step) * step;
+          v = v < 0 ? 0 : v > 255 ? 255 : v;
+          residual[p] = (v - was) & 0xff;
+          shown[o] = v;
+        } else {
+          residual[p] = 0;
+        }
+      }
+    }
+    const rawLength = units * unitBytes;
+    // A few changed cells (a still scene, a small moving part) are cheaper as a DELTA's index list
+    // than as planes that are nearly all zeros (deflate spends a byte per 258 of them).
+    let n = 0;
+    const changed = this.changed;
+    for (let u = 0; u < units && n < FEW_CHANGED * units; u++) {
+      for (let b = 0; b < unitBytes; b++) {
+        if (residual[b * units + u] !== 0) {
+          changed[n++] = u;
+          break;
+        }
+      }
+    }
+    let tag: number = Tag.PLANES_DELTA;
+    let body = n < FEW_CHANGED * units ? deflateSync(this.deltaBody(n), { level: ZLIB_LEVEL }) : null;
+    if (body) tag = Tag.DELTA;
+    else body = deflateSync(residual.subarray(0, rawLength), { level: ZLIB_LEVEL });
+    const at = writeFrameHeader(out, index, 5);
+    if (body.length >= rawLength) {
+      out[4] = Tag.RAW;
+      out.set(shown, at);
+      return { length: at + rawLength, base: -1, id: this.id, keyLength: 0 };
+    }
+    out[4] = tag;
+    out.set(body, at);
+    return { length: at + body.length, base, id: this.id, keyLength: keyOut ? this.writePlanesKey(keyOut, index) : 0 };
+  }
+
+  /** The shown frame standing alone as PLANES (each byte less the one before it in its plane), or RAW when not smaller. */
+  private writePlanesKey(out: Uint8Array, index: number): number {
+    const { units, unitBytes } = this.shape;
+    const shown = this.shown;
+    const planes = this.scratch;
+    for (let b = 0; b < unitBytes; b++) {
+      let p = b * units;
+      let prev = 0;
+      for (let o = b; o < units * unitBytes; o += unitBytes, p++) {
+        planes[p] = (shown[o]! - prev) & 0xff;
+        prev = shown[o]!;
+      }
+    }
+    const rawLength = units * unitBytes;
+    const body = deflateSync(planes.subarray(0, rawLength), { level: ZLIB_LEVEL });
+    const at = writeFrameHeader(out, index, 5);
+    if (body.length >= rawLength) {
+      out[4] = Tag.RAW;
+      out.set(shown, at);
+      return at + rawLength;
+    }
+    out[4] = Tag.PLANES;
+    out.set(body, at);
+    return at + body.length;
   }
 
   /** Marks the units that changed past the tolerance and copies them into the shown frame; returns how many. */

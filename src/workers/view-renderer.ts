@@ -74,6 +74,8 @@ export class ViewRenderer {
         exactBytes: shape.kind === 'pixels' ? 0 : 1,
         tolerance: QUALITIES[this.spec.quality],
         periodicKeys: this.spec.codec === 'adaptive',
+        planes: this.spec.codec === 'tagged',
+        quantise: this.spec.mode === 5,
       });
     }
     return this.encoder;

@@ -46,8 +46,21 @@ export function notesDecode(frame: Uint8Array, shown: Uint8Array | null, units: 
       for (let k = 0; k < count; k++, at++) cells.set(data.subarray(p + 2, p + 2 + unit), at * unit);
     }
     check(at === units, `RLE_FULL covers ${at} of ${units}`);
+  } else if (tag === 5 || tag === 6) {
+    // §3.7: zlib of byte planes; 5 a running sum along each plane, 6 added to what is shown.
+    const data = inflateSync(body);
+    check(data.length === units * unit, `planes of ${data.length} bytes`);
+    if (tag === 6) check(shown !== null, 'PLANES_DELTA with no frame shown');
+    for (let b = 0; b < unit; b++) {
+      let sum = 0;
+      for (let u = 0; u < units; u++) {
+        const v = data[b * units + u]!;
+        if (tag === 5) cells[u * unit + b] = sum = (sum + v) & 0xff;
+        else cells[u * unit + b] = (shown![u * unit + b]! + v) & 0xff;
+      }
+    }
   } else {
-    throw new Error(`frame ${index}: tag ${tag} is not in PROTOCOL-NOTES §3.2`);
+    throw new Error(`frame ${index}: tag ${tag} is not in PROTOCOL-NOTES §3.2 or §3.7`);
   }
   return { index, tag, cells };
 }

@@ -6,8 +6,12 @@
 import type { Inflate } from '../../../protocol/index.js';
 
 export const inflateFrame: Inflate = async (data, maxBytes) => {
-  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate'));
-  const reader = stream.getReader();
+  const inflater = new DecompressionStream('deflate');
+  const writer = inflater.writable.getWriter();
+  // Not awaited: the reader below pulls the output while the input goes in; a bad stream rejects both.
+  writer.write(data as Uint8Array<ArrayBuffer>).catch(() => {});
+  writer.close().catch(() => {});
+  const reader = inflater.readable.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

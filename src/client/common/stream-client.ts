@@ -102,8 +102,12 @@ export function viewUrl(base: string, q: ViewQuery): string {
   return url.toString();
 }
 
-/** Coded frames waiting while one inflates (async inflate only); past this the client starts over from a keyframe. */
-const DECODE_BACKLOG = 8;
+/**
+ * Coded frames waiting while one inflates (async inflate only): a second's worth, so a page busy
+ * for a moment (starting up, a slow machine) catches up instead of starting over; past this the
+ * client drops them and starts over from a keyframe.
+ */
+const DECODE_BACKLOG = 30;
 /** While no keyframe comes, the request is repeated this often (it may have crossed an INIT). */
 const KEY_RETRY_MS = 1000;
 
@@ -133,7 +137,8 @@ export class StreamClient {
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => events.open?.();
     socket.onmessage = (ev) => this.receive(ev.data);
-    socket.onclose = (ev) => events.close(ev.code, ev.reason);
+    // Frames still inflating when the socket closes (the end of a file) are shown before the close.
+    socket.onclose = (ev) => this.afterDecodes(() => events.close(ev.code, ev.reason));
     socket.onerror = () => {
       // The close event that follows carries the code; nothing to add here.
     };
@@ -214,7 +219,7 @@ export class StreamClient {
   private decode(frame: BinaryFrame): void {
     const decoder = this.decoder;
     if (!decoder) throw new ProtocolError('FRAME_CODEC', `codec ${this.codec} needs an inflate function`);
-    if (this.awaitingKey && frame.tag === Tag.DELTA) {
+    if (this.awaitingKey && (frame.tag === Tag.DELTA || frame.tag === Tag.PLANES_DELTA)) {
       // Its base is gone: skip it, and ask again if the keyframe is slow to come.
       if (performance.now() - this.keyAskedAt > KEY_RETRY_MS) this.askKey();
       return;
@@ -241,9 +246,18 @@ export class StreamClient {
       },
     ).finally(() => {
       this.decoding = false;
-      const next = this.backlog.shift();
-      if (next) this.decode(next);
+      // Frames that decode at once (RAW, a skipped DELTA) leave the way open for the next.
+      while (!this.decoding && this.backlog.length > 0) this.decode(this.backlog.shift()!);
+      if (!this.decoding && this.backlog.length === 0) for (const then of this.drained.splice(0)) then();
     });
+  }
+
+  private drained: (() => void)[] = [];
+
+  /** Runs `then` once no coded frame is waiting or inflating (at once when none is). */
+  private afterDecodes(then: () => void): void {
+    if (!this.decoding && this.backlog.length === 0) then();
+    else this.drained.push(then);
   }
 
   private decoded(frame: BinaryFrame, units: Uint8Array): void {
