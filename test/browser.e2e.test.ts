@@ -53,7 +53,7 @@ async function makePhoto(path: string): Promise<string> {
 
 beforeAll(async () => {
   const clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4 });
-  const shortClip = makeClip(join(tmp.dir, 'short.mp4'), { seconds: 1 });
+  const shortClip = makeClip(join(tmp.dir, 'short.mp4'), { seconds: 2 });
   const toneClip = makeClip(join(tmp.dir, 'tone.mp4'), { seconds: 4, toneHz: 440 });
   stillArgs = [await makePhoto(join(tmp.dir, 'photo.png')), '--log-level', 'warn'];
   [browser, video, still, short, tone] = await Promise.all([
