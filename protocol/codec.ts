@@ -71,39 +71,69 @@ function corrupt(reason: string): never {
  */
 export class FrameDecoder {
   private shown: Uint8Array | null = null;
+  /**
+   * With an async inflate, frames are inflated as they arrive, all at once, and patched in order:
+   * the last frame's patch, which the next one waits for. Null when none is pending.
+   */
+  private pending: Promise<unknown> | null = null;
+  /** Bumped by reset(): patches still pending from before it neither show nor leave a base. */
+  private epoch = 0;
 
   constructor(private readonly inflate: Inflate) {}
 
-  /** Forget the shown frame (a new INIT: the next frame is a keyframe). */
+  /** Forget the shown frame and any frame still decoding (a new INIT, a lost frame: a keyframe comes next). */
   reset(): void {
     this.shown = null;
+    this.epoch++;
   }
 
   get hasBase(): boolean {
     return this.shown !== null;
   }
 
-  /** Decodes a tagged frame's body (the bytes after the tag) into `units` units of `unitBytes`. */
+  /**
+   * Decodes a tagged frame's body (the bytes after the tag) into `units` units of `unitBytes`.
+   * Sync when the inflate is and nothing is pending; otherwise a promise, settled in arrival order.
+   */
   decode(tag: number, body: Uint8Array, units: number, unitBytes: number): Uint8Array | Promise<Uint8Array> {
     const size = units * unitBytes;
-    if (tag === Tag.RAW) return this.take(this.raw(body, size));
-    if (tag !== Tag.ZLIB && tag !== Tag.DELTA && tag !== Tag.RLE_FULL && tag !== Tag.PLANES && tag !== Tag.PLANES_DELTA) corrupt(`unknown frame tag ${tag}`);
-    if ((tag === Tag.DELTA || tag === Tag.PLANES_DELTA) && !this.shown) corrupt('delta frame with no frame to patch');
-    const base = this.shown;
-    // Until this frame is done there is no trustworthy base: a failure below leaves none.
-    this.shown = null;
-    const done = (inflated: Uint8Array): Uint8Array => this.take(this.apply(tag, inflated, size, unitBytes, base));
+    if (tag !== Tag.RAW && tag !== Tag.ZLIB && tag !== Tag.DELTA && tag !== Tag.RLE_FULL && tag !== Tag.PLANES && tag !== Tag.PLANES_DELTA) corrupt(`unknown frame tag ${tag}`);
+    const epoch = this.epoch;
     let inflated: Uint8Array | Promise<Uint8Array>;
-    try {
-      // The largest body a frame has: DELTA of every unit, indices included.
-      inflated = this.inflate(body, units * (4 + unitBytes));
-    } catch {
-      corrupt('frame payload is not a valid zlib stream');
+    if (tag === Tag.RAW) {
+      inflated = body;
+    } else {
+      try {
+        // The largest body a frame has: DELTA of every unit, indices included.
+        inflated = this.inflate(body, units * (4 + unitBytes));
+      } catch {
+        this.shown = null;
+        corrupt('frame payload is not a valid zlib stream');
+      }
     }
-    if (inflated instanceof Promise) {
-      return inflated.then(done, () => corrupt('frame payload is not a valid zlib stream'));
-    }
-    return done(inflated);
+    const patch = (data: Uint8Array): Uint8Array => {
+      if (epoch !== this.epoch) corrupt('frame decoded after a reset');
+      try {
+        return this.take(tag === Tag.RAW ? this.raw(data, size) : this.apply(tag, data, size, unitBytes, this.shown));
+      } catch (error) {
+        // A frame that fails leaves no base: what patches it must fail too, until a keyframe.
+        this.shown = null;
+        throw error;
+      }
+    };
+    if (!(inflated instanceof Promise) && this.pending === null) return patch(inflated);
+    const before = this.pending;
+    const inflating = Promise.resolve(inflated).catch(() => corrupt('frame payload is not a valid zlib stream'));
+    const done = (before ? before.then(() => inflating) : inflating).then(patch, (error: unknown) => {
+      if (epoch === this.epoch) this.shown = null;
+      throw error;
+    });
+    const settled = done.catch(() => {});
+    this.pending = settled;
+    void settled.then(() => {
+      if (this.pending === settled) this.pending = null;
+    });
+    return done;
   }
 
   private raw(body: Uint8Array, size: number): Uint8Array {
@@ -121,18 +151,51 @@ export class FrameDecoder {
       return out;
     }
     if (tag === Tag.PLANES || tag === Tag.PLANES_DELTA) {
-      if (data.length !== size) corrupt(`plane frame of ${data.length} bytes, expected ${size}`);
+      // Plane bytes in order, a run of zeros written as 0, n (§3.7): walked once, straight into
+      // the frame (plane b of unit u is byte b of the unit).
       const units = size / unit;
-      if (tag === Tag.PLANES_DELTA && (!base || base.length !== size)) corrupt('delta frame with no frame to patch');
-      for (let b = 0; b < unit; b++) {
-        let p = b * units;
-        if (tag === Tag.PLANES_DELTA) {
-          for (let o = b; o < size; o += unit, p++) out[o] = (base![o]! + data[p]!) & 0xff;
-        } else {
-          let prev = 0;
-          for (let o = b; o < size; o += unit, p++) out[o] = prev = (prev + data[p]!) & 0xff;
+      const delta = tag === Tag.PLANES_DELTA;
+      if (delta) {
+        if (!base || base.length !== size) corrupt('delta frame with no frame to patch');
+        out.set(base);
+      }
+      // p: bytes filled; plane b's unit u is frame byte u·unit + b, at o; left: bytes left in the plane.
+      let p = 0;
+      let o = 0;
+      let b = 0;
+      let left = units;
+      let prev = 0;
+      for (let q = 0; q < data.length; ) {
+        const v = data[q++]!;
+        let run = 1;
+        if (v === 0) {
+          if (q >= data.length || data[q] === 0) corrupt('plane frame has a zero run with no length');
+          run = data[q++]!;
+        }
+        if (p + run > size) corrupt('plane frame runs past the frame');
+        p += run;
+        while (run > 0) {
+          if (left === 0) {
+            b++;
+            o = b;
+            left = units;
+            prev = 0;
+          }
+          const step = run < left ? run : left;
+          if (v !== 0) {
+            // A literal (run is 1).
+            if (delta) out[o] = (out[o]! + v) & 0xff;
+            else out[o] = prev = (prev + v) & 0xff;
+          } else if (!delta) {
+            // Zeros in a standalone plane repeat the byte before them.
+            for (let k = 0, x = o; k < step; k++, x += unit) out[x] = prev;
+          }
+          o += step * unit;
+          left -= step;
+          run -= step;
         }
       }
+      if (p !== size) corrupt(`plane frame fills ${p} of ${size} bytes`);
       return out;
     }
     if (tag === Tag.RLE_FULL) {

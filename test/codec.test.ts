@@ -96,10 +96,19 @@ describe('adaptive codec', () => {
 
   it('codec=tagged: PLANES stands alone, PLANES_DELTA patches, a few changed cells go as a DELTA', () => {
     const rnd = random(11);
-    const first = smooth(4, 0);
+    // Two flat halves: planes of differences are nearly all zeros.
+    const first = new Uint8Array(UNITS * 4);
+    for (let u = 0; u < UNITS; u++) first.set(u % COLS < COLS / 2 ? [64, 200, 40, 10] : [35, 20, 90, 180], u * 4);
     const few = Uint8Array.from(first);
-    for (let k = 0; k < 5; k++) few.set([35, 10, 20, 30], Math.floor(rnd() * UNITS) * 4);
-    const frames = [first, few, smooth(4, 1), smooth(4, 2)];
+    for (let k = 0; k < 5; k++) few.set([36, 10, 20, 30], Math.floor(rnd() * UNITS) * 4);
+    // A block of rows brightens, then another: a tenth and more of the cells, the rest as they were.
+    const brighten = (from: Uint8Array, row0: number): Uint8Array => {
+      const f = Uint8Array.from(from);
+      for (let u = row0 * COLS; u < (row0 + 3) * COLS; u++) for (let c = 1; c < 4; c++) f[u * 4 + c] = Math.min(255, f[u * 4 + c]! + 40);
+      return f;
+    };
+    const third = brighten(few, 2);
+    const frames = [first, few, third, brighten(third, 7)];
     const { tags, shown } = roundTrip(4, 0, frames, false, true);
     expect(tags).toEqual([Tag.PLANES, Tag.DELTA, Tag.PLANES_DELTA, Tag.PLANES_DELTA]);
     frames.forEach((f, i) => expect(Buffer.from(shown[i]!).equals(Buffer.from(f))).toBe(true));

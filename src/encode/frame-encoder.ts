@@ -9,11 +9,17 @@
  * colour channel moved past the tolerance from what is shown, and then exactly: the shown frame
  * never drifts further than the tolerance from the true one.
  */
-import { deflateSync } from 'node:zlib';
+import { constants, deflateSync } from 'node:zlib';
 import { KEYFRAME_EVERY, RUN_MAX, Tag, writeFrameHeader } from '../../protocol/index.js';
 
 /** ASCILINE's zlib level (its browser decoder inflates with DecompressionStream('deflate')). */
 const ZLIB_LEVEL = 3;
+/**
+ * Planes are runs of zeros and a few small values: zlib's run-length strategy (matches at distance
+ * 1 only, then Huffman codes) makes them smaller than the default search, in less time (the bench:
+ * 0.68 against 0.73 bytes a cell on the pan, 0.86 against 0.96 ms).
+ */
+const PLANE_ZLIB = { level: ZLIB_LEVEL, strategy: constants.Z_RLE };
 /** ASCILINE's encoder: DELTA is worth trying below this share of changed cells, ZLIB and RLE at or above the next. */
 const DELTA_BELOW = 0.6;
 const WHOLE_FROM = 0.1;
@@ -73,12 +79,15 @@ export class FrameEncoder {
   private readonly changed: Uint32Array;
   /** A DELTA body (indices, then units) or RLE runs, before zlib. */
   private readonly scratch: Uint8Array;
+  /** Planes with their zero runs packed (packZeros), before zlib. */
+  private readonly packed: Uint8Array;
 
   constructor(readonly shape: EncoderShape) {
     const { units, unitBytes } = shape;
     this.shown = new Uint8Array(units * unitBytes);
     this.changed = new Uint32Array(units);
     this.scratch = new Uint8Array(units * (4 + unitBytes));
+    this.packed = new Uint8Array(units * unitBytes);
   }
 
   /** Bytes held. */
@@ -149,24 +158,32 @@ export class FrameEncoder {
       return { length: this.writePlanesKey(out, index), base: -1, id: this.id, keyLength: 0 };
     }
     const residual = this.scratch;
-    const step = this.shape.quantise && tolerance > 0 ? 2 * tolerance + 1 : 1;
-    for (let b = 0; b < unitBytes; b++) {
-      let p = b * units;
-      const exact = b < exactBytes;
-      for (let o = b; o < units * unitBytes; o += unitBytes, p++) {
+    const total = units * unitBytes;
+    // Characters and glyphs: exact, so their plane is the plain difference.
+    for (let b = 0; b < exactBytes; b++) {
+      for (let o = b, p = b * units; o < total; o += unitBytes, p++) {
+        const c = current[o]!;
+        residual[p] = (c - shown[o]!) & 0xff;
+        shown[o] = c;
+      }
+    }
+    // Colours: zero within the tolerance, else a move to within it (in whole steps when quantising).
+    const tol = tolerance;
+    const step = this.shape.quantise && tol > 0 ? 2 * tol + 1 : 0;
+    for (let b = exactBytes; b < unitBytes; b++) {
+      for (let o = b, p = b * units; o < total; o += unitBytes, p++) {
         const was = shown[o]!;
-        const d = current[o]! - was;
-        if (exact) {
-          residual[p] = d & 0xff;
-          shown[o] = current[o]!;
-        } else if (d > tolerance || d < -tolerance) {
-          let v = step === 1 ? current[o]! : was + Math.round(d / step) * step;
-          v = v < 0 ? 0 : v > 255 ? 255 : v;
-          residual[p] = (v - was) & 0xff;
-          shown[o] = v;
-        } else {
+        const c = current[o]!;
+        const d = c - was;
+        if (d <= tol && d >= -tol) {
           residual[p] = 0;
+          continue;
         }
+        // The nearest multiple of step to d is within tol of it (step = 2·tol + 1).
+        let v = step === 0 ? c : d > 0 ? was + (((d + tol) / step) | 0) * step : was - (((tol - d) / step) | 0) * step;
+        v = v < 0 ? 0 : v > 255 ? 255 : v;
+        residual[p] = (v - was) & 0xff;
+        shown[o] = v;
       }
     }
     const rawLength = units * unitBytes;
@@ -183,11 +200,16 @@ export class FrameEncoder {
       }
     }
     let tag: number = Tag.PLANES_DELTA;
-    let body = n < FEW_CHANGED * units ? deflateSync(this.deltaBody(n), { level: ZLIB_LEVEL }) : null;
-    if (body) tag = Tag.DELTA;
-    else body = deflateSync(residual.subarray(0, rawLength), { level: ZLIB_LEVEL });
+    let body: Uint8Array | null = null;
+    if (n < FEW_CHANGED * units) {
+      body = deflateSync(this.deltaBody(n), { level: ZLIB_LEVEL });
+      tag = Tag.DELTA;
+    } else {
+      const packed = this.packZeros(residual, rawLength);
+      if (packed) body = deflateSync(packed, PLANE_ZLIB);
+    }
     const at = writeFrameHeader(out, index, 5);
-    if (body.length >= rawLength) {
+    if (!body || body.length >= rawLength) {
       out[4] = Tag.RAW;
       out.set(shown, at);
       return { length: at + rawLength, base: -1, id: this.id, keyLength: 0 };
@@ -211,9 +233,10 @@ export class FrameEncoder {
       }
     }
     const rawLength = units * unitBytes;
-    const body = deflateSync(planes.subarray(0, rawLength), { level: ZLIB_LEVEL });
+    const packed = this.packZeros(planes, rawLength);
+    const body = packed ? deflateSync(packed, PLANE_ZLIB) : null;
     const at = writeFrameHeader(out, index, 5);
-    if (body.length >= rawLength) {
+    if (!body || body.length >= rawLength) {
       out[4] = Tag.RAW;
       out.set(shown, at);
       return at + rawLength;
@@ -221,6 +244,34 @@ export class FrameEncoder {
     out[4] = Tag.PLANES;
     out.set(body, at);
     return at + body.length;
+  }
+
+  /**
+   * The first `length` bytes of `planes` with each run of zeros written as 0, n (n = 1–255; longer
+   * runs take several pairs), other bytes as they are: the planes are mostly zeros (on the bench's
+   * pan 77–85 %), so zlib reads and the client inflates about a third of the bytes. Null when
+   * packing would not make it smaller than the frame.
+   */
+  private packZeros(planes: Uint8Array, length: number): Uint8Array | null {
+    const out = this.packed;
+    let q = 0;
+    let i = 0;
+    while (i < length) {
+      const v = planes[i]!;
+      if (v !== 0) {
+        if (q + 1 > length) return null;
+        out[q++] = v;
+        i++;
+        continue;
+      }
+      let run = 1;
+      while (i + run < length && run < 255 && planes[i + run] === 0) run++;
+      if (q + 2 > length) return null;
+      out[q++] = 0;
+      out[q++] = run;
+      i += run;
+    }
+    return out.subarray(0, q);
   }
 
   /** Marks the units that changed past the tolerance and copies them into the shown frame; returns how many. */

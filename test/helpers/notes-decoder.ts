@@ -47,8 +47,18 @@ export function notesDecode(frame: Uint8Array, shown: Uint8Array | null, units: 
     }
     check(at === units, `RLE_FULL covers ${at} of ${units}`);
   } else if (tag === 5 || tag === 6) {
-    // §3.7: zlib of byte planes; 5 a running sum along each plane, 6 added to what is shown.
-    const data = inflateSync(body);
+    // §3.7: zlib of byte planes, zero runs written as 0, n; 5 a running sum along each plane, 6 added to what is shown.
+    const packed = inflateSync(body);
+    const expanded: number[] = [];
+    for (let q = 0; q < packed.length; q++) {
+      if (packed[q] !== 0) expanded.push(packed[q]!);
+      else {
+        const n = packed[++q]!;
+        check(n >= 1, 'zero run without a length');
+        for (let k = 0; k < n; k++) expanded.push(0);
+      }
+    }
+    const data = Uint8Array.from(expanded);
     check(data.length === units * unit, `planes of ${data.length} bytes`);
     if (tag === 6) check(shown !== null, 'PLANES_DELTA with no frame shown');
     for (let b = 0; b < unit; b++) {

@@ -103,9 +103,9 @@ export function viewUrl(base: string, q: ViewQuery): string {
 }
 
 /**
- * Coded frames waiting while one inflates (async inflate only): a second's worth, so a page busy
- * for a moment (starting up, a slow machine) catches up instead of starting over; past this the
- * client drops them and starts over from a keyframe.
+ * Coded frames decoding at once (async inflate only): a second's worth, so a page busy for a
+ * moment (starting up, a slow machine) catches up instead of starting over; past this the client
+ * drops them and starts over from a keyframe.
  */
 const DECODE_BACKLOG = 30;
 /** While no keyframe comes, the request is repeated this often (it may have crossed an INIT). */
@@ -117,9 +117,8 @@ export class StreamClient {
   /** Coded frames (§3.7) that did not decode and were dropped. */
   undecodable = 0;
   private readonly decoder: FrameDecoder | null;
-  /** Async inflate: coded frames waiting their turn (a DELTA needs the frame before it decoded). */
-  private readonly backlog: BinaryFrame[] = [];
-  private decoding = false;
+  /** Async inflate: coded frames decoding now (they inflate together; the decoder patches them in order). */
+  private inflight = 0;
   /** Bumped by each INIT: a decode that finishes after one belongs to the old shape. */
   private generation = 0;
   /** A frame was lost: DELTAs are skipped until the keyframe asked for arrives. */
@@ -170,9 +169,7 @@ export class StreamClient {
   private onText(text: string): void {
     if (text.startsWith(INIT_PREFIX)) {
       // Frames after an INIT have its shape; the server's next coded frame stands alone.
-      this.generation++;
-      this.backlog.length = 0;
-      this.decoder?.reset();
+      this.startOver();
       this.awaitingKey = false;
       this.init = parseInit(text);
       this.events.init(this.init);
@@ -204,14 +201,10 @@ export class StreamClient {
       this.emit(frame, frame.payload);
       return;
     }
-    if (this.decoding) {
-      if (this.backlog.length >= DECODE_BACKLOG) {
-        // Behind by more than the backlog (a busy page): drop it all and start over from a
-        // keyframe. Load shedding, not a fault: no notice.
-        this.lost(frame.index, null);
-      }
-      this.backlog.push(frame);
-      return;
+    if (this.inflight >= DECODE_BACKLOG) {
+      // Behind by more than the backlog (a busy page): drop what is decoding and start over from
+      // a keyframe. Load shedding, not a fault: no notice.
+      this.lost(frame.index, null);
     }
     this.decode(frame);
   }
@@ -235,7 +228,7 @@ export class StreamClient {
       this.decoded(frame, units);
       return;
     }
-    this.decoding = true;
+    this.inflight++;
     const generation = this.generation;
     units.then(
       (u) => {
@@ -245,18 +238,17 @@ export class StreamClient {
         if (generation === this.generation) this.lost(frame.index, error instanceof ProtocolError ? error.message : String(error));
       },
     ).finally(() => {
-      this.decoding = false;
-      // Frames that decode at once (RAW, a skipped DELTA) leave the way open for the next.
-      while (!this.decoding && this.backlog.length > 0) this.decode(this.backlog.shift()!);
-      if (!this.decoding && this.backlog.length === 0) for (const then of this.drained.splice(0)) then();
+      if (generation !== this.generation) return;
+      this.inflight--;
+      if (this.inflight === 0) for (const then of this.drained.splice(0)) then();
     });
   }
 
   private drained: (() => void)[] = [];
 
-  /** Runs `then` once no coded frame is waiting or inflating (at once when none is). */
+  /** Runs `then` once no coded frame is decoding (at once when none is). */
   private afterDecodes(then: () => void): void {
-    if (!this.decoding && this.backlog.length === 0) then();
+    if (this.inflight === 0) then();
     else this.drained.push(then);
   }
 
@@ -267,17 +259,23 @@ export class StreamClient {
 
   /**
    * A coded frame did not decode (`reason`), or decoding fell behind (null): dropped, with a notice
-   * for a fault, and the server is asked for a keyframe (§5). A decode still running is abandoned
-   * with the frames queued behind it: what follows must start from the keyframe.
+   * for a fault, and the server is asked for a keyframe (§5). Frames still decoding are abandoned:
+   * what follows must start from the keyframe.
    */
   private lost(index: number, reason: string | null): void {
     if (reason !== null) this.undecodable++;
-    this.generation++;
-    this.backlog.length = 0;
-    this.decoder?.reset();
+    this.startOver();
     if (reason !== null && !this.awaitingKey) this.events.error(`frame ${index} dropped: ${reason}; asking for a keyframe`);
     this.awaitingKey = true;
     this.askKey();
+  }
+
+  /** Abandons the frames decoding now (their results are ignored) and the shown frame. */
+  private startOver(): void {
+    this.generation++;
+    this.decoder?.reset();
+    this.inflight = 0;
+    for (const then of this.drained.splice(0)) then();
   }
 
   private askKey(): void {
