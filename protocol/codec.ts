@@ -124,6 +124,8 @@ export class FrameDecoder {
     if (!(inflated instanceof Promise) && this.pending === null) return patch(inflated);
     const before = this.pending;
     const inflating = Promise.resolve(inflated).catch(() => corrupt('frame payload is not a valid zlib stream'));
+    // Handled below once the frames before it are patched; until then this keeps it from counting as unhandled.
+    inflating.catch(() => {});
     const done = (before ? before.then(() => inflating) : inflating).then(patch, (error: unknown) => {
       if (epoch === this.epoch) this.shown = null;
       throw error;

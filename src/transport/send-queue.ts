@@ -5,7 +5,7 @@
  * Control texts (INIT, STATUS:, Error:) are never dropped and keep their order relative to frames.
  *
  * A coded DELTA (PROTOCOL-NOTES.md §3.7) patches the frame before it, so it cannot push that frame
- * out: when it would, both go, and the session asks for a keyframe instead.
+ * out: when it would, the session queues the DELTA's keyframe instead, or drops both.
  */
 import type { WebSocket } from 'ws';
 import { DropOldestQueue } from '../shared/bounded-queue.js';
@@ -37,20 +37,29 @@ export class SendQueue {
    * frame queued before it. Returns false when it was dropped instead (with the frame it patches).
    */
   pushFrame(payload: FramePayload, patchesLast = false): boolean {
-    if (patchesLast && this.pending.length >= this.pending.capacity) {
-      this.droppedChained += this.pending.length + 1;
-      this.pending.clear((p) => p.release());
-      return false;
-    }
+    // The caller decides what goes instead (the DELTA's keyframe, or nothing: dropPending).
+    if (patchesLast && this.pending.length >= this.pending.capacity) return false;
     this.pending.push(payload.retain());
     this.pump();
     return true;
   }
 
-  /** Sends a control text now, discarding frames that were waiting (they predate it: INIT changes their shape). */
-  pushText(text: string): void {
+  /** Drops the frames waiting, and one that was not queued with them, counting them as dropped. */
+  dropPending(notQueued: number): void {
+    this.droppedChained += this.pending.length + notQueued;
+    this.pending.clear((p) => p.release());
+  }
+
+  /**
+   * Sends a control text now, discarding frames that were waiting (they predate it: INIT changes
+   * their shape). Returns how many were discarded: a coded viewer then lacks the frame it was
+   * going to show, and needs a keyframe.
+   */
+  pushText(text: string): number {
+    const discarded = this.pending.length;
     this.pending.clear((p) => p.release());
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    return discarded;
   }
 
   private pump(): void {

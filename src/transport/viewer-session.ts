@@ -65,24 +65,46 @@ export class ViewerSession {
   }
 
   sendError(reason: string): void {
-    this.queue.pushText(`Error: ${reason}`);
+    this.sendText(`Error: ${reason}`);
   }
 
   /** The timeline as the server has it (PROTOCOL-NOTES.md §2.1). */
   sendStatus(status: TimelineStatus): void {
-    this.queue.pushText(encodeStatus(status));
+    this.sendText(encodeStatus(status));
+  }
+
+  /** A control text; a frame it discarded from the queue was this viewer's next base, so it needs a keyframe. */
+  private sendText(text: string): void {
+    if (this.queue.pushText(text) > 0) this.lostBase();
   }
 
   /** Sends a frame, or its keyframe when this viewer lacks the frame's base; false when neither could go (a keyframe is due). */
   sendFrame(payload: FramePayload): boolean {
-    const frame = payload.base === -1 || payload.base === this.shows ? payload : payload.keyframe;
-    if (!frame) {
-      this.shows = null;
-      return false;
+    let frame = payload.base === -1 || payload.base === this.shows ? payload : payload.keyframe;
+    if (frame && frame.base !== -1) {
+      if (this.queue.pushFrame(frame, true)) {
+        this.shows = frame.id;
+        return true;
+      }
+      // A DELTA cannot push out the frame it patches (a backed-up link): its keyframe replaces both.
+      frame = payload.keyframe;
+      if (!frame) this.queue.dropPending(1);
     }
-    const queued = this.queue.pushFrame(frame, frame.base !== -1);
-    this.shows = queued ? frame.id : null;
-    return queued;
+    if (frame && this.queue.pushFrame(frame)) {
+      this.shows = frame.id;
+      return true;
+    }
+    this.lostBase();
+    return false;
+  }
+
+  /**
+   * This viewer lacks the frame the next DELTA patches. The next render makes it a keyframe; asked
+   * for now (after this delivery), because while paused no next render would come.
+   */
+  private lostBase(): void {
+    this.shows = null;
+    setImmediate(() => this.hooks.onKeyframe?.(this));
   }
 
   /** Whether this viewer can take a DELTA on the state `id` (false: the next frame it gets must be a keyframe). */

@@ -75,7 +75,8 @@ export class ViewRenderer {
         tolerance: QUALITIES[this.spec.quality],
         periodicKeys: this.spec.codec === 'adaptive',
         planes: this.spec.codec === 'tagged',
-        quantise: this.spec.mode === 5,
+        // Colours fitted within a 256- or 16-colour palette stay palette colours (§8.3): sent exactly.
+        quantise: this.spec.mode === 5 && (shape.kind !== 'fitted' || this.spec.palette === 'rgb'),
       });
     }
     return this.encoder;

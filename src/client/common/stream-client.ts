@@ -212,11 +212,15 @@ export class StreamClient {
   private decode(frame: BinaryFrame): void {
     const decoder = this.decoder;
     if (!decoder) throw new ProtocolError('FRAME_CODEC', `codec ${this.codec} needs an inflate function`);
-    if (this.awaitingKey && (frame.tag === Tag.DELTA || frame.tag === Tag.PLANES_DELTA)) {
+    const patches = frame.tag === Tag.DELTA || frame.tag === Tag.PLANES_DELTA;
+    if (this.awaitingKey && patches) {
       // Its base is gone: skip it, and ask again if the keyframe is slow to come.
       if (performance.now() - this.keyAskedAt > KEY_RETRY_MS) this.askKey();
       return;
     }
+    // A frame that stands alone ends the wait as it goes in: the decoder patches in arrival order,
+    // so the DELTAs behind it (which may arrive before it has inflated) patch it, not an older one.
+    if (!patches) this.awaitingKey = false;
     let units: Uint8Array | Promise<Uint8Array>;
     try {
       units = decoder.decode(frame.tag!, frame.payload, frame.units, frame.unitBytes);
@@ -253,7 +257,6 @@ export class StreamClient {
   }
 
   private decoded(frame: BinaryFrame, units: Uint8Array): void {
-    this.awaitingKey = false;
     this.emit(frame, units);
   }
 
