@@ -178,6 +178,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     onKeyframe(session: ViewerSession) {
       scheduler.refresh(session.key);
     },
+    onBaseLost(session: ViewerSession) {
+      // While frames flow the next one brings the keyframe; re-rendering now would double a slow
+      // viewer's renders. Paused or stopped, nothing would come.
+      if (playback.isPaused || !playback.source.running) scheduler.refresh(session.key);
+    },
     onTimeline(_session: ViewerSession, message: { type: 'pause'; paused: boolean } | { type: 'seek'; time: number }) {
       return message.type === 'pause' ? playback.setPaused(message.paused) : playback.seek(message.time);
     },

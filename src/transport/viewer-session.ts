@@ -20,6 +20,8 @@ export interface SessionHooks {
   initBase(): Omit<InitInfo, 'mode' | 'cols' | 'rows' | 'pixel' | 'style' | 'palette' | 'camera'>;
   /** The viewer asked for a keyframe (§5): it needs one soon, even with nothing new decoded. */
   onKeyframe?(session: ViewerSession): void;
+  /** The viewer lost the frame its next DELTA would patch (§3.7); frames flowing bring a keyframe by themselves. */
+  onBaseLost?(session: ViewerSession): void;
   /** Control messages per second a viewer may send (`--max-message-rate`). */
   messageRate: number;
 }
@@ -99,12 +101,12 @@ export class ViewerSession {
   }
 
   /**
-   * This viewer lacks the frame the next DELTA patches. The next render makes it a keyframe; asked
-   * for now (after this delivery), because while paused no next render would come.
+   * This viewer lacks the frame the next DELTA patches: the next render makes it a keyframe. While
+   * paused no next render would come, so the app is told (after this delivery) to make one.
    */
   private lostBase(): void {
     this.shows = null;
-    setImmediate(() => this.hooks.onKeyframe?.(this));
+    setImmediate(() => this.hooks.onBaseLost?.(this));
   }
 
   /** Whether this viewer can take a DELTA on the state `id` (false: the next frame it gets must be a keyframe). */
