@@ -380,7 +380,8 @@ describe('glyph atlas (Node)', () => {
 
 describe('every style on the canvas', () => {
   it.each(['2d', 'webgl2'] as const)('%s: each style drawn as its frames say', async (renderer) => {
-    const { page, errors } = await open(`?renderer=${renderer}&style=ramp&${VIEW}`);
+    // Coded frames (§3.7), decoded by the page, drawn as their cells say.
+    const { page, errors } = await open(`?renderer=${renderer}&style=ramp&codec=tagged&${VIEW}`);
     for (const name of STYLE_NAMES) {
       if (name !== 'ramp') await page.selectOption('#style', name);
       const s = await showing(page, name);
