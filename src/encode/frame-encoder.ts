@@ -113,7 +113,6 @@ export class FrameEncoder {
       return { length: this.writeKey(out, index), base: -1, id: this.id, keyLength: 0 };
     }
     const n = this.diff(current);
-    const rawLength = units * unitBytes;
     let best = Tag.RAW as number;
     let bestBody: Uint8Array | null = null;
     if (n < DELTA_BELOW * units) {
@@ -127,16 +126,8 @@ export class FrameEncoder {
         bestBody = whole.body;
       }
     }
-    if (bestBody && bestBody.length >= rawLength) {
-      best = Tag.RAW;
-      bestBody = null;
-    }
-    const at = writeFrameHeader(out, index, 5);
-    out[4] = best;
-    if (best === Tag.RAW) out.set(this.shown, at);
-    else out.set(bestBody!, at);
-    const length = at + (bestBody ? bestBody.length : rawLength);
-    if (best !== Tag.DELTA) return { length, base: -1, id: this.id, keyLength: 0 };
+    const length = this.writeFrame(out, index, best, bestBody);
+    if (out[4] !== Tag.DELTA) return { length, base: -1, id: this.id, keyLength: 0 };
     return { length, base, id: this.id, keyLength: keyOut ? this.writeKey(keyOut, index) : 0 };
   }
 
@@ -208,15 +199,9 @@ export class FrameEncoder {
       const packed = this.packZeros(residual, rawLength);
       if (packed) body = deflateSync(packed, PLANE_ZLIB);
     }
-    const at = writeFrameHeader(out, index, 5);
-    if (!body || body.length >= rawLength) {
-      out[4] = Tag.RAW;
-      out.set(shown, at);
-      return { length: at + rawLength, base: -1, id: this.id, keyLength: 0 };
-    }
-    out[4] = tag;
-    out.set(body, at);
-    return { length: at + body.length, base, id: this.id, keyLength: keyOut ? this.writePlanesKey(keyOut, index) : 0 };
+    const length = this.writeFrame(out, index, tag, body);
+    if (out[4] === Tag.RAW) return { length, base: -1, id: this.id, keyLength: 0 };
+    return { length, base, id: this.id, keyLength: keyOut ? this.writePlanesKey(keyOut, index) : 0 };
   }
 
   /** The shown frame standing alone as PLANES (each byte less the one before it in its plane), or RAW when not smaller. */
@@ -234,14 +219,19 @@ export class FrameEncoder {
     }
     const rawLength = units * unitBytes;
     const packed = this.packZeros(planes, rawLength);
-    const body = packed ? deflateSync(packed, PLANE_ZLIB) : null;
+    return this.writeFrame(out, index, Tag.PLANES, packed ? deflateSync(packed, PLANE_ZLIB) : null);
+  }
+
+  /** Writes frame `index` as `tag` with `body`, or as RAW (the shown frame) when there is no body or it is not smaller; returns the length. */
+  private writeFrame(out: Uint8Array, index: number, tag: number, body: Uint8Array | null): number {
     const at = writeFrameHeader(out, index, 5);
+    const rawLength = this.shown.length;
     if (!body || body.length >= rawLength) {
       out[4] = Tag.RAW;
-      out.set(shown, at);
+      out.set(this.shown, at);
       return at + rawLength;
     }
-    out[4] = Tag.PLANES;
+    out[4] = tag;
     out.set(body, at);
     return at + body.length;
   }
@@ -352,17 +342,8 @@ export class FrameEncoder {
 
   /** The shown frame as a frame that stands alone: the smallest of ZLIB, RLE_FULL and RAW. */
   private writeKey(out: Uint8Array, index: number): number {
-    const at = writeFrameHeader(out, index, 5);
-    const rawLength = this.shown.length;
     const whole = this.smallestWhole();
-    if (whole.body.length >= rawLength) {
-      out[4] = Tag.RAW;
-      out.set(this.shown, at);
-      return at + rawLength;
-    }
-    out[4] = whole.tag;
-    out.set(whole.body, at);
-    return at + whole.body.length;
+    return this.writeFrame(out, index, whole.tag, whole.body);
   }
 }
 

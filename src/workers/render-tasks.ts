@@ -26,7 +26,8 @@ export function renderTasks(
       continue;
     }
     // The uncoded frame was rendered in place as RAW; the codec reads it, then writes over it.
-    const keyBuffer = task.keyBuffer && task.keyBuffer.byteLength === capacity ? task.keyBuffer : task.keyBuffer ? new ArrayBuffer(capacity) : null;
+    // A key buffer of another size (the spec changed since it was taken) is replaced, like `buffer`.
+    const keyBuffer = !task.keyBuffer ? null : task.keyBuffer.byteLength === capacity ? task.keyBuffer : new ArrayBuffer(capacity);
     const coded = codec.encode(out.subarray(5, length), index, run, out, keyBuffer ? new Uint8Array(keyBuffer) : null);
     outputs.push({ key: task.key, buffer, length: coded.length, id: coded.id, base: coded.base, keyBuffer, keyLength: coded.keyLength });
   }

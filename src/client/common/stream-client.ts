@@ -229,14 +229,14 @@ export class StreamClient {
       return;
     }
     if (!(units instanceof Promise)) {
-      this.decoded(frame, units);
+      this.emit(frame, units);
       return;
     }
     this.inflight++;
     const generation = this.generation;
     units.then(
       (u) => {
-        if (generation === this.generation) this.decoded(frame, u);
+        if (generation === this.generation) this.emit(frame, u);
       },
       (error: unknown) => {
         if (generation === this.generation) this.lost(frame.index, error instanceof ProtocolError ? error.message : String(error));
@@ -254,10 +254,6 @@ export class StreamClient {
   private afterDecodes(then: () => void): void {
     if (this.inflight === 0) then();
     else this.drained.push(then);
-  }
-
-  private decoded(frame: BinaryFrame, units: Uint8Array): void {
-    this.emit(frame, units);
   }
 
   /**
