@@ -11,19 +11,26 @@ import { CLI } from './helpers/server.js';
 const tmp = tempDir();
 let clip = '';
 const sessions: string[] = [];
+// A tmux server of this file's own, kept alive by an idle session: tmux exits when its last session
+// is killed, and a new session asked for while it is exiting fails ("server exited unexpectedly").
+const SOCKET = ['-L', `ascii360-test-${process.pid}`];
 
 beforeAll(() => {
   clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 5 });
+  tmux('new-session', '-d', '-s', 'keep', 'sleep 600');
 });
 
 afterEach(() => {
-  for (const s of sessions.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]);
+  for (const s of sessions.splice(0)) spawnSync('tmux', [...SOCKET, 'kill-session', '-t', s]);
 });
 
-afterAll(() => tmp.cleanup());
+afterAll(() => {
+  spawnSync('tmux', [...SOCKET, 'kill-server']);
+  tmp.cleanup();
+});
 
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8', timeout: 5000 });
+  return execFileSync('tmux', [...SOCKET, ...args], { encoding: 'utf8', timeout: 5000 });
 }
 
 function start(name: string, cols: number, rows: number, args: string, env: string[] = []): void {
@@ -272,29 +279,32 @@ describe('ascii360 view', () => {
 describe('watching together in tmux', () => {
   it('a second viewer\'s terminal shows the pause someone else made, and ENDED at the end', async () => {
     const { startCli, TestViewer } = await import('./helpers/server.js');
-    const short = makeClip(join(tmp.dir, 'together.mp4'), { seconds: 3 });
+    // Long enough that a slow client still joins before the end; the terminal joins first, as the
+    // first viewer starts the source.
+    const short = makeClip(join(tmp.dir, 'together.mp4'), { seconds: 8 });
     const server = await startCli([short, '--log-level', 'warn']);
-    const other = new TestViewer(`${server.wsUrl}?cols=20&rows=6`);
+    let other: InstanceType<typeof TestViewer> | undefined;
     try {
       start('a360-together', 100, 24, `view '${server.wsUrl}' --style ramp`);
-      await until('playing', () => /^ > \d\d:\d\d \/ 00:03/.test(capture('a360-together')[23] ?? ''));
-      await other.until(() => other.frames.length >= 1, 'the other viewer\'s frames');
-      other.send({ type: 'pause', paused: true });
+      await until('playing', () => /^ > \d\d:\d\d \/ 00:08/.test(capture('a360-together')[23] ?? ''));
+      const viewer = other = new TestViewer(`${server.wsUrl}?cols=20&rows=6`);
+      await viewer.until(() => viewer.frames.length >= 1, 'the other viewer\'s frames');
+      viewer.send({ type: 'pause', paused: true });
       const paused = await until('the pause shown', () => {
         const line = capture('a360-together')[23] ?? '';
-        return /^ \|\| \d\d:\d\d \/ 00:03/.test(line) ? line : null;
+        return /^ \|\| \d\d:\d\d \/ 00:08/.test(line) ? line : null;
       });
       expect(paused).toMatch(/ramp m5/);
-      other.send({ type: 'pause', paused: false });
+      viewer.send({ type: 'pause', paused: false });
       // Played to the end: the client leaves the screen as it found it and says the file ended.
       const after = await until('the end', () => {
         const screen = capture('a360-together');
         return screen.some((l) => l.startsWith('EXIT=')) ? screen : null;
-      }, 20_000);
-      expect(after.filter((l) => l.trim().length > 0)).toEqual([expect.stringMatching(/^ascii360: ended at 00:0[23]$/), 'EXIT=0']);
+      }, 30_000);
+      expect(after.filter((l) => l.trim().length > 0)).toEqual([expect.stringMatching(/^ascii360: ended at 00:0[78]$/), 'EXIT=0']);
     } finally {
-      other.close();
+      other?.close();
       await server.stop();
     }
-  }, 40_000);
+  }, 60_000);
 });

@@ -416,6 +416,7 @@ function start(): void {
         offsetMs: sync.offset(performance.now()),
         heard: sync.heard(),
         mediaTime: audio.mediaTime(),
+        sampledAt: performance.now(),
         feed: audio.feedKind,
         lagMs: sync.lag(),
         waiting: sync.waiting,

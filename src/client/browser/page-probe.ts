@@ -43,6 +43,8 @@ export interface ProbeAv {
   heard: number | null;
   /** The <audio> element's currentTime; null while the sound is off. */
   mediaTime: number | null;
+  /** The page's clock (performance.now(), ms) when mediaTime was read. */
+  sampledAt: number;
   /** Newest frame received minus the one shown, ms. */
   lagMs: number | null;
   /** How the <audio> element is fed: MediaSource or the stream as src (audio-feed.ts). */
