@@ -176,9 +176,13 @@ describe('server over WebSocket', () => {
 
   it('/healthz reports source, position, viewers and frame counters; unknown paths 404', async () => {
     const h = await getJson(`${server.url}/healthz`);
-    expect(h).toMatchObject({ status: 'ok', source: clip, kind: 'video', fps: 30, live: false });
+    expect(h).toMatchObject({ source: clip, kind: 'video', fps: 30, live: false });
     expect(typeof h['position']).toBe('number');
     expect(h['frames']).toMatchObject({ decoded: expect.any(Number), sent: expect.any(Number), dropped: expect.any(Number) });
+    // Playing: ok, unless a loaded machine made the server drop frames (within the last 10 s: degraded).
+    const dropped = (h['frames'] as { dropped: number }).dropped;
+    if (dropped === 0) expect(h['status']).toBe('ok');
+    else expect(['ok', 'degraded']).toContain(h['status']);
     const res = await fetch(`${server.url}/nope`, { signal: AbortSignal.timeout(5000) });
     expect(res.status).toBe(404);
     const post = await fetch(`${server.url}/healthz`, { method: 'POST', signal: AbortSignal.timeout(5000) });
