@@ -42,11 +42,13 @@ const ALLOWED: Record<string, string[]> = {
   // a frame runs down source → workers → transport and never climbs back.
   transport: ['protocol', 'shared'],
   audio: ['shared', 'source'],
-  app: ['shared', 'source', 'transport', 'workers', 'protocol', 'audio'],
+  // A cluster shares one timeline record through Redis; the playback follows it (app/playback.ts).
+  cluster: ['shared'],
+  app: ['shared', 'source', 'transport', 'workers', 'protocol', 'audio', 'cluster'],
   'client/common': ['protocol'],
   'client/terminal': ['client/common', 'protocol'],
   'client/browser': ['client/common', 'protocol'],
-  cli: ['app', 'shared', 'source', 'protocol', 'transport', 'client/terminal'],
+  cli: ['app', 'cluster', 'shared', 'source', 'protocol', 'transport', 'client/terminal'],
 };
 
 /** Platform-free folders: no node:* built-ins, no packages. */

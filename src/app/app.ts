@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
 import { CloseCode, DEFAULT_QUALITY, type CameraName, type InitInfo, type Mode, type Quality } from '../../protocol/index.js';
 import { AudioTrack } from '../audio/audio-track.js';
+import { Cluster } from '../cluster/cluster.js';
 import { DisposableStore } from '../shared/disposables.js';
 import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -56,6 +57,8 @@ export interface ServeOptions {
   quality?: Quality;
   /** Overrides of the file's layout, stereo mode, eye and lens field of view (`--projection`, …). */
   format?: FormatFlags;
+  /** Share one timeline with every server of the same name on this Redis (`serve --cluster`). */
+  cluster?: { url: string; name: string; optional: boolean };
   tools?: FfmpegTools;
 }
 
@@ -76,8 +79,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const tools = opts.tools ?? (await findFfmpeg());
   const opened = await openSource(opts.source, { fps: opts.fps, loop: opts.loop, hwaccel: opts.hwaccel, realtime: opts.realtime ?? true, format: opts.format }, tools, log);
   const info = opened.info;
+  // Joined before anything else is built: an unreachable Redis refuses the start with one line.
+  const cluster = opts.cluster ? await Cluster.join({ ...opts.cluster, log }) : null;
   const started = Date.now();
   const store = new DisposableStore();
+  if (cluster) store.add(cluster);
   const audience = new Audience();
   const drops = new DropWatch();
 
@@ -110,6 +116,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
   }, log);
   store.add(playback);
+  if (cluster) {
+    cluster.onRecord = (record) => playback.applyShared(record);
+    // The demo always loops; a file loops with --loop.
+    playback.followShared(cluster, info.kind === 'demo' || opts.loop);
+  }
 
   const clients = (): number => audience.size + audio.listeners.count;
   const audioInput = info.kind === 'demo'
@@ -241,8 +252,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const totals = audience.totals();
     const timeline = playback.status;
     const dropped = scheduler.dropped + playback.source.discarded;
+    const clusterLost = cluster !== null && !cluster.connected;
     return {
-      status: statusOf(timeline, drops.recent()),
+      status: statusOf(timeline, drops.recent() || clusterLost),
       timeline,
       source: info.label,
       kind: info.kind,
@@ -271,6 +283,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
       audio: audio.health(),
       uptime: Math.round((Date.now() - started) / 1000),
+      ...(cluster ? { cluster: { ...cluster.health(), offsetMs: playback.offsetMs, resyncs: playback.resyncs } } : {}),
     };
   }
 
@@ -288,6 +301,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   log.info('server.listening', { url, source: info.label, kind: info.kind, fps: info.fps, duration: info.duration, workers: pool.workerCount, ffmpeg: tools.version });
+  cluster?.startHeartbeat(() => ({
+    url,
+    viewers: audience.size,
+    listeners: audio.listeners.count,
+    distinctViews: audience.distinctViews,
+    renderMs: Math.round(pool.lastRenderMs * 100) / 100,
+    fitEffort: pool.effort,
+    offsetMs: playback.offsetMs,
+  }));
 
   let closing: Promise<void> | null = null;
   return {

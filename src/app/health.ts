@@ -1,12 +1,13 @@
 /**
  * `/healthz`: what an operator, a load balancer or a test needs to know, in one JSON object.
- * `status` is `ok`, `degraded` (the source is restarting, or frames were dropped within the last
- * DEGRADED_WINDOW_MS) or `failed` (the source was given up); the HTTP status follows it (503 for
+ * `status` is `ok`, `degraded` (the source is restarting, frames were dropped within the last
+ * DEGRADED_WINDOW_MS, or a cluster's Redis is unreachable) or `failed` (the source was given up); the HTTP status follows it (503 for
  * failed), so an orchestrator can act without reading the body. metrics.ts renders the same
  * numbers for Prometheus.
  */
 import type { TimelineStatus } from '../../protocol/index.js';
 import type { AudioHealth } from '../audio/audio-track.js';
+import type { ClusterHealth } from '../cluster/cluster.js';
 import type { SourceInfo } from '../source/frame-source.js';
 
 /** Frames dropped this recently make the server `degraded`. */
@@ -62,6 +63,11 @@ export interface Health {
   /** The sound: availability, listeners, and the audio-minus-picture offset measured at the server. */
   audio: AudioHealth;
   uptime: number;
+  /**
+   * With `serve --cluster`: the servers seen and their load, the record followed, and this server's
+   * frames' offset from the shared position (ms, positive ahead) with the restarts that corrected it.
+   */
+  cluster?: ClusterHealth & { offsetMs: number | null; resyncs: number };
 }
 
 /** Views listed in /healthz: enough to inspect, bounded so the answer stays small. */
@@ -87,9 +93,9 @@ export class DropWatch {
   }
 }
 
-export function statusOf(timeline: TimelineStatus, droppingFrames: boolean): HealthStatus {
+export function statusOf(timeline: TimelineStatus, impaired: boolean): HealthStatus {
   if (timeline.code === 'FAILED') return 'failed';
-  if (timeline.code === 'RESTARTING' || droppingFrames) return 'degraded';
+  if (timeline.code === 'RESTARTING' || impaired) return 'degraded';
   return 'ok';
 }
 

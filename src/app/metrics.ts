@@ -35,5 +35,14 @@ export function prometheusText(h: Health): string {
   line(out, 'resident_memory_bytes', 'gauge', 'Resident set size of the server process.', h.memory.rss);
   line(out, 'heap_used_bytes', 'gauge', 'V8 heap in use.', h.memory.heapUsed);
   line(out, 'uptime_seconds', 'gauge', 'Seconds since the server started.', h.uptime);
+  const c = h.cluster;
+  if (c) {
+    // Per-server load is the lines above; these say how the cluster stands, as this server sees it.
+    line(out, 'cluster_connected', 'gauge', 'Whether this server reaches the cluster\'s Redis (1) or plays on alone (0).', c.connected ? 1 : 0);
+    line(out, 'cluster_servers', 'gauge', 'Servers of this cluster that beat within the last 5 s.', c.servers.length);
+    line(out, 'cluster_viewers', 'gauge', 'Viewers on every server of the cluster, from their last beats.', c.servers.reduce((n, s) => n + s.viewers, 0));
+    line(out, 'cluster_offset_seconds', 'gauge', 'This server\'s frames minus the shared position, seconds (positive: ahead).', (c.offsetMs ?? 0) / 1000);
+    line(out, 'cluster_resyncs_total', 'counter', 'Decoder restarts that brought this server back to the shared position.', c.resyncs);
+  }
   return out.join('\n') + '\n';
 }

@@ -4,6 +4,8 @@
  * source is restarted at the current position with backoff, and given up after MAX_FAILURES.
  */
 import type { TimelineStatus } from '../../protocol/index.js';
+import type { SharedTimeline } from '../cluster/cluster.js';
+import { positionAt, positionOffset, type TimelineRecord } from '../cluster/timeline-record.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame } from '../shared/types.js';
 import { FrameRing } from '../source/frame-ring.js';
@@ -14,6 +16,16 @@ import { frameSize } from '../source/source-format.js';
 export const MAX_FAILURES = 5;
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 4000;
+
+/**
+ * A cluster's decoders start this far ahead of the shared position and hold each frame until its
+ * moment (FrameSource.start's `dueMs`), which also paces them. A decoder that starts late catches
+ * up by itself (it runs unpaced until its frames are due); the lead only spares the first frames.
+ */
+const LEAD_MS = 400;
+/** Frames this far off the shared position are reported; this far behind or ahead, for half a second, restart the decoder there. */
+const OFF_FRAMES = 3;
+const RESYNC_BEHIND_S = 2;
 
 export interface PlaybackEvents {
   frame(frame: DecodedFrame): void;
@@ -58,6 +70,19 @@ export class Playback {
   /** Position of the newest frame, seconds. */
   position = 0;
   restarts = 0;
+
+  /** The cluster's timeline this playback follows (serve --cluster), or null to keep its own. */
+  private shared: SharedTimeline | null = null;
+  private sharedLoops = false;
+  private readonly leadMs = LEAD_MS;
+  /** Frames in a row that call for a restart at the shared position. */
+  private offFrames = 0;
+  /** The newest frame's offset from the shared position, ms (positive: ahead); null when not playing. */
+  offsetMs: number | null = null;
+  /** Decoder restarts that brought the picture back to the shared position. */
+  resyncs = 0;
+  /** Wall-clock ms of the newest frame, so a restart keeps the clock in step with the time that passed. */
+  private lastFrameAt = 0;
 
   readonly source: FrameSource;
 
@@ -114,6 +139,102 @@ export class Playback {
     return this.clients > 0 && !this.paused && !this.ended;
   }
 
+  /**
+   * Follows a timeline kept outside this server: pause, seek and a newcomer's restart go out
+   * through `shared.change` and come back as `applyShared`, on this server and every other.
+   * `loops`: the file wraps round (`--loop`, the demo).
+   */
+  followShared(shared: SharedTimeline, loops: boolean): void {
+    const info = this.source.info;
+    if (info.live || info.kind === 'still') return; // no timeline to share: each server shows its own
+    this.shared = shared;
+    this.sharedLoops = loops;
+    this.syncToShared(shared.record);
+  }
+
+  /** Where the shared timeline is at wall-clock `at`. */
+  private sharedAt(record: TimelineRecord, at: number): { position: number; ended: boolean } {
+    return positionAt(record, at, this.source.info.duration, this.sharedLoops);
+  }
+
+  /** Takes the shared timeline's state now, without starting or stopping anything. */
+  private syncToShared(record: TimelineRecord): void {
+    const { position, ended } = this.sharedAt(record, Date.now());
+    this.paused = record.paused;
+    this.ended = ended;
+    this.position = position;
+  }
+
+  /** The shared timeline changed (here or on another server): follow it and tell the viewers. */
+  applyShared(record: TimelineRecord): void {
+    if (!this.shared) return;
+    if (record.cause !== 'start') {
+      this.failed = false;
+      this.failures = 0;
+    }
+    this.syncToShared(record);
+    this.log.info('cluster.timeline', { cause: record.cause, paused: record.paused, position: record.position.toFixed(3), by: record.writer });
+    this.offFrames = 0;
+    if (this.shouldRun) this.start(this.position);
+    else {
+      this.halt();
+      // Paused (or ended) with viewers: show the moment it stopped at.
+      if (this.clients > 0 && this.paused && !this.ended) this.start(this.position, true);
+    }
+    this.announce(record.cause === 'seek' ? { code: 'SEEKED', position: record.position } : this.status);
+  }
+
+  /**
+   * Starts the decoder so that its frames meet the shared timeline: `leadMs` ahead, each held until
+   * its moment. The first frame is due no earlier than the record's `at` (a resume or seek sets it
+   * ahead, so every server has time to start).
+   */
+  private startShared(keepClock: boolean): void {
+    const record = this.shared!.record;
+    const now = Date.now();
+    const due = Math.max(now + this.leadMs, record.at);
+    const { position, ended } = this.sharedAt(record, due);
+    if (ended) {
+      // The shared file runs out before a frame could show: it has ended here as everywhere.
+      this.onSourceEnd();
+      return;
+    }
+    if (keepClock) {
+      this.clockBase = this.clock + Math.max(1 / this.source.info.fps, (due - this.lastFrameAt) / 1000);
+    } else {
+      this.run++;
+      this.clockBase = 0;
+      this.clock = 0;
+      this.audio?.start(position, 0);
+    }
+    this.offFrames = 0;
+    this.source.start(position, this.ring, false, due);
+  }
+
+  /** Measures a frame against the shared position; a decoder that stays off it is restarted there. */
+  private checkShared(frame: DecodedFrame): void {
+    const now = Date.now();
+    this.lastFrameAt = now;
+    if (this.paused) {
+      this.offsetMs = null;
+      return;
+    }
+    const { duration, fps } = this.source.info;
+    const offset = positionOffset(frame.position, this.sharedAt(this.shared!.record, now).position, duration, this.sharedLoops);
+    this.offsetMs = Math.round(offset * 1000);
+    // A little behind, the unpaced decoder catches up by itself. Far behind (decoding slower than
+    // the timeline for a while) it skips ahead; ahead means this machine's clock jumped.
+    const restart = offset < -RESYNC_BEHIND_S || offset * fps > OFF_FRAMES;
+    if (!restart) {
+      this.offFrames = 0;
+      return;
+    }
+    if (++this.offFrames < Math.ceil(fps / 2)) return;
+    this.resyncs++;
+    this.log.warn('cluster.resync', { offset_ms: this.offsetMs });
+    this.startShared(true);
+  }
+
   /** Called by the source for each frame. */
   onFrame(frame: DecodedFrame): void {
     const recovered = this.failures > 0;
@@ -126,6 +247,7 @@ export class Playback {
     frame.clock = this.clockBase + frame.elapsed;
     frame.run = this.run;
     this.clock = frame.clock;
+    if (this.shared) this.checkShared(frame);
     const duration = this.source.info.duration;
     if (this.audio && duration > 0 && !this.source.info.live) {
       // Within a run positions only grow, except where a looping file starts its next pass.
@@ -188,6 +310,10 @@ export class Playback {
    * restarts only the picture, its clock continuing where it was (the sound waits for it).
    */
   private start(position: number, once = false, keepClock = false): void {
+    if (this.shared && !once) {
+      this.startShared(keepClock);
+      return;
+    }
     if (keepClock) {
       this.clockBase = this.clock + 1 / this.source.info.fps;
     } else {
@@ -203,8 +329,15 @@ export class Playback {
   /** Viewers and listeners connected; the source runs only while there are some. */
   setClients(count: number): void {
     const before = this.shouldRun;
+    // The shared timeline moved on while nobody here watched: take it up where it is now.
+    if (this.shared && count > 0 && this.clients === 0) this.syncToShared(this.shared.record);
     this.clients = count;
     const restarted = count > 0 && this.ended;
+    if (restarted && this.shared) {
+      // A newcomer after the end starts the file again for everyone (applyShared starts it here).
+      this.shared.change({ paused: false, position: 0, at: Date.now() + this.leadMs, cause: 'restart' });
+      return;
+    }
     if (restarted) {
       // A newcomer after the end starts the file again, as a player would.
       this.ended = false;
@@ -235,6 +368,14 @@ export class Playback {
     if (info.live) return 'pause is not possible on a live source';
     if (info.kind === 'still') return 'pause is not possible on a still photo';
     if (paused === this.paused) return null;
+    if (this.shared) {
+      const now = Date.now();
+      const record = this.shared.record;
+      // Resumed from where it paused, a moment ahead so every server's decoder is ready by then.
+      if (paused) this.shared.change({ paused: true, position: this.sharedAt(record, now).position, at: now, cause: 'pause' });
+      else this.shared.change({ paused: false, position: record.position, at: now + this.leadMs, cause: 'resume' });
+      return null;
+    }
     this.paused = paused;
     this.log.info(paused ? 'playback.paused' : 'playback.resumed', { position: this.position.toFixed(3) });
     if (paused) this.halt();
@@ -255,6 +396,10 @@ export class Playback {
     if (info.live) return 'seek is not possible on a live source';
     if (info.kind === 'still') return 'seek is not possible on a still photo';
     if (info.duration > 0 && time >= info.duration) return `seek time ${time} is past the end (${info.duration.toFixed(3)} s)`;
+    if (this.shared) {
+      this.shared.change({ paused: this.paused, position: time, at: Date.now() + this.leadMs, cause: 'seek' });
+      return null;
+    }
     this.ended = false;
     this.failed = false;
     this.position = time;

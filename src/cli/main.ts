@@ -45,9 +45,36 @@ function numberInRange(name: string, min: number, max: number) {
   };
 }
 
+function parseRedisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected redis://host:port[/db]');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new InvalidArgumentError(`expected redis://host:port[/db], not ${url.protocol}//`);
+  if (url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) throw new InvalidArgumentError(`the database must be a number, not ${url.pathname.slice(1)}`);
+  return value;
+}
+
+function parseClusterName(value: string): string {
+  if (!CLUSTER_NAME.test(value)) throw new InvalidArgumentError('use 1 to 64 letters, digits, dots, dashes or underscores');
+  return value;
+}
+
 function parseLogLevel(value: string): LogLevel {
   if (!isLogLevel(value)) throw new InvalidArgumentError(`log level must be one of ${LOG_LEVELS.join(', ')}`);
   return value;
+}
+
+const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The source's file name, as servers with the same file under other paths still agree on it. */
+function defaultClusterName(source: string | undefined): string {
+  if (!source) return 'demo';
+  const base = source.replace(/[?#].*$/, '').split(/[\\/]/).filter(Boolean).pop() ?? source;
+  const name = base.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  return name || 'source';
 }
 
 export interface SourceFlags {
@@ -130,20 +157,27 @@ addSourceOptions(
     .option('--max-clients <n>', 'viewers plus audio listeners at most', intInRange('max-clients', 1, 10000), DEFAULT_MAX_CLIENTS)
     .option('--max-message-rate <n>', 'control messages per second a viewer may send', intInRange('max-message-rate', 1, 1_000_000), DEFAULT_MESSAGE_RATE)
     .addOption(new Option('--camera <name>', 'camera of viewers that name none (their ?camera= wins): flat, stereographic, fisheye, pannini, equirect').choices([...CAMERA_NAMES]).default('flat'))
-    .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance for viewers that name none (their ?quality= wins): lossless 0, high 4, balanced 8, low 16').choices([...QUALITY_NAMES]).default(DEFAULT_QUALITY)),
-).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; camera: CameraName; quality: Quality }) => {
+    .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance for viewers that name none (their ?quality= wins): lossless 0, high 4, balanced 8, low 16').choices([...QUALITY_NAMES]).default(DEFAULT_QUALITY))
+    .option('--cluster <url>', 'share one timeline with every server started with the same Redis and name: redis://host:port[/db]', parseRedisUrl)
+    .option('--cluster-name <name>', 'the shared timeline\'s name on that Redis (default: the source\'s file name; "demo" for the demo)', parseClusterName)
+    .option('--cluster-optional', 'start even when the cluster\'s Redis cannot be reached, and join when it answers', false),
+).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; camera: CameraName; quality: Quality; cluster?: string; clusterName?: string; clusterOptional: boolean }) => {
   const log = new Logger(flags.logLevel);
   const token = flags.token ?? process.env['ASCII360_TOKEN'] ?? null;
   if (token === '') fail(new Ascii360Error('BAD_OPTION', 'the token must not be empty', EXIT_USAGE));
   if (exposesBeyondLoopback(flags.host) && !token) {
     fail(new Ascii360Error('BAD_OPTION', `listening on ${flags.host} exposes the server beyond this machine: set --token <secret> (or ASCII360_TOKEN)`, EXIT_USAGE));
   }
+  if ((flags.clusterName !== undefined || flags.clusterOptional) && !flags.cluster) {
+    fail(new Ascii360Error('BAD_OPTION', '--cluster-name and --cluster-optional need --cluster redis://host:port', EXIT_USAGE));
+  }
+  const cluster = flags.cluster ? { url: flags.cluster, name: flags.clusterName ?? defaultClusterName(source), optional: flags.clusterOptional } : undefined;
   let server: RunningServer;
   try {
     server = await startServer({
       source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log,
       token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate, camera: flags.camera, quality: flags.quality,
-      format: formatFlags(flags),
+      format: formatFlags(flags), cluster,
     });
   } catch (error) {
     fail(error);

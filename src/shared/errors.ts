@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'SOURCE_NO_VIDEO'
   | 'BAD_OPTION'
   | 'LISTEN_FAILED'
-  | 'CONNECT_FAILED';
+  | 'CONNECT_FAILED'
+  | 'CLUSTER_UNREACHABLE';
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;

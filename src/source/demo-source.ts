@@ -26,7 +26,7 @@ export class DemoSource implements FrameSource {
     return this.timer !== null;
   }
 
-  start(position: number, ring: FrameRing, once = false): void {
+  start(position: number, ring: FrameRing, once = false, dueMs?: number): void {
     this.stop();
     if (!this.background || this.background.w !== ring.width || this.background.h !== ring.height) {
       this.background = { w: ring.width, h: ring.height, rgb: renderDemoBackground(ring.width, ring.height) };
@@ -51,10 +51,10 @@ export class DemoSource implements FrameSource {
         return;
       }
       // Schedule against the start time, not the previous tick, so timer jitter never accumulates.
-      const due = started + (k * 1000) / fps - performance.now();
+      const due = dueMs === undefined ? started + (k * 1000) / fps - performance.now() : dueMs + (k * 1000) / fps - Date.now();
       this.timer = this.realtime ? setTimeout(tick, Math.max(0, due)) : setTimeout(tick, 0);
     };
-    this.timer = setTimeout(tick, 0);
+    this.timer = setTimeout(tick, dueMs === undefined || !this.realtime ? 0 : Math.max(0, dueMs - Date.now()));
   }
 
   stop(): void {

@@ -82,6 +82,10 @@ export class FfmpegSource implements FrameSource {
   private generation = 0;
   private startPosition = 0;
   private once = false;
+  /** Wall-clock ms frame 0 of this run is due (a cluster's pace), or null to pass frames on at once. */
+  private dueMs: number | null = null;
+  /** A complete frame waiting for its moment; the decoder's output is paused meanwhile. */
+  private held: { ring: FrameRing; slot: number; timer: NodeJS.Timeout } | null = null;
   /** Live sources count frames across restarts, so indices keep increasing. */
   private liveIndex = 0;
   /** Frames whose bytes were discarded because every slot was busy, over all runs. */
@@ -102,12 +106,13 @@ export class FfmpegSource implements FrameSource {
     return this.discardedBefore + (this.assembler?.discarded ?? 0);
   }
 
-  start(position: number, ring: FrameRing, once = false): void {
+  start(position: number, ring: FrameRing, once = false, dueMs?: number): void {
     this.stop();
     const generation = ++this.generation;
     this.ring = ring;
     this.startPosition = this.info.live ? 0 : position;
     this.once = once;
+    this.dueMs = once || dueMs === undefined ? null : dueMs;
     this.stderrTail.length = 0;
     const assembler = new FrameAssembler(ring, (slot, k) => this.emit(slot, k));
     this.assembler = assembler;
@@ -141,7 +146,9 @@ export class FfmpegSource implements FrameSource {
       fps: this.info.fps,
       hwaccel: this.hwaccel,
       fpsModeFlag: this.opts.tools.fpsModeFlag,
-      realtime: this.opts.realtime,
+      // Frames held to a schedule pace ffmpeg by back-pressure: `-re` would only delay the start
+      // (it paces the keyframe run-up before a seek point too) and keep a late decoder from catching up.
+      realtime: this.opts.realtime && this.dueMs === null,
       loop: this.opts.loop,
       position: this.startPosition,
       protocols: protocolsFor(this.opts.input),
@@ -229,7 +236,7 @@ export class FfmpegSource implements FrameSource {
       });
       this.hwaccel = 'none';
       const position = this.startPosition;
-      if (this.ring) this.start(position, this.ring, this.once);
+      if (this.ring) this.start(position, this.ring, this.once, this.dueMs ?? undefined);
       return;
     }
     const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
@@ -238,6 +245,34 @@ export class FfmpegSource implements FrameSource {
   }
 
   private emit(slot: number, k: number): void {
+    if (this.dueMs !== null) {
+      const wait = this.dueMs + (k * 1000) / this.info.fps - Date.now();
+      if (wait >= 1) {
+        this.hold(slot, k, wait);
+        return;
+      }
+    }
+    this.deliver(slot, k);
+  }
+
+  /**
+   * Keeps a frame until its moment. Reading stops meanwhile, so ffmpeg blocks on its next write
+   * (`-re` only ever slows it down): one held frame, never a growing backlog, and no slot taken.
+   */
+  private hold(slot: number, k: number, wait: number): void {
+    const generation = this.generation;
+    const input = this.reader ?? this.child?.stdout ?? null;
+    input?.pause();
+    const timer = setTimeout(() => {
+      this.held = null;
+      if (generation !== this.generation) return;
+      input?.resume();
+      this.deliver(slot, k);
+    }, wait);
+    this.held = { ring: this.ring!, slot, timer };
+  }
+
+  private deliver(slot: number, k: number): void {
     const fps = this.info.fps;
     let position: number;
     let index: number;
@@ -257,6 +292,11 @@ export class FfmpegSource implements FrameSource {
   stop(): void {
     this.generation++;
     this.launching = false;
+    if (this.held) {
+      clearTimeout(this.held.timer);
+      this.held.ring.release(this.held.slot);
+      this.held = null;
+    }
     const child = this.child;
     if (!child) return;
     this.finishRun();

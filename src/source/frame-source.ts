@@ -42,9 +42,11 @@ export interface FrameSource {
   readonly discarded: number;
   /**
    * Produces frames from `position` (seconds) into `ring`, replacing any run in progress.
-   * With `once`, stops after the first frame (a paused seek shows the new picture).
+   * With `once`, stops after the first frame (a paused seek shows the new picture). With `dueMs`
+   * (a wall-clock time, Date.now()), frame k of the run is held until dueMs + k / fps: servers of a
+   * cluster start their decoders a little ahead and show each frame at the same moment.
    */
-  start(position: number, ring: FrameRing, once?: boolean): void;
+  start(position: number, ring: FrameRing, once?: boolean, dueMs?: number): void;
   stop(): void;
   /** Stops for good, killing any child process. */
   dispose(): Promise<void>;

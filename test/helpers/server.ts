@@ -66,6 +66,8 @@ export type Message = { text: string; binary: false } | { data: Buffer; binary: 
 export class TestViewer {
   readonly ws: WebSocket;
   readonly messages: Message[] = [];
+  /** When each message arrived (performance.now(), ms), in step with `messages`. */
+  readonly times: number[] = [];
   closeCode: number | null = null;
   private waiters: (() => void)[] = [];
 
@@ -73,6 +75,7 @@ export class TestViewer {
     this.ws = new WebSocket(url);
     this.ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.messages.push(isBinary ? { data, binary: true } : { text: data.toString(), binary: false });
+      this.times.push(performance.now());
       this.wake();
     });
     this.ws.on('close', (code) => {

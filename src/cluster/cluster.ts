@@ -1,0 +1,194 @@
+/**
+ * This server's membership of a cluster (`serve --cluster redis://…`): it holds the timeline record
+ * every server follows, takes changes made here and from the others (last write wins, no leader),
+ * beats with this server's load, and keeps the list of servers seen for /healthz and /metrics.
+ *
+ * Redis lost: the timeline plays on as last known (it needs no updates while it plays), a change
+ * made here meanwhile is kept, and on reconnection it is written if it is still the newest; either
+ * way the record that stands in Redis is adopted.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../shared/logger.js';
+import { RedisLink, redactUrl, type ServerBeat } from './redis-link.js';
+import { isNewer, parseRecord, type TimelineRecord } from './timeline-record.js';
+
+/** What a change made on this server says; the cluster stamps who and when. */
+export type TimelineChange = Pick<TimelineRecord, 'paused' | 'position' | 'at' | 'cause'>;
+
+/** A timeline kept outside this server, as the playback follows it (app/playback.ts). */
+export interface SharedTimeline {
+  readonly record: TimelineRecord;
+  /** A change made here: adopted at once (through the follower) and written for the others. */
+  change(change: TimelineChange): void;
+}
+
+export interface ClusterOptions {
+  url: string;
+  /** Servers with the same name (and Redis) share a timeline; other names on that Redis are apart. */
+  name: string;
+  /** Start without Redis when it cannot be reached, and join when it comes. */
+  optional: boolean;
+  log: Logger;
+}
+
+/** The load and whereabouts this server reports in each heartbeat. */
+export type BeatLoad = Omit<ServerBeat, 'id' | 'at'>;
+
+export interface ClusterHealth {
+  name: string;
+  id: string;
+  connected: boolean;
+  /** Why Redis is unreachable, while it is. */
+  lost: string | null;
+  /** Every server that beat within HEARTBEAT_WINDOW_MS, with how long ago its last beat was. */
+  servers: (ServerBeat & { lastBeatMsAgo: number })[];
+  /** The record this server follows: who changed it last, and how. */
+  timeline: { paused: boolean; position: number; at: number; cause: string; changedBy: string; changedAt: number };
+}
+
+export const HEARTBEAT_MS = 1000;
+/** A server missing this long is no longer counted (its key expires too). */
+export const HEARTBEAT_WINDOW_MS = 5000;
+
+export class Cluster implements SharedTimeline {
+  readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private current: TimelineRecord;
+  /** A change made here while Redis was away, written when it is back. */
+  private pending: TimelineRecord | null = null;
+  private servers: ServerBeat[] = [];
+  private beatTimer: NodeJS.Timeout | null = null;
+  private beating = false;
+  private link!: RedisLink;
+  /** Called with every record this server adopts, its own changes included (app → playback). */
+  onRecord: (record: TimelineRecord) => void = () => {};
+
+  private constructor(private readonly opts: ClusterOptions) {
+    // Until Redis answers (or with none at all), a fresh timeline from the start of the file.
+    this.current = { paused: false, position: 0, at: Date.now(), cause: 'start', changedAt: 0, writer: '' };
+  }
+
+  /** Joins, or refuses with one line (Ascii360Error) when Redis cannot be reached and is not optional. */
+  static async join(opts: ClusterOptions): Promise<Cluster> {
+    const cluster = new Cluster(opts);
+    cluster.link = await RedisLink.open(opts.url, opts.name, opts.optional, {
+      published: (text) => cluster.adopt(parseRecord(text)),
+      lost: (reason) => {
+        opts.log.warn('cluster.lost', { redis: redactUrl(opts.url), reason, playing: 'on the last known timeline' });
+      },
+      regained: () => {
+        opts.log.info('cluster.regained', { redis: redactUrl(opts.url) });
+        void cluster.reconcile();
+      },
+    });
+    if (cluster.link.connected) await cluster.reconcile();
+    else opts.log.warn('cluster.unreachable', { redis: redactUrl(opts.url), reason: cluster.link.reason, playing: 'alone until it answers' });
+    opts.log.info('cluster.joined', { name: opts.name, id: cluster.id, connected: cluster.link.connected });
+    return cluster;
+  }
+
+  get record(): TimelineRecord {
+    return this.current;
+  }
+
+  get connected(): boolean {
+    return this.link.connected;
+  }
+
+  change(change: TimelineChange): void {
+    // Stamped after whatever this server last saw, so its own change wins locally even when its
+    // clock is behind the writer of the current record's.
+    const changedAt = Math.max(Date.now(), this.current.changedAt + 1);
+    const record: TimelineRecord = { ...change, changedAt, writer: this.id };
+    this.adopt(record);
+    this.pending = record;
+    void this.flush();
+  }
+
+  /** Writes the pending change, if any, and adopts whatever record stands afterwards. */
+  private async flush(): Promise<void> {
+    const record = this.pending;
+    if (!record || !this.link.connected) return;
+    try {
+      const standing = await this.link.write(record);
+      if (this.pending === record) this.pending = null;
+      this.adopt(standing);
+    } catch (error) {
+      // Redis went away mid-write: the change stays pending until `regained`.
+      this.opts.log.debug('cluster.write_failed', { reason: (error as Error).message });
+    }
+  }
+
+  /**
+   * On (re)connection: our pending change if newer, else the record in Redis. A Redis that lost
+   * the record (restarted empty) gets ours back, with its own time of change, so the newest change
+   * any server holds wins; a first server starts a fresh timeline.
+   */
+  private async reconcile(): Promise<void> {
+    try {
+      if (this.pending) {
+        await this.flush();
+        return;
+      }
+      const stored = await this.link.read();
+      if (stored) {
+        this.adopt(stored);
+        return;
+      }
+      const now = Date.now();
+      const ours = this.current.changedAt > 0 ? this.current : { paused: false, position: 0, at: now, cause: 'start' as const, changedAt: now, writer: this.id };
+      this.adopt(await this.link.write(ours));
+    } catch (error) {
+      this.opts.log.debug('cluster.reconcile_failed', { reason: (error as Error).message });
+    }
+  }
+
+  private adopt(record: TimelineRecord | null): void {
+    if (!record || !isNewer(record, this.current)) return;
+    this.current = record;
+    this.onRecord(record);
+  }
+
+  /** Beats every HEARTBEAT_MS with the load `load` reports; the list of servers comes back with each. */
+  startHeartbeat(load: () => BeatLoad): void {
+    const beat = async (): Promise<void> => {
+      if (this.beating || !this.link.connected) return;
+      this.beating = true;
+      try {
+        const { servers, record } = await this.link.beat({ ...load(), id: this.id, at: Date.now() }, HEARTBEAT_WINDOW_MS);
+        this.servers = servers;
+        this.adopt(record);
+      } catch (error) {
+        this.opts.log.debug('cluster.beat_failed', { reason: (error as Error).message });
+      } finally {
+        this.beating = false;
+      }
+    };
+    void beat();
+    this.beatTimer = setInterval(() => void beat(), HEARTBEAT_MS);
+    this.beatTimer.unref();
+  }
+
+  health(now = Date.now()): ClusterHealth {
+    const r = this.current;
+    return {
+      name: this.opts.name,
+      id: this.id,
+      connected: this.link.connected,
+      lost: this.link.connected ? null : this.link.reason,
+      servers: this.servers.map((s) => ({ ...s, lastBeatMsAgo: Math.max(0, now - s.at) })),
+      timeline: { paused: r.paused, position: r.position, at: r.at, cause: r.cause, changedBy: r.writer, changedAt: r.changedAt },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.beatTimer) clearInterval(this.beatTimer);
+    this.beatTimer = null;
+    try {
+      await this.link.leave(this.id);
+    } catch {
+      // Leaving is a courtesy: the others stop counting us when our beats stop anyway.
+    }
+    this.link.close();
+  }
+}

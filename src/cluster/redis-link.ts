@@ -1,0 +1,213 @@
+/**
+ * The cluster's Redis: the timeline record (one key, written only through a compare-and-set script
+ * so the newest change wins whoever writes), its changes on pub/sub, and the servers' heartbeats
+ * (a sorted set of ids by last beat, and a short-lived key per server with its load). ioredis keeps
+ * reconnecting with backoff; while Redis is away every call fails at once instead of queueing, so
+ * nothing here ever waits on a missing Redis (the cluster plays on what it last knew).
+ */
+import { Redis } from 'ioredis';
+import { Ascii360Error } from '../shared/errors.js';
+import { parseRecord, type TimelineRecord } from './timeline-record.js';
+
+/** One server's last heartbeat: who it is, where, and its load (what an autoscaler reads). */
+export interface ServerBeat {
+  id: string;
+  url: string;
+  viewers: number;
+  listeners: number;
+  distinctViews: number;
+  renderMs: number;
+  fitEffort: string;
+  /** Its frames' offset from the shared position, ms (positive: ahead); null while not playing. */
+  offsetMs: number | null;
+  /** Wall-clock ms of the beat. */
+  at: number;
+}
+
+export interface RedisLinkEvents {
+  /** A record someone published (this server's own writes come back too). */
+  published(text: string): void;
+  lost(reason: string): void;
+  regained(): void;
+}
+
+/** How long a start may wait for Redis before `serve` refuses to start. */
+const CONNECT_TIMEOUT_MS = 3000;
+const RETRY_MAX_MS = 2000;
+
+/**
+ * Replaces the record only with a newer change (changedAt, then writer), publishes what it wrote,
+ * and answers the record that stands. Atomic in Redis, so two servers changing the timeline at once
+ * agree on the winner.
+ */
+const WRITE_IF_NEWER = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, c = pcall(cjson.decode, current)
+  if ok and type(c) == 'table' and type(c.changedAt) == 'number' then
+    local at = tonumber(ARGV[2])
+    if c.changedAt > at or (c.changedAt == at and tostring(c.writer) >= ARGV[3]) then return current end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+redis.call('PUBLISH', KEYS[2], ARGV[1])
+return ARGV[1]
+`;
+
+/** The timeline outlives its last server by this long, then a new cluster starts afresh. */
+export const RECORD_TTL_MS = 10 * 60_000;
+
+export class RedisLink {
+  private readonly keys: { record: string; changes: string; servers: string; server: (id: string) => string };
+  private up = false;
+  /** Set once `open` is done: a `ready` before it is the first connection, not a comeback. */
+  private opened = false;
+  private lostReason = '';
+  private closed = false;
+
+  private constructor(
+    private readonly command: Redis,
+    private readonly subscriber: Redis,
+    name: string,
+    private readonly events: RedisLinkEvents,
+  ) {
+    const ns = `ascii360:${name}`;
+    this.keys = { record: `${ns}:timeline`, changes: `${ns}:changes`, servers: `${ns}:servers`, server: (id) => `${ns}:server:${id}` };
+    command.defineCommand('writeIfNewer', { numberOfKeys: 2, lua: WRITE_IF_NEWER });
+    subscriber.on('message', (_channel: string, text: string) => events.published(text));
+  }
+
+  /**
+   * Connects both connections and subscribes. With `optional`, an unreachable Redis is not an
+   * error: the link comes up whenever Redis does (`regained`).
+   */
+  static async open(url: string, name: string, optional: boolean, events: RedisLinkEvents): Promise<RedisLink> {
+    const options = {
+      lazyConnect: true,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // Fail at once while disconnected: the caller keeps playing and retries on `regained`.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times: number) => Math.min(RETRY_MAX_MS, 100 * 2 ** Math.min(times, 5)),
+    };
+    let command: Redis;
+    let subscriber: Redis;
+    try {
+      command = new Redis(url, options);
+      subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
+    } catch (error) {
+      throw new Ascii360Error('BAD_OPTION', `--cluster ${url}: ${(error as Error).message}`);
+    }
+    const link = new RedisLink(command, subscriber, name, events);
+    let lastError = '';
+    const noteError = (error: Error): void => {
+      lastError = (error as NodeJS.ErrnoException).code ?? error.message;
+    };
+    command.on('error', noteError);
+    subscriber.on('error', noteError);
+    command.on('close', () => link.onClose(lastError));
+    command.on('ready', () => link.onReady());
+    // The subscription is made once; ioredis renews it on every reconnect.
+    const subscribed = subscriber.connect().then(() => subscriber.subscribe(link.keys.changes));
+    try {
+      await command.connect();
+      await subscribed;
+    } catch (error) {
+      if (optional) {
+        link.lostReason = lastError || (error as Error).message;
+        link.opened = true;
+        subscribed.catch(() => {});
+        return link;
+      }
+      command.disconnect();
+      subscriber.disconnect();
+      throw new Ascii360Error('CLUSTER_UNREACHABLE', `cannot reach the cluster's Redis at ${redactUrl(url)}: ${lastError || (error as Error).message} (--cluster-optional starts without it)`);
+    }
+    link.up = true;
+    link.opened = true;
+    return link;
+  }
+
+  get connected(): boolean {
+    return this.up;
+  }
+
+  get reason(): string {
+    return this.lostReason;
+  }
+
+  private onClose(reason: string): void {
+    if (!this.up || this.closed) return;
+    this.up = false;
+    this.lostReason = reason || 'connection closed';
+    this.events.lost(this.lostReason);
+  }
+
+  private onReady(): void {
+    if (this.up || this.closed || !this.opened) return;
+    this.up = true;
+    this.lostReason = '';
+    this.events.regained();
+  }
+
+  async read(): Promise<TimelineRecord | null> {
+    return parseRecord(await this.command.get(this.keys.record));
+  }
+
+  /** Writes `record` if it is newer than the one in Redis; answers the record that stands. */
+  async write(record: TimelineRecord): Promise<TimelineRecord | null> {
+    const text = JSON.stringify(record);
+    const standing = await (this.command as Redis & { writeIfNewer(...args: (string | number)[]): Promise<string> })
+      .writeIfNewer(this.keys.record, this.keys.changes, text, record.changedAt, record.writer, RECORD_TTL_MS);
+    return parseRecord(standing);
+  }
+
+  /**
+   * Beats for this server; answers every server seen within `windowMs` (this one included) and the
+   * record in Redis, so a change whose message was missed (a resubscription after a reconnect) is
+   * still seen within a beat.
+   */
+  async beat(beat: ServerBeat, windowMs: number): Promise<{ servers: ServerBeat[]; record: TimelineRecord | null }> {
+    const now = beat.at;
+    const results = await this.command.multi()
+      .set(this.keys.server(beat.id), JSON.stringify(beat), 'PX', windowMs)
+      .zadd(this.keys.servers, now, beat.id)
+      .zremrangebyscore(this.keys.servers, 0, now - windowMs)
+      .zrange(this.keys.servers, 0, -1)
+      // The timeline lives while any server does (RECORD_TTL_MS after the last).
+      .pexpire(this.keys.record, RECORD_TTL_MS)
+      .get(this.keys.record)
+      .exec();
+    const ids = (results?.[3]?.[1] as string[] | undefined) ?? [];
+    const record = parseRecord((results?.[5]?.[1] as string | null | undefined) ?? null);
+    if (ids.length === 0) return { servers: [], record };
+    const texts = await this.command.mget(ids.map((id) => this.keys.server(id)));
+    const beats: ServerBeat[] = [];
+    for (const text of texts) {
+      if (!text) continue;
+      try {
+        beats.push(JSON.parse(text) as ServerBeat);
+      } catch {
+        // Another program's write: not a server of ours.
+      }
+    }
+    return { servers: beats, record };
+  }
+
+  /** Leaves the cluster's server list at once, so the others stop counting this server. */
+  async leave(id: string): Promise<void> {
+    if (!this.up) return;
+    await this.command.multi().del(this.keys.server(id)).zrem(this.keys.servers, id).exec();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.command.disconnect();
+    this.subscriber.disconnect();
+  }
+}
+
+/** The URL without a password, for logs and errors. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
