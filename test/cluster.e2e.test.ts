@@ -1,0 +1,274 @@
+/**
+ * Several servers, one timeline (`serve --cluster`): real CLI servers on loopback share a real
+ * redis-server (Debian's package), and for the failover case sit behind a real nginx running the
+ * shipped deploy/nginx.conf, with headless Chromium as the viewer. Every wait is bounded; each test
+ * names its own cluster, so the tests cannot see each other's timelines on the shared Redis.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PageProbe, ProbeState } from '../src/client/browser/page-probe.js';
+import { startNginx, startRedis, type NginxRig, type RedisRig } from './helpers/cluster-rig.js';
+import { makeClip, tempDir } from './helpers/media.js';
+import { CLI, getJson, serverPool, statuses, type CliServer, type TestViewer } from './helpers/server.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const FPS = 30;
+const tmp = tempDir('ascii360-cluster-');
+let clip: string;
+let otherClip: string;
+let redis: RedisRig;
+let pool: ReturnType<typeof serverPool>;
+
+beforeAll(async () => {
+  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 20 });
+  // The same pictures under another file name: another source, so another cluster by default.
+  otherClip = join(tmp.dir, 'other.mp4');
+  copyFileSync(clip, otherClip);
+  redis = await startRedis();
+});
+
+afterAll(async () => {
+  await redis?.stop();
+  tmp.cleanup();
+});
+
+afterEach(async () => {
+  await pool?.close();
+});
+
+function cluster(name: string | null, source = clip): string[] {
+  return [source, '--loop', '--cluster', redis.url, ...(name ? ['--cluster-name', name] : [])];
+}
+
+type Health = Record<string, unknown> & { status: string; cluster: { connected: boolean; servers: { id: string }[]; offsetMs: number | null; timeline: { paused: boolean } } };
+const health = (s: CliServer): Promise<Health> => getJson(`${s.url}/healthz`) as Promise<Health>;
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The wire index of each frame a viewer received (raw ASCILINE frames start with it, u32 BE). */
+const indexOf = (frame: Buffer): number => frame.readUInt32BE(0);
+
+/** Seconds of the last STATUS with `code` a viewer got, or null. */
+function lastStatus(v: TestViewer, code: string): number | null {
+  const s = statuses(v).filter((t) => t.startsWith(`STATUS:${code}:`)).at(-1);
+  return s === undefined ? null : Number(s.split(':')[2]);
+}
+
+/** When each frame index first arrived at a viewer (performance.now(), ms). */
+function arrivals(v: TestViewer): Map<number, number> {
+  const at = new Map<number, number>();
+  v.messages.forEach((m, i) => {
+    if (m.binary && !at.has(indexOf(m.data))) at.set(indexOf(m.data), v.times[i]!);
+  });
+  return at;
+}
+
+describe('one timeline across servers', () => {
+  it('a pause, a seek and a resume on one server reach the viewers of the others', async () => {
+    pool = serverPool();
+    const [a, b, c] = await Promise.all([pool.serve(cluster('pause')), pool.serve(cluster('pause')), pool.serve(cluster('pause'))]);
+    const [va, vb, vc] = [a, b, c].map((s) => pool.viewer(s, 'cols=40&rows=12'));
+    await Promise.all([va!.moreFrames(5), vb!.moreFrames(5), vc!.moreFrames(5)]);
+
+    va!.send({ type: 'pause', paused: true });
+    for (const v of [vb!, vc!]) await v.until(() => lastStatus(v, 'PAUSED') !== null, 'STATUS:PAUSED on another server', 3000);
+    // One record: the same position everywhere, to the millisecond.
+    const paused = lastStatus(va!, 'PAUSED');
+    expect(lastStatus(vb!, 'PAUSED')).toBe(paused);
+    expect(lastStatus(vc!, 'PAUSED')).toBe(paused);
+    // Paused means no more moving frames: at most the one that shows the paused moment.
+    await sleep(300);
+    const before = vb!.frames.length;
+    await sleep(700);
+    expect(vb!.frames.length - before).toBeLessThanOrEqual(1);
+    expect((await health(b)).cluster.timeline.paused).toBe(true);
+
+    vc!.send({ type: 'seek', time: 5 });
+    for (const v of [va!, vb!]) await v.until(() => lastStatus(v, 'SEEKED') === 5, 'STATUS:SEEKED:5.000 on another server', 3000);
+
+    vb!.send({ type: 'pause', paused: false });
+    for (const v of [va!, vc!]) await v.until(() => lastStatus(v, 'PLAYING') === 5, 'STATUS:PLAYING:5.000 on another server', 3000);
+    const frames = await va!.moreFrames(10, 5000);
+    // Playing on from where the seek put it: index round(5 s × 30).
+    expect(indexOf(frames.at(-1)!)).toBeGreaterThanOrEqual(5 * FPS);
+    expect(indexOf(frames.at(-1)!)).toBeLessThan(5 * FPS + 4 * FPS);
+  });
+
+  it('viewers on different servers get the same frame at the same time (p95 skew ≤ 3 frames)', async () => {
+    pool = serverPool();
+    const [a, b] = await Promise.all([pool.serve(cluster('skew')), pool.serve(cluster('skew'))]);
+    const va = pool.viewer(a, 'cols=40&rows=12');
+    const vb = pool.viewer(b, 'cols=40&rows=12');
+    await Promise.all([va.moreFrames(10), vb.moreFrames(10)]);
+    await Promise.all([va.moreFrames(90, 8000), vb.moreFrames(90, 8000)]);
+    const atA = arrivals(va);
+    const atB = arrivals(vb);
+    const skews: number[] = [];
+    for (const [index, t] of atA) {
+      const u = atB.get(index);
+      if (u !== undefined) skews.push((Math.abs(u - t) * FPS) / 1000);
+    }
+    skews.sort((x, y) => x - y);
+    expect(skews.length).toBeGreaterThan(60);
+    expect(skews[Math.floor(skews.length * 0.95)]).toBeLessThanOrEqual(3);
+    // Each server measures itself against the shared position too.
+    for (const s of [a, b]) expect(Math.abs((await health(s)).cluster.offsetMs ?? Infinity)).toBeLessThan((3 * 1000) / FPS);
+  });
+
+  it('servers play on without Redis, and the newest change wins when it is back', async () => {
+    const own = await startRedis();
+    pool = serverPool();
+    try {
+      const args = [clip, '--loop', '--cluster', own.url, '--cluster-name', 'outage'];
+      const [a, b] = await Promise.all([pool.serve(args), pool.serve(args)]);
+      const va = pool.viewer(a, 'cols=40&rows=12');
+      const vb = pool.viewer(b, 'cols=40&rows=12');
+      await Promise.all([va.moreFrames(5), vb.moreFrames(5)]);
+
+      await own.stop();
+      await until('both servers to notice', async () => (await health(a)).cluster.connected === false && (await health(b)).cluster.connected === false, 5000);
+      const h = await health(a);
+      expect(h.status).toBe('degraded');
+      // Still playing, from the last known timeline.
+      await Promise.all([va.moreFrames(15, 3000), vb.moreFrames(15, 3000)]);
+
+      // A change while Redis is away holds on its own server, and waits.
+      va.send({ type: 'pause', paused: true });
+      await va.until(() => lastStatus(va, 'PAUSED') !== null, 'the pause on its own server', 2000);
+      await sleep(500);
+      expect(lastStatus(vb, 'PAUSED')).toBeNull();
+
+      await own.restart();
+      await vb.until(() => lastStatus(vb, 'PAUSED') !== null, 'the pause made during the outage', 10_000);
+      expect(lastStatus(vb, 'PAUSED')).toBe(lastStatus(va, 'PAUSED'));
+      await until('both back in the cluster', async () => (await health(a)).cluster.connected && (await health(b)).cluster.connected, 5000);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('clusters with another name or another source on the same Redis do not see each other', async () => {
+    pool = serverPool();
+    const [a, b, named, other] = await Promise.all([
+      pool.serve(cluster(null)),
+      pool.serve(cluster(null)),
+      pool.serve(cluster('elsewhere')),
+      pool.serve(cluster(null, otherClip)),
+    ]);
+    const va = pool.viewer(a, 'cols=40&rows=12');
+    const watchers = [named, other].map((s) => pool.viewer(s, 'cols=40&rows=12'));
+    const vb = pool.viewer(b, 'cols=40&rows=12');
+    await Promise.all([va, vb, ...watchers].map((v) => v.moreFrames(3)));
+    va.send({ type: 'pause', paused: true });
+    await vb.until(() => lastStatus(vb, 'PAUSED') !== null, 'the pause in the same cluster', 3000);
+    await sleep(1000);
+    for (const w of watchers) expect(lastStatus(w, 'PAUSED')).toBeNull();
+    await until('heartbeats', async () => (await health(a)).cluster.servers.length === 2 && (await health(named)).cluster.servers.length === 1 && (await health(other)).cluster.servers.length === 1, 5000);
+  });
+});
+
+describe('starting without Redis', () => {
+  it('refuses to start with one line when Redis is unreachable', async () => {
+    const closed = await startRedis();
+    await closed.stop();
+    let stderr = '';
+    let status = 0;
+    try {
+      execFileSync(process.execPath, [CLI, 'serve', clip, '--port', '0', '--log-level', 'error', '--cluster', closed.url], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 15_000 });
+    } catch (error) {
+      const e = error as { status: number; stderr: Buffer };
+      status = e.status;
+      stderr = e.stderr.toString();
+    }
+    expect(status).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^ascii360: cannot reach the cluster's Redis at redis:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+  });
+
+  it('with --cluster-optional it starts alone and joins when Redis comes', async () => {
+    const late = await startRedis();
+    await late.stop();
+    pool = serverPool();
+    try {
+      const s = await pool.serve([clip, '--loop', '--cluster', late.url, '--cluster-optional']);
+      const v = pool.viewer(s, 'cols=40&rows=12');
+      await v.moreFrames(5);
+      const alone = await health(s);
+      expect(alone.status).toBe('degraded');
+      expect(alone.cluster.connected).toBe(false);
+      await late.restart();
+      await until('the server to join', async () => (await health(s)).cluster.connected && (await health(s)).cluster.servers.length === 1, 10_000);
+      await v.moreFrames(5, 5000);
+    } finally {
+      await late.stop();
+    }
+  });
+});
+
+describe('behind nginx', () => {
+  let browser: Browser;
+  let nginx: NginxRig | undefined;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'], timeout: 30_000 });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  afterEach(async () => {
+    await nginx?.stop();
+    nginx = undefined;
+  });
+
+  it('when a server is killed, its viewers play again through the front within 3 s, with their view', async () => {
+    pool = serverPool();
+    const servers = await Promise.all([pool.serve(cluster('failover')), pool.serve(cluster('failover'))]);
+    nginx = await startNginx(servers.map((s) => Number(new URL(s.url).port)));
+    const page = await browser.newPage({ viewport: { width: 800, height: 480 } });
+    try {
+      const state = (): Promise<ProbeState> => page.evaluate(() => (globalThis as unknown as { ascii360: PageProbe }).ascii360.state());
+      await page.goto(`${nginx.url}/`, { timeout: 15_000 });
+      await until('frames on the page', async () => (await state()).shown > 5, 15_000);
+      for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
+      const view = await until('the turned view at its server', async () => {
+        const yaw = (await state()).view.yaw;
+        if (Math.abs(yaw) < 10) return null;
+        for (const s of servers) {
+          const views = (await health(s))['views'] as { yaw: number }[];
+          if (views.length === 1 && Math.abs(views[0]!.yaw - yaw) < 0.5) return { server: s, yaw };
+        }
+        return null;
+      }, 5000);
+      const survivor = servers.find((s) => s !== view.server)!;
+      const before = await state();
+
+      const killedAt = Date.now();
+      view.server.proc.kill('SIGKILL');
+      await until('the page to play again', async () => {
+        const now = await state();
+        return now.inits > before.inits && now.shown > before.shown + 5 ? now : null;
+      }, 3000);
+      expect(Date.now() - killedAt).toBeLessThanOrEqual(3000);
+      const views = (await health(survivor))['views'] as { yaw: number; fov: number }[];
+      expect(views).toHaveLength(1);
+      expect(views[0]!.yaw).toBeCloseTo(view.yaw, 1);
+    } finally {
+      await page.close();
+    }
+  });
+});
