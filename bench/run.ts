@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchAudio } from './audio-bench.js';
 import { benchBrowser } from './browser-bench.js';
+import { benchCluster } from './cluster-bench.js';
 import { benchCodec } from './codec-bench.js';
 import { benchLayouts } from './layout-bench.js';
 import { benchPicture } from './picture-bench.js';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     print(await benchAudio(dir));
     print(await benchBrowser());
     print(await benchCodec());
+    print(await benchCluster(dir));
     try {
       const terminal = await import('./terminal-bytes.js');
       print(terminal.formatTerminalBytes(await terminal.measureTerminalBytes()));

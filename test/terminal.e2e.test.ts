@@ -7,58 +7,23 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
+import { privateTmux, until } from './helpers/tmux.js';
 
 const tmp = tempDir();
 let clip = '';
-const sessions: string[] = [];
-// A tmux server of this file's own, kept alive by an idle session: tmux exits when its last session
-// is killed, and a new session asked for while it is exiting fails ("server exited unexpectedly").
-const SOCKET = ['-L', `ascii360-test-${process.pid}`];
+const { tmux, start, capture, flags, sessions, killSessions, open, close } = privateTmux();
 
 beforeAll(() => {
   clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 5 });
-  tmux('new-session', '-d', '-s', 'keep', 'sleep 600');
+  open();
 });
 
-afterEach(() => {
-  for (const s of sessions.splice(0)) spawnSync('tmux', [...SOCKET, 'kill-session', '-t', s]);
-});
+afterEach(() => killSessions());
 
 afterAll(() => {
-  spawnSync('tmux', [...SOCKET, 'kill-server']);
+  close();
   tmp.cleanup();
 });
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', [...SOCKET, ...args], { encoding: 'utf8', timeout: 5000 });
-}
-
-function start(name: string, cols: number, rows: number, args: string, env: string[] = []): void {
-  sessions.push(name);
-  // `sleep` keeps the pane (and its last screen) around after the client exits.
-  const command = `'${process.execPath}' '${CLI}' ${args}; echo EXIT=$?; sleep 60`;
-  const vars = ['LANG=C.UTF-8', 'TERM=xterm-256color', 'COLORTERM=truecolor', ...env].flatMap((v) => ['-e', v]);
-  tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), ...vars, command);
-}
-
-function capture(name: string): string[] {
-  return tmux('capture-pane', '-p', '-t', name).split('\n');
-}
-
-function flags(name: string): { alternate: string; cursor: string; mouse: string } {
-  const [alternate, cursor, mouse] = tmux('display-message', '-p', '-t', name, '#{alternate_on} #{cursor_flag} #{mouse_any_flag}').trim().split(' ');
-  return { alternate: alternate!, cursor: cursor!, mouse: mouse! };
-}
-
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('ascii360 play in tmux', () => {
   it('shows the picture, turns with Right, quits with q and restores the terminal', async () => {

@@ -4,10 +4,12 @@
  * after BACKOFF_MIN_MS, doubling to BACKOFF_MAX_MS; the URL is asked for anew each time, so the
  * view, grid, mode and style in effect are restored. The backoff starts over once an INIT arrives.
  *
- * A full server (1013, try again later) is retried the same way. Not retried (PROTOCOL-NOTES.md §6.2): 1000, the stream is complete ("ended"); 1008, refused (the
- * same query would be refused again); 1011, the source failed for good. The page offers a button.
+ * Which closes are retried is the terminal's rule too (../common/reconnect-policy.ts): a full
+ * server (1013, try again later) is; the end of the stream (1000, "ended"), a refusal (1008, 1009)
+ * and a source that failed for good (1011) are not. The page offers a button for those.
  */
-import { CloseCode, type ClientMessage, type Codec, type InitInfo, type TimelineStatus } from '../../../protocol/index.js';
+import { type ClientMessage, type Codec, type InitInfo, type TimelineStatus } from '../../../protocol/index.js';
+import { Backoff, closeAction } from '../common/reconnect-policy.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { inflateFrame } from './inflate.js';
 
@@ -43,7 +45,7 @@ export class Connection {
   private stream: StreamClient | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
-  private backoff = BACKOFF_MIN_MS;
+  private readonly backoff = new Backoff(BACKOFF_MIN_MS, BACKOFF_MAX_MS);
   private attempt = 0;
   private disposed = false;
 
@@ -70,7 +72,7 @@ export class Connection {
     this.stream = new StreamClient(ws as unknown as SocketLike, this.codec, {
       open: () => this.clearConnectTimer(),
       init: (info) => {
-        this.backoff = BACKOFF_MIN_MS;
+        this.backoff.reset();
         this.attempt = 0;
         if (!opened) {
           opened = true;
@@ -113,14 +115,14 @@ export class Connection {
     this.socket = null;
     this.stream = null;
     if (this.disposed) return;
-    if (code === CloseCode.END_OF_STREAM) this.events.state({ kind: 'ended' });
-    else if (code === CloseCode.POLICY || code === CloseCode.SOURCE_FAILED) this.events.state({ kind: 'closed', code, reason });
+    const action = closeAction(code);
+    if (action === 'ended') this.events.state({ kind: 'ended' });
+    else if (action === 'refused') this.events.state({ kind: 'closed', code, reason });
     else this.lost(code);
   }
 
   private lost(code: number): void {
-    const delay = this.backoff;
-    this.backoff = Math.min(BACKOFF_MAX_MS, this.backoff * 2);
+    const delay = this.backoff.next();
     this.events.state({ kind: 'lost', code, retryInMs: delay });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

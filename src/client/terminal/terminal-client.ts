@@ -2,16 +2,20 @@
  * The terminal client: blessed owns the screen, the input, the status line and the help overlay;
  * the video region is written by our VideoRenderer in one write() per frame. A slow terminal makes
  * us drop frames (only the newest waits), never queue them. Every way out restores the terminal.
+ *
+ * A lost connection (a server killed behind a front, a restart) is not a way out: server-link.ts
+ * reconnects with backoff, asking for the view on screen (connectUrl), while the last picture stays
+ * and the status line says "reconnecting… (attempt N)".
  */
 import blessed from 'blessed';
 import { inflateSync } from 'node:zlib';
-import WebSocket from 'ws';
 import { CELL_STYLES, CloseCode, DEFAULT_QUALITY, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { HELP_LINES, KEYMAP, type Action } from '../common/keymap.js';
 import { PlayerController } from '../common/player-controller.js';
-import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
+import { viewUrl, type ReceivedFrame } from '../common/stream-client.js';
 import type { ViewAngles } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
+import { openSocket, ServerLink, type OpenSocket } from './server-link.js';
 import { parseSgrMouse, type MouseEvent } from './sgr-mouse.js';
 import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
 
@@ -54,7 +58,6 @@ const inflateFrame: Inflate = (data, maxBytes) => inflateSync(data, { maxOutputL
 /** Smallest usable terminal; below it a notice replaces the picture. */
 const MIN_COLS = 20;
 const MIN_ROWS = 6;
-const CONNECT_TIMEOUT_MS = 5000;
 /** Terminal cells are about twice as tall as wide. */
 const CELL_ASPECT = 0.5;
 /** When no frame arrives (paused, still photo), a pending view is sent after this long anyway. */
@@ -73,33 +76,6 @@ const NOTICE_MS = 5000;
 
 function gridOf(output: NodeJS.WriteStream): { cols: number; rows: number } {
   return { cols: Math.max(1, output.columns || 80), rows: Math.max(1, (output.rows || 24) - 1) };
-}
-
-/**
- * Opens the socket before taking over the screen, so "server unreachable" is a plain line. The
- * server speaks first (INIT right after the upgrade), so messages arriving before the client is
- * wired up are kept and handed over.
- */
-function connect(url: string): Promise<{ ws: WebSocket; early: unknown[] }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
-    ws.binaryType = 'arraybuffer';
-    const early: unknown[] = [];
-    const fail = (reason: string): void => {
-      ws.removeAllListeners();
-      ws.on('error', () => {});
-      ws.terminate();
-      reject(new Error(reason));
-    };
-    ws.once('open', () => {
-      ws.removeAllListeners();
-      // Bounded: only what arrives before the next tick, when the client takes over.
-      ws.on('message', (data: unknown, isBinary: boolean) => early.push(isBinary ? data : String(data)));
-      resolve({ ws, early });
-    });
-    ws.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
-    ws.once('unexpected-response', (_req, res) => fail(`HTTP ${res.statusCode}`));
-  });
 }
 
 /** The timeline as the server said it, for the status line: a symbol and, for failures, nothing more (the notice says why). */
@@ -129,29 +105,49 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const palette: Palette = depth === '256' ? '256' : depth === '16' ? '16' : 'rgb';
   // A monochrome terminal shows no colour pair: ask for mode 1 text unless a mode was given.
   const mode = opts.mode ?? (depth === 'mono' ? 1 : undefined);
-  let stream: StreamClient | null = null;
+  let link: ServerLink | null = null;
   const codec = opts.codec ?? 'tagged';
-  // Before the stream exists nothing is sent; position: the newest frame's.
+  const quality = codec === 'tagged' ? (opts.quality ?? DEFAULT_QUALITY) : undefined;
+  /** The newest frame's index, kept across reconnects (a new link starts with none). */
+  let lastIndex = -1;
+  // Before the link exists nothing is sent; position: the newest frame's.
   const player: PlayerController = new PlayerController({
-    send: (message) => stream?.send(message),
-    requestStyle: (next) => stream?.send({ type: 'style', style: next, palette }),
-    position: (): number => (player.init && stream && stream.lastIndex >= 0 ? stream.lastIndex / player.init.fps : 0),
+    send: (message) => link?.send(message),
+    requestStyle: (next) => link?.send({ type: 'style', style: next, palette }),
+    position: (): number => (player.init && lastIndex >= 0 ? lastIndex / player.init.fps : 0),
   }, { camera: opts.camera, view: opts.view, style: opts.style, autoRotate: opts.autoRotate, now: () => performance.now() });
   const view = player.view;
   let grid = gridOf(output);
+  /** The grid the server was last told (in the URL or a resize). */
+  let told = { cols: 0, rows: 0 };
 
-  let ws: WebSocket;
-  let early: unknown[];
+  /**
+   * The URL for the first connect and every reconnect: what is on screen now, so a new server
+   * (another one behind the same front) shows the same picture. Before the first INIT a view left
+   * unsaid is the server's to choose (the file's initial view, PROTOCOL-NOTES.md §2 fields 13–15);
+   * after it, queryView gives all of it. The mode and style are the last INIT's (`m`, `s` change
+   * them), or a style asked for and not yet confirmed.
+   */
+  function connectUrl(): string {
+    told = { cols: grid.cols, rows: grid.rows };
+    return viewUrl(opts.url, {
+      cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode: player.init?.mode ?? mode,
+      style: player.requested ?? player.style, palette, ...player.queryView(), camera: view.camera, codec, quality,
+    });
+  }
+
+  // Opened before the screen is taken over, so "server unreachable" is a plain line.
+  let first: OpenSocket;
   try {
-    // A view left unsaid is the server's to choose (the file's initial view), learnt from INIT.
-    const url = viewUrl(opts.url, { cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode, style: opts.style, palette, ...player.queryView(), camera: view.camera, codec, quality: codec === 'tagged' ? (opts.quality ?? DEFAULT_QUALITY) : undefined });
-    ({ ws, early } = await connect(url));
+    first = await openSocket(connectUrl());
   } catch (error) {
     return { code: 1, message: `cannot connect to ${opts.url}: ${(error as Error).message}` };
   }
 
   // Sound starts with the picture; without a player we say so once and play silent.
-  const sound: AudioPlayback | null = opts.audio ? await startAudio(opts.url) : null;
+  let sound: AudioPlayback | null = opts.audio ? await startAudio(opts.url) : null;
+  /** Bumped when the sound is stopped: a player that starts after that (a slow restart) is stopped at once. */
+  let soundGeneration = 0;
 
   const screen = blessed.screen({ input, output, smartCSR: true, fullUnicode: true, warnings: false, title: 'ascii360', autoPadding: false, dockBorders: false });
   const statusBar = blessed.box({ parent: screen, bottom: 0, left: 0, height: 1, width: '100%', style: { fg: 'black', bg: 'white' } });
@@ -183,14 +179,14 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let noticeTimer: NodeJS.Timeout | null = null;
   let viewTimer: NodeJS.Timeout | null = null;
   let lastDrawn = 0;
+  /** While the connection is lost: the try coming next and why it was lost; null while connected. */
+  let down: { attempt: number; why: string } | null = null;
   let finished: ((exit: ClientExit) => void) | null = null;
   const done = new Promise<ClientExit>((resolve) => (finished = resolve));
 
   const tooSmallNow = (): boolean => (output.columns || 80) < MIN_COLS || (output.rows || 24) < MIN_ROWS + 1;
 
-  // Hand over from connect()'s early-message listener to the stream client.
-  ws.removeAllListeners('message');
-  stream = new StreamClient(ws as unknown as SocketLike, codec, {
+  const serverLink = link = new ServerLink(first, connectUrl, codec, inflateFrame, {
     init(info) {
       player.onInit(info);
       // A new shape: whatever is on screen no longer matches the model's idea of the frame.
@@ -204,6 +200,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       received++;
       if (latest) dropped++;
       latest = frame;
+      lastIndex = frame.index;
       draw();
     },
     error(message) {
@@ -211,15 +208,46 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       player.onError();
       showNotice(`server: ${message}`);
     },
-    close(code, reason) {
+    lost(attempt, why) {
+      // The last picture stays; the sound's stream went with the server.
+      down = { attempt, why };
+      stopSound();
+      updateStatus();
+    },
+    restored() {
+      down = null;
+      // Resized during the handshake: the URL had the old grid.
+      if (!tooSmallNow() && (told.cols !== grid.cols || told.rows !== grid.rows)) sendResize();
+      if (opts.audio) void restartSound();
+      showNotice('reconnected');
+    },
+    closed(code, reason) {
       // The server said ENDED before closing: the last line says so, with the file's length.
       const ended = player.timeline?.code === 'ENDED' ? `ended at ${clock(player.timeline.position ?? 0)}` : 'end of stream';
-      if (code === CloseCode.END_OF_STREAM) finish({ code: 0, message: ended });
+      if (code === null) finish({ code: 1, message: `cannot reconnect to ${opts.url}: ${reason}` });
+      else if (code === CloseCode.END_OF_STREAM) finish({ code: 0, message: ended });
       else finish({ code: 1, message: `connection closed by the server (${code}${reason ? ` ${reason}` : ''})` });
     },
-  }, inflateFrame);
+  });
 
-  for (const data of early) stream.receive(data);
+  function stopSound(): void {
+    soundGeneration++;
+    sound?.stop();
+    sound = null;
+  }
+
+  /** A new player on the new server's /audio; its note only when it cannot play. */
+  async function restartSound(): Promise<void> {
+    stopSound();
+    const generation = soundGeneration;
+    const next = await startAudio(opts.url);
+    if (generation !== soundGeneration || !finished) {
+      next.stop();
+      return;
+    }
+    sound = next;
+    if (!next.player) showNotice(next.note);
+  }
 
   function showNotice(text: string): void {
     notice = text;
@@ -258,15 +286,20 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     });
   }
 
-  /** At most one view message per displayed frame; a timer covers the case of no frames at all. */
+  /**
+   * At most one view message per displayed frame; a timer covers the case of no frames at all.
+   * While the link is down the view stays pending (the reconnect URL carries it, and a change made
+   * during the handshake goes with the first frame after).
+   */
   function sendView(): void {
-    const message = player.tick();
-    if (message) {
-      stream!.send(message);
-      lastTurn = performance.now();
-    }
     if (viewTimer) clearTimeout(viewTimer);
     viewTimer = null;
+    if (!serverLink.open) return;
+    const message = player.tick();
+    if (message) {
+      serverLink.send(message);
+      lastTurn = performance.now();
+    }
   }
 
   function viewChanged(): void {
@@ -282,7 +315,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const init = player.init;
     const timeline = player.timeline;
     // Paused or ended, the server's position; playing, the newest frame's.
-    const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : init && stream!.lastIndex >= 0 ? stream!.lastIndex / init.fps : 0;
+    const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : init && lastIndex >= 0 ? lastIndex / init.fps : 0;
     const time = !init ? '--:--' : init.live ? 'LIVE' : init.duration > 0 ? `${clock(pos)} / ${clock(init.duration)}` : 'still';
     const parts = [
       `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`,
@@ -296,6 +329,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     ];
     let text = ' ' + parts.join('  ');
     if (notice) text = ` ${notice}  |${text}`;
+    // First, so a narrow terminal still shows it.
+    if (down) text = ` reconnecting… (attempt ${down.attempt}) ${down.why}  |${text}`;
     statusBar.setContent(text.slice(0, Math.max(0, (output.columns || 80) - 1)));
     screen.render();
   }
@@ -305,8 +340,14 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     tooSmall.hidden = !tooSmallNow();
     renderer.setRegion(0, 0, grid.cols, grid.rows);
     renderer.invalidate();
-    if (!tooSmallNow()) stream!.send({ type: 'resize', cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT });
+    // While down the reconnect URL carries the grid.
+    if (!tooSmallNow() && serverLink.open) sendResize();
     screen.render();
+  }
+
+  function sendResize(): void {
+    told = { cols: grid.cols, rows: grid.rows };
+    serverLink.send({ type: 'resize', cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT });
   }
 
   /** A key's action: the player does it; help and quit are this shell's. */
@@ -418,11 +459,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     process.off('SIGHUP', onHangup);
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
-    sound?.stop();
-    ws.removeAllListeners();
-    ws.on('error', () => {});
-    if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'quit');
-    else ws.terminate();
+    stopSound();
+    serverLink.dispose();
     // Leave our SGR and synchronized-output state behind before blessed restores the rest
     // (alternate screen, cursor, mouse modes, keypad).
     output.write('\x1b[?2026l\x1b[0m');

@@ -1,0 +1,215 @@
+/**
+ * The terminal client's link to the server: a StreamClient over a `ws` socket that comes back by
+ * itself when the connection is lost, the Node counterpart of the browser's connection.ts. Which
+ * closes are retried, and the backoff, are both clients' rule (../common/reconnect-policy.ts).
+ *
+ * Each try asks the shell for the URL anew, so the server (another one behind the same front, after
+ * a failover) shows the view on screen; and each socket gets a new StreamClient, so no coded frame
+ * of the new server is patched onto the old server's picture (PROTOCOL-NOTES.md §3.7).
+ *
+ * The first connect is not retried: it runs before the screen is taken over, and a server that is
+ * unreachable, refuses or is full is the one line it has always been. Only a viewer that has had an
+ * INIT (a picture) reconnects.
+ */
+import WebSocket from 'ws';
+import type { ClientMessage, Codec, Inflate, InitInfo, TimelineStatus } from '../../../protocol/index.js';
+import { Backoff, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
+import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
+
+/**
+ * A killed server's viewers should be back within about 3 s through the front: the first try is
+ * quick (a restart or another server is usually there already), the cap keeps a long outage from
+ * being noticed late.
+ */
+export const BACKOFF_MIN_MS = 250;
+export const BACKOFF_MAX_MS = 4000;
+/** A socket still in its handshake after this long is given up (and, after a loss, tried again). */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** An open socket and the messages that came before anyone listened (the server speaks first: INIT). */
+export interface OpenSocket {
+  ws: WebSocket;
+  early: unknown[];
+}
+
+/** A failed connect: `message` is the errno or `HTTP <status>`; `retry` whether a reconnect would try again. */
+export class ConnectError extends Error {
+  constructor(
+    message: string,
+    readonly retry: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Starts a socket to `url`; `ready` gives the messages received before the caller takes over, or
+ * rejects with a ConnectError. The socket is returned at once, so a caller that quits can stop it.
+ */
+function startSocket(url: string): { ws: WebSocket; ready: Promise<unknown[]> } {
+  const ws = new WebSocket(url, { handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
+  ws.binaryType = 'arraybuffer';
+  const ready = new Promise<unknown[]>((resolve, reject) => {
+    const early: unknown[] = [];
+    const fail = (error: ConnectError): void => {
+      ws.removeAllListeners();
+      ws.on('error', () => {});
+      ws.terminate();
+      reject(error);
+    };
+    ws.once('open', () => {
+      ws.removeAllListeners();
+      // Bounded: only what arrives before the next tick, when the link takes over.
+      ws.on('message', (data: unknown, isBinary: boolean) => early.push(isBinary ? data : String(data)));
+      resolve(early);
+    });
+    // Network errors (refused, reset, unreachable, the handshake timing out) are a server not
+    // there right now: worth another try.
+    ws.once('error', (error: NodeJS.ErrnoException) => fail(new ConnectError(error.code ?? error.message, true)));
+    ws.once('unexpected-response', (_req, res) => fail(new ConnectError(`HTTP ${res.statusCode}`, upgradeStatusAction(res.statusCode ?? 0) === 'reconnect')));
+  });
+  return { ws, ready };
+}
+
+/** Opens the first socket, before the screen is taken over; rejects with a ConnectError. */
+export async function openSocket(url: string): Promise<OpenSocket> {
+  const { ws, ready } = startSocket(url);
+  return { ws, early: await ready };
+}
+
+export interface LinkEvents {
+  init(info: InitInfo): void;
+  frame(frame: ReceivedFrame): void;
+  /** An `Error:` text from the server, or a frame that did not fit its INIT. */
+  error(message: string): void;
+  status(status: TimelineStatus): void;
+  /** The connection is lost; try `attempt` (1, 2, …) follows after the backoff. `why`: the close or the error, for the user. */
+  lost(attempt: number, why: string): void;
+  /** A reconnect's INIT came (it is passed to `init` next): the server shows the view again. */
+  restored(): void;
+  /** Closed for good: `code` the close code (1000: the stream ended), null for a refused reconnect; `reason` the server's words or the error. */
+  closed(code: number | null, reason: string): void;
+}
+
+export class ServerLink {
+  private ws!: WebSocket;
+  private stream!: StreamClient;
+  /** A reconnect's socket still in its handshake: stopped if the user quits meanwhile. */
+  private connecting: WebSocket | null = null;
+  private readonly backoff = new Backoff(BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+  /** Tries since the connection was lost; 0 while connected. */
+  private attempt = 0;
+  private hadInit = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private disposed = false;
+
+  /** `first`: the socket openSocket gave; `url` is asked for each reconnect (the view on screen). */
+  constructor(
+    first: OpenSocket,
+    private readonly url: () => string,
+    private readonly codec: Codec,
+    private readonly inflate: Inflate,
+    private readonly events: LinkEvents,
+  ) {
+    this.attach(first);
+  }
+
+  /** Connected and past the lost state: messages sent now reach the server. */
+  get open(): boolean {
+    return this.attempt === 0 && this.stream.open;
+  }
+
+  /** Sent on the current socket; dropped while it is down (the reconnect URL carries the view). */
+  send(message: ClientMessage): void {
+    this.stream.send(message);
+  }
+
+  /** Closes the socket as a quit (1000) and stops any retry. */
+  dispose(): void {
+    this.disposed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.connecting) drop(this.connecting);
+    this.connecting = null;
+    drop(this.ws);
+  }
+
+  private attach({ ws, early }: OpenSocket): void {
+    this.ws = ws;
+    // Hand over from startSocket's early-message listener to the stream client.
+    ws.removeAllListeners('message');
+    this.stream = new StreamClient(ws as unknown as SocketLike, this.codec, {
+      init: (info) => {
+        this.hadInit = true;
+        if (this.attempt > 0) {
+          this.attempt = 0;
+          this.backoff.reset();
+          this.events.restored();
+        }
+        this.events.init(info);
+      },
+      frame: (frame) => this.events.frame(frame),
+      error: (message) => this.events.error(message),
+      status: (status) => this.events.status(status),
+      close: (code, reason) => {
+        if (ws === this.ws) this.closed(code, reason);
+      },
+    }, this.inflate);
+    for (const data of early) this.stream.receive(data);
+  }
+
+  private closed(code: number, reason: string): void {
+    if (this.disposed) return;
+    // Never let in (the first socket, no INIT yet: full, a bad query): the one line it always was.
+    if (!this.hadInit || closeAction(code) !== 'reconnect') {
+      this.events.closed(code, reason);
+      return;
+    }
+    this.retry(reason || (code === 1006 ? 'connection lost' : `closed ${code}`));
+  }
+
+  private retry(why: string): void {
+    this.attempt++;
+    this.events.lost(this.attempt, why);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.reconnect();
+    }, this.backoff.next());
+  }
+
+  private reconnect(): void {
+    if (this.disposed) return;
+    let started: ReturnType<typeof startSocket>;
+    try {
+      started = startSocket(this.url());
+    } catch (error) {
+      // A URL `ws` cannot use: the first connect took the same base, so this is not expected.
+      this.events.closed(null, error instanceof Error ? error.message : String(error));
+      return;
+    }
+    const { ws, ready } = started;
+    this.connecting = ws;
+    ready.then(
+      (early) => {
+        this.connecting = null;
+        if (this.disposed) drop(ws);
+        else this.attach({ ws, early });
+      },
+      (error: unknown) => {
+        this.connecting = null;
+        if (this.disposed) return;
+        const failure = error instanceof ConnectError ? error : new ConnectError(String(error), false);
+        if (failure.retry) this.retry(failure.message);
+        else this.events.closed(null, failure.message);
+      },
+    );
+  }
+}
+
+/** Closes a socket without hearing from it again: a clean close when open, else at once. */
+function drop(ws: WebSocket): void {
+  ws.removeAllListeners();
+  ws.on('error', () => {});
+  if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'quit');
+  else ws.terminate();
+}

@@ -1,0 +1,175 @@
+/**
+ * The terminal client through a failover, in a real terminal (tmux): `ascii360 view` watches a
+ * server on a fixed port; the server is killed (SIGKILL: no close frame, as when a machine behind a
+ * front dies) and a new one starts on the same port. The client must come back by itself, within
+ * the backoff, with the view it had (PROTOCOL-NOTES.md §6.2; src/client/terminal/server-link.ts).
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeClip, tempDir } from './helpers/media.js';
+import { getJson, startCli, stopProcess, type CliServer } from './helpers/server.js';
+import { privateTmux, until } from './helpers/tmux.js';
+
+const tmp = tempDir();
+let clip = '';
+const { tmux, start, capture, flags, killSessions, open, close } = privateTmux('ascii360-reconnect');
+const servers: CliServer[] = [];
+
+beforeAll(() => {
+  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 5 });
+  open();
+});
+
+afterEach(async () => {
+  killSessions();
+  await Promise.all(servers.splice(0).map((s) => stopProcess(s.proc, 'SIGKILL')));
+});
+
+afterAll(() => {
+  close();
+  tmp.cleanup();
+});
+
+/** A loopback port free now, for servers that must come back on the same one. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function serve(port: number, extra: string[] = []): Promise<CliServer> {
+  // startCli passes --port 0 first; the later --port wins.
+  const s = await startCli([clip, '--loop', '--port', String(port), '--log-level', 'warn', ...extra]);
+  servers.push(s);
+  return s;
+}
+
+async function kill(s: CliServer, signal: NodeJS.Signals): Promise<void> {
+  await stopProcess(s.proc, signal);
+}
+
+type HealthView = { id: number; yaw: number; pitch: number; roll: number; fov: number; camera: string; cols: number; rows: number; mode: number; style: string; palette: string };
+
+async function views(s: CliServer): Promise<HealthView[]> {
+  try {
+    return ((await getJson(`${s.url}/healthz`))['views'] ?? []) as HealthView[];
+  } catch {
+    return [];
+  }
+}
+
+/** What must survive a reconnect: the view, the grid, the colour mode, the style and the palette. */
+const kept = (v: HealthView): Omit<HealthView, 'id'> => ({ yaw: v.yaw, pitch: v.pitch, roll: v.roll, fov: v.fov, camera: v.camera, cols: v.cols, rows: v.rows, mode: v.mode, style: v.style, palette: v.palette });
+
+const STATUS_ROW = 27;
+/** The screen with its colours (SGR sequences kept). */
+const colours = (name: string): string[] => tmux('capture-pane', '-p', '-e', '-t', name).split('\n');
+/** Picture rows drawn with half blocks (the style the test switches to). */
+const halfRows = (screen: string[]): number => screen.slice(0, STATUS_ROW).filter((l) => (l.match(/▀/g) ?? []).length > 80).length;
+
+describe('ascii360 view: a lost server', () => {
+  it('reconnects to the server that replaces a killed one, with the view on screen; stops at a refusal', async () => {
+    const port = await freePort();
+    const first = await serve(port);
+    const name = 'a360-failover';
+    start(name, 100, 28, `view 'ws://127.0.0.1:${port}/ws' --style ramp`);
+    await until('the picture', () => /fps/.test(capture(name)[STATUS_ROW] ?? '') && capture(name).slice(0, STATUS_ROW).filter((l) => l.trim().length > 60).length >= 25);
+
+    // Move the view, and change what else the URL must carry: zoom out, half blocks, mode 4.
+    tmux('send-keys', '-t', name, 'Right', 'Right', 'Right', 'Up', '-', 's', 'm');
+    const before = await until('the server to have the new view', async () => {
+      const v = await views(first);
+      return v.length === 1 && v[0]!.yaw > 15 && v[0]!.pitch > 0 && v[0]!.fov > 90 && v[0]!.style === 'half' && v[0]!.mode === 4 ? v[0]! : null;
+    });
+    await until('half blocks at mode 4', () => {
+      const screen = capture(name);
+      return / half m4 /.test(screen[STATUS_ROW] ?? '') && halfRows(screen) >= 25;
+    });
+
+    // Killed: no close frame, the socket just drops.
+    const killedAt = Date.now();
+    await kill(first, 'SIGKILL');
+    const lost = await until('the reconnecting status', () => {
+      const screen = capture(name);
+      const m = /^ reconnecting… \(attempt (\d+)\)/.exec(screen[STATUS_ROW] ?? '');
+      return m ? { screen, attempt: Number(m[1]) } : null;
+    });
+    const shownAfterMs = Date.now() - killedAt;
+    const down = await until('more tries', () => {
+      const screen = capture(name);
+      const m = /^ reconnecting… \(attempt (\d+)\) (\S+)/.exec(screen[STATUS_ROW] ?? '');
+      return m && Number(m[1]) > Math.max(1, lost.attempt) ? { screen, attempt: Number(m[1]), why: m[2]! } : null;
+    });
+    // The refused tries while no server listens; the last picture stays on screen meanwhile.
+    expect(down.why).toBe('ECONNREFUSED');
+    const frozen = down.screen;
+    // Half blocks look alike without their colours: the picture is compared with them.
+    const frozenColours = colours(name);
+    expect(halfRows(frozen)).toBeGreaterThanOrEqual(25);
+    expect(frozen.slice(0, STATUS_ROW)).toEqual(lost.screen.slice(0, STATUS_ROW));
+    expect(flags(name).alternate).toBe('1');
+
+    const second = await serve(port);
+    const listeningAt = Date.now();
+    const back = await until('the viewer on the new server', async () => {
+      const v = await views(second);
+      return v.length === 1 ? v[0]! : null;
+    }, 10_000);
+    const backAfterMs = Date.now() - listeningAt;
+    const downMs = Date.now() - killedAt;
+    // The backoff caps at 4 s: the next try after the server listens comes within that.
+    expect(backAfterMs).toBeLessThan(6000);
+    expect(kept(back)).toEqual(kept(before));
+
+    // Frames drawn again: the status line is back to normal, frames come and are shown (received/shown
+    // fps), the picture moves.
+    const again = await until('frames on screen again', () => {
+      const screen = capture(name);
+      const line = screen[STATUS_ROW] ?? '';
+      const changed = colours(name).slice(0, STATUS_ROW).filter((l, i) => l !== frozenColours[i]).length;
+      return !/reconnecting/.test(line) && /\b[1-9]\d*\/[1-9]\d* fps/.test(line) && halfRows(screen) >= 25 && changed > 10 ? screen : null;
+    });
+    expect(again[STATUS_ROW]).toMatch(/ half m4 truecolor +yaw \d+ pitch \d+ roll 0 fov 99 /);
+    const health = await getJson(`${second.url}/healthz`);
+    expect((health['frames'] as { sent: number }).sent).toBeGreaterThan(0);
+    console.log(`failover: reconnecting shown ${shownAfterMs} ms after the kill (attempt ${down.attempt}); back ${backAfterMs} ms after the new server listened, ${downMs} ms after the kill`);
+
+    // A server shutting down says 1001 ("going away"): also retried.
+    await kill(second, 'SIGTERM');
+    await until('reconnecting after 1001', () => /^ reconnecting… \(attempt \d+\)/.test(capture(name)[STATUS_ROW] ?? ''));
+    // The server that comes back wants a token this client does not have: HTTP 401 is a refusal, not
+    // a lost connection, so the client stops with one line.
+    await serve(port, ['--token', 'not-the-clients']);
+    const after = await until('the exit', () => {
+      const screen = capture(name);
+      return screen.some((l) => l.startsWith('EXIT=')) ? screen : null;
+    }, 15_000);
+    expect(after.filter((l) => l.trim().length > 0)).toEqual([`ascii360: cannot reconnect to ws://127.0.0.1:${port}/ws: HTTP 401`, 'EXIT=1']);
+    expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+  }, 90_000);
+
+  it('q quits at once while reconnecting, and restores the terminal', async () => {
+    const port = await freePort();
+    const server = await serve(port);
+    const name = 'a360-quit-down';
+    start(name, 90, 24, `view 'ws://127.0.0.1:${port}/ws' --style ramp`);
+    await until('the picture', () => /fps/.test(capture(name)[23] ?? ''));
+    await kill(server, 'SIGKILL');
+    // Long enough that the backoff is at its cap (attempts 1–4 take 3.75 s): q must not wait for it.
+    await until('the 4th attempt', () => /^ reconnecting… \(attempt [4-9]\)/.test(capture(name)[23] ?? ''), 10_000);
+    const pressed = Date.now();
+    tmux('send-keys', '-t', name, 'q');
+    await until('the exit', () => capture(name).some((l) => l.startsWith('EXIT=')), 5000);
+    const quitMs = Date.now() - pressed;
+    expect(quitMs).toBeLessThan(1500);
+    expect(capture(name).filter((l) => l.trim().length > 0)).toEqual(['EXIT=0']);
+    expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+    console.log(`quit while reconnecting: ${quitMs} ms`);
+  }, 60_000);
+});
