@@ -26,9 +26,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { constants, createDeflateRaw } from 'node:zlib';
 import { chromium, type Browser } from 'playwright-core';
-import { frameShape, QUALITIES, type Codec, type StyleName } from '../protocol/index.js';
+import { QUALITIES, type Codec, type StyleName } from '../protocol/index.js';
 import { chooseWorkWidth } from '../src/app/working-size.js';
-import { FrameEncoder } from '../src/encode/frame-encoder.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, servePage } from './browser-bench.js';
@@ -128,13 +127,13 @@ async function measureClip(clip: string, cases: Case[], keep: boolean, cols = CO
   const views = cases.map((c) => {
     const coded = specOf(c, cols, rows);
     const raw = { ...coded, codec: 'raw' as const };
-    const shape = frameShape(raw);
     return {
       c,
       renderer: new ViewRenderer(raw),
       rawOut: new Uint8Array(payloadCapacity(raw)),
       codedOut: new Uint8Array(payloadCapacity(coded)),
-      encoder: new FrameEncoder({ units: (shape.frameBytes - shape.headerBytes) / shape.bytesPerUnit, unitBytes: shape.bytesPerUnit, exactBytes: 1, tolerance: QUALITIES[c.quality], periodicKeys: c.codec === 'adaptive', planes: c.codec === 'tagged', quantise: true }),
+      // The server's own encoder for the coded view, in the shape the workers give it.
+      encoder: new ViewRenderer(coded).codec!,
       pmd: new PerMessageDeflate(),
       m: { label: c.label, cells: cols * rows, raw: [], pmd: [], coded: [], encodeMs: [], frames: [] } as Measured,
     };

@@ -126,8 +126,9 @@ export class FrameEncoder {
         bestBody = whole.body;
       }
     }
-    const length = this.writeFrame(out, index, best, bestBody);
-    if (out[4] !== Tag.DELTA) return { length, base: -1, id: this.id, keyLength: 0 };
+    const tag = this.tagFor(best, bestBody);
+    const length = this.writeFrame(out, index, tag, bestBody);
+    if (tag !== Tag.DELTA) return { length, base: -1, id: this.id, keyLength: 0 };
     return { length, base, id: this.id, keyLength: keyOut ? this.writeKey(keyOut, index) : 0 };
   }
 
@@ -199,8 +200,9 @@ export class FrameEncoder {
       const packed = this.packZeros(residual, rawLength);
       if (packed) body = deflateSync(packed, PLANE_ZLIB);
     }
+    tag = this.tagFor(tag, body);
     const length = this.writeFrame(out, index, tag, body);
-    if (out[4] === Tag.RAW) return { length, base: -1, id: this.id, keyLength: 0 };
+    if (tag === Tag.RAW) return { length, base: -1, id: this.id, keyLength: 0 };
     return { length, base, id: this.id, keyLength: keyOut ? this.writePlanesKey(keyOut, index) : 0 };
   }
 
@@ -219,21 +221,22 @@ export class FrameEncoder {
     }
     const rawLength = units * unitBytes;
     const packed = this.packZeros(planes, rawLength);
-    return this.writeFrame(out, index, Tag.PLANES, packed ? deflateSync(packed, PLANE_ZLIB) : null);
+    const body = packed ? deflateSync(packed, PLANE_ZLIB) : null;
+    return this.writeFrame(out, index, this.tagFor(Tag.PLANES, body), body);
   }
 
-  /** Writes frame `index` as `tag` with `body`, or as RAW (the shown frame) when there is no body or it is not smaller; returns the length. */
+  /** `tag`, or RAW when there is no body or it is not smaller than the frame: never more than RAW. */
+  private tagFor(tag: number, body: Uint8Array | null): number {
+    return body && body.length < this.shown.length ? tag : Tag.RAW;
+  }
+
+  /** Writes frame `index` as `tag` (from tagFor) with `body`, RAW being the shown frame itself; returns the length. */
   private writeFrame(out: Uint8Array, index: number, tag: number, body: Uint8Array | null): number {
     const at = writeFrameHeader(out, index, 5);
-    const rawLength = this.shown.length;
-    if (!body || body.length >= rawLength) {
-      out[4] = Tag.RAW;
-      out.set(this.shown, at);
-      return at + rawLength;
-    }
     out[4] = tag;
-    out.set(body, at);
-    return at + body.length;
+    const payload = tag === Tag.RAW ? this.shown : body!;
+    out.set(payload, at);
+    return at + payload.length;
   }
 
   /**
@@ -343,7 +346,7 @@ export class FrameEncoder {
   /** The shown frame as a frame that stands alone: the smallest of ZLIB, RLE_FULL and RAW. */
   private writeKey(out: Uint8Array, index: number): number {
     const whole = this.smallestWhole();
-    return this.writeFrame(out, index, whole.tag, whole.body);
+    return this.writeFrame(out, index, this.tagFor(whole.tag, whole.body), whole.body);
   }
 }
 
