@@ -220,6 +220,18 @@ describe('page and modules', () => {
     expect(main.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(await main.text()).toContain("from '../../../protocol/index.js'");
   });
+
+  it('asks for coded frames (codec=tagged) unless the URL says ?codec=raw', async () => {
+    for (const [query, want] of [['', 'tagged'], ['?codec=raw', 'raw']] as const) {
+      const page = await browser.newPage({ viewport: VIEWPORT });
+      pages.push(page);
+      const sockets: string[] = [];
+      page.on('websocket', (ws) => sockets.push(ws.url()));
+      await page.goto(`${video.url}/${query}`, { timeout: 15_000 });
+      await playing(page);
+      expect(new URL(sockets[0]!).searchParams.get('codec')).toBe(want);
+    }
+  });
 });
 
 describe('rendering', () => {

@@ -98,10 +98,8 @@ function start(): void {
     position: () => sync.position(performance.now()),
   }, params.get('audio') === 'element' ? 'element' : 'auto');
 
-  // Coded frames (PROTOCOL-NOTES.md §3.7) with ?codec=tagged, ?quality= for their tolerance. Raw
-  // by default for now: on a loaded machine the page painted too few coded frames in the tests
-  // (decoding through DecompressionStream falling behind), which is not yet understood.
-  const codec: Codec = params.get('codec') === 'tagged' ? 'tagged' : 'raw';
+  // Coded frames (PROTOCOL-NOTES.md §3.7) unless ?codec=raw, ?quality= for their tolerance.
+  const codec: Codec = params.get('codec') === 'raw' ? 'raw' : 'tagged';
   const qualityParam = params.get('quality');
   const quality: Quality = isQuality(qualityParam) ? qualityParam : DEFAULT_QUALITY;
   if (qualityParam && !isQuality(qualityParam)) notices.toast(`${unknownQualityReason(qualityParam)}; using ${DEFAULT_QUALITY}`);
