@@ -4,9 +4,9 @@
  * front dies) and a new one starts on the same port. The client must come back by itself, within
  * the backoff, with the view it had (PROTOCOL-NOTES.md §6.2; src/client/terminal/server-link.ts).
  */
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/cluster-rig.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, startCli, stopProcess, type CliServer } from './helpers/server.js';
 import { privateTmux, until } from './helpers/tmux.js';
@@ -30,18 +30,6 @@ afterAll(() => {
   close();
   tmp.cleanup();
 });
-
-/** A loopback port free now, for servers that must come back on the same one. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function serve(port: number, extra: string[] = []): Promise<CliServer> {
   // startCli passes --port 0 first; the later --port wins.
