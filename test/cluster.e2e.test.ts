@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PageProbe, ProbeState } from '../src/client/browser/page-probe.js';
-import { startNginx, startRedis, type NginxRig, type RedisRig } from './helpers/cluster-rig.js';
+import { redisCommand, startNginx, startRedis, type NginxRig, type RedisRig } from './helpers/cluster-rig.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { CLI, getJson, serverPool, statuses, type CliServer, type TestViewer } from './helpers/server.js';
 
@@ -19,11 +19,13 @@ const FPS = 30;
 const tmp = tempDir('ascii360-cluster-');
 let clip: string;
 let otherClip: string;
+let shortClip: string;
 let redis: RedisRig;
 let pool: ReturnType<typeof serverPool>;
 
 beforeAll(async () => {
   clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 20 });
+  shortClip = makeClip(join(tmp.dir, 'short.mp4'), { seconds: 3 });
   // The same pictures under another file name: another source, so another cluster by default.
   otherClip = join(tmp.dir, 'other.mp4');
   copyFileSync(clip, otherClip);
@@ -43,7 +45,7 @@ function cluster(name: string | null, source = clip): string[] {
   return [source, '--loop', '--cluster', redis.url, ...(name ? ['--cluster-name', name] : [])];
 }
 
-type Health = Record<string, unknown> & { status: string; cluster: { connected: boolean; servers: { id: string }[]; offsetMs: number | null; timeline: { paused: boolean } } };
+type Health = Record<string, unknown> & { status: string; cluster: { name: string; connected: boolean; servers: { id: string }[]; offsetMs: number | null; timeline: { paused: boolean; cause: string } } };
 const health = (s: CliServer): Promise<Health> => getJson(`${s.url}/healthz`) as Promise<Health>;
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 10_000): Promise<T> {
@@ -160,6 +162,43 @@ describe('one timeline across servers', () => {
     }
   });
 
+  it('a newcomer on a server nobody watched sees the moment the cluster paused at', async () => {
+    pool = serverPool();
+    const [a, b] = await Promise.all([pool.serve(cluster('paused-join')), pool.serve(cluster('paused-join'))]);
+    const va = pool.viewer(a, 'cols=40&rows=12');
+    await va.moreFrames(5);
+    va.send({ type: 'pause', paused: true });
+    await va.until(() => lastStatus(va, 'PAUSED') !== null, 'the pause', 3000);
+    va.send({ type: 'seek', time: 5 });
+    await va.until(() => lastStatus(va, 'SEEKED') === 5, 'the seek', 3000);
+    const vb = pool.viewer(b, 'cols=40&rows=12');
+    await vb.until(() => lastStatus(vb, 'PAUSED') === 5 && vb.frames.length > 0, 'the paused moment on the other server', 5000);
+    expect(indexOf(vb.frames.at(-1)!)).toBe(5 * FPS);
+  });
+
+  it('a file that does not loop ends on every server, and only a newcomer starts it again', async () => {
+    pool = serverPool();
+    const args = [shortClip, '--cluster', redis.url, '--cluster-name', 'end'];
+    const [a, b] = await Promise.all([pool.serve(args), pool.serve(args)]);
+    // Two viewers on one server: the first of them to go must not restart the file for the other.
+    const viewers = [pool.viewer(a, 'cols=40&rows=12'), pool.viewer(a, 'cols=40&rows=12'), pool.viewer(b, 'cols=40&rows=12')];
+    for (const v of viewers) await v.until(() => v.closeCode !== null, 'the end of the file', 10_000);
+    for (const v of viewers) {
+      expect(v.closeCode).toBe(1000);
+      expect(lastStatus(v, 'ENDED')).toBe(3);
+    }
+    await sleep(500);
+    for (const s of [a, b]) {
+      const h = await health(s);
+      expect(h['timeline']).toMatchObject({ code: 'ENDED' });
+      expect(h.cluster.timeline).toMatchObject({ cause: 'start' });
+    }
+    const late = pool.viewer(b, 'cols=40&rows=12');
+    await late.until(() => lastStatus(late, 'PLAYING') !== null && late.frames.length > 0, 'the file again', 5000);
+    expect(lastStatus(late, 'PLAYING')).toBeLessThan(1);
+    expect((await health(a)).cluster.timeline).toMatchObject({ cause: 'restart' });
+  });
+
   it('clusters with another name or another source on the same Redis do not see each other', async () => {
     pool = serverPool();
     const [a, b, named, other] = await Promise.all([
@@ -212,6 +251,9 @@ describe('starting without Redis', () => {
       await late.restart();
       await until('the server to join', async () => (await health(s)).cluster.connected && (await health(s)).cluster.servers.length === 1, 10_000);
       await v.moreFrames(5, 5000);
+      // Subscribed too, so changes reach it by message, not only with the next heartbeat.
+      const name = (await health(s)).cluster.name;
+      await until('the subscription', async () => /:1\r\n$/.test(await redisCommand(late.port, ['PUBSUB', 'NUMSUB', `ascii360:${name}:changes`])), 5000);
     } finally {
       await late.stop();
     }

@@ -83,7 +83,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const cluster = opts.cluster ? await Cluster.join({ ...opts.cluster, log }) : null;
   const started = Date.now();
   const store = new DisposableStore();
-  if (cluster) store.add(cluster);
   const audience = new Audience();
   const drops = new DropWatch();
 
@@ -117,6 +116,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }, log);
   store.add(playback);
   if (cluster) {
+    // Added after the playback, so it is disposed before it: no change arrives mid-shutdown.
+    store.add(cluster);
     cluster.onRecord = (record) => playback.applyShared(record);
     // The demo always loops; a file loops with --loop.
     playback.followShared(cluster, info.kind === 'demo' || opts.loop);

@@ -41,7 +41,8 @@ export function prometheusText(h: Health): string {
     line(out, 'cluster_connected', 'gauge', 'Whether this server reaches the cluster\'s Redis (1) or plays on alone (0).', c.connected ? 1 : 0);
     line(out, 'cluster_servers', 'gauge', 'Servers of this cluster that beat within the last 5 s.', c.servers.length);
     line(out, 'cluster_viewers', 'gauge', 'Viewers on every server of the cluster, from their last beats.', c.servers.reduce((n, s) => n + s.viewers, 0));
-    line(out, 'cluster_offset_seconds', 'gauge', 'This server\'s frames minus the shared position, seconds (positive: ahead).', (c.offsetMs ?? 0) / 1000);
+    // Only while it means something (frames playing): a 0 would read as perfectly in step.
+    if (c.offsetMs !== null) line(out, 'cluster_offset_seconds', 'gauge', 'This server\'s frames minus the shared position, seconds (positive: ahead).', c.offsetMs / 1000);
     line(out, 'cluster_resyncs_total', 'counter', 'Decoder restarts that brought this server back to the shared position.', c.resyncs);
   }
   return out.join('\n') + '\n';

@@ -23,9 +23,13 @@ const BACKOFF_MAX_MS = 4000;
  * up by itself (it runs unpaced until its frames are due); the lead only spares the first frames.
  */
 const LEAD_MS = 400;
-/** Frames this far off the shared position are reported; this far behind or ahead, for half a second, restart the decoder there. */
-const OFF_FRAMES = 3;
-const RESYNC_BEHIND_S = 2;
+/**
+ * A decoder ahead of the shared position by more than AHEAD_FRAMES (this machine's clock jumped)
+ * or behind by more than BEHIND_S (it decodes slower than the timeline), for half a second's
+ * frames in a row, is restarted at the shared position.
+ */
+const AHEAD_FRAMES = 3;
+const BEHIND_S = 2;
 
 export interface PlaybackEvents {
   frame(frame: DecodedFrame): void;
@@ -74,7 +78,6 @@ export class Playback {
   /** The cluster's timeline this playback follows (serve --cluster), or null to keep its own. */
   private shared: SharedTimeline | null = null;
   private sharedLoops = false;
-  private readonly leadMs = LEAD_MS;
   /** Frames in a row that call for a restart at the shared position. */
   private offFrames = 0;
   /** The newest frame's offset from the shared position, ms (positive: ahead); null when not playing. */
@@ -175,6 +178,8 @@ export class Playback {
     this.syncToShared(record);
     this.log.info('cluster.timeline', { cause: record.cause, paused: record.paused, position: record.position.toFixed(3), by: record.writer });
     this.offFrames = 0;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     if (this.shouldRun) this.start(this.position);
     else {
       this.halt();
@@ -185,17 +190,18 @@ export class Playback {
   }
 
   /**
-   * Starts the decoder so that its frames meet the shared timeline: `leadMs` ahead, each held until
+   * Starts the decoder so that its frames meet the shared timeline: LEAD_MS ahead, each held until
    * its moment. The first frame is due no earlier than the record's `at` (a resume or seek sets it
    * ahead, so every server has time to start).
    */
   private startShared(keepClock: boolean): void {
     const record = this.shared!.record;
     const now = Date.now();
-    const due = Math.max(now + this.leadMs, record.at);
+    const due = Math.max(now + LEAD_MS, record.at);
     const { position, ended } = this.sharedAt(record, due);
     if (ended) {
       // The shared file runs out before a frame could show: it has ended here as everywhere.
+      this.halt();
       this.onSourceEnd();
       return;
     }
@@ -224,7 +230,7 @@ export class Playback {
     this.offsetMs = Math.round(offset * 1000);
     // A little behind, the unpaced decoder catches up by itself. Far behind (decoding slower than
     // the timeline for a while) it skips ahead; ahead means this machine's clock jumped.
-    const restart = offset < -RESYNC_BEHIND_S || offset * fps > OFF_FRAMES;
+    const restart = offset < -BEHIND_S || offset * fps > AHEAD_FRAMES;
     if (!restart) {
       this.offFrames = 0;
       return;
@@ -329,15 +335,31 @@ export class Playback {
   /** Viewers and listeners connected; the source runs only while there are some. */
   setClients(count: number): void {
     const before = this.shouldRun;
+    const firstHere = count > 0 && this.clients === 0;
+    // Only someone arriving restarts an ended file: the viewers leaving at the end must not.
+    const arrived = count > this.clients;
+    const shared = this.shared;
     // The shared timeline moved on while nobody here watched: take it up where it is now.
-    if (this.shared && count > 0 && this.clients === 0) this.syncToShared(this.shared.record);
+    if (shared && firstHere) this.syncToShared(shared.record);
     this.clients = count;
-    const restarted = count > 0 && this.ended;
-    if (restarted && this.shared) {
+    if (shared && arrived && this.ended && this.sharedAt(shared.record, Date.now()).ended) {
       // A newcomer after the end starts the file again for everyone (applyShared starts it here).
-      this.shared.change({ paused: false, position: 0, at: Date.now() + this.leadMs, cause: 'restart' });
+      this.shared!.change({ paused: false, position: 0, at: Date.now() + LEAD_MS, cause: 'restart' });
       return;
     }
+    if (shared && arrived && this.ended) {
+      // Ended here only (this server's decoder gave up): it tries again where the others are.
+      this.ended = false;
+      this.failed = false;
+      this.failures = 0;
+      this.syncToShared(shared.record);
+    }
+    if (shared && firstHere && this.paused && !this.ended) {
+      // Paused elsewhere while nobody watched here: decode the moment it stopped at.
+      this.start(this.position, true);
+      return;
+    }
+    const restarted = !shared && arrived && this.ended;
     if (restarted) {
       // A newcomer after the end starts the file again, as a player would.
       this.ended = false;
@@ -373,7 +395,7 @@ export class Playback {
       const record = this.shared.record;
       // Resumed from where it paused, a moment ahead so every server's decoder is ready by then.
       if (paused) this.shared.change({ paused: true, position: this.sharedAt(record, now).position, at: now, cause: 'pause' });
-      else this.shared.change({ paused: false, position: record.position, at: now + this.leadMs, cause: 'resume' });
+      else this.shared.change({ paused: false, position: record.position, at: now + LEAD_MS, cause: 'resume' });
       return null;
     }
     this.paused = paused;
@@ -397,7 +419,7 @@ export class Playback {
     if (info.kind === 'still') return 'seek is not possible on a still photo';
     if (info.duration > 0 && time >= info.duration) return `seek time ${time} is past the end (${info.duration.toFixed(3)} s)`;
     if (this.shared) {
-      this.shared.change({ paused: this.paused, position: time, at: Date.now() + this.leadMs, cause: 'seek' });
+      this.shared.change({ paused: this.paused, position: time, at: Date.now() + LEAD_MS, cause: 'seek' });
       return null;
     }
     this.ended = false;
@@ -425,6 +447,8 @@ export class Playback {
   }
 
   async dispose(): Promise<void> {
+    // Changes from the cluster that arrive while shutting down start nothing.
+    this.shared = null;
     this.halt();
     await this.source.dispose();
   }

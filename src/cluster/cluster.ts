@@ -100,8 +100,9 @@ export class Cluster implements SharedTimeline {
     // clock is behind the writer of the current record's.
     const changedAt = Math.max(Date.now(), this.current.changedAt + 1);
     const record: TimelineRecord = { ...change, changedAt, writer: this.id };
-    this.adopt(record);
+    // Pending before it is adopted: adopting may lead to another change, which must come after it.
     this.pending = record;
+    this.adopt(record);
     void this.flush();
   }
 
@@ -182,9 +183,11 @@ export class Cluster implements SharedTimeline {
   }
 
   async dispose(): Promise<void> {
+    this.onRecord = () => {};
     if (this.beatTimer) clearInterval(this.beatTimer);
     this.beatTimer = null;
     try {
+      // Bounded by the command timeout: a stalled Redis does not hold the shutdown.
       await this.link.leave(this.id);
     } catch {
       // Leaving is a courtesy: the others stop counting us when our beats stop anyway.

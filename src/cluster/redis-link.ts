@@ -33,6 +33,8 @@ export interface RedisLinkEvents {
 
 /** How long a start may wait for Redis before `serve` refuses to start. */
 const CONNECT_TIMEOUT_MS = 3000;
+/** A command Redis has not answered by then fails: a stalled Redis must not stall beats or shutdown. */
+const COMMAND_TIMEOUT_MS = 1000;
 const RETRY_MAX_MS = 2000;
 
 /**
@@ -85,16 +87,16 @@ export class RedisLink {
     const options = {
       lazyConnect: true,
       connectTimeout: CONNECT_TIMEOUT_MS,
-      // Fail at once while disconnected: the caller keeps playing and retries on `regained`.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
       retryStrategy: (times: number) => Math.min(RETRY_MAX_MS, 100 * 2 ** Math.min(times, 5)),
     };
     let command: Redis;
     let subscriber: Redis;
     try {
-      command = new Redis(url, options);
-      subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
+      // Commands fail at once while disconnected: the caller keeps playing and retries on `regained`.
+      command = new Redis(url, { ...options, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS });
+      // The subscription waits for a connection however long it takes (a server that started
+      // without Redis subscribes when it comes); ioredis renews it on every reconnect.
+      subscriber = new Redis(url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
     } catch (error) {
       throw new Ascii360Error('BAD_OPTION', `--cluster ${url}: ${(error as Error).message}`);
     }
@@ -107,16 +109,18 @@ export class RedisLink {
     subscriber.on('error', noteError);
     command.on('close', () => link.onClose(lastError));
     command.on('ready', () => link.onReady());
-    // The subscription is made once; ioredis renews it on every reconnect.
-    const subscribed = subscriber.connect().then(() => subscriber.subscribe(link.keys.changes));
+    const subscribed = subscriber.subscribe(link.keys.changes);
+    // Settled below or never awaited (optional, Redis away): never an unhandled rejection.
+    subscribed.catch(() => {});
     try {
       await command.connect();
-      await subscribed;
+      await Promise.race([subscribed, new Promise((_, reject) => setTimeout(() => reject(new Error('no answer to SUBSCRIBE')), CONNECT_TIMEOUT_MS).unref())]);
     } catch (error) {
       if (optional) {
         link.lostReason = lastError || (error as Error).message;
         link.opened = true;
-        subscribed.catch(() => {});
+        // `ready` may have come already, while the subscription was still on its way.
+        if (command.status === 'ready') link.onReady();
         return link;
       }
       command.disconnect();
@@ -186,9 +190,11 @@ export class RedisLink {
     for (const text of texts) {
       if (!text) continue;
       try {
-        beats.push(JSON.parse(text) as ServerBeat);
+        const beat = JSON.parse(text) as ServerBeat;
+        // Another program's write is not a server of ours.
+        if (typeof beat.id === 'string' && Number.isFinite(beat.viewers) && Number.isFinite(beat.at)) beats.push(beat);
       } catch {
-        // Another program's write: not a server of ours.
+        // Not JSON: not ours either.
       }
     }
     return { servers: beats, record };

@@ -59,6 +59,9 @@ export function cropOf(info: SourceInfo): DecodeArgs['crop'] {
   return c.width === info.width && c.height === info.height ? null : c;
 }
 
+/** The longest a frame is held for its moment (a cluster's start-up lead is 0.4 s). */
+const MAX_HOLD_MS = 2000;
+
 /** stderr lines kept for the error message when ffmpeg fails. */
 const STDERR_TAIL_LINES = 4;
 
@@ -251,7 +254,9 @@ export class FfmpegSource implements FrameSource {
   private emit(slot: number, k: number): void {
     if (this.dueMs !== null) {
       const wait = this.dueMs + (k * 1000) / this.info.fps - Date.now();
-      if (wait >= 1) {
+      // Longer than any start-up allowance means the clock stepped back: pass the frame on and let
+      // the playback, finding it ahead, restart the run.
+      if (wait >= 1 && wait <= MAX_HOLD_MS) {
         this.hold(slot, k, wait);
         return;
       }

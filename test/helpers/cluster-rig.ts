@@ -2,6 +2,7 @@
  * The cluster tests' rig: Redis and nginx come from bench/cluster-rig.ts (the benchmark runs the
  * same deployment); the servers are the real CLI (server.ts).
  */
+import { createConnection } from 'node:net';
 import { startCli, type CliServer } from './server.js';
 
 export { freePort, NGINX_CONF, pingRedis, renderNginxConf, startNginx, startRedis, type NginxRig, type RedisRig } from '../../bench/cluster-rig.js';
@@ -24,4 +25,30 @@ export async function startServers(count: number, serveArgs: string[] | ((index:
     throw failed.reason;
   }
   return servers;
+}
+
+/** Sends one command to the Redis on 127.0.0.1:`port` and answers its raw RESP reply (bounded in time). */
+export function redisCommand(port: number, args: string[], timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`redis did not answer ${args[0]} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
+    socket.on('data', (d: Buffer) => {
+      reply += d.toString();
+      // Every reply used here ends with its last line; a short wait lets a multi-line one finish.
+      setTimeout(() => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(reply);
+      }, 50);
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
 }
