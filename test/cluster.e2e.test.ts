@@ -5,7 +5,7 @@
  * names its own cluster, so the tests cannot see each other's timelines on the shared Redis.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,11 @@ beforeAll(async () => {
   // The same pictures under another file name: another source, so another cluster by default.
   otherClip = join(tmp.dir, 'other.mp4');
   copyFileSync(clip, otherClip);
+  // The same file elsewhere (joins), and another file of the same name (does not).
+  mkdirSync(join(tmp.dir, 'copy'));
+  copyFileSync(clip, join(tmp.dir, 'copy', 'clip.mp4'));
+  mkdirSync(join(tmp.dir, 'another'));
+  makeClip(join(tmp.dir, 'another', 'clip.mp4'), { seconds: 6 });
   redis = await startRedis();
 });
 
@@ -201,21 +206,24 @@ describe('one timeline across servers', () => {
 
   it('clusters with another name or another source on the same Redis do not see each other', async () => {
     pool = serverPool();
-    const [a, b, named, other] = await Promise.all([
+    const [a, b, named, other, sameName] = await Promise.all([
       pool.serve(cluster(null)),
-      pool.serve(cluster(null)),
+      // The same file under another path: the same cluster by default.
+      pool.serve(cluster(null, join(tmp.dir, 'copy', 'clip.mp4'))),
       pool.serve(cluster('elsewhere')),
       pool.serve(cluster(null, otherClip)),
+      pool.serve(cluster(null, join(tmp.dir, 'another', 'clip.mp4'))),
     ]);
     const va = pool.viewer(a, 'cols=40&rows=12');
-    const watchers = [named, other].map((s) => pool.viewer(s, 'cols=40&rows=12'));
+    const watchers = [named, other, sameName].map((s) => pool.viewer(s, 'cols=40&rows=12'));
     const vb = pool.viewer(b, 'cols=40&rows=12');
     await Promise.all([va, vb, ...watchers].map((v) => v.moreFrames(3)));
     va.send({ type: 'pause', paused: true });
     await vb.until(() => lastStatus(vb, 'PAUSED') !== null, 'the pause in the same cluster', 3000);
     await sleep(1000);
     for (const w of watchers) expect(lastStatus(w, 'PAUSED')).toBeNull();
-    await until('heartbeats', async () => (await health(a)).cluster.servers.length === 2 && (await health(named)).cluster.servers.length === 1 && (await health(other)).cluster.servers.length === 1, 5000);
+    const alone = async (s: CliServer): Promise<boolean> => (await health(s)).cluster.servers.length === 1;
+    await until('heartbeats', async () => (await health(a)).cluster.servers.length === 2 && (await alone(named)) && (await alone(other)) && (await alone(sameName)), 5000);
   });
 });
 

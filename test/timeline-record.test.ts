@@ -3,7 +3,7 @@
  * wall-clock time, the order of last write wins, and records read back from Redis.
  */
 import { describe, expect, it } from 'vitest';
-import { isNewer, parseRecord, positionAt, positionOffset, type TimelineRecord } from '../src/cluster/timeline-record.js';
+import { isNewer, parseRecord, positionAt, positionOffset, sharedPosition, type TimelineRecord } from '../src/cluster/timeline-record.js';
 
 const base: TimelineRecord = { paused: false, position: 10, at: 1_000_000, cause: 'seek', changedAt: 999_000, writer: 'a' };
 
@@ -23,6 +23,16 @@ describe('positionAt', () => {
 
   it('ends a file that does not loop at its duration', () => {
     expect(positionAt(base, 1_000_000 + 55_000, 60, false)).toEqual({ position: 60, ended: true, pass: 0 });
+  });
+});
+
+describe('sharedPosition', () => {
+  it('is positionAt\'s position, for every case', () => {
+    for (const r of [base, { ...base, paused: true }]) {
+      for (const now of [999_500, 1_002_500, 1_055_000, 1_125_000]) {
+        for (const loop of [false, true]) expect(sharedPosition(r, now, 60, loop)).toBeCloseTo(positionAt(r, now, 60, loop).position, 9);
+      }
+    }
   });
 });
 

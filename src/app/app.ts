@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
 import { CloseCode, DEFAULT_QUALITY, type CameraName, type InitInfo, type Mode, type Quality } from '../../protocol/index.js';
 import { AudioTrack } from '../audio/audio-track.js';
-import { Cluster } from '../cluster/cluster.js';
+import { Cluster, clusterNameFor } from '../cluster/cluster.js';
 import { DisposableStore } from '../shared/disposables.js';
 import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -58,7 +58,8 @@ export interface ServeOptions {
   /** Overrides of the file's layout, stereo mode, eye and lens field of view (`--projection`, …). */
   format?: FormatFlags;
   /** Share one timeline with every server of the same name on this Redis (`serve --cluster`). */
-  cluster?: { url: string; name: string; optional: boolean };
+  /** `name` defaults to the source's file name, duration and size (clusterNameFor). */
+  cluster?: { url: string; name?: string; optional: boolean };
   tools?: FfmpegTools;
 }
 
@@ -80,7 +81,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const opened = await openSource(opts.source, { fps: opts.fps, loop: opts.loop, hwaccel: opts.hwaccel, realtime: opts.realtime ?? true, format: opts.format }, tools, log);
   const info = opened.info;
   // Joined before anything else is built: an unreachable Redis refuses the start with one line.
-  const cluster = opts.cluster ? await Cluster.join({ ...opts.cluster, log }) : null;
+  const cluster = opts.cluster
+    ? await Cluster.join({ ...opts.cluster, name: opts.cluster.name ?? clusterNameFor(opts.source, info.duration, info.width, info.height), log })
+    : null;
   const started = Date.now();
   const store = new DisposableStore();
   const audience = new Audience();

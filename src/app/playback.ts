@@ -5,7 +5,7 @@
  */
 import type { TimelineStatus } from '../../protocol/index.js';
 import type { SharedTimeline } from '../cluster/cluster.js';
-import { positionAt, positionOffset, type TimelineRecord } from '../cluster/timeline-record.js';
+import { positionAt, positionOffset, sharedPosition, type TimelineRecord } from '../cluster/timeline-record.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame } from '../shared/types.js';
 import { FrameRing } from '../source/frame-ring.js';
@@ -226,7 +226,7 @@ export class Playback {
       return;
     }
     const { duration, fps } = this.source.info;
-    const offset = positionOffset(frame.position, this.sharedAt(this.shared!.record, now).position, duration, this.sharedLoops);
+    const offset = positionOffset(frame.position, sharedPosition(this.shared!.record, now, duration, this.sharedLoops), duration, this.sharedLoops);
     this.offsetMs = Math.round(offset * 1000);
     // A little behind, the unpaced decoder catches up by itself. Far behind (decoding slower than
     // the timeline for a while) it skips ahead; ahead means this machine's clock jumped.

@@ -69,14 +69,6 @@ function parseLogLevel(value: string): LogLevel {
 
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** The source's file name, as servers with the same file under other paths still agree on it. */
-function defaultClusterName(source: string | undefined): string {
-  if (!source) return 'demo';
-  const base = source.replace(/[?#].*$/, '').split(/[\\/]/).filter(Boolean).pop() ?? source;
-  const name = base.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
-  return name || 'source';
-}
-
 export interface SourceFlags {
   fps: number;
   mode: Mode;
@@ -159,7 +151,7 @@ addSourceOptions(
     .addOption(new Option('--camera <name>', 'camera of viewers that name none (their ?camera= wins): flat, stereographic, fisheye, pannini, equirect').choices([...CAMERA_NAMES]).default('flat'))
     .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance for viewers that name none (their ?quality= wins): lossless 0, high 4, balanced 8, low 16').choices([...QUALITY_NAMES]).default(DEFAULT_QUALITY))
     .option('--cluster <url>', 'share one timeline with every server started with the same Redis and name: redis://host:port[/db]', parseRedisUrl)
-    .option('--cluster-name <name>', 'the shared timeline\'s name on that Redis (default: the source\'s file name; "demo" for the demo)', parseClusterName)
+    .option('--cluster-name <name>', 'the shared timeline\'s name on that Redis (default: the source\'s file name, duration and size, so the same file under another path agrees)', parseClusterName)
     .option('--cluster-optional', 'start even when the cluster\'s Redis cannot be reached, and join when it answers', false),
 ).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; camera: CameraName; quality: Quality; cluster?: string; clusterName?: string; clusterOptional: boolean }) => {
   const log = new Logger(flags.logLevel);
@@ -171,7 +163,7 @@ addSourceOptions(
   if ((flags.clusterName !== undefined || flags.clusterOptional) && !flags.cluster) {
     fail(new Ascii360Error('BAD_OPTION', '--cluster-name and --cluster-optional need --cluster redis://host:port', EXIT_USAGE));
   }
-  const cluster = flags.cluster ? { url: flags.cluster, name: flags.clusterName ?? defaultClusterName(source), optional: flags.clusterOptional } : undefined;
+  const cluster = flags.cluster ? { url: flags.cluster, name: flags.clusterName, optional: flags.clusterOptional } : undefined;
   let server: RunningServer;
   try {
     server = await startServer({

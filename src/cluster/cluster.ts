@@ -47,6 +47,18 @@ export interface ClusterHealth {
   timeline: { paused: boolean; position: number; at: number; cause: string; changedBy: string; changedAt: number };
 }
 
+/**
+ * The name servers of one source agree on by default: its file name (so the same file under another
+ * path, on another machine, still matches), its duration and its size (so two files that only share
+ * a name, such as two HLS `index.m3u8`, do not).
+ */
+export function clusterNameFor(source: string | undefined, duration: number, width: number, height: number): string {
+  if (!source) return 'demo';
+  const base = source.replace(/[?#].*$/, '').split(/[\\/]/).filter(Boolean).pop() ?? source;
+  const name = base.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'source';
+  return `${name}-${duration.toFixed(3)}s-${width}x${height}`;
+}
+
 export const HEARTBEAT_MS = 1000;
 /** A server missing this long is no longer counted (its key expires too). */
 export const HEARTBEAT_WINDOW_MS = 5000;

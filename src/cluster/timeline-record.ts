@@ -37,6 +37,17 @@ export function sameChange(a: TimelineRecord | null, b: TimelineRecord | null): 
 }
 
 /**
+ * The file position at wall-clock `now`: wrapped into a looping file, held at the end of one that
+ * does not loop. A number, nothing allocated: the playback asks for every frame.
+ */
+export function sharedPosition(record: TimelineRecord, now: number, duration: number, loop: boolean): number {
+  const unwrapped = record.position + (record.paused ? 0 : Math.max(0, now - record.at) / 1000);
+  if (duration <= 0) return unwrapped;
+  if (loop) return unwrapped - Math.floor(unwrapped / duration) * duration;
+  return unwrapped >= duration ? duration : unwrapped;
+}
+
+/**
  * Where the timeline is at wall-clock `now`: the file position (wrapped into a looping file) and
  * whether a file that does not loop has run out. `pass` counts a looping file's passes.
  */

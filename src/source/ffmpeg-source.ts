@@ -91,8 +91,25 @@ export class FfmpegSource implements FrameSource {
   private once = false;
   /** Wall-clock ms frame 0 of this run is due (a cluster's pace), or null to pass frames on at once. */
   private dueMs: number | null = null;
-  /** A complete frame waiting for its moment; the decoder's output is paused meanwhile. */
-  private held: { ring: FrameRing; slot: number; timer: NodeJS.Timeout } | null = null;
+  /**
+   * A complete frame waiting for its moment (`heldSlot` of `heldRing`, frame `heldK` of the run);
+   * the decoder's output is paused meanwhile. Fields and one bound callback: in a cluster every
+   * frame is held, and nothing is allocated for it.
+   */
+  private heldTimer: NodeJS.Timeout | null = null;
+  private heldRing: FrameRing | null = null;
+  private heldSlot = -1;
+  private heldK = 0;
+  private heldInput: { resume(): unknown } | null = null;
+  private readonly releaseHeld = (): void => {
+    const slot = this.heldSlot;
+    this.heldTimer = null;
+    this.heldRing = null;
+    this.heldSlot = -1;
+    this.heldInput?.resume();
+    this.heldInput = null;
+    this.deliver(slot, this.heldK);
+  };
   /** Live sources count frames across restarts, so indices keep increasing. */
   private liveIndex = 0;
   /** Frames whose bytes were discarded because every slot was busy, over all runs. */
@@ -269,16 +286,14 @@ export class FfmpegSource implements FrameSource {
    * (`-re` only ever slows it down): one held frame, never a growing backlog, and no slot taken.
    */
   private hold(slot: number, k: number, wait: number): void {
-    const generation = this.generation;
     const input = this.reader ?? this.child?.stdout ?? null;
     input?.pause();
-    const timer = setTimeout(() => {
-      this.held = null;
-      if (generation !== this.generation) return;
-      input?.resume();
-      this.deliver(slot, k);
-    }, wait);
-    this.held = { ring: this.ring!, slot, timer };
+    this.heldInput = input;
+    this.heldRing = this.ring;
+    this.heldSlot = slot;
+    this.heldK = k;
+    // stop() clears the timer and gives the slot back, so a release always belongs to this run.
+    this.heldTimer = setTimeout(this.releaseHeld, wait);
   }
 
   private deliver(slot: number, k: number): void {
@@ -301,10 +316,13 @@ export class FfmpegSource implements FrameSource {
   stop(): void {
     this.generation++;
     this.launching = false;
-    if (this.held) {
-      clearTimeout(this.held.timer);
-      this.held.ring.release(this.held.slot);
-      this.held = null;
+    if (this.heldTimer) {
+      clearTimeout(this.heldTimer);
+      this.heldTimer = null;
+      this.heldRing!.release(this.heldSlot);
+      this.heldRing = null;
+      this.heldSlot = -1;
+      this.heldInput = null;
     }
     const child = this.child;
     if (!child) return;
