@@ -197,8 +197,21 @@ export class Playback {
   private startShared(keepClock: boolean): void {
     const record = this.shared!.record;
     const now = Date.now();
-    const due = Math.max(now + LEAD_MS, record.at);
-    const { position, ended } = this.sharedAt(record, due);
+    const fps = this.source.info.fps;
+    let due = Math.max(now + LEAD_MS, record.at);
+    let { position, ended } = this.sharedAt(record, due);
+    if (!ended && !record.paused) {
+      // On the frame grid: every server then shows frame i (round(position × fps)) at the same
+      // moment, at + (i / fps − position) s, instead of up to a frame apart.
+      const onGrid = Math.ceil(position * fps - 1e-6) / fps;
+      due += (onGrid - position) * 1000;
+      position = onGrid;
+      const duration = this.source.info.duration;
+      if (duration > 0 && position >= duration) {
+        if (this.sharedLoops) position -= duration;
+        else ended = true;
+      }
+    }
     if (ended) {
       // The shared file runs out before a frame could show: it has ended here as everywhere.
       this.halt();
@@ -206,7 +219,7 @@ export class Playback {
       return;
     }
     if (keepClock) {
-      this.clockBase = this.clock + Math.max(1 / this.source.info.fps, (due - this.lastFrameAt) / 1000);
+      this.clockBase = this.clock + Math.max(1 / fps, (due - this.lastFrameAt) / 1000);
     } else {
       this.run++;
       this.clockBase = 0;
