@@ -16,6 +16,9 @@ export const NGINX_CONF = [new URL('../deploy/nginx.conf', import.meta.url), new
   .map((u) => fileURLToPath(u))
   .find((path) => existsSync(path)) ?? fileURLToPath(new URL('../deploy/nginx.conf', import.meta.url));
 
+/** Debian puts nginx in /usr/sbin, which is not on every user's PATH. */
+const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+
 /** How long a daemon may take to answer after it was started. */
 const START_TIMEOUT_MS = 10_000;
 /** How long a daemon may take to exit after SIGTERM before it is killed. */
@@ -255,7 +258,7 @@ export async function startNginx(upstreams: number[]): Promise<NginxRig> {
     conf = renderNginxConf(shipped, p, upstreams, prefix);
     writeFileSync(confPath, conf);
     // -e: the log for messages before the configuration is read (Debian's default is stderr too).
-    return startDaemon('nginx', ['-p', prefix, '-e', 'stderr', '-c', confPath, '-g', 'daemon off;'], () => accepts(p));
+    return startDaemon(NGINX, ['-p', prefix, '-e', 'stderr', '-c', confPath, '-g', 'daemon off;'], () => accepts(p));
   });
   const readLog = (): string => {
     try {
