@@ -134,8 +134,15 @@ describe('one timeline across servers', () => {
     skews.sort((x, y) => x - y);
     expect(skews.length).toBeGreaterThan(60);
     expect(skews[Math.floor(skews.length * 0.95)]).toBeLessThanOrEqual(3);
-    // Each server measures itself against the shared position too.
-    for (const s of [a, b]) expect(Math.abs((await health(s)).cluster.offsetMs ?? Infinity)).toBeLessThan((3 * 1000) / FPS);
+    // Each server measures itself against the shared position too, and says so to Prometheus.
+    for (const s of [a, b]) {
+      expect(Math.abs((await health(s)).cluster.offsetMs ?? Infinity)).toBeLessThan((3 * 1000) / FPS);
+      const metrics = await (await fetch(`${s.url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+      expect(metrics).toMatch(/^ascii360_cluster_connected 1$/m);
+      expect(metrics).toMatch(/^ascii360_cluster_servers 2$/m);
+      expect(metrics).toMatch(/^ascii360_cluster_viewers 2$/m);
+      expect(Math.abs(Number(/^ascii360_cluster_offset_seconds (\S+)$/m.exec(metrics)?.[1]))).toBeLessThan(3 / FPS);
+    }
   });
 
   it('servers play on without Redis, and the newest change wins when it is back', async () => {
