@@ -5,31 +5,18 @@
  */
 import type { TimelineStatus } from '../../protocol/index.js';
 import type { SharedTimeline } from '../cluster/cluster.js';
-import { positionAt, positionOffset, sharedPosition, type TimelineRecord } from '../cluster/timeline-record.js';
+import type { TimelineRecord } from '../cluster/timeline-record.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame } from '../shared/types.js';
 import { FrameRing } from '../source/frame-ring.js';
 import type { FrameSource, SourceEvents } from '../source/frame-source.js';
 import { frameSize } from '../source/source-format.js';
+import { SharedClock } from './shared-clock.js';
 
 /** Consecutive failures (no frame in between) before the source is reported as ended. */
 export const MAX_FAILURES = 5;
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 4000;
-
-/**
- * A cluster's decoders start this far ahead of the shared position and hold each frame until its
- * moment (FrameSource.start's `dueMs`), which also paces them. A decoder that starts late catches
- * up by itself (it runs unpaced until its frames are due); the lead only spares the first frames.
- */
-const LEAD_MS = 400;
-/**
- * A decoder ahead of the shared position by more than AHEAD_FRAMES (this machine's clock jumped)
- * or behind by more than BEHIND_S (it decodes slower than the timeline), for half a second's
- * frames in a row, is restarted at the shared position.
- */
-const AHEAD_FRAMES = 3;
-const BEHIND_S = 2;
 
 export interface PlaybackEvents {
   frame(frame: DecodedFrame): void;
@@ -76,10 +63,7 @@ export class Playback {
   restarts = 0;
 
   /** The cluster's timeline this playback follows (serve --cluster), or null to keep its own. */
-  private shared: SharedTimeline | null = null;
-  private sharedLoops = false;
-  /** Frames in a row that call for a restart at the shared position. */
-  private offFrames = 0;
+  private shared: SharedClock | null = null;
   /** The newest frame's offset from the shared position, ms (positive: ahead); null when not playing. */
   offsetMs: number | null = null;
   /** Decoder restarts that brought the picture back to the shared position. */
@@ -150,20 +134,14 @@ export class Playback {
   followShared(shared: SharedTimeline, loops: boolean): void {
     const info = this.source.info;
     if (info.live || info.kind === 'still') return; // no timeline to share: each server shows its own
-    this.shared = shared;
-    this.sharedLoops = loops;
-    this.syncToShared(shared.record);
-  }
-
-  /** Where the shared timeline is at wall-clock `at`. */
-  private sharedAt(record: TimelineRecord, at: number): { position: number; ended: boolean } {
-    return positionAt(record, at, this.source.info.duration, this.sharedLoops);
+    this.shared = new SharedClock(shared, info.duration, info.fps, loops);
+    this.syncToShared();
   }
 
   /** Takes the shared timeline's state now, without starting or stopping anything. */
-  private syncToShared(record: TimelineRecord): void {
-    const { position, ended } = this.sharedAt(record, Date.now());
-    this.paused = record.paused;
+  private syncToShared(): void {
+    const { position, ended } = this.shared!.at(Date.now());
+    this.paused = this.shared!.record.paused;
     this.ended = ended;
     this.position = position;
   }
@@ -175,9 +153,8 @@ export class Playback {
       this.failed = false;
       this.failures = 0;
     }
-    this.syncToShared(record);
+    this.syncToShared();
     this.log.info('cluster.timeline', { cause: record.cause, paused: record.paused, position: record.position.toFixed(3), by: record.writer });
-    this.offFrames = 0;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     if (this.shouldRun) this.start(this.position);
@@ -189,29 +166,10 @@ export class Playback {
     this.announce(record.cause === 'seek' ? { code: 'SEEKED', position: record.position } : this.status);
   }
 
-  /**
-   * Starts the decoder so that its frames meet the shared timeline: LEAD_MS ahead, each held until
-   * its moment. The first frame is due no earlier than the record's `at` (a resume or seek sets it
-   * ahead, so every server has time to start).
-   */
+  /** Starts the decoder so that its frames meet the shared timeline, each held until its moment (shared-clock.ts). */
   private startShared(keepClock: boolean): void {
-    const record = this.shared!.record;
-    const now = Date.now();
+    const { position, due, ended } = this.shared!.runStart(Date.now());
     const fps = this.source.info.fps;
-    let due = Math.max(now + LEAD_MS, record.at);
-    let { position, ended } = this.sharedAt(record, due);
-    if (!ended && !record.paused) {
-      // On the frame grid: every server then shows frame i (round(position × fps)) at the same
-      // moment, at + (i / fps − position) s, instead of up to a frame apart.
-      const onGrid = Math.ceil(position * fps - 1e-6) / fps;
-      due += (onGrid - position) * 1000;
-      position = onGrid;
-      const duration = this.source.info.duration;
-      if (duration > 0 && position >= duration) {
-        if (this.sharedLoops) position -= duration;
-        else ended = true;
-      }
-    }
     if (ended) {
       // The shared file runs out before a frame could show: it has ended here as everywhere.
       this.halt();
@@ -226,7 +184,6 @@ export class Playback {
       this.clock = 0;
       this.audio?.start(position, 0);
     }
-    this.offFrames = 0;
     this.source.start(position, this.ring, false, due);
   }
 
@@ -238,17 +195,9 @@ export class Playback {
       this.offsetMs = null;
       return;
     }
-    const { duration, fps } = this.source.info;
-    const offset = positionOffset(frame.position, sharedPosition(this.shared!.record, now, duration, this.sharedLoops), duration, this.sharedLoops);
+    const offset = this.shared!.offsetOf(frame.position, now);
     this.offsetMs = Math.round(offset * 1000);
-    // A little behind, the unpaced decoder catches up by itself. Far behind (decoding slower than
-    // the timeline for a while) it skips ahead; ahead means this machine's clock jumped.
-    const restart = offset < -BEHIND_S || offset * fps > AHEAD_FRAMES;
-    if (!restart) {
-      this.offFrames = 0;
-      return;
-    }
-    if (++this.offFrames < Math.ceil(fps / 2)) return;
+    if (!this.shared!.drifted(offset)) return;
     this.resyncs++;
     this.log.warn('cluster.resync', { offset_ms: this.offsetMs });
     this.startShared(true);
@@ -353,11 +302,11 @@ export class Playback {
     const arrived = count > this.clients;
     const shared = this.shared;
     // The shared timeline moved on while nobody here watched: take it up where it is now.
-    if (shared && firstHere) this.syncToShared(shared.record);
+    if (shared && firstHere) this.syncToShared();
     this.clients = count;
-    if (shared && arrived && this.ended && this.sharedAt(shared.record, Date.now()).ended) {
+    if (shared && arrived && this.ended && shared.at(Date.now()).ended) {
       // A newcomer after the end starts the file again for everyone (applyShared starts it here).
-      this.shared!.change({ paused: false, position: 0, at: Date.now() + LEAD_MS, cause: 'restart' });
+      shared.restart(Date.now());
       return;
     }
     if (shared && arrived && this.ended) {
@@ -365,7 +314,7 @@ export class Playback {
       this.ended = false;
       this.failed = false;
       this.failures = 0;
-      this.syncToShared(shared.record);
+      this.syncToShared();
     }
     if (shared && firstHere && this.paused && !this.ended) {
       // Paused elsewhere while nobody watched here: decode the moment it stopped at.
@@ -404,11 +353,8 @@ export class Playback {
     if (info.kind === 'still') return 'pause is not possible on a still photo';
     if (paused === this.paused) return null;
     if (this.shared) {
-      const now = Date.now();
-      const record = this.shared.record;
-      // Resumed from where it paused, a moment ahead so every server's decoder is ready by then.
-      if (paused) this.shared.change({ paused: true, position: this.sharedAt(record, now).position, at: now, cause: 'pause' });
-      else this.shared.change({ paused: false, position: record.position, at: now + LEAD_MS, cause: 'resume' });
+      if (paused) this.shared.pause(Date.now());
+      else this.shared.resume(Date.now());
       return null;
     }
     this.paused = paused;
@@ -432,7 +378,7 @@ export class Playback {
     if (info.kind === 'still') return 'seek is not possible on a still photo';
     if (info.duration > 0 && time >= info.duration) return `seek time ${time} is past the end (${info.duration.toFixed(3)} s)`;
     if (this.shared) {
-      this.shared.change({ paused: this.paused, position: time, at: Date.now() + LEAD_MS, cause: 'seek' });
+      this.shared.seek(time, this.paused, Date.now());
       return null;
     }
     this.ended = false;
