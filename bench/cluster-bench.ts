@@ -7,47 +7,21 @@
  * Real CLI servers, a real redis-server and a real nginx, all on loopback. When redis-server or
  * nginx is missing, the bench says so and skips.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { serveCli, type CliServer as Server } from './cli-server.js';
 import { startNginx, startRedis, type RedisRig } from './cluster-rig.js';
 import { fmt, median, percentile } from './stats.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const FPS = 30;
 const SKEW_SECONDS = 8;
 const PAUSES = 16;
 const KILLS = 3;
 
-interface Server {
-  url: string;
-  port: number;
-  proc: ChildProcess;
-  stop(): void;
-}
-
-function serve(args: string[]): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--log-level', 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`server did not start: ${err}`));
-    }, 20_000);
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = / on (http:\/\/[^\s)]+)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      const url = m[1]!;
-      resolve({ url, port: Number(new URL(url).port), proc, stop: () => proc.kill('SIGKILL') });
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited with ${code}: ${err}`)));
-  });
-}
+/** A cluster server: quiet but for errors. */
+const serve = (args: string[]): Promise<Server> => serveCli(['--log-level', 'error', ...args]);
 
 /** A viewer recording when each frame index and each STATUS arrived (performance.now()). */
 class Viewer {

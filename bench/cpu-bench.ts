@@ -10,12 +10,11 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { CLI, serveCli } from './cli-server.js';
 import { clipIn } from './server-bench.js';
 import { fmt } from './stats.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const WARMUP_MS = 4000;
 const WINDOW_MS = 10_000;
 const TICKS = 100; // USER_HZ on Linux
@@ -96,24 +95,16 @@ export async function benchCpu(dir: string): Promise<string[]> {
   }
 
   // serve with one viewer, against ffmpeg decoding the clip alone at its pace.
-  const server = spawn(process.execPath, [CLI, 'serve', clip, '--loop', '--hwaccel', 'none', '--port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = / on (http:\/\/[^\s)]+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    server.once('exit', () => reject(new Error('serve exited')));
-  });
+  const server = await serveCli([clip, '--loop', '--hwaccel', 'none', '--log-level', 'silent']);
+  const url = server.url;
   const viewer = new WebSocket(`${url.replace('http', 'ws')}/ws?cols=160&rows=48&style=half`);
   viewer.on('message', () => {});
   let serve = 0;
   try {
-    serve = await cores(server.pid!);
+    serve = await cores(server.proc.pid!);
   } finally {
     viewer.terminate();
-    server.kill('SIGTERM');
+    server.proc.kill('SIGTERM');
   }
   const decode = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-map', '0:v:0', '-f', 'null', '-'], { stdio: 'ignore' });
   let alone = 0;

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../shared/logger.js';
 import { RedisLink, redactUrl, type ServerBeat } from './redis-link.js';
-import { isNewer, parseRecord, type TimelineRecord } from './timeline-record.js';
+import { isNewer, parseRecord, startingRecord, type TimelineRecord } from './timeline-record.js';
 
 /** What a change made on this server says; the cluster stamps who and when. */
 export type TimelineChange = Pick<TimelineRecord, 'paused' | 'position' | 'at' | 'cause'>;
@@ -77,7 +77,7 @@ export class Cluster implements SharedTimeline {
 
   private constructor(private readonly opts: ClusterOptions) {
     // Until Redis answers (or with none at all), a fresh timeline from the start of the file.
-    this.current = { paused: false, position: 0, at: Date.now(), cause: 'start', changedAt: 0, writer: '' };
+    this.current = startingRecord(Date.now(), 0, '');
   }
 
   /** Joins, or refuses with one line (Ascii360Error) when Redis cannot be reached and is not optional. */
@@ -149,7 +149,7 @@ export class Cluster implements SharedTimeline {
         return;
       }
       const now = Date.now();
-      const ours = this.current.changedAt > 0 ? this.current : { paused: false, position: 0, at: now, cause: 'start' as const, changedAt: now, writer: this.id };
+      const ours = this.current.changedAt > 0 ? this.current : startingRecord(now, now, this.id);
       this.adopt(await this.link.write(ours));
     } catch (error) {
       this.opts.log.debug('cluster.reconcile_failed', { reason: (error as Error).message });

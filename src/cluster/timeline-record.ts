@@ -25,6 +25,11 @@ export interface TimelineRecord {
 
 const CAUSES: readonly TimelineCause[] = ['start', 'pause', 'resume', 'seek', 'restart'];
 
+/** A timeline playing from the start of the file at `now`, as a new cluster begins. */
+export function startingRecord(now: number, changedAt: number, writer: string): TimelineRecord {
+  return { paused: false, position: 0, at: now, cause: 'start', changedAt, writer };
+}
+
 /** True when `a` was written after `b` (or `b` is missing). */
 export function isNewer(a: TimelineRecord, b: TimelineRecord | null): boolean {
   if (!b) return true;

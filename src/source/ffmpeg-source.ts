@@ -282,8 +282,8 @@ export class FfmpegSource implements FrameSource {
   }
 
   /**
-   * Keeps a frame until its moment. Reading stops meanwhile, so ffmpeg blocks on its next write
-   * (`-re` only ever slows it down): one held frame, never a growing backlog, and no slot taken.
+   * Keeps a frame until its moment. Reading stops meanwhile, so ffmpeg (without `-re` here) blocks
+   * on its next write: the hold is its pace, one frame and its slot, never a growing backlog.
    */
   private hold(slot: number, k: number, wait: number): void {
     const input = this.reader ?? this.child?.stdout ?? null;
