@@ -208,6 +208,11 @@ describe('one timeline across servers', () => {
     await va.until(() => lastStatus(va, 'PAUSED') !== null, 'the pause', 3000);
     va.send({ type: 'seek', time: 5 });
     await va.until(() => lastStatus(va, 'SEEKED') === 5, 'the seek', 3000);
+    // The newcomer comes once the seek has reached its server (else it hears SEEKED, not PAUSED).
+    await until('the seek on the other server', async () => {
+      const t = (await health(b)).cluster.timeline as { cause: string; position?: number };
+      return t.cause === 'seek' && t.position === 5;
+    }, 3000);
     const vb = pool.viewer(b, 'cols=40&rows=12');
     await vb.until(() => lastStatus(vb, 'PAUSED') === 5 && vb.frames.length > 0, 'the paused moment on the other server', 5000);
     expect(indexOf(vb.frames.at(-1)!)).toBe(5 * FPS);
