@@ -16,6 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AvSync, GAP_MS, HOLD_SECONDS, STALL_MS } from '../src/client/browser/av-sync.js';
+import { ELEMENT_HOLD_SECONDS, ELEMENT_START_MS } from '../src/client/browser/audio-feed.js';
 import type { PageProbe, ProbeFrame, ProbeState } from '../src/client/browser/page-probe.js';
 import { JUMP_PERSIST, SoundClock } from '../src/client/browser/sound-clock.js';
 import { makeClip, tempDir } from './helpers/media.js';
@@ -818,10 +819,10 @@ describe('sound and picture', () => {
     }, 10_000);
     expect(on.av.feed).toBe('element');
     const element = await measureOffsets(page, 2000);
-    // Chromium reads 32 KB (2 s) of a plain stream before it plays: more than the picture may wait
-    // (HOLD_SECONDS), so frames come out up to ~0.15 s early here. MediaSource avoids this.
+    // Chromium reads 32 KB (2 s) of a plain stream before it plays: the picture waits up to
+    // ELEMENT_HOLD_SECONDS for it (2.4 s seen on a loaded CI machine).
     expect(element.n).toBeGreaterThan(30);
-    expect(Math.abs(element.median)).toBeLessThan(200);
+    expect(Math.abs(element.median)).toBeLessThan(100);
     const requests = on.av.requests;
     await page.keyboard.press('[');
     await until('a fresh request after the seek', async () => (await state(page)).av.requests > requests);
@@ -871,10 +872,32 @@ describe('lip sync logic (in Node, no browser)', () => {
     // 3 s of frames arrive while nothing advances: the queue keeps 2 s, the oldest are shown late.
     for (let i = 10; i < 10 + 3 * FPS; i++) sync.push(frame(i), (t += 33));
     expect(sync.waiting).toBeLessThanOrEqual(HOLD_SECONDS * FPS + 2);
+    expect(sync.waiting).toBeGreaterThanOrEqual(HOLD_SECONDS * FPS - 2);
     // No sound: the newest at once.
     sync.stop();
     expect(sync.take(t)?.index).toBe(10 + 3 * FPS - 1);
     expect(sync.waiting).toBe(0);
+  });
+
+  it('a feed that buffers longer before it plays (a plain stream as src) is waited for longer', () => {
+    const sync = new AvSync();
+    sync.setTimeline(FPS, 0, true);
+    sync.setWait(ELEMENT_HOLD_SECONDS, ELEMENT_START_MS);
+    let t = 0;
+    sync.push(frame(0), t);
+    sync.started(t);
+    // 3.5 s of frames while the element pre-rolls: all held (more than HOLD_SECONDS), none painted.
+    for (let i = 1; i <= 3.5 * FPS; i++) {
+      sync.push(frame(i), (t += 1000 / FPS));
+      expect(sync.tick(t, 0, null)).toBeNull(); // not stalled within ELEMENT_START_MS
+      expect(sync.take(t)).toBeNull();
+    }
+    expect(sync.waiting).toBe(3.5 * FPS + 1);
+    expect(sync.mode).toBe('starting');
+    // Its clock starts at the first frame's moment: that frame is painted, nothing was dropped.
+    expect(sync.tick(t, 0.01, 0.001)).toBe('playing');
+    expect(sync.take(t)?.index).toBe(0);
+    expect(sync.dropped).toBe(0);
   });
 
   it('a sound clock that stands still while frames arrive: painted at once, stalled, retried', () => {

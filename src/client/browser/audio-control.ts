@@ -84,6 +84,11 @@ export class AudioControl {
     return this.feed.kind;
   }
 
+  /** How long the picture may wait for this feed's sound (AvSync.setWait). */
+  get wait(): { holdSeconds: number; startMs: number } {
+    return { holdSeconds: this.feed.holdSeconds, startMs: this.feed.startMs };
+  }
+
   /** The element's clock (currentTime, s) while the sound is on; null while off. */
   mediaTime(): number | null {
     return this.on ? this.audio.currentTime : null;

@@ -12,6 +12,7 @@
  * stream, anchored once at the picture's position when the request starts, and requested afresh
  * after every discontinuity (`resync`).
  */
+import { HOLD_SECONDS, START_MS } from './av-sync.js';
 import { ADTS_FRAME_S, SoundClock } from './sound-clock.js';
 
 /** MIME type of the stream (PROTOCOL-NOTES.md §1.4). */
@@ -24,6 +25,13 @@ export const CATCH_UP_AHEAD_S = 0.3;
 export const KEEP_BEHIND_S = 10;
 /** Chunks waiting for the SourceBuffer beyond this many bytes (16 s of 128 kbit/s): the element is stuck; fail. */
 export const MAX_PENDING_BYTES = 256 * 1024;
+/**
+ * The element fed a plain stream plays only after its 2 s pre-roll, plus the request and, on a
+ * loaded machine, the server's encoder starting (2.4 s seen on CI): the picture may wait this long
+ * for it, and the first sound gets this long before it counts as stalled.
+ */
+export const ELEMENT_HOLD_SECONDS = 4;
+export const ELEMENT_START_MS = 5000;
 /** A new listener joins at the next ADTS frame the server releases: on average half a frame after the request (ElementAudioFeed). */
 export const JOIN_BIAS_S = ADTS_FRAME_S / 2;
 
@@ -36,6 +44,9 @@ export interface FeedHooks {
 
 export interface AudioFeed {
   readonly kind: 'mse' | 'element';
+  /** How much picture (s of timeline) may wait for this feed's sound, and how long a fresh request may take to play (ms): AvSync.setWait. */
+  readonly holdSeconds: number;
+  readonly startMs: number;
   /** Opens the stream on the element (call play() after). */
   start(): void;
   /** Closes the stream. */
@@ -50,6 +61,8 @@ type Pending = { bytes: Uint8Array<ArrayBuffer>; position: number | null };
 
 export class MseAudioFeed implements AudioFeed {
   readonly kind = 'mse';
+  readonly holdSeconds = HOLD_SECONDS;
+  readonly startMs = START_MS;
   private readonly clock = new SoundClock();
   private source: MediaSource | null = null;
   private objectUrl = '';
@@ -204,6 +217,8 @@ function bufferedEnd(buffer: SourceBuffer): number {
 
 export class ElementAudioFeed implements AudioFeed {
   readonly kind = 'element';
+  readonly holdSeconds = ELEMENT_HOLD_SECONDS;
+  readonly startMs = ELEMENT_START_MS;
   private readonly clock = new SoundClock();
   private waiting = false;
 

@@ -21,10 +21,10 @@
  */
 import type { ReceivedFrame } from '../common/stream-client.js';
 
-/** Picture held waiting for the sound, seconds of timeline: beyond it the oldest frame is shown late. */
+/** Picture held waiting for the sound, seconds of timeline: beyond it the oldest frame is shown late (the feed may ask for more: `setWait`). */
 export const HOLD_SECONDS = 2;
-/** Frames held at most, whatever their positions (2 s at 120 fps, and a memory bound for hidden tabs). */
-export const HOLD_FRAMES_MAX = 256;
+/** Frames held at most, whatever their positions (4 s at 120 fps, and a memory bound for hidden tabs). */
+export const HOLD_FRAMES_MAX = 512;
 /** A frame is due once the heard position is within half a frame of it, so it is shown centred on its moment. */
 export const DUE_TOLERANCE_FRAMES = 0.5;
 /** A forward step up to this is the picture running on (frames dropped at the server); beyond it, a jump. */
@@ -65,6 +65,8 @@ export class AvSync {
   private fps = 30;
   private duration = 0;
   private live = false;
+  private holdSeconds = HOLD_SECONDS;
+  private startMs = START_MS;
 
   // Held frames: a ring of HOLD_FRAMES_MAX, oldest at `head` (no allocation per frame).
   private readonly held: (ReceivedFrame | null)[] = new Array<ReceivedFrame | null>(HOLD_FRAMES_MAX).fill(null);
@@ -103,6 +105,16 @@ export class AvSync {
     this.live = live;
   }
 
+  /**
+   * How long the picture may wait for this feed's sound: `holdSeconds` of timeline held, and
+   * `startMs` for a fresh request to play before it counts as stalled (a feed that buffers longer
+   * before it plays needs more of both, audio-feed.ts).
+   */
+  setWait(holdSeconds: number, startMs: number): void {
+    this.holdSeconds = holdSeconds;
+    this.startMs = startMs;
+  }
+
   /** The link was lost: the picture's position is unknown until the next frame, which comes after a gap. */
   linkLost(): void {
     this.newestWall = -Infinity;
@@ -116,7 +128,7 @@ export class AvSync {
   /** A frame arrived at `now`. Returns how it followed the previous one. */
   push(frame: ReceivedFrame, now: number): Step {
     const step = this.unwrap(frame.index, now);
-    while (this.count > 0 && (this.count >= HOLD_FRAMES_MAX || this.newestAt - this.heldAt[this.head]! > HOLD_SECONDS)) {
+    while (this.count > 0 && (this.count >= HOLD_FRAMES_MAX || this.newestAt - this.heldAt[this.head]! > this.holdSeconds)) {
       const at = this.heldAt[this.head]!;
       const old = this.shift();
       if (this.late) this.dropped++;
@@ -187,7 +199,7 @@ export class AvSync {
       this.requestWall = now;
       return 'retry';
     }
-    if (still > (this.mode === 'starting' ? START_MS : STALL_MS)) {
+    if (still > (this.mode === 'starting' ? this.startMs : STALL_MS)) {
       this.mode = 'stalled';
       this.requestWall = now;
       return 'stalled';
