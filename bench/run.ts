@@ -15,33 +15,52 @@ import { benchCpu } from './cpu-bench.js';
 import { benchKeyLatency } from './key-latency.js';
 import { benchCrowd, benchFitting, benchLookAround, benchPipeline, benchRenderCost, benchStyleViewers, benchTableBuild, benchViewers } from './server-bench.js';
 
+/** The sections in the order they run; `npm run bench -- codec picture` runs only those named. */
+const SECTIONS: [name: string, run: (dir: string) => Promise<string[]> | string[]][] = [
+  ['viewers', () => benchViewers()],
+  ['render', () => benchRenderCost()],
+  ['tables', () => benchTableBuild()],
+  ['layouts', () => benchLayouts()],
+  ['fitting', () => benchFitting()],
+  ['pipeline', (dir) => benchPipeline(dir)],
+  ['styles', (dir) => benchStyleViewers(dir)],
+  ['crowd', (dir) => benchCrowd(dir)],
+  ['look', (dir) => benchLookAround(dir)],
+  ['cpu', (dir) => benchCpu(dir)],
+  ['keys', (dir) => benchKeyLatency(dir)],
+  ['audio', (dir) => benchAudio(dir)],
+  ['browser', () => benchBrowser()],
+  ['codec', () => benchCodec()],
+  ['cluster', (dir) => benchCluster(dir)],
+  ['terminal', () => terminalBytes()],
+  ['picture', () => benchPicture()],
+];
+
+async function terminalBytes(): Promise<string[]> {
+  try {
+    const terminal = await import('./terminal-bytes.js');
+    return terminal.formatTerminalBytes(await terminal.measureTerminalBytes());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    return [];
+  }
+}
+
 async function main(): Promise<void> {
+  const names = SECTIONS.map(([name]) => name);
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !names.includes(name));
+  if (unknown.length > 0) {
+    console.error(`unknown bench section "${unknown[0]}"; sections: ${names.join(', ')}`);
+    process.exit(2);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'ascii360-bench-'));
-  const print = (lines: string[]): void => console.log(lines.join('\n') + '\n');
+  const print = (lines: string[]): void => {
+    if (lines.length > 0) console.log(lines.join('\n') + '\n');
+  };
   try {
     console.log(`ascii360 bench — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})\n`);
-    print(await benchViewers());
-    print(benchRenderCost());
-    print(benchTableBuild());
-    print(benchLayouts());
-    print(benchFitting());
-    print(await benchPipeline(dir));
-    print(await benchStyleViewers(dir)); // reuses benchPipeline's clip
-    print(await benchCrowd(dir));
-    print(await benchLookAround(dir));
-    print(await benchCpu(dir));
-    print(await benchKeyLatency(dir));
-    print(await benchAudio(dir));
-    print(await benchBrowser());
-    print(await benchCodec());
-    print(await benchCluster(dir));
-    try {
-      const terminal = await import('./terminal-bytes.js');
-      print(terminal.formatTerminalBytes(await terminal.measureTerminalBytes()));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    }
-    print(await benchPicture());
+    for (const [name, run] of SECTIONS) if (asked.length === 0 || asked.includes(name)) print(await run(dir));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

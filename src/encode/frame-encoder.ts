@@ -79,20 +79,24 @@ export class FrameEncoder {
   private readonly changed: Uint32Array;
   /** A DELTA body (indices, then units) or RLE runs, before zlib. */
   private readonly scratch: Uint8Array;
-  /** Planes with their zero runs packed (packZeros), before zlib. */
+  /** Planes with their zero runs packed (packZeros), before zlib: at most 1.5 bytes a byte (a zero between non-zeros takes 2). */
   private readonly packed: Uint8Array;
+  /** Per unit, the mark of the last plane frame in which it changed (encodePlanes). */
+  private readonly mark: Uint32Array;
+  private markCount = 0;
 
   constructor(readonly shape: EncoderShape) {
     const { units, unitBytes } = shape;
     this.shown = new Uint8Array(units * unitBytes);
     this.changed = new Uint32Array(units);
     this.scratch = new Uint8Array(units * (4 + unitBytes));
-    this.packed = new Uint8Array(units * unitBytes);
+    this.packed = new Uint8Array(Math.ceil(units * unitBytes * 1.5) + 2);
+    this.mark = new Uint32Array(units);
   }
 
   /** Bytes held. */
   get bytes(): number {
-    return this.shown.byteLength + this.changed.byteLength + this.scratch.byteLength;
+    return this.shown.byteLength + this.changed.byteLength + this.scratch.byteLength + this.packed.byteLength + this.mark.byteLength;
   }
 
   /**
@@ -149,56 +153,93 @@ export class FrameEncoder {
       this.hasShown = true;
       return { length: this.writePlanesKey(out, index), base: -1, id: this.id, keyLength: 0 };
     }
-    const residual = this.scratch;
+    // One pass per plane: each byte's residual goes straight into the packed planes (packZeros'
+    // format), and a unit with any non-zero residual is marked with this frame's id.
     const total = units * unitBytes;
+    const packed = this.packed;
+    const mark = this.mark;
+    if (++this.markCount > 0xffffffff) {
+      mark.fill(0);
+      this.markCount = 1;
+    }
+    const frameMark = this.markCount;
+    let q = 0;
+    let zeros = 0;
+    let nonZero = 0;
     // Characters and glyphs: exact, so their plane is the plain difference.
     for (let b = 0; b < exactBytes; b++) {
-      for (let o = b, p = b * units; o < total; o += unitBytes, p++) {
+      for (let o = b, u = 0; o < total; o += unitBytes, u++) {
         const c = current[o]!;
-        residual[p] = (c - shown[o]!) & 0xff;
+        const r = (c - shown[o]!) & 0xff;
+        if (r === 0) {
+          if (++zeros === 255) {
+            packed[q++] = 0;
+            packed[q++] = 255;
+            zeros = 0;
+          }
+          continue;
+        }
+        if (zeros > 0) {
+          packed[q++] = 0;
+          packed[q++] = zeros;
+          zeros = 0;
+        }
+        packed[q++] = r;
         shown[o] = c;
+        mark[u] = frameMark;
+        nonZero++;
       }
     }
     // Colours: zero within the tolerance, else a move to within it (in whole steps when quantising).
     const tol = tolerance;
     const step = this.shape.quantise && tol > 0 ? 2 * tol + 1 : 0;
     for (let b = exactBytes; b < unitBytes; b++) {
-      for (let o = b, p = b * units; o < total; o += unitBytes, p++) {
+      for (let o = b, u = 0; o < total; o += unitBytes, u++) {
         const was = shown[o]!;
         const c = current[o]!;
         const d = c - was;
         if (d <= tol && d >= -tol) {
-          residual[p] = 0;
+          if (++zeros === 255) {
+            packed[q++] = 0;
+            packed[q++] = 255;
+            zeros = 0;
+          }
           continue;
         }
         // The nearest multiple of step to d is within tol of it (step = 2·tol + 1).
         let v = step === 0 ? c : d > 0 ? was + (((d + tol) / step) | 0) * step : was - (((tol - d) / step) | 0) * step;
         v = v < 0 ? 0 : v > 255 ? 255 : v;
-        residual[p] = (v - was) & 0xff;
+        if (zeros > 0) {
+          packed[q++] = 0;
+          packed[q++] = zeros;
+          zeros = 0;
+        }
+        packed[q++] = (v - was) & 0xff;
         shown[o] = v;
+        mark[u] = frameMark;
+        nonZero++;
       }
     }
-    const rawLength = units * unitBytes;
+    if (zeros > 0) {
+      packed[q++] = 0;
+      packed[q++] = zeros;
+    }
     // A few changed cells (a still scene, a small moving part) are cheaper as a DELTA's index list
-    // than as planes that are nearly all zeros (deflate spends a byte per 258 of them).
-    let n = 0;
-    const changed = this.changed;
-    for (let u = 0; u < units && n < FEW_CHANGED * units; u++) {
-      for (let b = 0; b < unitBytes; b++) {
-        if (residual[b * units + u] !== 0) {
-          changed[n++] = u;
-          break;
-        }
-      }
+    // than as planes that are nearly all zeros (deflate spends a byte per 258 of them). A changed
+    // unit has 1 to unitBytes non-zero residuals, so the marks are read only when these are few.
+    let n = units;
+    if (nonZero < FEW_CHANGED * units * unitBytes) {
+      n = 0;
+      const changed = this.changed;
+      for (let u = 0; u < units; u++) if (mark[u] === frameMark) changed[n++] = u;
     }
     let tag: number = Tag.PLANES_DELTA;
     let body: Uint8Array | null = null;
     if (n < FEW_CHANGED * units) {
       body = deflateSync(this.deltaBody(n), { level: ZLIB_LEVEL });
       tag = Tag.DELTA;
-    } else {
-      const packed = this.packZeros(residual, rawLength);
-      if (packed) body = deflateSync(packed, PLANE_ZLIB);
+    } else if (q < total) {
+      body = deflateSync(packed.subarray(0, q), PLANE_ZLIB);
     }
     tag = this.tagFor(tag, body);
     const length = this.writeFrame(out, index, tag, body);
