@@ -161,42 +161,7 @@ export class FrameDecoder {
         if (!base || base.length !== size) corrupt('delta frame with no frame to patch');
         out.set(base);
       }
-      // p: bytes filled; plane b's unit u is frame byte u·unit + b, at o; left: bytes left in the plane.
-      let p = 0;
-      let o = 0;
-      let b = 0;
-      let left = units;
-      let prev = 0;
-      for (let q = 0; q < data.length; ) {
-        const v = data[q++]!;
-        let run = 1;
-        if (v === 0) {
-          if (q >= data.length || data[q] === 0) corrupt('plane frame has a zero run with no length');
-          run = data[q++]!;
-        }
-        if (p + run > size) corrupt('plane frame runs past the frame');
-        p += run;
-        while (run > 0) {
-          if (left === 0) {
-            b++;
-            o = b;
-            left = units;
-            prev = 0;
-          }
-          const step = run < left ? run : left;
-          if (v !== 0) {
-            // A literal (run is 1).
-            if (delta) out[o] = (out[o]! + v) & 0xff;
-            else out[o] = prev = (prev + v) & 0xff;
-          } else if (!delta) {
-            // Zeros in a standalone plane repeat the byte before them.
-            for (let k = 0, x = o; k < step; k++, x += unit) out[x] = prev;
-          }
-          o += step * unit;
-          left -= step;
-          run -= step;
-        }
-      }
+      const p = delta ? patchPlanes(data, out, units, unit) : fillPlanes(data, out, units, unit);
       if (p !== size) corrupt(`plane frame fills ${p} of ${size} bytes`);
       return out;
     }
@@ -236,4 +201,91 @@ export class FrameDecoder {
     this.shown = frame;
     return frame;
   }
+}
+
+/*
+ * Plane bytes in order, a run of zeros written as 0, n (§3.7), walked once straight into the frame:
+ * plane b's unit u is frame byte u·unit + b. Each returns how many plane bytes it filled, which the
+ * caller checks against the frame. Two functions, so the per-byte loop carries no branch on the tag.
+ */
+
+/** PLANES_DELTA: each byte is added to the shown frame's (mod 256); a run of zeros leaves its bytes as they are. */
+function patchPlanes(data: Uint8Array, out: Uint8Array, units: number, unit: number): number {
+  const size = units * unit;
+  const end = data.length;
+  // p: bytes filled; o: where the next byte goes; left: bytes left in plane b.
+  let p = 0;
+  let o = 0;
+  let b = 0;
+  let left = units;
+  for (let q = 0; q < end; ) {
+    let v = data[q++]!;
+    if (v !== 0) {
+      if (left === 0) {
+        if (++b >= unit) corrupt('plane frame runs past the frame');
+        o = b;
+        left = units;
+      }
+      // Literals come in stretches (a pan moves whole areas): taken in a loop of their own.
+      const from = left;
+      for (;;) {
+        out[o]! += v;
+        o += unit;
+        if (--left === 0 || q >= end) break;
+        v = data[q]!;
+        if (v === 0) break;
+        q++;
+      }
+      p += from - left;
+      continue;
+    }
+    if (q >= end || data[q] === 0) corrupt('plane frame has a zero run with no length');
+    let run = data[q++]!;
+    if (p + run > size) corrupt('plane frame runs past the frame');
+    p += run;
+    // Skipped, on into the next planes while it lasts past this one.
+    while (run > left) {
+      run -= left;
+      o = ++b;
+      left = units;
+    }
+    o += run * unit;
+    left -= run;
+  }
+  return p;
+}
+
+/** PLANES: each byte is the one before it in its plane plus this (mod 256, from 0); a run of zeros repeats the byte before it. */
+function fillPlanes(data: Uint8Array, out: Uint8Array, units: number, unit: number): number {
+  const size = units * unit;
+  const end = data.length;
+  let p = 0;
+  let o = 0;
+  let b = 0;
+  let left = units;
+  let prev = 0;
+  for (let q = 0; q < end; ) {
+    const v = data[q++]!;
+    let run = 1;
+    if (v === 0) {
+      if (q >= end || data[q] === 0) corrupt('plane frame has a zero run with no length');
+      run = data[q++]!;
+    }
+    if (p + run > size) corrupt('plane frame runs past the frame');
+    p += run;
+    while (run > 0) {
+      if (left === 0) {
+        o = ++b;
+        left = units;
+        prev = 0;
+      }
+      const step = run < left ? run : left;
+      if (v !== 0) out[o] = prev = (prev + v) & 0xff;
+      else for (let k = 0, x = o; k < step; k++, x += unit) out[x] = prev;
+      o += step * unit;
+      left -= step;
+      run -= step;
+    }
+  }
+  return p;
 }

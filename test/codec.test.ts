@@ -218,5 +218,38 @@ describe('adaptive codec', () => {
     delta.writeUInt32LE(UNITS, 0);
     refuse(Tag.DELTA, deflateSync(delta), /past the frame/);
     expect(decoder.hasBase).toBe(false);
+    // Planes: a zero with no run length, more bytes than the frame (literals, or a run), too few.
+    const size = UNITS * 4;
+    refuse(Tag.PLANES, deflateSync(Uint8Array.of(5, 0)), /zero run with no length/);
+    refuse(Tag.PLANES, deflateSync(Uint8Array.of(0, 0, 3)), /zero run with no length/);
+    refuse(Tag.PLANES, deflateSync(new Uint8Array(size + 1).fill(9)), /past the frame/);
+    const longRuns = new Uint8Array(2 * Math.ceil((size + 1) / 255)).map((_, i) => (i % 2 ? 255 : 0));
+    refuse(Tag.PLANES, deflateSync(longRuns), /past the frame/);
+    refuse(Tag.PLANES, deflateSync(new Uint8Array(size - 1).fill(9)), /fills/);
+    decoder.decode(Tag.ZLIB, zlib, UNITS, 4);
+    refuse(Tag.PLANES_DELTA, deflateSync(new Uint8Array(size + 1).fill(1)), /past the frame/);
+    expect(decoder.hasBase).toBe(false);
+    // Literals that end exactly at a plane's end, then a run across the next planes: the same frame as the plain walk.
+    decoder.decode(Tag.ZLIB, zlib, UNITS, 4);
+    const residual = new Uint8Array(size);
+    residual.fill(1, 0, UNITS); // plane 0: every unit's first byte + 1
+    residual[2 * UNITS + 3] = 7; // plane 2, unit 3
+    const packed = [...new Uint8Array(UNITS).fill(1)];
+    for (let left = UNITS + 3; left > 0; left -= Math.min(left, 255)) packed.push(0, Math.min(left, 255));
+    packed.push(7);
+    for (let left = 2 * UNITS - 4; left > 0; left -= Math.min(left, 255)) packed.push(0, Math.min(left, 255));
+    const patched = decoder.decode(Tag.PLANES_DELTA, deflateSync(Uint8Array.from(packed)), UNITS, 4) as Uint8Array;
+    const expected = Uint8Array.from(cells);
+    for (let u = 0; u < UNITS; u++) expected[u * 4] = (expected[u * 4]! + 1) & 0xff;
+    expected[3 * 4 + 2] = (expected[3 * 4 + 2]! + 7) & 0xff;
+    expect(Buffer.from(patched).equals(Buffer.from(expected))).toBe(true);
+    // A frame whose last bytes are literals.
+    const tail: number[] = [];
+    for (let left = size - 2; left > 0; left -= Math.min(left, 255)) tail.push(0, Math.min(left, 255));
+    tail.push(5, 6);
+    const ended = decoder.decode(Tag.PLANES_DELTA, deflateSync(Uint8Array.from(tail)), UNITS, 4) as Uint8Array;
+    expected[size - 5] = (expected[size - 5]! + 5) & 0xff;
+    expected[size - 1] = (expected[size - 1]! + 6) & 0xff;
+    expect(Buffer.from(ended).equals(Buffer.from(expected))).toBe(true);
   });
 });
