@@ -235,21 +235,29 @@ export function benchFitting(): string[] {
  */
 export function benchTableBuild(): string[] {
   const lines = [`sampling table build per 160x48 view (a view change), equirect 3840x1920, ms, median of ${COST_ROUNDS} rounds:`];
-  const build = (camera: CameraName, style: StyleName): number => {
+  // Each build with the lattice and with every tap projected (the baseline), alternating.
+  const build = (camera: CameraName, style: StyleName): { lattice: number; exact: number } => {
     const s = { ...spec(30, 10, style), camera, fov: CAMERA_START_FOV[camera] };
     const shape = frameShape(s);
     const grid = { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect };
     const projection = equirectProjection(camera);
     let reuse: Int32Array | undefined;
-    return timeRounds((k) => {
-      reuse = projection.buildTable({ ...s, yaw: (k * 7) % 360 - 180 }, grid, 3840, 1920, reuse).offsets;
-    });
+    const times = { lattice: [] as number[], exact: [] as number[] };
+    for (let k = 0; k < 2 * COST_ROUNDS + 2; k++) {
+      const how = k % 2 === 0 ? 'lattice' : 'exact';
+      const t0 = performance.now();
+      reuse = projection.buildTable({ ...s, yaw: ((k >> 1) * 7) % 360 - 180 }, grid, 3840, 1920, reuse, how).offsets;
+      if (k >= 2) times[how].push(performance.now() - t0);
+    }
+    return { lattice: median(times.lattice), exact: median(times.exact) };
   };
   const base = { ramp: build('flat', 'ramp'), mosaic: build('flat', 'mosaic') };
   for (const camera of CAMERA_NAMES) {
     const ramp = camera === 'flat' ? base.ramp : build(camera, 'ramp');
     const mosaic = camera === 'flat' ? base.mosaic : build(camera, 'mosaic');
-    lines.push(`  ${camera.padEnd(14)} fov ${String(CAMERA_START_FOV[camera]).padStart(3)}   ramp ${fmt(ramp, 2).padStart(6)} ms (${fmt(ramp / base.ramp, 2)}x flat)   mosaic ${fmt(mosaic, 1).padStart(6)} ms (${fmt(mosaic / base.mosaic, 2)}x flat)`);
+    const show = (t: { lattice: number; exact: number }, flat: number, digits: number): string =>
+      `${fmt(t.lattice, digits).padStart(6)} ms (${fmt(t.lattice / flat, 2)}x flat; every tap projected ${fmt(t.exact, digits)} ms, ${fmt(t.lattice / t.exact, 2)}x)`;
+    lines.push(`  ${camera.padEnd(14)} fov ${String(CAMERA_START_FOV[camera]).padStart(3)}   ramp ${show(ramp, base.ramp.lattice, 2)}   mosaic ${show(mosaic, base.mosaic.lattice, 1)}`);
   }
   return lines;
 }

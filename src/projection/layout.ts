@@ -29,6 +29,13 @@ export interface Layout {
   offsetOf(x: number, y: number, z: number): number;
   /** Source pixels between two positions, the short way round where the layout wraps. */
   distance(u0: number, v0: number, u1: number, v1: number): number;
+  /**
+   * Offered by a layout whose `locate` is smooth wherever it is finite, except where it wraps
+   * (`distance`) or jumps: the byte offset of the pixel nearest `locate`'s position (u, v), edges
+   * as `offsetOf` treats them. The table builder then projects a lattice of taps exactly and
+   * interpolates between them where the map is smooth (sampling-table.ts).
+   */
+  offsetAt?(u: number, v: number): number;
 }
 
 export const WHOLE_AREA: PictureFormat['area'] = Object.freeze({ left: 0, top: 0, right: 1, bottom: 1 });

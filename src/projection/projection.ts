@@ -6,6 +6,13 @@
  */
 import type { SampleGrid, ViewAngles } from '../shared/types.js';
 
+/**
+ * How a table's taps are projected: 'lattice' projects a lattice of them exactly and interpolates
+ * between where the layout offers it and the map is smooth (sampling-table.ts, fillByLattice);
+ * 'exact' projects every tap (the baseline the bench and the tests compare it with).
+ */
+export type TableBuild = 'lattice' | 'exact';
+
 export interface SamplingTable {
   readonly cols: number;
   readonly rows: number;
@@ -24,5 +31,5 @@ export interface Projection {
    * `reuse`: the offsets of a table no longer needed; filled in place when it is large enough, so a
    * viewer dragging its view does not allocate a new table every frame.
    */
-  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number, reuse?: Int32Array): SamplingTable;
+  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number, reuse?: Int32Array, how?: TableBuild): SamplingTable;
 }

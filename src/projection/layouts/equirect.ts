@@ -64,14 +64,18 @@ export class EquirectLayout implements Layout {
   }
 
   offsetOf(x: number, y: number, z: number): number {
-    const u = this.u(Math.atan2(x, z));
-    const v = this.v(Math.atan2(y, Math.sqrt(x * x + z * z)));
+    return this.offsetAt(this.u(Math.atan2(x, z)), this.v(Math.atan2(y, Math.sqrt(x * x + z * z))));
+  }
+
+  offsetAt(u: number, v: number): number {
     let px = Math.round(u);
     let py = Math.round(v);
     if (this.wraps) {
       // x wraps so yaw ±180° has no seam.
-      px %= this.srcWidth;
-      if (px < 0) px += this.srcWidth;
+      if (px < 0 || px >= this.srcWidth) {
+        px %= this.srcWidth;
+        if (px < 0) px += this.srcWidth;
+      }
     } else if (px < 0 || px > this.maxX) {
       return this.black;
     }

@@ -68,9 +68,12 @@ export class FisheyeLayout implements Layout {
   }
 
   offsetOf(x: number, y: number, z: number): number {
-    if (!this.project(x, y, z)) return this.black;
-    let px = Math.round(this.pu);
-    let py = Math.round(this.pv);
+    return this.project(x, y, z) ? this.offsetAt(this.pu, this.pv) : this.black;
+  }
+
+  offsetAt(u: number, v: number): number {
+    let px = Math.round(u);
+    let py = Math.round(v);
     const maxX = this.srcWidth - 1, maxY = this.srcHeight - 1;
     px = px < 0 ? 0 : px > maxX ? maxX : px;
     py = py < 0 ? 0 : py > maxY ? maxY : py;
