@@ -120,4 +120,45 @@ describe('ViewRendererCache', () => {
       cache.tick(2);
     }
   });
+
+  it('a cold start and view changes are not load: a lone mosaic viewer keeps the full fit; a real overload still steps it down', async () => {
+    const ring = new FrameRing(1024, 512);
+    const slot = ring.acquire();
+    ring.slots[slot]!.set(renderDemoBackground(1024, 512));
+    const pool = new RenderPool(1, silentLogger);
+    pools.push(pool);
+    const changes: string[] = [];
+    pool.onEffort = (effort) => changes.push(effort);
+    const mosaic = (yaw: number): { key: string; spec: ViewSpec } => {
+      const spec: ViewSpec = { yaw, pitch: 0, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style: 'mosaic', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
+      return { key: viewKey(spec), spec };
+    };
+    const frame = (views: { key: string; spec: ViewSpec }[]): Promise<SharedPayload[]> => {
+      ring.retain(slot);
+      return new Promise((resolve) => pool.render({ ring, slot, width: 1024, height: 512, index: 1, position: 0, elapsed: 0 }, views, (p) => {
+        ring.release(slot);
+        for (const x of p) x.release();
+        resolve(p);
+      }));
+    };
+    // A budget far above a 160×48 view's steady render, below its first one (a fresh worker
+    // running the mosaic search before V8 optimises it, building the table): 12 frames, the view
+    // turning on every third (a new table and fitter each time).
+    pool.frameIntervalMs = 100;
+    let firstMs = 0;
+    for (let f = 0; f < 12; f++) {
+      await frame([mosaic(Math.floor(f / 3) * 10)]);
+      if (f === 0) firstMs = pool.lastRenderMs;
+    }
+    expect(firstMs).toBeGreaterThan(100); // the cold start did take longer than the budget
+    expect(changes).toEqual([]);
+    expect(pool.effort).toBe('full');
+    // Eight distinct views a frame on a budget of a fraction of a millisecond: that is load.
+    pool.frameIntervalMs = 0.05;
+    const many = Array.from({ length: 8 }, (_, i) => mosaic(100 + i * 20));
+    for (let f = 0; f < 8; f++) await frame(many);
+    expect(changes.length).toBeGreaterThan(0);
+    expect(pool.effort).not.toBe('full');
+  });
 });
+

@@ -46,6 +46,8 @@ function partitionOutlines(): Polygon[][] {
   return out;
 }
 
+const KERNELS = new WeakMap<CellStyle, MosaicKernel | null>();
+
 export class MosaicKernel {
   private constructor(
     /** Per partition (the structured ones, then the extras): the table glyph drawing it, and 1 where it draws the complement. */
@@ -55,8 +57,19 @@ export class MosaicKernel {
     private readonly kernel: CompiledKernel,
   ) {}
 
-  /** The kernel for `style`, when it is the mosaic layout and its table draws every partition the kernel scores. */
+  /**
+   * The kernel for `style`, when it is the mosaic layout and its table draws every partition the
+   * kernel scores. Made once per style table and shared by every fitter of it: a view change makes
+   * a new fitter, and building the kernel (coverage of every partition, compiling the search) cost
+   * 25–40 ms a time, and a freshly compiled search runs unoptimised for its first frames.
+   */
   static forStyle(style: CellStyle): MosaicKernel | null {
+    let kernel = KERNELS.get(style);
+    if (kernel === undefined) KERNELS.set(style, (kernel = MosaicKernel.build(style)));
+    return kernel;
+  }
+
+  private static build(style: CellStyle): MosaicKernel | null {
     if (style.subX !== 4 || style.subY !== 8 || style.frames !== 'fitted') return null;
     const shapes = partitionOutlines();
     const glyphOf: number[] = [];

@@ -42,6 +42,14 @@ export function fittedAs(style: StyleName, effort: FitEffort): StyleName {
   return reduce === 0 || down.length === 0 ? style : down[Math.min(reduce, down.length) - 1]!;
 }
 
+/**
+ * A worker's first jobs run code V8 has not optimised yet (the mosaic search is one large compiled
+ * function): a first viewer's first frames took 15 frame intervals each on the bench machine, which
+ * stepped a lone viewer down to quadrants. They, and the one-off setup of a view change (its table
+ * and fitter), are not load: the workers report `loadMs` without them.
+ */
+export const WARM_UP_JOBS = 3;
+
 /** Busy share of a frame interval above which the fit steps down. */
 const OVERLOAD = 0.9;
 /** Busy share the next level up would be expected to reach, below which the fit steps up. */

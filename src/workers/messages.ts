@@ -37,6 +37,10 @@ export interface RenderOutput {
 }
 
 export type FromWorker =
-  /** `tables`, `tableBytes`: what the worker's cache holds after the job (reported in /healthz). */
-  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number; tables: number; tableBytes: number }
+  /**
+   * `busyMs`: the job's time; `loadMs`: its time less one-off setup (tables and fitters built for
+   * view changes), null while the worker warms up (fit-effort.ts). `tables`, `tableBytes`: what
+   * the worker's cache holds after the job (reported in /healthz).
+   */
+  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number; loadMs: number | null; tables: number; tableBytes: number }
   | { type: 'failed'; jobId: number; message: string };

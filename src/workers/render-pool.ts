@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { frameShape } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame, FrameSlots, ViewSpec } from '../shared/types.js';
-import { EffortGovernor, type FitEffort } from './fit-effort.js';
+import { EffortGovernor, WARM_UP_JOBS, type FitEffort } from './fit-effort.js';
 import type { FromWorker, RenderOutput, RenderTask, ToWorker } from './messages.js';
 import { PayloadPool, SharedPayload } from './payload.js';
 import { renderTasks } from './render-tasks.js';
@@ -35,6 +35,8 @@ interface PendingJob {
   done: Done;
   /** The longest a worker spent on its part of the job. */
   busyMs: number;
+  /** The same less one-off setup; null when a worker was warming up (messages.ts). */
+  loadMs: number | null;
 }
 
 interface WorkerSlot {
@@ -141,6 +143,7 @@ export class RenderPool {
     } else {
       for (const o of message.outputs) job.payloads.push(this.wrap(o, job.textKeys.has(o.key)));
       job.busyMs = Math.max(job.busyMs, message.busyMs);
+      job.loadMs = message.loadMs === null || job.loadMs === null ? null : Math.max(job.loadMs, message.loadMs);
       slot.tables = message.tables;
       slot.tableBytes = message.tableBytes;
     }
@@ -151,7 +154,7 @@ export class RenderPool {
   private finishIfDone(id: number, job: PendingJob): void {
     if (job.remaining.size > 0) return;
     this.pending.delete(id);
-    this.measured(job.busyMs);
+    this.measured(job.busyMs, job.loadMs);
     job.done(job.payloads);
   }
 
@@ -166,12 +169,17 @@ export class RenderPool {
     return { count, bytes };
   }
 
+  /** The inline renderer's setup time in its last job, and its jobs so far (as a worker counts them). */
+  private readonly inlineCost = { setupMs: 0 };
+  private inlineJobs = 0;
+
   /** The busiest worker's time on the last frame's renders, ms. */
   lastRenderMs = 0;
 
-  private measured(busyMs: number): void {
+  private measured(busyMs: number, loadMs: number | null): void {
     this.lastRenderMs = busyMs;
-    const changed = this.governor.record(busyMs, this.frameIntervalMs);
+    if (loadMs === null) return;
+    const changed = this.governor.record(loadMs, this.frameIntervalMs);
     if (changed) this.onEffort?.(changed, this.governor.busyShare);
   }
 
@@ -204,8 +212,9 @@ export class RenderPool {
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
       const started = performance.now();
-      const outputs = renderTasks(this.inline, frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks);
-      this.measured(performance.now() - started);
+      const outputs = renderTasks(this.inline, frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks, this.inlineCost);
+      const busyMs = performance.now() - started;
+      this.measured(busyMs, this.inlineJobs++ < WARM_UP_JOBS ? null : busyMs - this.inlineCost.setupMs);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
       return;
@@ -218,7 +227,7 @@ export class RenderPool {
       list.push(this.task(v));
     }
     const jobId = this.nextJobId++;
-    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0 };
+    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0, loadMs: 0 };
     this.pending.set(jobId, job);
     for (const [slot, tasks] of perWorker) {
       this.sendRing(slot, frame.ring);

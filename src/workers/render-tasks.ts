@@ -12,14 +12,17 @@ export function renderTasks(
   index: number,
   run: number,
   tasks: readonly RenderTask[],
+  cost?: { setupMs: number },
 ): RenderOutput[] {
   const outputs: RenderOutput[] = [];
+  if (cost) cost.setupMs = 0;
   for (const task of tasks) {
     const capacity = payloadCapacity(task.spec);
     const buffer = task.buffer && task.buffer.byteLength === capacity ? task.buffer : new ArrayBuffer(capacity);
     const renderer = cache.get(task.key, task.spec);
     const out = new Uint8Array(buffer);
     const length = renderer.render(frame, width, height, index, out, task.effort, format);
+    if (cost) cost.setupMs += renderer.setupMs;
     const codec = renderer.codec;
     if (!codec) {
       outputs.push({ key: task.key, buffer, length, id: 0, base: -1, keyBuffer: null, keyLength: 0 });

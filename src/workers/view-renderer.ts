@@ -42,6 +42,8 @@ export class ViewRenderer {
   private rgb: Uint8Array = new Uint8Array(0);
   private shape: FrameShape;
   private fitter: CellFitter | null = null;
+  /** ms the last render spent building its table and fitter (a view change's one-off cost, not load: fit-effort.ts). */
+  setupMs = 0;
   /** The style whose samples `table` takes: the view's own, or a cheaper one at a reduced fit effort. */
   private fitAs: StyleName | null = null;
   /** At a reduced fit effort: the view's style's glyph index of each of the cheaper style's glyphs. */
@@ -101,7 +103,9 @@ export class ViewRenderer {
     const shape = this.shape;
     const level = EFFORT_LEVELS[effort];
     const fitAs = fittedAs(shape.style.name, effort);
+    this.setupMs = 0;
     if (!this.table || this.stale || this.fitAs !== fitAs || this.format !== format || this.table.srcWidth !== width || this.table.srcHeight !== height) {
+      const setupStart = performance.now();
       const reduced = fitAs !== shape.style.name;
       const sampled = reduced ? frameShape({ ...s, style: fitAs }) : shape;
       // A reduced level is for overload: a tap or two per sample, not the smoothest nine.
@@ -115,6 +119,7 @@ export class ViewRenderer {
       this.rgb = this.rgb.buffer.byteLength >= samples ? new Uint8Array(this.rgb.buffer, 0, samples) : new Uint8Array(samples);
       const f = this.fitter;
       if (shape.kind === 'fitted' && (!f || f.style !== sampled.style || f.palette !== s.palette)) this.fitter = new CellFitter(sampled.style, s.palette);
+      this.setupMs = performance.now() - setupStart;
     }
     if (this.fitter) this.fitter.extras = level.diagonals;
     sampleCells(this.table, frame, this.rgb);
