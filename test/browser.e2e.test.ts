@@ -338,9 +338,8 @@ describe('input', () => {
     for (let i = 1; i <= 6; i++) await page.mouse.move(cx - i * 25, cy);
     await page.mouse.up();
     const released = (await state(page)).view.yaw;
-    await page.waitForTimeout(400);
-    const coasted = (await state(page)).view.yaw;
-    expect(coasted).toBeGreaterThan(released + 2);
+    // Coasting is timed by the page's clock: a starved machine only delays what is seen of it.
+    await until('the view to coast on after the release', async () => (await state(page)).view.yaw > released + 2, 3000);
     await until('the server to follow the coasting view', async () => {
       const v = await serverView(video);
       return v && v.yaw > released + 2;
