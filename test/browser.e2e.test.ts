@@ -881,7 +881,7 @@ describe('lip sync logic (in Node, no browser)', () => {
   it('a feed that buffers longer before it plays (a plain stream as src) is waited for longer', () => {
     const sync = new AvSync();
     sync.setTimeline(FPS, 0, true);
-    sync.setWait(ELEMENT_HOLD_SECONDS, ELEMENT_START_MS);
+    sync.setWait({ holdSeconds: ELEMENT_HOLD_SECONDS, startMs: ELEMENT_START_MS });
     let t = 0;
     sync.push(frame(0), t);
     sync.started(t);

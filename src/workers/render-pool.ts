@@ -13,11 +13,11 @@ import { Worker } from 'node:worker_threads';
 import { frameShape } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame, FrameSlots, ViewSpec } from '../shared/types.js';
-import { EffortGovernor, WARM_UP_JOBS, type FitEffort } from './fit-effort.js';
+import { EffortGovernor, type FitEffort } from './fit-effort.js';
 import type { FromWorker, RenderOutput, RenderTask, ToWorker } from './messages.js';
 import { PayloadPool, SharedPayload } from './payload.js';
-import { renderTasks } from './render-tasks.js';
-import { payloadCapacity, ViewRendererCache } from './view-renderer.js';
+import { RenderJobs } from './render-tasks.js';
+import { payloadCapacity } from './view-renderer.js';
 
 export interface KeyedView {
   key: string;
@@ -81,7 +81,7 @@ function hashKey(key: string): number {
 
 export class RenderPool {
   private readonly slots: WorkerSlot[] = [];
-  private readonly inline: ViewRendererCache | null;
+  private readonly inline: RenderJobs | null;
   private readonly pending = new Map<number, PendingJob>();
   private readonly payloads = new PayloadPool();
   private nextJobId = 1;
@@ -107,7 +107,7 @@ export class RenderPool {
     const file = workerCount > 0 ? workerFile() : null;
     if (workerCount > 0 && !file) log.warn('workers.unavailable', { reason: 'render-worker.js not built', using: 'inline rendering' });
     if (file) for (let i = 0; i < workerCount; i++) this.slots.push(this.spawn(file));
-    this.inline = this.slots.length === 0 ? new ViewRendererCache() : null;
+    this.inline = this.slots.length === 0 ? new RenderJobs() : null;
   }
 
   get workerCount(): number {
@@ -160,7 +160,7 @@ export class RenderPool {
 
   /** Sampling tables held by every worker (or the inline cache), and their bytes. */
   tables(): { count: number; bytes: number } {
-    if (this.inline) return { count: this.inline.size, bytes: this.inline.bytes };
+    if (this.inline) return { count: this.inline.cache.size, bytes: this.inline.cache.bytes };
     let count = 0, bytes = 0;
     for (const s of this.slots) {
       count += s.tables;
@@ -168,10 +168,6 @@ export class RenderPool {
     }
     return { count, bytes };
   }
-
-  /** The inline renderer's setup time in its last job, and its jobs so far (as a worker counts them). */
-  private readonly inlineCost = { setupMs: 0 };
-  private inlineJobs = 0;
 
   /** The busiest worker's time on the last frame's renders, ms. */
   lastRenderMs = 0;
@@ -211,10 +207,8 @@ export class RenderPool {
     for (const v of views) if (frameShape(v.spec).kind === 'text') textKeys.add(v.key);
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
-      const started = performance.now();
-      const outputs = renderTasks(this.inline, frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks, this.inlineCost);
-      const busyMs = performance.now() - started;
-      this.measured(busyMs, this.inlineJobs++ < WARM_UP_JOBS ? null : busyMs - this.inlineCost.setupMs);
+      const outputs = this.inline.run(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks);
+      this.measured(this.inline.busyMs, this.inline.loadMs);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
       return;

@@ -1,7 +1,30 @@
 /** The body of a render job, shared by the worker thread and the inline fallback. */
 import type { PictureFormat } from '../projection/layouts/index.js';
+import { WARM_UP_JOBS } from './fit-effort.js';
 import type { RenderOutput, RenderTask } from './messages.js';
-import { payloadCapacity, type ViewRendererCache } from './view-renderer.js';
+import { payloadCapacity, ViewRendererCache } from './view-renderer.js';
+
+/**
+ * Render jobs with their renderer cache and the accounting the fit-effort governor reads, the same
+ * in a worker thread and in the inline fallback: each job's time, and its load (fit-effort.ts).
+ */
+export class RenderJobs {
+  readonly cache = new ViewRendererCache();
+  private readonly cost = { setupMs: 0 };
+  private jobs = 0;
+  /** The last job's time, ms. */
+  busyMs = 0;
+  /** The same less one-off setup (a view change's table and fitter); null for the first WARM_UP_JOBS. */
+  loadMs: number | null = null;
+
+  run(frame: Uint8Array, width: number, height: number, format: PictureFormat, index: number, run: number, tasks: readonly RenderTask[]): RenderOutput[] {
+    const started = performance.now();
+    const outputs = renderTasks(this.cache, frame, width, height, format, index, run, tasks, this.cost);
+    this.busyMs = performance.now() - started;
+    this.loadMs = this.jobs++ < WARM_UP_JOBS ? null : this.busyMs - this.cost.setupMs;
+    return outputs;
+  }
+}
 
 export function renderTasks(
   cache: ViewRendererCache,

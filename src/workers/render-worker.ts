@@ -3,19 +3,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setIdGeneration } from '../encode/frame-encoder.js';
 import type { PictureFormat } from '../projection/layouts/index.js';
 import type { FromWorker, ToWorker } from './messages.js';
-import { WARM_UP_JOBS } from './fit-effort.js';
-import { renderTasks } from './render-tasks.js';
-import { ViewRendererCache } from './view-renderer.js';
+import { RenderJobs } from './render-tasks.js';
 
 const port = parentPort;
 if (!port) throw new Error('render-worker must run in a worker thread');
 
 // Codec state ids stay unique across workers and their restarts (frame-encoder.ts).
 setIdGeneration((workerData as { generation?: number } | null)?.generation ?? 1);
-const cache = new ViewRendererCache();
-const cost = { setupMs: 0 };
-/** Jobs done: the first WARM_UP_JOBS run code V8 has not optimised yet, and report no load. */
-let jobs = 0;
+const jobs = new RenderJobs();
 let ring: { id: number; width: number; height: number; format: PictureFormat; slots: Uint8Array[] } | null = null;
 
 function reply(message: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -32,11 +27,8 @@ port.on('message', (message: ToWorker) => {
     if (!ring || ring.id !== message.ringId) throw new Error(`frame ring ${message.ringId} not known to worker`);
     const frame = ring.slots[message.slot];
     if (!frame) throw new Error(`frame slot ${message.slot} out of range`);
-    const started = performance.now();
-    const outputs = renderTasks(cache, frame, ring.width, ring.height, ring.format, message.index, message.run, message.tasks, cost);
-    const busyMs = performance.now() - started;
-    const loadMs = jobs++ < WARM_UP_JOBS ? null : busyMs - cost.setupMs;
-    reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs, loadMs, tables: cache.size, tableBytes: cache.bytes }, outputs.flatMap((o) => (o.keyBuffer ? [o.buffer, o.keyBuffer] : [o.buffer])));
+    const outputs = jobs.run(frame, ring.width, ring.height, ring.format, message.index, message.run, message.tasks);
+    reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: jobs.busyMs, loadMs: jobs.loadMs, tables: jobs.cache.size, tableBytes: jobs.cache.bytes }, outputs.flatMap((o) => (o.keyBuffer ? [o.buffer, o.keyBuffer] : [o.buffer])));
   } catch (error) {
     reply({ type: 'failed', jobId: message.jobId, message: error instanceof Error ? error.message : String(error) });
   }

@@ -12,7 +12,7 @@
  * fresh one; `heard` says which picture position is being heard, for the page's lip sync
  * (av-sync.ts).
  */
-import { ElementAudioFeed, MseAudioFeed, type AudioFeed } from './audio-feed.js';
+import { ElementAudioFeed, MseAudioFeed, type AudioFeed, type FeedWait } from './audio-feed.js';
 
 export type AudioAvailability = 'checking' | 'available' | 'none' | 'unavailable';
 
@@ -85,8 +85,8 @@ export class AudioControl {
   }
 
   /** How long the picture may wait for this feed's sound (AvSync.setWait). */
-  get wait(): { holdSeconds: number; startMs: number } {
-    return { holdSeconds: this.feed.holdSeconds, startMs: this.feed.startMs };
+  get wait(): FeedWait {
+    return this.feed;
   }
 
   /** The element's clock (currentTime, s) while the sound is on; null while off. */

@@ -42,11 +42,14 @@ export interface FeedHooks {
   failed(why: string): void;
 }
 
-export interface AudioFeed {
-  readonly kind: 'mse' | 'element';
-  /** How much picture (s of timeline) may wait for this feed's sound, and how long a fresh request may take to play (ms): AvSync.setWait. */
+/** How much picture (s of timeline) may wait for a feed's sound, and how long a fresh request may take to play (ms): AvSync.setWait. */
+export interface FeedWait {
   readonly holdSeconds: number;
   readonly startMs: number;
+}
+
+export interface AudioFeed extends FeedWait {
+  readonly kind: 'mse' | 'element';
   /** Opens the stream on the element (call play() after). */
   start(): void;
   /** Closes the stream. */

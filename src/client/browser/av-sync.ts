@@ -20,6 +20,7 @@
  * and the heard position.
  */
 import type { ReceivedFrame } from '../common/stream-client.js';
+import type { FeedWait } from './audio-feed.js';
 
 /** Picture held waiting for the sound, seconds of timeline: beyond it the oldest frame is shown late (the feed may ask for more: `setWait`). */
 export const HOLD_SECONDS = 2;
@@ -110,9 +111,9 @@ export class AvSync {
    * `startMs` for a fresh request to play before it counts as stalled (a feed that buffers longer
    * before it plays needs more of both, audio-feed.ts).
    */
-  setWait(holdSeconds: number, startMs: number): void {
-    this.holdSeconds = holdSeconds;
-    this.startMs = startMs;
+  setWait(wait: FeedWait): void {
+    this.holdSeconds = wait.holdSeconds;
+    this.startMs = wait.startMs;
   }
 
   /** The link was lost: the picture's position is unknown until the next frame, which comes after a gap. */

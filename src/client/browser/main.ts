@@ -97,7 +97,7 @@ function start(): void {
     stopped: () => sync.stop(),
     position: () => sync.position(performance.now()),
   }, params.get('audio') === 'element' ? 'element' : 'auto');
-  sync.setWait(audio.wait.holdSeconds, audio.wait.startMs);
+  sync.setWait(audio.wait);
 
   // Coded frames (PROTOCOL-NOTES.md §3.7) unless ?codec=raw, ?quality= for their tolerance.
   const codec: Codec = params.get('codec') === 'raw' ? 'raw' : 'tagged';
