@@ -536,13 +536,16 @@ describe('notices and connection', () => {
     const { page, errors } = await open(short, '?renderer=2d');
     await until('ended', async () => (await state(page)).link === 'ended', 15_000);
     expect(await page.locator('#banner-text').textContent()).toBe('ended');
-    const shown = (await state(page)).shown;
-    expect(shown).toBeGreaterThan(5);
+    // It played before it ended; how many frames a starved machine paints in 2 s is not the point.
+    const { shown, received } = await state(page);
+    expect(shown).toBeGreaterThan(0);
+    expect(received).toBeGreaterThanOrEqual(shown);
     await page.locator('#banner-action').click();
     await until('playing again', async () => {
       const s = await state(page);
-      return s.shown > shown + 3 ? s : null;
+      return s.link === 'open' && s.shown > shown ? s : null;
     });
+    expect(await page.locator('#banner').isVisible()).toBe(false);
     expect(errors).toEqual([]);
   });
 

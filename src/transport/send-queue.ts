@@ -21,15 +21,15 @@ export const HIGH_WATER_BYTES = 2 << 20;
 export class SendQueue {
   private readonly pending = new DropOldestQueue<FramePayload>(PENDING_CAPACITY, (p) => p.release());
   private inFlight = 0;
-  /** DELTAs dropped with the waiting frame they patch. */
-  private droppedChained = 0;
+  /** Frames dropped other than by the queue's own overflow: DELTAs with the frame they patch, frames a control text discarded. */
+  private droppedBeside = 0;
   sent = 0;
   bytesSent = 0;
 
   constructor(private readonly ws: WebSocket) {}
 
   get dropped(): number {
-    return this.pending.dropped + this.droppedChained;
+    return this.pending.dropped + this.droppedBeside;
   }
 
   /**
@@ -46,17 +46,23 @@ export class SendQueue {
 
   /** Drops the frames waiting, and one that was not queued with them, counting them as dropped. */
   dropPending(notQueued: number): void {
-    this.droppedChained += this.pending.length + notQueued;
+    this.droppedBeside += this.pending.length + notQueued;
     this.pending.clear((p) => p.release());
+  }
+
+  /** Counts a frame this viewer was offered and could not take (a DELTA on a base it lacks, with no keyframe). */
+  missed(): void {
+    this.droppedBeside++;
   }
 
   /**
    * Sends a control text now, discarding frames that were waiting (they predate it: INIT changes
    * their shape). Returns how many were discarded: a coded viewer then lacks the frame it was
-   * going to show, and needs a keyframe.
+   * going to show, and needs a keyframe. They count as dropped, like any frame the viewer never got.
    */
   pushText(text: string): number {
     const discarded = this.pending.length;
+    this.droppedBeside += discarded;
     this.pending.clear((p) => p.release());
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
     return discarded;

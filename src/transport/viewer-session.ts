@@ -82,22 +82,29 @@ export class ViewerSession {
 
   /** Sends a frame, or its keyframe when this viewer lacks the frame's base; false when neither could go (a keyframe is due). */
   sendFrame(payload: FramePayload): boolean {
-    let frame = payload.base === -1 || payload.base === this.shows ? payload : payload.keyframe;
-    if (frame && frame.base !== -1) {
-      if (this.queue.pushFrame(frame, true)) {
-        this.shows = frame.id;
-        return true;
-      }
+    if (payload.base !== -1 && payload.base === this.shows) {
+      if (this.queue.pushFrame(payload, true)) return this.showing(payload);
       // A DELTA cannot push out the frame it patches (a backed-up link): its keyframe replaces both.
-      frame = payload.keyframe;
-      if (!frame) this.queue.dropPending(1);
+      if (!payload.keyframe) {
+        this.queue.dropPending(1);
+        this.lostBase();
+        return false;
+      }
     }
-    if (frame && this.queue.pushFrame(frame)) {
-      this.shows = frame.id;
-      return true;
+    const whole = payload.base === -1 ? payload : payload.keyframe;
+    if (!whole) {
+      // A DELTA on a frame this viewer lacks, offered without its keyframe: this frame is lost to it.
+      this.queue.missed();
+      this.lostBase();
+      return false;
     }
-    this.lostBase();
-    return false;
+    this.queue.pushFrame(whole);
+    return this.showing(whole);
+  }
+
+  private showing(frame: FramePayload): true {
+    this.shows = frame.id;
+    return true;
   }
 
   /**
