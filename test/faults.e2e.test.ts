@@ -58,7 +58,10 @@ describe('bad media', () => {
     closeSync(fd);
     const { frames, health } = await firstFrames(path, 10);
     expect(frames.at(-1)!.length).toBe(4 + 16 * 6 * 4);
-    expect(health['status']).toBe('ok');
+    // Not failed nor restarting; `degraded` only where a loaded machine dropped frames lately.
+    const { dropped } = health['frames'] as { dropped: number };
+    expect(health['status']).toBe(dropped === 0 ? 'ok' : 'degraded');
+    expect(health['ffmpegRestarts']).toBe(0);
   });
 
   it('a 1x1 video is shown as a flat picture of its colour', async () => {

@@ -79,8 +79,9 @@ describe('fuzzing control messages', () => {
     await fuzzer.moreFrames(1);
     const r = rng(0xa5c11);
     let expectedErrors = 0;
+    type Counts = { frames: { decoded: number; dropped: number } };
+    const before = (await getJson(`${server.url}/healthz`)) as unknown as Counts;
     const framesBefore = watcher.frames.length;
-    const started = Date.now();
     for (let batch = 0; batch < 20; batch++) {
       for (let i = 0; i < 500; i++) {
         const message = generate(r);
@@ -98,11 +99,14 @@ describe('fuzzing control messages', () => {
     expect(fuzzer.closeCode).toBeNull();
     // Every Error: is one line.
     for (const t of fuzzer.texts.filter((x) => x.startsWith('Error: '))) expect(t).not.toContain('\n');
-    // The other viewer kept getting frames all along (30 fps; allow for the machine being busy).
-    const seconds = (Date.now() - started) / 1000;
-    expect(watcher.frames.length - framesBefore).toBeGreaterThan(seconds * 30 * 0.5);
-    expect(watcher.closeCode).toBeNull();
+    // The other viewer kept getting frames all along: nearly every frame the server rendered
+    // meanwhile (counted, not timed, so a busy machine's slower pace does not matter).
     const health = await getJson(`${server.url}/healthz`);
+    const after = health as unknown as Counts;
+    const rendered = after.frames.decoded - after.frames.dropped - (before.frames.decoded - before.frames.dropped);
+    expect(rendered).toBeGreaterThan(0);
+    expect(watcher.frames.length - framesBefore).toBeGreaterThanOrEqual(0.8 * rendered - 3);
+    expect(watcher.closeCode).toBeNull();
     expect(health['viewers']).toBe(2);
     // The fuzzer still works as a viewer.
     fuzzer.send({ type: 'style', pixel: false });

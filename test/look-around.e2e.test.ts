@@ -36,8 +36,9 @@ describe('look-around', () => {
     v.send({ type: 'view', yaw: 120 });
     const [answer] = await v.moreFrames(1, 5000);
     const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(300);
-    // The same moment (the newest decoded frame), seen from the new direction.
+    // Sooner than the next frame (500 ms away), and the same moment (the newest decoded frame),
+    // seen from the new direction.
+    expect(ms).toBeLessThan(500);
     expect(readFrameIndex(answer!)).toBe(readFrameIndex(last));
     expect(answer!.equals(last)).toBe(false);
   });

@@ -161,11 +161,18 @@ describe('server over WebSocket', () => {
     (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const a = new TestViewer(`${server.wsUrl}?cols=50&rows=15&yaw=40`);
     const b = new TestViewer(`${server.wsUrl}?cols=50&rows=15&yaw=40`);
-    const t0 = Date.now();
-    await a.moreFrames(45, 8000);
-    const fps = (a.frames.length / (Date.now() - t0)) * 1000;
-    expect(fps).toBeGreaterThan(15);
+    await a.moreFrames(1);
+    // Judged by accounting, not by a rate a starved machine may miss: of the frames the server
+    // decoded and rendered meanwhile, the live viewer got nearly all (a stalled one holding it back
+    // would leave it the few the stalled socket let through).
+    type Counts = { frames: { decoded: number; dropped: number } };
+    const before = (await getJson(`${server.url}/healthz`)) as unknown as Counts;
+    const got = a.frames.length;
+    await a.moreFrames(45, 20_000);
     const health = await getJson(`${server.url}/healthz`);
+    const after = health as unknown as Counts;
+    const rendered = after.frames.decoded - after.frames.dropped - (before.frames.decoded - before.frames.dropped);
+    expect(a.frames.length - got).toBeGreaterThanOrEqual(0.9 * rendered - 3);
     expect(health['viewers']).toBe(3);
     expect(health['distinctViews']).toBe(2);
     expect((health['frames'] as Record<string, number>)['viewerDropped']).toBeGreaterThan(0);
@@ -195,13 +202,26 @@ describe('server over WebSocket', () => {
   });
 });
 
+/** Waits until neither viewer has had a frame for 300 ms. */
+async function settled(...viewers: TestViewer[]): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const counts = viewers.map((v) => v.frames.length);
+    await new Promise((r) => setTimeout(r, 300));
+    if (viewers.every((v, i) => v.frames.length === counts[i])) return;
+    if (Date.now() > deadline) throw new Error('frames kept coming after the pause');
+  }
+}
+
 describe('shared timeline', () => {
   it('pause stops frames for every viewer, seek moves the shared position, resume continues', async () => {
     const a = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
     const b = new TestViewer(`${server.wsUrl}?cols=16&rows=4&yaw=90`);
     await a.moreFrames(3);
     a.send({ type: 'pause', paused: true });
-    await new Promise((r) => setTimeout(r, 400));
+    // Told of the pause; a render already under way may still land (on a loaded machine, late).
+    for (const v of [a, b]) await v.until(() => v.texts.some((t) => t.startsWith('STATUS:PAUSED')), 'STATUS:PAUSED');
+    await settled(a, b);
     const countA = a.frames.length;
     const countB = b.frames.length;
     await new Promise((r) => setTimeout(r, 600));
