@@ -171,9 +171,12 @@ export class RenderPool {
 
   /** The busiest worker's time on the last frame's renders, ms. */
   lastRenderMs = 0;
+  /** What of it the governor counted as load (without warm-up and view-change setup); null: not counted. */
+  lastLoadMs: number | null = null;
 
   private measured(busyMs: number, loadMs: number | null): void {
     this.lastRenderMs = busyMs;
+    this.lastLoadMs = loadMs;
     if (loadMs === null) return;
     const changed = this.governor.record(loadMs, this.frameIntervalMs);
     if (changed) this.onEffort?.(changed, this.governor.busyShare);
