@@ -596,11 +596,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-/** The page's offset samples (one per frame painted in step) taken during the next `ms`. */
-async function measureOffsets(page: Page, ms: number): Promise<OffsetStats> {
+/**
+ * The page's offset samples (one per frame painted in step) taken during the next `ms`, or longer
+ * (up to four times) until there are `atLeast`: a starved machine paints fewer frames a second.
+ */
+async function measureOffsets(page: Page, ms: number, atLeast: number): Promise<OffsetStats> {
   const read = (): Promise<{ samples: number[]; total: number }> => page.evaluate(() => (globalThis as unknown as { ascii360: PageProbe }).ascii360.avOffsets());
   const start = (await read()).total;
   await page.waitForTimeout(ms);
+  for (const end = Date.now() + 3 * ms; (await read()).total - start < atLeast && Date.now() < end; ) await page.waitForTimeout(250);
   const { samples, total } = await read();
   const taken = samples.slice(-Math.min(samples.length, total - start));
   const sorted = [...taken].sort((a, b) => a - b);
@@ -646,11 +650,11 @@ describe('sound and picture', () => {
     expect(rate).toBeGreaterThan(0.7);
     expect(rate).toBeLessThan(1.3);
 
-    const inStep = await measureOffsets(page, 4000);
+    const inStep = await measureOffsets(page, 4000, 61);
     const lagSound = await medianLag(page, 1000);
     const stats = await state(page);
     expect(stats.av.mode).toBe('on');
-    expect(inStep.n).toBeGreaterThan(60); // ~30 fps painted in step
+    expect(inStep.n).toBeGreaterThan(60); // frames painted in step (at 30 fps, in 4 s)
     expect(Math.abs(inStep.median)).toBeLessThan(AV_MEDIAN_BOUND_MS);
     expect(inStep.p95).toBeLessThan(AV_P95_BOUND_MS);
     expect(await page.locator('#stats').textContent()).toMatch(/A\/V [+−]\d+ ms$/);
@@ -670,7 +674,7 @@ describe('sound and picture', () => {
       return s.av.mode === 'on' && f && loopDistance(f.index / fps, target) < 0.5 ? s : null;
     });
     await page.waitForTimeout(500);
-    const afterSeek = await measureOffsets(page, 2000);
+    const afterSeek = await measureOffsets(page, 2000, 31);
     expect(afterSeek.n).toBeGreaterThan(30);
     expect(Math.abs(afterSeek.median)).toBeLessThan(AV_MEDIAN_BOUND_MS);
     expect(afterSeek.p95).toBeLessThan(AV_P95_BOUND_MS);
@@ -805,7 +809,7 @@ describe('sound and picture', () => {
     await page.unroute(/\/audio\?/);
     for (const release of hung.splice(0)) release();
     await until('in step again', async () => (await state(page)).av.mode === 'on', 10_000);
-    const back = await measureOffsets(page, 2000);
+    const back = await measureOffsets(page, 2000, 10);
     expect(Math.abs(back.median)).toBeLessThan(AV_MEDIAN_BOUND_MS);
     expect(errors).toEqual([]);
   }, 60_000);
@@ -820,7 +824,7 @@ describe('sound and picture', () => {
       return s.av.mode === 'on' ? s : null;
     }, 10_000);
     expect(on.av.feed).toBe('element');
-    const element = await measureOffsets(page, 2000);
+    const element = await measureOffsets(page, 2000, 31);
     // Chromium reads 32 KB (2 s) of a plain stream before it plays: the picture waits up to
     // ELEMENT_HOLD_SECONDS for it (2.4 s seen on a loaded CI machine).
     expect(element.n).toBeGreaterThan(30);
