@@ -338,23 +338,44 @@ function asciiTable(): { glyphs: Uint32Array; masks: Uint8Array; preference: rea
   return { glyphs, masks: Uint8Array.from(ASCII_MASKS), preference: ASCII_ORDER };
 }
 
+/**
+ * Rows made on first use, then kept. The fitted rows take the coverage of every glyph's outline,
+ * about 100 ms of CPU that every process, render worker and page paid at start-up, though most use
+ * one or two styles.
+ */
+function builtOnUse<T extends object>(makers: { readonly [K in keyof T]: () => T[K] }): Readonly<T> {
+  const rows = {} as T;
+  for (const name of Object.keys(makers) as (keyof T)[]) {
+    Object.defineProperty(rows, name, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const row = makers[name]();
+        Object.defineProperty(rows, name, { value: row, enumerable: true });
+        return row;
+      },
+    });
+  }
+  return rows;
+}
+
 /** Every style, by name. The order is the order a client cycles through them. */
-export const CELL_STYLES: Readonly<Record<StyleName, CellStyle>> = {
-  ramp: {
+export const CELL_STYLES: Readonly<Record<StyleName, CellStyle>> = builtOnUse<Record<StyleName, CellStyle>>({
+  ramp: () => ({
     name: 'ramp', subX: 1, subY: 1, frames: 'cells', bytesPerCell: 4, shape: 'font', ...NONE, unicode: '1.1',
     description: "ASCILINE's 92-character luma ramp, coloured characters on black",
-  },
-  half: {
+  }),
+  half: () => ({
     name: 'half', subX: 1, subY: 2, frames: 'pixels', bytesPerCell: 6, shape: 'blocks', ...NONE, unicode: '1.1',
     description: 'upper half blocks ▀, top and bottom colour (ASCILINE pixel frames)',
-  },
-  quadrant: fitted('quadrant', 2, 2, 'blocks', byMask(4, (m) => QUADRANT_CODES[m]!), '1.1', '2×2 quadrant blocks, fitted colour pair'),
-  sextant: fitted('sextant', 2, 3, 'blocks', byMask(6, sextantCode), '13.0', '2×3 sextant blocks, fitted colour pair'),
-  mosaic: mosaic(),
-  octant: fitted('octant', 2, 4, 'blocks', byMask(8, (m) => OCTANT_CODES[m]!), '16.0', '2×4 octant blocks, fitted colour pair'),
-  braille: fitted('braille', 2, 4, 'dots', byMask(8, brailleCode), '3.0', '2×4 braille dots, fitted colour pair'),
-  ascii: fitted('ascii', 2, 4, 'font', asciiTable(), '1.1', 'printable ASCII chosen by shape, fitted colour pair'),
-};
+  }),
+  quadrant: () => fitted('quadrant', 2, 2, 'blocks', byMask(4, (m) => QUADRANT_CODES[m]!), '1.1', '2×2 quadrant blocks, fitted colour pair'),
+  sextant: () => fitted('sextant', 2, 3, 'blocks', byMask(6, sextantCode), '13.0', '2×3 sextant blocks, fitted colour pair'),
+  mosaic,
+  octant: () => fitted('octant', 2, 4, 'blocks', byMask(8, (m) => OCTANT_CODES[m]!), '16.0', '2×4 octant blocks, fitted colour pair'),
+  braille: () => fitted('braille', 2, 4, 'dots', byMask(8, brailleCode), '3.0', '2×4 braille dots, fitted colour pair'),
+  ascii: () => fitted('ascii', 2, 4, 'font', asciiTable(), '1.1', 'printable ASCII chosen by shape, fitted colour pair'),
+});
 
 export const STYLE_NAMES: readonly StyleName[] = Object.keys(CELL_STYLES) as StyleName[];
 
