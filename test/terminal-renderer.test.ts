@@ -1052,5 +1052,12 @@ describe('measureTerminalBytes', () => {
       }
     }
     expect(r.tolerance[2]!.asciiBytes).toBeLessThan(60 * 1024); // balanced meets the pan budget
+    // The default style's pan at the configured tolerance costs more than the frame budget; the
+    // client raises the tolerance until it fits (tolerance-governor.ts).
+    const configured = r.fitted.find((t) => t.tolerance === 8)!;
+    expect(configured.bytes).toBeGreaterThan(60 * 1024);
+    expect(r.fittedClient.bytes).toBeLessThanOrEqual(60 * 1024);
+    expect(r.fittedClient.tolerance).toBeGreaterThan(8);
+    expect(r.fittedClient.tolerance).toBeLessThanOrEqual(32);
   }, 60_000);
 });

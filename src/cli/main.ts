@@ -15,6 +15,7 @@ import { openSync } from 'node:fs';
 import { runTerminalClient, type ClientExit } from '../client/terminal/terminal-client.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
+import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
 
 function intInRange(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -190,6 +191,7 @@ interface ViewFlags {
   roll?: number;
   fov?: number;
   tolerance: number;
+  frameBudget: number;
   sync: boolean;
   codec: 'raw' | 'tagged';
   quality: Quality;
@@ -229,6 +231,7 @@ function addViewOptions(cmd: Command): Command {
     .option('--roll <deg>', 'initial roll, degrees', numberInRange('roll', -180, 180))
     .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120 for flat, up to 300-360 for the other cameras)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX))
     .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for, doubled while the view turns; 0 = exact', intInRange('tolerance', 0, 64), 8)
+    .option('--frame-budget <KiB>', 'terminal bytes a frame may cost before the tolerance is raised (up to 4x, back once frames are small again); 0 = no limit', intInRange('frame-budget', 0, 100_000), DEFAULT_FRAME_BUDGET_KIB)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
     .addOption(new Option('--codec <codec>', 'frames over the link: tagged (coded: only what changed, zlib) or raw (4-7 bytes per cell)').choices(['tagged', 'raw']).default('tagged'))
     .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance: lossless 0, high 4, balanced 8, low 16').choices([...QUALITY_NAMES]).default(DEFAULT_QUALITY))
@@ -274,6 +277,7 @@ addSourceOptions(
     // The server's --mode is the client's only when it was changed: mode 5 leaves a mono terminal free to ask for text.
     mode: flags.mode === DEFAULT_MODE ? undefined : flags.mode,
     tolerance: flags.tolerance,
+    frameBudgetKiB: flags.frameBudget,
     sync: flags.sync,
     codec: flags.codec,
     quality: flags.quality,
@@ -298,7 +302,7 @@ addViewOptions(
   if (/^https?:\/\//.test(endpoint)) endpoint = endpoint.replace(/^http/, 'ws');
   if (!/^wss?:\/\//.test(endpoint)) fail(new Ascii360Error('BAD_OPTION', `not a ws:// or http:// URL: ${url}`, EXIT_USAGE));
   if (new URL(endpoint).pathname === '/') endpoint = endpoint.replace(/\/?$/, '/ws');
-  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
+  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, frameBudgetKiB: flags.frameBudget, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
 });
 
 program.parseAsync(process.argv).catch(fail);

@@ -18,6 +18,7 @@ import { startAudio, type AudioPlayback } from './audio-player.js';
 import { openSocket, ServerLink, type OpenSocket } from './server-link.js';
 import { parseSgrMouse, type MouseEvent } from './sgr-mouse.js';
 import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
+import { DEFAULT_FRAME_BUDGET_KIB, ToleranceGovernor } from './tolerance-governor.js';
 
 export interface TerminalClientOptions {
   /** Server WebSocket endpoint, e.g. ws://127.0.0.1:8360/ws. */
@@ -32,6 +33,8 @@ export interface TerminalClientOptions {
   mode?: Mode;
   /** Per-channel colour tolerance of the diff (0 = exact). */
   tolerance: number;
+  /** Terminal bytes a frame may cost before the tolerance is raised, KiB (0: no limit; tolerance-governor.ts). */
+  frameBudgetKiB?: number;
   /** Synchronized output (DEC 2026) around each frame. */
   sync: boolean;
   /** Frames over the link: coded (PROTOCOL-NOTES.md §3.7, the default) or raw. */
@@ -64,12 +67,7 @@ const CELL_ASPECT = 0.5;
 const VIEW_FALLBACK_MS = 60;
 /** While the view moves by itself (inertia, auto-rotate) and no frames come, it is stepped this often. */
 const MOTION_STEP_MS = 33;
-/**
- * While the viewer turns the view (and this long after), the colour tolerance is doubled: a turning
- * picture shows no colour steps of 16, and a pan rewrites every cell each frame, so this halves
- * its bytes (bench/terminal-bytes.ts). Once the view rests, cells off by more than the tolerance
- * are redrawn with the next frame.
- */
+/** The view counts as turning this long after the last turn (the colour tolerance doubles: tolerance-governor.ts). */
 const TURNING_MS = 300;
 const STATUS_INTERVAL_MS = 250;
 const NOTICE_MS = 5000;
@@ -163,7 +161,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   screen.program.setMouse({ sgrMouse: true, cellMotion: true, vt200Mouse: true }, true);
 
   const renderer = new VideoRenderer({ depth, syncOutput: opts.sync, tolerance: opts.tolerance });
-  const turningTolerance = Math.min(255, 2 * opts.tolerance);
+  const tolerance = new ToleranceGovernor(opts.tolerance, (opts.frameBudgetKiB ?? DEFAULT_FRAME_BUDGET_KIB) * 1024);
   let lastTurn = 0;
   renderer.setRegion(0, 0, grid.cols, grid.rows);
 
@@ -267,7 +265,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     if (writing || !latest || videoHidden()) return;
     const frame = latest;
     latest = null;
-    renderer.setTolerance(performance.now() - lastTurn < TURNING_MS ? turningTolerance : opts.tolerance);
+    renderer.setTolerance(tolerance.next(lastBytes, performance.now() - lastTurn < TURNING_MS));
     let bytes: Uint8Array;
     if (frame.kind === 'cells') bytes = renderer.renderCells(frame.cells, frame.cols, frame.rows);
     else if (frame.kind === 'pixels') bytes = renderer.renderPixels(frame.bgr, frame.cols, frame.rows);
