@@ -316,12 +316,13 @@ async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ f
     }
     await Promise.all(firsts);
     await new Promise((r) => setTimeout(r, VIEWER_WARMUP_MS));
-    const health = server.health();
     counts.fill(0);
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, VIEWER_WINDOW_MS));
     const seconds = (performance.now() - t0) / 1000;
-    return { fps: counts.map((c) => c / seconds), workWidth: health.workWidth, distinct: health.distinctViews, effort: server.health().fitEffort, tables: server.health().tables.count };
+    // One snapshot at the window's end: the effort and the working size it led to, side by side.
+    const health = server.health();
+    return { fps: counts.map((c) => c / seconds), workWidth: health.workWidth, distinct: health.distinctViews, effort: health.fitEffort, tables: health.tables.count };
   } finally {
     for (const ws of sockets) ws.terminate();
     await server.close();
