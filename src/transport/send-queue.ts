@@ -62,8 +62,7 @@ export class SendQueue {
    */
   pushText(text: string): number {
     const discarded = this.pending.length;
-    this.droppedBeside += discarded;
-    this.pending.clear((p) => p.release());
+    this.dropPending(0);
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
     return discarded;
   }

@@ -162,8 +162,6 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   const renderer = new VideoRenderer({ depth, syncOutput: opts.sync, tolerance: opts.tolerance });
   const tolerance = new ToleranceGovernor(opts.tolerance, (opts.frameBudgetKiB ?? DEFAULT_FRAME_BUDGET_KIB) * 1024);
-  /** The tolerance the last frame was drawn with (the status line shows it when raised). */
-  let colourTolerance = opts.tolerance;
   let lastTurn = 0;
   renderer.setRegion(0, 0, grid.cols, grid.rows);
 
@@ -267,8 +265,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     if (writing || !latest || videoHidden()) return;
     const frame = latest;
     latest = null;
-    colourTolerance = tolerance.next(lastBytes, performance.now() - lastTurn < TURNING_MS);
-    renderer.setTolerance(colourTolerance);
+    renderer.setTolerance(tolerance.next(lastBytes, performance.now() - lastTurn < TURNING_MS));
     let bytes: Uint8Array;
     if (frame.kind === 'cells') bytes = renderer.renderCells(frame.cells, frame.cols, frame.rows);
     else if (frame.kind === 'pixels') bytes = renderer.renderPixels(frame.bgr, frame.cols, frame.rows);
@@ -325,7 +322,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
       `${fpsIn}/${fpsShown} fps`,
       `dropped ${dropped}`,
-      `${(lastBytes / 1024).toFixed(1)} KB/frame${colourTolerance > opts.tolerance ? ` (tolerance ${colourTolerance})` : ''}`,
+      `${(lastBytes / 1024).toFixed(1)} KB/frame${tolerance.current > opts.tolerance ? ` (tolerance ${tolerance.current})` : ''}`,
       '? help',
     ];
     let text = ' ' + parts.join('  ');

@@ -31,6 +31,11 @@ export class ToleranceGovernor {
     private readonly budget: number,
   ) {}
 
+  /** The tolerance last handed out (0 before the first frame). */
+  get current(): number {
+    return this.last;
+  }
+
   /** The tolerance for the next frame, from the bytes the last one cost and whether the view is turning. */
   next(lastBytes: number, turning: boolean): number {
     if (this.budget > 0 && this.base > 0) this.follow(lastBytes);
