@@ -4,6 +4,9 @@
 //   node scripts/gen-fit-kernels.mjs
 import { writeFileSync } from 'node:fs';
 
+/** SCORE_TIE below, which every fitter's search uses. */
+const TIE = 1 + 2 ** -36;
+
 const LAYOUTS = [[2, 2], [2, 3], [2, 4]];
 
 function kernel(subX, subY) {
@@ -28,7 +31,7 @@ function kernel(subX, subY) {
   L.push(`      let fr = 0, fg = 0, fb = 0, br = 0, bg = 0, bb = 0, score = 0;`);
   L.push(`      // Step 0: one colour for the whole cell.`);
   L.push(`      let best = 0, bestC = 0, bestR = 0, bestG = 0, bestB = 0;`);
-  L.push(`      let bestScore = (tr * tr + tg * tg + tb * tb) * ${1 / n};`);
+  L.push(`      let bar = (tr * tr + tg * tg + tb * tb) * ${TIE / n};`);
   for (let i = 1; i < steps; i++) {
     const gray = i ^ (i >> 1);
     let c = 0;
@@ -37,7 +40,7 @@ function kernel(subX, subY) {
     const op = (gray >> k) & 1 ? '+=' : '-=';
     L.push(`      fr ${op} r${k}; fg ${op} g${k}; fb ${op} b${k}; br = tr - fr; bg = tg - fg; bb = tb - fb;`);
     L.push(`      score = (fr * fr + fg * fg + fb * fb) * ${1 / c} + (br * br + bg * bg + bb * bb) * ${1 / (n - c)};`);
-    L.push(`      if (score > bestScore) { bestScore = score; best = ${gray}; bestC = ${c}; bestR = fr; bestG = fg; bestB = fb; }`);
+    L.push(`      if (score > bar) { bar = score; best = ${gray}; bestC = ${c}; bestR = fr; bestG = fg; bestB = fb; }`);
   }
   L.push(`      o = put(out, o, quant, glyphOf[best]!, swapOf[best] === 1, bestC, ${n}, bestR, bestG, bestB, tr, tg, tb);`);
   L.push(`    }`);
@@ -54,6 +57,16 @@ const head = `/**
  * that is always in the background fixed, and keeps the partition with the largest
  * |ΣF|²/c + |ΣB|²/(n−c), which is the least squared error.
  */
+
+/**
+ * A partition must score this much more, relatively, than the one colour for the whole cell to
+ * replace it: on a flat cell every partition scores the same but for rounding, which otherwise
+ * picked a glyph drawn in one colour at random (the codec then sent flat areas' glyphs again every
+ * frame). Rounding moves a score by about 1e-14 of it; 2^-36 is far above that and far below any
+ * real difference. Only the first score carries it: a multiply where a partition takes the lead
+ * would have V8 deoptimise the kernel each time a partition first does (no type feedback there).
+ */
+export const SCORE_TIE = 1 + 2 ** -36;
 
 export type WalkKernel = (rgb: Uint8Array, cols: number, rows: number, quant: number, glyphOf: Uint8Array, swapOf: Uint8Array, out: Uint8Array, offset: number) => number;
 

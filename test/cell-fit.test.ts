@@ -107,6 +107,23 @@ describe('CellFitter', () => {
     }
   }
 
+  for (const style of FITTED) {
+    it(`${style.name}: a flat cell is drawn blank in every palette, not with a glyph that rounding let win a tie`, () => {
+      const r = rng(99);
+      const cells: Rgb[][] = Array.from({ length: 300 }, () => {
+        const colour: Rgb = [Math.floor(r() * 256), Math.floor(r() * 256), Math.floor(r() * 256)];
+        return Array.from({ length: style.subX * style.subY }, () => [...colour] as Rgb);
+      });
+      for (const palette of ['rgb', '256', '16'] as const) {
+        const out = fitRow(style, cells, palette);
+        cells.forEach((cell, i) => {
+          const cover = glyphCoverage(style, out[i * 7]!);
+          expect(cover.reduce((a, w) => a + w, 0), `${palette} cell ${i} ${JSON.stringify(cell[0])}: U+${style.glyphs[out[i * 7]!]!.toString(16)}`).toBe(0);
+        });
+      }
+    });
+  }
+
   it('writes each side as its rounded mean, foreground on the glyph mask', () => {
     const style = CELL_STYLES.sextant;
     const cells = makeCells(style, 200, 5);

@@ -23,7 +23,7 @@
  * Runs per frame per distinct view: all scratch is allocated once per fitter, nothing per cell.
  */
 import { channelMask, nearestInPalette, type CellStyle, type Mode, type Palette } from '../../protocol/index.js';
-import { WALK_KERNELS, type WalkKernel } from './fit-kernels.js';
+import { SCORE_TIE, WALK_KERNELS, type WalkKernel } from './fit-kernels.js';
 import { MosaicKernel } from './mosaic-kernel.js';
 
 /** Nearest palette colour (0xRRGGBB) of every colour at 6 bits per channel, built on first use. */
@@ -289,7 +289,10 @@ export class CellFitter {
     const table = this.table!;
     const n = this.n;
     let best = 0;
-    let bestScore = -Infinity;
+    let bar = -Infinity;
+    // SCORE_TIE's margin, taken of the sums' size: a score here is that less the palette's error,
+    // so near a tie it may be small beside the rounding of its terms.
+    const margin = ((tr * tr + tg * tg + tb * tb) / n) * (SCORE_TIE - 1);
     let bestFg = 0;
     let bestBg = 0;
     for (let j = 0, k = invFg.length; j < k; j++) {
@@ -313,8 +316,8 @@ export class CellFitter {
         const dr = mr - (pb >> 16), dg = mg - ((pb >> 8) & 0xff), db = mb - (pb & 0xff);
         score += (br * br + bg * bg + bb * bb) * inv - (n - c) * (dr * dr + dg * dg + db * db);
       }
-      if (score > bestScore) {
-        bestScore = score;
+      if (score > bar) {
+        bar = score + margin;
         best = j;
         bestFg = c > 0 ? pf : pb;
         bestBg = c < n ? pb : pf;

@@ -17,6 +17,7 @@
  * its coverage, never assumed. test/cell-fit.test.ts checks the result against a brute force over
  * the table.
  */
+import { SCORE_TIE } from './fit-kernels.js';
 import { coverageOf, glyphCoverage, rectangle, sameCoverageSplit, sameSplit, type CellStyle, type Polygon } from '../../protocol/index.js';
 
 const SAMPLES = 32;
@@ -119,6 +120,58 @@ export class MosaicKernel {
 
 type CompiledKernel = (rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras: boolean, glyphOf: Uint8Array, swapOf: Uint8Array) => number;
 
+/** A number as a literal in the compiled source, exactly. */
+const num = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(17));
+
+type Term = (channel: string) => string;
+
+/**
+ * The terms whose sum is Σ w·sample over a cell's 4 × 8 samples, in the kernel's locals: rows
+ * covered whole at the top as one prefix P{k}, at the bottom as t less one, other whole rows and
+ * row halves as their sums, cut samples by their share; and its cost, in adds and multiplies.
+ */
+function sumTerms(w: ArrayLike<number>): { terms: Term[]; cost: number } {
+  const full = (y: number) => [0, 1, 2, 3].every((x) => w[4 * y + x] === 1);
+  let top = 0;
+  while (top < 8 && full(top)) top++;
+  let bottom = 8;
+  while (bottom > top && full(bottom - 1)) bottom--;
+  const terms: Term[] = [];
+  let cost = 0;
+  if (top > 0) {
+    terms.push((c) => `P${top}${c}`);
+    cost++;
+  }
+  if (bottom === 7) {
+    terms.push((c) => `W7${c}`);
+    cost++;
+  } else if (bottom < 7) {
+    terms.push((c) => `(t${c} - P${bottom}${c})`);
+    cost += 2;
+  }
+  for (let y = top; y < bottom; y++) {
+    if (full(y)) {
+      terms.push((c) => `W${y}${c}`);
+      cost++;
+      continue;
+    }
+    for (const [a, half] of [[0, 'L'], [2, 'R']] as const) {
+      if (w[4 * y + a] === 1 && w[4 * y + a + 1] === 1) {
+        terms.push((c) => `${half}${y}${c}`);
+        cost++;
+        continue;
+      }
+      for (const x of [a, a + 1]) {
+        const v = w[4 * y + x]!;
+        if (v === 0) continue;
+        terms.push(v === 1 ? (c) => `${c}${4 * y + x}` : (c) => `${num(v)} * ${c}${4 * y + x}`);
+        cost += v === 1 ? 1 : 2;
+      }
+    }
+  }
+  return { terms, cost };
+}
+
 /**
  * The whole search as straight-line code per cell, compiled once per table with `new Function`:
  * the samples and sums stay in locals, every constant (1/c, the shares) is a literal, and no loop
@@ -129,7 +182,6 @@ type CompiledKernel = (rgb: Uint8Array, cols: number, rows: number, quant: numbe
 function compileKernel(exShares: readonly Float64Array[]): CompiledKernel {
   const L: string[] = [];
   const CH = ['r', 'g', 'b'] as const;
-  const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(17));
   /** One line declaring `name`{r,g,b} from an expression template over a channel. */
   const each = (name: string, expr: (c: string) => string) => L.push('const ' + CH.map((c) => `${name}${c} = ${expr(c)}`).join(', ') + ';');
   const sample = (c: string, t: number) => `${c}${t}`;
@@ -137,7 +189,7 @@ function compileKernel(exShares: readonly Float64Array[]): CompiledKernel {
   const score = (index: string, c: number) => {
     L.push(`br = tr - fr; bg = tg - fg; bb = tb - fb;`);
     L.push(`score = (fr * fr + fg * fg + fb * fb) * ${num(1 / c)} + (br * br + bg * bg + bb * bb) * ${num(1 / (SAMPLES - c))};`);
-    L.push(`if (score > bestScore) { bestScore = score; best = ${index}; bestR = fr; bestG = fg; bestB = fb; bestInvF = ${num(1 / c)}; bestInvB = ${num(1 / (SAMPLES - c))}; }`);
+    L.push(`if (score > bar) { bar = score; best = ${index}; bestR = fr; bestG = fg; bestB = fb; bestInvF = ${num(1 / c)}; bestInvB = ${num(1 / (SAMPLES - c))}; }`);
   };
   L.push('const stride = cols * 12;', 'let o = offset;', 'let fr = 0, fg = 0, fb = 0, br = 0, bg = 0, bb = 0, score = 0;');
   L.push('for (let cy = 0; cy < rows; cy++) {', 'for (let cx = 0, s = cy * 8 * stride; cx < cols; cx++, s += 12) {');
@@ -145,12 +197,16 @@ function compileKernel(exShares: readonly Float64Array[]): CompiledKernel {
     L.push(`const at${y} = s + ${y} * stride;`);
     for (let x = 0; x < 4; x++) L.push(`const r${y * 4 + x} = rgb[at${y} + ${x * 3}], g${y * 4 + x} = rgb[at${y} + ${x * 3 + 1}], b${y * 4 + x} = rgb[at${y} + ${x * 3 + 2}];`);
   }
-  // Row halves: L{y} the two left samples of row y, R{y} the two right ones.
+  // Row halves: L{y} the two left samples of row y, R{y} the two right ones; W{y} the whole row;
+  // P{k} the rows above row k, which the eighths are and most wedges start or end with.
   for (let y = 0; y < 8; y++) {
     each(`L${y}`, (c) => `${sample(c, 4 * y)} + ${sample(c, 4 * y + 1)}`);
     each(`R${y}`, (c) => `${sample(c, 4 * y + 2)} + ${sample(c, 4 * y + 3)}`);
+    each(`W${y}`, (c) => `L${y}${c} + R${y}${c}`);
   }
-  each('t', (c) => [0, 1, 2, 3, 4, 5, 6, 7].map((y) => `L${y}${c} + R${y}${c}`).join(' + '));
+  each('P1', (c) => `W0${c}`);
+  for (let k = 2; k < 8; k++) each(`P${k}`, (c) => `P${k - 1}${c} + W${k - 1}${c}`);
+  each('t', (c) => `P7${c} + W7${c}`);
   // Sextant regions 0–4 (region 5 stays in the background of the walk): rows 2 and 5 split ⅔ / ⅓.
   const T = num(2 / 3);
   const O = num(1 / 3);
@@ -159,7 +215,7 @@ function compileKernel(exShares: readonly Float64Array[]): CompiledKernel {
   each('x2', (c) => `${O} * L2${c} + L3${c} + L4${c} + ${O} * L5${c}`);
   each('x3', (c) => `${O} * R2${c} + R3${c} + R4${c} + ${O} * R5${c}`);
   each('x4', (c) => `${T} * L5${c} + L6${c} + L7${c}`);
-  L.push(`let best = 0, bestScore = (tr * tr + tg * tg + tb * tb) * ${num(1 / SAMPLES)}, bestR = 0, bestG = 0, bestB = 0, bestInvF = 0, bestInvB = ${num(1 / SAMPLES)};`);
+  L.push(`let best = 0, bar = (tr * tr + tg * tg + tb * tb) * ${num(SCORE_TIE / SAMPLES)}, bestR = 0, bestG = 0, bestB = 0, bestInvF = 0, bestInvB = ${num(1 / SAMPLES)};`);
   L.push('fr = 0; fg = 0; fb = 0;');
   for (let i = 1; i < 32; i++) {
     const gray = i ^ (i >> 1);
@@ -182,7 +238,7 @@ function compileKernel(exShares: readonly Float64Array[]): CompiledKernel {
   });
   // Sample rows above row k (the lower eighths' complements).
   EIGHTH_ROWS.forEach((k, e) => {
-    for (const ch of CH) L.push(`f${ch} = ${[...Array(k).keys()].map((y) => `L${y}${ch} + R${y}${ch}`).join(' + ')};`);
+    for (const ch of CH) L.push(`f${ch} = P${k}${ch};`);
     score(String(38 + e), 4 * k);
   });
   // The left and the right sample column.
@@ -190,23 +246,18 @@ function compileKernel(exShares: readonly Float64Array[]): CompiledKernel {
     for (const ch of CH) L.push(`f${ch} = ${[...Array(8).keys()].map((y) => sample(ch, 4 * y + x)).join(' + ')};`);
     score(String(44 + side), 8);
   });
-  // The extras, each from its weighted samples.
+  // The extras, each from its weighted samples: whole rows, row halves and prefixes taken from the
+  // sums above, and of the glyph and its complement whichever takes fewer terms (most wedges cover
+  // more than half the cell, and their complement is a few cut samples in a corner).
   L.push('if (extras) {');
   exShares.forEach((w, e) => {
     const c = w.reduce((a, v) => a + v, 0);
+    const direct = sumTerms(w);
+    const complement = sumTerms(Array.from(w, (v) => 1 - v));
+    const useComplement = complement.cost + 1 < direct.cost;
     for (const ch of CH) {
-      const terms: string[] = [];
-      for (let y = 0; y < 8; y++) {
-        // Whole row halves are sums already made (L, R): fewer adds than their two samples.
-        const row = [0, 1, 2, 3].map((x) => w[4 * y + x]!);
-        const half = (a: number, name: string) => (row[a] === 1 && row[a + 1] === 1 ? `${name}${y}${ch}` : null);
-        for (const [a, name] of [[0, 'L'], [2, 'R']] as const) {
-          const whole = half(a, name);
-          if (whole) terms.push(whole);
-          else for (const x of [a, a + 1]) if (row[x] !== 0) terms.push(row[x] === 1 ? sample(ch, 4 * y + x) : `${num(row[x]!)} * ${sample(ch, 4 * y + x)}`);
-        }
-      }
-      L.push(`f${ch} = ${terms.join(' + ')};`);
+      const terms = (useComplement ? complement : direct).terms.map((term) => term(ch)).join(' + ');
+      L.push(`f${ch} = ${useComplement ? `t${ch} - (${terms})` : terms};`);
     }
     score(String(46 + e), c);
   });
