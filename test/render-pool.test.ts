@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/shared/logger.js';
 import type { ViewSpec } from '../src/shared/types.js';
+import type { StyleName } from '../protocol/index.js';
 import { FrameRing } from '../src/source/frame-ring.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
 import type { SharedPayload } from '../src/workers/payload.js';
@@ -126,10 +127,11 @@ describe('ViewRendererCache', () => {
     const ring = new FrameRing(1024, 512);
     const slot = ring.acquire();
     ring.slots[slot]!.set(renderDemoBackground(1024, 512));
-    const mosaic = (yaw: number): { key: string; spec: ViewSpec } => {
-      const spec: ViewSpec = { yaw, pitch: 0, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style: 'mosaic', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
+    const styled = (style: StyleName, yaw: number): { key: string; spec: ViewSpec } => {
+      const spec: ViewSpec = { yaw, pitch: 0, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
       return { key: viewKey(spec), spec };
     };
+    const mosaic = (yaw: number) => styled('mosaic', yaw);
     const frame = (pool: RenderPool, views: { key: string; spec: ViewSpec }[]): Promise<{ busy: number; load: number | null }> => {
       ring.retain(slot);
       return new Promise((resolve) => pool.render({ ring, slot, width: 1024, height: 512, index: 1, position: 0, elapsed: 0 }, views, (p) => {
@@ -161,6 +163,13 @@ describe('ViewRendererCache', () => {
     for (const t of turns) expect(t.load!).toBeLessThan(t.busy);
     // So, on a budget the cold start overran many times, the full fit stays.
     expect(frames[0]!.busy).toBeGreaterThan(budget);
+    expect(changes).toEqual([]);
+    expect(pool.effort).toBe('full');
+    // A viewer pressing `s` through styles no dearer than mosaic: each style's first renders run
+    // unoptimised code too, and are not load either.
+    for (const style of ['sextant', 'octant', 'braille', 'quadrant', 'mosaic'] as const) {
+      for (let f = 0; f < 4; f++) await frame(pool, [styled(style, 30)]);
+    }
     expect(changes).toEqual([]);
     expect(pool.effort).toBe('full');
     // Eight distinct views a frame on a budget of a fraction of a millisecond: that is load.

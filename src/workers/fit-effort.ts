@@ -45,8 +45,9 @@ export function fittedAs(style: StyleName, effort: FitEffort): StyleName {
 /**
  * A worker's first jobs run code V8 has not optimised yet (the mosaic search is one large compiled
  * function): a first viewer's first frames took 15 frame intervals each on the bench machine, which
- * stepped a lone viewer down to quadrants. They, and the one-off setup of a view change (its table
- * and fitter), are not load: the workers report `loadMs` without them.
+ * stepped a lone viewer down to quadrants. They, the one-off setup of a view change (its table
+ * and fitter, and its first keyframe), and a style's first renders in a thread (view-renderer.ts)
+ * are not load: the workers report `loadMs` without them.
  */
 export const WARM_UP_JOBS = 3;
 

@@ -19,6 +19,17 @@ export function payloadCapacity(s: ViewSpec): number {
   return frameShape(s).frameBytes;
 }
 
+/**
+ * Renders per style (as fitted) in this thread. A style's first renders run code V8 has not
+ * optimised yet (each fitted style has its own search): a fresh mosaic search took 262, 28, 18, 18,
+ * 26 and 18 ms for its first six frames on the bench machine alone, then 11, and in `play`, beside
+ * ffmpeg and the terminal, 20–30 ms until its fifteenth; a lone viewer pressing `s` through the
+ * styles stepped the mosaic fit down to quadrants for ten seconds. Like a worker's first jobs, the
+ * first WARM_UP_RENDERS of a style count as setup, not load (fit-effort.ts).
+ */
+const rendersOf = new Map<StyleName, number>();
+const WARM_UP_RENDERS = 16;
+
 /** Most taps per sample along each axis at the reduced fit efforts. */
 const REDUCED_TAPS = 2;
 
@@ -42,7 +53,10 @@ export class ViewRenderer {
   private rgb: Uint8Array = new Uint8Array(0);
   private shape: FrameShape;
   private fitter: CellFitter | null = null;
-  /** ms the last render spent building its table and fitter (a view change's one-off cost, not load: fit-effort.ts). */
+  /**
+   * ms of the last render that were one-off cost, not load (fit-effort.ts): a view change's table and
+   * fitter, or the whole render while its style is new to this thread.
+   */
   setupMs = 0;
   /** The style whose samples `table` takes: the view's own, or a cheaper one at a reduced fit effort. */
   private fitAs: StyleName | null = null;
@@ -99,10 +113,20 @@ export class ViewRenderer {
    * sending the same characters' indices of its own table.
    */
   render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full', format: PictureFormat = EQUIRECT_FORMAT): number {
+    const fitAs = fittedAs(this.shape.style.name, effort);
+    const renders = rendersOf.get(fitAs) ?? 0;
+    if (renders >= WARM_UP_RENDERS) return this.renderFrame(frame, width, height, index, out, effort, format, fitAs);
+    rendersOf.set(fitAs, renders + 1);
+    const started = performance.now();
+    const length = this.renderFrame(frame, width, height, index, out, effort, format, fitAs);
+    this.setupMs = performance.now() - started;
+    return length;
+  }
+
+  private renderFrame(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort, format: PictureFormat, fitAs: StyleName): number {
     const s = this.spec;
     const shape = this.shape;
     const level = EFFORT_LEVELS[effort];
-    const fitAs = fittedAs(shape.style.name, effort);
     this.setupMs = 0;
     if (!this.table || this.stale || this.fitAs !== fitAs || this.format !== format || this.table.srcWidth !== width || this.table.srcHeight !== height) {
       const setupStart = performance.now();
