@@ -419,6 +419,21 @@ describe('input', () => {
     expect(errors).toEqual([]);
   });
 
+  it('every control on the bar is whole on screen at common window widths (the readouts give way)', async () => {
+    const { page, errors } = await open(video, '?renderer=2d', { width: 1280, height: 720 });
+    await playing(page);
+    await until('the view readout', async () => ((await page.locator('#view').textContent()) ?? '').length > 0);
+    for (const width of [1280, 1120, 900, 700]) {
+      await page.setViewportSize({ width, height: 720 });
+      const cut = await page.evaluate((w) => {
+        const controls = [...document.querySelectorAll<HTMLElement>('#bar > button, #bar > select')].filter((e) => getComputedStyle(e).display !== 'none');
+        return controls.filter((e) => e.getBoundingClientRect().right > w + 0.5).map((e) => e.id);
+      }, width);
+      expect(cut, `width ${width}`).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('space pauses and resumes the timeline; the bar shows position / duration', async () => {
     const { page, errors } = await open(video, '?renderer=2d');
     await playing(page);
