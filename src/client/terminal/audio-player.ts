@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
-interface Player {
+export interface Player {
   name: string;
   args(url: string): string[];
 }
@@ -37,9 +37,13 @@ export function audioUrlFor(wsUrl: string): string {
   return url.toString();
 }
 
+/** A player that quits within this of its start most likely found no sound device. */
+const QUICK_QUIT_MS = 5000;
+
 const silent = (note: string): AudioPlayback => ({ player: null, note, stop() {} });
 
-export async function startAudio(wsUrl: string): Promise<AudioPlayback> {
+/** `onQuit` hears the note when the player quits by itself (not by `stop`); `players` in order of preference. */
+export async function startAudio(wsUrl: string, onQuit?: (note: string) => void, players: readonly Player[] = PLAYERS): Promise<AudioPlayback> {
   const url = audioUrlFor(wsUrl);
   // 204: the source has no sound track; anything but 200: nothing to play.
   let status = 0;
@@ -50,7 +54,7 @@ export async function startAudio(wsUrl: string): Promise<AudioPlayback> {
   }
   if (status === 204) return silent('this source has no sound');
   if (status !== 200) return silent(`no sound from the server (${status || 'unreachable'}); playing silent`);
-  const player = PLAYERS.find((p) => installed(p.name));
+  const player = players.find((p) => installed(p.name));
   if (!player) return silent('no audio player found (install ffmpeg\'s ffplay or mpv); playing silent');
   let child: ChildProcess | null = spawn(player.name, player.args(url), { stdio: 'ignore', detached: false });
   let note = `audio: ${player.name}`;
@@ -58,8 +62,16 @@ export async function startAudio(wsUrl: string): Promise<AudioPlayback> {
     child = null;
     note = `audio: ${player.name} could not start; playing silent`;
   });
-  child.on('exit', () => {
+  let stopped = false;
+  const started = Date.now();
+  child.on('exit', (code, signal) => {
     child = null;
+    // A player that quits by itself is said on the status line, rather than a note that goes on
+    // claiming it plays. ffplay quits at once, and with 0, when it finds no sound device.
+    if (stopped) return;
+    const why = Date.now() - started < QUICK_QUIT_MS ? 'at once: no sound device?' : code !== null ? `exit ${code}` : String(signal);
+    note = `audio: ${player.name} quit (${why}); playing silent`;
+    onQuit?.(note);
   });
   return {
     player: player.name,
@@ -67,6 +79,7 @@ export async function startAudio(wsUrl: string): Promise<AudioPlayback> {
       return note;
     },
     stop() {
+      stopped = true;
       if (child && child.exitCode === null) child.kill('SIGTERM');
       child = null;
     },

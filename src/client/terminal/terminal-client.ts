@@ -143,7 +143,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   }
 
   // Sound starts with the picture; without a player we say so once and play silent.
-  let sound: AudioPlayback | null = opts.audio ? await startAudio(opts.url) : null;
+  let sound: AudioPlayback | null = opts.audio ? await startAudio(opts.url, (note) => showNotice(note)) : null;
   /** Bumped when the sound is stopped: a player that starts after that (a slow restart) is stopped at once. */
   let soundGeneration = 0;
 
@@ -238,7 +238,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   async function restartSound(): Promise<void> {
     stopSound();
     const generation = soundGeneration;
-    const next = await startAudio(opts.url);
+    const next = await startAudio(opts.url, (note) => showNotice(note));
     if (generation !== soundGeneration || !finished) {
       next.stop();
       return;
