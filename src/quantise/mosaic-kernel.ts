@@ -9,7 +9,8 @@
  * - lower eighths: the sample rows above row k against the rest, k = 1, 2, 3, 5, 6, 7 (6);
  * - the left and the right sample column against the rest (▎ and the complement of ▊) (2);
  * - every other glyph of the table (the diagonal wedges): its weighted samples, as the table's
- *   coverage gives them, whole row halves taken from the sums above.
+ *   coverage gives them, whole rows and row halves taken from the sums above (sumTerms), or its
+ *   complement's taken from the cell's total where that is fewer terms.
  *
  * Each partition is scored |ΣF|²/c + |ΣB|²/(n−c) with c in samples (fractional where an edge cuts
  * a sample), the same criterion as CellFitter's table-driven search; the structured partitions are
