@@ -103,7 +103,8 @@ export class FrameEncoder {
     const step = shape.quantise && tol > 0 ? 2 * tol + 1 : 0;
     this.moveOf = new Int16Array(511);
     for (let d = -255; d <= 255; d++) {
-      this.moveOf[d + 255] = step === 0 ? d : d > 0 ? Math.floor((d + tol) / step) * step : -Math.floor((tol - d) / step) * step;
+      // 0 within the tolerance: the encoder's test for an unchanged byte is this one load.
+      this.moveOf[d + 255] = d <= tol && d >= -tol ? 0 : step === 0 ? d : d > 0 ? Math.floor((d + tol) / step) * step : -Math.floor((tol - d) / step) * step;
     }
   }
 
@@ -210,8 +211,8 @@ export class FrameEncoder {
       for (let o = b, u = 0; o < total; o += unitBytes, u++) {
         const was = shown[o]!;
         const c = current[o]!;
-        const d = c - was;
-        if (d <= tol && d >= -tol) {
+        const move = moveOf[c - was + 255]!;
+        if (move === 0) {
           if (++zeros === 255) {
             packed[q++] = 0;
             packed[q++] = 255;
@@ -219,7 +220,7 @@ export class FrameEncoder {
           }
           continue;
         }
-        let v = was + moveOf[d + 255]!;
+        let v = was + move;
         v = v < 0 ? 0 : v > 255 ? 255 : v;
         if (zeros > 0) {
           packed[q++] = 0;
