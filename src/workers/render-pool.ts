@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { frameShape } from '../../protocol/index.js';
+import { CELL_STYLES, frameShape } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame, FrameSlots, ViewSpec } from '../shared/types.js';
 import { EffortGovernor, type FitEffort } from './fit-effort.js';
@@ -37,6 +37,8 @@ interface PendingJob {
   busyMs: number;
   /** The same less one-off setup; null when a worker was warming up (messages.ts). */
   loadMs: number | null;
+  /** Whether any view of the job fits with less at a lower effort (mosaic): else the load says nothing to the governor. */
+  reducible: boolean;
 }
 
 interface WorkerSlot {
@@ -154,7 +156,7 @@ export class RenderPool {
   private finishIfDone(id: number, job: PendingJob): void {
     if (job.remaining.size > 0) return;
     this.pending.delete(id);
-    this.measured(job.busyMs, job.loadMs);
+    this.measured(job.busyMs, job.reducible ? job.loadMs : null);
     job.done(job.payloads);
   }
 
@@ -208,10 +210,13 @@ export class RenderPool {
   render(frame: DecodedFrame, views: readonly KeyedView[], done: Done): void {
     const textKeys = new Set<string>();
     for (const v of views) if (frameShape(v.spec).kind === 'text') textKeys.add(v.key);
+    // A frame with no mosaic view is not evidence for the fit effort: stepping it down cannot relieve
+    // that load (an ascii viewer's), and a mosaic viewer joining later would start reduced for it.
+    const reducible = views.some((v) => CELL_STYLES[v.spec.style].reducedTo.length > 0);
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
       const outputs = this.inline.run(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks);
-      this.measured(this.inline.busyMs, this.inline.loadMs);
+      this.measured(this.inline.busyMs, reducible ? this.inline.loadMs : null);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
       return;
@@ -224,7 +229,7 @@ export class RenderPool {
       list.push(this.task(v));
     }
     const jobId = this.nextJobId++;
-    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0, loadMs: 0 };
+    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0, loadMs: 0, reducible };
     this.pending.set(jobId, job);
     for (const [slot, tasks] of perWorker) {
       this.sendRing(slot, frame.ring);
