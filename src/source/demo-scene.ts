@@ -119,14 +119,21 @@ export function renderDemoBackground(w: number, h: number): Uint8Array {
   return out;
 }
 
-/** Draws the moving ball for timeline position `t` onto a copy of the background. */
-export function drawDemoMotion(out: Uint8Array, w: number, h: number, t: number): void {
+/**
+ * Draws the moving ball for timeline position `t` onto a copy of the background; with `rows`, puts
+ * there the first and the last row it may have touched (every other row is the background's).
+ */
+export function drawDemoMotion(out: Uint8Array, w: number, h: number, t: number, rows?: Int32Array): void {
   const lon0 = ((t / DEMO_ORBIT_SECONDS) * 360) % 360 - 180;
   const lat0 = 5;
   const radius = 6;
   const d2r = Math.PI / 180;
   const y0 = Math.max(0, Math.floor(((90 - lat0 - radius) / 180) * h));
   const y1 = Math.min(h - 1, Math.ceil(((90 - lat0 + radius) / 180) * h));
+  if (rows) {
+    rows[0] = y0;
+    rows[1] = y1;
+  }
   const spanLon = radius / Math.cos((lat0 + radius) * d2r);
   const x0 = Math.floor(((lon0 - spanLon + 180) / 360) * w);
   const x1 = Math.ceil(((lon0 + spanLon + 180) / 360) * w);
