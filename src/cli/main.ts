@@ -12,7 +12,7 @@ import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.
 import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
 import { openSync } from 'node:fs';
-import { runTerminalClient, type ClientExit } from '../client/terminal/terminal-client.js';
+import type { ClientExit, TerminalClientOptions } from '../client/terminal/terminal-client.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
@@ -237,6 +237,11 @@ function addViewOptions(cmd: Command): Command {
     .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance: lossless 0, high 4, balanced 8, low 16').choices([...QUALITY_NAMES]).default(DEFAULT_QUALITY))
     .option('--audio', 'play the sound through ffplay (or mpv) while watching', false)
     .option('--auto-rotate', 'turn the view slowly after 3 s without input; any input stops it, `a` toggles it', false);
+}
+
+/** The terminal client, loaded by the commands that show it: blessed is not a server's to load. */
+async function runTerminalClient(options: TerminalClientOptions): Promise<ClientExit> {
+  return (await import('../client/terminal/terminal-client.js')).runTerminalClient(options);
 }
 
 function exitWith(result: ClientExit): never {

@@ -2,15 +2,23 @@
  * A 360° photo (JPEG, PNG, WebP, AVIF) decoded with sharp. It is not re-sent at the frame rate:
  * one frame is produced per start, and the playback re-renders it when a view changes or a viewer joins.
  */
-import sharp from 'sharp';
 import type { Logger } from '../shared/logger.js';
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
+
+/** sharp, loaded with the first photo: its native library is a fifth of a video server's start-up imports. */
+type Sharp = typeof import('sharp');
+let sharpModule: Promise<{ default: Sharp }> | null = null;
+async function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import('sharp');
+  return (await sharpModule).default;
+}
 
 export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|avif|tiff?|gif)$/i;
 
 /** Reads the photo's size as shown (after its EXIF orientation) and its XMP; throws when sharp cannot read it (the caller words the error). */
 export async function probeStill(path: string): Promise<{ width: number; height: number; xmp: string | null }> {
+  const sharp = await loadSharp();
   const meta = await sharp(path, { limitInputPixels: false }).metadata();
   if (!meta.width || !meta.height) throw new Error('no picture size');
   // Orientations 5–8 turn the photo a quarter: its shown width is the stored height.
@@ -63,6 +71,7 @@ export class StillSource implements FrameSource {
     // A stereo photo decodes one eye: cut before the resize.
     const { x, y, width: cw, height: ch } = this.info.format.crop;
     const whole = cw === this.info.width && ch === this.info.height;
+    const sharp = await loadSharp();
     const rotated = sharp(this.path, { limitInputPixels: false }).rotate();
     // sharp extracts before it rotates within one pipeline, so the eye is cut from the upright
     // photo's raw pixels (no second encode of the file's format).
