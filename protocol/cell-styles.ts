@@ -314,11 +314,27 @@ function mosaic(): CellStyle {
     outlines[88 + i]!.push(cornerSide(EDGE_POINTS[from]!, EDGE_POINTS[to]!, towards === 'left' ? [0, 1] : [1, 1]));
   });
   const samples = subX * subY;
-  const coverage = new Float64Array(count * samples);
-  outlines.forEach((outline, g) => coverage.set(coverageOf(outline, subX, subY), g * samples));
+  // The coverage (every outline clipped against every sample) is the fitter's and the bench's: made
+  // when first read, so a server's main thread, which only asks this row for the frame's shape, never
+  // spends the 50–65 ms on it that a first mosaic viewer's join waited for.
+  let coverage: Float64Array | null = null;
+  let candidates: Uint8Array | null = null;
+  const coverageOfAll = (): Float64Array => {
+    if (!coverage) {
+      coverage = new Float64Array(count * samples);
+      outlines.forEach((outline, g) => coverage!.set(coverageOf(outline, subX, subY), g * samples));
+    }
+    return coverage;
+  };
   return {
-    name: 'mosaic', subX, subY, frames: 'fitted', bytesPerCell: 7, shape: 'blocks', glyphs, masks: new Uint8Array(0), coverage, outlines,
-    candidates: candidatesOf(glyphs, coverage, samples), unicode: '13.0', reducedTo: ['sextant', 'quadrant'],
+    name: 'mosaic', subX, subY, frames: 'fitted', bytesPerCell: 7, shape: 'blocks', glyphs, masks: new Uint8Array(0), outlines,
+    get coverage() {
+      return coverageOfAll();
+    },
+    get candidates() {
+      return (candidates ??= candidatesOf(glyphs, coverageOfAll(), samples));
+    },
+    unicode: '13.0', reducedTo: ['sextant', 'quadrant'],
     description: 'sextants, quadrants, eighths, quarters and diagonals on 4×8 samples, fitted colour pair',
   };
 }
