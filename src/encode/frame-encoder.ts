@@ -156,7 +156,7 @@ export class FrameEncoder {
    * deflate far better than whole cells.
    */
   private encodePlanes(current: Uint8Array, index: number, run: number, out: Uint8Array, keyOut: Uint8Array | null): EncodedFrame {
-    const { units, unitBytes, exactBytes, tolerance } = this.shape;
+    const { units, unitBytes, exactBytes } = this.shape;
     const base = this.id;
     const forced = !this.hasShown || run !== this.run;
     this.run = run;
@@ -204,8 +204,7 @@ export class FrameEncoder {
         nonZero++;
       }
     }
-    // Colours: zero within the tolerance, else a move to within it (moveOf: in whole steps when quantising).
-    const tol = tolerance;
+    // Colours: zero within the tolerance (moveOf is 0 there), else a move to within it (in whole steps when quantising).
     const moveOf = this.moveOf;
     for (let b = exactBytes; b < unitBytes; b++) {
       for (let o = b, u = 0; o < total; o += unitBytes, u++) {

@@ -54,11 +54,11 @@ export function renderTasks(
     // The uncoded frame was rendered in place as RAW; the codec reads it, then writes over it.
     // A key buffer of another size (the spec changed since it was taken) is replaced, like `buffer`.
     const keyBuffer = !task.keyBuffer ? null : task.keyBuffer.byteLength === capacity ? task.keyBuffer : new ArrayBuffer(capacity);
-    const encodeStart = performance.now();
-    const coded = codec.encode(out.subarray(5, length), index, run, out, keyBuffer ? new Uint8Array(keyBuffer) : null);
     // A render with setup is a view's first at its shape (or its style is cold): its encode is the
-    // keyframe of a new view, one-off too.
-    if (cost && renderer.setupMs > 0) cost.setupMs += performance.now() - encodeStart;
+    // keyframe of a new view, one-off too, and timed only then.
+    const encodeStart = cost && renderer.setupMs > 0 ? performance.now() : -1;
+    const coded = codec.encode(out.subarray(5, length), index, run, out, keyBuffer ? new Uint8Array(keyBuffer) : null);
+    if (encodeStart >= 0) cost!.setupMs += performance.now() - encodeStart;
     outputs.push({ key: task.key, buffer, length: coded.length, id: coded.id, base: coded.base, keyBuffer, keyLength: coded.keyLength });
   }
   cache.tick(tasks.length);
