@@ -233,6 +233,58 @@ describe('ascii360 play --audio', () => {
   });
 });
 
+describe('Ctrl-Z in tmux', () => {
+  const position = (line: string): number | null => {
+    const m = /^ [>|]+ (\d\d):(\d\d) \//.exec(line);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+  };
+
+  it('suspends to the shell with the terminal restored and the timeline paused; fg brings the picture back at the size the terminal has now', async () => {
+    const long = makeClip(join(tmp.dir, 'suspend.mp4'), { seconds: 30 });
+    // An interactive shell with job control, as a user has (the other tests run the client with no shell above it).
+    sessions.push('a360-suspend');
+    tmux('new-session', '-d', '-s', 'a360-suspend', '-x', '100', '-y', '30', '-e', 'LANG=C.UTF-8', '-e', 'TERM=xterm-256color', '-e', 'COLORTERM=truecolor', 'bash --norc --noprofile -i');
+    tmux('send-keys', '-t', 'a360-suspend', `PS1='$ '; '${process.execPath}' '${CLI}' play '${long}' --log-level silent --style ramp`, 'Enter');
+    const before = await until('playing past 00:01', () => {
+      const p = position(capture('a360-suspend')[29] ?? '');
+      return p !== null && p >= 1 ? p : null;
+    }, 20_000);
+    tmux('send-keys', '-t', 'a360-suspend', 'C-z');
+    await until('the shell\'s prompt', () => {
+      const screen = capture('a360-suspend');
+      return screen.some((l) => /Stopped/.test(l)) && screen.some((l) => l === '$');
+    });
+    // The terminal as the shell had it: main screen, cursor shown, no mouse reports.
+    expect(flags('a360-suspend')).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+    // Stopped for 4 s, and resized meanwhile: only the shell hears of that.
+    tmux('resize-window', '-t', 'a360-suspend', '-x', '80', '-y', '24');
+    tmux('send-keys', '-t', 'a360-suspend', 'sleep 4; fg', 'Enter');
+    const back = await until('the picture and status line at 80x24', () => {
+      const screen = capture('a360-suspend');
+      const picture = screen.slice(0, 23);
+      return position(screen[23] ?? '') !== null && picture.every((l) => l.trim().length === 80) ? screen : null;
+    });
+    expect(flags('a360-suspend').alternate).toBe('1');
+    // Paused while stopped: the position goes on from where it was, not 4 s further.
+    expect(position(back[23]!)!).toBeLessThanOrEqual(before + 2);
+    await until('playing on', () => (position(capture('a360-suspend')[23] ?? '') ?? 0) >= before + 2);
+    tmux('send-keys', '-t', 'a360-suspend', 'q');
+    await until('the prompt after quit', () => capture('a360-suspend').some((l) => l === '$'));
+  }, 60_000);
+
+  it('with no shell to suspend to, Ctrl-Z says so and the picture plays on', async () => {
+    start('a360-nosuspend', 100, 24, `play '${clip}' --loop --log-level silent --style ramp`);
+    await until('the picture', () => /fps/.test(capture('a360-nosuspend')[23] ?? ''));
+    tmux('send-keys', '-t', 'a360-nosuspend', 'C-z');
+    await until('the notice', () => /Ctrl-Z: no shell with job control to suspend to/.test(capture('a360-nosuspend')[23] ?? ''));
+    expect(flags('a360-nosuspend')).toEqual({ alternate: '1', cursor: '0', mouse: '1' });
+    tmux('send-keys', '-t', 'a360-nosuspend', 'Right');
+    await until('yaw to change', () => /yaw [1-9]/.test(capture('a360-nosuspend')[23] ?? ''));
+    tmux('send-keys', '-t', 'a360-nosuspend', 'q');
+    await until('exit', () => capture('a360-nosuspend').some((l) => l === 'EXIT=0'));
+  });
+});
+
 describe('ascii360 view', () => {
   it('an unreachable server gives one line and exit code 1', () => {
     const r = spawnSync(process.execPath, [CLI, 'view', 'ws://127.0.0.1:9/ws'], { encoding: 'utf8', timeout: 15_000 });

@@ -288,6 +288,7 @@ addSourceOptions(
     quality: flags.quality,
     audio: flags.audio,
     autoRotate: flags.autoRotate,
+    pauseWhileSuspended: true,
   });
   const closing = server.close();
   const deadline = setTimeout(() => exitWith(result), 2000);

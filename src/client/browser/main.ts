@@ -57,7 +57,7 @@ const FONT_PX_MAX = 48;
 
 const BROWSER_HELP = [
   // The terminal's lines, less quitting (a tab closes) and its mouse line (replaced below).
-  ...HELP_LINES.filter((line) => !/^q |^mouse drag/.test(line)),
+  ...HELP_LINES.filter((line) => !/^q |^mouse drag|^Ctrl-Z/.test(line)),
   'drag (mouse, touch)    look around',
   'pinch                  zoom',
   'f                      fullscreen',

@@ -108,6 +108,11 @@ export class PlayerController {
     this.requested = null;
   }
 
+  /** Asks the server to pause or play. Asked, not assumed: the picture shows it once STATUS:PAUSED (or PLAYING) comes back. */
+  setPaused(paused: boolean): void {
+    this.shell.send({ type: 'pause', paused });
+  }
+
   /** Paused, as the server says. */
   get paused(): boolean {
     return this.timeline?.code === 'PAUSED';
@@ -130,8 +135,7 @@ export class PlayerController {
     if (this.view.apply(action)) return null;
     switch (action) {
       case 'pause':
-        // Asked, not assumed: the picture shows it once STATUS:PAUSED (or PLAYING) comes back.
-        this.shell.send({ type: 'pause', paused: !this.paused });
+        this.setPaused(!this.paused);
         return null;
       case 'seek-back':
         this.seekTo(this.shell.position() - SEEK_STEP_S);

@@ -45,6 +45,12 @@ export interface TerminalClientOptions {
   audio?: boolean;
   /** Turn the view slowly after an idle spell (`a` toggles it). */
   autoRotate?: boolean;
+  /**
+   * The server is this process's own (`play`): Ctrl-Z pauses its timeline until the shell's `fg`,
+   * as mpv stops playing. A stopped process's clock would otherwise run on, and the source race to
+   * catch up on resume. A shared server's timeline is everyone's: suspending a `view` leaves it be.
+   */
+  pauseWhileSuspended?: boolean;
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
 }
@@ -67,6 +73,13 @@ const CELL_ASPECT = 0.5;
 const VIEW_FALLBACK_MS = 60;
 /** While the view moves by itself (inertia, auto-rotate) and no frames come, it is stepped this often. */
 const MOTION_STEP_MS = 33;
+/** Ctrl-Z waits this long for the server to confirm the pause before the process stops. */
+const SUSPEND_PAUSE_WAIT_MS = 500;
+/**
+ * After SIGTSTP, a SIGCONT is already queued when the process was stopped and continued; none by
+ * this time means the stop was ignored (no job-control shell above us: an orphaned process group).
+ */
+const SUSPEND_IGNORED_MS = 100;
 /** The view counts as turning this long after the last turn (the colour tolerance doubles: tolerance-governor.ts). */
 const TURNING_MS = 300;
 const STATUS_INTERVAL_MS = 250;
@@ -177,6 +190,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let noticeTimer: NodeJS.Timeout | null = null;
   let viewTimer: NodeJS.Timeout | null = null;
   let lastDrawn = 0;
+  /** From Ctrl-Z until the shell continues us: nothing is drawn. */
+  let suspended = false;
   /** While the connection is lost: the try coming next and why it was lost; null while connected. */
   let down: { attempt: number; why: string } | null = null;
   let finished: ((exit: ClientExit) => void) | null = null;
@@ -258,7 +273,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   }
 
   function videoHidden(): boolean {
-    return !help.hidden || tooSmallNow();
+    return suspended || !help.hidden || tooSmallNow();
   }
 
   function draw(): void {
@@ -365,9 +380,60 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     }
   }
 
+  /**
+   * Ctrl-Z, as in every full-screen terminal program: the terminal goes back to the shell as it was
+   * (blessed's pause: main screen, cursor, no mouse reports, cooked input), the process stops, and
+   * the shell's `fg` brings the picture back, redrawn whole. The sound stops with it.
+   */
+  async function suspend(): Promise<void> {
+    if (suspended) return;
+    suspended = true;
+    const init = player.init;
+    const pausing = opts.pauseWhileSuspended === true && serverLink.open && player.timeline?.code === 'PLAYING' && !!init && !init.live && init.duration > 0;
+    if (pausing) {
+      player.setPaused(true);
+      const deadline = performance.now() + SUSPEND_PAUSE_WAIT_MS;
+      while (!player.paused && performance.now() < deadline && finished) await new Promise((r) => setTimeout(r, 10));
+    }
+    if (!finished) return;
+    stopSound();
+    const resumeScreen = screen.program.pause();
+    let continued = false;
+    const onSignal = (): void => onContinue(true);
+    const onContinue = (stopped: boolean): void => {
+      if (continued) return;
+      continued = true;
+      process.off('SIGCONT', onSignal);
+      resumeScreen();
+      suspended = false;
+      if (!finished) return;
+      // blessed's resume brings back its own mouse modes, not the SGR drag reports we asked for.
+      screen.program.setMouse({ sgrMouse: true, cellMotion: true, vt200Mouse: true }, true);
+      // Whatever the shell printed is on the main screen; the alternate one may have been cleared, and the terminal resized.
+      screen.alloc();
+      // A write muted by the pause never calls back.
+      writing = false;
+      relayout();
+      // A resize while stopped signalled the shell, the foreground job then, not us: our own
+      // SIGWINCH has Node read the size again, and blessed's resize lays out anew.
+      if (output === process.stdout) process.kill(process.pid, 'SIGWINCH');
+      if (pausing) player.setPaused(false);
+      if (opts.audio) void restartSound();
+      if (!stopped) showNotice('Ctrl-Z: no shell with job control to suspend to');
+      updateStatus();
+    };
+    process.on('SIGCONT', onSignal);
+    process.kill(process.pid, 'SIGTSTP');
+    setTimeout(() => onContinue(false), SUSPEND_IGNORED_MS);
+  }
+
   screen.on('keypress', (ch: string | undefined, key: { name?: string; full?: string; ctrl?: boolean }) => {
     if (key.full === 'C-c') {
       finish({ code: 0, message: '' });
+      return;
+    }
+    if (key.full === 'C-z') {
+      void suspend();
       return;
     }
     if (!help.hidden && ch !== '?') {
