@@ -3,6 +3,7 @@
  * capture-pane reads the screen, send-keys types.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from './helpers/media.js';
@@ -282,6 +283,21 @@ describe('Ctrl-Z in tmux', () => {
     await until('yaw to change', () => /yaw [1-9]/.test(capture('a360-nosuspend')[23] ?? ''));
     tmux('send-keys', '-t', 'a360-nosuspend', 'q');
     await until('exit', () => capture('a360-nosuspend').some((l) => l === 'EXIT=0'));
+  });
+});
+
+describe('the terminal going away', () => {
+  it('a closed terminal (the tmux pane killed) ends play quietly: no stack trace, no abort, no ffmpeg left', async () => {
+    const log = join(tmp.dir, 'hangup.log');
+    start('a360-hangup', 100, 30, `play '${clip}' --loop --style ramp 2>'${log}'`);
+    await until('the picture', () => /fps/.test(capture('a360-hangup')[29] ?? ''));
+    const running = (): string => spawnSync('pgrep', ['-f', `play ${clip}`], { encoding: 'utf8' }).stdout.trim();
+    const ffmpeg = (): string => spawnSync('pgrep', ['-f', `ffmpeg.*${clip}`], { encoding: 'utf8' }).stdout.trim();
+    expect(ffmpeg()).not.toBe('');
+    tmux('kill-session', '-t', 'a360-hangup');
+    await until('the client and its ffmpeg gone', () => running() === '' && ffmpeg() === '');
+    // Node aborting on a gone terminal prints a JavaScript and a native stack trace here.
+    expect(readFileSync(log, 'utf8')).toBe('');
   });
 });
 

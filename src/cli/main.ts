@@ -245,6 +245,12 @@ async function runTerminalClient(options: TerminalClientOptions): Promise<Client
 }
 
 function exitWith(result: ClientExit): never {
+  if (result.hungUp) {
+    // Die of the hangup, as a terminal program does: an exit would have Node restore the gone
+    // terminal's modes, which fails and aborts with a native stack trace.
+    process.removeAllListeners('SIGHUP');
+    process.kill(process.pid, 'SIGHUP');
+  }
   if (result.message) (result.code === 0 ? process.stdout : process.stderr).write(`ascii360: ${result.message}\n`);
   process.exit(result.code);
 }

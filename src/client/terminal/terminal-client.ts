@@ -59,6 +59,12 @@ export interface ClientExit {
   code: number;
   /** One line for the user, printed after the terminal is restored; empty for a plain quit. */
   message: string;
+  /**
+   * The terminal is gone (closed window, dropped ssh, killed tmux pane): nothing can be written or
+   * restored, and the process should die of the hangup (main.ts) rather than exit: Node's exit
+   * restores the terminal's modes and aborts when that fails.
+   */
+  hungUp?: boolean;
 }
 
 /** Coded frames (PROTOCOL-NOTES.md §3.7) inflate with Node's zlib, never past a frame's largest body. */
@@ -501,7 +507,13 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   }, MOTION_STEP_MS);
 
   const onSignal = (): void => finish({ code: 0, message: '' });
-  const onHangup = (): void => finish({ code: 1, message: 'terminal hung up' });
+  const onHangup = (): void => finish({ code: 129, message: '', hungUp: true });
+  // A write or mode change on a terminal that has gone fails (EIO) as an 'error' event, which
+  // would crash us: it is the hangup, whether or not its SIGHUP came first. Kept for good: blessed
+  // still writes to it as it is destroyed.
+  const onTerminalGone = (): void => finish({ code: 129, message: '', hungUp: true });
+  output.on('error', onTerminalGone);
+  input.on('error', onTerminalGone);
   const onCrash = (error: unknown): void => finish({ code: 1, message: `unexpected error: ${error instanceof Error ? error.message : String(error)}` });
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -527,7 +539,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     serverLink.dispose();
     // Leave our SGR and synchronized-output state behind before blessed restores the rest
     // (alternate screen, cursor, mouse modes, keypad).
-    output.write('\x1b[?2026l\x1b[0m');
+    if (!exit.hungUp) output.write('\x1b[?2026l\x1b[0m');
     screen.destroy();
     resolve(exit);
   }
