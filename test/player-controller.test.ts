@@ -66,6 +66,26 @@ describe('PlayerController', () => {
     expect(r.player.timeline).toEqual({ code: 'PLAYING', position: 10 });
   });
 
+  it('seek keys typed faster than frames come step on from the seek on its way, until it lands', () => {
+    const r = rig();
+    r.player.onInit(INIT);
+    r.at(20);
+    r.player.act('seek-forward');
+    r.player.act('seek-forward');
+    r.player.act('seek-forward');
+    expect(r.sent.slice(-3)).toEqual([20, 30, 40].map((t) => ({ type: 'seek', time: t + SEEK_STEP_S })));
+    r.player.act('seek-back');
+    expect(r.sent.at(-1)).toEqual({ type: 'seek', time: 40 });
+    // Landed: frames from there are shown, and the next press steps from what is on screen.
+    r.at(40.3);
+    r.player.act('seek-forward');
+    expect(r.sent.at(-1)).toEqual({ type: 'seek', time: 50.3 });
+    // A seek that never lands (refused) is given up after a while.
+    r.advance(2500);
+    r.player.act('seek-back');
+    expect(r.sent.at(-1)).toEqual({ type: 'seek', time: 30.3 });
+  });
+
   it('seeks by the step from what is shown, inside the file; cycles mode, style and camera', () => {
     const r = rig();
     r.player.onInit(INIT);
@@ -80,6 +100,19 @@ describe('PlayerController', () => {
     expect(r.sent.at(-1)).toEqual({ type: 'seek', time: 0 });
     r.player.act('cycle-mode');
     expect(r.sent.at(-1)).toEqual({ type: 'mode', mode: 4 });
+    // Quick presses step on from the mode asked for, until an INIT confirms it.
+    r.player.act('cycle-mode');
+    expect(r.sent.at(-1)).toEqual({ type: 'mode', mode: 3 });
+    r.player.onInit({ ...INIT, mode: 4 });
+    r.player.act('cycle-mode');
+    expect(r.sent.at(-1)).toEqual({ type: 'mode', mode: 2 });
+    r.player.onInit({ ...INIT, mode: 2 });
+    r.player.act('cycle-mode');
+    expect(r.sent.at(-1)).toEqual({ type: 'mode', mode: 1 });
+    r.player.onError();
+    r.player.act('cycle-mode');
+    expect(r.sent.at(-1)).toEqual({ type: 'mode', mode: 1 });
+    r.player.onInit(INIT);
     // Quick presses step on from the style asked for; INIT confirms; an Error gives it up.
     r.player.act('cycle-style');
     r.player.act('cycle-style');

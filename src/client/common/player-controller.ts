@@ -8,13 +8,20 @@
  * asked for, and shown only once the server says so), the style asked for and the one confirmed by
  * INIT, and the keymap's actions (keymap.ts).
  */
-import { DEFAULT_MODE, STYLE_NAMES, type CameraName, type ClientMessage, type InitInfo, type StyleName, type TimelineStatus, type ViewMessage } from '../../../protocol/index.js';
+import { DEFAULT_MODE, STYLE_NAMES, type CameraName, type ClientMessage, type InitInfo, type Mode, type StyleName, type TimelineStatus, type ViewMessage } from '../../../protocol/index.js';
 import type { Action } from './keymap.js';
 import { CAMERA_START_FOV, ViewController, type ViewAngles } from './view-controller.js';
 import { ViewMotion } from './view-motion.js';
 
 /** `[` and `]` seek by this much. */
 export const SEEK_STEP_S = 10;
+/**
+ * A seek counts as landed once the position shown has moved this far from where it was asked, or
+ * after SEEK_PENDING_MS: until then, presses step on from its target, so `]]]` typed (or pasted)
+ * faster than frames come goes 30 s on, not 10.
+ */
+const SEEK_LANDED_S = 2;
+const SEEK_PENDING_MS = 2000;
 
 /** The style `s` (step 1) or `S` (step −1) goes to from `style`, in STYLE_NAMES order. */
 export function nextStyle(style: StyleName, step: 1 | -1 = 1): StyleName {
@@ -63,6 +70,10 @@ export class PlayerController {
   style: StyleName;
   /** A style asked for and not yet confirmed by an INIT: quick presses step on from it. */
   requested: StyleName | null = null;
+  /** A mode asked for and not yet confirmed by an INIT: quick `m` presses step on from it. */
+  private requestedMode: Mode | null = null;
+  /** The last seek asked for: its target, the position shown when it was asked, and when. */
+  private seeking: { target: number; from: number; at: number } | null = null;
   /** The style `b` returns to from half blocks. */
   private beforeHalf: StyleName;
   /** No direction was asked for: the first INIT says where the server started this viewer. */
@@ -92,6 +103,7 @@ export class PlayerController {
   onInit(info: InitInfo): void {
     if (this.init === null && this.awaitingStart && info.view) this.view.startAt(info.view);
     this.init = info;
+    if (this.requestedMode === info.mode) this.requestedMode = null;
     // The server says what we get (a style it refused leaves the old one).
     this.style = info.style;
     if (this.requested === info.style) this.requested = null;
@@ -103,9 +115,11 @@ export class PlayerController {
     this.timeline = status.code === 'SEEKED' ? { code: this.timeline?.code === 'PAUSED' ? 'PAUSED' : 'PLAYING', position: status.position } : status;
   }
 
-  /** An `Error:` from the server: a refused style request is over. */
+  /** An `Error:` from the server: a refused style, mode or seek request is over. */
   onError(): void {
     this.requested = null;
+    this.requestedMode = null;
+    this.seeking = null;
   }
 
   /** Asks the server to pause or play. Asked, not assumed: the picture shows it once STATUS:PAUSED (or PLAYING) comes back. */
@@ -138,13 +152,13 @@ export class PlayerController {
         this.setPaused(!this.paused);
         return null;
       case 'seek-back':
-        this.seekTo(this.shell.position() - SEEK_STEP_S);
+        this.seekTo(this.seekBase(now) - SEEK_STEP_S);
         return null;
       case 'seek-forward':
-        this.seekTo(this.shell.position() + SEEK_STEP_S);
+        this.seekTo(this.seekBase(now) + SEEK_STEP_S);
         return null;
       case 'cycle-mode':
-        this.shell.send({ type: 'mode', mode: nextMode(this.mode) });
+        this.setMode(nextMode(this.requestedMode ?? this.mode));
         return null;
       case 'cycle-style':
       case 'cycle-style-back':
@@ -166,12 +180,29 @@ export class PlayerController {
     }
   }
 
+  /** Asks for colour mode `mode` (`m`, a toolbar's selector); frames show it once INIT confirms it. */
+  setMode(mode: Mode): void {
+    this.requestedMode = mode;
+    this.shell.send({ type: 'mode', mode });
+  }
+
   /** A seek to `seconds`, kept inside the file. */
   seekTo(seconds: number): void {
     const duration = this.init?.duration ?? 0;
     let t = Math.max(0, seconds);
     if (duration > 0 && t >= duration) t = Math.max(0, duration - 0.5);
-    this.shell.send({ type: 'seek', time: Math.round(t * 1000) / 1000 });
+    const target = Math.round(t * 1000) / 1000;
+    this.seeking = { target, from: this.shell.position(), at: this.opts.now() };
+    this.shell.send({ type: 'seek', time: target });
+  }
+
+  /** Where `[` and `]` step from: a seek still on its way, else the position shown. */
+  private seekBase(now: number): number {
+    const shown = this.shell.position();
+    const s = this.seeking;
+    if (s && now - s.at < SEEK_PENDING_MS && Math.abs(shown - s.from) < SEEK_LANDED_S) return s.target;
+    this.seeking = null;
+    return shown;
   }
 
   /** Asks for `next` (a toolbar's selector, `s`, `b`); the status names it once INIT confirms it. */
