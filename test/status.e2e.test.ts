@@ -81,7 +81,28 @@ describe('STATUS: the timeline every viewer is told', () => {
     const v = viewer(s);
     await v.until(() => v.closeCode !== null, 'the end', 15_000);
     expect(codes(v)).toEqual(['PLAYING', 'ENDED']);
+    expect(parseStatus(statuses(v).at(-1)!).position).toBe(1);
     expect(v.closeCode).toBe(1000);
+  });
+
+  it('a file cut short (a download stopped midway) ends where its frames stop, not at the length its header states', async () => {
+    const whole = join(tmp.dir, 'whole.mp4');
+    const { execFileSync } = await import('node:child_process');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    // The index first (faststart), so the cut file still opens and states the whole 6 s.
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x160:rate=30:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-movflags', '+faststart', whole]);
+    const cut = join(tmp.dir, 'cut.mp4');
+    const bytes = readFileSync(whole);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
+    const s = await serve([cut]);
+    const v = viewer(s);
+    await v.until(() => v.closeCode !== null, 'the end', 15_000);
+    // INIT states the header's length.
+    expect(v.texts[0]).toMatch(/^INIT:30\.0:5:20:6:0:0:6\.000:/);
+    const ended = parseStatus(statuses(v).at(-1)!);
+    expect(ended.code).toBe('ENDED');
+    expect(ended.position).toBeGreaterThan(0.5);
+    expect(ended.position).toBeLessThan(4);
   });
 
   it('a source given up: RESTARTING while it retries, then FAILED, and /healthz answers 503 failed', async () => {

@@ -17,6 +17,8 @@ import { SharedClock } from './shared-clock.js';
 export const MAX_FAILURES = 5;
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 4000;
+/** A file whose frames stop this far short of its stated length ended early (it is cut short). */
+const ENDED_SHORT_S = 1;
 
 export interface PlaybackEvents {
   frame(frame: DecodedFrame): void;
@@ -173,7 +175,7 @@ export class Playback {
     if (ended) {
       // The shared file runs out before a frame could show: it has ended here as everywhere.
       this.halt();
-      this.onSourceEnd();
+      this.onSourceEnd(true);
       return;
     }
     if (keepClock) {
@@ -265,10 +267,17 @@ export class Playback {
     this.announce();
   }
 
-  onSourceEnd(): void {
+  /** The file ran out; `timelineEnd`: the shared timeline says it ended, wherever this decoder was. */
+  onSourceEnd(timelineEnd = false): void {
     this.ended = true;
-    this.position = this.source.info.duration;
-    this.log.info('source.ended', { source: this.source.info.label });
+    const { duration, fps, label } = this.source.info;
+    // Where the picture stopped: the file's length, or short of it where the file is cut short (a
+    // download stopped midway), which is then what ENDED says rather than the length its header claims.
+    const played = this.position + 1 / fps;
+    const short = !timelineEnd && duration > 0 && played < duration - ENDED_SHORT_S;
+    this.position = short ? played : duration;
+    if (short) this.log.warn('source.ended_early', { source: label, at: played.toFixed(2), duration });
+    this.log.info('source.ended', { source: label });
     this.announce();
     this.events.ended(false, 'end of stream');
   }
