@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
@@ -26,6 +27,15 @@ describe('ascii360 serve: bad input', () => {
     const r = run(['serve', join(tmp.dir, 'missing.mp4'), '--port', '0']);
     expect(r.code).toBe(1);
     expectOneLineError(r.stderr, /^ascii360: source not found: .*missing\.mp4$/);
+  });
+
+  it('takes a file: URL as the file it names', () => {
+    const empty = join(tmp.dir, 'url empty.mp4');
+    writeFileSync(empty, '');
+    // Reaching the file's own check shows the URL (its space percent-encoded) became its path.
+    expectOneLineError(run(['serve', pathToFileURL(empty).href, '--port', '0']).stderr, /^ascii360: .*url empty\.mp4 is empty/);
+    expectOneLineError(run(['serve', pathToFileURL(join(tmp.dir, 'gone.mp4')).href, '--port', '0']).stderr, /^ascii360: source not found: \/.*gone\.mp4$/);
+    expectOneLineError(run(['serve', 'file://elsewhere/x.mp4', '--port', '0']).stderr, /^ascii360: source is not a local file: file:\/\/elsewhere\/x\.mp4/);
   });
 
   it('refuses a text file renamed .mp4', () => {

@@ -113,6 +113,9 @@ describe('STATUS: the timeline every viewer is told', () => {
     await v.until(() => codes(v).includes('FAILED'), 'FAILED', 20_000);
     expect(codes(v)).toContain('RESTARTING');
     expect(statuses(v).at(-1)).toMatch(/^STATUS:FAILED:.+gave up after 5 attempts$/);
+    // Named as viewers may know it: the file, not the server's directories.
+    expect(statuses(v).at(-1)).toContain('doomed.mp4: No such file or directory');
+    expect(statuses(v).join('\n')).not.toContain(tmp.dir);
     // Closed with the source-failed code, its long reason cut to a close frame's 123 bytes (not a crash).
     await v.until(() => v.closeCode !== null, 'the close');
     expect(v.closeCode).toBe(CloseCode.SOURCE_FAILED);

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { basename } from 'node:path';
 import { FrameAssembler } from './frame-assembler.js';
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import { KILL_TIMEOUT_MS, terminate, terminateAndWait } from '../shared/child-process.js';
@@ -52,6 +53,17 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   return args;
 }
 
+
+/** A source as viewers may see it named: a file's or a URL path's last part. */
+export function publicName(input: string): string {
+  let path = input;
+  try {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) path = new URL(input).pathname;
+  } catch {
+    // Not a URL after all: a file name with a colon.
+  }
+  return basename(path) || 'the source';
+}
 
 /** The eye to keep, or null when the whole frame is the picture. */
 export function cropOf(info: SourceInfo): DecodeArgs['crop'] {
@@ -265,7 +277,11 @@ export class FfmpegSource implements FrameSource {
     }
     const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
     const detail = this.stderrTail.at(-1);
-    this.opts.events.onError(`video decoder stopped (ffmpeg ${why}${detail ? `: ${detail}` : ''})`);
+    this.opts.log.warn('ffmpeg.stopped', { why, detail: detail ?? '' });
+    // What viewers are told (STATUS:RESTARTING) names the source as they may know it: not the
+    // server's directories, nor a URL's query, which may hold a key.
+    const told = detail?.split(this.opts.input).join(publicName(this.opts.input));
+    this.opts.events.onError(`video decoder stopped (ffmpeg ${why}${told ? `: ${told}` : ''})`);
   }
 
   private emit(slot: number, k: number): void {

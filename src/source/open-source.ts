@@ -4,6 +4,7 @@
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { DemoSource, demoInfo } from './demo-source.js';
@@ -35,6 +36,14 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   if (input === undefined || input === '') {
     const info = demoInfo(opts.fps);
     return { info, create: (events) => new DemoSource(info, events, opts.realtime) };
+  }
+  // A file: URL (a browser's address bar, a file manager's copy) is the file it names.
+  if (/^file:/i.test(input)) {
+    try {
+      input = fileURLToPath(input);
+    } catch (error) {
+      throw new Ascii360Error('SOURCE_NOT_FOUND', `source is not a local file: ${input} (${(error as Error).message})`);
+    }
   }
   const isUrl = URL_PATTERN.test(input);
   if (!isUrl) {
