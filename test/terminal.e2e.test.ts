@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HELP_LINES } from '../src/client/common/keymap.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
 import { privateTmux, until } from './helpers/tmux.js';
@@ -283,6 +284,53 @@ describe('Ctrl-Z in tmux', () => {
     await until('yaw to change', () => /yaw [1-9]/.test(capture('a360-nosuspend')[23] ?? ''));
     tmux('send-keys', '-t', 'a360-nosuspend', 'q');
     await until('exit', () => capture('a360-nosuspend').some((l) => l === 'EXIT=0'));
+  });
+});
+
+describe('the help box', () => {
+  it('covers the picture whole, fits a small terminal, and frames passed over while it is open are not drops', async () => {
+    start('a360-help', 100, 30, `play '${clip}' --loop --log-level silent --style ramp`);
+    await until('the picture', () => /dropped 0 /.test(capture('a360-help')[29] ?? ''));
+    tmux('send-keys', '-t', 'a360-help', '?');
+    const open = await until('the help box', () => {
+      const screen = capture('a360-help');
+      return screen.some((l) => l.includes('(any key closes)')) ? screen : null;
+    });
+    // Inside the border, only the help's own text: no picture character shows through, not even
+    // where the box has blanks (the label's spaces).
+    expect(open.find((l) => l.includes('ascii360 keys'))).toMatch(/lq ascii360 keys q+k/);
+    const inside = open.filter((l) => /x .* x/.test(l)).map((l) => l.slice(l.indexOf('x ') + 2, l.lastIndexOf(' x')).trim()).filter(Boolean);
+    expect(inside).toEqual([...HELP_LINES, '(any key closes)'].map((l) => l.replace(/ +/g, ' ')).map((l) => expect.stringMatching(new RegExp(`^${l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace(/ /g, ' +')}$`))));
+    await new Promise((r) => setTimeout(r, 1500));
+    tmux('resize-window', '-t', 'a360-help', '-x', '30', '-y', '10');
+    const small = await until('the box cut to 30x9, the status line below it', () => {
+      const screen = capture('a360-help');
+      return screen[0]?.startsWith('lq ascii360 keys') && screen[8]?.startsWith('mqq') && /^ > /.test(screen[9] ?? '') ? screen : null;
+    });
+    // Cut, not wrapped: each line a key's.
+    expect(small.slice(1, 8).every((l) => /^x \S/.test(l) && [...l].length === 30)).toBe(true);
+    tmux('resize-window', '-t', 'a360-help', '-x', '100', '-y', '30');
+    tmux('send-keys', '-t', 'a360-help', 'x');
+    await until('the picture back, nothing dropped', () => {
+      const screen = capture('a360-help');
+      return !screen.some((l) => l.includes('any key closes')) && screen.slice(0, 29).filter((l) => l.trim().length > 90).length > 25 && /dropped 0 /.test(screen[29] ?? '');
+    });
+    tmux('send-keys', '-t', 'a360-help', 'q');
+    await until('exit', () => capture('a360-help').some((l) => l === 'EXIT=0'));
+  });
+});
+
+describe('a monochrome terminal', () => {
+  it('gets mode 1 text, and the status line says text, not the style it would have had', async () => {
+    start('a360-mono', 100, 24, `play '${clip}' --loop --log-level silent --color mono`);
+    const screen = await until('text frames', () => {
+      const s = capture('a360-mono');
+      return / text m1 mono /.test(s[23] ?? '') && s.slice(0, 23).filter((l) => l.trim().length > 60).length > 20 ? s : null;
+    });
+    // Plain printable ASCII: no block glyphs.
+    expect(screen.slice(0, 23).every((l) => /^[ -~]*$/.test(l))).toBe(true);
+    tmux('send-keys', '-t', 'a360-mono', 'q');
+    await until('exit', () => capture('a360-mono').some((l) => l === 'EXIT=0'));
   });
 });
 

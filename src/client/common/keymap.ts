@@ -41,5 +41,5 @@ export const HELP_LINES = [
   'b                      half blocks on / off',
   '?                      this help',
   'q                      quit',
-  'Ctrl-Z                 suspend (the shell\'s fg resumes)',
+  'Ctrl-Z                 suspend (fg resumes)',
 ];

@@ -89,6 +89,9 @@ const SUSPEND_IGNORED_MS = 100;
 /** The view counts as turning this long after the last turn (the colour tolerance doubles: tolerance-governor.ts). */
 const TURNING_MS = 300;
 const STATUS_INTERVAL_MS = 250;
+/** The help box: the longest help line, padding and border; the lines, a gap, the closing hint and the border. */
+const HELP_WIDTH = 52;
+const HELP_HEIGHT = HELP_LINES.length + 4;
 const NOTICE_MS = 5000;
 
 function gridOf(output: NodeJS.WriteStream): { cols: number; rows: number } {
@@ -168,8 +171,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   const screen = blessed.screen({ input, output, smartCSR: true, fullUnicode: true, warnings: false, title: 'ascii360', autoPadding: false, dockBorders: false });
   const statusBar = blessed.box({ parent: screen, bottom: 0, left: 0, height: 1, width: '100%', style: { fg: 'black', bg: 'white' } });
+  // Lines cut rather than wrapped where the terminal is narrower than the box (helpSize).
   const help = blessed.box({
-    parent: screen, top: 'center', left: 'center', width: 52, height: HELP_LINES.length + 4, hidden: true, border: { type: 'line' },
+    parent: screen, top: 'center', left: 'center', width: HELP_WIDTH, height: HELP_HEIGHT, hidden: true, border: { type: 'line' }, wrap: false,
     label: ' ascii360 keys ', content: HELP_LINES.join('\n') + '\n\n(any key closes)', padding: { left: 1, right: 1 },
     style: { fg: 'white', bg: 'black', border: { fg: 'white' } },
   });
@@ -185,6 +189,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   renderer.setRegion(0, 0, grid.cols, grid.rows);
 
   let latest: ReceivedFrame | null = null;
+  /** `latest` came while the picture was shown: passed over, it counts as dropped. */
+  let latestShowable = false;
   let writing = false;
   let received = 0;
   let shown = 0;
@@ -217,8 +223,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     },
     frame(frame) {
       received++;
-      if (latest) dropped++;
+      // A drop is a frame the terminal was too slow to show, not one passed over while the
+      // picture is hidden (help, too small, suspended).
+      if (latest && latestShowable) dropped++;
       latest = frame;
+      latestShowable = !videoHidden();
       lastIndex = frame.index;
       draw();
     },
@@ -339,7 +348,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const parts = [
       `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`,
       // The style and a camera other than flat early: they are what a narrow terminal must still show.
-      `${player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
+      `${init?.mode === 1 ? 'text' : player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
       `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
       `${fpsIn}/${fpsShown} fps`,
       `dropped ${dropped}`,
@@ -354,7 +363,16 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     screen.render();
   }
 
+  /** The help box within the terminal, above the status line. */
+  function fitHelp(): void {
+    const rows = (output.rows || 24) - 1;
+    help.width = Math.min(HELP_WIDTH, output.columns || 80);
+    help.height = Math.min(HELP_HEIGHT, Math.max(3, rows));
+    help.top = Math.max(0, Math.floor((rows - (help.height as number)) / 2));
+  }
+
   function relayout(): void {
+    fitHelp();
     grid = gridOf(output);
     tooSmall.hidden = !tooSmallNow();
     renderer.setRegion(0, 0, grid.cols, grid.rows);
@@ -377,6 +395,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
         return;
       case 'help':
         help.hidden = !help.hidden;
+        fitHelp();
+        // blessed knows nothing of the picture under the box: drawn against its own idea of the
+        // screen (blank), the box's spaces were skipped and the picture showed through. A fresh
+        // buffer has it draw every cell.
+        screen.alloc();
         screen.render();
         renderer.invalidate();
         return;
