@@ -22,6 +22,15 @@ function expectOneLineError(stderr: string, pattern: RegExp): void {
   expect(stderr).not.toMatch(/\n\s+at /);
 }
 
+describe('ascii360 play: not in a terminal', () => {
+  it('refuses to write the picture into a pipe or file, in one line', () => {
+    const r = run(['play', '--log-level', 'silent']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expectOneLineError(r.stderr, /^ascii360: the picture needs a terminal, and stdout is not one/);
+  });
+});
+
 describe('ascii360 serve: bad input', () => {
   it('names a missing source', () => {
     const r = run(['serve', join(tmp.dir, 'missing.mp4'), '--port', '0']);

@@ -164,6 +164,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     return { code: 1, message: `cannot connect to ${opts.url}: ${(error as Error).message}` };
   }
 
+  // Escape codes for a screen of unknown size, into a file or a pipe, help nobody.
+  if (!output.isTTY) {
+    first.ws.close();
+    return { code: 1, message: 'the picture needs a terminal, and stdout is not one (a browser or another program can watch `ascii360 serve`)' };
+  }
+
   // Sound starts with the picture; without a player we say so once and play silent.
   let sound: AudioPlayback | null = opts.audio ? await startAudio(opts.url, (note) => showNotice(note)) : null;
   /** Bumped when the sound is stopped: a player that starts after that (a slow restart) is stopped at once. */
