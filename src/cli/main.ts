@@ -194,7 +194,7 @@ interface ViewFlags {
   frameBudget: number;
   sync: boolean;
   codec: 'raw' | 'tagged';
-  quality: Quality;
+  quality?: Quality;
 }
 
 /** --style, else $ASCII360_STYLE, else the best style this terminal is known to draw (terminal-styles.ts). */
@@ -234,7 +234,7 @@ function addViewOptions(cmd: Command): Command {
     .option('--frame-budget <KiB>', 'terminal bytes a frame may cost before the tolerance is raised (up to 4x, back once frames are small again); 0 = no limit', intInRange('frame-budget', 0, 100_000), DEFAULT_FRAME_BUDGET_KIB)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
     .addOption(new Option('--codec <codec>', 'frames over the link: tagged (coded: only what changed, zlib) or raw (4-7 bytes per cell)').choices(['tagged', 'raw']).default('tagged'))
-    .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance: lossless 0, high 4, balanced 8, low 16').choices([...QUALITY_NAMES]).default(DEFAULT_QUALITY))
+    .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance: lossless 0, high 4, balanced 8, low 16 (default: the server\'s, balanced unless its --quality says otherwise)').choices([...QUALITY_NAMES]))
     .option('--audio', 'play the sound through ffplay (or mpv) while watching', false)
     .option('--auto-rotate', 'turn the view slowly after 3 s without input; any input stops it, `a` toggles it', false);
 }

@@ -9,7 +9,7 @@
  */
 import blessed from 'blessed';
 import { inflateSync } from 'node:zlib';
-import { CELL_STYLES, CloseCode, DEFAULT_QUALITY, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
+import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { HELP_LINES, KEYMAP, type Action } from '../common/keymap.js';
 import { PlayerController } from '../common/player-controller.js';
 import { viewUrl, type ReceivedFrame } from '../common/stream-client.js';
@@ -39,7 +39,7 @@ export interface TerminalClientOptions {
   sync: boolean;
   /** Frames over the link: coded (PROTOCOL-NOTES.md §3.7, the default) or raw. */
   codec?: 'raw' | 'tagged';
-  /** Coded frames' colour tolerance (§3.8); default balanced. */
+  /** Coded frames' colour tolerance (§3.8); default the server's. */
   quality?: Quality;
   /** Play the server's /audio through a local player. */
   audio?: boolean;
@@ -127,7 +127,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const mode = opts.mode ?? (depth === 'mono' ? 1 : undefined);
   let link: ServerLink | null = null;
   const codec = opts.codec ?? 'tagged';
-  const quality = codec === 'tagged' ? (opts.quality ?? DEFAULT_QUALITY) : undefined;
+  // Named only when the user named one: otherwise the server's --quality applies.
+  const quality = codec === 'tagged' ? opts.quality : undefined;
   /** The newest frame's index, kept across reconnects (a new link starts with none). */
   let lastIndex = -1;
   // Before the link exists nothing is sent; position: the newest frame's.
