@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAMERAS, type CameraName } from '../protocol/index.js';
+import { EquirectCamera } from '../src/projection/cameras/equirect.js';
 import { equirectProjection } from '../src/projection/projections.js';
 import { sampleCells } from '../src/projection/sample-cells.js';
 import type { SampleGrid, ViewAngles } from '../src/shared/types.js';
@@ -82,6 +83,22 @@ describe('cameras against ffmpeg v360', () => {
       expect(meanAbsError(ours(camera, view, grid), v360(camera, view, grid))).toBeLessThan(MAE_BOUND);
     });
   }
+
+  it('the map in a terminal wider than 2:1 holds the poles past them, not the far side upside down', () => {
+    // 160×50 cells of 1:2: V = 360 · 100/160 = 225°, 22.5° past each pole.
+    const grid = { cols: 160, rows: 50, aspect: 0.5 };
+    const camera = new EquirectCamera({ yaw: 0, pitch: 0, roll: 0, fov: 360 }, grid);
+    for (const ly of [-1, -0.95, -0.85]) {
+      for (const lx of [-0.9, 0, 0.5]) {
+        camera.ray(lx, ly);
+        // Straight up (y is down), whatever the longitude.
+        expect([camera.y, Math.hypot(camera.x, camera.z)]).toEqual([-1, expect.closeTo(0, 12)]);
+      }
+    }
+    // Inside the map, the rows are v360's: latitude linear down the picture.
+    camera.ray(0, 0.5);
+    expect(Math.asin(camera.y)).toBeCloseTo((0.5 * 225 * Math.PI) / 360, 12);
+  });
 
   it('a wrong camera fails the comparison, so it is not vacuous', () => {
     const view = { yaw: 30, pitch: 10, roll: 0, fov: 140 };
