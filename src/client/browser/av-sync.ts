@@ -16,6 +16,10 @@
  * Without the sound, or while its clock stands still (a refused autoplay, a stalled stream), frames
  * are painted as soon as they arrive: the picture never waits for a sound that is not coming.
  *
+ * The sound stands still whenever the timeline does, so only a timeline that moves can show it
+ * stalled: frames of the same moment (a paused file looked around in) do not count, and after a
+ * pause or a seek the sound gets the time a fresh request gets to come back (START_MS).
+ *
  * No DOM here: the page passes in the wall clock (performance.now()), the element's currentTime
  * and the heard position.
  */
@@ -50,7 +54,7 @@ export const OFFSET_SAMPLES = 512;
 /** How a frame's index followed the one before. */
 export type Step = 'first' | 'next' | 'loop' | 'jump' | 'gap';
 
-/** off: no sound, frames painted at once. starting: a fresh request, the picture waits for its sound. on: in step. stalled: sound on but its clock stands still; frames painted at once. */
+/** off: no sound, frames painted at once. starting: a fresh request (or a resume, a seek), the picture waits for its sound. on: in step. stalled: sound on but its clock stands still; frames painted at once. */
 export type SyncMode = 'off' | 'starting' | 'on' | 'stalled';
 
 /** What `tick` noticed: the clock started or came back (`playing`), stood still (`stalled`), or still stands still after RETRY_MS (`retry`). */
@@ -84,6 +88,8 @@ export class AvSync {
   private newestAt = 0;
   /** When it arrived (performance.now()); -Infinity after a lost link. */
   private newestWall = -Infinity;
+  /** When the last frame of a new moment arrived (a paused timeline sends the same index again for a new view). */
+  private movedWall = -Infinity;
   /** Unwrapped position of the frame on the canvas. */
   private shownAt: number | null = null;
   private seekUntil = -Infinity;
@@ -119,6 +125,7 @@ export class AvSync {
   /** The link was lost: the picture's position is unknown until the next frame, which comes after a gap. */
   linkLost(): void {
     this.newestWall = -Infinity;
+    this.movedWall = -Infinity;
   }
 
   /** The page asked the server for a seek at `now`. */
@@ -129,6 +136,11 @@ export class AvSync {
   /** A frame arrived at `now`. Returns how it followed the previous one. */
   push(frame: ReceivedFrame, now: number): Step {
     const step = this.unwrap(frame.index, now);
+    if ((step === 'gap' || step === 'jump') && (this.mode === 'on' || this.mode === 'starting')) {
+      // Resumed or sought: the sound comes back from the new moment, as after a fresh request.
+      this.mode = 'starting';
+      this.requestWall = now;
+    }
     while (this.count > 0 && (this.count >= HOLD_FRAMES_MAX || this.newestAt - this.heldAt[this.head]! > this.holdSeconds)) {
       const at = this.heldAt[this.head]!;
       const old = this.shift();
@@ -192,8 +204,8 @@ export class AvSync {
       }
       return null;
     }
-    const framesFlowing = now - this.newestWall < GAP_MS;
-    if (!framesFlowing) return null;
+    const timelineMoving = now - this.movedWall < GAP_MS;
+    if (!timelineMoving) return null;
     const still = now - Math.max(this.mediaWall, this.requestWall);
     if (this.mode === 'stalled') {
       if (now - this.requestWall < RETRY_MS) return null;
@@ -265,10 +277,11 @@ export class AvSync {
   }
 
   private unwrap(index: number, now: number): Step {
-    const gap = now - this.newestWall > GAP_MS;
     const prev = this.prevIndex;
+    const gap = index !== prev && now - this.movedWall > GAP_MS;
     this.prevIndex = index;
     this.newestWall = now;
+    if (index !== prev) this.movedWall = now;
     const at = index / this.fps;
     if (prev < 0) {
       this.newestAt = at;
