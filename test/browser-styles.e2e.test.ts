@@ -19,19 +19,15 @@
  * the grid stays within the sample cap when the style changes. The atlas's layout and block
  * geometry are checked in Node first (glyph-atlas.ts has no DOM).
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { areaInRect, CELL_STYLES, Limits, maxRowsFor, rectangle, STYLE_NAMES, type CellStyle, type Polygon, type StyleName } from '../protocol/index.js';
 import { ATLAS_SLOTS, atlasContents, drawDots, drawOutline, FITTED_SECTIONS, slotOf, TEXT_SECTION } from '../src/client/browser/glyph-atlas.js';
 import type { PageProbe, ProbeFrame, ProbeState } from '../src/client/browser/page-probe.js';
+import { launchChromium, until } from './helpers/browser.js';
 import { getJson, startCli, type CliServer } from './helpers/server.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--force-color-profile=srgb',
-];
 const VIEWPORT = { width: 800, height: 450 };
 /** Sky, the horizon with its ticks and labels, a compass letter and the chequered ground: many glyphs. */
 const VIEW = 'yaw=20&pitch=-12&fov=100';
@@ -43,7 +39,7 @@ let demo: CliServer;
 
 beforeAll(async () => {
   [browser, demo] = await Promise.all([
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 }),
+    launchChromium(),
     startCli(['--log-level', 'warn']),
   ]);
 });
@@ -78,18 +74,6 @@ function state(page: Page): Promise<ProbeState> {
 
 function painted(page: Page): Promise<ProbeFrame | null> {
   return page.evaluate(() => (globalThis as unknown as { ascii360: PageProbe }).ascii360.frame());
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    last = value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The page shows frames of `style`: its INIT says so and it painted one. */

@@ -12,22 +12,17 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AvSync, GAP_MS, HOLD_SECONDS, STALL_MS } from '../src/client/browser/av-sync.js';
 import { ELEMENT_HOLD_SECONDS, ELEMENT_START_MS } from '../src/client/browser/audio-feed.js';
 import type { PageProbe, ProbeFrame, ProbeState } from '../src/client/browser/page-probe.js';
 import { JUMP_PERSIST, SoundClock } from '../src/client/browser/sound-clock.js';
+import { launchChromium, until } from './helpers/browser.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-/** Headless anywhere; WebGL2 through SwiftShader (checked below) where there is no GPU. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--force-color-profile=srgb',
-];
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const VIEWPORT = { width: 1100, height: 620 };
 
@@ -58,7 +53,7 @@ beforeAll(async () => {
   const toneClip = makeClip(join(tmp.dir, 'tone.mp4'), { seconds: 4, toneHz: 440 });
   stillArgs = [await makePhoto(join(tmp.dir, 'photo.png')), '--log-level', 'warn'];
   [browser, video, still, short, tone] = await Promise.all([
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 }),
+    launchChromium(),
     startCli([clip, '--loop', '--log-level', 'warn']),
     startCli(stillArgs),
     startCli([shortClip, '--log-level', 'warn']),
@@ -106,18 +101,6 @@ function state(page: Page): Promise<ProbeState> {
 
 function painted(page: Page): Promise<ProbeFrame | null> {
   return page.evaluate(() => (globalThis as unknown as { ascii360: PageProbe }).ascii360.frame());
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    last = value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The page is showing frames: its INIT arrived and a few frames were painted. */
@@ -543,8 +526,9 @@ describe('notices and connection', () => {
     await until('reconnected', async () => (await state(page)).link === 'open', 15_000);
     expect(await page.locator('#banner').isVisible()).toBe(false);
     expect(await serverView(still)).toMatchObject({ yaw: -60 });
-    // While the server was down Chromium logged each failed connection attempt itself.
-    expect(errors.filter((e) => !/WebSocket connection to .* failed/.test(e))).toEqual([]);
+    // While the server was down Chromium logged each failed connection attempt itself: the
+    // socket's, and that of the request asking why it failed (connection.ts accessRefusal).
+    expect(errors.filter((e) => !/WebSocket connection to .* failed|Failed to load resource: net::ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
   });
 
   it('the end of a non-looping file shows "ended" and replay starts it again', async () => {
@@ -562,6 +546,31 @@ describe('notices and connection', () => {
     });
     expect(await page.locator('#banner').isVisible()).toBe(false);
     expect(errors).toEqual([]);
+  });
+
+  it('at the end of a file the play button offers a replay, which plays it again, and the sound button rests', async () => {
+    const server = await startCli([makeClip(join(tmp.dir, 'short-tone.mp4'), { seconds: 5, toneHz: 440 }), '--log-level', 'warn']);
+    try {
+      const { page, errors } = await open(server, '?renderer=2d');
+      await playing(page);
+      await until('sound available', async () => (await state(page)).audio === 'available');
+      await page.locator('#sound').click();
+      await until('ended', async () => (await state(page)).link === 'ended', 15_000);
+      expect(await page.locator('#play').textContent()).toBe('replay');
+      expect(await page.locator('#play').isEnabled()).toBe(true);
+      expect(await page.locator('#sound').textContent()).toBe('sound ended');
+      expect(await page.locator('#sound').isEnabled()).toBe(false);
+      const { shown } = await state(page);
+      await page.locator('#play').click();
+      await until('playing again', async () => {
+        const s = await state(page);
+        return s.link === 'open' && s.timeline === 'PLAYING' && s.shown > shown;
+      });
+      await until('the controls of a playing file', async () => (await page.locator('#play').textContent()) === 'pause' && (await page.locator('#sound').textContent()) === 'sound on');
+      expect(errors).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('passes ?token= on to /ws and /audio; the sound button follows HEAD /audio', async () => {
@@ -826,6 +835,35 @@ describe('sound and picture', () => {
     await until('in step again', async () => (await state(page)).av.mode === 'on', 10_000);
     const back = await measureOffsets(page, 2000, 10);
     expect(Math.abs(back.median)).toBeLessThan(AV_MEDIAN_BOUND_MS);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('a pause (looked around in) and a seek the user asks for are not a stall: no notice, in step again', async () => {
+    const { page, errors } = await open(tone, '?renderer=2d');
+    await playing(page);
+    await until('sound available', async () => (await state(page)).audio === 'available');
+    // Every toast the page shows, however briefly.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (globalThis as unknown as { toastsSeen: string[] }).toastsSeen = seen;
+      new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach((n) => seen.push(n.textContent ?? '')))).observe(document.getElementById('toasts')!, { childList: true });
+    });
+    await page.locator('#sound').click();
+    await until('in step with the sound', async () => (await state(page)).av.mode === 'on', 10_000);
+    await page.keyboard.press(' ');
+    await until('paused', async () => (await state(page)).paused);
+    // Paused for over 3 s, looking around: frames of the same moment come, the sound stands still.
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('ArrowLeft');
+      await page.waitForTimeout(350);
+    }
+    await page.keyboard.press(' ');
+    await until('in step again after the pause', async () => !(await state(page)).paused && (await state(page)).av.mode === 'on', 10_000);
+    await page.keyboard.press('[');
+    await page.waitForTimeout(STALL_MS + 500);
+    await until('in step again after the seek', async () => (await state(page)).av.mode === 'on', 10_000);
+    const seen = await page.evaluate(() => (globalThis as unknown as { toastsSeen: string[] }).toastsSeen);
+    expect(seen.filter((t) => /sound is not playing/.test(t))).toEqual([]);
     expect(errors).toEqual([]);
   }, 60_000);
 

@@ -11,6 +11,9 @@
  * through it, else the stream as `src`. Each request (on, `reload`, a retry after an error) is a
  * fresh one; `heard` says which picture position is being heard, for the page's lip sync
  * (av-sync.ts).
+ *
+ * At the end of a file the button rests (`setEnded`): there is nothing to hear until a replay,
+ * which asks for the sound again if it was on.
  */
 import { ElementAudioFeed, MseAudioFeed, type AudioFeed, type FeedWait } from './audio-feed.js';
 
@@ -34,6 +37,7 @@ export class AudioControl {
   availability: AudioAvailability = 'checking';
   private on = false;
   private blocked = false;
+  private ended = false;
   /** Counts requests: names each one (`n=`) and tells a stale play() rejection from a live one. */
   private requests = 0;
   private failures = 0;
@@ -99,8 +103,15 @@ export class AudioControl {
     return this.on ? this.feed.heard() : null;
   }
 
+  /** The file ended (true), or plays again (false). */
+  setEnded(ended: boolean): void {
+    if (ended === this.ended) return;
+    this.ended = ended;
+    this.show();
+  }
+
   toggle(): void {
-    if (this.availability !== 'available') return;
+    if (this.availability !== 'available' || this.ended) return;
     if (this.on) {
       this.stop();
       this.events.stopped();
@@ -176,7 +187,7 @@ export class AudioControl {
 
   private show(): void {
     const b = this.button;
-    b.disabled = this.availability !== 'available';
+    b.disabled = this.availability !== 'available' || this.ended;
     b.setAttribute('aria-pressed', String(this.on));
     switch (this.availability) {
       case 'checking':
@@ -192,6 +203,11 @@ export class AudioControl {
         b.title = 'this server does not stream sound';
         return;
       case 'available':
+        if (this.ended) {
+          b.textContent = this.on ? 'sound ended' : 'sound off';
+          b.title = 'the file ended: replay to hear it';
+          return;
+        }
         b.textContent = this.on ? 'sound on' : this.blocked ? 'sound blocked' : 'sound off';
         b.title = this.on ? 'mute' : 'unmute';
         return;

@@ -7,9 +7,18 @@
  * Which closes are retried is the terminal's rule too (../common/reconnect-policy.ts): a full
  * server (1013, try again later) is; the end of the stream (1000, "ended"), a refusal (1008, 1009)
  * and a source that failed for good (1011) are not. The page offers a button for those.
+ *
+ * A browser's WebSocket hides why an upgrade failed (it reports 1006 whatever the HTTP status), so
+ * a socket that closes before it ever opened is followed by one plain request that shows the
+ * status (`refusal`): a server that refuses the token (401, §1.5) is final, as it is for the
+ * terminal client (upgradeStatusAction), and is said once instead of retried for ever.
+ *
+ * An `Error:` before the INIT is the server's refusal (full, shutting down, a query it cannot
+ * read): the close that follows carries the same words, so they are reported once, as the close's
+ * reason, not as a notice too.
  */
 import { type ClientMessage, type Codec, type InitInfo, type TimelineStatus } from '../../../protocol/index.js';
-import { Backoff, closeAction } from '../common/reconnect-policy.js';
+import { Backoff, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { inflateFrame } from './inflate.js';
 
@@ -17,13 +26,18 @@ export const BACKOFF_MIN_MS = 500;
 export const BACKOFF_MAX_MS = 8000;
 /** A socket still connecting after this long is given up and retried. */
 export const CONNECT_TIMEOUT_MS = 10_000;
+/** The request that asks why a socket never opened gets this long; a server that slow is retried. */
+export const REFUSAL_PROBE_MS = 3000;
 
 export type LinkState =
   | { kind: 'connecting'; attempt: number }
   | { kind: 'open' }
-  | { kind: 'lost'; code: number; retryInMs: number }
+  /** `refusal`: the server's words when it turned this connection away (server full), else empty. */
+  | { kind: 'lost'; code: number; refusal: string; retryInMs: number }
   | { kind: 'ended' }
-  | { kind: 'closed'; code: number; reason: string };
+  | { kind: 'closed'; code: number; reason: string }
+  /** The upgrade was answered with `status` (401: the token), not retried. */
+  | { kind: 'refused'; status: number };
 
 export interface ConnectionEvents {
   state(state: LinkState): void;
@@ -49,11 +63,16 @@ export class Connection {
   private attempt = 0;
   private disposed = false;
 
-  /** `codec`: what the URL asks for (the page's `?codec=`, `tagged` unless it says raw). */
+  /**
+   * `codec`: what the URL asks for (the page's `?codec=`, `tagged` unless it says raw).
+   * `refusal`: after a socket that never opened, the HTTP status of the server's refusal, or null
+   * when it did not refuse (accessRefusal).
+   */
   constructor(
     private readonly url: () => string,
     private readonly events: ConnectionEvents,
     private readonly codec: Codec = 'tagged',
+    private readonly refusal: () => Promise<number | null> = () => Promise.resolve(null),
   ) {}
 
   get open(): boolean {
@@ -68,9 +87,15 @@ export class Connection {
     this.attempt++;
     const ws = new WebSocket(this.url());
     this.socket = ws;
+    let upgraded = false;
     let opened = false;
+    /** `Error:` texts before the INIT: a refusal, said by the close (or notices, once the INIT comes). */
+    const early: string[] = [];
     this.stream = new StreamClient(ws as unknown as SocketLike, this.codec, {
-      open: () => this.clearConnectTimer(),
+      open: () => {
+        upgraded = true;
+        this.clearConnectTimer();
+      },
       init: (info) => {
         this.backoff.reset();
         this.attempt = 0;
@@ -79,18 +104,22 @@ export class Connection {
           this.events.state({ kind: 'open' });
         }
         this.events.init(info);
+        for (const message of early.splice(0)) this.events.error(message);
       },
       frame: (frame) => this.events.frame(frame),
-      error: (message) => this.events.error(message),
+      error: (message) => {
+        if (opened) this.events.error(message);
+        else early.push(message);
+      },
       status: (status) => this.events.status(status),
       close: (code, reason) => {
-        if (ws === this.socket) this.closed(code, reason);
+        if (ws === this.socket) this.closed(code, reason || early.join('; '), early.join('; '), upgraded);
       },
     }, inflateFrame);
     this.connectTimer = setTimeout(() => {
       if (ws !== this.socket || ws.readyState !== WS_CONNECTING) return;
       this.detach();
-      this.lost(1006);
+      this.lost(1006, '');
     }, CONNECT_TIMEOUT_MS);
     this.events.state({ kind: 'connecting', attempt: this.attempt });
   }
@@ -110,7 +139,8 @@ export class Connection {
     this.detach();
   }
 
-  private closed(code: number, reason: string): void {
+  /** `refusal`: the `Error:` texts that came before any INIT. */
+  private closed(code: number, reason: string, refusal: string, upgraded: boolean): void {
     this.clearConnectTimer();
     this.socket = null;
     this.stream = null;
@@ -118,12 +148,23 @@ export class Connection {
     const action = closeAction(code);
     if (action === 'ended') this.events.state({ kind: 'ended' });
     else if (action === 'refused') this.events.state({ kind: 'closed', code, reason });
-    else this.lost(code);
+    else if (!upgraded) void this.explain(code);
+    else this.lost(code, refusal);
   }
 
-  private lost(code: number): void {
+  /** A socket that never opened: refused (said once, final), or lost (retried). */
+  private async explain(code: number): Promise<void> {
+    const attempt = this.attempt;
+    const status = await this.refusal();
+    // Disposed, or connected again meanwhile (a click): this attempt is history.
+    if (this.disposed || attempt !== this.attempt || this.socket) return;
+    if (status !== null && upgradeStatusAction(status) === 'refused') this.events.state({ kind: 'refused', status });
+    else this.lost(code, '');
+  }
+
+  private lost(code: number, refusal: string): void {
     const delay = this.backoff.next();
-    this.events.state({ kind: 'lost', code, retryInMs: delay });
+    this.events.state({ kind: 'lost', code, refusal, retryInMs: delay });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();
@@ -152,5 +193,21 @@ export class Connection {
     this.clearConnectTimer();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+  }
+}
+
+/**
+ * The status a server refusing this page's token gives (401, PROTOCOL-NOTES.md §1.5), or null. A
+ * plain GET of /ws is answered 426 whether the token is right or not, so the page asks `HEAD
+ * /audio` (`audioUrl`, with the page's token), which checks the token as the upgrade does. Only
+ * 401 counts: the other refusal, 403, is about the Origin, and a plain same-origin HEAD carries
+ * none, so its 403 would not be the upgrade's; anything else, or no answer, is a lost connection.
+ */
+export async function accessRefusal(audioUrl: string): Promise<number | null> {
+  try {
+    const res = await fetch(audioUrl, { method: 'HEAD', cache: 'no-store', signal: AbortSignal.timeout(REFUSAL_PROBE_MS) });
+    return res.status === 401 ? res.status : null;
+  } catch {
+    return null;
   }
 }

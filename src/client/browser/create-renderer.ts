@@ -4,7 +4,7 @@
  * (SwiftShader, llvmpipe: browsers fall back to one on blocklisted GPUs, in VMs, in headless
  * machines). There every texture fetch is paid per pixel on the CPU, and bench/browser-bench.ts
  * measured the 2D renderer several times faster (README, browser bench). `?renderer=webgl2` and
- * `?renderer=2d` force a kind.
+ * `?renderer=2d` force a kind (page-options.ts).
  */
 import { Canvas2DRenderer } from './canvas2d-renderer.js';
 import type { CellFont } from './cell-font.js';
@@ -38,9 +38,3 @@ export function createRenderer(canvas: HTMLCanvasElement, font: CellFont, choice
   return renderer;
 }
 
-/** `?renderer=` → the choice: `webgl2` (or `webgl`), `2d`, anything else `auto`. */
-export function rendererFromQuery(value: string | null): RendererChoice {
-  if (value === 'webgl2' || value === 'webgl') return 'webgl2';
-  if (value === '2d' || value === 'canvas') return '2d';
-  return 'auto';
-}

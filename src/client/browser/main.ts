@@ -9,51 +9,42 @@
  *
  * Page URL parameters: `token` (passed on to /ws and /audio), `renderer=2d` (force the Canvas 2D
  * fallback), `font` (cell font size in CSS px), `yaw`, `pitch`, `roll`, `fov`, `mode`, `style=NAME`
- * (any of STYLE_NAMES, §8; default BROWSER_STYLE; `blocks`, the older name, is `half`; an unknown
- * name gets a notice and the default), `camera=NAME` (flat, stereographic, fisheye, pannini,
- * equirect, §7; `c` cycles them), `audio=element` (play the sound as the element's src, not
- * through MediaSource: audio-feed.ts), `autorotate=1` (turn slowly after an idle spell; `a` toggles).
+ * (any of STYLE_NAMES, §8; default BROWSER_STYLE; `blocks`, the older name, is `half`),
+ * `camera=NAME` (flat, stereographic, fisheye, pannini, equirect, §7; `c` cycles them; without it
+ * the server's), `quality=NAME` (without it the server's), `codec=raw`, `audio=element` (play the
+ * sound as the element's src, not through MediaSource: audio-feed.ts), `autorotate=1` (turn slowly
+ * after an idle spell; `a` toggles). A value the page cannot use gets a notice (page-options.ts).
  *
  * Keys for the style (the shared keymap, keymap.ts): `s` / `S` the next / previous style
  * in STYLE_NAMES order, `b` half blocks on, or back to the style shown before them.
  */
-import { CloseCode, DEFAULT_QUALITY, isCameraName, isMode, isQuality, isStyleName, Limits, sampleCount, unknownCameraReason, unknownQualityReason, unknownStyleReason, type CameraName, type ClientMessage, type Codec, type InitInfo, type Mode, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
+import { Limits, sampleCount, type ClientMessage, type InitInfo, type Mode, type StatusCode, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { HELP_LINES } from '../common/keymap.js';
 import { PlayerController } from '../common/player-controller.js';
 import type { ReceivedFrame } from '../common/stream-client.js';
 import { viewUrl } from '../common/stream-client.js';
 import { AudioControl } from './audio-control.js';
 import { AvSync } from './av-sync.js';
-import { buildCellFont, DEFAULT_FONT_PX, type CellFont } from './cell-font.js';
-import { Connection, type LinkState } from './connection.js';
-import { createRenderer, rendererFromQuery } from './create-renderer.js';
-import { gridFor, type Grid } from './grid-size.js';
+import { buildCellFont, type CellFont } from './cell-font.js';
+import { accessRefusal, Connection, type LinkState } from './connection.js';
+import { createRenderer } from './create-renderer.js';
+import { fillScale, gridFor, type Grid } from './grid-size.js';
 import { actionForKey, type PageAction } from './key-input.js';
 import { Notices } from './notices.js';
+import { readPageOptions } from './page-options.js';
 import { exposeProbe } from './page-probe.js';
 import { PointerInput } from './pointer-input.js';
 import { TextCells } from './text-cells.js';
 import { Toolbar } from './toolbar.js';
 
-/**
- * The browser's style when the URL names none: mosaic glyphs are drawn from their shapes (no font
- * needed, glyph-atlas.ts), and fit 4×8 samples per cell where the ramp shows one.
- */
-const BROWSER_STYLE: StyleName = 'mosaic';
-
-/** `?style=` → the style to ask for, and a notice when the name is unknown. */
-function styleFromQuery(value: string | null): { style: StyleName; notice: string | null } {
-  if (value === null || value === '') return { style: BROWSER_STYLE, notice: null };
-  if (value === 'blocks') return { style: 'half', notice: null }; // the older name of the option
-  if (isStyleName(value)) return { style: value, notice: null };
-  return { style: BROWSER_STYLE, notice: `${unknownStyleReason(value)}; showing ${BROWSER_STYLE}` };
-}
-
 /** Toolbar readouts refresh this often; the fps figures cover the last second. */
 const READOUT_MS = 250;
 const FPS_WINDOW_MS = 1000;
-const FONT_PX_MIN = 6;
-const FONT_PX_MAX = 48;
+/**
+ * Cells enlarged to fill the page go up in font steps this size (CSS px): a resize by a few pixels
+ * keeps the font, since a new one draws the whole glyph atlas again.
+ */
+const FILL_STEP_PX = 0.5;
 
 const BROWSER_HELP = [
   // The terminal's lines, less quitting (a tab closes) and its mouse line (replaced below).
@@ -69,64 +60,46 @@ function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   return found;
 }
 
-function numberParam(params: URLSearchParams, name: string, fallback: number): number {
-  const raw = params.get(name);
-  const value = raw === null || raw === '' ? NaN : Number(raw);
-  return Number.isFinite(value) ? value : fallback;
-}
-
 function start(): void {
-  const params = new URLSearchParams(location.search);
-  const token = params.get('token') || undefined;
-  const fontPx = Math.min(FONT_PX_MAX, Math.max(FONT_PX_MIN, numberParam(params, 'font', DEFAULT_FONT_PX)));
+  const { options, notices: optionNotices } = readPageOptions(new URLSearchParams(location.search));
+  const { token, fontPx, codec } = options;
   const stage = byId('stage', HTMLElement);
   const canvas = byId('screen', HTMLCanvasElement);
   const help = byId('help', HTMLElement);
   byId('help-text', HTMLElement).textContent = BROWSER_HELP.join('\n');
 
   let font: CellFont = buildCellFont(fontPx, window.devicePixelRatio || 1);
-  const renderer = createRenderer(canvas, font, rendererFromQuery(params.get('renderer')));
-  const cameraParam = params.get('camera');
-  const camera: CameraName = isCameraName(cameraParam) ? cameraParam : 'flat';
-  const cameraNotice = cameraParam && !isCameraName(cameraParam) ? `${unknownCameraReason(cameraParam)}; showing flat` : null;
+  /** The cells at the page's own font size, for the density now: what the grid is measured in first. */
+  let baseFont = font;
+  const renderer = createRenderer(canvas, font, options.renderer);
   const textCells = new TextCells();
   const notices = new Notices(byId('toasts', HTMLElement), byId('banner', HTMLElement), byId('banner-text', HTMLElement), byId('banner-action', HTMLButtonElement));
+  for (const notice of optionNotices) notices.toast(notice);
   const sync = new AvSync();
-  const audio = new AudioControl(byId('sound', HTMLButtonElement), byId('audio', HTMLAudioElement), '/audio' + (token ? `?token=${encodeURIComponent(token)}` : ''), {
+  const audioUrl = '/audio' + (token ? `?token=${encodeURIComponent(token)}` : '');
+  const audio = new AudioControl(byId('sound', HTMLButtonElement), byId('audio', HTMLAudioElement), audioUrl, {
     started: () => sync.started(performance.now()),
     stopped: () => sync.stop(),
     position: () => sync.position(performance.now()),
-  }, params.get('audio') === 'element' ? 'element' : 'auto');
+  }, options.audio);
   sync.setWait(audio.wait);
 
-  // Coded frames (PROTOCOL-NOTES.md §3.7) unless ?codec=raw, ?quality= for their tolerance.
-  const codec: Codec = params.get('codec') === 'raw' ? 'raw' : 'tagged';
-  const qualityParam = params.get('quality');
-  const quality: Quality = isQuality(qualityParam) ? qualityParam : DEFAULT_QUALITY;
-  if (qualityParam && !isQuality(qualityParam)) notices.toast(`${unknownQualityReason(qualityParam)}; using ${DEFAULT_QUALITY}`);
-  const queryMode = numberParam(params, 'mode', 0);
-  let mode: Mode | undefined = isMode(queryMode) ? queryMode : undefined;
-  const asked = styleFromQuery(params.get('style'));
-  if (asked.notice) notices.toast(asked.notice);
-  if (cameraNotice) notices.toast(cameraNotice);
-  // Directions the URL names; the rest are the server's to choose (INIT fields 13–15).
-  const said = (name: string): number | undefined => (params.has(name) ? numberParam(params, name, 0) : undefined);
-  const pitchParam = said('pitch');
+  let mode: Mode | undefined = options.mode;
   const player: PlayerController = new PlayerController({
     send: (message) => send(message),
     requestStyle: (next) => requestStyle(next),
     position: () => position(),
   }, {
-    camera,
-    view: { yaw: said('yaw'), pitch: pitchParam === undefined ? undefined : Math.max(-90, Math.min(90, pitchParam)), roll: said('roll'), fov: said('fov') },
-    style: asked.style,
-    autoRotate: params.get('autorotate') === '1' || params.get('auto-rotate') === '1',
+    camera: options.camera,
+    view: options.view,
+    style: options.style,
+    autoRotate: options.autoRotate,
     now: () => performance.now(),
   });
   const view = player.view;
   /** The style shown, or asked for and not yet confirmed by an INIT: the grid is measured for it. */
   const shownStyle = (): StyleName => player.requested ?? player.style;
-  let grid: Grid = measureGrid();
+  let grid: Grid = { cols: 0, rows: 0 };
   /** The grid and aspect the server was last told (in the URL or a resize). */
   let told = { cols: 0, rows: 0, aspect: 0 };
   let init: InitInfo | null = null;
@@ -136,35 +109,57 @@ function start(): void {
   let held = false;
   let received = 0;
   let shown = 0;
+  layout();
 
-  function measureGrid(): Grid {
+  /**
+   * The grid that fits the stage in the style shown, and the cells it is drawn in: the page's font
+   * size, or larger where the server's caps (the sample cap, most often, for a fitted style on a
+   * large screen) leave the grid short of the stage, so that the picture fills it all the same.
+   */
+  function layout(): void {
     const box = stage.getBoundingClientRect();
-    return gridFor(box.width, box.height, font, shownStyle());
+    const dpr = window.devicePixelRatio || 1;
+    if (baseFont.dpr !== dpr) baseFont = buildCellFont(fontPx, dpr);
+    const scale = fillScale(box.width, box.height, baseFont, gridFor(box.width, box.height, baseFont, shownStyle()));
+    // Rounded up: cells a little larger still fit the caps, a little smaller would be cut again.
+    const px = Math.ceil((fontPx * scale) / FILL_STEP_PX - 1e-9) * FILL_STEP_PX;
+    const next = px === fontPx ? baseFont : px === font.fontPx && dpr === font.dpr ? font : buildCellFont(px, dpr);
+    if (next !== font) {
+      font = next;
+      renderer.setFont(font);
+      if (painted) paint(painted);
+    }
+    grid = gridFor(box.width, box.height, font, shownStyle());
   }
 
   const wsBase = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
   // A page that names no direction starts where the server says (the file's initial view, INIT
-  // fields 13–15); after the first INIT every reconnect asks for the view on screen.
+  // fields 13–15); after the first INIT every reconnect asks for the view on screen. The camera
+  // and the quality likewise: what the URL leaves out is the server's (serve --camera, --quality).
   const connection = new Connection(
     () => {
       const aspect = round4(font.aspect);
       told = { cols: grid.cols, rows: grid.rows, aspect };
-      return viewUrl(wsBase, {
+      const url = new URL(viewUrl(wsBase, {
         cols: grid.cols, rows: grid.rows, aspect, mode,
         ...player.queryView(),
-        style: shownStyle(), token, camera: view.camera,
-        codec, quality: codec === 'raw' ? undefined : quality,
-      });
+        style: shownStyle(), token,
+        codec, quality: codec === 'raw' ? undefined : options.quality,
+      }));
+      // Named even when flat (viewUrl leaves flat out, as the protocol's default): this server's default may be another.
+      if (options.camera !== undefined || init !== null) url.searchParams.set('camera', view.camera);
+      return url.toString();
     },
     {
       state: showLink,
       init(info) {
         const before = shownStyle();
+        if (init === null && options.camera === undefined) adoptCamera(info);
         player.onInit(info);
         init = info;
         inits++;
         mode = info.mode;
-        if (shownStyle() !== before) grid = measureGrid();
+        if (shownStyle() !== before) layout();
         sync.setTimeline(info.fps, info.duration, info.live);
         toolbar.setInit(info);
         toolbar.setStyle(shownStyle());
@@ -184,23 +179,46 @@ function start(): void {
         player.onError();
         if (shownStyle() !== before) {
           // A refused style: back to the one the frames have.
-          grid = measureGrid();
+          layout();
           toolbar.setStyle(shownStyle());
         }
         notices.toast(`server: ${message}`);
       },
     },
     codec,
+    () => accessRefusal(audioUrl),
   );
+
+  /**
+   * The camera the server chose for a page that named none (serve --camera, INIT field 12), at the
+   * FOV it shows: the selector, the readout and `c` go on from there. Nothing is sent: the server
+   * already shows it.
+   */
+  function adoptCamera(info: InitInfo): void {
+    view.camera = info.camera;
+    if (info.view) view.startAt(info.view);
+  }
 
   /** The timeline exactly as the server says it (STATUS:, §2.1): the play button, and a banner at the end or on failure. */
   function showTimeline(status: TimelineStatus): void {
-    toolbar.setPaused(status.code === 'PAUSED');
-    toolbar.setTimeline(status.code);
-    if (status.code === 'RESTARTING') notices.showBanner('the source stopped: restarting…', { bad: true });
-    else if (status.code === 'FAILED') notices.showBanner(`the source failed: ${status.reason ?? ''}`, { bad: true });
-    else if (status.code === 'ENDED') notices.showBanner('ended');
+    showEnded(status.code);
+    // The banner tells the reason the server also sends as an Error:, so that toast is not shown too.
+    const covers = status.reason === undefined ? undefined : `server: ${status.reason}`;
+    if (status.code === 'RESTARTING') notices.showBanner(`the source stopped: ${status.reason ?? 'restarting…'}`, { bad: true, covers });
+    else if (status.code === 'FAILED') notices.showBanner(`the source failed: ${status.reason ?? ''}`, { bad: true, covers });
+    else if (status.code === 'ENDED') notices.showBanner('ended', { action: { label: 'replay', run: replay } });
     else if (link === 'open') notices.hideBanner();
+  }
+
+  /** The bar's play and sound buttons for the timeline `code`: at the end, play offers a replay and the sound rests. */
+  function showEnded(code: StatusCode): void {
+    toolbar.setTimeline(code);
+    audio.setEnded(code === 'ENDED');
+  }
+
+  /** After the end of a file: the server starts it again for a viewer that comes back. */
+  function replay(): void {
+    connection.connect();
   }
 
   function showLink(state: LinkState): void {
@@ -214,15 +232,20 @@ function start(): void {
         notices.hideBanner();
         return;
       case 'lost': {
-        const why = state.code === CloseCode.TRY_AGAIN_LATER ? 'the server is full' : 'connection lost';
+        const why = state.refusal || 'connection lost';
         notices.showBanner(`${why}: reconnecting in ${(state.retryInMs / 1000).toFixed(1)} s`, { bad: true, action: { label: 'now', run: () => connection.connect() } });
         return;
       }
       case 'ended':
-        notices.showBanner('ended', { action: { label: 'replay', run: () => connection.connect() } });
+        showEnded('ENDED');
+        notices.showBanner('ended', { action: { label: 'replay', run: replay } });
         return;
       case 'closed':
         notices.showBanner(`closed by the server (${state.code}${state.reason ? `: ${state.reason}` : ''})`, { bad: true, action: { label: 'retry', run: () => connection.connect() } });
+        return;
+      case 'refused':
+        // Final, as for the terminal client (reconnect-policy.ts): the same token would be refused again.
+        notices.showBanner(`refused: ${token ? 'wrong' : 'missing'} token (the page's address needs ?token=…)`, { bad: true });
         return;
     }
   }
@@ -255,10 +278,14 @@ function start(): void {
     Promise.resolve(request).catch(() => notices.toast('fullscreen is not allowed here'));
   }
 
-  /** A key's action: the player does it; help and fullscreen are this page's. */
+  /** A key's action: the player does it; help, fullscreen and a replay are this page's. */
   function act(action: PageAction): void {
     if (action === 'fullscreen') {
       toggleFullscreen();
+      return;
+    }
+    if (action === 'pause' && (link === 'ended' || player.timeline?.code === 'ENDED')) {
+      replay();
       return;
     }
     if (action === 'seek-back' || action === 'seek-forward') sync.seeking(performance.now());
@@ -272,7 +299,7 @@ function start(): void {
    * server has fits it (the resize follows from tick()), else the new, smaller grid first.
    */
   function requestStyle(next: StyleName): void {
-    grid = measureGrid();
+    layout();
     toolbar.setStyle(next);
     if (connection.open && sampleCount(told.cols, told.rows, next) > Limits.SAMPLES_MAX) {
       told = { ...told, cols: grid.cols, rows: grid.rows };
@@ -283,6 +310,7 @@ function start(): void {
 
   const toolbar = new Toolbar({
     pause: () => act('pause'),
+    replay,
     seek: (seconds) => seekTo(seconds),
     mode: (m) => send({ type: 'mode', mode: m }),
     style: (next) => player.chooseStyle(next),
@@ -318,16 +346,7 @@ function start(): void {
     act(action);
   });
 
-  function relayout(): void {
-    const dpr = window.devicePixelRatio || 1;
-    if (dpr !== font.dpr) {
-      font = buildCellFont(fontPx, dpr);
-      renderer.setFont(font);
-      if (painted) paint(painted);
-    }
-    grid = measureGrid();
-  }
-  const resizeObserver = new ResizeObserver(relayout);
+  const resizeObserver = new ResizeObserver(layout);
   resizeObserver.observe(stage);
 
   function paint(frame: ReceivedFrame): void {
@@ -364,6 +383,11 @@ function start(): void {
 
   function tick(now: number): void {
     requestAnimationFrame(tick);
+    // A window moved to a screen of another density changes devicePixelRatio without resizing the
+    // stage in CSS pixels, so no resize tells it: the cells are rebuilt for the new ratio. Read
+    // here rather than from a matchMedia('(resolution: …)') change event, which Chromium's device
+    // emulation (the tests') never fires; one number a frame costs nothing.
+    if ((window.devicePixelRatio || 1) !== baseFont.dpr) layout();
     // The view's motion (inertia, auto-rotate) steps even while disconnected; what is sent waits.
     const message = player.tick();
     if (connection.open) {

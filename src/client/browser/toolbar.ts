@@ -7,6 +7,8 @@ import { CAMERA_NAMES, CAMERAS, CELL_STYLES, isCameraName, isMode, isStyleName, 
 
 export interface ToolbarActions {
   pause(): void;
+  /** The play button at the end of a file. */
+  replay(): void;
   seek(seconds: number): void;
   mode(mode: Mode): void;
   style(style: StyleName): void;
@@ -56,6 +58,7 @@ export class Toolbar {
   private readonly statsText = el('stats', HTMLSpanElement);
   private readonly viewText = el('view', HTMLSpanElement);
   private init: InitInfo | null = null;
+  private timeline: StatusCode | null = null;
   /** The user is dragging the seek bar: frames do not move it. */
   private scrubbing = false;
 
@@ -66,7 +69,7 @@ export class Toolbar {
         run();
       });
     };
-    click(this.play, () => actions.pause());
+    click(this.play, () => (this.timeline === 'ENDED' ? actions.replay() : actions.pause()));
     choices(this.styleSelect, STYLE_NAMES, (name) => CELL_STYLES[name].description, isStyleName, (style) => actions.style(style));
     choices(this.cameraSelect, CAMERA_NAMES, (name) => CAMERAS[name].description, isCameraName, (camera) => actions.camera(camera));
     click(el('help-button', HTMLButtonElement), () => actions.help());
@@ -116,12 +119,14 @@ export class Toolbar {
     this.showTime(seconds);
   }
 
-  setPaused(paused: boolean): void {
-    this.play.textContent = paused ? 'play' : 'pause';
-  }
-
-  /** The server's timeline code (STATUS:): the play button says what pressing it would ask, and is off where the server would refuse. */
+  /**
+   * The server's timeline code (STATUS:): the play button says what pressing it would do (play,
+   * pause, or at the end replay), and is off where the server would refuse.
+   */
   setTimeline(code: StatusCode): void {
+    this.timeline = code;
+    this.play.textContent = code === 'ENDED' ? 'replay' : code === 'PAUSED' ? 'play' : 'pause';
+    this.play.title = code === 'ENDED' ? 'play the file again (space)' : 'pause / play (space)';
     this.play.disabled = code === 'STILL' || code === 'FAILED' || (this.init?.live ?? false);
     this.play.dataset['timeline'] = code.toLowerCase();
   }

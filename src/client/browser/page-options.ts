@@ -1,0 +1,118 @@
+/**
+ * The page's own URL options, read once when it loads. A value the page cannot use never passes
+ * silently and never stops the page: it is left out with a notice, and the page goes on with what it
+ * would have had without it (its default, or the server's).
+ *
+ * What the page leaves out of its /ws query is the server's to choose (PROTOCOL-NOTES.md §1.2):
+ * the camera (`serve --camera`), the quality (`serve --quality`), the colour mode and the
+ * directions (the file's initial view), each told back in the INIT.
+ */
+import { isCameraName, isMode, isQuality, isStyleName, MODES, unknownCameraReason, unknownQualityReason, unknownStyleReason, wrapDegrees, type CameraName, type Codec, type Mode, type Quality, type StyleName } from '../../../protocol/index.js';
+import type { ViewAngles } from '../common/view-controller.js';
+import { DEFAULT_FONT_PX } from './cell-font.js';
+import type { RendererChoice } from './grid-renderer.js';
+
+/**
+ * The browser's style when the URL names none: mosaic glyphs are drawn from their shapes (no font
+ * needed, glyph-atlas.ts), and fit 4×8 samples per cell where the ramp shows one.
+ */
+export const BROWSER_STYLE: StyleName = 'mosaic';
+/** Cell font sizes the page accepts, CSS px: smaller is unreadable, larger leaves too few cells. */
+export const FONT_PX_MIN = 6;
+export const FONT_PX_MAX = 48;
+
+export interface PageOptions {
+  /** Passed on to /ws and /audio. */
+  token: string | undefined;
+  fontPx: number;
+  renderer: RendererChoice;
+  /** Undefined: the server's camera, as its INIT says. */
+  camera: CameraName | undefined;
+  /** Undefined: the server's quality. */
+  quality: Quality | undefined;
+  /** The frames the page asks for: coded (§3.7) unless `codec=raw`. */
+  codec: Extract<Codec, 'raw' | 'tagged'>;
+  /** Undefined: the server's mode. */
+  mode: Mode | undefined;
+  style: StyleName;
+  /** The directions the URL names; the rest are the server's (INIT fields 13–15). */
+  view: Partial<ViewAngles>;
+  audio: 'auto' | 'element';
+  autoRotate: boolean;
+}
+
+/** Reads `params`; `notices` says, one line each, what was left out and why. */
+export function readPageOptions(params: URLSearchParams): { options: PageOptions; notices: string[] } {
+  const notices: string[] = [];
+  /** The parameter's value, or undefined when it is absent or empty (`?fov=` says nothing). */
+  const given = (name: string): string | undefined => params.get(name) || undefined;
+  /** A value the page cannot use: a notice, and `fallback`. */
+  const refuse = <T>(why: string, fallback: T): T => {
+    notices.push(why);
+    return fallback;
+  };
+  const number = (name: string): number | undefined => {
+    const raw = params.get(name);
+    if (raw === null) return undefined;
+    const value = raw.trim() === '' ? NaN : Number(raw);
+    return Number.isFinite(value) ? value : refuse(`${name}=${quote(raw)} is not a number; ignored`, undefined);
+  };
+
+  const font = number('font');
+  const fontPx = font === undefined ? DEFAULT_FONT_PX : Math.min(FONT_PX_MAX, Math.max(FONT_PX_MIN, font));
+
+  const rendererName = given('renderer');
+  const renderer = rendererName === undefined ? 'auto' : (RENDERERS[rendererName] ?? refuse(`unknown renderer ${quote(rendererName)}; renderers: webgl2, 2d; choosing by itself`, 'auto'));
+
+  const cameraName = given('camera');
+  const camera = cameraName === undefined || isCameraName(cameraName) ? cameraName : refuse(`${unknownCameraReason(cameraName)}; showing the server's camera`, undefined);
+
+  const qualityName = given('quality');
+  const quality = qualityName === undefined || isQuality(qualityName) ? qualityName : refuse(`${unknownQualityReason(qualityName)}; using the server's quality`, undefined);
+
+  const codecName = given('codec');
+  const codec = codecName === undefined || codecName === 'tagged' || codecName === 'raw' ? (codecName ?? 'tagged') : refuse(`codec ${quote(codecName)} is not one this page reads (tagged, raw); using tagged`, 'tagged');
+
+  const modeNumber = number('mode');
+  const mode = modeNumber === undefined || isMode(modeNumber) ? modeNumber : refuse(`unknown mode ${modeNumber}; modes: ${MODES.join(', ')}; using the server's`, undefined);
+
+  const styleName = given('style');
+  let style = BROWSER_STYLE;
+  if (styleName === 'blocks') style = 'half'; // the older name of the option
+  else if (isStyleName(styleName)) style = styleName;
+  else if (styleName !== undefined) notices.push(`${unknownStyleReason(styleName)}; showing ${BROWSER_STYLE}`);
+
+  const yaw = number('yaw');
+  const pitch = number('pitch');
+  const roll = number('roll');
+  const view: Partial<ViewAngles> = {
+    // As the server and the keys keep them: yaw and roll wrapped, pitch up to the poles (the FOV is
+    // clamped to the camera's range by the view itself).
+    yaw: yaw === undefined ? undefined : wrapDegrees(yaw),
+    pitch: pitch === undefined ? undefined : Math.max(-90, Math.min(90, pitch)),
+    roll: roll === undefined ? undefined : wrapDegrees(roll),
+    fov: number('fov'),
+  };
+
+  const options: PageOptions = {
+    token: given('token'),
+    fontPx,
+    renderer,
+    camera,
+    quality,
+    codec,
+    mode,
+    style,
+    view,
+    audio: params.get('audio') === 'element' ? 'element' : 'auto',
+    autoRotate: params.get('autorotate') === '1' || params.get('auto-rotate') === '1',
+  };
+  return { options, notices };
+}
+
+const RENDERERS: Readonly<Record<string, RendererChoice>> = { webgl2: 'webgl2', webgl: 'webgl2', '2d': '2d', canvas: '2d', auto: 'auto' };
+
+/** A value from the URL, quoted and cut short, as the server quotes names (protocol's unknown…Reason). */
+function quote(value: string): string {
+  return JSON.stringify(value).slice(0, 40);
+}

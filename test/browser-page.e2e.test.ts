@@ -1,0 +1,265 @@
+/**
+ * The browser page's own behaviour around the picture, end to end: real servers (the CLI, the demo
+ * scene or a clip ffmpeg makes here), headless Chromium (test/helpers/browser.ts), the page's
+ * `window.ascii360` probe and its DOM.
+ *
+ * - What the URL leaves out is the server's: its `--camera` (adopted, with its FOV, so the selector
+ *   and `c` go on from it) and its `--quality` (never overridden).
+ * - A URL value the page cannot use gets a notice, and the page goes on without it.
+ * - A server that refuses the token is said once, not retried for ever; a full server and a
+ *   restarting source are said by the banner, not by a toast per retry.
+ * - The bar: the seek bar takes the room the readouts would; on a large screen the cells grow to
+ *   fill it when the sample cap cuts the grid; a new devicePixelRatio is followed.
+ * - Space and Enter on a focused button press it.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Limits, sampleCount } from '../protocol/index.js';
+import { launchChromium, openPage, paintedFrame, pageNotices, pageState, playing, until, type OpenPage } from './helpers/browser.js';
+import { makeClip, tempDir } from './helpers/media.js';
+import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
+
+const VIEWPORT = { width: 900, height: 500 };
+
+const tmp = tempDir('ascii360-page-');
+let browser: Browser;
+/** The demo scene, with a camera and a quality of the server's choosing. */
+let demo: CliServer;
+const servers: CliServer[] = [];
+const pages: Page[] = [];
+
+beforeAll(async () => {
+  [browser, demo] = await Promise.all([launchChromium(), startCli(['--camera', 'stereographic', '--quality', 'low', '--log-level', 'warn'])]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+  tmp.cleanup();
+});
+
+afterEach(async () => {
+  for (const p of pages.splice(0)) await p.close();
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+async function open(server: CliServer, query: string, viewport = VIEWPORT, setup?: (page: Page) => void): Promise<OpenPage> {
+  const opened = await openPage(browser, `${server.url}/${query}`, { viewport, setup });
+  pages.push(opened.page);
+  return opened;
+}
+
+async function serve(args: string[]): Promise<CliServer> {
+  const server = await startCli([...args, '--log-level', 'warn']);
+  servers.push(server);
+  return server;
+}
+
+/** The page's /ws URLs, in the order it opened them. */
+function socketsOf(urls: string[]): (page: Page) => void {
+  return (page) => page.on('websocket', (ws) => {
+    if (new URL(ws.url()).pathname === '/ws') urls.push(ws.url());
+  });
+}
+
+type HealthView = { id: number; camera: string; fov: number };
+
+async function newestView(server: CliServer): Promise<HealthView | null> {
+  const views = ((await getJson(`${server.url}/healthz`))['views'] ?? []) as HealthView[];
+  return views.reduce<HealthView | null>((a, v) => (!a || v.id > a.id ? v : a), null);
+}
+
+describe('what the URL leaves to the server', () => {
+  it('the server\'s camera (serve --camera) is the page\'s when the URL names none: selector, readout, FOV, and c goes on from it', async () => {
+    const urls: string[] = [];
+    const { page, errors } = await open(demo, '?renderer=2d', VIEWPORT, socketsOf(urls));
+    const s = await playing(page);
+    expect(s.init?.camera).toBe('stereographic');
+    expect(s.view.fov).toBe(s.init?.view?.fov);
+    expect(await page.locator('#camera').inputValue()).toBe('stereographic');
+    await until('the readout', async () => / stereographic · /.test((await page.locator('#view').textContent()) ?? ''));
+    // Neither the camera nor the quality was named: the server's apply (its quality is not reported back; the query shows none was sent).
+    const asked = new URL(urls[0]!).searchParams;
+    expect(asked.has('camera')).toBe(false);
+    expect(asked.has('quality')).toBe(false);
+    await page.keyboard.press('c');
+    await until('the next camera at the server', async () => (await newestView(demo))?.camera === 'fisheye');
+    await until('the selector', async () => (await page.locator('#camera').inputValue()) === 'fisheye');
+    expect(errors).toEqual([]);
+  });
+
+  it('a camera and a quality the URL names are asked for, flat included', async () => {
+    const urls: string[] = [];
+    const { page, errors } = await open(demo, '?renderer=2d&camera=flat&quality=high', VIEWPORT, socketsOf(urls));
+    const s = await playing(page);
+    expect(s.init?.camera).toBe('flat');
+    const asked = new URL(urls[0]!).searchParams;
+    expect([asked.get('camera'), asked.get('quality')]).toEqual(['flat', 'high']);
+    expect(await page.locator('#camera').inputValue()).toBe('flat');
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('URL values the page cannot use', () => {
+  it('fov=abc and fov= are ignored with a notice (not zoomed all the way in); yaw=720 is yaw 0', async () => {
+    for (const query of ['?renderer=2d&camera=flat&fov=abc&yaw=720', '?renderer=2d&camera=flat&fov=']) {
+      const { page, errors } = await open(demo, query);
+      const s = await playing(page);
+      expect(s.view.fov, query).toBe(90);
+      expect((await newestView(demo))?.fov, query).toBe(90);
+      expect((await pageNotices(page)).toasts.some((t) => /^fov="(abc)?" is not a number; ignored$/.test(t)), query).toBe(true);
+      if (query.includes('yaw')) {
+        expect(s.view.yaw).toBe(0);
+        await until('the readout', async () => /^yaw 0 /.test((await page.locator('#view').textContent()) ?? ''));
+      }
+      expect(errors).toEqual([]);
+    }
+  });
+
+  it('mode, codec, renderer and font get a notice each, and the page plays on', async () => {
+    const cases: [string, RegExp][] = [
+      ['mode=9', /^unknown mode 9; modes: 1, 2, 3, 4, 5/],
+      ['codec=zzz', /^codec "zzz" is not one this page reads/],
+      ['renderer=foo', /^unknown renderer "foo"/],
+      ['font=abc', /^font="abc" is not a number/],
+    ];
+    for (const [query, notice] of cases) {
+      const { page, errors } = await open(demo, `?${query}`);
+      await playing(page);
+      expect((await pageNotices(page)).toasts.some((t) => notice.test(t)), query).toBe(true);
+      expect(errors).toEqual([]);
+    }
+  });
+});
+
+describe('refusals and repeated notices', () => {
+  it('a server that refuses the token: one clear notice, no endless retries; the right token plays', async () => {
+    const server = await serve(['--token', 's3cret']);
+    for (const [query, said] of [['', 'missing'], ['&token=nope', 'wrong']] as const) {
+      const urls: string[] = [];
+      const { page } = await open(server, `?renderer=2d${query}`, VIEWPORT, socketsOf(urls));
+      await until('the refusal', async () => (await pageState(page)).link === 'refused');
+      expect((await pageNotices(page)).banner).toMatch(new RegExp(`^refused: ${said} token`));
+      // The backoff would have tried again within 0.5 s, then 1 s: it does not.
+      await page.waitForTimeout(2000);
+      expect(urls.length).toBe(1);
+      expect((await pageState(page)).link).toBe('refused');
+    }
+    const { page, errors } = await open(server, '?renderer=2d&token=s3cret');
+    await playing(page);
+    expect(errors).toEqual([]);
+  });
+
+  it('a full server: the banner says so, with the server\'s words, and no toast repeats it on every retry', async () => {
+    const server = await serve(['--max-clients', '1']);
+    const first = new TestViewer(`${server.wsUrl}?cols=20&rows=6`);
+    try {
+      await first.until(() => first.frames.length > 0, 'the first viewer\'s frames');
+      const urls: string[] = [];
+      const { page } = await open(server, '?renderer=2d', VIEWPORT, socketsOf(urls));
+      await until('three tries', async () => urls.length >= 3, 10_000);
+      const seen = await pageNotices(page);
+      expect(seen.banner).toMatch(/server full|reconnecting/);
+      expect(seen.toasts).toEqual([]);
+      first.close();
+      await playing(page);
+    } finally {
+      first.close();
+    }
+  });
+
+  it('a source that keeps restarting: the banner gives the reason, no toast repeats it', async () => {
+    const server = await serve([makeClip(join(tmp.dir, 'loop.mp4'), { seconds: 4 }), '--loop']);
+    const { page, errors } = await open(server, '?renderer=2d');
+    await playing(page);
+    for (let round = 0; round < 2; round++) {
+      const decoders = execFileSync('pgrep', ['-P', String(server.proc.pid), 'ffmpeg']).toString().trim().split('\n');
+      for (const pid of decoders) process.kill(Number(pid), 'SIGKILL');
+      const seen = await until('the restarting banner', async () => {
+        const n = await pageNotices(page);
+        return n.banner?.startsWith('the source stopped: ') ? n : null;
+      });
+      expect(seen.banner).toMatch(/decoder stopped/);
+      expect(seen.toasts.filter((t) => t.includes('decoder stopped'))).toEqual([]);
+      await until('playing again', async () => (await pageState(page)).timeline === 'PLAYING', 15_000);
+    }
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('layout', () => {
+  it('the seek bar takes the room before the readouts do, and every control stays whole on screen', async () => {
+    const { page, errors } = await open(demo, '?renderer=2d', { width: 1280, height: 720 });
+    await playing(page);
+    for (const width of [1280, 1000, 800, 375]) {
+      await page.setViewportSize({ width, height: 720 });
+      const bar = await page.evaluate(() => {
+        const shown = [...document.querySelectorAll<HTMLElement>('#bar > button, #bar > select')].filter((e) => getComputedStyle(e).display !== 'none');
+        return {
+          seek: document.getElementById('seek')!.getBoundingClientRect().width,
+          cut: shown.filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 || e.getBoundingClientRect().bottom > window.innerHeight + 0.5).map((e) => e.id),
+        };
+      });
+      // A phone gives it a line of its own.
+      expect(bar.seek, `width ${width}`).toBeGreaterThanOrEqual(width <= 600 ? 0.8 * width : 0.15 * width);
+      expect(bar.cut, `width ${width}`).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('at 2560×1440 the sample cap cuts the mosaic grid, and larger cells fill the window', async () => {
+    const { page, errors } = await open(demo, '?renderer=2d', { width: 2560, height: 1440 });
+    const s = await until('the grid at the server', async () => {
+      const st = await pageState(page);
+      return st.init && st.init.cols === st.grid.cols && st.init.rows === st.grid.rows && st.shown > 0 ? st : null;
+    });
+    expect(s.style).toBe('mosaic');
+    expect(sampleCount(s.grid.cols, s.grid.rows, 'mosaic')).toBeLessThanOrEqual(Limits.SAMPLES_MAX);
+    const fill = await page.evaluate(() => {
+      const canvas = document.getElementById('screen')!.getBoundingClientRect();
+      const stage = document.getElementById('stage')!.getBoundingClientRect();
+      return { width: canvas.width / stage.width, height: canvas.height / stage.height };
+    });
+    expect(fill.width).toBeGreaterThan(0.95);
+    expect(fill.height).toBeGreaterThan(0.95);
+    expect(fill.width).toBeLessThanOrEqual(1);
+    expect(fill.height).toBeLessThanOrEqual(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('a new devicePixelRatio mid-session (a HiDPI screen) gets cells built for it', async () => {
+    const { page, errors } = await open(demo, '?renderer=2d');
+    const before = await playing(page);
+    expect(before.cell.dpr).toBe(1);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: VIEWPORT.width, height: VIEWPORT.height, deviceScaleFactor: 2, mobile: false });
+    const after = await until('cells for 2 device pixels a pixel, painted', async () => {
+      const s = await pageState(page);
+      return s.cell.dpr === 2 && (await paintedFrame(page))?.cols === s.grid.cols && s.init?.cols === s.grid.cols ? s : null;
+    });
+    expect(after.cell.height).toBeGreaterThanOrEqual(2 * before.cell.height - 1);
+    // The backing store is the grid in device pixels: sharp cells on the new screen.
+    const backing = await page.evaluate(() => (document.getElementById('screen') as HTMLCanvasElement).width);
+    expect(backing).toBe(after.grid.cols * after.cell.width);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('keys', () => {
+  it('Space and Enter on a button reached with Tab press it, and do not pause the picture', async () => {
+    const { page, errors } = await open(demo, '?renderer=2d');
+    await playing(page);
+    await until('sound available', async () => (await pageState(page)).audio === 'available');
+    await page.focus('#sound'); // as Tab leaves it: focused, not clicked
+    await page.keyboard.press(' ');
+    await until('the sound on', async () => (await page.locator('#sound').getAttribute('aria-pressed')) === 'true');
+    await page.focus('#sound');
+    await page.keyboard.press('Enter');
+    await until('the sound off', async () => (await page.locator('#sound').getAttribute('aria-pressed')) === 'false');
+    expect((await getJson(`${demo.url}/healthz`))['paused']).toBe(false);
+    expect((await pageState(page)).paused).toBe(false);
+    expect(errors).toEqual([]);
+  });
+});
