@@ -7,8 +7,6 @@ export const Limits = {
   COLS_MAX: 1000,
   ROWS_MIN: 1,
   ROWS_MAX: 500,
-  /** Cells per grid (cols × rows) in a resize message. */
-  CELLS_MAX: 250_000,
   /**
    * Samples per viewer: cols × rows × the style's samples per cell (1 ramp, 2 half, 4 quadrant,
    * 6 sextant, 8 octant, braille, ascii, 32 mosaic). Bounds one viewer's work and memory (§1.2):

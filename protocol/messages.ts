@@ -17,13 +17,20 @@ export interface ModeMessage { type: 'mode'; mode: Mode }
 /** `style` names a cell style (§8); the older `pixel` true/false means `half`/`ramp`. `palette` is optional. */
 export interface StyleMessage { type: 'style'; style: StyleName; palette?: Palette }
 export interface PauseMessage { type: 'pause'; paused: boolean }
-export interface SeekMessage { type: 'seek'; time: number }
+/** `requestId` (ASCILINE's): answered `SEEKED:<requestId>:<seconds>` to the one who asked (§2.2). */
+export interface SeekMessage { type: 'seek'; time: number; requestId?: number | string }
 /** The coded frames' colour tolerance (§3.8). */
 export interface QualityMessage { type: 'quality'; quality: Quality }
 /** The client lost its base frame (a frame did not decode): the next frame it gets is a keyframe (§3.7). */
 export interface KeyframeMessage { type: 'keyframe' }
 
-export type ClientMessage = ViewMessage | ResizeMessage | ModeMessage | StyleMessage | PauseMessage | SeekMessage | QualityMessage | KeyframeMessage;
+/**
+ * What ASCILINE's clients send that has no part here (§5): their buffer reports (every 250 ms),
+ * grey filters and sync handshake. Taken quietly: an `Error:` four times a second would be noise.
+ */
+export interface AscilineMessage { type: 'buffer' | 'filter' | 'playback-ready' }
+
+export type ClientMessage = ViewMessage | ResizeMessage | ModeMessage | StyleMessage | PauseMessage | SeekMessage | QualityMessage | KeyframeMessage | AscilineMessage;
 
 export function encodeClientMessage(message: ClientMessage): string {
   return JSON.stringify(message);
@@ -93,7 +100,7 @@ export function parseClientMessage(text: string): ClientMessage {
     case 'resize': {
       const cols = requiredInteger(obj, 'cols', Limits.COLS_MIN, Limits.COLS_MAX);
       const rows = requiredInteger(obj, 'rows', Limits.ROWS_MIN, Limits.ROWS_MAX);
-      if (cols * rows > Limits.CELLS_MAX) bad(`grid ${cols}x${rows} exceeds ${Limits.CELLS_MAX} cells`);
+      // The sample cap, the query's, is the session's to apply: it depends on the viewer's style.
       const aspect = optionalNumber(obj, 'aspect', Limits.ASPECT_MIN, Limits.ASPECT_MAX);
       return aspect === undefined ? { type: 'resize', cols, rows } : { type: 'resize', cols, rows, aspect };
     }
@@ -102,6 +109,10 @@ export function parseClientMessage(text: string): ClientMessage {
       if (!isMode(mode)) bad('mode must be 1, 2, 3, 4 or 5');
       return { type: 'mode', mode };
     }
+    case 'reinit':
+      // ASCILINE's: pixel frames or not, re-sent from `time` (the position it shows). The timeline
+      // is everyone's, so only the style changes; its INIT says where the timeline is.
+      return { type: 'style', style: requiredBoolean(obj, 'pixel') ? 'half' : 'ramp' };
     case 'style': {
       const raw = obj['style'];
       let style: StyleName;
@@ -120,10 +131,20 @@ export function parseClientMessage(text: string): ClientMessage {
     }
     case 'pause':
       return { type: 'pause', paused: requiredBoolean(obj, 'paused') };
-    case 'seek':
-      return { type: 'seek', time: requiredNumber(obj, 'time', 0, Number.MAX_SAFE_INTEGER) };
+    case 'seek': {
+      const time = requiredNumber(obj, 'time', 0, Number.MAX_SAFE_INTEGER);
+      const id = obj['requestId'];
+      if (id === undefined) return { type: 'seek', time };
+      if (!(typeof id === 'number' && Number.isFinite(id)) && !(typeof id === 'string' && /^[\w.-]{1,64}$/.test(id))) bad('requestId must be a number or a word of at most 64 letters, digits, _ . -');
+      return { type: 'seek', time, requestId: id };
+    }
+    case 'buffer':
+    case 'filter':
+    case 'playback-ready':
+      return { type: obj['type'] };
     case 'quality': {
       const quality = obj['quality'];
+      if (quality === undefined) bad('quality is required');
       if (!isQuality(quality)) bad(unknownQualityReason(quality));
       return { type: 'quality', quality };
     }

@@ -161,6 +161,17 @@ describe('client messages', () => {
     expect(() => parseClientMessage('{"type":"style"}')).toThrow(/style is required/);
   });
 
+  it("takes ASCILINE's own messages: a seek's requestId, reinit as a style, the rest quietly", () => {
+    expect(parseClientMessage('{"type":"seek","time":3,"requestId":7}')).toEqual({ type: 'seek', time: 3, requestId: 7 });
+    expect(parseClientMessage('{"type":"seek","time":3,"requestId":"a-1"}')).toEqual({ type: 'seek', time: 3, requestId: 'a-1' });
+    expect(parseClientMessage('{"type":"reinit","pixel":true,"time":12}')).toEqual({ type: 'style', style: 'half' });
+    for (const type of ['buffer', 'filter', 'playback-ready']) expect(parseClientMessage(`{"type":"${type}","depth":3}`)).toEqual({ type });
+  });
+
+  it('leaves the grid of a resize to the sample cap of the viewer\'s style (the query\'s), not a cell count of its own', () => {
+    expect(parseClientMessage('{"type":"resize","cols":1000,"rows":500}')).toEqual({ type: 'resize', cols: 1000, rows: 500 });
+  });
+
   it('wraps yaw and roll into [-180, 180)', () => {
     expect(parseClientMessage('{"type":"view","yaw":190,"roll":-540}')).toEqual({ type: 'view', yaw: -170, roll: -180 });
   });
@@ -175,7 +186,9 @@ describe('client messages', () => {
     ['{"type":"view","fov":400}', /fov 400 is out of range 10\.\.360/],
     ['{"type":"view","camera":"hyperbolic"}', /^unknown camera "hyperbolic"; cameras: flat, stereographic, fisheye, pannini, equirect$/],
     ['{"type":"resize","cols":10.5,"rows":4}', /cols must be an integer/],
-    ['{"type":"resize","cols":1000,"rows":500}', /exceeds 250000 cells/],
+    ['{"type":"quality"}', /^quality is required$/],
+    ['{"type":"seek","time":3,"requestId":{"a":1}}', /requestId must be/],
+    ['{"type":"reinit","time":3}', /pixel must be true or false/],
     ['{"type":"mode","mode":0}', /mode must be 1, 2, 3, 4 or 5/],
     ['{"type":"pause"}', /paused must be true or false/],
     ['{"type":"seek","time":-1}', /time -1 is out of range/],

@@ -135,6 +135,23 @@ describe('server over WebSocket', () => {
     v.close();
   });
 
+  it("serves an ASCILINE client's own messages: its buffer reports and filters quietly, a seek's requestId with SEEKED", async () => {
+    const v = new TestViewer(`${server.wsUrl}?codec=adaptive`);
+    await v.moreFrames(2);
+    for (let i = 0; i < 4; i++) v.send({ type: 'buffer', depth: 3, decodeMs: 1.2, renderMs: 0.8, lagMs: 10, lateDrops: 0, decodeErrors: 0 });
+    v.send({ type: 'filter', contrast: 1, gamma: 1, brightness: 0, invert: false, sharpness: 0, palette: 'default' });
+    v.send({ type: 'playback-ready', requestId: 1, time: 0 });
+    v.send({ type: 'seek', time: 1.25, requestId: 42 });
+    await v.until(() => v.texts.some((t) => t.startsWith('SEEKED:')), 'the SEEKED answer');
+    expect(v.texts.filter((t) => t.startsWith('SEEKED:'))).toEqual(['SEEKED:42:1.250000000']);
+    // Its own answer after the timeline's STATUS, which every viewer gets.
+    expect(v.texts.indexOf('STATUS:SEEKED:1.250')).toBeLessThan(v.texts.indexOf('SEEKED:42:1.250000000'));
+    await v.moreFrames(3);
+    expect(v.texts.filter((t) => t.startsWith('Error: '))).toEqual([]);
+    expect(v.closeCode).toBeNull();
+    v.close();
+  });
+
   it('refuses oversize messages by closing with 1009 (maxPayload)', async () => {
     const v = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
     await v.moreFrames(1);

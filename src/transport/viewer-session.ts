@@ -188,8 +188,14 @@ export class ViewerSession {
       case 'seek': {
         const error = this.hooks.onTimeline(this, message);
         if (error) this.sendError(error);
+        // ASCILINE's clients wait for their own seek's answer (§2.2); the timeline's STATUS goes to all.
+        else if (message.type === 'seek' && message.requestId !== undefined) this.sendText(`SEEKED:${message.requestId}:${message.time.toFixed(9)}`);
         return;
       }
+      case 'buffer':
+      case 'filter':
+      case 'playback-ready':
+        return;
     }
   }
 
