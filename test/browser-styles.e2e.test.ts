@@ -448,20 +448,23 @@ describe('choosing the style', () => {
     expect(errors).toEqual([]);
   });
 
-  it('the grid keeps within the sample cap: rows cut for mosaic, restored for the ramp, no refusal either way', async () => {
+  it('the grid keeps within the sample cap: mosaic gets fewer, larger cells that fill the window, the ramp the page\'s font again; no refusal either way', async () => {
     const { page, errors } = await open(`?renderer=2d&font=6&style=mosaic`, { width: 1800, height: 1000 });
-    const mosaic = await showing(page, 'mosaic');
+    const mosaic = await until('the mosaic grid at the server', async () => {
+      const s = await showing(page, 'mosaic');
+      return s.init?.cols === s.grid.cols && s.init.rows === s.grid.rows ? s : null;
+    });
     const { cols, rows } = mosaic.grid;
-    expect(rows).toBe(maxRowsFor(cols, 'mosaic'));
     expect(cols * rows * 32).toBeLessThanOrEqual(Limits.SAMPLES_MAX);
-    expect(mosaic.init).toMatchObject({ cols, rows });
-    // To the ramp: the style first, then the larger grid.
+    // At 6 px cells the window would hold about 3.5 times the cap: the cap is used, not wasted.
+    expect(cols * rows * 32).toBeGreaterThan(0.9 * Limits.SAMPLES_MAX);
+    // To the ramp: the style first, then the larger grid of the page's own cells.
     await page.selectOption('#style', 'ramp');
     const ramp = await until('the ramp grid', async () => {
       const s = await state(page);
-      return s.init?.style === 'ramp' && s.init.rows === s.grid.rows && s.grid.rows > rows ? s : null;
+      return s.init?.style === 'ramp' && s.init.rows === s.grid.rows && s.init.cols === s.grid.cols && s.grid.rows > rows && s.grid.cols > cols ? s : null;
     });
-    expect(ramp.grid.cols).toBe(cols);
+    expect(ramp.cell.height).toBeLessThan(mosaic.cell.height);
     // Back to mosaic: the smaller grid first, then the style.
     await page.selectOption('#style', 'mosaic');
     await until('mosaic again', async () => {
@@ -491,13 +494,13 @@ describe('choosing the camera', () => {
     expect(errors).toEqual([]);
   });
 
-  it('an unknown camera in the URL: a notice, and flat', async () => {
+  it('an unknown camera in the URL: a notice, and the server\'s camera (flat here)', async () => {
     const { page } = await open(`?renderer=2d&camera=hyperbolic`);
     await until('flat frames', async () => ((await state(page)).init?.camera === 'flat' ? true : null));
     const notes = await until('the notice', async () => {
       const t = await toasts(page);
       return t.length > 0 ? t : null;
     });
-    expect(notes[0]).toMatch(/^unknown camera "hyperbolic"; cameras: flat, stereographic, fisheye, pannini, equirect; showing flat$/);
+    expect(notes[0]).toMatch(/^unknown camera "hyperbolic"; cameras: flat, stereographic, fisheye, pannini, equirect; showing the server's camera$/);
   });
 });

@@ -302,8 +302,9 @@ function start(): void {
     layout();
     toolbar.setStyle(next);
     if (connection.open && sampleCount(told.cols, told.rows, next) > Limits.SAMPLES_MAX) {
-      told = { ...told, cols: grid.cols, rows: grid.rows };
-      send({ type: 'resize', cols: grid.cols, rows: grid.rows, aspect: told.aspect });
+      // The cells may have grown for the new style (layout): their aspect goes with the grid.
+      told = { cols: grid.cols, rows: grid.rows, aspect: round4(font.aspect) };
+      send({ type: 'resize', ...told });
     }
     send({ type: 'style', style: next });
   }
