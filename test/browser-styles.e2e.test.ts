@@ -22,7 +22,7 @@
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { areaInRect, CELL_STYLES, Limits, maxRowsFor, rectangle, STYLE_NAMES, type CellStyle, type Polygon, type StyleName } from '../protocol/index.js';
+import { areaInRect, CELL_STYLES, Limits, rectangle, STYLE_NAMES, type CellStyle, type Polygon, type StyleName } from '../protocol/index.js';
 import { ATLAS_SLOTS, atlasContents, drawDots, drawOutline, FITTED_SECTIONS, slotOf, TEXT_SECTION } from '../src/client/browser/glyph-atlas.js';
 import type { PageProbe, ProbeFrame, ProbeState } from '../src/client/browser/page-probe.js';
 import { launchChromium, until } from './helpers/browser.js';
