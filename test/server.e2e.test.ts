@@ -2,7 +2,7 @@
  * The server end to end: real CLI process, real ffmpeg on a generated clip, real WebSockets.
  */
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInit, readFrameIndex } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
@@ -205,7 +205,7 @@ describe('server over WebSocket', () => {
 
   it('/healthz reports source, position, viewers and frame counters; unknown paths 404', async () => {
     const h = await getJson(`${server.url}/healthz`);
-    expect(h).toMatchObject({ source: clip, kind: 'video', fps: 30, live: false });
+    expect(h).toMatchObject({ source: basename(clip), kind: 'video', fps: 30, live: false });
     expect(typeof h['position']).toBe('number');
     expect(h['frames']).toMatchObject({ decoded: expect.any(Number), sent: expect.any(Number), dropped: expect.any(Number) });
     // Playing: ok, unless a loaded machine made the server drop frames (within the last 10 s: degraded).

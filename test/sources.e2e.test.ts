@@ -42,17 +42,23 @@ afterAll(async () => {
 });
 
 describe('sources', () => {
-  it('plays an HLS playlist over http', async () => {
-    const s = await startCli([`${base}/index.m3u8`, '--log-level', 'warn']);
+  it('plays an HLS playlist over http, and tells no one its password or signed query', async () => {
+    const secretUrl = base.replace('http://', 'http://viewer:secretpw@') + '/index.m3u8?sig=TOPSECRET';
+    const s = await startCli([secretUrl, '--log-level', 'info']);
     try {
       const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
       await v.moreFrames(10, 15_000);
       expect(parseInit(v.texts[0]!).duration).toBeCloseTo(4, 0);
       expect(v.frames.at(-1)!.length).toBe(4 + 24 * 8 * 4);
+      // /healthz answers anyone: the playlist's name only.
+      expect((await getJson(`${s.url}/healthz`))['source']).toBe('index.m3u8');
       v.close();
     } finally {
       await s.stop();
     }
+    // The operator's start-up line and log name the URL, its secrets hidden.
+    expect(s.stdout()).toContain('serving http://viewer:***@127.0.0.1:');
+    for (const secret of ['secretpw', 'TOPSECRET']) expect(s.stdout() + s.stderr()).not.toContain(secret);
   });
 
   it('falls back to software decoding with one warning when the accelerator is missing', async () => {

@@ -26,6 +26,7 @@ import { prometheusText } from './metrics.js';
 import { Playback } from './playback.js';
 import { WorkSizeScheduler } from './work-size-scheduler.js';
 import { chooseWorkWidth } from './working-size.js';
+import { publicName } from '../source/source-name.js';
 
 export type { Health };
 
@@ -261,7 +262,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return {
       status: statusOf(timeline, drops.recent() || clusterLost),
       timeline,
-      source: info.label,
+      // Anyone who reaches the server reads this: the file's name, not its directories or a URL's key.
+      source: publicName(info.label),
       kind: info.kind,
       fps: info.fps,
       duration: info.duration,

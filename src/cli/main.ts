@@ -16,6 +16,7 @@ import type { ClientExit, TerminalClientOptions } from '../client/terminal/termi
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
+import { redactedSource } from '../source/source-name.js';
 
 function intInRange(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -175,7 +176,7 @@ addSourceOptions(
   } catch (error) {
     fail(error);
   }
-  process.stdout.write(`ascii360 serving ${source ?? 'the demo scene'} on ${server.url} (viewers: ${server.url.replace(/^http/, 'ws')}/ws)\n`);
+  process.stdout.write(`ascii360 serving ${source ? redactedSource(source) : 'the demo scene'} on ${server.url} (viewers: ${server.url.replace(/^http/, 'ws')}/ws)\n`);
   if (token) process.stdout.write(`page with the token: ${server.url}/?token=${encodeURIComponent(token)}\n`);
   closeOnSignals(server, log);
 });

@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { basename } from 'node:path';
 import { FrameAssembler } from './frame-assembler.js';
+import { publicName } from './source-name.js';
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import { KILL_TIMEOUT_MS, terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
@@ -53,17 +53,6 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   return args;
 }
 
-
-/** A source as viewers may see it named: a file's or a URL path's last part. */
-export function publicName(input: string): string {
-  let path = input;
-  try {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) path = new URL(input).pathname;
-  } catch {
-    // Not a URL after all: a file name with a colon.
-  }
-  return basename(path) || 'the source';
-}
 
 /** The eye to keep, or null when the whole frame is the picture. */
 export function cropOf(info: SourceInfo): DecodeArgs['crop'] {

@@ -11,6 +11,7 @@ import { DemoSource, demoInfo } from './demo-source.js';
 import { probeMedia, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
+import { redactedSource } from './source-name.js';
 import { resolveFormat, type FormatFlags, type SourceFormat } from './source-format.js';
 import { fromSideData, fromXmp, type SphericalMetadata } from './spherical-metadata.js';
 import { IMAGE_EXTENSIONS, probeStill, StillSource } from './still-source.js';
@@ -67,7 +68,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const format = formatOf(fromSideData(media.sideData, media.width, media.height), opts, media.width, media.height, log);
   const live = isUrl && media.duration === 0;
   const info: SourceInfo = {
-    label: input,
+    label: redactedSource(input),
     kind: 'video',
     fps: opts.fps,
     duration: live ? 0 : media.duration,

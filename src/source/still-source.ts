@@ -5,6 +5,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
+import { publicName } from './source-name.js';
 
 /** sharp, loaded with the first photo: its native library is a fifth of a video server's start-up imports. */
 type Sharp = typeof import('sharp');
@@ -60,7 +61,7 @@ export class StillSource implements FrameSource {
       },
       (error: unknown) => {
         if (generation !== this.generation) return;
-        this.events.onError(`could not decode ${this.info.label}: ${error instanceof Error ? error.message : String(error)}`);
+        this.events.onError(`could not decode ${publicName(this.info.label)}: ${error instanceof Error ? error.message : String(error)}`);
       },
     );
   }

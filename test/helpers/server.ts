@@ -13,6 +13,7 @@ export interface CliServer {
   wsUrl: string;
   proc: ChildProcess;
   stderr(): string;
+  stdout(): string;
   stop(): Promise<number | null>;
 }
 
@@ -37,6 +38,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env, t
           wsUrl: url.replace(/^http/, 'ws') + '/ws',
           proc,
           stderr: () => err,
+          stdout: () => out,
           stop: () => stopProcess(proc),
         });
       }

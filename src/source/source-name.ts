@@ -1,0 +1,38 @@
+/**
+ * How the operator's source is named where others read it. A URL may carry a password or a signed
+ * query (a CDN's key): logs and the start-up line show it without them; viewers and /healthz, which
+ * anyone who reaches the server may read, get only its file name, not the server's directories.
+ */
+
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+function parsed(input: string): URL | null {
+  if (!URL_LIKE.test(input)) return null;
+  try {
+    return new URL(input);
+  } catch {
+    return null;
+  }
+}
+
+/** The source for the operator's log: a URL's password and query hidden, a path as it is. */
+export function redactedSource(input: string): string {
+  const url = parsed(input);
+  if (!url) return input;
+  if (url.password) url.password = '***';
+  if (url.search) url.search = '?…';
+  url.hash = '';
+  return url.href.replace('?%E2%80%A6', '?…');
+}
+
+/**
+ * The source as viewers may see it named: a file's, or an HTTP URL path's, last part. A stream's
+ * path (RTMP, SRT, RTSP) ends in its key, so it is named by its kind alone.
+ */
+export function publicName(input: string): string {
+  const url = parsed(input);
+  if (url && !/^https?:$/.test(url.protocol)) return `the ${url.protocol.slice(0, -1)} stream`;
+  const path = url?.pathname ?? input;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return name || 'the source';
+}
