@@ -144,6 +144,21 @@ describe('PlayerController', () => {
     expect(r.player.view.fov).toBe(360);
   });
 
+  it("a viewer that named no camera takes the server's from the first INIT, with its FOV; one that named one keeps it", () => {
+    const r = rig();
+    expect(r.player.queryCamera()).toBeUndefined();
+    r.player.onInit({ ...INIT, camera: 'stereographic', view: { yaw: 0, pitch: 0, fov: 200 } });
+    expect([r.player.view.camera, r.player.view.fov, r.player.queryCamera()]).toEqual(['stereographic', 200, 'stereographic']);
+    expect(r.player.tick()).toBeNull(); // nothing to send: the server shows it already
+    // c goes on from it.
+    r.player.act('cycle-camera');
+    expect(r.player.tick()).toMatchObject({ camera: 'fisheye' });
+    const named = new PlayerController({ send: () => {}, requestStyle: () => {}, position: () => 0 }, { style: 'mosaic', camera: 'flat', now: () => 0 });
+    expect(named.queryCamera()).toBe('flat');
+    named.onInit({ ...INIT, camera: 'stereographic' });
+    expect(named.view.camera).toBe('flat');
+  });
+
   it('a viewer that named no direction starts where the first INIT says, and reset returns there', () => {
     const r = rig();
     expect(r.player.queryView()).toEqual({ roll: 0 });

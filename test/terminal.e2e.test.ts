@@ -357,6 +357,23 @@ describe('ascii360 view', () => {
   });
 });
 
+describe("the server's camera", () => {
+  it('view with no --camera shows and names the camera serve --camera chose, and c goes on from it', async () => {
+    const { startCli } = await import('./helpers/server.js');
+    const server = await startCli([clip, '--loop', '--log-level', 'warn', '--camera', 'stereographic']);
+    try {
+      start('a360-servecam', 100, 24, `view '${server.wsUrl}' --style ramp`);
+      await until('stereographic at 200', () => / stereographic +yaw 0 pitch 0 roll 0 fov 200 /.test(capture('a360-servecam')[23] ?? ''));
+      tmux('send-keys', '-t', 'a360-servecam', 'c');
+      await until('fisheye', () => / fisheye +yaw .* fov 180 /.test(capture('a360-servecam')[23] ?? ''));
+      tmux('send-keys', '-t', 'a360-servecam', 'q');
+      await until('exit', () => capture('a360-servecam').some((l) => l === 'EXIT=0'));
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('watching together in tmux', () => {
   it('a second viewer\'s terminal shows the pause someone else made, and ENDED at the end', async () => {
     const { startCli, TestViewer } = await import('./helpers/server.js');

@@ -140,21 +140,17 @@ function start(): void {
     () => {
       const aspect = round4(font.aspect);
       told = { cols: grid.cols, rows: grid.rows, aspect };
-      const url = new URL(viewUrl(wsBase, {
+      return viewUrl(wsBase, {
         cols: grid.cols, rows: grid.rows, aspect, mode,
         ...player.queryView(),
         style: shownStyle(), token,
-        codec, quality: codec === 'raw' ? undefined : options.quality,
-      }));
-      // Named even when flat (viewUrl leaves flat out, as the protocol's default): this server's default may be another.
-      if (options.camera !== undefined || init !== null) url.searchParams.set('camera', view.camera);
-      return url.toString();
+        codec, quality: codec === 'raw' ? undefined : options.quality, camera: player.queryCamera(),
+      });
     },
     {
       state: showLink,
       init(info) {
         const before = shownStyle();
-        if (init === null && options.camera === undefined) adoptCamera(info);
         player.onInit(info);
         init = info;
         inits++;
@@ -188,16 +184,6 @@ function start(): void {
     codec,
     () => accessRefusal(audioUrl),
   );
-
-  /**
-   * The camera the server chose for a page that named none (serve --camera, INIT field 12), at the
-   * FOV it shows: the selector, the readout and `c` go on from there. Nothing is sent: the server
-   * already shows it.
-   */
-  function adoptCamera(info: InitInfo): void {
-    view.camera = info.camera;
-    if (info.view) view.startAt(info.view);
-  }
 
   /** The timeline exactly as the server says it (STATUS:, §2.1): the play button, and a banner at the end or on failure. */
   function showTimeline(status: TimelineStatus): void {

@@ -78,6 +78,8 @@ export class PlayerController {
   private beforeHalf: StyleName;
   /** No direction was asked for: the first INIT says where the server started this viewer. */
   private readonly awaitingStart: boolean;
+  /** A camera was asked for; else the first INIT says which (serve --camera). */
+  private readonly cameraNamed: boolean;
 
   constructor(
     private readonly shell: PlayerShell,
@@ -90,6 +92,7 @@ export class PlayerController {
     this.style = opts.style;
     this.beforeHalf = opts.style === 'half' ? 'mosaic' : opts.style;
     this.awaitingStart = v.yaw === undefined && v.pitch === undefined && v.fov === undefined;
+    this.cameraNamed = opts.camera !== undefined;
   }
 
   /** The directions to put in the connection's query: only those asked for, until the server has said where we are. */
@@ -98,10 +101,23 @@ export class PlayerController {
     return this.init === null && this.awaitingStart ? { roll: v.roll } : v;
   }
 
+  /** The camera to put in the connection's query: none until the server has said which, unless one was asked for. */
+  queryCamera(): CameraName | undefined {
+    return this.init === null && !this.cameraNamed ? undefined : this.view.camera;
+  }
+
   // --- from the server -------------------------------------------------------------------------
 
   onInit(info: InitInfo): void {
-    if (this.init === null && this.awaitingStart && info.view) this.view.startAt(info.view);
+    if (this.init === null) {
+      // A camera left unsaid is the server's (serve --camera), seen through the FOV it chose for it.
+      // Nothing is sent: the server already shows it.
+      if (!this.cameraNamed && info.camera !== this.view.camera) {
+        this.view.camera = info.camera;
+        if (info.view) this.view.startAt({ yaw: this.view.yaw, pitch: this.view.pitch, fov: info.view.fov });
+      }
+      if (this.awaitingStart && info.view) this.view.startAt(info.view);
+    }
     this.init = info;
     if (this.requestedMode === info.mode) this.requestedMode = null;
     // The server says what we get (a style it refused leaves the old one).

@@ -97,7 +97,8 @@ export function viewUrl(base: string, q: ViewQuery): string {
   set('quality', q.quality);
   set('style', q.style);
   if (q.palette && q.palette !== 'rgb') set('palette', q.palette);
-  if (q.camera && q.camera !== 'flat') set('camera', q.camera);
+  // Named even when flat: a server's own default (serve --camera) may be another.
+  set('camera', q.camera);
   set('token', q.token);
   return url.toString();
 }

@@ -153,7 +153,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     told = { cols: grid.cols, rows: grid.rows };
     return viewUrl(opts.url, {
       cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode: player.init?.mode ?? mode,
-      style: player.requested ?? player.style, palette, ...player.queryView(), camera: view.camera, codec, quality,
+      style: player.requested ?? player.style, palette, ...player.queryView(), camera: player.queryCamera(), codec, quality,
     });
   }
 
