@@ -299,7 +299,7 @@ function start(): void {
     pause: () => act('pause'),
     replay,
     seek: (seconds) => seekTo(seconds),
-    mode: (m) => send({ type: 'mode', mode: m }),
+    mode: (m) => player.setMode(m),
     style: (next) => player.chooseStyle(next),
     camera: (next) => player.setCamera(next),
     help: toggleHelp,
