@@ -141,7 +141,9 @@ async function measurePause(clip: string, redis: RedisRig): Promise<{ own: numbe
  * the view it had; its server is killed, and the time to its next frame is measured.
  */
 async function measureFailover(clip: string, redis: RedisRig): Promise<{ ms: number[]; viewKept: number; kills: number } | string> {
-  const args = [clip, '--loop', '--cluster', redis.url, '--cluster-name', 'bench-failover'];
+  // With a token, as behind any proxy: nginx's requests come from loopback for strangers (§1.5).
+  const token = 'bench-failover';
+  const args = [clip, '--loop', '--cluster', redis.url, '--cluster-name', 'bench-failover', '--token', token];
   const servers = await Promise.all([serve(args), serve(args)]);
   let nginx;
   try {
@@ -155,7 +157,7 @@ async function measureFailover(clip: string, redis: RedisRig): Promise<{ ms: num
   try {
     for (let k = 0; k < KILLS; k++) {
       const yaw = 20 + k * 30;
-      const url = `ws://127.0.0.1:${nginx.port}/ws?cols=40&rows=12&yaw=${yaw}`;
+      const url = `ws://127.0.0.1:${nginx.port}/ws?cols=40&rows=12&yaw=${yaw}&token=${token}`;
       let viewer = new Viewer(url);
       await viewer.frameCount(5);
       // Which server has it: the one whose /healthz lists this view.

@@ -18,8 +18,14 @@ let servers: CliServer[] = [];
 let nginx: NginxRig;
 const viewers: TestViewer[] = [];
 
+/**
+ * The servers run with a token, as deploy/nginx.conf says they must: behind the proxy every
+ * request comes from loopback, and a client without an Origin there needs the token.
+ */
+const TOKEN = 'deploy-test-token';
+
 function viewer(query = 'cols=24&rows=6'): TestViewer {
-  const v = new TestViewer(`ws://127.0.0.1:${nginx.port}/ws?${query}`);
+  const v = new TestViewer(`ws://127.0.0.1:${nginx.port}/ws?${query}&token=${TOKEN}`);
   viewers.push(v);
   return v;
 }
@@ -40,7 +46,7 @@ async function settle<T>(read: () => Promise<T>, want: T, timeoutMs = 5000): Pro
 beforeAll(async () => {
   // Small and with sound, so that two servers and their ffmpeg children fit on two cores.
   const clip = makeClip(join(tmp.dir, 'clip.mp4'), { width: 256, height: 128, seconds: 4, toneHz: 440 });
-  servers = await startServers(2, [clip, '--loop', '--log-level', 'warn']);
+  servers = await startServers(2, [clip, '--loop', '--log-level', 'warn', '--token', TOKEN]);
   nginx = await startNginx(servers.map(portOf));
 });
 
@@ -75,6 +81,17 @@ describe('nginx with deploy/nginx.conf in front of two servers', () => {
     expect(nginx.accessLog()).toMatch(/"GET \/healthz HTTP\/1\.1" 200 \d+ upstream=127\.0\.0\.1:\d+/);
   });
 
+  it('refuses a client without an Origin that lacks the token, though nginx reaches the servers from loopback', async () => {
+    const refused = new WebSocket(`ws://127.0.0.1:${nginx.port}/ws?cols=24&rows=6`);
+    const status = await new Promise<number>((resolve) => {
+      refused.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      refused.once('open', () => resolve(101));
+      refused.once('error', () => resolve(0));
+    });
+    refused.terminate();
+    expect(status).toBe(401);
+  });
+
   it('carries a viewer\'s WebSocket: INIT, then frames', async () => {
     const v = viewer('cols=32&rows=8');
     await v.moreFrames(5, 10_000);
@@ -86,7 +103,7 @@ describe('nginx with deploy/nginx.conf in front of two servers', () => {
   it('lets a browser\'s WebSocket in: the server sees the Origin and the Host the browser used', async () => {
     // A page served through nginx opens /ws with Origin http://<nginx>; the server compares it
     // with Host, which nginx must pass on unchanged on the upgrade too.
-    const ws = new WebSocket(`ws://127.0.0.1:${nginx.port}/ws?cols=24&rows=6`, { origin: nginx.url });
+    const ws = new WebSocket(`ws://127.0.0.1:${nginx.port}/ws?cols=24&rows=6&token=${TOKEN}`, { origin: nginx.url });
     const first = await new Promise<string>((resolve, reject) => {
       ws.once('message', (data: Buffer) => resolve(data.toString()));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`handshake answered ${res.statusCode}`)));
@@ -95,7 +112,7 @@ describe('nginx with deploy/nginx.conf in front of two servers', () => {
     ws.terminate();
     expect(first).toMatch(/^INIT:/);
     // And a foreign page is still refused through the proxy.
-    const foreign = new WebSocket(`ws://127.0.0.1:${nginx.port}/ws?cols=24&rows=6`, { origin: 'http://evil.example' });
+    const foreign = new WebSocket(`ws://127.0.0.1:${nginx.port}/ws?cols=24&rows=6&token=${TOKEN}`, { origin: 'http://evil.example' });
     const status = await new Promise<number>((resolve) => {
       foreign.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       foreign.once('open', () => resolve(101));
@@ -107,7 +124,7 @@ describe('nginx with deploy/nginx.conf in front of two servers', () => {
 
   it('streams /audio through: ADTS from the first byte, then frames as the encoder makes them', async () => {
     const asked = performance.now();
-    const c = await listen(`${nginx.url}/audio`);
+    const c = await listen(`${nginx.url}/audio?token=${TOKEN}`);
     expect(c.res.statusCode).toBe(200);
     expect(c.res.headers['content-type']).toBe('audio/aac');
     await sleep(2000);

@@ -72,6 +72,17 @@ describe('origin and limits', () => {
   });
   afterAll(() => server.stop());
 
+  it('lets a loopback client without an Origin in, but not one a proxy forwarded (it may be anyone, anywhere)', async () => {
+    expect(await upgradeStatus(server.wsUrl)).toBe(101);
+    for (const header of [{ 'X-Forwarded-For': '203.0.113.7' }, { Forwarded: 'for=203.0.113.7' }, { 'X-Real-IP': '203.0.113.7' }]) {
+      expect(await upgradeStatus(server.wsUrl, header)).toBe(403);
+      expect((await fetch(`${server.url}/audio`, { method: 'HEAD', headers: header })).status).toBe(403);
+    }
+    // A browser through the proxy is still judged by its Origin.
+    const host = new URL(server.url).host;
+    expect(await upgradeStatus(server.wsUrl, { Origin: `http://${host}`, 'X-Forwarded-For': '203.0.113.7' })).toBe(101);
+  });
+
   it('accepts the server\'s own origin and allowed ones, refuses others (403)', async () => {
     const host = new URL(server.url).host;
     expect(await upgradeStatus(server.wsUrl, { Origin: `http://${host}` })).toBe(101);

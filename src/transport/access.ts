@@ -1,7 +1,7 @@
 /**
  * Who may connect (PROTOCOL-NOTES.md §1.5): an optional shared token, compared in constant time, on
  * `/ws` and `/audio`; a browser Origin that must match the Host (or an allowed list); no Origin
- * (terminal clients, players) only with the token or from loopback.
+ * (terminal clients, players) only with the token or from loopback, not through a proxy.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -24,6 +24,15 @@ export function isLoopback(address: string | undefined): boolean {
 export function exposesBeyondLoopback(host: string): boolean {
   if (host === 'localhost') return false;
   return !(isIP(host) !== 0 && isLoopback(host));
+}
+
+/**
+ * A request a proxy passed on (nginx in front: deploy/nginx.conf sets X-Forwarded-For) comes from
+ * the proxy's address for someone who may be anywhere: loopback then says nothing about them.
+ */
+function forwarded(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return h['x-forwarded-for'] !== undefined || h['forwarded'] !== undefined || h['x-real-ip'] !== undefined;
 }
 
 /** Digests first, so the comparison takes the same time whatever the lengths. */
@@ -54,8 +63,8 @@ export function checkAccess(req: IncomingMessage, url: URL, policy: AccessPolicy
   }
   const origin = req.headers.origin;
   if (origin === undefined) {
-    if (tokenOk || isLoopback(req.socket.remoteAddress)) return { ok: true };
-    return { ok: false, status: 403, reason: 'requests without an Origin need the token' };
+    if (tokenOk || (isLoopback(req.socket.remoteAddress) && !forwarded(req))) return { ok: true };
+    return { ok: false, status: 403, reason: forwarded(req) ? 'requests without an Origin need the token (this one came through a proxy)' : 'requests without an Origin need the token' };
   }
   const host = req.headers.host;
   const own = host ? [`http://${host}`, `https://${host}`] : [];
