@@ -36,7 +36,8 @@ beforeAll(async () => {
   mkdirSync(join(tmp.dir, 'copy'));
   copyFileSync(clip, join(tmp.dir, 'copy', 'clip.mp4'));
   mkdirSync(join(tmp.dir, 'another'));
-  makeClip(join(tmp.dir, 'another', 'clip.mp4'), { seconds: 6 });
+  // Its name, duration and frame size all the same: only its content differs (here, its sound).
+  makeClip(join(tmp.dir, 'another', 'clip.mp4'), { seconds: 20, toneHz: 330 });
   redis = await startRedis();
 });
 

@@ -84,7 +84,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Loaded only for a cluster: its Redis client is a fifth of the server's start-up imports.
   const clustering = opts.cluster ? await import('../cluster/cluster.js') : null;
   const cluster = opts.cluster && clustering
-    ? await clustering.Cluster.join({ ...opts.cluster, name: opts.cluster.name ?? clustering.clusterNameFor(opts.source, info.duration, info.width, info.height), log })
+    ? await clustering.Cluster.join({ ...opts.cluster, name: opts.cluster.name ?? (await clustering.clusterNameFor(opts.source ? info.label : undefined, info.duration, info.width, info.height)), log })
     : null;
   const started = Date.now();
   const store = new DisposableStore();

@@ -8,7 +8,8 @@
  * way the record that stands in Redis is adopted.
  */
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import type { Logger } from '../shared/logger.js';
 import { RedisLink, redactUrl, type ServerBeat } from './redis-link.js';
 import { isNewer, parseRecord, startingRecord, type TimelineRecord } from './timeline-record.js';
@@ -49,14 +50,28 @@ export interface ClusterHealth {
 
 /**
  * The name servers of one source agree on by default: its file name (so the same file under another
- * path, on another machine, still matches), its duration and its size (so two files that only share
- * a name, such as two HLS `index.m3u8`, do not).
+ * path, on another machine, still matches), its duration, its frame size, and what tells files
+ * that share all three apart: a file's length in bytes, a URL's host and path (two HLS
+ * `index.m3u8`, two cameras' live streams). `label` is the source as opened (open-source.ts: a
+ * path, or a URL without its secrets).
  */
-export function clusterNameFor(source: string | undefined, duration: number, width: number, height: number): string {
-  if (!source) return 'demo';
-  const base = source.replace(/[?#].*$/, '').split(/[\\/]/).filter(Boolean).pop() ?? source;
+export async function clusterNameFor(label: string | undefined, duration: number, width: number, height: number): Promise<string> {
+  if (!label) return 'demo';
+  const base = label.replace(/[?#].*$/, '').split(/[\\/]/).filter(Boolean).pop() ?? label;
   const name = base.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'source';
-  return `${name}-${duration.toFixed(3)}s-${width}x${height}`;
+  return `${name}-${duration.toFixed(3)}s-${width}x${height}-${await identity(label)}`;
+}
+
+async function identity(label: string): Promise<string> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(label)) {
+    const url = new URL(label);
+    return createHash('sha256').update(`${url.host}${url.pathname}`).digest('hex').slice(0, 12);
+  }
+  try {
+    return `${(await stat(label)).size}B`;
+  } catch {
+    return 'unread';
+  }
 }
 
 export const HEARTBEAT_MS = 1000;
