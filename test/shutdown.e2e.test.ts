@@ -27,8 +27,9 @@ function alive(pid: number): boolean {
   }
 }
 
-describe.each(['SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
-  it('closes sockets with 1001, ends audio, stops ffmpeg, exits 0 within 2 s', async () => {
+// SIGHUP (the operator's ssh session closed): as cleanly, then the process dies of the hangup.
+describe.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s', (signal) => {
+  it('closes sockets with 1001, ends audio, stops ffmpeg, exits within 2 s', async () => {
     const s = await startCli([clip, '--loop', '--log-level', 'warn']);
     const viewers = [new TestViewer(`${s.wsUrl}?cols=8&rows=4`), new TestViewer(`${s.wsUrl}?cols=9&rows=4&yaw=90`)];
     for (const v of viewers) await v.moreFrames(3);
@@ -36,13 +37,13 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
     await new Promise((r) => setTimeout(r, 300));
     const children = execFileSync('pgrep', ['-P', String(s.proc.pid), 'ffmpeg'], { encoding: 'utf8' }).trim().split('\n').map(Number);
     expect(children).toHaveLength(2); // picture and sound
-    const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
+    const exited = new Promise<{ code: number | null; by: NodeJS.Signals | null; ms: number }>((resolve) => {
       const t0 = performance.now();
-      s.proc.once('exit', (code) => resolve({ code, ms: performance.now() - t0 }));
+      s.proc.once('exit', (code, by) => resolve({ code, by, ms: performance.now() - t0 }));
     });
     s.proc.kill(signal);
-    const { code, ms } = await exited;
-    expect(code).toBe(0);
+    const { code, by, ms } = await exited;
+    expect({ code, by }).toEqual(signal === 'SIGHUP' ? { code: null, by: 'SIGHUP' } : { code: 0, by: null });
     expect(ms).toBeLessThan(2000);
     for (const v of viewers) {
       await v.until(() => v.closeCode !== null, 'close');

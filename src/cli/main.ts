@@ -113,22 +113,32 @@ function fail(error: unknown): never {
   process.exit(code);
 }
 
-/** SIGINT/SIGTERM close every socket with 1001 and stop ffmpeg; a second signal exits at once. */
+/**
+ * SIGINT/SIGTERM close every socket with 1001 and stop ffmpeg; a second signal exits at once.
+ * SIGHUP (the operator's terminal or ssh session closed) does the same, then dies of the hangup:
+ * the terminal is gone, writes to it fail (EIO, ignored), and Node's exit would abort restoring it.
+ */
 function closeOnSignals(server: RunningServer, log: Logger): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(130);
     stopping = true;
+    const end = signal === 'SIGHUP' ? hangUp : () => process.exit(0);
+    if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
     log.info('server.stopping', { signal });
-    const deadline = setTimeout(() => process.exit(0), 2000);
+    const deadline = setTimeout(end, 2000);
     deadline.unref();
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(0),
-    );
+    server.close().then(end, end);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop);
+}
+
+/** Dies of SIGHUP, as a program whose terminal went away does (exit status 129). */
+function hangUp(): void {
+  process.removeAllListeners('SIGHUP');
+  process.kill(process.pid, 'SIGHUP');
 }
 
 const program = new Command()
@@ -246,12 +256,9 @@ async function runTerminalClient(options: TerminalClientOptions): Promise<Client
 }
 
 function exitWith(result: ClientExit): never {
-  if (result.hungUp) {
-    // Die of the hangup, as a terminal program does: an exit would have Node restore the gone
-    // terminal's modes, which fails and aborts with a native stack trace.
-    process.removeAllListeners('SIGHUP');
-    process.kill(process.pid, 'SIGHUP');
-  }
+  // Die of the hangup, as a terminal program does: an exit would have Node restore the gone
+  // terminal's modes, which fails and aborts with a native stack trace.
+  if (result.hungUp) hangUp();
   if (result.message) (result.code === 0 ? process.stdout : process.stderr).write(`ascii360: ${result.message}\n`);
   process.exit(result.code);
 }
