@@ -14,6 +14,7 @@ import { listen, sleep as wait } from './helpers/audio.js';
 import { redisCommand, startNginx, startRedis, type NginxRig, type RedisRig } from './helpers/cluster-rig.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { CLI, getJson, serverPool, statuses, type CliServer, type TestViewer } from './helpers/server.js';
+import { parseInit, parseStatus } from '../protocol/index.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const FPS = 30;
@@ -116,6 +117,23 @@ describe('one timeline across servers', () => {
     // Playing on from where the seek put it: index round(5 s × 30).
     expect(indexOf(frames.at(-1)!)).toBeGreaterThanOrEqual(5 * FPS);
     expect(indexOf(frames.at(-1)!)).toBeLessThan(5 * FPS + 4 * FPS);
+  });
+
+  it("a first viewer on a server is told, in its INIT, where the shared timeline is now, not where that server last was", async () => {
+    pool = serverPool();
+    const [a, b] = await Promise.all([pool.serve(cluster('join')), pool.serve(cluster('join'))]);
+    // b shows a frame, loses its viewer, and the timeline plays on through a for 2 s more.
+    const early = pool.viewer(b, 'cols=8&rows=4');
+    await early.moreFrames(5);
+    early.close();
+    const va = pool.viewer(a, 'cols=8&rows=4');
+    await va.moreFrames(5);
+    await sleep(2000);
+    const late = pool.viewer(b, 'cols=8&rows=4');
+    await late.until(() => statuses(late).length >= 1, 'the STATUS');
+    const startSec = parseInit(late.texts[0]!).startSec;
+    expect(startSec).toBeCloseTo(parseStatus(statuses(late)[0]!).position!, 0);
+    expect(statuses(late)).toHaveLength(1);
   });
 
   it('viewers on different servers get the same frame at the same time (p95 skew ≤ 3 frames)', async () => {

@@ -74,7 +74,8 @@ describe('origin and limits', () => {
 
   it('lets a loopback client without an Origin in, but not one a proxy forwarded (it may be anyone, anywhere)', async () => {
     expect(await upgradeStatus(server.wsUrl)).toBe(101);
-    for (const header of [{ 'X-Forwarded-For': '203.0.113.7' }, { Forwarded: 'for=203.0.113.7' }, { 'X-Real-IP': '203.0.113.7' }]) {
+    const forwards: Record<string, string>[] = [{ 'X-Forwarded-For': '203.0.113.7' }, { Forwarded: 'for=203.0.113.7' }, { 'X-Real-IP': '203.0.113.7' }];
+    for (const header of forwards) {
       expect(await upgradeStatus(server.wsUrl, header)).toBe(403);
       expect((await fetch(`${server.url}/audio`, { method: 'HEAD', headers: header })).status).toBe(403);
     }

@@ -83,6 +83,11 @@ describe('STATUS: the timeline every viewer is told', () => {
     expect(codes(v)).toEqual(['PLAYING', 'ENDED']);
     expect(parseStatus(statuses(v).at(-1)!).position).toBe(1);
     expect(v.closeCode).toBe(1000);
+    // A newcomer after the end starts the file again: its INIT says from 0, and it hears PLAYING once.
+    const again = viewer(s);
+    await again.until(() => again.frames.length >= 2, 'frames again');
+    expect(again.texts[0]).toMatch(/^INIT:30\.0:5:20:6:0:0:1\.000:0:/);
+    expect(statuses(again)).toEqual(['STATUS:PLAYING:0.000']);
   });
 
   it('a file cut short (a download stopped midway) ends where its frames stop, not at the length its header states', async () => {

@@ -228,6 +228,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const session = new ViewerSession(ws, spec, hooks);
       // The first viewer decides the working size before the source starts, saving a restart.
       if (audience.size === 0) workSize.sizeNow([spec]);
+      // Counted before it is told anything: a first viewer here takes up the shared timeline where
+      // it is now, a newcomer after the end restarts the file, and its INIT's startSec says so.
+      // What that announces goes to the others; the joiner hears the timeline once, after its INIT.
+      playback.setClients(clients() + 1);
       audience.add(session);
       log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, style: spec.style, viewers: audience.size });
       session.sendInit();
@@ -239,8 +243,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         playback.setClients(clients());
       });
       ws.on('error', (error) => log.debug('viewer.socket_error', { id: session.id, error: error.message }));
-      playback.setClients(clients());
-      // The joiner is told the timeline now, after its INIT (starting the source may have changed it).
       session.sendStatus(playback.status);
       if (!playback.source.running) scheduler.refresh(session.key);
       workSize.schedule();
