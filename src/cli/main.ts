@@ -120,11 +120,21 @@ function fail(error: unknown): never {
  */
 function closeOnSignals(server: RunningServer, log: Logger): void {
   let stopping = false;
+  let hungUp = false;
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(130);
+    if (stopping) {
+      // A closing terminal's SIGHUP comes twice (the kernel's, and the shell's to its jobs): the
+      // second is the same hangup. Any other second signal ends it at once, never with an exit
+      // once the terminal is gone.
+      if (signal === 'SIGHUP') return;
+      if (hungUp) hangUp();
+      else process.exit(130);
+      return;
+    }
     stopping = true;
-    const end = signal === 'SIGHUP' ? hangUp : () => process.exit(0);
-    if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    hungUp = signal === 'SIGHUP';
+    const end = hungUp ? hangUp : () => process.exit(0);
+    if (hungUp) for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
     log.info('server.stopping', { signal });
     const deadline = setTimeout(end, 2000);
     deadline.unref();
