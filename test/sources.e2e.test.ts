@@ -57,7 +57,7 @@ describe('sources', () => {
       await s.stop();
     }
     // The operator's start-up line and log name the URL, its secrets hidden.
-    expect(s.stdout()).toContain('serving http://viewer:***@127.0.0.1:');
+    expect(s.stdout()).toContain('serving http://***:***@127.0.0.1:');
     for (const secret of ['secretpw', 'TOPSECRET']) expect(s.stdout() + s.stderr()).not.toContain(secret);
   });
 

@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { Logger } from '../shared/logger.js';
+import { publicName } from '../source/source-name.js';
 import { RedisLink, redactUrl, type ServerBeat } from './redis-link.js';
 import { isNewer, parseRecord, startingRecord, type TimelineRecord } from './timeline-record.js';
 
@@ -57,8 +58,8 @@ export interface ClusterHealth {
  */
 export async function clusterNameFor(label: string | undefined, duration: number, width: number, height: number): Promise<string> {
   if (!label) return 'demo';
-  const base = label.replace(/[?#].*$/, '').split(/[\\/]/).filter(Boolean).pop() ?? label;
-  const name = base.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'source';
+  // The name shows in /healthz: the source as anyone may see it named (a stream's path ends in its key).
+  const name = publicName(label).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'source';
   return `${name}-${duration.toFixed(3)}s-${width}x${height}-${await identity(label)}`;
 }
 

@@ -114,7 +114,10 @@ export async function probeMedia(tools: FfmpegTools, input: string, label: strin
   const video = streams.find((s) => s['codec_type'] === 'video');
   if (!video) throw new Ascii360Error('SOURCE_NO_VIDEO', `${label} has no video stream`);
   const formatName = String(json.format?.['format_name'] ?? '');
-  const duration = Number(json.format?.['duration'] ?? video['duration'] ?? 0);
+  // The picture's own length where the file states it: sound that runs on past the last frame
+  // (common in phone and edited files) is not more of the video.
+  const pictureLength = Number(video['duration']);
+  const duration = Number.isFinite(pictureLength) && pictureLength > 0 ? pictureLength : Number(json.format?.['duration'] ?? 0);
   const width = Number(video['width'] ?? 0);
   const height = Number(video['height'] ?? 0);
   if (!(width > 0 && height > 0)) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} has a video stream with no picture size`);

@@ -63,7 +63,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
     if ((await stat(input)).size === 0) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${input} is empty (0 bytes)`);
     if (IMAGE_EXTENSIONS.test(input)) return openStill(input, opts, log);
   }
-  const media = await probeMedia(tools, input, input);
+  const media = await probeMedia(tools, input, redactedSource(input));
   if (media.isImage && !isUrl) return openStill(input, opts, log);
   const format = formatOf(fromSideData(media.sideData, media.width, media.height), opts, media.width, media.height, log);
   const live = isUrl && media.duration === 0;

@@ -15,14 +15,24 @@ function parsed(input: string): URL | null {
   }
 }
 
-/** The source for the operator's log: a URL's password and query hidden, a path as it is. */
+/** The source for the operator's log: a URL's user, password and query hidden, a path as it is. */
 export function redactedSource(input: string): string {
   const url = parsed(input);
   if (!url) return input;
+  // A user name may be the key itself (`https://<token>@host/…`).
+  if (url.username) url.username = '***';
   if (url.password) url.password = '***';
   if (url.search) url.search = '?…';
   url.hash = '';
   return url.href.replace('?%E2%80%A6', '?…');
+}
+
+/**
+ * `text` (an ffmpeg message) with every URL in it named as viewers may see it: the failing URL
+ * may be a segment's or a redirect's, carrying the same key in another form than the source's.
+ */
+export function withPublicUrls(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s'"]+?)([:,.;]*)(?=[\s'"]|$)/gi, (_all, url: string, tail: string) => publicName(url) + tail);
 }
 
 /**
