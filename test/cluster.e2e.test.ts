@@ -108,8 +108,11 @@ describe('one timeline across servers', () => {
     expect(vb!.frames.length - before).toBeLessThanOrEqual(1);
     expect((await health(b)).cluster.timeline.paused).toBe(true);
 
-    vc!.send({ type: 'seek', time: 5 });
+    // With ASCILINE's requestId: the asker's SEEKED answer follows the STATUS the cluster sends back.
+    vc!.send({ type: 'seek', time: 5, requestId: 9 });
     for (const v of [va!, vb!]) await v.until(() => lastStatus(v, 'SEEKED') === 5, 'STATUS:SEEKED:5.000 on another server', 3000);
+    await vc!.until(() => vc!.texts.includes('SEEKED:9:5.000000000'), 'the SEEKED answer', 3000);
+    expect(vc!.texts.indexOf('STATUS:SEEKED:5.000')).toBeLessThan(vc!.texts.indexOf('SEEKED:9:5.000000000'));
 
     vb!.send({ type: 'pause', paused: false });
     for (const v of [va!, vc!]) await v.until(() => lastStatus(v, 'PLAYING') === 5, 'STATUS:PLAYING:5.000 on another server', 3000);

@@ -274,6 +274,25 @@ describe('Ctrl-Z in tmux', () => {
     await until('the prompt after quit', () => capture('a360-suspend').some((l) => l === '$'));
   }, 60_000);
 
+  it('suspended, then `kill %1` (SIGTERM and SIGCONT to a background job): it ends, and leaves the terminal as the shell has it', async () => {
+    sessions.push('a360-suspend-kill');
+    tmux('new-session', '-d', '-s', 'a360-suspend-kill', '-x', '100', '-y', '30', '-e', 'LANG=C.UTF-8', '-e', 'TERM=xterm-256color', '-e', 'COLORTERM=truecolor', 'bash --norc --noprofile -i');
+    tmux('send-keys', '-t', 'a360-suspend-kill', `PS1='$ '; '${process.execPath}' '${CLI}' play '${clip}' --loop --log-level silent --style ramp`, 'Enter');
+    await until('the picture', () => /fps/.test(capture('a360-suspend-kill')[29] ?? ''), 20_000);
+    tmux('send-keys', '-t', 'a360-suspend-kill', 'C-z');
+    await until('stopped', () => capture('a360-suspend-kill').some((l) => /Stopped/.test(l)));
+    tmux('send-keys', '-t', 'a360-suspend-kill', 'kill %1; sleep 3; jobs -l; echo JOBS-END', 'Enter');
+    // Before, it took the terminal back from the background (alternate screen, mouse reports) and
+    // was stopped again, by SIGTTOU, in Node's own exit.
+    const after = await until('the job gone', () => {
+      const screen = capture('a360-suspend-kill');
+      return screen.some((l) => l === 'JOBS-END') ? screen : null;
+    }, 20_000);
+    expect(after.filter((l) => /Stopped|Running/.test(l))).toHaveLength(1); // only the line from Ctrl-Z
+    expect(flags('a360-suspend-kill')).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+    expect(spawnSync('pgrep', ['-f', `play ${clip}`], { encoding: 'utf8' }).stdout.trim()).toBe('');
+  });
+
   it('with no shell to suspend to, Ctrl-Z says so and the picture plays on', async () => {
     start('a360-nosuspend', 100, 24, `play '${clip}' --loop --log-level silent --style ramp`);
     await until('the picture', () => /fps/.test(capture('a360-nosuspend')[23] ?? ''));

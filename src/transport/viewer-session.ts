@@ -46,6 +46,8 @@ export class ViewerSession {
    * keyframe). A DELTA goes only to viewers whose `shows` is its base; the others get its keyframe.
    */
   shows: number | null = null;
+  /** The `requestId` of this viewer's seek on its way, answered with SEEKED when the timeline's STATUS:SEEKED comes (§2.2). */
+  private seekAsked: number | string | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -73,6 +75,12 @@ export class ViewerSession {
   /** The timeline as the server has it (PROTOCOL-NOTES.md §2.1). */
   sendStatus(status: TimelineStatus): void {
     this.sendText(encodeStatus(status));
+    // This viewer's own seek has landed: its answer follows the STATUS every viewer gets (§2.2).
+    // In a cluster that STATUS comes back through Redis, after the seek message was handled.
+    if (status.code === 'SEEKED' && this.seekAsked !== null) {
+      this.sendText(`SEEKED:${this.seekAsked}:${(status.position ?? 0).toFixed(9)}`);
+      this.seekAsked = null;
+    }
   }
 
   /** A control text; a frame it discarded from the queue was this viewer's next base, so it needs a keyframe. */
@@ -186,10 +194,13 @@ export class ViewerSession {
         return;
       case 'pause':
       case 'seek': {
+        // ASCILINE's clients wait for their own seek's answer (sendStatus); a newer seek replaces it.
+        if (message.type === 'seek') this.seekAsked = message.requestId ?? null;
         const error = this.hooks.onTimeline(this, message);
-        if (error) this.sendError(error);
-        // ASCILINE's clients wait for their own seek's answer (§2.2); the timeline's STATUS goes to all.
-        else if (message.type === 'seek' && message.requestId !== undefined) this.sendText(`SEEKED:${message.requestId}:${message.time.toFixed(9)}`);
+        if (error) {
+          this.seekAsked = null;
+          this.sendError(error);
+        }
         return;
       }
       case 'buffer':

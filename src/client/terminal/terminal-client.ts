@@ -8,6 +8,7 @@
  * and the status line says "reconnecting… (attempt N)".
  */
 import blessed from 'blessed';
+import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { HELP_LINES, KEYMAP, type Action } from '../common/keymap.js';
@@ -65,6 +66,12 @@ export interface ClientExit {
    * restores the terminal's modes and aborts when that fails.
    */
   hungUp?: boolean;
+  /**
+   * Ended as a background job (suspended, then `kill %1`): the terminal is the shell's. Node's exit
+   * restores the raw mode it once set, which would stop the process (SIGTTOU) with its work done:
+   * main.ts lets go of the terminal first.
+   */
+  inBackground?: boolean;
 }
 
 /** Coded frames (PROTOCOL-NOTES.md §3.7) inflate with Node's zlib, never past a frame's largest body. */
@@ -106,6 +113,20 @@ function timelineMark(t: TimelineStatus | null): string {
     case 'RESTARTING': return '..';
     case 'FAILED': return 'x';
     default: return '>';
+  }
+}
+
+/**
+ * Whether this process's group holds the terminal (Linux: /proc/self/stat's pgrp and tpgid); true
+ * where that cannot be read, as a program in a terminal usually is.
+ */
+function inForeground(): boolean {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    // After the name: state, ppid, pgrp, session, tty_nr, tpgid.
+    return fields[2] === fields[5];
+  } catch {
+    return true;
   }
 }
 
@@ -178,7 +199,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   const screen = blessed.screen({ input, output, smartCSR: true, fullUnicode: true, warnings: false, title: 'ascii360', autoPadding: false, dockBorders: false });
   const statusBar = blessed.box({ parent: screen, bottom: 0, left: 0, height: 1, width: '100%', style: { fg: 'black', bg: 'white' } });
-  // Lines cut rather than wrapped where the terminal is narrower than the box (helpSize).
+  // Lines cut rather than wrapped where the terminal is narrower than the box (fitHelp).
   const help = blessed.box({
     parent: screen, top: 'center', left: 'center', width: HELP_WIDTH, height: HELP_HEIGHT, hidden: true, border: { type: 'line' }, wrap: false,
     label: ' ascii360 keys ', content: HELP_LINES.join('\n') + '\n\n(any key closes)', padding: { left: 1, right: 1 },
@@ -211,6 +232,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let lastDrawn = 0;
   /** From Ctrl-Z until the shell continues us: nothing is drawn. */
   let suspended = false;
+  /** While suspended: brings blessed's screen back (alternate screen, raw input, mouse, output). */
+  let resumeScreen: (() => void) | null = null;
   /** While the connection is lost: the try coming next and why it was lost; null while connected. */
   let down: { attempt: number; why: string } | null = null;
   let finished: ((exit: ClientExit) => void) | null = null;
@@ -433,16 +456,23 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     }
     if (!finished) return;
     stopSound();
-    const resumeScreen = screen.program.pause();
+    resumeScreen = screen.program.pause() as () => void;
     let continued = false;
-    const onSignal = (): void => onContinue(true);
+    // Continued in the background (`bg`, or `kill %1`, which sends SIGCONT after its SIGTERM):
+    // the terminal is not ours to take back, and changing its modes would stop us again
+    // (SIGTTOU). The picture waits for the `fg` that continues us in the foreground.
+    const onSignal = (): void => {
+      if (inForeground()) onContinue(true);
+    };
     const onContinue = (stopped: boolean): void => {
       if (continued) return;
       continued = true;
       process.off('SIGCONT', onSignal);
-      resumeScreen();
       suspended = false;
+      // Ended while stopped (`kill %1`: SIGTERM, then SIGCONT): finish has put the terminal back.
       if (!finished) return;
+      resumeScreen?.();
+      resumeScreen = null;
       // blessed's resume brings back its own mouse modes, not the SGR drag reports we asked for.
       screen.program.setMouse({ sgrMouse: true, cellMotion: true, vt200Mouse: true }, true);
       // Whatever the shell printed is on the main screen; the alternate one may have been cleared, and the terminal resized.
@@ -460,7 +490,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     };
     process.on('SIGCONT', onSignal);
     process.kill(process.pid, 'SIGTSTP');
-    setTimeout(() => onContinue(false), SUSPEND_IGNORED_MS);
+    setTimeout(() => {
+      if (inForeground()) onContinue(false);
+    }, SUSPEND_IGNORED_MS);
   }
 
   screen.on('keypress', (ch: string | undefined, key: { name?: string; full?: string; ctrl?: boolean }) => {
@@ -567,6 +599,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     process.off('unhandledRejection', onCrash);
     stopSound();
     serverLink.dispose();
+    // Ended while suspended (`kill %1`: SIGTERM, then SIGCONT): the terminal is the shell's as
+    // blessed's pause left it, and stays so. Its output stays muted, and its screen is not brought
+    // back: a background job changing the terminal's modes is stopped again (SIGTTOU).
+    if (resumeScreen && !inForeground()) exit.inBackground = true;
+    resumeScreen = null;
     // Leave our SGR and synchronized-output state behind before blessed restores the rest
     // (alternate screen, cursor, mouse modes, keypad).
     if (!exit.hungUp) output.write('\x1b[?2026l\x1b[0m');
