@@ -109,7 +109,10 @@ describe('PlayerController', () => {
     r.player.onInit({ ...INIT, mode: 2 });
     r.player.act('cycle-mode');
     expect(r.sent.at(-1)).toEqual({ type: 'mode', mode: 1 });
+    // A new connection asks for the mode asked for, not the last INIT's: the request is not lost.
+    expect(r.player.modeAsked).toBe(1);
     r.player.onError();
+    expect(r.player.modeAsked).toBe(2);
     r.player.act('cycle-mode');
     expect(r.sent.at(-1)).toEqual({ type: 'mode', mode: 1 });
     r.player.onInit(INIT);

@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from './helpers/media.js';
 import { CLI, startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { until } from './helpers/tmux.js';
 
 const tmp = tempDir();
 let clip = '';
@@ -68,7 +69,7 @@ describe('token', () => {
 describe('origin and limits', () => {
   let server: CliServer;
   beforeAll(async () => {
-    server = await startCli([clip, '--loop', '--max-clients', '3', '--max-message-rate', '50', '--allow-origin', 'https://viewer.example', '--log-level', 'error']);
+    server = await startCli([clip, '--loop', '--max-clients', '3', '--max-message-rate', '50', '--allow-origin', 'https://viewer.example', '--log-level', 'warn']);
   });
   afterAll(() => server.stop());
 
@@ -82,6 +83,9 @@ describe('origin and limits', () => {
     // A browser through the proxy is still judged by its Origin.
     const host = new URL(server.url).host;
     expect(await upgradeStatus(server.wsUrl, { Origin: `http://${host}`, 'X-Forwarded-For': '203.0.113.7' })).toBe(101);
+    // The operator is told once that a proxy without a token lets only that in.
+    await until('the warning', () => /access\.proxy_without_token/.test(server.stderr()));
+    expect(server.stderr().match(/access\.proxy_without_token/g)).toHaveLength(1);
   });
 
   it('accepts the server\'s own origin and allowed ones, refuses others (403)', async () => {

@@ -114,6 +114,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       // The last frames are still rendering: every viewer gets them before the close.
       scheduler.whenIdle(() => {
+        // A viewer who joined meanwhile (a replay pressed at once) started the file again: it plays on.
+        if (playback.status.code !== 'ENDED') return;
         audience.closeAll(CloseCode.END_OF_STREAM, message, true);
         audio.end();
       });

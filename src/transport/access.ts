@@ -30,7 +30,7 @@ export function exposesBeyondLoopback(host: string): boolean {
  * A request a proxy passed on (nginx in front: deploy/nginx.conf sets X-Forwarded-For) comes from
  * the proxy's address for someone who may be anywhere: loopback then says nothing about them.
  */
-function forwarded(req: IncomingMessage): boolean {
+export function forwarded(req: IncomingMessage): boolean {
   const h = req.headers;
   return h['x-forwarded-for'] !== undefined || h['forwarded'] !== undefined || h['x-real-ip'] !== undefined;
 }

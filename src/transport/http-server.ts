@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, Limits, ProtocolError, type CameraName, type Mode, type Quality } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { ViewSpec } from '../shared/types.js';
-import { checkAccess, type AccessPolicy } from './access.js';
+import { checkAccess, forwarded, type AccessDecision, type AccessPolicy } from './access.js';
 import { appFile, pageFile } from './static-files.js';
 import { parseViewQuery, type InitialView } from './view-query.js';
 
@@ -50,8 +50,23 @@ const AUDIO_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 };
 
+/** Whether a proxy without the token was already pointed out (once a process). */
+let warnedProxy = false;
+
+/**
+ * checkAccess, and the operator told once when requests come through a proxy to a server with no
+ * token: only browsers on the page's own address get in then, and not even their sound (§1.5).
+ */
+function accessFor(req: IncomingMessage, url: URL, routes: Routes): AccessDecision {
+  if (routes.access.token === null && !warnedProxy && forwarded(req)) {
+    warnedProxy = true;
+    routes.log.warn('access.proxy_without_token', { note: 'requests come through a proxy (X-Forwarded-For): run every server with --token, or only browser pages get in, without their sound' });
+  }
+  return checkAccess(req, url, routes.access);
+}
+
 function serveAudio(req: IncomingMessage, res: ServerResponse, url: URL, routes: Routes): void {
-  const access = checkAccess(req, url, routes.access);
+  const access = accessFor(req, url, routes);
   if (!access.ok) {
     reply(res, access.status, 'text/plain; charset=utf-8', `${access.reason}\n`, { 'Access-Control-Allow-Origin': '*' });
     return;
@@ -139,7 +154,7 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nnot found\n');
       return;
     }
-    const access = checkAccess(req, url, routes.access);
+    const access = accessFor(req, url, routes);
     if (!access.ok) {
       const status = access.status === 401 ? '401 Unauthorized' : '403 Forbidden';
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${access.reason}\n`);

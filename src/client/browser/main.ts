@@ -141,7 +141,7 @@ function start(): void {
       const aspect = round4(font.aspect);
       told = { cols: grid.cols, rows: grid.rows, aspect };
       return viewUrl(wsBase, {
-        cols: grid.cols, rows: grid.rows, aspect, mode,
+        cols: grid.cols, rows: grid.rows, aspect, mode: player.modeAsked ?? mode,
         ...player.queryView(),
         style: shownStyle(), token,
         codec, quality: codec === 'raw' ? undefined : options.quality, camera: player.queryCamera(),

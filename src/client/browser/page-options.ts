@@ -62,7 +62,7 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
   const fontPx = font === undefined ? DEFAULT_FONT_PX : Math.min(FONT_PX_MAX, Math.max(FONT_PX_MIN, font));
 
   const rendererName = given('renderer');
-  const renderer = rendererName === undefined ? 'auto' : (RENDERERS[rendererName] ?? refuse(`unknown renderer ${quote(rendererName)}; renderers: webgl2, 2d; choosing by itself`, 'auto'));
+  const renderer = rendererName === undefined ? 'auto' : ((Object.hasOwn(RENDERERS, rendererName) ? RENDERERS[rendererName] : undefined) ?? refuse(`unknown renderer ${quote(rendererName)}; renderers: webgl2, 2d; choosing by itself`, 'auto'));
 
   const cameraName = given('camera');
   const camera = cameraName === undefined || isCameraName(cameraName) ? cameraName : refuse(`${unknownCameraReason(cameraName)}; showing the server's camera`, undefined);

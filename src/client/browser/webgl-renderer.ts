@@ -23,8 +23,8 @@ import { sizeCanvas, type GridRenderer } from './grid-renderer.js';
 const FITTED_CELL = 7;
 /**
  * Row length of the fitted bytes texture: a multiple of 7, so no cell straddles two rows and a
- * fragment finds its seven bytes side by side. A fitted frame is at most 250 000 cells (the cell cap,
- * §1.2) × 7 bytes, 428 rows of this. Within any WebGL2 implementation's texture size that matters (the
+ * fragment finds its seven bytes side by side. A fitted frame is at most 150 000 cells (the sample
+ * cap, §1.2, at quadrant's 4 samples a cell) × 7 bytes, 257 rows of this. Within any WebGL2 implementation's texture size that matters (the
  * guaranteed minimum is 2048; MAX_TEXTURE_SIZE is asked and the smaller taken).
  */
 const FITTED_TEXTURE_WIDTH = FITTED_CELL * 585;

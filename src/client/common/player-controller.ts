@@ -148,6 +148,11 @@ export class PlayerController {
     return this.timeline?.code === 'PAUSED';
   }
 
+  /** The mode to ask a new connection for: one asked for and not yet confirmed, else the last INIT's; undefined before any. */
+  get modeAsked(): Mode | undefined {
+    return this.requestedMode ?? this.init?.mode;
+  }
+
   /** The mode of the frames (the last INIT's). */
   get mode(): number {
     return this.init?.mode ?? DEFAULT_MODE;

@@ -173,7 +173,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   function connectUrl(): string {
     told = { cols: grid.cols, rows: grid.rows };
     return viewUrl(opts.url, {
-      cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode: player.init?.mode ?? mode,
+      cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode: player.modeAsked ?? mode,
       style: player.requested ?? player.style, palette, ...player.queryView(), camera: player.queryCamera(), codec, quality,
     });
   }
