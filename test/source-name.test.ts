@@ -1,7 +1,7 @@
 /** How the operator's source is named to the log and to anyone (src/source/source-name.ts). */
 import { describe, expect, it } from 'vitest';
 import { clusterNameFor } from '../src/cluster/cluster.js';
-import { publicName, redactedSource, withPublicUrls } from '../src/source/source-name.js';
+import { publicName, redactedSource, withPublicUrls } from '../src/shared/source-name.js';
 
 describe('source names', () => {
   it("hide a URL's user, password and query from the log, keep a path as it is", () => {

@@ -26,7 +26,7 @@ import { prometheusText } from './metrics.js';
 import { Playback } from './playback.js';
 import { WorkSizeScheduler } from './work-size-scheduler.js';
 import { chooseWorkWidth } from './working-size.js';
-import { publicName } from '../source/source-name.js';
+import { publicName } from '../shared/source-name.js';
 
 export type { Health };
 

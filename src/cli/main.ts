@@ -16,7 +16,7 @@ import type { ClientExit, TerminalClientOptions } from '../client/terminal/termi
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
-import { redactedSource } from '../source/source-name.js';
+import { redactedSource } from '../shared/source-name.js';
 
 function intInRange(name: string, min: number, max: number) {
   return (value: string): number => {

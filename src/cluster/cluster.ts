@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { Logger } from '../shared/logger.js';
-import { publicName } from '../source/source-name.js';
+import { publicName } from '../shared/source-name.js';
 import { RedisLink, redactUrl, type ServerBeat } from './redis-link.js';
 import { isNewer, parseRecord, startingRecord, type TimelineRecord } from './timeline-record.js';
 

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { FrameAssembler } from './frame-assembler.js';
-import { publicName, redactedSource, withPublicUrls } from './source-name.js';
+import { publicName, redactedSource, withPublicUrls } from '../shared/source-name.js';
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import { KILL_TIMEOUT_MS, terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';

@@ -11,7 +11,7 @@ import { DemoSource, demoInfo } from './demo-source.js';
 import { probeMedia, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
-import { redactedSource } from './source-name.js';
+import { redactedSource } from '../shared/source-name.js';
 import { resolveFormat, type FormatFlags, type SourceFormat } from './source-format.js';
 import { fromSideData, fromXmp, type SphericalMetadata } from './spherical-metadata.js';
 import { IMAGE_EXTENSIONS, probeStill, StillSource } from './still-source.js';

@@ -5,7 +5,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
-import { publicName } from './source-name.js';
+import { publicName } from '../shared/source-name.js';
 
 /** sharp, loaded with the first photo: its native library is a fifth of a video server's start-up imports. */
 type Sharp = typeof import('sharp');
