@@ -22,6 +22,13 @@ function expectOneLineError(stderr: string, pattern: RegExp): void {
   expect(stderr).not.toMatch(/\n\s+at /);
 }
 
+describe('ascii360 --version', () => {
+  it('prints the package version', async () => {
+    const { version } = JSON.parse((await import('node:fs')).readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(run([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
+
 describe('ascii360 play: not in a terminal', () => {
   it('refuses to write the picture into a pipe or file, in one line', () => {
     const r = run(['play', '--log-level', 'silent']);

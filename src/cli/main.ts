@@ -11,7 +11,9 @@ import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/erro
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
 import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
-import { closeSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ClientExit, TerminalClientOptions } from '../client/terminal/terminal-client.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
@@ -168,9 +170,24 @@ function hangUp(): void {
   process.kill(process.pid, 'SIGHUP');
 }
 
+/** The package's version: its package.json, the first one up from this file (src/cli, or dist/src/cli). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'ascii360' && pkg.version) return pkg.version;
+    } catch {
+      // Not here: one folder up.
+    }
+  }
+  return 'unknown';
+}
+
 const program = new Command()
   .name('ascii360')
   .description('Watch 360° video as coloured text: a server, a terminal client and a browser client')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
