@@ -217,8 +217,13 @@ describe('PlayerController', () => {
     r.advance(1100);
     expect(r.player.view.yaw).toBeGreaterThan(0);
     const before = r.player.view.yaw;
-    r.advance(2000);
+    // Ticked far faster than frames come (each view brings a frame back at once, whose drawing
+    // ticks): the turn goes out once a frame interval, not once a tick.
+    const sentBefore = r.sent.length;
+    r.advance(2000, 2);
     expect(r.player.view.yaw - before).toBeCloseTo((AUTO_ROTATE_DEG_PER_S * 2000) / 1000, 1);
+    expect(r.sent.length - sentBefore).toBeGreaterThanOrEqual(55);
+    expect(r.sent.length - sentBefore).toBeLessThanOrEqual(61);
     // A key stops it; it comes back after another idle spell.
     r.player.act('look-up');
     const stopped = r.player.view.yaw;

@@ -13,6 +13,8 @@ import type { Action } from './keymap.js';
 import { CAMERA_START_FOV, ViewController, type ViewAngles } from './view-controller.js';
 import { ViewMotion } from './view-motion.js';
 
+/** A view moving by itself goes out at most this often: 30 a second, a still photo's too (its INIT says 1 fps). */
+const MOTION_VIEW_MS = 1000 / 30;
 /** `[` and `]` seek by this much. */
 export const SEEK_STEP_S = 10;
 /**
@@ -70,6 +72,8 @@ export class PlayerController {
   style: StyleName;
   /** A style asked for and not yet confirmed by an INIT: quick presses step on from it. */
   requested: StyleName | null = null;
+  /** When the last view message was given out (tick). */
+  private lastViewAt = -Infinity;
   /** A mode asked for and not yet confirmed by an INIT: quick `m` presses step on from it. */
   private requestedMode: Mode | null = null;
   /** The last seek asked for: its target, the position shown when it was asked, and when. */
@@ -267,8 +271,15 @@ export class PlayerController {
    * one per call: call it once per displayed frame (and on a timer while `animating`).
    */
   tick(): ViewMessage | null {
-    this.motion.step(this.opts.now());
-    return this.view.takeViewMessage();
+    const now = this.opts.now();
+    const moved = this.motion.step(now);
+    // The view moving by itself (coasting, auto-rotate) is sent at most once a frame interval: the
+    // server answers each view at once with a frame, whose drawing ticks again, a loop as fast as
+    // the CPU allows (150 frames a second of a still photo). Held back, it goes with a later tick.
+    if (moved && now - this.lastViewAt < MOTION_VIEW_MS) return null;
+    const message = this.view.takeViewMessage();
+    if (message) this.lastViewAt = now;
+    return message;
   }
 
   /** The view will move by itself (coasting, or auto-rotate on): the shell keeps ticking. */

@@ -565,7 +565,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const statusTimer = setInterval(updateStatus, STATUS_INTERVAL_MS);
   // The view moving by itself (inertia, auto-rotate) with no frames to carry it (paused, a photo).
   const motionTimer = setInterval(() => {
-    if (player.animating && performance.now() - lastDrawn > 2 * MOTION_STEP_MS) sendView();
+    if (player.animating && performance.now() - lastDrawn > MOTION_STEP_MS) sendView();
   }, MOTION_STEP_MS);
 
   const onSignal = (): void => finish({ code: 0, message: '' });
