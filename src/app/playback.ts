@@ -269,6 +269,12 @@ export class Playback {
 
   /** The file ran out; `timelineEnd`: the shared timeline says it ended, wherever this decoder was. */
   onSourceEnd(timelineEnd = false): void {
+    // A live stream has no end to reach: its encoder stopped or restarted. Reconnected with backoff,
+    // as a player would, and given up (FAILED) only after failing again and again.
+    if (this.source.info.live) {
+      this.onSourceError('the live stream stopped');
+      return;
+    }
     this.ended = true;
     const { duration, fps, label } = this.source.info;
     // Where the picture stopped: the file's length, or short of it where the file is cut short (a
