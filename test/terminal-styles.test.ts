@@ -27,6 +27,16 @@ describe('defaultTerminalStyle', () => {
     expect(defaultTerminalStyle(env, '16').style).toBe('sextant');
   });
 
+  it('a locale that is not UTF-8 gets shape-matched ASCII, even in a terminal that draws sextants', () => {
+    for (const locale of [{ LANG: 'C' }, { LC_ALL: 'POSIX', LANG: 'en_US.UTF-8' }, { LC_CTYPE: 'en_US.ISO-8859-1' }]) {
+      expect(defaultTerminalStyle({ ...SEEN['kitty']!, COLORTERM: 'truecolor', ...locale }).style, JSON.stringify(locale)).toBe('ascii');
+    }
+    // UTF-8 by any spelling, or no locale said at all (most such terminals are UTF-8 ones).
+    for (const locale of [{ LANG: 'C.UTF-8' }, { LC_ALL: 'de_DE.utf8' }, {}]) {
+      expect(defaultTerminalStyle({ ...SEEN['kitty']!, COLORTERM: 'truecolor', ...locale }).style, JSON.stringify(locale)).toBe('mosaic');
+    }
+  });
+
   it('older versions and unknown terminals get quadrants, whatever the colours', () => {
     for (const env of [{ TERM: 'xterm-256color', COLORTERM: 'truecolor' }, { TERM_PROGRAM: 'iTerm.app', TERM_PROGRAM_VERSION: '3.4.9' }, { VTE_VERSION: '6003' }, { XTERM_VERSION: 'XTerm(360)' }]) {
       expect(defaultTerminalStyle(env).style, JSON.stringify(env)).toBe('quadrant');

@@ -45,6 +45,16 @@ export const SEXTANT_TERMINALS: readonly KnownTerminal[] = [
   { name: 'xterm', reason: 'recent xterm (patch 370 and later) draws the legacy-computing blocks itself', matches: (e) => versionAtLeast((e['XTERM_VERSION'] ?? '').replace(/^XTerm\(/, ''), 370) },
 ];
 
+/**
+ * Whether the locale (LC_ALL, else LC_CTYPE, else LANG, as C's setlocale reads them) says UTF-8.
+ * None set is taken for yes: a terminal that sets none is most often a UTF-8 one (a container, an
+ * ssh session that passes no locale), where the picture would lose most for nothing.
+ */
+export function unicodeLocale(env: Env): boolean {
+  const locale = env['LC_ALL'] || env['LC_CTYPE'] || env['LANG'];
+  return locale === undefined || /utf-?8/i.test(locale);
+}
+
 /** Environment variable that names the default style outright (any style name). */
 export const STYLE_ENV = 'ASCII360_STYLE';
 
@@ -54,6 +64,7 @@ export const STYLE_ENV = 'ASCII360_STYLE';
  * a picture the palette coarsens anyway, so those terminals get sextants.
  */
 export function defaultTerminalStyle(env: Env, depth: ColorDepth = detectColorDepth(env)): { style: StyleName; reason: string } {
+  if (!unicodeLocale(env)) return { style: 'ascii', reason: 'the locale is not UTF-8: block glyphs would reach the terminal as bytes of another charset' };
   for (const t of SEXTANT_TERMINALS) if (t.matches(env)) return { style: depth === 'truecolor' ? 'mosaic' : 'sextant', reason: `${t.name}: ${t.reason}` };
   return { style: 'quadrant', reason: 'terminal not known to draw sextants; quadrants are in every monospace font' };
 }
