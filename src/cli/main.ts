@@ -11,10 +11,11 @@ import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/erro
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
 import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientExit, TerminalClientOptions } from '../client/terminal/terminal-client.js';
+import { terminalDescriptors } from '../client/terminal/job-control.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
@@ -145,23 +146,6 @@ function closeOnSignals(server: RunningServer, log: Logger): void {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop);
-}
-
-/** stdio and every other open descriptor on a terminal (where /proc/self/fd lists them). */
-function terminalDescriptors(): number[] {
-  const fds = new Set([0, 1, 2]);
-  try {
-    for (const name of readdirSync('/proc/self/fd')) {
-      try {
-        if (/^\/dev\/(pts\/|tty)/.test(readlinkSync(`/proc/self/fd/${name}`))) fds.add(Number(name));
-      } catch {
-        // Closed meanwhile (the listing's own descriptor).
-      }
-    }
-  } catch {
-    // No /proc: stdio only.
-  }
-  return [...fds];
 }
 
 /** Dies of SIGHUP, as a program whose terminal went away does (exit status 129). */
@@ -302,8 +286,8 @@ async function runTerminalClient(options: TerminalClientOptions): Promise<Client
 function exitWith(result: ClientExit): never {
   // Die of the hangup, as a terminal program does: an exit would have Node restore the gone
   // terminal's modes, which fails and aborts with a native stack trace.
-  if (result.hungUp) hangUp();
-  if (result.inBackground) {
+  if (result.terminal === 'gone') hangUp();
+  if (result.terminal === 'background') {
     if (result.message) process.stderr.write(`ascii360: ${result.message}\n`);
     // Node's exit leaves alone a terminal it no longer has open: stdio (its fstat check) and the
     // terminal libuv reopened for raw mode (Linux: every descriptor /proc/self/fd shows on a tty).

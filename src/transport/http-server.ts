@@ -50,16 +50,16 @@ const AUDIO_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 };
 
-/** Whether a proxy without the token was already pointed out (once a process). */
-let warnedProxy = false;
+/** Servers whose operator was already told of a proxy without the token (once a server). */
+const warnedProxy = new WeakSet<Routes>();
 
 /**
  * checkAccess, and the operator told once when requests come through a proxy to a server with no
  * token: only browsers on the page's own address get in then, and not even their sound (§1.5).
  */
 function accessFor(req: IncomingMessage, url: URL, routes: Routes): AccessDecision {
-  if (routes.access.token === null && !warnedProxy && forwarded(req)) {
-    warnedProxy = true;
+  if (routes.access.token === null && !warnedProxy.has(routes) && forwarded(req)) {
+    warnedProxy.add(routes);
     routes.log.warn('access.proxy_without_token', { note: 'requests come through a proxy (X-Forwarded-For): run every server with --token, or only browser pages get in, without their sound' });
   }
   return checkAccess(req, url, routes.access);

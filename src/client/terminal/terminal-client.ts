@@ -8,7 +8,6 @@
  * and the status line says "reconnecting… (attempt N)".
  */
 import blessed from 'blessed';
-import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { HELP_LINES, KEYMAP, type Action } from '../common/keymap.js';
@@ -17,6 +16,7 @@ import { viewUrl, type ReceivedFrame } from '../common/stream-client.js';
 import type { ViewAngles } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
 import { openSocket, ServerLink, type OpenSocket } from './server-link.js';
+import { inForeground } from './job-control.js';
 import { parseSgrMouse, type MouseEvent } from './sgr-mouse.js';
 import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB, ToleranceGovernor } from './tolerance-governor.js';
@@ -61,17 +61,13 @@ export interface ClientExit {
   /** One line for the user, printed after the terminal is restored; empty for a plain quit. */
   message: string;
   /**
-   * The terminal is gone (closed window, dropped ssh, killed tmux pane): nothing can be written or
-   * restored, and the process should die of the hangup (main.ts) rather than exit: Node's exit
-   * restores the terminal's modes and aborts when that fails.
+   * The terminal is no longer the client's, and Node's exit, which restores the raw mode it once
+   * set, must not touch it (main.ts). `gone` (closed window, dropped ssh, killed tmux pane): that
+   * fails and aborts, so the process dies of the hangup instead. `background` (suspended, then
+   * `kill %1`): the terminal is the shell's, and a background job changing its modes is stopped
+   * (SIGTTOU) with its work done, so the process lets go of the terminal first.
    */
-  hungUp?: boolean;
-  /**
-   * Ended as a background job (suspended, then `kill %1`): the terminal is the shell's. Node's exit
-   * restores the raw mode it once set, which would stop the process (SIGTTOU) with its work done:
-   * main.ts lets go of the terminal first.
-   */
-  inBackground?: boolean;
+  terminal?: 'gone' | 'background';
 }
 
 /** Coded frames (PROTOCOL-NOTES.md §3.7) inflate with Node's zlib, never past a frame's largest body. */
@@ -113,20 +109,6 @@ function timelineMark(t: TimelineStatus | null): string {
     case 'RESTARTING': return '..';
     case 'FAILED': return 'x';
     default: return '>';
-  }
-}
-
-/**
- * Whether this process's group holds the terminal (Linux: /proc/self/stat's pgrp and tpgid); true
- * where that cannot be read, as a program in a terminal usually is.
- */
-function inForeground(): boolean {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    // After the name: state, ppid, pgrp, session, tty_nr, tpgid.
-    return fields[2] === fields[5];
-  } catch {
-    return true;
   }
 }
 
@@ -569,13 +551,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   }, MOTION_STEP_MS);
 
   const onSignal = (): void => finish({ code: 0, message: '' });
-  const onHangup = (): void => finish({ code: 129, message: '', hungUp: true });
+  const onHangup = (): void => finish({ code: 129, message: '', terminal: 'gone' });
   // A write or mode change on a terminal that has gone fails (EIO) as an 'error' event, which
   // would crash us: it is the hangup, whether or not its SIGHUP came first. Kept for good: blessed
   // still writes to it as it is destroyed.
-  const onTerminalGone = (): void => finish({ code: 129, message: '', hungUp: true });
-  output.on('error', onTerminalGone);
-  input.on('error', onTerminalGone);
+  output.on('error', onHangup);
+  input.on('error', onHangup);
   const onCrash = (error: unknown): void => finish({ code: 1, message: `unexpected error: ${error instanceof Error ? error.message : String(error)}` });
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -602,13 +583,13 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     // Ended while suspended (`kill %1`: SIGTERM, then SIGCONT): the terminal is the shell's as
     // blessed's pause left it, and stays so. Its output stays muted, and its screen is not brought
     // back: a background job changing the terminal's modes is stopped again (SIGTTOU).
-    if (resumeScreen && !inForeground()) exit.inBackground = true;
+    const ended: ClientExit = resumeScreen && !inForeground() ? { ...exit, terminal: 'background' } : exit;
     resumeScreen = null;
     // Leave our SGR and synchronized-output state behind before blessed restores the rest
     // (alternate screen, cursor, mouse modes, keypad).
-    if (!exit.hungUp) output.write('\x1b[?2026l\x1b[0m');
+    if (ended.terminal !== 'gone') output.write('\x1b[?2026l\x1b[0m');
     screen.destroy();
-    resolve(exit);
+    resolve(ended);
   }
 
   updateStatus();
