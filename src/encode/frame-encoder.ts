@@ -9,18 +9,18 @@
  * colour channel moved past the tolerance from what is shown, and then exactly: the shown frame
  * never drifts further than the tolerance from the true one.
  */
-import { constants, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { KEYFRAME_EVERY, RUN_MAX, Tag, writeFrameHeader } from '../../protocol/index.js';
+import { HuffmanDeflater } from './huffman-deflate.js';
 
 /** ASCILINE's zlib level (its browser decoder inflates with DecompressionStream('deflate')). */
 const ZLIB_LEVEL = 3;
 /**
- * Planes are runs of zeros and a few small values, their runs already packed (packZeros): zlib's
- * Huffman codes alone make them as small as its run-length strategy did (which made them smaller
- * than the default search), since no run is left to match, and cost less both ways (the mosaic
- * pan's planes: deflate 0.24 against 0.29 ms a frame, inflate 0.30 against 0.36 ms at 200×80).
+ * Planes are runs of zeros and a few small values, their runs already packed (packZeros): Huffman
+ * codes alone make them as small as zlib's run-length strategy did (which made them smaller than
+ * its default search), since no run is left to match, and cost less both ways. They are written by
+ * huffman-deflate.ts straight into the frame, not by zlib (why there).
  */
-const PLANE_ZLIB = { level: ZLIB_LEVEL, strategy: constants.Z_HUFFMAN_ONLY };
 /** ASCILINE's encoder: DELTA is worth trying below this share of changed cells, ZLIB and RLE at or above the next. */
 const DELTA_BELOW = 0.6;
 const WHOLE_FROM = 0.1;
@@ -91,6 +91,7 @@ export class FrameEncoder {
   /** Per unit, the mark of the last plane frame in which it changed (encodePlanes). */
   private readonly mark: Uint32Array;
   private markCount = 0;
+  private readonly huffman = new HuffmanDeflater();
 
   constructor(readonly shape: EncoderShape) {
     const { units, unitBytes } = shape;
@@ -245,18 +246,28 @@ export class FrameEncoder {
       const changed = this.changed;
       for (let u = 0; u < units; u++) if (mark[u] === frameMark) changed[n++] = u;
     }
-    let tag: number = Tag.PLANES_DELTA;
-    let body: Uint8Array | null = null;
     if (n < FEW_CHANGED * units) {
-      body = deflateSync(this.deltaBody(n), { level: ZLIB_LEVEL });
-      tag = Tag.DELTA;
-    } else if (q < total) {
-      body = deflateSync(packed.subarray(0, q), PLANE_ZLIB);
+      const body = deflateSync(this.deltaBody(n), { level: ZLIB_LEVEL });
+      const tag = this.tagFor(Tag.DELTA, body);
+      const length = this.writeFrame(out, index, tag, body);
+      if (tag === Tag.RAW) return { length, base: -1, id: this.id, keyLength: 0 };
+      return { length, base, id: this.id, keyLength: keyOut ? this.writePlanesKey(keyOut, index) : 0 };
     }
-    tag = this.tagFor(tag, body);
-    const length = this.writeFrame(out, index, tag, body);
-    if (tag === Tag.RAW) return { length, base: -1, id: this.id, keyLength: 0 };
+    const length = this.writePlanes(out, index, Tag.PLANES_DELTA, q);
+    if (out[4] === Tag.RAW) return { length, base: -1, id: this.id, keyLength: 0 };
     return { length, base, id: this.id, keyLength: keyOut ? this.writePlanesKey(keyOut, index) : 0 };
+  }
+
+  /**
+   * Writes frame `index` as `tag` with the first `length` bytes of the packed planes, Huffman coded,
+   * or as RAW when they would not be smaller than the frame; returns the frame's length.
+   */
+  private writePlanes(out: Uint8Array, index: number, tag: number, length: number): number {
+    const at = writeFrameHeader(out, index, 5);
+    const end = length < this.shown.length ? this.huffman.deflate(this.packed.subarray(0, length), out, at, at + this.shown.length) : -1;
+    if (end < 0) return this.writeFrame(out, index, Tag.RAW, null);
+    out[4] = tag;
+    return end;
   }
 
   /** The shown frame standing alone as PLANES (each byte less the one before it in its plane), or RAW when not smaller. */
@@ -272,10 +283,8 @@ export class FrameEncoder {
         prev = shown[o]!;
       }
     }
-    const rawLength = units * unitBytes;
-    const packed = this.packZeros(planes, rawLength);
-    const body = packed ? deflateSync(packed, PLANE_ZLIB) : null;
-    return this.writeFrame(out, index, this.tagFor(Tag.PLANES, body), body);
+    const packed = this.packZeros(planes, units * unitBytes);
+    return packed ? this.writePlanes(out, index, Tag.PLANES, packed) : this.writeFrame(out, index, Tag.RAW, null);
   }
 
   /** `tag`, or RAW when there is no body or it is not smaller than the frame: never more than RAW. */
@@ -295,29 +304,29 @@ export class FrameEncoder {
   /**
    * The first `length` bytes of `planes` with each run of zeros written as 0, n (n = 1–255; longer
    * runs take several pairs), other bytes as they are: the planes are mostly zeros (on the bench's
-   * pan 77–85 %), so zlib reads and the client inflates about a third of the bytes. Null when
-   * packing would not make it smaller than the frame.
+   * pan 77–85 %), so the coder reads and the client inflates about a third of the bytes. Returns
+   * how many bytes it packed into `packed`; 0 when packing would not make it smaller than the frame.
    */
-  private packZeros(planes: Uint8Array, length: number): Uint8Array | null {
+  private packZeros(planes: Uint8Array, length: number): number {
     const out = this.packed;
     let q = 0;
     let i = 0;
     while (i < length) {
       const v = planes[i]!;
       if (v !== 0) {
-        if (q + 1 > length) return null;
+        if (q + 1 > length) return 0;
         out[q++] = v;
         i++;
         continue;
       }
       let run = 1;
       while (i + run < length && run < 255 && planes[i + run] === 0) run++;
-      if (q + 2 > length) return null;
+      if (q + 2 > length) return 0;
       out[q++] = 0;
       out[q++] = run;
       i += run;
     }
-    return out.subarray(0, q);
+    return q;
   }
 
   /** Marks the units that changed past the tolerance and copies them into the shown frame; returns how many. */
