@@ -353,6 +353,22 @@ describe('a monochrome terminal', () => {
   });
 });
 
+describe('a dumb terminal', () => {
+  it('TERM=dumb gets one line and exit code 1, not a screen of escape codes', async () => {
+    // Set in the command: tmux gives a pane its own TERM, whatever `new-session -e` says.
+    sessions.push('a360-dumb');
+    tmux('new-session', '-d', '-s', 'a360-dumb', '-x', '100', '-y', '24', `TERM=dumb '${process.execPath}' '${CLI}' play '${clip}' --log-level silent; echo EXIT=$?; sleep 60`);
+    const screen = await until('exit', () => {
+      const s = capture('a360-dumb');
+      return s.some((l) => l.startsWith('EXIT=')) ? s : null;
+    });
+    expect(screen.find((l) => l.startsWith('EXIT='))).toBe('EXIT=1');
+    const text = screen.filter((l) => l.trim().length > 0 && !l.startsWith('EXIT='));
+    expect(text.join(' ')).toMatch(/^ascii360: the picture needs a terminal that can move its cursor, and TERM=dumb says this one cannot/);
+    expect(tmux('display-message', '-p', '-t', 'a360-dumb', '#{alternate_on}').trim()).toBe('0');
+  });
+});
+
 describe('the terminal going away', () => {
   it('a closed terminal (the tmux pane killed) ends play quietly: no stack trace, no abort, no ffmpeg left', async () => {
     const log = join(tmp.dir, 'hangup.log');

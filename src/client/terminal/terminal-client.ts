@@ -173,6 +173,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     first.ws.close();
     return { code: 1, message: 'the picture needs a terminal, and stdout is not one (a browser or another program can watch `ascii360 serve`)' };
   }
+  // TERM=dumb (Emacs' shell, a CI log, a serial console) says the terminal cannot move its cursor:
+  // a full screen drawn there is a scroll of escape codes.
+  if (process.env['TERM'] === 'dumb') {
+    first.ws.close();
+    return { code: 1, message: 'the picture needs a terminal that can move its cursor, and TERM=dumb says this one cannot: run it in a terminal emulator, or set TERM to what the terminal is (e.g. TERM=xterm-256color)' };
+  }
 
   // Sound starts with the picture; without a player we say so once and play silent.
   let sound: AudioPlayback | null = opts.audio ? await startAudio(opts.url, (note) => showNotice(note)) : null;
