@@ -29,7 +29,7 @@ const MAX_HEADER_BYTES = Math.ceil((14 + 19 * 3 + 258 * 14) / 8) + 1;
 
 /**
  * Huffman code lengths of at most `maxBits` for the `n` symbols' `counts`, into `lengths` (0 for an
- * unused symbol). Works in the caller's scratch: `keys` (n) and `depths` (n). Every code it makes
+ * unused symbol). Works in the caller's scratch: `keys` (exactly n long) and `depths` (n). Every code it makes
  * is complete, as inflaters require: a lone used symbol gets a partner of length 1.
  */
 function codeLengths(counts: Uint32Array, n: number, maxBits: number, lengths: Uint8Array, keys: Float64Array, depths: Int32Array, perLength: Int32Array): void {
@@ -46,7 +46,9 @@ function codeLengths(counts: Uint32Array, n: number, maxBits: number, lengths: U
     lengths[only === 0 ? 1 : 0] = 1;
     return;
   }
-  const sorted = keys.subarray(0, used).sort();
+  // The whole array sorted (a subarray would be a new object every frame), the unused at the end.
+  keys.fill(Infinity, used);
+  const sorted = keys.sort();
   for (let i = 0; i < used; i++) depths[i] = Math.floor(sorted[i]! / 512);
   minimumRedundancy(depths, used);
   // depths[i] is now the code length of the i-th least frequent symbol; lengths past maxBits are
@@ -150,6 +152,7 @@ export class HuffmanDeflater {
   private readonly lengthLengths = new Uint8Array(LENGTH_SYMBOLS);
   private readonly lengthCodes = new Uint16Array(LENGTH_SYMBOLS);
   private readonly keys = new Float64Array(SYMBOLS);
+  private readonly lengthKeys = new Float64Array(LENGTH_SYMBOLS);
   private readonly depths = new Int32Array(SYMBOLS);
   private readonly perLength = new Int32Array(MAX_BITS + 1);
   private readonly nextCode = new Int32Array(MAX_BITS + 1);
@@ -191,7 +194,7 @@ export class HuffmanDeflater {
     canonicalCodes(lengths, SYMBOLS, this.codes, this.nextCode);
     const runs = this.runLengths();
     const lengthLengths = this.lengthLengths;
-    codeLengths(this.lengthCounts, LENGTH_SYMBOLS, MAX_LENGTH_BITS, lengthLengths, this.keys, this.depths, this.perLength);
+    codeLengths(this.lengthCounts, LENGTH_SYMBOLS, MAX_LENGTH_BITS, lengthLengths, this.lengthKeys, this.depths, this.perLength);
     canonicalCodes(lengthLengths, LENGTH_SYMBOLS, this.lengthCodes, this.nextCode);
     let lengthCount = LENGTH_SYMBOLS;
     while (lengthCount > 4 && lengthLengths[LENGTH_ORDER[lengthCount - 1]!] === 0) lengthCount--;
