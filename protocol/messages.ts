@@ -19,6 +19,11 @@ export interface StyleMessage { type: 'style'; style: StyleName; palette?: Palet
 export interface PauseMessage { type: 'pause'; paused: boolean }
 /** `requestId` (ASCILINE's): answered `SEEKED:<requestId>:<seconds>` to the one who asked (§2.2). */
 export interface SeekMessage { type: 'seek'; time: number; requestId?: number | string }
+/**
+ * ASCILINE's `reinit{pixel,time}`: ramp or half, always answered with a new INIT (its clients wait
+ * for one), even when the style stays; `time` is not a seek, since the timeline is everyone's.
+ */
+export interface ReinitMessage { type: 'reinit'; style: 'half' | 'ramp' }
 /** The coded frames' colour tolerance (§3.8). */
 export interface QualityMessage { type: 'quality'; quality: Quality }
 /** The client lost its base frame (a frame did not decode): the next frame it gets is a keyframe (§3.7). */
@@ -30,7 +35,7 @@ export interface KeyframeMessage { type: 'keyframe' }
  */
 export interface AscilineMessage { type: 'buffer' | 'filter' | 'playback-ready' }
 
-export type ClientMessage = ViewMessage | ResizeMessage | ModeMessage | StyleMessage | PauseMessage | SeekMessage | QualityMessage | KeyframeMessage | AscilineMessage;
+export type ClientMessage = ViewMessage | ResizeMessage | ModeMessage | StyleMessage | ReinitMessage | PauseMessage | SeekMessage | QualityMessage | KeyframeMessage | AscilineMessage;
 
 export function encodeClientMessage(message: ClientMessage): string {
   return JSON.stringify(message);
@@ -112,7 +117,7 @@ export function parseClientMessage(text: string): ClientMessage {
     case 'reinit':
       // ASCILINE's: pixel frames or not, re-sent from `time` (the position it shows). The timeline
       // is everyone's, so only the style changes; its INIT says where the timeline is.
-      return { type: 'style', style: requiredBoolean(obj, 'pixel') ? 'half' : 'ramp' };
+      return { type: 'reinit', style: requiredBoolean(obj, 'pixel') ? 'half' : 'ramp' };
     case 'style': {
       const raw = obj['style'];
       let style: StyleName;

@@ -161,10 +161,10 @@ describe('client messages', () => {
     expect(() => parseClientMessage('{"type":"style"}')).toThrow(/style is required/);
   });
 
-  it("takes ASCILINE's own messages: a seek's requestId, reinit as a style, the rest quietly", () => {
+  it("takes ASCILINE's own messages: a seek's requestId, reinit (a style that always brings an INIT), the rest quietly", () => {
     expect(parseClientMessage('{"type":"seek","time":3,"requestId":7}')).toEqual({ type: 'seek', time: 3, requestId: 7 });
     expect(parseClientMessage('{"type":"seek","time":3,"requestId":"a-1"}')).toEqual({ type: 'seek', time: 3, requestId: 'a-1' });
-    expect(parseClientMessage('{"type":"reinit","pixel":true,"time":12}')).toEqual({ type: 'style', style: 'half' });
+    expect(parseClientMessage('{"type":"reinit","pixel":true,"time":12}')).toEqual({ type: 'reinit', style: 'half' });
     for (const type of ['buffer', 'filter', 'playback-ready']) expect(parseClientMessage(`{"type":"${type}","depth":3}`)).toEqual({ type });
   });
 

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInit, readFrameIndex } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { errors, getJson, inits, startCli, TestViewer, type CliServer } from './helpers/server.js';
 import { notesDecode } from './helpers/notes-decoder.js';
 
 const tmp = tempDir();
@@ -149,6 +149,24 @@ describe('server over WebSocket', () => {
     await v.moreFrames(3);
     expect(v.texts.filter((t) => t.startsWith('Error: '))).toEqual([]);
     expect(v.closeCode).toBeNull();
+    v.close();
+  });
+
+  it("answers every ASCILINE reinit with a new INIT, even one that keeps the style; the frame after it stands alone", async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=24&rows=8&codec=adaptive`);
+    await v.moreFrames(2);
+    v.send({ type: 'reinit', pixel: false, time: 0.5 });
+    await v.until(() => inits(v).length >= 2, 'the INIT a reinit brings');
+    expect(inits(v)[1]!.startsWith('INIT:30.0:5:24:8:0:0:')).toBe(true);
+    await v.moreFrames(2);
+    const at = v.messages.findIndex((m, i) => i > 0 && !m.binary && m.text.startsWith('INIT:'));
+    const next = v.messages.slice(at + 1).find((m) => m.binary);
+    // ASCILINE's keyframe rule: a new INIT starts a new run, so no DELTA (tag 2) follows it first.
+    expect(next?.binary && next.data[4]).not.toBe(2);
+    v.send({ type: 'reinit', pixel: true, time: 0.5 });
+    await v.until(() => inits(v).length >= 3, 'the INIT of pixel frames');
+    expect(inits(v)[2]!.startsWith('INIT:30.0:5:24:16:1:0:')).toBe(true);
+    expect(errors(v)).toEqual([]);
     v.close();
   });
 

@@ -184,6 +184,11 @@ export class ViewerSession {
         if (!this.fits(this.spec.cols, this.spec.rows, message.style)) return;
         this.update({ ...this.spec, style: message.style, palette: message.palette ?? this.spec.palette }, true);
         return;
+      case 'reinit':
+        // ASCILINE's client waits for the INIT a reinit brings, whether or not the style changes.
+        if (!this.fits(this.spec.cols, this.spec.rows, message.style)) return;
+        this.update({ ...this.spec, style: message.style }, true, true);
+        return;
       case 'quality':
         this.update({ ...this.spec, quality: message.quality }, false);
         return;
@@ -218,11 +223,13 @@ export class ViewerSession {
     return false;
   }
 
-  private update(next: ViewSpec, shapeMayChange: boolean): void {
+  /** `forceInit`: a new INIT even when the shape stays (ASCILINE's reinit). */
+  private update(next: ViewSpec, shapeMayChange: boolean, forceInit = false): void {
     const s = this.spec;
     const needsInit =
-      shapeMayChange &&
-      (next.cols !== s.cols || next.rows !== s.rows || next.mode !== s.mode || next.style !== s.style || next.palette !== s.palette || next.camera !== s.camera);
+      forceInit ||
+      (shapeMayChange &&
+        (next.cols !== s.cols || next.rows !== s.rows || next.mode !== s.mode || next.style !== s.style || next.palette !== s.palette || next.camera !== s.camera));
     const previousKey = this.key;
     this.spec = next;
     this.key = viewKey(next);
