@@ -73,6 +73,21 @@ describe('ascii360 serve: bad input', () => {
     expectOneLineError(r.stderr, /broken\.png is not an image sharp can read/);
   });
 
+  it("names a URL it cannot read without its password, query or stream key", async () => {
+    const { createServer } = await import('node:net');
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const http = run(['serve', `http://viewer:pa55word@127.0.0.1:${port}/clip.mp4?sig=k3y`, '--port', '0']);
+    expect(http.code).toBe(1);
+    expectOneLineError(http.stderr, new RegExp(`^ascii360: http://\\*\\*\\*:\\*\\*\\*@127\\.0\\.0\\.1:${port}/clip\\.mp4\\?… is not a video or image ffmpeg can read \\(Connection refused\\)$`));
+    const rtmp = run(['serve', `rtmp://127.0.0.1:${port}/live/s3cr3t-key`, '--port', '0']);
+    expect(rtmp.code).toBe(1);
+    expectOneLineError(rtmp.stderr, /is not a video or image ffmpeg can read \(/);
+    for (const secret of ['viewer', 'pa55word', 'k3y', 's3cr3t-key']) expect(http.stderr + rtmp.stderr.replace(/^ascii360: \S+/, '')).not.toContain(secret);
+  });
+
   // root reads every file, so there is nothing to refuse when the tests run as root.
   it.skipIf(process.getuid?.() === 0)('refuses an unreadable file', () => {
     const locked = join(tmp.dir, 'locked.mp4');

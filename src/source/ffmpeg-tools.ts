@@ -3,6 +3,7 @@
  */
 import { execFile } from 'node:child_process';
 import { Ascii360Error, EXIT_USAGE } from '../shared/errors.js';
+import { withPublicUrls } from '../shared/source-name.js';
 
 export const HWACCELS = ['auto', 'none', 'cuda', 'vaapi', 'qsv', 'videotoolbox'] as const;
 export type Hwaccel = (typeof HWACCELS)[number];
@@ -107,7 +108,9 @@ export async function probeMedia(tools: FfmpegTools, input: string, label: strin
     json = JSON.parse(stdout) as typeof json;
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
-    const reason = stderr.replace(/^.*?:\s*/, '') || 'ffprobe could not read it';
+    // ffprobe says "<input>: <reason>". A URL's own colons are not that separator: cutting at the
+    // first one left `//user:password@host/…?signature` (or a stream's key) in the message.
+    const reason = withPublicUrls(stderr.split(input).join('')).replace(/^.*?:\s*/, '') || 'ffprobe could not read it';
     throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} is not a video or image ffmpeg can read (${reason})`);
   }
   const streams = json.streams ?? [];
