@@ -1,11 +1,11 @@
 /**
- * Source variants through the real CLI: HLS over http on loopback, and a hardware decoder that is
- * not there (falls back to software with one warning, never a failed start).
+ * Source variants through the real CLI: HLS over http and RTMP on loopback, and a hardware decoder
+ * that is not there (falls back to software with one warning, never a failed start).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInit } from '../protocol/index.js';
@@ -59,6 +59,45 @@ describe('sources', () => {
     // The operator's start-up line and log name the URL, its secrets hidden.
     expect(s.stdout()).toContain('serving http://***:***@127.0.0.1:');
     for (const secret of ['secretpw', 'TOPSECRET']) expect(s.stdout() + s.stderr()).not.toContain(secret);
+  });
+
+  it('plays an RTMP stream as a live source, named without its key', async () => {
+    const probe = createTcpServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const url = `rtmp://127.0.0.1:${port}/live/s3cr3t-key`;
+    // ffmpeg publishing with -listen serves one client; serve's ffprobe and decoder are two, so it
+    // starts again for each, as a real RTMP server would take both.
+    let publisher: ChildProcess | null = null;
+    let stopped = false;
+    const publish = (): void => {
+      publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-i', clip, '-an', '-c:v', 'copy', '-f', 'flv', '-listen', '1', url], { stdio: 'ignore' });
+      publisher.on('exit', () => {
+        if (!stopped) setTimeout(publish, 50);
+      });
+    };
+    publish();
+    await new Promise((r) => setTimeout(r, 500));
+    try {
+      const s = await startCli([url, '--log-level', 'warn']);
+      try {
+        const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+        await v.moreFrames(10, 15_000);
+        expect(parseInit(v.texts[0]!).live).toBe(true);
+        expect(v.frames.at(-1)!.length).toBe(4 + 24 * 8 * 4);
+        const health = await getJson(`${s.url}/healthz`);
+        expect(health['source']).toBe('the rtmp stream');
+        expect(health['live']).toBe(true);
+        expect(v.texts.join('\n')).not.toContain('s3cr3t-key');
+        v.close();
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      stopped = true;
+      (publisher as ChildProcess | null)?.kill('SIGKILL');
+    }
   });
 
   it('falls back to software decoding with one warning when the accelerator is missing', async () => {

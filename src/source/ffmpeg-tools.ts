@@ -70,7 +70,9 @@ export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffm
  * URL, so a crafted playlist can never make them read a local file.
  */
 export function protocolsFor(input: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? 'http,https,tcp,tls,crypto,hls,data' : 'file,pipe';
+  // Every scheme open-source.ts takes as a URL must be listed, with what it runs over: an rtmp://
+  // or srt:// source was accepted and then refused by ffprobe ("Invalid argument"), never played.
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? 'http,https,tcp,tls,crypto,hls,data,rtmp,rtmps,srt,rtp,udp' : 'file,pipe';
 }
 
 export interface MediaInfo {
