@@ -3,14 +3,14 @@
  * that is not there (falls back to software with one warning, never a failed start).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, readFileSync, renameSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInit } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { getJson, startCli, TestViewer } from './helpers/server.js';
+import { errors, getJson, startCli, statuses, TestViewer } from './helpers/server.js';
 
 const tmp = tempDir();
 let clip = '';
@@ -119,5 +119,29 @@ describe('sources', () => {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/warn hwaccel\.fallback hwaccel=cuda .*using="software decoding"/);
     }
+  });
+
+  it('a source that fails on its own (a file gone) is not blamed on the accelerator, which stays on', async () => {
+    const file = join(tmp.dir, 'vanishing.mp4');
+    copyFileSync(clip, file);
+    const s = await startCli([file, '--loop', '--hwaccel', 'auto']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+      await v.moreFrames(5, 15_000);
+      renameSync(file, `${file}.away`);
+      // A seek starts a new decoder, which finds no file: with the accelerator and without.
+      v.send({ type: 'seek', time: 1 });
+      await v.until(() => errors(v).some((e) => /No such file/.test(e)), 'the decoder failing');
+      renameSync(`${file}.away`, file);
+      await v.until(() => statuses(v).at(-1)?.startsWith('STATUS:PLAYING:') === true, 'playing again', 15_000);
+      await v.moreFrames(5, 15_000);
+      const children = execFileSync('pgrep', ['-P', String(s.proc.pid), 'ffmpeg']).toString().trim().split('\n');
+      const args = children.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+      expect(args.some((a) => a[a.indexOf('-hwaccel') + 1] === 'auto')).toBe(true);
+      v.close();
+    } finally {
+      await s.stop();
+    }
+    expect(s.stderr()).not.toMatch(/hwaccel\.fallback/);
   });
 });

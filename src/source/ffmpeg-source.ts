@@ -81,6 +81,14 @@ export class FfmpegSource implements FrameSource {
   readonly info: SourceInfo;
   private child: ChildProcess | null = null;
   private hwaccel: Hwaccel;
+  /**
+   * The accelerator a run failed with before its first frame, while a software run finds out
+   * whether it was to blame (null otherwise), and what that failure said. A missing file or a
+   * refused URL fails the same way without it: blamed at once, one such failure logged a false
+   * `hwaccel.fallback` and turned the accelerator off for good.
+   */
+  private suspectHwaccel: Hwaccel | null = null;
+  private suspectReason = '';
   private readonly stderrTail: string[] = [];
   private ring: FrameRing | null = null;
   /** The run in progress: its byte-to-frame cutter and the socket ffmpeg's output arrives on. */
@@ -253,16 +261,20 @@ export class FfmpegSource implements FrameSource {
       this.opts.events.onEnd();
       return;
     }
-    if ((this.assembler?.produced ?? 0) === 0 && this.hwaccel !== 'none') {
-      this.opts.log.warn('hwaccel.fallback', {
-        hwaccel: this.hwaccel,
-        reason: this.stderrTail.at(-1) ?? `ffmpeg exited with ${code ?? signal}`,
-        using: 'software decoding',
-      });
+    const produced = (this.assembler?.produced ?? 0) > 0;
+    if (!produced && this.hwaccel !== 'none') {
+      // Tried again in software at once; the accelerator is blamed only if that run shows a frame.
+      this.suspectHwaccel = this.hwaccel;
+      this.suspectReason = this.stderrTail.at(-1)?.split(this.opts.input).join(redactedSource(this.opts.input)) ?? `ffmpeg exited with ${code ?? signal}`;
       this.hwaccel = 'none';
       const position = this.startPosition;
       if (this.ring) this.start(position, this.ring, this.once, this.dueMs ?? undefined);
       return;
+    }
+    if (this.suspectHwaccel !== null && !produced) {
+      // Software failed the same way: the source is at fault, not the accelerator, which stays.
+      this.hwaccel = this.suspectHwaccel;
+      this.suspectHwaccel = null;
     }
     const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
     const detail = this.stderrTail.at(-1);
@@ -272,6 +284,12 @@ export class FfmpegSource implements FrameSource {
     // server's directories, nor a URL's user, password or query, which may hold a key.
     const told = detail === undefined ? undefined : withPublicUrls(detail.split(input).join(publicName(input)));
     this.opts.events.onError(`video decoder stopped (ffmpeg ${why}${told ? `: ${told}` : ''})`);
+  }
+
+  /** A software run showed a frame where the accelerated one could not: software from now on, said once. */
+  private blameHwaccel(): void {
+    this.opts.log.warn('hwaccel.fallback', { hwaccel: this.suspectHwaccel, reason: this.suspectReason, using: 'software decoding' });
+    this.suspectHwaccel = null;
   }
 
   private emit(slot: number, k: number): void {
@@ -303,6 +321,7 @@ export class FfmpegSource implements FrameSource {
   }
 
   private deliver(slot: number, k: number): void {
+    if (this.suspectHwaccel !== null) this.blameHwaccel();
     const fps = this.info.fps;
     let position: number;
     let index: number;
