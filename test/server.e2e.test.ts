@@ -187,6 +187,17 @@ describe('server over WebSocket', () => {
     await refused.until(() => refused.closeCode !== null, 'close');
     expect(refused.texts[0]).toMatch(/^Error: query cols=wide is not a number/);
     expect(refused.closeCode).toBe(1008);
+    // Number() would read these as 0 (then clamped to 1 column) and 16: not numbers a client wrote.
+    for (const [query, shown] of [['cols=%20', 'cols= '], ['rows=0x10', 'rows=0x10'], ['fov=1_0', 'fov=1_0']]) {
+      const odd = new TestViewer(`${server.wsUrl}?${query}`);
+      await odd.until(() => odd.closeCode !== null, `the close for ${query}`);
+      expect(odd.texts[0]).toBe(`Error: query ${shown} is not a number`);
+      expect(odd.closeCode).toBe(1008);
+    }
+    const fine = new TestViewer(`${server.wsUrl}?cols=%2B32&rows=1.2e1&yaw=-.5`);
+    await fine.until(() => fine.texts.length > 0, 'INIT');
+    expect(parseInit(fine.texts[0]!)).toMatchObject({ cols: 32, rows: 12 });
+    fine.close();
   });
 
   it('a stalled viewer does not stop a live one; viewers with equal views share one render', async () => {

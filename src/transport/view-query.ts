@@ -16,10 +16,16 @@ export interface ViewQuery {
   notice: string | null;
 }
 
+/**
+ * A decimal number, as a client writes one. Number() alone also reads a blank (`cols=%20`) as 0
+ * and `0x10` as 16: neither is a number a client meant, and both were taken as a grid.
+ */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function num(params: URLSearchParams, name: string, fallback: number): number {
   const raw = params.get(name);
   if (raw === null || raw === '') return fallback;
-  const value = Number(raw);
+  const value = DECIMAL.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(value)) throw new ProtocolError('BAD_QUERY', `query ${name}=${raw.slice(0, 20)} is not a number`);
   return value;
 }
