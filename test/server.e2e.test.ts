@@ -286,6 +286,26 @@ describe('shared timeline', () => {
   });
 });
 
+describe('shared timeline: a resume right after a paused seek', () => {
+  it('starts at the sought moment, not the frame after it, when that moment was not shown yet', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
+    await v.moreFrames(3);
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => v.texts.some((t) => t.startsWith('STATUS:PAUSED')), 'STATUS:PAUSED');
+    await settled(v);
+    // In one go, before the paused seek's one frame can be decoded.
+    v.send({ type: 'seek', time: 2 });
+    v.send({ type: 'seek', time: 2.5 });
+    v.send({ type: 'pause', paused: false });
+    await v.until(() => v.texts.includes('STATUS:PLAYING:2.500'), 'STATUS:PLAYING:2.500');
+    const from = v.messages.findIndex((m) => !m.binary && m.text === 'STATUS:PLAYING:2.500');
+    await v.until(() => v.messages.slice(from).some((m) => m.binary), 'a frame after the resume');
+    const first = v.messages.slice(from).find((m) => m.binary);
+    expect(first?.binary && readFrameIndex(first.data)).toBe(75);
+    v.close();
+  });
+});
+
 describe('source failures', () => {
   it('ffmpeg dying mid-stream: viewers get Error:, the server stays up and resumes', async () => {
     const v = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);

@@ -52,6 +52,11 @@ export class Playback {
   private audio: TimelineAudio | null = null;
   /** Run of the last frame seen, so a new run's first frame is never taken for a loop. */
   private lastFrameRun = -1;
+  /**
+   * Whether the frame at `position` was shown. A resume starts at the frame after it only then: a
+   * paused seek resumed before its one frame came had the new moment's first frame skipped.
+   */
+  private shownAtPosition = false;
   private paused = false;
   private clients = 0;
   private ended = false;
@@ -214,6 +219,7 @@ export class Playback {
     const sameRun = this.lastFrameRun === this.run;
     this.lastFrameRun = this.run;
     this.position = frame.position;
+    this.shownAtPosition = true;
     frame.clock = this.clockBase + frame.elapsed;
     frame.run = this.run;
     this.clock = frame.clock;
@@ -375,7 +381,7 @@ export class Playback {
     this.paused = paused;
     this.log.info(paused ? 'playback.paused' : 'playback.resumed', { position: this.position.toFixed(3) });
     if (paused) this.halt();
-    else if (this.shouldRun) this.resumeAt(this.nextPosition());
+    else if (this.shouldRun) this.resumeAt(this.shownAtPosition ? this.nextPosition() : this.position);
     this.announce();
     return null;
   }
@@ -399,6 +405,7 @@ export class Playback {
     this.ended = false;
     this.failed = false;
     this.position = time;
+    this.shownAtPosition = false;
     this.log.info('playback.seek', { position: time.toFixed(3) });
     if (this.shouldRun) this.start(time);
     else if (this.clients > 0) this.start(time, true); // paused: show the new moment
