@@ -337,6 +337,29 @@ describe('the help box', () => {
     tmux('send-keys', '-t', 'a360-help', 'q');
     await until('exit', () => capture('a360-help').some((l) => l === 'EXIT=0'));
   });
+
+  it('closed over a photo or a paused video, gives the picture back at once: no next frame comes to repaint it', async () => {
+    const photo = join(tmp.dir, 'photo.png');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=512x256', '-frames:v', '1', photo]);
+    const pictureRows = (screen: string[]): number => screen.slice(0, 29).filter((l) => l.trim().length > 90).length;
+    for (const [name, source, pause] of [['a360-help-photo', photo, false], ['a360-help-paused', clip, true]] as const) {
+      start(name, 100, 30, `play '${source}' --loop --log-level silent --style ramp`);
+      await until('the picture', () => pictureRows(capture(name)) > 25 && /fov 90/.test(capture(name)[29] ?? ''));
+      if (pause) {
+        tmux('send-keys', '-t', name, 'Space');
+        await until('paused', () => /^ \|\| /.test(capture(name)[29] ?? ''));
+      }
+      tmux('send-keys', '-t', name, '?');
+      await until('the help box', () => capture(name).some((l) => l.includes('(any key closes)')));
+      tmux('send-keys', '-t', name, 'x');
+      await until(`${name}: the picture back with the box gone`, () => {
+        const screen = capture(name);
+        return !screen.some((l) => l.includes('any key closes')) && pictureRows(screen) > 25;
+      }, 5000);
+      tmux('send-keys', '-t', name, 'q');
+      await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
+    }
+  });
 });
 
 describe('a monochrome terminal', () => {

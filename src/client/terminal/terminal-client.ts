@@ -207,6 +207,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let latest: ReceivedFrame | null = null;
   /** `latest` came while the picture was shown: passed over, it counts as dropped. */
   let latestShowable = false;
+  /**
+   * The frame last drawn, to draw again where no next frame will come to repaint the picture
+   * (a photo, a paused video): decoded frames are new arrays the client owns (protocol/codec.ts).
+   */
+  let shownFrame: ReceivedFrame | null = null;
   let writing = false;
   let received = 0;
   let shown = 0;
@@ -313,6 +318,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     if (writing || !latest || videoHidden()) return;
     const frame = latest;
     latest = null;
+    shownFrame = frame;
     renderer.setTolerance(tolerance.next(lastBytes, performance.now() - lastTurn < TURNING_MS));
     let bytes: Uint8Array;
     if (frame.kind === 'cells') bytes = renderer.renderCells(frame.cells, frame.cols, frame.rows);
@@ -330,6 +336,16 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       writing = false;
       draw();
     });
+  }
+
+  /** Draws the newest frame, or the one on screen again when none is waiting. */
+  function redraw(): void {
+    if (!latest && shownFrame) {
+      latest = shownFrame;
+      // Not a frame from the server: one arriving behind it is not a drop.
+      latestShowable = false;
+    }
+    draw();
   }
 
   /**
@@ -420,6 +436,13 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
         screen.alloc();
         screen.render();
         renderer.invalidate();
+        // Closed: the picture back at once, not at the next frame, which a photo or a paused
+        // video never sends (the screen stayed blank). blessed writes its paint on the next tick:
+        // flushed now, it goes before the picture rather than over it.
+        if (help.hidden) {
+          screen.program.flush();
+          redraw();
+        }
         return;
       default:
         if (view.pending) viewChanged();
