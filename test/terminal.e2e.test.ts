@@ -362,6 +362,55 @@ describe('the help box', () => {
   });
 });
 
+/** Each half-block cell's top and bottom colour, from `capture-pane -e` (tmux carries SGR state across lines). */
+function halfBlockColours(text: string): number[][][] {
+  let fg = [-1, -1, -1];
+  let bg = [-1, -1, -1];
+  return text.split('\n').map((line) => {
+    const cells: number[][] = [];
+    for (const [, params, ch] of line.matchAll(/\x1b\[([\d;]*)m|(▀)/g)) {
+      if (ch) {
+        cells.push([...fg, ...bg]);
+        continue;
+      }
+      const p = (params ?? '').split(';').map(Number);
+      for (let i = 0; i < p.length; i++) {
+        if (p[i] === 38 && p[i + 1] === 2) fg = p.slice(i + 2, (i += 4) + 1);
+        else if (p[i] === 48 && p[i + 1] === 2) bg = p.slice(i + 2, (i += 4) + 1);
+      }
+    }
+    return cells;
+  });
+}
+
+describe('the colour tolerance', () => {
+  it('raised while turning, comes back down once the view rests on a photo, which sends no next frame to do it', async () => {
+    const photo = join(tmp.dir, 'gradients.png');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'gradients=s=1024x512:seed=7:n=6', '-frames:v', '1', photo]);
+    // Raw frames: the server's coded frames add their own tolerance; here only the client's is at stake.
+    const args = `play '${photo}' --log-level silent --style half --codec raw`;
+    // Wide enough for the status line's last field, where the tolerance shows.
+    start('a360-settle', 150, 30, args);
+    await until('the picture', () => / 0\/0 fps/.test(capture('a360-settle')[29] ?? '') && /fov 90/.test(capture('a360-settle')[29] ?? ''));
+    // Turning doubles the tolerance (16) for the frames that answer the keys; the status line says so while it lasts.
+    tmux('send-keys', '-t', 'a360-settle', 'Right', 'Right');
+    await until('the turned view', () => /yaw 15 /.test(capture('a360-settle')[29] ?? ''));
+    // The status line turns first; the frames of the new view come after it.
+    await new Promise((r) => setTimeout(r, 1500));
+    await until('the tolerance back to 8 at rest', () => /yaw 15 .* 0\/0 fps/.test(capture('a360-settle')[29] ?? '') && !/tolerance/.test(capture('a360-settle')[29] ?? ''), 4000);
+    // And the picture with it: every colour within 8 of the same view drawn exactly (--tolerance 0).
+    start('a360-fresh', 150, 30, `${args} --yaw 15 --tolerance 0`);
+    await until('the fresh picture', () => /yaw 15 .* 0\/0 fps/.test(capture('a360-fresh')[29] ?? ''));
+    await new Promise((r) => setTimeout(r, 500));
+    const settled = halfBlockColours(tmux('capture-pane', '-p', '-e', '-t', 'a360-settle')).slice(0, 29);
+    const fresh = halfBlockColours(tmux('capture-pane', '-p', '-e', '-t', 'a360-fresh')).slice(0, 29);
+    expect(fresh.every((row) => row.length === 150)).toBe(true);
+    let worst = 0;
+    fresh.forEach((row, y) => row.forEach((cell, x) => cell.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - settled[y]![x]![i]!))))));
+    expect(worst).toBeLessThanOrEqual(8);
+  });
+});
+
 describe('a monochrome terminal', () => {
   it('gets mode 1 text, and the status line says text, not the style it would have had', async () => {
     start('a360-mono', 100, 24, `play '${clip}' --loop --log-level silent --color mono`);

@@ -49,6 +49,16 @@ describe('ToleranceGovernor', () => {
     expect(run(g, [120_000])).toEqual([16]);
   });
 
+  it('at rest (no frames flowing) it is the configured tolerance at once, and that clean-up frame is not load', () => {
+    const g = new ToleranceGovernor(8, BUDGET);
+    expect(run(g, [200_000, 200_000, 200_000], true)).toEqual([16, 32, 32]);
+    g.rest();
+    // The bytes handed in are the last frame's, already judged: not counted again.
+    expect(run(g, [200_000])).toEqual([8]);
+    expect(run(g, [120_000])).toEqual([8]); // the frame that redrew what the raise left
+    expect(run(g, [120_000])).toEqual([16]);
+  });
+
   it('exact colours (tolerance 0) and no budget are never raised', () => {
     expect(run(new ToleranceGovernor(0, BUDGET), [500_000, 500_000, 500_000])).toEqual([0, 0, 0]);
     expect(run(new ToleranceGovernor(8, 0), [500_000, 500_000, 500_000])).toEqual([8, 8, 8]);

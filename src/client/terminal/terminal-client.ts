@@ -91,6 +91,13 @@ const SUSPEND_PAUSE_WAIT_MS = 500;
 const SUSPEND_IGNORED_MS = 100;
 /** The view counts as turning this long after the last turn (the colour tolerance doubles: tolerance-governor.ts). */
 const TURNING_MS = 300;
+/**
+ * A picture drawn at a raised tolerance (turning, or over the frame budget) is drawn again at the
+ * configured one when no frame has come for this long and the view rests (a photo, a paused video):
+ * while frames flow, the next one does that; here nothing would, and colour steps of 16 (or the
+ * budget's 32) stayed on screen for good.
+ */
+const SETTLE_MS = 250;
 const STATUS_INTERVAL_MS = 250;
 /** The help box: the longest help line, padding and border; the lines, a gap, the closing hint and the border. */
 const HELP_WIDTH = 52;
@@ -202,6 +209,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const renderer = new VideoRenderer({ depth, syncOutput: opts.sync, tolerance: opts.tolerance });
   const tolerance = new ToleranceGovernor(opts.tolerance, (opts.frameBudgetKiB ?? DEFAULT_FRAME_BUDGET_KIB) * 1024);
   let lastTurn = 0;
+  // One timer, re-armed (refresh) by each frame drawn at a raised tolerance: none made per frame.
+  const settleTimer = setTimeout(() => settle(), SETTLE_MS);
   renderer.setRegion(0, 0, grid.cols, grid.rows);
 
   let latest: ReceivedFrame | null = null;
@@ -212,6 +221,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
    * (a photo, a paused video): decoded frames are new arrays the client owns (protocol/codec.ts).
    */
   let shownFrame: ReceivedFrame | null = null;
+  /** `latest` is `shownFrame` again, not the server's: not counted as shown, nor as a frame arriving. */
+  let latestAgain = false;
   let writing = false;
   let received = 0;
   let shown = 0;
@@ -250,6 +261,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       // picture is hidden (help, too small, suspended).
       if (latest && latestShowable) dropped++;
       latest = frame;
+      latestAgain = false;
       latestShowable = !videoHidden();
       lastIndex = frame.index;
       draw();
@@ -317,7 +329,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   function draw(): void {
     if (writing || !latest || videoHidden()) return;
     const frame = latest;
+    const again = latestAgain;
     latest = null;
+    latestAgain = false;
     shownFrame = frame;
     renderer.setTolerance(tolerance.next(lastBytes, performance.now() - lastTurn < TURNING_MS));
     let bytes: Uint8Array;
@@ -325,9 +339,13 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     else if (frame.kind === 'pixels') bytes = renderer.renderPixels(frame.bgr, frame.cols, frame.rows);
     else if (frame.kind === 'fitted') bytes = renderer.renderFitted(frame.cells, frame.cols, frame.rows, CELL_STYLES[frame.style]);
     else bytes = renderer.renderText(frame.lines);
-    shown++;
-    lastDrawn = performance.now();
+    // A frame drawn again is no news: a key pressed now still sends its view at once (viewChanged).
+    if (!again) {
+      shown++;
+      lastDrawn = performance.now();
+    }
     lastBytes = bytes.length;
+    if (tolerance.current > opts.tolerance) settleTimer.refresh();
     sendView();
     if (bytes.length === 0) return;
     writing = true;
@@ -342,10 +360,22 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   function redraw(): void {
     if (!latest && shownFrame) {
       latest = shownFrame;
+      latestAgain = true;
       // Not a frame from the server: one arriving behind it is not a drop.
       latestShowable = false;
     }
     draw();
+  }
+
+  /** No frame for SETTLE_MS: once the view rests too, the picture drawn again at the configured tolerance. */
+  function settle(): void {
+    if (tolerance.current <= opts.tolerance) return;
+    if (latest || writing || performance.now() - lastTurn < TURNING_MS) {
+      settleTimer.refresh();
+      return;
+    }
+    tolerance.rest();
+    redraw();
   }
 
   /**
@@ -602,6 +632,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     clearInterval(motionTimer);
     if (noticeTimer) clearTimeout(noticeTimer);
     if (viewTimer) clearTimeout(viewTimer);
+    clearTimeout(settleTimer);
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     process.off('SIGHUP', onHangup);

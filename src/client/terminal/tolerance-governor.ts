@@ -45,6 +45,17 @@ export class ToleranceGovernor {
     return tolerance;
   }
 
+  /**
+   * The picture is at rest: no frame has come for a while (a photo, a paused video). The budget is
+   * about a stream of frames, and none flows: the next tolerance is the configured one, its frame
+   * the clean-up, and the bytes of the frame before it (already judged) are not counted again.
+   */
+  rest(): void {
+    this.raise = 1;
+    this.calm = 0;
+    this.cleanup = true;
+  }
+
   private follow(lastBytes: number): void {
     if (this.cleanup) return;
     if (lastBytes > this.budget) {
