@@ -2,6 +2,7 @@
  * Still 360° photos are decoded by sharp and rendered when a viewer joins or changes its view,
  * never re-sent at the frame rate.
  */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,34 @@ describe('still photo source', () => {
     v.send({ type: 'pause', paused: true });
     await v.until(() => v.texts.some((t) => t.startsWith('Error: pause is not possible on a still photo')), 'pause refused');
     v.close();
+  });
+
+  it('an animated GIF plays as a video; a GIF of one frame is a photo', async () => {
+    const gif = (name: string, frames: number): string => {
+      const path = join(tmp.dir, name);
+      execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=10', '-frames:v', String(frames), path]);
+      return path;
+    };
+    const animated = await startCli([gif('anim.gif', 20), '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${animated.wsUrl}?cols=20&rows=6`);
+      await v.moreFrames(10, 15_000);
+      expect(parseInit(v.texts[0]!).duration).toBeCloseTo(2, 1);
+      // testsrc2 moves: not the first frame over and over.
+      expect(new Set(v.frames.map((f) => Buffer.from(f.subarray(4)).toString('hex'))).size).toBeGreaterThan(3);
+      v.close();
+    } finally {
+      await animated.stop();
+    }
+    const single = await startCli([gif('single.gif', 1), '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${single.wsUrl}?cols=20&rows=6`);
+      await v.until(() => v.frames.length >= 1, 'the photo');
+      expect(parseInit(v.texts[0]!).duration).toBe(0);
+      v.close();
+    } finally {
+      await single.stop();
+    }
   });
 
   it('a second viewer joining gets its own frame at once', async () => {

@@ -96,7 +96,8 @@ function parseRate(rate: unknown): number {
   return n && d ? n / d : n && !d ? n : 0;
 }
 
-const IMAGE_FORMATS = /image2|_pipe|png|mjpeg|webp|avif/;
+/** Containers of pictures: one frame (or no length) is a photo; a GIF of many frames plays as a video. */
+const IMAGE_FORMATS = /image2|_pipe|png|mjpeg|webp|avif|gif/;
 
 /** ffprobe the source; throws a one-line Ascii360Error when it is not media ffmpeg can read. */
 export async function probeMedia(tools: FfmpegTools, input: string, label: string): Promise<MediaInfo> {

@@ -15,7 +15,11 @@ async function loadSharp(): Promise<Sharp> {
   return (await sharpModule).default;
 }
 
-export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|avif|tiff?|gif)$/i;
+/**
+ * Files sharp decodes without asking ffprobe first. Not GIF: an animated one is a video (sharp
+ * would show its first frame for good), so ffprobe tells (ffmpeg-tools.ts: one frame is a photo).
+ */
+export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|avif|tiff?)$/i;
 
 /** Reads the photo's size as shown (after its EXIF orientation) and its XMP; throws when sharp cannot read it (the caller words the error). */
 export async function probeStill(path: string): Promise<{ width: number; height: number; xmp: string | null }> {
