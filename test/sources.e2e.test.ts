@@ -144,4 +144,22 @@ describe('sources', () => {
     }
     expect(s.stderr()).not.toMatch(/hwaccel\.fallback/);
   });
+
+  it('a slow file (a frame every 2 s) shows its first picture when its second frame is read, not frames of threads later', async () => {
+    const slow = join(tmp.dir, 'slow.mp4');
+    // B-frames (the medium preset) as a camera's time-lapse has them.
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=1/2', '-t', '16', '-c:v', 'libx264', '-preset', 'medium', '-pix_fmt', 'yuv420p', slow]);
+    const s = await startCli([slow, '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+      await v.until(() => v.frames.length >= 1, 'the first frame', 15_000);
+      // Constant frame rate out needs the next frame's time: 2 s. A decoder in N threads held N - 1
+      // frames more, 2 s each (4 s on 2 cores, more on more).
+      const waited = v.times[v.messages.findIndex((m) => m.binary)]! - v.times[0]!;
+      expect(waited).toBeLessThan(3500);
+      v.close();
+    } finally {
+      await s.stop();
+    }
+  });
 });

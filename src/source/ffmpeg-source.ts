@@ -29,7 +29,17 @@ export interface DecodeArgs {
   protocols: string;
   /** The part of each frame to keep (one eye of a stereo file), or null for all of it. */
   crop: { x: number; y: number; width: number; height: number } | null;
+  /** The file's own frame rate as probed (absent or 0: unknown). */
+  nativeFps?: number;
 }
+
+/**
+ * Below this many frames a second the decoder runs in one thread. Frame threading holds back a
+ * frame per extra thread before the first comes out: at 1 fps on 2 cores (3 threads) the picture
+ * started 3 s late and then raced to catch up, and more cores hold back more. A slow file's
+ * decode is cheap whatever the threads.
+ */
+const SINGLE_THREAD_BELOW_FPS = 10;
 
 /** The ffmpeg command line for decoding; also the benchmark's baseline with another output. */
 export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
@@ -38,6 +48,7 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   if (a.realtime) args.push('-re');
   if (a.loop) args.push('-stream_loop', '-1');
   if (a.position > 0) args.push('-ss', a.position.toFixed(3));
+  if (a.nativeFps !== undefined && a.nativeFps > 0 && a.nativeFps < SINGLE_THREAD_BELOW_FPS) args.push('-threads', '1');
   args.push('-i', a.input, '-map', '0:v:0', '-an', '-sn', '-dn');
   // Crop before scaling: one eye of a stereo file costs the scaler no more than a mono file.
   // `area` averages what each working pixel covers: a tenth cheaper than bilinear on a 3x downscale
@@ -73,6 +84,8 @@ export interface FfmpegSourceOptions {
   hwaccel: Hwaccel;
   loop: boolean;
   realtime: boolean;
+  /** The file's own frame rate (0: unknown); the output rate is `info.fps`. */
+  nativeFps: number;
   events: SourceEvents;
   log: Logger;
 }
@@ -186,6 +199,7 @@ export class FfmpegSource implements FrameSource {
       position: this.startPosition,
       protocols: protocolsFor(this.opts.input),
       crop: cropOf(this.info),
+      nativeFps: this.opts.nativeFps,
     });
     this.opts.log.debug('ffmpeg.spawn', { args: args.join(' ') });
     const child = spawn(this.opts.tools.ffmpeg, args, { stdio: ['ignore', channel ? channel.childEnd : 'pipe', 'pipe'] });

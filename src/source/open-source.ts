@@ -81,7 +81,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   return {
     info,
     create: (events) =>
-      new FfmpegSource({ tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live, realtime: opts.realtime, events, log }),
+      new FfmpegSource({ tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live, realtime: opts.realtime, nativeFps: media.fps, events, log }),
   };
 }
 
