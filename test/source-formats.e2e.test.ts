@@ -208,6 +208,17 @@ describe('source layouts, stereo and metadata', () => {
     expect(parseInit(inits(named.viewer)[0]!).view).toEqual({ yaw: 0, pitch: 0, fov: 90 });
   });
 
+  it('a file stored on its side with a display rotation (a phone\'s portrait recording) is the 2:1 panorama ffmpeg turns it into: no warning, the right picture', async () => {
+    const stored = join(tmp.dir, 'stored-turned.mp4');
+    const turned = join(tmp.dir, 'turned.mp4');
+    ffmpeg([...rawIn(scenePath), '-vf', 'transpose=2,loop=loop=14:size=1', '-frames:v', '15', '-r', '15', '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv444p', '-y', stored]);
+    ffmpeg(['-i', stored, '-c', 'copy', '-metadata:s:v:0', 'rotate=-90', '-y', turned]);
+    const s = await serve(turned);
+    const { frame } = await firstFrame(s, 'yaw=30&pitch=10&fov=90');
+    expect(frameError(frame, reference({ yaw: 30, pitch: 10, fov: 90 }))).toBeLessThan(MAE_BOUND);
+    expect(s.stderr()).not.toMatch(/source\.format/);
+  });
+
   it('a non-2:1 file without metadata is stretched as before, with a warning; bad flags get one line naming what is allowed', async () => {
     const odd = photo('odd.png', 'scale=600:500');
     const s = await serve(odd);

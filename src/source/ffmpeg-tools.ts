@@ -97,6 +97,15 @@ function parseRate(rate: unknown): number {
 }
 
 /** Containers of pictures: one frame (or no length) is a photo; a GIF of many frames plays as a video. */
+/** Degrees the display matrix turns the picture (side data; ffmpeg before 5 also gave a `rotate` tag), 0 when none. */
+function rotationOf(stream: Record<string, unknown>): number {
+  const sideData = Array.isArray(stream['side_data_list']) ? (stream['side_data_list'] as Record<string, unknown>[]) : [];
+  const matrix = sideData.find((d) => typeof d['rotation'] === 'number');
+  if (matrix) return matrix['rotation'] as number;
+  const tag = Number((stream['tags'] as Record<string, unknown> | undefined)?.['rotate'] ?? 0);
+  return Number.isFinite(tag) ? tag : 0;
+}
+
 const IMAGE_FORMATS = /image2|_pipe|png|mjpeg|webp|avif|gif/;
 
 /** ffprobe the source; throws a one-line Ascii360Error when it is not media ffmpeg can read. */
@@ -124,8 +133,12 @@ export async function probeMedia(tools: FfmpegTools, input: string, label: strin
   // (common in phone and edited files) is not more of the video.
   const pictureLength = Number(video['duration']);
   const duration = Number.isFinite(pictureLength) && pictureLength > 0 ? pictureLength : Number(json.format?.['duration'] ?? 0);
-  const width = Number(video['width'] ?? 0);
-  const height = Number(video['height'] ?? 0);
+  // ffmpeg turns the picture as its display matrix says (a phone's portrait recording): a quarter
+  // turn shows the stored height as the width. Unswapped, a 1024x2048 file shown 2048x1024 was
+  // warned of as stretched and decoded at half its detail.
+  const turned = Math.abs(rotationOf(video)) % 180 === 90;
+  const width = Number(video[turned ? 'height' : 'width'] ?? 0);
+  const height = Number(video[turned ? 'width' : 'height'] ?? 0);
   if (!(width > 0 && height > 0)) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} has a video stream with no picture size`);
   const frames = Number(video['nb_frames'] ?? 0);
   return {
