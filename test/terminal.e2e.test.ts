@@ -383,6 +383,34 @@ function halfBlockColours(text: string): number[][][] {
   });
 }
 
+describe('a photo or a paused video, which send no next frame', () => {
+  it('a terminal too small and back to its size, and Ctrl-Z with no shell to suspend to, leave the picture on screen', async () => {
+    const photo = join(tmp.dir, 'photo-relayout.png');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=512x256', '-frames:v', '1', photo]);
+    const pictureRows = (screen: string[]): number => screen.slice(0, 29).filter((l) => l.trim().length > 90).length;
+    for (const [name, source, pause] of [['a360-relayout-photo', photo, false], ['a360-relayout-paused', clip, true]] as const) {
+      start(name, 100, 30, `play '${source}' --loop --log-level silent --style ramp`);
+      await until('the picture', () => pictureRows(capture(name)) > 25 && /fov 90/.test(capture(name)[29] ?? ''));
+      if (pause) {
+        tmux('send-keys', '-t', name, 'Space');
+        await until('paused', () => /^ \|\| /.test(capture(name)[29] ?? ''));
+      }
+      tmux('resize-window', '-t', name, '-x', '12', '-y', '4');
+      await until('the too-small notice', () => capture(name).some((l) => l.startsWith('too small')));
+      // Back to the grid the server already has: it sends nothing new.
+      tmux('resize-window', '-t', name, '-x', '100', '-y', '30');
+      await until(`${name}: the picture back after too small`, () => pictureRows(capture(name)) > 25, 5000);
+      // bash -c: an orphaned process group, so SIGTSTP is ignored and the client carries on.
+      tmux('send-keys', '-t', name, 'C-z');
+      await until('the notice', () => /no shell with job control/.test(capture(name)[29] ?? ''));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(pictureRows(capture(name)), `${name}: the picture after Ctrl-Z`).toBeGreaterThan(25);
+      tmux('send-keys', '-t', name, 'q');
+      await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
+    }
+  });
+});
+
 describe('the colour tolerance', () => {
   it('raised while turning, comes back down once the view rests on a photo, which sends no next frame to do it', async () => {
     const photo = join(tmp.dir, 'gradients.png');

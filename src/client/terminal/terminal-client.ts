@@ -444,6 +444,16 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     // While down the reconnect URL carries the grid.
     if (!tooSmallNow() && serverLink.open) sendResize();
     screen.render();
+    // The picture back at once where it still fits: for a grid it already has (back from too
+    // small, or from Ctrl-Z, at the same size) the server sends no frame, and a photo or a paused
+    // video none at all (the screen stayed blank). A new grid's frame comes from the server.
+    if (shownFrame && shownFrame.cols === grid.cols && shownFrame.rows <= grid.rows) repaint();
+  }
+
+  /** The picture drawn again over what blessed just painted: its paint goes out on the next tick, flushed now so it lands first. */
+  function repaint(): void {
+    screen.program.flush();
+    redraw();
   }
 
   function sendResize(): void {
@@ -467,12 +477,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
         screen.render();
         renderer.invalidate();
         // Closed: the picture back at once, not at the next frame, which a photo or a paused
-        // video never sends (the screen stayed blank). blessed writes its paint on the next tick:
-        // flushed now, it goes before the picture rather than over it.
-        if (help.hidden) {
-          screen.program.flush();
-          redraw();
-        }
+        // video never sends (the screen stayed blank).
+        if (help.hidden) repaint();
         return;
       default:
         if (view.pending) viewChanged();
