@@ -110,7 +110,7 @@ export async function benchPipeline(dir: string): Promise<string[]> {
 function cpuPerViewerFrame(frame: Uint8Array, w: number, h: number, views: ViewSpec[], frames: number, rebuildTables: boolean): number {
   const projection = EQUIRECT_TO_FLAT;
   let cache = new ViewRendererCache();
-  const tasks: RenderTask[] = views.map((s) => ({ key: viewKey(s), spec: s, buffer: null, effort: 'full', keyBuffer: null }));
+  const tasks: RenderTask[] = views.map((s) => ({ key: viewKey(s), spec: s, buffer: null, effort: 'full', keyBuffer: null, coarseFirst: false }));
   // Warm-up: JIT and (for the cached variant) the tables.
   renderTasks(cache, frame, w, h, EQUIRECT_FORMAT, 0, 0, tasks);
   const before = process.cpuUsage();

@@ -107,6 +107,36 @@ describe('mosaic at each fit effort', () => {
     }
   });
 
+  it("coarseFirst: a view's first frame is the sextant fit, its next the full one; a new view or working frame is coarse again, other styles never", () => {
+    const renderer = new ViewRenderer(spec);
+    const out = new Uint8Array(payloadCapacity(spec));
+    const frameOf = (effort: FitEffort, coarseFirst: boolean, r = renderer, f = frame, w = W, h = H): Uint8Array => out.slice(4, r.render(f, w, h, 9, out, effort, undefined, coarseFirst));
+    expect(frameOf('full', true)).toEqual(render('sextants'));
+    expect(renderer.coarse).toBe(true);
+    expect(frameOf('full', true)).toEqual(render('full'));
+    expect(renderer.coarse).toBe(false);
+    expect(frameOf('full', true)).toEqual(render('full'));
+    // Another view in the same renderer (a recycled one), then another working frame.
+    renderer.respec({ ...spec, yaw: 11 });
+    frameOf('full', true);
+    expect(renderer.coarse).toBe(true);
+    frameOf('full', true);
+    expect(renderer.coarse).toBe(false);
+    const wider = new Uint8Array(2 * W * H * 3);
+    frameOf('full', true, renderer, wider, 2 * W, H);
+    expect(renderer.coarse).toBe(true);
+    // At a reduced effort, or without coarseFirst, or in a style with no cheaper one: as asked.
+    const reduced = new ViewRenderer(spec);
+    expect(frameOf('quadrants', true, reduced)).toEqual(render('quadrants'));
+    expect(reduced.coarse).toBe(false);
+    const asked = new ViewRenderer(spec);
+    expect(frameOf('full', false, asked)).toEqual(render('full'));
+    expect(asked.coarse).toBe(false);
+    const sextant = new ViewRenderer({ ...spec, style: 'sextant' });
+    sextant.render(frame, W, H, 9, new Uint8Array(payloadCapacity({ ...spec, style: 'sextant' })), 'full', undefined, true);
+    expect(sextant.coarse).toBe(false);
+  });
+
   it('the working size follows: 1.6 pixels a sample of 4×8 at full effort, a pixel a sample of 2×3 or 2×2 when reduced', () => {
     const big: ViewSpec = { ...spec, cols: 160, rows: 48, fov: 90 };
     expect(chooseWorkWidth([big], 8192, 'full')).toBe(4096);

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFrameIndex } from '../protocol/index.js';
+import { CELL_STYLES, readFrameIndex } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, serverPool } from './helpers/server.js';
 
@@ -57,6 +57,26 @@ describe('look-around', () => {
     const answer = v.frames.at(-1)!;
     expect(readFrameIndex(answer)).toBe(readFrameIndex(last));
     expect(answer.equals(last)).toBe(false);
+  });
+
+  it('paused, a mosaic view change is answered at once with a sextant fit, then with the full one unasked, and no more', async () => {
+    const s = await serve([clip, '--loop']);
+    const v = viewer(s, 'cols=48&rows=16&yaw=0&style=mosaic');
+    await v.moreFrames(3);
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => v.texts.some((t) => t.startsWith('STATUS:PAUSED')), 'the pause');
+    await new Promise((r) => setTimeout(r, 300));
+    const before = v.frames.length;
+    v.send({ type: 'view', yaw: 75 });
+    await v.until(() => v.frames.length >= before + 2, 'the coarse frame and the full one');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(v.frames.length).toBe(before + 2);
+    const [coarse, full] = v.frames.slice(before) as [Buffer, Buffer];
+    expect(readFrameIndex(coarse)).toBe(readFrameIndex(full));
+    const glyphs = (f: Buffer) => Array.from({ length: (f.length - 4) / 7 }, (_, i) => CELL_STYLES.mosaic.glyphs[f[4 + i * 7]!]!);
+    const sextants = new Set(CELL_STYLES.sextant.glyphs);
+    expect(glyphs(coarse).every((cp) => sextants.has(cp))).toBe(true);
+    expect(glyphs(full).some((cp) => !sextants.has(cp))).toBe(true);
   });
 
   it('past the old fixed limit of 64 tables, 72 distinct views are each served from their own kept table', async () => {

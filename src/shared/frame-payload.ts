@@ -15,6 +15,8 @@ export interface FramePayload {
   readonly base: number;
   /** A DELTA's keyframe of the same state, for viewers that lack its base; null when none was made. */
   readonly keyframe: FramePayload | null;
+  /** A view's first frame, fitted coarse (workers/view-renderer.ts): a finer one follows. */
+  readonly coarse: boolean;
   /** Takes a reference: the buffer stays until every reference is released. */
   retain(): this;
   release(): void;

@@ -18,6 +18,8 @@ export interface RenderTask {
    * the keyframe to send them when the frame itself is a DELTA; null when every viewer has it.
    */
   keyBuffer: ArrayBuffer | null;
+  /** Fit a view's first frame coarse, the next one at `effort` (ViewRenderer.render). */
+  coarseFirst: boolean;
 }
 
 export type ToWorker =
@@ -34,6 +36,8 @@ export interface RenderOutput {
   /** The task's key buffer, given back; `keyLength` > 0 when it holds the keyframe of the same state (the frame is a DELTA). */
   keyBuffer: ArrayBuffer | null;
   keyLength: number;
+  /** The view's first frame, fitted coarse: render the view again when no next frame comes. */
+  coarse: boolean;
 }
 
 export type FromWorker =

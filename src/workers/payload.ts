@@ -44,6 +44,7 @@ export class SharedPayload implements FramePayload {
     readonly id = 0,
     readonly base = -1,
     readonly keyframe: SharedPayload | null = null,
+    readonly coarse = false,
   ) {
     this.bytes = Buffer.from(buffer, 0, length);
   }

@@ -188,7 +188,7 @@ export class RenderPool {
     let keyframe: SharedPayload | null = null;
     if (o.keyBuffer && o.keyLength > 0) keyframe = new SharedPayload(o.key, o.keyBuffer, o.keyLength, 'binary', this.payloads, o.id, -1);
     else if (o.keyBuffer) this.payloads.give(o.keyBuffer);
-    return new SharedPayload(o.key, o.buffer, o.length, text ? 'text' : 'binary', this.payloads, o.id, o.base, keyframe);
+    return new SharedPayload(o.key, o.buffer, o.length, text ? 'text' : 'binary', this.payloads, o.id, o.base, keyframe, o.coarse);
   }
 
   /**
@@ -200,7 +200,7 @@ export class RenderPool {
     const capacity = payloadCapacity(view.spec);
     const take = (): ArrayBuffer => this.payloads.take(capacity) ?? new ArrayBuffer(capacity);
     const keyBuffer = view.needKey && frameShape(view.spec).tagged ? take() : null;
-    return { key: view.key, spec: view.spec, buffer: take(), effort: this.governor.effort, keyBuffer };
+    return { key: view.key, spec: view.spec, buffer: take(), effort: this.governor.effort, keyBuffer, coarseFirst: true };
   }
 
   /**

@@ -14,6 +14,14 @@ import type { KeyedView, RenderPool } from './render-pool.js';
 
 export { DECODE_QUEUE_CAPACITY };
 
+/**
+ * A view's coarse first frame (view-renderer.ts) is rendered again in full this long after, unless
+ * a new decoded frame came meanwhile (its render is the full one). A little over a frame interval:
+ * while frames flow the next one refines it, and a photo or a paused video sharpens in well
+ * under a tenth of a second.
+ */
+export const REFINE_MS = 40;
+
 function release(frame: DecodedFrame): void {
   frame.ring.release(frame.slot);
 }
@@ -32,6 +40,10 @@ export class RenderScheduler {
   private last: DecodedFrame | null = null;
   private readonly refreshKeys = new Set<string>();
   private idleWaiters: (() => void)[] = [];
+  /** Views whose last render was coarse, to render again at `refineTimer` (the decoded count then in `refineAfter`). */
+  private readonly coarseKeys = new Set<string>();
+  private refineTimer: NodeJS.Timeout | null = null;
+  private refineAfter = 0;
   decoded = 0;
   rendered = 0;
   /** The one "frame presented" event: a new frame left, to the viewers or with nobody watching. */
@@ -94,13 +106,26 @@ export class RenderScheduler {
       this.rendered++;
       this.events.deliver(current, payloads);
       for (const p of payloads) {
+        if (p.coarse) this.coarseKeys.add(p.key);
         p.keyframe?.release();
         p.release();
+      }
+      if (this.coarseKeys.size > 0 && !this.refineTimer) {
+        this.refineAfter = this.decoded;
+        this.refineTimer = setTimeout(this.refine, REFINE_MS);
       }
       if (fresh) this.onPresented(current);
       this.pump();
     });
   }
+
+  private readonly refine = (): void => {
+    this.refineTimer = null;
+    // A frame decoded since renders every view in full by itself; a key no viewer has now is skipped.
+    if (this.decoded === this.refineAfter) for (const key of this.coarseKeys) this.refreshKeys.add(key);
+    this.coarseKeys.clear();
+    this.pump();
+  };
 
   /** Calls `callback` once every queued frame has been rendered and delivered. */
   whenIdle(callback: () => void): void {
@@ -116,6 +141,8 @@ export class RenderScheduler {
 
   /** Drops the queued frames and the kept last frame, giving their slots back (the server is closing). */
   dispose(): void {
+    if (this.refineTimer) clearTimeout(this.refineTimer);
+    this.refineTimer = null;
     this.queue.clear(release);
     if (this.last) release(this.last);
     this.last = null;

@@ -44,11 +44,11 @@ export function renderTasks(
     const buffer = task.buffer && task.buffer.byteLength === capacity ? task.buffer : new ArrayBuffer(capacity);
     const renderer = cache.get(task.key, task.spec);
     const out = new Uint8Array(buffer);
-    const length = renderer.render(frame, width, height, index, out, task.effort, format);
+    const length = renderer.render(frame, width, height, index, out, task.effort, format, task.coarseFirst);
     if (cost) cost.setupMs += renderer.setupMs;
     const codec = renderer.codec;
     if (!codec) {
-      outputs.push({ key: task.key, buffer, length, id: 0, base: -1, keyBuffer: null, keyLength: 0 });
+      outputs.push({ key: task.key, buffer, length, id: 0, base: -1, keyBuffer: null, keyLength: 0, coarse: renderer.coarse });
       continue;
     }
     // The uncoded frame was rendered in place as RAW; the codec reads it, then writes over it.
@@ -59,7 +59,7 @@ export function renderTasks(
     const encodeStart = cost && renderer.setupMs > 0 ? performance.now() : -1;
     const coded = codec.encode(out.subarray(5, length), index, run, out, keyBuffer ? new Uint8Array(keyBuffer) : null);
     if (encodeStart >= 0) cost!.setupMs += performance.now() - encodeStart;
-    outputs.push({ key: task.key, buffer, length: coded.length, id: coded.id, base: coded.base, keyBuffer, keyLength: coded.keyLength });
+    outputs.push({ key: task.key, buffer, length: coded.length, id: coded.id, base: coded.base, keyBuffer, keyLength: coded.keyLength, coarse: renderer.coarse });
   }
   cache.tick(tasks.length);
   return outputs;

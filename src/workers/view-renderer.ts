@@ -68,6 +68,8 @@ export class ViewRenderer {
   private encoder: FrameEncoder | null = null;
   /** Render count at last use, for eviction. */
   lastUsed = 0;
+  /** Whether the last render was a view's first, fitted as the style's cheaper one (render's `coarseFirst`). */
+  coarse = false;
 
   constructor(public spec: ViewSpec) {
     this.shape = frameShape(spec);
@@ -111,9 +113,17 @@ export class ViewRenderer {
    * view fits with `effort` (fit-effort.ts): without the glyphs scored from weighted samples, or as
    * a cheaper style its table names (mosaic: sextants, quadrants) on that style's own samples,
    * sending the same characters' indices of its own table.
+   *
+   * With `coarseFirst`, a view's first frame (new, or its working frame changed) of a style that
+   * has a cheaper one is fitted as that one, and the next frame at `effort`: a mosaic view's table
+   * (32 samples a cell, up to six taps each) took 40–80 ms to build on the bench machine, so a key
+   * press or every step of a drag waited two frames and more; the sextant table takes a fifth of
+   * that. The caller renders the view again soon when no next frame comes (`coarse` says so).
    */
-  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full', format: PictureFormat = EQUIRECT_FORMAT): number {
-    const fitAs = fittedAs(this.shape.style.name, effort);
+  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full', format: PictureFormat = EQUIRECT_FORMAT, coarseFirst = false): number {
+    const firstFrame = !this.table || this.stale || this.format !== format || this.table.srcWidth !== width || this.table.srcHeight !== height;
+    this.coarse = coarseFirst && firstFrame && EFFORT_LEVELS[effort].reduce === 0 && this.shape.style.reducedTo.length > 0;
+    const fitAs = this.coarse ? this.shape.style.reducedTo[0]! : fittedAs(this.shape.style.name, effort);
     const renders = rendersOf.get(fitAs) ?? 0;
     if (renders >= WARM_UP_RENDERS) return this.renderFrame(frame, width, height, index, out, effort, format, fitAs);
     rendersOf.set(fitAs, renders + 1);
