@@ -45,6 +45,22 @@ describe('ascii360 serve: bad input', () => {
     expectOneLineError(r.stderr, /^ascii360: source not found: .*missing\.mp4$/);
   });
 
+  it('says what it cannot read from: standard input, a scheme it does not take', () => {
+    expectOneLineError(run(['serve', '-', '--port', '0']).stderr, /^ascii360: reading the source from standard input is not supported: give a file or a URL$/);
+    const r = run(['serve', 'gopher://example.org/x.mp4', '--port', '0']);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /^ascii360: gopher:\/\/ sources are not supported; URLs may be http\(s\), rtmp\(s\), rtsp, srt, udp, tcp, rtp$/);
+  });
+
+  it('reads --allow-origin as a browser writes an origin, and refuses what is not one', () => {
+    for (const bad of ['example.org', 'https://example.org/app', 'ftp://example.org']) {
+      const r = run(['serve', '--port', '0', '--allow-origin', `https://ok.example,${bad}`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toMatch(/^error: option '--allow-origin <origins>' argument .* is invalid\. .* is not an origin: scheme, host and port only, like https:\/\/example\.org$/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('takes a file: URL as the file it names', () => {
     const empty = join(tmp.dir, 'url empty.mp4');
     writeFileSync(empty, '');
@@ -109,6 +125,7 @@ describe('ascii360 serve: bad input', () => {
     expect(r.stderr).toMatch(/mode must be 1/);
     expect(run(['serve', '--hwaccel', 'magic']).code).toBe(2);
     expect(run(['serve', '--port', '99999']).code).toBe(2);
+    expect(run(['play', '--yaw', 'east']).stderr).toMatch(/yaw must be a number of degrees/);
   });
 
   it('reports a port that is taken on one line', async () => {

@@ -36,17 +36,20 @@ afterAll(async () => {
 });
 
 /** The notes' decoder run over a viewer's frames in order: index → the frame shown after it. */
-function decodeAll(frames: Buffer[], units: number, unit: number): { shown: Map<number, Uint8Array>; tags: number[] } {
-  const shown = new Map<number, Uint8Array>();
+/** Each frame's picture once decoded (in order, each DELTA on the one before) and its tag; `shown`: the last picture of each index. */
+function decodeAll(frames: Buffer[], units: number, unit: number): { frames: Uint8Array[]; tags: number[]; shown: Map<number, Uint8Array> } {
+  const pictures: Uint8Array[] = [];
   const tags: number[] = [];
+  const shown = new Map<number, Uint8Array>();
   let last: Uint8Array | null = null;
   for (const f of frames) {
     const d = notesDecode(f, last, units, unit);
     last = d.cells;
     tags.push(d.tag);
+    pictures.push(d.cells);
     shown.set(d.index, d.cells);
   }
-  return { shown, tags };
+  return { frames: pictures, tags, shown };
 }
 
 /** Raw frames by index: the units after the 4-byte index. */
@@ -131,35 +134,27 @@ describe('adaptive codec, end to end', () => {
     stalled.close();
     expect(after).toBeGreaterThan(before);
     const units = 400 * 300;
-    // Every frame decodes in order (no DELTA against a frame the viewer lacks) ...
+    // Every frame decodes in order, each DELTA on the frame before it ...
     const a = decodeAll(steady.frames, units, 3);
     const b = decodeAll(stalled.frames, units, 3);
-    // ... where it missed frames the steady viewer got, the next frame stands alone (the server
-    // itself skips frames when rendering falls behind: those gaps both viewers share) ...
-    // (A gap only it had: two frames it got in a row that the steady viewer did not get in a row,
-    // with a frame between them that the steady viewer got. Both tests are needed: on a loaded
-    // machine the steady viewer drops too, and the loop repeats indices.)
-    const pairs = new Set<string>();
-    for (let i = 1; i < steady.frames.length; i++) pairs.add(`${steady.frames[i - 1]!.readUInt32BE(0)}>${steady.frames[i]!.readUInt32BE(0)}`);
-    const steadyIndices = steady.frames.map((f) => f.readUInt32BE(0));
-    let missed = 0;
-    for (let i = 1; i < stalled.frames.length; i++) {
-      const from = stalled.frames[i - 1]!.readUInt32BE(0);
-      const to = stalled.frames[i]!.readUInt32BE(0);
-      if (pairs.has(`${from}>${to}`) || !steadyIndices.some((x) => x > from && x < to)) continue;
-      missed++;
-      expect([0, 1, 3, 5]).toContain(b.tags[i]);
-    }
-    // (How many it missed depends on the kernel's buffers; the server's own count above says it dropped.)
-    console.log(`stalled viewer: ${missed} gaps only it had, each resumed by a frame that stands alone`);
-    // ... and every frame both have is the same picture.
+    // ... and every frame the stalled viewer shows is exactly the steady viewer's picture of that
+    // index. Each frame of the noise changes nearly every cell, so a DELTA sent against a frame the
+    // viewer lacked (its missed frames, the loop's repeated indices) would show a wrong picture here:
+    // each of its resumptions had to stand alone. Judging that from the indices alone misjudged
+    // gaps on a loaded machine, where the steady viewer drops frames too.
+    const truth = new Map<number, Uint8Array>();
+    for (let i = 0; i < steady.frames.length; i++) truth.set(steady.frames[i]!.readUInt32BE(0), a.frames[i]!);
     let compared = 0;
-    for (const [index, cells] of b.shown) {
-      const other = a.shown.get(index);
+    for (let i = 0; i < stalled.frames.length; i++) {
+      const other = truth.get(stalled.frames[i]!.readUInt32BE(0));
       if (!other) continue;
       compared++;
-      expect(Buffer.from(cells).equals(Buffer.from(other))).toBe(true);
+      expect(Buffer.from(b.frames[i]!).equals(Buffer.from(other)), `stalled frame ${i} (index ${stalled.frames[i]!.readUInt32BE(0)}, tag ${b.tags[i]})`).toBe(true);
     }
+    // It resumed after the stall with a frame that stands alone (the server's own count above says it dropped).
+    const resumed = b.tags.slice(3).filter((t) => t === 5).length;
+    console.log(`stalled viewer: ${compared} frames equal to the steady viewer's, ${resumed} keyframes after its first frames`);
+    expect(resumed).toBeGreaterThan(0);
     expect(compared).toBeGreaterThan(5);
   }, 120_000);
 

@@ -69,7 +69,7 @@ describe('token', () => {
 describe('origin and limits', () => {
   let server: CliServer;
   beforeAll(async () => {
-    server = await startCli([clip, '--loop', '--max-clients', '3', '--max-message-rate', '50', '--allow-origin', 'https://viewer.example', '--log-level', 'warn']);
+    server = await startCli([clip, '--loop', '--max-clients', '3', '--max-message-rate', '50', '--allow-origin', 'https://Viewer.example:443/', '--log-level', 'warn']);
   });
   afterAll(() => server.stop());
 
@@ -88,6 +88,7 @@ describe('origin and limits', () => {
     expect(server.stderr().match(/access\.proxy_without_token/g)).toHaveLength(1);
   });
 
+  // --allow-origin was given as https://Viewer.example:443/: read as the browser sends it.
   it('accepts the server\'s own origin and allowed ones, refuses others (403)', async () => {
     const host = new URL(server.url).host;
     expect(await upgradeStatus(server.wsUrl, { Origin: `http://${host}` })).toBe(101);

@@ -17,7 +17,8 @@ let server: CliServer;
 
 beforeAll(async () => {
   const clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 6, toneHz: 440 });
-  server = await startCli([clip, '--loop', '--log-level', 'error']);
+  // Pings off: this viewer never reads for 60 s, which a ping would rightly end (test/liveness.e2e.test.ts).
+  server = await startCli([clip, '--loop', '--ping-interval', '0', '--log-level', 'error']);
 });
 
 afterAll(async () => {

@@ -105,7 +105,8 @@ describe('ascii360 play: styles', () => {
     await until('exit', () => capture('a360-quad').some((l) => l === 'EXIT=0'));
 
     // Inside tmux TERM is tmux's own; kitty is known by the KITTY_WINDOW_ID it leaves in the environment.
-    start('a360-styles', 90, 28, `play '${clip}' --loop --log-level silent --yaw 40 --fov 60`, ['KITTY_WINDOW_ID=1']);
+    // A yaw past 180 turns round (400 is 40), as a drag or the browser's address would.
+    start('a360-styles', 90, 28, `play '${clip}' --loop --log-level silent --yaw 400 --fov 60`, ['KITTY_WINDOW_ID=1']);
     const first = await until('mosaic', () => {
       const screen = capture('a360-styles');
       return / mosaic m5/.test(screen[27] ?? '') && count(screen.slice(0, 27), /[\u{1FB00}-\u{1FB3B}]/gu) > 50 && count(screen.slice(0, 27), /[▁▂▃▅▆▇▎▊▘▝▀▖▞▗▚▄]/g) > 10 ? screen : null;

@@ -17,6 +17,7 @@ import { findFfmpeg, type FfmpegTools, type Hwaccel } from '../source/ffmpeg-too
 import { openSource } from '../source/open-source.js';
 import { sourceDetail, type FormatFlags } from '../source/source-format.js';
 import { createHttpServer } from '../transport/http-server.js';
+import { DEFAULT_PING_INTERVAL_S } from '../transport/heartbeat.js';
 import { ViewerSession } from '../transport/viewer-session.js';
 import { defaultWorkerCount, RenderPool } from '../workers/render-pool.js';
 import { RenderScheduler } from '../workers/render-scheduler.js';
@@ -47,6 +48,8 @@ export interface ServeOptions {
   token?: string | null;
   /** Browser origins allowed besides the server's own. */
   allowOrigins?: string[];
+  /** Seconds between WebSocket pings (an unanswered one closes the viewer); 0: none. */
+  pingInterval?: number;
   /** Viewers plus listeners at most (default DEFAULT_MAX_CLIENTS). */
   maxClients?: number;
   /** Control messages per second per viewer (default DEFAULT_MESSAGE_RATE). */
@@ -220,6 +223,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     audioAvailable: () => audio.available,
     access: { token: opts.token ?? null, allowOrigins: opts.allowOrigins ?? [] },
     admit,
+    pingIntervalMs: (opts.pingInterval ?? DEFAULT_PING_INTERVAL_S) * 1000,
     metrics: () => prometheusText(health()),
     audioListener(res) {
       audio.addListener(res);

@@ -4,9 +4,10 @@
  * exit status, never a stack trace: 2 for usage and a missing ffmpeg, 1 for everything else.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CAMERA_NAMES, DEFAULT_MODE, DEFAULT_QUALITY, isMode, isStyleName, Limits, QUALITY_NAMES, STYLE_NAMES, type CameraName, type Mode, type Quality, type StyleName } from '../../protocol/index.js';
+import { CAMERA_NAMES, DEFAULT_MODE, DEFAULT_QUALITY, isMode, isStyleName, Limits, QUALITY_NAMES, STYLE_NAMES, wrapDegrees, type CameraName, type Mode, type Quality, type StyleName } from '../../protocol/index.js';
 import { DEFAULT_MAX_CLIENTS, DEFAULT_MESSAGE_RATE, startServer, type RunningServer } from '../app/app.js';
-import { exposesBeyondLoopback } from '../transport/access.js';
+import { exposesBeyondLoopback, parseOrigins } from '../transport/access.js';
+import { DEFAULT_PING_INTERVAL_S } from '../transport/heartbeat.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
 import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
@@ -47,6 +48,15 @@ function numberInRange(name: string, min: number, max: number) {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}`);
     return n;
+  };
+}
+
+/** An angle that turns round (yaw, roll): any number of degrees, wrapped into −180…180 as a drag or the browser's URL would. */
+function wrappedDegrees(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number of degrees`);
+    return wrapDegrees(n);
   };
 }
 
@@ -185,15 +195,16 @@ addSourceOptions(
     .option('--host <address>', 'address to listen on; beyond loopback a --token is required', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 picks a free one)', intInRange('port', 0, 65535), 8360)
     .option('--token <secret>', 'require this token on /ws and /audio (?token= or Authorization: Bearer); default $ASCII360_TOKEN')
-    .option('--allow-origin <origins>', 'comma-separated browser origins allowed besides the server\'s own', (v: string) => v.split(',').map((o) => o.trim()).filter(Boolean), [] as string[])
+    .option('--allow-origin <origins>', 'comma-separated browser origins allowed besides the server\'s own (https://example.org)', (v: string) => { try { return parseOrigins(v); } catch (error) { throw new InvalidArgumentError((error as Error).message); } }, [] as string[])
     .option('--max-clients <n>', 'viewers plus audio listeners at most', intInRange('max-clients', 1, 10000), DEFAULT_MAX_CLIENTS)
+    .option('--ping-interval <s>', 'seconds between WebSocket pings; a viewer that answers none in two is closed (0 = never)', intInRange('ping-interval', 0, 3600), DEFAULT_PING_INTERVAL_S)
     .option('--max-message-rate <n>', 'control messages per second a viewer may send', intInRange('max-message-rate', 1, 1_000_000), DEFAULT_MESSAGE_RATE)
     .addOption(new Option('--camera <name>', 'camera of viewers that name none (their ?camera= wins): flat, stereographic, fisheye, pannini, equirect').choices([...CAMERA_NAMES]).default('flat'))
     .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance for viewers that name none (their ?quality= wins): lossless 0, high 4, balanced 8, low 16').choices([...QUALITY_NAMES]).default(DEFAULT_QUALITY))
     .option('--cluster <url>', 'share one timeline with every server started with the same Redis and name: redis://host:port[/db]', parseRedisUrl)
     .option('--cluster-name <name>', 'the shared timeline\'s name on that Redis (default: the source\'s file name, duration and size, so the same file under another path agrees)', parseClusterName)
     .option('--cluster-optional', 'start even when the cluster\'s Redis cannot be reached, and join when it answers', false),
-).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; camera: CameraName; quality: Quality; cluster?: string; clusterName?: string; clusterOptional: boolean }) => {
+).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; pingInterval: number; camera: CameraName; quality: Quality; cluster?: string; clusterName?: string; clusterOptional: boolean }) => {
   const log = new Logger(flags.logLevel);
   const token = flags.token ?? process.env['ASCII360_TOKEN'] ?? null;
   if (token === '') fail(new Ascii360Error('BAD_OPTION', 'the token must not be empty', EXIT_USAGE));
@@ -208,7 +219,7 @@ addSourceOptions(
   try {
     server = await startServer({
       source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log,
-      token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate, camera: flags.camera, quality: flags.quality,
+      token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate, pingInterval: flags.pingInterval, camera: flags.camera, quality: flags.quality,
       format: formatFlags(flags), cluster,
     });
   } catch (error) {
@@ -265,9 +276,9 @@ function addViewOptions(cmd: Command): Command {
     .addOption(new Option('--color <depth>', 'colour output (default: from COLORTERM/TERM)').choices(['truecolor', '256', '16', 'mono']))
     .option('--style <style>', `cell style: ${STYLE_NAMES.join(', ')} (default: mosaic where the terminal is known to draw sextants, sextant there at 256 or 16 colours, else quadrant; $${STYLE_ENV} overrides)`, parseStyle)
     .addOption(new Option('--camera <name>', 'camera to start with (c cycles them): flat, stereographic (little planet looking down), fisheye, pannini, equirect (a map)').choices([...CAMERA_NAMES]))
-    .option('--yaw <deg>', 'initial yaw, degrees (positive turns right)', numberInRange('yaw', -180, 180))
+    .option('--yaw <deg>', 'initial yaw, degrees (positive turns right; 190 is -170)', wrappedDegrees('yaw'))
     .option('--pitch <deg>', 'initial pitch, degrees (positive looks up)', numberInRange('pitch', Limits.PITCH_MIN, Limits.PITCH_MAX))
-    .option('--roll <deg>', 'initial roll, degrees', numberInRange('roll', -180, 180))
+    .option('--roll <deg>', 'initial roll, degrees', wrappedDegrees('roll'))
     .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120 for flat, up to 300-360 for the other cameras)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX))
     .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for, doubled while the view turns; 0 = exact', intInRange('tolerance', 0, 64), 8)
     .option('--frame-budget <KiB>', 'terminal bytes a frame may cost before the tolerance is raised (up to 4x, back once frames are small again); 0 = no limit', intInRange('frame-budget', 0, 100_000), DEFAULT_FRAME_BUDGET_KIB)

@@ -31,7 +31,9 @@ export interface OpenedSource {
   create(events: SourceEvents): FrameSource;
 }
 
-const URL_PATTERN = /^(https?|rtmp|rtsp|srt):\/\//i;
+const URL_PATTERN = /^(https?|rtmps?|rtsp|srt|udp|tcp|rtp):\/\//i;
+/** Named in the refusal of any other scheme. */
+const URL_SCHEMES = 'http(s), rtmp(s), rtsp, srt, udp, tcp, rtp';
 
 export async function openSource(input: string | undefined, opts: OpenOptions, tools: FfmpegTools, log: Logger): Promise<OpenedSource> {
   if (input === undefined || input === '') {
@@ -46,7 +48,11 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
       throw new Ascii360Error('SOURCE_NOT_FOUND', `source is not a local file: ${input} (${(error as Error).message})`);
     }
   }
+  // The frames are decoded afresh after a seek, a resize or a loop: a pipe could be read only once.
+  if (input === '-') throw new Ascii360Error('SOURCE_NOT_FOUND', 'reading the source from standard input is not supported: give a file or a URL');
   const isUrl = URL_PATTERN.test(input);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input);
+  if (!isUrl && scheme) throw new Ascii360Error('SOURCE_NOT_FOUND', `${scheme[1]}:// sources are not supported; URLs may be ${URL_SCHEMES}`);
   if (!isUrl) {
     let isFile = false;
     try {

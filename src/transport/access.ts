@@ -20,6 +20,27 @@ export function isLoopback(address: string | undefined): boolean {
   return a === '::1' || a.startsWith('127.') || a === 'localhost';
 }
 
+/**
+ * `--allow-origin`'s comma-separated list, each written as a browser sends it in Origin: scheme,
+ * host and a port only when not the default, no path. `https://Example.org:443/` is read as
+ * `https://example.org`, so a trailing slash or capital letter does not make an origin that never
+ * matches; anything that is not an http(s) origin is refused.
+ */
+export function parseOrigins(list: string): string[] {
+  return list.split(',').map((o) => o.trim()).filter(Boolean).map((text) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(text);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) {
+      throw new Error(`${text.slice(0, 100)} is not an origin: scheme, host and port only, like https://example.org`);
+    }
+    return url.origin;
+  });
+}
+
 /** True when binding `host` exposes the server beyond this machine. */
 export function exposesBeyondLoopback(host: string): boolean {
   if (host === 'localhost') return false;

@@ -9,6 +9,7 @@ import { CloseCode, Limits, ProtocolError, type CameraName, type Mode, type Qual
 import type { Logger } from '../shared/logger.js';
 import type { ViewSpec } from '../shared/types.js';
 import { checkAccess, forwarded, type AccessDecision, type AccessPolicy } from './access.js';
+import { Heartbeat } from './heartbeat.js';
 import { appFile, pageFile } from './static-files.js';
 import { parseViewQuery, type InitialView } from './view-query.js';
 
@@ -34,6 +35,8 @@ export interface Routes {
   access: AccessPolicy;
   /** Room for one more viewer or listener? A refusal reason when the server is full. */
   admit(): string | null;
+  /** WebSocket ping interval, ms; 0 never pings (heartbeat.ts). */
+  pingIntervalMs: number;
   log: Logger;
 }
 
@@ -41,6 +44,10 @@ function reply(res: ServerResponse, status: number, type: string, body: string, 
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...extra });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
+
+/** How long a client may take to send its request headers (slowloris), ms. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+const CHECK_INTERVAL_MS = 1_000;
 
 /** Headers of the audio stream: a never-ending ADTS stream, chunked, never cached, open to the page. */
 const AUDIO_HEADERS = {
@@ -86,6 +93,8 @@ function serveAudio(req: IncomingMessage, res: ServerResponse, url: URL, routes:
     res.end();
     return;
   }
+  // A player knows at once it is connected; the first ADTS frame may be a second away (or never, paused).
+  res.flushHeaders();
   // Small writes go out at once: a player should not wait for Nagle to fill a packet.
   res.socket?.setNoDelay(true);
   routes.audioListener(res);
@@ -107,7 +116,10 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
   // No per-message deflate: compressing raw frames costs CPU and made ASCILINE's streams lag.
   const wss = new WebSocketServer({ noServer: true, maxPayload: Limits.MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const heartbeat = new Heartbeat(routes.pingIntervalMs, () => routes.log.info('viewer.unresponsive', { note: 'no answer to a ping: connection closed' }));
+  // A client that opens a connection and never finishes its request headers is cut after
+  // HEADERS_TIMEOUT_MS (Node checks every CHECK_INTERVAL_MS), not after Node's default minute or more.
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CHECK_INTERVAL_MS }, (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'OPTIONS' && url.pathname === '/audio') {
       // CORS preflight for a page sending the token as a Bearer header.
@@ -184,12 +196,15 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
         routes.log.info('viewer.refused', { reason: refusal });
         return;
       }
+      heartbeat.watch(ws);
       routes.viewer(ws, spec, notice);
     });
   });
   // A client that sends garbage before the upgrade must not take the server down.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   });
+  server.on('close', () => heartbeat.dispose());
   return { server, wss };
 }
