@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, startCli, statuses, TestViewer, type CliServer } from './helpers/server.js';
+import { until } from './helpers/tmux.js';
 
 const tmp = tempDir();
 let server: CliServer;
@@ -96,4 +97,38 @@ describe('liveness', () => {
       v.close();
     }
   }, 20_000);
+});
+
+describe('a viewer that never reads', () => {
+  let quiet: CliServer;
+  beforeAll(async () => {
+    // No pings (they would end it first) and no message limit (so its answers pile up fast).
+    quiet = await startCli(['--ping-interval', '0', '--max-message-rate', '1000000', '--log-level', 'info']);
+  });
+  afterAll(() => quiet?.stop());
+
+  it('is cut once the Error: answers to its bad messages pile up unread, instead of growing them without end', async () => {
+    const socket = connect(Number(new URL(quiet.url).port), '127.0.0.1');
+    socket.write('GET /ws?cols=4&rows=2 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    socket.on('error', () => {});
+    let open = true;
+    socket.on('close', () => (open = false));
+    // Reads nothing from here on: the server's answers fill the kernel's buffers, then ws's.
+    socket.pause();
+    // One masked text frame (a zero mask key) asking for a style that does not exist: each earns an
+    // `Error:` that quotes it and lists the styles, twice the message's size.
+    const body = Buffer.from(JSON.stringify({ type: 'style', style: 'x'.repeat(38) }));
+    const frame = Buffer.concat([Buffer.from([0x81, 0x80 | body.length, 0, 0, 0, 0]), body]);
+    const burst = Buffer.concat(Array.from({ length: 2000 }, () => frame));
+    const deadline = performance.now() + 60_000;
+    while (open && performance.now() < deadline) {
+      if (socket.writableLength < 1 << 20) socket.write(burst);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(open).toBe(false);
+    // The server still works through the messages it had read when it cut the connection.
+    await until('the log line', () => /viewer\.not_reading/.test(quiet.stderr()), 30_000);
+    expect((await getJson(`${quiet.url}/healthz`))['viewers']).toBe(0);
+  }, 90_000);
 });

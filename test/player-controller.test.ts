@@ -43,7 +43,13 @@ describe('PlayerController', () => {
     r.player.act('pause');
     expect(r.sent.at(-1)).toEqual({ type: 'pause', paused: true });
     expect(r.player.paused).toBe(false); // no local guess
-    r.player.act('pause'); // pressed again before the answer: still asks to pause
+    r.player.act('pause'); // pressed again before the answer: toggles from what was asked, as in mpv
+    expect(r.sent.at(-1)).toEqual({ type: 'pause', paused: false });
+    r.player.act('pause');
+    expect(r.sent.at(-1)).toEqual({ type: 'pause', paused: true });
+    // An answer that never comes: after a while the server's word alone counts again.
+    r.advance(2500);
+    r.player.act('pause');
     expect(r.sent.at(-1)).toEqual({ type: 'pause', paused: true });
     r.player.onStatus({ code: 'PAUSED', position: 4.2 });
     expect(r.player.paused).toBe(true);

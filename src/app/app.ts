@@ -245,6 +245,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ws.on('close', () => {
         audience.remove(session);
         session.queue.close();
+        if (session.queue.overflowed) log.warn('viewer.not_reading', { id: session.id, note: 'its control texts piled up unread: connection cut' });
         log.info('viewer.left', { id: session.id, sent: session.queue.sent, dropped: session.queue.dropped, viewers: audience.size });
         playback.setClients(clients());
       });

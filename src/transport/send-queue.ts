@@ -17,6 +17,13 @@ export const MAX_IN_FLIGHT = 2;
 export const PENDING_CAPACITY = 1;
 /** Above this many queued bytes in ws and the socket, nothing more is handed over. */
 export const HIGH_WATER_BYTES = 2 << 20;
+/**
+ * Control texts are never dropped, so a viewer that reads nothing while it draws `Error:` answers
+ * (bad messages at the rate limit) would grow them without end. Past this many queued bytes (frames
+ * alone stay under HIGH_WATER_BYTES plus the MAX_IN_FLIGHT frames handed over, a few MB at the
+ * largest grid) it is cut.
+ */
+export const TEXT_HIGH_WATER_BYTES = 8 << 20;
 
 export class SendQueue {
   private readonly pending = new DropOldestQueue<FramePayload>(PENDING_CAPACITY, (p) => p.release());
@@ -25,6 +32,8 @@ export class SendQueue {
   private droppedBeside = 0;
   sent = 0;
   bytesSent = 0;
+  /** Cut for reading nothing while its control texts piled up (TEXT_HIGH_WATER_BYTES). */
+  overflowed = false;
 
   constructor(private readonly ws: WebSocket) {}
 
@@ -63,7 +72,13 @@ export class SendQueue {
   pushText(text: string): number {
     const discarded = this.pending.length;
     this.dropPending(0);
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    if (this.ws.readyState !== this.ws.OPEN) return discarded;
+    if (this.ws.bufferedAmount > TEXT_HIGH_WATER_BYTES) {
+      this.overflowed = true;
+      this.ws.terminate();
+      return discarded;
+    }
+    this.ws.send(text);
     return discarded;
   }
 

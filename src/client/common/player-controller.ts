@@ -24,6 +24,12 @@ export const SEEK_STEP_S = 10;
  */
 const SEEK_LANDED_S = 2;
 const SEEK_PENDING_MS = 2000;
+/**
+ * A pause or play asked for and not yet confirmed by STATUS: a second press within this long
+ * toggles from what was asked, so two quick presses pause and play again (as in mpv) rather than
+ * ask to pause twice on a slow link. After it the server's word alone counts (a lost answer).
+ */
+const PAUSE_PENDING_MS = 2000;
 
 /** The style `s` (step 1) or `S` (step −1) goes to from `style`, in STYLE_NAMES order. */
 export function nextStyle(style: StyleName, step: 1 | -1 = 1): StyleName {
@@ -78,6 +84,8 @@ export class PlayerController {
   private requestedMode: Mode | null = null;
   /** The last seek asked for: its target, the position shown when it was asked, and when. */
   private seeking: { target: number; from: number; at: number } | null = null;
+  /** A pause (true) or play (false) asked for and not yet confirmed, and when. */
+  private pauseAsked: { paused: boolean; at: number } | null = null;
   /** The style `b` returns to from half blocks. */
   private beforeHalf: StyleName;
   /** No direction was asked for: the first INIT says where the server started this viewer. */
@@ -133,10 +141,12 @@ export class PlayerController {
   onStatus(status: TimelineStatus): void {
     // A seek is an event, not a state: the timeline keeps playing, or stays paused, at the new moment.
     this.timeline = status.code === 'SEEKED' ? { code: this.timeline?.code === 'PAUSED' ? 'PAUSED' : 'PLAYING', position: status.position } : status;
+    if (this.pauseAsked && this.paused === this.pauseAsked.paused) this.pauseAsked = null;
   }
 
   /** An `Error:` from the server: a refused style, mode or seek request is over. */
   onError(): void {
+    this.pauseAsked = null;
     this.requested = null;
     this.requestedMode = null;
     this.seeking = null;
@@ -144,6 +154,7 @@ export class PlayerController {
 
   /** Asks the server to pause or play. Asked, not assumed: the picture shows it once STATUS:PAUSED (or PLAYING) comes back. */
   setPaused(paused: boolean): void {
+    this.pauseAsked = { paused, at: this.opts.now() };
     this.shell.send({ type: 'pause', paused });
   }
 
@@ -173,9 +184,11 @@ export class PlayerController {
     this.motion.input(now);
     if (this.view.apply(action)) return null;
     switch (action) {
-      case 'pause':
-        this.setPaused(!this.paused);
+      case 'pause': {
+        const asked = this.pauseAsked && now - this.pauseAsked.at < PAUSE_PENDING_MS ? this.pauseAsked.paused : this.paused;
+        this.setPaused(!asked);
         return null;
+      }
       case 'seek-back':
         this.seekTo(this.seekBase(now) - SEEK_STEP_S);
         return null;
