@@ -1,5 +1,5 @@
 /**
- * Source variants through the real CLI: HLS over http and RTMP on loopback, and a hardware decoder
+ * Source variants through the real CLI: HLS over http, RTMP and UDP on loopback, and a hardware decoder
  * that is not there (falls back to software with one warning, never a failed start).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -99,6 +99,30 @@ describe('sources', () => {
       (publisher as ChildProcess | null)?.kill('SIGKILL');
     }
   });
+
+  it('plays an MPEG-TS stream over UDP as a live source', async () => {
+    const probe = createTcpServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    // A camera or encoder sending to this machine: datagrams whether anyone listens or not.
+    const sender = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-an', '-c:v', 'mpeg2video', '-q:v', '5',
+      '-f', 'mpegts', `udp://127.0.0.1:${port}?pkt_size=1316`], { stdio: 'ignore' });
+    try {
+      const s = await startCli([`udp://127.0.0.1:${port}`, '--log-level', 'warn'], process.env, 40_000);
+      try {
+        const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+        await v.moreFrames(10, 20_000);
+        expect(parseInit(v.texts[0]!).live).toBe(true);
+        expect((await getJson(`${s.url}/healthz`))['source']).toBe('the udp stream');
+        v.close();
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      sender.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('falls back to software decoding with one warning when the accelerator is missing', async () => {
     const s = await startCli([clip, '--hwaccel', 'cuda', '--loop']);
