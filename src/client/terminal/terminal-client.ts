@@ -127,6 +127,16 @@ function clock(seconds: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/** Why `output` cannot show the picture, or null when it can. */
+function whyNoPicture(output: NodeJS.WriteStream, env: NodeJS.ProcessEnv): string | null {
+  // Escape codes for a screen of unknown size, into a file or a pipe, help nobody.
+  if (!output.isTTY) return 'the picture needs a terminal, and stdout is not one (a browser or another program can watch `ascii360 serve`)';
+  // TERM=dumb (Emacs' shell, a CI log, a serial console) says the terminal cannot move its cursor:
+  // a full screen drawn there is a scroll of escape codes.
+  if (env['TERM'] === 'dumb') return 'the picture needs a terminal that can move its cursor, and TERM=dumb says this one cannot: run it in a terminal emulator, or set TERM to what the terminal is (e.g. TERM=xterm-256color)';
+  return null;
+}
+
 export async function runTerminalClient(opts: TerminalClientOptions): Promise<ClientExit> {
   const output = opts.output ?? process.stdout;
   const input = opts.input ?? process.stdin;
@@ -175,16 +185,10 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     return { code: 1, message: `cannot connect to ${opts.url}: ${(error as Error).message}` };
   }
 
-  // Escape codes for a screen of unknown size, into a file or a pipe, help nobody.
-  if (!output.isTTY) {
+  const cannotShow = whyNoPicture(output, process.env);
+  if (cannotShow) {
     first.ws.close();
-    return { code: 1, message: 'the picture needs a terminal, and stdout is not one (a browser or another program can watch `ascii360 serve`)' };
-  }
-  // TERM=dumb (Emacs' shell, a CI log, a serial console) says the terminal cannot move its cursor:
-  // a full screen drawn there is a scroll of escape codes.
-  if (process.env['TERM'] === 'dumb') {
-    first.ws.close();
-    return { code: 1, message: 'the picture needs a terminal that can move its cursor, and TERM=dumb says this one cannot: run it in a terminal emulator, or set TERM to what the terminal is (e.g. TERM=xterm-256color)' };
+    return { code: 1, message: cannotShow };
   }
 
   // Sound starts with the picture; without a player we say so once and play silent.
