@@ -4,6 +4,7 @@ import { setIdGeneration } from '../encode/frame-encoder.js';
 import type { PictureFormat } from '../projection/layouts/index.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { RenderJobs } from './render-tasks.js';
+import { ViewWarmUp } from './view-warm-up.js';
 
 const port = parentPort;
 if (!port) throw new Error('render-worker must run in a worker thread');
@@ -11,6 +12,7 @@ if (!port) throw new Error('render-worker must run in a worker thread');
 // Codec state ids stay unique across workers and their restarts (frame-encoder.ts).
 setIdGeneration((workerData as { generation?: number } | null)?.generation ?? 1);
 const jobs = new RenderJobs();
+const warmUp = new ViewWarmUp();
 let ring: { id: number; width: number; height: number; format: PictureFormat; slots: Uint8Array[] } | null = null;
 
 function reply(message: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -22,6 +24,7 @@ port.on('message', (message: ToWorker) => {
     ring = { id: message.ringId, width: message.width, height: message.height, format: message.format, slots: message.buffers.map((b) => new Uint8Array(b)) };
     return;
   }
+  warmUp.busy();
   // Errors go back as messages with the job id, never as an uncaught throw (STYLE.md §2.11).
   try {
     if (!ring || ring.id !== message.ringId) throw new Error(`frame ring ${message.ringId} not known to worker`);
@@ -29,6 +32,7 @@ port.on('message', (message: ToWorker) => {
     if (!frame) throw new Error(`frame slot ${message.slot} out of range`);
     const outputs = jobs.run(frame, ring.width, ring.height, ring.format, message.index, message.run, message.tasks);
     reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: jobs.busyMs, loadMs: jobs.loadMs, tables: jobs.cache.size, tableBytes: jobs.cache.bytes }, outputs.flatMap((o) => (o.keyBuffer ? [o.buffer, o.keyBuffer] : [o.buffer])));
+    warmUp.noteJob(message.tasks, frame, ring.width, ring.height, ring.format);
   } catch (error) {
     reply({ type: 'failed', jobId: message.jobId, message: error instanceof Error ? error.message : String(error) });
   }

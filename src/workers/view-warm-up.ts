@@ -1,0 +1,77 @@
+/**
+ * A worker's first view changes of a style ran code V8 had not optimised yet: on the bench machine
+ * a fresh 160×45 sextant view (the coarse first frame of every mosaic view change) took 53, 35 and
+ * 11 ms to render for its first three tables, then 6. So a viewer's first key presses after
+ * starting took two to five times as long as the later ones. Once a style has been rendered, the
+ * worker, when idle, renders WARM_UP_VIEWS throwaway views of it (other directions, so each builds
+ * its own table, then encoded as a keyframe) one at a time, between real jobs, and forgets them.
+ */
+import type { PictureFormat } from '../projection/layouts/index.js';
+import type { ViewSpec } from '../shared/types.js';
+import type { RenderTask } from './messages.js';
+import { payloadCapacity, ViewRenderer } from './view-renderer.js';
+
+/** Throwaway views per code path. */
+export const WARM_UP_VIEWS = 3;
+/** Quiet time before a warm-up render: a job on its way goes first. */
+export const WARM_UP_IDLE_MS = 100;
+
+interface Pending {
+  spec: ViewSpec;
+  coarseFirst: boolean;
+  left: number;
+}
+
+export class ViewWarmUp {
+  /** Code paths (style, palette, codec, camera: not the grid, so the set stays small) warmed or queued. */
+  private readonly seen = new Set<string>();
+  private readonly pending: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private frame: { pixels: Uint8Array; width: number; height: number; format: PictureFormat } | null = null;
+
+  /** After a job: notes its styles, and warms what is new once the worker is idle. */
+  noteJob(tasks: readonly RenderTask[], pixels: Uint8Array, width: number, height: number, format: PictureFormat): void {
+    this.frame = { pixels, width, height, format };
+    for (const t of tasks) {
+      const id = `${t.spec.style}:${t.spec.palette}:${t.spec.codec}:${t.spec.camera}`;
+      if (this.seen.has(id)) continue;
+      this.seen.add(id);
+      this.pending.push({ spec: t.spec, coarseFirst: t.coarseFirst, left: WARM_UP_VIEWS });
+    }
+    this.arm();
+  }
+
+  /** A job arrived: warm-up waits for the next quiet spell. */
+  busy(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = this.pending.length > 0 ? setTimeout(this.step, WARM_UP_IDLE_MS) : null;
+    this.timer?.unref();
+  }
+
+  private readonly step = (): void => {
+    this.timer = null;
+    const next = this.pending[0];
+    const frame = this.frame;
+    if (!next || !frame) return;
+    next.left--;
+    if (next.left <= 0) this.pending.shift();
+    // Another direction each time, so each render builds a table of its own, as a view change does.
+    const spec = { ...next.spec, yaw: next.spec.yaw + 45 * (next.left + 1) };
+    const renderer = new ViewRenderer(spec);
+    const out = new Uint8Array(payloadCapacity(spec));
+    // The frame's slot may be refilled meanwhile: what it shows does not matter here.
+    const length = renderer.render(frame.pixels, frame.width, frame.height, 0, out, 'full', frame.format, next.coarseFirst);
+    renderer.codec?.encode(out.subarray(5, length), 0, 0, out, null);
+    this.arm();
+  };
+
+  dispose(): void {
+    this.busy();
+    this.pending.length = 0;
+  }
+}

@@ -1,0 +1,60 @@
+/** The idle warm-up of a worker's fresh-view path: throwaway renders of each new style, only while idle. */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EQUIRECT_FORMAT } from '../src/projection/layouts/index.js';
+import type { ViewSpec } from '../src/shared/types.js';
+import type { RenderTask } from '../src/workers/messages.js';
+import { ViewRenderer } from '../src/workers/view-renderer.js';
+import { ViewWarmUp, WARM_UP_IDLE_MS, WARM_UP_VIEWS } from '../src/workers/view-warm-up.js';
+
+const W = 256;
+const H = 128;
+const frame = new Uint8Array(W * H * 3 + 3).map((_, i) => (i * 37) & 0xff);
+const spec: ViewSpec = { yaw: 10, pitch: 0, roll: 0, fov: 90, cols: 20, rows: 6, aspect: 0.5, mode: 5, style: 'mosaic', palette: 'rgb', codec: 'tagged', quality: 'balanced', camera: 'flat' };
+const task = (s: ViewSpec): RenderTask => ({ key: 'k', spec: s, buffer: null, effort: 'full', keyBuffer: null, coarseFirst: true });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+describe('ViewWarmUp', () => {
+  it('renders a few throwaway views of a new style once idle, other directions, coarse like a view change; never twice for one style', () => {
+    vi.useFakeTimers();
+    const render = vi.spyOn(ViewRenderer.prototype, 'render');
+    const warm = new ViewWarmUp();
+    warm.noteJob([task(spec)], frame, W, H, EQUIRECT_FORMAT);
+    expect(render).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(WARM_UP_IDLE_MS * (WARM_UP_VIEWS + 2));
+    expect(render).toHaveBeenCalledTimes(WARM_UP_VIEWS);
+    const yaws = render.mock.contexts.map((r) => (r as ViewRenderer).spec.yaw);
+    expect(new Set(yaws).size).toBe(WARM_UP_VIEWS);
+    expect(yaws).not.toContain(spec.yaw);
+    for (const call of render.mock.calls) expect(call[7]).toBe(true);
+    // The same style again: nothing more. Another style: its own warm-up.
+    warm.noteJob([task({ ...spec, yaw: 50 })], frame, W, H, EQUIRECT_FORMAT);
+    vi.advanceTimersByTime(WARM_UP_IDLE_MS * (WARM_UP_VIEWS + 2));
+    expect(render).toHaveBeenCalledTimes(WARM_UP_VIEWS);
+    warm.noteJob([task({ ...spec, style: 'ramp' })], frame, W, H, EQUIRECT_FORMAT);
+    vi.advanceTimersByTime(WARM_UP_IDLE_MS * (WARM_UP_VIEWS + 2));
+    expect(render).toHaveBeenCalledTimes(2 * WARM_UP_VIEWS);
+    warm.dispose();
+  });
+
+  it('waits while jobs keep coming: a real render is never queued behind a throwaway one', () => {
+    vi.useFakeTimers();
+    const render = vi.spyOn(ViewRenderer.prototype, 'render');
+    const warm = new ViewWarmUp();
+    warm.noteJob([task(spec)], frame, W, H, EQUIRECT_FORMAT);
+    for (let i = 0; i < 20; i++) {
+      vi.advanceTimersByTime(WARM_UP_IDLE_MS / 2);
+      warm.busy();
+      warm.noteJob([task(spec)], frame, W, H, EQUIRECT_FORMAT);
+    }
+    expect(render).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(WARM_UP_IDLE_MS);
+    expect(render).toHaveBeenCalledTimes(1);
+    warm.dispose();
+    vi.advanceTimersByTime(WARM_UP_IDLE_MS * 10);
+    expect(render).toHaveBeenCalledTimes(1);
+  });
+});
