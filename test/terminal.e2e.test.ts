@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HELP_LINES } from '../src/client/common/keymap.js';
@@ -468,6 +469,29 @@ describe('a dumb terminal', () => {
     expect(text.join(' ')).toMatch(/^ascii360: the picture needs a terminal that can move its cursor, and TERM=dumb says this one cannot/);
     expect(tmux('display-message', '-p', '-t', 'a360-dumb', '#{alternate_on}').trim()).toBe('0');
   });
+});
+
+describe('a URL that never answers', () => {
+  it('says it is opening it while it waits, then one line: no answer within 20 s, exit 1', async () => {
+    // Accepts the connection, never says a word: a stalled server or a black-holing proxy.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/live.mp4`;
+    try {
+      sessions.push('a360-silent');
+      tmux('new-session', '-d', '-s', 'a360-silent', '-x', '120', '-y', '24', `TERM=xterm-256color '${process.execPath}' '${CLI}' play '${url}' --log-level silent; echo EXIT=$?; sleep 60`);
+      await until('the opening line', () => capture('a360-silent')[0] === `ascii360: opening ${url}…`, 10_000);
+      const screen = await until('exit', () => {
+        const lines = capture('a360-silent');
+        return lines.some((l) => l.startsWith('EXIT=')) ? lines : null;
+      }, 40_000);
+      expect(screen.find((l) => l.startsWith('EXIT='))).toBe('EXIT=1');
+      const text = screen.filter((l) => l.trim().length > 0 && !l.startsWith('EXIT='));
+      expect(text.join('')).toBe(`ascii360: ${url} did not answer within 20 s`);
+    } finally {
+      silent.close();
+    }
+  }, 60_000);
 });
 
 describe('the terminal going away', () => {

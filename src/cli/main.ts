@@ -333,12 +333,18 @@ addSourceOptions(
     }
   }
   const log = new Logger(flags.logLevel, fd);
+  // A URL can take seconds to answer (up to the probe's 20 s): say what is happening meanwhile, on a
+  // line of its own that is erased before the picture or an error takes its place.
+  const opening = source !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^file:/i.test(source) && process.stdout.isTTY;
+  if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}…`);
   let server: RunningServer;
   try {
     server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log, format: formatFlags(flags) });
   } catch (error) {
+    if (opening) process.stdout.write('\r\x1b[2K');
     fail(error);
   }
+  if (opening) process.stdout.write('\r\x1b[2K');
   const result = await runTerminalClient({
     url: `${server.url.replace(/^http/, 'ws')}/ws`,
     color: flags.color,

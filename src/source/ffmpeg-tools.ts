@@ -108,6 +108,9 @@ function rotationOf(stream: Record<string, unknown>): number {
 
 const IMAGE_FORMATS = /image2|_pipe|png|mjpeg|webp|avif|gif/;
 
+/** How long ffprobe may take to read a source's streams (a URL that accepts and never answers). */
+const PROBE_TIMEOUT_MS = 20_000;
+
 /** ffprobe the source; throws a one-line Ascii360Error when it is not media ffmpeg can read. */
 export async function probeMedia(tools: FfmpegTools, input: string, label: string): Promise<MediaInfo> {
   let json: { streams?: Record<string, unknown>[]; format?: Record<string, unknown> };
@@ -115,10 +118,11 @@ export async function probeMedia(tools: FfmpegTools, input: string, label: strin
     const { stdout } = await run(
       tools.ffprobe,
       ['-v', 'error', '-protocol_whitelist', protocolsFor(input), '-print_format', 'json', '-show_format', '-show_streams', input],
-      20_000,
+      PROBE_TIMEOUT_MS,
     );
     json = JSON.parse(stdout) as typeof json;
   } catch (error) {
+    if ((error as { killed?: boolean }).killed) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`);
     const stderr = String((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
     // ffprobe says "<input>: <reason>". A URL's own colons are not that separator: cutting at the
     // first one left `//user:password@host/…?signature` (or a stream's key) in the message.
