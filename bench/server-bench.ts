@@ -404,10 +404,12 @@ export async function benchLookAround(dir: string): Promise<string[]> {
       // Between frames at a random phase, as a key press would come.
       await new Promise((r) => setTimeout(r, 150 + Math.random() * 100));
       ms.push(await new Promise<number>((resolve) => {
-        waiting = { target, sent: performance.now(), done: resolve };
+        const wait = { target, sent: performance.now(), done: resolve };
+        waiting = wait;
         probe.send(JSON.stringify({ type: 'view', yaw: views[target]!.yaw }));
+        // Only this change's own wait: a stale timer cleared the next change's, which then never ended.
         setTimeout(() => {
-          if (waiting) {
+          if (waiting === wait) {
             waiting = null;
             resolve(1000);
           }

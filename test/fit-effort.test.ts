@@ -111,8 +111,20 @@ describe('mosaic at each fit effort', () => {
     const renderer = new ViewRenderer(spec);
     const out = new Uint8Array(payloadCapacity(spec));
     const frameOf = (effort: FitEffort, coarseFirst: boolean, r = renderer, f = frame, w = W, h = H): Uint8Array => out.slice(4, r.render(f, w, h, 9, out, effort, undefined, coarseFirst));
-    expect(frameOf('full', true)).toEqual(render('sextants'));
+    // The sextant fit of one tap per sample (the quickest table to build), in mosaic's indices.
+    const coarse = frameOf('full', true);
     expect(renderer.coarse).toBe(true);
+    const shape = frameShape({ ...spec, style: 'sextant' });
+    const table = EQUIRECT_TO_FLAT.buildTable(spec, { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect, maxTaps: 1 }, W, H);
+    const rgb = new Uint8Array(shape.sampleCols * shape.sampleRows * 3);
+    sampleCells(table, frame, rgb);
+    const want = new Uint8Array(spec.cols * spec.rows * 7);
+    new CellFitter(CELL_STYLES.sextant).fit(rgb, spec.cols, spec.rows, 5, want, 0);
+    for (let i = 0; i < want.length; i += 7) {
+      expect(mosaic.glyphs[coarse[i]!], `cell ${i / 7}`).toBe(CELL_STYLES.sextant.glyphs[want[i]!]);
+      expect([...coarse.subarray(i + 1, i + 7)]).toEqual([...want.subarray(i + 1, i + 7)]);
+    }
+    expect(coarse).not.toEqual(render('sextants'));
     expect(frameOf('full', true)).toEqual(render('full'));
     expect(renderer.coarse).toBe(false);
     expect(frameOf('full', true)).toEqual(render('full'));
