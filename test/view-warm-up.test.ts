@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EQUIRECT_FORMAT } from '../src/projection/layouts/index.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import type { RenderTask } from '../src/workers/messages.js';
+import { viewKey } from '../src/shared/view-key.js';
 import { ViewRenderer } from '../src/workers/view-renderer.js';
 import { ViewWarmUp, WARM_UP_IDLE_MS, WARM_UP_VIEWS } from '../src/workers/view-warm-up.js';
 
@@ -10,7 +11,7 @@ const W = 256;
 const H = 128;
 const frame = new Uint8Array(W * H * 3 + 3).map((_, i) => (i * 37) & 0xff);
 const spec: ViewSpec = { yaw: 10, pitch: 0, roll: 0, fov: 90, cols: 20, rows: 6, aspect: 0.5, mode: 5, style: 'mosaic', palette: 'rgb', codec: 'tagged', quality: 'balanced', camera: 'flat' };
-const task = (s: ViewSpec): RenderTask => ({ key: 'k', spec: s, buffer: null, effort: 'full', keyBuffer: null, coarseFirst: true });
+const task = (s: ViewSpec): RenderTask => ({ key: viewKey(s), spec: s, buffer: null, effort: 'full', keyBuffer: null, coarseFirst: true });
 
 afterEach(() => {
   vi.restoreAllMocks();

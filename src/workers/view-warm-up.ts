@@ -13,6 +13,8 @@ import { payloadCapacity, ViewRenderer } from './view-renderer.js';
 
 /** Throwaway views per code path. */
 export const WARM_UP_VIEWS = 3;
+/** View keys remembered before the set starts again (a drag makes a new key every frame). */
+const KEYS_KEPT = 256;
 /** Quiet time before a warm-up render: a job on its way goes first. */
 export const WARM_UP_IDLE_MS = 100;
 
@@ -26,13 +28,25 @@ export class ViewWarmUp {
   /** Code paths (style, palette, codec, camera: not the grid, so the set stays small) warmed or queued. */
   private readonly seen = new Set<string>();
   private readonly pending: Pending[] = [];
+  /** View keys already looked at, so a frame's jobs cost a set lookup each, no string built (cleared at KEYS_KEPT). */
+  private readonly keysSeen = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
-  private frame: { pixels: Uint8Array; width: number; height: number; format: PictureFormat } | null = null;
+  // The last job's frame, read by the throwaway renders.
+  private pixels: Uint8Array | null = null;
+  private width = 0;
+  private height = 0;
+  private format: PictureFormat | null = null;
 
   /** After a job: notes its styles, and warms what is new once the worker is idle. */
   noteJob(tasks: readonly RenderTask[], pixels: Uint8Array, width: number, height: number, format: PictureFormat): void {
-    this.frame = { pixels, width, height, format };
+    this.pixels = pixels;
+    this.width = width;
+    this.height = height;
+    this.format = format;
     for (const t of tasks) {
+      if (this.keysSeen.has(t.key)) continue;
+      if (this.keysSeen.size >= KEYS_KEPT) this.keysSeen.clear();
+      this.keysSeen.add(t.key);
       const id = `${t.spec.style}:${t.spec.palette}:${t.spec.codec}:${t.spec.camera}`;
       if (this.seen.has(id)) continue;
       this.seen.add(id);
@@ -56,8 +70,8 @@ export class ViewWarmUp {
   private readonly step = (): void => {
     this.timer = null;
     const next = this.pending[0];
-    const frame = this.frame;
-    if (!next || !frame) return;
+    const pixels = this.pixels;
+    if (!next || !pixels || !this.format) return;
     next.left--;
     if (next.left <= 0) this.pending.shift();
     // Another direction each time, so each render builds a table of its own, as a view change does.
@@ -65,7 +79,7 @@ export class ViewWarmUp {
     const renderer = new ViewRenderer(spec);
     const out = new Uint8Array(payloadCapacity(spec));
     // The frame's slot may be refilled meanwhile: what it shows does not matter here.
-    const length = renderer.render(frame.pixels, frame.width, frame.height, 0, out, 'full', frame.format, next.coarseFirst);
+    const length = renderer.render(pixels, this.width, this.height, 0, out, 'full', this.format, next.coarseFirst);
     renderer.codec?.encode(out.subarray(5, length), 0, 0, out, null);
     this.arm();
   };
