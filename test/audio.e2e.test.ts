@@ -51,6 +51,8 @@ describe('/audio', () => {
 
   it('streams AAC-LC that ffprobe recognises and ffmpeg decodes without errors, with the clip\'s tone', async () => {
     const c = await listen(`${server.url}/audio`);
+    // The headers come at once; the sound once the encoder (started for this listener) is up.
+    for (let waited = 0; c.bytes().length === 0 && waited < 10_000; waited += 50) await sleep(50);
     await sleep(3000);
     c.stop();
     const adts = wholeFrames(c.bytes());
