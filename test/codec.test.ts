@@ -186,6 +186,64 @@ describe('adaptive codec', () => {
     for (let i = 1; i < 10; i++) expect(encoder.encode(picture, i, 0, out, null).length).toBeLessThan(16);
   });
 
+  it('handed-back frames are decoded into again, never the shown frame or an array it did not make, and the pictures stay right', () => {
+    const encoder = new FrameEncoder(shapeOf(7, 0, false, true));
+    const decoder = new FrameDecoder((d, max) => inflateSync(d, { maxOutputLength: max }));
+    const out = new Uint8Array(5 + UNITS * 7);
+    const decodeFrame = (picture: Uint8Array, i: number): Uint8Array => {
+      const coded = encoder.encode(picture, i, 0, out, null);
+      const frame = decoder.decode(out[4]!, out.subarray(5, coded.length), UNITS, 7) as Uint8Array;
+      expect(Buffer.from(frame).equals(Buffer.from(picture))).toBe(true);
+      return frame;
+    };
+    const a = decodeFrame(smooth(7, 0), 0);
+    const b = decodeFrame(smooth(7, 1), 1);
+    expect(b).not.toBe(a);
+    // `a` handed back: the next frame is decoded into it, patched from `b` (still shown, so never reused itself).
+    decoder.recycle(a);
+    decoder.recycle(b);
+    const c = decodeFrame(smooth(7, 2), 2);
+    expect(c).toBe(a);
+    // `b` was handed back while shown; now that `c` is shown it may be reused.
+    const d = decodeFrame(smooth(7, 3), 3);
+    expect(d).toBe(b);
+    // An array the decoder did not make (an uncoded frame's message) is not taken.
+    const foreign = new Uint8Array(UNITS * 7);
+    decoder.recycle(foreign);
+    const e = decodeFrame(smooth(7, 4), 4);
+    expect(e).not.toBe(foreign);
+    expect([a, b, d]).not.toContain(e);
+  });
+
+  it('a burst with an async inflate is inflated one frame after another and shown in arrival order', async () => {
+    const encoder = new FrameEncoder(shapeOf(4, 0, false, true));
+    let running = 0;
+    let most = 0;
+    const decoder = new FrameDecoder(async (d, max) => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 2));
+      running--;
+      return inflateSync(d, { maxOutputLength: max });
+    });
+    // A still picture with one row changing a frame: PLANES, then PLANES_DELTAs and DELTAs.
+    const pictures = Array.from({ length: 8 }, (_, i) => {
+      const f = smooth(4, 0);
+      for (let u = i * COLS; u < (i + 1) * COLS; u++) f[u * 4 + 1] = 255 - f[u * 4 + 1]!;
+      return f;
+    });
+    const tags: number[] = [];
+    const pending = pictures.map((p, i) => {
+      const out = new Uint8Array(5 + UNITS * 4);
+      const coded = encoder.encode(p, i, 0, out, null);
+      tags.push(out[4]!);
+      return decoder.decode(out[4]!, out.subarray(5, coded.length), UNITS, 4);
+    });
+    const shown = await Promise.all(pending);
+    expect(tags.filter((t) => t !== Tag.RAW).length).toBeGreaterThan(4);
+    expect(most).toBe(1);
+    shown.forEach((f, i) => expect(Buffer.from(f).equals(Buffer.from(pictures[i]!))).toBe(true));
+  });
+
   it('bad frames: truncated, corrupt, a DELTA with no base, indices and runs past the end are refused, never shown', () => {
     const inflate = (d: Uint8Array, max: number): Uint8Array => inflateSync(d, { maxOutputLength: max });
     const decoder = new FrameDecoder(inflate);

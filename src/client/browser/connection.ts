@@ -128,6 +128,11 @@ export class Connection {
     this.stream?.send(message);
   }
 
+  /** Hands back a frame no longer on screen, for the next frames to be decoded into (StreamClient.recycle). */
+  recycle(frame: ReceivedFrame): void {
+    this.stream?.recycle(frame);
+  }
+
   /** Closes the socket the way a dropped network would look to the page: it reconnects. */
   drop(): void {
     if (this.socket?.readyState === WS_OPEN) this.socket.close(DROP_CODE, 'dropped by the page');

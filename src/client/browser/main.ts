@@ -341,6 +341,8 @@ function start(): void {
     else if (frame.kind === 'fitted') renderer.drawFitted(frame.cells, frame.cols, frame.rows, frame.style);
     else if (frame.kind === 'pixels') renderer.drawPixels(frame.bgr, frame.cols, frame.rows);
     else if (frame.kind === 'text') renderer.drawCells(textCells.fill(frame.lines, frame.cols, frame.rows), frame.cols, frame.rows);
+    // The frame it replaces is read no more (the renderers keep what they drew): its array takes a later frame.
+    if (painted && painted !== frame) connection.recycle(painted);
     painted = frame;
   }
 

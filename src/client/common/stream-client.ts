@@ -156,6 +156,16 @@ export class StreamClient {
     this.socket.close(code, reason);
   }
 
+  /**
+   * Hands back a frame the client no longer reads (replaced on screen, or dropped unseen): the next
+   * coded frames are decoded into its array instead of a new one (FrameDecoder.recycle). Text
+   * frames and uncoded frames (views into their messages) are ignored.
+   */
+  recycle(frame: ReceivedFrame): void {
+    if (!this.decoder || frame.kind === 'text') return;
+    this.decoder.recycle(frame.kind === 'pixels' ? frame.bgr : frame.cells);
+  }
+
   /** Handles one message; public so messages that arrived before this client existed can be fed in. */
   receive(data: unknown): void {
     try {

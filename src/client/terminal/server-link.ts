@@ -124,6 +124,11 @@ export class ServerLink {
     this.stream.send(message);
   }
 
+  /** Hands back a frame no longer on screen, for the next frames to be decoded into (StreamClient.recycle). */
+  recycle(frame: ReceivedFrame): void {
+    this.stream.recycle(frame);
+  }
+
   /** Closes the socket as a quit (1000) and stops any retry. */
   dispose(): void {
     this.disposed = true;

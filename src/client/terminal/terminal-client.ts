@@ -264,6 +264,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       // A drop is a frame the terminal was too slow to show, not one passed over while the
       // picture is hidden (help, too small, suspended).
       if (latest && latestShowable) dropped++;
+      // Replaced before it was drawn: its array takes a later frame (unless it is the one on screen again).
+      if (latest && latest !== shownFrame) serverLink.recycle(latest);
       latest = frame;
       latestAgain = false;
       latestShowable = !videoHidden();
@@ -336,6 +338,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const again = latestAgain;
     latest = null;
     latestAgain = false;
+    // The frame it replaces on screen is read no more (the renderer keeps its own copy of what it drew).
+    if (shownFrame && shownFrame !== frame) serverLink.recycle(shownFrame);
     shownFrame = frame;
     renderer.setTolerance(tolerance.next(lastBytes, performance.now() - lastTurn < TURNING_MS));
     let bytes: Uint8Array;
