@@ -212,7 +212,7 @@ export class FrameEncoder {
    */
   private writePlanes(out: Uint8Array, index: number, tag: number, length: number): number {
     const at = writeFrameHeader(out, index, 5);
-    const end = length < this.shown.length ? this.huffman.deflate(this.packed.subarray(0, length), out, at, at + this.shown.length) : -1;
+    const end = length < this.shown.length ? this.huffman.deflate(this.packed.subarray(0, length), out, at, at + this.shown.length, true) : -1;
     if (end < 0) return this.writeFrame(out, index, Tag.RAW, null);
     out[4] = tag;
     return end;
@@ -254,13 +254,16 @@ export class FrameEncoder {
    * 0, n (n = 1–255; longer runs take several pairs), other bytes as they are: the planes are
    * mostly zeros (on the bench's pan 77–85 %), so the coder reads and the client inflates about a
    * third of the bytes. A run is crossed four bytes at a time where it covers whole words. Returns
-   * how many bytes it packed into `packed` (and counts the literals in `literals`); 0 when packing
-   * would not make it smaller than the frame.
+   * how many bytes it packed into `packed` (and counts the literals in `literals`, each byte value
+   * in the Huffman coder's counts); 0 when packing would not make it smaller than the frame.
    */
   private packZeros(planes: Uint8Array, length: number): number {
     const out = this.packed;
     const words = this.scratchWords;
     const wordEnd = length >> 2;
+    // The Huffman coder's byte counts, taken here as the bytes are written (writePlanes).
+    const counts = this.huffman.counts;
+    counts.fill(0);
     let q = 0;
     let i = 0;
     let literals = 0;
@@ -269,6 +272,7 @@ export class FrameEncoder {
       if (v !== 0) {
         if (q + 1 > length) return 0;
         out[q++] = v;
+        counts[v]!++;
         literals++;
         i++;
         continue;
@@ -285,8 +289,11 @@ export class FrameEncoder {
       i = j;
       for (; run > 0; run -= 255) {
         if (q + 2 > length) return 0;
+        const n = run < 255 ? run : 255;
         out[q++] = 0;
-        out[q++] = run < 255 ? run : 255;
+        out[q++] = n;
+        counts[0]!++;
+        counts[n]!++;
       }
     }
     this.literals = literals;

@@ -141,7 +141,12 @@ function canonicalCodes(lengths: Uint8Array, n: number, codes: Uint16Array, next
 }
 
 export class HuffmanDeflater {
-  private readonly counts = new Uint32Array(SYMBOLS);
+  /**
+   * Each byte value's count in the data being written. `deflate` counts them itself, unless the
+   * caller has (`counted`): the codec's encoder counts the bytes as it packs them, which spares a
+   * pass over the data.
+   */
+  readonly counts = new Uint32Array(SYMBOLS);
   private readonly lengths = new Uint8Array(SYMBOLS);
   private readonly codes = new Uint16Array(SYMBOLS);
   /** The literal lengths then the one distance length, as code-length symbols: symbol, and its extra bits' value. */
@@ -170,23 +175,13 @@ export class HuffmanDeflater {
   /**
    * Writes `data` as a zlib stream into `out` from `at`; returns the end, or -1 when the stream
    * would reach `limit` (the caller then sends the frame another way: never more than RAW).
+   * `counted`: `counts` already holds the count of each byte value in `data`.
    */
-  deflate(data: Uint8Array, out: Uint8Array, at: number, limit: number): number {
+  deflate(data: Uint8Array, out: Uint8Array, at: number, limit: number, counted = false): number {
     const counts = this.counts;
-    counts.fill(0);
-    // The byte counts and Adler-32 in one pass.
-    let s1 = 1;
-    let s2 = 0;
-    for (let i = 0; i < data.length; ) {
-      const end = Math.min(data.length, i + ADLER_RUN);
-      for (; i < end; i++) {
-        const v = data[i]!;
-        counts[v]!++;
-        s1 += v;
-        s2 += s1;
-      }
-      s1 %= ADLER_BASE;
-      s2 %= ADLER_BASE;
+    if (!counted) {
+      counts.fill(0);
+      for (let i = 0; i < data.length; i++) counts[data[i]!]!++;
     }
     counts[END_OF_BLOCK] = 1;
     const lengths = this.lengths;
@@ -224,24 +219,34 @@ export class HuffmanDeflater {
       this.put(lengthCodes[sym]!, lengthLengths[sym]!);
       if (EXTRA_BITS[sym]! > 0) this.put(this.runExtras[i]!, EXTRA_BITS[sym]!);
     }
-    // The literals: the hot loop, with the bit buffer in locals. Each step writes the buffer's low
-    // two bytes and keeps them only once 16 bits are held (no branch to mispredict on the codes'
-    // lengths); at most 15 + 15 bits are ever held, within a 31-bit integer. `out` has room for the
-    // two bytes past the end: the size check above leaves at least the trailer's four.
+    // The literals: the hot loop, with the bit buffer in locals, and Adler-32 summed on the way.
+    // Each step writes the buffer's low two bytes and keeps them only once 16 bits are held (no
+    // branch to mispredict on the codes' lengths); at most 15 + 15 bits are ever held, within a
+    // 31-bit integer. `out` has room for the two bytes past the end: the size check above leaves at
+    // least the trailer's four.
     const codes = this.codes;
     let o = this.at;
     let buffer = this.buffer;
     let held = this.held;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
-      buffer |= codes[v]! << held;
-      held += lengths[v]!;
-      out[o] = buffer;
-      out[o + 1] = buffer >>> 8;
-      const full = held >>> 4;
-      o += full << 1;
-      buffer >>>= full << 4;
-      held -= full << 4;
+    let s1 = 1;
+    let s2 = 0;
+    for (let i = 0; i < data.length; ) {
+      const end = Math.min(data.length, i + ADLER_RUN);
+      for (; i < end; i++) {
+        const v = data[i]!;
+        s1 += v;
+        s2 += s1;
+        buffer |= codes[v]! << held;
+        held += lengths[v]!;
+        out[o] = buffer;
+        out[o + 1] = buffer >>> 8;
+        const full = held >>> 4;
+        o += full << 1;
+        buffer >>>= full << 4;
+        held -= full << 4;
+      }
+      s1 %= ADLER_BASE;
+      s2 %= ADLER_BASE;
     }
     this.at = o;
     this.buffer = buffer;

@@ -118,7 +118,7 @@ export class StreamClient {
   /** Coded frames (§3.7) that did not decode and were dropped. */
   undecodable = 0;
   private readonly decoder: FrameDecoder | null;
-  /** Async inflate: coded frames decoding now (they inflate together; the decoder patches them in order). */
+  /** Async inflate: coded frames decoding now (the decoder inflates and patches them one after another, in order). */
   private inflight = 0;
   /** Bumped by each INIT: a decode that finishes after one belongs to the old shape. */
   private generation = 0;
