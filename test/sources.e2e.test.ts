@@ -100,14 +100,15 @@ describe('sources', () => {
     }
   });
 
-  it('plays an MPEG-TS stream over UDP as a live source', async () => {
+  it('plays an MPEG-TS stream over UDP as a live source: no lag behind the sender, and on again when it comes back', async () => {
     const probe = createTcpServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
     // A camera or encoder sending to this machine: datagrams whether anyone listens or not.
-    const sender = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-an', '-c:v', 'mpeg2video', '-q:v', '5',
+    const send = (): ChildProcess => spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-an', '-c:v', 'mpeg2video', '-q:v', '5',
       '-f', 'mpegts', `udp://127.0.0.1:${port}?pkt_size=1316`], { stdio: 'ignore' });
+    let sender = send();
     try {
       const s = await startCli([`udp://127.0.0.1:${port}`, '--log-level', 'warn'], process.env, 40_000);
       try {
@@ -115,6 +116,18 @@ describe('sources', () => {
         await v.moreFrames(10, 20_000);
         expect(parseInit(v.texts[0]!).live).toBe(true);
         expect((await getJson(`${s.url}/healthz`))['source']).toBe('the udp stream');
+        // Playing live, not behind: once the sender stops, at most a few frames still come. Read
+        // at the file's pace (-re), the start-up probe's 5 s of stream stayed a 5 s lag: about
+        // 150 more frames came after the sender had stopped.
+        await v.moreFrames(30, 10_000);
+        sender.kill('SIGKILL');
+        await new Promise((r) => setTimeout(r, 300));
+        const atStop = v.frames.length;
+        await new Promise((r) => setTimeout(r, 4000));
+        expect(v.frames.length - atStop).toBeLessThan(45);
+        // The stream back (a camera restarted): the picture moves again.
+        sender = send();
+        await v.moreFrames(10, 20_000);
         v.close();
       } finally {
         await s.stop();
@@ -122,7 +135,7 @@ describe('sources', () => {
     } finally {
       sender.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 90_000);
 
   it('falls back to software decoding with one warning when the accelerator is missing', async () => {
     const s = await startCli([clip, '--hwaccel', 'cuda', '--loop']);

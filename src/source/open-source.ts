@@ -87,7 +87,10 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   return {
     info,
     create: (events) =>
-      new FfmpegSource({ tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live, realtime: opts.realtime, nativeFps: media.fps, events, log }),
+      // A live stream comes at its own pace: `-re` on top of it (ffmpeg's docs warn against it)
+      // kept the seconds its start-up probe had buffered as a lag behind live, for good (5 s for
+      // MPEG-TS over UDP), and a stall in the stream added to it.
+      new FfmpegSource({ tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live, realtime: opts.realtime && !live, nativeFps: media.fps, events, log }),
   };
 }
 
