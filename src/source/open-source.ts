@@ -34,6 +34,14 @@ export interface OpenedSource {
 const URL_PATTERN = /^(https?|rtmps?|rtsp|srt|udp|tcp|rtp):\/\//i;
 /** Named in the refusal of any other scheme. */
 const URL_SCHEMES = 'http(s), rtmp(s), rtsp, srt, udp, tcp, rtp';
+/**
+ * Live sources whose sender delivers the stream as it happens (a camera, an encoder pushing): read
+ * as they come, without `-re` (ffmpeg's docs warn against it on live input). On top of the
+ * sender's pace it kept the seconds buffered while ffmpeg probed as a lag behind live, for good:
+ * 5 s on MPEG-TS over UDP. Live HLS or DASH over http(s) hands out seconds of stream at a time,
+ * and keeps `-re` to play them at their pace instead of in bursts.
+ */
+const SENDER_PACED = /^(rtmps?|rtsp|srt|udp|tcp|rtp):\/\//i;
 
 export async function openSource(input: string | undefined, opts: OpenOptions, tools: FfmpegTools, log: Logger): Promise<OpenedSource> {
   if (input === undefined || input === '') {
@@ -87,10 +95,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   return {
     info,
     create: (events) =>
-      // A live stream comes at its own pace: `-re` on top of it (ffmpeg's docs warn against it)
-      // kept the seconds its start-up probe had buffered as a lag behind live, for good (5 s for
-      // MPEG-TS over UDP), and a stall in the stream added to it.
-      new FfmpegSource({ tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live, realtime: opts.realtime && !live, nativeFps: media.fps, events, log }),
+      new FfmpegSource({ tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live, realtime: opts.realtime && !(live && SENDER_PACED.test(input)), nativeFps: media.fps, events, log }),
   };
 }
 
