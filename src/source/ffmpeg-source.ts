@@ -10,7 +10,7 @@ import { publicName, redactedSource, withPublicUrls } from '../shared/source-nam
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import { KILL_TIMEOUT_MS, terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
-import { protocolsFor, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
+import { protocolsFor, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 
@@ -31,6 +31,8 @@ export interface DecodeArgs {
   crop: { x: number; y: number; width: number; height: number } | null;
   /** The file's own frame rate as probed (absent or 0: unknown). */
   nativeFps?: number;
+  /** How much of the stream ffmpeg reads before it starts, in µs (absent: its default, 5 s). */
+  analyzeUs?: number;
 }
 
 /**
@@ -49,6 +51,7 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   if (a.loop) args.push('-stream_loop', '-1');
   if (a.position > 0) args.push('-ss', a.position.toFixed(3));
   if (a.nativeFps !== undefined && a.nativeFps > 0 && a.nativeFps < SINGLE_THREAD_BELOW_FPS) args.push('-threads', '1');
+  if (a.analyzeUs !== undefined) args.push('-analyzeduration', String(a.analyzeUs));
   args.push('-i', a.input, '-map', '0:v:0', '-an', '-sn', '-dn');
   // Crop before scaling: one eye of a stereo file costs the scaler no more than a mono file.
   // `area` averages what each working pixel covers: a tenth cheaper than bilinear on a 3x downscale
@@ -200,6 +203,9 @@ export class FfmpegSource implements FrameSource {
       protocols: protocolsFor(this.opts.input),
       crop: cropOf(this.info),
       nativeFps: this.opts.nativeFps,
+      // A live stream its sender paces starts at its first keyframe: probing it for ffmpeg's
+      // default 5 s only delayed the first picture.
+      analyzeUs: this.info.live && SENDER_PACED.test(this.opts.input) ? QUICK_PROBE_US : undefined,
     });
     this.opts.log.debug('ffmpeg.spawn', { args: args.join(' ') });
     const child = spawn(this.opts.tools.ffmpeg, args, { stdio: ['ignore', channel ? channel.childEnd : 'pipe', 'pipe'] });
