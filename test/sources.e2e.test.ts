@@ -41,6 +41,15 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
+/** The ffmpeg processes reading `input` (command lines), from anywhere on this machine. */
+function decodersOf(input: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', `ffmpeg .*-i ${input}`], { encoding: 'utf8' }).trim().split('\n');
+  } catch {
+    return []; // pgrep found none
+  }
+}
+
 describe('sources', () => {
   it('plays an HLS playlist over http, and tells no one its password or signed query', async () => {
     const secretUrl = base.replace('http://', 'http://viewer:secretpw@') + '/index.m3u8?sig=TOPSECRET';
@@ -100,7 +109,7 @@ describe('sources', () => {
     }
   });
 
-  it('plays an MPEG-TS stream over UDP as a live source: no lag behind the sender, and on again when it comes back', async () => {
+  it('plays an MPEG-TS stream over UDP as a live source: no lag behind the sender, on again when it comes back, no decoder left when the server exits', async () => {
     const probe = createTcpServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
@@ -128,10 +137,15 @@ describe('sources', () => {
         // The stream back (a camera restarted): the picture moves again.
         sender = send();
         await v.moreFrames(10, 20_000);
+        // Silent again, and the viewer gone: the decoder, blocked reading the port, is stopped
+        // with the source and does not act on SIGTERM. The server still takes it down as it exits.
+        sender.kill('SIGKILL');
         v.close();
+        await new Promise((r) => setTimeout(r, 1000));
       } finally {
         await s.stop();
       }
+      expect(decodersOf(`udp://127.0.0.1:${port}`)).toEqual([]);
     } finally {
       sender.kill('SIGKILL');
     }

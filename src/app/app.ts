@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
 import { CloseCode, DEFAULT_QUALITY, type CameraName, type InitInfo, type Mode, type Quality } from '../../protocol/index.js';
 import { AudioTrack } from '../audio/audio-track.js';
+import { childrenStopped } from '../shared/child-process.js';
 import { DisposableStore } from '../shared/disposables.js';
 import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -339,6 +340,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         // Viewers first, so they hear why; then everything in the reverse order it was built.
         audience.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
         await store.dispose();
+        // Children stopped before the shutdown (the source stops when its last viewer leaves) too.
+        await childrenStopped();
         log.info('server.closed');
       })();
       return closing;

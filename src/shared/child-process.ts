@@ -11,8 +11,19 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+/**
+ * Children told to stop and not gone yet, each with the promise of its going. A server's shutdown
+ * waits for them all (childrenStopped): an ffmpeg blocked reading a UDP stream whose sender has
+ * stopped does not act on SIGTERM, and the server, which had stopped it when its last viewer left,
+ * exited before the SIGKILL was due and left it running, holding the port.
+ */
+const stopping = new Map<ChildProcess, Promise<void>>();
+
 export function terminate(child: ChildProcess): void {
-  if (exited(child)) return;
+  if (exited(child) || stopping.has(child)) return;
+  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  stopping.set(child, gone);
+  void gone.then(() => stopping.delete(child));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), KILL_TIMEOUT_MS);
   timer.unref();
@@ -22,7 +33,11 @@ export function terminate(child: ChildProcess): void {
 /** Terminates `child` (if any) and resolves once it is gone. */
 export async function terminateAndWait(child: ChildProcess | null): Promise<void> {
   if (!child || exited(child)) return;
-  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
   terminate(child);
-  await gone;
+  await stopping.get(child);
+}
+
+/** Resolves once every child terminate() has stopped is gone (SIGKILLed after KILL_TIMEOUT_MS where it must be). */
+export async function childrenStopped(): Promise<void> {
+  await Promise.all(stopping.values());
 }
