@@ -81,6 +81,8 @@ describe('sources', () => {
     let publisher: ChildProcess | null = null;
     let stopped = false;
     const publish = (): void => {
+      // A restart may be due when the test ends: none after it (one was left listening for good).
+      if (stopped) return;
       publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-i', clip, '-an', '-c:v', 'copy', '-f', 'flv', '-listen', '1', url], { stdio: 'ignore' });
       publisher.on('exit', () => {
         if (!stopped) setTimeout(publish, 50);
