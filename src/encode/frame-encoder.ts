@@ -161,7 +161,7 @@ export class FrameEncoder {
    * deflate far better than whole cells.
    */
   private encodePlanes(current: Uint8Array, index: number, run: number, out: Uint8Array, keyOut: Uint8Array | null): EncodedFrame {
-    const { units, unitBytes, exactBytes } = this.shape;
+    const { units, unitBytes } = this.shape;
     const base = this.id;
     const forced = !this.hasShown || run !== this.run;
     this.run = run;

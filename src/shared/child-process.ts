@@ -21,13 +21,14 @@ const stopping = new Map<ChildProcess, Promise<void>>();
 
 export function terminate(child: ChildProcess): void {
   if (exited(child) || stopping.has(child)) return;
-  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  stopping.set(child, gone);
-  void gone.then(() => stopping.delete(child));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), KILL_TIMEOUT_MS);
   timer.unref();
-  child.once('close', () => clearTimeout(timer));
+  stopping.set(child, new Promise<void>((resolve) => child.once('close', () => {
+    clearTimeout(timer);
+    stopping.delete(child);
+    resolve();
+  })));
 }
 
 /** Terminates `child` (if any) and resolves once it is gone. */

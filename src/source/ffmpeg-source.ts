@@ -10,7 +10,7 @@ import { publicName, redactedSource, withPublicUrls } from '../shared/source-nam
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import { KILL_TIMEOUT_MS, terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
-import { protocolsFor, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
+import { protocolsFor, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 
@@ -89,6 +89,8 @@ export interface FfmpegSourceOptions {
   realtime: boolean;
   /** The file's own frame rate (0: unknown); the output rate is `info.fps`. */
   nativeFps: number;
+  /** How much of the stream ffmpeg reads before it starts, in µs (absent: its default). */
+  analyzeUs?: number;
   events: SourceEvents;
   log: Logger;
 }
@@ -203,9 +205,7 @@ export class FfmpegSource implements FrameSource {
       protocols: protocolsFor(this.opts.input),
       crop: cropOf(this.info),
       nativeFps: this.opts.nativeFps,
-      // A live stream its sender paces starts at its first keyframe: probing it for ffmpeg's
-      // default 5 s only delayed the first picture.
-      analyzeUs: this.info.live && SENDER_PACED.test(this.opts.input) ? QUICK_PROBE_US : undefined,
+      analyzeUs: this.opts.analyzeUs,
     });
     this.opts.log.debug('ffmpeg.spawn', { args: args.join(' ') });
     const child = spawn(this.opts.tools.ffmpeg, args, { stdio: ['ignore', channel ? channel.childEnd : 'pipe', 'pipe'] });

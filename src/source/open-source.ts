@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { DemoSource, demoInfo } from './demo-source.js';
-import { probeMedia, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
+import { probeMedia, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import { redactedSource } from '../shared/source-name.js';
@@ -34,7 +34,6 @@ export interface OpenedSource {
 const URL_PATTERN = /^(https?|rtmps?|rtsp|srt|udp|tcp|rtp):\/\//i;
 /** Named in the refusal of any other scheme. */
 const URL_SCHEMES = 'http(s), rtmp(s), rtsp, srt, udp, tcp, rtp';
-
 
 export async function openSource(input: string | undefined, opts: OpenOptions, tools: FfmpegTools, log: Logger): Promise<OpenedSource> {
   if (input === undefined || input === '') {
@@ -85,15 +84,21 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
     height: media.height,
     format,
   };
+  // A live stream its sender paces is read as it comes, without `-re` (ffmpeg's docs warn against
+  // it on live input): on top of the sender's pace it kept the seconds buffered while ffmpeg
+  // probed as a lag behind live, for good (5 s on MPEG-TS over UDP). It starts at its first
+  // keyframe, so a short probe only brings the first picture sooner. Live HLS or DASH over
+  // http(s) hands out seconds of stream at a time, and keeps `-re` to play them at their pace
+  // instead of in bursts.
+  const senderPaced = live && SENDER_PACED.test(input);
   return {
     info,
     create: (events) =>
-      // A live stream its sender paces is read as it comes, without `-re` (ffmpeg's docs warn
-      // against it on live input): on top of the sender's pace it kept the seconds buffered while
-      // ffmpeg probed as a lag behind live, for good (5 s on MPEG-TS over UDP). Live HLS or DASH
-      // over http(s) hands out seconds of stream at a time, and keeps `-re` to play them at their
-      // pace instead of in bursts.
-      new FfmpegSource({ tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live, realtime: opts.realtime && !(live && SENDER_PACED.test(input)), nativeFps: media.fps, events, log }),
+      new FfmpegSource({
+        tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live,
+        realtime: opts.realtime && !senderPaced, analyzeUs: senderPaced ? QUICK_PROBE_US : undefined,
+        nativeFps: media.fps, events, log,
+      }),
   };
 }
 
