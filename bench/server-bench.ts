@@ -56,7 +56,7 @@ function spec(yaw: number, pitch: number, style: StyleName = 'ramp', palette: Pa
 /** ffmpeg alone: decode + scale to the pipeline's working size + RGB, output discarded. */
 async function baselineFps(clip: string, width: number): Promise<number> {
   const tools = await findFfmpeg();
-  const args = buildDecodeArgs({ input: clip, width, height: width / 2, fps: CLIP_FPS, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, realtime: false, loop: false, position: 0, protocols: protocolsFor(clip), crop: null });
+  const args = buildDecodeArgs({ input: clip, width, height: width / 2, fps: CLIP_FPS, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(clip), crop: null });
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
     const p = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'ignore', 'ignore'] });

@@ -14,7 +14,7 @@ import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
 import { sampleCells } from '../src/projection/sample-cells.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import { buildDecodeArgs } from '../src/source/ffmpeg-source.js';
-import { findFfmpeg, protocolsFor } from '../src/source/ffmpeg-tools.js';
+import { findFfmpeg, protocolsFor, resizerOf } from '../src/source/ffmpeg-tools.js';
 import { tempDir } from './helpers/media.js';
 
 const tmp = tempDir('ascii360-decode-');
@@ -33,7 +33,7 @@ function psnr(a: Uint8Array, b: Uint8Array): number {
 }
 
 describe('decode quality at the working size', () => {
-  it('a 160x48 view of a detailed 4K frame, decoded our way, is within 35 dB of the area-averaged view', async () => {
+  it.each(['zscale', 'scale'] as const)('a 160x48 view of a detailed 4K frame, decoded our way with %s, is within 35 dB of the area-averaged view', async (resizer) => {
     // A 3840x1920 frame full of fine detail: testsrc2 averaged with a chirp whose stripes narrow to
     // under a source pixel (a zone plate in x and y).
     const src = join(tmp.dir, 'detail.mp4');
@@ -41,10 +41,12 @@ describe('decode quality at the working size', () => {
       '-filter_complex', "[1]format=gray,geq=lum='128+127*sin(X*X/1200+Y*Y/600)'[z];[0]format=yuv444p[t];[z]format=yuv444p[zz];[t][zz]blend=all_mode=average",
       '-frames:v', '1', '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv444p', '-y', src]);
     const tools = await findFfmpeg();
+    // Debian's ffmpeg (what CI installs) has zimg; elsewhere only the fallback can be checked.
+    if (resizer === 'zscale' && tools.resizer !== 'zscale') return;
     const spec: ViewSpec = { yaw: 20, pitch: 10, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style: 'ramp', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
     const w = chooseWorkWidth([spec], 3840);
     const h = w / 2;
-    const args = buildDecodeArgs({ input: src, width: w, height: h, fps: 1, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, realtime: false, loop: false, position: 0, protocols: protocolsFor(src), crop: null }, 'pipe:1');
+    const args = buildDecodeArgs({ input: src, width: w, height: h, fps: 1, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(src), crop: null }, 'pipe:1');
     const run = spawnSync(tools.ffmpeg, [...args.slice(0, -1), '-frames:v', '1', 'pipe:1'], { maxBuffer: 256 << 20 });
     expect(run.status, run.stderr?.toString()).toBe(0);
     const frame = new Uint8Array(run.stdout).subarray(0, w * h * 3);
@@ -57,7 +59,17 @@ describe('decode quality at the working size', () => {
     const reference = new Uint8Array(ffmpeg(['-i', src, '-vf', `v360=input=e:output=flat:yaw=${spec.yaw}:pitch=${spec.pitch}:h_fov=${spec.fov}:v_fov=${vFov}:w=${spec.cols * 8}:h=${spec.rows * 8},scale=${spec.cols}:${spec.rows}:flags=area,format=rgb24`,
       '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']));
     const db = psnr(ours, reference);
-    console.log(`decode ${w}x${h}: ${db.toFixed(2)} dB against the area-averaged view`);
+    console.log(`decode ${w}x${h} with ${resizer}: ${db.toFixed(2)} dB against the area-averaged view`);
     expect(db).toBeGreaterThanOrEqual(35);
   }, 60_000);
+
+  it('uses zscale where the build lists it, and swscale where it does not', async () => {
+    const listing = spawnSync('ffmpeg', ['-hide_banner', '-filters'], { encoding: 'utf8' }).stdout;
+    const tools = await findFfmpeg();
+    expect(tools.resizer).toBe(/ zscale /.test(listing) ? 'zscale' : 'scale');
+    const without = listing.split('\n').filter((line) => !/ zscale /.test(line)).join('\n');
+    expect(resizerOf(without)).toBe('scale');
+    // A filter whose name only contains the word is not it.
+    expect(resizerOf(without + '\n ..C zscale_cuda        V->V       x\n')).toBe('scale');
+  });
 });

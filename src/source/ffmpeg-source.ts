@@ -10,7 +10,7 @@ import { publicName, redactedSource, withPublicUrls } from '../shared/source-nam
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import { KILL_TIMEOUT_MS, terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
-import { protocolsFor, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
+import { protocolsFor, type FfmpegTools, type Hwaccel, type Resizer } from './ffmpeg-tools.js';
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 
@@ -21,6 +21,7 @@ export interface DecodeArgs {
   fps: number;
   hwaccel: Hwaccel;
   fpsModeFlag: FfmpegTools['fpsModeFlag'];
+  resizer: Resizer;
   /** Read at native pace (`-re`); off only for benchmarks. */
   realtime: boolean;
   loop: boolean;
@@ -54,15 +55,20 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   if (a.analyzeUs !== undefined) args.push('-analyzeduration', String(a.analyzeUs));
   args.push('-i', a.input, '-map', '0:v:0', '-an', '-sn', '-dn');
   // Crop before scaling: one eye of a stereo file costs the scaler no more than a mono file.
-  // `area` averages what each working pixel covers: a tenth cheaper than bilinear on a 3x downscale
-  // and as clean (test/decode-quality.test.ts: 43 dB against an area-averaged view where bilinear
-  // gave 45 and fast_bilinear, aliasing, 25). It scales in the file's own YUV; RGB comes after, at
-  // the working size, in a second scaler that only converts: swscale's area path converting to
-  // RGB as it scales cost a quarter more of ffmpeg's whole time on a 4K clip (7.3 against 5.4 CPU
-  // seconds for 240 frames), for the same picture (43.5 dB; bilinear's chroma upsampling, where
-  // fast_bilinear's fell to 34.6).
+  // The resize reads every pixel of the decoded frame, so it costs the same whatever the working
+  // size, and on a 4K clip it is most of what we add to decoding. It must average what each working
+  // pixel covers (fast_bilinear aliases: 25 dB against an area-averaged view, where we hold 35;
+  // test/decode-quality.test.ts). zimg's bilinear widens its kernel to the ratio as it shrinks:
+  // 44.4 dB, and ffmpeg used 0.30-0.32 cores for a 30 fps 4K clip against 0.35-0.36 with
+  // swscale's `area` (43.3 dB), which stays for builds without zimg. Both resize in the file's own
+  // YUV; RGB comes after, at the working size, in a second scaler that only converts: swscale
+  // converting to RGB as it scaled cost a quarter more of ffmpeg's whole time (7.3 against 5.4 CPU
+  // seconds for 240 4K frames), for the same picture (bilinear chroma upsampling; fast_bilinear's
+  // fell to 34.6 dB). A hardware decoder's NV12 reaches zimg through a conversion ffmpeg inserts:
+  // 4K NV12 into zscale cost what it cost into `area`.
   const crop = a.crop ? `crop=${a.crop.width}:${a.crop.height}:${a.crop.x}:${a.crop.y},` : '';
-  args.push('-vf', `${crop}scale=${a.width}:${a.height}:flags=area,scale=flags=bilinear,format=rgb24`);
+  const resize = a.resizer === 'zscale' ? `zscale=w=${a.width}:h=${a.height}:f=bilinear` : `scale=${a.width}:${a.height}:flags=area`;
+  args.push('-vf', `${crop}${resize},scale=flags=bilinear,format=rgb24`);
   args.push(a.fpsModeFlag, 'cfr', '-r', String(a.fps), '-f', 'rawvideo', '-pix_fmt', 'rgb24', output);
   return args;
 }
@@ -197,6 +203,7 @@ export class FfmpegSource implements FrameSource {
       fps: this.info.fps,
       hwaccel: this.hwaccel,
       fpsModeFlag: this.opts.tools.fpsModeFlag,
+      resizer: this.opts.tools.resizer,
       // Frames held to a schedule pace ffmpeg by back-pressure: `-re` would only delay the start
       // (it paces the keyframe run-up before a seek point too) and keep a late decoder from catching up.
       realtime: this.opts.realtime && this.dueMs === null,

@@ -16,6 +16,18 @@ export interface FfmpegTools {
   fpsModeFlag: '-fps_mode' | '-vsync';
   /** Hardware decoders this build knows (`ffmpeg -hwaccels`). */
   hwaccels: string[];
+  /**
+   * The filter that shrinks each decoded frame to the working size: zimg's `zscale` where this
+   * build has it (Debian's, Homebrew's and the static builds do), swscale's `scale` otherwise.
+   */
+  resizer: Resizer;
+}
+
+export type Resizer = 'zscale' | 'scale';
+
+/** Whether `ffmpeg -filters` lists zscale (a build without libzimg lacks it). */
+export function resizerOf(filterList: string): Resizer {
+  return /^\s*\S+\s+zscale\s/m.test(filterList) ? 'zscale' : 'scale';
 }
 
 export const INSTALL_HINT = 'install it: Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`';
@@ -49,19 +61,21 @@ export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffm
   }
   const firstLine = versionText.split('\n')[0] ?? '';
   const [major, minor] = parseFfmpegVersion(firstLine);
-  let hwaccels: string[] = [];
-  try {
-    const out = (await run(ffmpeg, ['-hide_banner', '-hwaccels'])).stdout;
-    hwaccels = out.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
-  } catch {
-    // Listing accelerators is informational only; decoding works without it.
-  }
+  const [hwaccels, resizer] = await Promise.all([
+    run(ffmpeg, ['-hide_banner', '-hwaccels']).then(
+      ({ stdout }) => stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean),
+      // Listing accelerators is informational only; decoding works without it.
+      () => [] as string[],
+    ),
+    run(ffmpeg, ['-hide_banner', '-filters']).then(({ stdout }) => resizerOf(stdout), () => 'scale' as const),
+  ]);
   return {
     ffmpeg,
     ffprobe,
     version: firstLine.replace(/^ffmpeg version\s+/, '').split(' ')[0] ?? 'unknown',
     fpsModeFlag: major > 5 || (major === 5 && minor >= 1) ? '-fps_mode' : '-vsync',
     hwaccels,
+    resizer,
   };
 }
 
