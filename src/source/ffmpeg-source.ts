@@ -83,6 +83,13 @@ export function cropOf(info: SourceInfo): DecodeArgs['crop'] {
 /** The longest a frame is held for its moment (a cluster's start-up lead is 0.4 s). */
 const MAX_HOLD_MS = 2000;
 
+/**
+ * A live run has caught up once a frame comes this many frame intervals after the one before:
+ * steady frames are one interval apart, a backlog's as far apart as decoding takes (5 ms for
+ * 1024x512 MPEG-2 on the bench machine). A decoder slower than that shows its backlog as before.
+ */
+const LIVE_EDGE_GAP = 0.75;
+
 /** stderr lines kept for the error message when ffmpeg fails. */
 const STDERR_TAIL_LINES = 4;
 
@@ -97,6 +104,8 @@ export interface FfmpegSourceOptions {
   nativeFps: number;
   /** How much of the stream ffmpeg reads before it starts, in µs (absent: its default). */
   analyzeUs?: number;
+  /** A live stream read at its sender's pace: each run shows its newest frame first, not a backlog. */
+  startAtLiveEdge?: boolean;
   events: SourceEvents;
   log: Logger;
 }
@@ -145,6 +154,28 @@ export class FfmpegSource implements FrameSource {
   };
   /** Live sources count frames across restarts, so indices keep increasing. */
   private liveIndex = 0;
+  /**
+   * A pushed live stream's first frames come in a burst: ffmpeg decodes, as fast as it can, what
+   * arrived while it probed and waited for a keyframe (on MPEG-TS over UDP, 1.5 s of picture in a
+   * quarter of a second), and viewers saw it as a fast-forward. Until a frame is followed by a gap
+   * of most of a frame interval, each one waits that long and gives way to the next; the picture
+   * starts at the newest. The waiting frame holds one slot.
+   */
+  private catchingUp = false;
+  private pendingTimer: NodeJS.Timeout | null = null;
+  private pendingRing: FrameRing | null = null;
+  private pendingSlot = -1;
+  private pendingK = 0;
+  private skipped = 0;
+  private readonly releasePending = (): void => {
+    const slot = this.pendingSlot;
+    this.pendingTimer = null;
+    this.pendingRing = null;
+    this.pendingSlot = -1;
+    this.catchingUp = false;
+    if (this.skipped > 0) this.opts.log.info('source.live_edge', { skipped: this.skipped });
+    this.deliver(slot, this.pendingK);
+  };
   /** Frames whose bytes were discarded because every slot was busy, over all runs. */
   private discardedBefore = 0;
 
@@ -170,6 +201,8 @@ export class FfmpegSource implements FrameSource {
     this.startPosition = this.info.live ? 0 : position;
     this.once = once;
     this.dueMs = once || dueMs === undefined ? null : dueMs;
+    this.catchingUp = this.opts.startAtLiveEdge === true && !once;
+    this.skipped = 0;
     this.stderrTail.length = 0;
     const assembler = new FrameAssembler(ring, (slot, k) => this.emit(slot, k));
     this.assembler = assembler;
@@ -320,6 +353,10 @@ export class FfmpegSource implements FrameSource {
   }
 
   private emit(slot: number, k: number): void {
+    if (this.catchingUp) {
+      this.waitForNewer(slot, k);
+      return;
+    }
     if (this.dueMs !== null) {
       const wait = this.dueMs + (k * 1000) / this.info.fps - Date.now();
       // Longer than any start-up allowance means the clock stepped back: pass the frame on and let
@@ -345,6 +382,19 @@ export class FfmpegSource implements FrameSource {
     this.heldK = k;
     // stop() clears the timer and gives the slot back, so a release always belongs to this run.
     this.heldTimer = setTimeout(this.releaseHeld, wait);
+  }
+
+  /** While a live run catches up: the frame waits for a newer one, and the one waiting is dropped. */
+  private waitForNewer(slot: number, k: number): void {
+    if (this.pendingTimer) {
+      clearTimeout(this.pendingTimer);
+      this.pendingRing!.release(this.pendingSlot);
+      this.skipped++;
+    }
+    this.pendingRing = this.ring;
+    this.pendingSlot = slot;
+    this.pendingK = k;
+    this.pendingTimer = setTimeout(this.releasePending, (LIVE_EDGE_GAP * 1000) / this.info.fps);
   }
 
   private deliver(slot: number, k: number): void {
@@ -375,6 +425,13 @@ export class FfmpegSource implements FrameSource {
       this.heldRing = null;
       this.heldSlot = -1;
       this.heldInput = null;
+    }
+    if (this.pendingTimer) {
+      clearTimeout(this.pendingTimer);
+      this.pendingTimer = null;
+      this.pendingRing!.release(this.pendingSlot);
+      this.pendingRing = null;
+      this.pendingSlot = -1;
     }
     const child = this.child;
     if (!child) return;

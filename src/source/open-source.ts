@@ -87,7 +87,8 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   // A live stream its sender paces is read as it comes, without `-re` (ffmpeg's docs warn against
   // it on live input): on top of the sender's pace it kept the seconds buffered while ffmpeg
   // probed as a lag behind live, for good (5 s on MPEG-TS over UDP). It starts at its first
-  // keyframe, so a short probe only brings the first picture sooner. Live HLS or DASH over
+  // keyframe, so a short probe only brings the first picture sooner, and at its newest frame: what
+  // ffmpeg decoded meanwhile is skipped, not fast-forwarded (FfmpegSource). Live HLS or DASH over
   // http(s) hands out seconds of stream at a time, and keeps `-re` to play them at their pace
   // instead of in bursts.
   const senderPaced = live && SENDER_PACED.test(input);
@@ -96,7 +97,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
     create: (events) =>
       new FfmpegSource({
         tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live,
-        realtime: opts.realtime && !senderPaced, analyzeUs: senderPaced ? QUICK_PROBE_US : undefined,
+        realtime: opts.realtime && !senderPaced, analyzeUs: senderPaced ? QUICK_PROBE_US : undefined, startAtLiveEdge: senderPaced,
         nativeFps: media.fps, events, log,
       }),
   };
