@@ -3,34 +3,13 @@
  * western half (longitude −180…0) is white and eastern half black, viewers over real sockets.
  * Looking east (yaw 90), a flat 90° view sees only black; a 300° fisheye sees white around it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { parseInit } from '../protocol/index.js';
-import { tempDir } from './helpers/media.js';
-import { CLI, errors, getJson, inits, startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { CLI, errors, getJson, halvesPhotoServer, inits, startCli, TestViewer } from './helpers/server.js';
 
-const tmp = tempDir();
-let server: CliServer;
-const viewers: TestViewer[] = [];
-
-beforeAll(async () => {
-  const photo = join(tmp.dir, 'halves.png');
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=white:s=1024x512,drawbox=x=512:y=0:w=512:h=512:color=black:t=fill', '-frames:v', '1', photo]);
-  server = await startCli([photo, '--log-level', 'warn']);
-}, 30_000);
-
-afterAll(async () => {
-  for (const v of viewers) v.close();
-  await server?.stop();
-  tmp.cleanup();
-});
-
-function viewer(query: string): TestViewer {
-  const v = new TestViewer(`${server.wsUrl}?${query}`);
-  viewers.push(v);
-  return v;
-}
+const halves = halvesPhotoServer();
+const viewer = halves.viewer;
 
 /** Share of a half-block pixel frame's pixels that are bright. */
 function brightShare(frame: Buffer): number {
@@ -72,7 +51,7 @@ describe('cameras over the wire', () => {
     expect(errors(odd)[0]).toBe('Error: unknown camera "hyperbolic"; cameras: flat, stereographic, fisheye, pannini, equirect');
     expect(parseInit(inits(odd)[0]!).camera).toBe('flat');
     // A flat camera stops at 160°; switching to stereographic lets the same 300° through.
-    const viewsNow = async () => (await getJson(`${server.url}/healthz`))['views'] as { fov: number; camera: string; cols: number }[];
+    const viewsNow = async () => (await getJson(`${halves.server().url}/healthz`))['views'] as { fov: number; camera: string; cols: number }[];
     const before = await viewsNow();
     expect(before.some((x) => x.camera === 'flat' && x.fov === 160), JSON.stringify(before)).toBe(true);
     wide.send({ type: 'view', fov: 300, camera: 'stereographic' });
@@ -89,17 +68,18 @@ describe('cameras over the wire', () => {
   });
 
   it('serve --camera sets the camera of viewers that name none, at its own starting FOV; a viewer\'s camera= wins', async () => {
-    const other = await startCli([join(tmp.dir, 'halves.png'), '--log-level', 'warn', '--camera', 'stereographic']);
+    const other = await startCli([halves.photo(), '--log-level', 'warn', '--camera', 'stereographic']);
     try {
       const plain = new TestViewer(`${other.wsUrl}?cols=20&rows=6`);
       const flat = new TestViewer(`${other.wsUrl}?cols=20&rows=6&camera=flat`);
-      viewers.push(plain, flat);
       await plain.until(() => plain.frames.length >= 1, 'a plain viewer\'s frame');
       await flat.until(() => flat.frames.length >= 1, 'a flat viewer\'s frame');
       expect(parseInit(inits(plain)[0]!).camera).toBe('stereographic');
       expect(parseInit(inits(flat)[0]!).camera).toBe('flat');
       const views = (await getJson(`${other.url}/healthz`))['views'] as { camera: string; fov: number }[];
       expect(views.map((x) => [x.camera, x.fov]).sort()).toEqual([['flat', 90], ['stereographic', 200]]);
+      plain.close();
+      flat.close();
     } finally {
       await other.stop();
     }

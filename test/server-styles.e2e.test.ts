@@ -1,36 +1,13 @@
 /**
  * Cell styles end to end (PROTOCOL-NOTES.md §1.2, §2, §3.6, §5, §8): a real server on a still photo
- * whose left half is white and right half black, viewers over real sockets.
+ * whose left half is white and right half black (test/helpers/server.ts), viewers over real sockets.
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CELL_STYLES, Limits, LUMA_TO_RAMP, luma601, parseInit } from '../protocol/index.js';
-import { tempDir } from './helpers/media.js';
-import { errors, inits, startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { errors, halvesPhotoServer, inits } from './helpers/server.js';
 
-const tmp = tempDir();
-let server: CliServer;
-const viewers: TestViewer[] = [];
-
-beforeAll(async () => {
-  const photo = join(tmp.dir, 'split.png');
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=white:s=1024x512,drawbox=x=512:y=0:w=512:h=512:color=black:t=fill', '-frames:v', '1', photo]);
-  server = await startCli([photo, '--log-level', 'warn']);
-}, 30_000);
-
-afterAll(async () => {
-  for (const v of viewers) v.close();
-  await server?.stop();
-  tmp.cleanup();
-});
-
-function viewer(query: string): TestViewer {
-  const v = new TestViewer(`${server.wsUrl}?${query}`);
-  viewers.push(v);
-  return v;
-}
-
+const halves = halvesPhotoServer();
+const viewer = halves.viewer;
 
 describe('cell styles over the wire', () => {
   it('a viewer that asks for no style gets ASCILINE ramp cells, byte for byte those of style=ramp', async () => {

@@ -2,9 +2,12 @@
  * Starts the real CLI (`dist/src/cli/main.js serve`) on a free loopback port and talks to it over
  * real sockets. Every wait is bounded in time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
+import { tempDir } from './media.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
@@ -178,6 +181,36 @@ export function serverPool(): {
     async close() {
       for (const v of viewers.splice(0)) v.close();
       await Promise.all(servers.splice(0).map((s) => s.stop()));
+    },
+  };
+}
+
+/**
+ * A real server on a still photo whose western half (longitude −180…0) is white and eastern half
+ * black, started before the calling file's tests and stopped, with the viewers they opened, after
+ * them. Call at a test file's top level.
+ */
+export function halvesPhotoServer(): { server(): CliServer; photo(): string; viewer(query: string): TestViewer } {
+  const tmp = tempDir();
+  const photo = join(tmp.dir, 'halves.png');
+  let server: CliServer | undefined;
+  const viewers: TestViewer[] = [];
+  beforeAll(async () => {
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=white:s=1024x512,drawbox=x=512:y=0:w=512:h=512:color=black:t=fill', '-frames:v', '1', photo]);
+    server = await startCli([photo, '--log-level', 'warn']);
+  }, 30_000);
+  afterAll(async () => {
+    for (const v of viewers) v.close();
+    await server?.stop();
+    tmp.cleanup();
+  });
+  return {
+    server: () => server!,
+    photo: () => photo,
+    viewer(query: string): TestViewer {
+      const v = new TestViewer(`${server!.wsUrl}?${query}`);
+      viewers.push(v);
+      return v;
     },
   };
 }
