@@ -134,23 +134,29 @@ export class FfmpegSource implements FrameSource {
   /** Wall-clock ms frame 0 of this run is due (a cluster's pace), or null to pass frames on at once. */
   private dueMs: number | null = null;
   /**
-   * A complete frame waiting for its moment (`heldSlot` of `heldRing`, frame `heldK` of the run);
-   * the decoder's output is paused meanwhile. Fields and one bound callback: in a cluster every
-   * frame is held, and nothing is allocated for it.
+   * A complete frame kept back (`keptSlot` of `keptRing`, frame `keptK` of the run), released by
+   * `keptTimer`: held for its moment in a cluster (the decoder's output paused meanwhile, so ffmpeg
+   * waits), or waiting for a newer one while a live run catches up. Fields and bound callbacks: in a
+   * cluster every frame is held, and nothing is allocated for it.
    */
-  private heldTimer: NodeJS.Timeout | null = null;
-  private heldRing: FrameRing | null = null;
-  private heldSlot = -1;
-  private heldK = 0;
+  private keptTimer: NodeJS.Timeout | null = null;
+  private keptRing: FrameRing | null = null;
+  private keptSlot = -1;
+  private keptK = 0;
   private heldInput: { resume(): unknown } | null = null;
+  /** Takes the kept frame back from the fields; its slot is now the caller's. */
+  private unkeep(): number {
+    const slot = this.keptSlot;
+    this.keptTimer = null;
+    this.keptRing = null;
+    this.keptSlot = -1;
+    return slot;
+  }
   private readonly releaseHeld = (): void => {
-    const slot = this.heldSlot;
-    this.heldTimer = null;
-    this.heldRing = null;
-    this.heldSlot = -1;
+    const slot = this.unkeep();
     this.heldInput?.resume();
     this.heldInput = null;
-    this.deliver(slot, this.heldK);
+    this.deliver(slot, this.keptK);
   };
   /** Live sources count frames across restarts, so indices keep increasing. */
   private liveIndex = 0;
@@ -158,23 +164,16 @@ export class FfmpegSource implements FrameSource {
    * A pushed live stream's first frames come in a burst: ffmpeg decodes, as fast as it can, what
    * arrived while it probed and waited for a keyframe (on MPEG-TS over UDP, 1.5 s of picture in a
    * quarter of a second), and viewers saw it as a fast-forward. Until a frame is followed by a gap
-   * of most of a frame interval, each one waits that long and gives way to the next; the picture
-   * starts at the newest. The waiting frame holds one slot.
+   * of most of a frame interval, each one is kept that long and gives way to the next; the picture
+   * starts at the newest.
    */
   private catchingUp = false;
-  private pendingTimer: NodeJS.Timeout | null = null;
-  private pendingRing: FrameRing | null = null;
-  private pendingSlot = -1;
-  private pendingK = 0;
   private skipped = 0;
-  private readonly releasePending = (): void => {
-    const slot = this.pendingSlot;
-    this.pendingTimer = null;
-    this.pendingRing = null;
-    this.pendingSlot = -1;
+  private readonly releaseNewest = (): void => {
+    const slot = this.unkeep();
     this.catchingUp = false;
     if (this.skipped > 0) this.opts.log.info('source.live_edge', { skipped: this.skipped });
-    this.deliver(slot, this.pendingK);
+    this.deliver(slot, this.keptK);
   };
   /** Frames whose bytes were discarded because every slot was busy, over all runs. */
   private discardedBefore = 0;
@@ -377,24 +376,25 @@ export class FfmpegSource implements FrameSource {
     const input = this.reader ?? this.child?.stdout ?? null;
     input?.pause();
     this.heldInput = input;
-    this.heldRing = this.ring;
-    this.heldSlot = slot;
-    this.heldK = k;
-    // stop() clears the timer and gives the slot back, so a release always belongs to this run.
-    this.heldTimer = setTimeout(this.releaseHeld, wait);
+    this.keep(slot, k, this.releaseHeld, wait);
   }
 
   /** While a live run catches up: the frame waits for a newer one, and the one waiting is dropped. */
   private waitForNewer(slot: number, k: number): void {
-    if (this.pendingTimer) {
-      clearTimeout(this.pendingTimer);
-      this.pendingRing!.release(this.pendingSlot);
+    if (this.keptTimer) {
+      clearTimeout(this.keptTimer);
+      this.keptRing!.release(this.unkeep());
       this.skipped++;
     }
-    this.pendingRing = this.ring;
-    this.pendingSlot = slot;
-    this.pendingK = k;
-    this.pendingTimer = setTimeout(this.releasePending, (LIVE_EDGE_GAP * 1000) / this.info.fps);
+    this.keep(slot, k, this.releaseNewest, (LIVE_EDGE_GAP * 1000) / this.info.fps);
+  }
+
+  private keep(slot: number, k: number, release: () => void, ms: number): void {
+    this.keptRing = this.ring;
+    this.keptSlot = slot;
+    this.keptK = k;
+    // stop() clears the timer and gives the slot back, so a release always belongs to this run.
+    this.keptTimer = setTimeout(release, ms);
   }
 
   private deliver(slot: number, k: number): void {
@@ -418,20 +418,10 @@ export class FfmpegSource implements FrameSource {
   stop(): void {
     this.generation++;
     this.launching = false;
-    if (this.heldTimer) {
-      clearTimeout(this.heldTimer);
-      this.heldTimer = null;
-      this.heldRing!.release(this.heldSlot);
-      this.heldRing = null;
-      this.heldSlot = -1;
+    if (this.keptTimer) {
+      clearTimeout(this.keptTimer);
+      this.keptRing!.release(this.unkeep());
       this.heldInput = null;
-    }
-    if (this.pendingTimer) {
-      clearTimeout(this.pendingTimer);
-      this.pendingTimer = null;
-      this.pendingRing!.release(this.pendingSlot);
-      this.pendingRing = null;
-      this.pendingSlot = -1;
     }
     const child = this.child;
     if (!child) return;
