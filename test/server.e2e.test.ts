@@ -8,6 +8,7 @@ import { parseInit, readFrameIndex } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { errors, getJson, inits, startCli, TestViewer, type CliServer } from './helpers/server.js';
 import { notesDecode } from './helpers/notes-decoder.js';
+import { RING_SLOTS } from '../src/source/frame-ring.js';
 
 const tmp = tempDir();
 let clip = '';
@@ -287,6 +288,26 @@ describe('shared timeline', () => {
     expect(readFrameIndex(more.at(-1)!)).toBeGreaterThan(120);
     a.close();
     b.close();
+  });
+});
+
+describe('shared timeline: paused seeks, more of them than the frame ring has slots', () => {
+  it('each shows its moment, and the resume plays on (each used to keep a slot until the picture froze for good)', async () => {
+    const v = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
+    await v.moreFrames(3);
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => v.texts.some((t) => t.startsWith('STATUS:PAUSED')), 'STATUS:PAUSED');
+    await settled(v);
+    for (let i = 0; i < RING_SLOTS + 2; i++) {
+      const time = 1 + (i % 3);
+      const count = v.frames.length;
+      v.send({ type: 'seek', time });
+      await v.until(() => v.frames.length > count && readFrameIndex(v.frames.at(-1)!) === time * 30, `the frame of paused seek ${i + 1}`);
+    }
+    v.send({ type: 'pause', paused: false });
+    const more = await v.moreFrames(10);
+    expect(readFrameIndex(more.at(-1)!)).toBeGreaterThan(readFrameIndex(more[0]!));
+    v.close();
   });
 });
 

@@ -3,10 +3,12 @@
  * `STATUS:<CODE>:<text>`, a joiner gets the current one right after its INIT, and /healthz says
  * ok, degraded or failed with the HTTP status to match. Real servers, real sockets, real ffmpeg.
  */
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, parseStatus } from '../protocol/index.js';
+import { STALLED_MS } from '../src/app/health.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { serverPool, statuses, type CliServer, type TestViewer } from './helpers/server.js';
 
@@ -109,6 +111,29 @@ describe('STATUS: the timeline every viewer is told', () => {
     expect(ended.position).toBeGreaterThan(0.5);
     expect(ended.position).toBeLessThan(4);
   });
+
+  it('a picture that should play but stands still (its decoder hangs) makes /healthz degraded, and moving again clears it', async () => {
+    const s = await serve([clip, '--loop']);
+    const v = viewer(s);
+    await v.until(() => v.frames.length >= 2, 'frames');
+    const health = async (): Promise<{ status: string; stalledMs: number }> => (await fetch(`${s.url}/healthz`)).json() as Promise<{ status: string; stalledMs: number }>;
+    expect((await health()).stalledMs).toBeLessThan(STALLED_MS);
+    const decoder = Number(execFileSync('pgrep', ['-P', String(s.proc.pid), 'ffmpeg']).toString().trim().split('\n')[0]);
+    process.kill(decoder, 'SIGSTOP');
+    try {
+      const frozenAt = v.frames.length;
+      await new Promise((r) => setTimeout(r, STALLED_MS + 500));
+      expect(v.frames.length - frozenAt).toBeLessThanOrEqual(2); // what was already under way
+      const stalled = await health();
+      expect(stalled.status).toBe('degraded');
+      expect(stalled.stalledMs).toBeGreaterThanOrEqual(STALLED_MS);
+      expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/^ascii360_stalled_seconds (5|6)\.\d+$/m);
+    } finally {
+      process.kill(decoder, 'SIGCONT');
+    }
+    await v.moreFrames(5);
+    expect((await health()).stalledMs).toBeLessThan(1000);
+  }, 20_000);
 
   it('a source given up: RESTARTING while it retries, then FAILED, and /healthz answers 503 failed', async () => {
     const doomed = makeClip(join(tmp.dir, 'doomed.mp4'), { seconds: 2 });

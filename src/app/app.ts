@@ -23,7 +23,7 @@ import { ViewerSession } from '../transport/viewer-session.js';
 import { defaultWorkerCount, RenderPool } from '../workers/render-pool.js';
 import { RenderScheduler } from '../workers/render-scheduler.js';
 import { Audience } from './audience.js';
-import { DropWatch, formatHealth, HEALTH_VIEWS_MAX, httpStatusOf, statusOf, type Health } from './health.js';
+import { DropWatch, formatHealth, HEALTH_VIEWS_MAX, httpStatusOf, STALLED_MS, statusOf, type Health } from './health.js';
 import { prometheusText } from './metrics.js';
 import { Playback } from './playback.js';
 import { WorkSizeScheduler } from './work-size-scheduler.js';
@@ -268,9 +268,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const totals = audience.totals();
     const timeline = playback.status;
     const dropped = scheduler.dropped + playback.source.discarded;
+    // Noted here too: a source whose every frame is lost presents none, so the frame event never notes them.
+    drops.note(dropped);
+    const stalledMs = playback.stillFor();
     const clusterLost = cluster !== null && !cluster.connected;
     return {
-      status: statusOf(timeline, drops.recent() || clusterLost),
+      status: statusOf(timeline, drops.recent() || stalledMs >= STALLED_MS || clusterLost),
       timeline,
       // Anyone who reaches the server reads this: the file's name, not its directories or a URL's key.
       source: publicName(info.label),
@@ -281,6 +284,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       position: Math.round(playback.position * 1000) / 1000,
       paused: playback.isPaused,
       ended: playback.isEnded,
+      stalledMs,
       viewers: audience.size,
       distinctViews: audience.distinctViews,
       workWidth: playback.workWidth,

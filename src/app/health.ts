@@ -1,7 +1,7 @@
 /**
  * `/healthz`: what an operator, a load balancer or a test needs to know, in one JSON object.
  * `status` is `ok`, `degraded` (the source is restarting, frames were dropped within the last
- * DEGRADED_WINDOW_MS, or a cluster's Redis is unreachable) or `failed` (the source was given up); the HTTP status follows it (503 for
+ * DEGRADED_WINDOW_MS, a playing picture stood still for STALLED_MS, or a cluster's Redis is unreachable) or `failed` (the source was given up); the HTTP status follows it (503 for
  * failed), so an orchestrator can act without reading the body. metrics.ts renders the same
  * numbers for Prometheus.
  */
@@ -12,6 +12,11 @@ import type { SourceInfo } from '../source/frame-source.js';
 
 /** Frames dropped this recently make the server `degraded`. */
 export const DEGRADED_WINDOW_MS = 10_000;
+/**
+ * A playing picture that has not moved for this long makes the server `degraded`: longer than a
+ * remote source's start-up or a keyframe run-up before a seek point, far shorter than a user waits.
+ */
+export const STALLED_MS = 5_000;
 
 export type HealthStatus = 'ok' | 'degraded' | 'failed';
 
@@ -27,6 +32,8 @@ export interface Health {
   position: number;
   paused: boolean;
   ended: boolean;
+  /** How long a picture that should play has stood still, ms (0 when it moves, or should not). */
+  stalledMs: number;
   viewers: number;
   distinctViews: number;
   workWidth: number;

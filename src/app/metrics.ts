@@ -11,7 +11,7 @@ function line(out: string[], name: string, type: 'counter' | 'gauge', help: stri
 
 export function prometheusText(h: Health): string {
   const out: string[] = [];
-  line(out, 'up', 'gauge', 'Server health: 1 ok, 0.5 degraded (source restarting or frames dropped lately), 0 failed.', h.status === 'ok' ? 1 : h.status === 'degraded' ? 0.5 : 0);
+  line(out, 'up', 'gauge', 'Server health: 1 ok, 0.5 degraded (source restarting, frames dropped lately or the picture stalled), 0 failed.', h.status === 'ok' ? 1 : h.status === 'degraded' ? 0.5 : 0);
   line(out, 'viewers', 'gauge', 'WebSocket viewers connected.', h.viewers);
   line(out, 'listeners', 'gauge', 'Audio listeners connected.', h.listeners);
   line(out, 'distinct_views', 'gauge', 'Distinct views rendered per frame.', h.distinctViews);
@@ -31,6 +31,7 @@ export function prometheusText(h: Health): string {
   line(out, 'audio_listeners_dropped_total', 'counter', 'Audio listeners dropped for not reading.', h.audio.droppedListeners);
   line(out, 'audio_bytes_sent_total', 'counter', 'Audio bytes sent to listeners.', h.audio.bytesSent);
   line(out, 'av_offset_ms', 'gauge', 'Audio minus picture offset at the server, ms.', h.audio.offsetMs);
+  line(out, 'stalled_seconds', 'gauge', 'How long a picture that should play has stood still.', h.stalledMs / 1000);
   line(out, 'position_seconds', 'gauge', 'Shared timeline position.', h.position);
   line(out, 'resident_memory_bytes', 'gauge', 'Resident set size of the server process.', h.memory.rss);
   line(out, 'heap_used_bytes', 'gauge', 'V8 heap in use.', h.memory.heapUsed);

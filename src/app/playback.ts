@@ -77,6 +77,10 @@ export class Playback {
   resyncs = 0;
   /** Wall-clock ms of the newest frame, so a restart keeps the clock in step with the time that passed. */
   private lastFrameAt = 0;
+  /** Wall-clock ms the picture last moved: its newest frame, or the start of the run awaiting one. */
+  private movedAt = 0;
+  /** Whether the source's current run has shown a frame. */
+  private runShown = false;
 
   readonly source: FrameSource;
 
@@ -127,6 +131,16 @@ export class Playback {
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /**
+   * How long the picture has stood still while it should play (ms; 0 when paused, ended, unwatched
+   * or waiting to restart): a decoder that hangs, or frames that never reach the viewers, show here.
+   */
+  stillFor(now = Date.now()): number {
+    // A photo's picture is one frame: once it came, standing still is what it does.
+    const shown = this.source.info.kind === 'still' && this.runShown;
+    return this.shouldRun && !this.retryTimer && !shown ? now - this.movedAt : 0;
   }
 
   private get shouldRun(): boolean {
@@ -191,6 +205,8 @@ export class Playback {
       this.clock = 0;
       this.audio?.start(position, 0);
     }
+    this.movedAt = Date.now();
+    this.runShown = false;
     this.source.start(position, this.ring, false, due);
   }
 
@@ -212,6 +228,8 @@ export class Playback {
 
   /** Called by the source for each frame. */
   onFrame(frame: DecodedFrame): void {
+    this.movedAt = Date.now();
+    this.runShown = true;
     const recovered = this.failures > 0;
     this.failures = 0;
     this.restartReason = '';
@@ -312,6 +330,8 @@ export class Playback {
       if (once) this.audio?.stop();
       else this.audio?.start(position, 0);
     }
+    this.movedAt = Date.now();
+    this.runShown = false;
     this.source.start(position, this.ring, once);
   }
 

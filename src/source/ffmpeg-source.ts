@@ -301,7 +301,7 @@ export class FfmpegSource implements FrameSource {
     this.reader?.destroy();
     this.reader = null;
     if (this.assembler) {
-      this.assembler.reset();
+      this.assembler.close();
       this.discardedBefore += this.assembler.discarded;
     }
   }

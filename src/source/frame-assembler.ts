@@ -14,6 +14,8 @@ export class FrameAssembler {
   private filled = 0;
   private skipping = false;
   private discard: Uint8Array | null = null;
+  /** The run is over: bytes still arriving are discarded, never given a slot. */
+  private closed = false;
   /** Frames completed since the last reset. */
   produced = 0;
   /** Frames whose bytes were discarded because every slot was busy. */
@@ -27,6 +29,10 @@ export class FrameAssembler {
 
   private ensureSlot(): void {
     if (this.slot >= 0 || this.skipping) return;
+    if (this.closed) {
+      this.skipping = true;
+      return;
+    }
     this.slot = this.ring.acquire();
     if (this.slot < 0) {
       this.skipping = true;
@@ -76,8 +82,14 @@ export class FrameAssembler {
     this.onFrame(slot, k);
   }
 
-  /** Gives back a half-filled slot (the stream stopped mid-frame). */
-  reset(): void {
+  /**
+   * Ends the run: a half-filled slot goes back, and no slot is taken after. The socket may still ask
+   * for somewhere to read into after it was destroyed from inside a frame's callback (a single-frame
+   * run stops there); a slot taken then had no owner left to release it, and every paused seek lost
+   * one until none was left and the picture froze for good.
+   */
+  close(): void {
+    this.closed = true;
     if (this.slot >= 0) this.ring.release(this.slot);
     this.slot = -1;
     this.filled = 0;
