@@ -139,7 +139,7 @@ describe('ascii360 view: a lost server', () => {
       return screen.some((l) => l.startsWith('EXIT=')) ? screen : null;
     }, 15_000);
     expect(after.filter((l) => l.trim().length > 0)).toEqual([`ascii360: cannot reconnect to ws://127.0.0.1:${port}/ws: HTTP 401`, 'EXIT=1']);
-    expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+    expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
   }, 90_000);
 
   it('q quits at once while reconnecting, and restores the terminal', async () => {
@@ -157,7 +157,7 @@ describe('ascii360 view: a lost server', () => {
     const quitMs = Date.now() - pressed;
     expect(quitMs).toBeLessThan(1500);
     expect(capture(name).filter((l) => l.trim().length > 0)).toEqual(['EXIT=0']);
-    expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+    expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
     console.log(`quit while reconnecting: ${quitMs} ms`);
   }, 60_000);
 });

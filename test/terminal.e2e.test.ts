@@ -75,7 +75,7 @@ describe('ascii360 play in tmux', () => {
     });
     expect(after.find((l) => l.startsWith('EXIT='))).toBe('EXIT=0');
     // Restored: primary screen, cursor shown, mouse reporting off, and no picture left behind.
-    expect(flags('a360-play')).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+    expect(flags('a360-play')).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
     expect(after.filter((l) => l.trim().length > 0)).toEqual(['EXIT=0']);
   });
 
@@ -185,7 +185,7 @@ describe('ascii360 play: more ways in and out', () => {
     stop(name);
     await until('exit', () => capture(name).some((l) => l.startsWith('EXIT=')));
     expect(capture(name).find((l) => l.startsWith('EXIT='))).toBe('EXIT=0');
-    expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+    expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
   });
 
   it('shows a server Error: in the status line and carries on', async () => {
@@ -259,7 +259,7 @@ describe('Ctrl-Z in tmux', () => {
       return screen.some((l) => /Stopped/.test(l)) && screen.some((l) => l === '$');
     });
     // The terminal as the shell had it: main screen, cursor shown, no mouse reports.
-    expect(flags('a360-suspend')).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+    expect(flags('a360-suspend')).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
     // Stopped for 4 s, and resized meanwhile: only the shell hears of that.
     tmux('resize-window', '-t', 'a360-suspend', '-x', '80', '-y', '24');
     tmux('send-keys', '-t', 'a360-suspend', 'sleep 4; fg', 'Enter');
@@ -268,7 +268,7 @@ describe('Ctrl-Z in tmux', () => {
       const picture = screen.slice(0, 23);
       return position(screen[23] ?? '') !== null && picture.every((l) => l.trim().length === 80) ? screen : null;
     });
-    expect(flags('a360-suspend').alternate).toBe('1');
+    expect(flags('a360-suspend')).toMatchObject({ alternate: '1', keypad: '1 1' });
     // Paused while stopped: the position goes on from where it was, not 4 s further.
     expect(position(back[23]!)!).toBeLessThanOrEqual(before + 2);
     await until('playing on', () => (position(capture('a360-suspend')[23] ?? '') ?? 0) >= before + 2);
@@ -291,7 +291,7 @@ describe('Ctrl-Z in tmux', () => {
       return screen.some((l) => l === 'JOBS-END') ? screen : null;
     }, 20_000);
     expect(after.filter((l) => /Stopped|Running/.test(l))).toHaveLength(1); // only the line from Ctrl-Z
-    expect(flags('a360-suspend-kill')).toEqual({ alternate: '0', cursor: '1', mouse: '0' });
+    expect(flags('a360-suspend-kill')).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
     expect(spawnSync('pgrep', ['-f', `play ${clip}`], { encoding: 'utf8' }).stdout.trim()).toBe('');
   });
 
@@ -300,7 +300,7 @@ describe('Ctrl-Z in tmux', () => {
     await until('the picture', () => /fps/.test(capture('a360-nosuspend')[23] ?? ''));
     tmux('send-keys', '-t', 'a360-nosuspend', 'C-z');
     await until('the notice', () => /Ctrl-Z: no shell with job control to suspend to/.test(capture('a360-nosuspend')[23] ?? ''));
-    expect(flags('a360-nosuspend')).toEqual({ alternate: '1', cursor: '0', mouse: '1' });
+    expect(flags('a360-nosuspend')).toEqual({ alternate: '1', cursor: '0', mouse: '1', keypad: '1 1' });
     tmux('send-keys', '-t', 'a360-nosuspend', 'Right');
     await until('yaw to change', () => /yaw [1-9]/.test(capture('a360-nosuspend')[23] ?? ''));
     tmux('send-keys', '-t', 'a360-nosuspend', 'q');

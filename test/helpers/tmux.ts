@@ -13,7 +13,7 @@ export interface PrivateTmux {
   /** Names of sessions to kill after each test (start adds to it). */
   sessions: string[];
   capture(name: string): string[];
-  flags(name: string): { alternate: string; cursor: string; mouse: string };
+  flags(name: string): { alternate: string; cursor: string; mouse: string; keypad: string };
   /** Kills the sessions started since the last call. */
   killSessions(): void;
   /** Starts the server, kept alive by an idle session. */
@@ -41,8 +41,9 @@ export function privateTmux(label = 'ascii360-test'): PrivateTmux {
     },
     capture: (name) => tmux('capture-pane', '-p', '-t', name).split('\n'),
     flags(name) {
-      const [alternate, cursor, mouse] = tmux('display-message', '-p', '-t', name, '#{alternate_on} #{cursor_flag} #{mouse_any_flag}').trim().split(' ');
-      return { alternate: alternate!, cursor: cursor!, mouse: mouse! };
+      const [alternate, cursor, mouse, cursorKeys, keypad] = tmux('display-message', '-p', '-t', name, '#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{keypad_cursor_flag} #{keypad_flag}').trim().split(' ');
+      // `keypad`: cursor keys and keypad in application mode (1) or as the shell expects them (0).
+      return { alternate: alternate!, cursor: cursor!, mouse: mouse!, keypad: `${cursorKeys} ${keypad}` };
     },
     killSessions() {
       for (const s of sessions.splice(0)) spawnSync('tmux', [...socket, 'kill-session', '-t', s]);

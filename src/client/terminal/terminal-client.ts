@@ -499,6 +499,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
    * (blessed's pause: main screen, cursor, no mouse reports, cooked input), the process stops, and
    * the shell's `fg` brings the picture back, redrawn whole. The sound stops with it.
    */
+  /** blessed's terminfo capabilities, written as the terminal's own entry spells them (not in its types). */
+  const terminfo = (): { keypad_local(): void; keypad_xmit(): void } => (screen.program as unknown as { put: { keypad_local(): void; keypad_xmit(): void } }).put;
+
   async function suspend(): Promise<void> {
     if (suspended) return;
     suspended = true;
@@ -511,6 +514,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     }
     if (!finished) return;
     stopSound();
+    // blessed's pause leaves the cursor keys and keypad in application mode, which the shell's line
+    // editor does not read (arrows printed as `^[OA`): they go back as the screen's leave puts them.
+    terminfo().keypad_local();
     resumeScreen = screen.program.pause() as () => void;
     let continued = false;
     // Continued in the background (`bg`, or `kill %1`, which sends SIGCONT after its SIGTERM):
@@ -528,6 +534,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       if (!finished) return;
       resumeScreen?.();
       resumeScreen = null;
+      terminfo().keypad_xmit();
       // blessed's resume brings back its own mouse modes, not the SGR drag reports we asked for.
       screen.program.setMouse({ sgrMouse: true, cellMotion: true, vt200Mouse: true }, true);
       // Whatever the shell printed is on the main screen; the alternate one may have been cleared, and the terminal resized.
