@@ -130,7 +130,7 @@ describe('ascii360 play: styles', () => {
 
   it('--camera starts with a camera at its own FOV; c steps through the cameras, the status names each', async () => {
     start('a360-cam', 100, 28, `play '${clip}' --loop --log-level silent --camera stereographic --pitch -90 --style quadrant`);
-    await until('the little planet', () => / quadrant m5 truecolor stereographic +yaw 0 pitch -90 roll 0 fov 200 /.test(capture('a360-cam')[27] ?? ''));
+    await until('the little planet', () => / quadrant m5 truecolor stereographic +yaw 0 pitch -90 (roll 0 )?fov 200 /.test(capture('a360-cam')[27] ?? ''));
     for (const [camera, fov] of [['fisheye', 180], ['pannini', 120], ['equirect', 360]] as const) {
       tmux('send-keys', '-t', 'a360-cam', 'c');
       await until(camera, () => new RegExp(` truecolor ${camera} +yaw .* fov ${fov} `).test(capture('a360-cam')[27] ?? ''));
@@ -442,7 +442,7 @@ describe('the colour tolerance', () => {
 });
 
 describe('a monochrome terminal', () => {
-  it('gets mode 1 text, and the status line says text, not the style it would have had', async () => {
+  it('gets mode 1 text, the status line says text, not the style it would have had, and the mode and style keys keep it so', async () => {
     start('a360-mono', 100, 24, `play '${clip}' --loop --log-level silent --color mono`);
     const screen = await until('text frames', () => {
       const s = capture('a360-mono');
@@ -450,6 +450,15 @@ describe('a monochrome terminal', () => {
     });
     // Plain printable ASCII: no block glyphs.
     expect(screen.slice(0, 23).every((l) => /^[ -~]*$/.test(l))).toBe(true);
+    // The mode and style keys would draw colour pairs it drops (mostly blank): they say so instead.
+    for (const key of ['m', 's', 'b']) {
+      tmux('send-keys', '-t', 'a360-mono', key);
+      await until(`the notice for ${key}`, () => /^ monochrome: stays text \(see --color\)  \|  > \d\d:\d\d \/ 00:0\d +text m1 mono +\? help$/.test(capture('a360-mono')[23] ?? ''));
+      await new Promise((r) => setTimeout(r, 500));
+      const after = capture('a360-mono');
+      expect(after[23]).toContain('text m1 mono');
+      expect(after.slice(0, 23).filter((l) => l.trim().length > 60).length).toBeGreaterThan(20);
+    }
     tmux('send-keys', '-t', 'a360-mono', 'q');
     await until('exit', () => capture('a360-mono').some((l) => l === 'EXIT=0'));
   });

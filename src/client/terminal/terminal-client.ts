@@ -11,6 +11,7 @@ import blessed from 'blessed';
 import { inflateSync } from 'node:zlib';
 import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { HELP_LINES, KEYMAP, type Action } from '../common/keymap.js';
+import { fitStatusLine, type StatusField } from './status-line.js';
 import { PlayerController } from '../common/player-controller.js';
 import { viewUrl, type ReceivedFrame } from '../common/stream-client.js';
 import type { ViewAngles } from '../common/view-controller.js';
@@ -74,6 +75,8 @@ export interface ClientExit {
 const inflateFrame: Inflate = (data, maxBytes) => inflateSync(data, { maxOutputLength: maxBytes });
 
 /** Smallest usable terminal; below it a notice replaces the picture. */
+/** Keys that change colour modes or styles, which a monochrome terminal cannot show (it stays on text). */
+const MONO_KEEPS: ReadonlySet<Action> = new Set(['cycle-mode', 'cycle-style', 'cycle-style-back', 'toggle-blocks']);
 const MIN_COLS = 20;
 const MIN_ROWS = 6;
 /** Terminal cells are about twice as tall as wide. */
@@ -417,21 +420,23 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     // Paused or ended, the server's position; playing, the newest frame's.
     const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : init && lastIndex >= 0 ? lastIndex / init.fps : 0;
     const time = !init ? '--:--' : init.live ? 'LIVE' : init.duration > 0 ? `${clock(pos)} / ${clock(init.duration)}` : 'still';
-    const parts = [
-      `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`,
-      // The style and a camera other than flat early: they are what a narrow terminal must still show.
-      `${init?.mode === 1 ? 'text' : player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
-      `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
-      `${fpsIn}/${fpsShown} fps`,
-      `dropped ${dropped}`,
-      `${(lastBytes / 1024).toFixed(1)} KB/frame${tolerance.current > opts.tolerance ? ` (tolerance ${tolerance.current})` : ''}`,
-      '? help',
+    const fields: StatusField[] = [
+      // First, so a narrow terminal still shows them.
+      { text: down ? `reconnecting… (attempt ${down.attempt}) ${down.why}  |` : '', keep: 9 },
+      { text: notice ? `${notice}  |` : '', keep: 8 },
+      { text: `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
+      { text: `${init?.mode === 1 ? 'text' : player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`, keep: 6 },
+      {
+        text: `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
+        short: { text: `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)}${view.roll.toFixed(0) === '0' ? '' : ` roll ${view.roll.toFixed(0)}`} fov ${view.fov.toFixed(0)}`, keep: 2 },
+        keep: 4,
+      },
+      { text: `${fpsIn}/${fpsShown} fps`, short: { text: `${fpsShown} fps`, keep: 2 }, keep: 3 },
+      { text: `dropped ${dropped}`, keep: dropped > 0 ? 2 : 1 },
+      { text: `${(lastBytes / 1024).toFixed(1)} KB/frame${tolerance.current > opts.tolerance ? ` (tolerance ${tolerance.current})` : ''}`, keep: 0 },
+      { text: '? help', keep: 5 },
     ];
-    let text = ' ' + parts.join('  ');
-    if (notice) text = ` ${notice}  |${text}`;
-    // First, so a narrow terminal still shows it.
-    if (down) text = ` reconnecting… (attempt ${down.attempt}) ${down.why}  |${text}`;
-    statusBar.setContent(text.slice(0, Math.max(0, (output.columns || 80) - 1)));
+    statusBar.setContent(fitStatusLine(fields, Math.max(0, (output.columns || 80) - 1)));
     screen.render();
   }
 
@@ -471,6 +476,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   /** A key's action: the player does it; help and quit are this shell's. */
   function act(action: Action): void {
+    if (depth === 'mono' && MONO_KEEPS.has(action)) {
+      // Colour modes and fitted styles draw with colour pairs a monochrome terminal drops: the
+      // picture would be shapes of either polarity, mostly blank. Text (mode 1) is its picture.
+      showNotice('monochrome: stays text (see --color)');
+      return;
+    }
     switch (player.act(action)) {
       case 'quit':
         finish({ code: 0, message: '' });
@@ -494,14 +505,14 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     }
   }
 
+  /** blessed's terminfo capabilities, written as the terminal's own entry spells them (not in its types). */
+  const terminfo = (): { keypad_local(): void; keypad_xmit(): void } => (screen.program as unknown as { put: { keypad_local(): void; keypad_xmit(): void } }).put;
+
   /**
    * Ctrl-Z, as in every full-screen terminal program: the terminal goes back to the shell as it was
    * (blessed's pause: main screen, cursor, no mouse reports, cooked input), the process stops, and
    * the shell's `fg` brings the picture back, redrawn whole. The sound stops with it.
    */
-  /** blessed's terminfo capabilities, written as the terminal's own entry spells them (not in its types). */
-  const terminfo = (): { keypad_local(): void; keypad_xmit(): void } => (screen.program as unknown as { put: { keypad_local(): void; keypad_xmit(): void } }).put;
-
   async function suspend(): Promise<void> {
     if (suspended) return;
     suspended = true;
