@@ -132,6 +132,36 @@ describe('URL values the page cannot use', () => {
       expect(errors).toEqual([]);
     }
   });
+
+  it('several bad values: one notice lists every one of them (none pushed out by the others), and the page plays on without them', async () => {
+    const urls: string[] = [];
+    const query = '?font=x&renderer=foo&camera=zz&quality=qq&codec=cc&mode=9&style=ss&yaw=east&fov=abc';
+    const { page, errors } = await open(demo, query, VIEWPORT, socketsOf(urls));
+    const s = await playing(page);
+    const seen = await pageNotices(page);
+    // One toast, so that the cap on toasts (a burst of server errors must not fill the screen) keeps it whole.
+    expect(seen.toasts).toHaveLength(1);
+    expect(seen.toasts[0]).toMatch(/^the page's address has 9 values it cannot use:/);
+    const expected = [
+      /^font="x" is not a number; ignored$/,
+      /^unknown renderer "foo"; renderers: webgl2, 2d; choosing by itself$/,
+      /^unknown camera "zz"; cameras: .*; showing the server's camera$/,
+      /^unknown quality "qq"; qualities: .*; using the server's quality$/,
+      /^codec "cc" is not one this page reads \(tagged, raw\); using tagged$/,
+      /^unknown mode 9; modes: 1, 2, 3, 4, 5; using the server's$/,
+      /^unknown style "ss"; styles: .*; showing mosaic$/,
+      /^yaw="east" is not a number; ignored$/,
+      /^fov="abc" is not a number; ignored$/,
+    ];
+    expect(seen.lines).toHaveLength(expected.length);
+    expected.forEach((line, i) => expect(seen.lines[i], String(line)).toMatch(line));
+    // Each left out: the server's camera and quality, the page's own style, codec and renderer.
+    expect(s.init?.camera).toBe('stereographic');
+    expect(s.style).toBe('mosaic');
+    const asked = new URL(urls[0]!).searchParams;
+    expect([asked.get('codec'), asked.has('quality'), asked.has('camera'), asked.has('mode')]).toEqual(['tagged', false, false, false]);
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('refusals and repeated notices', () => {
@@ -162,7 +192,7 @@ describe('refusals and repeated notices', () => {
       await until('three tries', async () => urls.length >= 3, 10_000);
       const seen = await pageNotices(page);
       // The server's own words, not only the page's "reconnecting".
-      expect(seen.banner).toMatch(/server full \(1 clients\)/);
+      expect(seen.banner).toMatch(/server full \(at most 1 client\)/);
       expect(seen.toasts).toEqual([]);
       first.close();
       await playing(page);
@@ -206,6 +236,61 @@ describe('layout', () => {
       // A phone gives it a line of its own.
       expect(bar.seek, `width ${width}`).toBeGreaterThanOrEqual(width <= 600 ? 0.8 * width : 0.15 * width);
       expect(bar.cut, `width ${width}`).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('from 1920 down to 700 px the menus and buttons show whole (none squeezed), each readout whole or not at all, on one line from 1000 px and two at 700', async () => {
+    const { page, errors } = await open(demo, '?renderer=2d', { width: 1920, height: 720 });
+    await playing(page);
+    await until('the readouts', async () => ((await page.locator('#view').textContent()) ?? '').length > 0 && ((await page.locator('#stats').textContent()) ?? '').length > 0);
+    for (const [width, lines] of [[1920, 1], [1200, 1], [1100, 1], [1000, 1], [700, 2]] as const) {
+      await page.setViewportSize({ width, height: 720 });
+      const bar = await page.evaluate(() => {
+        const shown = (e: Element): boolean => getComputedStyle(e).display !== 'none';
+        const controls = [...document.querySelectorAll<HTMLElement>('#bar button, #bar select')].filter(shown);
+        const boxes = controls.map((e) => {
+          const box = e.getBoundingClientRect();
+          // Its own width, out of the bar's flow: what it needs to show its label or choice whole.
+          const before = e.style.position;
+          e.style.position = 'absolute';
+          const needs = e.getBoundingClientRect().width;
+          e.style.position = before;
+          return { id: e.id, left: box.left, right: box.right, top: box.top, bottom: box.bottom, width: box.width, needs };
+        });
+        const overlapping = boxes.filter((a) => boxes.some((b) => a !== b && a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)).map((a) => a.id);
+        // A readout on show is wholly inside the boxes that clip it; one out of sight is wholly outside them.
+        const readouts = ['stats', 'view'].map((id) => {
+          const e = document.getElementById(id)!;
+          const box = e.getBoundingClientRect();
+          if (!shown(e) || box.width === 0) return `${id} hidden`;
+          let clip = document.getElementById('bar')!.getBoundingClientRect();
+          for (let p = e.parentElement; p && p.id !== 'bar'; p = p.parentElement) {
+            const r = p.getBoundingClientRect();
+            clip = new DOMRect(Math.max(clip.left, r.left), Math.max(clip.top, r.top), Math.min(clip.right, r.right) - Math.max(clip.left, r.left), Math.min(clip.bottom, r.bottom) - Math.max(clip.top, r.top));
+          }
+          const inside = box.left >= clip.left - 0.5 && box.right <= clip.right + 0.5 && box.top >= clip.top - 0.5 && box.bottom <= clip.bottom + 0.5 && e.scrollWidth <= e.clientWidth + 1;
+          const outside = box.left >= clip.right - 0.5 || box.right <= clip.left + 0.5 || box.top >= clip.bottom - 0.5 || box.bottom <= clip.top + 0.5;
+          return `${id} ${inside ? 'whole' : outside ? 'hidden' : 'cut'}`;
+        });
+        return {
+          squeezed: boxes.filter((b) => b.width < b.needs - 0.5).map((b) => `${b.id} ${b.width.toFixed(0)} < ${b.needs.toFixed(0)}`),
+          off: boxes.filter((b) => b.left < -0.5 || b.right > window.innerWidth + 0.5 || b.bottom > window.innerHeight + 0.5).map((b) => b.id),
+          overlapping,
+          readouts,
+          // Controls of a line are centred on it: a new line wherever the centres jump.
+          lines: boxes.map((b) => (b.top + b.bottom) / 2).sort((a, b) => a - b).filter((y, i, ys) => i === 0 || y - ys[i - 1]! > 8).length,
+          seek: document.getElementById('seek')!.getBoundingClientRect().width,
+        };
+      });
+      expect(bar.squeezed, `width ${width}`).toEqual([]);
+      expect(bar.off, `width ${width}`).toEqual([]);
+      expect(bar.overlapping, `width ${width}`).toEqual([]);
+      expect(bar.readouts.filter((r) => r.endsWith(' cut')), `width ${width}`).toEqual([]);
+      expect(bar.lines, `width ${width}`).toBe(lines);
+      expect(bar.seek, `width ${width}`).toBeGreaterThanOrEqual(0.15 * width);
+      // Where there is room, the readouts show.
+      if (width === 1920) expect(bar.readouts).toEqual(['stats whole', 'view whole']);
     }
     expect(errors).toEqual([]);
   });

@@ -531,9 +531,23 @@ describe('notices and connection', () => {
     expect(errors.filter((e) => !/WebSocket connection to .* failed|Failed to load resource: net::ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
   });
 
-  it('the end of a non-looping file shows "ended" and replay starts it again', async () => {
+  it('the end of a non-looping file shows "ended", the bar and its label at the end, and replay starts it again', async () => {
     const { page, errors } = await open(short, '?renderer=2d');
+    // Read in one go with the timeline, so that the label is the one shown as STATUS:ENDED arrives.
+    const end = await until('STATUS:ENDED', async () => {
+      const seen = await page.evaluate(() => {
+        const seek = document.getElementById('seek') as HTMLInputElement;
+        const { timeline, init } = (globalThis as unknown as { ascii360: PageProbe }).ascii360.state();
+        return { timeline, duration: init?.duration, label: document.getElementById('time')!.textContent, value: Number(seek.value), max: Number(seek.max) };
+      });
+      return seen.timeline === 'ENDED' ? seen : null;
+    }, 15_000);
+    // The 2 s clip's last frame starts at 1.967 s: by it, the label said 00:01 / 00:02 beside a full bar.
+    expect(end.duration).toBeGreaterThanOrEqual(2);
+    expect(end.label).toMatch(/^(\d\d:\d\d) \/ \1$/);
+    expect(end.value).toBe(end.max);
     await until('ended', async () => (await state(page)).link === 'ended', 15_000);
+    expect(await page.locator('#time').textContent()).toBe(end.label);
     expect(await page.locator('#banner-text').textContent()).toBe('ended');
     // It played before it ended; how many frames a starved machine paints in 2 s is not the point.
     const { shown, received } = await state(page);

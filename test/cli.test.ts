@@ -56,7 +56,7 @@ describe('ascii360 serve: bad input', () => {
     for (const bad of ['example.org', 'https://example.org/app', 'ftp://example.org']) {
       const r = run(['serve', '--port', '0', '--allow-origin', `https://ok.example,${bad}`]);
       expect(r.code).toBe(2);
-      expect(r.stderr.split('\n')[0]).toMatch(/^error: option '--allow-origin <origins>' argument .* is invalid\. .* is not an origin: scheme, host and port only, like https:\/\/example\.org$/);
+      expect(r.stderr.split('\n')[0]).toMatch(/^ascii360: option '--allow-origin <origins>' argument .* is invalid\. .* is not an origin: scheme, host and port only, like https:\/\/example\.org$/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
@@ -137,6 +137,31 @@ describe('ascii360 serve: bad input', () => {
     blocker.close();
     expect(r.code).toBe(1);
     expectOneLineError(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+  });
+
+  it('says a --host name that does not resolve is no such host, not that it needs a token', () => {
+    const r = run(['serve', '--host', 'nonexistent.invalid']);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /^ascii360: cannot listen on nonexistent\.invalid: no such host name$/);
+  });
+
+  it('view: takes the page address serve prints (http://…/?token=), and never echoes a token back', async () => {
+    const { startCli } = await import('./helpers/server.js');
+    const server = await startCli(['--token', 'right-token', '--log-level', 'warn']);
+    try {
+      const page = `${server.url}/?token=`;
+      const wrong = run(['view', `${page}wrong-token`]);
+      expect(wrong.code).toBe(1);
+      expectOneLineError(wrong.stderr, /^ascii360: cannot connect to ws:\/\/127\.0\.0\.1:\d+\/ws\?token=…: HTTP 401: a valid token is required \(add \?token=<secret> to the URL\)$/);
+      expect(wrong.stderr).not.toContain('wrong-token');
+      // The right one connects: what stops it then is only that this is not a terminal.
+      const right = run(['view', `${page}right-token`]);
+      expect(right.stderr).not.toMatch(/cannot connect/);
+      expect(right.stderr).toMatch(/terminal/);
+      expect(right.stderr).not.toContain('right-token');
+    } finally {
+      await server.stop();
+    }
   });
 
   it('documents every option in --help', () => {

@@ -106,7 +106,7 @@ describe('origin and limits', () => {
     await b.moreFrames(1);
     const c = new TestViewer(`${server.wsUrl}?cols=8&rows=4`);
     await c.until(() => c.closeCode !== null, 'refusal');
-    expect(c.texts).toEqual(['Error: server full (3 clients); try again later']);
+    expect(c.texts).toEqual(['Error: server full (at most 3 clients); try again later']);
     expect(c.closeCode).toBe(1013);
     const more = await fetch(`${server.url}/audio`);
     expect(more.status).toBe(503);

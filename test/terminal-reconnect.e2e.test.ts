@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './helpers/cluster-rig.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { getJson, startCli, stopProcess, type CliServer } from './helpers/server.js';
+import { getJson, startCli, stopProcess, TestViewer, type CliServer } from './helpers/server.js';
 import { privateTmux, until } from './helpers/tmux.js';
 
 const tmp = tempDir();
@@ -138,7 +138,7 @@ describe('ascii360 view: a lost server', () => {
       const screen = capture(name);
       return screen.some((l) => l.startsWith('EXIT=')) ? screen : null;
     }, 15_000);
-    expect(after.filter((l) => l.trim().length > 0)).toEqual([`ascii360: cannot reconnect to ws://127.0.0.1:${port}/ws: HTTP 401`, 'EXIT=1']);
+    expect(after.filter((l) => l.trim().length > 0)).toEqual([`ascii360: cannot reconnect to ws://127.0.0.1:${port}/ws: HTTP 401: a valid token is required (add ?token=<secret> to the URL)`, 'EXIT=1']);
     expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
   }, 90_000);
 
@@ -160,4 +160,23 @@ describe('ascii360 view: a lost server', () => {
     expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
     console.log(`quit while reconnecting: ${quitMs} ms`);
   }, 60_000);
+
+  it('a full server at the first connect: its own words, one line, exit 1, not a retry loop before any picture', async () => {
+    const port = await freePort();
+    const server = await serve(port, ['--max-clients', '1']);
+    const taken = new TestViewer(`${server.wsUrl}?cols=20&rows=6`);
+    try {
+      await taken.moreFrames(1);
+      const name = 'a360-full';
+      start(name, 90, 24, `view 'ws://127.0.0.1:${port}/ws'`);
+      const screen = await until('the exit', () => {
+        const s = capture(name);
+        return s.some((l) => l.startsWith('EXIT=')) ? s : null;
+      }, 15_000);
+      expect(screen.filter((l) => l.trim().length > 0)).toEqual(['ascii360: server full (at most 1 client); try again later', 'EXIT=1']);
+      expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
+    } finally {
+      taken.close();
+    }
+  }, 30_000);
 });

@@ -184,7 +184,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (clients() < maxClients) return null;
     refused++;
     log.warn('client.refused', { reason: 'server full', max: maxClients });
-    return `server full (${maxClients} clients); try again later`;
+    return `server full (at most ${maxClients} ${maxClients === 1 ? 'client' : 'clients'}); try again later`;
   };
 
   const hooks = {

@@ -12,11 +12,14 @@ import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/erro
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
 import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
+import { lookup } from 'node:dns/promises';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientExit, TerminalClientOptions } from '../client/terminal/terminal-client.js';
 import { terminalDescriptors } from '../client/terminal/job-control.js';
+import { shownUrl } from '../client/common/shown-url.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
@@ -183,6 +186,8 @@ const program = new Command()
   .description('Watch 360° video as coloured text: a server, a terminal client and a browser client')
   .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)')
+  // The parser's refusals in the same voice as every other error line: `ascii360: …`.
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'ascii360: ')) })
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
   });
@@ -208,6 +213,10 @@ addSourceOptions(
   const log = new Logger(flags.logLevel);
   const token = flags.token ?? process.env['ASCII360_TOKEN'] ?? null;
   if (token === '') fail(new Ascii360Error('BAD_OPTION', 'the token must not be empty', EXIT_USAGE));
+  // A name that does not resolve fails to listen anyway; said first, it is not taken for a token problem.
+  if (isIP(flags.host) === 0) {
+    await lookup(flags.host).catch(() => fail(new Ascii360Error('BAD_OPTION', `cannot listen on ${flags.host}: no such host name`, EXIT_USAGE)));
+  }
   if (exposesBeyondLoopback(flags.host) && !token) {
     fail(new Ascii360Error('BAD_OPTION', `listening on ${flags.host} exposes the server beyond this machine: set --token <secret> (or ASCII360_TOKEN)`, EXIT_USAGE));
   }
@@ -376,11 +385,25 @@ addViewOptions(
     .argument('[url]', 'the server\'s WebSocket endpoint', 'ws://127.0.0.1:8360/ws')
     .option('--mode <n>', 'colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode),
 ).action(async (url: string, flags: ViewFlags & { mode?: Mode }) => {
-  let endpoint = url;
-  if (/^https?:\/\//.test(endpoint)) endpoint = endpoint.replace(/^http/, 'ws');
-  if (!/^wss?:\/\//.test(endpoint)) fail(new Ascii360Error('BAD_OPTION', `not a ws:// or http:// URL: ${url}`, EXIT_USAGE));
-  if (new URL(endpoint).pathname === '/') endpoint = endpoint.replace(/\/?$/, '/ws');
-  exitWith(await runTerminalClient({ url: endpoint, color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, frameBudgetKiB: flags.frameBudget, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
+  exitWith(await runTerminalClient({ url: viewEndpoint(url), color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, frameBudgetKiB: flags.frameBudget, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
 });
+
+/**
+ * The WebSocket endpoint for what a user may paste: the server's ws:// URL, or the page's http://
+ * address (with its `?token=`, as `serve` prints it); a bare host means its /ws.
+ */
+function viewEndpoint(url: string): string {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url.replace(/^http(s?):\/\//, 'ws$1://'));
+  } catch {
+    // Said below.
+  }
+  if (!parsed || (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')) {
+    fail(new Ascii360Error('BAD_OPTION', `not a ws:// or http:// URL: ${shownUrl(url)}`, EXIT_USAGE));
+  }
+  if (parsed.pathname === '/') parsed.pathname = '/ws';
+  return parsed.toString();
+}
 
 program.parseAsync(process.argv).catch(fail);

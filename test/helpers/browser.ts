@@ -75,10 +75,21 @@ export function playing(page: Page, min = 3): Promise<ProbeState> {
   });
 }
 
-/** The page's notices: the banner's text (null while hidden) and the toasts'. */
-export async function pageNotices(page: Page): Promise<{ banner: string | null; toasts: string[] }> {
+/**
+ * The page's notices: the banner's text (null while hidden), the toasts' and their lines (a toast
+ * that lists several notices, Notices.toastList, gives a line per item; any other toast, its text).
+ */
+export async function pageNotices(page: Page): Promise<{ banner: string | null; toasts: string[]; lines: string[] }> {
   return page.evaluate(() => {
     const banner = document.getElementById('banner')!;
-    return { banner: banner.hidden ? null : (document.getElementById('banner-text')!.textContent ?? ''), toasts: [...document.querySelectorAll('.toast')].map((e) => e.textContent ?? '') };
+    const toasts = [...document.querySelectorAll('.toast')];
+    return {
+      banner: banner.hidden ? null : (document.getElementById('banner-text')!.textContent ?? ''),
+      toasts: toasts.map((e) => e.textContent ?? ''),
+      lines: toasts.flatMap((e) => {
+        const items = [...e.querySelectorAll('li')];
+        return items.length > 0 ? items.map((i) => i.textContent ?? '') : [e.textContent ?? ''];
+      }),
+    };
   });
 }

@@ -13,7 +13,7 @@
  * `camera=NAME` (flat, stereographic, fisheye, pannini, equirect, §7; `c` cycles them; without it
  * the server's), `quality=NAME` (without it the server's), `codec=raw`, `audio=element` (play the
  * sound as the element's src, not through MediaSource: audio-feed.ts), `autorotate=1` (turn slowly
- * after an idle spell; `a` toggles). A value the page cannot use gets a notice (page-options.ts).
+ * after an idle spell; `a` toggles). Values the page cannot use get one notice, a line each (page-options.ts).
  *
  * Keys for the style (the shared keymap, keymap.ts): `s` / `S` the next / previous style
  * in STYLE_NAMES order, `b` half blocks on, or back to the style shown before them.
@@ -74,7 +74,9 @@ function start(): void {
   const renderer = createRenderer(canvas, font, options.renderer);
   const textCells = new TextCells();
   const notices = new Notices(byId('toasts', HTMLElement), byId('banner', HTMLElement), byId('banner-text', HTMLElement), byId('banner-action', HTMLButtonElement));
-  for (const notice of optionNotices) notices.toast(notice);
+  // Together, so that every value the URL gets wrong is told (page-options.ts gives one line per
+  // parameter at most: a bounded list).
+  notices.toastList(`the page's address has ${optionNotices.length} values it cannot use:`, optionNotices);
   const sync = new AvSync();
   const audioUrl = '/audio' + (token ? `?token=${encodeURIComponent(token)}` : '');
   const audio = new AudioControl(byId('sound', HTMLButtonElement), byId('audio', HTMLAudioElement), audioUrl, {
@@ -163,6 +165,8 @@ function start(): void {
       status(status) {
         player.onStatus(status);
         showTimeline(player.timeline ?? status);
+        // Now, not at the next readout: at the end the bar and its label go to where the server stopped.
+        toolbar.setPosition(position());
       },
       frame(frame) {
         received++;
@@ -240,7 +244,14 @@ function start(): void {
     connection.send(message);
   }
 
+  /**
+   * The position on screen: the frame painted, or at the end where the server says the timeline
+   * stopped (STATUS:ENDED, the file's length). The last frame starts one frame before the end, so
+   * by its index a 1 s file would end at 0.97 s, `00:00` in whole seconds, beside a full bar.
+   */
   function position(): number {
+    const timeline = player.timeline;
+    if (timeline?.code === 'ENDED' && timeline.position !== undefined) return timeline.position;
     return init && painted ? painted.index / init.fps : (init?.startSec ?? 0);
   }
 

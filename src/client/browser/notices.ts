@@ -6,10 +6,16 @@
  * Each distinct notice shows once: a toast already on screen is kept (its time starts again)
  * rather than stacked, and a toast that says what the banner says (`covers`: a source restarting
  * tells its reason as an `Error:` and as its STATUS) is not shown while the banner is.
+ *
+ * Notices that arrive together and belong together (every value the page's URL gets wrong) are
+ * one toast with a line each, `toastList`: as separate toasts, the cap below would push all but the
+ * last few out before anyone could read them.
  */
 
 /** A toast stays this long. */
 export const TOAST_MS = 5000;
+/** A toast of several lines stays this much longer for each line after the first: time to read them. */
+export const TOAST_LINE_MS = 2000;
 /** More toasts than this push the oldest out: a burst of errors must not fill the screen. */
 export const TOASTS_MAX = 3;
 
@@ -22,8 +28,8 @@ export class Notices {
   private action: BannerAction | null = null;
   /** What the banner tells, in the words a toast would use. */
   private covered: string | null = null;
-  /** Toasts on screen by their text, each with the timer that removes it. */
-  private readonly shown = new Map<string, { el: Element; timer: ReturnType<typeof setTimeout> }>();
+  /** Toasts on screen by their text (a list's: heading and lines, a line each), each with the timer that removes it. */
+  private readonly shown = new Map<string, { el: HTMLElement; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(
     private readonly toasts: HTMLElement,
@@ -39,15 +45,42 @@ export class Notices {
 
   toast(text: string): void {
     if (text === this.covered && !this.banner.hidden) return;
-    const same = this.shown.get(text);
+    this.show(text, TOAST_MS, (el) => {
+      el.textContent = text;
+    });
+  }
+
+  /**
+   * One toast for `lines` that belong together: `heading`, then a line each (one line alone is a
+   * plain toast). The caller bounds `lines`; the toast counts once against TOASTS_MAX.
+   */
+  toastList(heading: string, lines: readonly string[]): void {
+    if (lines.length <= 1) {
+      if (lines[0] !== undefined) this.toast(lines[0]);
+      return;
+    }
+    this.show([heading, ...lines].join('\n'), TOAST_MS + TOAST_LINE_MS * (lines.length - 1), (el) => {
+      const list = document.createElement('ul');
+      for (const line of lines) {
+        const item = document.createElement('li');
+        item.textContent = line;
+        list.append(item);
+      }
+      el.append(heading, list);
+    });
+  }
+
+  /** Shows the toast keyed `key` for `ms`, built by `fill` unless the same one is on screen already. */
+  private show(key: string, ms: number, fill: (el: HTMLElement) => void): void {
+    const same = this.shown.get(key);
     if (same) clearTimeout(same.timer);
     const el = same?.el ?? document.createElement('div');
     if (!same) {
       el.className = 'toast';
-      el.textContent = text;
+      fill(el);
       this.toasts.append(el);
     }
-    this.shown.set(text, { el, timer: setTimeout(() => this.remove(el), TOAST_MS) });
+    this.shown.set(key, { el, timer: setTimeout(() => this.remove(el), ms) });
     while (this.toasts.childElementCount > TOASTS_MAX) this.remove(this.toasts.firstElementChild);
   }
 
@@ -71,11 +104,13 @@ export class Notices {
   private remove(el: Element | null): void {
     if (!el) return;
     el.remove();
-    const text = el.textContent ?? '';
-    const entry = this.shown.get(text);
-    if (entry?.el !== el) return;
-    clearTimeout(entry.timer);
-    this.shown.delete(text);
+    // A list's key is not its text content: look it up (TOASTS_MAX entries at most).
+    for (const [key, entry] of this.shown) {
+      if (entry.el !== el) continue;
+      clearTimeout(entry.timer);
+      this.shown.delete(key);
+      return;
+    }
   }
 
   dispose(): void {
