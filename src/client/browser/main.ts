@@ -102,6 +102,10 @@ function start(): void {
   /** The style shown, or asked for and not yet confirmed by an INIT: the grid is measured for it. */
   const shownStyle = (): StyleName => player.requested ?? player.style;
   let grid: Grid = { cols: 0, rows: 0 };
+  /** The stage's size when last laid out (CSS px), for placing the canvas without a layout per frame. */
+  let stageBox = { width: 0, height: 0, dpr: 1 };
+  let placedLeft = -1;
+  let placedTop = -1;
   /** The grid and aspect the server was last told (in the URL or a resize). */
   let told = { cols: 0, rows: 0, aspect: 0 };
   let init: InitInfo | null = null;
@@ -132,6 +136,25 @@ function start(): void {
       if (painted) paint(painted);
     }
     grid = gridFor(box.width, box.height, font, shownStyle());
+    stageBox = { width: box.width, height: box.height, dpr };
+    placeCanvas();
+  }
+
+  /**
+   * Centres the canvas in the stage at whole device pixels. Centred by the layout, a stage whose
+   * height is a fraction (the toolbar's height follows the font) put it half a pixel off, and the
+   * compositor then resampled every cell edge over two rows of pixels.
+   */
+  function placeCanvas(): void {
+    const { width, height, dpr } = stageBox;
+    // The CSS size sizeCanvas gave it (the backing store of a pixel frame is smaller).
+    const left = Math.max(0, Math.floor(((width - parseFloat(canvas.style.width || '0')) / 2) * dpr) / dpr);
+    const top = Math.max(0, Math.floor(((height - parseFloat(canvas.style.height || '0')) / 2) * dpr) / dpr);
+    if (left === placedLeft && top === placedTop) return;
+    placedLeft = left;
+    placedTop = top;
+    canvas.style.marginLeft = `${left}px`;
+    canvas.style.marginTop = `${top}px`;
   }
 
   const wsBase = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
@@ -352,6 +375,7 @@ function start(): void {
     else if (frame.kind === 'fitted') renderer.drawFitted(frame.cells, frame.cols, frame.rows, frame.style);
     else if (frame.kind === 'pixels') renderer.drawPixels(frame.bgr, frame.cols, frame.rows);
     else if (frame.kind === 'text') renderer.drawCells(textCells.fill(frame.lines, frame.cols, frame.rows), frame.cols, frame.rows);
+    placeCanvas();
     // The frame it replaces is read no more (the renderers keep what they drew): its array takes a later frame.
     if (painted && painted !== frame) connection.recycle(painted);
     painted = frame;

@@ -12,7 +12,7 @@ import { inflateSync } from 'node:zlib';
 import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { HELP_LINES, KEYMAP, type Action } from '../common/keymap.js';
 import { fitStatusLine, type StatusField } from './status-line.js';
-import { shownUrl } from '../common/shown-url.js';
+import { shownUrl } from './shown-url.js';
 import { PlayerController } from '../common/player-controller.js';
 import { viewUrl, type ReceivedFrame } from '../common/stream-client.js';
 import type { ViewAngles } from '../common/view-controller.js';
