@@ -31,6 +31,23 @@ describe('ViewController', () => {
     expect([v.yaw, v.pitch, v.roll, v.fov]).toEqual([0, 0, 0, 90]);
   });
 
+  it('resets to the starting direction, at the starting FOV in the starting camera and at each other camera\'s own', () => {
+    const v = new ViewController({ yaw: 30, pitch: -10, roll: 0, fov: 70 }, 'flat');
+    v.apply('look-right');
+    v.apply('zoom-out');
+    v.apply('reset');
+    expect([v.yaw, v.pitch, v.fov]).toEqual([30, -10, 70]);
+    v.apply('cycle-camera'); // stereographic, a little planet at 200°
+    expect([v.camera, v.fov]).toEqual(['stereographic', 200]);
+    v.apply('zoom-in');
+    v.apply('reset');
+    expect([v.camera, v.yaw, v.pitch, v.fov]).toEqual(['stereographic', 30, -10, 200]);
+    const e = new ViewController({ yaw: 0, pitch: 0, roll: 0, fov: 360 }, 'equirect');
+    for (let i = 0; i < 4; i++) e.apply('cycle-camera'); // flat, stereographic, fisheye, pannini
+    e.apply('reset');
+    expect([e.camera, e.fov]).toEqual(['pannini', 120]);
+  });
+
   it('maps the same keys the issue names', () => {
     for (const k of ['left', 'h']) expect(KEYMAP[k]).toBe('look-left');
     for (const k of ['right', 'l']) expect(KEYMAP[k]).toBe('look-right');

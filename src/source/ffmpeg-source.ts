@@ -310,6 +310,8 @@ export class FfmpegSource implements FrameSource {
     const text = line.trim();
     if (!text) return;
     this.opts.log.debug('ffmpeg.stderr', { line: text });
+    // `-hwaccel auto` tries each device and says so for each one missing: not a cause of anything.
+    if (this.hwaccel === 'auto' && text.startsWith('Device creation failed')) return;
     this.stderrTail.push(text);
     if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
   }
@@ -336,7 +338,9 @@ export class FfmpegSource implements FrameSource {
       this.suspectHwaccel = null;
     }
     const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
-    const detail = this.stderrTail.at(-1);
+    // Killed from outside, it said nothing about why: its last line is whatever it printed before
+    // (with `-hwaccel auto` on a machine without a GPU, a harmless "Device creation failed").
+    const detail = signal ? undefined : this.stderrTail.at(-1);
     const input = this.opts.input;
     this.opts.log.warn('ffmpeg.stopped', { why, detail: detail?.split(input).join(redactedSource(input)) ?? '' });
     // What viewers are told (STATUS:RESTARTING) names the source as they may know it: not the

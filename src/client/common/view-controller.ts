@@ -42,7 +42,19 @@ export class ViewController {
     this.pitch = initial.pitch;
     this.roll = initial.roll;
     this.camera = camera;
+    this.initialCamera = camera;
     this.fov = clampFov(camera, initial.fov);
+  }
+
+  /** The camera the viewer started with: its starting FOV is the one asked for, not the camera's own. */
+  private readonly initialCamera: CameraName;
+
+  /**
+   * Where `r` takes the FOV: the starting one in the camera the viewer started with, else the
+   * current camera's own (a little planet reset to a flat view's 90° was no longer one).
+   */
+  private resetFov(): number {
+    return clampFov(this.camera, this.camera === this.initialCamera ? this.initial.fov : CAMERA_START_FOV[this.camera]);
   }
 
   /** Applies a view action; returns false for actions that are not about the view. */
@@ -57,7 +69,7 @@ export class ViewController {
       case 'roll-right': return this.set({ roll: wrapDegrees(this.roll + ROLL_STEP) });
       case 'zoom-in': return this.zoom(1 / ZOOM_FACTOR);
       case 'zoom-out': return this.zoom(ZOOM_FACTOR);
-      case 'reset': return this.set({ ...this.initial, fov: clampFov(this.camera, this.initial.fov) });
+      case 'reset': return this.set({ ...this.initial, fov: this.resetFov() });
       case 'cycle-camera': return this.setCamera(CAMERA_NAMES[(CAMERA_NAMES.indexOf(this.camera) + 1) % CAMERA_NAMES.length]!);
       default: return false;
     }
