@@ -5,7 +5,7 @@ import { fitStatusLine, type StatusField } from '../src/client/terminal/status-l
 const fields: StatusField[] = [
   { text: '', keep: 9 },
   { text: '> 00:02 / 00:12', keep: 7 },
-  { text: 'sextant m5 truecolor', keep: 6 },
+  { text: 'sextant m5 truecolor', keep: 6, short: { text: 'sextant', keep: 4.5 } },
   { text: 'yaw 0 pitch 0 roll 0 fov 90', keep: 4, short: { text: 'yaw 0 pitch 0 fov 90', keep: 2 } },
   { text: '30/30 fps', keep: 3, short: { text: '30 fps', keep: 2 } },
   { text: 'dropped 0', keep: 1 },
@@ -44,13 +44,19 @@ describe('status line', () => {
     expect(fitStatusLine(fields, 79)).toBe(' > 00:02 / 00:12  sextant m5 truecolor  yaw 0 pitch 0 fov 90  30/30 fps  ? help');
     expect(fitStatusLine(fields, 76)).toBe(' > 00:02 / 00:12  sextant m5 truecolor  yaw 0 pitch 0 fov 90  30 fps  ? help');
     expect(fitStatusLine(fields, 70)).toBe(' > 00:02 / 00:12  sextant m5 truecolor  yaw 0 pitch 0 fov 90  ? help');
-    expect(fitStatusLine(fields, 40)).toBe(' > 00:02 / 00:12  sextant m5 truecolor');
+    expect(fitStatusLine(fields, 40)).toBe(' > 00:02 / 00:12  sextant  ? help');
   });
 
-  it('a notice in front stays, and the time and help after it before the rest', () => {
-    const noticed = [{ text: 'monochrome terminal: the picture stays text  |', keep: 8 }, ...fields];
-    expect(fitStatusLine(noticed, 99)).toBe(' monochrome terminal: the picture stays text  |  > 00:02 / 00:12  sextant m5 truecolor  ? help');
-    // Alone and too long, it is cut at the edge: its start says what happened.
-    expect(fitStatusLine(noticed, 20)).toBe(' monochrome terminal');
+  it('a notice in front stays, cut before the time, the style and help go; the style alone before help', () => {
+    const noticed = (text: string): StatusField[] => [{ text, keep: 8, cut: { from: 5, suffix: '  |' } }, ...fields];
+    expect(fitStatusLine(noticed('monochrome: stays text'), 99)).toBe(' monochrome: stays text  |  > 00:02 / 00:12  sextant m5 truecolor  yaw 0 pitch 0 fov 90  ? help');
+    const long = 'video decoder stopped (ffmpeg exited with code 1: Invalid data found when processing input); restarting at 3.4 s';
+    const line = fitStatusLine(noticed(long), 119);
+    expect(line).toMatch(/^ video decoder stopped \(ffmpeg exited with code 1: Invalid data .*…  \|  > 00:02 \/ 00:12  sextant  \? help$/);
+    expect(line.length).toBeLessThanOrEqual(119);
+    // Narrow: help outlasts the mode and depth, the time outlasts the rest.
+    expect(fitStatusLine(fields, 44)).toBe(' > 00:02 / 00:12  sextant  ? help');
+    expect(fitStatusLine(fields, 30)).toBe(' > 00:02 / 00:12  sextant');
+    expect(fitStatusLine(fields, 20)).toBe(' > 00:02 / 00:12');
   });
 });

@@ -289,7 +289,7 @@ function addViewOptions(cmd: Command): Command {
     .option('--pitch <deg>', 'initial pitch, degrees (positive looks up)', numberInRange('pitch', Limits.PITCH_MIN, Limits.PITCH_MAX))
     .option('--roll <deg>', 'initial roll, degrees', wrappedDegrees('roll'))
     .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120 for flat, up to 300-360 for the other cameras)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX))
-    .option('--tolerance <n>', 'colour change (0-255 per channel) not worth redrawing a cell for, doubled while the view turns; 0 = exact', intInRange('tolerance', 0, 64), 8)
+    .option('--tolerance <n>', 'colour change (0-64 per channel) not worth redrawing a cell for, doubled while the view turns; 0 = exact', intInRange('tolerance', 0, 64), 8)
     .option('--frame-budget <KiB>', 'terminal bytes a frame may cost before the tolerance is raised (up to 4x, back once frames are small again); 0 = no limit', intInRange('frame-budget', 0, 100_000), DEFAULT_FRAME_BUDGET_KIB)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
     .addOption(new Option('--codec <codec>', 'frames over the link: tagged (coded: only what changed, zlib) or raw (4-7 bytes per cell)').choices(['tagged', 'raw']).default('tagged'))

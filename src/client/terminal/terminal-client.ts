@@ -434,10 +434,16 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const time = !init ? '--:--' : init.live ? 'LIVE' : init.duration > 0 ? `${clock(pos)} / ${clock(init.duration)}` : 'still';
     const fields: StatusField[] = [
       // First, so a narrow terminal still shows them.
-      { text: down ? `reconnecting… (attempt ${down.attempt}) ${down.why}  |` : '', keep: 9 },
-      { text: notice ? `${notice}  |` : '', keep: 8 },
+      // Cut, rather than the time, the style and `? help` pushed off.
+      { text: down ? `reconnecting… (attempt ${down.attempt}) ${down.why}` : '', keep: 9, cut: { from: 5, suffix: '  |' } },
+      { text: notice, keep: 8, cut: { from: 5, suffix: '  |' } },
       { text: `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
-      { text: `${init?.mode === 1 ? 'text' : player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`, keep: 6 },
+      {
+        text: `${init?.mode === 1 ? 'text' : player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
+        // The style alone before `? help` goes.
+        short: { text: `${init?.mode === 1 ? 'text' : player.style}${view.camera === 'flat' ? '' : ` ${view.camera}`}`, keep: 4.5 },
+        keep: 6,
+      },
       {
         text: `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
         short: { text: `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)}${view.roll.toFixed(0) === '0' ? '' : ` roll ${view.roll.toFixed(0)}`} fov ${view.fov.toFixed(0)}`, keep: 2 },
