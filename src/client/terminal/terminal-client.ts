@@ -245,6 +245,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let shown = 0;
   let dropped = 0;
   let lastBytes = 0;
+  /** Bytes written since the last fps tick, and their mean per frame shown over the last second (the status line's figure: one frame's alone flickered between 0 and 8 KB). */
+  let bytesThisSecond = 0;
+  let bytesPerFrame = 0;
   let fpsIn = 0;
   let fpsShown = 0;
   let notice = '';
@@ -368,6 +371,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       lastDrawn = performance.now();
     }
     lastBytes = bytes.length;
+    bytesThisSecond += bytes.length;
     if (tolerance.current > opts.tolerance) settleTimer.refresh();
     sendView();
     if (bytes.length === 0) return;
@@ -451,7 +455,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       },
       { text: `${fpsIn}/${fpsShown} fps`, short: { text: `${fpsShown} fps`, keep: 2 }, keep: 3 },
       { text: `dropped ${dropped}`, keep: dropped > 0 ? 2 : 1 },
-      { text: `${(lastBytes / 1024).toFixed(1)} KB/frame${tolerance.current > opts.tolerance ? ` (tolerance ${tolerance.current})` : ''}`, keep: 0 },
+      { text: `${(bytesPerFrame / 1024).toFixed(1)} KB/frame${tolerance.current > opts.tolerance ? ` (tolerance ${tolerance.current})` : ''}`, keep: 0 },
       { text: '? help', keep: 5 },
     ];
     statusBar.setContent(fitStatusLine(fields, Math.max(0, (output.columns || 80) - 1)));
@@ -650,6 +654,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const fpsTimer = setInterval(() => {
     fpsIn = received - lastReceived;
     fpsShown = shown - lastShown;
+    bytesPerFrame = fpsShown > 0 ? bytesThisSecond / fpsShown : 0;
+    bytesThisSecond = 0;
     lastReceived = received;
     lastShown = shown;
   }, 1000);
