@@ -54,6 +54,10 @@ describe('status line', () => {
     const line = fitStatusLine(noticed(long), 119);
     expect(line).toMatch(/^ video decoder stopped \(ffmpeg exited with code 1: Invalid data .*…  \|  > 00:02 \/ 00:12  sextant  \? help$/);
     expect(line.length).toBeLessThanOrEqual(119);
+    // The caller's fields are left as they were.
+    const given = noticed(long);
+    fitStatusLine(given, 60);
+    expect(given[0]!.text).toBe(long);
     // Narrow: help outlasts the mode and depth, the time outlasts the rest.
     expect(fitStatusLine(fields, 44)).toBe(' > 00:02 / 00:12  sextant  ? help');
     expect(fitStatusLine(fields, 30)).toBe(' > 00:02 / 00:12  sextant');

@@ -25,7 +25,8 @@ const CUT_MIN = 16;
  * needed step is taken: a field's short form, cutting a notice, or leaving a field out whole.
  */
 export function fitStatusLine(fields: readonly StatusField[], width: number): string {
-  const kept = fields.filter((f) => f.text !== '');
+  // Copies: shortening and cutting change them, never the caller's fields.
+  const kept = fields.filter((f) => f.text !== '').map((f) => ({ ...f }));
   const textOf = (f: StatusField): string => (f.cut ? f.text + f.cut.suffix : f.text);
   const length = (): number => kept.reduce((n, f) => n + 1 + textOf(f).length, 0) + Math.max(0, kept.length - 1);
   const rank = (f: StatusField): number => f.short?.keep ?? f.keep;
