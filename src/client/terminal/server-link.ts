@@ -33,6 +33,17 @@ export interface OpenSocket {
 }
 
 /** A failed connect: `message` is the errno or `HTTP <status>`; `retry` whether a reconnect would try again. */
+/**
+ * A refused upgrade, with what to do about it where the status alone leaves a user guessing. 401: no
+ * token or a wrong one. 403 to a client without an Origin: it came from beyond the server's machine,
+ * or through a proxy, where only the token lets it in (PROTOCOL-NOTES.md §1.5).
+ */
+function upgradeRefusal(status: number): string {
+  if (status === 401) return 'HTTP 401: a valid token is required (add ?token=<secret> to the URL)';
+  if (status === 403) return 'HTTP 403: from here the server wants its token (add ?token=<secret> to the URL)';
+  return `HTTP ${status}`;
+}
+
 export class ConnectError extends Error {
   constructor(
     message: string,
@@ -66,7 +77,7 @@ function startSocket(url: string): { ws: WebSocket; ready: Promise<unknown[]> } 
     // Network errors (refused, reset, unreachable, the handshake timing out) are a server not
     // there right now: worth another try.
     ws.once('error', (error: NodeJS.ErrnoException) => fail(new ConnectError(error.code ?? error.message, true)));
-    ws.once('unexpected-response', (_req, res) => fail(new ConnectError(`HTTP ${res.statusCode}`, upgradeStatusAction(res.statusCode ?? 0) === 'reconnect')));
+    ws.once('unexpected-response', (_req, res) => fail(new ConnectError(upgradeRefusal(res.statusCode ?? 0), upgradeStatusAction(res.statusCode ?? 0) === 'reconnect')));
   });
   return { ws, ready };
 }

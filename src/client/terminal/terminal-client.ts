@@ -76,15 +76,6 @@ export interface ClientExit {
 const inflateFrame: Inflate = (data, maxBytes) => inflateSync(data, { maxOutputLength: maxBytes });
 
 /** Smallest usable terminal; below it a notice replaces the picture. */
-/** A refused upgrade with what to do about it: the server's status alone leaves a user guessing. */
-function refusalText(reason: string): string {
-  // 401: no token or a wrong one. 403 to a client without an Origin: it came from beyond the server's
-  // machine, or through a proxy, where only the token lets it in (PROTOCOL-NOTES.md §1.5).
-  if (reason === 'HTTP 401') return 'HTTP 401: a valid token is required (add ?token=<secret> to the URL)';
-  if (reason === 'HTTP 403') return 'HTTP 403: from here the server wants its token (add ?token=<secret> to the URL)';
-  return reason;
-}
-
 /** Keys that change colour modes or styles, which a monochrome terminal cannot show (it stays on text). */
 const MONO_KEEPS: ReadonlySet<Action> = new Set(['cycle-mode', 'cycle-style', 'cycle-style-back', 'toggle-blocks']);
 const MIN_COLS = 20;
@@ -195,7 +186,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   try {
     first = await openSocket(connectUrl());
   } catch (error) {
-    return { code: 1, message: `cannot connect to ${shownUrl(opts.url)}: ${refusalText((error as Error).message)}` };
+    return { code: 1, message: `cannot connect to ${shownUrl(opts.url)}: ${(error as Error).message}` };
   }
 
   const cannotShow = whyNoPicture(output, process.env);
@@ -309,7 +300,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     closed(code, reason) {
       // The server said ENDED before closing: the last line says so, with the file's length.
       const ended = player.timeline?.code === 'ENDED' ? `ended at ${clock(player.timeline.position ?? 0)}` : 'end of stream';
-      if (code === null) finish({ code: 1, message: `cannot reconnect to ${shownUrl(opts.url)}: ${refusalText(reason)}` });
+      if (code === null) finish({ code: 1, message: `cannot reconnect to ${shownUrl(opts.url)}: ${reason}` });
       else if (code === CloseCode.END_OF_STREAM) finish({ code: 0, message: ended });
       // A full server at the first connect: its own words say what to do (try again later).
       else if (code === CloseCode.TRY_AGAIN_LATER && reason) finish({ code: 1, message: reason });
