@@ -13,3 +13,14 @@ export function percentile(values: readonly number[], p: number): number {
 export function fmt(n: number, digits = 2): string {
   return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
 }
+
+/**
+ * `frame` with every byte one more (mod 256): each projected sample's mean moves too, so no cell's
+ * samples repeat and a renderer fits every cell (src/quantise/fit-reuse.ts reuses the ones that
+ * repeat). Per-frame costs alternate a frame and its twin to measure the full work.
+ */
+export function changedTwin(frame: Uint8Array): Uint8Array {
+  const twin = new Uint8Array(frame.length);
+  for (let i = 0; i < frame.length; i++) twin[i] = (frame[i]! + 1) & 0xff;
+  return twin;
+}

@@ -10,6 +10,7 @@ import { EQUIRECT_FORMAT, type PictureFormat } from '../projection/layouts/index
 import { projectionFor } from '../projection/projections.js';
 import type { SamplingTable } from '../projection/projection.js';
 import { CellFitter } from '../quantise/fit-cells.js';
+import { FitReuse } from '../quantise/fit-reuse.js';
 import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
 import type { ViewSpec } from '../shared/types.js';
 import { EFFORT_LEVELS, fittedAs, type FitEffort } from './fit-effort.js';
@@ -59,6 +60,8 @@ export class ViewRenderer {
   private rgb: Uint8Array = new Uint8Array(0);
   private shape: FrameShape;
   private fitter: CellFitter | null = null;
+  /** A fitted view's samples and cells from frame to frame: unchanged cells are not searched again. */
+  private readonly reuse = new FitReuse();
   /**
    * ms of the last render that were one-off cost, not load (fit-effort.ts): a view change's table and
    * fitter, or the whole render while its style is new to this thread.
@@ -85,7 +88,12 @@ export class ViewRenderer {
 
   /** Bytes held: the table's offsets and the samples' buffer (the fitter's scratch is small and fixed). */
   get bytes(): number {
-    return (this.table?.offsets.buffer.byteLength ?? 0) + this.rgb.buffer.byteLength + (this.encoder?.bytes ?? 0);
+    return (this.table?.offsets.buffer.byteLength ?? 0) + this.rgb.buffer.byteLength + this.reuse.bytes + (this.encoder?.bytes ?? 0);
+  }
+
+  /** Cells of the last render given the frame before's fit again, their samples unchanged (fit-reuse.ts). */
+  get cellsReused(): number {
+    return this.reuse.reused;
   }
 
   /** The view's encoder when its frames are tagged (PROTOCOL-NOTES.md §3.7), else null. */
@@ -114,6 +122,7 @@ export class ViewRenderer {
     this.shape = frameShape(spec);
     this.stale = true;
     this.encoder = null;
+    this.reuse.reset();
   }
 
   /**
@@ -160,14 +169,23 @@ export class ViewRenderer {
       this.tableTaps = maxTaps;
       this.remap = reduced && shape.kind === 'fitted' ? indicesIn(shape.style.name, fitAs) : null;
       const samples = this.table.cols * this.table.rows * 3;
-      this.rgb = this.rgb.buffer.byteLength >= samples ? new Uint8Array(this.rgb.buffer, 0, samples) : new Uint8Array(samples);
+      // A fitted view samples into its FitReuse's buffers instead.
+      if (shape.kind !== 'fitted') this.rgb = this.rgb.buffer.byteLength >= samples ? new Uint8Array(this.rgb.buffer, 0, samples) : new Uint8Array(samples);
       const f = this.fitter;
       if (shape.kind === 'fitted' && (!f || f.style !== sampled.style || f.palette !== s.palette)) this.fitter = new CellFitter(sampled.style, s.palette);
       this.setupMs = performance.now() - setupStart;
     }
     if (this.fitter) this.fitter.extras = level.diagonals;
-    sampleCells(this.table, frame, this.rgb);
     const count = this.table.cols * this.table.rows;
+    if (shape.kind === 'fitted') {
+      sampleCells(this.table, frame, this.reuse.samples(count * 3));
+      const start = writeFrameHeader(out, index, shape.headerBytes);
+      const end = this.reuse.fit(this.fitter!, s.cols, s.rows, s.mode, out, start);
+      const map = this.remap;
+      if (map) for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
+      return end;
+    }
+    sampleCells(this.table, frame, this.rgb);
     switch (shape.kind) {
       case 'text':
         return writeTextFrame(this.rgb, s.cols, s.rows, index, out);
@@ -175,13 +193,6 @@ export class ViewRenderer {
         return writePixels(this.rgb, count, s.mode, out, writeFrameHeader(out, index, shape.headerBytes));
       case 'cells':
         return writeCells(this.rgb, count, s.mode, out, writeFrameHeader(out, index, shape.headerBytes));
-      case 'fitted': {
-        const start = writeFrameHeader(out, index, shape.headerBytes);
-        const end = this.fitter!.fit(this.rgb, s.cols, s.rows, s.mode, out, start);
-        const map = this.remap;
-        if (map) for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
-        return end;
-      }
     }
   }
 }

@@ -1,0 +1,194 @@
+/**
+ * A view's fitted cells carried from frame to frame: a cell whose samples are the same bytes as in
+ * the frame before keeps that frame's glyph and colours instead of being searched again. The fit of
+ * a cell depends on nothing but its samples and the fit's settings (style, palette, mode, extras),
+ * so the result is the same bytes a full fit writes; test/fit-reuse.test.ts holds it to that.
+ *
+ * Why it pays: a still part of a video decodes to the same pixels frame after frame (an encoder
+ * codes it as skipped blocks, which copy the reference exactly), and the scaler and the table are
+ * deterministic, so its cells' samples repeat to the byte. On a tripod clip with sensor noise
+ * coded at crf 23, 92–99 % of a view's cells kept their samples from one frame to the next; the
+ * black outside a fisheye's circle or a VR180's back half always does. Where everything moves
+ * (heavy noise at crf 18: under 1 % repeat) the comparison stops at a cell's first differing word,
+ * a few nanoseconds a cell beside the 0.4 µs a mosaic cell's search costs.
+ *
+ * The samples are compared where the renderer wrote them: this owns the two sample buffers and
+ * hands the renderer the one to write next (`samples`), so nothing is copied.
+ */
+import type { Mode } from '../../protocol/index.js';
+import type { CellFitter } from './fit-cells.js';
+
+/** Bytes per fitted cell on the wire: glyph, foreground RGB, background RGB. */
+const CELL_BYTES = 7;
+/**
+ * Above this share of changed cells the whole grid is fitted in one pass: gathering the changed
+ * cells into a row of their own costs a copy of their samples, which a mostly changed grid does not
+ * save back.
+ */
+const GATHER_BELOW = 0.5;
+
+export class FitReuse {
+  /** The sample buffers: `current` is written by the renderer this frame, `previous` holds the last fitted frame's. */
+  private current = new Uint8Array(0);
+  private previous = new Uint8Array(0);
+  /** The same two buffers as 32-bit words, for the comparison. */
+  private currentWords = new Uint32Array(0);
+  private previousWords = new Uint32Array(0);
+  /** The last fit's cells (cols·rows × 7 bytes), what a cell that did not change is given again. */
+  private cells = new Uint8Array(0);
+  /** Whether `previous` and `cells` belong together and to the settings below. */
+  private valid = false;
+  private fitter: CellFitter | null = null;
+  private mode: Mode = 5;
+  private extras = true;
+  private cols = 0;
+  private rows = 0;
+  /** The changed cells' indices, their samples gathered into one row, and that row's cells. */
+  private changed = new Int32Array(0);
+  private gathered = new Uint8Array(0);
+  private gatheredCells = new Uint8Array(0);
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.current.buffer.byteLength + this.previous.buffer.byteLength + this.cells.byteLength + this.changed.byteLength + this.gathered.byteLength + this.gatheredCells.byteLength;
+  }
+
+  /** Cells of the last `fit` that kept the previous frame's result. */
+  reused = 0;
+
+  /** The buffer for this frame's `length` sample bytes: the renderer samples into it, then calls `fit`. */
+  samples(length: number): Uint8Array {
+    if (this.current.length !== length) {
+      // Whole 32-bit words for the comparison, however the row ends.
+      const words = Math.ceil(length / 4);
+      this.currentWords = new Uint32Array(words);
+      this.previousWords = new Uint32Array(words);
+      this.current = new Uint8Array(this.currentWords.buffer, 0, length);
+      this.previous = new Uint8Array(this.previousWords.buffer, 0, length);
+      this.valid = false;
+    }
+    return this.current;
+  }
+
+  /** Forgets the last frame (a renderer serving another view). */
+  reset(): void {
+    this.valid = false;
+  }
+
+  /**
+   * Fits the cols × rows grid whose samples `samples` returned (and the renderer filled) with
+   * `fitter`, as `fitter.fit` would, into `out` at `offset`; returns the end offset.
+   */
+  fit(fitter: CellFitter, cols: number, rows: number, mode: Mode, out: Uint8Array, offset: number): number {
+    const count = cols * rows;
+    const cellBytes = count * CELL_BYTES;
+    if (this.cells.length !== cellBytes) {
+      this.cells = new Uint8Array(cellBytes);
+      this.valid = false;
+    }
+    const same = this.valid && fitter === this.fitter && mode === this.mode && fitter.extras === this.extras && cols === this.cols && rows === this.rows;
+    this.reused = 0;
+    if (!same) {
+      fitter.fit(this.current, cols, rows, mode, this.cells, 0);
+    } else {
+      const changed = this.changedCells(fitter.style.subX, fitter.style.subY, cols, rows);
+      this.reused = count - changed;
+      if (changed > count * GATHER_BELOW) fitter.fit(this.current, cols, rows, mode, this.cells, 0);
+      else if (changed > 0) this.fitChanged(fitter, changed, cols, mode);
+    }
+    out.set(this.cells, offset);
+    this.fitter = fitter;
+    this.mode = mode;
+    this.extras = fitter.extras;
+    this.cols = cols;
+    this.rows = rows;
+    this.valid = true;
+    const next = this.previous;
+    this.previous = this.current;
+    this.current = next;
+    const nextWords = this.previousWords;
+    this.previousWords = this.currentWords;
+    this.currentWords = nextWords;
+    return offset + cellBytes;
+  }
+
+  /** Lists in `changed` the cells whose samples differ from the previous frame's; returns how many. */
+  private changedCells(subX: number, subY: number, cols: number, rows: number): number {
+    if (this.changed.length < cols * rows) this.changed = new Int32Array(cols * rows);
+    const list = this.changed;
+    const rowBytes = subX * 3;
+    let n = 0;
+    if (rowBytes % 4 === 0) {
+      const a = this.currentWords;
+      const b = this.previousWords;
+      const words = rowBytes >> 2;
+      const stride = (cols * rowBytes) >> 2;
+      for (let cy = 0, cell = 0; cy < rows; cy++) {
+        for (let cx = 0; cx < cols; cx++, cell++) {
+          let at = cy * subY * stride + cx * words;
+          let differs = false;
+          for (let y = 0; y < subY && !differs; y++, at += stride) {
+            for (let w = 0; w < words; w++) {
+              if (a[at + w] !== b[at + w]) {
+                differs = true;
+                break;
+              }
+            }
+          }
+          if (differs) list[n++] = cell;
+        }
+      }
+      return n;
+    }
+    const a = this.current;
+    const b = this.previous;
+    const stride = cols * rowBytes;
+    for (let cy = 0, cell = 0; cy < rows; cy++) {
+      for (let cx = 0; cx < cols; cx++, cell++) {
+        let at = cy * subY * stride + cx * rowBytes;
+        let differs = false;
+        for (let y = 0; y < subY && !differs; y++, at += stride) {
+          for (let k = 0; k < rowBytes; k++) {
+            if (a[at + k] !== b[at + k]) {
+              differs = true;
+              break;
+            }
+          }
+        }
+        if (differs) list[n++] = cell;
+      }
+    }
+    return n;
+  }
+
+  /** Fits the `n` listed cells as one row of their own and puts each result in its place. */
+  private fitChanged(fitter: CellFitter, n: number, cols: number, mode: Mode): void {
+    const { subX, subY } = fitter.style;
+    const rowBytes = subX * 3;
+    const need = n * subY * rowBytes;
+    if (this.gathered.length < need) this.gathered = new Uint8Array(Math.max(need, this.gathered.length * 2));
+    if (this.gatheredCells.length < n * CELL_BYTES) this.gatheredCells = new Uint8Array(Math.max(n * CELL_BYTES, this.gatheredCells.length * 2));
+    const src = this.current;
+    const dst = this.gathered;
+    const list = this.changed;
+    const stride = cols * rowBytes;
+    const gatheredStride = n * rowBytes;
+    for (let i = 0; i < n; i++) {
+      const cell = list[i]!;
+      const cy = (cell / cols) | 0;
+      let from = cy * subY * stride + (cell - cy * cols) * rowBytes;
+      let to = i * rowBytes;
+      for (let y = 0; y < subY; y++, from += stride, to += gatheredStride) {
+        for (let k = 0; k < rowBytes; k++) dst[to + k] = src[from + k]!;
+      }
+    }
+    fitter.fit(dst, n, 1, mode, this.gatheredCells, 0);
+    const cells = this.cells;
+    const fitted = this.gatheredCells;
+    for (let i = 0; i < n; i++) {
+      const to = list[i]! * CELL_BYTES;
+      const from = i * CELL_BYTES;
+      for (let k = 0; k < CELL_BYTES; k++) cells[to + k] = fitted[from + k]!;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Cells carried from frame to frame (src/quantise/fit-reuse.ts) are the bytes a full fit writes:
+ * frame after frame, with some cells' samples changed (by a single byte, anywhere in the cell) and
+ * the rest the same, every style, palette, mode and the mosaic's extras switched between frames.
+ */
+import { describe, expect, it } from 'vitest';
+import { CELL_STYLES, frameShape, type Mode, type Palette } from '../protocol/index.js';
+import { CellFitter } from '../src/quantise/fit-cells.js';
+import { FitReuse } from '../src/quantise/fit-reuse.js';
+import { renderDemoBackground } from '../src/source/demo-scene.js';
+import type { ViewSpec } from '../src/shared/types.js';
+import { ViewRenderer } from '../src/workers/view-renderer.js';
+import { rng } from './helpers/random.js';
+
+const FITTED = Object.values(CELL_STYLES).filter((s) => s.frames === 'fitted');
+const COLS = 13;
+const ROWS = 5;
+
+describe('FitReuse', () => {
+  for (const style of FITTED) {
+    for (const palette of ['rgb', '256'] as Palette[]) {
+      it(`${style.name}, palette ${palette}: each frame's cells are a full fit's, whatever share of cells changed`, () => {
+        const r = rng(7 + style.subX * 10 + style.subY);
+        const bytes = COLS * style.subX * ROWS * style.subY * 3;
+        const fitter = new CellFitter(style, palette);
+        const reuse = new FitReuse();
+        const frame = Uint8Array.from({ length: bytes }, () => Math.floor(r() * 256));
+        const rowBytes = style.subX * 3;
+        const stride = COLS * rowBytes;
+        const cellByte = (cell: number, k: number): number => {
+          const cy = Math.floor(cell / COLS);
+          const y = Math.floor(k / rowBytes);
+          return (cy * style.subY + y) * stride + (cell % COLS) * rowBytes + (k % rowBytes);
+        };
+        // Shares of cells changed per frame, and the settings each frame fits with.
+        const frames: { share: number; mode: Mode; extras: boolean }[] = [
+          { share: 1, mode: 5, extras: true },
+          { share: 0, mode: 5, extras: true },
+          { share: 0.1, mode: 5, extras: true },
+          { share: 0.1, mode: 5, extras: true },
+          { share: 0.7, mode: 5, extras: true },
+          { share: 0, mode: 3, extras: true },
+          { share: 0.2, mode: 3, extras: true },
+          { share: 0, mode: 5, extras: false },
+          { share: 0.3, mode: 5, extras: false },
+          { share: 0.05, mode: 5, extras: true },
+        ];
+        let reusedAny = false;
+        for (const [f, { share, mode, extras }] of frames.entries()) {
+          for (let cell = 0; cell < COLS * ROWS; cell++) {
+            if (r() >= share) continue;
+            // One byte anywhere in the cell: the comparison must see it.
+            const at = cellByte(cell, Math.floor(r() * rowBytes * style.subY));
+            frame[at] = (frame[at]! + 1 + Math.floor(r() * 255)) & 0xff;
+          }
+          reuse.samples(bytes).set(frame);
+          fitter.extras = extras;
+          const got = new Uint8Array(3 + COLS * ROWS * 7);
+          expect(reuse.fit(fitter, COLS, ROWS, mode, got, 3)).toBe(got.length);
+          const fresh = new CellFitter(style, palette);
+          fresh.extras = extras;
+          const want = new Uint8Array(got.length);
+          fresh.fit(frame, COLS, ROWS, mode, want, 3);
+          expect(Buffer.from(got).equals(Buffer.from(want)), `frame ${f} (share ${share}, mode ${mode}, extras ${extras})`).toBe(true);
+          if (reuse.reused > 0) reusedAny = true;
+        }
+        expect(reusedAny, 'some frame kept cells from the one before').toBe(true);
+      });
+    }
+  }
+
+  it('another fitter (style or palette) or grid is fitted afresh', () => {
+    const reuse = new FitReuse();
+    const style = CELL_STYLES.sextant;
+    const bytes = COLS * 2 * ROWS * 3 * 3;
+    const frame = Uint8Array.from({ length: bytes }, (_, i) => (i * 37) & 0xff);
+    const out = new Uint8Array(COLS * ROWS * 7);
+    reuse.samples(bytes).set(frame);
+    reuse.fit(new CellFitter(style, 'rgb'), COLS, ROWS, 5, out, 0);
+    reuse.samples(bytes).set(frame);
+    reuse.fit(new CellFitter(style, '16'), COLS, ROWS, 5, out, 0);
+    expect(reuse.reused).toBe(0);
+    const want = new Uint8Array(out.length);
+    new CellFitter(style, '16').fit(frame, COLS, ROWS, 5, want, 0);
+    expect(Buffer.from(out).equals(Buffer.from(want))).toBe(true);
+  });
+});
+
+describe('ViewRenderer with reused cells', () => {
+  it('renders each frame of a changing picture as a fresh renderer does, and reuses the cells that did not change', () => {
+    const spec: ViewSpec = { yaw: 30, pitch: 5, roll: 0, fov: 80, cols: 40, rows: 12, aspect: 0.5, mode: 5, style: 'mosaic', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
+    const w = 1024;
+    const h = 512;
+    const frame = new Uint8Array(w * h * 3 + 3);
+    frame.set(renderDemoBackground(w, h));
+    const renderer = new ViewRenderer(spec);
+    const capacity = frameShape(spec).frameBytes;
+    const reused: number[] = [];
+    for (let f = 0; f < 4; f++) {
+      // A moving box over part of the view: the cells it leaves and enters change, the rest not.
+      for (let y = 200; y < 280; y++) for (let x = 560 + f * 12; x < 600 + f * 12; x++) frame.set([f * 60, 255 - f * 50, 90], (y * w + x) * 3);
+      const got = new Uint8Array(capacity);
+      const n = renderer.render(frame, w, h, f, got);
+      const want = new Uint8Array(capacity);
+      expect(new ViewRenderer(spec).render(frame, w, h, f, want)).toBe(n);
+      expect(Buffer.from(got.subarray(0, n)).equals(Buffer.from(want.subarray(0, n))), `frame ${f}`).toBe(true);
+      reused.push(renderer.cellsReused);
+    }
+    expect(reused[0]).toBe(0);
+    for (const n of reused.slice(1)) {
+      expect(n).toBeGreaterThan(0);
+      expect(n).toBeLessThan(spec.cols * spec.rows);
+    }
+  });
+});
