@@ -79,6 +79,20 @@ describe('look-around', () => {
     expect(glyphs(full).some((cp) => !sextants.has(cp))).toBe(true);
   });
 
+  it('a still part of the picture is not fitted again: /healthz and /metrics count the cells kept from the frame before', async () => {
+    // testsrc2: a still background under moving parts.
+    const s = await serve([clip, '--loop']);
+    const v = viewer(s, 'cols=48&rows=16&yaw=0&style=mosaic');
+    await v.moreFrames(15);
+    const cells = (await getJson(`${s.url}/healthz`))['cells'] as { fitted: number; reused: number };
+    expect(cells.fitted).toBeGreaterThanOrEqual(15 * 48 * 16);
+    expect(cells.reused).toBeGreaterThan(0);
+    expect(cells.reused).toBeLessThan(cells.fitted);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/^ascii360_cells_fitted_total \d+$/m);
+    expect(metrics).toMatch(/^ascii360_cells_reused_total [1-9]\d*$/m);
+  });
+
   it('past the old fixed limit of 64 tables, 72 distinct views are each served from their own kept table', async () => {
     const s = await serve(['--fps', '5', '--max-clients', '100']);
     const crowd = Array.from({ length: 72 }, (_, i) => viewer(s, `cols=4&rows=2&yaw=${i * 5 - 180}`));

@@ -60,6 +60,8 @@ export interface Health {
   workerFailures: number;
   /** How hard mosaic fits work now: full, blocks, sextants or quadrants (src/workers/fit-effort.ts). */
   fitEffort: string;
+  /** Fitted cells rendered since start, and those given the frame before's fit again because their samples had not changed (src/quantise/fit-reuse.ts). */
+  cells: { fitted: number; reused: number };
   frames: { decoded: number; rendered: number; dropped: number; sent: number; bytesSent: number; viewerDropped: number };
   /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */
   views: { id: number; yaw: number; pitch: number; roll: number; fov: number; camera: string; cols: number; rows: number; mode: number; style: string; palette: string; pixel: boolean }[];

@@ -19,6 +19,8 @@ export function prometheusText(h: Health): string {
   line(out, 'sampling_tables', 'gauge', 'Sampling tables held by the render workers.', h.tables.count);
   line(out, 'sampling_table_bytes', 'gauge', 'Bytes of the sampling tables held by the render workers.', h.tables.bytes);
   line(out, 'fit_effort', 'gauge', 'Mosaic fit effort: 0 full, 1 blocks (no diagonals), 2 sextants (on 2x3 samples), 3 quadrants (on 2x2).', (FIT_EFFORTS as readonly string[]).indexOf(h.fitEffort));
+  line(out, 'cells_fitted_total', 'counter', 'Fitted glyph cells rendered (every fitted style).', h.cells.fitted);
+  line(out, 'cells_reused_total', 'counter', 'Fitted cells given the frame before\'s glyph and colours again, their samples unchanged: not searched.', h.cells.reused);
   line(out, 'frames_decoded_total', 'counter', 'Frames decoded from the source.', h.frames.decoded);
   line(out, 'frames_rendered_total', 'counter', 'Frames rendered for viewers.', h.frames.rendered);
   line(out, 'frames_sent_total', 'counter', 'Frames sent to viewers.', h.frames.sent);

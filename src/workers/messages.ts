@@ -44,7 +44,8 @@ export type FromWorker =
   /**
    * `busyMs`: the job's time; `loadMs`: its time less one-off setup (tables and fitters built for
    * view changes), null while the worker warms up (fit-effort.ts). `tables`, `tableBytes`: what
-   * the worker's cache holds after the job (reported in /healthz).
+   * the worker's cache holds after the job (reported in /healthz). `cells`, `cellsReused`: the
+   * job's fitted cells, and those given the frame before's fit again (fit-reuse.ts).
    */
-  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number; loadMs: number | null; tables: number; tableBytes: number }
+  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number; loadMs: number | null; tables: number; tableBytes: number; cells: number; cellsReused: number }
   | { type: 'failed'; jobId: number; message: string };

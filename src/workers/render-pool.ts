@@ -148,6 +148,8 @@ export class RenderPool {
       job.loadMs = message.loadMs === null || job.loadMs === null ? null : Math.max(job.loadMs, message.loadMs);
       slot.tables = message.tables;
       slot.tableBytes = message.tableBytes;
+      this.cellsFitted += message.cells;
+      this.cellsReused += message.cellsReused;
     }
     job.remaining.delete(slot);
     this.finishIfDone(message.jobId, job);
@@ -173,6 +175,9 @@ export class RenderPool {
 
   /** The busiest worker's time on the last frame's renders, ms. */
   lastRenderMs = 0;
+  /** Fitted cells rendered since start, and those given the frame before's fit again (fit-reuse.ts). */
+  cellsFitted = 0;
+  cellsReused = 0;
   /** What of it the governor counted as load (without warm-up and view-change setup); null: not counted. */
   lastLoadMs: number | null = null;
 
@@ -217,6 +222,8 @@ export class RenderPool {
       const tasks = views.map((v) => this.task(v));
       const outputs = this.inline.run(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks);
       this.measured(this.inline.busyMs, reducible ? this.inline.loadMs : null);
+      this.cellsFitted += this.inline.cells;
+      this.cellsReused += this.inline.cellsReused;
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
       return;

@@ -10,12 +10,21 @@ import { payloadCapacity, ViewRendererCache } from './view-renderer.js';
  */
 export class RenderJobs {
   readonly cache = new ViewRendererCache();
-  private readonly cost = { setupMs: 0 };
+  private readonly cost: JobCost = { setupMs: 0, cells: 0, cellsReused: 0 };
   private jobs = 0;
   /** The last job's time, ms. */
   busyMs = 0;
   /** The same less one-off setup (a view change's table and fitter); null for the first WARM_UP_JOBS. */
   loadMs: number | null = null;
+
+  /** The last job's fitted cells, and those of them reused from the frame before. */
+  get cells(): number {
+    return this.cost.cells;
+  }
+
+  get cellsReused(): number {
+    return this.cost.cellsReused;
+  }
 
   run(frame: Uint8Array, width: number, height: number, format: PictureFormat, index: number, run: number, tasks: readonly RenderTask[]): RenderOutput[] {
     const started = performance.now();
@@ -24,6 +33,13 @@ export class RenderJobs {
     this.loadMs = this.jobs++ < WARM_UP_JOBS ? null : this.busyMs - this.cost.setupMs;
     return outputs;
   }
+}
+
+/** What a job cost beyond its time: one-off setup, and the fitted cells it searched or reused. */
+export interface JobCost {
+  setupMs: number;
+  cells: number;
+  cellsReused: number;
 }
 
 export function renderTasks(
@@ -35,17 +51,25 @@ export function renderTasks(
   index: number,
   run: number,
   tasks: readonly RenderTask[],
-  cost?: { setupMs: number },
+  cost?: JobCost,
 ): RenderOutput[] {
   const outputs: RenderOutput[] = [];
-  if (cost) cost.setupMs = 0;
+  if (cost) {
+    cost.setupMs = 0;
+    cost.cells = 0;
+    cost.cellsReused = 0;
+  }
   for (const task of tasks) {
     const capacity = payloadCapacity(task.spec);
     const buffer = task.buffer && task.buffer.byteLength === capacity ? task.buffer : new ArrayBuffer(capacity);
     const renderer = cache.get(task.key, task.spec);
     const out = new Uint8Array(buffer);
     const length = renderer.render(frame, width, height, index, out, task.effort, format, task.coarseFirst);
-    if (cost) cost.setupMs += renderer.setupMs;
+    if (cost) {
+      cost.setupMs += renderer.setupMs;
+      cost.cells += renderer.cellsFitted;
+      cost.cellsReused += renderer.cellsReused;
+    }
     const codec = renderer.codec;
     if (!codec) {
       outputs.push({ key: task.key, buffer, length, id: 0, base: -1, keyBuffer: null, keyLength: 0, coarse: renderer.coarse });

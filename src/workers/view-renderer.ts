@@ -91,10 +91,9 @@ export class ViewRenderer {
     return (this.table?.offsets.buffer.byteLength ?? 0) + this.rgb.buffer.byteLength + this.reuse.bytes + (this.encoder?.bytes ?? 0);
   }
 
-  /** Cells of the last render given the frame before's fit again, their samples unchanged (fit-reuse.ts). */
-  get cellsReused(): number {
-    return this.reuse.reused;
-  }
+  /** Fitted cells of the last render (0 for a view that is not fitted), and those of them given the frame before's fit again, their samples unchanged (fit-reuse.ts). */
+  cellsFitted = 0;
+  cellsReused = 0;
 
   /** The view's encoder when its frames are tagged (PROTOCOL-NOTES.md §3.7), else null. */
   get codec(): FrameEncoder | null {
@@ -177,10 +176,14 @@ export class ViewRenderer {
     }
     if (this.fitter) this.fitter.extras = level.diagonals;
     const count = this.table.cols * this.table.rows;
+    this.cellsFitted = 0;
+    this.cellsReused = 0;
     if (shape.kind === 'fitted') {
       sampleCells(this.table, frame, this.reuse.samples(count * 3));
       const start = writeFrameHeader(out, index, shape.headerBytes);
       const end = this.reuse.fit(this.fitter!, s.cols, s.rows, s.mode, out, start);
+      this.cellsFitted = s.cols * s.rows;
+      this.cellsReused = this.reuse.reused;
       const map = this.remap;
       if (map) for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
       return end;
