@@ -308,7 +308,7 @@ const VIEWER_WARMUP_MS = 6000;
 const VIEWER_WINDOW_MS = 8000;
 
 /** `n` distinct 160×48 viewers of `clip` at its own pace in `style`: frames per second each over the window. */
-async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ fps: number[]; workWidth: number; distinct: number; effort: string; tables: number }> {
+async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ fps: number[]; workWidth: number; distinct: number; effort: string; tables: number; reusedShare: number | null }> {
   const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: CLIP_FPS, mode: 5, hwaccel: 'none', loop: true, log: silentLogger, realtime: true, maxClients: n + 8 });
   const sockets: WebSocket[] = [];
   const counts = new Array<number>(n).fill(0);
@@ -331,12 +331,15 @@ async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ f
     await Promise.all(firsts);
     await new Promise((r) => setTimeout(r, VIEWER_WARMUP_MS));
     counts.fill(0);
+    const cells0 = server.health().cells;
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, VIEWER_WINDOW_MS));
     const seconds = (performance.now() - t0) / 1000;
     // One snapshot at the window's end: the effort and the working size it led to, side by side.
     const health = server.health();
-    return { fps: counts.map((c) => c / seconds), workWidth: health.workWidth, distinct: health.distinctViews, effort: health.fitEffort, tables: health.tables.count };
+    const fitted = health.cells.fitted - cells0.fitted;
+    const reusedShare = fitted > 0 ? (health.cells.reused - cells0.reused) / fitted : null;
+    return { fps: counts.map((c) => c / seconds), workWidth: health.workWidth, distinct: health.distinctViews, effort: health.fitEffort, tables: health.tables.count, reusedShare };
   } finally {
     for (const ws of sockets) ws.terminate();
     await server.close();
@@ -346,13 +349,37 @@ async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ f
 /** 24 distinct viewers in the picture style, and the same viewers in ramp (the baseline), one after the other. */
 export async function benchStyleViewers(dir: string): Promise<string[]> {
   const clip = clipIn(dir);
-  const lines = [`${STYLE_VIEWERS} distinct 160x48 viewers of the 4K clip at its own pace (${CLIP_FPS} fps, looping), fps each over ${VIEWER_WINDOW_MS / 1000} s after ${VIEWER_WARMUP_MS / 1000} s warm-up:`];
+  const lines = [`${STYLE_VIEWERS} distinct 160x48 viewers of the 4K clip at its own pace (${CLIP_FPS} fps, looping), fps each over ${VIEWER_WINDOW_MS / 1000} s after ${VIEWER_WARMUP_MS / 1000} s warm-up;`,
+    '  "kept": fitted cells whose samples had not changed since the frame before, not searched again (testsrc2 is a still background under moving parts):'];
+  const row = (label: string, r: Awaited<ReturnType<typeof viewerFps>>, aim: string) =>
+    `  ${label.padEnd(14)} min ${fmt(Math.min(...r.fps), 1)}  median ${fmt(median(r.fps), 1)}  max ${fmt(Math.max(...r.fps), 1)} fps   (${r.distinct} distinct views, working ${r.workWidth}x${r.workWidth / 2}${r.reusedShare === null ? '' : `, kept ${fmt(100 * r.reusedShare, 1)} %`})${aim}`;
   for (const style of [PICTURE_STYLE, 'sextant', 'ramp'] as const) {
     const r = await viewerFps(clip, style, STYLE_VIEWERS);
     const aim = style === PICTURE_STYLE ? `   fit effort ${r.effort} (aim each >= 29)` : style === 'ramp' ? '   (baseline)' : '';
-    lines.push(`  ${style.padEnd(8)} min ${fmt(Math.min(...r.fps), 1)}  median ${fmt(median(r.fps), 1)}  max ${fmt(Math.max(...r.fps), 1)} fps   (${r.distinct} distinct views, working ${r.workWidth}x${r.workWidth / 2})${aim}`);
+    lines.push(row(style, r, aim));
   }
+  // The same picture panning sideways (a turning camera): no part stays still, every cell is searched.
+  const panning = await viewerFps(panningClipIn(dir), PICTURE_STYLE, STYLE_VIEWERS);
+  lines.push(row(`${PICTURE_STYLE}, pan`, panning, `   fit effort ${panning.effort} (the clip panning ${PAN_PIXELS} px a frame: nothing still)`));
   return lines;
+}
+
+/** Source pixels the panning clip moves a frame. */
+const PAN_PIXELS = 4;
+
+/**
+ * The clip's first frame, grained so no area is flat, scrolling sideways PAN_PIXELS a frame: no part
+ * stays still (a flat area would look the same shifted). Made once per bench directory.
+ */
+function panningClipIn(dir: string): string {
+  const path = join(dir, 'bench-4k-pan.mp4');
+  if (existsSync(path)) return path;
+  const scene = `testsrc2=size=3840x1920:rate=${CLIP_FPS},noise=alls=12:allf=u,trim=end_frame=1,loop=loop=-1:size=1,setpts=N/${CLIP_FPS}/TB,trim=duration=${CLIP_SECONDS}`;
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${scene},scroll=horizontal=${PAN_PIXELS / 3840}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path,
+  ]);
+  return path;
 }
 
 /**
