@@ -31,9 +31,11 @@ export class FitReuse {
   /** The sample buffers: `current` is written by the renderer this frame, `previous` holds the last fitted frame's. */
   private current = new Uint8Array(0);
   private previous = new Uint8Array(0);
-  /** The same two buffers as 32-bit words, for the comparison. */
-  private currentWords = new Uint32Array(0);
-  private previousWords = new Uint32Array(0);
+  /** The same two buffers as 32- and 16-bit words, for the comparison. */
+  private current32 = new Uint32Array(0);
+  private previous32 = new Uint32Array(0);
+  private current16 = new Uint16Array(0);
+  private previous16 = new Uint16Array(0);
   /** The last fit's cells (cols·rows × 7 bytes), what a cell that did not change is given again. */
   private cells = new Uint8Array(0);
   /** Whether `previous` and `cells` belong together and to the settings below. */
@@ -53,18 +55,20 @@ export class FitReuse {
     return this.current.buffer.byteLength + this.previous.buffer.byteLength + this.cells.byteLength + this.changed.byteLength + this.gathered.byteLength + this.gatheredCells.byteLength;
   }
 
-  /** Cells of the last `fit` that kept the previous frame's result. */
+  /** Cells of the last `fit` that kept the previous frame's result, not searched again. */
   reused = 0;
 
   /** The buffer for this frame's `length` sample bytes: the renderer samples into it, then calls `fit`. */
   samples(length: number): Uint8Array {
     if (this.current.length !== length) {
-      // Whole 32-bit words for the comparison, however the row ends.
-      const words = Math.ceil(length / 4);
-      this.currentWords = new Uint32Array(words);
-      this.previousWords = new Uint32Array(words);
-      this.current = new Uint8Array(this.currentWords.buffer, 0, length);
-      this.previous = new Uint8Array(this.previousWords.buffer, 0, length);
+      // Whole 32-bit words for the comparison, however the buffer ends.
+      const bytes = Math.ceil(length / 4) * 4;
+      this.current32 = new Uint32Array(bytes >> 2);
+      this.previous32 = new Uint32Array(bytes >> 2);
+      this.current16 = new Uint16Array(this.current32.buffer);
+      this.previous16 = new Uint16Array(this.previous32.buffer);
+      this.current = new Uint8Array(this.current32.buffer, 0, length);
+      this.previous = new Uint8Array(this.previous32.buffer, 0, length);
       this.valid = false;
     }
     return this.current;
@@ -92,9 +96,12 @@ export class FitReuse {
       fitter.fit(this.current, cols, rows, mode, this.cells, 0);
     } else {
       const changed = this.changedCells(fitter.style.subX, fitter.style.subY, cols, rows);
-      this.reused = count - changed;
-      if (changed > count * GATHER_BELOW) fitter.fit(this.current, cols, rows, mode, this.cells, 0);
-      else if (changed > 0) this.fitChanged(fitter, changed, cols, mode);
+      if (changed > count * GATHER_BELOW) {
+        fitter.fit(this.current, cols, rows, mode, this.cells, 0);
+      } else {
+        if (changed > 0) this.fitChanged(fitter, changed, cols, mode);
+        this.reused = count - changed;
+      }
     }
     out.set(this.cells, offset);
     this.fitter = fitter;
@@ -106,59 +113,25 @@ export class FitReuse {
     const next = this.previous;
     this.previous = this.current;
     this.current = next;
-    const nextWords = this.previousWords;
-    this.previousWords = this.currentWords;
-    this.currentWords = nextWords;
+    [this.current32, this.previous32] = [this.previous32, this.current32];
+    [this.current16, this.previous16] = [this.previous16, this.current16];
     return offset + cellBytes;
   }
 
-  /** Lists in `changed` the cells whose samples differ from the previous frame's; returns how many. */
+  /**
+   * Lists in `changed` the cells whose samples differ from the previous frame's; returns how many.
+   * A cell's row of samples is 3·subX bytes: compared as 32-bit words where that is whole words
+   * (mosaic: 12 bytes), else as 16-bit ones (the 2-wide styles: 6); a style with an odd subX would
+   * have every cell listed (fitted afresh, still exact).
+   */
   private changedCells(subX: number, subY: number, cols: number, rows: number): number {
-    if (this.changed.length < cols * rows) this.changed = new Int32Array(cols * rows);
-    const list = this.changed;
+    const count = cols * rows;
+    if (this.changed.length < count) this.changed = new Int32Array(count);
     const rowBytes = subX * 3;
-    let n = 0;
-    if (rowBytes % 4 === 0) {
-      const a = this.currentWords;
-      const b = this.previousWords;
-      const words = rowBytes >> 2;
-      const stride = (cols * rowBytes) >> 2;
-      for (let cy = 0, cell = 0; cy < rows; cy++) {
-        for (let cx = 0; cx < cols; cx++, cell++) {
-          let at = cy * subY * stride + cx * words;
-          let differs = false;
-          for (let y = 0; y < subY && !differs; y++, at += stride) {
-            for (let w = 0; w < words; w++) {
-              if (a[at + w] !== b[at + w]) {
-                differs = true;
-                break;
-              }
-            }
-          }
-          if (differs) list[n++] = cell;
-        }
-      }
-      return n;
-    }
-    const a = this.current;
-    const b = this.previous;
-    const stride = cols * rowBytes;
-    for (let cy = 0, cell = 0; cy < rows; cy++) {
-      for (let cx = 0; cx < cols; cx++, cell++) {
-        let at = cy * subY * stride + cx * rowBytes;
-        let differs = false;
-        for (let y = 0; y < subY && !differs; y++, at += stride) {
-          for (let k = 0; k < rowBytes; k++) {
-            if (a[at + k] !== b[at + k]) {
-              differs = true;
-              break;
-            }
-          }
-        }
-        if (differs) list[n++] = cell;
-      }
-    }
-    return n;
+    if (rowBytes % 4 === 0) return listChanged(this.current32, this.previous32, rowBytes >> 2, subY, cols, rows, this.changed);
+    if (rowBytes % 2 === 0) return listChanged(this.current16, this.previous16, rowBytes >> 1, subY, cols, rows, this.changed);
+    for (let cell = 0; cell < count; cell++) this.changed[cell] = cell;
+    return count;
   }
 
   /** Fits the `n` listed cells as one row of their own and puts each result in its place. */
@@ -191,4 +164,29 @@ export class FitReuse {
       for (let k = 0; k < CELL_BYTES; k++) cells[to + k] = fitted[from + k]!;
     }
   }
+}
+
+/**
+ * The cells of a cols × rows grid whose sample words differ between `a` and `b` (the same layout:
+ * `words` words per cell per sample row, subY rows a cell), into `list`; returns how many.
+ */
+function listChanged(a: Uint32Array | Uint16Array, b: Uint32Array | Uint16Array, words: number, subY: number, cols: number, rows: number, list: Int32Array): number {
+  const stride = cols * words;
+  let n = 0;
+  for (let cy = 0, cell = 0; cy < rows; cy++) {
+    for (let cx = 0; cx < cols; cx++, cell++) {
+      let at = cy * subY * stride + cx * words;
+      let differs = false;
+      for (let y = 0; y < subY && !differs; y++, at += stride) {
+        for (let w = 0; w < words; w++) {
+          if (a[at + w] !== b[at + w]) {
+            differs = true;
+            break;
+          }
+        }
+      }
+      if (differs) list[n++] = cell;
+    }
+  }
+  return n;
 }
