@@ -19,6 +19,7 @@
  * the table.
  */
 import { SCORE_TIE } from './fit-kernels.js';
+import { MosaicSimd } from './mosaic-simd.js';
 import { coverageOf, glyphCoverage, rectangle, sameCoverageSplit, sameSplit, type CellStyle, type Polygon } from '../../protocol/index.js';
 
 const SAMPLES = 32;
@@ -48,6 +49,20 @@ function partitionOutlines(): Polygon[][] {
   return out;
 }
 
+/**
+ * What the SIMD fitter (mosaic-simd.ts) takes from this search: the per-sample coverage of every
+ * partition in the order scored here (structured ones from their outlines, then the extras'), the
+ * glyph drawing each and whether it draws the complement, and the structure's constants.
+ */
+export interface MosaicStructure {
+  readonly coverage: readonly Float64Array[];
+  readonly glyphOf: Uint8Array;
+  readonly swapOf: Uint8Array;
+  readonly quadrantSplits: readonly number[];
+  readonly eighthRows: readonly number[];
+  readonly stepBit: readonly number[];
+}
+
 const KERNELS = new WeakMap<CellStyle, MosaicKernel | null>();
 
 export class MosaicKernel {
@@ -57,6 +72,8 @@ export class MosaicKernel {
     private readonly swapOf: Uint8Array,
     /** The search, compiled for this table (compileKernel). */
     private readonly kernel: CompiledKernel,
+    /** The same search as WebAssembly SIMD, byte-identical; null where the runtime lacks SIMD. */
+    readonly simd: MosaicSimd | null,
   ) {}
 
   /**
@@ -76,8 +93,10 @@ export class MosaicKernel {
     const shapes = partitionOutlines();
     const glyphOf: number[] = [];
     const swapOf: number[] = [];
+    const coverage: Float64Array[] = [];
     for (let p = 0; p < shapes.length; p++) {
       const partition = coverageOf(shapes[p]!, 4, 8);
+      coverage.push(Float64Array.from(partition));
       let found = -1;
       let swap = 0;
       for (let g = 0; g < style.glyphs.length && found < 0; g++) {
@@ -107,7 +126,19 @@ export class MosaicKernel {
       glyphOf.push(g);
       swapOf.push(0);
     }
-    return new MosaicKernel(Uint8Array.from(glyphOf), Uint8Array.from(swapOf), compileKernel(exShares));
+    const glyphs = Uint8Array.from(glyphOf);
+    const swaps = Uint8Array.from(swapOf);
+    const kernel = compileKernel(exShares);
+    const structure: MosaicStructure = {
+      coverage: [...coverage, ...exShares],
+      glyphOf: glyphs,
+      swapOf: swaps,
+      quadrantSplits: QUADRANT_SPLITS,
+      eighthRows: EIGHTH_ROWS,
+      stepBit: STEP_BIT,
+    };
+    const simd = MosaicSimd.build(structure, (rgb, cols, rows, quant, out, offset, extras) => kernel(rgb, cols, rows, quant, out, offset, extras, glyphs, swaps));
+    return new MosaicKernel(glyphs, swaps, kernel, simd);
   }
 
   /**
@@ -115,6 +146,12 @@ export class MosaicKernel {
    * the end offset. `extras` off leaves the glyphs outside the structured partitions untried.
    */
   fit(rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras = true): number {
+    if (this.simd) return this.simd.fit(rgb, cols, rows, quant, out, offset, extras);
+    return this.kernel(rgb, cols, rows, quant, out, offset, extras, this.glyphOf, this.swapOf);
+  }
+
+  /** The JS search alone, whatever the runtime: the reference the SIMD fit is held to, and its bench baseline. */
+  fitJs(rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras = true): number {
     return this.kernel(rgb, cols, rows, quant, out, offset, extras, this.glyphOf, this.swapOf);
   }
 }

@@ -1,0 +1,217 @@
+/**
+ * The few pieces of the WebAssembly binary format (core spec §5, SIMD proposal opcodes) that a
+ * module generated at run time needs: LEB128 numbers, one function body at a time, and a module of
+ * such functions over one imported memory with one export. No toolchain is involved: the mosaic
+ * fitter (mosaic-simd.ts) writes its search as code here, as mosaic-kernel.ts writes its JS one.
+ */
+
+/** Value types (§5.3.1). */
+export const I32 = 0x7f;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+export type ValueType = typeof I32 | typeof F64 | typeof V128;
+
+/** Core opcodes used by the generator (§5.4). */
+export const Op = {
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  call: 0x10,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Load: 0x28,
+  i32Const: 0x41,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Mul: 0x6c,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+  /** The empty block type. */
+  void: 0x40,
+} as const;
+
+/** SIMD opcodes (after the 0xfd prefix), the proposal's numbering as Node 20's V8 implements it. */
+export const Simd = {
+  load: 0x00,
+  load32Splat: 0x09,
+  load64Splat: 0x0a,
+  store: 0x0b,
+  shuffle: 0x0d,
+  i32x4ExtractLane: 0x1b,
+  i32x4Eq: 0x37,
+  f32x4Eq: 0x41,
+  f32x4Le: 0x45,
+  and: 0x4e,
+  andNot: 0x4f,
+  or: 0x50,
+  bitselect: 0x52,
+  load32Lane: 0x56,
+  load64Lane: 0x57,
+  store32Lane: 0x5a,
+  f64x2PromoteLowF32x4: 0x5f,
+  i8x16NarrowI16x8U: 0x66,
+  f32x4Floor: 0x68,
+  i16x8NarrowI32x4U: 0x86,
+  i32x4Shl: 0xab,
+  i32x4ShrU: 0xad,
+  i32x4Add: 0xae,
+  i32x4DotI16x8S: 0xba,
+  f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
+  f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  f32x4Pmin: 0xea,
+  f32x4Pmax: 0xeb,
+  f64x2Add: 0xf0,
+  f64x2Mul: 0xf2,
+  i32x4TruncSatF32x4S: 0xf8,
+  f32x4ConvertI32x4S: 0xfa,
+  i32x4TruncSatF64x2SZero: 0xfc,
+} as const;
+
+/** Unsigned LEB128 (§5.2.2), appended to `out`. */
+export function uleb(n: number, out: number[] = []): number[] {
+  let v = n >>> 0;
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer, appended to `out`. */
+export function sleb(n: number, out: number[] = []): number[] {
+  let v = n | 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** Concatenation of byte lists; large bodies are never spread into argument lists. */
+function cat(...parts: ArrayLike<number>[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const vec = (items: ArrayLike<number>[]): Uint8Array => cat(uleb(items.length), ...items);
+const section = (id: number, body: Uint8Array): Uint8Array => cat([id], uleb(body.length), body);
+const name = (s: string): Uint8Array => {
+  const bytes = new TextEncoder().encode(s);
+  return cat(uleb(bytes.length), bytes);
+};
+
+/**
+ * One function's locals and code. Parameters are the first locals; other locals are declared by
+ * first use. Instructions are appended as bytes; `simd` adds the 0xfd prefix.
+ */
+export class FunctionBody {
+  private readonly code: number[] = [];
+  private readonly localIndex = new Map<string, number>();
+  private readonly localTypes: ValueType[] = [];
+  private readonly paramCount: number;
+
+  constructor(params: readonly (readonly [string, ValueType])[]) {
+    for (const [n, t] of params) this.local(n, t);
+    this.paramCount = params.length;
+  }
+
+  /** The index of local `n`, declared with type `t` on first use. */
+  local(n: string, t: ValueType = V128): number {
+    let i = this.localIndex.get(n);
+    if (i === undefined) {
+      i = this.localTypes.length;
+      this.localIndex.set(n, i);
+      this.localTypes.push(t);
+    }
+    return i;
+  }
+
+  hasLocal(n: string): boolean {
+    return this.localIndex.has(n);
+  }
+
+  op(...bytes: number[]): void {
+    for (const b of bytes) this.code.push(b);
+  }
+
+  simd(code: number, ...immediates: number[]): void {
+    this.code.push(0xfd);
+    uleb(code, this.code);
+    for (const b of immediates) this.code.push(b);
+  }
+
+  i32(v: number): void {
+    this.code.push(Op.i32Const);
+    sleb(v, this.code);
+  }
+
+  localGet(n: string): void {
+    const i = this.localIndex.get(n);
+    if (i === undefined) throw new Error(`wasm emitter: local ${n} read before it is set`);
+    this.code.push(Op.localGet);
+    uleb(i, this.code);
+  }
+
+  localSet(n: string, t: ValueType = V128): void {
+    this.code.push(Op.localSet);
+    uleb(this.local(n, t), this.code);
+  }
+
+  localTee(n: string, t: ValueType = V128): void {
+    this.code.push(Op.localTee);
+    uleb(this.local(n, t), this.code);
+  }
+
+  /** The code section entry: size, run-length local declarations, code, `end`. */
+  encode(): Uint8Array {
+    const decl: number[][] = [];
+    for (let i = this.paramCount; i < this.localTypes.length; ) {
+      let j = i;
+      while (j < this.localTypes.length && this.localTypes[j] === this.localTypes[i]) j++;
+      decl.push([...uleb(j - i), this.localTypes[i]!]);
+      i = j;
+    }
+    const body = cat(vec(decl), this.code, [Op.end]);
+    return cat(uleb(body.length), body);
+  }
+}
+
+/** A function type: i32 parameters only, no results (all the generator needs). */
+export interface ModuleFunction {
+  readonly body: FunctionBody;
+  readonly i32Params: number;
+}
+
+/**
+ * A module importing its memory as env.mem (`pages` 64 KiB pages, no maximum) and exporting
+ * function 0 as `exportName`.
+ */
+export function moduleBytes(fns: readonly ModuleFunction[], pages: number, exportName: string): Uint8Array {
+  const arities = [...new Set(fns.map((f) => f.i32Params))];
+  const types = section(1, vec(arities.map((n) => cat([0x60], vec(Array.from({ length: n }, () => [I32])), [0]))));
+  const imports = section(2, vec([cat(name('env'), name('mem'), [0x02, 0x00], uleb(pages))]));
+  const funcs = section(3, vec(fns.map((f) => uleb(arities.indexOf(f.i32Params)))));
+  const exports = section(7, vec([cat(name(exportName), [0x00, 0])]));
+  const code = section(10, vec(fns.map((f) => f.body.encode())));
+  return cat([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], types, imports, funcs, exports, code);
+}
