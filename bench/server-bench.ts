@@ -24,11 +24,12 @@ import { buildDecodeArgs } from '../src/source/ffmpeg-source.js';
 import { findFfmpeg, protocolsFor } from '../src/source/ffmpeg-tools.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
 import { sampleCells } from '../src/projection/sample-cells.js';
-import { CAMERA_NAMES, CELL_STYLES, frameShape, STYLE_NAMES, type CameraName, type Palette, type StyleName } from '../protocol/index.js';
+import { CAMERA_NAMES, CELL_STYLES, channelMask, frameShape, STYLE_NAMES, type CameraName, type Palette, type StyleName } from '../protocol/index.js';
 import { CAMERA_START_FOV } from '../src/client/common/view-controller.js';
 import { EQUIRECT_FORMAT } from '../src/projection/layouts/index.js';
 import { EQUIRECT_TO_FLAT, equirectProjection } from '../src/projection/projections.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
+import { MosaicKernel } from '../src/quantise/mosaic-kernel.js';
 import { writeCells } from '../src/quantise/quantise.js';
 import type { RenderTask } from '../src/workers/messages.js';
 import { renderTasks } from '../src/workers/render-tasks.js';
@@ -224,6 +225,21 @@ export function benchFitting(): string[] {
     const ms = timeRounds((k) => fitter.fit(samples[k % COST_VIEWS]!, 160, 48, 5, out, 0));
     const label = `${name}${palette === 'rgb' ? '' : ` palette=${palette}`}`;
     lines.push(`  ${label.padEnd(28)} ${fmt(us(ms), 4)} µs/cell   ${fmt(ms / baseline, 1)}x ramp   (${fmt(ms, 3)} ms per 160x48 frame)`);
+    // The mosaic's JS kernel beside the SIMD module CellFitter now uses, same samples, same run.
+    const kernel = palette === 'rgb' ? MosaicKernel.forStyle(CELL_STYLES[name]) : null;
+    if (kernel?.simd) {
+      const quant = channelMask(5);
+      const js = timeRounds((k) => kernel.fitJs(samples[k % COST_VIEWS]!, 160, 48, quant, out, 0, fitter.extras));
+      let ties = 0;
+      let bounds = 0;
+      for (const rgb of samples) {
+        kernel.fit(rgb, 160, 48, quant, out, 0, fitter.extras);
+        ties += kernel.simd.nearTies;
+        bounds += kernel.simd.boundaries;
+      }
+      const pct = (n: number) => `${fmt((100 * n) / (cells * samples.length), 2)}%`;
+      lines.push(`  ${`${label}, JS kernel`.padEnd(28)} ${fmt(us(js), 4)} µs/cell   ${fmt(js / baseline, 1)}x ramp   (${fmt(js, 3)} ms per 160x48 frame; SIMD ${fmt(js / ms, 2)}x faster, refitting ${pct(ties)} near ties + ${pct(bounds)} on a .5 boundary with the JS kernel)`);
+    }
   }
   return lines;
 }
