@@ -7,9 +7,10 @@
  * off, odd grid sizes. The first test makes sure this Node runs the SIMD path, so the others cannot
  * pass on the JS kernel alone.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CELL_STYLES, frameShape, glyphCoverage } from '../protocol/index.js';
 import { MosaicKernel } from '../src/quantise/mosaic-kernel.js';
+import { MosaicSimd } from '../src/quantise/mosaic-simd.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import { chooseWorkWidth } from '../src/app/working-size.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
@@ -150,6 +151,26 @@ describe('MosaicKernel.fit with WebAssembly SIMD', () => {
     kernel.simd!.nearTies = -1;
     new CellFitter(style, 'rgb').fit(rgb, 9, 3, 5, out, 0);
     expect(kernel.simd!.nearTies).toBeGreaterThanOrEqual(0); // fit() resets its counters: it ran
+  });
+
+  it('falls back to the JS kernel where WebAssembly refuses the SIMD module, or the structure is not the one generated', () => {
+    const validate = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    try {
+      // A copy of the style table is a table of its own: its kernel is built afresh.
+      const plain = MosaicKernel.forStyle({ ...style })!;
+      expect(validate).toHaveBeenCalled();
+      expect(plain.simd).toBeNull();
+      const rgb = randomCells(13, 3, 5);
+      const a = new Uint8Array(13 * 3 * 7);
+      const b = new Uint8Array(13 * 3 * 7);
+      plain.fit(rgb, 13, 3, 255, a, 0);
+      kernel.fitJs(rgb, 13, 3, 255, b, 0);
+      expect(Buffer.compare(a, b)).toBe(0);
+    } finally {
+      validate.mockRestore();
+    }
+    const none = new Uint8Array(0);
+    expect(MosaicSimd.build({ coverage: [], glyphOf: none, swapOf: none, quadrantSplits: [], eighthRows: [], stepBit: [] }, () => 0)).toBeNull();
   });
 
   it('writes the JS kernel bytes for projected samples of the demo scene', () => {

@@ -28,13 +28,17 @@
  *   in a scratch area of linear memory, with every constant in a pool there: TurboFan allocates
  *   registers for small bodies with short live ranges far better than for one 2000-op line.
  *
- * Measured (prototype, bench machine, 8 demo views 160×48, extras on): JS kernel 3.33 ms a frame,
- * this 1.56 ms including the copy of the samples into the module (2.1×); extras off 1.37 → 0.82 ms.
- * Cells refitted by the JS kernel on the demo views: 1.8 % near ties + 0.8 % on a boundary.
- * Building (emit + compile) takes ~35 ms once per style table and thread.
+ * Measured on 8 demo views of 160×48 cells, extras on, samples copied into the module each call
+ * (~0.04 ms): JS kernel 3.33 → 1.56 ms a frame in the quiet prototype run (2.1×); integrated,
+ * `bench fitting` on a loaded 2-CPU machine, 3.66 → 1.47 ms (2.5×); extras off 1.33 → 0.77 ms.
+ * Cells refitted by the JS kernel on the demo views: 1.8 % near ties + 0.8 % on a .5 boundary; the
+ * boundary refits cost 0.06 ms a frame there (0.45 ms on random cells, where 7 % are on a
+ * boundary), less than the prototype's replica of the JS kernel's f64 sums did in the same process.
+ * Building (emit, validate, compile) takes ~20 ms once per style table and thread, on top of the
+ * JS kernel's own build; the first frames run before V8's optimising tier has the module.
  */
 import { SCORE_TIE } from './fit-kernels.js';
-import { F64, FunctionBody, I32, moduleBytes, Op, Simd, uleb, V128, type ValueType } from './wasm-emitter.js';
+import { FunctionBody, I32, moduleBytes, Op, Simd, uleb, V128, type ValueType } from './wasm-emitter.js';
 import type { MosaicStructure } from './mosaic-kernel.js';
 import { Limits } from '../../protocol/limits.js';
 

@@ -146,10 +146,6 @@ export class FunctionBody {
     return i;
   }
 
-  hasLocal(n: string): boolean {
-    return this.localIndex.has(n);
-  }
-
   op(...bytes: number[]): void {
     for (const b of bytes) this.code.push(b);
   }
