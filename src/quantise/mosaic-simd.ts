@@ -29,8 +29,8 @@
  *   registers for small bodies with short live ranges far better than for one 2000-op line.
  *
  * Measured on 8 demo views of 160×48 cells, extras on, samples copied into the module each call
- * (~0.04 ms): JS kernel 3.33 → 1.56 ms a frame in the quiet prototype run (2.1×); integrated,
- * `bench fitting` on a loaded 2-CPU machine, 3.66 → 1.47 ms (2.5×); extras off 1.33 → 0.77 ms.
+ * (~0.04 ms): JS kernel 3.33 → 1.56 ms a frame in the prototype (2.1×); integrated, `bench
+ * fitting` 3.07 → 1.44 ms (2.1×; 3.66 → 1.47 on a loaded 2-CPU machine); extras off 1.33 → 0.77 ms.
  * Cells refitted by the JS kernel on the demo views: 1.8 % near ties + 0.8 % on a .5 boundary; the
  * boundary refits cost 0.06 ms a frame there (0.45 ms on random cells, where 7 % are on a
  * boundary), less than the prototype's replica of the JS kernel's f64 sums did in the same process.
