@@ -137,7 +137,14 @@ export class MosaicKernel {
       eighthRows: EIGHTH_ROWS,
       stepBit: STEP_BIT,
     };
-    const simd = MosaicSimd.build(structure, (rgb, cols, rows, quant, out, offset, extras) => kernel(rgb, cols, rows, quant, out, offset, extras, glyphs, swaps));
+    let simd: MosaicSimd | null = null;
+    try {
+      simd = MosaicSimd.build(structure, (rgb, cols, rows, quant, out, offset, extras) => kernel(rgb, cols, rows, quant, out, offset, extras, glyphs, swaps));
+    } catch {
+      // A table this generator cannot lay out (more partitions than it has room for, say) keeps the
+      // JS search: the same bytes, at its own speed.
+      simd = null;
+    }
     return new MosaicKernel(glyphs, swaps, kernel, simd);
   }
 
