@@ -57,6 +57,10 @@ const SCRATCH_END = 32768;
 const PAGE = 65536;
 /** Largest grid the server allows (Limits.SAMPLES_MAX samples at 32 a cell); larger calls go by rows. */
 const MAX_CELLS = Math.floor(Limits.SAMPLES_MAX / 32);
+/** The throwaway grid and runs of warmUp: about 30 ms once per style table and thread. */
+const WARM_UP_COLS = 64;
+const WARM_UP_ROWS = 16;
+const WARM_UP_RUNS = 40;
 /** Bytes a group may read or write past the grid's end (lanes beyond the last column). */
 const SLACK = 256;
 const align = (v: number): number => (v + 63) & ~63;
@@ -1053,7 +1057,24 @@ export class MosaicSimd {
     });
     const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { mem: memory } });
     const run = instance.exports['fit'] as ModuleFit;
-    return new MosaicSimd(run, buffer, layout, maxCells, jsFit);
+    const simd = new MosaicSimd(run, buffer, layout, maxCells, jsFit);
+    simd.warmUp();
+    return simd;
+  }
+
+  /**
+   * Runs the module on a throwaway grid until V8 has its optimised code: compiled lazily, its
+   * functions first run as baseline code (a first 160×48 frame took 21 ms, the next 11, then 3 until
+   * the optimising tier took over around the twentieth), and a view change waited behind those.
+   */
+  private warmUp(): void {
+    const cols = WARM_UP_COLS;
+    const rows = WARM_UP_ROWS;
+    const rgb = new Uint8Array(cols * rows * 96);
+    let seed = 1;
+    for (let i = 0; i < rgb.length; i++) rgb[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    const out = new Uint8Array(cols * rows * 7);
+    for (let k = 0; k < WARM_UP_RUNS; k++) this.fit(rgb, cols, rows, 0xff, out, 0, k % 2 === 0);
   }
 
   /** MosaicKernel.fit's contract: the same bytes at `offset`, nothing outside them written. */
