@@ -829,6 +829,22 @@ function colours(f: Phase, layout: Layout): void {
     f.simd(Simd.shuffle, ...join);
     f.set(dst);
   };
+  /** dst = floor(n / d); lanes where the quotient is a whole number (a .5 boundary of the mean) are marked in `bnd`. */
+  const floorMarkingBoundary = (n: string, d: string, dst: string): void => {
+    f.get(n);
+    f.get(d);
+    f.simd(Simd.f32x4Div);
+    f.simd(Simd.f32x4Floor);
+    f.set(dst);
+    f.get(dst);
+    f.get(d);
+    f.simd(Simd.f32x4Mul);
+    f.get(n);
+    f.simd(Simd.f32x4Eq);
+    f.get('bnd');
+    f.simd(Simd.or);
+    f.set('bnd');
+  };
   for (const c of CH) {
     // Fractional: a = floor((2F + W) / 2W), k = floor((2(48T − F) + 1536 − W) / 2(1536 − W)); on a boundary where exact.
     f.get(`bF${c}`);
@@ -837,19 +853,7 @@ function colours(f: Phase, layout: Layout): void {
     f.get('cW');
     f.simd(Simd.f32x4Add);
     f.set('n1');
-    f.get('n1');
-    f.get('d1');
-    f.simd(Simd.f32x4Div);
-    f.simd(Simd.f32x4Floor);
-    f.set('fa');
-    f.get('fa');
-    f.get('d1');
-    f.simd(Simd.f32x4Mul);
-    f.get('n1');
-    f.simd(Simd.f32x4Eq);
-    f.get('bnd');
-    f.simd(Simd.or);
-    f.set('bnd');
+    floorMarkingBoundary('n1', 'd1', 'fa');
     f.get(`t${c}`);
     f.f32x4(48);
     f.simd(Simd.f32x4Mul);
@@ -864,19 +868,7 @@ function colours(f: Phase, layout: Layout): void {
     f.simd(Simd.f32x4Mul);
     f.simd(Simd.f32x4Add);
     f.set('n2');
-    f.get('n2');
-    f.get('d2');
-    f.simd(Simd.f32x4Div);
-    f.simd(Simd.f32x4Floor);
-    f.set('fk');
-    f.get('fk');
-    f.get('d2');
-    f.simd(Simd.f32x4Mul);
-    f.get('n2');
-    f.simd(Simd.f32x4Eq);
-    f.get('bnd');
-    f.simd(Simd.or);
-    f.set('bnd');
+    floorMarkingBoundary('n2', 'd2', 'fk');
     // Integer partitions and the space: F/48 (exact), then the JS kernel's f64 arithmetic.
     f.get(`bF${c}`);
     f.f32x4(48);
