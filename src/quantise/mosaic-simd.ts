@@ -845,6 +845,17 @@ function colours(f: Phase, layout: Layout): void {
     f.simd(Simd.or);
     f.set('bnd');
   };
+  /** dst = the fractional partitions' colour (frac, f32) or the integer ones' (int, i32) per lane, & quant. */
+  const quantisedSide = (frac: string, int: string, dst: string): void => {
+    f.get(frac);
+    f.simd(Simd.i32x4TruncSatF32x4S);
+    f.get(int);
+    f.get('cFrac');
+    f.simd(Simd.bitselect);
+    f.get('q4');
+    f.simd(Simd.and);
+    f.set(dst);
+  };
   for (const c of CH) {
     // Fractional: a = floor((2F + W) / 2W), k = floor((2(48T − F) + 1536 − W) / 2(1536 − W)); on a boundary where exact.
     f.get(`bF${c}`);
@@ -886,22 +897,8 @@ function colours(f: Phase, layout: Layout): void {
     f.simd(Simd.bitselect);
     f.set('ia'); // the space: fg = bg
     // Per lane: fractional or integer, & quant, swap.
-    f.get('fa');
-    f.simd(Simd.i32x4TruncSatF32x4S);
-    f.get('ia');
-    f.get('cFrac');
-    f.simd(Simd.bitselect);
-    f.get('q4');
-    f.simd(Simd.and);
-    f.set('ra');
-    f.get('fk');
-    f.simd(Simd.i32x4TruncSatF32x4S);
-    f.get('ik');
-    f.get('cFrac');
-    f.simd(Simd.bitselect);
-    f.get('q4');
-    f.simd(Simd.and);
-    f.set('rk');
+    quantisedSide('fa', 'ia', 'ra');
+    quantisedSide('fk', 'ik', 'rk');
     f.get('rk');
     f.get('ra');
     f.get('cSwap');
