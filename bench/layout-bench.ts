@@ -15,6 +15,7 @@ import type { LayoutName, ViewSpec } from '../src/shared/types.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
 import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
 import { changedTwin, fmt, median } from './stats.js';
+import { ArenaBuffer } from '../src/shared/wasm-arena.js';
 
 const DETAIL = 3840;
 const VIEWS = 8;
@@ -70,11 +71,11 @@ export function benchLayouts(): string[] {
     const f = formatOf(layout);
     const { w, h } = frames.get(layout)!;
     const vs = views(style, camera);
-    let reuse: Int32Array | undefined;
+    const store = new ArenaBuffer();
     return timeRounds((k) => {
       const s = vs[k % VIEWS]!;
       const samples = style === 'ramp' ? { cols: 160, rows: 48, aspect: 0.5 } : { cols: 640, rows: 384, aspect: 1 };
-      reuse = projectionFor(camera, f).buildTable(s, samples, w, h, reuse).offsets;
+      projectionFor(camera, f).buildTable(s, samples, w, h, (n) => store.int32(n, null));
     });
   };
   const render = (layout: LayoutName, style: StyleName): number => {

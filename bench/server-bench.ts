@@ -36,6 +36,7 @@ import { renderTasks } from '../src/workers/render-tasks.js';
 import { viewKey } from '../src/shared/view-key.js';
 import { payloadCapacity, ViewRenderer, ViewRendererCache } from '../src/workers/view-renderer.js';
 import { changedTwin, fmt, median } from './stats.js';
+import { ArenaBuffer } from '../src/shared/wasm-arena.js';
 
 const CLIP_SECONDS = 8;
 const CLIP_FPS = 30;
@@ -257,12 +258,12 @@ export function benchTableBuild(): string[] {
     const shape = frameShape(s);
     const grid = { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect };
     const projection = equirectProjection(camera);
-    let reuse: Int32Array | undefined;
+    const store = new ArenaBuffer();
     const times = { lattice: [] as number[], exact: [] as number[] };
     for (let k = 0; k < 2 * COST_ROUNDS + 2; k++) {
       const how = k % 2 === 0 ? 'lattice' : 'exact';
       const t0 = performance.now();
-      reuse = projection.buildTable({ ...s, yaw: ((k >> 1) * 7) % 360 - 180 }, grid, 3840, 1920, reuse, how).offsets;
+      projection.buildTable({ ...s, yaw: ((k >> 1) * 7) % 360 - 180 }, grid, 3840, 1920, (n) => store.int32(n, null), how);
       if (k >= 2) times[how].push(performance.now() - t0);
     }
     return { lattice: median(times.lattice), exact: median(times.exact) };

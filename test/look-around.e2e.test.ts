@@ -91,6 +91,11 @@ describe('look-around', () => {
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toMatch(/^ascii360_cells_fitted_total \d+$/m);
     expect(metrics).toMatch(/^ascii360_cells_reused_total [1-9]\d*$/m);
+    // The workers sampled every frame with WebAssembly SIMD, reading the shared frame memory in place.
+    const samples = (await getJson(`${s.url}/healthz`))['samples'] as { simd: number; js: number };
+    expect(samples.simd).toBeGreaterThanOrEqual(15 * 48 * 16 * 32);
+    expect(samples.js).toBe(0);
+    expect(metrics).toMatch(/^ascii360_samples_simd_total [1-9]\d*$/m);
   });
 
   it('past the old fixed limit of 64 tables, 72 distinct views are each served from their own kept table', async () => {

@@ -21,6 +21,8 @@ export function prometheusText(h: Health): string {
   line(out, 'fit_effort', 'gauge', 'Mosaic fit effort: 0 full, 1 blocks (no diagonals), 2 sextants (on 2x3 samples), 3 quadrants (on 2x2).', (FIT_EFFORTS as readonly string[]).indexOf(h.fitEffort));
   line(out, 'cells_fitted_total', 'counter', 'Fitted glyph cells rendered (every fitted style).', h.cells.fitted);
   line(out, 'cells_reused_total', 'counter', 'Fitted cells given the frame before\'s glyph and colours again, their samples unchanged: not searched.', h.cells.reused);
+  line(out, 'samples_simd_total', 'counter', 'Samples taken by the WebAssembly SIMD sampler, reading frames in the shared frame memory.', h.samples.simd);
+  line(out, 'samples_js_total', 'counter', 'Samples taken in JavaScript (no shared WebAssembly memory or SIMD here, or a table outside it).', h.samples.js);
   line(out, 'frames_decoded_total', 'counter', 'Frames decoded from the source.', h.frames.decoded);
   line(out, 'frames_rendered_total', 'counter', 'Frames rendered for viewers.', h.frames.rendered);
   line(out, 'frames_sent_total', 'counter', 'Frames sent to viewers.', h.frames.sent);

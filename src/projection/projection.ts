@@ -26,10 +26,13 @@ export interface SamplingTable {
   readonly readsBlack: boolean;
 }
 
+/**
+ * Where a table's `length` offsets go: a view's own buffer, refilled in place so a viewer dragging
+ * its view does not allocate a new table every frame, and in its thread's frame memory so the SIMD
+ * sampler can read it (shared/wasm-arena.ts). Absent: a new array.
+ */
+export type TableStorage = (length: number) => Int32Array;
+
 export interface Projection {
-  /**
-   * `reuse`: the offsets of a table no longer needed; filled in place when it is large enough, so a
-   * viewer dragging its view does not allocate a new table every frame.
-   */
-  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number, reuse?: Int32Array, how?: TableBuild): SamplingTable;
+  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number, storage?: TableStorage, how?: TableBuild): SamplingTable;
 }

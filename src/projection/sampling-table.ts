@@ -11,7 +11,7 @@
 import type { SampleGrid, ViewAngles } from '../shared/types.js';
 import type { Camera } from './camera.js';
 import type { Layout } from './layout.js';
-import type { Projection, SamplingTable, TableBuild } from './projection.js';
+import type { Projection, SamplingTable, TableBuild, TableStorage } from './projection.js';
 
 const DEG = Math.PI / 180;
 
@@ -36,7 +36,7 @@ const MAX_LATTICE_ERROR = 0.25;
 export type Pose = Readonly<Pick<ViewAngles, 'yaw' | 'pitch' | 'roll'>>;
 const NO_POSE: Pose = Object.freeze({ yaw: 0, pitch: 0, roll: 0 });
 
-export function buildSamplingTable(camera: Camera, layout: Layout, view: ViewAngles, grid: SampleGrid, reuse?: Int32Array, pose: Pose = NO_POSE, how: TableBuild = 'lattice'): SamplingTable {
+export function buildSamplingTable(camera: Camera, layout: Layout, view: ViewAngles, grid: SampleGrid, storage?: TableStorage, pose: Pose = NO_POSE, how: TableBuild = 'lattice'): SamplingTable {
   checkArguments(view, grid, layout);
   const { cols, rows } = grid;
   // Camera ray → world (the view's rotation) → the file's own axes (the pose's inverse: its transpose).
@@ -63,7 +63,7 @@ export function buildSamplingTable(camera: Camera, layout: Layout, view: ViewAng
   for (let k = 0; k < planeY.length; k++) planeY[k] = (2 * (k + 0.5)) / (rows * sy) - 1;
 
   const length = cols * rows * taps;
-  const offsets = reuse && reuse.buffer.byteLength >= length * 4 ? new Int32Array(reuse.buffer, 0, length) : new Int32Array(length);
+  const offsets = storage ? storage(length) : new Int32Array(length);
   const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, m3 = m[3]!, m4 = m[4]!, m5 = m[5]!, m6 = m[6]!, m7 = m[7]!, m8 = m[8]!;
   if (how === 'lattice' && layout.offsetAt && cols * sx > 1 && rows * sy > 1) {
     fillByLattice(offsets, layout as LatticeLayout, (k, l) => locate(planeX[k]!, planeY[l]!), at, (k, l) => {
@@ -272,7 +272,7 @@ export class CameraLayoutProjection implements Projection {
     private readonly pose: Pose = NO_POSE,
   ) {}
 
-  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number, reuse?: Int32Array, how?: TableBuild): SamplingTable {
-    return buildSamplingTable(this.cameraFor(view, grid), this.layoutFor(srcWidth, srcHeight), view, grid, reuse, this.pose, how);
+  buildTable(view: ViewAngles, grid: SampleGrid, srcWidth: number, srcHeight: number, storage?: TableStorage, how?: TableBuild): SamplingTable {
+    return buildSamplingTable(this.cameraFor(view, grid), this.layoutFor(srcWidth, srcHeight), view, grid, storage, this.pose, how);
   }
 }

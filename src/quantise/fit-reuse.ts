@@ -17,6 +17,7 @@
  */
 import type { Mode } from '../../protocol/index.js';
 import type { CellFitter } from './fit-cells.js';
+import { ArenaBuffer, type WasmArena } from '../shared/wasm-arena.js';
 
 /** Bytes per fitted cell on the wire: glyph, foreground RGB, background RGB. */
 const CELL_BYTES = 7;
@@ -28,14 +29,17 @@ const CELL_BYTES = 7;
 const GATHER_BELOW = 0.5;
 
 export class FitReuse {
+  /** Where the two sample buffers live: the thread's arena in the frame memory where there is one (the SIMD sampler writes only there). */
+  private readonly stores = [new ArenaBuffer(), new ArenaBuffer()] as const;
+  private arena: WasmArena | null = null;
   /** The sample buffers: `current` is written by the renderer this frame, `previous` holds the last fitted frame's. */
-  private current = new Uint8Array(0);
-  private previous = new Uint8Array(0);
+  private current: Uint8Array = new Uint8Array(0);
+  private previous: Uint8Array = new Uint8Array(0);
   /** The same two buffers as 32- and 16-bit words, for the comparison. */
-  private current32 = new Uint32Array(0);
-  private previous32 = new Uint32Array(0);
-  private current16 = new Uint16Array(0);
-  private previous16 = new Uint16Array(0);
+  private current32: Uint32Array = new Uint32Array(0);
+  private previous32: Uint32Array = new Uint32Array(0);
+  private current16: Uint16Array = new Uint16Array(0);
+  private previous16: Uint16Array = new Uint16Array(0);
   /** The last fit's cells (cols·rows × 7 bytes), what a cell that did not change is given again. */
   private cells = new Uint8Array(0);
   /** Whether `previous` and `cells` belong together and to the settings below. */
@@ -52,26 +56,38 @@ export class FitReuse {
 
   /** Bytes held. */
   get bytes(): number {
-    return this.current.buffer.byteLength + this.previous.buffer.byteLength + this.cells.byteLength + this.changed.byteLength + this.gathered.byteLength + this.gatheredCells.byteLength;
+    return this.stores[0].byteLength + this.stores[1].byteLength + this.cells.byteLength + this.changed.byteLength + this.gathered.byteLength + this.gatheredCells.byteLength;
   }
 
   /** Cells of the last `fit` that kept the previous frame's result, not searched again. */
   reused = 0;
 
-  /** The buffer for this frame's `length` sample bytes: the renderer samples into it, then calls `fit`. */
-  samples(length: number): Uint8Array {
-    if (this.current.length !== length) {
+  /** The buffer for this frame's `length` sample bytes (in `arena` where it has room): the renderer samples into it, then calls `fit`. */
+  samples(length: number, arena: WasmArena | null = null): Uint8Array {
+    if (this.current.length !== length || this.arena !== arena) {
       // Whole 32-bit words for the comparison, however the buffer ends.
       const bytes = Math.ceil(length / 4) * 4;
-      this.current32 = new Uint32Array(bytes >> 2);
-      this.previous32 = new Uint32Array(bytes >> 2);
-      this.current16 = new Uint16Array(this.current32.buffer);
-      this.previous16 = new Uint16Array(this.previous32.buffer);
-      this.current = new Uint8Array(this.current32.buffer, 0, length);
-      this.previous = new Uint8Array(this.previous32.buffer, 0, length);
+      const [a, b] = this.stores.map((store) => store.bytes(bytes, arena)) as [Uint8Array, Uint8Array];
+      a.fill(0);
+      b.fill(0);
+      this.current32 = new Uint32Array(a.buffer, a.byteOffset, bytes >> 2);
+      this.previous32 = new Uint32Array(b.buffer, b.byteOffset, bytes >> 2);
+      this.current16 = new Uint16Array(a.buffer, a.byteOffset, bytes >> 1);
+      this.previous16 = new Uint16Array(b.buffer, b.byteOffset, bytes >> 1);
+      this.current = a.subarray(0, length);
+      this.previous = b.subarray(0, length);
+      this.arena = arena;
       this.valid = false;
     }
     return this.current;
+  }
+
+  /** Returns the sample buffers to their arena (a renderer being dropped). */
+  release(): void {
+    for (const store of this.stores) store.release();
+    this.current = this.previous = new Uint8Array(0);
+    this.arena = null;
+    this.valid = false;
   }
 
   /** Forgets the last frame (a renderer serving another view). */

@@ -38,7 +38,7 @@
  * JS kernel's own build; the first frames run before V8's optimising tier has the module.
  */
 import { SCORE_TIE } from './fit-kernels.js';
-import { FunctionBody, I32, moduleBytes, Op, Simd, uleb, V128, type ValueType } from './wasm-emitter.js';
+import { FunctionBody, I32, moduleBytes, Op, Simd, uleb, V128, type ValueType } from '../shared/wasm-emitter.js';
 import type { MosaicStructure } from './mosaic-kernel.js';
 import { Limits } from '../../protocol/limits.js';
 

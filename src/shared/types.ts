@@ -2,6 +2,7 @@
  * Contracts between pipeline stages (STYLE.md §2.2): source → projection → quantise → transport.
  */
 import type { CameraName, Codec, Mode, Palette, Quality, StyleName, ViewAngles } from '../../protocol/index.js';
+import type { SharedMemory, WasmArena } from './wasm-arena.js';
 
 export type { ViewAngles };
 
@@ -41,7 +42,11 @@ export interface FrameSlots {
   readonly height: number;
   /** What the frames show: layout, its parameters, pose (projection/layouts/index.ts). */
   readonly format: PictureFormat;
-  readonly buffers: readonly SharedArrayBuffer[];
+  /** The shared WebAssembly memory holding every slot (shared/wasm-arena.ts), or null: each slot its own SharedArrayBuffer. */
+  readonly memory: SharedMemory | null;
+  /** The main thread's arena in `memory`, for rendering inline. */
+  readonly arena: WasmArena | null;
+  /** Each slot: the picture's width·height·3 bytes and the black pixel. */
   readonly slots: readonly Uint8Array[];
   retain(slot: number): void;
   release(slot: number): void;

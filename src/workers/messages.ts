@@ -5,6 +5,7 @@
 import type { PictureFormat } from '../projection/layouts/index.js';
 import type { ViewSpec } from '../shared/types.js';
 import type { FitEffort } from './fit-effort.js';
+import type { SharedMemory } from '../shared/wasm-arena.js';
 
 export interface RenderTask {
   key: string;
@@ -23,7 +24,18 @@ export interface RenderTask {
 }
 
 export type ToWorker =
-  | { type: 'ring'; ringId: number; width: number; height: number; format: PictureFormat; buffers: readonly SharedArrayBuffer[] }
+  | {
+      type: 'ring';
+      ringId: number;
+      width: number;
+      height: number;
+      format: PictureFormat;
+      /** The slots' shared WebAssembly memory and each slot's offset in it; or, where there is none, each slot's own buffer. */
+      memory: SharedMemory | null;
+      offsets: readonly number[];
+      buffers: readonly SharedArrayBuffer[];
+      slotBytes: number;
+    }
   | { type: 'render'; jobId: number; ringId: number; slot: number; index: number; run: number; tasks: RenderTask[] };
 
 export interface RenderOutput {
@@ -45,7 +57,8 @@ export type FromWorker =
    * `busyMs`: the job's time; `loadMs`: its time less one-off setup (tables and fitters built for
    * view changes), null while the worker warms up (fit-effort.ts). `tables`, `tableBytes`: what
    * the worker's cache holds after the job (reported in /healthz). `cells`, `cellsReused`: the
-   * job's fitted cells, and those given the frame before's fit again (fit-reuse.ts).
+   * job's fitted cells, and those given the frame before's fit again (fit-reuse.ts). `samplesSimd`,
+   * `samplesJs`: the job's samples by each path (sample-cells-simd.ts).
    */
-  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number; loadMs: number | null; tables: number; tableBytes: number; cells: number; cellsReused: number }
+  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number; loadMs: number | null; tables: number; tableBytes: number; cells: number; cellsReused: number; samplesSimd: number; samplesJs: number }
   | { type: 'failed'; jobId: number; message: string };

@@ -150,6 +150,8 @@ export class RenderPool {
       slot.tableBytes = message.tableBytes;
       this.cellsFitted += message.cells;
       this.cellsReused += message.cellsReused;
+      this.samplesSimd += message.samplesSimd;
+      this.samplesJs += message.samplesJs;
     }
     job.remaining.delete(slot);
     this.finishIfDone(message.jobId, job);
@@ -178,6 +180,9 @@ export class RenderPool {
   /** Fitted cells rendered since start, and those given the frame before's fit again (fit-reuse.ts). */
   cellsFitted = 0;
   cellsReused = 0;
+  /** Samples taken since start by the SIMD sampler and in JS (/healthz `samples`). */
+  samplesSimd = 0;
+  samplesJs = 0;
   /** What of it the governor counted as load (without warm-up and view-change setup); null: not counted. */
   lastLoadMs: number | null = null;
 
@@ -220,10 +225,12 @@ export class RenderPool {
     const reducible = views.some((v) => CELL_STYLES[v.spec.style].reducedTo.length > 0);
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
-      const outputs = this.inline.run(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks);
+      const outputs = this.inline.run(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks, frame.ring.arena);
       this.measured(this.inline.busyMs, reducible ? this.inline.loadMs : null);
       this.cellsFitted += this.inline.cells;
       this.cellsReused += this.inline.cellsReused;
+      this.samplesSimd += this.inline.samplesSimd;
+      this.samplesJs += this.inline.samplesJs;
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
       return;
@@ -249,7 +256,18 @@ export class RenderPool {
   private sendRing(slot: WorkerSlot, ring: FrameSlots): void {
     if (slot.ringId === ring.id) return;
     slot.ringId = ring.id;
-    const message: ToWorker = { type: 'ring', ringId: ring.id, width: ring.width, height: ring.height, format: ring.format, buffers: ring.buffers };
+    const memory = ring.memory;
+    const message: ToWorker = {
+      type: 'ring',
+      ringId: ring.id,
+      width: ring.width,
+      height: ring.height,
+      format: ring.format,
+      memory,
+      offsets: ring.slots.map((s) => s.byteOffset),
+      buffers: memory ? [] : ring.slots.map((s) => s.buffer as SharedArrayBuffer),
+      slotBytes: ring.slots[0]?.length ?? 0,
+    };
     slot.worker.postMessage(message);
   }
 

@@ -1,5 +1,6 @@
 /** The body of a render job, shared by the worker thread and the inline fallback. */
 import type { PictureFormat } from '../projection/layouts/index.js';
+import type { WasmArena } from '../shared/wasm-arena.js';
 import { WARM_UP_JOBS } from './fit-effort.js';
 import type { RenderOutput, RenderTask } from './messages.js';
 import { payloadCapacity, ViewRendererCache } from './view-renderer.js';
@@ -10,7 +11,7 @@ import { payloadCapacity, ViewRendererCache } from './view-renderer.js';
  */
 export class RenderJobs {
   readonly cache = new ViewRendererCache();
-  private readonly cost: JobCost = { setupMs: 0, cells: 0, cellsReused: 0 };
+  private readonly cost: JobCost = { setupMs: 0, cells: 0, cellsReused: 0, samplesSimd: 0, samplesJs: 0 };
   private jobs = 0;
   /** The last job's time, ms. */
   busyMs = 0;
@@ -26,20 +27,32 @@ export class RenderJobs {
     return this.cost.cellsReused;
   }
 
-  run(frame: Uint8Array, width: number, height: number, format: PictureFormat, index: number, run: number, tasks: readonly RenderTask[]): RenderOutput[] {
+  /** The last job's samples, taken by the SIMD sampler and in JS. */
+  get samplesSimd(): number {
+    return this.cost.samplesSimd;
+  }
+
+  get samplesJs(): number {
+    return this.cost.samplesJs;
+  }
+
+  /** `arena`: this thread's arena in the memory holding `frame`, or null (ViewRenderer.render). */
+  run(frame: Uint8Array, width: number, height: number, format: PictureFormat, index: number, run: number, tasks: readonly RenderTask[], arena: WasmArena | null = null): RenderOutput[] {
     const started = performance.now();
-    const outputs = renderTasks(this.cache, frame, width, height, format, index, run, tasks, this.cost);
+    const outputs = renderTasks(this.cache, frame, width, height, format, index, run, tasks, this.cost, arena);
     this.busyMs = performance.now() - started;
     this.loadMs = this.jobs++ < WARM_UP_JOBS ? null : this.busyMs - this.cost.setupMs;
     return outputs;
   }
 }
 
-/** What a job cost beyond its time: one-off setup, and the fitted cells it searched or reused. */
+/** What a job cost beyond its time: one-off setup, the fitted cells it searched or reused, and the samples it took by each path. */
 export interface JobCost {
   setupMs: number;
   cells: number;
   cellsReused: number;
+  samplesSimd: number;
+  samplesJs: number;
 }
 
 export function renderTasks(
@@ -52,23 +65,28 @@ export function renderTasks(
   run: number,
   tasks: readonly RenderTask[],
   cost?: JobCost,
+  arena: WasmArena | null = null,
 ): RenderOutput[] {
   const outputs: RenderOutput[] = [];
   if (cost) {
     cost.setupMs = 0;
     cost.cells = 0;
     cost.cellsReused = 0;
+    cost.samplesSimd = 0;
+    cost.samplesJs = 0;
   }
   for (const task of tasks) {
     const capacity = payloadCapacity(task.spec);
     const buffer = task.buffer && task.buffer.byteLength === capacity ? task.buffer : new ArrayBuffer(capacity);
     const renderer = cache.get(task.key, task.spec);
     const out = new Uint8Array(buffer);
-    const length = renderer.render(frame, width, height, index, out, task.effort, format, task.coarseFirst);
+    const length = renderer.render(frame, width, height, index, out, task.effort, format, task.coarseFirst, arena);
     if (cost) {
       cost.setupMs += renderer.setupMs;
       cost.cells += renderer.cellsFitted;
       cost.cellsReused += renderer.cellsReused;
+      if (renderer.sampledSimd) cost.samplesSimd += renderer.samplesTaken;
+      else cost.samplesJs += renderer.samplesTaken;
     }
     const codec = renderer.codec;
     if (!codec) {

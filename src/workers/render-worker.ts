@@ -4,6 +4,7 @@ import { setIdGeneration } from '../encode/frame-encoder.js';
 import type { PictureFormat } from '../projection/layouts/index.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { RenderJobs } from './render-tasks.js';
+import { WasmArena } from '../shared/wasm-arena.js';
 import { ViewWarmUp } from './view-warm-up.js';
 
 const port = parentPort;
@@ -13,7 +14,7 @@ if (!port) throw new Error('render-worker must run in a worker thread');
 setIdGeneration((workerData as { generation?: number } | null)?.generation ?? 1);
 const jobs = new RenderJobs();
 const warmUp = new ViewWarmUp();
-let ring: { id: number; width: number; height: number; format: PictureFormat; slots: Uint8Array[] } | null = null;
+let ring: { id: number; width: number; height: number; format: PictureFormat; slots: Uint8Array[]; arena: WasmArena | null } | null = null;
 
 function reply(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -21,7 +22,10 @@ function reply(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'ring') {
-    ring = { id: message.ringId, width: message.width, height: message.height, format: message.format, slots: message.buffers.map((b) => new Uint8Array(b)) };
+    // This thread's arena in the ring's memory, and the slots as views it recognises (wasm-arena.ts).
+    const arena = message.memory ? new WasmArena(message.memory) : null;
+    const slots = arena ? message.offsets.map((o) => arena.view(o, message.slotBytes)) : message.buffers.map((b) => new Uint8Array(b));
+    ring = { id: message.ringId, width: message.width, height: message.height, format: message.format, slots, arena };
     return;
   }
   warmUp.busy();
@@ -30,9 +34,9 @@ port.on('message', (message: ToWorker) => {
     if (!ring || ring.id !== message.ringId) throw new Error(`frame ring ${message.ringId} not known to worker`);
     const frame = ring.slots[message.slot];
     if (!frame) throw new Error(`frame slot ${message.slot} out of range`);
-    const outputs = jobs.run(frame, ring.width, ring.height, ring.format, message.index, message.run, message.tasks);
-    reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: jobs.busyMs, loadMs: jobs.loadMs, tables: jobs.cache.size, tableBytes: jobs.cache.bytes, cells: jobs.cells, cellsReused: jobs.cellsReused }, outputs.flatMap((o) => (o.keyBuffer ? [o.buffer, o.keyBuffer] : [o.buffer])));
-    warmUp.noteJob(message.tasks, frame, ring.width, ring.height, ring.format);
+    const outputs = jobs.run(frame, ring.width, ring.height, ring.format, message.index, message.run, message.tasks, ring.arena);
+    reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: jobs.busyMs, loadMs: jobs.loadMs, tables: jobs.cache.size, tableBytes: jobs.cache.bytes, cells: jobs.cells, cellsReused: jobs.cellsReused, samplesSimd: jobs.samplesSimd, samplesJs: jobs.samplesJs }, outputs.flatMap((o) => (o.keyBuffer ? [o.buffer, o.keyBuffer] : [o.buffer])));
+    warmUp.noteJob(message.tasks, frame, ring.width, ring.height, ring.format, ring.arena);
   } catch (error) {
     reply({ type: 'failed', jobId: message.jobId, message: error instanceof Error ? error.message : String(error) });
   }

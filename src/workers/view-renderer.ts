@@ -6,6 +6,7 @@
 import { CELL_STYLES, frameShape, QUALITIES, writeFrameHeader, type FrameShape, type StyleName } from '../../protocol/index.js';
 import { FrameEncoder } from '../encode/frame-encoder.js';
 import { sampleCells } from '../projection/sample-cells.js';
+import { SimdSampler } from '../projection/sample-cells-simd.js';
 import { EQUIRECT_FORMAT, type PictureFormat } from '../projection/layouts/index.js';
 import { projectionFor } from '../projection/projections.js';
 import type { SamplingTable } from '../projection/projection.js';
@@ -13,6 +14,7 @@ import { CellFitter } from '../quantise/fit-cells.js';
 import { FitReuse } from '../quantise/fit-reuse.js';
 import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
 import type { ViewSpec } from '../shared/types.js';
+import { ArenaBuffer, type WasmArena } from '../shared/wasm-arena.js';
 import { EFFORT_LEVELS, fittedAs, type FitEffort } from './fit-effort.js';
 
 /** Bytes one payload of this spec needs (the largest mode-1 text frame for mode 1). */
@@ -57,7 +59,16 @@ export class ViewRenderer {
   private table: SamplingTable | null = null;
   /** Whether `table` still matches `spec` (a recycled renderer keeps its memory, not its table). */
   private stale = true;
+  /**
+   * The table's offsets and an unfitted view's samples, in the frame memory's arena of this thread
+   * where there is one (the SIMD sampler reads only there), refilled in place from view to view.
+   */
+  private readonly offsets = new ArenaBuffer();
+  private readonly rgbStore = new ArenaBuffer();
   private rgb: Uint8Array = new Uint8Array(0);
+  /** The arena `table` and the samples were placed for, and its sampler (null: JS sampling). */
+  private arena: WasmArena | null = null;
+  private sampler: SimdSampler | null = null;
   private shape: FrameShape;
   private fitter: CellFitter | null = null;
   /** A fitted view's samples and cells from frame to frame: unchanged cells are not searched again. */
@@ -88,12 +99,15 @@ export class ViewRenderer {
 
   /** Bytes held: the table's offsets and the samples' buffer (the fitter's scratch is small and fixed). */
   get bytes(): number {
-    return (this.table?.offsets.buffer.byteLength ?? 0) + this.rgb.buffer.byteLength + this.reuse.bytes + (this.encoder?.bytes ?? 0);
+    return this.offsets.byteLength + this.rgbStore.byteLength + this.reuse.bytes + (this.encoder?.bytes ?? 0);
   }
 
   /** Fitted cells of the last render (0 for a view that is not fitted), and those of them given the frame before's fit again, their samples unchanged (fit-reuse.ts). */
   cellsFitted = 0;
   cellsReused = 0;
+  /** Samples the last render took, and whether the SIMD sampler took them (sample-cells-simd.ts). */
+  samplesTaken = 0;
+  sampledSimd = false;
 
   /** The view's encoder when its frames are tagged (PROTOCOL-NOTES.md §3.7), else null. */
   get codec(): FrameEncoder | null {
@@ -124,11 +138,21 @@ export class ViewRenderer {
     this.reuse.reset();
   }
 
+  /** Returns the table's and samples' blocks to their arena: call when dropping the renderer. */
+  release(): void {
+    this.offsets.release();
+    this.rgbStore.release();
+    this.reuse.release();
+    this.table = null;
+    this.stale = true;
+  }
+
   /**
    * Renders `frame` (RGB24, width×height, in `format`'s layout) into `out`; returns the payload length. A fitted
    * view fits with `effort` (fit-effort.ts): without the glyphs scored from weighted samples, or as
    * a cheaper style its table names (mosaic: sextants, quadrants) on that style's own samples,
-   * sending the same characters' indices of its own table.
+   * sending the same characters' indices of its own table. `arena`: this thread's arena in the
+   * memory holding `frame` (null where it has none), where the table and samples go.
    *
    * With `coarseFirst`, a view's first frame (new, or its working frame changed) of a style that
    * has a cheaper one is fitted as that one, and the next frame at `effort`: a mosaic view's table
@@ -136,20 +160,20 @@ export class ViewRenderer {
    * press or every step of a drag waited two frames and more; the sextant table takes a fifth of
    * that. The caller renders the view again soon when no next frame comes (`coarse` says so).
    */
-  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full', format: PictureFormat = EQUIRECT_FORMAT, coarseFirst = false): number {
-    const firstFrame = !this.table || this.stale || this.format !== format || this.table.srcWidth !== width || this.table.srcHeight !== height;
+  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full', format: PictureFormat = EQUIRECT_FORMAT, coarseFirst = false, arena: WasmArena | null = null): number {
+    const firstFrame = !this.table || this.stale || this.format !== format || this.arena !== arena || this.table.srcWidth !== width || this.table.srcHeight !== height;
     this.coarse = coarseFirst && firstFrame && EFFORT_LEVELS[effort].reduce === 0 && this.shape.style.reducedTo.length > 0;
     const fitAs = this.coarse ? this.shape.style.reducedTo[0]! : fittedAs(this.shape.style.name, effort);
     const renders = rendersOf.get(fitAs) ?? 0;
-    if (renders >= WARM_UP_RENDERS) return this.renderFrame(frame, width, height, index, out, effort, format, fitAs);
+    if (renders >= WARM_UP_RENDERS) return this.renderFrame(frame, width, height, index, out, effort, format, fitAs, arena);
     rendersOf.set(fitAs, renders + 1);
     const started = performance.now();
-    const length = this.renderFrame(frame, width, height, index, out, effort, format, fitAs);
+    const length = this.renderFrame(frame, width, height, index, out, effort, format, fitAs, arena);
     this.setupMs = performance.now() - started;
     return length;
   }
 
-  private renderFrame(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort, format: PictureFormat, fitAs: StyleName): number {
+  private renderFrame(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort, format: PictureFormat, fitAs: StyleName, arena: WasmArena | null): number {
     const s = this.spec;
     const shape = this.shape;
     const level = EFFORT_LEVELS[effort];
@@ -157,19 +181,21 @@ export class ViewRenderer {
     const reduced = fitAs !== shape.style.name;
     // A reduced level is for overload: a tap or two per sample, not the smoothest nine.
     const maxTaps = this.coarse ? COARSE_TAPS : reduced ? REDUCED_TAPS : undefined;
-    if (!this.table || this.stale || this.fitAs !== fitAs || this.tableTaps !== maxTaps || this.format !== format || this.table.srcWidth !== width || this.table.srcHeight !== height) {
+    if (!this.table || this.stale || this.fitAs !== fitAs || this.tableTaps !== maxTaps || this.format !== format || this.arena !== arena || this.table.srcWidth !== width || this.table.srcHeight !== height) {
       const setupStart = performance.now();
       const sampled = reduced ? frameShape({ ...s, style: fitAs }) : shape;
       const grid = { cols: sampled.sampleCols, rows: sampled.sampleRows, aspect: sampled.sampleAspect, maxTaps };
-      this.table = projectionFor(s.camera, format).buildTable(s, grid, width, height, this.table?.offsets);
+      this.table = projectionFor(s.camera, format).buildTable(s, grid, width, height, (length) => this.offsets.int32(length, arena));
       this.stale = false;
       this.format = format;
+      this.arena = arena;
+      this.sampler = arena ? SimdSampler.over(arena) : null;
       this.fitAs = fitAs;
       this.tableTaps = maxTaps;
       this.remap = reduced && shape.kind === 'fitted' ? indicesIn(shape.style.name, fitAs) : null;
       const samples = this.table.cols * this.table.rows * 3;
       // A fitted view samples into its FitReuse's buffers instead.
-      if (shape.kind !== 'fitted') this.rgb = this.rgb.buffer.byteLength >= samples ? new Uint8Array(this.rgb.buffer, 0, samples) : new Uint8Array(samples);
+      if (shape.kind !== 'fitted') this.rgb = this.rgbStore.bytes(samples, arena);
       const f = this.fitter;
       if (shape.kind === 'fitted' && (!f || f.style !== sampled.style || f.palette !== s.palette)) this.fitter = new CellFitter(sampled.style, s.palette);
       this.setupMs = performance.now() - setupStart;
@@ -179,7 +205,7 @@ export class ViewRenderer {
     this.cellsFitted = 0;
     this.cellsReused = 0;
     if (shape.kind === 'fitted') {
-      sampleCells(this.table, frame, this.reuse.samples(count * 3));
+      this.sample(frame, this.reuse.samples(count * 3, arena));
       const start = writeFrameHeader(out, index, shape.headerBytes);
       const end = this.reuse.fit(this.fitter!, s.cols, s.rows, s.mode, out, start);
       this.cellsFitted = s.cols * s.rows;
@@ -188,7 +214,7 @@ export class ViewRenderer {
       if (map) for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
       return end;
     }
-    sampleCells(this.table, frame, this.rgb);
+    this.sample(frame, this.rgb);
     switch (shape.kind) {
       case 'text':
         return writeTextFrame(this.rgb, s.cols, s.rows, index, out);
@@ -197,6 +223,14 @@ export class ViewRenderer {
       case 'cells':
         return writeCells(this.rgb, count, s.mode, out, writeFrameHeader(out, index, shape.headerBytes));
     }
+  }
+
+  /** The table applied to `frame`: by the SIMD sampler where all three lie in its memory, else in JS. */
+  private sample(frame: Uint8Array, out: Uint8Array): void {
+    const table = this.table!;
+    this.samplesTaken = table.cols * table.rows;
+    this.sampledSimd = this.sampler?.sample(table, frame, out) ?? false;
+    if (!this.sampledSimd) sampleCells(table, frame, out);
   }
 }
 
@@ -260,6 +294,7 @@ export class ViewRendererCache {
       if (this.renderers.size <= capacity && this.clock - r.lastUsed <= this.idleRenders) break;
       this.renderers.delete(key);
       if (this.spares.length < SPARE_RENDERERS) this.spares.push(r);
+      else r.release();
     }
   }
 

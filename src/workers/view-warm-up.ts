@@ -10,6 +10,7 @@ import type { PictureFormat } from '../projection/layouts/index.js';
 import type { ViewSpec } from '../shared/types.js';
 import type { RenderTask } from './messages.js';
 import { payloadCapacity, ViewRenderer } from './view-renderer.js';
+import type { WasmArena } from '../shared/wasm-arena.js';
 
 /** Throwaway views per code path. */
 export const WARM_UP_VIEWS = 3;
@@ -36,10 +37,12 @@ export class ViewWarmUp {
   private width = 0;
   private height = 0;
   private format: PictureFormat | null = null;
+  private arena: WasmArena | null = null;
 
-  /** After a job: notes its styles, and warms what is new once the worker is idle. */
-  noteJob(tasks: readonly RenderTask[], pixels: Uint8Array, width: number, height: number, format: PictureFormat): void {
+  /** After a job: notes its styles, and warms what is new once the worker is idle (`arena` as the job's). */
+  noteJob(tasks: readonly RenderTask[], pixels: Uint8Array, width: number, height: number, format: PictureFormat, arena: WasmArena | null = null): void {
     this.pixels = pixels;
+    this.arena = arena;
     this.width = width;
     this.height = height;
     this.format = format;
@@ -79,13 +82,17 @@ export class ViewWarmUp {
     const renderer = new ViewRenderer(spec);
     const out = new Uint8Array(payloadCapacity(spec));
     // The frame's slot may be refilled meanwhile: what it shows does not matter here.
-    const length = renderer.render(pixels, this.width, this.height, 0, out, 'full', this.format, next.coarseFirst);
+    // In the job's arena, so the SIMD sampler is warmed too.
+    const length = renderer.render(pixels, this.width, this.height, 0, out, 'full', this.format, next.coarseFirst, this.arena);
     renderer.codec?.encode(out.subarray(5, length), 0, 0, out, null);
+    renderer.release();
     this.arm();
   };
 
   dispose(): void {
     this.busy();
     this.pending.length = 0;
+    this.pixels = null;
+    this.arena = null;
   }
 }

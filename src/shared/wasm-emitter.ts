@@ -2,7 +2,8 @@
  * The few pieces of the WebAssembly binary format (core spec §5, SIMD proposal opcodes) that a
  * module generated at run time needs: LEB128 numbers, one function body at a time, and a module of
  * such functions over one imported memory with one export. No toolchain is involved: the mosaic
- * fitter (mosaic-simd.ts) writes its search as code here, as mosaic-kernel.ts writes its JS one.
+ * fitter (quantise/mosaic-simd.ts) writes its search as code here, as mosaic-kernel.ts writes its JS
+ * one, and the sampler (projection/sample-cells-simd.ts) its tap loops.
  */
 
 /** Value types (§5.3.1). */
@@ -25,6 +26,8 @@ export const Op = {
   localSet: 0x21,
   localTee: 0x22,
   i32Load: 0x28,
+  i32Load8U: 0x2d,
+  i32Store8: 0x3a,
   i32Const: 0x41,
   i32GeU: 0x4f,
   i32Add: 0x6a,
@@ -53,10 +56,19 @@ export const Simd = {
   load32Lane: 0x56,
   load64Lane: 0x57,
   store32Lane: 0x5a,
+  load32Zero: 0x5c,
   f64x2PromoteLowF32x4: 0x5f,
   i8x16NarrowI16x8U: 0x66,
   f32x4Floor: 0x68,
   i16x8NarrowI32x4U: 0x86,
+  i16x8ExtendLowI8x16U: 0x89,
+  i16x8ExtendHighI8x16U: 0x8a,
+  i16x8ShrU: 0x8d,
+  i16x8Add: 0x8e,
+  i16x8Splat: 0x10,
+  i32x4Splat: 0x11,
+  i32x4ExtendLowI16x8U: 0xa9,
+  i32x4Mul: 0xb5,
   i32x4Shl: 0xab,
   i32x4ShrU: 0xad,
   i32x4Add: 0xae,
@@ -198,16 +210,23 @@ export interface ModuleFunction {
   readonly i32Params: number;
 }
 
+/** A shared memory's limits (§5.3.4: flag 3, minimum and maximum pages); absent: unshared, `pages` minimum, no maximum. */
+export interface SharedLimits {
+  readonly maximum: number;
+}
+
 /**
- * A module importing its memory as env.mem (`pages` 64 KiB pages, no maximum) and exporting
- * function 0 as `exportName`.
+ * A module importing its memory as env.mem (`pages` 64 KiB pages at least) and exporting
+ * function 0 as `exportName`, or each of `exportNames` as the function of its index.
  */
-export function moduleBytes(fns: readonly ModuleFunction[], pages: number, exportName: string): Uint8Array {
+export function moduleBytes(fns: readonly ModuleFunction[], pages: number, exportName: string | readonly string[], shared?: SharedLimits): Uint8Array {
   const arities = [...new Set(fns.map((f) => f.i32Params))];
   const types = section(1, vec(arities.map((n) => cat([0x60], vec(Array.from({ length: n }, () => [I32])), [0]))));
-  const imports = section(2, vec([cat(name('env'), name('mem'), [0x02, 0x00], uleb(pages))]));
+  const limits = shared ? cat([0x03], uleb(pages), uleb(shared.maximum)) : cat([0x00], uleb(pages));
+  const imports = section(2, vec([cat(name('env'), name('mem'), [0x02], limits)]));
   const funcs = section(3, vec(fns.map((f) => uleb(arities.indexOf(f.i32Params)))));
-  const exports = section(7, vec([cat(name(exportName), [0x00, 0])]));
+  const names = typeof exportName === 'string' ? [exportName] : exportName;
+  const exports = section(7, vec(names.map((n, i) => cat(name(n), [0x00], uleb(i)))));
   const code = section(10, vec(fns.map((f) => f.body.encode())));
   return cat([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], types, imports, funcs, exports, code);
 }
