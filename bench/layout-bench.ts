@@ -15,7 +15,8 @@ import type { LayoutName, ViewSpec } from '../src/shared/types.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
 import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
 import { changedTwin, fmt, median } from './stats.js';
-import { ArenaBuffer } from '../src/shared/wasm-arena.js';
+import { ArenaBuffer, type WasmArena } from '../src/shared/wasm-arena.js';
+import { FrameRing } from '../src/source/frame-ring.js';
 
 const DETAIL = 3840;
 const VIEWS = 8;
@@ -29,15 +30,18 @@ function formatOf(layout: LayoutName): PictureFormat {
   return { ...EQUIRECT_FORMAT, layout, inFov, sourceSize: { width: 4096, height: 2048 } };
 }
 
-function frameFor(f: PictureFormat): { frame: Uint8Array; twin: Uint8Array; w: number; h: number } {
+/** The frame and its changed twin in the two slots of a frame ring (the shared frame memory, so views sample with SIMD as in the server). */
+function frameFor(f: PictureFormat): { frame: Uint8Array; twin: Uint8Array; w: number; h: number; arena: WasmArena | null } {
   const row = LAYOUTS[f.layout];
   const w = 2 * Math.round(row.widthFor(DETAIL, f) / 2);
   const h = 2 * Math.round(w / row.aspect(f) / 2);
   // The demo's bytes, cut or repeated to the layout's size, and the black pixel after them.
   const scene = renderDemoBackground(DETAIL, DETAIL / 2);
-  const frame = new Uint8Array(w * h * 3 + 3);
+  const ring = new FrameRing(w, h, f, 2);
+  const [frame, twin] = ring.slots as [Uint8Array, Uint8Array];
   for (let i = 0; i < w * h * 3; i += scene.length) frame.set(scene.subarray(0, Math.min(scene.length, w * h * 3 - i)), i);
-  return { frame, twin: changedTwin(frame), w, h };
+  twin.set(changedTwin(frame.subarray(0, w * h * 3)));
+  return { frame, twin, w, h, arena: ring.arena };
 }
 
 /** Views that stay where every layout has a picture (a fisheye sees only ahead): yaws within ±60°, pitches within ±30°. */
@@ -80,12 +84,12 @@ export function benchLayouts(): string[] {
   };
   const render = (layout: LayoutName, style: StyleName): number => {
     const f = formatOf(layout);
-    const { frame, twin, w, h } = frames.get(layout)!;
+    const { frame, twin, w, h, arena } = frames.get(layout)!;
     const vs = views(style);
     const renderers = vs.map((s) => new ViewRenderer(s));
     const out = new Uint8Array(payloadCapacity(vs[0]!));
     // A view's frames alternate the scene and its changed twin, so every cell is fitted each time.
-    return timeRounds((k) => renderers[k % VIEWS]!.render(Math.floor(k / VIEWS) % 2 ? twin : frame, w, h, k, out, 'full', f));
+    return timeRounds((k) => renderers[k % VIEWS]!.render(Math.floor(k / VIEWS) % 2 ? twin : frame, w, h, k, out, 'full', f, false, arena));
   };
   const base = {
     flatRamp: build('equirect', 'flat', 'ramp'),

@@ -37,6 +37,8 @@ import { viewKey } from '../src/shared/view-key.js';
 import { payloadCapacity, ViewRenderer, ViewRendererCache } from '../src/workers/view-renderer.js';
 import { changedTwin, fmt, median } from './stats.js';
 import { ArenaBuffer } from '../src/shared/wasm-arena.js';
+import { SimdSampler } from '../src/projection/sample-cells-simd.js';
+import { FrameRing } from '../src/source/frame-ring.js';
 
 const CLIP_SECONDS = 8;
 const CLIP_FPS = 30;
@@ -279,37 +281,78 @@ export function benchTableBuild(): string[] {
   return lines;
 }
 
+/**
+ * A demo frame and its changed twin in the two slots of a frame ring, as the decoder fills them:
+ * in the shared frame memory where the runtime has one, so renders sample with SIMD as the
+ * server's workers do. Cached by width.
+ */
+const demoRings = new Map<number, { ring: FrameRing; frames: Uint8Array[] }>();
+function demoRing(views: ViewSpec[]): { ring: FrameRing; frames: Uint8Array[]; w: number; h: number } {
+  const { frame, w, h } = demoFrame(views);
+  let entry = demoRings.get(w);
+  if (!entry) {
+    const ring = new FrameRing(w, h, EQUIRECT_FORMAT, 2);
+    ring.slots[0]!.set(frame);
+    ring.slots[1]!.set(changedTwin(frame));
+    entry = { ring, frames: ring.slots.slice() };
+    demoRings.set(w, entry);
+  }
+  return { ...entry, w, h };
+}
+
 /** ViewRenderer.render (sampling + quantise or fit) per distinct 160×48 view per frame, every style. */
 export function benchRenderCost(): string[] {
   const results = new Map<StyleName, number>();
   let reused = 0;
+  let simd = true;
   for (const name of STYLE_NAMES) {
     const views = costViews(name);
-    const { frame, w, h } = demoFrame(views);
     // Each view's frames alternate the scene and its changed twin: every cell is fitted each time.
-    const frames = [frame, changedTwin(frame)];
+    const { ring, frames, w, h } = demoRing(views);
     const renderers = views.map((s) => new ViewRenderer(s));
     const out = new Uint8Array(payloadCapacity(views[0]!));
     results.set(name, timeRounds((k) => {
       const r = renderers[k % COST_VIEWS]!;
-      r.render(frames[Math.floor(k / COST_VIEWS) % 2]!, w, h, k, out);
+      r.render(frames[Math.floor(k / COST_VIEWS) % 2]!, w, h, k, out, 'full', EQUIRECT_FORMAT, false, ring.arena);
       reused += r.cellsReused;
+      simd &&= r.sampledSimd;
     }));
   }
   const base = results.get('ramp')!;
   const views = costViews(PICTURE_STYLE);
-  const { frame, w, h } = demoFrame(views);
+  const { ring, frames, w, h } = demoRing(views);
+  const out = new Uint8Array(payloadCapacity(views[0]!));
+  // The same renders sampled in JS (the frames outside the shared memory), side by side.
+  const plain = frames.map((f) => f.slice());
+  const jsRenderers = views.map((s) => new ViewRenderer(s));
+  const jsSampled = timeRounds((k) => jsRenderers[k % COST_VIEWS]!.render(plain[Math.floor(k / COST_VIEWS) % 2]!, w, h, k, out));
   // The same frame again, as a still part of a video gives it: every cell's samples repeat.
   const renderers = views.map((s) => new ViewRenderer(s));
-  const out = new Uint8Array(payloadCapacity(views[0]!));
-  const still = timeRounds((k) => renderers[k % COST_VIEWS]!.render(frame, w, h, k, out));
-  const lines = [`ViewRenderer.render per distinct 160x48 view per frame (sampling + fit), ${w}x${h} demo frame, ${COST_VIEWS} views, median of ${COST_ROUNDS} rounds;`,
-    `  every cell's samples changed since the view's last frame (cells reused: ${reused}):`];
+  const still = timeRounds((k) => renderers[k % COST_VIEWS]!.render(frames[0]!, w, h, k, out, 'full', EQUIRECT_FORMAT, false, ring.arena));
+  // Sampling alone, the same tables in the frame memory and in plain arrays.
+  const tables = views.map((s) => {
+    const shape = frameShape(s);
+    const t = EQUIRECT_TO_FLAT.buildTable(s, { cols: shape.sampleCols, rows: shape.sampleRows, aspect: shape.sampleAspect }, w, h);
+    const placed = ring.arena?.int32(t.offsets.length);
+    placed?.set(t.offsets);
+    return { js: t, shared: placed ? { ...t, offsets: placed } : t };
+  });
+  const samples = tables[0]!.js.cols * tables[0]!.js.rows * 3;
+  const sharedOut = ring.arena?.bytes(samples) ?? new Uint8Array(samples);
+  const jsOut = new Uint8Array(samples);
+  const sampler = ring.arena ? SimdSampler.over(ring.arena) : null;
+  const sampleSimd = sampler ? timeRounds((k) => sampler.sample(tables[k % COST_VIEWS]!.shared, frames[0]!, sharedOut)) : NaN;
+  const sampleJs = timeRounds((k) => sampleCells(tables[k % COST_VIEWS]!.js, plain[0]!, jsOut));
+  const lines = [`ViewRenderer.render per distinct 160x48 view per frame (sampling + fit), ${w}x${h} demo frame in a frame ring, ${COST_VIEWS} views, median of ${COST_ROUNDS} rounds;`,
+    `  every cell's samples changed since the view's last frame (cells reused: ${reused}); sampled by ${simd ? 'WebAssembly SIMD in the shared frame memory' : 'JS (no shared WebAssembly memory or SIMD here)'}:`];
   for (const [name, ms] of results) {
     const aim = name === PICTURE_STYLE ? '   (aim <= 1.0 ms)' : '';
     lines.push(`  ${name.padEnd(9)} ${fmt(ms, 3)} ms${name === 'ramp' ? '   (baseline)' : `   ${fmt(ms / base, 2)}x ramp`}${aim}`);
   }
-  lines.push(`  ${PICTURE_STYLE}, every cell's samples the same as in the view's last frame (a still part of a video): ${fmt(still, 3)} ms   ${fmt(still / results.get(PICTURE_STYLE)!, 2)}x of every cell changed`);
+  const mosaic = results.get(PICTURE_STYLE)!;
+  lines.push(`  ${PICTURE_STYLE}, sampled in JS (the frames outside the shared memory), the same run: ${fmt(jsSampled, 3)} ms   SIMD sampling ${fmt(mosaic / jsSampled, 2)}x of it`);
+  lines.push(`  ${PICTURE_STYLE}, sampling alone (${tables.map((t) => t.js.taps).join('/')} taps a sample): SIMD ${fmt(sampleSimd, 3)} ms, JS ${fmt(sampleJs, 3)} ms   ${fmt(sampleSimd / sampleJs, 2)}x`);
+  lines.push(`  ${PICTURE_STYLE}, every cell's samples the same as in the view's last frame (a still part of a video): ${fmt(still, 3)} ms   ${fmt(still / mosaic, 2)}x of every cell changed`);
   return lines;
 }
 

@@ -181,7 +181,7 @@ export class SimdSampler {
     let s = samplers.get(arena.memory);
     if (s !== undefined) return s;
     s = null;
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
     const module = wasm ? compiled(wasm) : null;
     if (wasm && module) {
       try {

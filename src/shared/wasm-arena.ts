@@ -39,7 +39,7 @@ export interface SharedMemory {
  * SharedArrayBuffers and every view samples in JS).
  */
 export function createFrameMemory(bytes: number): SharedMemory | null {
-  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+  const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
   if (!wasm) return null;
   const initial = Math.ceil((bytes + TAIL) / PAGE);
   const maximum = Math.min(MAX_PAGES, initial + ARENA_LIMIT_BYTES / PAGE);
