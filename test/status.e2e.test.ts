@@ -121,9 +121,12 @@ describe('STATUS: the timeline every viewer is told', () => {
     const decoder = Number(execFileSync('pgrep', ['-P', String(s.proc.pid), 'ffmpeg']).toString().trim().split('\n')[0]);
     process.kill(decoder, 'SIGSTOP');
     try {
+      // Frames already under way still arrive (in the socket's buffer and the ring: more of them on a
+      // loaded machine); after a second none does.
+      await new Promise((r) => setTimeout(r, 1000));
       const frozenAt = v.frames.length;
       await new Promise((r) => setTimeout(r, STALLED_MS + 500));
-      expect(v.frames.length - frozenAt).toBeLessThanOrEqual(2); // what was already under way
+      expect(v.frames.length - frozenAt).toBe(0);
       const stalled = await health();
       expect(stalled.status).toBe('degraded');
       expect(stalled.stalledMs).toBeGreaterThanOrEqual(STALLED_MS);
