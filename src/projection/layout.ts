@@ -32,8 +32,10 @@ export interface Layout {
   /**
    * Offered by a layout whose `locate` is smooth wherever it is finite, except where it wraps
    * (`distance`) or jumps: the byte offset of the pixel nearest `locate`'s position (u, v), edges
-   * as `offsetOf` treats them. The table builder then projects a lattice of taps exactly and
-   * interpolates between them where the map is smooth (sampling-table.ts).
+   * as `offsetOf` treats them; or -1 where the position alone cannot say which pixel `offsetOf`
+   * would pick (a cube face's rim, where the neighbouring tile is another face), and that tap is
+   * then projected exactly. The table builder projects a lattice of taps exactly and interpolates
+   * between them where the map is smooth (sampling-table.ts).
    */
   offsetAt?(u: number, v: number): number;
 }

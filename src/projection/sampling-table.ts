@@ -149,7 +149,10 @@ function fillByLattice(
           const ua = u00 + (u01 - u00) * s, va = v00 + (v01 - v00) * s;
           const du = (u10 + (u11 - u10) * s - ua) / spanX, dv = (v10 + (v11 - v10) * s - va) / spanX;
           const base = rowBase[l]!;
-          for (let k = x0; k <= xEnd; k++) offsets[base + colBase[k]!] = layout.offsetAt(ua + du * (k - x0), va + dv * (k - x0));
+          for (let k = x0; k <= xEnd; k++) {
+            const o = layout.offsetAt(ua + du * (k - x0), va + dv * (k - x0));
+            offsets[base + colBase[k]!] = o >= 0 ? o : exact(k, l);
+          }
         }
       } else {
         for (let l = y0; l <= yEnd; l++) {

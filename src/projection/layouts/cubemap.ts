@@ -73,6 +73,10 @@ export class CubemapLayout implements Layout {
   private readonly right: Int32Array;
   private readonly top: Int32Array;
   private readonly bottom: Int32Array;
+  /** The face drawn in each tile (row-major), and the tiles' grid: first tile's left edge, tile width, row height. */
+  private readonly tileFace: Int8Array;
+  private readonly tilesLeft: number;
+  private readonly rowHeight: number;
   // The last face point, from `project` (fields, not an array: called per tap).
   private face = 0;
   private fu = 0;
@@ -97,6 +101,10 @@ export class CubemapLayout implements Layout {
     this.right = Int32Array.from(this.originX, (x0) => Math.ceil(x0 + this.faceW - 1e-9) - 1);
     this.top = Int32Array.from(this.originY, (y0) => Math.ceil(y0 - 1e-9));
     this.bottom = Int32Array.from(this.originY, (y0) => Math.ceil(y0 + this.faceH - 1e-9) - 1);
+    this.tileFace = new Int8Array(cols * rows);
+    arrangement.faces.forEach((p, face) => (this.tileFace[p.row * cols + p.col] = face));
+    this.tilesLeft = pad.x * srcWidth;
+    this.rowHeight = srcHeight / rows;
   }
 
   /** The face the ray meets and the point on it, each of u, v in [−1, 1] as the face is drawn. */
@@ -147,6 +155,22 @@ export class CubemapLayout implements Layout {
     px = px < left ? left : px > right ? right : px;
     py = py < top ? top : py > bottom ? bottom : py;
     return (py * this.srcWidth + px) * 3;
+  }
+
+  /**
+   * The pixel at (u, v) when it lies a pixel or more inside its face's tile: the tap's exact position
+   * (within a fraction of a pixel of an interpolated one) is then on the same face, and rounding
+   * cannot leave the tile. Nearer a tile's rim -1: the neighbouring tile may be another face, so
+   * the tap is projected exactly (offsetOf clamps it to its own face).
+   */
+  offsetAt(u: number, v: number): number {
+    const col = Math.floor((u + 0.5 - this.tilesLeft) / this.faceW);
+    const row = Math.floor((v + 0.5) / this.rowHeight);
+    const { cols, rows } = this.arrangement;
+    if (!(col >= 0 && col < cols && row >= 0 && row < rows)) return -1;
+    const f = this.tileFace[row * cols + col]!;
+    if (!(u >= this.left[f]! + 1 && u <= this.right[f]! - 1 && v >= this.top[f]! + 1 && v <= this.bottom[f]! - 1)) return -1;
+    return (Math.round(v) * this.srcWidth + Math.round(u)) * 3;
   }
 
   distance(u0: number, v0: number, u1: number, v1: number): number {
