@@ -34,28 +34,28 @@ describe('EffortGovernor', () => {
 
   it('far over budget, goes straight to the level expected to fit; a little over, one step', () => {
     const far = new EffortGovernor();
-    expect(feed(far, 6, 5)).toEqual(['sextants']);
+    expect(feed(far, 2.5, 5)).toEqual(['sextants']);
     const farther = new EffortGovernor();
     expect(feed(farther, 20, 5)).toEqual(['quadrants']);
     const near = new EffortGovernor();
-    expect(feed(near, 1.3, 3)).toEqual([]);
-    expect(feed(near, 1.3, 1)).toEqual(['blocks']);
+    expect(feed(near, 1.2, 3)).toEqual([]);
+    expect(feed(near, 1.2, 1)).toEqual(['blocks']);
     // Not before the new level had a few frames to show its load.
-    expect(feed(near, 1.3, 3)).toEqual([]);
-    expect(feed(near, 1.3, 1)).toEqual(['sextants']);
+    expect(feed(near, 1.2, 3)).toEqual([]);
+    expect(feed(near, 1.2, 1)).toEqual(['sextants']);
   });
 
   it('steps back up only when the dearer level would fit with room, after a while', () => {
     const g = new EffortGovernor();
     // The step comes on the fourth frame; from then on each frame shows the new level's load.
-    expect(feed(g, 6, 4)).toEqual(['sextants']);
-    // 0.5 of the interval at sextants would be 1.75 at blocks: stay.
+    expect(feed(g, 2.5, 4)).toEqual(['sextants']);
+    // 0.5 of the interval at sextants would be 1.1 at blocks: stay.
     expect(feed(g, 0.5, 400)).toEqual([]);
-    // 0.1 would be 0.35 at blocks: up.
-    expect(feed(g, 0.1, 20)).toEqual(['blocks']);
-    // 0.2 at blocks would be 0.44 at full: up, but only after the hold of 150 frames.
-    expect(feed(g, 0.2, 120)).toEqual([]);
-    expect(feed(g, 0.2, 40)).toEqual(['full']);
+    // 0.3 would be 0.66 at blocks: up.
+    expect(feed(g, 0.3, 20)).toEqual(['blocks']);
+    // 0.45 at blocks would be 0.63 at full: up, but only after the hold of 150 frames.
+    expect(feed(g, 0.45, 120)).toEqual([]);
+    expect(feed(g, 0.45, 40)).toEqual(['full']);
   });
 
   it('ignores frames it cannot judge (no interval known, a broken figure)', () => {

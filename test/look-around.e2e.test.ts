@@ -96,6 +96,12 @@ describe('look-around', () => {
     expect(samples.simd).toBeGreaterThanOrEqual(15 * 48 * 16 * 32);
     expect(samples.js).toBe(0);
     expect(metrics).toMatch(/^ascii360_samples_simd_total [1-9]\d*$/m);
+    // The frame memory holds the ring and, beside it, the workers' tables and samples.
+    const health = await getJson(`${s.url}/healthz`);
+    const memory = health['memory'] as { frames: number };
+    const tables = health['tables'] as { bytes: number };
+    expect(memory.frames).toBeGreaterThan(tables.bytes);
+    expect(metrics).toMatch(/^ascii360_frame_memory_bytes [1-9]\d*$/m);
   });
 
   it('past the old fixed limit of 64 tables, 72 distinct views are each served from their own kept table', async () => {

@@ -303,7 +303,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ffmpegRestarts: playback.restarts + audio.restarts,
       listeners: audio.listeners.count,
       clients: { max: maxClients, refused },
-      memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
+      memory: { ...(({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()), frames: playback.frameMemoryBytes },
       audio: audio.health(),
       uptime: Math.round((Date.now() - started) / 1000),
       ...(cluster ? { cluster: { ...cluster.health(), offsetMs: playback.offsetMs, resyncs: playback.resyncs } } : {}),

@@ -70,7 +70,8 @@ export interface Health {
   ffmpegRestarts: number;
   listeners: number;
   clients: { max: number; refused: number };
-  memory: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
+  /** `frames`: the frame memory (the ring, and the render threads' tables and samples beside it). */
+  memory: { rss: number; heapUsed: number; external: number; arrayBuffers: number; frames: number };
   /** The sound: availability, listeners, and the audio-minus-picture offset measured at the server. */
   audio: AudioHealth;
   uptime: number;

@@ -39,6 +39,7 @@ export function prometheusText(h: Health): string {
   line(out, 'position_seconds', 'gauge', 'Shared timeline position.', h.position);
   line(out, 'resident_memory_bytes', 'gauge', 'Resident set size of the server process.', h.memory.rss);
   line(out, 'heap_used_bytes', 'gauge', 'V8 heap in use.', h.memory.heapUsed);
+  line(out, 'frame_memory_bytes', 'gauge', 'The shared frame memory: the decoded frame ring and the render threads\' tables and samples beside it (it grows to their peak, and is replaced with the ring).', h.memory.frames);
   line(out, 'uptime_seconds', 'gauge', 'Seconds since the server started.', h.uptime);
   const c = h.cluster;
   if (c) {

@@ -107,6 +107,14 @@ export class Playback {
     return new FrameRing(width, height, format.picture);
   }
 
+  /**
+   * Bytes of the memory holding the frames: the ring's slots and, in a shared WebAssembly memory,
+   * what the render threads claimed beside them for tables and samples (shared/wasm-arena.ts).
+   */
+  get frameMemoryBytes(): number {
+    return this.ring.memory?.buffer.byteLength ?? this.ring.slots.reduce((n, s) => n + s.byteLength, 0);
+  }
+
   /** The working frame's size (the layout's own shape). */
   get frameSize(): { width: number; height: number } {
     return { width: this.ring.width, height: this.ring.height };

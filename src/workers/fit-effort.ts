@@ -6,9 +6,9 @@
  * overloaded, and back up once there is room:
  *
  *   full       every mosaic glyph, 4×8 samples;
- *   blocks     the block glyphs only (no diagonals), 4×8 samples: about half the cost;
- *   sextants   the sextants only, fitted on 2×3 samples: about a quarter of `blocks`;
- *   quadrants  the quadrants only, on 2×2 samples: about half of `sextants`.
+ *   blocks     the block glyphs only (no diagonals), 4×8 samples: about three quarters of the cost;
+ *   sextants   the sextants only, fitted on 2×3 samples: about half of `blocks`;
+ *   quadrants  the quadrants only, on 2×2 samples: about 40 % of `sextants`.
  *
  * Every level sends glyph indices of the same mosaic table (§8.1), so viewers see only a coarser
  * picture, never a different wire. The two lowest also decode a smaller working frame (a pixel a
@@ -55,8 +55,13 @@ export const WARM_UP_JOBS = 3;
 const OVERLOAD = 0.9;
 /** Busy share the next level up would be expected to reach, below which the fit steps up. */
 const ROOM = 0.7;
-/** Cost of each level relative to the next cheaper one (bench: render per view, full : blocks : sextants : quadrants). */
-const STEP_COST = [2.2, 3.5, 2.5];
+/**
+ * Cost of each level relative to the next cheaper one: render per 160×48 mosaic view, every cell
+ * changed, full : blocks : sextants : quadrants (the lower two on their smaller working frame).
+ * Measured 2026-12-04 with the SIMD fit and SIMD sampling: 2.78 : 2.04 : 0.95 : 0.38 ms. With both
+ * in JS the ratios were 2.2, 3.5, 2.5, and a crowd that had room for blocks stayed at sextants.
+ */
+const STEP_COST = [1.4, 2.2, 2.5];
 /** Frames a new level is kept at least: enough for the load figure to reflect it. */
 const HOLD_DOWN_FRAMES = 4;
 const HOLD_UP_FRAMES = 150;
