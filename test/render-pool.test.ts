@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/shared/logger.js';
-import type { ViewSpec } from '../src/shared/types.js';
+import type { FrameSlots, ViewSpec } from '../src/shared/types.js';
 import type { StyleName } from '../protocol/index.js';
 import { FrameRing } from '../src/source/frame-ring.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
@@ -31,7 +31,7 @@ function views(): { key: string; spec: ViewSpec }[] {
   return specs.map((spec) => ({ key: viewKey(spec), spec }));
 }
 
-function render(pool: RenderPool, ring: FrameRing, slot: number): Promise<SharedPayload[]> {
+function render(pool: RenderPool, ring: FrameSlots, slot: number): Promise<SharedPayload[]> {
   ring.retain(slot);
   return new Promise((resolve) =>
     pool.render({ ring, slot, width: ring.width, height: ring.height, index: 42, position: 1.4, elapsed: 0 }, views(), (payloads) => {
@@ -71,6 +71,40 @@ describe('RenderPool', () => {
     for (const p of [...a, ...b]) p.release();
     ring.release(slot);
     expect(ring.inUse()).toBe(0);
+  });
+
+  it('a ring of plain SharedArrayBuffer slots (a runtime without shared WebAssembly memory) gives the same bytes, sampled in JS', async () => {
+    const ring = new FrameRing(1024, 512);
+    const slot = ring.acquire();
+    ring.slots[slot]!.set(renderDemoBackground(1024, 512));
+    const plain: FrameSlots = {
+      id: ring.id + 1000,
+      width: ring.width,
+      height: ring.height,
+      format: ring.format,
+      memory: null,
+      arena: null,
+      slots: ring.slots.map((s) => {
+        const copy = new Uint8Array(new SharedArrayBuffer(s.length));
+        copy.set(s);
+        return copy;
+      }),
+      retain: () => {},
+      release: () => {},
+    };
+    // Two pools: each view's codec state starts afresh in each.
+    const shared = new RenderPool(2, silentLogger);
+    const unshared = new RenderPool(2, silentLogger);
+    pools.push(shared, unshared);
+    const a = await render(shared, ring, slot);
+    expect(shared.samplesSimd).toBeGreaterThan(0);
+    expect(shared.samplesJs).toBe(0);
+    const b = await render(unshared, plain, slot);
+    expect(unshared.samplesSimd).toBe(0);
+    expect(unshared.samplesJs).toBe(shared.samplesSimd);
+    for (const p of a) expect(Buffer.compare(p.bytes, b.find((x) => x.key === p.key)!.bytes)).toBe(0);
+    for (const p of [...a, ...b]) p.release();
+    ring.release(slot);
   });
 
   it('reuses released payload buffers for the next frame', async () => {
