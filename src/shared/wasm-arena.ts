@@ -10,6 +10,7 @@
  * changes and freed when its renderer goes. A shared memory never shrinks: what an arena claimed
  * stays claimed until the ring is replaced (the working size changes) and the old memory is
  * collected; freed blocks are reused first, so the claim stays at the peak of what its views held.
+ * A worker that dies leaves its claim behind in the same way; its replacement claims anew.
  */
 
 const PAGE = 65536;
