@@ -14,9 +14,8 @@ import { projectionFor } from '../src/projection/projections.js';
 import type { LayoutName, ViewSpec } from '../src/shared/types.js';
 import { renderDemoBackground } from '../src/source/demo-scene.js';
 import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
-import { changedTwin, fmt, median } from './stats.js';
+import { fmt, median, twinRing } from './stats.js';
 import { ArenaBuffer, type WasmArena } from '../src/shared/wasm-arena.js';
-import { FrameRing } from '../src/source/frame-ring.js';
 
 const DETAIL = 3840;
 const VIEWS = 8;
@@ -37,10 +36,10 @@ function frameFor(f: PictureFormat): { frame: Uint8Array; twin: Uint8Array; w: n
   const h = 2 * Math.round(w / row.aspect(f) / 2);
   // The demo's bytes, cut or repeated to the layout's size, and the black pixel after them.
   const scene = renderDemoBackground(DETAIL, DETAIL / 2);
-  const ring = new FrameRing(w, h, f, 2);
+  const picture = new Uint8Array(w * h * 3);
+  for (let i = 0; i < picture.length; i += scene.length) picture.set(scene.subarray(0, Math.min(scene.length, picture.length - i)), i);
+  const ring = twinRing(picture, w, h, f);
   const [frame, twin] = ring.slots as [Uint8Array, Uint8Array];
-  for (let i = 0; i < w * h * 3; i += scene.length) frame.set(scene.subarray(0, Math.min(scene.length, w * h * 3 - i)), i);
-  twin.set(changedTwin(frame.subarray(0, w * h * 3)));
   return { frame, twin, w, h, arena: ring.arena };
 }
 

@@ -35,7 +35,7 @@ import type { RenderTask } from '../src/workers/messages.js';
 import { renderTasks } from '../src/workers/render-tasks.js';
 import { viewKey } from '../src/shared/view-key.js';
 import { payloadCapacity, ViewRenderer, ViewRendererCache } from '../src/workers/view-renderer.js';
-import { changedTwin, fmt, median } from './stats.js';
+import { fmt, median, twinRing } from './stats.js';
 import { ArenaBuffer } from '../src/shared/wasm-arena.js';
 import { SimdSampler } from '../src/projection/sample-cells-simd.js';
 import { FrameRing } from '../src/source/frame-ring.js';
@@ -291,9 +291,7 @@ function demoRing(views: ViewSpec[]): { ring: FrameRing; frames: Uint8Array[]; w
   const { frame, w, h } = demoFrame(views);
   let entry = demoRings.get(w);
   if (!entry) {
-    const ring = new FrameRing(w, h, EQUIRECT_FORMAT, 2);
-    ring.slots[0]!.set(frame);
-    ring.slots[1]!.set(changedTwin(frame));
+    const ring = twinRing(frame, w, h);
     entry = { ring, frames: ring.slots.slice() };
     demoRings.set(w, entry);
   }

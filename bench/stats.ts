@@ -1,4 +1,7 @@
 /** Small statistics for benchmarks: the machine is shared and noisy, so we report medians. */
+import { EQUIRECT_FORMAT, type PictureFormat } from '../src/projection/layouts/index.js';
+import { FrameRing } from '../src/source/frame-ring.js';
+
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -23,4 +26,17 @@ export function changedTwin(frame: Uint8Array): Uint8Array {
   const twin = new Uint8Array(frame.length);
   for (let i = 0; i < frame.length; i++) twin[i] = (frame[i]! + 1) & 0xff;
   return twin;
+}
+
+/**
+ * A two-slot frame ring holding `frame` (w·h RGB24, without the black pixel) and its changed twin:
+ * in the shared frame memory where the runtime has one, so renders sample with SIMD as the
+ * server's workers do.
+ */
+export function twinRing(frame: Uint8Array, w: number, h: number, format: PictureFormat = EQUIRECT_FORMAT): FrameRing {
+  const ring = new FrameRing(w, h, format, 2);
+  const picture = frame.subarray(0, w * h * 3);
+  ring.slots[0]!.set(picture);
+  ring.slots[1]!.set(changedTwin(picture));
+  return ring;
 }

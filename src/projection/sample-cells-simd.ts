@@ -17,11 +17,10 @@
 import { FunctionBody, I32, moduleBytes, Op, Simd } from '../shared/wasm-emitter.js';
 import { MAX_PAGES, type SharedMemory, type WasmArena } from '../shared/wasm-arena.js';
 import type { SamplingTable } from './projection.js';
+import { checkSampling } from './sample-cells.js';
 
 /** Most taps a sample sampled here (the 16-bit sums and the JS formula's exact range); more go to JS. */
 const MAX_TAPS = 16;
-const STORE8_LANE = 0x58;
-const STORE16_LANE = 0x59;
 
 type Sampler = (table: number, samples: number, frame: number, out: number) => void;
 
@@ -65,24 +64,18 @@ function samplerBody(taps: number): FunctionBody {
   f.localGet('out');
   sampleVector(f, taps);
   f.simd(Simd.store32Lane, 0, 0, 0);
-  f.localGet('out');
-  f.i32(3);
-  f.op(Op.i32Add);
-  f.localSet('out', I32);
-  f.localGet('tab');
-  f.i32(taps * 4);
-  f.op(Op.i32Add);
-  f.localSet('tab', I32);
+  f.addI32('out', 3);
+  f.addI32('tab', taps * 4);
   f.op(Op.br, 0);
   f.op(Op.end);
   f.op(Op.end);
   f.localGet('out');
   sampleVector(f, taps);
   f.localTee('v');
-  f.simd(STORE16_LANE, 0, 0, 0);
+  f.simd(Simd.store16Lane, 0, 0, 0);
   f.localGet('out');
   f.localGet('v');
-  f.simd(STORE8_LANE, 0, 2, 2);
+  f.simd(Simd.store8Lane, 0, 2, 2);
   return f;
 }
 
@@ -212,12 +205,7 @@ export class SimdSampler {
     const { taps, offsets } = table;
     const arena = this.arena;
     if (taps > MAX_TAPS || !arena.owns(offsets) || !arena.owns(frame) || !arena.owns(out)) return false;
-    const count = table.cols * table.rows;
-    if (out.length < count * 3) throw new RangeError(`sampleCells: out holds ${out.length} bytes, the table needs ${count * 3}`);
-    if (frame.length < table.srcWidth * table.srcHeight * 3 + (table.readsBlack ? 3 : 0)) {
-      throw new RangeError(`sampleCells: frame holds ${frame.length} bytes, not ${table.srcWidth}×${table.srcHeight} RGB24${table.readsBlack ? ' and the black pixel after it' : ''}`);
-    }
-    if (offsets.length < count * taps) throw new RangeError(`sampleCells: the table holds ${offsets.length} offsets, not ${count * taps}`);
+    const count = checkSampling(table, frame, out);
     if (count === 0) return true;
     this.byTaps[taps - 1]!(offsets.byteOffset, count, frame.byteOffset, out.byteOffset);
     SimdSampler.samples += count;

@@ -4,9 +4,11 @@
  */
 import type { SamplingTable } from './projection.js';
 
-/** Writes cols·rows RGB triplets into `out`, each the rounded mean of its taps in `frame`. */
-export function sampleCells(table: SamplingTable, frame: Uint8Array, out: Uint8Array): void {
-  const { offsets, taps } = table;
+/**
+ * Throws unless `frame` holds what `table` reads and `out` what it writes (the SIMD sampler
+ * reads and writes by address, unchecked, so it relies on this too); returns the sample count.
+ */
+export function checkSampling(table: SamplingTable, frame: Uint8Array, out: Uint8Array): number {
   const cells = table.cols * table.rows;
   if (out.length < cells * 3) {
     throw new RangeError(`sampleCells: out holds ${out.length} bytes, the table needs ${cells * 3}`);
@@ -16,6 +18,14 @@ export function sampleCells(table: SamplingTable, frame: Uint8Array, out: Uint8A
       `sampleCells: frame holds ${frame.length} bytes, not ${table.srcWidth}×${table.srcHeight} RGB24${table.readsBlack ? ' and the black pixel after it' : ''}`,
     );
   }
+  if (table.offsets.length < cells * table.taps) throw new RangeError(`sampleCells: the table holds ${table.offsets.length} offsets, not ${cells * table.taps}`);
+  return cells;
+}
+
+/** Writes cols·rows RGB triplets into `out`, each the rounded mean of its taps in `frame`. */
+export function sampleCells(table: SamplingTable, frame: Uint8Array, out: Uint8Array): void {
+  const { offsets, taps } = table;
+  const cells = checkSampling(table, frame, out);
 
   if (taps === 1) {
     for (let c = 0, d = 0; c < cells; c++, d += 3) {

@@ -68,8 +68,6 @@ export class FitReuse {
       // Whole 32-bit words for the comparison, however the buffer ends.
       const bytes = Math.ceil(length / 4) * 4;
       const [a, b] = this.stores.map((store) => store.bytes(bytes, arena)) as [Uint8Array, Uint8Array];
-      a.fill(0);
-      b.fill(0);
       this.current32 = new Uint32Array(a.buffer, a.byteOffset, bytes >> 2);
       this.previous32 = new Uint32Array(b.buffer, b.byteOffset, bytes >> 2);
       this.current16 = new Uint16Array(a.buffer, a.byteOffset, bytes >> 1);

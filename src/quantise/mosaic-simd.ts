@@ -318,19 +318,10 @@ function generate(parts: readonly Partition[], structure: MosaicStructure, layou
     e.op(Op.call, ...uleb(k + 1));
   });
   if (open) e.op(Op.end);
-  e.body.localGet('o');
-  e.i32(4);
-  e.op(Op.i32Add);
-  e.body.localSet('o', I32);
-  e.body.localGet('gx');
-  e.i32(1);
-  e.op(Op.i32Add);
-  e.body.localSet('gx', I32);
+  e.body.addI32('o', 4);
+  e.body.addI32('gx', 1);
   e.op(Op.br, 0, Op.end, Op.end);
-  e.body.localGet('cy');
-  e.i32(1);
-  e.op(Op.i32Add);
-  e.body.localSet('cy', I32);
+  e.body.addI32('cy', 1);
   e.op(Op.br, 0, Op.end, Op.end);
   return { entry, phases, sumSlots, sign };
 }

@@ -56,6 +56,8 @@ export const Simd = {
   bitselect: 0x52,
   load32Lane: 0x56,
   load64Lane: 0x57,
+  store8Lane: 0x58,
+  store16Lane: 0x59,
   store32Lane: 0x5a,
   load32Zero: 0x5c,
   f64x2PromoteLowF32x4: 0x5f,
@@ -189,6 +191,14 @@ export class FunctionBody {
   localTee(n: string, t: ValueType = V128): void {
     this.code.push(Op.localTee);
     uleb(this.local(n, t), this.code);
+  }
+
+  /** i32 local `n` += `v` (a loop's counters and pointers). */
+  addI32(n: string, v: number): void {
+    this.localGet(n);
+    this.i32(v);
+    this.code.push(Op.i32Add);
+    this.localSet(n, I32);
   }
 
   /** The code section entry: size, run-length local declarations, code, `end`. */
