@@ -148,10 +148,7 @@ export class RenderPool {
       job.loadMs = message.loadMs === null || job.loadMs === null ? null : Math.max(job.loadMs, message.loadMs);
       slot.tables = message.tables;
       slot.tableBytes = message.tableBytes;
-      this.cellsFitted += message.cells;
-      this.cellsReused += message.cellsReused;
-      this.samplesSimd += message.samplesSimd;
-      this.samplesJs += message.samplesJs;
+      this.tally(message);
     }
     job.remaining.delete(slot);
     this.finishIfDone(message.jobId, job);
@@ -183,6 +180,14 @@ export class RenderPool {
   /** Samples taken since start by the SIMD sampler and in JS (/healthz `samples`). */
   samplesSimd = 0;
   samplesJs = 0;
+  /** Adds a job's fitted and kept cells and its samples by each path to the totals (a worker's reply or the inline jobs). */
+  private tally(job: { readonly cells: number; readonly cellsReused: number; readonly samplesSimd: number; readonly samplesJs: number }): void {
+    this.cellsFitted += job.cells;
+    this.cellsReused += job.cellsReused;
+    this.samplesSimd += job.samplesSimd;
+    this.samplesJs += job.samplesJs;
+  }
+
   /** What of it the governor counted as load (without warm-up and view-change setup); null: not counted. */
   lastLoadMs: number | null = null;
 
@@ -227,10 +232,7 @@ export class RenderPool {
       const tasks = views.map((v) => this.task(v));
       const outputs = this.inline.run(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks, frame.ring.arena);
       this.measured(this.inline.busyMs, reducible ? this.inline.loadMs : null);
-      this.cellsFitted += this.inline.cells;
-      this.cellsReused += this.inline.cellsReused;
-      this.samplesSimd += this.inline.samplesSimd;
-      this.samplesJs += this.inline.samplesJs;
+      this.tally(this.inline);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
       return;
