@@ -55,16 +55,16 @@ function treeCpu(root: number): number {
   return total;
 }
 
-/** Cores used by the tree under `root` over WINDOW_MS, after WARMUP_MS. */
-async function cores(root: number): Promise<number> {
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
+/** Cores used by the tree under `root` over `windowMs`, after `warmupMs`. */
+export async function cores(root: number, warmupMs = WARMUP_MS, windowMs = WINDOW_MS): Promise<number> {
+  await new Promise((r) => setTimeout(r, warmupMs));
   const c0 = treeCpu(root);
   const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, WINDOW_MS));
+  await new Promise((r) => setTimeout(r, windowMs));
   return (treeCpu(root) - c0) / ((performance.now() - t0) / 1000);
 }
 
-function has(command: string): boolean {
+export function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }
 

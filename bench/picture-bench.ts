@@ -120,7 +120,7 @@ function run(command: string, args: string[]): Promise<Buffer | null> {
 /** The scene as the server's decoder delivers it at working width `width`: RGB24, width × width/2. */
 async function decodeAtWorkingSize(tools: FfmpegTools, scene: Scene, width: number): Promise<Uint8Array> {
   const height = width / 2;
-  const args = buildDecodeArgs({ input: scene.path, width, height, fps: 30, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(scene.path), crop: null });
+  const args = buildDecodeArgs({ input: scene.path, width, height, fps: 30, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(scene.path), decoded: { width: scene.width, height: scene.height }, crop: null });
   const out = await run(tools.ffmpeg, args);
   const bytes = width * height * 3;
   if (!out || out.length < bytes) throw new Error(`picture bench: ffmpeg gave ${out?.length ?? 0} bytes, not a ${width}x${height} frame`);

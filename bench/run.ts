@@ -12,6 +12,7 @@ import { benchCodec } from './codec-bench.js';
 import { benchLayouts } from './layout-bench.js';
 import { benchPicture } from './picture-bench.js';
 import { benchCpu } from './cpu-bench.js';
+import { benchGpu } from './gpu-bench.js';
 import { benchKeyLatency } from './key-latency.js';
 import { benchCrowd, benchFitting, benchLookAround, benchPipeline, benchRenderCost, benchStyleViewers, benchTableBuild, benchViewers } from './server-bench.js';
 
@@ -27,6 +28,7 @@ const SECTIONS: [name: string, run: (dir: string) => Promise<string[]> | string[
   ['crowd', (dir) => benchCrowd(dir)],
   ['look', (dir) => benchLookAround(dir)],
   ['cpu', (dir) => benchCpu(dir)],
+  ['gpu', (dir) => benchGpu(dir)],
   ['keys', (dir) => benchKeyLatency(dir)],
   ['audio', (dir) => benchAudio(dir)],
   ['browser', () => benchBrowser()],
@@ -54,7 +56,10 @@ async function main(): Promise<void> {
     console.error(`unknown bench section "${unknown[0]}"; sections: ${names.join(', ')}`);
     process.exit(2);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'ascii360-bench-'));
+  // ASCII360_BENCH_DIR keeps the generated media for the next run (and lets a machine without
+  // libx264 use clips made elsewhere); otherwise they go with the run.
+  const kept = process.env['ASCII360_BENCH_DIR'];
+  const dir = kept ?? mkdtempSync(join(tmpdir(), 'ascii360-bench-'));
   const print = (lines: string[]): void => {
     if (lines.length > 0) console.log(lines.join('\n') + '\n');
   };
@@ -62,7 +67,7 @@ async function main(): Promise<void> {
     console.log(`ascii360 bench — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})\n`);
     for (const [name, run] of SECTIONS) if (asked.length === 0 || asked.includes(name)) print(await run(dir));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!kept) rmSync(dir, { recursive: true, force: true });
   }
 }
 

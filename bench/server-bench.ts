@@ -41,13 +41,14 @@ import { SimdSampler } from '../src/projection/sample-cells-simd.js';
 import { FrameRing } from '../src/source/frame-ring.js';
 
 const CLIP_SECONDS = 8;
-const CLIP_FPS = 30;
+export const CLIP_SIZE = { width: 3840, height: 1920 };
+export const CLIP_FPS = 30;
 const ROUNDS = 5;
 
 export function make4kClip(dir: string): string {
   const path = join(dir, 'bench-4k.mp4');
   execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=3840x1920:rate=${CLIP_FPS}:duration=${CLIP_SECONDS}`,
+    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${CLIP_SIZE.width}x${CLIP_SIZE.height}:rate=${CLIP_FPS}:duration=${CLIP_SECONDS}`,
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path,
   ]);
   return path;
@@ -60,7 +61,7 @@ function spec(yaw: number, pitch: number, style: StyleName = 'ramp', palette: Pa
 /** ffmpeg alone: decode + scale to the pipeline's working size + RGB, output discarded. */
 async function baselineFps(clip: string, width: number): Promise<number> {
   const tools = await findFfmpeg();
-  const args = buildDecodeArgs({ input: clip, width, height: width / 2, fps: CLIP_FPS, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(clip), crop: null });
+  const args = buildDecodeArgs({ input: clip, width, height: width / 2, fps: CLIP_FPS, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(clip), decoded: CLIP_SIZE, crop: null });
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
     const p = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'ignore', 'ignore'] });
@@ -432,7 +433,7 @@ const PAN_PIXELS = 4;
 function panningClipIn(dir: string): string {
   const path = join(dir, 'bench-4k-pan.mp4');
   if (existsSync(path)) return path;
-  const scene = `testsrc2=size=3840x1920:rate=${CLIP_FPS},noise=alls=12:allf=u,trim=end_frame=1,loop=loop=-1:size=1,setpts=N/${CLIP_FPS}/TB,trim=duration=${CLIP_SECONDS}`;
+  const scene = `testsrc2=size=${CLIP_SIZE.width}x${CLIP_SIZE.height}:rate=${CLIP_FPS},noise=alls=12:allf=u,trim=end_frame=1,loop=loop=-1:size=1,setpts=N/${CLIP_FPS}/TB,trim=duration=${CLIP_SECONDS}`;
   execFileSync('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${scene},scroll=horizontal=${PAN_PIXELS / 3840}`,
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path,

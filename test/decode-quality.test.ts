@@ -46,7 +46,7 @@ describe('decode quality at the working size', () => {
     const spec: ViewSpec = { yaw: 20, pitch: 10, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style: 'ramp', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
     const w = chooseWorkWidth([spec], 3840);
     const h = w / 2;
-    const args = buildDecodeArgs({ input: src, width: w, height: h, fps: 1, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(src), crop: null }, 'pipe:1');
+    const args = buildDecodeArgs({ input: src, width: w, height: h, fps: 1, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(src), decoded: { width: 3840, height: 1920 }, crop: null }, 'pipe:1');
     const run = spawnSync(tools.ffmpeg, [...args.slice(0, -1), '-frames:v', '1', 'pipe:1'], { maxBuffer: 256 << 20 });
     expect(run.status, run.stderr?.toString()).toBe(0);
     const frame = new Uint8Array(run.stdout).subarray(0, w * h * 3);

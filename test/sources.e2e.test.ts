@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInit } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { errors, getJson, startCli, statuses, TestViewer } from './helpers/server.js';
+import { findFfmpeg } from '../src/source/ffmpeg-tools.js';
 
 const tmp = tempDir();
 let clip = '';
@@ -167,6 +168,12 @@ describe('sources', () => {
       await v.moreFrames(10, 15_000);
       const health = await getJson(`${s.url}/healthz`);
       expect(health['ffmpegRestarts']).toBe(0);
+      // What decodes now: software after the fallback, NVDEC with the GPU shrink where there is one.
+      const decoder = health['decoder'] as { hwaccel: string; resizer: string };
+      if (existsSync('/dev/nvidiactl')) expect(decoder.hwaccel).toBe('cuda');
+      else expect(decoder).toEqual({ hwaccel: 'none', resizer: (await findFfmpeg()).resizer });
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      expect(metrics).toContain(`ascii360_decoder_info{hwaccel="${decoder.hwaccel}",resizer="${decoder.resizer}"} 1`);
       v.close();
     } finally {
       await s.stop();

@@ -288,6 +288,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       viewers: audience.size,
       distinctViews: audience.distinctViews,
       workWidth: playback.workWidth,
+      decoder: { ...playback.source.decoder },
       format: formatHealth(info, playback.frameSize),
       workers: pool.workerCount,
       tables: pool.tables(),

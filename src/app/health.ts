@@ -37,6 +37,8 @@ export interface Health {
   viewers: number;
   distinctViews: number;
   workWidth: number;
+  /** The accelerator decoding now (`none`: software, also after a fallback) and what shrinks each frame to the working size. */
+  decoder: { hwaccel: string; resizer: string };
   /** What the source's frames hold and where each fact came from (source/source-format.ts). */
   format: {
     layout: string;

@@ -23,6 +23,8 @@ export class DemoSource implements FrameSource {
   private drawnRows = new Int32Array(0);
   private readonly rows = new Int32Array(2);
   discarded = 0;
+  /** Drawn at the working size: nothing to decode or shrink. */
+  readonly decoder = { hwaccel: 'none', resizer: 'none' };
 
   constructor(
     readonly info: SourceInfo,

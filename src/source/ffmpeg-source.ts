@@ -10,7 +10,7 @@ import { publicName, redactedSource, withPublicUrls } from '../shared/source-nam
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import { KILL_TIMEOUT_MS, terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
-import { protocolsFor, type FfmpegTools, type Hwaccel, type Resizer } from './ffmpeg-tools.js';
+import { protocolsFor, resolveHwaccel, type FfmpegTools, type Hwaccel, type Resizer } from './ffmpeg-tools.js';
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 
@@ -28,6 +28,8 @@ export interface DecodeArgs {
   position: number;
   /** `-protocol_whitelist` fitting the operator's source, so a crafted playlist cannot reach local files. */
   protocols: string;
+  /** The decoded frame's size, before any crop. */
+  decoded: { width: number; height: number };
   /** The part of each frame to keep (one eye of a stereo file), or null for all of it. */
   crop: { x: number; y: number; width: number; height: number } | null;
   /** The file's own frame rate as probed (absent or 0: unknown). */
@@ -44,16 +46,52 @@ export interface DecodeArgs {
  */
 const SINGLE_THREAD_BELOW_FPS = 10;
 
+/**
+ * Each GPU shrink step at most this much. scale_cuda's bilinear kernel widens with the ratio to a
+ * box of three source pixels at 3x and no further, so beyond 3x it aliases; and a single box is
+ * sharper than zimg's widened bilinear (a tent), which keeps less of what a working pixel cannot
+ * hold. Halving first and then shrinking the rest gives a tent of about the same width.
+ */
+const CUDA_STEP_MAX = 2;
+
+/**
+ * scale_cuda steps from `from` to `to`, none shrinking more than CUDA_STEP_MAX, out in 4:2:0:
+ * swscale's SIMD converts that to RGB, where 4:4:4 took it 8 times as long (bench `gpu`). A size
+ * 4:2:0 cannot hold (odd) comes out in 4:4:4.
+ */
+function cudaSteps(from: { width: number; height: number }, to: { width: number; height: number }): { filters: string; format: string } {
+  const format = to.width % 2 === 0 && to.height % 2 === 0 ? 'yuv420p' : 'yuv444p';
+  const steps: string[] = [];
+  let { width, height } = from;
+  do {
+    width = width / to.width > CUDA_STEP_MAX ? 2 * Math.round(width / 4) : to.width;
+    height = height / to.height > CUDA_STEP_MAX ? 2 * Math.round(height / 4) : to.height;
+    const halve = width !== to.width || height !== to.height;
+    steps.push(`scale_cuda=w=${width}:h=${height}:interp_algo=bilinear:format=${halve ? 'yuv420p' : format}`);
+  } while (width !== to.width || height !== to.height);
+  return { filters: steps.join(','), format };
+}
+
 /** The ffmpeg command line for decoding; also the benchmark's baseline with another output. */
 export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
+  const onGpu = a.resizer === 'scale_cuda';
+  if (onGpu && a.hwaccel !== 'cuda') throw new Error('scale_cuda resizes NVDEC frames: hwaccel must be cuda');
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-protocol_whitelist', a.protocols];
   if (a.hwaccel !== 'none') args.push('-hwaccel', a.hwaccel);
+  // Frames stay in GPU memory for scale_cuda: only the working size is copied back.
+  if (onGpu) args.push('-hwaccel_output_format', 'cuda');
   if (a.realtime) args.push('-re');
   if (a.loop) args.push('-stream_loop', '-1');
   if (a.position > 0) args.push('-ss', a.position.toFixed(3));
   if (a.nativeFps !== undefined && a.nativeFps > 0 && a.nativeFps < SINGLE_THREAD_BELOW_FPS) args.push('-threads', '1');
   if (a.analyzeUs !== undefined) args.push('-analyzeduration', String(a.analyzeUs));
   args.push('-i', a.input, '-map', '0:v:0', '-an', '-sn', '-dn');
+  args.push('-vf', onGpu ? gpuFilters(a) : cpuFilters(a));
+  args.push(a.fpsModeFlag, 'cfr', '-r', String(a.fps), '-f', 'rawvideo', '-pix_fmt', 'rgb24', output);
+  return args;
+}
+
+function cpuFilters(a: DecodeArgs): string {
   // Crop before scaling: one eye of a stereo file costs the scaler no more than a mono file.
   // The resize reads every pixel of the decoded frame, so it costs the same whatever the working
   // size, and on a 4K clip it is most of what we add to decoding. It must average what each working
@@ -68,11 +106,23 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   // 4K NV12 into zscale cost what it cost into `area`.
   const crop = a.crop ? `crop=${a.crop.width}:${a.crop.height}:${a.crop.x}:${a.crop.y},` : '';
   const resize = a.resizer === 'zscale' ? `zscale=w=${a.width}:h=${a.height}:f=bilinear` : `scale=${a.width}:${a.height}:flags=area`;
-  args.push('-vf', `${crop}${resize},scale=flags=bilinear,format=rgb24`);
-  args.push(a.fpsModeFlag, 'cfr', '-r', String(a.fps), '-f', 'rawvideo', '-pix_fmt', 'rgb24', output);
-  return args;
+  return `${crop}${resize},scale=flags=bilinear,format=rgb24`;
 }
 
+/**
+ * NVDEC's frames shrink on the GPU and come back at the working size, where the CPU only converts
+ * them to RGB. hwdownload cannot crop, so one eye of a stereo file is cut after the shrink, from
+ * the whole frame shrunk by the eye's ratio.
+ */
+function gpuFilters(a: DecodeArgs): string {
+  const c = a.crop;
+  const sx = c ? a.width / c.width : 1;
+  const sy = c ? a.height / c.height : 1;
+  const whole = c ? { width: Math.round(a.decoded.width * sx), height: Math.round(a.decoded.height * sy) } : { width: a.width, height: a.height };
+  const crop = c ? `crop=${a.width}:${a.height}:${Math.min(Math.round(c.x * sx), whole.width - a.width)}:${Math.min(Math.round(c.y * sy), whole.height - a.height)},` : '';
+  const { filters, format } = cudaSteps(a.decoded, whole);
+  return `${filters},hwdownload,format=${format},${crop}scale=flags=bilinear,format=rgb24`;
+}
 
 /** The eye to keep, or null when the whole frame is the picture. */
 export function cropOf(info: SourceInfo): DecodeArgs['crop'] {
@@ -180,7 +230,16 @@ export class FfmpegSource implements FrameSource {
 
   constructor(private readonly opts: FfmpegSourceOptions) {
     this.info = opts.info;
-    this.hwaccel = opts.hwaccel;
+    this.hwaccel = resolveHwaccel(opts.hwaccel, opts.tools);
+  }
+
+  /** How the current run decodes and shrinks (/healthz `decoder`). */
+  get decoder(): { hwaccel: Hwaccel; resizer: Resizer } {
+    return { hwaccel: this.hwaccel, resizer: this.resizer() };
+  }
+
+  private resizer(): Resizer {
+    return this.hwaccel === 'cuda' && this.opts.tools.cudaResize ? 'scale_cuda' : this.opts.tools.resizer;
   }
 
   get running(): boolean {
@@ -235,13 +294,14 @@ export class FfmpegSource implements FrameSource {
       fps: this.info.fps,
       hwaccel: this.hwaccel,
       fpsModeFlag: this.opts.tools.fpsModeFlag,
-      resizer: this.opts.tools.resizer,
+      resizer: this.resizer(),
       // Frames held to a schedule pace ffmpeg by back-pressure: `-re` would only delay the start
       // (it paces the keyframe run-up before a seek point too) and keep a late decoder from catching up.
       realtime: this.opts.realtime && this.dueMs === null,
       loop: this.opts.loop,
       position: this.startPosition,
       protocols: protocolsFor(this.opts.input),
+      decoded: { width: this.info.width, height: this.info.height },
       crop: cropOf(this.info),
       nativeFps: this.opts.nativeFps,
       analyzeUs: this.opts.analyzeUs,

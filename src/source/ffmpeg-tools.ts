@@ -2,6 +2,7 @@
  * Locating ffmpeg/ffprobe and learning what the installed version supports. Run once at start.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Ascii360Error, EXIT_USAGE } from '../shared/errors.js';
 import { withPublicUrls } from '../shared/source-name.js';
 
@@ -20,14 +21,38 @@ export interface FfmpegTools {
    * The filter that shrinks each decoded frame to the working size: zimg's `zscale` where this
    * build has it (Debian's, Homebrew's and the static builds do), swscale's `scale` otherwise.
    */
-  resizer: Resizer;
+  resizer: CpuResizer;
+  /** This build can shrink CUDA frames on the GPU and bring them back (`scale_cuda`, `hwdownload`). */
+  cudaResize: boolean;
 }
 
-export type Resizer = 'zscale' | 'scale';
+/** Where each decoded frame shrinks to the working size: ffmpeg's CPU scalers, or beside NVDEC on the GPU. */
+export type Resizer = CpuResizer | 'scale_cuda';
+export type CpuResizer = 'zscale' | 'scale';
+
+function lists(filterList: string, name: string): boolean {
+  return new RegExp(`^\\s*\\S+\\s+${name}\\s`, 'm').test(filterList);
+}
 
 /** Whether `ffmpeg -filters` lists zscale (a build without libzimg lacks it). */
-export function resizerOf(filterList: string): Resizer {
-  return /^\s*\S+\s+zscale\s/m.test(filterList) ? 'zscale' : 'scale';
+export function resizerOf(filterList: string): CpuResizer {
+  return lists(filterList, 'zscale') ? 'zscale' : 'scale';
+}
+
+/** Whether `ffmpeg -filters` lists what the GPU path needs (a build without CUDA lacks both). */
+export function cudaResizeOf(filterList: string): boolean {
+  return lists(filterList, 'scale_cuda') && lists(filterList, 'hwdownload');
+}
+
+/**
+ * The accelerator a run asks ffmpeg for. `auto` where an NVIDIA driver is loaded and this build can
+ * resize on the GPU becomes `cuda`: NVDEC's frames then shrink where they were decoded and only the
+ * working size crosses to the CPU, where ffmpeg's own `auto` downloads each 4K frame and shrinks it
+ * on the CPU, which costs more than decoding it did (bench `gpu`). Anywhere else `auto` stays
+ * ffmpeg's choice. A run that fails with either falls back to software (FfmpegSource).
+ */
+export function resolveHwaccel(asked: Hwaccel, tools: Pick<FfmpegTools, 'hwaccels' | 'cudaResize'>, nvidiaDriver = existsSync('/dev/nvidiactl')): Hwaccel {
+  return asked === 'auto' && nvidiaDriver && tools.cudaResize && tools.hwaccels.includes('cuda') ? 'cuda' : asked;
 }
 
 export const INSTALL_HINT = 'install it: Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`';
@@ -61,13 +86,13 @@ export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffm
   }
   const firstLine = versionText.split('\n')[0] ?? '';
   const [major, minor] = parseFfmpegVersion(firstLine);
-  const [hwaccels, resizer] = await Promise.all([
+  const [hwaccels, filters] = await Promise.all([
     run(ffmpeg, ['-hide_banner', '-hwaccels']).then(
       ({ stdout }) => stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean),
       // Listing accelerators is informational only; decoding works without it.
       () => [] as string[],
     ),
-    run(ffmpeg, ['-hide_banner', '-filters']).then(({ stdout }) => resizerOf(stdout), () => 'scale' as const),
+    run(ffmpeg, ['-hide_banner', '-filters']).then(({ stdout }) => stdout, () => ''),
   ]);
   return {
     ffmpeg,
@@ -75,7 +100,8 @@ export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffm
     version: firstLine.replace(/^ffmpeg version\s+/, '').split(' ')[0] ?? 'unknown',
     fpsModeFlag: major > 5 || (major === 5 && minor >= 1) ? '-fps_mode' : '-vsync',
     hwaccels,
-    resizer,
+    resizer: resizerOf(filters),
+    cudaResize: cudaResizeOf(filters),
   };
 }
 

@@ -34,10 +34,18 @@ export interface SourceEvents {
   onEnd(): void;
 }
 
+/** The accelerator in use (`none` in software) and what shrinks each frame: an ffmpeg filter, `sharp`, or `none`. */
+export interface DecoderInfo {
+  hwaccel: string;
+  resizer: string;
+}
+
 export interface FrameSource {
   readonly info: SourceInfo;
   /** Frames are being produced (a still source produces one and stops). */
   readonly running: boolean;
+  /** How frames are decoded and shrunk to the working size (/healthz `decoder`). */
+  readonly decoder: DecoderInfo;
   /** Frames lost before the queue because every frame slot was busy (counted in /healthz). */
   readonly discarded: number;
   /**

@@ -39,6 +39,7 @@ export class StillSource implements FrameSource {
   private generation = 0;
   /** A photo is decoded on demand; there is no stream to lose frames from. */
   readonly discarded = 0;
+  readonly decoder = { hwaccel: 'none', resizer: 'sharp' };
   /** The last decode, kept per working size: re-renders need no decode. */
   private cached: { width: number; height: number; rgb: Buffer } | null = null;
 
