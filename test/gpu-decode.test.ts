@@ -65,6 +65,28 @@ describe('decoding on the GPU', () => {
     expect(filters[filters.indexOf('hwdownload') + 1]).toBe('format=yuv444p');
   });
 
+  it('in software, a frame wanted at its own size is only converted, and still comes out the size asked for', async () => {
+    const tools = await findFfmpeg();
+    const src = join(tmp.dir, 'own-size.mp4');
+    const made = spawnSync(tools.ffmpeg, ['-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=512x256:rate=1', '-frames:v', '1', '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv420p', src]);
+    expect(made.status, made.stderr.toString()).toBe(0);
+    const decode = (width: number, decoded: { width: number; height: number }): { filters: string[]; frame: Buffer } => {
+      const args = buildDecodeArgs({ input: src, width, height: width / 2, fps: 1, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(src), decoded, crop: null });
+      const r = spawnSync(tools.ffmpeg, [...args.slice(0, -1), '-frames:v', '1', 'pipe:1'], { maxBuffer: 16 << 20 });
+      expect(r.status, r.stderr.toString()).toBe(0);
+      return { filters: filtersOf(args), frame: r.stdout };
+    };
+    const resizers = (filters: string[]): string[] => filters.filter((f) => /^(zscale|scale=\d+:\d+:flags=area)/.test(f));
+    const own = decode(512, { width: 512, height: 256 });
+    expect(resizers(own.filters)).toEqual([]);
+    expect(own.frame.length).toBe(512 * 256 * 3);
+    expect(resizers(decode(256, { width: 512, height: 256 }).filters)).toHaveLength(1);
+    // Frames not the size probed (a stream that changed): still the size the ring's slots are.
+    const changed = decode(1024, { width: 1024, height: 512 });
+    expect(resizers(changed.filters)).toEqual([]);
+    expect(changed.frame.length).toBe(1024 * 512 * 3);
+  });
+
   it('refuses scale_cuda without NVDEC frames to scale', () => {
     const args = { input: 'x', width: 2, height: 2, fps: 1, fpsModeFlag: '-fps_mode', realtime: false, loop: false, position: 0, protocols: 'file', decoded: { width: 4, height: 4 }, crop: null } as const;
     expect(() => buildDecodeArgs({ ...args, hwaccel: 'none', resizer: 'scale_cuda' })).toThrow(/hwaccel must be cuda/);

@@ -105,6 +105,11 @@ function cpuFilters(a: DecodeArgs): string {
   // fell to 34.6 dB). A hardware decoder's NV12 reaches zimg through a conversion ffmpeg inserts:
   // 4K NV12 into zscale cost what it cost into `area`.
   const crop = a.crop ? `crop=${a.crop.width}:${a.crop.height}:${a.crop.x}:${a.crop.y},` : '';
+  // A view that wants the file's own detail (mosaic at 4K) gets the frame as it is: zimg copying
+  // it to the same size was 8 % of ffmpeg's time for a 3840-wide clip. The converter is still told
+  // the size, so a stream whose frames are not the size probed still fills the slots it should.
+  const kept = a.crop ?? a.decoded;
+  if (kept.width === a.width && kept.height === a.height) return `${crop}scale=${a.width}:${a.height}:flags=bilinear,format=rgb24`;
   const resize = a.resizer === 'zscale' ? `zscale=w=${a.width}:h=${a.height}:f=bilinear` : `scale=${a.width}:${a.height}:flags=area`;
   return `${crop}${resize},scale=flags=bilinear,format=rgb24`;
 }
