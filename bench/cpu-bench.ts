@@ -69,12 +69,12 @@ export function has(command: string): boolean {
 }
 
 /** Runs `command` in a detached tmux session of cols×rows and measures its tree. */
-async function inTmux(name: string, cols: number, rows: number, command: string): Promise<number> {
+export async function inTmux(name: string, cols: number, rows: number, command: string, warmupMs = WARMUP_MS, windowMs = WINDOW_MS): Promise<number> {
   spawnSync('tmux', ['kill-session', '-t', name]);
   execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), '-e', 'TERM=xterm-256color', '-e', 'COLORTERM=truecolor', '-e', 'LANG=C.UTF-8', command]);
   try {
     const pane = Number(execFileSync('tmux', ['display-message', '-p', '-t', name, '#{pane_pid}'], { encoding: 'utf8' }).trim());
-    return await cores(pane);
+    return await cores(pane, warmupMs, windowMs);
   } finally {
     spawnSync('tmux', ['kill-session', '-t', name]);
   }

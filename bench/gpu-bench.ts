@@ -6,6 +6,7 @@
  *   for mosaic): software, NVDEC with the CPU shrink (each frame downloaded whole), NVDEC with the
  *   GPU shrink (scale_cuda, what `--hwaccel cuda` and `auto` use);
  * - `serve` with one viewer, software against `--hwaccel cuda`, and what /healthz says `auto` chose;
+ * - `play` in a tmux pane at 160×45, software against `--hwaccel cuda`;
  * - the GPU shrink's anti-aliasing: a view of a detailed frame against the area-averaged view, as
  *   test/decode-quality.test.ts holds the CPU path (aim ≥ 35 dB), software's beside it.
  */
@@ -20,8 +21,8 @@ import { sampleCells } from '../src/projection/sample-cells.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import { buildDecodeArgs } from '../src/source/ffmpeg-source.js';
 import { findFfmpeg, protocolsFor, type FfmpegTools, type Hwaccel, type Resizer } from '../src/source/ffmpeg-tools.js';
-import { serveCli } from './cli-server.js';
-import { cores } from './cpu-bench.js';
+import { CLI, serveCli } from './cli-server.js';
+import { cores, has, inTmux } from './cpu-bench.js';
 import { CLIP_FPS, CLIP_SIZE, clipIn } from './server-bench.js';
 import { fmt } from './stats.js';
 
@@ -130,6 +131,14 @@ export async function benchGpu(dir: string): Promise<string[]> {
     const sw = await serveOne(clip, 'none', style);
     const hw = await serveOne(clip, 'cuda', style);
     lines.push(`  serve, 1 ${style} viewer          software ${fmt(sw.cores, 2)} (${fmt(sw.fps, 1)} fps)   --hwaccel cuda ${fmt(hw.cores, 2)} (${fmt(hw.fps, 1)} fps, decoder ${hw.decoder})   ratio ${fmt(hw.cores / sw.cores, 2)}   against software decoding alone ${fmt(hw.cores / soft, 2)} (aim <= 1.1)`);
+  }
+  for (const style of ['half', 'mosaic'] as const) {
+    if (!has('tmux')) break;
+    const play = (hwaccel: Hwaccel): Promise<number> =>
+      inTmux('a360-gpu', 160, 46, `'${process.execPath}' '${CLI}' play '${clip}' --loop --hwaccel ${hwaccel} --style ${style} --log-level silent`, WARMUP_MS, WINDOW_MS);
+    const sw = await play('none');
+    const hw = await play('cuda');
+    lines.push(`  play, ${style} at 160x45          software ${fmt(sw, 2)}   --hwaccel cuda ${fmt(hw, 2)}   ratio ${fmt(hw / sw, 2)}   against software decoding alone ${fmt(hw / soft, 2)}`);
   }
   const auto = await serveOne(clip, 'auto', 'half');
   lines.push(`  --hwaccel auto (the default)   decoder ${auto.decoder}, ${fmt(auto.fps, 1)} fps`);
