@@ -178,6 +178,8 @@ describe('sources', () => {
     } finally {
       await s.stop();
     }
+    // The start-up line names the decoder asked for (the GPU shrink where this ffmpeg has scale_cuda).
+    expect(s.stderr()).toMatch(new RegExp(`server\\.listening .*decoder=cuda/${(await findFfmpeg()).cudaResize ? 'scale_cuda' : '(zscale|scale)'}`));
     const warnings = s.stderr().split('\n').filter((l) => /hwaccel\.fallback/.test(l));
     // With an NVIDIA GPU and driver there is nothing to fall back from.
     if (existsSync('/dev/nvidiactl')) {
