@@ -59,10 +59,9 @@ async function serveOne(clip: string, hwaccel: Hwaccel, style: StyleName): Promi
     if (binary) frames++;
   });
   try {
-    let counted = 0;
     const used = cores(server.proc.pid!, WARMUP_MS, WINDOW_MS);
     await new Promise((r) => setTimeout(r, WARMUP_MS));
-    counted = frames;
+    const counted = frames;
     const c = await used;
     const fps = (frames - counted) / (WINDOW_MS / 1000);
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as { decoder: { hwaccel: string; resizer: string } };

@@ -113,7 +113,7 @@ export function addSourceOptions(cmd: Command): Command {
   return cmd
     .option('--fps <n>', 'output frame rate (frames are resampled to a constant rate)', intInRange('fps', 1, 120), 30)
     .option('--mode <n>', 'default colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode, DEFAULT_MODE)
-    .addOption(new Option('--hwaccel <method>', 'hardware decoding; falls back to software when it fails').choices([...HWACCELS]).default('auto'))
+    .addOption(new Option('--hwaccel <method>', 'hardware decoding (auto: NVDEC, frames shrunk on the GPU, where an NVIDIA driver is; else ffmpeg\'s own choice); falls back to software when it fails').choices([...HWACCELS]).default('auto'))
     .option('--loop', 'loop a file source forever', false)
     .option('--projection <layout>', `the source's layout when its metadata is missing or wrong: ${layoutList()}`)
     .option('--stereo <mode>', `the source's stereo packing: ${STEREO_MODES.join(', ')} (one eye is decoded)`)
