@@ -149,6 +149,7 @@ export async function benchGpu(dir: string): Promise<string[]> {
     const hw = tools.cudaResize ? fmt(viewPsnr(tools, clipPath, size, 'cuda', 'scale_cuda'), 2) : 'n/a';
     quality.push(`${size.width}→1280: GPU ${hw} dB, software ${fmt(sw, 2)}`);
   }
-  lines.push(`  anti-aliasing of a 160x48 view against the area-averaged view   ${quality.join(';  ')}   (aim >= 35)`);
+  // The 35 dB aim is held on a 4:4:4 frame (test/decode-quality.test.ts); NVDEC decodes H.264 in 4:2:0 only, whose chroma costs both paths alike.
+  lines.push(`  anti-aliasing of a 160x48 view of a 4:2:0 frame against the area-averaged view   ${quality.join(';  ')}   (software is the reference here)`);
   return lines;
 }
