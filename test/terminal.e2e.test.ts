@@ -311,7 +311,13 @@ describe('Ctrl-Z in tmux', () => {
 describe('the help box', () => {
   it('covers the picture whole, fits a small terminal, and frames passed over while it is open are not drops', async () => {
     start('a360-help', 100, 30, `play '${clip}' --loop --log-level silent --style ramp`);
-    await until('the picture', () => /dropped 0 /.test(capture('a360-help')[29] ?? ''));
+    // As an object: until() waits for a truthy value, and 0 is the usual count.
+    const droppedNow = (screen: string[]): { n: number } | null => {
+      const m = / dropped (\d+) /.exec(screen[29] ?? '');
+      return m ? { n: Number(m[1]) } : null;
+    };
+    // Frames the terminal was too slow to show before the box opened are drops (a loaded machine has some).
+    const before = await until('the picture', () => droppedNow(capture('a360-help')));
     tmux('send-keys', '-t', 'a360-help', '?');
     const open = await until('the help box', () => {
       const screen = capture('a360-help');
@@ -331,10 +337,17 @@ describe('the help box', () => {
     // Cut, not wrapped: each line a key's.
     expect(small.slice(1, 8).every((l) => /^x \S/.test(l) && [...l].length === 30)).toBe(true);
     tmux('resize-window', '-t', 'a360-help', '-x', '100', '-y', '30');
-    tmux('send-keys', '-t', 'a360-help', 'x');
-    await until('the picture back, nothing dropped', () => {
+    // About 90 frames came while the box was open, all passed over: none counted. One frame may have
+    // come in the moment between reading the count and the box opening.
+    const whileOpen = await until('the count, the box still open at full size', () => {
       const screen = capture('a360-help');
-      return !screen.some((l) => l.includes('any key closes')) && screen.slice(0, 29).filter((l) => l.trim().length > 90).length > 25 && /dropped 0 /.test(screen[29] ?? '');
+      return screen.some((l) => l.includes('any key closes')) ? droppedNow(screen) : null;
+    });
+    expect(whileOpen.n - before.n).toBeLessThanOrEqual(1);
+    tmux('send-keys', '-t', 'a360-help', 'x');
+    await until('the picture back', () => {
+      const screen = capture('a360-help');
+      return !screen.some((l) => l.includes('any key closes')) && screen.slice(0, 29).filter((l) => l.trim().length > 90).length > 25 && droppedNow(screen) !== null;
     });
     tmux('send-keys', '-t', 'a360-help', 'q');
     await until('exit', () => capture('a360-help').some((l) => l === 'EXIT=0'));
