@@ -33,13 +33,19 @@ function view(style: StyleName): ViewSpec {
   return { yaw: 20, pitch: 10, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
 }
 
-/** Cores of `ffmpeg args` at its own pace, output discarded. */
+/**
+ * Cores of `ffmpeg args` at its own pace, output discarded. Each run is gone before the next starts:
+ * one GPU context still tearing down while the next decodes can make the newcomer wait on the GPU,
+ * and the driver's wait may spin.
+ */
 async function ffmpegCores(tools: FfmpegTools, args: string[]): Promise<number> {
   const child = spawn(tools.ffmpeg, args, { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     return await cores(child.pid!, WARMUP_MS, WINDOW_MS);
   } finally {
     child.kill('SIGKILL');
+    await exited;
   }
 }
 
