@@ -74,7 +74,11 @@ async function serveOne(clip: string, hwaccel: Hwaccel, style: StyleName): Promi
     return { cores: c, fps, decoder: `${health.decoder.hwaccel}/${health.decoder.resizer}` };
   } finally {
     viewer.terminate();
+    const gone = new Promise((resolve) => server.proc.once('exit', resolve));
     server.stop();
+    await gone;
+    // Its ffmpeg, orphaned, stops at its next write to the closed socket: a frame interval.
+    await new Promise((r) => setTimeout(r, 300));
   }
 }
 
