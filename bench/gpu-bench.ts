@@ -14,23 +14,23 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { CAMERAS, type StyleName } from '../protocol/index.js';
+import type { StyleName } from '../protocol/index.js';
 import { chooseWorkWidth } from '../src/app/working-size.js';
-import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
-import { sampleCells } from '../src/projection/sample-cells.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import { buildDecodeArgs } from '../src/source/ffmpeg-source.js';
 import { findFfmpeg, protocolsFor, type FfmpegTools, type Hwaccel, type Resizer } from '../src/source/ffmpeg-tools.js';
 import { CLI, serveCli } from './cli-server.js';
 import { cores, has, inTmux } from './cpu-bench.js';
+import { areaReferenceArgs, DETAIL_VIEW, detailFrameArgs, psnr, viewOfFrame } from './decode-view.js';
 import { CLIP_FPS, CLIP_SIZE, clipIn } from './server-bench.js';
 import { fmt } from './stats.js';
 
 const WARMUP_MS = 3000;
 const WINDOW_MS = 6000;
 
+/** The detail view (bench/decode-view.ts) in `style`. */
 function view(style: StyleName): ViewSpec {
-  return { yaw: 20, pitch: 10, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
+  return { ...DETAIL_VIEW, style };
 }
 
 /**
@@ -82,38 +82,21 @@ async function serveOne(clip: string, hwaccel: Hwaccel, style: StyleName): Promi
   }
 }
 
-/** A frame full of detail finer than a working pixel: testsrc2 averaged with a zone plate (test/decode-quality.test.ts), 4:2:0 for NVDEC. */
+/** The detail frame of bench/decode-view.ts at width×height, 4:2:0 for NVDEC (made once per bench dir). */
 function detailClip(dir: string, width: number, height: number): string {
   const path = join(dir, `detail-${width}.mp4`);
-  if (existsSync(path)) return path;
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=1`, '-f', 'lavfi', '-i', `color=gray:size=${width}x${height}:rate=1`,
-    '-filter_complex', "[1]format=gray,geq=lum='128+127*sin(X*X/1200+Y*Y/600)'[z];[0]format=yuv444p[t];[z]format=yuv444p[zz];[t][zz]blend=all_mode=average",
-    '-frames:v', '1', '-c:v', 'libx264', '-qp', '1', '-pix_fmt', 'yuv420p', path]);
+  if (!existsSync(path)) execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...detailFrameArgs(width, height, 'yuv420p', 1, path)]);
   return path;
 }
 
-function psnr(a: Uint8Array, b: Uint8Array): number {
-  let se = 0;
-  for (let i = 0; i < a.length; i++) se += (a[i]! - b[i]!) ** 2;
-  return 10 * Math.log10((255 * 255) / (se / a.length));
-}
-
-/** PSNR of a 160×48 view made from the frame our way (decoded with `hwaccel`/`resizer`) against v360's area-averaged view. */
+/** PSNR of the detail view made from the frame our way (decoded with `hwaccel`/`resizer`) against v360's area-averaged view. */
 function viewPsnr(tools: FfmpegTools, clip: string, size: { width: number; height: number }, hwaccel: Hwaccel, resizer: Resizer): number {
-  const spec = view('ramp');
-  const w = chooseWorkWidth([spec], size.width);
-  const h = w / 2;
+  const w = chooseWorkWidth([DETAIL_VIEW], size.width);
   const args = decodeArgs(tools, clip, size, w, hwaccel, resizer, false);
   const run = spawnSync(tools.ffmpeg, [...args.slice(0, -1), '-frames:v', '1', 'pipe:1'], { maxBuffer: 256 << 20 });
   if (run.status !== 0) throw new Error(`ffmpeg failed: ${run.stderr.toString().trim().split('\n').pop()}`);
-  const grid = { cols: spec.cols, rows: spec.rows, aspect: spec.aspect };
-  const ours = new Uint8Array(spec.cols * spec.rows * 3);
-  sampleCells(EQUIRECT_TO_FLAT.buildTable(spec, grid, w, h), new Uint8Array(run.stdout).subarray(0, w * h * 3), ours);
-  const vFov = CAMERAS.flat.verticalFov(spec.fov, spec.rows / (spec.cols * spec.aspect)).toFixed(6);
-  const reference = execFileSync(tools.ffmpeg, ['-hide_banner', '-v', 'error', '-i', clip, '-vf',
-    `v360=input=e:output=flat:yaw=${spec.yaw}:pitch=${spec.pitch}:h_fov=${spec.fov}:v_fov=${vFov}:w=${spec.cols * 8}:h=${spec.rows * 8},scale=${spec.cols}:${spec.rows}:flags=area,format=rgb24`,
-    '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 64 << 20 });
-  return psnr(ours, new Uint8Array(reference));
+  const reference = execFileSync(tools.ffmpeg, ['-hide_banner', '-v', 'error', ...areaReferenceArgs(clip, DETAIL_VIEW)], { maxBuffer: 64 << 20 });
+  return psnr(viewOfFrame(DETAIL_VIEW, new Uint8Array(run.stdout), w, w / 2), new Uint8Array(reference));
 }
 
 export async function benchGpu(dir: string): Promise<string[]> {

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { psnr } from '../bench/decode-view.js';
 import { buildDecodeArgs, type DecodeArgs } from '../src/source/ffmpeg-source.js';
 import { cudaResizeOf, findFfmpeg, protocolsFor, resolveHwaccel, type FfmpegTools } from '../src/source/ffmpeg-tools.js';
 import { tempDir } from './helpers/media.js';
@@ -154,10 +155,4 @@ function cpuTwin(chain: string): string {
       return m ? `scale=${m[1]}:${m[2]}:flags=bilinear,format=${m[3]}` : f;
     })
     .join(',');
-}
-
-function psnr(a: Uint8Array, b: Uint8Array): number {
-  let se = 0;
-  for (let i = 0; i < a.length; i++) se += (a[i]! - b[i]!) ** 2;
-  return 10 * Math.log10((255 * 255) / (se / a.length));
 }

@@ -324,7 +324,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  log.info('server.listening', { url, source: info.label, kind: info.kind, fps: info.fps, duration: info.duration, workers: pool.workerCount, ffmpeg: tools.version, decoder: `${playback.source.decoder.hwaccel}/${playback.source.decoder.resizer}` });
+  const decoder = playback.source.decoder;
+  log.info('server.listening', { url, source: info.label, kind: info.kind, fps: info.fps, duration: info.duration, workers: pool.workerCount, ffmpeg: tools.version, decoder: `${decoder.hwaccel}/${decoder.resizer}` });
   cluster?.startHeartbeat(() => ({
     url,
     viewers: audience.size,
