@@ -14,7 +14,8 @@
  * 4 bytes (the fourth is the next sample's, written again next), the last as 2 + 1, so nothing past
  * `out` is written: storing every sample as 2 + 1 cost a tenth more.
  */
-import { FunctionBody, I32, moduleBytes, Op, Simd } from '../shared/wasm-emitter.js';
+import { wasmApi, type WasmApi } from '../shared/wasm-api.js';
+import { FunctionBody, I32, moduleBytes, Op, Simd, uleb } from '../shared/wasm-emitter.js';
 import { MAX_PAGES, type SharedMemory, type WasmArena } from '../shared/wasm-arena.js';
 import type { SamplingTable } from './projection.js';
 import { checkSampling } from './sample-cells.js';
@@ -84,7 +85,7 @@ function sampleVector(f: FunctionBody, taps: number): void {
   const tapAddress = (k: number): void => {
     f.localGet('frame');
     f.localGet('tab');
-    f.op(Op.i32Load, 2, ...uleb7(k * 4));
+    f.op(Op.i32Load, 2, ...uleb(k * 4));
     f.op(Op.i32Add);
   };
   tapAddress(0);
@@ -140,21 +141,10 @@ function sampleVector(f: FunctionBody, taps: number): void {
   f.simd(Simd.i8x16NarrowI16x8U);
 }
 
-/** An unsigned LEB128 memarg offset (tap offsets within a sample's entry: under 64 bytes, under 128 in one byte). */
-function uleb7(n: number): number[] {
-  return n < 128 ? [n] : [(n & 0x7f) | 0x80, n >> 7];
-}
-
-type WasmApi = {
-  Module: new (bytes: Uint8Array) => unknown;
-  Instance: new (module: unknown, imports: object) => { exports: Record<string, Sampler> };
-  validate(bytes: Uint8Array): boolean;
-};
-
-let moduleCache: unknown = undefined;
+let moduleCache: object | null | undefined = undefined;
 
 /** The compiled module (once per thread), or null where the runtime lacks WebAssembly SIMD or shared memory. */
-function compiled(wasm: WasmApi): unknown {
+function compiled(wasm: WasmApi): object | null {
   if (moduleCache !== undefined) return moduleCache;
   const fns = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: samplerBody(i + 1), i32Params: 4 }));
   const bytes = moduleBytes(fns, 1, fns.map((_, i) => `taps${i + 1}`), { maximum: MAX_PAGES });
@@ -183,12 +173,12 @@ export class SimdSampler {
     let s = samplers.get(arena.memory);
     if (s !== undefined) return s;
     s = null;
-    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    const wasm = wasmApi;
     const module = wasm ? compiled(wasm) : null;
     if (wasm && module) {
       try {
         const exports = new wasm.Instance(module, { env: { mem: arena.memory } }).exports;
-        s = new SimdSampler(arena, Array.from({ length: MAX_TAPS }, (_, i) => exports[`taps${i + 1}`]!));
+        s = new SimdSampler(arena, Array.from({ length: MAX_TAPS }, (_, i) => exports[`taps${i + 1}`] as Sampler));
       } catch {
         s = null;
       }

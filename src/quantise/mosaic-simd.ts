@@ -38,6 +38,7 @@
  * JS kernel's own build; the first frames run before V8's optimising tier has the module.
  */
 import { SCORE_TIE } from './fit-kernels.js';
+import { wasmApi } from '../shared/wasm-api.js';
 import { FunctionBody, I32, moduleBytes, Op, Simd, uleb, V128, type ValueType } from '../shared/wasm-emitter.js';
 import type { MosaicStructure } from './mosaic-kernel.js';
 import { Limits } from '../../protocol/limits.js';
@@ -947,15 +948,6 @@ function colours(f: Phase, layout: Layout): void {
   f.simd(Simd.i8x16NarrowI16x8U);
   f.simd(Simd.store32Lane, 0, ...uleb(layout.flags), 0);
 }
-
-/** The subset of the WebAssembly JS API used here (lib.dom is not in this project's lib). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 type ModuleFit = (input: number, cols: number, rows: number, extras: number) => void;
 /** The JS kernel's fit (mosaic-kernel.ts), for the cells refitted here and grids wider than the module. */

@@ -13,6 +13,10 @@
  * A worker that dies leaves its claim behind in the same way; its replacement claims anew.
  */
 
+import { wasmApi, type SharedMemory } from './wasm-api.js';
+
+export type { SharedMemory };
+
 const PAGE = 65536;
 /** Blocks start on 16 bytes (v128 loads, Uint32Array views) and end with 16 spare bytes: a 4-byte read at a block's last byte stays inside it. */
 const ALIGN = 16;
@@ -24,23 +28,13 @@ const ARENA_LIMIT_BYTES = 2 * 2 ** 30;
 /** A shared memory's size limit (4 GiB: wasm32 addresses). */
 export const MAX_PAGES = 65536;
 
-type Wasm = {
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => SharedMemory;
-};
-
-/** The part of WebAssembly.Memory used here (the DOM-less typings of this project lack it). */
-export interface SharedMemory {
-  readonly buffer: SharedArrayBuffer;
-  grow(pages: number): number;
-}
-
 /**
  * A shared memory of at least `bytes` for a frame ring, able to grow by ARENA_LIMIT_BYTES for the
  * arenas; null where the runtime has no shared WebAssembly memory (the ring then uses plain
  * SharedArrayBuffers and every view samples in JS).
  */
 export function createFrameMemory(bytes: number): SharedMemory | null {
-  const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
+  const wasm = wasmApi;
   if (!wasm) return null;
   const initial = Math.ceil((bytes + TAIL) / PAGE);
   const maximum = Math.min(MAX_PAGES, initial + ARENA_LIMIT_BYTES / PAGE);
