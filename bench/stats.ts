@@ -1,6 +1,7 @@
 /** Small statistics for benchmarks: the machine is shared and noisy, so we report medians. */
 import { EQUIRECT_FORMAT, type PictureFormat } from '../src/projection/layouts/index.js';
 import { FrameRing } from '../src/source/frame-ring.js';
+import { RGB24 } from '../src/shared/frame-pixels.js';
 
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -34,7 +35,7 @@ export function changedTwin(frame: Uint8Array): Uint8Array {
  * server's workers do.
  */
 export function twinRing(frame: Uint8Array, w: number, h: number, format: PictureFormat = EQUIRECT_FORMAT): FrameRing {
-  const ring = new FrameRing(w, h, format, 2);
+  const ring = new FrameRing(w, h, format, RGB24, 2);
   const picture = frame.subarray(0, w * h * 3);
   ring.slots[0]!.set(picture);
   ring.slots[1]!.set(changedTwin(picture));

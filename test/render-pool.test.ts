@@ -82,6 +82,7 @@ describe('RenderPool', () => {
       width: ring.width,
       height: ring.height,
       format: ring.format,
+      layout: ring.layout,
       memory: null,
       arena: null,
       slots: ring.slots.map((s) => {

@@ -104,7 +104,7 @@ export class Playback {
   private ringFor(detail: number): FrameRing {
     const format = this.source.info.format;
     const { width, height } = frameSize(format, detail);
-    return new FrameRing(width, height, format.picture);
+    return new FrameRing(width, height, format.picture, this.source.info.pixels);
   }
 
   /**

@@ -19,11 +19,13 @@ import { FunctionBody, I32, moduleBytes, Op, Simd, uleb } from '../shared/wasm-e
 import { MAX_PAGES, type SharedMemory, type WasmArena } from '../shared/wasm-arena.js';
 import type { SamplingTable } from './projection.js';
 import { checkSampling } from './sample-cells.js';
+import { checkYuvSampling, sampleCellsYuv, type YuvSamplingTable } from './sample-yuv.js';
 
 /** Most taps a sample sampled here (the 16-bit sums and the JS formula's exact range); more go to JS. */
 const MAX_TAPS = 16;
 
 type Sampler = (table: number, samples: number, frame: number, out: number) => void;
+type YuvSampler = (table: number, groups: number, frame: number, out: number, vFromU: number, y: number, rv: number, gu: number, gv: number, bu: number, r0: number, g0: number, b0: number) => void;
 
 /** One function per tap count: the taps unrolled, their count's divisor as constants. */
 function samplerBody(taps: number): FunctionBody {
@@ -141,13 +143,155 @@ function sampleVector(f: FunctionBody, taps: number): void {
   f.simd(Simd.i8x16NarrowI16x8U);
 }
 
+/** The YUV sampler's parameters after the four pointers and counts: frame-pixels.ts's coefficients. */
+const YUV_PARAMS = ['vFromU', 'cy', 'rv', 'gu', 'gv', 'bu', 'r0', 'g0', 'b0'] as const;
+
+/**
+ * One function per tap count for 4:2:0 frames (sample-yuv.ts): four samples a turn, lanes are
+ * samples. Each sample's luma taps and chroma pair are read as scalars (wasm has no gather) into
+ * one lane of Y, U and V; the conversion runs on the four at once in i32 lanes, and saturating
+ * narrows clamp to 0–255 as sampleCellsYuv's comparisons do. `groups` turns write 12 bytes each.
+ */
+function yuvBody(taps: number): FunctionBody {
+  const f = new FunctionBody([
+    ['tab', I32],
+    ['groups', I32],
+    ['frame', I32],
+    ['out', I32],
+    ...YUV_PARAMS.map((n) => [n, I32] as [string, typeof I32]),
+  ]);
+  // The coefficients as vectors, once.
+  for (const n of ['cy', 'rv', 'gu', 'gv', 'bu', 'r0', 'g0', 'b0'] as const) {
+    f.localGet(n);
+    f.simd(Simd.i32x4Splat);
+    f.localSet(`${n}V`);
+  }
+  const stride = (taps + 1) * 4;
+  f.op(Op.block, Op.void);
+  f.op(Op.loop, Op.void);
+  f.localGet('groups');
+  f.op(Op.i32Eqz);
+  f.op(Op.brIf, 1);
+  /** Pushes frame[table entry `k` of sample `j` of the group] as an i32. */
+  const read = (j: number, k: number): void => {
+    f.localGet('frame');
+    f.localGet('tab');
+    f.op(Op.i32Load, 2, ...uleb(j * stride + k * 4));
+    f.op(Op.i32Add);
+    f.op(Op.i32Load8U, 0, 0);
+  };
+  for (let j = 0; j < 4; j++) {
+    read(j, 0);
+    for (let k = 1; k < taps; k++) {
+      read(j, k);
+      f.op(Op.i32Add);
+    }
+    // Lane j of Y (lane 0 by a splat: no vector to start from), then U and V from the chroma entry.
+    if (j === 0) {
+      f.simd(Simd.i32x4Splat);
+    } else {
+      f.localSet('s', I32);
+      f.localGet('y');
+      f.localGet('s');
+      f.simd(Simd.i32x4ReplaceLane, j);
+    }
+    f.localSet('y');
+    f.localGet('frame');
+    f.localGet('tab');
+    f.op(Op.i32Load, 2, ...uleb(j * stride + taps * 4));
+    f.op(Op.i32Add);
+    f.localTee('c', I32);
+    f.op(Op.i32Load8U, 0, 0);
+    if (j === 0) {
+      f.simd(Simd.i32x4Splat);
+    } else {
+      f.localSet('s', I32);
+      f.localGet('u');
+      f.localGet('s');
+      f.simd(Simd.i32x4ReplaceLane, j);
+    }
+    f.localSet('u');
+    f.localGet('c');
+    f.localGet('vFromU');
+    f.op(Op.i32Add);
+    f.op(Op.i32Load8U, 0, 0);
+    if (j === 0) {
+      f.simd(Simd.i32x4Splat);
+    } else {
+      f.localSet('s', I32);
+      f.localGet('v');
+      f.localGet('s');
+      f.simd(Simd.i32x4ReplaceLane, j);
+    }
+    f.localSet('v');
+  }
+  const mul = (a: string, b: string): void => {
+    f.localGet(a);
+    f.localGet(b);
+    f.simd(Simd.i32x4Mul);
+  };
+  mul('y', 'cyV');
+  f.localSet('ys');
+  // R = (ys + v·rv + r0) >> 16
+  f.localGet('ys');
+  mul('v', 'rvV');
+  f.simd(Simd.i32x4Add);
+  f.localGet('r0V');
+  f.simd(Simd.i32x4Add);
+  f.i32(16);
+  f.simd(Simd.i32x4ShrS);
+  // G = (ys − u·gu − v·gv + g0) >> 16
+  f.localGet('ys');
+  mul('u', 'guV');
+  f.simd(Simd.i32x4Sub);
+  mul('v', 'gvV');
+  f.simd(Simd.i32x4Sub);
+  f.localGet('g0V');
+  f.simd(Simd.i32x4Add);
+  f.i32(16);
+  f.simd(Simd.i32x4ShrS);
+  f.simd(Simd.i16x8NarrowI32x4S);
+  // B = (ys + u·bu + b0) >> 16
+  f.localGet('ys');
+  mul('u', 'buV');
+  f.simd(Simd.i32x4Add);
+  f.localGet('b0V');
+  f.simd(Simd.i32x4Add);
+  f.i32(16);
+  f.simd(Simd.i32x4ShrS);
+  f.localTee('b');
+  f.localGet('b');
+  f.simd(Simd.i16x8NarrowI32x4S);
+  // Bytes R0–3 G0–3 B0–3 B0–3, interleaved to R G B of each sample.
+  f.simd(Simd.i8x16NarrowI16x8U);
+  f.localTee('rgb');
+  f.localGet('rgb');
+  f.simd(Simd.shuffle, 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 13, 14, 15);
+  f.localSet('rgb');
+  f.localGet('out');
+  f.localGet('rgb');
+  f.simd(Simd.store64Lane, 0, 0, 0);
+  f.localGet('out');
+  f.localGet('rgb');
+  f.simd(Simd.store32Lane, 0, 8, 2);
+  f.addI32('out', 12);
+  f.addI32('tab', 4 * stride);
+  f.addI32('groups', -1);
+  f.op(Op.br, 0);
+  f.op(Op.end);
+  f.op(Op.end);
+  return f;
+}
+
 let moduleCache: object | null | undefined = undefined;
 
 /** The compiled module (once per thread), or null where the runtime lacks WebAssembly SIMD or shared memory. */
 function compiled(wasm: WasmApi): object | null {
   if (moduleCache !== undefined) return moduleCache;
-  const fns = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: samplerBody(i + 1), i32Params: 4 }));
-  const bytes = moduleBytes(fns, 1, fns.map((_, i) => `taps${i + 1}`), { maximum: MAX_PAGES });
+  const rgb = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: samplerBody(i + 1), i32Params: 4 }));
+  const yuv = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: yuvBody(i + 1), i32Params: 4 + YUV_PARAMS.length }));
+  const names = [...rgb.map((_, i) => `taps${i + 1}`), ...yuv.map((_, i) => `yuv${i + 1}`)];
+  const bytes = moduleBytes([...rgb, ...yuv], 1, names, { maximum: MAX_PAGES });
   try {
     moduleCache = wasm.validate(bytes) ? new wasm.Module(bytes) : null;
   } catch {
@@ -166,6 +310,7 @@ export class SimdSampler {
   private constructor(
     private readonly arena: WasmArena,
     private readonly byTaps: readonly Sampler[],
+    private readonly yuvByTaps: readonly YuvSampler[],
   ) {}
 
   /** The sampler over `arena`'s memory; null where this runtime cannot run it. */
@@ -178,7 +323,11 @@ export class SimdSampler {
     if (wasm && module) {
       try {
         const exports = new wasm.Instance(module, { env: { mem: arena.memory } }).exports;
-        s = new SimdSampler(arena, Array.from({ length: MAX_TAPS }, (_, i) => exports[`taps${i + 1}`] as Sampler));
+        s = new SimdSampler(
+          arena,
+          Array.from({ length: MAX_TAPS }, (_, i) => exports[`taps${i + 1}`] as Sampler),
+          Array.from({ length: MAX_TAPS }, (_, i) => exports[`yuv${i + 1}`] as YuvSampler),
+        );
       } catch {
         s = null;
       }
@@ -198,6 +347,23 @@ export class SimdSampler {
     const count = checkSampling(table, frame, out);
     if (count === 0) return true;
     this.byTaps[taps - 1]!(offsets.byteOffset, count, frame.byteOffset, out.byteOffset);
+    SimdSampler.samples += count;
+    return true;
+  }
+
+  /**
+   * sampleCellsYuv(table, frame, out) when all three lie in this memory: whole groups of four here,
+   * the last few samples in JS; returns false (and does nothing) otherwise.
+   */
+  sampleYuv(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array): boolean {
+    const { taps, entries } = table;
+    const arena = this.arena;
+    if (taps > MAX_TAPS || !arena.owns(entries) || !arena.owns(frame) || !arena.owns(out)) return false;
+    const count = checkYuvSampling(table, frame, out);
+    const groups = count >> 2;
+    const k = table.coefficients;
+    if (groups > 0) this.yuvByTaps[taps - 1]!(entries.byteOffset, groups, frame.byteOffset, out.byteOffset, table.vFromU, k.y, k.rv, k.gu, k.gv, k.bu, k.r0, k.g0, k.b0);
+    if (groups * 4 < count) sampleCellsYuv(table, frame, out, groups * 4);
     SimdSampler.samples += count;
     return true;
   }

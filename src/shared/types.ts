@@ -3,6 +3,7 @@
  */
 import type { CameraName, Codec, Mode, Palette, Quality, StyleName, ViewAngles } from '../../protocol/index.js';
 import type { SharedMemory, WasmArena } from './wasm-arena.js';
+import type { FramePixels, SlotLayout } from './frame-pixels.js';
 
 export type { ViewAngles };
 
@@ -46,7 +47,9 @@ export interface FrameSlots {
   readonly memory: SharedMemory | null;
   /** The main thread's arena in `memory`, for rendering inline. */
   readonly arena: WasmArena | null;
-  /** Each slot: the picture's width·height·3 bytes and the black pixel. */
+  /** Where a slot's planes and black bytes lie (source/frame-pixels.ts). */
+  readonly layout: SlotLayout;
+  /** Each slot: the picture's planes and the black pixel (`layout`). */
   readonly slots: readonly Uint8Array[];
   retain(slot: number): void;
   release(slot: number): void;
@@ -93,4 +96,6 @@ export interface PictureFormat {
   pose: { yaw: number; pitch: number; roll: number };
   /** The file's own size (of one eye): v360's EAC border is 2 of its pixels. */
   sourceSize: { width: number; height: number };
+  /** How the working frames store their pixels: RGB24, or the decoder's 4:2:0 (source/frame-pixels.ts). */
+  pixels: FramePixels;
 }

@@ -5,9 +5,10 @@ import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import { equirectSource } from './source-format.js';
 import { DEMO_DURATION_SECONDS, drawDemoMotion, renderDemoBackground } from './demo-scene.js';
+import { RGB24 } from '../shared/frame-pixels.js';
 
 export function demoInfo(fps: number): SourceInfo {
-  return { label: 'demo', kind: 'demo', fps, duration: DEMO_DURATION_SECONDS, live: false, hasAudio: true, width: 4096, height: 2048, format: equirectSource(4096, 2048) };
+  return { label: 'demo', kind: 'demo', fps, duration: DEMO_DURATION_SECONDS, live: false, hasAudio: true, width: 4096, height: 2048, format: equirectSource(4096, 2048), pixels: RGB24 };
 }
 
 export class DemoSource implements FrameSource {

@@ -13,6 +13,7 @@ import type { Logger } from '../shared/logger.js';
 import { protocolsFor, resolveHwaccel, type FfmpegTools, type Hwaccel, type Resizer } from './ffmpeg-tools.js';
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
+import type { FramePixels } from '../shared/frame-pixels.js';
 
 export interface DecodeArgs {
   input: string;
@@ -36,6 +37,8 @@ export interface DecodeArgs {
   nativeFps?: number;
   /** How much of the stream ffmpeg reads before it starts, in µs (absent: its default, 5 s). */
   analyzeUs?: number;
+  /** The frames' pixels (frame-pixels.ts; absent: rgb24). */
+  pixels?: FramePixels['kind'];
 }
 
 /**
@@ -87,7 +90,7 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   if (a.analyzeUs !== undefined) args.push('-analyzeduration', String(a.analyzeUs));
   args.push('-i', a.input, '-map', '0:v:0', '-an', '-sn', '-dn');
   args.push('-vf', onGpu ? gpuFilters(a) : cpuFilters(a));
-  args.push(a.fpsModeFlag, 'cfr', '-r', String(a.fps), '-f', 'rawvideo', '-pix_fmt', 'rgb24', output);
+  args.push(a.fpsModeFlag, 'cfr', '-r', String(a.fps), '-f', 'rawvideo', '-pix_fmt', a.pixels ?? 'rgb24', output);
   return args;
 }
 
@@ -108,10 +111,13 @@ function cpuFilters(a: DecodeArgs): string {
   // A view that wants the file's own detail (mosaic at 4K) gets the frame as it is: zimg copying
   // it to the same size was 8 % of ffmpeg's time for a 3840-wide clip. The converter is still told
   // the size, so a stream whose frames are not the size probed still fills the slots it should.
+  // 4:2:0 frames go out in the decoder's own format: nothing converts them (a 10-bit stream is
+  // reduced to 8 bits by the resizer, or by the converter at the same size).
   const kept = a.crop ?? a.decoded;
-  if (kept.width === a.width && kept.height === a.height) return `${crop}scale=${a.width}:${a.height}:flags=bilinear,format=rgb24`;
+  const pixels = a.pixels ?? 'rgb24';
+  if (kept.width === a.width && kept.height === a.height) return `${crop}scale=${a.width}:${a.height}:flags=bilinear,format=${pixels}`;
   const resize = a.resizer === 'zscale' ? `zscale=w=${a.width}:h=${a.height}:f=bilinear` : `scale=${a.width}:${a.height}:flags=area`;
-  return `${crop}${resize},scale=flags=bilinear,format=rgb24`;
+  return pixels === 'rgb24' ? `${crop}${resize},scale=flags=bilinear,format=rgb24` : `${crop}${resize},format=${pixels}`;
 }
 
 /**
@@ -126,6 +132,8 @@ function gpuFilters(a: DecodeArgs): string {
   const whole = c ? { width: Math.round(a.decoded.width * sx), height: Math.round(a.decoded.height * sy) } : { width: a.width, height: a.height };
   const crop = c ? `crop=${a.width}:${a.height}:${Math.min(Math.round(c.x * sx), whole.width - a.width)}:${Math.min(Math.round(c.y * sy), whole.height - a.height)},` : '';
   const { filters, format } = cudaSteps(a.decoded, whole);
+  // 4:2:0 frames come back from the GPU as they are kept: only RGB24 needs a conversion.
+  if ((a.pixels ?? 'rgb24') !== 'rgb24' && format === 'yuv420p') return `${filters},hwdownload,format=yuv420p${crop ? `,${crop.slice(0, -1)}` : ''}`;
   return `${filters},hwdownload,format=${format},${crop}scale=flags=bilinear,format=rgb24`;
 }
 
@@ -310,6 +318,7 @@ export class FfmpegSource implements FrameSource {
       crop: cropOf(this.info),
       nativeFps: this.opts.nativeFps,
       analyzeUs: this.opts.analyzeUs,
+      pixels: ring.format.pixels.kind,
     });
     this.opts.log.debug('ffmpeg.spawn', { args: args.join(' ') });
     const child = spawn(this.opts.tools.ffmpeg, args, { stdio: ['ignore', channel ? channel.childEnd : 'pipe', 'pipe'] });

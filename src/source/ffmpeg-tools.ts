@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Ascii360Error, EXIT_USAGE } from '../shared/errors.js';
 import { withPublicUrls } from '../shared/source-name.js';
+import { pixelsOfStream, type FramePixels } from '../shared/frame-pixels.js';
 
 export const HWACCELS = ['auto', 'none', 'cuda', 'vaapi', 'qsv', 'videotoolbox'] as const;
 export type Hwaccel = (typeof HWACCELS)[number];
@@ -145,6 +146,8 @@ export interface MediaInfo {
   formatName: string;
   /** The video stream's side data as ffprobe reports it (spherical mapping, stereo 3D, …). */
   sideData: Record<string, unknown>[];
+  /** How working frames of this stream are stored: its own 4:2:0, or RGB24 (frame-pixels.ts). */
+  pixels: FramePixels;
 }
 
 function parseRate(rate: unknown): number {
@@ -226,5 +229,6 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
     isImage: IMAGE_FORMATS.test(formatName) && (frames <= 1 || !(duration > 0)),
     formatName,
     sideData: Array.isArray(video['side_data_list']) ? (video['side_data_list'] as Record<string, unknown>[]) : [],
+    pixels: pixelsOfStream(video['pix_fmt'], video['color_space'], video['color_range']),
   };
 }

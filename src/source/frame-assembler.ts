@@ -1,5 +1,6 @@
 /**
- * Cuts a raw RGB24 byte stream into frames inside the shared ring. Bytes either land in place
+ * Cuts a raw frame stream (RGB24, or 4:2:0 planes back to back) into frames inside the shared
+ * ring, each plane at its place in the slot (frame-pixels.ts). Bytes either land in place
  * (`target` + `advance`: the socket reads straight into the slot, no copy) or are copied from
  * chunks (`consume`, the fallback). A complete frame is handed on at once; when every slot is busy
  * the frame's bytes are discarded and counted, so latency stays bounded.
@@ -11,7 +12,10 @@ const DISCARD_BYTES = 256 * 1024;
 
 export class FrameAssembler {
   private slot = -1;
+  /** Bytes of the current frame received, and of them in its current plane. */
   private filled = 0;
+  private plane = 0;
+  private inPlane = 0;
   private skipping = false;
   private discard: Uint8Array | null = null;
   /** The run is over: bytes still arriving are discarded, never given a slot. */
@@ -40,22 +44,35 @@ export class FrameAssembler {
     }
   }
 
-  /** The memory the next read should fill: the rest of the current frame. */
+  /** The memory the next read should fill: the rest of the current plane of the frame. */
   target(): Uint8Array {
     this.ensureSlot();
+    const [start, length] = this.ring.layout.planes[this.plane]!;
     if (this.skipping) {
       this.discard ??= new Uint8Array(DISCARD_BYTES);
-      const left = this.ring.slotBytes - this.filled;
+      const left = this.ring.layout.pictureBytes - this.filled;
       return left < DISCARD_BYTES ? this.discard.subarray(0, left) : this.discard;
     }
-    // Up to the picture's end: the black pixel after it (frame-ring.ts) is never written.
-    return this.ring.slots[this.slot]!.subarray(this.filled, this.ring.slotBytes);
+    // Up to the plane's end: the black bytes after it (frame-ring.ts) are never written.
+    return this.ring.slots[this.slot]!.subarray(start + this.inPlane, start + length);
   }
 
   /** `n` bytes were written into the last `target()`. */
   advance(n: number): void {
     this.filled += n;
-    if (this.filled === this.ring.slotBytes) this.complete();
+    if (this.filled === this.ring.layout.pictureBytes) {
+      this.plane = 0;
+      this.inPlane = 0;
+      this.complete();
+      return;
+    }
+    // Planes in the order ffmpeg writes them; a skipped frame's bytes count through them too.
+    const planes = this.ring.layout.planes;
+    this.inPlane += n;
+    while (this.inPlane >= planes[this.plane]![1]) {
+      this.inPlane -= planes[this.plane]![1];
+      this.plane++;
+    }
   }
 
   /** Copies a chunk (fallback path, when reading in place is not possible). */
@@ -93,6 +110,8 @@ export class FrameAssembler {
     if (this.slot >= 0) this.ring.release(this.slot);
     this.slot = -1;
     this.filled = 0;
+    this.plane = 0;
+    this.inPlane = 0;
     this.skipping = false;
   }
 }

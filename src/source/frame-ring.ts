@@ -11,8 +11,9 @@ import { EQUIRECT_FORMAT, type PictureFormat } from '../projection/layouts/index
 import { RING_SLOTS } from '../shared/capacities.js';
 import type { FrameSlots } from '../shared/types.js';
 import { createFrameMemory, WasmArena, type SharedMemory } from '../shared/wasm-arena.js';
+import { RGB24, slotLayout, writeBlack, type FramePixels, type SlotLayout } from '../shared/frame-pixels.js';
 
-/** Bytes after a slot's black pixel (a 4-byte read at it), rounded so every slot starts on 16. */
+/** Bytes after a slot's black bytes (a 4-byte read at the last), rounded so every slot starts on 16. */
 const SLOT_TAIL = 16;
 
 let nextRingId = 1;
@@ -21,7 +22,9 @@ export { RING_SLOTS };
 
 export class FrameRing implements FrameSlots {
   readonly id = nextRingId++;
-  readonly slotBytes: number;
+  /** What the frames show and how they store it: `pixels` is the one asked for, or RGB24 where 4:2:0 cannot hold the size. */
+  readonly format: PictureFormat;
+  readonly layout: SlotLayout;
   /** The memory holding every slot, or null where each slot is a SharedArrayBuffer of its own. */
   readonly memory: SharedMemory | null;
   /** This thread's arena in `memory` (inline rendering samples from it); null without one. */
@@ -30,21 +33,28 @@ export class FrameRing implements FrameSlots {
   private readonly refs: Int32Array;
 
   /**
-   * `format`: what the frames show (their layout; layouts/index.ts). Each slot holds the picture
-   * (`slotBytes`) and one black pixel after it, which layouts read for rays the picture lacks.
+   * `format`: what the frames show (their layout; layouts/index.ts); `pixels`: how the source
+   * stores them (frame-pixels.ts). Each slot holds the picture and the black bytes after its
+   * planes, which layouts read for rays the picture lacks.
    */
   constructor(
     readonly width: number,
     readonly height: number,
-    readonly format: PictureFormat = EQUIRECT_FORMAT,
+    format: PictureFormat = EQUIRECT_FORMAT,
+    pixels: FramePixels = RGB24,
     slotCount: number = RING_SLOTS,
   ) {
-    this.slotBytes = width * height * 3;
-    const stride = Math.ceil((this.slotBytes + 3 + SLOT_TAIL) / 16) * 16;
+    const stored = pixels.kind === 'yuv420p' && (width % 2 !== 0 || height % 2 !== 0) ? RGB24 : pixels;
+    this.format = stored === format.pixels ? format : Object.freeze({ ...format, pixels: stored });
+    this.layout = slotLayout(stored, width, height);
+    const bytes = this.layout.slotBytes;
+    const stride = Math.ceil((bytes + SLOT_TAIL) / 16) * 16;
     this.memory = createFrameMemory(stride * slotCount);
     this.arena = this.memory ? new WasmArena(this.memory) : null;
     for (let i = 0; i < slotCount; i++) {
-      this.slots.push(this.arena ? this.arena.view(i * stride, this.slotBytes + 3) : new Uint8Array(new SharedArrayBuffer(this.slotBytes + 3)));
+      const slot = this.arena ? this.arena.view(i * stride, bytes) : new Uint8Array(new SharedArrayBuffer(bytes));
+      writeBlack(stored, this.layout, slot);
+      this.slots.push(slot);
     }
     this.refs = new Int32Array(slotCount);
   }

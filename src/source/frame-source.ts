@@ -4,6 +4,7 @@
 import type { DecodedFrame } from '../shared/types.js';
 import type { SourceFormat } from './source-format.js';
 import type { FrameRing } from './frame-ring.js';
+import type { FramePixels } from '../shared/frame-pixels.js';
 
 export type SourceKind = 'video' | 'still' | 'demo';
 
@@ -23,6 +24,8 @@ export interface SourceInfo {
   height: number;
   /** What the frames hold: layout, stereo eye, pose, initial view (source-format.ts). */
   format: SourceFormat;
+  /** How the source stores working frames of an even size: its decoder's 4:2:0, or RGB24 (frame-pixels.ts). */
+  pixels: FramePixels;
 }
 
 export interface SourceEvents {

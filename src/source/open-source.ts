@@ -15,6 +15,7 @@ import { redactedSource } from '../shared/source-name.js';
 import { resolveFormat, type FormatFlags, type SourceFormat } from './source-format.js';
 import { fromSideData, fromXmp, type SphericalMetadata } from './spherical-metadata.js';
 import { IMAGE_EXTENSIONS, probeStill, StillSource } from './still-source.js';
+import { RGB24 } from '../shared/frame-pixels.js';
 
 export interface OpenOptions {
   fps: number;
@@ -83,6 +84,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
     width: media.width,
     height: media.height,
     format,
+    pixels: media.pixels,
   };
   // A live stream its sender paces is read as it comes, without `-re` (ffmpeg's docs warn against
   // it on live input): on top of the sender's pace it kept the seconds buffered while ffmpeg
@@ -125,6 +127,6 @@ async function openStill(path: string, opts: OpenOptions, log: Logger): Promise<
   }
   const { width, height } = probed;
   const format = formatOf(probed.xmp ? fromXmp(probed.xmp, width, height) : null, opts, width, height, log);
-  const info: SourceInfo = { label: path, kind: 'still', fps: 1, duration: 0, live: false, hasAudio: false, width, height, format };
+  const info: SourceInfo = { label: path, kind: 'still', fps: 1, duration: 0, live: false, hasAudio: false, width, height, format, pixels: RGB24 };
   return { info, create: (events) => new StillSource(path, info, events, log) };
 }

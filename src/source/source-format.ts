@@ -10,6 +10,7 @@ import type { LayoutName, PictureFormat } from '../shared/types.js';
 import { DEFAULT_IN_FOV, EQUIRECT_FORMAT, layoutList, layoutNamed, LAYOUTS } from '../projection/layouts/index.js';
 import { WHOLE_AREA } from '../projection/layout.js';
 import { eyeSize, type SphericalMetadata, type StereoMode } from './spherical-metadata.js';
+import { RGB24 } from '../shared/frame-pixels.js';
 
 export type { StereoMode };
 /** The layout names for help text and errors, from the layout table. */
@@ -99,7 +100,8 @@ export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags
   };
   if (stereo === 'mono' && flags.eye !== undefined) warn(`--eye ${flags.eye} ignored: the source is not stereo`);
 
-  const picture: PictureFormat = { layout, inFov, area, pose, sourceSize: { width: size.width, height: size.height } };
+  // RGB24 until a ring says how its frames are stored (frame-ring.ts).
+  const picture: PictureFormat = { layout, inFov, area, pose, sourceSize: { width: size.width, height: size.height }, pixels: RGB24 };
   const expected = LAYOUTS[layout].aspect(picture);
   const actual = size.width / size.height;
   if (Math.abs(actual / expected - 1) > 0.02) {

@@ -6,6 +6,8 @@
 import { CELL_STYLES, frameShape, QUALITIES, writeFrameHeader, type FrameShape, type StyleName } from '../../protocol/index.js';
 import { FrameEncoder } from '../encode/frame-encoder.js';
 import { sampleCells } from '../projection/sample-cells.js';
+import { sampleCellsYuv, yuvTableOf, type YuvSamplingTable } from '../projection/sample-yuv.js';
+import { slotLayout } from '../shared/frame-pixels.js';
 import { SimdSampler } from '../projection/sample-cells-simd.js';
 import { EQUIRECT_FORMAT, type PictureFormat } from '../projection/layouts/index.js';
 import { projectionFor } from '../projection/projections.js';
@@ -55,8 +57,16 @@ function indicesIn(style: StyleName, reduced: StyleName): Uint8Array {
   return table;
 }
 
+/** Where a 4:2:0 view's RGB24 table is built before it becomes the view's own (yuvTableOf), reused by every view of the thread. */
+let scratch = new Int32Array(0);
+const rgbScratch = (length: number): Int32Array => (scratch.length >= length ? scratch : (scratch = new Int32Array(length))).subarray(0, length);
+const NO_OFFSETS = new Int32Array(0);
+
 export class ViewRenderer {
+  /** The view's table; for a 4:2:0 frame only its shape, the taps being in `yuv`. */
   private table: SamplingTable | null = null;
+  /** The table for 4:2:0 frames (sample-yuv.ts), or null for RGB24 ones. */
+  private yuv: YuvSamplingTable | null = null;
   /** Whether `table` still matches `spec` (a recycled renderer keeps its memory, not its table). */
   private stale = true;
   /**
@@ -144,6 +154,7 @@ export class ViewRenderer {
     this.rgbStore.release();
     this.reuse.release();
     this.table = null;
+    this.yuv = null;
     this.stale = true;
   }
 
@@ -185,7 +196,16 @@ export class ViewRenderer {
       const setupStart = performance.now();
       const sampled = reduced ? frameShape({ ...s, style: fitAs }) : shape;
       const grid = { cols: sampled.sampleCols, rows: sampled.sampleRows, aspect: sampled.sampleAspect, maxTaps };
-      this.table = projectionFor(s.camera, format).buildTable(s, grid, width, height, (length) => this.offsets.int32(length, arena));
+      const pixels = format.pixels;
+      if (pixels.kind === 'yuv420p') {
+        // The layouts place taps in RGB24 (layout.ts); a 4:2:0 frame's table is made from those.
+        const rgb = projectionFor(s.camera, format).buildTable(s, grid, width, height, rgbScratch);
+        this.yuv = yuvTableOf(rgb, pixels, slotLayout(pixels, width, height), (length) => this.offsets.int32(length, arena));
+        this.table = { ...rgb, offsets: NO_OFFSETS };
+      } else {
+        this.yuv = null;
+        this.table = projectionFor(s.camera, format).buildTable(s, grid, width, height, (length) => this.offsets.int32(length, arena));
+      }
       this.stale = false;
       this.format = format;
       this.arena = arena;
@@ -229,6 +249,12 @@ export class ViewRenderer {
   private sample(frame: Uint8Array, out: Uint8Array): void {
     const table = this.table!;
     this.samplesTaken = table.cols * table.rows;
+    const yuv = this.yuv;
+    if (yuv) {
+      this.sampledSimd = this.sampler?.sampleYuv(yuv, frame, out) ?? false;
+      if (!this.sampledSimd) sampleCellsYuv(yuv, frame, out);
+      return;
+    }
     this.sampledSimd = this.sampler?.sample(table, frame, out) ?? false;
     if (!this.sampledSimd) sampleCells(table, frame, out);
   }

@@ -9,6 +9,7 @@ import { WHOLE_AREA, type Layout } from '../layout.js';
 import { CubemapLayout, CUBE_3X2, CUBE_6X1, EAC, EAC_PAD_PIXELS } from './cubemap.js';
 import { EquirectLayout } from './equirect.js';
 import { FisheyeLayout } from './fisheye.js';
+import { RGB24 } from '../../shared/frame-pixels.js';
 
 export type { LayoutName, PictureFormat };
 export const LAYOUT_NAMES: readonly LayoutName[] = ['equirect', 'hequirect', 'c3x2', 'c6x1', 'eac', 'dfisheye', 'fisheye'];
@@ -86,6 +87,7 @@ export const EQUIRECT_FORMAT: PictureFormat = Object.freeze({
   area: WHOLE_AREA,
   pose: Object.freeze({ yaw: 0, pitch: 0, roll: 0 }),
   sourceSize: Object.freeze({ width: 2, height: 1 }),
+  pixels: RGB24,
 });
 
 /** Names for one-line errors: `equirect (e), hequirect (he), c3x2, …`. */

@@ -1,0 +1,114 @@
+/**
+ * How a working frame stores its pixels in a ring slot: RGB24, or the decoder's own 4:2:0 YUV
+ * (three planes, I420). Most video is 4:2:0: asking ffmpeg for RGB made it convert every frame and
+ * pipe twice the bytes. For a 3840×1920 clip at 30 fps, ffmpeg piping RGB24 used 0.85–0.89 cores
+ * against 0.49–0.52 for its own yuv420p, on the bench machine. The render threads convert only the
+ * samples a view takes (sample-cells.ts, sample-cells-simd.ts), a few hundred thousand a frame
+ * instead of seven million pixels.
+ *
+ * A slot holds the picture and, after each plane, the byte a ray the picture lacks reads (the black
+ * pixel, layout.ts): RGB24 is [R G B × w·h][0 0 0]; YUV is [Y × w·h][black Y][U × w·h/4][128]
+ * [V × w·h/4][128], so a sample's V is always its U plus one constant (`vFromU`), the black
+ * pixel's too. ffmpeg's bytes (the planes back to back) are cut into `planes` by frame-assembler.ts.
+ */
+
+/** YUV → RGB matrices by their standards' names (ffprobe's `color_space`). */
+export type YuvMatrix = 'bt601' | 'bt709' | 'bt2020';
+/** `limited`: Y 16–235, chroma 16–240 (ffprobe's `tv`, most video); `full`: 0–255 (`pc`, JPEG-style). */
+export type YuvRange = 'limited' | 'full';
+
+export type FramePixels = { readonly kind: 'rgb24' } | { readonly kind: 'yuv420p'; readonly matrix: YuvMatrix; readonly range: YuvRange };
+
+export const RGB24: FramePixels = Object.freeze({ kind: 'rgb24' });
+
+/**
+ * ffprobe's pix_fmt names whose frames are 4:2:0 (8 or more bits; ffmpeg reduces deeper ones to 8
+ * as it shrinks). Anything else (4:4:4, 4:2:2, RGB, grey, palettes) stays RGB24: converting 4:4:4
+ * to 4:2:0 would lose the chroma detail RGB keeps.
+ */
+const FOUR_TWO_ZERO = /^(yuvj?420p(9|10|12|14|16)?(le|be)?|nv12|nv21|p010(le|be)?|p016(le|be)?)$/;
+
+/**
+ * The pixels a video stream's working frames use, from ffprobe's stream fields. Untagged colour is
+ * read as ffmpeg's RGB conversion reads it: BT.601, limited range (full for the yuvj formats).
+ */
+export function pixelsOfStream(pixFmt: unknown, colorSpace: unknown, colorRange: unknown): FramePixels {
+  if (process.env['ASCII360_FRAME_PIXELS'] === 'rgb24') return RGB24; // the bench's side-by-side baseline
+  if (typeof pixFmt !== 'string' || !FOUR_TWO_ZERO.test(pixFmt)) return RGB24;
+  const space = typeof colorSpace === 'string' ? colorSpace : '';
+  const matrix: YuvMatrix = space === 'bt709' ? 'bt709' : space.startsWith('bt2020') ? 'bt2020' : 'bt601';
+  const range: YuvRange = colorRange === 'pc' || colorRange === 'jpeg' || (colorRange !== 'tv' && pixFmt.startsWith('yuvj')) ? 'full' : 'limited';
+  return Object.freeze({ kind: 'yuv420p', matrix, range });
+}
+
+/** Where each part of a slot lies: the planes in ffmpeg's order, the black bytes, the slot's length. */
+export interface SlotLayout {
+  /** [start, length] of each plane in the slot, in the order ffmpeg writes them. */
+  readonly planes: readonly (readonly [number, number])[];
+  /** Picture bytes a frame brings (the planes' lengths summed). */
+  readonly pictureBytes: number;
+  /** The slot: the planes and their black bytes. */
+  readonly slotBytes: number;
+  /** The black pixel: its offset in an RGB24 slot; its Y in a YUV slot. */
+  readonly black: number;
+  /** YUV: the black pixel's U; -1 for RGB24. */
+  readonly blackChroma: number;
+  /** YUV: the distance from a pixel's U to its V (the U plane and its black byte). */
+  readonly vFromU: number;
+}
+
+/** The layout of one slot for width × height frames (even sizes for YUV). */
+export function slotLayout(pixels: FramePixels, width: number, height: number): SlotLayout {
+  const area = width * height;
+  if (pixels.kind === 'rgb24') {
+    return { planes: [[0, area * 3]], pictureBytes: area * 3, slotBytes: area * 3 + 3, black: area * 3, blackChroma: -1, vFromU: 0 };
+  }
+  if (width % 2 !== 0 || height % 2 !== 0) throw new RangeError(`a 4:2:0 frame needs an even size, not ${width}x${height}`);
+  const quarter = area / 4;
+  const u = area + 1;
+  const v = u + quarter + 1;
+  return { planes: [[0, area], [u, quarter], [v, quarter]], pictureBytes: area + 2 * quarter, slotBytes: v + quarter + 1, black: area, blackChroma: u + quarter, vFromU: quarter + 1 };
+}
+
+/** Writes a slot's black bytes (a slot is zeroed when made: RGB24 needs nothing). */
+export function writeBlack(pixels: FramePixels, layout: SlotLayout, slot: Uint8Array): void {
+  if (pixels.kind === 'rgb24') return;
+  slot[layout.black] = pixels.range === 'limited' ? 16 : 0;
+  slot[layout.blackChroma] = 128;
+  slot[layout.blackChroma + layout.vFromU] = 128;
+}
+
+/**
+ * Integer YUV → RGB for a sample whose Y is the sum of `taps` taps: with s = ΣY,
+ * R = (s·y + v·rv + r0) >> 16, G = (s·y − u·gu − v·gv + g0) >> 16, B = (s·y + u·bu + b0) >> 16,
+ * each clamped to 0–255. Coefficients in 1/65536; the offsets fold in the range's black level,
+ * the chroma's 128 and the rounding. Sums stay under 2^31 for up to 16 taps.
+ */
+export interface YuvCoefficients {
+  readonly y: number;
+  readonly rv: number;
+  readonly gu: number;
+  readonly gv: number;
+  readonly bu: number;
+  readonly r0: number;
+  readonly g0: number;
+  readonly b0: number;
+}
+
+const KR_KB: Readonly<Record<YuvMatrix, readonly [number, number]>> = { bt601: [0.299, 0.114], bt709: [0.2126, 0.0722], bt2020: [0.2627, 0.0593] };
+
+export function yuvCoefficients(matrix: YuvMatrix, range: YuvRange, taps: number): YuvCoefficients {
+  const [kr, kb] = KR_KB[matrix];
+  const kg = 1 - kr - kb;
+  const ys = range === 'limited' ? 255 / 219 : 1;
+  const cs = range === 'limited' ? 255 / 224 : 1;
+  const y0 = range === 'limited' ? 16 : 0;
+  const one = 65536;
+  const rv = Math.round(cs * 2 * (1 - kr) * one);
+  const gu = Math.round(((cs * 2 * kb * (1 - kb)) / kg) * one);
+  const gv = Math.round(((cs * 2 * kr * (1 - kr)) / kg) * one);
+  const bu = Math.round(cs * 2 * (1 - kb) * one);
+  const yb = Math.round(ys * y0 * one);
+  const half = one / 2;
+  return { y: Math.round((ys * one) / taps), rv, gu, gv, bu, r0: half - yb - 128 * rv, g0: half - yb + 128 * (gu + gv), b0: half - yb - 128 * bu };
+}
