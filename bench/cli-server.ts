@@ -17,9 +17,9 @@ export interface CliServer {
   stop(): void;
 }
 
-export function serveCli(args: string[]): Promise<CliServer> {
+export function serveCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliServer> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

@@ -114,5 +114,21 @@ export async function benchCpu(dir: string): Promise<string[]> {
     decode.kill('SIGKILL');
   }
   lines.push(`  serve, 1 viewer      ${fmt(serve, 2)} cores   ffmpeg decoding alone ${fmt(alone, 2)} cores   ratio ${fmt(serve / alone, 2)}   (aim <= 1.1)`);
+  // The default style keeps the whole 3840-wide frame: 4:2:0 frames against RGB24 ones, side by side.
+  const mosaic = async (pixels: 'yuv420p' | 'rgb24'): Promise<number> => {
+    const env = pixels === 'rgb24' ? { ...process.env, ASCII360_FRAME_PIXELS: 'rgb24' } : process.env;
+    const s = await serveCli([clip, '--loop', '--hwaccel', 'none', '--log-level', 'silent'], env);
+    const v = new WebSocket(`${s.url.replace('http', 'ws')}/ws?cols=160&rows=48&style=mosaic`);
+    v.on('message', () => {});
+    try {
+      return await cores(s.proc.pid!);
+    } finally {
+      v.terminate();
+      s.proc.kill('SIGTERM');
+    }
+  };
+  const planes = await mosaic('yuv420p');
+  const rgb = await mosaic('rgb24');
+  lines.push(`  serve, 1 mosaic viewer (working 3840x1920)   4:2:0 frames ${fmt(planes, 2)} cores   RGB24 frames ${fmt(rgb, 2)} cores   ratio ${fmt(planes / rgb, 2)}`);
   return lines;
 }

@@ -49,10 +49,11 @@ async function ffmpegCores(tools: FfmpegTools, args: string[]): Promise<number> 
   }
 }
 
-function decodeArgs(tools: FfmpegTools, input: string, size: { width: number; height: number }, width: number, hwaccel: Hwaccel, resizer: Resizer, live: boolean): string[] {
+/** The decode a server runs; `pixels`: the clip's 4:2:0 as the server keeps it (frame-pixels.ts), or RGB24 for the picture check. */
+function decodeArgs(tools: FfmpegTools, input: string, size: { width: number; height: number }, width: number, hwaccel: Hwaccel, resizer: Resizer, live: boolean, pixels: 'yuv420p' | 'rgb24' = 'yuv420p'): string[] {
   return buildDecodeArgs({
     input, width, height: width / 2, fps: CLIP_FPS, hwaccel, fpsModeFlag: tools.fpsModeFlag, resizer,
-    realtime: live, loop: live, position: 0, protocols: protocolsFor(input), decoded: size, crop: null,
+    realtime: live, loop: live, position: 0, protocols: protocolsFor(input), decoded: size, crop: null, pixels,
   });
 }
 
@@ -70,8 +71,8 @@ async function serveOne(clip: string, hwaccel: Hwaccel, style: StyleName): Promi
     const counted = frames;
     const c = await used;
     const fps = (frames - counted) / (WINDOW_MS / 1000);
-    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { decoder: { hwaccel: string; resizer: string } };
-    return { cores: c, fps, decoder: `${health.decoder.hwaccel}/${health.decoder.resizer}` };
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { decoder: { hwaccel: string; resizer: string; pixels: string } };
+    return { cores: c, fps, decoder: `${health.decoder.hwaccel}/${health.decoder.resizer} (${health.decoder.pixels})` };
   } finally {
     viewer.terminate();
     const gone = new Promise((resolve) => server.proc.once('exit', resolve));
@@ -92,7 +93,7 @@ function detailClip(dir: string, width: number, height: number): string {
 /** PSNR of the detail view made from the frame our way (decoded with `hwaccel`/`resizer`) against v360's area-averaged view. */
 function viewPsnr(tools: FfmpegTools, clip: string, size: { width: number; height: number }, hwaccel: Hwaccel, resizer: Resizer): number {
   const w = chooseWorkWidth([DETAIL_VIEW], size.width);
-  const args = decodeArgs(tools, clip, size, w, hwaccel, resizer, false);
+  const args = decodeArgs(tools, clip, size, w, hwaccel, resizer, false, 'rgb24');
   const run = spawnSync(tools.ffmpeg, [...args.slice(0, -1), '-frames:v', '1', 'pipe:1'], { maxBuffer: 256 << 20 });
   if (run.status !== 0) throw new Error(`ffmpeg failed: ${run.stderr.toString().trim().split('\n').pop()}`);
   const reference = execFileSync(tools.ffmpeg, ['-hide_banner', '-v', 'error', ...areaReferenceArgs(clip, DETAIL_VIEW)], { maxBuffer: 64 << 20 });

@@ -1,7 +1,7 @@
 /** Small statistics for benchmarks: the machine is shared and noisy, so we report medians. */
 import { EQUIRECT_FORMAT, type PictureFormat } from '../src/projection/layouts/index.js';
 import { FrameRing } from '../src/source/frame-ring.js';
-import { RGB24 } from '../src/shared/frame-pixels.js';
+import { RGB24, type FramePixels, type SlotLayout } from '../src/shared/frame-pixels.js';
 
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -34,10 +34,41 @@ export function changedTwin(frame: Uint8Array): Uint8Array {
  * in the shared frame memory where the runtime has one, so renders sample with SIMD as the
  * server's workers do.
  */
-export function twinRing(frame: Uint8Array, w: number, h: number, format: PictureFormat = EQUIRECT_FORMAT): FrameRing {
-  const ring = new FrameRing(w, h, format, RGB24, 2);
+export function twinRing(frame: Uint8Array, w: number, h: number, format: PictureFormat = EQUIRECT_FORMAT, pixels: FramePixels = RGB24): FrameRing {
+  const ring = new FrameRing(w, h, format, pixels, 2);
   const picture = frame.subarray(0, w * h * 3);
-  ring.slots[0]!.set(picture);
-  ring.slots[1]!.set(changedTwin(picture));
+  const twin = changedTwin(picture);
+  if (ring.format.pixels.kind === 'rgb24') {
+    ring.slots[0]!.set(picture);
+    ring.slots[1]!.set(twin);
+  } else {
+    writeYuv420(picture, w, h, ring.slots[0]!, ring.layout);
+    writeYuv420(twin, w, h, ring.slots[1]!, ring.layout);
+  }
   return ring;
+}
+
+/** An RGB24 picture as BT.601 limited-range 4:2:0 planes in a slot (chroma the mean of each 2×2), as a decoder would hand it over. */
+export function writeYuv420(rgb: Uint8Array, w: number, h: number, slot: Uint8Array, layout: SlotLayout): void {
+  const [u0, v0] = [layout.planes[1]![0], layout.planes[2]![0]];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      slot[y * w + x] = Math.round(16 + (219 / 255) * (0.299 * rgb[i]! + 0.587 * rgb[i + 1]! + 0.114 * rgb[i + 2]!));
+    }
+  }
+  for (let y = 0; y < h; y += 2) {
+    for (let x = 0; x < w; x += 2) {
+      let r = 0, g = 0, b = 0;
+      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+        const i = ((y + dy) * w + x + dx) * 3;
+        r += rgb[i]! / 4;
+        g += rgb[i + 1]! / 4;
+        b += rgb[i + 2]! / 4;
+      }
+      const c = (y / 2) * (w / 2) + x / 2;
+      slot[u0 + c] = Math.round(128 + (224 / 255) * (-0.168736 * r - 0.331264 * g + 0.5 * b));
+      slot[v0 + c] = Math.round(128 + (224 / 255) * (0.5 * r - 0.418688 * g - 0.081312 * b));
+    }
+  }
 }

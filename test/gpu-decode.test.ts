@@ -12,6 +12,10 @@ import { psnr } from '../bench/decode-view.js';
 import { buildDecodeArgs, type DecodeArgs } from '../src/source/ffmpeg-source.js';
 import { cudaResizeOf, findFfmpeg, protocolsFor, resolveHwaccel, type FfmpegTools } from '../src/source/ffmpeg-tools.js';
 import { tempDir } from './helpers/media.js';
+import { EQUIRECT_FORMAT } from '../src/projection/layouts/index.js';
+import { sampleCellsYuv, yuvTableOf } from '../src/projection/sample-yuv.js';
+import { FrameAssembler } from '../src/source/frame-assembler.js';
+import { FrameRing } from '../src/source/frame-ring.js';
 
 const tmp = tempDir('ascii360-gpu-');
 afterAll(() => tmp.cleanup());
@@ -86,6 +90,47 @@ describe('decoding on the GPU', () => {
     const changed = decode(1024, { width: 1024, height: 512 });
     expect(resizers(changed.filters)).toEqual([]);
     expect(changed.frame.length).toBe(1024 * 512 * 3);
+  });
+
+  it('hands 4:2:0 frames over as the decoder has them: no conversion on either path, the planes at the working size', async () => {
+    // GPU: the download is the frame; a stereo eye is cut from it.
+    const yuvGpu = (crop: DecodeArgs['crop']): string[] => buildDecodeArgs({
+      input: 'in.mp4', width: 1280, height: 640, fps: 30, hwaccel: 'cuda', fpsModeFlag: '-fps_mode', resizer: 'scale_cuda', realtime: false, loop: false, position: 0,
+      protocols: 'file', decoded: { width: 3840, height: 3840 }, crop, pixels: 'yuv420p',
+    });
+    const whole = yuvGpu(null);
+    expect(filtersOf(whole).slice(-2)).toEqual(['hwdownload', 'format=yuv420p']);
+    expect(whole[whole.indexOf('-pix_fmt') + 1]).toBe('yuv420p');
+    const eye = filtersOf(yuvGpu({ x: 0, y: 1920, width: 3840, height: 1920 }));
+    expect(eye.slice(-3)).toEqual(['hwdownload', 'format=yuv420p', 'crop=1280:640:0:640']);
+    expect(eye.some((f) => f.includes('rgb24'))).toBe(false);
+
+    // CPU: the resizer's output as it is, the same picture as the RGB path's once converted.
+    const tools = await findFfmpeg();
+    const src = join(tmp.dir, 'planes.mp4');
+    const made = spawnSync(tools.ffmpeg, ['-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1024x512:rate=1', '-frames:v', '1', '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv420p', src]);
+    expect(made.status, made.stderr.toString()).toBe(0);
+    for (const width of [512, 1024]) {
+      const height = width / 2;
+      const run = (pixels: 'rgb24' | 'yuv420p'): { filters: string[]; frame: Uint8Array } => {
+        const args = buildDecodeArgs({ input: src, width, height, fps: 1, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(src), decoded: { width: 1024, height: 512 }, crop: null, pixels });
+        const r = spawnSync(tools.ffmpeg, [...args.slice(0, -1), '-frames:v', '1', 'pipe:1'], { maxBuffer: 16 << 20 });
+        expect(r.status, r.stderr.toString()).toBe(0);
+        return { filters: filtersOf(args), frame: new Uint8Array(r.stdout) };
+      };
+      const planes = run('yuv420p');
+      expect(planes.filters.some((f) => f.includes('rgb24'))).toBe(false);
+      expect(planes.frame.length).toBe(width * height * 1.5);
+      const ring = new FrameRing(width, height, EQUIRECT_FORMAT, { kind: 'yuv420p', matrix: 'bt601', range: 'limited' }, 1);
+      ring.acquire();
+      ring.release(0);
+      new FrameAssembler(ring, () => {}).consume(planes.frame);
+      const every = { cols: width, rows: height, taps: 1, offsets: Int32Array.from({ length: width * height }, (_, i) => i * 3), srcWidth: width, srcHeight: height, readsBlack: false };
+      const converted = new Uint8Array(width * height * 3);
+      sampleCellsYuv(yuvTableOf(every, { kind: 'yuv420p', matrix: 'bt601', range: 'limited' }, ring.layout), ring.slots[0]!, converted);
+      // testsrc2's sharp colour edges: ffmpeg interpolates chroma there, a sample takes its own.
+      expect(psnr(converted, run('rgb24').frame), `${width}`).toBeGreaterThan(28);
+    }
   });
 
   it('refuses scale_cuda without NVDEC frames to scale', () => {

@@ -169,11 +169,12 @@ describe('sources', () => {
       const health = await getJson(`${s.url}/healthz`);
       expect(health['ffmpegRestarts']).toBe(0);
       // What decodes now: software after the fallback, NVDEC with the GPU shrink where there is one.
-      const decoder = health['decoder'] as { hwaccel: string; resizer: string };
-      if (existsSync('/dev/nvidiactl')) expect(decoder.hwaccel).toBe('cuda');
-      else expect(decoder).toEqual({ hwaccel: 'none', resizer: (await findFfmpeg()).resizer });
+      // The clip is untagged 4:2:0: its own planes, read as BT.601 (frame-pixels.ts).
+      const decoder = health['decoder'] as { hwaccel: string; resizer: string; pixels: string };
+      if (existsSync('/dev/nvidiactl')) expect(decoder).toMatchObject({ hwaccel: 'cuda', pixels: 'yuv420p bt601' });
+      else expect(decoder).toEqual({ hwaccel: 'none', resizer: (await findFfmpeg()).resizer, pixels: 'yuv420p bt601' });
       const metrics = await (await fetch(`${s.url}/metrics`)).text();
-      expect(metrics).toContain(`ascii360_decoder_info{hwaccel="${decoder.hwaccel}",resizer="${decoder.resizer}"} 1`);
+      expect(metrics).toContain(`ascii360_decoder_info{hwaccel="${decoder.hwaccel}",resizer="${decoder.resizer}",pixels="yuv420p bt601"} 1`);
       v.close();
     } finally {
       await s.stop();

@@ -29,6 +29,7 @@ import { Playback } from './playback.js';
 import { WorkSizeScheduler } from './work-size-scheduler.js';
 import { chooseWorkWidth } from './working-size.js';
 import { publicName } from '../shared/source-name.js';
+import { describePixels } from '../shared/frame-pixels.js';
 
 export type { Health };
 
@@ -288,7 +289,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       viewers: audience.size,
       distinctViews: audience.distinctViews,
       workWidth: playback.workWidth,
-      decoder: { ...playback.source.decoder },
+      decoder: { ...playback.source.decoder, pixels: describePixels(playback.framePixels) },
       format: formatHealth(info, playback.frameSize),
       workers: pool.workerCount,
       tables: pool.tables(),

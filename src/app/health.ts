@@ -37,8 +37,8 @@ export interface Health {
   viewers: number;
   distinctViews: number;
   workWidth: number;
-  /** The accelerator decoding now (`none`: software, also after a fallback) and what shrinks each frame to the working size. */
-  decoder: { hwaccel: string; resizer: string };
+  /** The accelerator decoding now (`none`: software, also after a fallback), what shrinks each frame to the working size, and how the frames store their pixels (`yuv420p bt709`, `rgb24`). */
+  decoder: { hwaccel: string; resizer: string; pixels: string };
   /** What the source's frames hold and where each fact came from (source/source-format.ts). */
   format: {
     layout: string;

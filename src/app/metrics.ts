@@ -24,7 +24,7 @@ export function prometheusText(h: Health): string {
   line(out, 'samples_simd_total', 'counter', 'Samples taken by the WebAssembly SIMD sampler, reading frames in the shared frame memory.', h.samples.simd);
   line(out, 'samples_js_total', 'counter', 'Samples taken in JavaScript (no shared WebAssembly memory or SIMD here, or a table outside it).', h.samples.js);
   // An info series, as Prometheus spells strings: the labels carry them, the value is always 1.
-  line(out, 'decoder_info', 'gauge', 'How frames are decoded now: the accelerator (none: software) and what shrinks them to the working size.', 1, `{hwaccel="${h.decoder.hwaccel}",resizer="${h.decoder.resizer}"}`);
+  line(out, 'decoder_info', 'gauge', 'How frames are decoded now: the accelerator (none: software), what shrinks them to the working size, and how they store their pixels.', 1, `{hwaccel="${h.decoder.hwaccel}",resizer="${h.decoder.resizer}",pixels="${h.decoder.pixels}"}`);
   line(out, 'frames_decoded_total', 'counter', 'Frames decoded from the source.', h.frames.decoded);
   line(out, 'frames_rendered_total', 'counter', 'Frames rendered for viewers.', h.frames.rendered);
   line(out, 'frames_sent_total', 'counter', 'Frames sent to viewers.', h.frames.sent);

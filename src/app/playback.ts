@@ -12,6 +12,7 @@ import { FrameRing } from '../source/frame-ring.js';
 import type { FrameSource, SourceEvents } from '../source/frame-source.js';
 import { frameSize } from '../source/source-format.js';
 import { SharedClock } from './shared-clock.js';
+import type { FramePixels } from '../shared/frame-pixels.js';
 
 /** Consecutive failures (no frame in between) before the source is reported as ended. */
 export const MAX_FAILURES = 5;
@@ -113,6 +114,11 @@ export class Playback {
    */
   get frameMemoryBytes(): number {
     return this.ring.memory?.buffer.byteLength ?? this.ring.slots.reduce((n, s) => n + s.byteLength, 0);
+  }
+
+  /** How the working frames store their pixels (frame-pixels.ts). */
+  get framePixels(): FramePixels {
+    return this.ring.format.pixels;
   }
 
   /** The working frame's size (the layout's own shape). */

@@ -148,9 +148,9 @@ const YUV_PARAMS = ['vFromU', 'cy', 'rv', 'gu', 'gv', 'bu', 'r0', 'g0', 'b0'] as
 
 /**
  * One function per tap count for 4:2:0 frames (sample-yuv.ts): four samples a turn, lanes are
- * samples. Each sample's luma taps and chroma pair are read as scalars (wasm has no gather) into
- * one lane of Y, U and V; the conversion runs on the four at once in i32 lanes, and saturating
- * narrows clamp to 0–255 as sampleCellsYuv's comparisons do. `groups` turns write 12 bytes each.
+ * samples. Each sample's taps are read as scalars (wasm has no gather) and summed into one lane of
+ * Y, U and V; the conversion runs on the four at once in i32 lanes, and saturating narrows clamp
+ * to 0–255 as sampleCellsYuv's comparisons do. `groups` turns write 12 bytes each.
  */
 function yuvBody(taps: number): FunctionBody {
   const f = new FunctionBody([
@@ -166,64 +166,62 @@ function yuvBody(taps: number): FunctionBody {
     f.simd(Simd.i32x4Splat);
     f.localSet(`${n}V`);
   }
-  const stride = (taps + 1) * 4;
+  const stride = taps * 2 * 4;
   f.op(Op.block, Op.void);
   f.op(Op.loop, Op.void);
   f.localGet('groups');
   f.op(Op.i32Eqz);
   f.op(Op.brIf, 1);
-  /** Pushes frame[table entry `k` of sample `j` of the group] as an i32. */
-  const read = (j: number, k: number): void => {
+  /** Pushes the address table entry `k` of sample `j` of the group gives. */
+  const address = (j: number, k: number): void => {
     f.localGet('frame');
     f.localGet('tab');
     f.op(Op.i32Load, 2, ...uleb(j * stride + k * 4));
     f.op(Op.i32Add);
-    f.op(Op.i32Load8U, 0, 0);
+  };
+  /** Sets lane j of vector `name` from the i32 on the stack (lane 0 by a splat: no vector to start from). */
+  const toLane = (name: string, j: number): void => {
+    if (j === 0) {
+      f.simd(Simd.i32x4Splat);
+    } else {
+      f.localSet('s', I32);
+      f.localGet(name);
+      f.localGet('s');
+      f.simd(Simd.i32x4ReplaceLane, j);
+    }
+    f.localSet(name);
   };
   for (let j = 0; j < 4; j++) {
-    read(j, 0);
-    for (let k = 1; k < taps; k++) {
-      read(j, k);
+    for (let k = 0; k < taps; k++) {
+      address(j, k);
+      f.op(Op.i32Load8U, 0, 0);
+      if (k > 0) f.op(Op.i32Add);
+    }
+    toLane('y', j);
+    // Each tap's U, and its V `vFromU` further, summed in two scalars.
+    for (let k = 0; k < taps; k++) {
+      address(j, taps + k);
+      f.localTee('c', I32);
+      f.op(Op.i32Load8U, 0, 0);
+      if (k > 0) {
+        f.localGet('us');
+        f.op(Op.i32Add);
+      }
+      f.localSet('us', I32);
+      f.localGet('c');
+      f.localGet('vFromU');
       f.op(Op.i32Add);
+      f.op(Op.i32Load8U, 0, 0);
+      if (k > 0) {
+        f.localGet('vs');
+        f.op(Op.i32Add);
+      }
+      f.localSet('vs', I32);
     }
-    // Lane j of Y (lane 0 by a splat: no vector to start from), then U and V from the chroma entry.
-    if (j === 0) {
-      f.simd(Simd.i32x4Splat);
-    } else {
-      f.localSet('s', I32);
-      f.localGet('y');
-      f.localGet('s');
-      f.simd(Simd.i32x4ReplaceLane, j);
-    }
-    f.localSet('y');
-    f.localGet('frame');
-    f.localGet('tab');
-    f.op(Op.i32Load, 2, ...uleb(j * stride + taps * 4));
-    f.op(Op.i32Add);
-    f.localTee('c', I32);
-    f.op(Op.i32Load8U, 0, 0);
-    if (j === 0) {
-      f.simd(Simd.i32x4Splat);
-    } else {
-      f.localSet('s', I32);
-      f.localGet('u');
-      f.localGet('s');
-      f.simd(Simd.i32x4ReplaceLane, j);
-    }
-    f.localSet('u');
-    f.localGet('c');
-    f.localGet('vFromU');
-    f.op(Op.i32Add);
-    f.op(Op.i32Load8U, 0, 0);
-    if (j === 0) {
-      f.simd(Simd.i32x4Splat);
-    } else {
-      f.localSet('s', I32);
-      f.localGet('v');
-      f.localGet('s');
-      f.simd(Simd.i32x4ReplaceLane, j);
-    }
-    f.localSet('v');
+    f.localGet('us');
+    toLane('u', j);
+    f.localGet('vs');
+    toLane('v', j);
   }
   const mul = (a: string, b: string): void => {
     f.localGet(a);

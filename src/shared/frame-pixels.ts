@@ -14,12 +14,17 @@
 
 /** YUV → RGB matrices by their standards' names (ffprobe's `color_space`). */
 export type YuvMatrix = 'bt601' | 'bt709' | 'bt2020';
-/** `limited`: Y 16–235, chroma 16–240 (ffprobe's `tv`, most video); `full`: 0–255 (`pc`, JPEG-style). */
+/** `limited`: Y 16–235, chroma 16–240 (ffprobe's `tv`, most video); `full`: 0–255 (`pc`, JPEG-style; the conversion has it, the server keeps such files in RGB24). */
 export type YuvRange = 'limited' | 'full';
 
 export type FramePixels = { readonly kind: 'rgb24' } | { readonly kind: 'yuv420p'; readonly matrix: YuvMatrix; readonly range: YuvRange };
 
 export const RGB24: FramePixels = Object.freeze({ kind: 'rgb24' });
+
+/** `rgb24`, or `yuv420p bt709` and the like (/healthz `decoder.pixels`). */
+export function describePixels(p: FramePixels): string {
+  return p.kind === 'rgb24' ? 'rgb24' : `yuv420p ${p.matrix}${p.range === 'full' ? ' full' : ''}`;
+}
 
 /**
  * ffprobe's pix_fmt names whose frames are 4:2:0 (8 or more bits; ffmpeg reduces deeper ones to 8
@@ -30,15 +35,17 @@ const FOUR_TWO_ZERO = /^(yuvj?420p(9|10|12|14|16)?(le|be)?|nv12|nv21|p010(le|be)
 
 /**
  * The pixels a video stream's working frames use, from ffprobe's stream fields. Untagged colour is
- * read as ffmpeg's RGB conversion reads it: BT.601, limited range (full for the yuvj formats).
+ * read as ffmpeg's RGB conversion reads it: BT.601. Full-range 4:2:0 (the yuvj formats, `pc`)
+ * stays RGB24: ffmpeg's scalers disagree on it (swscale hands yuv420p out in limited range, zscale
+ * keeps the input's), and such files are rare (JPEG-style cameras, MJPEG).
  */
 export function pixelsOfStream(pixFmt: unknown, colorSpace: unknown, colorRange: unknown): FramePixels {
   if (process.env['ASCII360_FRAME_PIXELS'] === 'rgb24') return RGB24; // the bench's side-by-side baseline
   if (typeof pixFmt !== 'string' || !FOUR_TWO_ZERO.test(pixFmt)) return RGB24;
+  if (colorRange === 'pc' || colorRange === 'jpeg' || (colorRange !== 'tv' && pixFmt.startsWith('yuvj'))) return RGB24;
   const space = typeof colorSpace === 'string' ? colorSpace : '';
   const matrix: YuvMatrix = space === 'bt709' ? 'bt709' : space.startsWith('bt2020') ? 'bt2020' : 'bt601';
-  const range: YuvRange = colorRange === 'pc' || colorRange === 'jpeg' || (colorRange !== 'tv' && pixFmt.startsWith('yuvj')) ? 'full' : 'limited';
-  return Object.freeze({ kind: 'yuv420p', matrix, range });
+  return Object.freeze({ kind: 'yuv420p', matrix, range: 'limited' });
 }
 
 /** Where each part of a slot lies: the planes in ffmpeg's order, the black bytes, the slot's length. */
@@ -79,10 +86,10 @@ export function writeBlack(pixels: FramePixels, layout: SlotLayout, slot: Uint8A
 }
 
 /**
- * Integer YUV → RGB for a sample whose Y is the sum of `taps` taps: with s = ΣY,
- * R = (s·y + v·rv + r0) >> 16, G = (s·y − u·gu − v·gv + g0) >> 16, B = (s·y + u·bu + b0) >> 16,
- * each clamped to 0–255. Coefficients in 1/65536; the offsets fold in the range's black level,
- * the chroma's 128 and the rounding. Sums stay under 2^31 for up to 16 taps.
+ * Integer YUV → RGB for a sample of `taps` taps, from the sums of its taps' Y, U and V:
+ * R = (ΣY·y + ΣV·rv + r0) >> 16, G = (ΣY·y − ΣU·gu − ΣV·gv + g0) >> 16, B = (ΣY·y + ΣU·bu + b0) >> 16,
+ * each clamped to 0–255. Coefficients in 1/65536 and divided by the taps; the offsets fold in the
+ * range's black level, the chroma's 128 and the rounding. Sums stay under 2^31 for up to 16 taps.
  */
 export interface YuvCoefficients {
   readonly y: number;
@@ -103,12 +110,13 @@ export function yuvCoefficients(matrix: YuvMatrix, range: YuvRange, taps: number
   const ys = range === 'limited' ? 255 / 219 : 1;
   const cs = range === 'limited' ? 255 / 224 : 1;
   const y0 = range === 'limited' ? 16 : 0;
-  const one = 65536;
+  const one = 65536 / taps;
   const rv = Math.round(cs * 2 * (1 - kr) * one);
   const gu = Math.round(((cs * 2 * kb * (1 - kb)) / kg) * one);
   const gv = Math.round(((cs * 2 * kr * (1 - kr)) / kg) * one);
   const bu = Math.round(cs * 2 * (1 - kb) * one);
-  const yb = Math.round(ys * y0 * one);
-  const half = one / 2;
-  return { y: Math.round((ys * one) / taps), rv, gu, gv, bu, r0: half - yb - 128 * rv, g0: half - yb + 128 * (gu + gv), b0: half - yb - 128 * bu };
+  const yb = Math.round(ys * y0 * 65536);
+  const half = 32768;
+  const mid = 128 * taps;
+  return { y: Math.round(ys * one), rv, gu, gv, bu, r0: half - yb - mid * rv, g0: half - yb + mid * (gu + gv), b0: half - yb - mid * bu };
 }
