@@ -19,7 +19,7 @@ import { FunctionBody, I32, moduleBytes, Op, Simd, uleb } from '../shared/wasm-e
 import { MAX_PAGES, type SharedMemory, type WasmArena } from '../shared/wasm-arena.js';
 import type { SamplingTable } from './projection.js';
 import { checkSampling } from './sample-cells.js';
-import { checkYuvSampling, sampleCellsYuv, type YuvSamplingTable } from './sample-yuv.js';
+import { CHROMA_TAPS, checkYuvSampling, sampleCellsYuv, type YuvSamplingTable } from './sample-yuv.js';
 
 /** Most taps a sample sampled here (the 16-bit sums and the JS formula's exact range); more go to JS. */
 const MAX_TAPS = 16;
@@ -152,7 +152,7 @@ const YUV_PARAMS = ['vFromU', 'cy', 'rv', 'gu', 'gv', 'bu', 'r0', 'g0', 'b0'] as
  * Y, U and V; the conversion runs on the four at once in i32 lanes, and saturating narrows clamp
  * to 0–255 as sampleCellsYuv's comparisons do. `groups` turns write 12 bytes each.
  */
-function yuvBody(taps: number): FunctionBody {
+function yuvBody(taps: number, chroma: number): FunctionBody {
   const f = new FunctionBody([
     ['tab', I32],
     ['groups', I32],
@@ -166,7 +166,7 @@ function yuvBody(taps: number): FunctionBody {
     f.simd(Simd.i32x4Splat);
     f.localSet(`${n}V`);
   }
-  const stride = taps * 2 * 4;
+  const stride = (taps + chroma) * 4;
   f.op(Op.block, Op.void);
   f.op(Op.loop, Op.void);
   f.localGet('groups');
@@ -191,7 +191,51 @@ function yuvBody(taps: number): FunctionBody {
     }
     f.localSet(name);
   };
-  for (let j = 0; j < 4; j++) {
+  if (taps <= 4) {
+    // Byte lanes: sample j's luma taps in lanes 4j…, its chroma taps' U in 2j… and V in 8 + 2j…;
+    // unused lanes stay 0. Two pairwise widening adds turn luma into the four samples' sums, one
+    // turns chroma into their U and V sums. A tap is then one load into a lane, as in RGB24.
+    f.i32(0);
+    f.simd(Simd.i32x4Splat);
+    f.localTee('zero');
+    f.localSet('yb');
+    f.localGet('zero');
+    f.localSet('cb');
+    for (let j = 0; j < 4; j++) {
+      for (let k = 0; k < taps; k++) {
+        address(j, k);
+        f.localGet('yb');
+        f.simd(Simd.load8Lane, 0, 0, 4 * j + k);
+        f.localSet('yb');
+      }
+      for (let k = 0; k < chroma; k++) {
+        address(j, taps + k);
+        f.localTee('c', I32);
+        f.localGet('cb');
+        f.simd(Simd.load8Lane, 0, 0, 2 * j + k);
+        f.localSet('cb');
+        f.localGet('c');
+        f.localGet('vFromU');
+        f.op(Op.i32Add);
+        f.localGet('cb');
+        f.simd(Simd.load8Lane, 0, 0, 8 + 2 * j + k);
+        f.localSet('cb');
+      }
+    }
+    f.localGet('yb');
+    f.simd(Simd.i16x8ExtaddPairwiseI8x16U);
+    f.simd(Simd.i32x4ExtaddPairwiseI16x8U);
+    f.localSet('y');
+    f.localGet('cb');
+    f.simd(Simd.i16x8ExtaddPairwiseI8x16U);
+    f.localTee('cb');
+    f.simd(Simd.i32x4ExtendLowI16x8U);
+    f.localSet('u');
+    f.localGet('cb');
+    f.simd(Simd.i32x4ExtendHighI16x8U);
+    f.localSet('v');
+  }
+  for (let j = 0; j < (taps <= 4 ? 0 : 4); j++) {
     for (let k = 0; k < taps; k++) {
       address(j, k);
       f.op(Op.i32Load8U, 0, 0);
@@ -199,7 +243,7 @@ function yuvBody(taps: number): FunctionBody {
     }
     toLane('y', j);
     // Each tap's U, and its V `vFromU` further, summed in two scalars.
-    for (let k = 0; k < taps; k++) {
+    for (let k = 0; k < chroma; k++) {
       address(j, taps + k);
       f.localTee('c', I32);
       f.op(Op.i32Load8U, 0, 0);
@@ -287,7 +331,7 @@ let moduleCache: object | null | undefined = undefined;
 function compiled(wasm: WasmApi): object | null {
   if (moduleCache !== undefined) return moduleCache;
   const rgb = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: samplerBody(i + 1), i32Params: 4 }));
-  const yuv = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: yuvBody(i + 1), i32Params: 4 + YUV_PARAMS.length }));
+  const yuv = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: yuvBody(i + 1, Math.min(i + 1, CHROMA_TAPS)), i32Params: 4 + YUV_PARAMS.length }));
   const names = [...rgb.map((_, i) => `taps${i + 1}`), ...yuv.map((_, i) => `yuv${i + 1}`)];
   const bytes = moduleBytes([...rgb, ...yuv], 1, names, { maximum: MAX_PAGES });
   try {
@@ -356,7 +400,7 @@ export class SimdSampler {
   sampleYuv(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array): boolean {
     const { taps, entries } = table;
     const arena = this.arena;
-    if (taps > MAX_TAPS || !arena.owns(entries) || !arena.owns(frame) || !arena.owns(out)) return false;
+    if (taps > MAX_TAPS || table.chroma !== Math.min(taps, CHROMA_TAPS) || !arena.owns(entries) || !arena.owns(frame) || !arena.owns(out)) return false;
     const count = checkYuvSampling(table, frame, out);
     const groups = count >> 2;
     const k = table.coefficients;

@@ -19,7 +19,9 @@ export interface YuvSamplingTable {
   readonly cols: number;
   readonly rows: number;
   readonly taps: number;
-  /** cols·rows·2·taps slot offsets. */
+  /** Taps whose chroma a sample reads (chromaTapsOf). */
+  readonly chroma: number;
+  /** cols·rows·(taps + chroma) slot offsets. */
   readonly entries: Int32Array;
   readonly vFromU: number;
   /** The slot these offsets read: picture, planes and black bytes (frame-pixels.ts). */
@@ -27,29 +29,40 @@ export interface YuvSamplingTable {
   readonly coefficients: YuvCoefficients;
 }
 
+/** Taps of `taps` whose chroma a sample reads: all of them up to two, else the first and the last (opposite corners). */
+export const CHROMA_TAPS = Number(process.env['XCT'] ?? 2);
+function chromaTapsOf(taps: number): number[] {
+  if (taps <= CHROMA_TAPS) return Array.from({ length: taps }, (_, i) => i);
+  return Array.from({ length: CHROMA_TAPS }, (_, i) => Math.round((i * (taps - 1)) / (CHROMA_TAPS - 1)));
+}
+
 /** `rgb`'s taps, for 4:2:0 frames of its size laid out as `slot`, into `storage` (a new array when absent). */
 export function yuvTableOf(rgb: SamplingTable, pixels: FramePixels & { kind: 'yuv420p' }, slot: SlotLayout, storage?: (length: number) => Int32Array): YuvSamplingTable {
   const { cols, rows, taps, offsets, srcWidth: width, srcHeight: height } = rgb;
   const count = cols * rows;
-  const entries = storage ? storage(count * 2 * taps) : new Int32Array(count * 2 * taps);
+  const chromaTaps = chromaTapsOf(taps);
+  const stride = taps + chromaTaps.length;
+  const entries = storage ? storage(count * stride) : new Int32Array(count * stride);
   const blackRgb = width * height * 3;
   const chromaWidth = width >> 1;
   const u0 = slot.planes[1]![0];
-  for (let c = 0, t = 0, e = 0; c < count; c++, e += taps) {
-    for (let k = 0; k < taps; k++, t++, e++) {
-      const o = offsets[t]!;
+  for (let c = 0, t = 0, e = 0; c < count; c++, t += taps) {
+    for (let k = 0; k < taps; k++) {
+      const o = offsets[t + k]!;
+      entries[e++] = o >= blackRgb ? slot.black : o / 3;
+    }
+    for (const k of chromaTaps) {
+      const o = offsets[t + k]!;
       if (o >= blackRgb) {
-        entries[e] = slot.black;
-        entries[e + taps] = slot.blackChroma;
+        entries[e++] = slot.blackChroma;
         continue;
       }
       const p = o / 3;
       const y = Math.floor(p / width);
-      entries[e] = p;
-      entries[e + taps] = u0 + (y >> 1) * chromaWidth + ((p - y * width) >> 1);
+      entries[e++] = u0 + (y >> 1) * chromaWidth + ((p - y * width) >> 1);
     }
   }
-  return { cols, rows, taps, entries, vFromU: slot.vFromU, slotBytes: slot.slotBytes, coefficients: yuvCoefficients(pixels.matrix, pixels.range, taps) };
+  return { cols, rows, taps, chroma: chromaTaps.length, entries, vFromU: slot.vFromU, slotBytes: slot.slotBytes, coefficients: yuvCoefficients(pixels.matrix, pixels.range, taps, chromaTaps.length) };
 }
 
 /** Throws unless `frame` and `out` hold what `table` reads and writes (the SIMD sampler relies on it too); returns the sample count. */
@@ -57,7 +70,7 @@ export function checkYuvSampling(table: YuvSamplingTable, frame: Uint8Array, out
   const count = table.cols * table.rows;
   if (out.length < count * 3) throw new RangeError(`sampleCellsYuv: out holds ${out.length} bytes, the table needs ${count * 3}`);
   if (frame.length < table.slotBytes) throw new RangeError(`sampleCellsYuv: frame holds ${frame.length} bytes, not the ${table.slotBytes} of its 4:2:0 slot`);
-  if (table.entries.length < count * 2 * table.taps) throw new RangeError(`sampleCellsYuv: the table holds ${table.entries.length} entries, not ${count * 2 * table.taps}`);
+  if (table.entries.length < count * (table.taps + table.chroma)) throw new RangeError(`sampleCellsYuv: the table holds ${table.entries.length} entries, not ${count * (table.taps + table.chroma)}`);
   return count;
 }
 
@@ -67,14 +80,14 @@ export function checkYuvSampling(table: YuvSamplingTable, frame: Uint8Array, out
  */
 export function sampleCellsYuv(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array, from = 0): void {
   const count = checkYuvSampling(table, frame, out);
-  const { entries, taps, vFromU } = table;
+  const { entries, taps, chroma, vFromU } = table;
   const { y: ky, rv, gu, gv, bu, r0, g0, b0 } = table.coefficients;
-  for (let c = from, e = from * 2 * taps, d = from * 3; c < count; c++, d += 3) {
+  for (let c = from, e = from * (taps + chroma), d = from * 3; c < count; c++, d += 3) {
     let s = 0;
     for (const end = e + taps; e < end; e++) s += frame[entries[e]!]!;
     let u = 0;
     let v = 0;
-    for (const end = e + taps; e < end; e++) {
+    for (const end = e + chroma; e < end; e++) {
       const at = entries[e]!;
       u += frame[at]!;
       v += frame[at + vFromU]!;

@@ -104,19 +104,20 @@ export interface YuvCoefficients {
 
 const KR_KB: Readonly<Record<YuvMatrix, readonly [number, number]>> = { bt601: [0.299, 0.114], bt709: [0.2126, 0.0722], bt2020: [0.2627, 0.0593] };
 
-export function yuvCoefficients(matrix: YuvMatrix, range: YuvRange, taps: number): YuvCoefficients {
+export function yuvCoefficients(matrix: YuvMatrix, range: YuvRange, taps: number, chromaTaps = taps): YuvCoefficients {
   const [kr, kb] = KR_KB[matrix];
   const kg = 1 - kr - kb;
   const ys = range === 'limited' ? 255 / 219 : 1;
   const cs = range === 'limited' ? 255 / 224 : 1;
   const y0 = range === 'limited' ? 16 : 0;
   const one = 65536 / taps;
-  const rv = Math.round(cs * 2 * (1 - kr) * one);
-  const gu = Math.round(((cs * 2 * kb * (1 - kb)) / kg) * one);
-  const gv = Math.round(((cs * 2 * kr * (1 - kr)) / kg) * one);
-  const bu = Math.round(cs * 2 * (1 - kb) * one);
+  const oneC = 65536 / chromaTaps;
+  const rv = Math.round(cs * 2 * (1 - kr) * oneC);
+  const gu = Math.round(((cs * 2 * kb * (1 - kb)) / kg) * oneC);
+  const gv = Math.round(((cs * 2 * kr * (1 - kr)) / kg) * oneC);
+  const bu = Math.round(cs * 2 * (1 - kb) * oneC);
   const yb = Math.round(ys * y0 * 65536);
   const half = 32768;
-  const mid = 128 * taps;
+  const mid = 128 * chromaTaps;
   return { y: Math.round(ys * one), rv, gu, gv, bu, r0: half - yb - mid * rv, g0: half - yb + mid * (gu + gv), b0: half - yb - mid * bu };
 }
