@@ -147,10 +147,13 @@ function sampleVector(f: FunctionBody, taps: number): void {
 const YUV_PARAMS = ['vFromU', 'cy', 'rv', 'gu', 'gv', 'bu', 'r0', 'g0', 'b0'] as const;
 
 /**
- * One function per tap count for 4:2:0 frames (sample-yuv.ts): four samples a turn, lanes are
- * samples. Each sample's taps are read as scalars (wasm has no gather) and summed into one lane of
- * Y, U and V; the conversion runs on the four at once in i32 lanes, and saturating narrows clamp
- * to 0–255 as sampleCellsYuv's comparisons do. `groups` turns write 12 bytes each.
+ * One function per tap count for 4:2:0 frames (sample-yuv.ts; `chroma` of the taps read chroma):
+ * four samples a turn, lanes are samples. Up to four taps a sample, every tap is one load into a
+ * byte lane (sample j's luma in lanes 4j…, its chroma taps' U in 2j… and V in 8 + 2j…, the rest 0)
+ * and pairwise widening adds make the four samples' sums; with more, taps are read as scalars
+ * (wasm has no gather) and summed into each lane. The conversion runs on the four at once in i32
+ * lanes, and saturating narrows clamp to 0–255 as sampleCellsYuv's comparisons do. `groups`
+ * turns write 12 bytes each.
  */
 function yuvBody(taps: number, chroma: number): FunctionBody {
   const f = new FunctionBody([
@@ -167,59 +170,67 @@ function yuvBody(taps: number, chroma: number): FunctionBody {
     f.localSet(`${n}V`);
   }
   const stride = (taps + chroma) * 4;
-  f.op(Op.block, Op.void);
-  f.op(Op.loop, Op.void);
-  f.localGet('groups');
-  f.op(Op.i32Eqz);
-  f.op(Op.brIf, 1);
-  /** Pushes the address table entry `k` of sample `j` of the group gives. */
+  /** Pushes the frame address entry `k` of sample `j` of the group gives. */
   const address = (j: number, k: number): void => {
     f.localGet('frame');
     f.localGet('tab');
     f.op(Op.i32Load, 2, ...uleb(j * stride + k * 4));
     f.op(Op.i32Add);
   };
-  /** Sets lane j of vector `name` from the i32 on the stack (lane 0 by a splat: no vector to start from). */
-  const toLane = (name: string, j: number): void => {
-    if (j === 0) {
-      f.simd(Simd.i32x4Splat);
-    } else {
+  /** Pushes the V address of the U address in `c`. */
+  const vOf = (): void => {
+    f.localGet('c');
+    f.localGet('vFromU');
+    f.op(Op.i32Add);
+  };
+  /** Loads the byte at the address on the stack into lane `lane` of vector `v`. */
+  const intoLane = (v: string, lane: number): void => {
+    f.localGet(v);
+    f.simd(Simd.load8Lane, 0, 0, lane);
+    f.localSet(v);
+  };
+  /** Sets lane j of vector `v` from the i32 on the stack (lane 0 by a splat: no vector to start from). */
+  const toLane = (v: string, j: number): void => {
+    if (j > 0) {
       f.localSet('s', I32);
-      f.localGet(name);
+      f.localGet(v);
       f.localGet('s');
       f.simd(Simd.i32x4ReplaceLane, j);
+    } else {
+      f.simd(Simd.i32x4Splat);
     }
-    f.localSet(name);
+    f.localSet(v);
   };
+  /** Adds the i32 on the stack into scalar `sum`, or starts it. */
+  const addTo = (sum: string, first: boolean): void => {
+    if (!first) {
+      f.localGet(sum);
+      f.op(Op.i32Add);
+    }
+    f.localSet(sum, I32);
+  };
+
+  f.op(Op.block, Op.void);
+  f.op(Op.loop, Op.void);
+  f.localGet('groups');
+  f.op(Op.i32Eqz);
+  f.op(Op.brIf, 1);
   if (taps <= 4) {
-    // Byte lanes: sample j's luma taps in lanes 4j…, its chroma taps' U in 2j… and V in 8 + 2j…;
-    // unused lanes stay 0. Two pairwise widening adds turn luma into the four samples' sums, one
-    // turns chroma into their U and V sums. A tap is then one load into a lane, as in RGB24.
     f.i32(0);
     f.simd(Simd.i32x4Splat);
-    f.localTee('zero');
-    f.localSet('yb');
-    f.localGet('zero');
+    f.localTee('yb');
     f.localSet('cb');
     for (let j = 0; j < 4; j++) {
       for (let k = 0; k < taps; k++) {
         address(j, k);
-        f.localGet('yb');
-        f.simd(Simd.load8Lane, 0, 0, 4 * j + k);
-        f.localSet('yb');
+        intoLane('yb', 4 * j + k);
       }
       for (let k = 0; k < chroma; k++) {
         address(j, taps + k);
         f.localTee('c', I32);
-        f.localGet('cb');
-        f.simd(Simd.load8Lane, 0, 0, 2 * j + k);
-        f.localSet('cb');
-        f.localGet('c');
-        f.localGet('vFromU');
-        f.op(Op.i32Add);
-        f.localGet('cb');
-        f.simd(Simd.load8Lane, 0, 0, 8 + 2 * j + k);
-        f.localSet('cb');
+        intoLane('cb', 2 * j + k);
+        vOf();
+        intoLane('cb', 8 + 2 * j + k);
       }
     }
     f.localGet('yb');
@@ -234,73 +245,51 @@ function yuvBody(taps: number, chroma: number): FunctionBody {
     f.localGet('cb');
     f.simd(Simd.i32x4ExtendHighI16x8U);
     f.localSet('v');
-  }
-  for (let j = 0; j < (taps <= 4 ? 0 : 4); j++) {
-    for (let k = 0; k < taps; k++) {
-      address(j, k);
-      f.op(Op.i32Load8U, 0, 0);
-      if (k > 0) f.op(Op.i32Add);
-    }
-    toLane('y', j);
-    // Each tap's U, and its V `vFromU` further, summed in two scalars.
-    for (let k = 0; k < chroma; k++) {
-      address(j, taps + k);
-      f.localTee('c', I32);
-      f.op(Op.i32Load8U, 0, 0);
-      if (k > 0) {
-        f.localGet('us');
-        f.op(Op.i32Add);
+  } else {
+    for (let j = 0; j < 4; j++) {
+      for (let k = 0; k < taps; k++) {
+        address(j, k);
+        f.op(Op.i32Load8U, 0, 0);
+        if (k > 0) f.op(Op.i32Add);
       }
-      f.localSet('us', I32);
-      f.localGet('c');
-      f.localGet('vFromU');
-      f.op(Op.i32Add);
-      f.op(Op.i32Load8U, 0, 0);
-      if (k > 0) {
-        f.localGet('vs');
-        f.op(Op.i32Add);
+      toLane('y', j);
+      for (let k = 0; k < chroma; k++) {
+        address(j, taps + k);
+        f.localTee('c', I32);
+        f.op(Op.i32Load8U, 0, 0);
+        addTo('us', k === 0);
+        vOf();
+        f.op(Op.i32Load8U, 0, 0);
+        addTo('vs', k === 0);
       }
-      f.localSet('vs', I32);
+      f.localGet('us');
+      toLane('u', j);
+      f.localGet('vs');
+      toLane('v', j);
     }
-    f.localGet('us');
-    toLane('u', j);
-    f.localGet('vs');
-    toLane('v', j);
   }
-  const mul = (a: string, b: string): void => {
-    f.localGet(a);
-    f.localGet(b);
-    f.simd(Simd.i32x4Mul);
-  };
-  mul('y', 'cyV');
+  f.localGet('y');
+  f.localGet('cyV');
+  f.simd(Simd.i32x4Mul);
   f.localSet('ys');
-  // R = (ys + v·rv + r0) >> 16
-  f.localGet('ys');
-  mul('v', 'rvV');
-  f.simd(Simd.i32x4Add);
-  f.localGet('r0V');
-  f.simd(Simd.i32x4Add);
-  f.i32(16);
-  f.simd(Simd.i32x4ShrS);
-  // G = (ys − u·gu − v·gv + g0) >> 16
-  f.localGet('ys');
-  mul('u', 'guV');
-  f.simd(Simd.i32x4Sub);
-  mul('v', 'gvV');
-  f.simd(Simd.i32x4Sub);
-  f.localGet('g0V');
-  f.simd(Simd.i32x4Add);
-  f.i32(16);
-  f.simd(Simd.i32x4ShrS);
+  /** Pushes (ys ± Σ plane·coefficient + offset) >> 16 (frame-pixels.ts's yuvCoefficients). */
+  const channel = (terms: readonly (readonly [plane: string, coefficient: string, op: number])[], offset: string): void => {
+    f.localGet('ys');
+    for (const [plane, coefficient, op] of terms) {
+      f.localGet(plane);
+      f.localGet(coefficient);
+      f.simd(Simd.i32x4Mul);
+      f.simd(op);
+    }
+    f.localGet(offset);
+    f.simd(Simd.i32x4Add);
+    f.i32(16);
+    f.simd(Simd.i32x4ShrS);
+  };
+  channel([['v', 'rvV', Simd.i32x4Add]], 'r0V');
+  channel([['u', 'guV', Simd.i32x4Sub], ['v', 'gvV', Simd.i32x4Sub]], 'g0V');
   f.simd(Simd.i16x8NarrowI32x4S);
-  // B = (ys + u·bu + b0) >> 16
-  f.localGet('ys');
-  mul('u', 'buV');
-  f.simd(Simd.i32x4Add);
-  f.localGet('b0V');
-  f.simd(Simd.i32x4Add);
-  f.i32(16);
-  f.simd(Simd.i32x4ShrS);
+  channel([['u', 'buV', Simd.i32x4Add]], 'b0V');
   f.localTee('b');
   f.localGet('b');
   f.simd(Simd.i16x8NarrowI32x4S);
