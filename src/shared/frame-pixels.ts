@@ -3,7 +3,7 @@
  * (three planes, I420). Most video is 4:2:0: asking ffmpeg for RGB made it convert every frame and
  * pipe twice the bytes. For a 3840×1920 clip at 30 fps, ffmpeg piping RGB24 used 0.85–0.89 cores
  * against 0.49–0.52 for its own yuv420p, on the bench machine. The render threads convert only the
- * samples a view takes (sample-cells.ts, sample-cells-simd.ts), a few hundred thousand a frame
+ * samples a view takes (projection/sample-yuv.ts, sample-cells-simd.ts), a few hundred thousand a frame
  * instead of seven million pixels.
  *
  * A slot holds the picture and, after each plane, the byte a ray the picture lacks reads (the black

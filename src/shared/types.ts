@@ -55,7 +55,7 @@ export interface FrameSlots {
   release(slot: number): void;
 }
 
-/** An equirectangular RGB24 frame at working size, sitting in a slot of the shared frame ring. */
+/** A frame at working size (in the layout and pixels of its ring's `format`), sitting in a slot of the shared frame ring. */
 export interface DecodedFrame {
   ring: FrameSlots;
   slot: number;
@@ -96,6 +96,6 @@ export interface PictureFormat {
   pose: { yaw: number; pitch: number; roll: number };
   /** The file's own size (of one eye): v360's EAC border is 2 of its pixels. */
   sourceSize: { width: number; height: number };
-  /** How the working frames store their pixels: RGB24, or the decoder's 4:2:0 (source/frame-pixels.ts). */
+  /** How the working frames store their pixels: RGB24, or the decoder's 4:2:0 (frame-pixels.ts). */
   pixels: FramePixels;
 }

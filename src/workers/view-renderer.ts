@@ -159,7 +159,7 @@ export class ViewRenderer {
   }
 
   /**
-   * Renders `frame` (RGB24, width×height, in `format`'s layout) into `out`; returns the payload length. A fitted
+   * Renders `frame` (width×height, in `format`'s layout and pixels) into `out`; returns the payload length. A fitted
    * view fits with `effort` (fit-effort.ts): without the glyphs scored from weighted samples, or as
    * a cheaper style its table names (mosaic: sextants, quadrants) on that style's own samples,
    * sending the same characters' indices of its own table. `arena`: this thread's arena in the
