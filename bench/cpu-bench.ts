@@ -5,6 +5,8 @@
  *   draws, so the two make the same picture.
  * - `ascii360 serve` with one 160×48 viewer against ffmpeg decoding the clip alone at the same pace;
  *   aim ≤ 1.1×.
+ * - `serve` with one mosaic viewer and `play` in mosaic (the whole 3840-wide frame), with frames in
+ *   the clip's 4:2:0 against RGB24 frames (ASCII360_FRAME_PIXELS=rgb24; shared/frame-pixels.ts).
  * CPU is read from /proc: user + system time of the root and all its descendants over a window
  * after a warm-up. When mpv is not installed the bench says so and prints ascii360's figure alone.
  */
@@ -130,5 +132,10 @@ export async function benchCpu(dir: string): Promise<string[]> {
   const planes = await mosaic('yuv420p');
   const rgb = await mosaic('rgb24');
   lines.push(`  serve, 1 mosaic viewer (working 3840x1920)   4:2:0 frames ${fmt(planes, 2)} cores   RGB24 frames ${fmt(rgb, 2)} cores   ratio ${fmt(planes / rgb, 2)}`);
+  // `play` as a kitty or WezTerm user starts it: mosaic, the whole 3840-wide frame.
+  const play = (env: string): Promise<number> => inTmux('a360-cpu', 160, 46, `env ${env} '${process.execPath}' '${CLI}' play '${clip}' --loop --hwaccel none --style mosaic --log-level silent`);
+  const playPlanes = await play('ASCII360_BENCH=1');
+  const playRgb = await play('ASCII360_FRAME_PIXELS=rgb24');
+  lines.push(`  play (mosaic)        4:2:0 frames ${fmt(playPlanes, 2)} cores   RGB24 frames ${fmt(playRgb, 2)} cores   ratio ${fmt(playPlanes / playRgb, 2)}`);
   return lines;
 }
