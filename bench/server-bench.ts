@@ -60,10 +60,13 @@ function spec(yaw: number, pitch: number, style: StyleName = 'ramp', palette: Pa
   return { yaw, pitch, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette, codec: 'raw', quality: 'balanced', camera: 'flat' };
 }
 
-/** ffmpeg alone: decode + scale to the pipeline's working size + RGB, output discarded. */
+/**
+ * ffmpeg alone: decode + scale to the pipeline's working size, in the pixels the pipeline asks for
+ * (the clip's 4:2:0, frame-pixels.ts), output discarded: what the server adds is what is measured.
+ */
 async function baselineFps(clip: string, width: number): Promise<number> {
   const tools = await findFfmpeg();
-  const args = buildDecodeArgs({ input: clip, width, height: width / 2, fps: CLIP_FPS, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(clip), decoded: CLIP_SIZE, crop: null });
+  const args = buildDecodeArgs({ input: clip, width, height: width / 2, fps: CLIP_FPS, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(clip), decoded: CLIP_SIZE, crop: null, pixels: VIDEO_PIXELS.kind });
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
     const p = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'ignore', 'ignore'] });
@@ -106,7 +109,7 @@ export async function benchPipeline(dir: string): Promise<string[]> {
   // Each round's pair ran back to back under the same load: the median of their ratios is steadier.
   const paired = median(pipe.map((p, i) => p / base[i]!));
   return [
-    `4K pipeline (3840x1920 H.264, ${CLIP_SECONDS * CLIP_FPS} frames, unpaced, working size ${width}x${width / 2}, 1 viewer 160x48, ${ROUNDS} alternating rounds):`,
+    `4K pipeline (3840x1920 H.264, ${CLIP_SECONDS * CLIP_FPS} frames, unpaced, working size ${width}x${width / 2} in 4:2:0, 1 viewer 160x48, ${ROUNDS} alternating rounds):`,
     `  ffmpeg decode+scale alone   median ${fmt(median(base), 1)} fps   (runs: ${base.map((v) => fmt(v, 1)).join(', ')})`,
     `  ascii360 pipeline           median ${fmt(median(pipe), 1)} fps decoded, ${fmt(median(delivered), 1)} fps delivered   (runs: ${pipe.map((v) => fmt(v, 1)).join(', ')})`,
     `  ratio pipeline/ffmpeg       ${fmt(ratio, 3)} of medians, ${fmt(paired, 3)} median of paired rounds   (aim >= 0.9)`,
