@@ -1,7 +1,7 @@
 /** Small statistics for benchmarks: the machine is shared and noisy, so we report medians. */
 import { EQUIRECT_FORMAT, type PictureFormat } from '../src/projection/layouts/index.js';
 import { FrameRing } from '../src/source/frame-ring.js';
-import { RGB24, type FramePixels, type SlotLayout } from '../src/shared/frame-pixels.js';
+import { KR_KB, RGB24, type FramePixels, type SlotLayout } from '../src/shared/frame-pixels.js';
 
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -51,10 +51,12 @@ export function twinRing(frame: Uint8Array, w: number, h: number, format: Pictur
 /** An RGB24 picture as BT.601 limited-range 4:2:0 planes in a slot (chroma the mean of each 2×2), as a decoder would hand it over. */
 export function writeYuv420(rgb: Uint8Array, w: number, h: number, slot: Uint8Array, layout: SlotLayout): void {
   const [u0, v0] = [layout.planes[1]![0], layout.planes[2]![0]];
+  const [kr, kb] = KR_KB.bt601;
+  const kg = 1 - kr - kb;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = (y * w + x) * 3;
-      slot[y * w + x] = Math.round(16 + (219 / 255) * (0.299 * rgb[i]! + 0.587 * rgb[i + 1]! + 0.114 * rgb[i + 2]!));
+      slot[y * w + x] = Math.round(16 + (219 / 255) * (kr * rgb[i]! + kg * rgb[i + 1]! + kb * rgb[i + 2]!));
     }
   }
   for (let y = 0; y < h; y += 2) {
@@ -67,8 +69,9 @@ export function writeYuv420(rgb: Uint8Array, w: number, h: number, slot: Uint8Ar
         b += rgb[i + 2]! / 4;
       }
       const c = (y / 2) * (w / 2) + x / 2;
-      slot[u0 + c] = Math.round(128 + (224 / 255) * (-0.168736 * r - 0.331264 * g + 0.5 * b));
-      slot[v0 + c] = Math.round(128 + (224 / 255) * (0.5 * r - 0.418688 * g - 0.081312 * b));
+      const luma = kr * r + kg * g + kb * b;
+      slot[u0 + c] = Math.round(128 + (224 / 255) * ((b - luma) / (2 * (1 - kb))));
+      slot[v0 + c] = Math.round(128 + (224 / 255) * ((r - luma) / (2 * (1 - kr))));
     }
   }
 }

@@ -15,7 +15,9 @@ import { findFfmpeg, protocolsFor, resizerOf } from '../src/source/ffmpeg-tools.
 import { tempDir } from './helpers/media.js';
 import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
 import { sampleCellsYuv, yuvTableOf } from '../src/projection/sample-yuv.js';
-import { slotLayout } from '../src/shared/frame-pixels.js';
+import { EQUIRECT_FORMAT } from '../src/projection/layouts/index.js';
+import { FrameAssembler } from '../src/source/frame-assembler.js';
+import { FrameRing } from '../src/source/frame-ring.js';
 
 const tmp = tempDir('ascii360-decode-');
 afterAll(() => tmp.cleanup());
@@ -66,13 +68,12 @@ describe('decode quality at the working size', () => {
       return new Uint8Array(run.stdout);
     };
     const rgb = psnr(viewOfFrame(spec, decode('rgb24'), w, h), reference);
+    // The planes into a ring's slot as the server cuts them, then sampled as a worker does.
     const pixels = { kind: 'yuv420p', matrix: 'bt601', range: 'limited' } as const;
-    const layout = slotLayout(pixels, w, h);
-    const slot = new Uint8Array(layout.slotBytes);
-    const planes = decode('yuv420p');
-    for (const [i, [start, length]] of layout.planes.entries()) slot.set(planes.subarray(i === 0 ? 0 : i === 1 ? w * h : w * h * 1.25, (i === 0 ? 0 : i === 1 ? w * h : w * h * 1.25) + length), start);
+    const ring = new FrameRing(w, h, EQUIRECT_FORMAT, pixels, 1);
+    new FrameAssembler(ring, () => {}).consume(decode('yuv420p'));
     const cells = new Uint8Array(spec.cols * spec.rows * 3);
-    sampleCellsYuv(yuvTableOf(EQUIRECT_TO_FLAT.buildTable(spec, { cols: spec.cols, rows: spec.rows, aspect: spec.aspect }, w, h), pixels, layout), slot, cells);
+    sampleCellsYuv(yuvTableOf(EQUIRECT_TO_FLAT.buildTable(spec, { cols: spec.cols, rows: spec.rows, aspect: spec.aspect }, w, h), pixels, ring.layout), ring.slots[0]!, cells);
     const yuv = psnr(cells, reference);
     console.log(`4:2:0 detail frame at ${w}x${h}: RGB24 frames ${rgb.toFixed(2)} dB, 4:2:0 frames ${yuv.toFixed(2)} dB against the area-averaged view`);
     expect(yuv).toBeGreaterThan(rgb - 1);

@@ -104,6 +104,14 @@ describe('decoding on the GPU', () => {
     const eye = filtersOf(yuvGpu({ x: 0, y: 1920, width: 3840, height: 1920 }));
     expect(eye.slice(-3)).toEqual(['hwdownload', 'format=yuv420p', 'crop=1280:640:0:640']);
     expect(eye.some((f) => f.includes('rgb24'))).toBe(false);
+    // An odd-width side-by-side file: its whole frame shrunk is odd, so it comes back in 4:4:4 and
+    // is subsampled after the crop, never through RGB24 (whose conversion back would be BT.601).
+    const odd = filtersOf(buildDecodeArgs({
+      input: 'in.mp4', width: 500, height: 500, fps: 30, hwaccel: 'cuda', fpsModeFlag: '-fps_mode', resizer: 'scale_cuda', realtime: false, loop: false, position: 0,
+      protocols: 'file', decoded: { width: 2001, height: 1000 }, crop: { x: 0, y: 0, width: 1000, height: 1000 }, pixels: 'yuv420p',
+    }));
+    expect(odd.slice(-4)).toEqual(['hwdownload', 'format=yuv444p', 'crop=500:500:0:0', 'format=yuv420p']);
+    expect(odd.some((f) => f.includes('rgb24'))).toBe(false);
 
     // CPU: the resizer's output as it is, the same picture as the RGB path's once converted.
     const tools = await findFfmpeg();

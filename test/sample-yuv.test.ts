@@ -1,5 +1,5 @@
 /**
- * 4:2:0 working frames (src/source/frame-pixels.ts, src/projection/sample-yuv.ts): the slot layout
+ * 4:2:0 working frames (src/shared/frame-pixels.ts, src/projection/sample-yuv.ts): the slot layout
  * and its black bytes, the stream cut into planes, tables made from the RGB24 ones, the SIMD sampler
  * writing the JS sampler's bytes, and the conversion against ffmpeg's own RGB of the same frames,
  * for each matrix and range.
@@ -51,6 +51,9 @@ describe('4:2:0 frames', () => {
     expect(pixelsOfStream('yuvj420p', 'bt470bg', undefined)).toBe(RGB24);
     expect(pixelsOfStream('yuv420p', 'bt709', 'pc')).toBe(RGB24);
     for (const other of ['yuv444p', 'yuv422p', 'rgb24', 'gray', 'pal8', 'yuv444p10le', undefined]) expect(pixelsOfStream(other, 'bt709', 'tv')).toBe(RGB24);
+    // Matrices the conversion does not have stay RGB24 too, for ffmpeg to convert.
+    for (const space of ['smpte240m', 'fcc', 'bt2020c', 'ycgco', 'gbr']) expect(pixelsOfStream('yuv420p', space, 'tv')).toBe(RGB24);
+    expect(pixelsOfStream('yuv420p', 'smpte170m', 'tv')).toEqual(yuv('bt601', 'limited'));
   });
 
   it('lays a slot out as planes, each followed by its black byte, and a ring writes them', () => {
@@ -97,21 +100,27 @@ describe('4:2:0 frames', () => {
     expect([...ring.slots[0]!.subarray(33, 41)]).toEqual([...stream.subarray(80, 88)]);
   });
 
-  it('makes a view table whose taps are the RGB table\'s pixels, each with the chroma pixel over it; black stays black', () => {
+  it('makes a table whose luma taps are the RGB table\'s pixels and whose chroma is that of up to two taps (all of one or two, else the first and the last); black stays black', () => {
     const w = 64;
     const h = 32;
     const layout = slotLayout(yuv(), w, h);
-    const rgb = EQUIRECT_TO_FLAT.buildTable(spec('mosaic'), { cols: 48 * 4, rows: 16 * 8, aspect: 1 }, w, h);
-    const t = yuvTableOf(rgb, yuv(), layout);
-    expect(t.entries.length).toBe(rgb.cols * rgb.rows * rgb.taps * 2);
-    for (let c = 0; c < rgb.cols * rgb.rows; c += 97) {
-      for (let k = 0; k < rgb.taps; k++) {
-        const p = rgb.offsets[c * rgb.taps + k]! / 3;
-        expect(t.entries[c * 2 * rgb.taps + k]).toBe(p);
-        const [x, y] = [p % w, Math.floor(p / w)];
-        expect(t.entries[c * 2 * rgb.taps + rgb.taps + k]).toBe(layout.planes[1]![0] + (y >> 1) * (w / 2) + (x >> 1));
+    const chromaOf = (p: number) => layout.planes[1]![0] + (Math.floor(p / w) >> 1) * (w / 2) + ((p % w) >> 1);
+    const r = rng(3);
+    for (const [taps, chromaTaps] of [[1, [0]], [2, [0, 1]], [4, [0, 3]], [6, [0, 5]], [9, [0, 8]]] as const) {
+      const count = 50;
+      const offsets = Int32Array.from({ length: count * taps }, () => 3 * Math.floor(r() * w * h));
+      const t = yuvTableOf({ cols: count, rows: 1, taps, offsets, srcWidth: w, srcHeight: h, readsBlack: false }, yuv(), layout);
+      const stride = taps + chromaTaps.length;
+      expect([t.chroma, t.entries.length]).toEqual([chromaTaps.length, count * stride]);
+      for (let c = 0; c < count; c++) {
+        for (let k = 0; k < taps; k++) expect(t.entries[c * stride + k]).toBe(offsets[c * taps + k]! / 3);
+        chromaTaps.forEach((k, i) => expect(t.entries[c * stride + taps + i]).toBe(chromaOf(offsets[c * taps + k]! / 3)));
       }
     }
+    // A real view's table too: every luma tap where the RGB one reads.
+    const rgb = EQUIRECT_TO_FLAT.buildTable(spec('mosaic'), { cols: 48 * 4, rows: 16 * 8, aspect: 1 }, w, h);
+    const t = yuvTableOf(rgb, yuv(), layout);
+    for (let c = 0; c < rgb.cols * rgb.rows; c += 97) for (let k = 0; k < rgb.taps; k++) expect(t.entries[c * (rgb.taps + t.chroma) + k]).toBe(rgb.offsets[c * rgb.taps + k]! / 3);
     const black: SamplingTable = { cols: 1, rows: 1, taps: 2, offsets: Int32Array.of(w * h * 3, w * h * 3), srcWidth: w, srcHeight: h, readsBlack: true };
     const slot = new FrameRing(w, h, EQUIRECT_FORMAT, yuv(), 1).slots[0]!.fill(200, 0, w * h);
     const out = new Uint8Array(3);
@@ -194,7 +203,7 @@ describe('4:2:0 frames', () => {
     const rgbRing = new FrameRing(w, h, EQUIRECT_FORMAT, RGB24, 1);
     const y = ring.slots[0]!;
     const rgb = rgbRing.slots[0]!;
-    // Smooth colour: a chroma pixel's neighbours agree, so one chroma pair a sample loses nothing.
+    // Smooth colour: a chroma pixel's neighbours agree, so reading chroma at two taps loses little.
     const layout = ring.layout;
     for (let j = 0; j < h; j++) {
       for (let i = 0; i < w; i++) {
@@ -239,7 +248,7 @@ describe('4:2:0 frames', () => {
     sampleCells(rgbTable, rgb, viaRgb);
     const viaYuv = new Uint8Array(48 * 16 * 3);
     sampleCellsYuv(yuvTableOf(rgbTable, yuv('bt709', 'limited'), layout), y, viaYuv);
-    // One chroma pair a sample against chroma averaged over the taps: 38 dB on this frame.
+    // Chroma of two taps against ffmpeg-style chroma averaged over all of them.
     expect(psnr(viaYuv, viaRgb)).toBeGreaterThan(35);
   });
 });

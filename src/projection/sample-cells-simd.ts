@@ -13,6 +13,8 @@
  * frame slots and arena blocks end with spare bytes for it. Each sample but the last is stored as
  * 4 bytes (the fourth is the next sample's, written again next), the last as 2 + 1, so nothing past
  * `out` is written: storing every sample as 2 + 1 cost a tenth more.
+ *
+ * The same module samples 4:2:0 frames (sampleCellsYuv, sample-yuv.ts): yuvBody below.
  */
 import { wasmApi, type WasmApi } from '../shared/wasm-api.js';
 import { FunctionBody, I32, moduleBytes, Op, Simd, uleb } from '../shared/wasm-emitter.js';

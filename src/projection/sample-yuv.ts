@@ -48,6 +48,7 @@ export function yuvTableOf(rgb: SamplingTable, pixels: FramePixels & { kind: 'yu
   const chromaTaps = chromaTapsOf(taps);
   const stride = taps + chromaTaps.length;
   const entries = storage ? storage(count * stride) : new Int32Array(count * stride);
+  // The RGB24 frame's black pixel, past its picture (layout.ts), is the slot's black bytes here.
   const blackRgb = width * height * 3;
   const chromaWidth = width >> 1;
   const u0 = slot.planes[1]![0];

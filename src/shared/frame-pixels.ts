@@ -33,19 +33,28 @@ export function describePixels(p: FramePixels): string {
  */
 const FOUR_TWO_ZERO = /^(yuvj?420p(9|10|12|14|16)?(le|be)?|nv12|nv21|p010(le|be)?|p016(le|be)?)$/;
 
+/** ffprobe's `color_space` tags this conversion has, untagged read as ffmpeg's RGB conversion reads it: BT.601. */
+const MATRIX_OF_TAG: Readonly<Record<string, YuvMatrix>> = { '': 'bt601', unknown: 'bt601', bt470bg: 'bt601', smpte170m: 'bt601', bt709: 'bt709', bt2020nc: 'bt2020' };
+
 /**
- * The pixels a video stream's working frames use, from ffprobe's stream fields. Untagged colour is
- * read as ffmpeg's RGB conversion reads it: BT.601. Full-range 4:2:0 (the yuvj formats, `pc`)
- * stays RGB24: ffmpeg's scalers disagree on it (swscale hands yuv420p out in limited range, zscale
- * keeps the input's), and such files are rare (JPEG-style cameras, MJPEG).
+ * The pixels a video stream's working frames use, from ffprobe's stream fields. Stays RGB24, for
+ * ffmpeg to convert as before:
+ * - full-range 4:2:0 (the yuvj formats, `pc`): ffmpeg's scalers disagree on it (swscale hands
+ *   yuv420p out in limited range, zscale keeps the input's), and such files are rare (JPEG-style
+ *   cameras, MJPEG);
+ * - other matrices (SMPTE 240M, FCC, BT.2020 constant luminance, YCgCo), rarer still.
  */
 export function pixelsOfStream(pixFmt: unknown, colorSpace: unknown, colorRange: unknown): FramePixels {
   if (process.env['ASCII360_FRAME_PIXELS'] === 'rgb24') return RGB24; // the bench's side-by-side baseline
   if (typeof pixFmt !== 'string' || !FOUR_TWO_ZERO.test(pixFmt)) return RGB24;
   if (colorRange === 'pc' || colorRange === 'jpeg' || (colorRange !== 'tv' && pixFmt.startsWith('yuvj'))) return RGB24;
-  const space = typeof colorSpace === 'string' ? colorSpace : '';
-  const matrix: YuvMatrix = space === 'bt709' ? 'bt709' : space.startsWith('bt2020') ? 'bt2020' : 'bt601';
-  return Object.freeze({ kind: 'yuv420p', matrix, range: 'limited' });
+  const matrix = MATRIX_OF_TAG[typeof colorSpace === 'string' ? colorSpace : ''];
+  return matrix ? Object.freeze({ kind: 'yuv420p', matrix, range: 'limited' }) : RGB24;
+}
+
+/** Whether 4:2:0 can hold a width × height frame (a chroma sample covers two by two pixels). */
+export function holdsYuv420(width: number, height: number): boolean {
+  return width % 2 === 0 && height % 2 === 0;
 }
 
 /** Where each part of a slot lies: the planes in ffmpeg's order, the black bytes, the slot's length. */
@@ -70,7 +79,7 @@ export function slotLayout(pixels: FramePixels, width: number, height: number): 
   if (pixels.kind === 'rgb24') {
     return { planes: [[0, area * 3]], pictureBytes: area * 3, slotBytes: area * 3 + 3, black: area * 3, blackChroma: -1, vFromU: 0 };
   }
-  if (width % 2 !== 0 || height % 2 !== 0) throw new RangeError(`a 4:2:0 frame needs an even size, not ${width}x${height}`);
+  if (!holdsYuv420(width, height)) throw new RangeError(`a 4:2:0 frame needs an even size, not ${width}x${height}`);
   const quarter = area / 4;
   const u = area + 1;
   const v = u + quarter + 1;
@@ -102,7 +111,8 @@ export interface YuvCoefficients {
   readonly b0: number;
 }
 
-const KR_KB: Readonly<Record<YuvMatrix, readonly [number, number]>> = { bt601: [0.299, 0.114], bt709: [0.2126, 0.0722], bt2020: [0.2627, 0.0593] };
+/** Each matrix's red and blue luma weights (Kr, Kb); green's is what is left. */
+export const KR_KB: Readonly<Record<YuvMatrix, readonly [number, number]>> = { bt601: [0.299, 0.114], bt709: [0.2126, 0.0722], bt2020: [0.2627, 0.0593] };
 
 export function yuvCoefficients(matrix: YuvMatrix, range: YuvRange, taps: number, chromaTaps = taps): YuvCoefficients {
   const [kr, kb] = KR_KB[matrix];

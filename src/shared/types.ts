@@ -47,7 +47,7 @@ export interface FrameSlots {
   readonly memory: SharedMemory | null;
   /** The main thread's arena in `memory`, for rendering inline. */
   readonly arena: WasmArena | null;
-  /** Where a slot's planes and black bytes lie (source/frame-pixels.ts). */
+  /** Where a slot's planes and black bytes lie (frame-pixels.ts). */
   readonly layout: SlotLayout;
   /** Each slot: the picture's planes and the black pixel (`layout`). */
   readonly slots: readonly Uint8Array[];

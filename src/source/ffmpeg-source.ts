@@ -1,7 +1,8 @@
 /**
- * Video through an ffmpeg child: decoded once at native pace, scaled to the working size, raw RGB24
- * on its stdout, read straight into shared frame slots (frame-channel.ts: no per-frame allocation,
- * no concatenation, no copy on our side).
+ * Video through an ffmpeg child: decoded once at native pace, scaled to the working size, raw frames
+ * (the stream's own 4:2:0 planes, or RGB24; shared/frame-pixels.ts) on its stdout, read straight
+ * into shared frame slots (frame-channel.ts: no per-frame allocation, no concatenation, no copy on
+ * our side).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -37,7 +38,7 @@ export interface DecodeArgs {
   nativeFps?: number;
   /** How much of the stream ffmpeg reads before it starts, in µs (absent: its default, 5 s). */
   analyzeUs?: number;
-  /** The frames' pixels (frame-pixels.ts; absent: rgb24). */
+  /** The frames' pixels (shared/frame-pixels.ts; absent: rgb24). */
   pixels?: FramePixels['kind'];
 }
 
@@ -89,12 +90,13 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   if (a.nativeFps !== undefined && a.nativeFps > 0 && a.nativeFps < SINGLE_THREAD_BELOW_FPS) args.push('-threads', '1');
   if (a.analyzeUs !== undefined) args.push('-analyzeduration', String(a.analyzeUs));
   args.push('-i', a.input, '-map', '0:v:0', '-an', '-sn', '-dn');
-  args.push('-vf', onGpu ? gpuFilters(a) : cpuFilters(a));
-  args.push(a.fpsModeFlag, 'cfr', '-r', String(a.fps), '-f', 'rawvideo', '-pix_fmt', a.pixels ?? 'rgb24', output);
+  const pixels = a.pixels ?? 'rgb24';
+  args.push('-vf', onGpu ? gpuFilters(a, pixels) : cpuFilters(a, pixels));
+  args.push(a.fpsModeFlag, 'cfr', '-r', String(a.fps), '-f', 'rawvideo', '-pix_fmt', pixels, output);
   return args;
 }
 
-function cpuFilters(a: DecodeArgs): string {
+function cpuFilters(a: DecodeArgs, pixels: FramePixels['kind']): string {
   // Crop before scaling: one eye of a stereo file costs the scaler no more than a mono file.
   // The resize reads every pixel of the decoded frame, so it costs the same whatever the working
   // size, and on a 4K clip it is most of what we add to decoding. It must average what each working
@@ -102,7 +104,9 @@ function cpuFilters(a: DecodeArgs): string {
   // test/decode-quality.test.ts). zimg's bilinear widens its kernel to the ratio as it shrinks:
   // 44.4 dB, and ffmpeg used 0.30-0.32 cores for a 30 fps 4K clip against 0.35-0.36 with
   // swscale's `area` (43.3 dB), which stays for builds without zimg. Both resize in the file's own
-  // YUV; RGB comes after, at the working size, in a second scaler that only converts: swscale
+  // YUV; 4:2:0 frames go out as the resizer leaves them (a 10-bit stream reduced to 8 bits there, or
+  // by the converter at the same size). RGB24 comes after, at the working size, in a second
+  // scaler that only converts: swscale
   // converting to RGB as it scaled cost a quarter more of ffmpeg's whole time (7.3 against 5.4 CPU
   // seconds for 240 4K frames), for the same picture (bilinear chroma upsampling; fast_bilinear's
   // fell to 34.6 dB). A hardware decoder's NV12 reaches zimg through a conversion ffmpeg inserts:
@@ -111,29 +115,28 @@ function cpuFilters(a: DecodeArgs): string {
   // A view that wants the file's own detail (mosaic at 4K) gets the frame as it is: zimg copying
   // it to the same size was 8 % of ffmpeg's time for a 3840-wide clip. The converter is still told
   // the size, so a stream whose frames are not the size probed still fills the slots it should.
-  // 4:2:0 frames go out in the decoder's own format: nothing converts them (a 10-bit stream is
-  // reduced to 8 bits by the resizer, or by the converter at the same size).
   const kept = a.crop ?? a.decoded;
-  const pixels = a.pixels ?? 'rgb24';
   if (kept.width === a.width && kept.height === a.height) return `${crop}scale=${a.width}:${a.height}:flags=bilinear,format=${pixels}`;
   const resize = a.resizer === 'zscale' ? `zscale=w=${a.width}:h=${a.height}:f=bilinear` : `scale=${a.width}:${a.height}:flags=area`;
   return pixels === 'rgb24' ? `${crop}${resize},scale=flags=bilinear,format=rgb24` : `${crop}${resize},format=${pixels}`;
 }
 
 /**
- * NVDEC's frames shrink on the GPU and come back at the working size, where the CPU only converts
- * them to RGB. hwdownload cannot crop, so one eye of a stereo file is cut after the shrink, from
- * the whole frame shrunk by the eye's ratio.
+ * NVDEC's frames shrink on the GPU and come back at the working size: kept as they come in 4:2:0,
+ * or converted to RGB24 by the CPU. hwdownload cannot crop, so one eye of a stereo file is cut after
+ * the shrink, from the whole frame shrunk by the eye's ratio.
  */
-function gpuFilters(a: DecodeArgs): string {
+function gpuFilters(a: DecodeArgs, pixels: FramePixels['kind']): string {
   const c = a.crop;
   const sx = c ? a.width / c.width : 1;
   const sy = c ? a.height / c.height : 1;
   const whole = c ? { width: Math.round(a.decoded.width * sx), height: Math.round(a.decoded.height * sy) } : { width: a.width, height: a.height };
   const crop = c ? `crop=${a.width}:${a.height}:${Math.min(Math.round(c.x * sx), whole.width - a.width)}:${Math.min(Math.round(c.y * sy), whole.height - a.height)},` : '';
   const { filters, format } = cudaSteps(a.decoded, whole);
-  // 4:2:0 frames come back from the GPU as they are kept: only RGB24 needs a conversion.
-  if ((a.pixels ?? 'rgb24') !== 'rgb24' && format === 'yuv420p') return `${filters},hwdownload,format=yuv420p${crop ? `,${crop.slice(0, -1)}` : ''}`;
+  // 4:2:0 frames come back as they are kept. A whole frame of odd size (an odd-width side-by-side
+  // file) comes back in 4:4:4 and is subsampled after the eye's crop, YUV to YUV with no colour
+  // matrix: the RGB24 chain and -pix_fmt's conversion back would apply BT.601 to any stream.
+  if (pixels !== 'rgb24') return `${filters},hwdownload,format=${format}${crop ? `,${crop.slice(0, -1)}` : ''}${format === pixels ? '' : `,format=${pixels}`}`;
   return `${filters},hwdownload,format=${format},${crop}scale=flags=bilinear,format=rgb24`;
 }
 

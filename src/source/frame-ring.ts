@@ -11,7 +11,7 @@ import { EQUIRECT_FORMAT, type PictureFormat } from '../projection/layouts/index
 import { RING_SLOTS } from '../shared/capacities.js';
 import type { FrameSlots } from '../shared/types.js';
 import { createFrameMemory, WasmArena, type SharedMemory } from '../shared/wasm-arena.js';
-import { RGB24, slotLayout, writeBlack, type FramePixels, type SlotLayout } from '../shared/frame-pixels.js';
+import { holdsYuv420, RGB24, slotLayout, writeBlack, type FramePixels, type SlotLayout } from '../shared/frame-pixels.js';
 
 /** Bytes after a slot's black bytes (a 4-byte read at the last), rounded so every slot starts on 16. */
 const SLOT_TAIL = 16;
@@ -44,7 +44,7 @@ export class FrameRing implements FrameSlots {
     pixels: FramePixels = RGB24,
     slotCount: number = RING_SLOTS,
   ) {
-    const stored = pixels.kind === 'yuv420p' && (width % 2 !== 0 || height % 2 !== 0) ? RGB24 : pixels;
+    const stored = pixels.kind === 'yuv420p' && !holdsYuv420(width, height) ? RGB24 : pixels;
     this.format = stored === format.pixels ? format : Object.freeze({ ...format, pixels: stored });
     this.layout = slotLayout(stored, width, height);
     const bytes = this.layout.slotBytes;

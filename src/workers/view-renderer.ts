@@ -57,7 +57,11 @@ function indicesIn(style: StyleName, reduced: StyleName): Uint8Array {
   return table;
 }
 
-/** Where a 4:2:0 view's RGB24 table is built before it becomes the view's own (yuvTableOf), reused by every view of the thread. */
+/**
+ * Where a 4:2:0 view's RGB24 table is built before it becomes the view's own (yuvTableOf), reused by
+ * every view of the thread: it grows to the thread's largest table (a 4K mosaic view's, about 6 MB)
+ * and stays, outside any one renderer's `bytes`.
+ */
 let scratch = new Int32Array(0);
 const rgbScratch = (length: number): Int32Array => (scratch.length >= length ? scratch : (scratch = new Int32Array(length))).subarray(0, length);
 const NO_OFFSETS = new Int32Array(0);
