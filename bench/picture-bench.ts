@@ -34,6 +34,13 @@ import { buildDecodeArgs } from '../src/source/ffmpeg-source.js';
 import { findFfmpeg, protocolsFor, type FfmpegTools } from '../src/source/ffmpeg-tools.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
 import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
+import { EQUIRECT_FORMAT, type PictureFormat } from '../src/projection/layouts/index.js';
+import { RGB24, type FramePixels } from '../src/shared/frame-pixels.js';
+import { FrameAssembler } from '../src/source/frame-assembler.js';
+import { FrameRing } from '../src/source/frame-ring.js';
+
+/** How a 4:2:0 video of an untagged scene is read (ffmpeg's RGB→YUV conversion uses BT.601). */
+const VIDEO_PIXELS: FramePixels = { kind: 'yuv420p', matrix: 'bt601', range: 'limited' };
 import { compare, writePng, writeThumbnail, type Quality } from './picture/compare.js';
 import { GlyphBook } from './picture/glyphs.js';
 import { makeScenes, REF_H, REF_W, renderReference, VIEW, type Scene } from './picture/scenes.js';
@@ -117,14 +124,17 @@ function run(command: string, args: string[]): Promise<Buffer | null> {
   });
 }
 
-/** The scene as the server's decoder delivers it at working width `width`: RGB24, width × width/2. */
-async function decodeAtWorkingSize(tools: FfmpegTools, scene: Scene, width: number): Promise<Uint8Array> {
+/** The scene as the server's decoder delivers it at working width `width`: RGB24, width × width/2, or `pixels`' planes as a frame ring's slot holds them. */
+async function decodeAtWorkingSize(tools: FfmpegTools, scene: Scene, width: number, pixels: FramePixels = RGB24): Promise<Uint8Array> {
   const height = width / 2;
-  const args = buildDecodeArgs({ input: scene.path, width, height, fps: 30, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(scene.path), decoded: { width: scene.width, height: scene.height }, crop: null });
+  const args = buildDecodeArgs({ input: scene.path, width, height, fps: 30, hwaccel: 'none', fpsModeFlag: tools.fpsModeFlag, resizer: tools.resizer, realtime: false, loop: false, position: 0, protocols: protocolsFor(scene.path), decoded: { width: scene.width, height: scene.height }, crop: null, pixels: pixels.kind });
   const out = await run(tools.ffmpeg, args);
-  const bytes = width * height * 3;
+  const ring = new FrameRing(width, height, EQUIRECT_FORMAT, pixels, 1);
+  const bytes = ring.layout.pictureBytes;
   if (!out || out.length < bytes) throw new Error(`picture bench: ffmpeg gave ${out?.length ?? 0} bytes, not a ${width}x${height} frame`);
-  return new Uint8Array(out.buffer, out.byteOffset, bytes);
+  if (pixels.kind === 'rgb24') return new Uint8Array(out.buffer, out.byteOffset, bytes);
+  new FrameAssembler(ring, () => {}).consume(new Uint8Array(out.buffer, out.byteOffset, bytes));
+  return ring.slots[0]!;
 }
 
 function specFor(scene: Scene, style: StyleName): ViewSpec {
@@ -132,10 +142,10 @@ function specFor(scene: Scene, style: StyleName): ViewSpec {
 }
 
 /** Our terminal client's bytes for one full frame of `style` of the scene's view. */
-function terminalBytes(spec: ViewSpec, frame: Uint8Array, width: number): Uint8Array {
+function terminalBytes(spec: ViewSpec, frame: Uint8Array, width: number, format: PictureFormat = EQUIRECT_FORMAT): Uint8Array {
   const shape = frameShape(spec);
   const payload = new Uint8Array(payloadCapacity(spec));
-  const length = new ViewRenderer(spec).render(frame, width, width / 2, 0, payload);
+  const length = new ViewRenderer(spec).render(frame, width, width / 2, 0, payload, 'full', format);
   const cells = payload.subarray(shape.headerBytes, length);
   const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: false, tolerance: 0 });
   renderer.setRegion(0, 0, spec.cols, spec.rows);
@@ -218,6 +228,21 @@ export async function measurePicture(opts: PictureOptions = {}): Promise<{ scene
         const bytes = terminalBytes(spec, await decodeAtWorkingSize(tools, scene, width), width);
         const { quality, note } = await judge(bytes, book, dir, `${DEFAULT_PICTURE_STYLE}-${width}`, reference);
         rows.push({ name: `${DEFAULT_PICTURE_STYLE} @${width}`, how: `ascii360, working ${width}x${width / 2} (wider than the server picks)`, quality, bytes: bytes.length, note });
+      }
+      // The scene as most video stores it (4:2:0, H.264 lossless at qp 0): from its planes as the
+      // server keeps them (frame-pixels.ts), and from RGB24 frames ffmpeg converts, side by side.
+      {
+        const video: Scene = { ...scene, path: join(work, `${scene.name}-420.mp4`) };
+        const made = await run(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-i', scene.path, '-frames:v', '1', '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv420p', video.path]);
+        if (made) {
+          for (const pixels of [VIDEO_PIXELS, RGB24]) {
+            const frame = await decodeAtWorkingSize(tools, video, chosen, pixels);
+            const format = pixels.kind === 'rgb24' ? EQUIRECT_FORMAT : { ...EQUIRECT_FORMAT, pixels };
+            const bytes = terminalBytes(spec, frame, chosen, format);
+            const { quality, note } = await judge(bytes, book, dir, `${DEFAULT_PICTURE_STYLE}-420-${pixels.kind}`, reference);
+            rows.push({ name: `${DEFAULT_PICTURE_STYLE} 4:2:0 ${pixels.kind === 'rgb24' ? 'rgb' : 'yuv'}`, how: `the scene as 4:2:0 video, ${pixels.kind === 'rgb24' ? 'RGB24 frames (ffmpeg converts)' : 'its planes (the server\'s frames)'}`, quality, bytes: bytes.length, note });
+          }
+        }
       }
       // The style's own ceiling: the fitter fed the reference's sub-rectangle means (no projection, no working frame).
       {
