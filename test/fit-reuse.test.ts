@@ -11,15 +11,25 @@ import { renderDemoBackground } from '../src/source/demo-scene.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import { ViewRenderer } from '../src/workers/view-renderer.js';
 import { rng } from './helpers/random.js';
+import { accBytes, ChangedCellsSimd } from '../src/quantise/changed-cells-simd.js';
+import { createFrameMemory, WasmArena } from '../src/shared/wasm-arena.js';
 
 const FITTED = Object.values(CELL_STYLES).filter((s) => s.frames === 'fitted');
 const COLS = 13;
 const ROWS = 5;
 
+/** A thread's frame memory, as a ring makes it: the sample buffers go there and are compared by the SIMD scan. */
+function frameArena(): WasmArena {
+  const memory = createFrameMemory(1 << 16);
+  if (!memory) throw new Error('this runtime has no shared WebAssembly memory');
+  return new WasmArena(memory);
+}
+
 describe('FitReuse', () => {
   for (const style of FITTED) {
-    for (const palette of ['rgb', '256'] as Palette[]) {
-      it(`${style.name}, palette ${palette}: each frame's cells are a full fit's, whatever share of cells changed`, () => {
+    for (const [palette, where] of [['rgb', 'plain'], ['256', 'plain'], ['rgb', 'arena']] as [Palette, 'plain' | 'arena'][]) {
+      it(`${style.name}, palette ${palette}, samples in ${where === 'arena' ? 'the frame memory (SIMD scan)' : 'a plain array (JS scan)'}: each frame's cells are a full fit's, whatever share of cells changed`, () => {
+        const arena = where === 'arena' ? frameArena() : null;
         const r = rng(7 + style.subX * 10 + style.subY);
         const bytes = COLS * style.subX * ROWS * style.subY * 3;
         const fitter = new CellFitter(style, palette);
@@ -53,7 +63,9 @@ describe('FitReuse', () => {
             const at = cellByte(cell, Math.floor(r() * rowBytes * style.subY));
             frame[at] = (frame[at]! + 1 + Math.floor(r() * 255)) & 0xff;
           }
-          reuse.samples(bytes).set(frame);
+          const samples = reuse.samples(bytes, arena);
+          if (arena) expect(arena.owns(samples)).toBe(true);
+          samples.set(frame);
           fitter.extras = extras;
           const got = new Uint8Array(3 + COLS * ROWS * 7);
           expect(reuse.fit(fitter, COLS, ROWS, mode, got, 3)).toBe(got.length);
@@ -83,6 +95,55 @@ describe('FitReuse', () => {
     const want = new Uint8Array(out.length);
     new CellFitter(style, '16').fit(frame, COLS, ROWS, 5, want, 0);
     expect(Buffer.from(out).equals(Buffer.from(want))).toBe(true);
+  });
+});
+
+describe('ChangedCellsSimd', () => {
+  it('lists the same cells as comparing every byte, for every fitted width and height, any grid', () => {
+    const arena = frameArena();
+    const scan = ChangedCellsSimd.over(arena);
+    expect(scan, 'WebAssembly SIMD is available here').not.toBeNull();
+    const r = rng(11);
+    for (const subX of [2, 4]) {
+      for (const subY of [2, 3, 4, 8]) {
+        for (const [cols, rows] of [[1, 1], [13, 5], [7, 3], [160, 2], [33, 4]]) {
+          const rowBytes = subX * 3;
+          const bytes = cols * rowBytes * subY * rows;
+          const cur = arena.bytes(bytes)!;
+          const prev = arena.bytes(bytes)!;
+          for (let i = 0; i < bytes; i++) cur[i] = prev[i] = Math.floor(r() * 256);
+          // The bytes past the end (the arena's tail) differ: they must not list a cell.
+          new Uint8Array(cur.buffer, cur.byteOffset + bytes, 15).fill(1);
+          new Uint8Array(prev.buffer, prev.byteOffset + bytes, 15).fill(2);
+          const want: number[] = [];
+          for (let cell = 0; cell < cols * rows; cell++) {
+            if (r() < 0.3) continue;
+            want.push(cell);
+            const cy = Math.floor(cell / cols);
+            const k = Math.floor(r() * rowBytes * subY);
+            const at = (cy * subY + Math.floor(k / rowBytes)) * cols * rowBytes + (cell % cols) * rowBytes + (k % rowBytes);
+            cur[at] = (cur[at]! + 1 + Math.floor(r() * 255)) & 0xff;
+          }
+          const list = arena.int32(cols * rows)!;
+          const acc = arena.bytes(accBytes(cols, rowBytes))!;
+          const count = new Int32Array(acc.buffer, acc.byteOffset + acc.length - 4, 1);
+          const n = scan!.scan(cur, prev, rowBytes, subY, cols, rows, list, acc, count);
+          expect([...list.subarray(0, n)], `${subX}×${subY}, ${cols}×${rows}`).toEqual(want);
+          for (const b of [cur, prev, list, acc]) arena.release(b);
+        }
+      }
+    }
+  });
+
+  it('leaves buffers outside the frame memory, and widths it has no code for, to the JS scan', () => {
+    const arena = frameArena();
+    const scan = ChangedCellsSimd.over(arena)!;
+    const acc = arena.bytes(accBytes(4, 6))!;
+    const count = new Int32Array(acc.buffer, acc.byteOffset + acc.length - 4, 1);
+    const list = arena.int32(4)!;
+    expect(scan.scan(new Uint8Array(48), new Uint8Array(48), 6, 2, 4, 1, list, acc, count)).toBe(-1);
+    const inArena = arena.bytes(72)!;
+    expect(scan.scan(inArena, inArena, 9, 2, 4, 1, list, acc, count)).toBe(-1);
   });
 });
 

@@ -18,6 +18,7 @@
 import type { Mode } from '../../protocol/index.js';
 import type { CellFitter } from './fit-cells.js';
 import { ArenaBuffer, type WasmArena } from '../shared/wasm-arena.js';
+import { accBytes, ChangedCellsSimd } from './changed-cells-simd.js';
 
 /** Bytes per fitted cell on the wire: glyph, foreground RGB, background RGB. */
 const CELL_BYTES = 7;
@@ -49,14 +50,19 @@ export class FitReuse {
   private extras = true;
   private cols = 0;
   private rows = 0;
-  /** The changed cells' indices, their samples gathered into one row, and that row's cells. */
-  private changed = new Int32Array(0);
+  /** The changed cells' indices (in the arena, where the SIMD scan writes them), their samples gathered into one row, and that row's cells. */
+  private readonly changedStore = new ArenaBuffer();
+  private changed: Int32Array = new Int32Array(0);
+  /** The SIMD scan's accumulator row and count (changed-cells-simd.ts), for the grid width and arena they were made for. */
+  private readonly accStore = new ArenaBuffer();
+  private acc: Uint8Array = new Uint8Array(0);
+  private accCount: Int32Array = new Int32Array(0);
   private gathered = new Uint8Array(0);
   private gatheredCells = new Uint8Array(0);
 
   /** Bytes held. */
   get bytes(): number {
-    return this.stores[0].byteLength + this.stores[1].byteLength + this.cells.byteLength + this.changed.byteLength + this.gathered.byteLength + this.gatheredCells.byteLength;
+    return this.stores[0].byteLength + this.stores[1].byteLength + this.cells.byteLength + this.changedStore.byteLength + this.accStore.byteLength + this.gathered.byteLength + this.gatheredCells.byteLength;
   }
 
   /** Cells of the last `fit` that kept the previous frame's result, not searched again. */
@@ -74,6 +80,11 @@ export class FitReuse {
       this.previous16 = new Uint16Array(b.buffer, b.byteOffset, bytes >> 1);
       this.current = a.subarray(0, length);
       this.previous = b.subarray(0, length);
+      if (this.arena !== arena) {
+        // The scan's buffers follow the sample buffers into the new arena (changedCells).
+        this.changed = new Int32Array(0);
+        this.acc = new Uint8Array(0);
+      }
       this.arena = arena;
       this.valid = false;
     }
@@ -82,7 +93,10 @@ export class FitReuse {
 
   /** Returns the sample buffers to their arena (a renderer being dropped). */
   release(): void {
-    for (const store of this.stores) store.release();
+    for (const store of [...this.stores, this.changedStore, this.accStore]) store.release();
+    this.changed = new Int32Array(0);
+    this.acc = new Uint8Array(0);
+    this.accCount = new Int32Array(0);
     this.current = this.previous = new Uint8Array(0);
     this.arena = null;
     this.valid = false;
@@ -140,8 +154,19 @@ export class FitReuse {
    */
   private changedCells(subX: number, subY: number, cols: number, rows: number): number {
     const count = cols * rows;
-    if (this.changed.length < count) this.changed = new Int32Array(count);
+    const arena = this.arena;
+    if (this.changed.length < count) this.changed = this.changedStore.int32(count, arena);
     const rowBytes = subX * 3;
+    const scan = arena ? ChangedCellsSimd.over(arena) : null;
+    if (scan) {
+      const accLength = accBytes(cols, rowBytes);
+      if (this.acc.length !== accLength) {
+        this.acc = this.accStore.bytes(accLength, arena);
+        this.accCount = new Int32Array(this.acc.buffer, this.acc.byteOffset + accLength - 4, 1);
+      }
+      const n = scan.scan(this.current, this.previous, rowBytes, subY, cols, rows, this.changed, this.acc, this.accCount);
+      if (n >= 0) return n;
+    }
     if (rowBytes % 4 === 0) return listChanged(this.current32, this.previous32, rowBytes >> 2, subY, cols, rows, this.changed);
     if (rowBytes % 2 === 0) return listChanged(this.current16, this.previous16, rowBytes >> 1, subY, cols, rows, this.changed);
     for (let cell = 0; cell < count; cell++) this.changed[cell] = cell;
