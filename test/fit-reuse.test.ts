@@ -106,7 +106,7 @@ describe('ChangedCellsSimd', () => {
     const r = rng(11);
     for (const subX of [2, 4]) {
       for (const subY of [2, 3, 4, 8]) {
-        for (const [cols, rows] of [[1, 1], [13, 5], [7, 3], [160, 2], [33, 4]]) {
+        for (const [cols, rows] of [[1, 1], [13, 5], [7, 3], [160, 2], [33, 4]] as const) {
           const rowBytes = subX * 3;
           const bytes = cols * rowBytes * subY * rows;
           const cur = arena.bytes(bytes)!;
