@@ -89,7 +89,10 @@ export class EquirectLayout implements Layout {
 
   distance(u0: number, v0: number, u1: number, v1: number): number {
     const du = u1 - u0;
-    const wrapped = this.wraps && Math.abs(du) > this.srcWidth / 2 ? this.srcWidth - Math.abs(du) : du;
+    // One turn is uScale pixels (W − 1 for a whole panorama: u maps ±180° onto pixel centres 0 and
+    // W − 1, which show the same longitude), so across the seam the short way is uScale − |du|.
+    const turn = this.uScale;
+    const wrapped = this.wraps && Math.abs(du) > turn / 2 ? turn - Math.abs(du) : du;
     return Math.hypot(wrapped, v1 - v0);
   }
 }
