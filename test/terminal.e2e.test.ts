@@ -91,6 +91,29 @@ describe('ascii360 play in tmux', () => {
   });
 });
 
+describe('ascii360 play: the link to its own server', () => {
+  it('asks for raw frames (its server is in the same process), coded ones when told, or when given a --quality', async () => {
+    const cases: [args: string, codec: string][] = [['', 'raw'], ['--codec tagged', 'tagged'], ['--quality high', 'tagged']];
+    for (const [i, [extra, codec]] of cases.entries()) {
+      const log = join(tmp.dir, `link-${i}.log`);
+      const name = `a360-link-${i}`;
+      start(name, 90, 28, `play '${clip}' --loop --log-level info --log-file '${log}' --style half ${extra}`);
+      const joined = await until('the viewer in the log', () => {
+        try {
+          return readFileSync(log, 'utf8').split('\n').find((l) => l.includes('viewer.joined')) ?? null;
+        } catch {
+          return null;
+        }
+      });
+      expect(/ codec=(\w+)/.exec(joined)?.[1], extra || 'no option').toBe(codec);
+      // Keys once the client shows its status line: before that the terminal is not yet its.
+      await until('the status line', () => / fps /.test(capture(name)[27] ?? ''));
+      tmux('send-keys', '-t', name, 'q');
+      await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
+    }
+  });
+});
+
 describe('ascii360 play: styles', () => {
   /** Characters on the picture rows, by the range they come from. */
   const count = (rows: string[], re: RegExp): number => rows.join('').match(re)?.length ?? 0;

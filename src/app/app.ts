@@ -241,7 +241,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // What that announces goes to the others; the joiner hears the timeline once, after its INIT.
       playback.setClients(clients() + 1);
       audience.add(session);
-      log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, style: spec.style, viewers: audience.size });
+      log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, style: spec.style, codec: spec.codec, viewers: audience.size });
       session.sendInit();
       if (notice) session.sendError(notice);
       ws.on('close', () => {

@@ -252,7 +252,7 @@ interface ViewFlags {
   tolerance: number;
   frameBudget: number;
   sync: boolean;
-  codec: 'raw' | 'tagged';
+  codec?: 'raw' | 'tagged';
   quality?: Quality;
 }
 
@@ -292,7 +292,7 @@ function addViewOptions(cmd: Command): Command {
     .option('--tolerance <n>', 'colour change (0-64 per channel) not worth redrawing a cell for, doubled while the view turns; 0 = exact', intInRange('tolerance', 0, 64), 8)
     .option('--frame-budget <KiB>', 'terminal bytes a frame may cost before the tolerance is raised (up to 4x, back once frames are small again); 0 = no limit', intInRange('frame-budget', 0, 100_000), DEFAULT_FRAME_BUDGET_KIB)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
-    .addOption(new Option('--codec <codec>', 'frames over the link: tagged (coded: only what changed, zlib) or raw (4-7 bytes per cell)').choices(['tagged', 'raw']).default('tagged'))
+    .addOption(new Option('--codec <codec>', 'frames over the link: tagged (coded: only what changed, zlib) or raw (4-7 bytes per cell); default: tagged for view, and for play raw (its server runs in this process) unless --quality is given').choices(['tagged', 'raw']))
     .addOption(new Option('--quality <level>', 'coded frames\' colour tolerance: lossless 0, high 4, balanced 8, low 16 (default: the server\'s, balanced unless its --quality says otherwise)').choices([...QUALITY_NAMES]))
     .option('--audio', 'play the sound through ffplay (or mpv) while watching', false)
     .option('--auto-rotate', 'turn the view slowly after 3 s without input; any input stops it, `a` toggles it', false);
@@ -365,7 +365,10 @@ addSourceOptions(
     tolerance: flags.tolerance,
     frameBudgetKiB: flags.frameBudget,
     sync: flags.sync,
-    codec: flags.codec,
+    // The link is this process's own loopback: coding frames for it would only cost CPU on both
+    // ends (the worker's encode was 0.8 ms a frame of a half-block view) and add the server's
+    // colour tolerance to the client's. A --quality asks for coded frames (it is theirs).
+    codec: flags.codec ?? (flags.quality ? 'tagged' : 'raw'),
     quality: flags.quality,
     audio: flags.audio,
     autoRotate: flags.autoRotate,
