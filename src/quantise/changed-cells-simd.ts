@@ -39,132 +39,94 @@ function scanBody(rowBytes: number): FunctionBody {
     ['acc', I32],
     ['result', I32],
   ]);
-  const lt = (a: string, b: string): void => {
-    f.localGet(a);
-    f.localGet(b);
+  /** `counter` = `from`; while counter < limit: body, counter += step. */
+  const loop = (counter: string, from: number, limit: string, step: number, body: () => void): void => {
+    f.i32(from);
+    f.localSet(counter, I32);
+    f.op(Op.block, Op.void);
+    f.op(Op.loop, Op.void);
+    f.localGet(counter);
+    f.localGet(limit);
     f.op(0x49); // i32.lt_u
+    f.op(Op.i32Eqz);
+    f.op(Op.brIf, 1);
+    body();
+    f.addI32(counter, step);
+    f.op(Op.br, 0);
+    f.op(Op.end);
+    f.op(Op.end);
+  };
+  /** Pushes load(p) ^ load(q) after p += by and q += by (`by` a local, or the first row's `i`). */
+  const xorNext = (pFrom: string, qFrom: string, by: string): void => {
+    for (const [at, from] of [['p', pFrom], ['q', qFrom]] as const) {
+      f.localGet(from);
+      f.localGet(by);
+      f.op(Op.i32Add);
+      f.localTee(at, I32);
+      f.simd(Simd.load, 0, 0);
+    }
+    f.simd(Simd.xor);
   };
   f.i32(0);
   f.localSet('n', I32);
   f.i32(0);
   f.localSet('cell', I32);
-  f.i32(0);
-  f.localSet('cy', I32);
-  f.op(Op.block, Op.void);
-  f.op(Op.loop, Op.void);
-  lt('cy', 'rows');
-  f.op(Op.i32Eqz);
-  f.op(Op.brIf, 1);
-
-  // Pass 1: acc[i…i+15] = OR over the sample rows y of (cur ^ prev) at row y, byte i.
-  f.i32(0);
-  f.localSet('i', I32);
-  f.op(Op.block, Op.void);
-  f.op(Op.loop, Op.void);
-  lt('i', 'rowLen');
-  f.op(Op.i32Eqz);
-  f.op(Op.brIf, 1);
-  f.localGet('cur');
-  f.localGet('i');
-  f.op(Op.i32Add);
-  f.localTee('p', I32);
-  f.simd(Simd.load, 0, 0);
-  f.localGet('prev');
-  f.localGet('i');
-  f.op(Op.i32Add);
-  f.localTee('q', I32);
-  f.simd(Simd.load, 0, 0);
-  f.simd(Simd.xor);
-  f.localSet('v');
-  f.i32(1);
-  f.localSet('y', I32);
-  f.op(Op.block, Op.void);
-  f.op(Op.loop, Op.void);
-  lt('y', 'subY');
-  f.op(Op.i32Eqz);
-  f.op(Op.brIf, 1);
-  f.localGet('p');
-  f.localGet('rowLen');
-  f.op(Op.i32Add);
-  f.localTee('p', I32);
-  f.simd(Simd.load, 0, 0);
-  f.localGet('q');
-  f.localGet('rowLen');
-  f.op(Op.i32Add);
-  f.localTee('q', I32);
-  f.simd(Simd.load, 0, 0);
-  f.simd(Simd.xor);
-  f.localGet('v');
-  f.simd(Simd.or);
-  f.localSet('v');
-  f.addI32('y', 1);
-  f.op(Op.br, 0);
-  f.op(Op.end);
-  f.op(Op.end);
-  f.localGet('acc');
-  f.localGet('i');
-  f.op(Op.i32Add);
-  f.localGet('v');
-  f.simd(Simd.store, 0, 0);
-  f.addI32('i', 16);
-  f.op(Op.br, 0);
-  f.op(Op.end);
-  f.op(Op.end);
-
-  // Pass 2: a cell whose bytes of acc are not all zero is listed.
-  f.i32(0);
-  f.localSet('cx', I32);
-  f.localGet('acc');
-  f.localSet('at', I32);
-  f.op(Op.block, Op.void);
-  f.op(Op.loop, Op.void);
-  lt('cx', 'cols');
-  f.op(Op.i32Eqz);
-  f.op(Op.brIf, 1);
-  for (let b = 0; b + 4 <= rowBytes; b += 4) {
-    f.localGet('at');
-    f.op(Op.i32Load, 0, b);
-    if (b > 0) f.op(Op.i32Or);
-  }
-  if (rowBytes % 4 === 2) {
-    f.localGet('at');
-    f.op(Op.i32Load16U, 0, rowBytes - 2);
-    f.op(Op.i32Or);
-  }
-  f.op(Op.if, Op.void);
-  f.localGet('list');
-  f.localGet('n');
-  f.i32(2);
-  f.op(Op.i32Shl);
-  f.op(Op.i32Add);
-  f.localGet('cell');
-  f.op(Op.i32Store, 2, 0);
-  f.addI32('n', 1);
-  f.op(Op.end);
-  f.addI32('at', rowBytes);
-  f.addI32('cell', 1);
-  f.addI32('cx', 1);
-  f.op(Op.br, 0);
-  f.op(Op.end);
-  f.op(Op.end);
-
-  // The next grid row: subY sample rows on.
-  f.localGet('rowLen');
-  f.localGet('subY');
-  f.op(Op.i32Mul);
-  f.localSet('step', I32);
-  f.localGet('cur');
-  f.localGet('step');
-  f.op(Op.i32Add);
-  f.localSet('cur', I32);
-  f.localGet('prev');
-  f.localGet('step');
-  f.op(Op.i32Add);
-  f.localSet('prev', I32);
-  f.addI32('cy', 1);
-  f.op(Op.br, 0);
-  f.op(Op.end);
-  f.op(Op.end);
+  loop('cy', 0, 'rows', 1, () => {
+    // Pass 1: acc[i…i+15] = OR over the sample rows y of (cur ^ prev) at row y, byte i.
+    loop('i', 0, 'rowLen', 16, () => {
+      xorNext('cur', 'prev', 'i');
+      f.localSet('v');
+      loop('y', 1, 'subY', 1, () => {
+        xorNext('p', 'q', 'rowLen');
+        f.localGet('v');
+        f.simd(Simd.or);
+        f.localSet('v');
+      });
+      f.localGet('acc');
+      f.localGet('i');
+      f.op(Op.i32Add);
+      f.localGet('v');
+      f.simd(Simd.store, 0, 0);
+    });
+    // Pass 2: a cell whose bytes of acc are not all zero is listed.
+    f.localGet('acc');
+    f.localSet('at', I32);
+    loop('cx', 0, 'cols', 1, () => {
+      for (let b = 0; b + 4 <= rowBytes; b += 4) {
+        f.localGet('at');
+        f.op(Op.i32Load, 0, b);
+        if (b > 0) f.op(Op.i32Or);
+      }
+      if (rowBytes % 4 === 2) {
+        f.localGet('at');
+        f.op(Op.i32Load16U, 0, rowBytes - 2);
+        f.op(Op.i32Or);
+      }
+      f.op(Op.if, Op.void);
+      f.localGet('list');
+      f.localGet('n');
+      f.i32(2);
+      f.op(Op.i32Shl);
+      f.op(Op.i32Add);
+      f.localGet('cell');
+      f.op(Op.i32Store, 2, 0);
+      f.addI32('n', 1);
+      f.op(Op.end);
+      f.addI32('at', rowBytes);
+      f.addI32('cell', 1);
+    });
+    // The next grid row: subY sample rows on.
+    f.localGet('rowLen');
+    f.localGet('subY');
+    f.op(Op.i32Mul);
+    f.localSet('step', I32);
+    for (const base of ['cur', 'prev']) {
+      f.localGet(base);
+      f.localGet('step');
+      f.op(Op.i32Add);
+      f.localSet(base, I32);
+    }
+  });
   f.localGet('result');
   f.localGet('n');
   f.op(Op.i32Store, 2, 0);
