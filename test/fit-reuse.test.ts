@@ -56,6 +56,7 @@ describe('FitReuse', () => {
           { share: 0.05, mode: 5, extras: true },
         ];
         let reusedAny = false;
+        const scansBefore = ChangedCellsSimd.scans;
         for (const [f, { share, mode, extras }] of frames.entries()) {
           for (let cell = 0; cell < COLS * ROWS; cell++) {
             if (r() >= share) continue;
@@ -77,6 +78,9 @@ describe('FitReuse', () => {
           if (reuse.reused > 0) reusedAny = true;
         }
         expect(reusedAny, 'some frame kept cells from the one before').toBe(true);
+        // The frames fitted against the one before (all but the first and those after a change of settings) were scanned where asked.
+        if (arena) expect(ChangedCellsSimd.scans - scansBefore).toBeGreaterThanOrEqual(5);
+        else expect(ChangedCellsSimd.scans).toBe(scansBefore);
       });
     }
   }

@@ -92,9 +92,13 @@ describe('ascii360 play in tmux', () => {
 });
 
 describe('ascii360 play: the link to its own server', () => {
-  it('asks for raw frames (its server is in the same process), coded ones when told, or when given a --quality', async () => {
-    const cases: [args: string, codec: string][] = [['', 'raw'], ['--codec tagged', 'tagged'], ['--quality high', 'tagged']];
-    for (const [i, [extra, codec]] of cases.entries()) {
+  const cases: [args: string, codec: string, why: string][] = [
+    ['', 'raw', 'asks for raw frames by default (its server is in the same process)'],
+    ['--codec tagged', 'tagged', 'asks for coded frames when told'],
+    ['--quality high', 'tagged', 'asks for coded frames when given a --quality, which only they have'],
+  ];
+  for (const [i, [extra, codec, why]] of cases.entries()) {
+    it(why, async () => {
       const log = join(tmp.dir, `link-${i}.log`);
       const name = `a360-link-${i}`;
       start(name, 90, 28, `play '${clip}' --loop --log-level info --log-file '${log}' --style half ${extra}`);
@@ -110,8 +114,8 @@ describe('ascii360 play: the link to its own server', () => {
       await until('the status line', () => / fps /.test(capture(name)[27] ?? ''));
       tmux('send-keys', '-t', name, 'q');
       await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
-    }
-  });
+    });
+  }
 });
 
 describe('ascii360 play: styles', () => {

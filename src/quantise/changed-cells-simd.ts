@@ -153,6 +153,9 @@ const scanners = new WeakMap<SharedMemory, ChangedCellsSimd | null>();
 
 /** The scan over one frame memory. */
 export class ChangedCellsSimd {
+  /** Scans run here since the thread started, for the tests (the JS scan takes the rest). */
+  static scans = 0;
+
   private constructor(
     private readonly arena: WasmArena,
     private readonly scans: ReadonlyMap<number, Scan>,
@@ -194,6 +197,7 @@ export class ChangedCellsSimd {
       throw new RangeError(`changed-cells scan: buffers do not fit ${cols}×${rows} cells of ${rowBytes}×${subY} bytes`);
     }
     run(cur.byteOffset, prev.byteOffset, cols * rowBytes, subY, cols, rows, list.byteOffset, acc.byteOffset, countAt);
+    ChangedCellsSimd.scans++;
     return count[0]!;
   }
 }
