@@ -217,6 +217,27 @@ describe('sources', () => {
     expect(s.stderr()).not.toMatch(/hwaccel\.fallback/);
   });
 
+  it('plays a 25 fps video at 25 frames a second unless --fps says otherwise: no repeated frames to render', async () => {
+    const pal = makeClip(join(tmp.dir, 'pal.mp4'), { seconds: 6, fps: 25 });
+    for (const [flags, fps] of [[[], 25], [['--fps', '30'], 30]] as const) {
+      const s = await startCli([pal, '--loop', '--log-level', 'warn', ...flags]);
+      try {
+        const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+        await v.until(() => v.texts.length >= 1 && v.frames.length >= 2, 'INIT and frames');
+        expect(parseInit(v.texts[0]!).fps, flags.join(' ') || 'no --fps').toBe(fps);
+        expect((await getJson(`${s.url}/healthz`))['fps']).toBe(fps);
+        // Frames arrive at that rate: count them over two seconds.
+        const from = v.frames.length;
+        await new Promise((r) => setTimeout(r, 2000));
+        expect((v.frames.length - from) / 2).toBeGreaterThan(fps * 0.8);
+        expect((v.frames.length - from) / 2).toBeLessThan(fps * 1.12);
+        v.close();
+      } finally {
+        await s.stop();
+      }
+    }
+  });
+
   it('a slow file (a frame every 2 s) shows its first picture when its second frame is read, not frames of threads later', async () => {
     const slow = join(tmp.dir, 'slow.mp4');
     // B-frames (the medium preset) as a camera's time-lapse has them.

@@ -37,7 +37,8 @@ export interface ServeOptions {
   source?: string;
   host: string;
   port: number;
-  fps: number;
+  /** Output frame rate; absent: the video's own, at most 30 (source/open-source.ts outputRateOf). */
+  fps?: number;
   mode: Mode;
   hwaccel: Hwaccel;
   loop: boolean;

@@ -18,7 +18,8 @@ import { IMAGE_EXTENSIONS, probeStill, StillSource } from './still-source.js';
 import { RGB24 } from '../shared/frame-pixels.js';
 
 export interface OpenOptions {
-  fps: number;
+  /** Output frame rate; absent: the video's own, at most MAX_DEFAULT_FPS (outputRateOf). */
+  fps?: number;
   loop: boolean;
   hwaccel: Hwaccel;
   /** Native pace; false decodes as fast as possible (benchmarks). */
@@ -33,12 +34,27 @@ export interface OpenedSource {
 }
 
 const URL_PATTERN = /^(https?|rtmps?|rtsp|srt|udp|tcp|rtp):\/\//i;
+
+/** The most frames a second a video gets when no --fps names its rate, and the rate of a video whose own is unknown (and the demo's). */
+export const MAX_DEFAULT_FPS = 30;
+
+/**
+ * The output rate for a video whose own average rate is `native` (0: unknown): its own, rounded,
+ * as a player shows it, so a 24 or 25 fps film neither judders nor costs renders of repeated
+ * frames (at 30 a second, 24 fps repeats every fourth frame); above MAX_DEFAULT_FPS, the largest
+ * whole fraction of it not above that (50 → 25, 60 → 30, 120 → 30), so frames are dropped evenly.
+ */
+export function outputRateOf(native: number): number {
+  if (!(native > 0) || !Number.isFinite(native)) return MAX_DEFAULT_FPS;
+  const rate = native > MAX_DEFAULT_FPS ? native / Math.ceil(native / MAX_DEFAULT_FPS - 1e-6) : native;
+  return Math.max(1, Math.round(rate));
+}
 /** Named in the refusal of any other scheme. */
 const URL_SCHEMES = 'http(s), rtmp(s), rtsp, srt, udp, tcp, rtp';
 
 export async function openSource(input: string | undefined, opts: OpenOptions, tools: FfmpegTools, log: Logger): Promise<OpenedSource> {
   if (input === undefined || input === '') {
-    const info = demoInfo(opts.fps);
+    const info = demoInfo(opts.fps ?? MAX_DEFAULT_FPS);
     return { info, create: (events) => new DemoSource(info, events, opts.realtime) };
   }
   // A file: URL (a browser's address bar, a file manager's copy) is the file it names.
@@ -77,7 +93,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const info: SourceInfo = {
     label: redactedSource(input),
     kind: 'video',
-    fps: opts.fps,
+    fps: opts.fps ?? outputRateOf(media.fps),
     duration: live ? 0 : media.duration,
     live,
     hasAudio: media.hasAudio,
