@@ -14,7 +14,7 @@ import { benchPicture } from './picture-bench.js';
 import { benchCpu } from './cpu-bench.js';
 import { benchGpu } from './gpu-bench.js';
 import { benchKeyLatency } from './key-latency.js';
-import { benchCrowd, benchFitting, benchLookAround, benchPipeline, benchRenderCost, benchStyleViewers, benchTableBuild, benchViewers } from './server-bench.js';
+import { benchCrowd, benchFitting, benchJoin, benchLookAround, benchPipeline, benchRenderCost, benchStyleViewers, benchTableBuild, benchViewers } from './server-bench.js';
 
 /** The sections in the order they run; `npm run bench -- codec picture` runs only those named. */
 const SECTIONS: [name: string, run: (dir: string) => Promise<string[]> | string[]][] = [
@@ -27,6 +27,7 @@ const SECTIONS: [name: string, run: (dir: string) => Promise<string[]> | string[
   ['styles', (dir) => benchStyleViewers(dir)],
   ['crowd', (dir) => benchCrowd(dir)],
   ['look', (dir) => benchLookAround(dir)],
+  ['join', (dir) => benchJoin(dir)],
   ['cpu', (dir) => benchCpu(dir)],
   ['gpu', (dir) => benchGpu(dir)],
   ['keys', (dir) => benchKeyLatency(dir)],

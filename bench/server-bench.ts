@@ -490,6 +490,48 @@ export async function benchCrowd(dir: string): Promise<string[]> {
  * viewer's first frame byte-equal to the reference's frame of the same index is the answer.
  * Baseline: the frame interval, what waiting for the next decoded frame costs on average and more.
  */
+/** Rounds of benchJoin, each with and without the mosaic search built ahead. */
+const JOIN_ROUNDS = 3;
+
+/**
+ * A mosaic viewer joining a server that plays the 4K clip with nobody watching: frames the server
+ * dropped (every viewer's) over the join's first 3 s, with the worker's search built ahead at its
+ * start (view-warm-up.ts buildAhead) and without (ASCII360_BUILD_AHEAD=0), alternating.
+ */
+export async function benchJoin(dir: string): Promise<string[]> {
+  const clip = clipIn(dir);
+  const dropped = { ahead: [] as number[], late: [] as number[] };
+  const before = process.env['ASCII360_BUILD_AHEAD'];
+  try {
+    for (let r = 0; r < JOIN_ROUNDS; r++) {
+      for (const ahead of [true, false]) {
+        // Read by the render workers when they start.
+        process.env['ASCII360_BUILD_AHEAD'] = ahead ? '1' : '0';
+        const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: CLIP_FPS, mode: 5, hwaccel: 'none', loop: true, log: silentLogger, realtime: true });
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          const start = server.health().frames.dropped;
+          const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?cols=160&rows=48&style=mosaic`);
+          ws.on('message', () => {});
+          await new Promise((resolve) => setTimeout(resolve, 3000));
+          (ahead ? dropped.ahead : dropped.late).push(server.health().frames.dropped - start);
+          ws.terminate();
+        } finally {
+          await server.close();
+        }
+      }
+    }
+  } finally {
+    if (before === undefined) delete process.env['ASCII360_BUILD_AHEAD'];
+    else process.env['ASCII360_BUILD_AHEAD'] = before;
+  }
+  return [
+    `a 160x48 mosaic viewer joining the 4K clip (30 fps, nobody watching before): frames the server dropped over its first 3 s, ${JOIN_ROUNDS} alternating rounds:`,
+    `  search built when the worker starts   median ${median(dropped.ahead)}   (runs: ${dropped.ahead.join(', ')})`,
+    `  built when the viewer joins           median ${median(dropped.late)}   (runs: ${dropped.late.join(', ')})   (baseline)`,
+  ];
+}
+
 export async function benchLookAround(dir: string): Promise<string[]> {
   const clip = clipIn(dir);
   const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: CLIP_FPS, mode: 5, hwaccel: 'none', loop: true, log: silentLogger, realtime: true });

@@ -5,7 +5,7 @@ import type { PictureFormat } from '../projection/layouts/index.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { RenderJobs } from './render-tasks.js';
 import { WasmArena } from '../shared/wasm-arena.js';
-import { ViewWarmUp } from './view-warm-up.js';
+import { buildAhead, ViewWarmUp } from './view-warm-up.js';
 
 const port = parentPort;
 if (!port) throw new Error('render-worker must run in a worker thread');
@@ -41,3 +41,7 @@ port.on('message', (message: ToWorker) => {
     reply({ type: 'failed', jobId: message.jobId, message: error instanceof Error ? error.message : String(error) });
   }
 });
+
+// While the source is still opening: the default style's search, ahead of its first viewer
+// (ASCII360_BUILD_AHEAD=0 leaves it to that viewer, for the bench's baseline).
+if (process.env['ASCII360_BUILD_AHEAD'] !== '0') setTimeout(buildAhead, 0);
