@@ -5,7 +5,10 @@ import type { ViewSpec } from '../src/shared/types.js';
 import type { RenderTask } from '../src/workers/messages.js';
 import { viewKey } from '../src/shared/view-key.js';
 import { ViewRenderer } from '../src/workers/view-renderer.js';
-import { ViewWarmUp, WARM_UP_IDLE_MS, WARM_UP_VIEWS } from '../src/workers/view-warm-up.js';
+import { buildAhead, STYLE_BUILT_AHEAD, ViewWarmUp, WARM_UP_IDLE_MS, WARM_UP_VIEWS } from '../src/workers/view-warm-up.js';
+import { SimdSampler } from '../src/projection/sample-cells-simd.js';
+import { MosaicKernel } from '../src/quantise/mosaic-kernel.js';
+import { CELL_STYLES } from '../protocol/index.js';
 
 const W = 256;
 const H = 128;
@@ -57,5 +60,24 @@ describe('ViewWarmUp', () => {
     warm.dispose();
     vi.advanceTimersByTime(WARM_UP_IDLE_MS * 10);
     expect(render).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('buildAhead', () => {
+  it('builds the default style\'s search and renders it, coarse then full, from both pixel kinds in memories of its own, with the SIMD sampler', () => {
+    const render = vi.spyOn(ViewRenderer.prototype, 'render');
+    const samplesBefore = SimdSampler.samples;
+    buildAhead();
+    const calls = render.mock.calls;
+    expect(calls.length).toBe(6);
+    // Each pixel kind: a coarse first frame, then full ones, in STYLE_BUILT_AHEAD.
+    expect(calls.map((c) => c[6]!.pixels.kind)).toEqual(['rgb24', 'rgb24', 'rgb24', 'yuv420p', 'yuv420p', 'yuv420p']);
+    expect(calls.map((c) => c[7])).toEqual([true, false, false, true, false, false]);
+    expect(render.mock.instances.every((r) => (r as ViewRenderer).spec.style === STYLE_BUILT_AHEAD)).toBe(true);
+    // Every throwaway frame lay in a frame memory of its own, so the SIMD code paths ran.
+    expect(calls.every((c) => c[8] !== null && c[8]!.owns(c[0]))).toBe(true);
+    expect(SimdSampler.samples).toBeGreaterThan(samplesBefore);
+    // The search is the one every later fitter of the style gets.
+    expect(MosaicKernel.forStyle(CELL_STYLES[STYLE_BUILT_AHEAD])).toBe(MosaicKernel.forStyle(CELL_STYLES[STYLE_BUILT_AHEAD]));
   });
 });

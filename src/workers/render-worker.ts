@@ -44,4 +44,13 @@ port.on('message', (message: ToWorker) => {
 
 // While the source is still opening: the default style's search, ahead of its first viewer
 // (ASCII360_BUILD_AHEAD=0 leaves it to that viewer, for the bench's baseline).
-if (process.env['ASCII360_BUILD_AHEAD'] !== '0') setTimeout(buildAhead, 0);
+// Only an optimisation: a failure here must not end the thread (the pool would restart it, to fail again).
+if (process.env['ASCII360_BUILD_AHEAD'] !== '0') {
+  setTimeout(() => {
+    try {
+      buildAhead();
+    } catch {
+      // The first mosaic viewer builds it, as without.
+    }
+  }, 0);
+}

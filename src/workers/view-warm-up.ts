@@ -7,12 +7,13 @@
  * its own table, then encoded as a keyframe) one at a time, between real jobs, and forgets them.
  */
 import { CELL_STYLES, type StyleName } from '../../protocol/index.js';
-import type { PictureFormat } from '../projection/layouts/index.js';
+import { EQUIRECT_FORMAT, type PictureFormat } from '../projection/layouts/index.js';
 import { MosaicKernel } from '../quantise/mosaic-kernel.js';
 import type { ViewSpec } from '../shared/types.js';
 import type { RenderTask } from './messages.js';
 import { payloadCapacity, ViewRenderer } from './view-renderer.js';
-import type { WasmArena } from '../shared/wasm-arena.js';
+import { createFrameMemory, WasmArena } from '../shared/wasm-arena.js';
+import { RGB24, slotLayout, writeBlack, type FramePixels } from '../shared/frame-pixels.js';
 
 /** Throwaway views per code path. */
 export const WARM_UP_VIEWS = 3;
@@ -100,15 +101,38 @@ export class ViewWarmUp {
 }
 
 /**
- * The style whose search is built ahead, when a worker starts: the default where the terminal draws
- * sextants, and the page's. Its search (JS kernel, SIMD module, the module's warm-up) took about
- * 120 ms of the first mosaic viewer's first frames, during which every viewer's frames were
- * dropped: on the bench's 4K clip a mosaic viewer joining dropped 5 frames, and 1 or 2 with the
- * search built ahead. Built once per thread and kept (MosaicKernel.forStyle), whoever asks first.
+ * The style built ahead, when a worker starts: the default where the terminal draws sextants, and
+ * the page's. Its search (JS kernel, SIMD module, the module's warm-up) took about 120 ms of the
+ * first mosaic viewer's first frames, and the first tables and samples ran unoptimised code,
+ * while every viewer's frames were dropped: on the bench's 4K clip a mosaic viewer joining
+ * dropped 5–8 frames; 1–2 with the search built ahead; none with a throwaway view rendered too
+ * (about 130 ms at the worker's start, while the source opens).
  */
 export const STYLE_BUILT_AHEAD: StyleName = 'mosaic';
+/** The throwaway views rendered ahead: small, so their tables cost a few ms; frames of both kinds a source hands over. */
+const AHEAD_WIDTH = 512;
+const AHEAD_HEIGHT = 256;
+const AHEAD_PIXELS: readonly FramePixels[] = [RGB24, { kind: 'yuv420p', matrix: 'bt709', range: 'limited' }];
 
-/** Builds STYLE_BUILT_AHEAD's search now: call when the thread has nothing else to do. */
+/**
+ * Builds STYLE_BUILT_AHEAD's search now, and renders a throwaway view of it (its coarse first
+ * frame, then a full one) from a black frame of each pixel kind in a memory of its own, so the
+ * table builder, the samplers and the fit run optimised code by the first real view. Call when
+ * the thread has nothing else to do.
+ */
 export function buildAhead(): void {
   MosaicKernel.forStyle(CELL_STYLES[STYLE_BUILT_AHEAD]);
+  const spec: ViewSpec = { yaw: 0, pitch: 0, roll: 0, fov: 90, cols: 40, rows: 12, aspect: 0.5, mode: 5, style: STYLE_BUILT_AHEAD, palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
+  const out = new Uint8Array(payloadCapacity(spec));
+  for (const pixels of AHEAD_PIXELS) {
+    const layout = slotLayout(pixels, AHEAD_WIDTH, AHEAD_HEIGHT);
+    const memory = createFrameMemory(layout.slotBytes);
+    const arena = memory ? new WasmArena(memory) : null;
+    const frame = arena ? arena.view(0, layout.slotBytes) : new Uint8Array(layout.slotBytes);
+    writeBlack(pixels, layout, frame);
+    const renderer = new ViewRenderer(spec);
+    const format = { ...EQUIRECT_FORMAT, pixels };
+    for (let i = 0; i < 3; i++) renderer.render(frame, AHEAD_WIDTH, AHEAD_HEIGHT, i, out, 'full', format, i === 0, arena);
+    renderer.release();
+  }
 }
