@@ -484,12 +484,6 @@ export async function benchCrowd(dir: string): Promise<string[]> {
   return lines;
 }
 
-/**
- * Look-around (issue: speed): a view message → the first frame showing the new view, at the
- * WebSocket, on the 4K clip at 30 fps. A reference viewer already looks the new way: the test
- * viewer's first frame byte-equal to the reference's frame of the same index is the answer.
- * Baseline: the frame interval, what waiting for the next decoded frame costs on average and more.
- */
 /** Rounds of benchJoin, each with and without the mosaic search built ahead. */
 const JOIN_ROUNDS = 3;
 
@@ -532,6 +526,12 @@ export async function benchJoin(dir: string): Promise<string[]> {
   ];
 }
 
+/**
+ * Look-around (issue: speed): a view message → the first frame showing the new view, at the
+ * WebSocket, on the 4K clip at 30 fps. A reference viewer already looks the new way: the test
+ * viewer's first frame byte-equal to the reference's frame of the same index is the answer.
+ * Baseline: the frame interval, what waiting for the next decoded frame costs on average and more.
+ */
 export async function benchLookAround(dir: string): Promise<string[]> {
   const clip = clipIn(dir);
   const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: CLIP_FPS, mode: 5, hwaccel: 'none', loop: true, log: silentLogger, realtime: true });

@@ -111,7 +111,7 @@ function formatFlags(flags: SourceFlags): FormatFlags {
 /** Options shared by every command that opens a source (`serve`, later `play`). */
 export function addSourceOptions(cmd: Command): Command {
   return cmd
-    .option('--fps <n>', 'output frame rate (frames are resampled to a constant rate; default: the video\'s own, at most 30: 50 and 60 become 25 and 30)', intInRange('fps', 1, 120))
+    .option('--fps <n>', 'output frame rate (frames are resampled to a constant rate; default: a video file\'s own, from 10 to 30: 50 and 60 become 25 and 30; 30 for a live stream)', intInRange('fps', 1, 120))
     .option('--mode <n>', 'default colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode, DEFAULT_MODE)
     .addOption(new Option('--hwaccel <method>', 'hardware decoding (auto: NVDEC, frames shrunk on the GPU, where an NVIDIA driver is; else ffmpeg\'s own choice); falls back to software when it fails').choices([...HWACCELS]).default('auto'))
     .option('--loop', 'loop a file source forever', false)

@@ -39,15 +39,29 @@ const URL_PATTERN = /^(https?|rtmps?|rtsp|srt|udp|tcp|rtp):\/\//i;
 export const MAX_DEFAULT_FPS = 30;
 
 /**
- * The output rate for a video whose own average rate is `native` (0: unknown): its own, rounded,
- * as a player shows it, so a 24 or 25 fps film neither judders nor costs renders of repeated
- * frames (at 30 a second, 24 fps repeats every fourth frame); above MAX_DEFAULT_FPS, the largest
- * whole fraction of it not above that (50 → 25, 60 → 30, 120 → 30), so frames are dropped evenly.
+ * The fewest frames a second a video gets by default: the browser's sound follows the picture by
+ * its frames and takes a pause of 500 ms between them for a gap (src/client/browser/av-sync.ts),
+ * and a loop is told by the position going back more than a second, so a time-lapse of a frame
+ * every few seconds still goes out ten times a second (its frames repeated).
+ */
+export const MIN_DEFAULT_FPS = 10;
+/** A whole fraction of a faster video's rate is taken only from this rate up; below, MAX_DEFAULT_FPS (45 fps keeps 2 frames in 3, not 1 in 2). */
+const MIN_FRACTION_FPS = 24;
+
+/**
+ * The output rate for a video file whose own average rate is `native` (0: unknown): its own,
+ * rounded, as a player shows it, so a 24 or 25 fps film neither judders nor costs renders of
+ * repeated frames (at 30 a second, 24 fps repeats every fourth frame). A phone's variable rate
+ * averaging 30.2 is 30. Faster: the largest whole fraction of it not above 30 where that is at
+ * least 24 (50 → 25, 60 → 30, 120 → 30, 48 → 24), so frames are dropped evenly, else 30.
+ * Between MIN_DEFAULT_FPS and MAX_DEFAULT_FPS either way.
  */
 export function outputRateOf(native: number): number {
   if (!(native > 0) || !Number.isFinite(native)) return MAX_DEFAULT_FPS;
-  const rate = native > MAX_DEFAULT_FPS ? native / Math.ceil(native / MAX_DEFAULT_FPS - 1e-6) : native;
-  return Math.max(1, Math.round(rate));
+  const rounded = Math.round(native);
+  if (rounded <= MAX_DEFAULT_FPS) return Math.max(MIN_DEFAULT_FPS, rounded);
+  const fraction = Math.round(native / Math.ceil(native / (MAX_DEFAULT_FPS + 0.5)));
+  return fraction >= MIN_FRACTION_FPS && fraction <= MAX_DEFAULT_FPS ? fraction : MAX_DEFAULT_FPS;
 }
 /** Named in the refusal of any other scheme. */
 const URL_SCHEMES = 'http(s), rtmp(s), rtsp, srt, udp, tcp, rtp';
@@ -93,7 +107,9 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const info: SourceInfo = {
     label: redactedSource(input),
     kind: 'video',
-    fps: opts.fps ?? outputRateOf(media.fps),
+    // A live stream's rate comes from a probe of a second, and the stream may come back at another:
+    // it keeps the fixed default.
+    fps: opts.fps ?? (live ? MAX_DEFAULT_FPS : outputRateOf(media.fps)),
     duration: live ? 0 : media.duration,
     live,
     hasAudio: media.hasAudio,

@@ -108,7 +108,7 @@ export class RenderPool {
   ) {
     const file = workerCount > 0 ? workerFile() : null;
     if (workerCount > 0 && !file) log.warn('workers.unavailable', { reason: 'render-worker.js not built', using: 'inline rendering' });
-    if (file) for (let i = 0; i < workerCount; i++) this.slots.push(this.spawn(file));
+    if (file) for (let i = 0; i < workerCount; i++) this.slots.push(this.spawn(file, true));
     this.inline = this.slots.length === 0 ? new RenderJobs() : null;
   }
 
@@ -116,9 +116,10 @@ export class RenderPool {
     return this.slots.length;
   }
 
-  private spawn(file: string): WorkerSlot {
+  /** `atStart`: the server is starting, so the worker builds the default style ahead (view-warm-up.ts); a restart takes jobs at once. */
+  private spawn(file: string, atStart: boolean): WorkerSlot {
     // Each start is a new generation, so its codec state ids never repeat an earlier worker's (frame-encoder.ts).
-    const workerData = { generation: ++this.generations };
+    const workerData = { generation: ++this.generations, buildAhead: atStart };
     const slot: WorkerSlot = { worker: new Worker(file, { resourceLimits: WORKER_LIMITS, workerData }), ringId: -1, tables: 0, tableBytes: 0 };
     slot.worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     slot.worker.on('error', (error) => {
@@ -129,7 +130,7 @@ export class RenderPool {
       this.log.error('worker.exited', { code, action: 'restart' });
       const i = this.slots.indexOf(slot);
       for (const [id, job] of this.pending) if (job.remaining.delete(slot)) this.finishIfDone(id, job);
-      if (i >= 0) this.slots[i] = this.spawn(file);
+      if (i >= 0) this.slots[i] = this.spawn(file, false);
     });
     // Workers must not keep the process alive on their own (STYLE.md §2.12).
     slot.worker.unref();

@@ -10,8 +10,9 @@ import { buildAhead, ViewWarmUp } from './view-warm-up.js';
 const port = parentPort;
 if (!port) throw new Error('render-worker must run in a worker thread');
 
+const data = workerData as { generation?: number; buildAhead?: boolean } | null;
 // Codec state ids stay unique across workers and their restarts (frame-encoder.ts).
-setIdGeneration((workerData as { generation?: number } | null)?.generation ?? 1);
+setIdGeneration(data?.generation ?? 1);
 const jobs = new RenderJobs();
 const warmUp = new ViewWarmUp();
 let ring: { id: number; width: number; height: number; format: PictureFormat; slots: Uint8Array[]; arena: WasmArena | null } | null = null;
@@ -43,9 +44,10 @@ port.on('message', (message: ToWorker) => {
 });
 
 // While the source is still opening: the default style's search, ahead of its first viewer
-// (ASCII360_BUILD_AHEAD=0 leaves it to that viewer, for the bench's baseline).
+// (ASCII360_BUILD_AHEAD=0 leaves it to that viewer, for the bench's baseline). Not in a worker
+// restarted after a crash: the frames waiting for it go first.
 // Only an optimisation: a failure here must not end the thread (the pool would restart it, to fail again).
-if (process.env['ASCII360_BUILD_AHEAD'] !== '0') {
+if (data?.buildAhead === true && process.env['ASCII360_BUILD_AHEAD'] !== '0') {
   setTimeout(() => {
     try {
       buildAhead();
