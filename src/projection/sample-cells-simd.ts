@@ -16,7 +16,7 @@
  *
  * The same module samples 4:2:0 frames (sampleCellsYuv, sample-yuv.ts): yuvBody below.
  */
-import { wasmApi, type WasmApi } from '../shared/wasm-api.js';
+import { PerMemoryModule } from '../shared/wasm-api.js';
 import { FunctionBody, I32, moduleBytes, Op, Simd, uleb } from '../shared/wasm-emitter.js';
 import { MAX_PAGES, type SharedMemory, type WasmArena } from '../shared/wasm-arena.js';
 import type { SamplingTable } from './projection.js';
@@ -316,23 +316,19 @@ function yuvBody(taps: number, chroma: number): FunctionBody {
   return f;
 }
 
-let moduleCache: object | null | undefined = undefined;
-
-/** The compiled module (once per thread), or null where the runtime lacks WebAssembly SIMD or shared memory. */
-function compiled(wasm: WasmApi): object | null {
-  if (moduleCache !== undefined) return moduleCache;
-  const rgb = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: samplerBody(i + 1), i32Params: 4 }));
-  const yuv = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: yuvBody(i + 1, Math.min(i + 1, CHROMA_TAPS)), i32Params: 4 + YUV_PARAMS.length }));
-  const names = [...rgb.map((_, i) => `taps${i + 1}`), ...yuv.map((_, i) => `yuv${i + 1}`)];
-  const bytes = moduleBytes([...rgb, ...yuv], 1, names, { maximum: MAX_PAGES });
-  try {
-    moduleCache = wasm.validate(bytes) ? new wasm.Module(bytes) : null;
-  } catch {
-    moduleCache = null;
-  }
-  return moduleCache;
-}
-
+/** The samplers' module (every tap count, RGB24 and 4:2:0), once per thread, and its instance per frame memory. */
+const samplerModule = new PerMemoryModule(
+  () => {
+    const rgb = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: samplerBody(i + 1), i32Params: 4 }));
+    const yuv = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: yuvBody(i + 1, Math.min(i + 1, CHROMA_TAPS)), i32Params: 4 + YUV_PARAMS.length }));
+    const names = [...rgb.map((_, i) => `taps${i + 1}`), ...yuv.map((_, i) => `yuv${i + 1}`)];
+    return moduleBytes([...rgb, ...yuv], 1, names, { maximum: MAX_PAGES });
+  },
+  (exports) => ({
+    byTaps: Array.from({ length: MAX_TAPS }, (_, i) => exports[`taps${i + 1}`] as Sampler),
+    yuvByTaps: Array.from({ length: MAX_TAPS }, (_, i) => exports[`yuv${i + 1}`] as YuvSampler),
+  }),
+);
 const samplers = new WeakMap<SharedMemory, SimdSampler | null>();
 
 /** The SIMD sampler of a thread's frame memory. */
@@ -350,21 +346,8 @@ export class SimdSampler {
   static over(arena: WasmArena): SimdSampler | null {
     let s = samplers.get(arena.memory);
     if (s !== undefined) return s;
-    s = null;
-    const wasm = wasmApi;
-    const module = wasm ? compiled(wasm) : null;
-    if (wasm && module) {
-      try {
-        const exports = new wasm.Instance(module, { env: { mem: arena.memory } }).exports;
-        s = new SimdSampler(
-          arena,
-          Array.from({ length: MAX_TAPS }, (_, i) => exports[`taps${i + 1}`] as Sampler),
-          Array.from({ length: MAX_TAPS }, (_, i) => exports[`yuv${i + 1}`] as YuvSampler),
-        );
-      } catch {
-        s = null;
-      }
-    }
+    const fns = samplerModule.over(arena.memory);
+    s = fns ? new SimdSampler(arena, fns.byTaps, fns.yuvByTaps) : null;
     samplers.set(arena.memory, s);
     return s;
   }

@@ -13,7 +13,7 @@
  * past a sample row's end (the next row's, or the arena block's spare tail past the buffer's end:
  * wasm-arena.ts TAIL) and writes them to `acc`'s own tail, which the second pass never reads.
  */
-import { wasmApi } from '../shared/wasm-api.js';
+import { PerMemoryModule } from '../shared/wasm-api.js';
 import { MAX_PAGES, type SharedMemory, type WasmArena } from '../shared/wasm-arena.js';
 import { FunctionBody, I32, moduleBytes, Op, Simd } from '../shared/wasm-emitter.js';
 
@@ -133,22 +133,11 @@ function scanBody(rowBytes: number): FunctionBody {
   return f;
 }
 
-let moduleCache: object | null | undefined;
-
-function compiled(): object | null {
-  if (moduleCache !== undefined) return moduleCache;
-  moduleCache = null;
-  const wasm = wasmApi;
-  if (!wasm) return null;
-  const bytes = moduleBytes(ROW_BYTES.map((r) => ({ body: scanBody(r), i32Params: 9 })), 1, ROW_BYTES.map((r) => `scan${r}`), { maximum: MAX_PAGES });
-  try {
-    moduleCache = wasm.validate(bytes) ? new wasm.Module(bytes) : null;
-  } catch {
-    moduleCache = null;
-  }
-  return moduleCache;
-}
-
+/** The scan's module, once per thread, and its instance per frame memory. */
+const scanModule = new PerMemoryModule(
+  () => moduleBytes(ROW_BYTES.map((r) => ({ body: scanBody(r), i32Params: 9 })), 1, ROW_BYTES.map((r) => `scan${r}`), { maximum: MAX_PAGES }),
+  (exports) => new Map(ROW_BYTES.map((r) => [r as number, exports[`scan${r}`] as Scan])),
+);
 const scanners = new WeakMap<SharedMemory, ChangedCellsSimd | null>();
 
 /** The scan over one frame memory. */
@@ -165,16 +154,8 @@ export class ChangedCellsSimd {
   static over(arena: WasmArena): ChangedCellsSimd | null {
     let s = scanners.get(arena.memory);
     if (s !== undefined) return s;
-    s = null;
-    const module = compiled();
-    if (wasmApi && module) {
-      try {
-        const exports = new wasmApi.Instance(module, { env: { mem: arena.memory } }).exports;
-        s = new ChangedCellsSimd(arena, new Map(ROW_BYTES.map((r) => [r, exports[`scan${r}`] as Scan])));
-      } catch {
-        s = null;
-      }
-    }
+    const scans = scanModule.over(arena.memory);
+    s = scans ? new ChangedCellsSimd(arena, scans) : null;
     scanners.set(arena.memory, s);
     return s;
   }
