@@ -471,10 +471,14 @@ describe('the colour tolerance', () => {
     // And the picture with it: every colour within 8 of the same view drawn exactly (--tolerance 0).
     start('a360-fresh', 150, 30, `${args} --yaw 15 --tolerance 0`);
     await until('the fresh picture', () => /yaw 15 .* 0\/0 fps/.test(capture('a360-fresh')[29] ?? ''));
+    // The status line can come before the first frame (a loaded machine): wait for a whole picture.
+    const fresh = await until('the fresh picture drawn', () => {
+      const rows = halfBlockColours(tmux('capture-pane', '-p', '-e', '-t', 'a360-fresh')).slice(0, 29);
+      return rows.length === 29 && rows.every((row) => row.length === 150) ? rows : null;
+    });
     await new Promise((r) => setTimeout(r, 500));
     const settled = halfBlockColours(tmux('capture-pane', '-p', '-e', '-t', 'a360-settle')).slice(0, 29);
-    const fresh = halfBlockColours(tmux('capture-pane', '-p', '-e', '-t', 'a360-fresh')).slice(0, 29);
-    expect(fresh.every((row) => row.length === 150)).toBe(true);
+    expect(settled.every((row) => row.length === 150)).toBe(true);
     let worst = 0;
     fresh.forEach((row, y) => row.forEach((cell, x) => cell.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - settled[y]![x]![i]!))))));
     expect(worst).toBeLessThanOrEqual(8);
