@@ -338,6 +338,18 @@ export function benchRenderCost(): string[] {
   // The same frame again, as a still part of a video gives it: every cell's samples repeat.
   const renderers = views.map((s) => new ViewRenderer(s));
   const still = timeRounds((k) => renderers[k % COST_VIEWS]!.render(frames[0]!, w, h, k, out, 'full', EQUIRECT_FORMAT, false, ring.arena));
+  // The same again through the ring's tile stamps (frame-changes.ts), as the server delivers frames:
+  // a frame every COST_VIEWS renders, compared with the one before (its cost in the first view's
+  // time), and no cell sampled again. Without the stamps above.
+  const stillRing = new FrameRing(w, h, EQUIRECT_FORMAT, RGB24, 2);
+  stillRing.slots.forEach((slot) => slot.set(frames[0]!.subarray(0, w * h * 3)));
+  const stillRenderers = views.map((s) => new ViewRenderer(s));
+  let seq = 0;
+  const stillKept = timeRounds((k) => {
+    if (k % COST_VIEWS === 0) seq = stillRing.delivered(Math.floor(k / COST_VIEWS) % 2);
+    stillRenderers[k % COST_VIEWS]!.render(stillRing.slots[Math.floor(k / COST_VIEWS) % 2]!, w, h, k, out, 'full', EQUIRECT_FORMAT, false, stillRing.arena, stillRing.changes, seq);
+  });
+  const compareMs = timeRounds((k) => stillRing.delivered(k % 2));
   // Sampling alone, the same tables in the frame memory and in plain arrays.
   const tables = views.map((s) => {
     const shape = frameShape(s);
@@ -375,6 +387,7 @@ export function benchRenderCost(): string[] {
   lines.push(`  ${PICTURE_STYLE}, sampled in JS (the frames outside the shared memory), the same run: ${fmt(jsSampled, 3)} ms   SIMD sampling ${fmt(mosaic / jsSampled, 2)}x of it`);
   lines.push(`  ${PICTURE_STYLE}, sampling alone (${tables.map((t) => t.js.taps).join('/')} taps a sample): SIMD ${fmt(sampleSimd, 3)} ms, JS ${fmt(sampleJs, 3)} ms   ${fmt(sampleSimd / sampleJs, 2)}x`);
   lines.push(`  ${PICTURE_STYLE}, every cell's samples the same as in the view's last frame (a still part of a video): ${fmt(still, 3)} ms   ${fmt(still / mosaic, 2)}x of every cell changed`);
+  lines.push(`  ${PICTURE_STYLE}, the same frame delivered again through the ring's changed tiles (no cell sampled again; the comparison of each frame, ${fmt(compareMs, 3)} ms, shared by the ${COST_VIEWS} views): ${stillRing.changes ? `${fmt(stillKept, 3)} ms   ${fmt(stillKept / still, 2)}x of sampling every cell` : 'not measured: this runtime cannot compare frames'}`);
   lines.push(`  ${PICTURE_STYLE}, the frame in 4:2:0 as a video's are stored: ${fmt(fromVideo, 3)} ms   ${fmt(fromVideo / mosaic, 2)}x of RGB24 (aim <= 1.0 ms); sampling alone SIMD ${fmt(sampleVideo, 3)} ms   ${fmt(sampleVideo / sampleSimd, 2)}x of RGB24's`);
   return lines;
 }

@@ -85,6 +85,8 @@ describe('RenderPool', () => {
       layout: ring.layout,
       memory: null,
       arena: null,
+      changes: null,
+      delivered: () => 0,
       slots: ring.slots.map((s) => {
         const copy = new Uint8Array(new SharedArrayBuffer(s.length));
         copy.set(s);

@@ -254,6 +254,7 @@ export class Playback {
     this.shownAtPosition = true;
     frame.clock = this.clockBase + frame.elapsed;
     frame.run = this.run;
+    frame.seq = frame.ring.delivered(frame.slot);
     this.clock = frame.clock;
     if (this.shared) this.checkShared(frame);
     const duration = this.source.info.duration;

@@ -20,7 +20,7 @@ import { PerMemoryModule } from '../shared/wasm-api.js';
 import { FunctionBody, I32, moduleBytes, Op, Simd, uleb } from '../shared/wasm-emitter.js';
 import { MAX_PAGES, type SharedMemory, type WasmArena } from '../shared/wasm-arena.js';
 import type { SamplingTable } from './projection.js';
-import { checkSampling } from './sample-cells.js';
+import { checkRange, checkSampling } from './sample-cells.js';
 import { CHROMA_TAPS, checkYuvSampling, sampleCellsYuv, type YuvSamplingTable } from './sample-yuv.js';
 
 /** Most taps a sample sampled here (the 16-bit sums and the JS formula's exact range); more go to JS. */
@@ -353,33 +353,34 @@ export class SimdSampler {
   }
 
   /**
-   * sampleCells(table, frame, out) when all three lie in this memory and the table has at most
-   * MAX_TAPS taps; returns false (and does nothing) otherwise, for the caller to sample in JS.
+   * sampleCells(table, frame, out, from, to) when all three lie in this memory and the table has at
+   * most MAX_TAPS taps; returns false (and does nothing) otherwise, for the caller to sample in JS.
    */
-  sample(table: SamplingTable, frame: Uint8Array, out: Uint8Array): boolean {
+  sample(table: SamplingTable, frame: Uint8Array, out: Uint8Array, from = 0, to = -1): boolean {
     const { taps, offsets } = table;
     const arena = this.arena;
     if (taps > MAX_TAPS || !arena.owns(offsets) || !arena.owns(frame) || !arena.owns(out)) return false;
-    const count = checkSampling(table, frame, out);
+    const count = checkRange(checkSampling(table, frame, out), from, to) - from;
     if (count === 0) return true;
-    this.byTaps[taps - 1]!(offsets.byteOffset, count, frame.byteOffset, out.byteOffset);
+    this.byTaps[taps - 1]!(offsets.byteOffset + from * taps * 4, count, frame.byteOffset, out.byteOffset + from * 3);
     SimdSampler.samples += count;
     return true;
   }
 
   /**
-   * sampleCellsYuv(table, frame, out) when all three lie in this memory: whole groups of four here,
-   * the last few samples in JS; returns false (and does nothing) otherwise.
+   * sampleCellsYuv(table, frame, out, from, to) when all three lie in this memory: whole groups of
+   * four here, the last few samples in JS; returns false (and does nothing) otherwise.
    */
-  sampleYuv(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array): boolean {
+  sampleYuv(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array, from = 0, to = -1): boolean {
     const { taps, entries } = table;
     const arena = this.arena;
     if (taps > MAX_TAPS || table.chroma !== Math.min(taps, CHROMA_TAPS) || !arena.owns(entries) || !arena.owns(frame) || !arena.owns(out)) return false;
-    const count = checkYuvSampling(table, frame, out);
+    const end = checkRange(checkYuvSampling(table, frame, out), from, to);
+    const count = end - from;
     const groups = count >> 2;
     const k = table.coefficients;
-    if (groups > 0) this.yuvByTaps[taps - 1]!(entries.byteOffset, groups, frame.byteOffset, out.byteOffset, table.vFromU, k.y, k.rv, k.gu, k.gv, k.bu, k.r0, k.g0, k.b0);
-    if (groups * 4 < count) sampleCellsYuv(table, frame, out, groups * 4);
+    if (groups > 0) this.yuvByTaps[taps - 1]!(entries.byteOffset + from * (taps + table.chroma) * 4, groups, frame.byteOffset, out.byteOffset + from * 3, table.vFromU, k.y, k.rv, k.gu, k.gv, k.bu, k.r0, k.g0, k.b0);
+    if (groups * 4 < count) sampleCellsYuv(table, frame, out, from + groups * 4, end);
     SimdSampler.samples += count;
     return true;
   }

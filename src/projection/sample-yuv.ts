@@ -11,6 +11,7 @@
  * tap, a mosaic view's sampling took 1.5× RGB24's on the bench, with two 1.3×.
  */
 import type { SamplingTable } from './projection.js';
+import { checkRange } from './sample-cells.js';
 import { yuvCoefficients, type FramePixels, type SlotLayout, type YuvCoefficients } from '../shared/frame-pixels.js';
 
 /**
@@ -81,11 +82,12 @@ export function checkYuvSampling(table: YuvSamplingTable, frame: Uint8Array, out
 }
 
 /**
- * Writes the RGB of samples `from`… of `table` into `out` (3 bytes each, at their own place): the
- * integer conversion of frame-pixels.ts on the taps' sums, exactly as the SIMD sampler computes it.
+ * Writes the RGB of samples `from`… up to `to` (< 0: the last) of `table` into `out` (3 bytes each,
+ * at their own place): the integer conversion of frame-pixels.ts on the taps' sums, exactly as the
+ * SIMD sampler computes it.
  */
-export function sampleCellsYuv(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array, from = 0): void {
-  const count = checkYuvSampling(table, frame, out);
+export function sampleCellsYuv(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array, from = 0, to = -1): void {
+  const count = checkRange(checkYuvSampling(table, frame, out), from, to);
   const { entries, taps, chroma, vFromU } = table;
   const { y: ky, rv, gu, gv, bu, r0, g0, b0 } = table.coefficients;
   for (let c = from, e = from * (taps + chroma), d = from * 3; c < count; c++, d += 3) {

@@ -1,6 +1,8 @@
 /**
  * FitReuse's question, which cells' samples differ from the frame before's (fit-reuse.ts), as
  * WebAssembly SIMD over a thread's frame memory: the same list, in the same order, as the JS scan.
+ * The same question of two frames, tile by tile, is which tiles of a picture changed
+ * (source/frame-changes.ts): a tile is a cell of 16 rows of 16 luma, 8 chroma or 48 RGB24 bytes.
  *
  * Why: on a still scene (a tripod clip keeps 92–99 % of a view's cells from frame to frame) every
  * byte of both sample buffers is compared, 737 KB each for a 160×48 mosaic view. The JS scan does
@@ -17,8 +19,8 @@ import { PerMemoryModule } from '../shared/wasm-api.js';
 import { MAX_PAGES, type SharedMemory, type WasmArena } from '../shared/wasm-arena.js';
 import { FunctionBody, I32, moduleBytes, Op, Simd } from '../shared/wasm-emitter.js';
 
-/** Cell row widths the module has code for: 2 and 4 samples across (every fitted style), RGB each. */
-const ROW_BYTES = [6, 12] as const;
+/** Cell row widths the module has code for: 2 and 4 samples across (every fitted style), RGB each; a frame tile's rows (frame-changes.ts). */
+const ROW_BYTES = [6, 12, 8, 16, 48] as const;
 
 type Scan = (cur: number, prev: number, rowLen: number, subY: number, cols: number, rows: number, list: number, acc: number, result: number) => void;
 

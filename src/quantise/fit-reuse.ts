@@ -91,6 +91,14 @@ export class FitReuse {
     return this.current;
   }
 
+  /**
+   * The samples of the last `fit` (the other buffer than the one `samples` hands out next): a
+   * renderer copies from it the samples of cells it does not sample again.
+   */
+  get lastSamples(): Uint8Array {
+    return this.previous;
+  }
+
   /** Returns the sample buffers to their arena (a renderer being dropped). */
   release(): void {
     for (const store of [...this.stores, this.changedStore, this.accStore]) store.release();

@@ -4,6 +4,7 @@
 import type { CameraName, Codec, Mode, Palette, Quality, StyleName, ViewAngles } from '../../protocol/index.js';
 import type { SharedMemory, WasmArena } from './wasm-arena.js';
 import type { FramePixels, SlotLayout } from './frame-pixels.js';
+import type { TileStamps } from './tile-stamps.js';
 
 export type { ViewAngles };
 
@@ -53,6 +54,10 @@ export interface FrameSlots {
   readonly slots: readonly Uint8Array[];
   retain(slot: number): void;
   release(slot: number): void;
+  /** Numbers the frame in `slot` as the next delivered, its changed tiles stamped; 0 where frames are not compared (source/frame-changes.ts). */
+  delivered(slot: number): number;
+  /** The stamps `delivered` writes, for the render threads; null where frames are not compared. */
+  readonly changes: TileStamps | null;
 }
 
 /** A frame at working size (in the layout and pixels of its ring's `format`), sitting in a slot of the shared frame ring. */
@@ -74,6 +79,8 @@ export interface DecodedFrame {
   clock?: number;
   /** The playback's timeline run this frame belongs to (a seek or resume starts a new run). */
   run?: number;
+  /** Its number among the ring's delivered frames (FrameSlots.delivered), set by the playback; 0 or absent: not compared with the frame before. */
+  seq?: number;
 }
 
 /** Source layouts under v360's names (projection/layouts/index.ts has a row for each). */

@@ -12,6 +12,7 @@ import { RING_SLOTS } from '../shared/capacities.js';
 import type { FrameSlots } from '../shared/types.js';
 import { createFrameMemory, WasmArena, type SharedMemory } from '../shared/wasm-arena.js';
 import { holdsYuv420, RGB24, slotLayout, writeBlack, type FramePixels, type SlotLayout } from '../shared/frame-pixels.js';
+import { FrameChanges } from './frame-changes.js';
 
 /** Bytes after a slot's black bytes (a 4-byte read at the last), rounded so every slot starts on 16. */
 const SLOT_TAIL = 16;
@@ -30,6 +31,8 @@ export class FrameRing implements FrameSlots {
   /** This thread's arena in `memory` (inline rendering samples from it); null without one. */
   readonly arena: WasmArena | null;
   readonly slots: Uint8Array[] = [];
+  /** Where each delivered frame differs from the one before (frame-changes.ts); null where that cannot be compared here. */
+  readonly changes: FrameChanges | null;
   private readonly refs: Int32Array;
 
   /**
@@ -57,6 +60,16 @@ export class FrameRing implements FrameSlots {
       this.slots.push(slot);
     }
     this.refs = new Int32Array(slotCount);
+    this.changes = process.env['ASCII360_TILE_CHANGES'] === '0' ? null : FrameChanges.for(width, height, stored.kind === 'rgb24', this.layout, this.slots, this.arena);
+  }
+
+  /**
+   * The frame in `slot` goes to its viewers now, after the one delivered before: its sequence
+   * number, its changed tiles stamped (frame-changes.ts); 0 where the ring does not compare frames.
+   * Call once per frame, in delivery order.
+   */
+  delivered(slot: number): number {
+    return this.changes?.delivered(slot) ?? 0;
   }
 
   /** A free slot, now referenced once by the caller; -1 when every slot is in use. */
@@ -64,6 +77,7 @@ export class FrameRing implements FrameSlots {
     for (let i = 0; i < this.refs.length; i++) {
       if (this.refs[i] === 0) {
         this.refs[i] = 1;
+        this.changes?.overwritten(i);
         return i;
       }
     }

@@ -35,8 +35,11 @@ export type ToWorker =
       offsets: readonly number[];
       buffers: readonly SharedArrayBuffer[];
       slotBytes: number;
+      /** The ring's tile stamps (shared/tile-stamps.ts), or null where it does not compare frames. */
+      changes: { buffer: SharedArrayBuffer; tilesX: number; tilesY: number } | null;
     }
-  | { type: 'render'; jobId: number; ringId: number; slot: number; index: number; run: number; tasks: RenderTask[] };
+  /** `seq`: the frame's number among the ring's delivered frames (0: not compared; DecodedFrame.seq). */
+  | { type: 'render'; jobId: number; ringId: number; slot: number; index: number; run: number; seq: number; tasks: RenderTask[] };
 
 export interface RenderOutput {
   key: string;

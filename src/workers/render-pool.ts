@@ -231,7 +231,7 @@ export class RenderPool {
     const reducible = views.some((v) => CELL_STYLES[v.spec.style].reducedTo.length > 0);
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
-      const outputs = this.inline.run(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks, frame.ring.arena);
+      const outputs = this.inline.run(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks, frame.ring.arena, frame.ring.changes, frame.seq ?? 0);
       this.measured(this.inline.busyMs, reducible ? this.inline.loadMs : null);
       this.tally(this.inline);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
@@ -250,7 +250,7 @@ export class RenderPool {
     this.pending.set(jobId, job);
     for (const [slot, tasks] of perWorker) {
       this.sendRing(slot, frame.ring);
-      const message: ToWorker = { type: 'render', jobId, ringId: frame.ring.id, slot: frame.slot, index: frame.index, run: frame.run ?? 0, tasks };
+      const message: ToWorker = { type: 'render', jobId, ringId: frame.ring.id, slot: frame.slot, index: frame.index, run: frame.run ?? 0, seq: frame.seq ?? 0, tasks };
       slot.worker.postMessage(message, tasks.flatMap((t) => [t.buffer, t.keyBuffer].filter((b): b is ArrayBuffer => b !== null)));
     }
     if (perWorker.size === 0) this.finishIfDone(jobId, job);
@@ -270,6 +270,7 @@ export class RenderPool {
       offsets: ring.slots.map((s) => s.byteOffset),
       buffers: memory ? [] : ring.slots.map((s) => s.buffer as SharedArrayBuffer),
       slotBytes: ring.slots[0]?.length ?? 0,
+      changes: ring.changes ? { buffer: ring.changes.buffer, tilesX: ring.changes.tilesX, tilesY: ring.changes.tilesY } : null,
     };
     slot.worker.postMessage(message);
   }

@@ -1,6 +1,7 @@
 /** The body of a render job, shared by the worker thread and the inline fallback. */
 import type { PictureFormat } from '../projection/layouts/index.js';
 import type { WasmArena } from '../shared/wasm-arena.js';
+import type { TileStamps } from '../shared/tile-stamps.js';
 import { WARM_UP_JOBS } from './fit-effort.js';
 import type { RenderOutput, RenderTask } from './messages.js';
 import { payloadCapacity, ViewRendererCache } from './view-renderer.js';
@@ -36,10 +37,10 @@ export class RenderJobs {
     return this.cost.samplesJs;
   }
 
-  /** `arena`: this thread's arena in the memory holding `frame`, or null (ViewRenderer.render). */
-  run(frame: Uint8Array, width: number, height: number, format: PictureFormat, index: number, run: number, tasks: readonly RenderTask[], arena: WasmArena | null = null): RenderOutput[] {
+  /** `arena`: this thread's arena in the memory holding `frame`, or null; `stamps`, `seq`: its ring's tile stamps and its number there (ViewRenderer.render). */
+  run(frame: Uint8Array, width: number, height: number, format: PictureFormat, index: number, run: number, tasks: readonly RenderTask[], arena: WasmArena | null = null, stamps: TileStamps | null = null, seq = 0): RenderOutput[] {
     const started = performance.now();
-    const outputs = renderTasks(this.cache, frame, width, height, format, index, run, tasks, this.cost, arena);
+    const outputs = renderTasks(this.cache, frame, width, height, format, index, run, tasks, this.cost, arena, stamps, seq);
     this.busyMs = performance.now() - started;
     this.loadMs = this.jobs++ < WARM_UP_JOBS ? null : this.busyMs - this.cost.setupMs;
     return outputs;
@@ -66,6 +67,8 @@ export function renderTasks(
   tasks: readonly RenderTask[],
   cost?: JobCost,
   arena: WasmArena | null = null,
+  stamps: TileStamps | null = null,
+  seq = 0,
 ): RenderOutput[] {
   const outputs: RenderOutput[] = [];
   if (cost) {
@@ -80,7 +83,7 @@ export function renderTasks(
     const buffer = task.buffer && task.buffer.byteLength === capacity ? task.buffer : new ArrayBuffer(capacity);
     const renderer = cache.get(task.key, task.spec);
     const out = new Uint8Array(buffer);
-    const length = renderer.render(frame, width, height, index, out, task.effort, format, task.coarseFirst, arena);
+    const length = renderer.render(frame, width, height, index, out, task.effort, format, task.coarseFirst, arena, stamps, seq);
     if (cost) {
       cost.setupMs += renderer.setupMs;
       cost.cells += renderer.cellsFitted;

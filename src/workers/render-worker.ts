@@ -6,6 +6,7 @@ import type { FromWorker, ToWorker } from './messages.js';
 import { RenderJobs } from './render-tasks.js';
 import { WasmArena } from '../shared/wasm-arena.js';
 import { buildAhead, ViewWarmUp } from './view-warm-up.js';
+import { TileStamps } from '../shared/tile-stamps.js';
 
 const port = parentPort;
 if (!port) throw new Error('render-worker must run in a worker thread');
@@ -15,7 +16,7 @@ const data = workerData as { generation?: number; buildAhead?: boolean } | null;
 setIdGeneration(data?.generation ?? 1);
 const jobs = new RenderJobs();
 const warmUp = new ViewWarmUp();
-let ring: { id: number; width: number; height: number; format: PictureFormat; slots: Uint8Array[]; arena: WasmArena | null } | null = null;
+let ring: { id: number; width: number; height: number; format: PictureFormat; slots: Uint8Array[]; arena: WasmArena | null; changes: TileStamps | null } | null = null;
 
 function reply(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -26,7 +27,8 @@ port.on('message', (message: ToWorker) => {
     // This thread's arena in the ring's memory, and the slots as views it recognises (wasm-arena.ts).
     const arena = message.memory ? new WasmArena(message.memory) : null;
     const slots = arena ? message.offsets.map((o) => arena.view(o, message.slotBytes)) : message.buffers.map((b) => new Uint8Array(b));
-    ring = { id: message.ringId, width: message.width, height: message.height, format: message.format, slots, arena };
+    const c = message.changes;
+    ring = { id: message.ringId, width: message.width, height: message.height, format: message.format, slots, arena, changes: c ? new TileStamps(c.buffer, c.tilesX, c.tilesY) : null };
     return;
   }
   warmUp.busy();
@@ -35,7 +37,7 @@ port.on('message', (message: ToWorker) => {
     if (!ring || ring.id !== message.ringId) throw new Error(`frame ring ${message.ringId} not known to worker`);
     const frame = ring.slots[message.slot];
     if (!frame) throw new Error(`frame slot ${message.slot} out of range`);
-    const outputs = jobs.run(frame, ring.width, ring.height, ring.format, message.index, message.run, message.tasks, ring.arena);
+    const outputs = jobs.run(frame, ring.width, ring.height, ring.format, message.index, message.run, message.tasks, ring.arena, ring.changes, message.seq);
     reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: jobs.busyMs, loadMs: jobs.loadMs, tables: jobs.cache.size, tableBytes: jobs.cache.bytes, cells: jobs.cells, cellsReused: jobs.cellsReused, samplesSimd: jobs.samplesSimd, samplesJs: jobs.samplesJs }, outputs.flatMap((o) => (o.keyBuffer ? [o.buffer, o.keyBuffer] : [o.buffer])));
     warmUp.noteJob(message.tasks, frame, ring.width, ring.height, ring.format, ring.arena);
   } catch (error) {

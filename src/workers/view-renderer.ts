@@ -17,6 +17,8 @@ import { FitReuse } from '../quantise/fit-reuse.js';
 import { writeCells, writePixels, writeTextFrame } from '../quantise/quantise.js';
 import type { ViewSpec } from '../shared/types.js';
 import { ArenaBuffer, type WasmArena } from '../shared/wasm-arena.js';
+import { TILE, type TileStamps } from '../shared/tile-stamps.js';
+import { CellTiles } from '../projection/cell-tiles.js';
 import { EFFORT_LEVELS, fittedAs, type FitEffort } from './fit-effort.js';
 
 /** Bytes one payload of this spec needs (the largest mode-1 text frame for mode 1). */
@@ -43,6 +45,18 @@ const REDUCED_TAPS = 2;
  * 4096-wide frame: 2.7 against 6.3 ms); the frame is shown for one frame interval, or 40 ms.
  */
 const COARSE_TAPS = 1;
+
+/**
+ * A fitted view samples again only the cells a frame changed (CellTiles) while they are at most this
+ * share of its cells; above it, every cell (one call into the sampler instead of one per run).
+ */
+const RESAMPLE_CHANGED_BELOW = 0.5;
+/**
+ * Unchanged cells between two changed ones of a row that are sampled with them, so that a row
+ * scattered with changes costs a few calls into the sampler, not one per changed cell (the bytes
+ * such a cell gets are the ones it kept).
+ */
+const BRIDGE_CELLS = 2;
 
 /** For a style and one it is reduced to: the style's glyph index of each of the other's glyphs (the same character). */
 const indexTables = new Map<string, Uint8Array>();
@@ -88,6 +102,15 @@ export class ViewRenderer {
   /** A fitted view's samples and cells from frame to frame: unchanged cells are not searched again. */
   private readonly reuse = new FitReuse();
   /**
+   * The tiles each cell reads, for `tilesOf`'s grid and this table (built on the second frame, when
+   * there is a frame before to keep samples from); and the ring's stamps and the frame whose samples
+   * `reuse` holds (null: none to keep).
+   */
+  private readonly tiles = new CellTiles();
+  private tilesOf: TileStamps | null = null;
+  private sampledFrom: TileStamps | null = null;
+  private sampledSeq = 0;
+  /**
    * ms of the last render that were one-off cost, not load (fit-effort.ts): a view change's table and
    * fitter, or the whole render while its style is new to this thread.
    */
@@ -113,7 +136,7 @@ export class ViewRenderer {
 
   /** Bytes held: the table's offsets and the samples' buffer (the fitter's scratch is small and fixed). */
   get bytes(): number {
-    return this.offsets.byteLength + this.rgbStore.byteLength + this.reuse.bytes + (this.encoder?.bytes ?? 0);
+    return this.offsets.byteLength + this.rgbStore.byteLength + this.reuse.bytes + this.tiles.bytes + (this.encoder?.bytes ?? 0);
   }
 
   /** Fitted cells of the last render (0 for a view that is not fitted), and those of them given the frame before's fit again, their samples unchanged (fit-reuse.ts). */
@@ -150,6 +173,7 @@ export class ViewRenderer {
     this.stale = true;
     this.encoder = null;
     this.reuse.reset();
+    this.forgetSamples();
   }
 
   /** Returns the table's and samples' blocks to their arena: call when dropping the renderer. */
@@ -157,6 +181,7 @@ export class ViewRenderer {
     this.offsets.release();
     this.rgbStore.release();
     this.reuse.release();
+    this.forgetSamples();
     this.table = null;
     this.yuv = null;
     this.stale = true;
@@ -174,21 +199,25 @@ export class ViewRenderer {
    * (32 samples a cell, up to six taps each) took 40–80 ms to build on the bench machine, so a key
    * press or every step of a drag waited two frames and more; the sextant table takes a fifth of
    * that. The caller renders the view again soon when no next frame comes (`coarse` says so).
+   *
+   * `stamps`, `seq`: the frame ring's tile stamps and the frame's number among its delivered frames
+   * (FrameSlots.delivered; 0: not known): a fitted view then samples again only the cells whose
+   * tiles changed since the frame it sampled last, and keeps the other cells' samples.
    */
-  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full', format: PictureFormat = EQUIRECT_FORMAT, coarseFirst = false, arena: WasmArena | null = null): number {
+  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full', format: PictureFormat = EQUIRECT_FORMAT, coarseFirst = false, arena: WasmArena | null = null, stamps: TileStamps | null = null, seq = 0): number {
     const firstFrame = !this.table || this.stale || this.format !== format || this.arena !== arena || this.table.srcWidth !== width || this.table.srcHeight !== height;
     this.coarse = coarseFirst && firstFrame && EFFORT_LEVELS[effort].reduce === 0 && this.shape.style.reducedTo.length > 0;
     const fitAs = this.coarse ? this.shape.style.reducedTo[0]! : fittedAs(this.shape.style.name, effort);
     const renders = rendersOf.get(fitAs) ?? 0;
-    if (renders >= WARM_UP_RENDERS) return this.renderFrame(frame, width, height, index, out, effort, format, fitAs, arena);
+    if (renders >= WARM_UP_RENDERS) return this.renderFrame(frame, width, height, index, out, effort, format, fitAs, arena, stamps, seq);
     rendersOf.set(fitAs, renders + 1);
     const started = performance.now();
-    const length = this.renderFrame(frame, width, height, index, out, effort, format, fitAs, arena);
+    const length = this.renderFrame(frame, width, height, index, out, effort, format, fitAs, arena, stamps, seq);
     this.setupMs = performance.now() - started;
     return length;
   }
 
-  private renderFrame(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort, format: PictureFormat, fitAs: StyleName, arena: WasmArena | null): number {
+  private renderFrame(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort, format: PictureFormat, fitAs: StyleName, arena: WasmArena | null, stamps: TileStamps | null, seq: number): number {
     const s = this.spec;
     const shape = this.shape;
     const level = EFFORT_LEVELS[effort];
@@ -211,6 +240,7 @@ export class ViewRenderer {
         this.table = projectionFor(s.camera, format).buildTable(s, grid, width, height, (length) => this.offsets.int32(length, arena));
       }
       this.stale = false;
+      this.forgetSamples();
       this.format = format;
       this.arena = arena;
       this.sampler = arena ? SimdSampler.over(arena) : null;
@@ -228,8 +258,12 @@ export class ViewRenderer {
     const count = this.table.cols * this.table.rows;
     this.cellsFitted = 0;
     this.cellsReused = 0;
+    this.samplesTaken = 0;
     if (shape.kind === 'fitted') {
-      this.sample(frame, this.reuse.samples(count * 3, arena));
+      const samples = this.reuse.samples(count * 3, arena);
+      if (!this.sampleChangedCells(frame, samples, stamps, seq)) this.sample(frame, samples);
+      this.sampledFrom = seq > 0 ? stamps : null;
+      this.sampledSeq = seq;
       const start = writeFrameHeader(out, index, shape.headerBytes);
       const end = this.reuse.fit(this.fitter!, s.cols, s.rows, s.mode, out, start);
       this.cellsFitted = s.cols * s.rows;
@@ -249,18 +283,78 @@ export class ViewRenderer {
     }
   }
 
-  /** The table applied to `frame`: by the SIMD sampler where all three lie in its memory, else in JS. */
-  private sample(frame: Uint8Array, out: Uint8Array): void {
+  /**
+   * The table applied to `frame` (its samples `from` up to `to`; < 0: the last): by the SIMD sampler
+   * where all three lie in its memory, else in JS.
+   */
+  private sample(frame: Uint8Array, out: Uint8Array, from = 0, to = -1): void {
     const table = this.table!;
-    this.samplesTaken = table.cols * table.rows;
+    this.samplesTaken += (to < 0 ? table.cols * table.rows : to) - from;
     const yuv = this.yuv;
     if (yuv) {
-      this.sampledSimd = this.sampler?.sampleYuv(yuv, frame, out) ?? false;
-      if (!this.sampledSimd) sampleCellsYuv(yuv, frame, out);
+      this.sampledSimd = this.sampler?.sampleYuv(yuv, frame, out, from, to) ?? false;
+      if (!this.sampledSimd) sampleCellsYuv(yuv, frame, out, from, to);
       return;
     }
-    this.sampledSimd = this.sampler?.sample(table, frame, out) ?? false;
-    if (!this.sampledSimd) sampleCells(table, frame, out);
+    this.sampledSimd = this.sampler?.sample(table, frame, out, from, to) ?? false;
+    if (!this.sampledSimd) sampleCells(table, frame, out, from, to);
+  }
+
+  /** No samples kept to take again: the next fitted render samples every cell. */
+  private forgetSamples(): void {
+    this.sampledFrom = null;
+    this.sampledSeq = 0;
+    this.tilesOf = null;
+  }
+
+  /**
+   * A fitted view's samples of frame `seq` into `into`, where the last render's samples (the frame
+   * `sampledSeq` of the same ring, with this table) are kept for every cell whose tiles no frame
+   * since has stamped, and the rest are sampled again; false (nothing done) where they cannot be
+   * kept, or too many changed to gain by it: the caller samples every cell.
+   */
+  private sampleChangedCells(frame: Uint8Array, into: Uint8Array, stamps: TileStamps | null, seq: number): boolean {
+    const last = this.sampledSeq;
+    if (!stamps || seq === 0 || this.sampledFrom !== stamps || seq < last) return false;
+    const table = this.table!;
+    const { subX, subY } = this.fitter!.style;
+    const cols = table.cols / subX;
+    const rows = table.rows / subY;
+    const tiles = this.tiles;
+    if (this.tilesOf !== stamps) {
+      const yuv = this.yuv;
+      if (yuv) tiles.build(yuv.entries, yuv.taps + yuv.chroma, yuv.taps, 1, table.srcWidth, table.srcHeight, cols, rows, subX, subY, TILE, stamps.tilesX);
+      else tiles.build(table.offsets, table.taps, table.taps, 3, table.srcWidth, table.srcHeight, cols, rows, subX, subY, TILE, stamps.tilesX);
+      this.tilesOf = stamps;
+    }
+    // Only the rows of tiles some view reads are compared (frame-changes.ts).
+    stamps.want(tiles.rowFrom, tiles.rowTo, seq);
+    if (stamps.reset > last) return false;
+    const changed = tiles.changedSince(stamps.stamps, stamps.tilesX, last);
+    if (changed > cols * rows * RESAMPLE_CHANGED_BELOW) return false;
+    into.set(this.reuse.lastSamples);
+    if (changed === 0) return true;
+    const flags = tiles.changed;
+    const sampleCols = table.cols;
+    for (let cy = 0, rowStart = 0; cy < rows; cy++, rowStart += cols) {
+      let cx = 0;
+      while (cx < cols) {
+        if (flags[rowStart + cx] === 0) {
+          cx++;
+          continue;
+        }
+        // A run of changed cells, bridged over short gaps: cx … end − 1.
+        let end = cx + 1;
+        for (let gap = 0; end < cols && gap <= BRIDGE_CELLS; end++) {
+          if (flags[rowStart + end] !== 0) gap = 0;
+          else if (++gap > BRIDGE_CELLS) break;
+        }
+        while (flags[rowStart + end - 1] === 0) end--;
+        for (let y = cy * subY, from = y * sampleCols + cx * subX; y < (cy + 1) * subY; y++, from += sampleCols) this.sample(frame, into, from, from + (end - cx) * subX);
+        cx = end;
+      }
+    }
+    return true;
   }
 }
 

@@ -1,0 +1,120 @@
+/**
+ * Which frame tiles each cell of a view reads (shared/tile-stamps.ts), from the view's table, and
+ * so which cells a frame changed since the one the view sampled last: those whose tiles a later
+ * frame stamped. The others' samples would be the same bytes again (view-renderer.ts keeps them).
+ *
+ * A cell's taps mostly lie in one tile or two neighbours (a mosaic cell spans about 7 × 13 working
+ * pixels at the 1.6 pixels a sample fitted styles get, a tile 16 × 16), so each cell keeps the box
+ * of tiles its taps fall in; a cell whose box is wider than MAX_SPAN tiles either way (taps on both
+ * sides of an equirect's seam, or spread by a pole) counts as changed every frame.
+ */
+
+/** Tiles a cell's box may span along each axis before the cell counts as changed every frame. */
+const MAX_SPAN = 3;
+/** In `first`: the cell counts as changed every frame. */
+const ALWAYS = -1;
+
+export class CellTiles {
+  /** Per cell: its box's first tile (row-major index), or ALWAYS. */
+  private first = new Int32Array(0);
+  /** Per cell: its box's tiles across and down, as across | down << 8. */
+  private span = new Uint16Array(0);
+  /** Per cell: 1 where the last `changedSince` found it changed. */
+  changed = new Uint8Array(0);
+  /** The first and last row of tiles any cell reads (to < from: none). */
+  rowFrom = 0;
+  rowTo = -1;
+  private cells = 0;
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.first.byteLength + this.span.byteLength + this.changed.byteLength;
+  }
+
+  /**
+   * The tiles of each of the cols × rows cells of subX × subY samples, from a table of `stride`
+   * entries a sample whose first `taps` are the taps' offsets into a plane of width × height pixels
+   * of `pixelBytes` bytes each (an offset past the plane reads the black bytes after it, which never
+   * change), `tile` pixels a tile side, tilesX tiles a row.
+   */
+  build(entries: Int32Array, stride: number, taps: number, pixelBytes: number, width: number, height: number, cols: number, rows: number, subX: number, subY: number, tile: number, tilesX: number): void {
+    const cells = cols * rows;
+    if (this.first.length < cells) {
+      this.first = new Int32Array(cells);
+      this.span = new Uint16Array(cells);
+      this.changed = new Uint8Array(cells);
+    }
+    this.cells = cells;
+    const planeEnd = width * height * pixelBytes;
+    this.rowFrom = Number.MAX_SAFE_INTEGER;
+    this.rowTo = -1;
+    const rowSamples = cols * subX;
+    for (let cy = 0, cell = 0; cy < rows; cy++) {
+      for (let cx = 0; cx < cols; cx++, cell++) {
+        let x0 = width, y0 = height, x1 = -1, y1 = -1;
+        for (let sy = 0; sy < subY; sy++) {
+          let e = ((cy * subY + sy) * rowSamples + cx * subX) * stride;
+          for (let sx = 0; sx < subX; sx++, e += stride) {
+            for (let k = 0; k < taps; k++) {
+              const o = entries[e + k]!;
+              if (o >= planeEnd) continue;
+              const p = (o / pixelBytes) | 0;
+              const y = (p / width) | 0;
+              const x = p - y * width;
+              if (x < x0) x0 = x;
+              if (x > x1) x1 = x;
+              if (y < y0) y0 = y;
+              if (y > y1) y1 = y;
+            }
+          }
+        }
+        if (x1 < 0) {
+          // Every tap reads black: nothing a frame brings changes it.
+          this.first[cell] = 0;
+          this.span[cell] = 0;
+          continue;
+        }
+        const tx0 = (x0 / tile) | 0, ty0 = (y0 / tile) | 0;
+        const across = ((x1 / tile) | 0) - tx0 + 1;
+        const down = ((y1 / tile) | 0) - ty0 + 1;
+        if (ty0 < this.rowFrom) this.rowFrom = ty0;
+        if (ty0 + down - 1 > this.rowTo) this.rowTo = ty0 + down - 1;
+        if (across > MAX_SPAN || down > MAX_SPAN) {
+          this.first[cell] = ALWAYS;
+          continue;
+        }
+        this.first[cell] = ty0 * tilesX + tx0;
+        this.span[cell] = across | (down << 8);
+      }
+    }
+  }
+
+  /**
+   * Marks in `changed` the cells with a tile that `stamps` (tilesX a row) stamped after frame `seq`;
+   * returns how many.
+   */
+  changedSince(stamps: Int32Array, tilesX: number, seq: number): number {
+    const { first, span, changed } = this;
+    let n = 0;
+    for (let cell = 0; cell < this.cells; cell++) {
+      const at = first[cell]!;
+      let moved = at === ALWAYS;
+      if (!moved) {
+        const s = span[cell]!;
+        const across = s & 0xff;
+        const down = s >> 8;
+        for (let j = 0, row = at; j < down && !moved; j++, row += tilesX) {
+          for (let i = 0; i < across; i++) {
+            if (stamps[row + i]! > seq) {
+              moved = true;
+              break;
+            }
+          }
+        }
+      }
+      changed[cell] = moved ? 1 : 0;
+      if (moved) n++;
+    }
+    return n;
+  }
+}

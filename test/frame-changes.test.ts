@@ -1,0 +1,233 @@
+/**
+ * A ring's changed tiles (src/source/frame-changes.ts) and the views that sample only the cells in
+ * them (ViewRenderer with the ring's stamps): each frame's bytes are those of a view that samples
+ * every cell, whatever changed, was skipped or could not be compared.
+ */
+import { describe, expect, it } from 'vitest';
+import type { StyleName } from '../protocol/index.js';
+import { EQUIRECT_FORMAT } from '../src/projection/layouts/index.js';
+import { RGB24, type FramePixels } from '../src/shared/frame-pixels.js';
+import { TILE, WANT_FRAMES } from '../src/shared/tile-stamps.js';
+import type { ViewSpec } from '../src/shared/types.js';
+import { FrameRing } from '../src/source/frame-ring.js';
+import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
+import { rng } from './helpers/random.js';
+
+const YUV: FramePixels = { kind: 'yuv420p', matrix: 'bt601', range: 'limited' };
+const W = 512;
+const H = 256;
+
+function spec(style: StyleName, yaw: number, pitch: number): ViewSpec {
+  return { yaw, pitch, roll: 0, fov: 90, cols: 40, rows: 12, aspect: 0.5, mode: 5, style, palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
+}
+
+/** A ring's next frame: a slot written with `picture` and delivered; the slot before it given back. */
+class Deliveries {
+  readonly ring: FrameRing;
+  slot = -1;
+  seq = 0;
+
+  constructor(pixels: FramePixels) {
+    this.ring = new FrameRing(W, H, EQUIRECT_FORMAT, pixels);
+  }
+
+  /** With `wantAll`, every row of tiles is wanted compared, as if views read them all. */
+  deliver(picture: Uint8Array, wantAll = false): Uint8Array {
+    if (wantAll) this.ring.changes!.want(0, H / TILE - 1, this.seq);
+    const slot = this.ring.acquire();
+    this.ring.slots[slot]!.set(picture);
+    this.seq = this.ring.delivered(slot);
+    if (this.slot >= 0) this.ring.release(this.slot);
+    this.slot = slot;
+    return this.ring.slots[slot]!;
+  }
+}
+
+describe('FrameChanges', () => {
+  for (const pixels of [RGB24, YUV]) {
+    it(`${pixels.kind}: a delivered frame stamps exactly the tiles whose bytes differ from the frame before, in every plane`, () => {
+      const d = new Deliveries(pixels);
+      const changes = d.ring.changes!;
+      expect(changes).not.toBeNull();
+      const bytes = d.ring.layout.pictureBytes;
+      const r = rng(3);
+      const first = Uint8Array.from({ length: bytes }, () => Math.floor(r() * 256));
+      d.deliver(first, true);
+      // The first frame has none before it: every tile counts as changed.
+      expect(changes.reset).toBe(1);
+      const tilesX = W / TILE;
+      // One byte changed in each plane, each in a tile of its own.
+      const next = first.slice();
+      const expected = new Set<number>();
+      const planes = d.ring.layout.planes;
+      planes.forEach(([start], p) => {
+        const chroma = pixels.kind === 'yuv420p' && p > 0;
+        const [x, y] = ([[37, 200], [130, 40], [250, 120]] as const)[p]!;
+        // Chroma pixel (x, y) lies over luma pixels (2x, 2y).
+        const at = chroma ? start + y * (W / 2) + x : start + (y * W + x) * (pixels.kind === 'rgb24' ? 3 : 1) + (pixels.kind === 'rgb24' ? 2 : 0);
+        next[at] = next[at]! ^ 1;
+        const [lx, ly]: [number, number] = chroma ? [2 * x, 2 * y] : [x, y];
+        expected.add(Math.floor(ly / TILE) * tilesX + Math.floor(lx / TILE));
+      });
+      d.deliver(next, true);
+      expect(d.seq).toBe(2);
+      expect(changes.reset).toBe(1);
+      const stamped = [...changes.stamps.keys()].filter((t) => changes.stamps[t] === 2);
+      expect(new Set(stamped)).toEqual(expected);
+      // The same bytes again: nothing stamped.
+      d.deliver(next, true);
+      expect([...changes.stamps].filter((s) => s === 3)).toEqual([]);
+      expect(changes.reset).toBe(1);
+    });
+  }
+
+  it('a frame whose predecessor\'s slot was written again since stamps every tile (reset), and so does the first', () => {
+    const d = new Deliveries(RGB24);
+    const changes = d.ring.changes!;
+    const picture = new Uint8Array(W * H * 3).fill(9);
+    d.deliver(picture, true);
+    d.deliver(picture, true);
+    expect(changes.reset).toBe(1);
+    // The slot of frame 2 is being written again before frame 3 is delivered.
+    changes.overwritten(d.slot);
+    d.deliver(picture, true);
+    expect(changes.reset).toBe(3);
+  });
+
+  it('after a frame that changed most tiles (a moving camera) the next ones are not compared, one, then two, …; a still frame after a comparison ends that', () => {
+    const d = new Deliveries(YUV);
+    const changes = d.ring.changes!;
+    const r = rng(9);
+    const noise = (): Uint8Array => Uint8Array.from({ length: d.ring.layout.pictureBytes }, () => Math.floor(r() * 256));
+    d.deliver(noise(), true);
+    const compared = (): number => changes.compared;
+    // Frame 2 changes everything: compared, then frame 3 is not (reset), frame 4 is again.
+    d.deliver(noise(), true);
+    expect(compared()).toBe(1);
+    const same = noise();
+    d.deliver(same, true);
+    expect([compared(), changes.reset]).toEqual([1, 3]);
+    d.deliver(noise(), true);
+    expect(compared()).toBe(2);
+    // Mostly changed again: two frames skipped now.
+    d.deliver(same, true);
+    d.deliver(same, true);
+    expect([compared(), changes.reset]).toEqual([2, 6]);
+    // Frame 7 is compared and changed nothing: every frame after it is compared.
+    d.deliver(same, true);
+    expect([compared(), changes.reset]).toEqual([3, 6]);
+    d.deliver(same, true);
+    d.deliver(same, true);
+    expect([compared(), changes.reset]).toEqual([5, 6]);
+  });
+
+  it('rows of tiles no view wants compared are stamped with every frame; wanted ones only where they changed, for WANT_FRAMES frames', () => {
+    const d = new Deliveries(YUV);
+    const changes = d.ring.changes!;
+    const picture = new Uint8Array(d.ring.layout.pictureBytes).fill(50);
+    const tilesX = W / TILE;
+    d.deliver(picture);
+    // A view reads rows 3–5 of tiles.
+    changes.want(3, 5, d.seq);
+    d.deliver(picture);
+    const rowStamps = (row: number): number[] => [...changes.stamps.subarray(row * tilesX, (row + 1) * tilesX)];
+    expect(new Set(rowStamps(2))).toEqual(new Set([2]));
+    expect(new Set(rowStamps(4))).toEqual(new Set([0]));
+    expect(new Set(rowStamps(6))).toEqual(new Set([2]));
+    expect(changes.compared).toBe(1);
+    // The want lapses WANT_FRAMES frames after the frame it was made for.
+    for (let i = 0; i < WANT_FRAMES; i++) d.deliver(picture);
+    expect(new Set(rowStamps(4))).toEqual(new Set([d.seq]));
+  });
+
+  it('a size that is not whole tiles, or ASCII360_TILE_CHANGES=0, compares nothing: every frame is sampled whole', () => {
+    expect(new FrameRing(520, 260).changes).toBeNull();
+    process.env['ASCII360_TILE_CHANGES'] = '0';
+    try {
+      const ring = new FrameRing(W, H);
+      expect(ring.changes).toBeNull();
+      expect(ring.delivered(ring.acquire())).toBe(0);
+    } finally {
+      delete process.env['ASCII360_TILE_CHANGES'];
+    }
+  });
+});
+
+describe('a fitted view sampling only the cells in changed tiles', () => {
+  const views: [string, number, number][] = [['ahead', 20, 5], ['across the seam', 180, -10], ['at a pole', 30, 80]];
+  for (const pixels of [RGB24, YUV]) {
+    for (const style of ['mosaic', 'sextant'] as const) {
+      it(`${pixels.kind}, ${style}: frame after frame the bytes of a view sampling every cell, views ahead, across the seam and at a pole`, () => {
+        const d = new Deliveries(pixels);
+        const bytes = d.ring.layout.pictureBytes;
+        const r = rng(11);
+        let picture = Uint8Array.from({ length: bytes }, () => Math.floor(r() * 256));
+        const specs = views.map(([, yaw, pitch]) => spec(style, yaw, pitch));
+        const keeping = specs.map((s) => new ViewRenderer(s));
+        const whole = specs.map((s) => new ViewRenderer(s));
+        const outA = new Uint8Array(payloadCapacity(specs[0]!));
+        const outB = new Uint8Array(payloadCapacity(specs[0]!));
+        const fullSamples = new Map<number, number>();
+        let kept = 0;
+        // Per frame: how many small patches change (bytes anywhere in them), and whether the views render it.
+        const steps: { patches: number; render: boolean; single?: boolean }[] = [
+          { patches: 0, render: true },
+          { patches: 3, render: true },
+          { patches: 0, render: true },
+          { patches: 6, render: true },
+          { patches: 4, render: false },
+          { patches: 0, render: false },
+          { patches: 2, render: true },
+          { patches: 400, render: true },
+          { patches: 1, render: true },
+          // Many single changes: some lie in a tile only a cell's last taps reach.
+          ...Array.from({ length: 16 }, () => ({ patches: 40, render: true, single: true })),
+        ];
+        for (const [i, { patches, render, single }] of [{ patches: 0, render: true }, ...steps].entries()) {
+          if (i > 0) {
+            picture = picture.slice();
+            for (let p = 0; p < patches; p++) {
+              const at = Math.floor(r() * (bytes - 40));
+              if (single) picture[at] = picture[at]! ^ 0x10;
+              else for (let k = 0; k < 1 + Math.floor(r() * 40); k += 1 + Math.floor(r() * 7)) picture[at + k] = Math.floor(r() * 256);
+            }
+          }
+          const frame = d.deliver(picture);
+          if (!render) continue;
+          specs.forEach((_, v) => {
+            const a = keeping[v]!.render(frame, W, H, i, outA, 'full', d.ring.format, false, d.ring.arena, d.ring.changes, d.seq);
+            const b = whole[v]!.render(frame, W, H, i, outB, 'full', d.ring.format, false, d.ring.arena);
+            expect(a).toBe(b);
+            expect(Buffer.from(outA.subarray(0, a)).equals(Buffer.from(outB.subarray(0, b))), `${views[v]![0]}, frame ${i}`).toBe(true);
+            fullSamples.set(v, whole[v]!.samplesTaken);
+            if (keeping[v]!.samplesTaken < whole[v]!.samplesTaken) kept++;
+          });
+        }
+        // The views did keep samples (here: the frames with no or a few changes).
+        expect(kept).toBeGreaterThanOrEqual(views.length * 12);
+      });
+    }
+  }
+
+  it('a view whose frames come from another ring of the same size samples every cell of the first', () => {
+    const a = new Deliveries(RGB24);
+    const b = new Deliveries(RGB24);
+    const r = rng(5);
+    const p1 = Uint8Array.from({ length: W * H * 3 }, () => Math.floor(r() * 256));
+    const p2 = Uint8Array.from({ length: W * H * 3 }, () => Math.floor(r() * 256));
+    const s = spec('mosaic', 0, 0);
+    const view = new ViewRenderer(s);
+    const control = new ViewRenderer(s);
+    const out = new Uint8Array(payloadCapacity(s));
+    const expected = new Uint8Array(payloadCapacity(s));
+    const f1 = a.deliver(p1);
+    view.render(f1, W, H, 0, out, 'full', a.ring.format, false, a.ring.arena, a.ring.changes, a.seq);
+    // Ring b's first frames: sequence numbers 1, 2 again, another picture.
+    b.deliver(p2);
+    const f2 = b.deliver(p2);
+    const n = view.render(f2, W, H, 1, out, 'full', b.ring.format, false, b.ring.arena, b.ring.changes, b.seq);
+    control.render(f2, W, H, 1, expected, 'full', b.ring.format, false, b.ring.arena);
+    expect(view.samplesTaken).toBe(control.samplesTaken);
+    expect(Buffer.from(out.subarray(0, n)).equals(Buffer.from(expected.subarray(0, n)))).toBe(true);
+  });
+});
