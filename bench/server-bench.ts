@@ -454,6 +454,14 @@ export async function benchStyleViewers(dir: string): Promise<string[]> {
     const aim = style === PICTURE_STYLE ? `   fit effort ${r.effort} (aim each >= 29)` : style === 'ramp' ? '   (baseline)' : '';
     lines.push(row(style, r, aim));
   }
+  // Side by side: every cell sampled every frame, the frames not compared (source/frame-changes.ts).
+  process.env['ASCII360_TILE_CHANGES'] = '0';
+  try {
+    const whole = await viewerFps(clip, PICTURE_STYLE, STYLE_VIEWERS);
+    lines.push(row(`${PICTURE_STYLE}, no tiles`, whole, `   fit effort ${whole.effort} (frames not compared: every cell sampled every frame)`));
+  } finally {
+    delete process.env['ASCII360_TILE_CHANGES'];
+  }
   // The same picture panning sideways (a turning camera): no part stays still, every cell is searched.
   const panning = await viewerFps(panningClipIn(dir), PICTURE_STYLE, STYLE_VIEWERS);
   lines.push(row(`${PICTURE_STYLE}, pan`, panning, `   fit effort ${panning.effort} (the clip panning ${PAN_PIXELS} px a frame: nothing still)`));

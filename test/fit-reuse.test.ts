@@ -11,7 +11,7 @@ import { renderDemoBackground } from '../src/source/demo-scene.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import { ViewRenderer } from '../src/workers/view-renderer.js';
 import { rng } from './helpers/random.js';
-import { accBytes, ChangedCellsSimd } from '../src/quantise/changed-cells-simd.js';
+import { accBytes, ChangedCellsSimd } from '../src/shared/changed-blocks-simd.js';
 import { createFrameMemory, WasmArena } from '../src/shared/wasm-arena.js';
 
 const FITTED = Object.values(CELL_STYLES).filter((s) => s.frames === 'fitted');

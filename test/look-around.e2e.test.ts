@@ -91,11 +91,15 @@ describe('look-around', () => {
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toMatch(/^ascii360_cells_fitted_total \d+$/m);
     expect(metrics).toMatch(/^ascii360_cells_reused_total [1-9]\d*$/m);
-    // The workers sampled every frame with WebAssembly SIMD, reading the shared frame memory in place.
-    const samples = (await getJson(`${s.url}/healthz`))['samples'] as { simd: number; js: number };
-    expect(samples.simd).toBeGreaterThanOrEqual(15 * 48 * 16 * 32);
+    // The workers sampled with WebAssembly SIMD, reading the shared frame memory in place, every
+    // cell of every frame but those whose tiles of the frame had not changed, whose samples they kept.
+    const samples = (await getJson(`${s.url}/healthz`))['samples'] as { simd: number; js: number; kept: number };
+    expect(samples.simd + samples.kept).toBeGreaterThanOrEqual(15 * 48 * 16 * 32);
+    expect(samples.simd).toBeGreaterThanOrEqual(48 * 16 * 32);
+    expect(samples.kept).toBeGreaterThan(0);
     expect(samples.js).toBe(0);
     expect(metrics).toMatch(/^ascii360_samples_simd_total [1-9]\d*$/m);
+    expect(metrics).toMatch(/^ascii360_samples_kept_total [1-9]\d*$/m);
     // The frame memory holds the ring and, beside it, the workers' tables and samples.
     const health = await getJson(`${s.url}/healthz`);
     const memory = health['memory'] as { frames: number };

@@ -298,7 +298,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       workerFailures: pool.failures,
       fitEffort: pool.effort,
       cells: { fitted: pool.cellsFitted, reused: pool.cellsReused },
-      samples: { simd: pool.samplesSimd, js: pool.samplesJs },
+      samples: { simd: pool.samplesSimd, js: pool.samplesJs, kept: pool.samplesKept },
       frames: { decoded: scheduler.decoded, rendered: scheduler.rendered, dropped, sent: totals.sent, bytesSent: totals.bytes, viewerDropped: totals.dropped },
       views: [...audience].slice(0, HEALTH_VIEWS_MAX).map(({ id, spec: s }) => ({
         id, yaw: s.yaw, pitch: s.pitch, roll: s.roll, fov: s.fov, camera: s.camera, cols: s.cols, rows: s.rows, mode: s.mode, style: s.style, palette: s.palette, pixel: s.style === 'half',

@@ -65,7 +65,7 @@ export interface Health {
   /** Fitted cells rendered since start, and those given the frame before's fit again because their samples had not changed (src/quantise/fit-reuse.ts). */
   cells: { fitted: number; reused: number };
   /** Samples taken since start by the SIMD sampler over the shared frame memory, and in JS (src/projection/sample-cells-simd.ts). */
-  samples: { simd: number; js: number };
+  samples: { simd: number; js: number; kept: number };
   frames: { decoded: number; rendered: number; dropped: number; sent: number; bytesSent: number; viewerDropped: number };
   /** Each viewer's current view (the first HEALTH_VIEWS_MAX), so operators and tests can see who looks where. */
   views: { id: number; yaw: number; pitch: number; roll: number; fov: number; camera: string; cols: number; rows: number; mode: number; style: string; palette: string; pixel: boolean }[];

@@ -22,6 +22,7 @@ export function prometheusText(h: Health): string {
   line(out, 'cells_fitted_total', 'counter', 'Fitted glyph cells rendered (every fitted style).', h.cells.fitted);
   line(out, 'cells_reused_total', 'counter', 'Fitted cells given the frame before\'s glyph and colours again, their samples unchanged: not searched.', h.cells.reused);
   line(out, 'samples_simd_total', 'counter', 'Samples taken by the WebAssembly SIMD sampler, reading frames in the shared frame memory.', h.samples.simd);
+  line(out, 'samples_kept_total', 'counter', 'Samples kept from the frame before instead of taken again: their tiles of the frame had not changed.', h.samples.kept);
   line(out, 'samples_js_total', 'counter', 'Samples taken in JavaScript (no shared WebAssembly memory or SIMD here, or a table outside it).', h.samples.js);
   // An info series, as Prometheus spells strings: the labels carry them, the value is always 1.
   line(out, 'decoder_info', 'gauge', 'How frames are decoded now: the accelerator (none: software), what shrinks them to the working size, and how they store their pixels.', 1, `{hwaccel="${h.decoder.hwaccel}",resizer="${h.decoder.resizer}",pixels="${h.decoder.pixels}"}`);

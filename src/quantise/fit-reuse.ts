@@ -18,7 +18,7 @@
 import type { Mode } from '../../protocol/index.js';
 import type { CellFitter } from './fit-cells.js';
 import { ArenaBuffer, type WasmArena } from '../shared/wasm-arena.js';
-import { accBytes, ChangedCellsSimd } from './changed-cells-simd.js';
+import { accBytes, ChangedCellsSimd } from '../shared/changed-blocks-simd.js';
 
 /** Bytes per fitted cell on the wire: glyph, foreground RGB, background RGB. */
 const CELL_BYTES = 7;
@@ -53,7 +53,7 @@ export class FitReuse {
   /** The changed cells' indices (in the arena, where the SIMD scan writes them), their samples gathered into one row, and that row's cells. */
   private readonly changedStore = new ArenaBuffer();
   private changed: Int32Array = new Int32Array(0);
-  /** The SIMD scan's accumulator row and count (changed-cells-simd.ts), for the grid width and arena they were made for. */
+  /** The SIMD scan's accumulator row and count (shared/changed-blocks-simd.ts), for the grid width and arena they were made for. */
   private readonly accStore = new ArenaBuffer();
   private acc: Uint8Array = new Uint8Array(0);
   private accCount: Int32Array = new Int32Array(0);

@@ -16,7 +16,7 @@
  * before (its slot written again since, a ring without the comparison) stamps every tile at once
  * (`reset`).
  */
-import { accBytes, ChangedCellsSimd } from '../quantise/changed-cells-simd.js';
+import { accBytes, ChangedCellsSimd } from '../shared/changed-blocks-simd.js';
 import type { SlotLayout } from '../shared/frame-pixels.js';
 import type { WasmArena } from '../shared/wasm-arena.js';
 import { stampBytes, TILE, TileStamps } from '../shared/tile-stamps.js';

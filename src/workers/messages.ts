@@ -61,7 +61,8 @@ export type FromWorker =
    * view changes), null while the worker warms up (fit-effort.ts). `tables`, `tableBytes`: what
    * the worker's cache holds after the job (reported in /healthz). `cells`, `cellsReused`: the
    * job's fitted cells, and those given the frame before's fit again (fit-reuse.ts). `samplesSimd`,
-   * `samplesJs`: the job's samples by each path (sample-cells-simd.ts).
+   * `samplesJs`: the job's samples by each path (sample-cells-simd.ts); `samplesKept`: those it kept
+   * from the frame before instead, their tiles unchanged (source/frame-changes.ts).
    */
-  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number; loadMs: number | null; tables: number; tableBytes: number; cells: number; cellsReused: number; samplesSimd: number; samplesJs: number }
+  | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number; loadMs: number | null; tables: number; tableBytes: number; cells: number; cellsReused: number; samplesSimd: number; samplesJs: number; samplesKept: number }
   | { type: 'failed'; jobId: number; message: string };

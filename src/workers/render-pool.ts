@@ -181,12 +181,15 @@ export class RenderPool {
   /** Samples taken since start by the SIMD sampler and in JS (/healthz `samples`). */
   samplesSimd = 0;
   samplesJs = 0;
+  /** Samples kept from the frame before, their tiles unchanged (/healthz `samples.kept`; frame-changes.ts). */
+  samplesKept = 0;
   /** Adds a job's fitted and kept cells and its samples by each path to the totals (a worker's reply or the inline jobs). */
-  private tally(job: { readonly cells: number; readonly cellsReused: number; readonly samplesSimd: number; readonly samplesJs: number }): void {
+  private tally(job: { readonly cells: number; readonly cellsReused: number; readonly samplesSimd: number; readonly samplesJs: number; readonly samplesKept: number }): void {
     this.cellsFitted += job.cells;
     this.cellsReused += job.cellsReused;
     this.samplesSimd += job.samplesSimd;
     this.samplesJs += job.samplesJs;
+    this.samplesKept += job.samplesKept;
   }
 
   /** What of it the governor counted as load (without warm-up and view-change setup); null: not counted. */

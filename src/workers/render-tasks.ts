@@ -12,7 +12,7 @@ import { payloadCapacity, ViewRendererCache } from './view-renderer.js';
  */
 export class RenderJobs {
   readonly cache = new ViewRendererCache();
-  private readonly cost: JobCost = { setupMs: 0, cells: 0, cellsReused: 0, samplesSimd: 0, samplesJs: 0 };
+  private readonly cost: JobCost = { setupMs: 0, cells: 0, cellsReused: 0, samplesSimd: 0, samplesJs: 0, samplesKept: 0 };
   private jobs = 0;
   /** The last job's time, ms. */
   busyMs = 0;
@@ -37,6 +37,11 @@ export class RenderJobs {
     return this.cost.samplesJs;
   }
 
+  /** The last job's samples kept from the frame before, their tiles unchanged (frame-changes.ts). */
+  get samplesKept(): number {
+    return this.cost.samplesKept;
+  }
+
   /** `arena`: this thread's arena in the memory holding `frame`, or null; `stamps`, `seq`: its ring's tile stamps and its number there (ViewRenderer.render). */
   run(frame: Uint8Array, width: number, height: number, format: PictureFormat, index: number, run: number, tasks: readonly RenderTask[], arena: WasmArena | null = null, stamps: TileStamps | null = null, seq = 0): RenderOutput[] {
     const started = performance.now();
@@ -54,6 +59,7 @@ export interface JobCost {
   cellsReused: number;
   samplesSimd: number;
   samplesJs: number;
+  samplesKept: number;
 }
 
 export function renderTasks(
@@ -77,6 +83,7 @@ export function renderTasks(
     cost.cellsReused = 0;
     cost.samplesSimd = 0;
     cost.samplesJs = 0;
+    cost.samplesKept = 0;
   }
   for (const task of tasks) {
     const capacity = payloadCapacity(task.spec);
@@ -90,6 +97,7 @@ export function renderTasks(
       cost.cellsReused += renderer.cellsReused;
       if (renderer.sampledSimd) cost.samplesSimd += renderer.samplesTaken;
       else cost.samplesJs += renderer.samplesTaken;
+      cost.samplesKept += renderer.samplesKept;
     }
     const codec = renderer.codec;
     if (!codec) {

@@ -142,8 +142,9 @@ export class ViewRenderer {
   /** Fitted cells of the last render (0 for a view that is not fitted), and those of them given the frame before's fit again, their samples unchanged (fit-reuse.ts). */
   cellsFitted = 0;
   cellsReused = 0;
-  /** Samples the last render took, and whether the SIMD sampler took them (sample-cells-simd.ts). */
+  /** Samples the last render took, and whether the SIMD sampler took them (sample-cells-simd.ts); and those it kept from the frame before instead. */
   samplesTaken = 0;
+  samplesKept = 0;
   sampledSimd = false;
 
   /** The view's encoder when its frames are tagged (PROTOCOL-NOTES.md §3.7), else null. */
@@ -259,9 +260,11 @@ export class ViewRenderer {
     this.cellsFitted = 0;
     this.cellsReused = 0;
     this.samplesTaken = 0;
+    this.samplesKept = 0;
     if (shape.kind === 'fitted') {
       const samples = this.reuse.samples(count * 3, arena);
-      if (!this.sampleChangedCells(frame, samples, stamps, seq)) this.sample(frame, samples);
+      if (this.sampleChangedCells(frame, samples, stamps, seq)) this.samplesKept = count - this.samplesTaken;
+      else this.sample(frame, samples);
       this.sampledFrom = seq > 0 ? stamps : null;
       this.sampledSeq = seq;
       const start = writeFrameHeader(out, index, shape.headerBytes);
@@ -322,10 +325,13 @@ export class ViewRenderer {
     const rows = table.rows / subY;
     const tiles = this.tiles;
     if (this.tilesOf !== stamps) {
+      // Once per table and ring (2–3 ms for a 160×48 mosaic view): one-off, like the table.
+      const setupStart = performance.now();
       const yuv = this.yuv;
       if (yuv) tiles.build(yuv.entries, yuv.taps + yuv.chroma, yuv.taps, 1, table.srcWidth, table.srcHeight, cols, rows, subX, subY, TILE, stamps.tilesX);
       else tiles.build(table.offsets, table.taps, table.taps, 3, table.srcWidth, table.srcHeight, cols, rows, subX, subY, TILE, stamps.tilesX);
       this.tilesOf = stamps;
+      this.setupMs += performance.now() - setupStart;
     }
     // Only the rows of tiles some view reads are compared (frame-changes.ts).
     stamps.want(tiles.rowFrom, tiles.rowTo, seq);

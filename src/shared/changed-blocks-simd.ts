@@ -1,8 +1,8 @@
 /**
- * FitReuse's question, which cells' samples differ from the frame before's (fit-reuse.ts), as
- * WebAssembly SIMD over a thread's frame memory: the same list, in the same order, as the JS scan.
- * The same question of two frames, tile by tile, is which tiles of a picture changed
- * (source/frame-changes.ts): a tile is a cell of 16 rows of 16 luma, 8 chroma or 48 RGB24 bytes.
+ * Which blocks of two byte grids differ, as WebAssembly SIMD over a thread's frame memory. Asked by
+ * FitReuse (quantise/fit-reuse.ts): which cells' samples differ from the frame before's, the same
+ * list, in the same order, as its JS scan; and by FrameChanges (source/frame-changes.ts): which
+ * tiles of a picture changed, a tile being a block of 16 rows of 16 luma, 8 chroma or 48 RGB24 bytes.
  *
  * Why: on a still scene (a tripod clip keeps 92–99 % of a view's cells from frame to frame) every
  * byte of both sample buffers is compared, 737 KB each for a 160×48 mosaic view. The JS scan does
@@ -15,9 +15,9 @@
  * past a sample row's end (the next row's, or the arena block's spare tail past the buffer's end:
  * wasm-arena.ts TAIL) and writes them to `acc`'s own tail, which the second pass never reads.
  */
-import { PerMemoryModule } from '../shared/wasm-api.js';
-import { MAX_PAGES, type SharedMemory, type WasmArena } from '../shared/wasm-arena.js';
-import { FunctionBody, I32, moduleBytes, Op, Simd } from '../shared/wasm-emitter.js';
+import { PerMemoryModule } from './wasm-api.js';
+import { MAX_PAGES, type SharedMemory, type WasmArena } from './wasm-arena.js';
+import { FunctionBody, I32, moduleBytes, Op, Simd } from './wasm-emitter.js';
 
 /** Cell row widths the module has code for: 2 and 4 samples across (every fitted style), RGB each; a frame tile's rows (frame-changes.ts). */
 const ROW_BYTES = [6, 12, 8, 16, 48] as const;
