@@ -137,5 +137,8 @@ export async function benchCpu(dir: string): Promise<string[]> {
   const playPlanes = await play('ASCII360_BENCH=1');
   const playRgb = await play('ASCII360_FRAME_PIXELS=rgb24');
   lines.push(`  play (mosaic)        4:2:0 frames ${fmt(playPlanes, 2)} cores   RGB24 frames ${fmt(playRgb, 2)} cores   ratio ${fmt(playPlanes / playRgb, 2)}`);
+  // The frames not compared (source/frame-changes.ts): every cell sampled every frame.
+  const playWhole = await play('ASCII360_TILE_CHANGES=0');
+  lines.push(`  play (mosaic)        frames compared tile by tile ${fmt(playPlanes, 2)} cores   not compared, every cell sampled every frame ${fmt(playWhole, 2)} cores   ratio ${fmt(playPlanes / playWhole, 2)}`);
   return lines;
 }
