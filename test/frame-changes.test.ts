@@ -209,6 +209,37 @@ describe('a fitted view sampling only the cells in changed tiles', () => {
     }
   }
 
+  it('a slot written again with a frame that is never delivered (FrameRing.acquire) is not compared with: the view samples every cell', () => {
+    const d = new Deliveries(RGB24);
+    const r = rng(13);
+    const a = Uint8Array.from({ length: W * H * 3 }, () => Math.floor(r() * 256));
+    const b = a.slice();
+    for (let i = 0; i < b.length; i += 997) b[i] = b[i]! ^ 0x40;
+    const s = spec('mosaic', 10, 0);
+    const view = new ViewRenderer(s);
+    const control = new ViewRenderer(s);
+    const out = new Uint8Array(payloadCapacity(s));
+    const expected = new Uint8Array(payloadCapacity(s));
+    for (const picture of [a, a, a]) {
+      const f = d.deliver(picture, true);
+      view.render(f, W, H, 0, out, 'full', d.ring.format, false, d.ring.arena, d.ring.changes, d.seq);
+    }
+    // The last delivered frame's slot is given back and written again (say, by a frame dropped
+    // before delivery) with b's bytes; then b is delivered from another slot.
+    const last = d.slot;
+    d.ring.release(last);
+    d.slot = -1;
+    const again = d.ring.acquire();
+    expect(again).toBe(last);
+    d.ring.slots[again]!.set(b);
+    const f = d.deliver(b, true);
+    d.ring.release(again);
+    const n = view.render(f, W, H, 1, out, 'full', d.ring.format, false, d.ring.arena, d.ring.changes, d.seq);
+    control.render(f, W, H, 1, expected, 'full', d.ring.format, false, d.ring.arena);
+    expect(Buffer.from(out.subarray(0, n)).equals(Buffer.from(expected.subarray(0, n)))).toBe(true);
+    expect(view.samplesKept).toBe(0);
+  });
+
   it('a view whose frames come from another ring of the same size samples every cell of the first', () => {
     const a = new Deliveries(RGB24);
     const b = new Deliveries(RGB24);

@@ -42,6 +42,42 @@ function render(pool: RenderPool, ring: FrameSlots, slot: number): Promise<Share
 }
 
 describe('RenderPool', () => {
+  it('workers given the ring\'s tile stamps and each frame\'s number keep samples, and send the bytes of views sampled whole', async () => {
+    const ring = new FrameRing(1024, 512);
+    expect(ring.changes).not.toBeNull();
+    const threaded = new RenderPool(2, silentLogger);
+    const whole = new RenderPool(0, silentLogger);
+    pools.push(threaded, whole);
+    const fitted = ([['mosaic', 20, 0], ['sextant', -150, 30], ['mosaic', 179, -20], ['octant', 60, 70]] as const).map(([style, yaw, pitch]) => {
+      const spec: ViewSpec = { yaw, pitch, roll: 0, fov: 90, cols: 40, rows: 12, aspect: 0.5, mode: 5, style, palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
+      return { key: viewKey(spec), spec };
+    });
+    const renderWith = (pool: RenderPool, slot: number, index: number, seq: number): Promise<SharedPayload[]> =>
+      new Promise((resolve) => pool.render({ ring, slot, width: 1024, height: 512, index, position: 0, elapsed: 0, seq }, fitted, resolve));
+    let picture = renderDemoBackground(1024, 512);
+    let previous = -1;
+    for (let frame = 0; frame < 12; frame++) {
+      if (frame > 0) {
+        // A small moving part: a band of rows that changes from frame to frame.
+        picture = picture.slice();
+        picture.fill((frame * 37) & 255, (100 + frame * 13) * 1024 * 3, (104 + frame * 13) * 1024 * 3);
+      }
+      const slot = ring.acquire();
+      ring.slots[slot]!.set(picture);
+      const seq = ring.delivered(slot);
+      if (previous >= 0) ring.release(previous);
+      previous = slot;
+      const kept = threaded.samplesKept;
+      const a = await renderWith(threaded, slot, frame, seq);
+      // No frame number: every cell sampled.
+      const b = await renderWith(whole, slot, frame, 0);
+      for (const p of a) expect(Buffer.compare(p.bytes, b.find((q) => q.key === p.key)!.bytes), `${p.key} frame ${frame}`).toBe(0);
+      if (frame >= 3) expect(threaded.samplesKept).toBeGreaterThan(kept);
+      for (const p of [...a, ...b]) p.release();
+    }
+    expect(whole.samplesKept).toBe(0);
+  });
+
   it('workers and inline rendering give identical payloads for every view', async () => {
     const ring = new FrameRing(1024, 512);
     const slot = ring.acquire();

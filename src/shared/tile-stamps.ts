@@ -38,7 +38,11 @@ export class TileStamps {
   /** A view sampling frame `seq` reads rows `from`…`to` of tiles (inclusive): have them compared for the next WANT_FRAMES frames. */
   want(from: number, to: number, seq: number): void {
     const until = seq + WANT_FRAMES;
-    for (let row = Math.max(0, from); row <= to && row < this.tilesY; row++) if (this.wanted[row]! < until) Atomics.store(this.wanted, row, until);
+    const wanted = this.wanted;
+    for (let row = Math.max(0, from); row <= to && row < this.tilesY; row++) {
+      // An atomic max: another thread may want the row for longer.
+      for (let now = Atomics.load(wanted, row); now < until; now = Atomics.load(wanted, row)) if (Atomics.compareExchange(wanted, row, now, until) === now) break;
+    }
   }
 
   /** The last frame that stamped every tile: nothing sampled before it can be kept. */

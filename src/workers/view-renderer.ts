@@ -265,10 +265,11 @@ export class ViewRenderer {
       const samples = this.reuse.samples(count * 3, arena);
       if (this.sampleChangedCells(frame, samples, stamps, seq)) this.samplesKept = count - this.samplesTaken;
       else this.sample(frame, samples);
-      this.sampledFrom = seq > 0 ? stamps : null;
-      this.sampledSeq = seq;
       const start = writeFrameHeader(out, index, shape.headerBytes);
       const end = this.reuse.fit(this.fitter!, s.cols, s.rows, s.mode, out, start);
+      // Only now are these samples the ones `reuse.lastSamples` holds (fit swaps the buffers).
+      this.sampledFrom = seq > 0 ? stamps : null;
+      this.sampledSeq = seq;
       this.cellsFitted = s.cols * s.rows;
       this.cellsReused = this.reuse.reused;
       const map = this.remap;
@@ -320,6 +321,8 @@ export class ViewRenderer {
     const last = this.sampledSeq;
     if (!stamps || seq === 0 || this.sampledFrom !== stamps || seq < last) return false;
     const table = this.table!;
+    // Stamps of another grid than the frames the table reads cannot say which of its tiles changed.
+    if (table.srcWidth !== stamps.tilesX * TILE || table.srcHeight !== stamps.tilesY * TILE) return false;
     const { subX, subY } = this.fitter!.style;
     const cols = table.cols / subX;
     const rows = table.rows / subY;
@@ -356,6 +359,8 @@ export class ViewRenderer {
           else if (++gap > BRIDGE_CELLS) break;
         }
         while (flags[rowStart + end - 1] === 0) end--;
+        // At least 4 samples a run where the row has them: the 4:2:0 SIMD sampler takes groups of 4.
+        if ((end - cx) * subX < 4) end = Math.min(cols, cx + Math.ceil(4 / subX));
         for (let y = cy * subY, from = y * sampleCols + cx * subX; y < (cy + 1) * subY; y++, from += sampleCols) this.sample(frame, into, from, from + (end - cx) * subX);
         cx = end;
       }
