@@ -330,6 +330,8 @@ const samplerModule = new PerMemoryModule(
   }),
 );
 const samplers = new WeakMap<SharedMemory, SimdSampler | null>();
+/** One range, every sample. */
+const WHOLE = Int32Array.of(0, -1);
 
 /** The SIMD sampler of a thread's frame memory. */
 export class SimdSampler {
@@ -353,35 +355,58 @@ export class SimdSampler {
   }
 
   /**
-   * sampleCells(table, frame, out, from, to) when all three lie in this memory and the table has at
-   * most MAX_TAPS taps; returns false (and does nothing) otherwise, for the caller to sample in JS.
+   * sampleCells(table, frame, out) when all three lie in this memory and the table has at most
+   * MAX_TAPS taps; returns false (and does nothing) otherwise, for the caller to sample in JS.
    */
-  sample(table: SamplingTable, frame: Uint8Array, out: Uint8Array, from = 0, to = -1): boolean {
+  sample(table: SamplingTable, frame: Uint8Array, out: Uint8Array): boolean {
+    return this.sampleRanges(table, frame, out, WHOLE, 1);
+  }
+
+  /**
+   * The same for the `n` ranges of samples [ranges[2i], ranges[2i + 1]) only (an end < 0: the
+   * last), the others left as they are in `out`; checked once for them all.
+   */
+  sampleRanges(table: SamplingTable, frame: Uint8Array, out: Uint8Array, ranges: Int32Array, n: number): boolean {
     const { taps, offsets } = table;
     const arena = this.arena;
     if (taps > MAX_TAPS || !arena.owns(offsets) || !arena.owns(frame) || !arena.owns(out)) return false;
-    const count = checkRange(checkSampling(table, frame, out), from, to) - from;
-    if (count === 0) return true;
-    this.byTaps[taps - 1]!(offsets.byteOffset + from * taps * 4, count, frame.byteOffset, out.byteOffset + from * 3);
-    SimdSampler.samples += count;
+    const count = checkSampling(table, frame, out);
+    const sampler = this.byTaps[taps - 1]!;
+    for (let i = 0; i < n; i++) {
+      const from = ranges[2 * i]!;
+      const samples = checkRange(count, from, ranges[2 * i + 1]!) - from;
+      if (samples === 0) continue;
+      sampler(offsets.byteOffset + from * taps * 4, samples, frame.byteOffset, out.byteOffset + from * 3);
+      SimdSampler.samples += samples;
+    }
     return true;
   }
 
   /**
-   * sampleCellsYuv(table, frame, out, from, to) when all three lie in this memory: whole groups of
-   * four here, the last few samples in JS; returns false (and does nothing) otherwise.
+   * sampleCellsYuv(table, frame, out) when all three lie in this memory: whole groups of four here,
+   * the last few samples in JS; returns false (and does nothing) otherwise.
    */
-  sampleYuv(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array, from = 0, to = -1): boolean {
+  sampleYuv(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array): boolean {
+    return this.sampleYuvRanges(table, frame, out, WHOLE, 1);
+  }
+
+  /** The same for `n` ranges of samples only, as sampleRanges. */
+  sampleYuvRanges(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array, ranges: Int32Array, n: number): boolean {
     const { taps, entries } = table;
     const arena = this.arena;
     if (taps > MAX_TAPS || table.chroma !== Math.min(taps, CHROMA_TAPS) || !arena.owns(entries) || !arena.owns(frame) || !arena.owns(out)) return false;
-    const end = checkRange(checkYuvSampling(table, frame, out), from, to);
-    const count = end - from;
-    const groups = count >> 2;
+    const count = checkYuvSampling(table, frame, out);
+    const sampler = this.yuvByTaps[taps - 1]!;
+    const stride = (taps + table.chroma) * 4;
     const k = table.coefficients;
-    if (groups > 0) this.yuvByTaps[taps - 1]!(entries.byteOffset + from * (taps + table.chroma) * 4, groups, frame.byteOffset, out.byteOffset + from * 3, table.vFromU, k.y, k.rv, k.gu, k.gv, k.bu, k.r0, k.g0, k.b0);
-    if (groups * 4 < count) sampleCellsYuv(table, frame, out, from + groups * 4, end);
-    SimdSampler.samples += count;
+    for (let i = 0; i < n; i++) {
+      const from = ranges[2 * i]!;
+      const end = checkRange(count, from, ranges[2 * i + 1]!);
+      const groups = (end - from) >> 2;
+      if (groups > 0) sampler(entries.byteOffset + from * stride, groups, frame.byteOffset, out.byteOffset + from * 3, table.vFromU, k.y, k.rv, k.gu, k.gv, k.bu, k.r0, k.g0, k.b0);
+      if (from + groups * 4 < end) sampleCellsYuv(table, frame, out, from + groups * 4, end);
+      SimdSampler.samples += end - from;
+    }
     return true;
   }
 }

@@ -168,18 +168,19 @@ export class ChangedCellsSimd {
    * -1 (nothing done) when a buffer lies outside this memory or the width has no code here.
    * `acc` must hold accBytes(cols, rowBytes) bytes, its last four the count (`count`, a view of
    * them made once by the caller), and the sample buffers 15 readable bytes past their end (an
-   * arena block's tail).
+   * arena block's tail). With `firstRow`, the grid's rows from it on (cells listed from 0 there).
    */
-  scan(cur: Uint8Array, prev: Uint8Array, rowBytes: number, subY: number, cols: number, rows: number, list: Int32Array, acc: Uint8Array, count: Int32Array): number {
+  scan(cur: Uint8Array, prev: Uint8Array, rowBytes: number, subY: number, cols: number, rows: number, list: Int32Array, acc: Uint8Array, count: Int32Array, firstRow = 0): number {
     const run = this.scans.get(rowBytes);
     const arena = this.arena;
     if (!run || cols <= 0 || rows <= 0 || !arena.owns(cur) || !arena.owns(prev) || !arena.owns(list) || !arena.owns(acc)) return -1;
-    const need = cols * rowBytes * subY * rows;
+    const skip = firstRow * cols * rowBytes * subY;
+    const need = skip + cols * rowBytes * subY * rows;
     const countAt = acc.byteOffset + accBytes(cols, rowBytes) - 4;
     if (cur.length < need || prev.length < need || list.length < cols * rows || acc.length < accBytes(cols, rowBytes) || count.byteOffset !== countAt || count.buffer !== acc.buffer) {
       throw new RangeError(`changed-cells scan: buffers do not fit ${cols}×${rows} cells of ${rowBytes}×${subY} bytes`);
     }
-    run(cur.byteOffset, prev.byteOffset, cols * rowBytes, subY, cols, rows, list.byteOffset, acc.byteOffset, countAt);
+    run(cur.byteOffset + skip, prev.byteOffset + skip, cols * rowBytes, subY, cols, rows, list.byteOffset, acc.byteOffset, countAt);
     ChangedCellsSimd.scans++;
     return count[0]!;
   }

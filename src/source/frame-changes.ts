@@ -154,10 +154,7 @@ export class FrameChanges extends TileStamps {
     const offset = from * tilesX;
     let first = -1;
     for (const p of this.planes) {
-      const band = p.rowBytes * tilesX * p.rows;
-      const a = p.inSlot[now]!.subarray(from * band, to * band);
-      const b = p.inSlot[before]!.subarray(from * band, to * band);
-      const n = this.scan.scan(a, b, p.rowBytes, p.rows, tilesX, to - from, list, p.acc, p.count);
+      const n = this.scan.scan(p.inSlot[now]!, p.inSlot[before]!, p.rowBytes, p.rows, tilesX, to - from, list, p.acc, p.count, from);
       if (n < 0) return -1;
       for (let i = 0; i < n; i++) stamps[offset + list[i]!] = seq;
       if (first < 0) first = n;

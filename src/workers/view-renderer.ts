@@ -110,6 +110,8 @@ export class ViewRenderer {
   private tilesOf: TileStamps | null = null;
   private sampledFrom: TileStamps | null = null;
   private sampledSeq = 0;
+  /** Ranges of samples (from, end pairs) a render samples again, grown as needed. */
+  private ranges = new Int32Array(0);
   /**
    * ms of the last render that were one-off cost, not load (fit-effort.ts): a view change's table and
    * fitter, or the whole render while its style is new to this thread.
@@ -287,21 +289,31 @@ export class ViewRenderer {
     }
   }
 
-  /**
-   * The table applied to `frame` (its samples `from` up to `to`; < 0: the last): by the SIMD sampler
-   * where all three lie in its memory, else in JS.
-   */
-  private sample(frame: Uint8Array, out: Uint8Array, from = 0, to = -1): void {
+  /** The table applied to `frame`: by the SIMD sampler where all three lie in its memory, else in JS. */
+  private sample(frame: Uint8Array, out: Uint8Array): void {
     const table = this.table!;
-    this.samplesTaken += (to < 0 ? table.cols * table.rows : to) - from;
+    this.samplesTaken = table.cols * table.rows;
     const yuv = this.yuv;
     if (yuv) {
-      this.sampledSimd = this.sampler?.sampleYuv(yuv, frame, out, from, to) ?? false;
-      if (!this.sampledSimd) sampleCellsYuv(yuv, frame, out, from, to);
+      this.sampledSimd = this.sampler?.sampleYuv(yuv, frame, out) ?? false;
+      if (!this.sampledSimd) sampleCellsYuv(yuv, frame, out);
       return;
     }
-    this.sampledSimd = this.sampler?.sample(table, frame, out, from, to) ?? false;
-    if (!this.sampledSimd) sampleCells(table, frame, out, from, to);
+    this.sampledSimd = this.sampler?.sample(table, frame, out) ?? false;
+    if (!this.sampledSimd) sampleCells(table, frame, out);
+  }
+
+  /** The same for the `n` ranges of samples in `ranges` (from, end pairs) only. */
+  private sampleRanges(frame: Uint8Array, out: Uint8Array, ranges: Int32Array, n: number): void {
+    for (let i = 0; i < n; i++) this.samplesTaken += ranges[2 * i + 1]! - ranges[2 * i]!;
+    const table = this.table!;
+    const yuv = this.yuv;
+    this.sampledSimd = (yuv ? this.sampler?.sampleYuvRanges(yuv, frame, out, ranges, n) : this.sampler?.sampleRanges(table, frame, out, ranges, n)) ?? false;
+    if (this.sampledSimd) return;
+    for (let i = 0; i < n; i++) {
+      if (yuv) sampleCellsYuv(yuv, frame, out, ranges[2 * i]!, ranges[2 * i + 1]!);
+      else sampleCells(table, frame, out, ranges[2 * i]!, ranges[2 * i + 1]!);
+    }
   }
 
   /** No samples kept to take again: the next fitted render samples every cell. */
@@ -345,6 +357,11 @@ export class ViewRenderer {
     if (changed === 0) return true;
     const flags = tiles.changed;
     const sampleCols = table.cols;
+    // The runs' samples, a range per sample row of each (at most one run every other cell).
+    const most = rows * subY * Math.ceil(cols / 2) * 2;
+    if (this.ranges.length < most) this.ranges = new Int32Array(most);
+    const ranges = this.ranges;
+    let n = 0;
     for (let cy = 0, rowStart = 0; cy < rows; cy++, rowStart += cols) {
       let cx = 0;
       while (cx < cols) {
@@ -361,10 +378,14 @@ export class ViewRenderer {
         while (flags[rowStart + end - 1] === 0) end--;
         // At least 4 samples a run where the row has them: the 4:2:0 SIMD sampler takes groups of 4.
         if ((end - cx) * subX < 4) end = Math.min(cols, cx + Math.ceil(4 / subX));
-        for (let y = cy * subY, from = y * sampleCols + cx * subX; y < (cy + 1) * subY; y++, from += sampleCols) this.sample(frame, into, from, from + (end - cx) * subX);
+        for (let y = cy * subY, from = y * sampleCols + cx * subX; y < (cy + 1) * subY; y++, from += sampleCols, n++) {
+          ranges[2 * n] = from;
+          ranges[2 * n + 1] = from + (end - cx) * subX;
+        }
         cx = end;
       }
     }
+    this.sampleRanges(frame, into, ranges, n);
     return true;
   }
 }
