@@ -85,6 +85,67 @@ describe('FitReuse', () => {
     }
   }
 
+  for (const style of FITTED) {
+    for (const where of ['plain', 'arena'] as const) {
+      it(`${style.name}, samples in ${where === 'arena' ? 'the frame memory' : 'a plain array'}: carried from the last fit with only the changed cells written (a view keeping its still tiles' samples), each frame's cells are a full fit's`, () => {
+        const arena = where === 'arena' ? frameArena() : null;
+        const r = rng(31 + style.subX * 10 + style.subY);
+        const cells = COLS * ROWS;
+        const bytes = COLS * style.subX * ROWS * style.subY * 3;
+        const rowBytes = style.subX * 3;
+        const stride = COLS * rowBytes;
+        const fitter = new CellFitter(style, 'rgb');
+        const reuse = new FitReuse();
+        const frame = Uint8Array.from({ length: bytes }, () => Math.floor(r() * 256));
+        const candidates = new Uint8Array(cells);
+        let carried = 0;
+        // Shares of cells changed; a share of −1 is a frame sampled whole (the carry restarts from it), extras off on the 5th.
+        for (const [f, share] of [-1, 0.1, 0, 0.3, 0.02, -1, 0.6, 0.1, 0.1, 1, 0.05].entries()) {
+          const whole = share < 0;
+          candidates.fill(0);
+          for (let cell = 0; cell < cells; cell++) {
+            if (r() >= Math.abs(share)) {
+              // A cell whose tiles changed although its samples did not: a candidate that is the same.
+              if (r() < 0.05) candidates[cell] = 1;
+              continue;
+            }
+            candidates[cell] = 1;
+            const cy = Math.floor(cell / COLS);
+            const k = Math.floor(r() * rowBytes * style.subY);
+            const at = (cy * style.subY + Math.floor(k / rowBytes)) * stride + (cell % COLS) * rowBytes + (k % rowBytes);
+            frame[at] = (frame[at]! + 1 + Math.floor(r() * 255)) & 0xff;
+          }
+          const samples = reuse.samples(bytes, arena);
+          if (whole) {
+            samples.set(frame);
+          } else {
+            reuse.carryLast();
+            // Only the candidates are written again, as a renderer samples only their runs.
+            for (let cell = 0; cell < cells; cell++) {
+              if (candidates[cell] === 0) continue;
+              const cy = Math.floor(cell / COLS);
+              for (let y = 0; y < style.subY; y++) {
+                const at = (cy * style.subY + y) * stride + (cell % COLS) * rowBytes;
+                samples.set(frame.subarray(at, at + rowBytes), at);
+              }
+            }
+            expect(Buffer.from(samples).equals(Buffer.from(frame)), `frame ${f}: the carried samples and the written cells are the frame`).toBe(true);
+            carried++;
+          }
+          fitter.extras = f !== 4;
+          const got = new Uint8Array(COLS * ROWS * 7);
+          reuse.fit(fitter, COLS, ROWS, 5, got, 0, whole ? null : candidates);
+          const fresh = new CellFitter(style, 'rgb');
+          fresh.extras = fitter.extras;
+          const want = new Uint8Array(got.length);
+          fresh.fit(frame, COLS, ROWS, 5, want, 0);
+          expect(Buffer.from(got).equals(Buffer.from(want)), `frame ${f} (share ${share})`).toBe(true);
+        }
+        expect(carried).toBe(9);
+      });
+    }
+  }
+
   it('another fitter (style or palette) or grid is fitted afresh', () => {
     const reuse = new FitReuse();
     const style = CELL_STYLES.sextant;

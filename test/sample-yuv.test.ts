@@ -165,6 +165,66 @@ describe('4:2:0 frames', () => {
     expect(sampler!.sampleYuv(table, new Uint8Array(15), new Uint8Array(24))).toBe(false);
   });
 
+  it('the SIMD samplers take lists of ranges, in their memory or not, as the JS samplers take each range, and leave every other sample as it was', () => {
+    const w = 256;
+    const h = 128;
+    const r = rng(11);
+    for (const pixels of [yuv('bt709', 'limited'), RGB24]) {
+      const ring = new FrameRing(w, h, EQUIRECT_FORMAT, pixels, 1);
+      const arena = ring.arena!;
+      const sampler = SimdSampler.over(arena)!;
+      const slot = ring.slots[0]!;
+      for (let i = 0; i < ring.layout.pictureBytes; i++) slot[i] = Math.floor(r() * 256);
+      for (const taps of [1, 3, 4, 9]) {
+        const count = 300;
+        const offsets = Int32Array.from({ length: count * taps }, () => 3 * Math.floor(r() * w * h));
+        const rgb: SamplingTable = { cols: count, rows: 1, taps, offsets, srcWidth: w, srcHeight: h, readsBlack: false };
+        const yuvTable = pixels.kind === 'yuv420p' ? yuvTableOf(rgb, pixels, ring.layout) : null;
+        const entries = arena.int32(yuvTable ? yuvTable.entries.length : offsets.length)!;
+        entries.set(yuvTable ? yuvTable.entries : offsets);
+        // Ranges of every length from 1 (under the 4:2:0 sampler's group of 4) to 40, with gaps, the last to the end.
+        const list: number[] = [];
+        for (let at = 0; at < count - 45; ) {
+          const from = at + Math.floor(r() * 6);
+          const end = from + 1 + Math.floor(r() * 40);
+          list.push(from, end);
+          at = end;
+        }
+        list.push(count - 3, -1);
+        const want = new Uint8Array(count * 3).fill(0x5a);
+        const all = new Uint8Array(count * 3);
+        if (yuvTable) sampleCellsYuv(yuvTable, slot, all);
+        else sampleCells(rgb, slot, all);
+        for (let i = 0; i < list.length; i += 2) want.set(all.subarray(list[i]! * 3, (list[i + 1]! < 0 ? count : list[i + 1]!) * 3), list[i]! * 3);
+        for (const where of ['in its memory', 'outside it'] as const) {
+          const ranges = where === 'in its memory' ? arena.int32(list.length)! : new Int32Array(list.length);
+          ranges.set(list);
+          const got = arena.bytes(count * 3 + 16)!;
+          got.fill(0x5a);
+          const before = SimdSampler.samples;
+          const n = list.length / 2;
+          expect(yuvTable ? sampler.sampleYuvRanges({ ...yuvTable, entries }, slot, got.subarray(0, count * 3), ranges, n) : sampler.sampleRanges({ ...rgb, offsets: entries }, slot, got.subarray(0, count * 3), ranges, n)).toBe(true);
+          expect(Buffer.from(got.subarray(0, count * 3)).equals(Buffer.from(want)), `${pixels.kind} ${taps} taps, the list ${where}`).toBe(true);
+          expect([...got.subarray(count * 3)]).toEqual(Array(16).fill(0x5a));
+          let samples = 0;
+          for (let i = 0; i < list.length; i += 2) samples += (list[i + 1]! < 0 ? count : list[i + 1]!) - list[i]!;
+          expect(SimdSampler.samples - before).toBe(samples);
+          if (where === 'in its memory') arena.release(ranges);
+          arena.release(got);
+        }
+        // A range past the table is refused before anything is sampled.
+        const bad = arena.int32(4)!;
+        bad.set([0, 2, count - 2, count + 1]);
+        const out = arena.bytes(count * 3)!.fill(7);
+        expect(() => (yuvTable ? sampler.sampleYuvRanges({ ...yuvTable, entries }, slot, out, bad, 2) : sampler.sampleRanges({ ...rgb, offsets: entries }, slot, out, bad, 2))).toThrow(RangeError);
+        expect(out.every((b) => b === 7)).toBe(true);
+        arena.release(bad);
+        arena.release(out);
+        arena.release(entries);
+      }
+    }
+  });
+
   it.each([
     ['bt601', 'limited', 'bt470bg', 'tv'],
     ['bt709', 'limited', 'bt709', 'tv'],

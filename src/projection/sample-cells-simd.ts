@@ -26,16 +26,58 @@ import { CHROMA_TAPS, checkYuvSampling, sampleCellsYuv, type YuvSamplingTable } 
 /** Most taps a sample sampled here (the 16-bit sums and the JS formula's exact range); more go to JS. */
 const MAX_TAPS = 16;
 
-type Sampler = (table: number, samples: number, frame: number, out: number) => void;
-type YuvSampler = (table: number, groups: number, frame: number, out: number, vFromU: number, y: number, rv: number, gu: number, gv: number, bu: number, r0: number, g0: number, b0: number) => void;
+type Sampler = (ranges: number, n: number, from: number, end: number, table: number, frame: number, out: number) => void;
+type YuvSampler = (ranges: number, n: number, from: number, end: number, table: number, frame: number, out: number, vFromU: number, y: number, rv: number, gu: number, gv: number, bu: number, r0: number, g0: number, b0: number) => void;
 
-/** One function per tap count: the taps unrolled, their count's divisor as constants. */
+/** The samplers' first parameters: a list of `n` ranges of samples at `ranges` (from, end pairs of i32), after the range from … end. */
+const RANGE_PARAMS = [['ranges', I32], ['n', I32], ['from', I32], ['end', I32]] as const;
+
+/**
+ * Emits `body` (which reads locals `from` and `end`) for the range from … end, if not empty, then
+ * for each listed range: one call into the sampler for a view's changed runs, which were a call
+ * each (a hundred nanoseconds apiece, most of the cost of a few thousand short runs).
+ */
+function eachRange(f: FunctionBody, body: () => void): void {
+  f.op(Op.block, Op.void);
+  f.op(Op.loop, Op.void);
+  // Done with from … end: the next listed range, or the end.
+  f.localGet('from');
+  f.localGet('end');
+  f.op(Op.i32GeU);
+  f.op(Op.if, Op.void);
+  f.localGet('n');
+  f.op(Op.i32Eqz);
+  f.op(Op.brIf, 2);
+  f.localGet('ranges');
+  f.op(Op.i32Load, 2, 0);
+  f.localSet('from', I32);
+  f.localGet('ranges');
+  f.op(Op.i32Load, 2, 4);
+  f.localSet('end', I32);
+  f.addI32('ranges', 8);
+  f.addI32('n', -1);
+  f.op(Op.br, 1);
+  f.op(Op.end);
+  body();
+  f.localGet('end');
+  f.localSet('from', I32);
+  f.op(Op.br, 0);
+  f.op(Op.end);
+  f.op(Op.end);
+}
+
+/**
+ * One function per tap count: the taps unrolled, their count's divisor as constants. It samples
+ * `n` ranges of samples, listed as (from, end) pairs of i32 at `ranges`, each range non-empty:
+ * one call for a view's changed runs, which were a call each (a hundred nanoseconds apiece, most
+ * of the cost of a few thousand short runs).
+ */
 function samplerBody(taps: number): FunctionBody {
   const f = new FunctionBody([
-    ['tab', I32],
-    ['n', I32],
+    ...RANGE_PARAMS,
+    ['tab0', I32],
     ['frame', I32],
-    ['out', I32],
+    ['out0', I32],
   ]);
   const shift = Math.log2(taps);
   const powerOfTwo = Number.isInteger(shift);
@@ -49,17 +91,31 @@ function samplerBody(taps: number): FunctionBody {
     f.simd(Simd.i32x4Splat);
     f.localSet('mul');
   }
-  // The loop takes every sample but the last and stores each as 4 bytes (the fourth is the next
-  // sample's first, written again next); the last is stored after it as exactly 3.
-  // last = tab + (n − 1) · taps · 4; the caller never samples an empty grid.
-  f.localGet('n');
+  eachRange(f, () => {
+  // tab = tab0 + from · taps · 4, out = out0 + from · 3, last = tab0 + (end − 1) · taps · 4.
+  f.localGet('from');
+  f.i32(taps * 4);
+  f.op(Op.i32Mul);
+  f.localGet('tab0');
+  f.op(Op.i32Add);
+  f.localSet('tab', I32);
+  f.localGet('from');
+  f.i32(3);
+  f.op(Op.i32Mul);
+  f.localGet('out0');
+  f.op(Op.i32Add);
+  f.localSet('out', I32);
+  f.localGet('end');
   f.i32(1);
   f.op(Op.i32Sub);
   f.i32(taps * 4);
   f.op(Op.i32Mul);
-  f.localGet('tab');
+  f.localGet('tab0');
   f.op(Op.i32Add);
   f.localSet('last', I32);
+  // Every sample of the range but its last, each stored as 4 bytes (the fourth is the next
+  // sample's first, written again next); the last after it as exactly 3, so nothing past the
+  // range is written (the samples after it are kept ones).
   f.op(Op.block, Op.void);
   f.op(Op.loop, Op.void);
   f.localGet('tab');
@@ -81,6 +137,7 @@ function samplerBody(taps: number): FunctionBody {
   f.localGet('out');
   f.localGet('v');
   f.simd(Simd.store8Lane, 0, 2, 2);
+  });
   return f;
 }
 
@@ -159,10 +216,10 @@ const YUV_PARAMS = ['vFromU', 'cy', 'rv', 'gu', 'gv', 'bu', 'r0', 'g0', 'b0'] as
  */
 function yuvBody(taps: number, chroma: number): FunctionBody {
   const f = new FunctionBody([
-    ['tab', I32],
-    ['groups', I32],
+    ...RANGE_PARAMS,
+    ['tab0', I32],
     ['frame', I32],
-    ['out', I32],
+    ['out0', I32],
     ...YUV_PARAMS.map((n) => [n, I32] as [string, typeof I32]),
   ]);
   // The coefficients as vectors, once.
@@ -212,11 +269,40 @@ function yuvBody(taps: number, chroma: number): FunctionBody {
     f.localSet(sum, I32);
   };
 
+  // Each range (at least 4 samples) in groups of 4 from its start; a last group that would pass
+  // its end is moved back to end where it overlaps the one before (the same samples again).
+  eachRange(f, () => {
+  f.localGet('from');
+  f.localSet('next', I32);
+  f.localGet('end');
+  f.i32(4);
+  f.op(Op.i32Sub);
+  f.localSet('lastGroup', I32);
   f.op(Op.block, Op.void);
   f.op(Op.loop, Op.void);
-  f.localGet('groups');
-  f.op(Op.i32Eqz);
+  f.localGet('next');
+  f.localGet('end');
+  f.op(Op.i32GeU);
   f.op(Op.brIf, 1);
+  // g = min(next, lastGroup); tab = tab0 + g · stride, out = out0 + g · 3.
+  f.localGet('next');
+  f.localGet('lastGroup');
+  f.localGet('next');
+  f.localGet('lastGroup');
+  f.op(Op.i32LtU);
+  f.op(Op.select);
+  f.localTee('g', I32);
+  f.i32(stride);
+  f.op(Op.i32Mul);
+  f.localGet('tab0');
+  f.op(Op.i32Add);
+  f.localSet('tab', I32);
+  f.localGet('g');
+  f.i32(3);
+  f.op(Op.i32Mul);
+  f.localGet('out0');
+  f.op(Op.i32Add);
+  f.localSet('out', I32);
   if (taps <= 4) {
     f.i32(0);
     f.simd(Simd.i32x4Splat);
@@ -307,20 +393,19 @@ function yuvBody(taps: number, chroma: number): FunctionBody {
   f.localGet('out');
   f.localGet('rgb');
   f.simd(Simd.store32Lane, 0, 8, 2);
-  f.addI32('out', 12);
-  f.addI32('tab', 4 * stride);
-  f.addI32('groups', -1);
+  f.addI32('next', 4);
   f.op(Op.br, 0);
   f.op(Op.end);
   f.op(Op.end);
+  });
   return f;
 }
 
 /** The samplers' module (every tap count, RGB24 and 4:2:0), once per thread, and its instance per frame memory. */
 const samplerModule = new PerMemoryModule(
   () => {
-    const rgb = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: samplerBody(i + 1), i32Params: 4 }));
-    const yuv = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: yuvBody(i + 1, Math.min(i + 1, CHROMA_TAPS)), i32Params: 4 + YUV_PARAMS.length }));
+    const rgb = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: samplerBody(i + 1), i32Params: 7 }));
+    const yuv = Array.from({ length: MAX_TAPS }, (_, i) => ({ body: yuvBody(i + 1, Math.min(i + 1, CHROMA_TAPS)), i32Params: 7 + YUV_PARAMS.length }));
     const names = [...rgb.map((_, i) => `taps${i + 1}`), ...yuv.map((_, i) => `yuv${i + 1}`)];
     return moduleBytes([...rgb, ...yuv], 1, names, { maximum: MAX_PAGES });
   },
@@ -332,6 +417,8 @@ const samplerModule = new PerMemoryModule(
 const samplers = new WeakMap<SharedMemory, SimdSampler | null>();
 /** One range, every sample. */
 const WHOLE = Int32Array.of(0, -1);
+/** Samples the 4:2:0 sampler takes a turn. */
+const YUV_GROUP = 4;
 
 /** The SIMD sampler of a thread's frame memory. */
 export class SimdSampler {
@@ -364,7 +451,8 @@ export class SimdSampler {
 
   /**
    * The same for the `n` ranges of samples [ranges[2i], ranges[2i + 1]) only (an end < 0: the
-   * last), the others left as they are in `out`; checked once for them all.
+   * last), the others left as they are in `out`; checked once for them all. Where `ranges` lies in
+   * this memory it is rewritten: the ranges the sampler takes, packed at its start.
    */
   sampleRanges(table: SamplingTable, frame: Uint8Array, out: Uint8Array, ranges: Int32Array, n: number): boolean {
     const { taps, offsets } = table;
@@ -372,41 +460,70 @@ export class SimdSampler {
     if (taps > MAX_TAPS || !arena.owns(offsets) || !arena.owns(frame) || !arena.owns(out)) return false;
     const count = checkSampling(table, frame, out);
     const sampler = this.byTaps[taps - 1]!;
+    const listed = this.packRanges(count, ranges, n, 1);
+    if (listed >= 0) {
+      sampler(ranges.byteOffset, listed, 0, 0, offsets.byteOffset, frame.byteOffset, out.byteOffset);
+      return true;
+    }
+    // A list outside this memory: a call a range.
     for (let i = 0; i < n; i++) {
       const from = ranges[2 * i]!;
-      const samples = checkRange(count, from, ranges[2 * i + 1]!) - from;
-      if (samples === 0) continue;
-      sampler(offsets.byteOffset + from * taps * 4, samples, frame.byteOffset, out.byteOffset + from * 3);
-      SimdSampler.samples += samples;
+      const end = ranges[2 * i + 1]! < 0 ? count : ranges[2 * i + 1]!;
+      if (end > from) sampler(0, 0, from, end, offsets.byteOffset, frame.byteOffset, out.byteOffset);
     }
     return true;
   }
 
   /**
-   * sampleCellsYuv(table, frame, out) when all three lie in this memory: whole groups of four here,
-   * the last few samples in JS; returns false (and does nothing) otherwise.
+   * sampleCellsYuv(table, frame, out) when all three lie in this memory: in groups of four here
+   * (a grid of fewer than four samples in JS); returns false (and does nothing) otherwise.
    */
   sampleYuv(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array): boolean {
     return this.sampleYuvRanges(table, frame, out, WHOLE, 1);
   }
 
-  /** The same for `n` ranges of samples only, as sampleRanges. */
+  /** The same for `n` ranges of samples only, as sampleRanges; a range of fewer than 4 samples is taken in JS. */
   sampleYuvRanges(table: YuvSamplingTable, frame: Uint8Array, out: Uint8Array, ranges: Int32Array, n: number): boolean {
     const { taps, entries } = table;
     const arena = this.arena;
     if (taps > MAX_TAPS || table.chroma !== Math.min(taps, CHROMA_TAPS) || !arena.owns(entries) || !arena.owns(frame) || !arena.owns(out)) return false;
     const count = checkYuvSampling(table, frame, out);
     const sampler = this.yuvByTaps[taps - 1]!;
-    const stride = (taps + table.chroma) * 4;
     const k = table.coefficients;
-    for (let i = 0; i < n; i++) {
+    const listed = this.packRanges(count, ranges, n, YUV_GROUP, table, frame, out);
+    if (listed > 0) sampler(ranges.byteOffset, listed, 0, 0, entries.byteOffset, frame.byteOffset, out.byteOffset, table.vFromU, k.y, k.rv, k.gu, k.gv, k.bu, k.r0, k.g0, k.b0);
+    for (let i = 0; listed < 0 && i < n; i++) {
+      // A list outside this memory (checked by packRanges): a call a range.
       const from = ranges[2 * i]!;
-      const end = checkRange(count, from, ranges[2 * i + 1]!);
-      const groups = (end - from) >> 2;
-      if (groups > 0) sampler(entries.byteOffset + from * stride, groups, frame.byteOffset, out.byteOffset + from * 3, table.vFromU, k.y, k.rv, k.gu, k.gv, k.bu, k.r0, k.g0, k.b0);
-      if (from + groups * 4 < end) sampleCellsYuv(table, frame, out, from + groups * 4, end);
-      SimdSampler.samples += end - from;
+      const end = ranges[2 * i + 1]! < 0 ? count : ranges[2 * i + 1]!;
+      if (end - from >= YUV_GROUP) sampler(0, 0, from, end, entries.byteOffset, frame.byteOffset, out.byteOffset, table.vFromU, k.y, k.rv, k.gu, k.gv, k.bu, k.r0, k.g0, k.b0);
     }
     return true;
+  }
+
+  /**
+   * Checks the ranges against `count` samples and counts their samples; then those shorter than `least`
+   * are taken in JS (from the 4:2:0 `yuv` table, the only sampler with a least). Where `ranges`
+   * lies in this memory, packs the others at its start (ends made explicit) and returns how many,
+   * else −1.
+   */
+  private packRanges(count: number, ranges: Int32Array, n: number, least: number, yuv: YuvSamplingTable | null = null, frame: Uint8Array | null = null, out: Uint8Array | null = null): number {
+    // Every range checked before any is taken.
+    for (let i = 0; i < n; i++) SimdSampler.samples += checkRange(count, ranges[2 * i]!, ranges[2 * i + 1]!) - ranges[2 * i]!;
+    const pack = this.arena.owns(ranges);
+    let listed = 0;
+    for (let i = 0; i < n; i++) {
+      const from = ranges[2 * i]!;
+      const end = ranges[2 * i + 1]! < 0 ? count : ranges[2 * i + 1]!;
+      if (end - from < least) {
+        if (yuv && end > from) sampleCellsYuv(yuv, frame!, out!, from, end);
+        continue;
+      }
+      if (!pack) continue;
+      ranges[2 * listed] = from;
+      ranges[2 * listed + 1] = end;
+      listed++;
+    }
+    return pack ? listed : -1;
   }
 }

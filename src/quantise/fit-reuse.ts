@@ -58,7 +58,15 @@ export class FitReuse {
   private acc: Uint8Array = new Uint8Array(0);
   private accCount: Int32Array = new Int32Array(0);
   private gathered = new Uint8Array(0);
+  private gathered32 = new Uint32Array(0);
+  private gathered16 = new Uint16Array(0);
   private gatheredCells = new Uint8Array(0);
+  /**
+   * How many cells the last fit listed in `changed` as differing between its samples and the ones
+   * before (so between the two buffers now), or −1 where it did not compare them: `carryLast` then
+   * copies every sample.
+   */
+  private listed = -1;
 
   /** Bytes held. */
   get bytes(): number {
@@ -92,11 +100,22 @@ export class FitReuse {
   }
 
   /**
-   * The samples of the last `fit` (the other buffer than the one `samples` hands out next): a
-   * renderer copies from it the samples of cells it does not sample again.
+   * Makes the buffer `samples` handed out hold the last fit's samples, for a renderer that samples
+   * again only the cells whose part of the frame changed. The two buffers differ only in the cells
+   * the last fit found changed, so only those are copied where it compared them (a still view: a
+   * few hundred cells, not the whole 0.7 MB a mosaic view's samples take).
    */
-  get lastSamples(): Uint8Array {
-    return this.previous;
+  carryLast(): void {
+    const n = this.listed;
+    const style = this.fitter?.style;
+    if (n < 0 || !this.valid || !style || this.current.length !== this.previous.length) {
+      this.current.set(this.previous);
+      return;
+    }
+    const rowBytes = style.subX * 3;
+    const words = rowBytes % 4 === 0 ? rowBytes >> 2 : rowBytes % 2 === 0 ? rowBytes >> 1 : rowBytes;
+    const [to, from] = rowBytes % 4 === 0 ? [this.current32, this.previous32] : rowBytes % 2 === 0 ? [this.current16, this.previous16] : [this.current, this.previous];
+    copyCells(from, to, this.changed, n, words, style.subY, this.cols);
   }
 
   /** Returns the sample buffers to their arena (a renderer being dropped). */
@@ -108,6 +127,7 @@ export class FitReuse {
     this.current = this.previous = new Uint8Array(0);
     this.arena = null;
     this.valid = false;
+    this.listed = -1;
   }
 
   /** Forgets the last frame (a renderer serving another view). */
@@ -117,9 +137,11 @@ export class FitReuse {
 
   /**
    * Fits the cols × rows grid whose samples `samples` returned (and the renderer filled) with
-   * `fitter`, as `fitter.fit` would, into `out` at `offset`; returns the end offset.
+   * `fitter`, as `fitter.fit` would, into `out` at `offset`; returns the end offset. `candidates`
+   * (a byte per cell): the renderer carried the last samples (`carryLast`) and sampled again only
+   * the cells marked non-zero, so only those can differ and only those are compared.
    */
-  fit(fitter: CellFitter, cols: number, rows: number, mode: Mode, out: Uint8Array, offset: number): number {
+  fit(fitter: CellFitter, cols: number, rows: number, mode: Mode, out: Uint8Array, offset: number, candidates: Uint8Array | null = null): number {
     const count = cols * rows;
     const cellBytes = count * CELL_BYTES;
     if (this.cells.length !== cellBytes) {
@@ -128,10 +150,12 @@ export class FitReuse {
     }
     const same = this.valid && fitter === this.fitter && mode === this.mode && fitter.extras === this.extras && cols === this.cols && rows === this.rows;
     this.reused = 0;
+    this.listed = -1;
     if (!same) {
       fitter.fit(this.current, cols, rows, mode, this.cells, 0);
     } else {
-      const changed = this.changedCells(fitter.style.subX, fitter.style.subY, cols, rows);
+      const changed = candidates ? this.changedAmong(candidates, fitter.style.subX, fitter.style.subY, cols, rows) : this.changedCells(fitter.style.subX, fitter.style.subY, cols, rows);
+      this.listed = changed;
       if (changed > count * GATHER_BELOW) {
         fitter.fit(this.current, cols, rows, mode, this.cells, 0);
       } else {
@@ -181,28 +205,35 @@ export class FitReuse {
     return count;
   }
 
+  /** As changedCells, comparing only the cells marked in `candidates` (the others are the same). */
+  private changedAmong(candidates: Uint8Array, subX: number, subY: number, cols: number, rows: number): number {
+    const count = cols * rows;
+    if (this.changed.length < count) this.changed = this.changedStore.int32(count, this.arena);
+    const rowBytes = subX * 3;
+    if (rowBytes % 4 === 0) return listChanged(this.current32, this.previous32, rowBytes >> 2, subY, cols, rows, this.changed, candidates);
+    if (rowBytes % 2 === 0) return listChanged(this.current16, this.previous16, rowBytes >> 1, subY, cols, rows, this.changed, candidates);
+    return listChanged(this.current, this.previous, rowBytes, subY, cols, rows, this.changed, candidates);
+  }
+
   /** Fits the `n` listed cells as one row of their own and puts each result in its place. */
   private fitChanged(fitter: CellFitter, n: number, cols: number, mode: Mode): void {
     const { subX, subY } = fitter.style;
     const rowBytes = subX * 3;
     const need = n * subY * rowBytes;
-    if (this.gathered.length < need) this.gathered = new Uint8Array(Math.max(need, this.gathered.length * 2));
-    if (this.gatheredCells.length < n * CELL_BYTES) this.gatheredCells = new Uint8Array(Math.max(n * CELL_BYTES, this.gatheredCells.length * 2));
-    const src = this.current;
-    const dst = this.gathered;
-    const list = this.changed;
-    const stride = cols * rowBytes;
-    const gatheredStride = n * rowBytes;
-    for (let i = 0; i < n; i++) {
-      const cell = list[i]!;
-      const cy = (cell / cols) | 0;
-      let from = cy * subY * stride + (cell - cy * cols) * rowBytes;
-      let to = i * rowBytes;
-      for (let y = 0; y < subY; y++, from += stride, to += gatheredStride) {
-        for (let k = 0; k < rowBytes; k++) dst[to + k] = src[from + k]!;
-      }
+    if (this.gathered.length < need) {
+      // Whole words at the end, for the word-wise gather.
+      const bytes = Math.ceil(Math.max(need, this.gathered.length * 2) / 4) * 4;
+      this.gathered = new Uint8Array(bytes);
+      this.gathered32 = new Uint32Array(this.gathered.buffer);
+      this.gathered16 = new Uint16Array(this.gathered.buffer);
     }
-    fitter.fit(dst, n, 1, mode, this.gatheredCells, 0);
+    if (this.gatheredCells.length < n * CELL_BYTES) this.gatheredCells = new Uint8Array(Math.max(n * CELL_BYTES, this.gatheredCells.length * 2));
+    // A cell's sample row as 32- or 16-bit words where it is whole ones (mosaic 12 bytes, the 2-wide styles 6).
+    if (rowBytes % 4 === 0) gatherCells(this.current32, this.gathered32, this.changed, n, rowBytes >> 2, subY, cols);
+    else if (rowBytes % 2 === 0) gatherCells(this.current16, this.gathered16, this.changed, n, rowBytes >> 1, subY, cols);
+    else gatherCells(this.current, this.gathered, this.changed, n, rowBytes, subY, cols);
+    fitter.fit(this.gathered, n, 1, mode, this.gatheredCells, 0);
+    const list = this.changed;
     const cells = this.cells;
     const fitted = this.gatheredCells;
     for (let i = 0; i < n; i++) {
@@ -213,15 +244,47 @@ export class FitReuse {
   }
 }
 
+type Words = Uint32Array | Uint16Array | Uint8Array;
+
+/** The `n` listed cells' samples (`words` words a cell's sample row, subY rows, cols cells a grid row) of `src` side by side in `dst`, as one row of cells. */
+function gatherCells(src: Words, dst: Words, list: Int32Array, n: number, words: number, subY: number, cols: number): void {
+  const stride = cols * words;
+  const gatheredStride = n * words;
+  for (let i = 0; i < n; i++) {
+    const cell = list[i]!;
+    const cy = (cell / cols) | 0;
+    let from = cy * subY * stride + (cell - cy * cols) * words;
+    let to = i * words;
+    for (let y = 0; y < subY; y++, from += stride, to += gatheredStride) {
+      for (let k = 0; k < words; k++) dst[to + k] = src[from + k]!;
+    }
+  }
+}
+
+/** The `n` listed cells' samples copied from `src` to `dst` in place (the grid's layout, as gatherCells). */
+function copyCells(src: Words, dst: Words, list: Int32Array, n: number, words: number, subY: number, cols: number): void {
+  const stride = cols * words;
+  for (let i = 0; i < n; i++) {
+    const cell = list[i]!;
+    const cy = (cell / cols) | 0;
+    let at = cy * subY * stride + (cell - cy * cols) * words;
+    for (let y = 0; y < subY; y++, at += stride) {
+      for (let k = 0; k < words; k++) dst[at + k] = src[at + k]!;
+    }
+  }
+}
+
 /**
  * The cells of a cols × rows grid whose sample words differ between `a` and `b` (the same layout:
- * `words` words per cell per sample row, subY rows a cell), into `list`; returns how many.
+ * `words` words per cell per sample row, subY rows a cell), into `list`; returns how many. With
+ * `only`, the cells it marks non-zero alone are compared.
  */
-function listChanged(a: Uint32Array | Uint16Array, b: Uint32Array | Uint16Array, words: number, subY: number, cols: number, rows: number, list: Int32Array): number {
+function listChanged(a: Words, b: Words, words: number, subY: number, cols: number, rows: number, list: Int32Array, only: Uint8Array | null = null): number {
   const stride = cols * words;
   let n = 0;
   for (let cy = 0, cell = 0; cy < rows; cy++) {
     for (let cx = 0; cx < cols; cx++, cell++) {
+      if (only && only[cell] === 0) continue;
       let at = cy * subY * stride + cx * words;
       let differs = false;
       for (let y = 0; y < subY && !differs; y++, at += stride) {

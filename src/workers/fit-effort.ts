@@ -69,7 +69,7 @@ const HOLD_UP_FRAMES = 150;
 const SMOOTHING = 0.2;
 
 export class EffortGovernor {
-  private levelIndex = 0;
+  private levelIndex = Math.max(0, FIT_EFFORTS.indexOf((process.env['PIN'] ?? 'full') as FitEffort));
   private load = 0;
   private framesAtLevel = 0;
 
@@ -91,6 +91,7 @@ export class EffortGovernor {
     const share = busyMs / frameMs;
     this.load = this.framesAtLevel === 0 ? share : this.load + SMOOTHING * (share - this.load);
     this.framesAtLevel++;
+    if (process.env['PIN']) return null;
     if (this.load > OVERLOAD && this.levelIndex < FIT_EFFORTS.length - 1 && this.framesAtLevel >= HOLD_DOWN_FRAMES) {
       // Far over budget, go straight to the level expected to fit.
       let expected = this.load;

@@ -111,7 +111,10 @@ export class ViewRenderer {
   private sampledFrom: TileStamps | null = null;
   private sampledSeq = 0;
   /** Ranges of samples (from, end pairs) a render samples again, grown as needed. */
-  private ranges = new Int32Array(0);
+  /** The changed runs' sample ranges, in the arena where there is one (the SIMD sampler reads them there). */
+  private readonly rangesStore = new ArenaBuffer();
+  private ranges: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private rangesIn: WasmArena | null = null;
   /**
    * ms of the last render that were one-off cost, not load (fit-effort.ts): a view change's table and
    * fitter, or the whole render while its style is new to this thread.
@@ -183,6 +186,8 @@ export class ViewRenderer {
   release(): void {
     this.offsets.release();
     this.rgbStore.release();
+    this.rangesStore.release();
+    this.ranges = new Int32Array(0);
     this.reuse.release();
     this.forgetSamples();
     this.table = null;
@@ -265,11 +270,13 @@ export class ViewRenderer {
     this.samplesKept = 0;
     if (shape.kind === 'fitted') {
       const samples = this.reuse.samples(count * 3, arena);
-      if (this.sampleChangedCells(frame, samples, stamps, seq)) this.samplesKept = count - this.samplesTaken;
+      const kept = this.sampleChangedCells(frame, samples, stamps, seq);
+      if (kept) this.samplesKept = count - this.samplesTaken;
       else this.sample(frame, samples);
       const start = writeFrameHeader(out, index, shape.headerBytes);
-      const end = this.reuse.fit(this.fitter!, s.cols, s.rows, s.mode, out, start);
-      // Only now are these samples the ones `reuse.lastSamples` holds (fit swaps the buffers).
+      // Kept: only the cells whose tiles changed can differ from the last samples.
+      const end = this.reuse.fit(this.fitter!, s.cols, s.rows, s.mode, out, start, kept ? this.tiles.changed : null);
+      // Only now are these samples the ones `reuse.carryLast` gives (fit swaps the buffers).
       this.sampledFrom = seq > 0 ? stamps : null;
       this.sampledSeq = seq;
       this.cellsFitted = s.cols * s.rows;
@@ -351,15 +358,18 @@ export class ViewRenderer {
     // Only the rows of tiles some view reads are compared (frame-changes.ts).
     stamps.want(tiles.rowFrom, tiles.rowTo, seq);
     if (stamps.reset > last) return false;
-    const changed = tiles.changedSince(stamps.stamps, stamps.tilesX, last);
+    const changed = tiles.changedSince(stamps.stamps, last);
     if (changed > cols * rows * RESAMPLE_CHANGED_BELOW) return false;
-    into.set(this.reuse.lastSamples);
+    this.reuse.carryLast();
     if (changed === 0) return true;
     const flags = tiles.changed;
     const sampleCols = table.cols;
     // The runs' samples, a range per sample row of each (at most one run every other cell).
     const most = rows * subY * Math.ceil(cols / 2) * 2;
-    if (this.ranges.length < most) this.ranges = new Int32Array(most);
+    if (this.ranges.length < most || this.rangesIn !== this.arena) {
+      this.ranges = this.rangesStore.int32(most, this.arena);
+      this.rangesIn = this.arena;
+    }
     const ranges = this.ranges;
     let n = 0;
     for (let cy = 0, rowStart = 0; cy < rows; cy++, rowStart += cols) {
