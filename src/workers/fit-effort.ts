@@ -62,14 +62,31 @@ const ROOM = 0.7;
  * in JS the ratios were 2.2, 3.5, 2.5, and a crowd that had room for blocks stayed at sextants.
  */
 const STEP_COST = [1.4, 2.2, 2.5];
-/** Frames a new level is kept at least: enough for the load figure to reflect it. */
-const HOLD_DOWN_FRAMES = 4;
-const HOLD_UP_FRAMES = 150;
-/** Weight of the newest frame in the smoothed load. */
-const SMOOTHING = 0.2;
+/**
+ * The load is the median of the last LOAD_WINDOW frames' busy shares at the current level, not an
+ * average: a single dear frame is not load. A video's keyframe changes every tile of a still
+ * picture (every kept sample is taken again once: on the bench clip a frame in 120 cost 2–3 times
+ * the others), and so do viewers joining, a new working size and a looped clip's first frame. An
+ * average stepped 24 mosaic viewers of a still clip down to quadrants on their first frame, where
+ * they had room for full effort. A real overload fills the window within a third of a second.
+ */
+const LOAD_WINDOW = 9;
+/**
+ * Stepping up waits for the level's load to settle (SETTLE_FRAMES: a new working size's first
+ * frames sample every cell afresh), then takes the highest load of the next HOLD_UP_FRAMES: a
+ * clip whose moving parts grow and shrink every few seconds (the bench clip's busiest second costs
+ * three times its calmest) would otherwise step up in a calm second and down in the next busy one,
+ * and each step to or from the smaller working frame costs viewers a second of dropped frames.
+ */
+const SETTLE_FRAMES = 2 * LOAD_WINDOW;
+const HOLD_UP_FRAMES = 120;
 
 export class EffortGovernor {
-  private levelIndex = Math.max(0, FIT_EFFORTS.indexOf((process.env['PIN'] ?? 'full') as FitEffort));
+  private levelIndex = 0;
+  private readonly shares = new Float64Array(LOAD_WINDOW);
+  private readonly sorted = new Float64Array(LOAD_WINDOW);
+  /** The load of the last HOLD_UP_FRAMES settled frames at this level. */
+  private readonly settled = new Float64Array(HOLD_UP_FRAMES);
   private load = 0;
   private framesAtLevel = 0;
 
@@ -77,7 +94,7 @@ export class EffortGovernor {
     return FIT_EFFORTS[this.levelIndex]!;
   }
 
-  /** The smoothed share of a frame interval rendering took. */
+  /** The share of a frame interval rendering took: the median of the last frames at this level. */
   get busyShare(): number {
     return this.load;
   }
@@ -88,11 +105,12 @@ export class EffortGovernor {
    */
   record(busyMs: number, frameMs: number): FitEffort | null {
     if (!(frameMs > 0) || !Number.isFinite(busyMs)) return null;
-    const share = busyMs / frameMs;
-    this.load = this.framesAtLevel === 0 ? share : this.load + SMOOTHING * (share - this.load);
+    this.shares[this.framesAtLevel % LOAD_WINDOW] = busyMs / frameMs;
     this.framesAtLevel++;
-    if (process.env['PIN']) return null;
-    if (this.load > OVERLOAD && this.levelIndex < FIT_EFFORTS.length - 1 && this.framesAtLevel >= HOLD_DOWN_FRAMES) {
+    const known = Math.min(this.framesAtLevel, LOAD_WINDOW);
+    this.load = median(this.shares, this.sorted, known);
+    if (known < LOAD_WINDOW) return null;
+    if (this.load > OVERLOAD && this.levelIndex < FIT_EFFORTS.length - 1) {
       // Far over budget, go straight to the level expected to fit.
       let expected = this.load;
       do expected /= STEP_COST[this.levelIndex++]!;
@@ -100,11 +118,28 @@ export class EffortGovernor {
       this.framesAtLevel = 0;
       return this.effort;
     }
-    if (this.levelIndex > 0 && this.framesAtLevel >= HOLD_UP_FRAMES && this.load * STEP_COST[this.levelIndex - 1]! < ROOM) {
+    if (this.levelIndex === 0 || this.framesAtLevel <= SETTLE_FRAMES) return null;
+    const recorded = this.framesAtLevel - SETTLE_FRAMES;
+    this.settled[recorded % HOLD_UP_FRAMES] = this.load;
+    if (recorded < HOLD_UP_FRAMES) return null;
+    let peak = 0;
+    for (let i = 0; i < HOLD_UP_FRAMES; i++) peak = Math.max(peak, this.settled[i]!);
+    if (peak * STEP_COST[this.levelIndex - 1]! < ROOM) {
       this.levelIndex--;
       this.framesAtLevel = 0;
       return this.effort;
     }
     return null;
   }
+}
+
+/** The median of the first `n` values of `values` (sorted into `scratch` by insertion: n is at most LOAD_WINDOW). */
+function median(values: Float64Array, scratch: Float64Array, n: number): number {
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    let j = i;
+    for (; j > 0 && scratch[j - 1]! > v; j--) scratch[j] = scratch[j - 1]!;
+    scratch[j] = v;
+  }
+  return n % 2 === 1 ? scratch[n >> 1]! : (scratch[n / 2 - 1]! + scratch[n / 2]!) / 2;
 }
