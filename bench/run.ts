@@ -19,7 +19,7 @@ import { benchCrowd, benchFitting, benchJoin, benchLookAround, benchPipeline, be
 /** The sections in the order they run; `npm run bench -- codec picture` runs only those named. */
 const SECTIONS: [name: string, run: (dir: string) => Promise<string[]> | string[]][] = [
   ['viewers', () => benchViewers()],
-  ['render', () => benchRenderCost()],
+  ['render', (dir) => benchRenderCost(dir)],
   ['tables', () => benchTableBuild()],
   ['layouts', () => benchLayouts()],
   ['fitting', () => benchFitting()],

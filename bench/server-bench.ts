@@ -309,8 +309,93 @@ function demoRing(views: ViewSpec[], pixels: FramePixels = RGB24): { ring: Frame
   return { ...entry, w, h };
 }
 
-/** ViewRenderer.render (sampling + quantise or fit) per distinct 160×48 view per frame, every style. */
-export function benchRenderCost(): string[] {
+/** ViewRenderer.render (sampling + quantise or fit) per distinct 160×48 view per frame, every style; then the default style over real clips' frames. */
+export async function benchRenderCost(dir: string): Promise<string[]> {
+  const lines = demoRenderCost();
+  lines.push(await clipRenderCost(clipIn(dir), 'the 4K bench clip (testsrc2: still background, moving parts)'));
+  lines.push(await clipRenderCost(panningClipIn(dir), `the panning clip (moves ${PAN_PIXELS} px a frame: nothing still)`));
+  return lines;
+}
+
+/**
+ * The default style's views of a clip's own frames, decoded by ffmpeg as the server's source
+ * decodes them (4:2:0 at the views' working size) and delivered one after another to a frame ring
+ * with its tile comparison (source/frame-changes.ts), the COST_VIEWS views rendered from each:
+ * median and 90th percentile ms per view per frame over the clip, its share of the comparison
+ * included, beside the same frames with every cell sampled (the stamps not used), in one pass.
+ */
+async function clipRenderCost(clip: string, label: string): Promise<string> {
+  const views = costViews(PICTURE_STYLE);
+  const w = chooseWorkWidth(views, CLIP_SIZE.width);
+  const h = w / 2;
+  const ring = new FrameRing(w, h, EQUIRECT_FORMAT, VIDEO_PIXELS, 3);
+  if (!ring.changes) return `  ${PICTURE_STYLE}, ${label}: not measured (this runtime cannot compare frames)`;
+  const kept = views.map((s) => new ViewRenderer(s));
+  const whole = views.map((s) => new ViewRenderer(s));
+  const out = new Uint8Array(payloadCapacity(views[0]!));
+  const perView: number[] = [];
+  const wholePerView: number[] = [];
+  let keptSamples = 0;
+  let takenSamples = 0;
+  const frameBytes = ring.layout.pictureBytes;
+  let streamed = 0;
+  const planes = ring.layout.planes.map(([start, length]) => [start, length, (streamed += length) - length] as const);
+  const tools = await findFfmpeg();
+  const args = ['-hide_banner', '-loglevel', 'error', '-i', clip, '-vf', `scale=${w}:${h}`, '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'];
+  let index = 0;
+  let filled = 0;
+  let slot = ring.acquire();
+  const deliver = (): void => {
+    const t0 = performance.now();
+    const seq = ring.delivered(slot);
+    for (const r of kept) {
+      r.render(ring.slots[slot]!, w, h, index, out, 'full', ring.format, false, ring.arena, ring.changes, seq);
+      if (index > 2) {
+        keptSamples += r.samplesKept;
+        takenSamples += r.samplesTaken;
+      }
+    }
+    const t1 = performance.now();
+    for (const r of whole) r.render(ring.slots[slot]!, w, h, index, out, 'full', ring.format, false, ring.arena, null, seq);
+    const t2 = performance.now();
+    // Past each view's first frames (its table, its tiles): what a frame costs a view being watched.
+    if (index > 2) {
+      perView.push((t1 - t0) / views.length);
+      wholePerView.push((t2 - t1) / views.length);
+    }
+    index++;
+    // The previous frame stays in its slot until this one is delivered, as Playback keeps it.
+    const next = ring.acquire();
+    ring.release(slot);
+    slot = next;
+    filled = 0;
+  };
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    p.stdout.on('data', (chunk: Buffer) => {
+      for (let at = 0; at < chunk.length; ) {
+        const n = Math.min(chunk.length - at, frameBytes - filled);
+        // ffmpeg's planes back to back; each plane has its place in the slot (frame-pixels.ts).
+        for (const [start, length, inStream] of planes) {
+          const from = Math.max(filled, inStream);
+          const to = Math.min(filled + n, inStream + length);
+          if (to > from) ring.slots[slot]!.set(chunk.subarray(at + from - filled, at + to - filled), start + from - inStream);
+        }
+        filled += n;
+        at += n;
+        if (filled === frameBytes) deliver();
+      }
+    });
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
+  });
+  for (const r of [...kept, ...whole]) r.release();
+  const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
+  const m = median(perView);
+  return `  ${PICTURE_STYLE}, ${label}, ${index} frames at ${w}x${h} 4:2:0: median ${fmt(m, 3)} ms a view, p90 ${fmt(p90(perView), 3)} (kept ${fmt((100 * keptSamples) / Math.max(1, keptSamples + takenSamples), 1)} % of samples; the comparison included); every cell sampled: median ${fmt(median(wholePerView), 3)}, p90 ${fmt(p90(wholePerView), 3)}   ${fmt(m / median(wholePerView), 2)}x (aim <= 1.0 ms: ${m <= 1 ? 'met' : 'NOT met'})`;
+}
+
+function demoRenderCost(): string[] {
   const results = new Map<StyleName, number>();
   let reused = 0;
   let simd = true;

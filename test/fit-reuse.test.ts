@@ -119,7 +119,8 @@ describe('FitReuse', () => {
           if (whole) {
             samples.set(frame);
           } else {
-            reuse.carryLast();
+            // Told which cells it will write (every other frame), as the renderer tells it, or not.
+            reuse.carryLast(f % 2 === 0 ? candidates : null);
             // Only the candidates are written again, as a renderer samples only their runs.
             for (let cell = 0; cell < cells; cell++) {
               if (candidates[cell] === 0) continue;

@@ -103,9 +103,10 @@ export class FitReuse {
    * Makes the buffer `samples` handed out hold the last fit's samples, for a renderer that samples
    * again only the cells whose part of the frame changed. The two buffers differ only in the cells
    * the last fit found changed, so only those are copied where it compared them (a still view: a
-   * few hundred cells, not the whole 0.7 MB a mosaic view's samples take).
+   * few hundred cells, not the whole 0.7 MB a mosaic view's samples take). Cells marked in `skip`
+   * (a byte per cell) are left out: the renderer samples them again.
    */
-  carryLast(): void {
+  carryLast(skip: Uint8Array | null = null): void {
     const n = this.listed;
     const style = this.fitter?.style;
     if (n < 0 || !this.valid || !style || this.current.length !== this.previous.length) {
@@ -115,7 +116,7 @@ export class FitReuse {
     const rowBytes = style.subX * 3;
     const words = rowBytes % 4 === 0 ? rowBytes >> 2 : rowBytes % 2 === 0 ? rowBytes >> 1 : rowBytes;
     const [to, from] = rowBytes % 4 === 0 ? [this.current32, this.previous32] : rowBytes % 2 === 0 ? [this.current16, this.previous16] : [this.current, this.previous];
-    copyCells(from, to, this.changed, n, words, style.subY, this.cols);
+    copyCells(from, to, this.changed, n, words, style.subY, this.cols, skip);
   }
 
   /** Returns the sample buffers to their arena (a renderer being dropped). */
@@ -261,11 +262,12 @@ function gatherCells(src: Words, dst: Words, list: Int32Array, n: number, words:
   }
 }
 
-/** The `n` listed cells' samples copied from `src` to `dst` in place (the grid's layout, as gatherCells). */
-function copyCells(src: Words, dst: Words, list: Int32Array, n: number, words: number, subY: number, cols: number): void {
+/** The `n` listed cells' samples copied from `src` to `dst` in place (the grid's layout, as gatherCells), but those `skip` marks. */
+function copyCells(src: Words, dst: Words, list: Int32Array, n: number, words: number, subY: number, cols: number, skip: Uint8Array | null): void {
   const stride = cols * words;
   for (let i = 0; i < n; i++) {
     const cell = list[i]!;
+    if (skip && skip[cell] !== 0) continue;
     const cy = (cell / cols) | 0;
     let at = cy * subY * stride + (cell - cy * cols) * words;
     for (let y = 0; y < subY; y++, at += stride) {

@@ -48,15 +48,9 @@ const COARSE_TAPS = 1;
 
 /**
  * A fitted view samples again only the cells a frame changed (CellTiles) while they are at most this
- * share of its cells; above it, every cell (one call into the sampler instead of one per run).
+ * share of its cells; above it, every cell (the whole grid in order, and no samples carried).
  */
 const RESAMPLE_CHANGED_BELOW = 0.5;
-/**
- * Unchanged cells between two changed ones of a row that are sampled with them, so that a row
- * scattered with changes costs a few calls into the sampler, not one per changed cell (the bytes
- * such a cell gets are the ones it kept).
- */
-const BRIDGE_CELLS = 2;
 
 /** For a style and one it is reduced to: the style's glyph index of each of the other's glyphs (the same character). */
 const indexTables = new Map<string, Uint8Array>();
@@ -360,7 +354,8 @@ export class ViewRenderer {
     if (stamps.reset > last) return false;
     const changed = tiles.changedSince(stamps.stamps, last);
     if (changed > cols * rows * RESAMPLE_CHANGED_BELOW) return false;
-    this.reuse.carryLast();
+    // The changed cells are sampled again below: their old samples need not be carried.
+    this.reuse.carryLast(tiles.changed);
     if (changed === 0) return true;
     const flags = tiles.changed;
     const sampleCols = table.cols;
@@ -379,13 +374,10 @@ export class ViewRenderer {
           cx++;
           continue;
         }
-        // A run of changed cells, bridged over short gaps: cx … end − 1.
+        // A run of changed cells: cx … end − 1 (the runs go to the sampler as one list, so a
+        // row scattered with changes costs no more calls than one with a single run).
         let end = cx + 1;
-        for (let gap = 0; end < cols && gap <= BRIDGE_CELLS; end++) {
-          if (flags[rowStart + end] !== 0) gap = 0;
-          else if (++gap > BRIDGE_CELLS) break;
-        }
-        while (flags[rowStart + end - 1] === 0) end--;
+        while (end < cols && flags[rowStart + end] !== 0) end++;
         // At least 4 samples a run where the row has them: the 4:2:0 SIMD sampler takes groups of 4.
         if ((end - cx) * subX < 4) end = Math.min(cols, cx + Math.ceil(4 / subX));
         for (let y = cy * subY, from = y * sampleCols + cx * subX; y < (cy + 1) * subY; y++, from += sampleCols, n++) {
