@@ -334,6 +334,7 @@ async function clipRenderCost(clip: string, label: string): Promise<string> {
   const whole = views.map((s) => new ViewRenderer(s));
   const out = new Uint8Array(payloadCapacity(views[0]!));
   const perView: number[] = [];
+  const compareMs: number[] = [];
   const wholePerView: number[] = [];
   let keptSamples = 0;
   let takenSamples = 0;
@@ -346,8 +347,9 @@ async function clipRenderCost(clip: string, label: string): Promise<string> {
   let filled = 0;
   let slot = ring.acquire();
   const deliver = (): void => {
-    const t0 = performance.now();
+    const t = performance.now();
     const seq = ring.delivered(slot);
+    const t0 = performance.now();
     for (const r of kept) {
       r.render(ring.slots[slot]!, w, h, index, out, 'full', ring.format, false, ring.arena, ring.changes, seq);
       if (index > 2) {
@@ -361,6 +363,7 @@ async function clipRenderCost(clip: string, label: string): Promise<string> {
     // Past each view's first frames (its table, its tiles): what a frame costs a view being watched.
     if (index > 2) {
       perView.push((t1 - t0) / views.length);
+      compareMs.push(t0 - t);
       wholePerView.push((t2 - t1) / views.length);
     }
     index++;
@@ -391,8 +394,12 @@ async function clipRenderCost(clip: string, label: string): Promise<string> {
   });
   for (const r of [...kept, ...whole]) r.release();
   const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
-  const m = median(perView);
-  return `  ${PICTURE_STYLE}, ${label}, ${index} frames at ${w}x${h} 4:2:0: median ${fmt(m, 3)} ms a view, p90 ${fmt(p90(perView), 3)} (kept ${fmt((100 * keptSamples) / Math.max(1, keptSamples + takenSamples), 1)} % of samples; the comparison included); every cell sampled: median ${fmt(median(wholePerView), 3)}, p90 ${fmt(p90(wholePerView), 3)}   ${fmt(m / median(wholePerView), 2)}x (aim <= 1.0 ms: ${m <= 1 ? 'met' : 'NOT met'})`;
+  const render = median(perView);
+  const compare = median(compareMs);
+  const sampledWhole = median(wholePerView);
+  // A view's cost: its render, and its share of the frame's comparison among the views watched.
+  const total = render + compare / views.length;
+  return `  ${PICTURE_STYLE}, ${label}, ${index} frames at ${w}x${h} 4:2:0, kept ${fmt((100 * keptSamples) / Math.max(1, keptSamples + takenSamples), 1)} % of samples: render median ${fmt(render, 3)} ms a view (p90 ${fmt(p90(perView), 3)}) + the comparison ${fmt(compare, 3)} ms a frame / ${views.length} views = ${fmt(total, 3)} ms; every cell sampled, same frames: ${fmt(sampledWhole, 3)} ms (p90 ${fmt(p90(wholePerView), 3)})   ${fmt(total / sampledWhole, 2)}x (aim <= 1.0 ms: ${total <= 1 ? 'met' : 'NOT met'})`;
 }
 
 function demoRenderCost(): string[] {

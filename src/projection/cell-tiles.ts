@@ -106,7 +106,7 @@ export class CellTiles {
     const rowFrom = Math.max(0, this.rowFrom);
     const area = Math.max(0, this.rowTo - rowFrom + 1) * tilesX;
     // Readers per tile of the rows read, counted, then laid out tile after tile.
-    const count = new Int32Array(area + 1);
+    const count = new Int32Array(area);
     let always = 0;
     for (let cell = 0; cell < cells; cell++) {
       const at = first[cell]!;
@@ -127,7 +127,7 @@ export class CellTiles {
     this.start = new Int32Array(distinct + 1);
     this.readers = new Int32Array(entries);
     this.always = new Int32Array(always);
-    // count[t] becomes where tile t's readers go next; its place among the distinct tiles is k.
+    // slot[t]: where tile t's next reader goes in `readers`; k: its place among the distinct tiles.
     const slot = new Int32Array(area);
     for (let t = 0, k = 0, at = 0; t < area; t++) {
       if (count[t] === 0) continue;

@@ -10,11 +10,13 @@
  * Exactness: every sample is floor((Σ + ⌊taps/2⌋) / taps) computed as JS does it, Σ in 16-bit
  * lanes (at most 16 taps of 255) and the division as the same multiply by ⌈2^16 / taps⌉ and
  * shift (a shift alone for powers of two, the same result). A tap reads one byte past its pixel:
- * frame slots and arena blocks end with spare bytes for it. Each sample but the last is stored as
- * 4 bytes (the fourth is the next sample's, written again next), the last as 2 + 1, so nothing past
- * `out` is written: storing every sample as 2 + 1 cost a tenth more.
+ * frame slots and arena blocks end with spare bytes for it. Each sample of a range but its last is
+ * stored as 4 bytes (the fourth is the next sample's, written again next), the last as 2 + 1, so
+ * nothing past the range is written: storing every sample as 2 + 1 cost a tenth more.
  *
- * The same module samples 4:2:0 frames (sampleCellsYuv, sample-yuv.ts): yuvBody below.
+ * Every sampler takes a list of ranges of samples in one call (a view's changed runs, view-renderer.ts),
+ * the whole grid being one range. The same module samples 4:2:0 frames (sampleCellsYuv,
+ * sample-yuv.ts): yuvBody below.
  */
 import { PerMemoryModule } from '../shared/wasm-api.js';
 import { FunctionBody, I32, moduleBytes, Op, Simd, uleb } from '../shared/wasm-emitter.js';
@@ -35,7 +37,7 @@ const RANGE_PARAMS = [['ranges', I32], ['n', I32], ['from', I32], ['end', I32]] 
 /**
  * Emits `body` (which reads locals `from` and `end`) for the range from … end, if not empty, then
  * for each listed range: one call into the sampler for a view's changed runs, which were a call
- * each (a hundred nanoseconds apiece, most of the cost of a few thousand short runs).
+ * each (a hundred nanoseconds apiece, and a view of moving parts has thousands of runs a frame).
  */
 function eachRange(f: FunctionBody, body: () => void): void {
   f.op(Op.block, Op.void);
@@ -66,12 +68,7 @@ function eachRange(f: FunctionBody, body: () => void): void {
   f.op(Op.end);
 }
 
-/**
- * One function per tap count: the taps unrolled, their count's divisor as constants. It samples
- * `n` ranges of samples, listed as (from, end) pairs of i32 at `ranges`, each range non-empty:
- * one call for a view's changed runs, which were a call each (a hundred nanoseconds apiece, most
- * of the cost of a few thousand short runs).
- */
+/** One function per tap count: the taps unrolled, their count's divisor as constants; the ranges as eachRange takes them. */
 function samplerBody(taps: number): FunctionBody {
   const f = new FunctionBody([
     ...RANGE_PARAMS,
