@@ -68,6 +68,30 @@ function eachRange(f: FunctionBody, body: () => void): void {
   f.op(Op.end);
 }
 
+/** Emits `body` while i32 local `a` < `b` (unsigned): the samplers' inner loops. */
+function whileBelow(f: FunctionBody, a: string, b: string, body: () => void): void {
+  f.op(Op.block, Op.void);
+  f.op(Op.loop, Op.void);
+  f.localGet(a);
+  f.localGet(b);
+  f.op(Op.i32GeU);
+  f.op(Op.brIf, 1);
+  body();
+  f.op(Op.br, 0);
+  f.op(Op.end);
+  f.op(Op.end);
+}
+
+/** i32 local `into` = `base` + `index` · `k` (a sample's place in the table or the output). */
+function setScaled(f: FunctionBody, into: string, index: string, k: number, base: string): void {
+  f.localGet(index);
+  f.i32(k);
+  f.op(Op.i32Mul);
+  f.localGet(base);
+  f.op(Op.i32Add);
+  f.localSet(into, I32);
+}
+
 /** One function per tap count: the taps unrolled, their count's divisor as constants; the ranges as eachRange takes them. */
 function samplerBody(taps: number): FunctionBody {
   const f = new FunctionBody([
@@ -89,51 +113,28 @@ function samplerBody(taps: number): FunctionBody {
     f.localSet('mul');
   }
   eachRange(f, () => {
-  // tab = tab0 + from · taps · 4, out = out0 + from · 3, last = tab0 + (end − 1) · taps · 4.
-  f.localGet('from');
-  f.i32(taps * 4);
-  f.op(Op.i32Mul);
-  f.localGet('tab0');
-  f.op(Op.i32Add);
-  f.localSet('tab', I32);
-  f.localGet('from');
-  f.i32(3);
-  f.op(Op.i32Mul);
-  f.localGet('out0');
-  f.op(Op.i32Add);
-  f.localSet('out', I32);
-  f.localGet('end');
-  f.i32(1);
-  f.op(Op.i32Sub);
-  f.i32(taps * 4);
-  f.op(Op.i32Mul);
-  f.localGet('tab0');
-  f.op(Op.i32Add);
-  f.localSet('last', I32);
-  // Every sample of the range but its last, each stored as 4 bytes (the fourth is the next
-  // sample's first, written again next); the last after it as exactly 3, so nothing past the
-  // range is written (the samples after it are kept ones).
-  f.op(Op.block, Op.void);
-  f.op(Op.loop, Op.void);
-  f.localGet('tab');
-  f.localGet('last');
-  f.op(Op.i32GeU);
-  f.op(Op.brIf, 1);
-  f.localGet('out');
-  sampleVector(f, taps);
-  f.simd(Simd.store32Lane, 0, 0, 0);
-  f.addI32('out', 3);
-  f.addI32('tab', taps * 4);
-  f.op(Op.br, 0);
-  f.op(Op.end);
-  f.op(Op.end);
-  f.localGet('out');
-  sampleVector(f, taps);
-  f.localTee('v');
-  f.simd(Simd.store16Lane, 0, 0, 0);
-  f.localGet('out');
-  f.localGet('v');
-  f.simd(Simd.store8Lane, 0, 2, 2);
+    // tab = tab0 + from · taps · 4, out = out0 + from · 3, last = tab0 + (end − 1) · taps · 4.
+    setScaled(f, 'tab', 'from', taps * 4, 'tab0');
+    setScaled(f, 'out', 'from', 3, 'out0');
+    setScaled(f, 'last', 'end', taps * 4, 'tab0');
+    f.addI32('last', -taps * 4);
+    // Every sample of the range but its last, each stored as 4 bytes (the fourth is the next
+    // sample's first, written again next); the last after it as exactly 3, so nothing past the
+    // range is written (the samples after it are kept ones).
+    whileBelow(f, 'tab', 'last', () => {
+      f.localGet('out');
+      sampleVector(f, taps);
+      f.simd(Simd.store32Lane, 0, 0, 0);
+      f.addI32('out', 3);
+      f.addI32('tab', taps * 4);
+    });
+    f.localGet('out');
+    sampleVector(f, taps);
+    f.localTee('v');
+    f.simd(Simd.store16Lane, 0, 0, 0);
+    f.localGet('out');
+    f.localGet('v');
+    f.simd(Simd.store8Lane, 0, 2, 2);
   });
   return f;
 }
@@ -269,131 +270,115 @@ function yuvBody(taps: number, chroma: number): FunctionBody {
   // Each range (at least 4 samples) in groups of 4 from its start; a last group that would pass
   // its end is moved back to end where it overlaps the one before (the same samples again).
   eachRange(f, () => {
-  f.localGet('from');
-  f.localSet('next', I32);
-  f.localGet('end');
-  f.i32(4);
-  f.op(Op.i32Sub);
-  f.localSet('lastGroup', I32);
-  f.op(Op.block, Op.void);
-  f.op(Op.loop, Op.void);
-  f.localGet('next');
-  f.localGet('end');
-  f.op(Op.i32GeU);
-  f.op(Op.brIf, 1);
-  // g = min(next, lastGroup); tab = tab0 + g · stride, out = out0 + g · 3.
-  f.localGet('next');
-  f.localGet('lastGroup');
-  f.localGet('next');
-  f.localGet('lastGroup');
-  f.op(Op.i32LtU);
-  f.op(Op.select);
-  f.localTee('g', I32);
-  f.i32(stride);
-  f.op(Op.i32Mul);
-  f.localGet('tab0');
-  f.op(Op.i32Add);
-  f.localSet('tab', I32);
-  f.localGet('g');
-  f.i32(3);
-  f.op(Op.i32Mul);
-  f.localGet('out0');
-  f.op(Op.i32Add);
-  f.localSet('out', I32);
-  if (taps <= 4) {
-    f.i32(0);
-    f.simd(Simd.i32x4Splat);
-    f.localTee('yb');
-    f.localSet('cb');
-    for (let j = 0; j < 4; j++) {
-      for (let k = 0; k < taps; k++) {
-        address(j, k);
-        intoLane('yb', 4 * j + k);
+    f.localGet('from');
+    f.localSet('next', I32);
+    f.localGet('end');
+    f.i32(4);
+    f.op(Op.i32Sub);
+    f.localSet('lastGroup', I32);
+    whileBelow(f, 'next', 'end', () => {
+      // g = min(next, lastGroup); tab = tab0 + g · stride, out = out0 + g · 3.
+      f.localGet('next');
+      f.localGet('lastGroup');
+      f.localGet('next');
+      f.localGet('lastGroup');
+      f.op(Op.i32LtU);
+      f.op(Op.select);
+      f.localSet('g', I32);
+      setScaled(f, 'tab', 'g', stride, 'tab0');
+      setScaled(f, 'out', 'g', 3, 'out0');
+      if (taps <= 4) {
+        f.i32(0);
+        f.simd(Simd.i32x4Splat);
+        f.localTee('yb');
+        f.localSet('cb');
+        for (let j = 0; j < 4; j++) {
+          for (let k = 0; k < taps; k++) {
+            address(j, k);
+            intoLane('yb', 4 * j + k);
+          }
+          for (let k = 0; k < chroma; k++) {
+            address(j, taps + k);
+            f.localTee('c', I32);
+            intoLane('cb', 2 * j + k);
+            vOf();
+            intoLane('cb', 8 + 2 * j + k);
+          }
+        }
+        f.localGet('yb');
+        f.simd(Simd.i16x8ExtaddPairwiseI8x16U);
+        f.simd(Simd.i32x4ExtaddPairwiseI16x8U);
+        f.localSet('y');
+        f.localGet('cb');
+        f.simd(Simd.i16x8ExtaddPairwiseI8x16U);
+        f.localTee('cb');
+        f.simd(Simd.i32x4ExtendLowI16x8U);
+        f.localSet('u');
+        f.localGet('cb');
+        f.simd(Simd.i32x4ExtendHighI16x8U);
+        f.localSet('v');
+      } else {
+        for (let j = 0; j < 4; j++) {
+          for (let k = 0; k < taps; k++) {
+            address(j, k);
+            f.op(Op.i32Load8U, 0, 0);
+            if (k > 0) f.op(Op.i32Add);
+          }
+          toLane('y', j);
+          for (let k = 0; k < chroma; k++) {
+            address(j, taps + k);
+            f.localTee('c', I32);
+            f.op(Op.i32Load8U, 0, 0);
+            addTo('us', k === 0);
+            vOf();
+            f.op(Op.i32Load8U, 0, 0);
+            addTo('vs', k === 0);
+          }
+          f.localGet('us');
+          toLane('u', j);
+          f.localGet('vs');
+          toLane('v', j);
+        }
       }
-      for (let k = 0; k < chroma; k++) {
-        address(j, taps + k);
-        f.localTee('c', I32);
-        intoLane('cb', 2 * j + k);
-        vOf();
-        intoLane('cb', 8 + 2 * j + k);
-      }
-    }
-    f.localGet('yb');
-    f.simd(Simd.i16x8ExtaddPairwiseI8x16U);
-    f.simd(Simd.i32x4ExtaddPairwiseI16x8U);
-    f.localSet('y');
-    f.localGet('cb');
-    f.simd(Simd.i16x8ExtaddPairwiseI8x16U);
-    f.localTee('cb');
-    f.simd(Simd.i32x4ExtendLowI16x8U);
-    f.localSet('u');
-    f.localGet('cb');
-    f.simd(Simd.i32x4ExtendHighI16x8U);
-    f.localSet('v');
-  } else {
-    for (let j = 0; j < 4; j++) {
-      for (let k = 0; k < taps; k++) {
-        address(j, k);
-        f.op(Op.i32Load8U, 0, 0);
-        if (k > 0) f.op(Op.i32Add);
-      }
-      toLane('y', j);
-      for (let k = 0; k < chroma; k++) {
-        address(j, taps + k);
-        f.localTee('c', I32);
-        f.op(Op.i32Load8U, 0, 0);
-        addTo('us', k === 0);
-        vOf();
-        f.op(Op.i32Load8U, 0, 0);
-        addTo('vs', k === 0);
-      }
-      f.localGet('us');
-      toLane('u', j);
-      f.localGet('vs');
-      toLane('v', j);
-    }
-  }
-  f.localGet('y');
-  f.localGet('cyV');
-  f.simd(Simd.i32x4Mul);
-  f.localSet('ys');
-  /** Pushes (ys ± Σ plane·coefficient + offset) >> 16 (frame-pixels.ts's yuvCoefficients). */
-  const channel = (terms: readonly (readonly [plane: string, coefficient: string, op: number])[], offset: string): void => {
-    f.localGet('ys');
-    for (const [plane, coefficient, op] of terms) {
-      f.localGet(plane);
-      f.localGet(coefficient);
+      f.localGet('y');
+      f.localGet('cyV');
       f.simd(Simd.i32x4Mul);
-      f.simd(op);
-    }
-    f.localGet(offset);
-    f.simd(Simd.i32x4Add);
-    f.i32(16);
-    f.simd(Simd.i32x4ShrS);
-  };
-  channel([['v', 'rvV', Simd.i32x4Add]], 'r0V');
-  channel([['u', 'guV', Simd.i32x4Sub], ['v', 'gvV', Simd.i32x4Sub]], 'g0V');
-  f.simd(Simd.i16x8NarrowI32x4S);
-  channel([['u', 'buV', Simd.i32x4Add]], 'b0V');
-  f.localTee('b');
-  f.localGet('b');
-  f.simd(Simd.i16x8NarrowI32x4S);
-  // Bytes R0–3 G0–3 B0–3 B0–3, interleaved to R G B of each sample.
-  f.simd(Simd.i8x16NarrowI16x8U);
-  f.localTee('rgb');
-  f.localGet('rgb');
-  f.simd(Simd.shuffle, 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 13, 14, 15);
-  f.localSet('rgb');
-  f.localGet('out');
-  f.localGet('rgb');
-  f.simd(Simd.store64Lane, 0, 0, 0);
-  f.localGet('out');
-  f.localGet('rgb');
-  f.simd(Simd.store32Lane, 0, 8, 2);
-  f.addI32('next', 4);
-  f.op(Op.br, 0);
-  f.op(Op.end);
-  f.op(Op.end);
+      f.localSet('ys');
+      /** Pushes (ys ± Σ plane·coefficient + offset) >> 16 (frame-pixels.ts's yuvCoefficients). */
+      const channel = (terms: readonly (readonly [plane: string, coefficient: string, op: number])[], offset: string): void => {
+        f.localGet('ys');
+        for (const [plane, coefficient, op] of terms) {
+          f.localGet(plane);
+          f.localGet(coefficient);
+          f.simd(Simd.i32x4Mul);
+          f.simd(op);
+        }
+        f.localGet(offset);
+        f.simd(Simd.i32x4Add);
+        f.i32(16);
+        f.simd(Simd.i32x4ShrS);
+      };
+      channel([['v', 'rvV', Simd.i32x4Add]], 'r0V');
+      channel([['u', 'guV', Simd.i32x4Sub], ['v', 'gvV', Simd.i32x4Sub]], 'g0V');
+      f.simd(Simd.i16x8NarrowI32x4S);
+      channel([['u', 'buV', Simd.i32x4Add]], 'b0V');
+      f.localTee('b');
+      f.localGet('b');
+      f.simd(Simd.i16x8NarrowI32x4S);
+      // Bytes R0–3 G0–3 B0–3 B0–3, interleaved to R G B of each sample.
+      f.simd(Simd.i8x16NarrowI16x8U);
+      f.localTee('rgb');
+      f.localGet('rgb');
+      f.simd(Simd.shuffle, 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 13, 14, 15);
+      f.localSet('rgb');
+      f.localGet('out');
+      f.localGet('rgb');
+      f.simd(Simd.store64Lane, 0, 0, 0);
+      f.localGet('out');
+      f.localGet('rgb');
+      f.simd(Simd.store32Lane, 0, 8, 2);
+      f.addI32('next', 4);
+    });
   });
   return f;
 }
