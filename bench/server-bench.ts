@@ -390,9 +390,11 @@ async function clipRenderCost(clip: string, label: string): Promise<string> {
       }
     });
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
+    // 'close', not 'exit': its output read to the end first.
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
   });
   for (const r of [...kept, ...whole]) r.release();
+  if (perView.length === 0) return `  ${PICTURE_STYLE}, ${label}: not measured (ffmpeg gave ${index} frames)`;
   const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
   const render = median(perView);
   const compare = median(compareMs);

@@ -147,6 +147,37 @@ describe('FitReuse', () => {
     }
   }
 
+  it('the carry leaves alone the cells it is told will be sampled again', () => {
+    const style = CELL_STYLES.mosaic;
+    const bytes = COLS * style.subX * ROWS * style.subY * 3;
+    const reuse = new FitReuse();
+    const fitter = new CellFitter(style, 'rgb');
+    const out = new Uint8Array(COLS * ROWS * 7);
+    const first = Uint8Array.from({ length: bytes }, (_, i) => (i * 31) & 0xff);
+    reuse.samples(bytes).set(first);
+    reuse.fit(fitter, COLS, ROWS, 5, out, 0);
+    // Cells 0, 1 and 2 change (whole cells: every byte of their samples one higher).
+    const second = first.slice();
+    const rowBytes = style.subX * 3;
+    for (let y = 0; y < style.subY; y++) for (let k = 0; k < 3 * rowBytes; k++) second[y * COLS * rowBytes + k]! += 1;
+    reuse.samples(bytes).set(second);
+    reuse.fit(fitter, COLS, ROWS, 5, out, 0);
+    // The buffer handed out next holds the first samples; cells 0–2 differ from the second's.
+    const next = reuse.samples(bytes);
+    const cellBytes = (b: Uint8Array, cell: number): number[] =>
+      Array.from({ length: style.subY }, (_, y) => {
+        const at = (Math.floor(cell / COLS) * style.subY + y) * COLS * rowBytes + (cell % COLS) * rowBytes;
+        return [...b.subarray(at, at + rowBytes)];
+      }).flat();
+    for (let y = 0; y < style.subY; y++) next.fill(0xee, y * COLS * rowBytes, y * COLS * rowBytes + rowBytes);
+    const skip = new Uint8Array(COLS * ROWS);
+    skip[0] = 1;
+    reuse.carryLast(skip);
+    // Cell 0 was skipped: as it was left. Every other cell is the second frame's.
+    expect(cellBytes(next, 0)).toEqual(Array(rowBytes * style.subY).fill(0xee));
+    for (let cell = 1; cell < COLS * ROWS; cell++) expect(cellBytes(next, cell), `cell ${cell}`).toEqual(cellBytes(second, cell));
+  });
+
   it('another fitter (style or palette) or grid is fitted afresh', () => {
     const reuse = new FitReuse();
     const style = CELL_STYLES.sextant;

@@ -11,6 +11,7 @@ import { TILE, WANT_FRAMES } from '../src/shared/tile-stamps.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import { FrameRing } from '../src/source/frame-ring.js';
 import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
+import { CellTiles } from '../src/projection/cell-tiles.js';
 import { rng } from './helpers/random.js';
 
 const YUV: FramePixels = { kind: 'yuv420p', matrix: 'bt601', range: 'limited' };
@@ -260,5 +261,125 @@ describe('a fitted view sampling only the cells in changed tiles', () => {
     control.render(f2, W, H, 1, expected, 'full', b.ring.format, false, b.ring.arena);
     expect(view.samplesTaken).toBe(control.samplesTaken);
     expect(Buffer.from(out.subarray(0, n)).equals(Buffer.from(expected.subarray(0, n)))).toBe(true);
+  });
+
+  it.each([RGB24, YUV])('%s: kept through fit efforts that change the search (a full refit on the kept samples) and through a move to another ring and back, the same bytes as sampling every cell', (pixels) => {
+    const rings = [new Deliveries(pixels), new Deliveries(pixels)];
+    const bytes = rings[0]!.ring.layout.pictureBytes;
+    const r = rng(7);
+    let picture = Uint8Array.from({ length: bytes }, () => Math.floor(r() * 256));
+    const s = spec('mosaic', 20, 5);
+    const keep = new ViewRenderer(s);
+    const whole = new ViewRenderer(s);
+    const a = new Uint8Array(payloadCapacity(s));
+    const b = new Uint8Array(payloadCapacity(s));
+    // Blocks leaves the diagonals out: the fit of every cell again, from the samples the view kept.
+    const efforts = ['full', 'full', 'blocks', 'blocks', 'full', 'blocks', 'full', 'full', 'full', 'blocks'] as const;
+    let keptFrames = 0;
+    for (let i = 0; i < 60; i++) {
+      picture = picture.slice();
+      for (let p = 0; p < 1 + Math.floor(r() * 30); p++) picture[Math.floor(r() * (bytes - 40))]! ^= 0x40;
+      // The first ring, the other from frame 25, the first again from 50.
+      const d = rings[Math.floor(i / 25) % 2]!;
+      const frame = d.deliver(picture);
+      const effort = efforts[i % efforts.length]!;
+      const la = keep.render(frame, W, H, i, a, effort, d.ring.format, false, d.ring.arena, d.ring.changes, d.seq);
+      const lb = whole.render(frame, W, H, i, b, effort, d.ring.format, false, d.ring.arena);
+      if (keep.samplesKept > 0) keptFrames++;
+      expect(la).toBe(lb);
+      expect(Buffer.from(a.subarray(0, la)).equals(Buffer.from(b.subarray(0, lb))), `frame ${i}, ${effort}`).toBe(true);
+    }
+    expect(keptFrames).toBeGreaterThan(30);
+  });
+});
+
+describe('a view moving to another ring', () => {
+  it('gives back every block it held in the old ring\'s memory, its list of changed runs too, even where the new ring compares nothing', () => {
+    const a = new Deliveries(RGB24);
+    const base = a.ring.arena!.allocated;
+    const r = rng(1);
+    let picture = Uint8Array.from({ length: a.ring.layout.pictureBytes }, () => Math.floor(r() * 256));
+    const s = spec('mosaic', 20, 5);
+    const view = new ViewRenderer(s);
+    const out = new Uint8Array(payloadCapacity(s));
+    for (let i = 0; i < 8; i++) {
+      picture = picture.slice();
+      for (let k = 0; k < 200; k++) picture[Math.floor(r() * picture.length)]! ^= 1;
+      const frame = a.deliver(picture);
+      view.render(frame, W, H, i, out, 'full', a.ring.format, false, a.ring.arena, a.ring.changes, a.seq);
+    }
+    expect(view.samplesKept).toBeGreaterThan(0);
+    expect(a.ring.arena!.allocated).toBeGreaterThan(base);
+    // 520 × 260 is not whole tiles: that ring compares nothing, and the view samples every cell.
+    const b = new FrameRing(520, 260, EQUIRECT_FORMAT, RGB24);
+    expect(b.changes).toBeNull();
+    const slot = b.acquire();
+    // Two frames: the fit's comparison buffers move with its first comparison there.
+    for (let i = 8; i < 10; i++) view.render(b.slots[slot]!, 520, 260, i, out, 'full', b.format, false, b.arena, b.changes, 0);
+    expect(a.ring.arena!.allocated).toBe(base);
+  });
+});
+
+describe('CellTiles', () => {
+  it('marks exactly the cells whose box of tiles holds one stamped after the frame asked about, or is wider than 3 tiles; taps in the black never change', () => {
+    const r = rng(5);
+    const tilesX = W / TILE;
+    const tilesY = H / TILE;
+    const subX = 2;
+    const subY = 3;
+    const taps = 3;
+    for (let trial = 0; trial < 50; trial++) {
+      const cols = 10 + Math.floor(r() * 20);
+      const rows = 5 + Math.floor(r() * 10);
+      const samples = cols * subX * rows * subY;
+      // Taps near a moving centre, now and then one far off (a wide box) or in the black past the picture.
+      const entries = new Int32Array(samples * taps);
+      const x0 = Math.floor(r() * W);
+      const y0 = Math.floor(r() * H);
+      for (let k = 0; k < samples; k++) {
+        const far = r() < 0.03;
+        for (let t = 0; t < taps; t++) {
+          const x = far ? Math.floor(r() * W) : Math.min(W - 1, Math.max(0, x0 + (((k % (cols * subX)) * 3) % 100) + Math.floor(r() * 20) - 10));
+          const y = far ? Math.floor(r() * H) : Math.min(H - 1, Math.max(0, (y0 >> 1) + Math.floor(k / (cols * subX)) + Math.floor(r() * 6)));
+          entries[k * taps + t] = r() < 0.02 ? W * H * 3 + 5 : (y * W + x) * 3;
+        }
+      }
+      const tiles = new CellTiles();
+      tiles.build(entries, taps, taps, 3, W, H, cols, rows, subX, subY, TILE, tilesX);
+      const stamps = Int32Array.from({ length: tilesX * tilesY }, () => Math.floor(r() * 10));
+      const seq = Math.floor(r() * 10);
+      const n = tiles.changedSince(stamps, seq);
+      // Each cell's box from its taps, checked tile by tile.
+      let want = 0;
+      for (let cy = 0, cell = 0; cy < rows; cy++) {
+        for (let cx = 0; cx < cols; cx++, cell++) {
+          let left = W, right = -1, top = H, bottom = -1;
+          for (let sy = 0; sy < subY; sy++) {
+            for (let sx = 0; sx < subX; sx++) {
+              const k = (cy * subY + sy) * cols * subX + cx * subX + sx;
+              for (let t = 0; t < taps; t++) {
+                const o = entries[k * taps + t]!;
+                if (o >= W * H * 3) continue;
+                const x = (o / 3) % W;
+                const y = Math.floor(o / 3 / W);
+                left = Math.min(left, x);
+                right = Math.max(right, x);
+                top = Math.min(top, y);
+                bottom = Math.max(bottom, y);
+              }
+            }
+          }
+          let changed = false;
+          if (right >= 0) {
+            const [tx0, tx1, ty0, ty1] = [left, right, top, bottom].map((v) => Math.floor(v / TILE)) as [number, number, number, number];
+            if (tx1 - tx0 >= 3 || ty1 - ty0 >= 3) changed = true;
+            for (let ty = ty0; ty <= ty1 && !changed; ty++) for (let tx = tx0; tx <= tx1; tx++) if (stamps[ty * tilesX + tx]! > seq) changed = true;
+          }
+          expect(tiles.changed[cell], `trial ${trial}, cell ${cell}`).toBe(changed ? 1 : 0);
+          if (changed) want++;
+        }
+      }
+      expect(n).toBe(want);
+    }
   });
 });

@@ -149,8 +149,8 @@ export class CellTiles {
   }
 
   /**
-   * Marks in `changed` the cells with a tile that `stamps` (tilesX a row) stamped after frame `seq`;
-   * returns how many.
+   * Marks in `changed` the cells with a tile that `stamps` (laid out as `build`'s tilesX said)
+   * stamped after frame `seq`; returns how many.
    */
   changedSince(stamps: Int32Array, seq: number): number {
     const { changed, tiles, start, readers, always } = this;

@@ -200,7 +200,7 @@ function sampleVector(f: FunctionBody, taps: number): void {
   f.simd(Simd.i8x16NarrowI16x8U);
 }
 
-/** The YUV sampler's parameters after the four pointers and counts: frame-pixels.ts's coefficients. */
+/** The YUV sampler's parameters after the ranges and the three pointers: frame-pixels.ts's coefficients. */
 const YUV_PARAMS = ['vFromU', 'cy', 'rv', 'gu', 'gv', 'bu', 'r0', 'g0', 'b0'] as const;
 
 /**
@@ -209,8 +209,8 @@ const YUV_PARAMS = ['vFromU', 'cy', 'rv', 'gu', 'gv', 'bu', 'r0', 'g0', 'b0'] as
  * byte lane (sample j's luma in lanes 4j…, its chroma taps' U in 2j… and V in 8 + 2j…, the rest 0)
  * and pairwise widening adds make the four samples' sums; with more, taps are read as scalars
  * (wasm has no gather) and summed into each lane. The conversion runs on the four at once in i32
- * lanes, and saturating narrows clamp to 0–255 as sampleCellsYuv's comparisons do. `groups`
- * turns write 12 bytes each.
+ * lanes, and saturating narrows clamp to 0–255 as sampleCellsYuv's comparisons do. Each group
+ * of a range writes 12 bytes.
  */
 function yuvBody(taps: number, chroma: number): FunctionBody {
   const f = new FunctionBody([
@@ -404,7 +404,7 @@ const YUV_GROUP = 4;
 
 /** The SIMD sampler of a thread's frame memory. */
 export class SimdSampler {
-  /** Samples taken here since the thread started, for the tests (the JS path takes the rest). */
+  /** Samples handed to this sampler since the thread started, for the tests (those of a 4:2:0 run under 4 samples it takes in JS; samplers declined go to the renderer's JS path). */
   static samples = 0;
 
   private constructor(

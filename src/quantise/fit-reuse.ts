@@ -13,7 +13,9 @@
  * a few nanoseconds a cell beside the 0.4 µs a mosaic cell's search costs.
  *
  * The samples are compared where the renderer wrote them: this owns the two sample buffers and
- * hands the renderer the one to write next (`samples`), so nothing is copied.
+ * hands the renderer the one to write next (`samples`). A renderer that samples again only the
+ * cells whose part of the frame changed first has the other cells' samples carried into it
+ * (`carryLast`): only the cells the last fit found changed are copied.
  */
 import type { Mode } from '../../protocol/index.js';
 import type { CellFitter } from './fit-cells.js';
@@ -114,9 +116,9 @@ export class FitReuse {
       return;
     }
     const rowBytes = style.subX * 3;
-    const words = rowBytes % 4 === 0 ? rowBytes >> 2 : rowBytes % 2 === 0 ? rowBytes >> 1 : rowBytes;
-    const [to, from] = rowBytes % 4 === 0 ? [this.current32, this.previous32] : rowBytes % 2 === 0 ? [this.current16, this.previous16] : [this.current, this.previous];
-    copyCells(from, to, this.changed, n, words, style.subY, this.cols, skip);
+    if (rowBytes % 4 === 0) copyCells(this.previous32, this.current32, this.changed, n, rowBytes >> 2, style.subY, this.cols, skip);
+    else if (rowBytes % 2 === 0) copyCells(this.previous16, this.current16, this.changed, n, rowBytes >> 1, style.subY, this.cols, skip);
+    else copyCells(this.previous, this.current, this.changed, n, rowBytes, style.subY, this.cols, skip);
   }
 
   /** Returns the sample buffers to their arena (a renderer being dropped). */
@@ -139,8 +141,10 @@ export class FitReuse {
   /**
    * Fits the cols × rows grid whose samples `samples` returned (and the renderer filled) with
    * `fitter`, as `fitter.fit` would, into `out` at `offset`; returns the end offset. `candidates`
-   * (a byte per cell): the renderer carried the last samples (`carryLast`) and sampled again only
-   * the cells marked non-zero, so only those can differ and only those are compared.
+   * (a byte per cell): the renderer carried the last samples (`carryLast`) and sampled again the
+   * cells marked 1, and perhaps others whose samples come out the same bytes (their part of the
+   * frame did not change): only the marked cells can differ, and only they are compared. The
+   * list of changed cells, which the next carry copies, stays complete so.
    */
   fit(fitter: CellFitter, cols: number, rows: number, mode: Mode, out: Uint8Array, offset: number, candidates: Uint8Array | null = null): number {
     const count = cols * rows;
@@ -267,7 +271,7 @@ function copyCells(src: Words, dst: Words, list: Int32Array, n: number, words: n
   const stride = cols * words;
   for (let i = 0; i < n; i++) {
     const cell = list[i]!;
-    if (skip && skip[cell] !== 0) continue;
+    if (skip && skip[cell] === 1) continue;
     const cy = (cell / cols) | 0;
     let at = cy * subY * stride + (cell - cy * cols) * words;
     for (let y = 0; y < subY; y++, at += stride) {

@@ -104,8 +104,7 @@ export class ViewRenderer {
   private tilesOf: TileStamps | null = null;
   private sampledFrom: TileStamps | null = null;
   private sampledSeq = 0;
-  /** Ranges of samples (from, end pairs) a render samples again, grown as needed. */
-  /** The changed runs' sample ranges, in the arena where there is one (the SIMD sampler reads them there). */
+  /** The changed runs' sample ranges (from, end pairs), in the arena where there is one (the SIMD sampler reads them there), grown as needed. */
   private readonly rangesStore = new ArenaBuffer();
   private ranges: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private rangesIn: WasmArena | null = null;
@@ -135,13 +134,13 @@ export class ViewRenderer {
 
   /** Bytes held: the table's offsets and the samples' buffer (the fitter's scratch is small and fixed). */
   get bytes(): number {
-    return this.offsets.byteLength + this.rgbStore.byteLength + this.reuse.bytes + this.tiles.bytes + (this.encoder?.bytes ?? 0);
+    return this.offsets.byteLength + this.rgbStore.byteLength + this.rangesStore.byteLength + this.reuse.bytes + this.tiles.bytes + (this.encoder?.bytes ?? 0);
   }
 
   /** Fitted cells of the last render (0 for a view that is not fitted), and those of them given the frame before's fit again, their samples unchanged (fit-reuse.ts). */
   cellsFitted = 0;
   cellsReused = 0;
-  /** Samples the last render took, and whether the SIMD sampler took them (sample-cells-simd.ts); and those it kept from the frame before instead. */
+  /** Samples the last render took, and whether they went to the SIMD sampler (sample-cells-simd.ts, which takes a 4:2:0 run under 4 samples in JS); and those it kept from the frame before instead. */
   samplesTaken = 0;
   samplesKept = 0;
   sampledSimd = false;
@@ -180,8 +179,7 @@ export class ViewRenderer {
   release(): void {
     this.offsets.release();
     this.rgbStore.release();
-    this.rangesStore.release();
-    this.ranges = new Int32Array(0);
+    this.releaseRanges();
     this.reuse.release();
     this.forgetSamples();
     this.table = null;
@@ -244,6 +242,8 @@ export class ViewRenderer {
       this.stale = false;
       this.forgetSamples();
       this.format = format;
+      // The ranges block follows the other buffers out of an old ring's memory, which it would keep alive.
+      if (this.rangesIn !== arena) this.releaseRanges();
       this.arena = arena;
       this.sampler = arena ? SimdSampler.over(arena) : null;
       this.fitAs = fitAs;
@@ -317,6 +317,12 @@ export class ViewRenderer {
     }
   }
 
+  private releaseRanges(): void {
+    this.rangesStore.release();
+    this.ranges = new Int32Array(0);
+    this.rangesIn = null;
+  }
+
   /** No samples kept to take again: the next fitted render samples every cell. */
   private forgetSamples(): void {
     this.sampledFrom = null;
@@ -359,6 +365,7 @@ export class ViewRenderer {
     if (changed === 0) return true;
     const flags = tiles.changed;
     const sampleCols = table.cols;
+    const yuv = this.yuv !== null;
     // The runs' samples, a range per sample row of each (at most one run every other cell).
     const most = rows * subY * Math.ceil(cols / 2) * 2;
     if (this.ranges.length < most || this.rangesIn !== this.arena) {
@@ -378,8 +385,9 @@ export class ViewRenderer {
         // row scattered with changes costs no more calls than one with a single run).
         let end = cx + 1;
         while (end < cols && flags[rowStart + end] !== 0) end++;
-        // At least 4 samples a run where the row has them: the 4:2:0 SIMD sampler takes groups of 4.
-        if ((end - cx) * subX < 4) end = Math.min(cols, cx + Math.ceil(4 / subX));
+        // 4:2:0: at least 4 samples a run where the row has them, the SIMD sampler's group (it
+        // would take a shorter run in JS). The cells added read unchanged tiles: the same bytes.
+        if (yuv && (end - cx) * subX < 4) end = Math.min(cols, cx + Math.ceil(4 / subX));
         for (let y = cy * subY, from = y * sampleCols + cx * subX; y < (cy + 1) * subY; y++, from += sampleCols, n++) {
           ranges[2 * n] = from;
           ranges[2 * n + 1] = from + (end - cx) * subX;
