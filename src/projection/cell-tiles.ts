@@ -19,10 +19,6 @@ const MAX_SPAN = 3;
 const ALWAYS = -1;
 
 export class CellTiles {
-  /** Per cell: its box's first tile (row-major index), or ALWAYS. */
-  private first = new Int32Array(0);
-  /** Per cell: its box's tiles across and down, as across | down << 8. */
-  private span = new Uint16Array(0);
   /** Per cell: 1 where the last `changedSince` found it changed. */
   changed = new Uint8Array(0);
   /** The distinct tiles any cell reads; for tile k, the cells reading it are readers[start[k]] … readers[start[k + 1] − 1]. */
@@ -38,7 +34,7 @@ export class CellTiles {
 
   /** Bytes held. */
   get bytes(): number {
-    return this.first.byteLength + this.span.byteLength + this.changed.byteLength + this.tiles.byteLength + this.start.byteLength + this.readers.byteLength + this.always.byteLength;
+    return this.changed.byteLength + this.tiles.byteLength + this.start.byteLength + this.readers.byteLength + this.always.byteLength;
   }
 
   /**
@@ -49,12 +45,12 @@ export class CellTiles {
    */
   build(entries: Int32Array, stride: number, taps: number, pixelBytes: number, width: number, height: number, cols: number, rows: number, subX: number, subY: number, tile: number, tilesX: number): void {
     const cells = cols * rows;
-    if (this.first.length < cells) {
-      this.first = new Int32Array(cells);
-      this.span = new Uint16Array(cells);
-      this.changed = new Uint8Array(cells);
-    }
+    if (this.changed.length < cells) this.changed = new Uint8Array(cells);
     this.cells = cells;
+    // Per cell, its box (only while building: `index` turns the boxes into each tile's readers):
+    // its first tile (row-major index) or ALWAYS, and its tiles across and down as across | down << 8.
+    const first = new Int32Array(cells);
+    const span = new Uint16Array(cells);
     const planeEnd = width * height * pixelBytes;
     this.rowFrom = Number.MAX_SAFE_INTEGER;
     this.rowTo = -1;
@@ -80,8 +76,6 @@ export class CellTiles {
         }
         if (x1 < 0) {
           // Every tap reads black: nothing a frame brings changes it.
-          this.first[cell] = 0;
-          this.span[cell] = 0;
           continue;
         }
         const tx0 = (x0 / tile) | 0, ty0 = (y0 / tile) | 0;
@@ -90,19 +84,19 @@ export class CellTiles {
         if (ty0 < this.rowFrom) this.rowFrom = ty0;
         if (ty0 + down - 1 > this.rowTo) this.rowTo = ty0 + down - 1;
         if (across > MAX_SPAN || down > MAX_SPAN) {
-          this.first[cell] = ALWAYS;
+          first[cell] = ALWAYS;
           continue;
         }
-        this.first[cell] = ty0 * tilesX + tx0;
-        this.span[cell] = across | (down << 8);
+        first[cell] = ty0 * tilesX + tx0;
+        span[cell] = across | (down << 8);
       }
     }
-    this.index(tilesX);
+    this.index(first, span, tilesX);
   }
 
   /** The tiles' side of the boxes: each distinct tile read, and its readers. */
-  private index(tilesX: number): void {
-    const { first, span, cells } = this;
+  private index(first: Int32Array, span: Uint16Array, tilesX: number): void {
+    const cells = this.cells;
     const rowFrom = Math.max(0, this.rowFrom);
     const area = Math.max(0, this.rowTo - rowFrom + 1) * tilesX;
     // Readers per tile of the rows read, counted, then laid out tile after tile.

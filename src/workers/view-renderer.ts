@@ -107,7 +107,6 @@ export class ViewRenderer {
   /** The changed runs' sample ranges (from, end pairs), in the arena where there is one (the SIMD sampler reads them there), grown as needed. */
   private readonly rangesStore = new ArenaBuffer();
   private ranges: Int32Array<ArrayBufferLike> = new Int32Array(0);
-  private rangesIn: WasmArena | null = null;
   /**
    * ms of the last render that were one-off cost, not load (fit-effort.ts): a view change's table and
    * fitter, or the whole render while its style is new to this thread.
@@ -243,7 +242,7 @@ export class ViewRenderer {
       this.forgetSamples();
       this.format = format;
       // The ranges block follows the other buffers out of an old ring's memory, which it would keep alive.
-      if (this.rangesIn !== arena) this.releaseRanges();
+      if (this.arena !== arena) this.releaseRanges();
       this.arena = arena;
       this.sampler = arena ? SimdSampler.over(arena) : null;
       this.fitAs = fitAs;
@@ -320,7 +319,6 @@ export class ViewRenderer {
   private releaseRanges(): void {
     this.rangesStore.release();
     this.ranges = new Int32Array(0);
-    this.rangesIn = null;
   }
 
   /** No samples kept to take again: the next fitted render samples every cell. */
@@ -368,10 +366,8 @@ export class ViewRenderer {
     const yuv = this.yuv !== null;
     // The runs' samples, a range per sample row of each (at most one run every other cell).
     const most = rows * subY * Math.ceil(cols / 2) * 2;
-    if (this.ranges.length < most || this.rangesIn !== this.arena) {
-      this.ranges = this.rangesStore.int32(most, this.arena);
-      this.rangesIn = this.arena;
-    }
+    // Empty after a move to another arena (the rebuild gave the old block back).
+    if (this.ranges.length < most) this.ranges = this.rangesStore.int32(most, this.arena);
     const ranges = this.ranges;
     let n = 0;
     for (let cy = 0, rowStart = 0; cy < rows; cy++, rowStart += cols) {
