@@ -12,6 +12,7 @@ import type { ViewSpec } from '../src/shared/types.js';
 import { ViewRenderer } from '../src/workers/view-renderer.js';
 import { rng } from './helpers/random.js';
 import { accBytes, ChangedCellsSimd } from '../src/shared/changed-blocks-simd.js';
+import { CellGatherSimd } from '../src/shared/cell-gather-simd.js';
 import { createFrameMemory, WasmArena } from '../src/shared/wasm-arena.js';
 
 const FITTED = Object.values(CELL_STYLES).filter((s) => s.frames === 'fitted');
@@ -99,6 +100,7 @@ describe('FitReuse', () => {
         const frame = Uint8Array.from({ length: bytes }, () => Math.floor(r() * 256));
         const candidates = new Uint8Array(cells);
         let carried = 0;
+        const gathersBefore = CellGatherSimd.calls;
         // Shares of cells changed; a share of −1 is a frame sampled whole (the carry restarts from it), extras off on the 5th.
         for (const [f, share] of [-1, 0.1, 0, 0.3, 0.02, -1, 0.6, 0.1, 0.1, 1, 0.05].entries()) {
           const whole = share < 0;
@@ -143,6 +145,9 @@ describe('FitReuse', () => {
           expect(Buffer.from(got).equals(Buffer.from(want)), `frame ${f} (share ${share})`).toBe(true);
         }
         expect(carried).toBe(9);
+        // The candidates' list and gather ran in WebAssembly where the samples lie in the frame memory.
+        if (arena) expect(CellGatherSimd.calls - gathersBefore).toBeGreaterThanOrEqual(8);
+        else expect(CellGatherSimd.calls).toBe(gathersBefore);
       });
     }
   }
@@ -241,6 +246,74 @@ describe('ChangedCellsSimd', () => {
     expect(scan.scan(new Uint8Array(48), new Uint8Array(48), 6, 2, 4, 1, list, acc, count)).toBe(-1);
     const inArena = arena.bytes(72)!;
     expect(scan.scan(inArena, inArena, 9, 2, 4, 1, list, acc, count)).toBe(-1);
+  });
+});
+
+describe('CellGatherSimd', () => {
+  it('lists the candidate cells that differ, as comparing their bytes does, and gathers exactly their bytes into a row', () => {
+    const arena = frameArena();
+    const simd = CellGatherSimd.over(arena);
+    expect(simd, 'WebAssembly SIMD is available here').not.toBeNull();
+    const r = rng(17);
+    for (const subX of [2, 4]) {
+      for (const subY of [2, 3, 4, 8]) {
+        for (const [cols, rows] of [[1, 1], [13, 5], [7, 3], [160, 2], [33, 4]] as const) {
+          const rowBytes = subX * 3;
+          const cells = cols * rows;
+          const bytes = cols * rowBytes * subY * rows;
+          const cur = arena.bytes(bytes)!;
+          const prev = arena.bytes(bytes)!;
+          for (let i = 0; i < bytes; i++) cur[i] = prev[i] = Math.floor(r() * 256);
+          // The bytes past the end (the arena's tail) differ: they must not list a cell.
+          new Uint8Array(cur.buffer, cur.byteOffset + bytes, 15).fill(1);
+          new Uint8Array(prev.buffer, prev.byteOffset + bytes, 15).fill(2);
+          const candidates = arena.bytes(cells)!;
+          const want: number[] = [];
+          for (let cell = 0; cell < cells; cell++) {
+            const changed = r() < 0.5;
+            // Candidates: the changed cells and some that are the same; a changed cell not marked is not compared.
+            candidates[cell] = changed ? (r() < 0.9 ? 1 + Math.floor(r() * 255) : 0) : r() < 0.3 ? 1 : 0;
+            if (!changed) continue;
+            if (candidates[cell] !== 0) want.push(cell);
+            const cy = Math.floor(cell / cols);
+            const k = Math.floor(r() * rowBytes * subY);
+            const at = (cy * subY + Math.floor(k / rowBytes)) * cols * rowBytes + (cell % cols) * rowBytes + (k % rowBytes);
+            cur[at] = (cur[at]! + 1 + Math.floor(r() * 255)) & 0xff;
+          }
+          const list = arena.int32(cells)!;
+          const result = arena.int32(1)!;
+          const n = simd!.among(cur, prev, rowBytes, subY, cols, rows, candidates, list, result);
+          expect([...list.subarray(0, n)], `${subX}×${subY}, ${cols}×${rows}`).toEqual(want);
+          if (n === 0) continue;
+          // Gathered: row y of listed cell i at y·n·rowBytes + i·rowBytes; the byte after the last row untouched.
+          const dst = arena.bytes(n * rowBytes * subY + 1)!;
+          dst.fill(0xee);
+          expect(simd!.gather(cur, dst, rowBytes, subY, cols, list, n)).toBe(true);
+          const expected = new Uint8Array(n * rowBytes * subY + 1).fill(0xee);
+          want.forEach((cell, i) => {
+            const cy = Math.floor(cell / cols);
+            for (let y = 0; y < subY; y++) {
+              const from = (cy * subY + y) * cols * rowBytes + (cell % cols) * rowBytes;
+              expected.set(cur.subarray(from, from + rowBytes), y * n * rowBytes + i * rowBytes);
+            }
+          });
+          expect(Buffer.from(dst).equals(Buffer.from(expected)), `gathered ${subX}×${subY}, ${cols}×${rows}`).toBe(true);
+          for (const b of [cur, prev, candidates, list, result, dst]) arena.release(b);
+        }
+      }
+    }
+  });
+
+  it('leaves buffers outside the frame memory, and widths it has no code for, to the JS loops', () => {
+    const arena = frameArena();
+    const simd = CellGatherSimd.over(arena)!;
+    const list = arena.int32(4)!;
+    const result = arena.int32(1)!;
+    const candidates = arena.bytes(4)!.fill(1);
+    expect(simd.among(new Uint8Array(48), new Uint8Array(48), 6, 2, 4, 1, candidates, list, result)).toBe(-1);
+    const inArena = arena.bytes(72)!;
+    expect(simd.among(inArena, inArena, 9, 2, 4, 1, candidates, list, result)).toBe(-1);
+    expect(simd.gather(inArena, new Uint8Array(72), 6, 2, 4, list, 1)).toBe(false);
   });
 });
 

@@ -21,6 +21,7 @@ import type { Mode } from '../../protocol/index.js';
 import type { CellFitter } from './fit-cells.js';
 import { ArenaBuffer, type WasmArena } from '../shared/wasm-arena.js';
 import { accBytes, ChangedCellsSimd } from '../shared/changed-blocks-simd.js';
+import { CellGatherSimd } from '../shared/cell-gather-simd.js';
 
 /** Bytes per fitted cell on the wire: glyph, foreground RGB, background RGB. */
 const CELL_BYTES = 7;
@@ -59,10 +60,15 @@ export class FitReuse {
   private readonly accStore = new ArenaBuffer();
   private acc: Uint8Array = new Uint8Array(0);
   private accCount: Int32Array = new Int32Array(0);
-  private gathered = new Uint8Array(0);
-  private gathered32 = new Uint32Array(0);
-  private gathered16 = new Uint16Array(0);
+  private readonly gatheredStore = new ArenaBuffer();
+  private gathered: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  private gathered32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+  private gathered16: Uint16Array<ArrayBufferLike> = new Uint16Array(0);
   private gatheredCells = new Uint8Array(0);
+  /** The candidates copied into the arena for the SIMD list (CellGatherSimd.among), and the 4 bytes after them its count passes through. */
+  private readonly candidatesStore = new ArenaBuffer();
+  private candidatesIn: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  private amongCount: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /**
    * How many cells the last fit listed in `changed` as differing between its samples and the ones
    * before (so between the two buffers now), or −1 where it did not compare them: `carryLast` then
@@ -72,7 +78,7 @@ export class FitReuse {
 
   /** Bytes held. */
   get bytes(): number {
-    return this.stores[0].byteLength + this.stores[1].byteLength + this.cells.byteLength + this.changedStore.byteLength + this.accStore.byteLength + this.gathered.byteLength + this.gatheredCells.byteLength;
+    return this.stores[0].byteLength + this.stores[1].byteLength + this.cells.byteLength + this.changedStore.byteLength + this.accStore.byteLength + this.gatheredStore.byteLength + this.candidatesStore.byteLength + this.gatheredCells.byteLength;
   }
 
   /** Cells of the last `fit` that kept the previous frame's result, not searched again. */
@@ -91,9 +97,11 @@ export class FitReuse {
       this.current = a.subarray(0, length);
       this.previous = b.subarray(0, length);
       if (this.arena !== arena) {
-        // The scan's buffers follow the sample buffers into the new arena (changedCells).
+        // The scan's and the gather's buffers follow the sample buffers into the new arena (changedCells, fitChanged).
         this.changed = new Int32Array(0);
         this.acc = new Uint8Array(0);
+        this.gathered = new Uint8Array(0);
+        this.candidatesIn = new Uint8Array(0);
       }
       this.arena = arena;
       this.valid = false;
@@ -123,9 +131,11 @@ export class FitReuse {
 
   /** Returns the sample buffers to their arena (a renderer being dropped). */
   release(): void {
-    for (const store of [...this.stores, this.changedStore, this.accStore]) store.release();
+    for (const store of [...this.stores, this.changedStore, this.accStore, this.gatheredStore, this.candidatesStore]) store.release();
     this.changed = new Int32Array(0);
     this.acc = new Uint8Array(0);
+    this.gathered = new Uint8Array(0);
+    this.candidatesIn = new Uint8Array(0);
     this.accCount = new Int32Array(0);
     this.current = this.previous = new Uint8Array(0);
     this.arena = null;
@@ -213,8 +223,22 @@ export class FitReuse {
   /** As changedCells, comparing only the cells marked in `candidates` (the others are the same). */
   private changedAmong(candidates: Uint8Array, subX: number, subY: number, cols: number, rows: number): number {
     const count = cols * rows;
-    if (this.changed.length < count) this.changed = this.changedStore.int32(count, this.arena);
+    const arena = this.arena;
+    if (this.changed.length < count) this.changed = this.changedStore.int32(count, arena);
     const rowBytes = subX * 3;
+    const simd = arena ? CellGatherSimd.over(arena) : null;
+    if (simd) {
+      // The candidates are the renderer's (a JS array): copied next to the count, a few KB.
+      const bytes = Math.ceil(count / 4) * 4;
+      if (this.candidatesIn.length !== count) {
+        const block = this.candidatesStore.bytes(bytes + 4, arena);
+        this.candidatesIn = block.subarray(0, count);
+        this.amongCount = new Int32Array(block.buffer, block.byteOffset + bytes, 1);
+      }
+      this.candidatesIn.set(candidates.length === count ? candidates : candidates.subarray(0, count));
+      const n = simd.among(this.current, this.previous, rowBytes, subY, cols, rows, this.candidatesIn, this.changed, this.amongCount);
+      if (n >= 0) return n;
+    }
     if (rowBytes % 4 === 0) return listChanged(this.current32, this.previous32, rowBytes >> 2, subY, cols, rows, this.changed, candidates);
     if (rowBytes % 2 === 0) return listChanged(this.current16, this.previous16, rowBytes >> 1, subY, cols, rows, this.changed, candidates);
     return listChanged(this.current, this.previous, rowBytes, subY, cols, rows, this.changed, candidates);
@@ -226,15 +250,18 @@ export class FitReuse {
     const rowBytes = subX * 3;
     const need = n * subY * rowBytes;
     if (this.gathered.length < need) {
-      // Whole words at the end, for the word-wise gather.
+      // Whole words at the end, for the word-wise gather; in the arena for the SIMD one.
       const bytes = Math.ceil(Math.max(need, this.gathered.length * 2) / 4) * 4;
-      this.gathered = new Uint8Array(bytes);
-      this.gathered32 = new Uint32Array(this.gathered.buffer);
-      this.gathered16 = new Uint16Array(this.gathered.buffer);
+      this.gathered = this.gatheredStore.bytes(bytes, this.arena);
+      this.gathered32 = new Uint32Array(this.gathered.buffer, this.gathered.byteOffset, bytes >> 2);
+      this.gathered16 = new Uint16Array(this.gathered.buffer, this.gathered.byteOffset, bytes >> 1);
     }
     if (this.gatheredCells.length < n * CELL_BYTES) this.gatheredCells = new Uint8Array(Math.max(n * CELL_BYTES, this.gatheredCells.length * 2));
+    const simd = this.arena ? CellGatherSimd.over(this.arena) : null;
+    if (simd?.gather(this.current, this.gathered, rowBytes, subY, cols, this.changed, n)) {
+      // Done in the module.
+    } else if (rowBytes % 4 === 0) gatherCells(this.current32, this.gathered32, this.changed, n, rowBytes >> 2, subY, cols);
     // A cell's sample row as 32- or 16-bit words where it is whole ones (mosaic 12 bytes, the 2-wide styles 6).
-    if (rowBytes % 4 === 0) gatherCells(this.current32, this.gathered32, this.changed, n, rowBytes >> 2, subY, cols);
     else if (rowBytes % 2 === 0) gatherCells(this.current16, this.gathered16, this.changed, n, rowBytes >> 1, subY, cols);
     else gatherCells(this.current, this.gathered, this.changed, n, rowBytes, subY, cols);
     fitter.fit(this.gathered, n, 1, mode, this.gatheredCells, 0);
