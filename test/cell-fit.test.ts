@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { CELL_STYLES, channelMask, glyphCoverage, nearestInPalette, sameSplit, type CellStyle, type Mode, type Palette } from '../protocol/index.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
+import { MosaicKernel } from '../src/quantise/mosaic-kernel.js';
 import { ViewRenderer } from '../src/workers/view-renderer.js';
 import { sampleCells } from '../src/projection/sample-cells.js';
 import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
@@ -164,6 +165,42 @@ describe('CellFitter', () => {
       const bg = [...out.subarray(i * 7 + 4, i * 7 + 7)];
       expect(how === 'same' ? [fg, bg] : [bg, fg]).toEqual([a, b]);
     });
+  });
+
+  it('mosaic: where the glyph cuts samples, each side is its mean rounded half up, exactly, a mean on a .5 boundary included (SIMD fit and JS kernel alike)', () => {
+    const style = CELL_STYLES.mosaic;
+    const r = rng(23);
+    // Samples of two neighbouring levels per channel: many sides' means lie on a .5 boundary.
+    const cells: Rgb[][] = Array.from({ length: 2000 }, () => {
+      const base = [0, 1, 2].map(() => 2 * Math.floor(r() * 100));
+      return Array.from({ length: 32 }, () => base.map((v) => v + (r() < 0.5 ? 0 : 1)) as Rgb);
+    });
+    const simdOut = fitRow(style, cells, 'rgb');
+    const rgb = new Uint8Array(cells.length * 96);
+    cells.forEach((cell, cx) => cell.forEach((px, k) => rgb.set(px, (k >> 2) * cells.length * 12 + cx * 12 + (k & 3) * 3)));
+    const jsOut = new Uint8Array(cells.length * 7);
+    MosaicKernel.forStyle(style)!.fitJs(rgb, cells.length, 1, 0xff, jsOut, 0);
+    let checked = 0;
+    let onBoundary = 0;
+    for (const out of [simdOut, jsOut]) {
+      cells.forEach((cell, i) => {
+        const cover = glyphCoverage(style, out[i * 7]!);
+        if (cover.every((w) => w === 0 || w === 1)) return;
+        checked++;
+        // Each side's mean from whole 48ths of a sample: colour = floor((2F + W) / 2W).
+        for (const [side, at] of [[1, 1], [0, 4]] as const) {
+          const w48 = [...cover].map((w) => Math.round((side ? w : 1 - w) * 48));
+          const W = w48.reduce((a, v) => a + v, 0);
+          for (let c = 0; c < 3; c++) {
+            const F = cell.reduce((a, px, k) => a + w48[k]! * px[c]!, 0);
+            if ((2 * F + W) % (2 * W) === 0) onBoundary++;
+            expect(out[i * 7 + at + c], `cell ${i} ${side ? 'fg' : 'bg'} channel ${c}`).toBe(Math.floor((2 * F + W) / (2 * W)));
+          }
+        }
+      });
+    }
+    expect(checked).toBeGreaterThan(200);
+    expect(onBoundary).toBeGreaterThan(50);
   });
 
   it('mosaic: a cell split along a wedge diagonal gets that wedge', () => {

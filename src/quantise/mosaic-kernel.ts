@@ -13,7 +13,12 @@
  *   complement's taken from the cell's total where that is fewer terms.
  *
  * Each partition is scored |ΣF|²/c + |ΣB|²/(n−c) with c in samples (fractional where an edge cuts
- * a sample), the same criterion as CellFitter's table-driven search; the structured partitions are
+ * a sample), the same criterion as CellFitter's table-driven search. The winner's colours are its
+ * sides' means rounded half up; where the search formed its sums from fractional shares (the
+ * sextant walk's ⅔ / ⅓ rows, the extras' cut samples), they are recomputed from whole 48ths of a
+ * sample, so the rounding is exact, as the SIMD fit computes it, instead of decided by f64 noise on
+ * a mean that lies on a .5 boundary (3.6 % of a view's cells on the bench clip, 7 % on its pan,
+ * each of which the SIMD fit handed back to this kernel). The structured partitions are
  * described by their outlines, so the glyph that draws each is looked up in the style's table by
  * its coverage, never assumed. test/cell-fit.test.ts checks the result against a brute force over
  * the table.
@@ -56,6 +61,8 @@ function partitionOutlines(): Polygon[][] {
  */
 export interface MosaicStructure {
   readonly coverage: readonly Float64Array[];
+  /** 1 where the colours are computed exactly from 48ths (exactColoursOf): the sextant walk's partitions but the space, and the extras. */
+  readonly exactColour: Uint8Array;
   readonly glyphOf: Uint8Array;
   readonly swapOf: Uint8Array;
   readonly quadrantSplits: readonly number[];
@@ -70,6 +77,8 @@ export class MosaicKernel {
     /** Per partition (the structured ones, then the extras): the table glyph drawing it, and 1 where it draws the complement. */
     private readonly glyphOf: Uint8Array,
     private readonly swapOf: Uint8Array,
+    /** Which partitions' colours are computed from 48ths, their weights and weight sums (exactColoursOf). */
+    private readonly exact: ExactColours,
     /** The search, compiled for this table (compileKernel). */
     private readonly kernel: CompiledKernel,
     /** The same search as WebAssembly SIMD, byte-identical; null where the runtime lacks SIMD. */
@@ -128,9 +137,13 @@ export class MosaicKernel {
     }
     const glyphs = Uint8Array.from(glyphOf);
     const swaps = Uint8Array.from(swapOf);
+    const all = [...coverage, ...exShares];
+    const exact = exactColoursOf(all);
+    if (!exact) return null;
     const kernel = compileKernel(exShares);
     const structure: MosaicStructure = {
-      coverage: [...coverage, ...exShares],
+      coverage: all,
+      exactColour: exact.flags,
       glyphOf: glyphs,
       swapOf: swaps,
       quadrantSplits: QUADRANT_SPLITS,
@@ -139,13 +152,13 @@ export class MosaicKernel {
     };
     let simd: MosaicSimd | null = null;
     try {
-      simd = MosaicSimd.build(structure, (rgb, cols, rows, quant, out, offset, extras) => kernel(rgb, cols, rows, quant, out, offset, extras, glyphs, swaps));
+      simd = MosaicSimd.build(structure, (rgb, cols, rows, quant, out, offset, extras) => kernel(rgb, cols, rows, quant, out, offset, extras, glyphs, swaps, exact.flags, exact.weights, exact.totals));
     } catch {
       // A table this generator cannot lay out (more partitions than it has room for, say) keeps the
       // JS search: the same bytes, at its own speed.
       simd = null;
     }
-    return new MosaicKernel(glyphs, swaps, kernel, simd);
+    return new MosaicKernel(glyphs, swaps, exact, kernel, simd);
   }
 
   /**
@@ -154,16 +167,50 @@ export class MosaicKernel {
    */
   fit(rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras = true): number {
     if (this.simd) return this.simd.fit(rgb, cols, rows, quant, out, offset, extras);
-    return this.kernel(rgb, cols, rows, quant, out, offset, extras, this.glyphOf, this.swapOf);
+    return this.fitJs(rgb, cols, rows, quant, out, offset, extras);
   }
 
   /** The JS search alone, whatever the runtime: the reference the SIMD fit is held to, and its bench baseline. */
   fitJs(rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras = true): number {
-    return this.kernel(rgb, cols, rows, quant, out, offset, extras, this.glyphOf, this.swapOf);
+    const e = this.exact;
+    return this.kernel(rgb, cols, rows, quant, out, offset, extras, this.glyphOf, this.swapOf, e.flags, e.weights, e.totals);
   }
 }
 
-type CompiledKernel = (rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras: boolean, glyphOf: Uint8Array, swapOf: Uint8Array) => number;
+type CompiledKernel = (rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras: boolean, glyphOf: Uint8Array, swapOf: Uint8Array, exactColour: Uint8Array, weights48: Int32Array, totals48: Int32Array) => number;
+
+/** Per partition: whether its colours come from 48ths, each sample's weight in 48ths (32 a partition), and their sum. */
+interface ExactColours {
+  readonly flags: Uint8Array;
+  readonly weights: Int32Array;
+  readonly totals: Int32Array;
+}
+
+/** First extra's index: after the 32 sextant partitions, 6 quadrant splits, 6 eighths and 2 columns. */
+const FIRST_EXTRA = 32 + QUADRANT_SPLITS.length + EIGHTH_ROWS.length + 2;
+
+/**
+ * The partitions the search sums from fractional shares, whose means it rounds exactly instead
+ * (see the top of this file), with every sample's coverage in whole 48ths; null where a coverage is
+ * not a multiple of 1/48 (a table this search cannot round exactly: the caller keeps none).
+ */
+function exactColoursOf(coverage: readonly Float64Array[]): ExactColours | null {
+  const n = coverage.length;
+  const flags = new Uint8Array(n);
+  const weights = new Int32Array(n * SAMPLES);
+  const totals = new Int32Array(n);
+  for (let p = 0; p < n; p++) {
+    flags[p] = (p > 0 && p < 32) || p >= FIRST_EXTRA ? 1 : 0;
+    for (let i = 0; i < SAMPLES; i++) {
+      const v = coverage[p]![i]! * 48;
+      const w = Math.round(v);
+      if (Math.abs(v - w) > 1e-9) return null;
+      weights[p * SAMPLES + i] = w;
+      totals[p]! += w;
+    }
+  }
+  return { flags, weights, totals };
+}
 
 /** A number as a literal in the compiled source, exactly. */
 const num = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(17));
@@ -307,14 +354,24 @@ function compileKernel(exShares: readonly Float64Array[]): CompiledKernel {
     score(String(46 + e), c);
   });
   L.push('}');
-  // Colours: each side's mean; the one-colour partition's foreground is its background.
-  L.push('const kr = (tr - bestR) * bestInvB + 0.5, kg = (tg - bestG) * bestInvB + 0.5, kb = (tb - bestB) * bestInvB + 0.5;');
-  L.push('const ar = best === 0 ? kr : bestR * bestInvF + 0.5, ag = best === 0 ? kg : bestG * bestInvF + 0.5, ab = best === 0 ? kb : bestB * bestInvF + 0.5;');
+  // Colours: each side's mean rounded half up; the one-colour partition's foreground is its
+  // background. From fractional shares: exactly, from the samples' weights in 48ths (F48 of W48).
+  L.push('let kr = 0, kg = 0, kb = 0, ar = 0, ag = 0, ab = 0;');
+  L.push('if (exactColour[best] === 1) {');
+  L.push('const w = best * 32, W = totals48[best], V = 1536 - W;');
+  for (const ch of CH) {
+    L.push(`const F${ch} = ${[...Array(SAMPLES).keys()].map((i) => `weights48[w + ${i}] * ${sample(ch, i)}`).join(' + ')};`);
+    L.push(`a${ch} = Math.floor((2 * F${ch} + W) / (2 * W)); k${ch} = Math.floor((2 * (48 * t${ch} - F${ch}) + V) / (2 * V));`);
+  }
+  L.push('} else {');
+  L.push('kr = (tr - bestR) * bestInvB + 0.5; kg = (tg - bestG) * bestInvB + 0.5; kb = (tb - bestB) * bestInvB + 0.5;');
+  L.push('ar = best === 0 ? kr : bestR * bestInvF + 0.5; ag = best === 0 ? kg : bestG * bestInvF + 0.5; ab = best === 0 ? kb : bestB * bestInvF + 0.5;');
+  L.push('}');
   L.push('const swap = swapOf[best] === 1;');
   L.push('out[o] = glyphOf[best];');
   L.push('out[o + 1] = (swap ? kr : ar) & quant; out[o + 2] = (swap ? kg : ag) & quant; out[o + 3] = (swap ? kb : ab) & quant;');
   L.push('out[o + 4] = (swap ? ar : kr) & quant; out[o + 5] = (swap ? ag : kg) & quant; out[o + 6] = (swap ? ab : kb) & quant;');
   L.push('o += 7;', '}', '}', 'return o;');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- numbers from this file and the style table, see above
-  return new Function('rgb', 'cols', 'rows', 'quant', 'out', 'offset', 'extras', 'glyphOf', 'swapOf', L.join('\n')) as CompiledKernel;
+  return new Function('rgb', 'cols', 'rows', 'quant', 'out', 'offset', 'extras', 'glyphOf', 'swapOf', 'exactColour', 'weights48', 'totals48', L.join('\n')) as CompiledKernel;
 }

@@ -14,13 +14,13 @@
  * - The gain carries the partition's index in its 7 low mantissa bits, so f32x4 max and min give
  *   the best gain, the runner-up and the winner's index without a select per partition. The
  *   winner's sums are read back from per-partition slots in memory, and its colours computed in
- *   the module: fractional partitions exactly from integers in f32, integer ones and the space with
- *   the JS kernel's own f64 operations (f64x2), so those bytes are the JS kernel's bytes.
+ *   the module: the partitions mosaic-kernel.ts rounds from 48ths exactly from integers in f32 (as
+ *   it does, half up), the others and the space with the JS kernel's own f64 operations (f64x2), so
+ *   those bytes are the JS kernel's bytes.
  * - Fallback rule: a cell whose best and runner-up gains (the space counting as gain
  *   |T|²(SCORE_TIE−1)/32) are within 2.5e-5·best + min(5e-13·|T|², 1e-6) may order differently in
- *   the JS kernel's f64 arithmetic, and a fractional partition whose mean lies exactly on a .5
- *   boundary rounds by the JS kernel's f64 noise; both are refitted by the JS kernel itself (the
- *   cell's 32 samples copied to a 1-cell grid). Nothing here reproduces the JS kernel's evaluation
+ *   the JS kernel's f64 arithmetic: it is refitted by the JS kernel itself (the cell's 32 samples
+ *   copied to a 1-cell grid). Nothing here reproduces the JS kernel's evaluation
  *   order, so a change to mosaic-kernel.ts's arithmetic cannot silently diverge from this file:
  *   test/mosaic-simd.test.ts compares the two byte for byte.
  * - The search is split into 9 functions (group loop, gather and bases, sextant walk, quadrants /
@@ -31,9 +31,9 @@
  * Measured on 8 demo views of 160×48 cells, extras on, samples copied into the module each call
  * (~0.04 ms): JS kernel 3.33 → 1.56 ms a frame in the prototype (2.1×); integrated, `bench
  * fitting` 3.07 → 1.44 ms (2.1×; 3.66 → 1.47 on a loaded 2-CPU machine); extras off 1.33 → 0.77 ms.
- * Cells refitted by the JS kernel on the demo views: 1.8 % near ties + 0.8 % on a .5 boundary; the
- * boundary refits cost 0.06 ms a frame there (0.45 ms on random cells, where 7 % are on a
- * boundary), less than the prototype's replica of the JS kernel's f64 sums did in the same process.
+ * Cells refitted by the JS kernel on the demo views: 1.8 % near ties. Before the JS kernel rounded
+ * fractional means exactly, a mean on a .5 boundary was refitted too: 3.6 % of a view's cells on the
+ * bench clip, 7.1 % on its pan, 0.3 ms of a 160×48 view's frame there.
  * Building (emit, validate, compile) takes ~20 ms once per style table and thread, on top of the
  * JS kernel's own build; the first frames run before V8's optimising tier has the module.
  */
@@ -248,7 +248,7 @@ interface Generated {
 /**
  * fit(in, cols, rows, extras): per group of 4 cells (ceil(cols / 4) groups a cell row) writes the
  * 7-byte cells at layout.out7 + 7·cell and a flag byte per cell at layout.flags + cell (1: near
- * tie, 2: a mean on a .5 boundary; the host refits both). Lanes past the last column compute
+ * tie, which the host refits). Lanes past the last column compute
  * garbage into the next row's cells, which that row then overwrites, or into the slack.
  */
 function generate(parts: readonly Partition[], structure: MosaicStructure, layout: Layout): Generated {
@@ -758,9 +758,9 @@ function gather32(f: Phase, address: number, dst: string): void {
 }
 
 /**
- * The 7 bytes of the 4 cells: fractional partitions in f32 from the exact integers (a mean off a
- * .5 boundary is at least 1/3072 from it), integer ones and the space with the JS kernel's f64
- * operations in f64x2; packed by narrowing and two shuffles. Flag bytes: 1 near tie, 2 boundary.
+ * The 7 bytes of the 4 cells: the partitions rounded from 48ths (MosaicStructure.exactColour) in f32
+ * from the exact integers, the others and the space with the JS kernel's f64 operations in f64x2;
+ * packed by narrowing and two shuffles. Flag bytes: 1 near tie.
  */
 function colours(f: Phase, layout: Layout): void {
   const T = layout.table;
@@ -796,8 +796,6 @@ function colours(f: Phase, layout: Layout): void {
   f.get('d1');
   f.simd(Simd.f32x4Sub);
   f.set('d2'); // 2(1536 − W)
-  f.i32x4(0);
-  f.set('bnd');
   const hiToLo = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
   const join = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
   /** dst = i32x4 trunc(src · inv + 0.5) in f64, src f32x4 integers: the JS kernel's operations. */
@@ -821,21 +819,13 @@ function colours(f: Phase, layout: Layout): void {
     f.simd(Simd.shuffle, ...join);
     f.set(dst);
   };
-  /** dst = floor(n / d); lanes where the quotient is a whole number (a .5 boundary of the mean) are marked in `bnd`. */
-  const floorMarkingBoundary = (n: string, d: string, dst: string): void => {
+  /** dst = floor(n / d), exact: n and d are whole numbers under 2^24, and a quotient short of a whole one is short by 1/d at least, more than f32's rounding near 256. */
+  const floorOf = (n: string, d: string, dst: string): void => {
     f.get(n);
     f.get(d);
     f.simd(Simd.f32x4Div);
     f.simd(Simd.f32x4Floor);
     f.set(dst);
-    f.get(dst);
-    f.get(d);
-    f.simd(Simd.f32x4Mul);
-    f.get(n);
-    f.simd(Simd.f32x4Eq);
-    f.get('bnd');
-    f.simd(Simd.or);
-    f.set('bnd');
   };
   /** dst = the fractional partitions' colour (frac, f32) or the integer ones' (int, i32) per lane, & quant. */
   const quantisedSide = (frac: string, int: string, dst: string): void => {
@@ -849,14 +839,14 @@ function colours(f: Phase, layout: Layout): void {
     f.set(dst);
   };
   for (const c of CH) {
-    // Fractional: a = floor((2F + W) / 2W), k = floor((2(48T − F) + 1536 − W) / 2(1536 − W)); on a boundary where exact.
+    // From 48ths (mosaic-kernel.ts exactColoursOf): a = floor((2F + W) / 2W), k = floor((2(48T − F) + 1536 − W) / 2(1536 − W)), half up.
     f.get(`bF${c}`);
     f.get(`bF${c}`);
     f.simd(Simd.f32x4Add);
     f.get('cW');
     f.simd(Simd.f32x4Add);
     f.set('n1');
-    floorMarkingBoundary('n1', 'd1', 'fa');
+    floorOf('n1', 'd1', 'fa');
     f.get(`t${c}`);
     f.f32x4(48);
     f.simd(Simd.f32x4Mul);
@@ -871,7 +861,7 @@ function colours(f: Phase, layout: Layout): void {
     f.simd(Simd.f32x4Mul);
     f.simd(Simd.f32x4Add);
     f.set('n2');
-    floorMarkingBoundary('n2', 'd2', 'fk');
+    floorOf('n2', 'd2', 'fk');
     // Integer partitions and the space: F/48 (exact), then the JS kernel's f64 arithmetic.
     f.get(`bF${c}`);
     f.f32x4(48);
@@ -933,14 +923,6 @@ function colours(f: Phase, layout: Layout): void {
   f.get('flag');
   f.i32x4(1);
   f.simd(Simd.and);
-  f.get('bnd');
-  f.get('cFrac');
-  f.simd(Simd.and);
-  f.get('flag');
-  f.simd(Simd.andNot);
-  f.i32x4(2);
-  f.simd(Simd.and);
-  f.simd(Simd.or);
   f.set('fl');
   f.body.localGet('o');
   narrow('fl', 'fl');
@@ -959,9 +941,8 @@ export type JsFit = (rgb: Uint8Array, cols: number, rows: number, quant: number,
  * synchronous, so one instance serves a whole thread.
  */
 export class MosaicSimd {
-  /** Cells the JS kernel refitted in the last call: near ties, and fractional means on a .5 boundary. */
+  /** Cells the JS kernel refitted in the last call: near ties. */
   nearTies = 0;
-  boundaries = 0;
   private readonly input: Uint8Array;
   private readonly out7: Uint8Array;
   private readonly flags: Uint8Array;
@@ -1014,7 +995,7 @@ export class MosaicSimd {
       const space = i === 0;
       const W48 = space ? 0 : (p.weights.reduce((a, v) => a + v, 0) * 48) / p.scale;
       dv.setFloat32(row, W48, true);
-      dv.setInt32(row + 4, !space && p.scale !== 1 ? -1 : 0, true);
+      dv.setInt32(row + 4, structure.exactColour[i] ? -1 : 0, true);
       dv.setInt32(row + 8, structure.swapOf[i] ? -1 : 0, true);
       dv.setInt32(row + 12, structure.glyphOf[i]!, true);
       // 1/c and 1/(32 − c) as the JS kernel's literals hold them (num() round-trips).
@@ -1052,7 +1033,6 @@ export class MosaicSimd {
   /** MosaicKernel.fit's contract: the same bytes at `offset`, nothing outside them written. */
   fit(rgb: Uint8Array, cols: number, rows: number, quant: number, out: Uint8Array, offset: number, extras: boolean): number {
     this.nearTies = 0;
-    this.boundaries = 0;
     if (cols > this.maxCells) return this.jsFit(rgb, cols, rows, quant, out, offset, extras);
     // Rows are contiguous in the samples, so a grid larger than the module is fitted a band at a time.
     const band = Math.floor(this.maxCells / cols);
@@ -1073,10 +1053,8 @@ export class MosaicSimd {
     for (let w = 0, words = (n + 3) >> 2; w < words; w++) {
       if (flagWords[w] === 0) continue;
       for (let i = w * 4, e = Math.min(n, i + 4); i < e; i++) {
-        const flag = flags[i]!;
-        if (flag === 0) continue;
-        if (flag === 1) this.nearTies++;
-        else this.boundaries++;
+        if (flags[i] === 0) continue;
+        this.nearTies++;
         const cy = (i / cols) | 0;
         const at = cy * 8 * stride + (i - cy * cols) * 12;
         for (let y = 0, s = at, d = 0; y < 8; y++, s += stride) for (let k = 0; k < 12; k++) one[d++] = input[s + k]!;
