@@ -97,9 +97,13 @@ export class FitReuse {
       this.current = a.subarray(0, length);
       this.previous = b.subarray(0, length);
       if (this.arena !== arena) {
-        // The scan's and the gather's buffers follow the sample buffers into the new arena (changedCells, fitChanged).
+        // The scan's buffers follow the sample buffers into the new arena (changedCells); the
+        // gather's, used only where candidates are listed, are given back now rather than pin the
+        // old memory until then.
         this.changed = new Int32Array(0);
         this.acc = new Uint8Array(0);
+        this.gatheredStore.release();
+        this.candidatesStore.release();
         this.gathered = new Uint8Array(0);
         this.candidatesIn = new Uint8Array(0);
       }
