@@ -144,8 +144,9 @@ async function measureClip(clip: string, cases: Case[], keep: boolean, cols = CO
   // shared with a decoder on this 2-core machine (the server's workers do not share theirs either).
   const rendered: Uint8Array[][] = views.map(() => []);
   await eachFrame(clip, width, (frame, index) => {
+    const source = { pixels: frame, width, height: width / 2 };
     views.forEach((v, i) => {
-      const length = v.renderer.render(frame, width, width / 2, index, v.rawOut);
+      const length = v.renderer.render(source, index, v.rawOut);
       rendered[i]!.push(v.rawOut.slice(0, length));
     });
   });

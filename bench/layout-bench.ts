@@ -87,8 +87,10 @@ export function benchLayouts(): string[] {
     const vs = views(style);
     const renderers = vs.map((s) => new ViewRenderer(s));
     const out = new Uint8Array(payloadCapacity(vs[0]!));
+    const scene = { pixels: frame, width: w, height: h, format: f, arena };
+    const changed = { ...scene, pixels: twin };
     // A view's frames alternate the scene and its changed twin, so every cell is fitted each time.
-    return timeRounds((k) => renderers[k % VIEWS]!.render(Math.floor(k / VIEWS) % 2 ? twin : frame, w, h, k, out, 'full', f, false, arena));
+    return timeRounds((k) => renderers[k % VIEWS]!.render(Math.floor(k / VIEWS) % 2 ? changed : scene, k, out));
   };
   const base = {
     flatRamp: build('equirect', 'flat', 'ramp'),

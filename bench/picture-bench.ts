@@ -145,7 +145,7 @@ function specFor(scene: Scene, style: StyleName): ViewSpec {
 function terminalBytes(spec: ViewSpec, frame: Uint8Array, width: number, format: PictureFormat = EQUIRECT_FORMAT): Uint8Array {
   const shape = frameShape(spec);
   const payload = new Uint8Array(payloadCapacity(spec));
-  const length = new ViewRenderer(spec).render(frame, width, width / 2, 0, payload, 'full', format);
+  const length = new ViewRenderer(spec).render({ pixels: frame, width, height: width / 2, format }, 0, payload);
   const cells = payload.subarray(shape.headerBytes, length);
   const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: false, tolerance: 0 });
   renderer.setRegion(0, 0, spec.cols, spec.rows);

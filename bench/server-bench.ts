@@ -121,8 +121,9 @@ function cpuPerViewerFrame(frame: Uint8Array, w: number, h: number, views: ViewS
   const projection = EQUIRECT_TO_FLAT;
   let cache = new ViewRendererCache();
   const tasks: RenderTask[] = views.map((s) => ({ key: viewKey(s), spec: s, buffer: null, effort: 'full', keyBuffer: null, coarseFirst: false }));
+  const source = { pixels: frame, width: w, height: h };
   // Warm-up: JIT and (for the cached variant) the tables.
-  renderTasks(cache, frame, w, h, EQUIRECT_FORMAT, 0, 0, tasks);
+  renderTasks(cache, source, 0, 0, tasks);
   const before = process.cpuUsage();
   for (let f = 0; f < frames; f++) {
     if (rebuildTables) {
@@ -130,7 +131,7 @@ function cpuPerViewerFrame(frame: Uint8Array, w: number, h: number, views: ViewS
       cache = new ViewRendererCache();
       for (const s of views) projection.buildTable(s, { cols: s.cols, rows: s.rows, aspect: s.aspect }, w, h);
     }
-    const outputs = renderTasks(cache, frame, w, h, EQUIRECT_FORMAT, f, 0, tasks);
+    const outputs = renderTasks(cache, source, f, 0, tasks);
     for (let i = 0; i < outputs.length; i++) tasks[i]!.buffer = outputs[i]!.buffer;
   }
   const used = process.cpuUsage(before);
@@ -347,16 +348,18 @@ async function clipRenderCost(clip: string, label: string): Promise<string> {
   const deliver = (): void => {
     const t = performance.now();
     const seq = ring.delivered(slot);
+    const stamped = { pixels: ring.slots[slot]!, width: w, height: h, format: ring.format, arena: ring.arena, stamps: ring.changes, seq };
+    const unstamped = { ...stamped, stamps: null };
     const t0 = performance.now();
     for (const r of kept) {
-      r.render(ring.slots[slot]!, w, h, index, out, 'full', ring.format, false, ring.arena, ring.changes, seq);
+      r.render(stamped, index, out);
       if (index > 2) {
         keptSamples += r.samplesKept;
         takenSamples += r.samplesTaken;
       }
     }
     const t1 = performance.now();
-    for (const r of whole) r.render(ring.slots[slot]!, w, h, index, out, 'full', ring.format, false, ring.arena, null, seq);
+    for (const r of whole) r.render(unstamped, index, out);
     const t2 = performance.now();
     // Past each view's first frames (its table, its tiles): what a frame costs a view being watched.
     if (index > 2) {
@@ -411,10 +414,11 @@ function demoRenderCost(): string[] {
     // Each view's frames alternate the scene and its changed twin: every cell is fitted each time.
     const { ring, frames, w, h } = demoRing(views);
     const renderers = views.map((s) => new ViewRenderer(s));
+    const sources = frames.map((pixels) => ({ pixels, width: w, height: h, arena: ring.arena }));
     const out = new Uint8Array(payloadCapacity(views[0]!));
     results.set(name, timeRounds((k) => {
       const r = renderers[k % COST_VIEWS]!;
-      r.render(frames[Math.floor(k / COST_VIEWS) % 2]!, w, h, k, out, 'full', EQUIRECT_FORMAT, false, ring.arena);
+      r.render(sources[Math.floor(k / COST_VIEWS) % 2]!, k, out);
       reused += r.cellsReused;
       simd &&= r.sampledSimd;
     }));
@@ -425,11 +429,13 @@ function demoRenderCost(): string[] {
   const out = new Uint8Array(payloadCapacity(views[0]!));
   // The same renders sampled in JS (the frames outside the shared memory), side by side.
   const plain = frames.map((f) => f.slice());
+  const plainSources = plain.map((pixels) => ({ pixels, width: w, height: h }));
   const jsRenderers = views.map((s) => new ViewRenderer(s));
-  const jsSampled = timeRounds((k) => jsRenderers[k % COST_VIEWS]!.render(plain[Math.floor(k / COST_VIEWS) % 2]!, w, h, k, out));
+  const jsSampled = timeRounds((k) => jsRenderers[k % COST_VIEWS]!.render(plainSources[Math.floor(k / COST_VIEWS) % 2]!, k, out));
   // The same frame again, as a still part of a video gives it: every cell's samples repeat.
   const renderers = views.map((s) => new ViewRenderer(s));
-  const still = timeRounds((k) => renderers[k % COST_VIEWS]!.render(frames[0]!, w, h, k, out, 'full', EQUIRECT_FORMAT, false, ring.arena));
+  const stillSource = { pixels: frames[0]!, width: w, height: h, arena: ring.arena };
+  const still = timeRounds((k) => renderers[k % COST_VIEWS]!.render(stillSource, k, out));
   // The same again through the ring's tile stamps (frame-changes.ts), as the server delivers a
   // video's frames (4:2:0): a frame every COST_VIEWS renders, compared with the one before where
   // the views read (its cost in the first view's time), and no cell sampled again; beside it, the
@@ -442,7 +448,7 @@ function demoRenderCost(): string[] {
     return timeRounds((k) => {
       const slot = Math.floor(k / COST_VIEWS) % 2;
       if (k % COST_VIEWS === 0) seq = stillRing.delivered(slot);
-      renderers[k % COST_VIEWS]!.render(stillRing.slots[slot]!, w, h, k, out, 'full', stillRing.format, false, stillRing.arena, keep ? stillRing.changes : null, seq);
+      renderers[k % COST_VIEWS]!.render({ pixels: stillRing.slots[slot]!, width: w, height: h, format: stillRing.format, arena: stillRing.arena, stamps: keep ? stillRing.changes : null, seq }, k, out);
     });
   };
   const stillWhole = stillFrames(false);
@@ -469,7 +475,8 @@ function demoRenderCost(): string[] {
   // The same views of the same scene stored as a video's frames are (4:2:0, sample-yuv.ts).
   const video = demoRing(views, VIDEO_PIXELS);
   const videoRenderers = views.map((s) => new ViewRenderer(s));
-  const fromVideo = timeRounds((k) => videoRenderers[k % COST_VIEWS]!.render(video.frames[Math.floor(k / COST_VIEWS) % 2]!, w, h, k, out, 'full', video.ring.format, false, video.ring.arena));
+  const videoSources = video.frames.map((pixels) => ({ pixels, width: w, height: h, format: video.ring.format, arena: video.ring.arena }));
+  const fromVideo = timeRounds((k) => videoRenderers[k % COST_VIEWS]!.render(videoSources[Math.floor(k / COST_VIEWS) % 2]!, k, out));
   const yuvTables = tables.map((t) => {
     const yuv = yuvTableOf(t.js, VIDEO_PIXELS as FramePixels & { kind: 'yuv420p' }, video.ring.layout);
     const placed = video.ring.arena?.int32(yuv.entries.length);

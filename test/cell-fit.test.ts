@@ -260,7 +260,7 @@ describe('CellFitter', () => {
     for (let i = 0; i < frame.length; i++) frame[i] = (i * 7 + Math.floor(r() * 40)) & 0xff;
     const spec: ViewSpec = { yaw: 20, pitch: 10, roll: 0, fov: 80, cols: 24, rows: 8, aspect: 0.5, mode: 5, style: 'sextant', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' };
     const payload = new Uint8Array(4 + 24 * 8 * 7);
-    expect(new ViewRenderer(spec).render(frame, w, h, 77, payload)).toBe(payload.length);
+    expect(new ViewRenderer(spec).render({ pixels: frame, width: w, height: h }, 77, payload)).toBe(payload.length);
     expect([...payload.subarray(0, 4)]).toEqual([0, 0, 0, 77]);
     const table = EQUIRECT_TO_FLAT.buildTable(spec, { cols: 48, rows: 24, aspect: 0.75 }, w, h);
     const samples = new Uint8Array(48 * 24 * 3);

@@ -112,7 +112,7 @@ describe('mosaic at each fit effort', () => {
 
   function render(effort: FitEffort): Uint8Array {
     const out = new Uint8Array(payloadCapacity(spec));
-    const length = new ViewRenderer(spec).render(frame, W, H, 9, out, effort);
+    const length = new ViewRenderer(spec).render({ pixels: frame, width: W, height: H }, 9, out, effort);
     expect(length).toBe(frameShape(spec).frameBytes);
     return out.subarray(4, length);
   }
@@ -144,7 +144,7 @@ describe('mosaic at each fit effort', () => {
   it("coarseFirst: a view's first frame is the sextant fit, its next the full one; a new view or working frame is coarse again, other styles never", () => {
     const renderer = new ViewRenderer(spec);
     const out = new Uint8Array(payloadCapacity(spec));
-    const frameOf = (effort: FitEffort, coarseFirst: boolean, r = renderer, f = frame, w = W, h = H): Uint8Array => out.slice(4, r.render(f, w, h, 9, out, effort, undefined, coarseFirst));
+    const frameOf = (effort: FitEffort, coarseFirst: boolean, r = renderer, f = frame, w = W, h = H): Uint8Array => out.slice(4, r.render({ pixels: f, width: w, height: h }, 9, out, effort, coarseFirst));
     // The sextant fit of one tap per sample (the quickest table to build), in mosaic's indices.
     const coarse = frameOf('full', true);
     expect(renderer.coarse).toBe(true);
@@ -179,7 +179,7 @@ describe('mosaic at each fit effort', () => {
     expect(frameOf('full', false, asked)).toEqual(render('full'));
     expect(asked.coarse).toBe(false);
     const sextant = new ViewRenderer({ ...spec, style: 'sextant' });
-    sextant.render(frame, W, H, 9, new Uint8Array(payloadCapacity({ ...spec, style: 'sextant' })), 'full', undefined, true);
+    sextant.render({ pixels: frame, width: W, height: H }, 9, new Uint8Array(payloadCapacity({ ...spec, style: 'sextant' })), 'full', true);
     expect(sextant.coarse).toBe(false);
   });
 

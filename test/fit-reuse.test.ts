@@ -330,10 +330,11 @@ describe('ViewRenderer with reused cells', () => {
     for (let f = 0; f < 4; f++) {
       // A moving box over part of the view: the cells it leaves and enters change, the rest not.
       for (let y = 200; y < 280; y++) for (let x = 560 + f * 12; x < 600 + f * 12; x++) frame.set([f * 60, 255 - f * 50, 90], (y * w + x) * 3);
+      const source = { pixels: frame, width: w, height: h };
       const got = new Uint8Array(capacity);
-      const n = renderer.render(frame, w, h, f, got);
+      const n = renderer.render(source, f, got);
       const want = new Uint8Array(capacity);
-      expect(new ViewRenderer(spec).render(frame, w, h, f, want)).toBe(n);
+      expect(new ViewRenderer(spec).render(source, f, want)).toBe(n);
       expect(Buffer.from(got.subarray(0, n)).equals(Buffer.from(want.subarray(0, n))), `frame ${f}`).toBe(true);
       reused.push(renderer.cellsReused);
     }

@@ -10,7 +10,7 @@ import { RGB24, type FramePixels } from '../src/shared/frame-pixels.js';
 import { TILE, WANT_FRAMES } from '../src/shared/tile-stamps.js';
 import type { ViewSpec } from '../src/shared/types.js';
 import { FrameRing } from '../src/source/frame-ring.js';
-import { payloadCapacity, ViewRenderer } from '../src/workers/view-renderer.js';
+import { payloadCapacity, ViewRenderer, type SourceFrame } from '../src/workers/view-renderer.js';
 import { CellTiles } from '../src/projection/cell-tiles.js';
 import { rng } from './helpers/random.js';
 
@@ -41,6 +41,12 @@ class Deliveries {
     if (this.slot >= 0) this.ring.release(this.slot);
     this.slot = slot;
     return this.ring.slots[slot]!;
+  }
+
+  /** `pixels` (a delivered frame) as a view renders it: with the ring's stamps and the last delivery's number, or, `stamped` false, without (every cell sampled). */
+  source(pixels: Uint8Array, stamped = true): SourceFrame {
+    const { format, arena, changes } = this.ring;
+    return stamped ? { pixels, width: W, height: H, format, arena, stamps: changes, seq: this.seq } : { pixels, width: W, height: H, format, arena };
   }
 }
 
@@ -196,8 +202,8 @@ describe('a fitted view sampling only the cells in changed tiles', () => {
           const frame = d.deliver(picture);
           if (!render) continue;
           specs.forEach((_, v) => {
-            const a = keeping[v]!.render(frame, W, H, i, outA, 'full', d.ring.format, false, d.ring.arena, d.ring.changes, d.seq);
-            const b = whole[v]!.render(frame, W, H, i, outB, 'full', d.ring.format, false, d.ring.arena);
+            const a = keeping[v]!.render(d.source(frame), i, outA);
+            const b = whole[v]!.render(d.source(frame, false), i, outB);
             expect(a).toBe(b);
             expect(Buffer.from(outA.subarray(0, a)).equals(Buffer.from(outB.subarray(0, b))), `${views[v]![0]}, frame ${i}`).toBe(true);
             fullSamples.set(v, whole[v]!.samplesTaken);
@@ -223,7 +229,7 @@ describe('a fitted view sampling only the cells in changed tiles', () => {
     const expected = new Uint8Array(payloadCapacity(s));
     for (const picture of [a, a, a]) {
       const f = d.deliver(picture, true);
-      view.render(f, W, H, 0, out, 'full', d.ring.format, false, d.ring.arena, d.ring.changes, d.seq);
+      view.render(d.source(f), 0, out);
     }
     // The last delivered frame's slot is given back and written again (say, by a frame dropped
     // before delivery) with b's bytes; then b is delivered from another slot.
@@ -235,8 +241,8 @@ describe('a fitted view sampling only the cells in changed tiles', () => {
     d.ring.slots[again]!.set(b);
     const f = d.deliver(b, true);
     d.ring.release(again);
-    const n = view.render(f, W, H, 1, out, 'full', d.ring.format, false, d.ring.arena, d.ring.changes, d.seq);
-    control.render(f, W, H, 1, expected, 'full', d.ring.format, false, d.ring.arena);
+    const n = view.render(d.source(f), 1, out);
+    control.render(d.source(f, false), 1, expected);
     expect(Buffer.from(out.subarray(0, n)).equals(Buffer.from(expected.subarray(0, n)))).toBe(true);
     expect(view.samplesKept).toBe(0);
   });
@@ -253,12 +259,12 @@ describe('a fitted view sampling only the cells in changed tiles', () => {
     const out = new Uint8Array(payloadCapacity(s));
     const expected = new Uint8Array(payloadCapacity(s));
     const f1 = a.deliver(p1);
-    view.render(f1, W, H, 0, out, 'full', a.ring.format, false, a.ring.arena, a.ring.changes, a.seq);
+    view.render(a.source(f1), 0, out);
     // Ring b's first frames: sequence numbers 1, 2 again, another picture.
     b.deliver(p2);
     const f2 = b.deliver(p2);
-    const n = view.render(f2, W, H, 1, out, 'full', b.ring.format, false, b.ring.arena, b.ring.changes, b.seq);
-    control.render(f2, W, H, 1, expected, 'full', b.ring.format, false, b.ring.arena);
+    const n = view.render(b.source(f2), 1, out);
+    control.render(b.source(f2, false), 1, expected);
     expect(view.samplesTaken).toBe(control.samplesTaken);
     expect(Buffer.from(out.subarray(0, n)).equals(Buffer.from(expected.subarray(0, n)))).toBe(true);
   });
@@ -283,8 +289,8 @@ describe('a fitted view sampling only the cells in changed tiles', () => {
       const d = rings[Math.floor(i / 25) % 2]!;
       const frame = d.deliver(picture);
       const effort = efforts[i % efforts.length]!;
-      const la = keep.render(frame, W, H, i, a, effort, d.ring.format, false, d.ring.arena, d.ring.changes, d.seq);
-      const lb = whole.render(frame, W, H, i, b, effort, d.ring.format, false, d.ring.arena);
+      const la = keep.render(d.source(frame), i, a, effort);
+      const lb = whole.render(d.source(frame, false), i, b, effort);
       if (keep.samplesKept > 0) keptFrames++;
       expect(la).toBe(lb);
       expect(Buffer.from(a.subarray(0, la)).equals(Buffer.from(b.subarray(0, lb))), `frame ${i}, ${effort}`).toBe(true);
@@ -306,7 +312,7 @@ describe('a view moving to another ring', () => {
       picture = picture.slice();
       for (let k = 0; k < 200; k++) picture[Math.floor(r() * picture.length)]! ^= 1;
       const frame = a.deliver(picture);
-      view.render(frame, W, H, i, out, 'full', a.ring.format, false, a.ring.arena, a.ring.changes, a.seq);
+      view.render(a.source(frame), i, out);
     }
     expect(view.samplesKept).toBeGreaterThan(0);
     expect(a.ring.arena!.allocated).toBeGreaterThan(base);
@@ -315,7 +321,7 @@ describe('a view moving to another ring', () => {
     expect(b.changes).toBeNull();
     const slot = b.acquire();
     // Two frames: the fit's comparison buffers move with its first comparison there.
-    for (let i = 8; i < 10; i++) view.render(b.slots[slot]!, 520, 260, i, out, 'full', b.format, false, b.arena, b.changes, 0);
+    for (let i = 8; i < 10; i++) view.render({ pixels: b.slots[slot]!, width: 520, height: 260, format: b.format, arena: b.arena, stamps: b.changes, seq: 0 }, i, out);
     expect(a.ring.arena!.allocated).toBe(base);
   });
 });

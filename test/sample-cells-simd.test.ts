@@ -175,9 +175,9 @@ describe('ViewRenderer over a frame ring in shared memory', () => {
       for (let frame = 0; frame < 3; frame++) {
         // A moving part between frames: the fit's reuse sees changed and unchanged cells.
         for (const f of [slot, plain]) f.fill(frame * 40, 200_000, 260_000);
-        const la = simd.render(slot, w, h, frame, a, 'full', EQUIRECT_FORMAT, false, ring.arena);
+        const la = simd.render({ pixels: slot, width: w, height: h, format: EQUIRECT_FORMAT, arena: ring.arena }, frame, a);
         expect(simd.sampledSimd, style).toBe(true);
-        const lb = js.render(plain, w, h, frame, b, 'full', EQUIRECT_FORMAT, false, null);
+        const lb = js.render({ pixels: plain, width: w, height: h, format: EQUIRECT_FORMAT }, frame, b);
         expect(js.sampledSimd).toBe(false);
         expect(la, style).toBe(lb);
         expect(Buffer.from(a.subarray(0, la)).equals(Buffer.from(b.subarray(0, lb))), `${style} frame ${frame}`).toBe(true);

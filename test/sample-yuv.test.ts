@@ -286,11 +286,11 @@ describe('4:2:0 frames', () => {
       const simd = new ViewRenderer(s);
       const js = new ViewRenderer(s);
       const fromRgb = new ViewRenderer(s);
-      const a = simd.render(y, w, h, 0, outs[0]!, 'full', ring.format, false, ring.arena);
+      const a = simd.render({ pixels: y, width: w, height: h, format: ring.format, arena: ring.arena }, 0, outs[0]!);
       expect(simd.sampledSimd).toBe(true);
-      const b = js.render(plain, w, h, 0, outs[1]!, 'full', ring.format, false, null);
+      const b = js.render({ pixels: plain, width: w, height: h, format: ring.format }, 0, outs[1]!);
       expect(Buffer.from(outs[0]!.subarray(0, a)).equals(Buffer.from(outs[1]!.subarray(0, b))), style).toBe(true);
-      const c = fromRgb.render(rgb, w, h, 0, outs[2]!, 'full', rgbRing.format, false, rgbRing.arena);
+      const c = fromRgb.render({ pixels: rgb, width: w, height: h, format: rgbRing.format, arena: rgbRing.arena }, 0, outs[2]!);
       expect(c).toBe(a);
       if (style === 'half') {
         // Half blocks are the samples themselves: within a level or two of the RGB24 frame's view

@@ -33,7 +33,7 @@ describe('ViewWarmUp', () => {
     const yaws = render.mock.contexts.map((r) => (r as ViewRenderer).spec.yaw);
     expect(new Set(yaws).size).toBe(WARM_UP_VIEWS);
     expect(yaws).not.toContain(spec.yaw);
-    for (const call of render.mock.calls) expect(call[7]).toBe(true);
+    for (const call of render.mock.calls) expect(call[4]).toBe(true);
     // The same style again: nothing more. Another style: its own warm-up.
     warm.noteJob([task({ ...spec, yaw: 50 })], frame, W, H, EQUIRECT_FORMAT);
     vi.advanceTimersByTime(WARM_UP_IDLE_MS * (WARM_UP_VIEWS + 2));
@@ -71,11 +71,11 @@ describe('buildAhead', () => {
     const calls = render.mock.calls;
     expect(calls.length).toBe(6);
     // Each pixel kind: a coarse first frame, then full ones, in STYLE_BUILT_AHEAD.
-    expect(calls.map((c) => c[6]!.pixels.kind)).toEqual(['rgb24', 'rgb24', 'rgb24', 'yuv420p', 'yuv420p', 'yuv420p']);
-    expect(calls.map((c) => c[7])).toEqual([true, false, false, true, false, false]);
+    expect(calls.map((c) => c[0].format!.pixels.kind)).toEqual(['rgb24', 'rgb24', 'rgb24', 'yuv420p', 'yuv420p', 'yuv420p']);
+    expect(calls.map((c) => c[4])).toEqual([true, false, false, true, false, false]);
     expect(render.mock.instances.every((r) => (r as ViewRenderer).spec.style === STYLE_BUILT_AHEAD)).toBe(true);
     // Every throwaway frame lay in a frame memory of its own, so the SIMD code paths ran.
-    expect(calls.every((c) => c[8] !== null && c[8]!.owns(c[0]))).toBe(true);
+    expect(calls.every((c) => c[0].arena?.owns(c[0].pixels) === true)).toBe(true);
     expect(SimdSampler.samples).toBeGreaterThan(samplesBefore);
     // The search is the one every later fitter of the style gets.
     expect(MosaicKernel.forStyle(CELL_STYLES[STYLE_BUILT_AHEAD])).toBe(MosaicKernel.forStyle(CELL_STYLES[STYLE_BUILT_AHEAD]));

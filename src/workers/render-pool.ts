@@ -234,7 +234,8 @@ export class RenderPool {
     const reducible = views.some((v) => CELL_STYLES[v.spec.style].reducedTo.length > 0);
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
-      const outputs = this.inline.run(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring.format, frame.index, frame.run ?? 0, tasks, frame.ring.arena, frame.ring.changes, frame.seq ?? 0);
+      const source = this.inline.frameOf(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring, frame.seq ?? 0);
+      const outputs = this.inline.run(source, frame.index, frame.run ?? 0, tasks);
       this.measured(this.inline.busyMs, reducible ? this.inline.loadMs : null);
       this.tally(this.inline);
       // Deliver asynchronously like the workers do, so callers see one behaviour.

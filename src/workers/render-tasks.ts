@@ -1,10 +1,15 @@
 /** The body of a render job, shared by the worker thread and the inline fallback. */
-import type { PictureFormat } from '../projection/layouts/index.js';
-import type { WasmArena } from '../shared/wasm-arena.js';
-import type { TileStamps } from '../shared/tile-stamps.js';
+import { EQUIRECT_FORMAT } from '../projection/layouts/index.js';
+import type { FrameSlots } from '../shared/types.js';
 import { WARM_UP_JOBS } from './fit-effort.js';
 import type { RenderOutput, RenderTask } from './messages.js';
-import { payloadCapacity, ViewRendererCache } from './view-renderer.js';
+import { payloadCapacity, ViewRendererCache, type SourceFrame } from './view-renderer.js';
+
+/** A SourceFrame to fill in place, every field present. */
+type JobFrame = { -readonly [K in keyof SourceFrame]-?: SourceFrame[K] };
+
+/** What `RenderJobs.frameOf` reads of a frame ring: the worker's copy of its description, or the ring itself inline. */
+export type JobRing = Pick<FrameSlots, 'format' | 'arena' | 'changes'>;
 
 /**
  * Render jobs with their renderer cache and the accounting the fit-effort governor reads, the same
@@ -14,6 +19,8 @@ export class RenderJobs {
   readonly cache = new ViewRendererCache();
   private readonly cost: JobCost = { setupMs: 0, cells: 0, cellsReused: 0, samplesSimd: 0, samplesJs: 0, samplesKept: 0 };
   private jobs = 0;
+  /** The frame `frameOf` fills in place: a job comes once a frame, and allocates no frame object (STYLE.md §2.13). */
+  private readonly frame: JobFrame = { pixels: new Uint8Array(0), width: 0, height: 0, format: EQUIRECT_FORMAT, arena: null, stamps: null, seq: 0 };
   /** The last job's time, ms. */
   busyMs = 0;
   /** The same less one-off setup (a view change's table and fitter); null for the first WARM_UP_JOBS. */
@@ -42,10 +49,26 @@ export class RenderJobs {
     return this.cost.samplesKept;
   }
 
-  /** `arena`: this thread's arena in the memory holding `frame`, or null; `stamps`, `seq`: its ring's tile stamps and its number there (ViewRenderer.render). */
-  run(frame: Uint8Array, width: number, height: number, format: PictureFormat, index: number, run: number, tasks: readonly RenderTask[], arena: WasmArena | null = null, stamps: TileStamps | null = null, seq = 0): RenderOutput[] {
+  /**
+   * `pixels`, a slot of `ring` (width×height), as a job's frame numbered `seq` among the ring's
+   * delivered frames: this RenderJobs' one frame object, filled again, valid until the next call.
+   */
+  frameOf(pixels: Uint8Array, width: number, height: number, ring: JobRing, seq: number): SourceFrame {
+    const frame = this.frame;
+    frame.pixels = pixels;
+    frame.width = width;
+    frame.height = height;
+    frame.format = ring.format;
+    frame.arena = ring.arena;
+    frame.stamps = ring.changes;
+    frame.seq = seq;
+    return frame;
+  }
+
+  /** Renders `tasks` of `frame` (frameOf's, or any SourceFrame), timing the job. */
+  run(frame: SourceFrame, index: number, run: number, tasks: readonly RenderTask[]): RenderOutput[] {
     const started = performance.now();
-    const outputs = renderTasks(this.cache, frame, width, height, format, index, run, tasks, this.cost, arena, stamps, seq);
+    const outputs = renderTasks(this.cache, frame, index, run, tasks, this.cost);
     this.busyMs = performance.now() - started;
     this.loadMs = this.jobs++ < WARM_UP_JOBS ? null : this.busyMs - this.cost.setupMs;
     return outputs;
@@ -64,17 +87,11 @@ export interface JobCost {
 
 export function renderTasks(
   cache: ViewRendererCache,
-  frame: Uint8Array,
-  width: number,
-  height: number,
-  format: PictureFormat,
+  frame: SourceFrame,
   index: number,
   run: number,
   tasks: readonly RenderTask[],
   cost?: JobCost,
-  arena: WasmArena | null = null,
-  stamps: TileStamps | null = null,
-  seq = 0,
 ): RenderOutput[] {
   const outputs: RenderOutput[] = [];
   if (cost) {
@@ -90,7 +107,7 @@ export function renderTasks(
     const buffer = task.buffer && task.buffer.byteLength === capacity ? task.buffer : new ArrayBuffer(capacity);
     const renderer = cache.get(task.key, task.spec);
     const out = new Uint8Array(buffer);
-    const length = renderer.render(frame, width, height, index, out, task.effort, format, task.coarseFirst, arena, stamps, seq);
+    const length = renderer.render(frame, index, out, task.effort, task.coarseFirst);
     if (cost) {
       cost.setupMs += renderer.setupMs;
       cost.cells += renderer.cellsFitted;

@@ -37,7 +37,7 @@ port.on('message', (message: ToWorker) => {
     if (!ring || ring.id !== message.ringId) throw new Error(`frame ring ${message.ringId} not known to worker`);
     const frame = ring.slots[message.slot];
     if (!frame) throw new Error(`frame slot ${message.slot} out of range`);
-    const outputs = jobs.run(frame, ring.width, ring.height, ring.format, message.index, message.run, message.tasks, ring.arena, ring.changes, message.seq);
+    const outputs = jobs.run(jobs.frameOf(frame, ring.width, ring.height, ring, message.seq), message.index, message.run, message.tasks);
     reply({ type: 'rendered', jobId: message.jobId, outputs, busyMs: jobs.busyMs, loadMs: jobs.loadMs, tables: jobs.cache.size, tableBytes: jobs.cache.bytes, cells: jobs.cells, cellsReused: jobs.cellsReused, samplesSimd: jobs.samplesSimd, samplesJs: jobs.samplesJs, samplesKept: jobs.samplesKept }, outputs.flatMap((o) => (o.keyBuffer ? [o.buffer, o.keyBuffer] : [o.buffer])));
     warmUp.noteJob(message.tasks, frame, ring.width, ring.height, ring.format, ring.arena);
   } catch (error) {

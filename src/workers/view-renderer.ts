@@ -21,6 +21,26 @@ import { TILE, type TileStamps } from '../shared/tile-stamps.js';
 import { CellTiles } from '../projection/cell-tiles.js';
 import { EFFORT_LEVELS, fittedAs, type FitEffort } from './fit-effort.js';
 
+/**
+ * A decoded frame as a renderer reads it: its bytes (a frame ring's slot, or any array), its size and
+ * picture format, the thread's arena in the memory holding it (the SIMD paths need it), and, for a
+ * ring that compares its frames, its tile stamps and the frame's number among its delivered frames
+ * (0: not known), which let a fitted view sample again only the cells whose tiles changed.
+ */
+export interface SourceFrame {
+  readonly pixels: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  /** Absent: EQUIRECT_FORMAT (RGB24 equirect). */
+  readonly format?: PictureFormat;
+  /** This thread's arena in the memory holding `pixels`, where the table and samples go; absent or null: none (JS sampling). */
+  readonly arena?: WasmArena | null;
+  /** The frame ring's tile stamps; absent or null: frames not compared. */
+  readonly stamps?: TileStamps | null;
+  /** The frame's number among its ring's delivered frames (FrameSlots.delivered); absent or 0: not known. */
+  readonly seq?: number;
+}
+
 /** Bytes one payload of this spec needs (the largest mode-1 text frame for mode 1). */
 export function payloadCapacity(s: ViewSpec): number {
   return frameShape(s).frameBytes;
@@ -187,11 +207,11 @@ export class ViewRenderer {
   }
 
   /**
-   * Renders `frame` (width×height, in `format`'s layout and pixels) into `out`; returns the payload length. A fitted
+   * Renders `frame` (its pixels, width×height in its format's layout and pixels) into `out`; returns the payload length. A fitted
    * view fits with `effort` (fit-effort.ts): without the glyphs scored from weighted samples, or as
    * a cheaper style its table names (mosaic: sextants, quadrants) on that style's own samples,
-   * sending the same characters' indices of its own table. `arena`: this thread's arena in the
-   * memory holding `frame` (null where it has none), where the table and samples go.
+   * sending the same characters' indices of its own table. The table and samples go in the frame's
+   * `arena` (this thread's arena in the memory holding it; null where it has none).
    *
    * With `coarseFirst`, a view's first frame (new, or its working frame changed) of a style that
    * has a cheaper one is fitted as that one, and the next frame at `effort`: a mosaic view's table
@@ -199,24 +219,30 @@ export class ViewRenderer {
    * press or every step of a drag waited two frames and more; the sextant table takes a fifth of
    * that. The caller renders the view again soon when no next frame comes (`coarse` says so).
    *
-   * `stamps`, `seq`: the frame ring's tile stamps and the frame's number among its delivered frames
-   * (FrameSlots.delivered; 0: not known): a fitted view then samples again only the cells whose
+   * The frame's `stamps` and `seq` (its ring's tile stamps and its number among the ring's delivered
+   * frames, FrameSlots.delivered; 0: not known): a fitted view then samples again only the cells whose
    * tiles changed since the frame it sampled last, and keeps the other cells' samples.
    */
-  render(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort = 'full', format: PictureFormat = EQUIRECT_FORMAT, coarseFirst = false, arena: WasmArena | null = null, stamps: TileStamps | null = null, seq = 0): number {
-    const firstFrame = !this.table || this.stale || this.format !== format || this.arena !== arena || this.table.srcWidth !== width || this.table.srcHeight !== height;
+  render(frame: SourceFrame, index: number, out: Uint8Array, effort: FitEffort = 'full', coarseFirst = false): number {
+    const format = frame.format ?? EQUIRECT_FORMAT;
+    const arena = frame.arena ?? null;
+    const firstFrame = !this.table || this.stale || this.format !== format || this.arena !== arena || this.table.srcWidth !== frame.width || this.table.srcHeight !== frame.height;
     this.coarse = coarseFirst && firstFrame && EFFORT_LEVELS[effort].reduce === 0 && this.shape.style.reducedTo.length > 0;
     const fitAs = this.coarse ? this.shape.style.reducedTo[0]! : fittedAs(this.shape.style.name, effort);
     const renders = rendersOf.get(fitAs) ?? 0;
-    if (renders >= WARM_UP_RENDERS) return this.renderFrame(frame, width, height, index, out, effort, format, fitAs, arena, stamps, seq);
+    if (renders >= WARM_UP_RENDERS) return this.renderFrame(frame, format, arena, index, out, effort, fitAs);
     rendersOf.set(fitAs, renders + 1);
     const started = performance.now();
-    const length = this.renderFrame(frame, width, height, index, out, effort, format, fitAs, arena, stamps, seq);
+    const length = this.renderFrame(frame, format, arena, index, out, effort, fitAs);
     this.setupMs = performance.now() - started;
     return length;
   }
 
-  private renderFrame(frame: Uint8Array, width: number, height: number, index: number, out: Uint8Array, effort: FitEffort, format: PictureFormat, fitAs: StyleName, arena: WasmArena | null, stamps: TileStamps | null, seq: number): number {
+  /** `format`, `arena`: the frame's, defaults applied (render reads them first, to tell a view's first frame). */
+  private renderFrame(frame: SourceFrame, format: PictureFormat, arena: WasmArena | null, index: number, out: Uint8Array, effort: FitEffort, fitAs: StyleName): number {
+    const { pixels: bytes, width, height } = frame;
+    const stamps = frame.stamps ?? null;
+    const seq = frame.seq ?? 0;
     const s = this.spec;
     const shape = this.shape;
     const level = EFFORT_LEVELS[effort];
@@ -263,9 +289,9 @@ export class ViewRenderer {
     this.samplesKept = 0;
     if (shape.kind === 'fitted') {
       const samples = this.reuse.samples(count * 3, arena);
-      const kept = this.sampleChangedCells(frame, samples, stamps, seq);
+      const kept = this.sampleChangedCells(bytes, samples, stamps, seq);
       if (kept) this.samplesKept = count - this.samplesTaken;
-      else this.sample(frame, samples);
+      else this.sample(bytes, samples);
       const start = writeFrameHeader(out, index, shape.headerBytes);
       // Kept: only the cells whose tiles changed can differ from the last samples.
       const end = this.reuse.fit(this.fitter!, s.cols, s.rows, s.mode, out, start, kept ? this.tiles.changed : null);
@@ -278,7 +304,7 @@ export class ViewRenderer {
       if (map) for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
       return end;
     }
-    this.sample(frame, this.rgb);
+    this.sample(bytes, this.rgb);
     switch (shape.kind) {
       case 'text':
         return writeTextFrame(this.rgb, s.cols, s.rows, index, out);

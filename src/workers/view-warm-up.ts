@@ -86,7 +86,7 @@ export class ViewWarmUp {
     const out = new Uint8Array(payloadCapacity(spec));
     // The frame's slot may be refilled meanwhile: what it shows does not matter here.
     // In the job's arena, so the SIMD sampler is warmed too.
-    const length = renderer.render(pixels, this.width, this.height, 0, out, 'full', this.format, next.coarseFirst, this.arena);
+    const length = renderer.render({ pixels, width: this.width, height: this.height, format: this.format, arena: this.arena }, 0, out, 'full', next.coarseFirst);
     renderer.codec?.encode(out.subarray(5, length), 0, 0, out, null);
     renderer.release();
     this.arm();
@@ -131,8 +131,8 @@ export function buildAhead(): void {
     const frame = arena ? arena.view(0, layout.slotBytes) : new Uint8Array(layout.slotBytes);
     writeBlack(pixels, layout, frame);
     const renderer = new ViewRenderer(spec);
-    const format = { ...EQUIRECT_FORMAT, pixels };
-    for (let i = 0; i < 3; i++) renderer.render(frame, AHEAD_WIDTH, AHEAD_HEIGHT, i, out, 'full', format, i === 0, arena);
+    const source = { pixels: frame, width: AHEAD_WIDTH, height: AHEAD_HEIGHT, format: { ...EQUIRECT_FORMAT, pixels }, arena };
+    for (let i = 0; i < 3; i++) renderer.render(source, i, out, 'full', i === 0);
     renderer.release();
   }
 }
