@@ -230,7 +230,7 @@ export class FitReuse {
     const arena = this.arena;
     if (this.changed.length < count) this.changed = this.changedStore.int32(count, arena);
     const rowBytes = subX * 3;
-    const simd = arena ? CellGatherSimd.over(arena) : null;
+    const simd = arena && candidates.length >= count ? CellGatherSimd.over(arena) : null;
     if (simd) {
       // The candidates are the renderer's (a JS array): copied next to the count, a few KB.
       const bytes = Math.ceil(count / 4) * 4;

@@ -139,7 +139,6 @@ export class MosaicKernel {
     const swaps = Uint8Array.from(swapOf);
     const all = [...coverage, ...exShares];
     const exact = exactColoursOf(all);
-    if (!exact) return null;
     const kernel = compileKernel(exShares);
     const structure: MosaicStructure = {
       coverage: all,
@@ -191,23 +190,22 @@ const FIRST_EXTRA = 32 + QUADRANT_SPLITS.length + EIGHTH_ROWS.length + 2;
 
 /**
  * The partitions the search sums from fractional shares, whose means it rounds exactly instead
- * (see the top of this file), with every sample's coverage in whole 48ths; null where a coverage is
- * not a multiple of 1/48 (a table this search cannot round exactly: the caller keeps none).
+ * (see the top of this file), with every sample's coverage in whole 48ths. A partition whose
+ * coverage is not in 48ths (no table has one) keeps the f64 rounding; the SIMD fit declines such a
+ * table (mosaic-simd.ts partitionsOf), so the two never disagree on it.
  */
-function exactColoursOf(coverage: readonly Float64Array[]): ExactColours | null {
+function exactColoursOf(coverage: readonly Float64Array[]): ExactColours {
   const n = coverage.length;
   const flags = new Uint8Array(n);
   const weights = new Int32Array(n * SAMPLES);
   const totals = new Int32Array(n);
   for (let p = 0; p < n; p++) {
-    flags[p] = (p > 0 && p < 32) || p >= FIRST_EXTRA ? 1 : 0;
-    for (let i = 0; i < SAMPLES; i++) {
-      const v = coverage[p]![i]! * 48;
-      const w = Math.round(v);
-      if (Math.abs(v - w) > 1e-9) return null;
-      weights[p * SAMPLES + i] = w;
-      totals[p]! += w;
-    }
+    if (!((p > 0 && p < 32) || p >= FIRST_EXTRA)) continue;
+    const w48 = Array.from(coverage[p]!, (v) => v * 48);
+    if (w48.some((v) => Math.abs(v - Math.round(v)) > 1e-9)) continue;
+    flags[p] = 1;
+    w48.forEach((v, i) => (weights[p * SAMPLES + i] = Math.round(v)));
+    totals[p] = w48.reduce((a, v) => a + Math.round(v), 0);
   }
   return { flags, weights, totals };
 }
@@ -351,7 +349,7 @@ function compileKernel(exShares: readonly Float64Array[]): CompiledKernel {
       const terms = (useComplement ? complement : direct).terms.map((term) => term(ch)).join(' + ');
       L.push(`f${ch} = ${useComplement ? `t${ch} - (${terms})` : terms};`);
     }
-    score(String(46 + e), c);
+    score(String(FIRST_EXTRA + e), c);
   });
   L.push('}');
   // Colours: each side's mean rounded half up; the one-colour partition's foreground is its

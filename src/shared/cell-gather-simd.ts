@@ -276,7 +276,7 @@ export class CellGatherSimd {
   gather(src: Uint8Array, dst: Uint8Array, rowBytes: number, subY: number, cols: number, list: Int32Array, n: number): boolean {
     const run = this.gathers.get(rowBytes);
     const arena = this.arena;
-    if (!run || n <= 0 || !arena.owns(src) || !arena.owns(dst) || !arena.owns(list)) return false;
+    if (!run || n <= 0 || cols <= 0 || !arena.owns(src) || !arena.owns(dst) || !arena.owns(list)) return false;
     if (dst.length < n * rowBytes * subY || list.length < n) throw new RangeError(`cell gather: buffers do not fit ${n} cells of ${rowBytes}×${subY} bytes`);
     run(src.byteOffset, dst.byteOffset, cols * rowBytes, subY, cols, list.byteOffset, n);
     CellGatherSimd.calls++;
