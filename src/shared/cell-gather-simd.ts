@@ -24,25 +24,6 @@ const ROW_BYTES = [12, 6] as const;
 type Among = (cur: number, prev: number, rowLen: number, subY: number, cols: number, rows: number, candidates: number, list: number, result: number) => void;
 type Gather = (src: number, dst: number, rowLen: number, subY: number, cols: number, list: number, n: number) => void;
 
-/** `counter` = `from` (a constant or a local); while counter < limit: body, counter += step. */
-function loop(f: FunctionBody, counter: string, from: number | string, limit: string, step: number, body: () => void): void {
-  if (typeof from === 'number') f.i32(from);
-  else f.localGet(from);
-  f.localSet(counter, I32);
-  f.op(Op.block, Op.void);
-  f.op(Op.loop, Op.void);
-  f.localGet(counter);
-  f.localGet(limit);
-  f.op(Op.i32LtU);
-  f.op(Op.i32Eqz);
-  f.op(Op.brIf, 1);
-  body();
-  f.addI32(counter, step);
-  f.op(Op.br, 0);
-  f.op(Op.end);
-  f.op(Op.end);
-}
-
 /** Lists the candidate cells (a non-zero byte each) whose rowBytes × subY sample bytes differ between cur and prev. */
 function amongBody(rowBytes: number): FunctionBody {
   const f = new FunctionBody([
@@ -78,10 +59,10 @@ function amongBody(rowBytes: number): FunctionBody {
   f.localGet('subY');
   f.op(Op.i32Mul);
   f.localSet('step', I32);
-  loop(f, 'cy', 0, 'rows', 1, () => {
+  f.countUp('cy', 0, 'rows', 1, () => {
     f.i32(0);
     f.localSet('at', I32);
-    loop(f, 'cx', 0, 'cols', 1, () => {
+    f.countUp('cx', 0, 'cols', 1, () => {
       f.localGet('candidates');
       f.localGet('cell');
       f.op(Op.i32Add);
@@ -92,7 +73,7 @@ function amongBody(rowBytes: number): FunctionBody {
       f.localSet('v');
       f.localGet('at');
       f.localSet('p', I32);
-      loop(f, 'y', 0, 'subY', 1, () => {
+      f.countUp('y', 0, 'subY', 1, () => {
         for (const base of ['cur', 'prev']) {
           f.localGet(base);
           f.localGet('p');
@@ -103,35 +84,20 @@ function amongBody(rowBytes: number): FunctionBody {
         f.localGet('v');
         f.simd(Simd.or);
         f.localSet('v');
-        f.localGet('p');
-        f.localGet('rowLen');
-        f.op(Op.i32Add);
-        f.localSet('p', I32);
+        f.addLocal('p', 'rowLen');
       });
       f.localGet('v');
       f.localGet('mask');
       f.simd(Simd.and);
       f.simd(Simd.anyTrue);
       f.op(Op.if, Op.void);
-      f.localGet('list');
-      f.localGet('n');
-      f.i32(2);
-      f.op(Op.i32Shl);
-      f.op(Op.i32Add);
-      f.localGet('cell');
-      f.op(Op.i32Store, 2, 0);
-      f.addI32('n', 1);
+      f.push('list', 'n', 'cell');
       f.op(Op.end);
       f.op(Op.end);
       f.addI32('at', rowBytes);
       f.addI32('cell', 1);
     });
-    for (const base of ['cur', 'prev']) {
-      f.localGet(base);
-      f.localGet('step');
-      f.op(Op.i32Add);
-      f.localSet(base, I32);
-    }
+    for (const base of ['cur', 'prev']) f.addLocal(base, 'step');
   });
   f.localGet('result');
   f.localGet('n');
@@ -157,7 +123,7 @@ function gatherBody(rowBytes: number): FunctionBody {
   f.localSet('outLen', I32);
   f.localGet('dst');
   f.localSet('to0', I32);
-  loop(f, 'i', 0, 'n', 1, () => {
+  f.countUp('i', 0, 'n', 1, () => {
     // cell = list[i]; its first byte: src + cy·subY·rowLen + cx·rowBytes.
     f.localGet('list');
     f.localGet('i');
@@ -187,7 +153,7 @@ function gatherBody(rowBytes: number): FunctionBody {
     f.localSet('from', I32);
     f.localGet('to0');
     f.localSet('to', I32);
-    loop(f, 'y', 0, 'subY', 1, () => {
+    f.countUp('y', 0, 'subY', 1, () => {
       // Exactly rowBytes: 8 + 4 (mosaic) or 4 + 2.
       const parts: [load: number, store: number, width: number, align: number][] = rowBytes === 12 ? [[Op.i64Load, Op.i64Store, 8, 3], [Op.i32Load, Op.i32Store, 4, 2]] : [[Op.i32Load, Op.i32Store, 4, 2], [Op.i32Load16U, Op.i32Store16, 2, 1]];
       let offset = 0;
@@ -198,14 +164,8 @@ function gatherBody(rowBytes: number): FunctionBody {
         f.op(store, 0, offset);
         offset += width;
       }
-      f.localGet('from');
-      f.localGet('rowLen');
-      f.op(Op.i32Add);
-      f.localSet('from', I32);
-      f.localGet('to');
-      f.localGet('outLen');
-      f.op(Op.i32Add);
-      f.localSet('to', I32);
+      f.addLocal('from', 'rowLen');
+      f.addLocal('to', 'outLen');
     });
     f.addI32('to0', rowBytes);
   });

@@ -41,23 +41,6 @@ function scanBody(rowBytes: number): FunctionBody {
     ['acc', I32],
     ['result', I32],
   ]);
-  /** `counter` = `from`; while counter < limit: body, counter += step. */
-  const loop = (counter: string, from: number, limit: string, step: number, body: () => void): void => {
-    f.i32(from);
-    f.localSet(counter, I32);
-    f.op(Op.block, Op.void);
-    f.op(Op.loop, Op.void);
-    f.localGet(counter);
-    f.localGet(limit);
-    f.op(0x49); // i32.lt_u
-    f.op(Op.i32Eqz);
-    f.op(Op.brIf, 1);
-    body();
-    f.addI32(counter, step);
-    f.op(Op.br, 0);
-    f.op(Op.end);
-    f.op(Op.end);
-  };
   /** Pushes load(p) ^ load(q) after p += by and q += by (`by` a local, or the first row's `i`). */
   const xorNext = (pFrom: string, qFrom: string, by: string): void => {
     for (const [at, from] of [['p', pFrom], ['q', qFrom]] as const) {
@@ -73,12 +56,12 @@ function scanBody(rowBytes: number): FunctionBody {
   f.localSet('n', I32);
   f.i32(0);
   f.localSet('cell', I32);
-  loop('cy', 0, 'rows', 1, () => {
+  f.countUp('cy', 0, 'rows', 1, () => {
     // Pass 1: acc[i…i+15] = OR over the sample rows y of (cur ^ prev) at row y, byte i.
-    loop('i', 0, 'rowLen', 16, () => {
+    f.countUp('i', 0, 'rowLen', 16, () => {
       xorNext('cur', 'prev', 'i');
       f.localSet('v');
-      loop('y', 1, 'subY', 1, () => {
+      f.countUp('y', 1, 'subY', 1, () => {
         xorNext('p', 'q', 'rowLen');
         f.localGet('v');
         f.simd(Simd.or);
@@ -93,7 +76,7 @@ function scanBody(rowBytes: number): FunctionBody {
     // Pass 2: a cell whose bytes of acc are not all zero is listed.
     f.localGet('acc');
     f.localSet('at', I32);
-    loop('cx', 0, 'cols', 1, () => {
+    f.countUp('cx', 0, 'cols', 1, () => {
       for (let b = 0; b + 4 <= rowBytes; b += 4) {
         f.localGet('at');
         f.op(Op.i32Load, 0, b);
@@ -105,14 +88,7 @@ function scanBody(rowBytes: number): FunctionBody {
         f.op(Op.i32Or);
       }
       f.op(Op.if, Op.void);
-      f.localGet('list');
-      f.localGet('n');
-      f.i32(2);
-      f.op(Op.i32Shl);
-      f.op(Op.i32Add);
-      f.localGet('cell');
-      f.op(Op.i32Store, 2, 0);
-      f.addI32('n', 1);
+      f.push('list', 'n', 'cell');
       f.op(Op.end);
       f.addI32('at', rowBytes);
       f.addI32('cell', 1);
@@ -122,12 +98,7 @@ function scanBody(rowBytes: number): FunctionBody {
     f.localGet('subY');
     f.op(Op.i32Mul);
     f.localSet('step', I32);
-    for (const base of ['cur', 'prev']) {
-      f.localGet(base);
-      f.localGet('step');
-      f.op(Op.i32Add);
-      f.localSet(base, I32);
-    }
+    for (const base of ['cur', 'prev']) f.addLocal(base, 'step');
   });
   f.localGet('result');
   f.localGet('n');

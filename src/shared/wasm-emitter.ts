@@ -222,6 +222,45 @@ export class FunctionBody {
     this.localSet(n, I32);
   }
 
+  /** i32 local `n` += i32 local `by` (a pointer stepping by a stride). */
+  addLocal(n: string, by: string): void {
+    this.localGet(n);
+    this.localGet(by);
+    this.code.push(Op.i32Add);
+    this.localSet(n, I32);
+  }
+
+  /** i32 local `counter` = `from` (a constant or an i32 local); while counter < `limit` (unsigned): `body`, counter += `step`. */
+  countUp(counter: string, from: number | string, limit: string, step: number, body: () => void): void {
+    if (typeof from === 'number') this.i32(from);
+    else this.localGet(from);
+    this.localSet(counter, I32);
+    this.op(Op.block, Op.void);
+    this.op(Op.loop, Op.void);
+    this.localGet(counter);
+    this.localGet(limit);
+    this.op(Op.i32LtU);
+    this.op(Op.i32Eqz);
+    this.op(Op.brIf, 1);
+    body();
+    this.addI32(counter, step);
+    this.op(Op.br, 0);
+    this.op(Op.end);
+    this.op(Op.end);
+  }
+
+  /** Appends i32 local `value` to the list at byte address `list` (an i32 local) holding `n` entries: list[n] = value, n += 1. */
+  push(list: string, n: string, value: string): void {
+    this.localGet(list);
+    this.localGet(n);
+    this.i32(2);
+    this.code.push(Op.i32Shl);
+    this.code.push(Op.i32Add);
+    this.localGet(value);
+    this.op(Op.i32Store, 2, 0);
+    this.addI32(n, 1);
+  }
+
   /** The code section entry: size, run-length local declarations, code, `end`. */
   encode(): Uint8Array {
     const decl: number[][] = [];
