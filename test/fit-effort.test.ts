@@ -34,15 +34,15 @@ describe('EffortGovernor', () => {
 
   it('far over budget, goes straight to the level expected to fit; a little over, one step', () => {
     const far = new EffortGovernor();
-    expect(feed(far, 2.5, 9)).toEqual(['sextants']);
+    expect(feed(far, 1.8, 9)).toEqual(['sextants']);
     const farther = new EffortGovernor();
     expect(feed(farther, 20, 9)).toEqual(['quadrants']);
     const near = new EffortGovernor();
-    expect(feed(near, 1.2, 8)).toEqual([]);
-    expect(feed(near, 1.2, 1)).toEqual(['blocks']);
+    expect(feed(near, 1.0, 8)).toEqual([]);
+    expect(feed(near, 1.0, 1)).toEqual(['blocks']);
     // Not before the new level had its own window of frames to show its load.
-    expect(feed(near, 1.2, 8)).toEqual([]);
-    expect(feed(near, 1.2, 1)).toEqual(['sextants']);
+    expect(feed(near, 1.0, 8)).toEqual([]);
+    expect(feed(near, 1.0, 1)).toEqual(['sextants']);
   });
 
   it('a dear frame now and then (a keyframe, viewers joining, a new working size) is not load; most frames over budget are', () => {
@@ -60,7 +60,7 @@ describe('EffortGovernor', () => {
     const over = new EffortGovernor();
     const steps: string[] = [];
     for (let i = 0; i < 17; i++) {
-      const changed = over.record((i % 9 < 5 ? 1.2 : 0.4) * FRAME_MS, FRAME_MS);
+      const changed = over.record((i % 9 < 5 ? 1.0 : 0.4) * FRAME_MS, FRAME_MS);
       if (changed) steps.push(changed);
     }
     expect(steps).toEqual(['blocks']);
@@ -68,23 +68,23 @@ describe('EffortGovernor', () => {
 
   it('steps back up only when the dearer level would fit with room all through a while', () => {
     const g = new EffortGovernor();
-    expect(feed(g, 2.5, 9)).toEqual(['sextants']);
-    // 0.5 of the interval at sextants would be 1.1 at blocks: stay.
+    expect(feed(g, 1.8, 9)).toEqual(['sextants']);
+    // 0.5 of the interval at sextants would be 0.9 at blocks: stay.
     expect(feed(g, 0.5, 400)).toEqual([]);
-    // 0.3 would be 0.66 at blocks: up, once the 120 frames judged show nothing dearer (the median
+    // 0.3 would be 0.54 at blocks: up, once the 120 frames judged show nothing dearer (the median
     // of nine shows 0.3 from the fifth frame of it on).
     expect(feed(g, 0.3, 123)).toEqual([]);
     expect(feed(g, 0.3, 1)).toEqual(['blocks']);
-    // 0.45 at blocks would be 0.63 at full: up, after 18 frames to settle and 120 judged.
+    // 0.45 at blocks would be 0.54 at full: up, after 18 frames to settle and 120 judged.
     expect(feed(g, 0.45, 137)).toEqual([]);
     expect(feed(g, 0.45, 1)).toEqual(['full']);
   });
 
   it('does not step up while a busy second comes back every few seconds', () => {
     const g = new EffortGovernor();
-    expect(feed(g, 2.5, 9)).toEqual(['sextants']);
+    expect(feed(g, 1.8, 9)).toEqual(['sextants']);
     const changes: string[] = [];
-    // Three calm seconds at 0.2 (0.44 at blocks), then one busy at 0.4 (0.88), over and over.
+    // Three calm seconds at 0.2 (0.36 at blocks), then one busy at 0.4 (0.72), over and over.
     for (let i = 0; i < 1200; i++) {
       const changed = g.record((i % 120 < 90 ? 0.2 : 0.4) * FRAME_MS, FRAME_MS);
       if (changed) changes.push(changed);

@@ -58,10 +58,13 @@ const ROOM = 0.7;
 /**
  * Cost of each level relative to the next cheaper one: render per 160×48 mosaic view, every cell
  * changed, full : blocks : sextants : quadrants (the lower two on their smaller working frame).
- * Measured 2026-12-04 with the SIMD fit and SIMD sampling: 2.78 : 2.04 : 0.95 : 0.38 ms. With both
- * in JS the ratios were 2.2, 3.5, 2.5, and a crowd that had room for blocks stayed at sextants.
+ * Measured 2026-12-05 on the bench's panning clip in 4:2:0, 8 views, two runs: 2.96–2.99 : 2.52 :
+ * 1.41–1.43 : 0.55–0.57 ms (the diagonals are cheaper since their colours are rounded exactly, not
+ * refitted in JS). 2026-12-04, on the demo frame: 2.78 : 2.04 : 0.95 : 0.38 ms. With the fit and
+ * the sampling in JS the ratios were 2.2, 3.5, 2.5, and a crowd that had room for blocks stayed at
+ * sextants.
  */
-const STEP_COST = [1.4, 2.2, 2.5];
+const STEP_COST = [1.2, 1.8, 2.5];
 /**
  * The load is the median of the last LOAD_WINDOW frames' busy shares at the current level, not an
  * average: a single dear frame is not load. A video's keyframe changes every tile of a still
