@@ -39,11 +39,9 @@ export class FitReuse {
   /** The sample buffers: `current` is written by the renderer this frame, `previous` holds the last fitted frame's. */
   private current: Uint8Array = new Uint8Array(0);
   private previous: Uint8Array = new Uint8Array(0);
-  /** The same two buffers as 32- and 16-bit words, for the comparison. */
-  private current32: Uint32Array = new Uint32Array(0);
-  private previous32: Uint32Array = new Uint32Array(0);
-  private current16: Uint16Array = new Uint16Array(0);
-  private previous16: Uint16Array = new Uint16Array(0);
+  /** The same two buffers, whole words long, as words too, for the comparisons and copies. */
+  private currentWords = WordViews.EMPTY;
+  private previousWords = WordViews.EMPTY;
   /** The last fit's cells (cols·rows × 7 bytes), what a cell that did not change is given again. */
   private cells = new Uint8Array(0);
   /** Whether `previous` and `cells` belong together and to the settings below. */
@@ -61,9 +59,7 @@ export class FitReuse {
   private acc: Uint8Array = new Uint8Array(0);
   private accCount: Int32Array = new Int32Array(0);
   private readonly gatheredStore = new ArenaBuffer();
-  private gathered: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
-  private gathered32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
-  private gathered16: Uint16Array<ArrayBufferLike> = new Uint16Array(0);
+  private gathered = WordViews.EMPTY;
   private gatheredCells = new Uint8Array(0);
   /** The candidates copied into the arena for the SIMD list (CellGatherSimd.among), and the 4 bytes after them its count passes through. */
   private readonly candidatesStore = new ArenaBuffer();
@@ -90,10 +86,8 @@ export class FitReuse {
       // Whole 32-bit words for the comparison, however the buffer ends.
       const bytes = Math.ceil(length / 4) * 4;
       const [a, b] = this.stores.map((store) => store.bytes(bytes, arena)) as [Uint8Array, Uint8Array];
-      this.current32 = new Uint32Array(a.buffer, a.byteOffset, bytes >> 2);
-      this.previous32 = new Uint32Array(b.buffer, b.byteOffset, bytes >> 2);
-      this.current16 = new Uint16Array(a.buffer, a.byteOffset, bytes >> 1);
-      this.previous16 = new Uint16Array(b.buffer, b.byteOffset, bytes >> 1);
+      this.currentWords = new WordViews(a);
+      this.previousWords = new WordViews(b);
       this.current = a.subarray(0, length);
       this.previous = b.subarray(0, length);
       if (this.arena !== arena) {
@@ -104,7 +98,7 @@ export class FitReuse {
         this.acc = new Uint8Array(0);
         this.gatheredStore.release();
         this.candidatesStore.release();
-        this.gathered = new Uint8Array(0);
+        this.gathered = WordViews.EMPTY;
         this.candidatesIn = new Uint8Array(0);
       }
       this.arena = arena;
@@ -128,9 +122,7 @@ export class FitReuse {
       return;
     }
     const rowBytes = style.subX * 3;
-    if (rowBytes % 4 === 0) copyCells(this.previous32, this.current32, this.changed, n, rowBytes >> 2, style.subY, this.cols, skip);
-    else if (rowBytes % 2 === 0) copyCells(this.previous16, this.current16, this.changed, n, rowBytes >> 1, style.subY, this.cols, skip);
-    else copyCells(this.previous, this.current, this.changed, n, rowBytes, style.subY, this.cols, skip);
+    copyCells(this.previousWords.of(rowBytes), this.currentWords.of(rowBytes), this.changed, n, rowBytes / wordBytes(rowBytes), style.subY, this.cols, skip);
   }
 
   /** Returns the sample buffers to their arena (a renderer being dropped). */
@@ -138,7 +130,7 @@ export class FitReuse {
     for (const store of [...this.stores, this.changedStore, this.accStore, this.gatheredStore, this.candidatesStore]) store.release();
     this.changed = new Int32Array(0);
     this.acc = new Uint8Array(0);
-    this.gathered = new Uint8Array(0);
+    this.gathered = WordViews.EMPTY;
     this.candidatesIn = new Uint8Array(0);
     this.accCount = new Int32Array(0);
     this.current = this.previous = new Uint8Array(0);
@@ -192,16 +184,16 @@ export class FitReuse {
     const next = this.previous;
     this.previous = this.current;
     this.current = next;
-    [this.current32, this.previous32] = [this.previous32, this.current32];
-    [this.current16, this.previous16] = [this.previous16, this.current16];
+    const nextWords = this.previousWords;
+    this.previousWords = this.currentWords;
+    this.currentWords = nextWords;
     return offset + cellBytes;
   }
 
   /**
    * Lists in `changed` the cells whose samples differ from the previous frame's; returns how many.
    * A cell's row of samples is 3·subX bytes: compared as 32-bit words where that is whole words
-   * (mosaic: 12 bytes), else as 16-bit ones (the 2-wide styles: 6); a style with an odd subX would
-   * have every cell listed (fitted afresh, still exact).
+   * (mosaic: 12 bytes), else as 16-bit ones (the 2-wide styles: 6), else as bytes (WordViews).
    */
   private changedCells(subX: number, subY: number, cols: number, rows: number): number {
     const count = cols * rows;
@@ -218,10 +210,7 @@ export class FitReuse {
       const n = scan.scan(this.current, this.previous, rowBytes, subY, cols, rows, this.changed, this.acc, this.accCount);
       if (n >= 0) return n;
     }
-    if (rowBytes % 4 === 0) return listChanged(this.current32, this.previous32, rowBytes >> 2, subY, cols, rows, this.changed);
-    if (rowBytes % 2 === 0) return listChanged(this.current16, this.previous16, rowBytes >> 1, subY, cols, rows, this.changed);
-    for (let cell = 0; cell < count; cell++) this.changed[cell] = cell;
-    return count;
+    return listChanged(this.currentWords.of(rowBytes), this.previousWords.of(rowBytes), rowBytes / wordBytes(rowBytes), subY, cols, rows, this.changed);
   }
 
   /** As changedCells, comparing only the cells marked in `candidates` (the others are the same). */
@@ -243,9 +232,7 @@ export class FitReuse {
       const n = simd.among(this.current, this.previous, rowBytes, subY, cols, rows, this.candidatesIn, this.changed, this.amongCount);
       if (n >= 0) return n;
     }
-    if (rowBytes % 4 === 0) return listChanged(this.current32, this.previous32, rowBytes >> 2, subY, cols, rows, this.changed, candidates);
-    if (rowBytes % 2 === 0) return listChanged(this.current16, this.previous16, rowBytes >> 1, subY, cols, rows, this.changed, candidates);
-    return listChanged(this.current, this.previous, rowBytes, subY, cols, rows, this.changed, candidates);
+    return listChanged(this.currentWords.of(rowBytes), this.previousWords.of(rowBytes), rowBytes / wordBytes(rowBytes), subY, cols, rows, this.changed, candidates);
   }
 
   /** Fits the `n` listed cells as one row of their own and puts each result in its place. */
@@ -253,22 +240,17 @@ export class FitReuse {
     const { subX, subY } = fitter.style;
     const rowBytes = subX * 3;
     const need = n * subY * rowBytes;
-    if (this.gathered.length < need) {
-      // Whole words at the end, for the word-wise gather; in the arena for the SIMD one.
-      const bytes = Math.ceil(Math.max(need, this.gathered.length * 2) / 4) * 4;
-      this.gathered = this.gatheredStore.bytes(bytes, this.arena);
-      this.gathered32 = new Uint32Array(this.gathered.buffer, this.gathered.byteOffset, bytes >> 2);
-      this.gathered16 = new Uint16Array(this.gathered.buffer, this.gathered.byteOffset, bytes >> 1);
+    if (this.gathered.bytes.length < need) {
+      // Whole words, in the arena for the SIMD gather.
+      const bytes = Math.ceil(Math.max(need, this.gathered.bytes.length * 2) / 4) * 4;
+      this.gathered = new WordViews(this.gatheredStore.bytes(bytes, this.arena));
     }
     if (this.gatheredCells.length < n * CELL_BYTES) this.gatheredCells = new Uint8Array(Math.max(n * CELL_BYTES, this.gatheredCells.length * 2));
     const simd = this.arena ? CellGatherSimd.over(this.arena) : null;
-    if (simd?.gather(this.current, this.gathered, rowBytes, subY, cols, this.changed, n)) {
-      // Done in the module.
-    } else if (rowBytes % 4 === 0) gatherCells(this.current32, this.gathered32, this.changed, n, rowBytes >> 2, subY, cols);
-    // A cell's sample row as 32- or 16-bit words where it is whole ones (mosaic 12 bytes, the 2-wide styles 6).
-    else if (rowBytes % 2 === 0) gatherCells(this.current16, this.gathered16, this.changed, n, rowBytes >> 1, subY, cols);
-    else gatherCells(this.current, this.gathered, this.changed, n, rowBytes, subY, cols);
-    fitter.fit(this.gathered, n, 1, mode, this.gatheredCells, 0);
+    if (!simd?.gather(this.current, this.gathered.bytes, rowBytes, subY, cols, this.changed, n)) {
+      gatherCells(this.currentWords.of(rowBytes), this.gathered.of(rowBytes), this.changed, n, rowBytes / wordBytes(rowBytes), subY, cols);
+    }
+    fitter.fit(this.gathered.bytes, n, 1, mode, this.gatheredCells, 0);
     const list = this.changed;
     const cells = this.cells;
     const fitted = this.gatheredCells;
@@ -280,7 +262,33 @@ export class FitReuse {
   }
 }
 
-type Words = Uint32Array | Uint16Array | Uint8Array;
+type Words = Uint32Array<ArrayBufferLike> | Uint16Array<ArrayBufferLike> | Uint8Array<ArrayBufferLike>;
+
+/**
+ * A buffer of whole 32-bit words as bytes and as 16- and 32-bit words: a cell's sample row is
+ * compared and copied in the widest words that hold it whole (mosaic's 12 bytes as 32-bit words,
+ * the 2-wide styles' 6 as 16-bit ones, an odd width as bytes).
+ */
+class WordViews {
+  static readonly EMPTY = new WordViews(new Uint8Array(0));
+  private readonly w16: Uint16Array<ArrayBufferLike>;
+  private readonly w32: Uint32Array<ArrayBufferLike>;
+
+  constructor(readonly bytes: Uint8Array<ArrayBufferLike>) {
+    this.w16 = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1);
+    this.w32 = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+  }
+
+  /** The view whose words hold a row of `rowBytes` whole. */
+  of(rowBytes: number): Words {
+    return rowBytes % 4 === 0 ? this.w32 : rowBytes % 2 === 0 ? this.w16 : this.bytes;
+  }
+}
+
+/** Bytes a word of WordViews.of(rowBytes). */
+function wordBytes(rowBytes: number): number {
+  return rowBytes % 4 === 0 ? 4 : rowBytes % 2 === 0 ? 2 : 1;
+}
 
 /** The `n` listed cells' samples (`words` words a cell's sample row, subY rows, cols cells a grid row) of `src` side by side in `dst`, as one row of cells. */
 function gatherCells(src: Words, dst: Words, list: Int32Array, n: number, words: number, subY: number, cols: number): void {
