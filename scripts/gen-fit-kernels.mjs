@@ -4,8 +4,13 @@
 //   node scripts/gen-fit-kernels.mjs
 import { writeFileSync } from 'node:fs';
 
-/** SCORE_TIE below, which every fitter's search uses. */
-const TIE = 1 + 2 ** -36;
+/** The least common multiple of 1 … n: every gain times it is an integer. */
+function lcmTo(n) {
+  const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
+  let l = 1;
+  for (let k = 2; k <= n; k++) l = (l * k) / gcd(l, k);
+  return l;
+}
 
 const LAYOUTS = [[2, 2], [2, 3], [2, 4]];
 
@@ -14,6 +19,7 @@ function kernel(subX, subY) {
   const steps = 1 << (n - 1);
   const L = [];
   const ks = [...Array(n).keys()];
+  const lcm = lcmTo(n);
   L.push(`/** ${subX}×${subY} samples per cell: ${steps} partitions. */`);
   L.push(`function walk${subX}x${subY}(rgb: Uint8Array, cols: number, rows: number, quant: number, glyphOf: Uint8Array, swapOf: Uint8Array, out: Uint8Array, offset: number): number {`);
   L.push(`  const stride = cols * ${subX * 3};`);
@@ -31,7 +37,7 @@ function kernel(subX, subY) {
   L.push(`      let fr = 0, fg = 0, fb = 0, br = 0, bg = 0, bb = 0, score = 0;`);
   L.push(`      // Step 0: one colour for the whole cell.`);
   L.push(`      let best = 0, bestC = 0, bestR = 0, bestG = 0, bestB = 0;`);
-  L.push(`      let bar = (tr * tr + tg * tg + tb * tb) * ${TIE / n};`);
+  L.push(`      let bar = (tr * tr + tg * tg + tb * tb) * ${lcm / n};`);
   for (let i = 1; i < steps; i++) {
     const gray = i ^ (i >> 1);
     let c = 0;
@@ -39,7 +45,7 @@ function kernel(subX, subY) {
     const k = 31 - Math.clz32(i & -i);
     const op = (gray >> k) & 1 ? '+=' : '-=';
     L.push(`      fr ${op} r${k}; fg ${op} g${k}; fb ${op} b${k}; br = tr - fr; bg = tg - fg; bb = tb - fb;`);
-    L.push(`      score = (fr * fr + fg * fg + fb * fb) * ${1 / c} + (br * br + bg * bg + bb * bb) * ${1 / (n - c)};`);
+    L.push(`      score = (fr * fr + fg * fg + fb * fb) * ${lcm / c} + (br * br + bg * bg + bb * bb) * ${lcm / (n - c)};`);
     L.push(`      if (score > bar) { bar = score; best = ${gray}; bestC = ${c}; bestR = fr; bestG = fg; bestB = fb; }`);
   }
   L.push(`      o = put(out, o, quant, glyphOf[best]!, swapOf[best] === 1, bestC, ${n}, bestR, bestG, bestB, tr, tg, tb);`);
@@ -56,15 +62,21 @@ const head = `/**
  * visits the 2^(n−1) partitions in Gray-code order (one sample moves per step), keeping the sample
  * that is always in the background fixed, and keeps the partition with the largest
  * |ΣF|²/c + |ΣB|²/(n−c), which is the least squared error.
+ *
+ * Each gain is taken times lcm(1…n) (12, 60, 840), which makes it an integer: at most
+ * 3·255²·840·8 < 2^31 for 8 samples, so exact in doubles and in the SIMD walk's 32-bit lanes
+ * (walk-simd.ts), which computes the same integers and so picks the same partition. Ties are then
+ * true ties, kept by walk order: the one colour for the whole cell comes first and a partition
+ * must beat it strictly, so a flat cell is always a space (with rounded reciprocals, every
+ * partition of a flat cell scored the same but for rounding, which picked a glyph at random).
  */
 
 /**
- * A partition must score this much more, relatively, than the one colour for the whole cell to
- * replace it: on a flat cell every partition scores the same but for rounding, which otherwise
- * picked a glyph drawn in one colour at random (the codec then sent flat areas' glyphs again every
- * frame). Rounding moves a score by about 1e-14 of it; 2^-36 is far above that and far below any
- * real difference. Only the first score carries it: a multiply where a partition takes the lead
- * would have V8 deoptimise the kernel each time a partition first does (no type feedback there).
+ * The searches whose scores are rounded (fit-cells.ts within a palette, mosaic's weighted
+ * candidates): a candidate must score this much more, relatively, than the one colour for the
+ * whole cell to replace it, so rounding cannot pick a glyph on a flat cell (the codec then sent
+ * flat areas' glyphs again every frame). Rounding moves a score by about 1e-14 of it; 2^-36 is
+ * far above that and far below any real difference.
  */
 export const SCORE_TIE = 1 + 2 ** -36;
 

@@ -69,13 +69,13 @@ describe('EffortGovernor', () => {
   it('steps back up only when the dearer level would fit with room all through a while', () => {
     const g = new EffortGovernor();
     expect(feed(g, 1.8, 9)).toEqual(['sextants']);
-    // 0.5 of the interval at sextants would be 0.9 at blocks: stay.
-    expect(feed(g, 0.5, 400)).toEqual([]);
-    // 0.3 would be 0.54 at blocks: up, once the 120 frames judged show nothing dearer (the median
-    // of nine shows 0.3 from the fifth frame of it on).
-    expect(feed(g, 0.3, 123)).toEqual([]);
-    expect(feed(g, 0.3, 1)).toEqual(['blocks']);
-    // 0.45 at blocks would be 0.54 at full: up, after 18 frames to settle and 120 judged.
+    // 0.2 of the interval at sextants would be 0.78 at blocks: stay.
+    expect(feed(g, 0.2, 400)).toEqual([]);
+    // 0.15 would be 0.59 at blocks: up, once the 120 frames judged show nothing dearer (the median
+    // of nine shows 0.15 from the fifth frame of it on).
+    expect(feed(g, 0.15, 123)).toEqual([]);
+    expect(feed(g, 0.15, 1)).toEqual(['blocks']);
+    // 0.45 at blocks would be 0.52 at full: up, after 18 frames to settle and 120 judged.
     expect(feed(g, 0.45, 137)).toEqual([]);
     expect(feed(g, 0.45, 1)).toEqual(['full']);
   });
@@ -84,9 +84,9 @@ describe('EffortGovernor', () => {
     const g = new EffortGovernor();
     expect(feed(g, 1.8, 9)).toEqual(['sextants']);
     const changes: string[] = [];
-    // Three calm seconds at 0.2 (0.36 at blocks), then one busy at 0.4 (0.72), over and over.
+    // Three calm seconds at 0.1 (0.39 at blocks), then one busy at 0.2 (0.78), over and over.
     for (let i = 0; i < 1200; i++) {
-      const changed = g.record((i % 120 < 90 ? 0.2 : 0.4) * FRAME_MS, FRAME_MS);
+      const changed = g.record((i % 120 < 90 ? 0.1 : 0.2) * FRAME_MS, FRAME_MS);
       if (changed) changes.push(changed);
     }
     expect(changes).toEqual([]);

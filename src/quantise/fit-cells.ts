@@ -25,6 +25,7 @@
 import { channelMask, nearestInPalette, type CellStyle, type Mode, type Palette } from '../../protocol/index.js';
 import { SCORE_TIE, WALK_KERNELS, type WalkKernel } from './fit-kernels.js';
 import { MosaicKernel } from './mosaic-kernel.js';
+import { WalkSimd } from './walk-simd.js';
 
 /** Nearest palette colour (0xRRGGBB) of every colour at 6 bits per channel, built on first use. */
 const paletteTables = new Map<Palette, Int32Array>();
@@ -41,6 +42,9 @@ function paletteTable(palette: Palette): Int32Array {
   }
   return table;
 }
+
+/** The SIMD walk of each style table, made once per thread: a view change makes a new fitter, not a new module. */
+const walkModules = new Map<CellStyle, WalkSimd | null>();
 
 export class CellFitter {
   private readonly n: number;
@@ -84,6 +88,8 @@ export class CellFitter {
    * swapOf[mask] set (the colours then swap).
    */
   private readonly walk: WalkKernel | null;
+  /** The same walk as WebAssembly SIMD, byte-identical (walk-simd.ts); null where the runtime lacks SIMD. */
+  private readonly walkSimd: WalkSimd | null;
   private readonly glyphOf: Uint8Array;
   private readonly swapOf: Uint8Array;
   /** The mosaic style's own structured search (mosaic-kernel.ts), for 24-bit colour. */
@@ -170,7 +176,15 @@ export class CellFitter {
     const space = style.glyphs.indexOf(0x20);
     if (space >= 0) this.glyphOf[0] = space;
     this.swapOf[0] = 0;
-    this.walk = complete && palette === 'rgb' ? (WALK_KERNELS[`${style.subX}x${style.subY}`] ?? null) : null;
+    const walk = complete && palette === 'rgb' ? (WALK_KERNELS[`${style.subX}x${style.subY}`] ?? null) : null;
+    this.walk = walk;
+    let simd = walk ? walkModules.get(style) : null;
+    if (walk && simd === undefined) {
+      const { glyphOf, swapOf } = this;
+      simd = WalkSimd.build(style.subX, style.subY, glyphOf, swapOf, (rgb, cols, rows, quant, out, offset) => walk(rgb, cols, rows, quant, glyphOf, swapOf, out, offset));
+      walkModules.set(style, simd);
+    }
+    this.walkSimd = simd ?? null;
     this.mosaic = palette === 'rgb' ? MosaicKernel.forStyle(style) : null;
   }
 
@@ -180,11 +194,23 @@ export class CellFitter {
    * Colours are truncated to the mode's bits. Returns the end offset.
    */
   fit(rgb: Uint8Array, cols: number, rows: number, mode: Mode, out: Uint8Array, offset: number): number {
+    if (this.walkSimd) return this.walkSimd.fit(rgb, cols, rows, channelMask(mode), out, offset);
+    if (this.mosaic) return this.mosaic.fit(rgb, cols, rows, channelMask(mode), out, offset, this.extras);
+    return this.fitJs(rgb, cols, rows, mode, out, offset);
+  }
+
+  /** Whether `fit` runs the SIMD walk (walk-simd.ts) rather than the JS one. */
+  get walksInSimd(): boolean {
+    return this.walkSimd !== null;
+  }
+
+  /** `fit` without the SIMD modules (walk-simd.ts, mosaic-simd.ts): the same bytes, the baseline the bench and tests compare them with. */
+  fitJs(rgb: Uint8Array, cols: number, rows: number, mode: Mode, out: Uint8Array, offset: number): number {
     const { subX, subY, xr, xg, xb } = this;
     const quantMask = channelMask(mode);
     const stride = cols * subX * 3;
     if (this.walk) return this.walk(rgb, cols, rows, quantMask, this.glyphOf, this.swapOf, out, offset);
-    if (this.mosaic) return this.mosaic.fit(rgb, cols, rows, quantMask, out, offset, this.extras);
+    if (this.mosaic) return this.mosaic.fitJs(rgb, cols, rows, quantMask, out, offset, this.extras);
     let o = offset;
     for (let cy = 0; cy < rows; cy++) {
       for (let cx = 0; cx < cols; cx++) {

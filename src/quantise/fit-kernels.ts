@@ -4,15 +4,21 @@
  * visits the 2^(n−1) partitions in Gray-code order (one sample moves per step), keeping the sample
  * that is always in the background fixed, and keeps the partition with the largest
  * |ΣF|²/c + |ΣB|²/(n−c), which is the least squared error.
+ *
+ * Each gain is taken times lcm(1…n) (12, 60, 840), which makes it an integer: at most
+ * 3·255²·840·8 < 2^31 for 8 samples, so exact in doubles and in the SIMD walk's 32-bit lanes
+ * (walk-simd.ts), which computes the same integers and so picks the same partition. Ties are then
+ * true ties, kept by walk order: the one colour for the whole cell comes first and a partition
+ * must beat it strictly, so a flat cell is always a space (with rounded reciprocals, every
+ * partition of a flat cell scored the same but for rounding, which picked a glyph at random).
  */
 
 /**
- * A partition must score this much more, relatively, than the one colour for the whole cell to
- * replace it: on a flat cell every partition scores the same but for rounding, which otherwise
- * picked a glyph drawn in one colour at random (the codec then sent flat areas' glyphs again every
- * frame). Rounding moves a score by about 1e-14 of it; 2^-36 is far above that and far below any
- * real difference. Only the first score carries it: a multiply where a partition takes the lead
- * would have V8 deoptimise the kernel each time a partition first does (no type feedback there).
+ * The searches whose scores are rounded (fit-cells.ts within a palette, mosaic's weighted
+ * candidates): a candidate must score this much more, relatively, than the one colour for the
+ * whole cell to replace it, so rounding cannot pick a glyph on a flat cell (the codec then sent
+ * flat areas' glyphs again every frame). Rounding moves a score by about 1e-14 of it; 2^-36 is
+ * far above that and far below any real difference.
  */
 export const SCORE_TIE = 1 + 2 ** -36;
 
@@ -50,27 +56,27 @@ function walk2x2(rgb: Uint8Array, cols: number, rows: number, quant: number, gly
       let fr = 0, fg = 0, fb = 0, br = 0, bg = 0, bb = 0, score = 0;
       // Step 0: one colour for the whole cell.
       let best = 0, bestC = 0, bestR = 0, bestG = 0, bestB = 0;
-      let bar = (tr * tr + tg * tg + tb * tb) * 0.250000000003638;
+      let bar = (tr * tr + tg * tg + tb * tb) * 3;
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 12 + (br * br + bg * bg + bb * bb) * 4;
       if (score > bar) { bar = score; best = 1; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 6 + (br * br + bg * bg + bb * bb) * 6;
       if (score > bar) { bar = score; best = 3; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 12 + (br * br + bg * bg + bb * bb) * 4;
       if (score > bar) { bar = score; best = 2; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 6 + (br * br + bg * bg + bb * bb) * 6;
       if (score > bar) { bar = score; best = 6; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 1;
+      score = (fr * fr + fg * fg + fb * fb) * 4 + (br * br + bg * bg + bb * bb) * 12;
       if (score > bar) { bar = score; best = 7; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 6 + (br * br + bg * bg + bb * bb) * 6;
       if (score > bar) { bar = score; best = 5; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 12 + (br * br + bg * bg + bb * bb) * 4;
       if (score > bar) { bar = score; best = 4; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       o = put(out, o, quant, glyphOf[best]!, swapOf[best] === 1, bestC, 4, bestR, bestG, bestB, tr, tg, tb);
     }
@@ -96,99 +102,99 @@ function walk2x3(rgb: Uint8Array, cols: number, rows: number, quant: number, gly
       let fr = 0, fg = 0, fb = 0, br = 0, bg = 0, bb = 0, score = 0;
       // Step 0: one colour for the whole cell.
       let best = 0, bestC = 0, bestR = 0, bestG = 0, bestB = 0;
-      let bar = (tr * tr + tg * tg + tb * tb) * 0.166666666669092;
+      let bar = (tr * tr + tg * tg + tb * tb) * 10;
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 60 + (br * br + bg * bg + bb * bb) * 12;
       if (score > bar) { bar = score; best = 1; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 30 + (br * br + bg * bg + bb * bb) * 15;
       if (score > bar) { bar = score; best = 3; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 60 + (br * br + bg * bg + bb * bb) * 12;
       if (score > bar) { bar = score; best = 2; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 30 + (br * br + bg * bg + bb * bb) * 15;
       if (score > bar) { bar = score; best = 6; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 20 + (br * br + bg * bg + bb * bb) * 20;
       if (score > bar) { bar = score; best = 7; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 30 + (br * br + bg * bg + bb * bb) * 15;
       if (score > bar) { bar = score; best = 5; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 60 + (br * br + bg * bg + bb * bb) * 12;
       if (score > bar) { bar = score; best = 4; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r3; fg += g3; fb += b3; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 30 + (br * br + bg * bg + bb * bb) * 15;
       if (score > bar) { bar = score; best = 12; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 20 + (br * br + bg * bg + bb * bb) * 20;
       if (score > bar) { bar = score; best = 13; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 15 + (br * br + bg * bg + bb * bb) * 30;
       if (score > bar) { bar = score; best = 15; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 20 + (br * br + bg * bg + bb * bb) * 20;
       if (score > bar) { bar = score; best = 14; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r2; fg -= g2; fb -= b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 30 + (br * br + bg * bg + bb * bb) * 15;
       if (score > bar) { bar = score; best = 10; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 20 + (br * br + bg * bg + bb * bb) * 20;
       if (score > bar) { bar = score; best = 11; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 30 + (br * br + bg * bg + bb * bb) * 15;
       if (score > bar) { bar = score; best = 9; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 60 + (br * br + bg * bg + bb * bb) * 12;
       if (score > bar) { bar = score; best = 8; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r4; fg += g4; fb += b4; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 30 + (br * br + bg * bg + bb * bb) * 15;
       if (score > bar) { bar = score; best = 24; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 20 + (br * br + bg * bg + bb * bb) * 20;
       if (score > bar) { bar = score; best = 25; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 15 + (br * br + bg * bg + bb * bb) * 30;
       if (score > bar) { bar = score; best = 27; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 20 + (br * br + bg * bg + bb * bb) * 20;
       if (score > bar) { bar = score; best = 26; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 15 + (br * br + bg * bg + bb * bb) * 30;
       if (score > bar) { bar = score; best = 30; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 1;
+      score = (fr * fr + fg * fg + fb * fb) * 12 + (br * br + bg * bg + bb * bb) * 60;
       if (score > bar) { bar = score; best = 31; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 15 + (br * br + bg * bg + bb * bb) * 30;
       if (score > bar) { bar = score; best = 29; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 20 + (br * br + bg * bg + bb * bb) * 20;
       if (score > bar) { bar = score; best = 28; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r3; fg -= g3; fb -= b3; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 30 + (br * br + bg * bg + bb * bb) * 15;
       if (score > bar) { bar = score; best = 20; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 20 + (br * br + bg * bg + bb * bb) * 20;
       if (score > bar) { bar = score; best = 21; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 15 + (br * br + bg * bg + bb * bb) * 30;
       if (score > bar) { bar = score; best = 23; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 20 + (br * br + bg * bg + bb * bb) * 20;
       if (score > bar) { bar = score; best = 22; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r2; fg -= g2; fb -= b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 30 + (br * br + bg * bg + bb * bb) * 15;
       if (score > bar) { bar = score; best = 18; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 20 + (br * br + bg * bg + bb * bb) * 20;
       if (score > bar) { bar = score; best = 19; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 30 + (br * br + bg * bg + bb * bb) * 15;
       if (score > bar) { bar = score; best = 17; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 60 + (br * br + bg * bg + bb * bb) * 12;
       if (score > bar) { bar = score; best = 16; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       o = put(out, o, quant, glyphOf[best]!, swapOf[best] === 1, bestC, 6, bestR, bestG, bestB, tr, tg, tb);
     }
@@ -216,387 +222,387 @@ function walk2x4(rgb: Uint8Array, cols: number, rows: number, quant: number, gly
       let fr = 0, fg = 0, fb = 0, br = 0, bg = 0, bb = 0, score = 0;
       // Step 0: one colour for the whole cell.
       let best = 0, bestC = 0, bestR = 0, bestG = 0, bestB = 0;
-      let bar = (tr * tr + tg * tg + tb * tb) * 0.125000000001819;
+      let bar = (tr * tr + tg * tg + tb * tb) * 105;
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.14285714285714285;
+      score = (fr * fr + fg * fg + fb * fb) * 840 + (br * br + bg * bg + bb * bb) * 120;
       if (score > bar) { bar = score; best = 1; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 3; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.14285714285714285;
+      score = (fr * fr + fg * fg + fb * fb) * 840 + (br * br + bg * bg + bb * bb) * 120;
       if (score > bar) { bar = score; best = 2; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 6; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 7; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 5; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.14285714285714285;
+      score = (fr * fr + fg * fg + fb * fb) * 840 + (br * br + bg * bg + bb * bb) * 120;
       if (score > bar) { bar = score; best = 4; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r3; fg += g3; fb += b3; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 12; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 13; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 15; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 14; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r2; fg -= g2; fb -= b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 10; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 11; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 9; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.14285714285714285;
+      score = (fr * fr + fg * fg + fb * fb) * 840 + (br * br + bg * bg + bb * bb) * 120;
       if (score > bar) { bar = score; best = 8; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r4; fg += g4; fb += b4; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 24; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 25; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 27; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 26; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 30; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 31; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 29; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 28; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r3; fg -= g3; fb -= b3; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 20; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 21; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 23; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 22; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r2; fg -= g2; fb -= b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 18; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 19; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 17; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.14285714285714285;
+      score = (fr * fr + fg * fg + fb * fb) * 840 + (br * br + bg * bg + bb * bb) * 120;
       if (score > bar) { bar = score; best = 16; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r5; fg += g5; fb += b5; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 48; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 49; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 51; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 50; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 54; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 55; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 53; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 52; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r3; fg += g3; fb += b3; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 60; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 61; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.16666666666666666 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 140 + (br * br + bg * bg + bb * bb) * 420;
       if (score > bar) { bar = score; best = 63; bestC = 6; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 62; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r2; fg -= g2; fb -= b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 58; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 59; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 57; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 56; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r4; fg -= g4; fb -= b4; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 40; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 41; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 43; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 42; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 46; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 47; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 45; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 44; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r3; fg -= g3; fb -= b3; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 36; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 37; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 39; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 38; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r2; fg -= g2; fb -= b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 34; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 35; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 33; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.14285714285714285;
+      score = (fr * fr + fg * fg + fb * fb) * 840 + (br * br + bg * bg + bb * bb) * 120;
       if (score > bar) { bar = score; best = 32; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       fr += r6; fg += g6; fb += b6; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 96; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 97; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 99; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 98; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 102; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 103; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 101; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 100; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r3; fg += g3; fb += b3; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 108; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 109; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.16666666666666666 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 140 + (br * br + bg * bg + bb * bb) * 420;
       if (score > bar) { bar = score; best = 111; bestC = 6; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 110; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r2; fg -= g2; fb -= b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 106; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 107; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 105; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 104; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r4; fg += g4; fb += b4; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 120; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 121; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.16666666666666666 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 140 + (br * br + bg * bg + bb * bb) * 420;
       if (score > bar) { bar = score; best = 123; bestC = 6; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 122; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.16666666666666666 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 140 + (br * br + bg * bg + bb * bb) * 420;
       if (score > bar) { bar = score; best = 126; bestC = 6; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.14285714285714285 + (br * br + bg * bg + bb * bb) * 1;
+      score = (fr * fr + fg * fg + fb * fb) * 120 + (br * br + bg * bg + bb * bb) * 840;
       if (score > bar) { bar = score; best = 127; bestC = 7; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.16666666666666666 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 140 + (br * br + bg * bg + bb * bb) * 420;
       if (score > bar) { bar = score; best = 125; bestC = 6; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 124; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r3; fg -= g3; fb -= b3; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 116; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 117; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.16666666666666666 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 140 + (br * br + bg * bg + bb * bb) * 420;
       if (score > bar) { bar = score; best = 119; bestC = 6; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 118; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r2; fg -= g2; fb -= b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 114; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 115; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 113; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 112; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r5; fg -= g5; fb -= b5; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 80; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 81; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 83; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 82; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 86; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 87; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 85; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 84; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r3; fg += g3; fb += b3; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 92; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 93; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.16666666666666666 + (br * br + bg * bg + bb * bb) * 0.5;
+      score = (fr * fr + fg * fg + fb * fb) * 140 + (br * br + bg * bg + bb * bb) * 420;
       if (score > bar) { bar = score; best = 95; bestC = 6; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 94; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r2; fg -= g2; fb -= b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 90; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 91; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 89; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 88; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r4; fg -= g4; fb -= b4; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 72; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 73; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 75; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 74; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r2; fg += g2; fb += b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 78; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.2 + (br * br + bg * bg + bb * bb) * 0.3333333333333333;
+      score = (fr * fr + fg * fg + fb * fb) * 168 + (br * br + bg * bg + bb * bb) * 280;
       if (score > bar) { bar = score; best = 79; bestC = 5; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 77; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 76; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r3; fg -= g3; fb -= b3; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 68; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 69; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr += r1; fg += g1; fb += b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.25 + (br * br + bg * bg + bb * bb) * 0.25;
+      score = (fr * fr + fg * fg + fb * fb) * 210 + (br * br + bg * bg + bb * bb) * 210;
       if (score > bar) { bar = score; best = 71; bestC = 4; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 70; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r2; fg -= g2; fb -= b2; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 66; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr += r0; fg += g0; fb += b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.3333333333333333 + (br * br + bg * bg + bb * bb) * 0.2;
+      score = (fr * fr + fg * fg + fb * fb) * 280 + (br * br + bg * bg + bb * bb) * 168;
       if (score > bar) { bar = score; best = 67; bestC = 3; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r1; fg -= g1; fb -= b1; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 0.5 + (br * br + bg * bg + bb * bb) * 0.16666666666666666;
+      score = (fr * fr + fg * fg + fb * fb) * 420 + (br * br + bg * bg + bb * bb) * 140;
       if (score > bar) { bar = score; best = 65; bestC = 2; bestR = fr; bestG = fg; bestB = fb; }
       fr -= r0; fg -= g0; fb -= b0; br = tr - fr; bg = tg - fg; bb = tb - fb;
-      score = (fr * fr + fg * fg + fb * fb) * 1 + (br * br + bg * bg + bb * bb) * 0.14285714285714285;
+      score = (fr * fr + fg * fg + fb * fb) * 840 + (br * br + bg * bg + bb * bb) * 120;
       if (score > bar) { bar = score; best = 64; bestC = 1; bestR = fr; bestG = fg; bestB = fb; }
       o = put(out, o, quant, glyphOf[best]!, swapOf[best] === 1, bestC, 8, bestR, bestG, bestB, tr, tg, tb);
     }

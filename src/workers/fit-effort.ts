@@ -6,9 +6,9 @@
  * overloaded, and back up once there is room:
  *
  *   full       every mosaic glyph, 4×8 samples;
- *   blocks     the block glyphs only (no diagonals), 4×8 samples: about three quarters of the cost;
- *   sextants   the sextants only, fitted on 2×3 samples: about half of `blocks`;
- *   quadrants  the quadrants only, on 2×2 samples: about 40 % of `sextants`.
+ *   blocks     the block glyphs only (no diagonals), 4×8 samples: about 85 % of the cost;
+ *   sextants   the sextants only, fitted on 2×3 samples: about a quarter of `blocks`;
+ *   quadrants  the quadrants only, on 2×2 samples: about 60 % of `sextants`.
  *
  * Every level sends glyph indices of the same mosaic table (§8.1), so viewers see only a coarser
  * picture, never a different wire. The two lowest also decode a smaller working frame (a pixel a
@@ -58,13 +58,15 @@ const ROOM = 0.7;
 /**
  * Cost of each level relative to the next cheaper one: render per 160×48 mosaic view, every cell
  * changed, full : blocks : sextants : quadrants (the lower two on their smaller working frame).
- * Measured 2026-12-05 on the bench's panning clip in 4:2:0, 8 views, two runs: 2.96–2.99 : 2.52 :
- * 1.41–1.43 : 0.55–0.57 ms (the diagonals are cheaper since their colours are rounded exactly, not
- * refitted in JS). 2026-12-04, on the demo frame: 2.78 : 2.04 : 0.95 : 0.38 ms. With the fit and
- * the sampling in JS the ratios were 2.2, 3.5, 2.5, and a crowd that had room for blocks stayed at
- * sextants.
+ * Measured 2026-12-05 on the bench's panning clip in 4:2:0, 8 views, two runs, since the sextant
+ * and quadrant walks run as SIMD (quantise/walk-simd.ts): 2.92–2.94 : 2.50–2.59 : 0.62–0.66 :
+ * 0.36–0.40 ms. Before that, the same day: 2.96–2.99 : 2.52 : 1.41–1.43 : 0.55–0.57 ms
+ * (STEP_COST 1.2, 1.8, 2.5); 2026-12-04, on the demo frame: 2.78 : 2.04 : 0.95 : 0.38 ms. With the
+ * fit and the sampling in JS the ratios were 2.2, 3.5, 2.5, and a crowd that had room for blocks
+ * stayed at sextants. Blocks on a frame of a pixel a sample (2560 wide for these views) cost
+ * 1.83–1.89 ms: the 4×8 fit is most of it, so it is no level between blocks and sextants.
  */
-const STEP_COST = [1.2, 1.8, 2.5];
+const STEP_COST = [1.15, 3.9, 1.7];
 /**
  * The load is the median of the last LOAD_WINDOW frames' busy shares at the current level, not an
  * average: a single dear frame is not load. A video's keyframe changes every tile of a still
