@@ -11,7 +11,8 @@
  * sample uniform over its area. Three ways to get every ΣF cheaply:
  * - styles whose glyphs draw every partition (quadrant, sextant, octant, braille) walk the
  *   partitions in Gray-code order, so each step adds or removes one sample (three adds), in
- *   straight-line code generated per sample layout (fit-kernels.ts);
+ *   straight-line code generated per sample layout (fit-kernels.ts), or the same walk as
+ *   WebAssembly SIMD, 4 cells at a time (walk-simd.ts);
  * - mosaic's structured search (mosaic-kernel.ts);
  * - the others (ascii), and any style within a palette, take one pass of subset sums (each mask's
  *   sum is a smaller mask's plus one sample) and look their candidates up in it, or, for styles of
