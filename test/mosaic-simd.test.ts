@@ -8,37 +8,16 @@
  * pass on the JS kernel alone.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { CELL_STYLES, frameShape, glyphCoverage } from '../protocol/index.js';
+import { CELL_STYLES, glyphCoverage } from '../protocol/index.js';
 import { MosaicKernel } from '../src/quantise/mosaic-kernel.js';
 import { MosaicSimd } from '../src/quantise/mosaic-simd.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
-import { chooseWorkWidth } from '../src/app/working-size.js';
-import { renderDemoBackground } from '../src/source/demo-scene.js';
-import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
-import { sampleCells } from '../src/projection/sample-cells.js';
-import type { ViewSpec } from '../src/shared/types.js';
 import { rng } from './helpers/random.js';
+import { demoViews } from './helpers/demo-views.js';
 
 const style = CELL_STYLES.mosaic;
 const kernel = MosaicKernel.forStyle(style)!;
 const QUANTS = [255, 0xf8, 0xf0];
-
-/** Samples of `n` views of the demo scene, 160 × 48 cells each, as the renderer projects them. */
-function demoViews(n: number): Uint8Array[] {
-  const views = Array.from(
-    { length: n },
-    (_, i): ViewSpec => ({ yaw: (i * 360) / n - 180, pitch: ((i % 5) - 2) * 15, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style: 'mosaic', palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' }) as ViewSpec,
-  );
-  const w = chooseWorkWidth(views, 3840);
-  const frame = renderDemoBackground(w, w / 2);
-  return views.map((s) => {
-    const sh = frameShape(s);
-    const t = EQUIRECT_TO_FLAT.buildTable(s, { cols: sh.sampleCols, rows: sh.sampleRows, aspect: sh.sampleAspect }, w, w / 2);
-    const o = new Uint8Array(t.cols * t.rows * 3);
-    sampleCells(t, frame, o);
-    return o;
-  });
-}
 
 const KINDS = ['noise', 'twoMask', 'twoPartition', 'twoWedgeAA', 'gradient', 'flat', 'flatDark', 'quantised', 'quantPartition', 'nearFlat'] as const;
 type Kind = (typeof KINDS)[number];
@@ -174,7 +153,7 @@ describe('MosaicKernel.fit with WebAssembly SIMD', () => {
   });
 
   it('writes the JS kernel bytes for projected samples of the demo scene', () => {
-    for (const rgb of demoViews(4)) {
+    for (const rgb of demoViews('mosaic', 4)) {
       const r = compare(rgb, 160, 48);
       expect(r.mismatches).toBe(0);
       // Most cells are the module's own: the JS kernel refits a few percent.

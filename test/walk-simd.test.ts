@@ -9,16 +9,12 @@
  * sure this Node runs the SIMD path, so the others cannot pass on the JS walk alone.
  */
 import { describe, expect, it } from 'vitest';
-import { CELL_STYLES, frameShape, Limits, type StyleName } from '../protocol/index.js';
+import { CELL_STYLES, Limits } from '../protocol/index.js';
 import { WalkSimd } from '../src/quantise/walk-simd.js';
 import { WALK_KERNELS } from '../src/quantise/fit-kernels.js';
 import { CellFitter } from '../src/quantise/fit-cells.js';
-import { chooseWorkWidth } from '../src/app/working-size.js';
-import { renderDemoBackground } from '../src/source/demo-scene.js';
-import { EQUIRECT_TO_FLAT } from '../src/projection/projections.js';
-import { sampleCells } from '../src/projection/sample-cells.js';
-import type { ViewSpec } from '../src/shared/types.js';
 import { rng } from './helpers/random.js';
+import { demoViews } from './helpers/demo-views.js';
 
 const LAYOUTS = [[2, 2], [2, 3], [2, 4]] as const;
 const QUANTS = [255, 0xf8, 0xf0, 0xc0];
@@ -86,20 +82,6 @@ function mismatches(w: Walker, rgb: Uint8Array, cols: number, rows: number): num
     for (let i = 0; i < n; i++) if (a[i] !== b[i]) bad++;
   }
   return bad;
-}
-
-/** Samples of `n` demo views in `style`, 160 × 48 cells each, as the renderer projects them. */
-function demoViews(style: StyleName, n: number): Uint8Array[] {
-  const views = Array.from({ length: n }, (_, i): ViewSpec => ({ yaw: (i * 360) / n - 180, pitch: ((i % 5) - 2) * 15, roll: 0, fov: 90, cols: 160, rows: 48, aspect: 0.5, mode: 5, style, palette: 'rgb', codec: 'raw', quality: 'balanced', camera: 'flat' }) as ViewSpec);
-  const w = chooseWorkWidth(views, 3840);
-  const frame = renderDemoBackground(w, w / 2);
-  return views.map((s) => {
-    const sh = frameShape(s);
-    const t = EQUIRECT_TO_FLAT.buildTable(s, { cols: sh.sampleCols, rows: sh.sampleRows, aspect: sh.sampleAspect }, w, w / 2);
-    const o = new Uint8Array(t.cols * t.rows * 3);
-    sampleCells(t, frame, o);
-    return o;
-  });
 }
 
 describe('WalkSimd', () => {
