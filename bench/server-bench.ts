@@ -235,10 +235,10 @@ export function benchFitting(): string[] {
     const ms = timeRounds((k) => fitter.fit(samples[k % COST_VIEWS]!, 160, 48, 5, out, 0));
     const label = `${name}${palette === 'rgb' ? '' : ` palette=${palette}`}`;
     lines.push(`  ${label.padEnd(28)} ${fmt(us(ms), 4)} µs/cell   ${fmt(ms / baseline, 1)}x ramp   (${fmt(ms, 3)} ms per 160x48 frame)`);
-    // The JS walk beside the SIMD one (walk-simd.ts), same samples, same run.
-    if (fitter.walksInSimd) {
+    // The JS search beside the SIMD one (mask-fit-simd.ts), same samples, same run.
+    if (fitter.searchesInSimd) {
       const js = timeRounds((k) => fitter.fitJs(samples[k % COST_VIEWS]!, 160, 48, 5, out, 0));
-      lines.push(`  ${`${label}, JS walk`.padEnd(28)} ${fmt(us(js), 4)} µs/cell   ${fmt(js / baseline, 1)}x ramp   (${fmt(js, 3)} ms per 160x48 frame; SIMD ${fmt(js / ms, 2)}x faster)`);
+      lines.push(`  ${`${label}, JS search`.padEnd(28)} ${fmt(us(js), 4)} µs/cell   ${fmt(js / baseline, 1)}x ramp   (${fmt(js, 3)} ms per 160x48 frame; SIMD ${fmt(js / ms, 2)}x faster)`);
     }
     // The mosaic's JS kernel beside the SIMD module CellFitter now uses, same samples, same run.
     const kernel = palette === 'rgb' ? MosaicKernel.forStyle(CELL_STYLES[name]) : null;

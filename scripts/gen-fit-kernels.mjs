@@ -65,7 +65,7 @@ const head = `/**
  *
  * Each gain is taken times lcm(1…n) (12, 60, 840), which makes it an integer: at most
  * 3·255²·840·8 < 2^31 for 8 samples, so exact in doubles and in the SIMD walk's 32-bit lanes
- * (walk-simd.ts), which computes the same integers and so picks the same partition. Ties are then
+ * (mask-fit-simd.ts), which computes the same integers and so picks the same partition. Ties are then
  * true ties, kept by walk order: the one colour for the whole cell comes first and a partition
  * must beat it strictly, so a flat cell is always a space (with rounded reciprocals, every
  * partition of a flat cell scored the same but for rounding, which picked a glyph at random).
@@ -99,6 +99,10 @@ function put(out: Uint8Array, o: number, quant: number, glyph: number, swap: boo
 }
 `;
 
+const scales = `/** lcm(1…n) by sample count n: what every gain is taken times to be an integer (the walks here, the search over a style's candidate list in fit-cells.ts, the SIMD search in mask-fit-simd.ts). */
+export const GAIN_SCALE: Readonly<Record<number, number>> = { ${LAYOUTS.map(([x, y]) => `${x * y}: ${lcmTo(x * y)}`).join(', ')} };
+`;
+
 const body = LAYOUTS.map(([x, y]) => kernel(x, y)).join('\n\n');
 const table = `\n\n/** Kernels by "subXxsubY". */\nexport const WALK_KERNELS: Readonly<Record<string, WalkKernel>> = {\n${LAYOUTS.map(([x, y]) => `  '${x}x${y}': walk${x}x${y},`).join('\n')}\n};\n`;
-writeFileSync(new URL('../src/quantise/fit-kernels.ts', import.meta.url), head + '\n' + body + table);
+writeFileSync(new URL('../src/quantise/fit-kernels.ts', import.meta.url), head + '\n' + scales + '\n' + body + table);

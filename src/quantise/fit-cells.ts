@@ -12,7 +12,7 @@
  * - styles whose glyphs draw every partition (quadrant, sextant, octant, braille) walk the
  *   partitions in Gray-code order, so each step adds or removes one sample (three adds), in
  *   straight-line code generated per sample layout (fit-kernels.ts), or the same walk as
- *   WebAssembly SIMD, 4 cells at a time (walk-simd.ts);
+ *   WebAssembly SIMD, 4 cells at a time (mask-fit-simd.ts);
  * - mosaic's structured search (mosaic-kernel.ts);
  * - the others (ascii), and any style within a palette, take one pass of subset sums (each mask's
  *   sum is a smaller mask's plus one sample) and look their candidates up in it, or, for styles of
@@ -24,9 +24,9 @@
  * Runs per frame per distinct view: all scratch is allocated once per fitter, nothing per cell.
  */
 import { channelMask, nearestInPalette, type CellStyle, type Mode, type Palette } from '../../protocol/index.js';
-import { SCORE_TIE, WALK_KERNELS, type WalkKernel } from './fit-kernels.js';
+import { GAIN_SCALE, SCORE_TIE, WALK_KERNELS, type WalkKernel } from './fit-kernels.js';
 import { MosaicKernel } from './mosaic-kernel.js';
-import { WalkSimd } from './walk-simd.js';
+import { MaskFitSimd } from './mask-fit-simd.js';
 
 /** Nearest palette colour (0xRRGGBB) of every colour at 6 bits per channel, built on first use. */
 const paletteTables = new Map<Palette, Int32Array>();
@@ -44,8 +44,8 @@ function paletteTable(palette: Palette): Int32Array {
   return table;
 }
 
-/** The SIMD walk of each style table, made once per thread: a view change makes a new fitter, not a new module. */
-const walkModules = new Map<CellStyle, WalkSimd | null>();
+/** The SIMD search of each style table, made once per thread: a view change makes a new fitter, not a new module. */
+const simdSearches = new Map<CellStyle, MaskFitSimd | null>();
 
 export class CellFitter {
   private readonly n: number;
@@ -68,6 +68,13 @@ export class CellFitter {
   private readonly fb: Float64Array;
   private readonly invFg: Float64Array;
   private readonly invBg: Float64Array;
+  /**
+   * What each side's |Σ|² is taken times in a candidate's score: 1/c and 1/(n−c), or for styles
+   * whose glyphs are masks GAIN_SCALE[n]/c and GAIN_SCALE[n]/(n−c), which makes every score an
+   * integer (exact: equal scores tie exactly, and the SIMD search computes the same ones).
+   */
+  private readonly gainFg: Float64Array;
+  private readonly gainBg: Float64Array;
   private readonly countFg: Float64Array;
   /** Index of the lowest set bit of every mask, for the subset sums. */
   private readonly lowBit: Uint8Array;
@@ -89,8 +96,8 @@ export class CellFitter {
    * swapOf[mask] set (the colours then swap).
    */
   private readonly walk: WalkKernel | null;
-  /** The same walk as WebAssembly SIMD, byte-identical (walk-simd.ts); null where the runtime lacks SIMD. */
-  private readonly walkSimd: WalkSimd | null;
+  /** The walk or the candidate search as WebAssembly SIMD, byte-identical (mask-fit-simd.ts); null where the runtime lacks SIMD. */
+  private readonly simd: MaskFitSimd | null;
   private readonly glyphOf: Uint8Array;
   private readonly swapOf: Uint8Array;
   /** The mosaic style's own structured search (mosaic-kernel.ts), for 24-bit colour. */
@@ -116,6 +123,8 @@ export class CellFitter {
     this.mask = new Int32Array(k);
     this.invFg = new Float64Array(k);
     this.invBg = new Float64Array(k);
+    this.gainFg = new Float64Array(k);
+    this.gainBg = new Float64Array(k);
     this.countFg = new Float64Array(k);
     this.fr = new Float64Array(k);
     this.fgs = new Float64Array(k);
@@ -138,6 +147,9 @@ export class CellFitter {
       this.countFg[j] = c;
       this.invFg[j] = c > 0 ? 1 / c : 0;
       this.invBg[j] = c < n ? 1 / (n - c) : 0;
+      const scale = style.masks.length > 0 ? (GAIN_SCALE[n] ?? 0) : 0;
+      this.gainFg[j] = scale > 0 ? (c > 0 ? scale / c : 0) : this.invFg[j]!;
+      this.gainBg[j] = scale > 0 ? (c < n ? scale / (n - c) : 0) : this.invBg[j]!;
     }
     starts.push(samples.length);
     this.wStart = Int32Array.from(starts);
@@ -179,14 +191,17 @@ export class CellFitter {
     this.swapOf[0] = 0;
     const walk = complete && palette === 'rgb' ? (WALK_KERNELS[`${style.subX}x${style.subY}`] ?? null) : null;
     this.walk = walk;
-    let simd = walk ? walkModules.get(style) : null;
-    if (walk && simd === undefined) {
-      const { glyphOf, swapOf } = this;
-      simd = WalkSimd.build(style.subX, style.subY, glyphOf, swapOf, (rgb, cols, rows, quant, out, offset) => walk(rgb, cols, rows, quant, glyphOf, swapOf, out, offset));
-      walkModules.set(style, simd);
-    }
-    this.walkSimd = simd ?? null;
     this.mosaic = palette === 'rgb' ? MosaicKernel.forStyle(style) : null;
+    // The walk, or a mask style's candidates in their order (ascii), in SIMD; mosaic has its own module.
+    let simd = palette === 'rgb' && this.bySubsets && !this.mosaic ? simdSearches.get(style) : null;
+    if (simd === undefined) {
+      const { glyphOf, swapOf } = this;
+      simd = walk
+        ? MaskFitSimd.walk(style.subX, style.subY, glyphOf, swapOf, (rgb, cols, rows, quant, out, offset) => walk(rgb, cols, rows, quant, glyphOf, swapOf, out, offset))
+        : MaskFitSimd.candidates(style.subX, style.subY, Array.from(this.mask), this.glyph, (rgb, cols, rows, quant, out, offset) => this.fitJsMasked(rgb, cols, rows, quant, out, offset));
+      simdSearches.set(style, simd);
+    }
+    this.simd = simd ?? null;
   }
 
   /**
@@ -195,20 +210,23 @@ export class CellFitter {
    * Colours are truncated to the mode's bits. Returns the end offset.
    */
   fit(rgb: Uint8Array, cols: number, rows: number, mode: Mode, out: Uint8Array, offset: number): number {
-    if (this.walkSimd) return this.walkSimd.fit(rgb, cols, rows, channelMask(mode), out, offset);
+    if (this.simd) return this.simd.fit(rgb, cols, rows, channelMask(mode), out, offset);
     if (this.mosaic) return this.mosaic.fit(rgb, cols, rows, channelMask(mode), out, offset, this.extras);
     return this.fitJs(rgb, cols, rows, mode, out, offset);
   }
 
-  /** Whether `fit` runs the SIMD walk (walk-simd.ts) rather than the JS one. */
-  get walksInSimd(): boolean {
-    return this.walkSimd !== null;
+  /** Whether `fit` runs the SIMD search (mask-fit-simd.ts) rather than the JS one. */
+  get searchesInSimd(): boolean {
+    return this.simd !== null;
   }
 
-  /** `fit` without the SIMD modules (walk-simd.ts, mosaic-simd.ts): the same bytes, the baseline the bench and tests compare them with. */
+  /** `fit` without the SIMD modules (mask-fit-simd.ts, mosaic-simd.ts): the same bytes, the baseline the bench and tests compare them with. */
   fitJs(rgb: Uint8Array, cols: number, rows: number, mode: Mode, out: Uint8Array, offset: number): number {
+    return this.fitJsMasked(rgb, cols, rows, channelMask(mode), out, offset);
+  }
+
+  private fitJsMasked(rgb: Uint8Array, cols: number, rows: number, quantMask: number, out: Uint8Array, offset: number): number {
     const { subX, subY, xr, xg, xb } = this;
-    const quantMask = channelMask(mode);
     const stride = cols * subX * 3;
     if (this.walk) return this.walk(rgb, cols, rows, quantMask, this.glyphOf, this.swapOf, out, offset);
     if (this.mosaic) return this.mosaic.fitJs(rgb, cols, rows, quantMask, out, offset, this.extras);
@@ -286,14 +304,14 @@ export class CellFitter {
 
   private fitCell(out: Uint8Array, o: number, quantMask: number): number {
     this.candidateSums();
-    const { invFg, invBg, tr, tg, tb } = this;
+    const { invFg, invBg, gainFg, gainBg, tr, tg, tb } = this;
     const sumR = this.fr, sumG = this.fgs, sumB = this.fb;
     let best = 0;
     let bestScore = -1;
     for (let j = 0, k = invFg.length; j < k; j++) {
       const fr = sumR[j]!, fg = sumG[j]!, fb = sumB[j]!;
       const br = tr - fr, bg = tg - fg, bb = tb - fb;
-      const score = (fr * fr + fg * fg + fb * fb) * invFg[j]! + (br * br + bg * bg + bb * bb) * invBg[j]!;
+      const score = (fr * fr + fg * fg + fb * fb) * gainFg[j]! + (br * br + bg * bg + bb * bb) * gainBg[j]!;
       if (score > bestScore) {
         bestScore = score;
         best = j;

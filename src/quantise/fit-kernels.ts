@@ -7,7 +7,7 @@
  *
  * Each gain is taken times lcm(1…n) (12, 60, 840), which makes it an integer: at most
  * 3·255²·840·8 < 2^31 for 8 samples, so exact in doubles and in the SIMD walk's 32-bit lanes
- * (walk-simd.ts), which computes the same integers and so picks the same partition. Ties are then
+ * (mask-fit-simd.ts), which computes the same integers and so picks the same partition. Ties are then
  * true ties, kept by walk order: the one colour for the whole cell comes first and a partition
  * must beat it strictly, so a flat cell is always a space (with rounded reciprocals, every
  * partition of a flat cell scored the same but for rounding, which picked a glyph at random).
@@ -39,6 +39,9 @@ function put(out: Uint8Array, o: number, quant: number, glyph: number, swap: boo
   out[o + 6] = (swap ? ab : bb) & quant;
   return o + 7;
 }
+
+/** lcm(1…n) by sample count n: what every gain is taken times to be an integer (the walks here, the search over a style's candidate list in fit-cells.ts, the SIMD search in mask-fit-simd.ts). */
+export const GAIN_SCALE: Readonly<Record<number, number>> = { 4: 12, 6: 60, 8: 840 };
 
 /** 2×2 samples per cell: 8 partitions. */
 function walk2x2(rgb: Uint8Array, cols: number, rows: number, quant: number, glyphOf: Uint8Array, swapOf: Uint8Array, out: Uint8Array, offset: number): number {

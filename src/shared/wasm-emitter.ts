@@ -42,6 +42,7 @@ export const Op = {
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32DivU: 0x6e,
+  i32And: 0x71,
   i32Or: 0x72,
   i32Shl: 0x74,
   i32ShrU: 0x76,

@@ -59,12 +59,15 @@ const ROOM = 0.7;
  * Cost of each level relative to the next cheaper one: render per 160×48 mosaic view, every cell
  * changed, full : blocks : sextants : quadrants (the lower two on their smaller working frame).
  * Measured 2026-12-05 on the bench's panning clip in 4:2:0, 8 views, two runs, since the sextant
- * and quadrant walks run as SIMD (quantise/walk-simd.ts): 2.92–2.94 : 2.50–2.59 : 0.62–0.66 :
+ * and quadrant walks run as SIMD (quantise/mask-fit-simd.ts): 2.92–2.94 : 2.50–2.59 : 0.62–0.66 :
  * 0.36–0.40 ms. Before that, the same day: 2.96–2.99 : 2.52 : 1.41–1.43 : 0.55–0.57 ms
  * (STEP_COST 1.2, 1.8, 2.5); 2026-12-04, on the demo frame: 2.78 : 2.04 : 0.95 : 0.38 ms. With the
  * fit and the sampling in JS the ratios were 2.2, 3.5, 2.5, and a crowd that had room for blocks
- * stayed at sextants. Blocks on a frame of a pixel a sample (2560 wide for these views) cost
- * 1.83–1.89 ms: the 4×8 fit is most of it, so it is no level between blocks and sextants.
+ * stayed at sextants. A runtime without WebAssembly SIMD runs every level in JS, where these
+ * overstate the step from sextants to blocks (more careful going up) and understate the one from
+ * quadrants to sextants (a step up may come back down after its window). Blocks on a frame of a
+ * pixel a sample (2560 wide for these views) cost 1.83–1.89 ms: the 4×8 fit is most of a view's
+ * cost, so the smaller frame makes no useful level between blocks and sextants.
  */
 const STEP_COST = [1.15, 3.9, 1.7];
 /**
