@@ -15,8 +15,10 @@
  *   WebAssembly SIMD, 4 cells at a time (mask-fit-simd.ts);
  * - mosaic's structured search (mosaic-kernel.ts);
  * - the others (ascii), and any style within a palette, take one pass of subset sums (each mask's
- *   sum is a smaller mask's plus one sample) and look their candidates up in it, or, for styles of
- *   more than 8 samples, each candidate's weighted samples. Within a palette (256 or 16 colours) each side's colour is
+ *   sum is a smaller mask's plus one sample) and look their candidates up in it, or sum each
+ *   candidate's (weighted) samples where that is fewer adds; in 24-bit colour a mask style's
+ *   candidate list runs as WebAssembly SIMD too (mask-fit-simd.ts), in the same order.
+ * Within a palette (256 or 16 colours) each side's colour is
  * the palette colour nearest its mean, which is exactly the best palette colour for that side
  * (Σ|x − p|² = Σ|x − mean|² + count·|mean − p|²), and the search adds those terms; the nearest
  * colour is looked up at 6 bits per channel.
