@@ -78,6 +78,14 @@ describe('ascii360 serve: bad input', () => {
     expectOneLineError(r.stderr, /notes\.mp4 is not a video or image ffmpeg can read/);
   });
 
+  it('refuses a song whose only picture is its cover art, in one line, rather than playing one frame', () => {
+    const song = join(tmp.dir, 'cover.mp3');
+    spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=2', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:duration=1', '-map', '0', '-map', '1', '-frames:v', '1', '-c:v', 'mjpeg', '-disposition:v', 'attached_pic', '-c:a', 'libmp3lame', song]);
+    const r = run(['serve', '--port', '0', song]);
+    expect(r.code).not.toBe(0);
+    expectOneLineError(r.stderr, /^ascii360: .*cover\.mp3 has no video stream \(only a cover picture\)$/);
+  });
+
   it('refuses a zero-byte file and a corrupt image', () => {
     const empty = join(tmp.dir, 'empty.mp4');
     writeFileSync(empty, '');

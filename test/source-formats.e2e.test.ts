@@ -223,7 +223,7 @@ describe('source layouts, stereo and metadata', () => {
     const odd = photo('odd.png', 'scale=600:500');
     const s = await serve(odd);
     await firstFrame(s, 'yaw=0');
-    expect(s.stderr()).toMatch(/600x500 is not the 2\.00:1 of equirect; no metadata says otherwise/);
+    expect(s.stderr()).toMatch(/600x500 is not equirect's 2\.00:1: stretched \(no metadata says what it is\)/);
     expect((await formatOf(s)).from['layout']).toBe('default');
     for (const [flag, value, line] of [
       ['--projection', 'cube', /^ascii360: unknown --projection "cube"; projections: equirect \(e\), hequirect \(he\), c3x2, c6x1, eac, dfisheye, fisheye$/],

@@ -238,7 +238,69 @@ describe('sources', () => {
     }
   });
 
-  it('a slow file (a frame every 2 s) shows its first picture when its second frame is read, not frames of threads later', async () => {
+  it('a slow file (a frame a second, out at 10) goes out evenly, not ten frames at once each second, and nothing is dropped', async () => {
+    const slow = join(tmp.dir, 'one-fps.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=1', '-t', '6', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', slow]);
+    const s = await startCli([slow, '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+      await v.until(() => v.frames.length >= 30, '30 frames', 15_000);
+      const at = v.messages.flatMap((m, i) => (m.binary ? [v.times[i]!] : []));
+      const gaps = at.slice(1, 30).map((t, i) => t - at[i]!);
+      // Under -re the ten copies of each second's frame left together: 9 gaps in 10 under 5 ms.
+      expect(gaps.filter((g) => g < 40).length, gaps.map((g) => g.toFixed(0)).join(' ')).toBeLessThanOrEqual(3);
+      expect(Math.max(...gaps)).toBeLessThan(400);
+      const health = await getJson(`${s.url}/healthz`);
+      expect((health['frames'] as { dropped: number }).dropped).toBe(0);
+      expect(health['status']).toBe('ok');
+      v.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('a file that does not state its length plays as a video and ends where its picture does, not at 0', async () => {
+    const mkv = join(tmp.dir, 'no-length.mkv');
+    // Written to a pipe, the Matroska muxer cannot go back to write the length.
+    execFileSync('sh', ['-c', `ffmpeg -hide_banner -loglevel error -f lavfi -i testsrc2=size=256x128:rate=30:duration=2 -c:v libx264 -pix_fmt yuv420p -f matroska - | cat > '${mkv}'`]);
+    const s = await startCli([mkv, '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+      await v.until(() => v.texts.some((t) => t.startsWith('STATUS:ENDED')), 'the end', 15_000);
+      expect(parseInit(v.texts[0]!).duration).toBe(0);
+      expect(v.texts.some((t) => t.startsWith('STATUS:STILL'))).toBe(false);
+      const ended = Number(v.texts.find((t) => t.startsWith('STATUS:ENDED'))!.split(':')[2]);
+      expect(ended).toBeGreaterThan(1.8);
+      expect(ended).toBeLessThan(2.2);
+      v.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('names ffmpeg would read as a protocol or an option (clip:1.mp4, -dash.mp4) play as the files they are, sound included', async () => {
+    makeClip(join(tmp.dir, 'clip:1.mp4'), { seconds: 3, toneHz: 440 });
+    copyFileSync(join(tmp.dir, 'clip:1.mp4'), join(tmp.dir, '-dash.mp4'));
+    for (const name of ['clip:1.mp4', '-dash.mp4']) {
+      const s = await startCli(['--log-level', 'warn', '--', name], process.env, 20_000, tmp.dir);
+      try {
+        const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+        await v.moreFrames(3);
+        const audio = await fetch(`${s.url}/audio`);
+        expect(audio.status, name).toBe(200);
+        const reader = audio.body!.getReader();
+        const { value } = await reader.read();
+        // ADTS: every AAC frame starts with the 12-bit sync word.
+        expect(value![0], name).toBe(0xff);
+        await reader.cancel();
+        v.close();
+      } finally {
+        await s.stop();
+      }
+    }
+  });
+
+  it('a slow file (a frame every 2 s) shows its first picture at once, not frames of threads later', async () => {
     const slow = join(tmp.dir, 'slow.mp4');
     // B-frames (the medium preset) as a camera's time-lapse has them.
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=1/2', '-t', '16', '-c:v', 'libx264', '-preset', 'medium', '-pix_fmt', 'yuv420p', slow]);
@@ -246,8 +308,9 @@ describe('sources', () => {
     try {
       const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
       await v.until(() => v.frames.length >= 1, 'the first frame', 15_000);
-      // Constant frame rate out needs the next frame's time: 2 s. A decoder in N threads held N - 1
-      // frames more, 2 s each (4 s on 2 cores, more on more).
+      // Its frames are held to a schedule, ffmpeg reading ahead without -re: under -re constant frame
+      // rate out needed the next frame's time, 2 s, and a decoder in N threads held N - 1 frames
+      // more, 2 s each (4 s on 2 cores, more on more).
       const waited = v.times[v.messages.findIndex((m) => m.binary)]! - v.times[0]!;
       expect(waited).toBeLessThan(3500);
       v.close();

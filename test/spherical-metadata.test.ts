@@ -51,8 +51,20 @@ describe('spherical metadata', () => {
     expect(shape.warnings.join('\n')).toMatch(/not the photo's shape 800x200/);
     expect(shape.warnings.join('\n')).toMatch(/InitialViewHeadingDegrees="north" is not a number/);
     const warnings: string[] = [];
-    resolveFormat(shape, {}, 800, 200, (w) => warnings.push(w));
+    const f = resolveFormat(shape, {}, 800, 200, (w) => warnings.push(w));
     expect(warnings.length).toBeGreaterThanOrEqual(3); // each reader warning, and the stretch
+    // Kept with the format too, for /healthz and play's status line.
+    expect(f.notes).toEqual(warnings);
+  });
+
+  it('a flag that does not apply is named as ignored: --eye on a mono file, --in-fov on a layout with no lens angle', () => {
+    const warnings: string[] = [];
+    const f = resolveFormat(null, parseFormatFlags({ eye: 'right', inFov: '200' }), 2048, 1024, (w) => warnings.push(w));
+    expect(warnings).toEqual(['--eye right ignored: the source is not stereo', '--in-fov 200 ignored: only a fisheye or dfisheye picture has a lens angle (the layout is equirect)']);
+    expect(f.notes).toEqual(warnings);
+    const fisheye: string[] = [];
+    resolveFormat(null, parseFormatFlags({ projection: 'fisheye', inFov: '200' }), 1024, 1024, (w) => fisheye.push(w));
+    expect(fisheye).toEqual([]);
   });
 
   it('flags win over the file, and a flag naming another layout drops the file\'s equirect bounds', () => {

@@ -139,8 +139,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const clients = (): number => audience.size + audio.listeners.count;
   const audioInput = info.kind === 'demo'
     ? { kind: 'demo' as const, loopSeconds: DEMO_DURATION_SECONDS }
-    : info.hasAudio && opts.source
-      ? { kind: 'media' as const, input: opts.source, loop: opts.loop && !info.live }
+    : info.hasAudio && opened.input
+      ? { kind: 'media' as const, input: opened.input, loop: opts.loop && !info.live }
       : null;
   const audio = store.add(new AudioTrack({
     tools, input: audioInput, fps: info.fps, log,

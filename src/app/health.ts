@@ -52,6 +52,8 @@ export interface Health {
     frame: { width: number; height: number };
     metadata: string | null;
     from: Record<string, string>;
+    /** What was corrected or guessed about the format (each also logged as `source.format`). */
+    notes: string[];
   };
   workers: number;
   /** Sampling tables the workers hold and their bytes: bounded in proportion to the views in use. */
@@ -129,5 +131,6 @@ export function formatHealth(info: SourceInfo, frame: { width: number; height: n
     frame,
     metadata: f.metadata,
     from: { ...f.from },
+    notes: [...f.notes],
   };
 }

@@ -320,7 +320,8 @@ export class Playback {
     // download stopped midway), which is then what ENDED says rather than the length its header claims.
     const played = this.position + 1 / fps;
     const short = !timelineEnd && duration > 0 && played < duration - ENDED_SHORT_S;
-    this.position = short ? played : duration;
+    // A file that does not state its length ends where its picture did (it had said ENDED:0).
+    this.position = short || !(duration > 0) ? played : duration;
     if (short) this.log.warn('source.ended_early', { source: label, at: played.toFixed(2), duration });
     this.log.info('source.ended', { source: label });
     this.announce();

@@ -373,6 +373,8 @@ addSourceOptions(
     audio: flags.audio,
     autoRotate: flags.autoRotate,
     pauseWhileSuspended: true,
+    // Its log goes nowhere without --log-file: a stereo file without metadata, shown squashed, said why only there.
+    notice: server.health().format.notes[0],
   });
   const closing = server.close();
   const deadline = setTimeout(() => exitWith(result), 2000);

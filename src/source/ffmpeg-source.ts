@@ -36,6 +36,8 @@ export interface DecodeArgs {
   crop: { x: number; y: number; width: number; height: number } | null;
   /** The file's own frame rate as probed (absent or 0: unknown). */
   nativeFps?: number;
+  /** Which video stream is the picture (`0:v:N`; absent: the first). */
+  videoStream?: number;
   /** How much of the stream ffmpeg reads before it starts, in µs (absent: its default, 5 s). */
   analyzeUs?: number;
   /** The frames' pixels (shared/frame-pixels.ts; absent: rgb24). */
@@ -89,7 +91,7 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   if (a.position > 0) args.push('-ss', a.position.toFixed(3));
   if (a.nativeFps !== undefined && a.nativeFps > 0 && a.nativeFps < SINGLE_THREAD_BELOW_FPS) args.push('-threads', '1');
   if (a.analyzeUs !== undefined) args.push('-analyzeduration', String(a.analyzeUs));
-  args.push('-i', a.input, '-map', '0:v:0', '-an', '-sn', '-dn');
+  args.push('-i', a.input, '-map', `0:v:${a.videoStream ?? 0}`, '-an', '-sn', '-dn');
   const pixels = a.pixels ?? 'rgb24';
   args.push('-vf', onGpu ? gpuFilters(a, pixels) : cpuFilters(a, pixels));
   args.push(a.fpsModeFlag, 'cfr', '-r', String(a.fps), '-f', 'rawvideo', '-pix_fmt', pixels, output);
@@ -168,6 +170,8 @@ export interface FfmpegSourceOptions {
   realtime: boolean;
   /** The file's own frame rate (0: unknown); the output rate is `info.fps`. */
   nativeFps: number;
+  /** Which video stream is the picture (`0:v:N`; absent: the first). */
+  videoStream?: number;
   /** How much of the stream ffmpeg reads before it starts, in µs (absent: its default). */
   analyzeUs?: number;
   /** A live stream read at its sender's pace: each run shows its newest frame first, not a backlog. */
@@ -199,6 +203,8 @@ export class FfmpegSource implements FrameSource {
   private once = false;
   /** Wall-clock ms frame 0 of this run is due (a cluster's pace), or null to pass frames on at once. */
   private dueMs: number | null = null;
+  /** Whether dueMs is this source's own schedule (start), not one the playback gave. */
+  private ownSchedule = false;
   /**
    * A complete frame kept back (`keptSlot` of `keptRing`, frame `keptK` of the run), released by
    * `keptTimer`: held for its moment in a cluster (the decoder's output paused meanwhile, so ffmpeg
@@ -274,7 +280,12 @@ export class FfmpegSource implements FrameSource {
     this.ring = ring;
     this.startPosition = this.info.live ? 0 : position;
     this.once = once;
-    this.dueMs = once || dueMs === undefined ? null : dueMs;
+    // A file slower than its output rate (a time-lapse of a frame a second goes out at 10) is held to
+    // a schedule of its own: under `-re` ffmpeg read a frame a second and wrote its ten copies at
+    // once, a burst every second that the drop-oldest queue lost a third of (`/healthz` degraded)
+    // and viewers saw as a stall. Held, ffmpeg is paced by back-pressure, as a cluster's runs are.
+    this.ownSchedule = !once && dueMs === undefined && !this.info.live && this.repeatsFrames();
+    this.dueMs = once ? null : (dueMs ?? (this.ownSchedule ? Date.now() : null));
     this.catchingUp = this.opts.startAtLiveEdge === true && !once;
     this.skipped = 0;
     this.stderrTail.length = 0;
@@ -320,6 +331,7 @@ export class FfmpegSource implements FrameSource {
       decoded: { width: this.info.width, height: this.info.height },
       crop: cropOf(this.info),
       nativeFps: this.opts.nativeFps,
+      videoStream: this.opts.videoStream,
       analyzeUs: this.opts.analyzeUs,
       pixels: ring.format.pixels.kind,
     });
@@ -406,7 +418,7 @@ export class FfmpegSource implements FrameSource {
       this.suspectReason = this.stderrTail.at(-1)?.split(this.opts.input).join(redactedSource(this.opts.input)) ?? `ffmpeg exited with ${code ?? signal}`;
       this.hwaccel = 'none';
       const position = this.startPosition;
-      if (this.ring) this.start(position, this.ring, this.once, this.dueMs ?? undefined);
+      if (this.ring) this.start(position, this.ring, this.once, this.ownSchedule ? undefined : (this.dueMs ?? undefined));
       return;
     }
     if (this.suspectHwaccel !== null && !produced) {
@@ -430,6 +442,12 @@ export class FfmpegSource implements FrameSource {
   private blameHwaccel(): void {
     this.opts.log.warn('hwaccel.fallback', { hwaccel: this.suspectHwaccel, reason: this.suspectReason, using: 'software decoding' });
     this.suspectHwaccel = null;
+  }
+
+  /** Whether the output rate repeats the file's frames (each shown at least twice in three outputs). */
+  private repeatsFrames(): boolean {
+    const native = this.opts.nativeFps;
+    return native > 0 && native * 1.5 <= this.info.fps;
   }
 
   private emit(slot: number, k: number): void {

@@ -148,6 +148,8 @@ export interface MediaInfo {
   sideData: Record<string, unknown>[];
   /** How working frames of this stream are stored: its own 4:2:0, or RGB24 (frame-pixels.ts). */
   pixels: FramePixels;
+  /** Which of the file's video streams is the picture (ffmpeg's `0:v:N`): not a cover picture attached to it. */
+  videoStream: number;
 }
 
 function parseRate(rate: unknown): number {
@@ -205,8 +207,12 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
     throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} is not a video or image ffmpeg can read (${reason})`);
   }
   const streams = json.streams ?? [];
-  const video = streams.find((s) => s['codec_type'] === 'video');
-  if (!video) throw new Ascii360Error('SOURCE_NO_VIDEO', `${label} has no video stream`);
+  // A cover picture attached to a song (or a video's thumbnail) is a video stream of one frame: an
+  // mp3 with cover art played one frame and ended, where its sound is 4 s long.
+  const videos = streams.filter((s) => s['codec_type'] === 'video');
+  const videoStream = videos.findIndex((s) => (s['disposition'] as Record<string, unknown> | undefined)?.['attached_pic'] !== 1);
+  const video = videos[videoStream];
+  if (!video) throw new Ascii360Error('SOURCE_NO_VIDEO', `${label} has no video stream${videos.length > 0 ? ' (only a cover picture)' : ''}`);
   const formatName = String(json.format?.['format_name'] ?? '');
   // The picture's own length where the file states it: sound that runs on past the last frame
   // (common in phone and edited files) is not more of the video.
@@ -230,5 +236,6 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
     formatName,
     sideData: Array.isArray(video['side_data_list']) ? (video['side_data_list'] as Record<string, unknown>[]) : [],
     pixels: pixelsOfStream(video['pix_fmt'], video['color_space'], video['color_range']),
+    videoStream,
   };
 }

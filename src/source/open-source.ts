@@ -4,6 +4,7 @@
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -31,6 +32,8 @@ export interface OpenOptions {
 export interface OpenedSource {
   info: SourceInfo;
   create(events: SourceEvents): FrameSource;
+  /** What ffmpeg opens for this source (its sound too): a file as an absolute path, a URL as given; absent for the demo. */
+  input?: string;
 }
 
 const URL_PATTERN = /^(https?|rtmps?|rtsp|srt|udp|tcp|rtp):\/\//i;
@@ -100,7 +103,10 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
     if ((await stat(input)).size === 0) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${input} is empty (0 bytes)`);
     if (IMAGE_EXTENSIONS.test(input)) return openStill(input, opts, log);
   }
-  const media = await probeMedia(tools, input, redactedSource(input));
+  // ffmpeg reads a name as options or a protocol before it reads it as a file: `clip:1.mp4` was
+  // "Protocol not found" and `-dash.mp4` a missing option's argument. An absolute path is a file.
+  const path = isUrl ? input : resolve(input);
+  const media = await probeMedia(tools, path, redactedSource(input));
   if (media.isImage && !isUrl) return openStill(input, opts, log);
   const format = formatOf(fromSideData(media.sideData, media.width, media.height), opts, media.width, media.height, log);
   const live = isUrl && media.duration === 0;
@@ -128,11 +134,12 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const senderPaced = live && SENDER_PACED.test(input);
   return {
     info,
+    input: path,
     create: (events) =>
       new FfmpegSource({
-        tools, input, info, hwaccel: opts.hwaccel, loop: opts.loop && !live,
+        tools, input: path, info, hwaccel: opts.hwaccel, loop: opts.loop && !live,
         realtime: opts.realtime && !senderPaced, analyzeUs: senderPaced ? QUICK_PROBE_US : undefined, startAtLiveEdge: senderPaced,
-        nativeFps: media.fps, events, log,
+        nativeFps: media.fps, videoStream: media.videoStream, events, log,
       }),
   };
 }

@@ -42,6 +42,8 @@ export interface SourceFormat {
   from: { layout: Origin; stereo: Origin; eye: Origin; inFov: Origin; area: Origin; pose: Origin; initialView: Origin };
   /** The metadata read ("Spherical Video", "GPano XMP"), or null. */
   metadata: string | null;
+  /** What was corrected or guessed, as `warn` was told it: `play` shows the first, where its log goes nowhere. */
+  notes: readonly string[];
 }
 
 export const IN_FOV_MIN = 90;
@@ -75,7 +77,12 @@ export function parseFormatFlags(raw: { projection?: string; stereo?: string; ey
  * Metadata and flags → the format of a file `width`×`height` (both eyes). `warn` gets one line per
  * thing corrected or guessed (metadata that contradicts the frame, a stretch).
  */
-export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags, width: number, height: number, warn: (message: string) => void): SourceFormat {
+export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags, width: number, height: number, warnLog: (message: string) => void): SourceFormat {
+  const notes: string[] = [];
+  const warn = (message: string): void => {
+    notes.push(message);
+    warnLog(message);
+  };
   for (const w of meta?.warnings ?? []) warn(`${meta!.kind}: ${w}`);
   const pick = <T>(flag: T | undefined, fromMeta: T | undefined, fallback: T): [T, Origin] =>
     flag !== undefined ? [flag, 'flag'] : fromMeta !== undefined ? [fromMeta, 'metadata'] : [fallback, 'default'];
@@ -99,14 +106,16 @@ export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags
     ...size,
   };
   if (stereo === 'mono' && flags.eye !== undefined) warn(`--eye ${flags.eye} ignored: the source is not stereo`);
+  if (flags.inFov !== undefined && layout !== 'fisheye' && layout !== 'dfisheye') warn(`--in-fov ${flags.inFov} ignored: only a fisheye or dfisheye picture has a lens angle (the layout is ${layout})`);
 
   // RGB24 until a ring says how its frames are stored (frame-ring.ts).
   const picture: PictureFormat = { layout, inFov, area, pose, sourceSize: { width: size.width, height: size.height }, pixels: RGB24 };
   const expected = LAYOUTS[layout].aspect(picture);
   const actual = size.width / size.height;
   if (Math.abs(actual / expected - 1) > 0.02) {
-    const said = layoutFrom === 'default' ? 'no metadata says otherwise, so it is read as' : `${layoutFrom === 'flag' ? 'the flag' : meta!.kind} says`;
-    warn(`${size.width}x${size.height}${stereo === 'mono' ? '' : ` (one eye of ${stereo})`} is not the ${expected.toFixed(2)}:1 of ${layout}; ${said} ${layout} and shown stretched to it (--projection, --stereo override)`);
+    // Short enough for `play`'s status line, which shows it where the log goes nowhere: the flags last.
+    const said = layoutFrom === 'default' ? 'no metadata says what it is' : `${layoutFrom === 'flag' ? 'the flag' : meta!.kind} says ${layout}`;
+    warn(`${size.width}x${size.height}${stereo === 'mono' ? '' : ` (one eye of ${stereo})`} is not ${layout}'s ${expected.toFixed(2)}:1: stretched (${said}); try --stereo tb|sbs or --projection`);
   }
   const initialView = meta?.initialView ?? null;
   return {
@@ -117,6 +126,7 @@ export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags
     initialView,
     from: { layout: layoutFrom, stereo: stereoFrom, eye: eyeFrom, inFov: inFovFrom, area: areaFrom, pose: poseFrom, initialView: initialView ? 'metadata' : 'default' },
     metadata: meta?.kind ?? null,
+    notes,
   };
 }
 

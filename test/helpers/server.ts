@@ -20,9 +20,9 @@ export interface CliServer {
   stop(): Promise<number | null>;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000): Promise<CliServer> {
+export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000, cwd?: string): Promise<CliServer> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

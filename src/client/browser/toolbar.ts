@@ -3,6 +3,7 @@
  * "still" for photos), colour mode, cell style (every style in STYLE_NAMES), camera, sound, fps and dropped frames, the view, help and
  * fullscreen. It only shows state and reports clicks; the page decides what they do.
  */
+import { timeLabel } from '../common/time-label.js';
 import { CAMERA_NAMES, CAMERAS, CELL_STYLES, isCameraName, isMode, isStyleName, STYLE_NAMES, type CameraName, type InitInfo, type Mode, type StatusCode, type StyleName } from '../../../protocol/index.js';
 
 export interface ToolbarActions {
@@ -39,14 +40,6 @@ function el<T extends HTMLElement>(id: string, type: new () => T): T {
   return found;
 }
 
-/** `mm:ss`, or `h:mm:ss` from an hour on (as the terminal's status line). */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
-}
 
 export class Toolbar {
   private readonly play = el('play', HTMLButtonElement);
@@ -141,7 +134,7 @@ export class Toolbar {
 
   private showTime(seconds: number): void {
     const init = this.init;
-    const text = !init ? '--:-- / --:--' : init.live ? 'LIVE' : init.duration > 0 ? `${clock(seconds)} / ${clock(init.duration)}` : 'still';
+    const text = !init ? '--:-- / --:--' : timeLabel(init, this.timeline, seconds);
     if (this.time.textContent !== text) this.time.textContent = text;
   }
 }

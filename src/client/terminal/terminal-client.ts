@@ -14,6 +14,7 @@ import { HELP_LINES, KEYMAP, type Action } from '../common/keymap.js';
 import { fitStatusLine, type StatusField } from './status-line.js';
 import { shownUrl } from './shown-url.js';
 import { PlayerController } from '../common/player-controller.js';
+import { clock, timeLabel } from '../common/time-label.js';
 import { viewUrl, type ReceivedFrame } from '../common/stream-client.js';
 import type { ViewAngles } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
@@ -48,6 +49,8 @@ export interface TerminalClientOptions {
   audio?: boolean;
   /** Turn the view slowly after an idle spell (`a` toggles it). */
   autoRotate?: boolean;
+  /** A line shown first, as a notice: what the in-process server corrected or guessed about the source (`play`). */
+  notice?: string;
   /**
    * The server is this process's own (`play`): Ctrl-Z pauses its timeline until the shell's `fg`,
    * as mpv stops playing. A stopped process's clock would otherwise run on, and the source race to
@@ -121,14 +124,6 @@ function timelineMark(t: TimelineStatus | null): string {
     case 'FAILED': return 'x';
     default: return '>';
   }
-}
-
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
 /** Why `output` cannot show the picture, or null when it can. */
@@ -426,7 +421,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const timeline = player.timeline;
     // Paused or ended, the server's position; playing, the newest frame's.
     const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : init && lastIndex >= 0 ? lastIndex / init.fps : 0;
-    const time = !init ? '--:--' : init.live ? 'LIVE' : init.duration > 0 ? `${clock(pos)} / ${clock(init.duration)}` : 'still';
+    const time = !init ? '--:--' : timeLabel(init, timeline?.code, pos);
     const fields: StatusField[] = [
       // First, so a narrow terminal still shows them.
       // Cut, rather than the time, the style and `? help` pushed off.
@@ -700,7 +695,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   }
 
   updateStatus();
-  if (sound) showNotice(sound.note);
+  // What the server guessed about the picture first: a wrong guess is a wrong picture.
+  if (opts.notice) showNotice(opts.notice);
+  else if (sound) showNotice(sound.note);
   if (tooSmallNow()) relayout();
   return done;
 }
