@@ -1,6 +1,6 @@
 /** Bad input at the command line: one clear line, a non-zero exit, never a stack trace or a hang. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,14 @@ describe('ascii360 serve: bad input', () => {
     const r = run(['serve', png, '--port', '0']);
     expect(r.code).toBe(1);
     expectOneLineError(r.stderr, /broken\.png is not an image sharp can read/);
+    // A JPEG whose header is whole but whose picture is cut short: refused at the start, not when a viewer comes.
+    const whole = join(tmp.dir, 'whole.jpg');
+    spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1024x512', '-frames:v', '1', whole]);
+    const cut = join(tmp.dir, 'cut.jpg');
+    writeFileSync(cut, readFileSync(whole).subarray(0, 8000));
+    const t = run(['serve', cut, '--port', '0']);
+    expect(t.code).toBe(1);
+    expectOneLineError(t.stderr, /cut\.jpg is not an image sharp can read \(.*premature end/i);
   });
 
   it("names a URL it cannot read without its password, query or stream key", async () => {

@@ -26,6 +26,10 @@ export async function probeStill(path: string): Promise<{ width: number; height:
   const sharp = await loadSharp();
   const meta = await sharp(path, { limitInputPixels: false }).metadata();
   if (!meta.width || !meta.height) throw new Error('no picture size');
+  // The header alone let a truncated JPEG start a server that failed only when a viewer came, after
+  // its retries. A decode to a few pixels reads the whole file (a JPEG shrinks as it loads: an
+  // 8000×4000 one took 23 ms) and fails as the real one would.
+  await sharp(path, { limitInputPixels: false }).resize(64, 32, { fit: 'fill' }).raw().toBuffer();
   // Orientations 5–8 turn the photo a quarter: its shown width is the stored height.
   const turned = (meta.orientation ?? 1) >= 5;
   return {
