@@ -354,6 +354,14 @@ describe('input', () => {
     });
     await page.keyboard.type('?');
     expect(await page.locator('#help').isVisible()).toBe(true);
+    // In a small window the whole box stays on screen and what does not fit scrolls.
+    const viewport = page.viewportSize()!;
+    await page.setViewportSize({ width: 500, height: 400 });
+    const help = (await page.locator('#help').boundingBox())!;
+    expect(help.y).toBeGreaterThanOrEqual(0);
+    expect(help.y + help.height).toBeLessThanOrEqual(400);
+    expect(await page.locator('#help').evaluate((el) => el.scrollHeight > el.clientHeight && getComputedStyle(el).overflowY === 'auto')).toBe(true);
+    await page.setViewportSize(viewport);
     await page.keyboard.press('x');
     expect(await page.locator('#help').isVisible()).toBe(false);
     expect(errors).toEqual([]);
