@@ -131,6 +131,8 @@ export class CellFitter {
     this.fr = new Float64Array(k);
     this.fgs = new Float64Array(k);
     this.fb = new Float64Array(k);
+    // Mask styles score in integers (GAIN_SCALE); weighted ones by the reciprocals.
+    const scale = style.masks.length > 0 ? (GAIN_SCALE[n] ?? 0) : 0;
     const starts: number[] = [];
     const samples: number[] = [];
     const shares: number[] = [];
@@ -149,7 +151,6 @@ export class CellFitter {
       this.countFg[j] = c;
       this.invFg[j] = c > 0 ? 1 / c : 0;
       this.invBg[j] = c < n ? 1 / (n - c) : 0;
-      const scale = style.masks.length > 0 ? (GAIN_SCALE[n] ?? 0) : 0;
       this.gainFg[j] = scale > 0 ? (c > 0 ? scale / c : 0) : this.invFg[j]!;
       this.gainBg[j] = scale > 0 ? (c < n ? scale / (n - c) : 0) : this.invBg[j]!;
     }

@@ -144,9 +144,14 @@ function generate(search: Search, outAt: number): FunctionBody {
     for (let k = 0; k < n; k++) {
       const row = `row${Math.floor(k / subX)}`;
       const x = (k % subX) * 3;
+      // The row's 24 bytes once, as two overlapping loads; both shuffles read them.
+      load(row, x);
+      f.localSet('lo');
+      load(row, x + 8);
+      f.localSet('hi');
       for (const [name, pick, keep] of [['rg', rgPick, 0x00ff00ff], ['b', bPick, 0xff]] as const) {
-        load(row, x);
-        load(row, x + 8);
+        f.localGet('lo');
+        f.localGet('hi');
         f.simd(Simd.shuffle, ...pick);
         v128(splat(keep));
         f.simd(Simd.and);
