@@ -93,8 +93,10 @@ describe('look-around', () => {
     expect(metrics).toMatch(/^ascii360_cells_reused_total [1-9]\d*$/m);
     // The workers sampled with WebAssembly SIMD, reading the shared frame memory in place, every
     // cell of every frame but those whose tiles of the frame had not changed, whose samples they kept.
+    // A cell takes 32 samples at full effort, and 6 (sextants) or 4 (quadrants) in the view's first
+    // frame or where a loaded machine stepped the fit down (fit-effort.ts).
     const samples = (await getJson(`${s.url}/healthz`))['samples'] as { simd: number; js: number; kept: number };
-    expect(samples.simd + samples.kept).toBeGreaterThanOrEqual(15 * 48 * 16 * 32);
+    expect(samples.simd + samples.kept).toBeGreaterThanOrEqual(15 * 48 * 16 * 4);
     expect(samples.simd).toBeGreaterThanOrEqual(48 * 16 * 32);
     expect(samples.kept).toBeGreaterThan(0);
     expect(samples.js).toBe(0);

@@ -275,6 +275,14 @@ describe('sources', () => {
       expect(ended).toBeGreaterThan(1.8);
       expect(ended).toBeLessThan(2.2);
       v.close();
+      // Its end now known, a seek past it is refused, as past a stated length; one before it plays.
+      const next = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+      await next.moreFrames(1);
+      next.send({ type: 'seek', time: 5 });
+      await next.until(() => next.texts.some((t) => t.startsWith('Error: seek time 5 is past the end (2.0')), 'the refusal', 5_000);
+      next.send({ type: 'seek', time: 1 });
+      await next.until(() => next.texts.some((t) => t.startsWith('STATUS:SEEKED:1')), 'the seek', 5_000);
+      next.close();
     } finally {
       await s.stop();
     }

@@ -151,7 +151,8 @@ describe('ascii360 view: a lost server', () => {
     await until('the picture', () => /fps/.test(capture(name)[23] ?? ''));
     await kill(server, 'SIGKILL');
     // Long enough that the backoff is at its cap (attempts 1–4 take 3.75 s): q must not wait for it.
-    await until('the 4th attempt', () => /^ reconnecting… \(attempt [4-9]\)/.test(capture(name)[23] ?? ''), 10_000);
+    // 3.75 s of backoff, and each refused connect on a loaded machine: 10 s was once too short.
+    await until('the 4th attempt', () => /^ reconnecting… \(attempt [4-9]\)/.test(capture(name)[23] ?? ''), 25_000);
     const pressed = Date.now();
     tmux('send-keys', '-t', name, 'q');
     await until('the exit', () => capture(name).some((l) => l.startsWith('EXIT=')), 5000);

@@ -82,6 +82,8 @@ export class Playback {
   private movedAt = 0;
   /** Whether the source's current run has shown a frame. */
   private runShown = false;
+  /** Where a file that states no length was seen to end (0: not yet): seeks past it are refused as past a stated length. */
+  private endSeen = 0;
 
   readonly source: FrameSource;
 
@@ -322,6 +324,8 @@ export class Playback {
     const short = !timelineEnd && duration > 0 && played < duration - ENDED_SHORT_S;
     // A file that does not state its length ends where its picture did (it had said ENDED:0).
     this.position = short || !(duration > 0) ? played : duration;
+    // Only a run that showed frames ended at its picture's end; one started past the end shows none.
+    if (!(duration > 0) && this.runShown) this.endSeen = Math.max(this.endSeen, played);
     if (short) this.log.warn('source.ended_early', { source: label, at: played.toFixed(2), duration });
     this.log.info('source.ended', { source: label });
     this.announce();
@@ -433,7 +437,8 @@ export class Playback {
     const info = this.source.info;
     if (info.live) return 'seek is not possible on a live source';
     if (info.kind === 'still') return 'seek is not possible on a still photo';
-    if (info.duration > 0 && time >= info.duration) return `seek time ${time} is past the end (${info.duration.toFixed(3)} s)`;
+    const end = info.duration > 0 ? info.duration : this.endSeen;
+    if (end > 0 && time >= end) return `seek time ${time} is past the end (${end.toFixed(3)} s)`;
     if (this.shared) {
       this.shared.seek(time, this.paused, Date.now());
       return null;

@@ -199,9 +199,12 @@ export class CellFitter {
     let simd = palette === 'rgb' && this.bySubsets && !this.mosaic ? simdSearches.get(style) : null;
     if (simd === undefined) {
       const { glyphOf, swapOf } = this;
+      // The list's JS fallback (near ties) gets a fitter of its own, made when first needed: the
+      // module outlives this fitter, which it would otherwise keep alive for the thread's life.
+      let fallback: CellFitter | null = null;
       simd = walk
         ? MaskFitSimd.walk(style.subX, style.subY, glyphOf, swapOf, (rgb, cols, rows, quant, out, offset) => walk(rgb, cols, rows, quant, glyphOf, swapOf, out, offset))
-        : MaskFitSimd.candidates(style.subX, style.subY, Array.from(this.mask), this.glyph, (rgb, cols, rows, quant, out, offset) => this.fitJsMasked(rgb, cols, rows, quant, out, offset));
+        : MaskFitSimd.candidates(style.subX, style.subY, Array.from(this.mask), this.glyph, (rgb, cols, rows, quant, out, offset) => (fallback ??= new CellFitter(style, 'rgb')).fitJsMasked(rgb, cols, rows, quant, out, offset));
       simdSearches.set(style, simd);
     }
     this.simd = simd ?? null;
