@@ -62,6 +62,24 @@ describe('STATUS: the timeline every viewer is told', () => {
     expect((await fetch(`${s.url}/healthz`).then((r) => r.json()) as { timeline: unknown }).timeline).toMatchObject({ code: 'PLAYING' });
   });
 
+  it('a burst of seeks and pauses (a paste, keys repeating) plays on from the last: no run left holding a frame slot', async () => {
+    const s = await serve([clip, '--loop']);
+    const a = viewer(s);
+    await a.moreFrames(2);
+    // Each seek restarts the decoder before the one before it had started: 12 rounds, in one read.
+    for (let i = 0; i < 12; i++) {
+      a.send({ type: 'seek', time: 1 + (i % 4) });
+      a.send({ type: 'pause', paused: i % 2 === 0 });
+    }
+    a.send({ type: 'pause', paused: false });
+    await a.until(() => codes(a).at(-1) === 'PLAYING', 'the last resume');
+    // Frames flow again, and keep flowing: they froze for good once the slots had all been taken.
+    await a.moreFrames(30, 10_000);
+    const health = (await fetch(`${s.url}/healthz`).then((r) => r.json())) as { status: string; timeline: { code: string } };
+    expect(health.timeline.code).toBe('PLAYING');
+    expect(health.status).toBe('ok');
+  });
+
   it('a still photo is STILL; a refused pause changes nothing but brings the Error', async () => {
     const photo = join(tmp.dir, 'photo.png');
     makeClip(join(tmp.dir, 'unused.mp4'), { seconds: 1 });

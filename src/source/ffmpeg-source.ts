@@ -290,6 +290,7 @@ export class FfmpegSource implements FrameSource {
     this.skipped = 0;
     this.stderrTail.length = 0;
     const assembler = new FrameAssembler(ring, (slot, k) => this.emit(slot, k));
+    this.discardedBefore += this.assembler?.discarded ?? 0;
     this.assembler = assembler;
     this.launching = true;
     openFrameChannel(() => assembler).then(
@@ -389,10 +390,7 @@ export class FfmpegSource implements FrameSource {
     this.child = null;
     this.reader?.destroy();
     this.reader = null;
-    if (this.assembler) {
-      this.assembler.close();
-      this.discardedBefore += this.assembler.discarded;
-    }
+    this.assembler?.close();
   }
 
   private noteStderr(line: string): void {
@@ -523,7 +521,13 @@ export class FfmpegSource implements FrameSource {
       this.heldInput = null;
     }
     const child = this.child;
-    if (!child) return;
+    if (!child) {
+      // A run not spawned yet: its socket asked for somewhere to read as it connected, which took a
+      // slot. Unreleased, every seek or pause pressed before ffmpeg started lost one, until a burst
+      // of keys had taken them all and the picture froze for good.
+      this.assembler?.close();
+      return;
+    }
     this.finishRun();
     terminate(child);
   }
