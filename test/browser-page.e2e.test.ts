@@ -349,3 +349,41 @@ describe('keys', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('the seek bar', () => {
+  it('a drag released where it began seeks nowhere, and the bar and time follow the picture again', async () => {
+    const clip = makeClip(join(tmp.dir, 'scrub.mp4'), { seconds: 6 });
+    const server = await serve([clip, '--loop']);
+    const { page, errors } = await open(server, '?renderer=2d');
+    await playing(page);
+    const box = (await page.locator('#seek').boundingBox())!;
+    const y = box.y + box.height / 2;
+    const at = Number(await page.locator('#seek').inputValue());
+    const x = box.x + 8 + ((box.width - 16) * at) / 6;
+    // Pressed on the thumb, dragged away and back to where it was, released: Chromium sends no 'change'.
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x + 80, y, { steps: 5 });
+    await page.mouse.move(box.x - 20, y, { steps: 5 });
+    await page.mouse.move(x, y, { steps: 5 });
+    await page.mouse.up();
+    const time = async (): Promise<string> => (await page.locator('#time').textContent()) ?? '';
+    const shown = await time();
+    await until('the time moving on', async () => ((await time()) !== shown ? true : null), 5000);
+    const bar = Number(await page.locator('#seek').inputValue());
+    await until('the bar moving on', async () => (Number(await page.locator('#seek').inputValue()) !== bar ? true : null), 5000);
+    // A drag released elsewhere still seeks there.
+    await page.locator('#play').click();
+    await until('paused', async () => ((await pageState(page)).paused ? true : null));
+    const now = Number(await page.locator('#seek').inputValue());
+    await page.mouse.move(box.x + 8 + ((box.width - 16) * now) / 6, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, y, { steps: 5 });
+    await page.mouse.up();
+    await until('the server at the drag\'s end', async () => {
+      const position = (await getJson(`${server.url}/healthz`))['position'] as number;
+      return position > 4.5 ? true : null;
+    });
+    expect(errors).toEqual([]);
+  });
+});

@@ -54,6 +54,8 @@ export class Toolbar {
   private timeline: StatusCode | null = null;
   /** The user is dragging the seek bar: frames do not move it. */
   private scrubbing = false;
+  /** The server's position, kept while scrubbing, shown again when a drag ends where it began. */
+  private position = 0;
 
   constructor(actions: ToolbarActions) {
     const click = (button: HTMLButtonElement, run: () => void): void => {
@@ -76,6 +78,22 @@ export class Toolbar {
       this.seekBar.blur();
       actions.seek(Number(this.seekBar.value));
     });
+    // A drag released where it began sends no 'change' (Chromium): scrubbing would stay on and the
+    // bar and time stand still for good. The release ends it; a 'change' of the same release, which
+    // comes after the pointer's events, has seeked by then.
+    this.seekBar.addEventListener('pointerdown', () => {
+      const release = (): void => {
+        window.removeEventListener('pointerup', release);
+        window.removeEventListener('pointercancel', release);
+        setTimeout(() => {
+          if (!this.scrubbing) return;
+          this.scrubbing = false;
+          this.setPosition(this.position);
+        }, 0);
+      };
+      window.addEventListener('pointerup', release);
+      window.addEventListener('pointercancel', release);
+    });
     this.modeSelect.addEventListener('change', () => {
       const mode = Number(this.modeSelect.value);
       this.modeSelect.blur();
@@ -92,6 +110,7 @@ export class Toolbar {
     this.play.disabled = init.live || init.duration <= 0;
     this.time.classList.toggle('live', init.live);
     this.modeSelect.value = String(init.mode);
+    this.position = init.startSec;
     if (!this.scrubbing) this.showTime(init.startSec);
   }
 
@@ -107,6 +126,7 @@ export class Toolbar {
   }
 
   setPosition(seconds: number): void {
+    this.position = seconds;
     if (this.scrubbing) return;
     if (!this.seekBar.disabled) this.seekBar.value = String(seconds);
     this.showTime(seconds);
