@@ -49,7 +49,11 @@ function optionalNumber(obj: Record<string, unknown>, key: string, min: number, 
   const v = obj[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v)) bad(`${key} must be a finite number`);
-  if (v < min || v > max) bad(`${key} ${v} is out of range ${min}..${max}`);
+  // A bound with no limit a reader would care for (a seek's end is the server's to judge) is not named.
+  if (v < min || v > max) {
+    if (max !== Number.MAX_SAFE_INTEGER) bad(`${key} ${v} is out of range ${min}..${max}`);
+    bad(v < min ? `${key} ${v} is below ${min}` : `${key} ${v} is too large`);
+  }
   return v;
 }
 

@@ -142,6 +142,10 @@ describe('ascii360 serve: bad input', () => {
     expect(run(['serve', '--hwaccel', 'magic']).code).toBe(2);
     expect(run(['serve', '--port', '99999']).code).toBe(2);
     expect(run(['play', '--yaw', 'east']).stderr).toMatch(/yaw must be a number of degrees/);
+    // A ws:// URL with a port past 65535: its port named, not its scheme.
+    const port = run(['view', 'ws://127.0.0.1:99999/ws']);
+    expect([port.code, port.stderr.trim()]).toEqual([2, 'ascii360: port 99999 is past 65535 in ws://127.0.0.1:99999/ws']);
+    expect(run(['view', 'ftp://127.0.0.1/ws']).stderr.trim()).toBe('ascii360: not a ws:// or http:// URL: ftp://127.0.0.1/ws');
   });
 
   it('reports a port that is taken on one line', async () => {

@@ -199,6 +199,13 @@ describe('server over WebSocket', () => {
     await fine.until(() => fine.texts.length > 0, 'INIT');
     expect(parseInit(fine.texts[0]!)).toMatchObject({ cols: 32, rows: 12 });
     fine.close();
+    // Empty values, as a form sends a field left blank: as if not given, every parameter alike.
+    const blank = new TestViewer(`${server.wsUrl}?cols=&rows=&fov=&mode=&pixel=&palette=&style=&camera=&codec=&quality=`);
+    await blank.moreFrames(1);
+    expect(parseInit(blank.texts[0]!)).toMatchObject({ cols: 160, rows: 48, pixel: false, style: 'ramp' });
+    expect(blank.texts.filter((t) => t.startsWith('Error:'))).toEqual([]);
+    expect(blank.closeCode).toBeNull();
+    blank.close();
   });
 
   it('a stalled viewer does not stop a live one; viewers with equal views share one render', async () => {

@@ -67,6 +67,12 @@ describe('spherical metadata', () => {
     expect(fisheye).toEqual([]);
   });
 
+  it('a stretch suggests only the flags not given already', () => {
+    const notes = (flags: Record<string, string>): readonly string[] => resolveFormat(null, parseFormatFlags(flags), 1920, 960, () => {}).notes;
+    expect(notes({ projection: 'he' })).toEqual(["1920x960 is not hequirect's 1.00:1: stretched (the flag says hequirect); try --stereo tb|sbs"]);
+    expect(notes({ projection: 'he', stereo: 'tb' })).toEqual(["1920x480 (one eye of tb) is not hequirect's 1.00:1: stretched (the flag says hequirect)"]);
+  });
+
   it('flags win over the file, and a flag naming another layout drops the file\'s equirect bounds', () => {
     const m = fromSideData([{ side_data_type: 'Spherical Mapping', projection: 'tiled equirectangular', bound_left: 512, bound_right: 512, bound_top: 0, bound_bottom: 0 }], 1024, 1024)!;
     const f = resolveFormat(m, parseFormatFlags({ projection: 'he', stereo: 'tb', inFov: '200' }), 1024, 1024, () => {});

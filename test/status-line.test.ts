@@ -54,6 +54,10 @@ describe('status line', () => {
     const line = fitStatusLine(noticed(long), 119);
     expect(line).toMatch(/^ video decoder stopped \(ffmpeg exited with code 1: Invalid data .*…  \|  > 00:02 \/ 00:12  sextant  \? help$/);
     expect(line.length).toBeLessThanOrEqual(119);
+    // Outside a UTF-8 locale the cut is marked in ASCII, and the line still fits.
+    const ascii = fitStatusLine(noticed(long), 119, '...');
+    expect(ascii).toMatch(/^ video decoder stopped \(ffmpeg exited with code 1: Invalid data [ -~]*\.\.\.  \|  > 00:02 \/ 00:12  sextant  \? help$/);
+    expect(ascii.length).toBeLessThanOrEqual(119);
     // The caller's fields are left as they were.
     const given = noticed(long);
     fitStatusLine(given, 60);

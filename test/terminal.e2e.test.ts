@@ -361,8 +361,9 @@ describe('the help box', () => {
       const screen = capture('a360-help');
       return screen[0]?.startsWith('lq ascii360 keys') && screen[8]?.startsWith('mqq') && /^ > /.test(screen[9] ?? '') ? screen : null;
     });
-    // Cut, not wrapped: each line a key's.
+    // Cut, not wrapped: each line a key's; the descriptions moved left, and q among the keys kept.
     expect(small.slice(1, 8).every((l) => /^x \S/.test(l) && [...l].length === 30)).toBe(true);
+    expect(small.slice(1, 8).map((l) => l.slice(2, 28).trimEnd())).toEqual(expect.arrayContaining(['Q / E  roll', 'q  quit', '(more if taller; any key c']));
     tmux('resize-window', '-t', 'a360-help', '-x', '100', '-y', '30');
     // About 90 frames came while the box was open, all passed over: none counted. One frame may have
     // come in the moment between reading the count and the box opening.

@@ -46,6 +46,10 @@ describe('ViewController', () => {
     for (let i = 0; i < 4; i++) e.apply('cycle-camera'); // flat, stereographic, fisheye, pannini
     e.apply('reset');
     expect([e.camera, e.fov]).toEqual(['pannini', 120]);
+    // Round the cameras back to the starting one: its starting FOV (play --fov 60), not its own 90°.
+    const f = new ViewController({ yaw: 0, pitch: 0, roll: 0, fov: 60 }, 'flat');
+    for (let i = 0; i < 5; i++) f.apply('cycle-camera');
+    expect([f.camera, f.fov]).toEqual(['flat', 60]);
   });
 
   it('maps the same keys the issue names', () => {

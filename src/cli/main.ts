@@ -405,7 +405,10 @@ function viewEndpoint(url: string): string {
     // Said below.
   }
   if (!parsed || (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')) {
-    fail(new Ascii360Error('BAD_OPTION', `not a ws:// or http:// URL: ${shownUrl(url)}`, EXIT_USAGE));
+    // A ws:// URL the parser refused for its port (ws://host:99999) is told as that, not as a scheme.
+    const port = Number(/^(?:ws|http)s?:\/\/[^/?#@]*:(\d+)(?:[/?#]|$)/i.exec(url)?.[1] ?? 0);
+    const why = port > 65535 ? `port ${port} is past 65535 in` : 'not a ws:// or http:// URL:';
+    fail(new Ascii360Error('BAD_OPTION', `${why} ${shownUrl(url)}`, EXIT_USAGE));
   }
   if (parsed.pathname === '/') parsed.pathname = '/ws';
   return parsed.toString();

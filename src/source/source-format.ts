@@ -115,7 +115,10 @@ export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags
   if (Math.abs(actual / expected - 1) > 0.02) {
     // Short enough for `play`'s status line, which shows it where the log goes nowhere: the flags last.
     const said = layoutFrom === 'default' ? 'no metadata says what it is' : `${layoutFrom === 'flag' ? 'the flag' : meta!.kind} says ${layout}`;
-    warn(`${size.width}x${size.height}${stereo === 'mono' ? '' : ` (one eye of ${stereo})`} is not ${layout}'s ${expected.toFixed(2)}:1: stretched (${said}); try --stereo tb|sbs or --projection`);
+    // The flags to try: those not given already (`--projection he` is not told to try --projection).
+    const untried = [stereoFrom === 'flag' ? '' : '--stereo tb|sbs', layoutFrom === 'flag' ? '' : '--projection'].filter(Boolean);
+    const hint = untried.length > 0 ? `; try ${untried.join(' or ')}` : '';
+    warn(`${size.width}x${size.height}${stereo === 'mono' ? '' : ` (one eye of ${stereo})`} is not ${layout}'s ${expected.toFixed(2)}:1: stretched (${said})${hint}`);
   }
   const initialView = meta?.initialView ?? null;
   return {

@@ -22,9 +22,18 @@ export interface ViewQuery {
  */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
-function num(params: URLSearchParams, name: string, fallback: number): number {
+/**
+ * A parameter's value, or null where it is absent or empty: an empty value (`cols=`, what a form
+ * sends for a field left blank) is as if not given, for every parameter alike (§1.2).
+ */
+function given(params: URLSearchParams, name: string): string | null {
   const raw = params.get(name);
-  if (raw === null || raw === '') return fallback;
+  return raw === null || raw === '' ? null : raw;
+}
+
+function num(params: URLSearchParams, name: string, fallback: number): number {
+  const raw = given(params, name);
+  if (raw === null) return fallback;
   const value = DECIMAL.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(value)) throw new ProtocolError('BAD_QUERY', `query ${name}=${raw.slice(0, 20)} is not a number`);
   return value;
@@ -52,7 +61,7 @@ export function parseViewQuery(params: URLSearchParams, defaults: QueryDefaults)
   const initial = defaults.initial ?? null;
   const cols = Math.round(clamp(num(params, 'cols', Defaults.COLS), Limits.COLS_MIN, Limits.COLS_MAX));
   let rows = Math.round(clamp(num(params, 'rows', Defaults.ROWS), Limits.ROWS_MIN, Limits.ROWS_MAX));
-  const pixelRaw = params.get('pixel');
+  const pixelRaw = given(params, 'pixel');
   if (pixelRaw !== null && pixelRaw !== '0' && pixelRaw !== '1') throw new ProtocolError('BAD_QUERY', `query pixel=${pixelRaw.slice(0, 20)} must be 0 or 1`);
   // pixel=1 is the older name of style=half; a style given beside it wins.
   let style: StyleName = pixelRaw === '1' ? 'half' : DEFAULT_STYLE;
@@ -68,7 +77,7 @@ export function parseViewQuery(params: URLSearchParams, defaults: QueryDefaults)
     if (isCameraName(cameraRaw)) camera = cameraRaw;
     else notice = notice ? `${notice}; ${unknownCameraReason(cameraRaw)}` : unknownCameraReason(cameraRaw);
   }
-  const paletteRaw = params.get('palette') ?? 'rgb';
+  const paletteRaw = given(params, 'palette') ?? 'rgb';
   if (!isPalette(paletteRaw)) throw new ProtocolError('BAD_QUERY', `query palette=${paletteRaw.slice(0, 20)} is not rgb, 256 or 16`);
   // The cap counts samples: a sextant cell takes six (§1.2).
   rows = Math.min(rows, maxRowsFor(cols, style));

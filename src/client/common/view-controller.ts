@@ -54,7 +54,12 @@ export class ViewController {
    * current camera's own (a little planet reset to a flat view's 90° was no longer one).
    */
   private resetFov(): number {
-    return clampFov(this.camera, this.camera === this.initialCamera ? this.initial.fov : CAMERA_START_FOV[this.camera]);
+    return this.startFovOf(this.camera);
+  }
+
+  /** The FOV `camera` starts at: the one asked for in the starting camera, else the camera's own. */
+  private startFovOf(camera: CameraName): number {
+    return clampFov(camera, camera === this.initialCamera ? this.initial.fov : CAMERA_START_FOV[camera]);
   }
 
   /** Applies a view action; returns false for actions that are not about the view. */
@@ -97,11 +102,14 @@ export class ViewController {
     return this.set({ fov: clampFov(this.camera, this.fov * factor) });
   }
 
-  /** Switches camera, at the FOV it starts with (CAMERA_START_FOV). */
+  /**
+   * Switches camera, at the FOV it starts with: the camera's own (CAMERA_START_FOV), or back in the
+   * starting camera the one the viewer started at (`play --fov 60`: `c` round to flat is 60 again).
+   */
   setCamera(camera: CameraName): true {
     this.camera = camera;
     this.cameraChanged = true;
-    return this.set({ fov: clampFov(camera, CAMERA_START_FOV[camera]) });
+    return this.set({ fov: this.startFovOf(camera) });
   }
 
   set(v: Partial<ViewAngles>): true {

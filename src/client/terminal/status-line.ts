@@ -24,7 +24,7 @@ const CUT_MIN = 16;
  * Fields in their order on screen, joined by two spaces. While the line is too wide, the least
  * needed step is taken: a field's short form, cutting a notice, or leaving a field out whole.
  */
-export function fitStatusLine(fields: readonly StatusField[], width: number): string {
+export function fitStatusLine(fields: readonly StatusField[], width: number, ellipsis = '…'): string {
   // Copies: shortening and cutting change them, never the caller's fields.
   const kept = fields.filter((f) => f.text !== '').map((f) => ({ ...f }));
   const textOf = (f: StatusField): string => (f.cut ? f.text + f.cut.suffix : f.text);
@@ -35,8 +35,8 @@ export function fitStatusLine(fields: readonly StatusField[], width: number): st
     for (let i = 1; i < kept.length; i++) if (rank(kept[i]!) < rank(kept[least]!)) least = i;
     const notice = kept.find((f) => f.cut && rank(kept[least]!) >= f.cut.from && f.text.length > CUT_MIN);
     if (notice) {
-      const room = notice.text.length - (length() - width) - 1;
-      notice.text = notice.text.slice(0, Math.max(CUT_MIN, room)).trimEnd() + '…';
+      const room = notice.text.length - (length() - width) - ellipsis.length;
+      notice.text = notice.text.slice(0, Math.max(CUT_MIN, room)).trimEnd() + ellipsis;
       continue;
     }
     const f = kept[least]!;

@@ -10,7 +10,9 @@
 import blessed from 'blessed';
 import { inflateSync } from 'node:zlib';
 import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
-import { HELP_LINES, KEYMAP, type Action } from '../common/keymap.js';
+import { KEYMAP, type Action } from '../common/keymap.js';
+import { HELP_HEIGHT, HELP_WIDTH, helpText } from './help-text.js';
+import { unicodeLocale } from './terminal-styles.js';
 import { fitStatusLine, type StatusField } from './status-line.js';
 import { shownUrl } from './shown-url.js';
 import { PlayerController } from '../common/player-controller.js';
@@ -106,9 +108,8 @@ const TURNING_MS = 300;
  */
 const SETTLE_MS = 250;
 const STATUS_INTERVAL_MS = 250;
-/** The help box: the longest help line, padding and border; the lines, a gap, the closing hint and the border. */
-const HELP_WIDTH = 52;
-const HELP_HEIGHT = HELP_LINES.length + 4;
+/** How the status line marks a cut or an ongoing wait: `…` is three bytes another charset shows as junk (LANG=C). */
+const ELLIPSIS = unicodeLocale(process.env) ? '…' : '...';
 const NOTICE_MS = 5000;
 
 function gridOf(output: NodeJS.WriteStream): { cols: number; rows: number } {
@@ -200,7 +201,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   // Lines cut rather than wrapped where the terminal is narrower than the box (fitHelp).
   const help = blessed.box({
     parent: screen, top: 'center', left: 'center', width: HELP_WIDTH, height: HELP_HEIGHT, hidden: true, border: { type: 'line' }, wrap: false,
-    label: ' ascii360 keys ', content: HELP_LINES.join('\n') + '\n\n(any key closes)', padding: { left: 1, right: 1 },
+    label: ' ascii360 keys ', content: helpText(HELP_HEIGHT - 2).join('\n'), padding: { left: 1, right: 1 },
     style: { fg: 'white', bg: 'black', border: { fg: 'white' } },
   });
   const tooSmall = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%', hidden: true, content: `too small: needs ${MIN_COLS}x${MIN_ROWS + 1}`, style: { fg: 'white', bg: 'black' } });
@@ -425,7 +426,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const fields: StatusField[] = [
       // First, so a narrow terminal still shows them.
       // Cut, rather than the time, the style and `? help` pushed off.
-      { text: down ? `reconnecting… (attempt ${down.attempt}) ${down.why}` : '', keep: 9, cut: { from: 5, suffix: '  |' } },
+      { text: down ? `reconnecting${ELLIPSIS} (attempt ${down.attempt}) ${down.why}` : '', keep: 9, cut: { from: 5, suffix: '  |' } },
       { text: notice, keep: 8, cut: { from: 5, suffix: '  |' } },
       { text: `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
       {
@@ -444,7 +445,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       { text: `${(bytesPerFrame / 1024).toFixed(1)} KB/frame${tolerance.current > opts.tolerance ? ` (tolerance ${tolerance.current})` : ''}`, keep: 0 },
       { text: '? help', keep: 5 },
     ];
-    statusBar.setContent(fitStatusLine(fields, Math.max(0, (output.columns || 80) - 1)));
+    statusBar.setContent(fitStatusLine(fields, Math.max(0, (output.columns || 80) - 1), ELLIPSIS));
     screen.render();
   }
 
@@ -453,6 +454,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const rows = (output.rows || 24) - 1;
     help.width = Math.min(HELP_WIDTH, output.columns || 80);
     help.height = Math.min(HELP_HEIGHT, Math.max(3, rows));
+    help.setContent(helpText((help.height as number) - 2, (help.width as number) - 4).join('\n'));
     help.top = Math.max(0, Math.floor((rows - (help.height as number)) / 2));
   }
 

@@ -1,0 +1,39 @@
+/**
+ * The terminal's help box text for the room it gets (src/client/terminal/help-text.ts): every key
+ * where it fits; on a small terminal the first keys that fit, `q` always among them, and a hint that
+ * more are hidden; narrower than the lines, the descriptions move left so a cut keeps them.
+ */
+import { describe, expect, it } from 'vitest';
+import { HELP_LINES } from '../src/client/common/keymap.js';
+import { HELP_HEIGHT, HELP_WIDTH, helpText } from '../src/client/terminal/help-text.js';
+
+describe('help text', () => {
+  it('shows every key, a gap and the closing hint in the full box', () => {
+    expect(helpText(HELP_HEIGHT - 2, HELP_WIDTH - 4)).toEqual([...HELP_LINES, '', '(any key closes)']);
+    expect(Math.max(...HELP_LINES.map((l) => l.length))).toBeLessThanOrEqual(HELP_WIDTH - 4);
+  });
+
+  it('on a short terminal keeps q among the keys that fit, and says more are hidden', () => {
+    for (let rows = 2; rows < HELP_LINES.length + 1; rows++) {
+      const lines = helpText(rows);
+      expect(lines).toHaveLength(rows);
+      expect(lines.filter((l) => /^q +quit$/.test(l))).toHaveLength(1);
+      expect(lines.at(-1)).toBe('(more if taller; any key closes)');
+      // The keys before q are the help's first ones, in order.
+      expect(lines.slice(0, -2)).toEqual(HELP_LINES.filter((l) => !l.startsWith('q ')).slice(0, rows - 2));
+    }
+    expect(helpText(1)).toEqual([expect.stringMatching(/^q +quit$/)]);
+  });
+
+  it('narrower than the lines, moves the descriptions left so a cut keeps each key\'s words', () => {
+    const at = (cols: number): string[] => helpText(HELP_HEIGHT - 2, cols).map((l) => l.slice(0, cols));
+    // At 36 columns (a 40-column terminal) every description starts at the same column, past the longest keys.
+    const mid = at(36).filter((l) => l.includes('  '));
+    const column = new Set(mid.map((l) => l.search(/ {2,}\S/) + (/ {2,}/.exec(l)?.[0].length ?? 0)));
+    expect(column.size).toBe(1);
+    expect(at(36)).toContain('q                   quit');
+    // At 26 (a 30-column terminal) two spaces past each key: `r  reset the view` whole.
+    expect(at(26)).toContain('r  reset the view');
+    expect(at(26)).toContain('q  quit');
+  });
+});
