@@ -4,6 +4,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tellingLine } from '../src/source/ffmpeg-source.js';
 import { tempDir } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
 
@@ -118,6 +119,43 @@ describe('ascii360 serve: bad input', () => {
     expect(rtmp.code).toBe(1);
     expectOneLineError(rtmp.stderr, /is not a video or image ffmpeg can read \(/);
     for (const secret of ['viewer', 'pa55word', 'k3y', 's3cr3t-key']) expect(http.stderr + rtmp.stderr.replace(/^ascii360: \S+/, '')).not.toContain(secret);
+  });
+
+  it('refuses an MP4 whose index is at its end from a server without range requests, at the start and in ffprobe\'s words', async () => {
+    const late = join(tmp.dir, 'late.mp4');
+    // ffmpeg writes the index (moov) last unless told +faststart; a file this size puts it past
+    // what ffmpeg reads through to reach it (a small one is read whole and plays).
+    spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x320:rate=30:duration=3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', late]);
+    const { createServer } = await import('node:http');
+    const { spawn } = await import('node:child_process');
+    const body = readFileSync(late);
+    // As `python3 -m http.server` answers: the whole file, whatever Range asks.
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': body.length }).end(body));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const child = spawn(process.execPath, [CLI, 'serve', `http://127.0.0.1:${port}/late.mp4`, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.on('close', (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      expect(code).toBe(1);
+      expectOneLineError(stderr, /late\.mp4: its picture cannot be decoded \(.*partial file\); an MP4 over HTTP needs its index first \(ffmpeg -movflags \+faststart\)/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a decoder that stops is told by the line that says why, not by ffmpeg\'s generic last words', () => {
+    const tail = ['[http @ 0x1] Stream ends prematurely at 48, should be 76771', 'http://h/a.mp4: Input/output error', 'Conversion failed!', 'Error marking filters as finished'];
+    expect(tellingLine(tail)).toBe('http://h/a.mp4: Input/output error');
+    expect(tellingLine(['Error marking filters as finished'])).toBe('Error marking filters as finished');
+    expect(tellingLine([])).toBeUndefined();
   });
 
   // root reads every file, so there is nothing to refuse when the tests run as root.

@@ -75,11 +75,12 @@ describe('STATUS: the timeline every viewer is told', () => {
     await a.until(() => codes(a).at(-1) === 'PLAYING', 'the last resume');
     // Frames flow again, and keep flowing: they froze for good once the slots had all been taken.
     await a.moreFrames(30, 10_000);
-    const health = (await fetch(`${s.url}/healthz`).then((r) => r.json())) as { status: string; timeline: { code: string; position: number } };
+    const health = (await fetch(`${s.url}/healthz`).then((r) => r.json())) as { stalledMs: number; timeline: { code: string; position: number } };
     expect(health.timeline.code).toBe('PLAYING');
     // In milliseconds, as STATUS: says it, not a sum of frame times (8.199999999999998).
     expect(String(health.timeline.position)).toMatch(/^\d+(\.\d{1,3})?$/);
-    expect(health.status).toBe('ok');
+    // Not standing still (a loaded machine may have dropped a frame meanwhile: `degraded` for that is no freeze).
+    expect(health.stalledMs).toBeLessThan(STALLED_MS);
   });
 
   it('a still photo is STILL; a refused pause changes nothing but brings the Error', async () => {

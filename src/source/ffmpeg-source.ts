@@ -160,6 +160,18 @@ const LIVE_EDGE_GAP = 0.75;
 
 /** stderr lines kept for the error message when ffmpeg fails. */
 const STDERR_TAIL_LINES = 4;
+/**
+ * ffmpeg's last words that say only that it stopped, not why: the line before them tells. A
+ * non-faststart MP4 over HTTP without ranges ended on "Error marking filters as finished", after
+ * the "partial file" and "Invalid data found" that said what was wrong.
+ */
+const GENERIC_LAST_WORDS = /^(Error marking filters as finished|Conversion failed!?|Error while (filtering|decoding|processing)|Nothing was written into output file|Error closing file|Terminating thread with return code|Exiting normally)/i;
+
+/** The line of `tail` (ffmpeg's last lines) that says why it stopped: the last one not generic, else the last. */
+export function tellingLine(tail: readonly string[]): string | undefined {
+  for (let i = tail.length - 1; i >= 0; i--) if (!GENERIC_LAST_WORDS.test(tail[i]!)) return tail[i];
+  return tail.at(-1);
+}
 
 export interface FfmpegSourceOptions {
   tools: FfmpegTools;
@@ -413,7 +425,7 @@ export class FfmpegSource implements FrameSource {
     if (!produced && this.hwaccel !== 'none') {
       // Tried again in software at once; the accelerator is blamed only if that run shows a frame.
       this.suspectHwaccel = this.hwaccel;
-      this.suspectReason = this.stderrTail.at(-1)?.split(this.opts.input).join(redactedSource(this.opts.input)) ?? `ffmpeg exited with ${code ?? signal}`;
+      this.suspectReason = tellingLine(this.stderrTail)?.split(this.opts.input).join(redactedSource(this.opts.input)) ?? `ffmpeg exited with ${code ?? signal}`;
       this.hwaccel = 'none';
       const position = this.startPosition;
       if (this.ring) this.start(position, this.ring, this.once, this.ownSchedule ? undefined : (this.dueMs ?? undefined));
@@ -427,7 +439,7 @@ export class FfmpegSource implements FrameSource {
     const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
     // Killed from outside, it said nothing about why: its last line is whatever it printed before
     // (with `-hwaccel auto` on a machine without a GPU, a harmless "Device creation failed").
-    const detail = signal ? undefined : this.stderrTail.at(-1);
+    const detail = signal ? undefined : tellingLine(this.stderrTail);
     const input = this.opts.input;
     this.opts.log.warn('ffmpeg.stopped', { why, detail: detail?.split(input).join(redactedSource(input)) ?? '' });
     // What viewers are told (STATUS:RESTARTING) names the source as they may know it: not the

@@ -191,13 +191,15 @@ export async function probeMedia(tools: FfmpegTools, input: string, label: strin
 /** One ffprobe run reading up to `analyzeUs` of the stream (0: ffprobe's default). */
 async function probeOnce(tools: FfmpegTools, input: string, label: string, analyzeUs: number): Promise<MediaInfo> {
   let json: { streams?: Record<string, unknown>[]; format?: Record<string, unknown> };
+  let warnings = '';
   try {
-    const { stdout } = await run(
+    const { stdout, stderr } = await run(
       tools.ffprobe,
       ['-v', 'error', '-protocol_whitelist', protocolsFor(input), ...(analyzeUs > 0 ? ['-analyzeduration', String(analyzeUs)] : []), '-print_format', 'json', '-show_format', '-show_streams', input],
       PROBE_TIMEOUT_MS,
     );
     json = JSON.parse(stdout) as typeof json;
+    warnings = stderr;
   } catch (error) {
     if ((error as { killed?: boolean }).killed) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`);
     const stderr = String((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
@@ -225,6 +227,16 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
   const width = Number(video[turned ? 'height' : 'width'] ?? 0);
   const height = Number(video[turned ? 'width' : 'height'] ?? 0);
   if (!(width > 0 && height > 0)) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} has a video stream with no picture size`);
+  // No pixel format: ffprobe decoded none of the picture, and ffmpeg will not either (it failed five
+  // times over, on "Error marking filters as finished"). An MP4 whose index is at its end, from a
+  // server without range requests, reads as a "partial file": said now, in ffprobe's words.
+  const pixFmt = video['pix_fmt'];
+  if (typeof pixFmt !== 'string' || pixFmt === '' || pixFmt === 'unknown') {
+    const said = warnings.trim().split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).find(Boolean);
+    const reason = said ? withPublicUrls(said.split(input).join('')).replace(/^:\s*/, '') : 'its pixel format is unknown';
+    const hint = /partial file/.test(warnings) && /^https?:/i.test(input) ? '; an MP4 over HTTP needs its index first (ffmpeg -movflags +faststart) or a server that answers range requests' : '';
+    throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label}: its picture cannot be decoded (${reason})${hint}`);
+  }
   const frames = Number(video['nb_frames'] ?? 0);
   return {
     width,
