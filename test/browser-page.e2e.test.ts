@@ -135,7 +135,8 @@ describe('URL values the page cannot use', () => {
 
   it('several bad values: one notice lists every one of them (none pushed out by the others), and the page plays on without them', async () => {
     const urls: string[] = [];
-    const query = '?font=x&renderer=foo&camera=zz&quality=qq&codec=cc&mode=9&style=ss&yaw=east&fov=abc';
+    // Told in the URL's order, whatever order the page reads them in.
+    const query = '?fov=abc&yaw=east&style=ss&mode=9&codec=cc&quality=qq&camera=zz&renderer=foo&font=x';
     const { page, errors } = await open(demo, query, VIEWPORT, socketsOf(urls));
     const s = await playing(page);
     const seen = await pageNotices(page);
@@ -143,15 +144,15 @@ describe('URL values the page cannot use', () => {
     expect(seen.toasts).toHaveLength(1);
     expect(seen.toasts[0]).toMatch(/^the page's address has 9 values it cannot use:/);
     const expected = [
-      /^font="x" is not a number; ignored$/,
-      /^unknown renderer "foo"; renderers: webgl2, 2d; choosing by itself$/,
-      /^unknown camera "zz"; cameras: .*; showing the server's camera$/,
-      /^unknown quality "qq"; qualities: .*; using the server's quality$/,
-      /^codec "cc" is not one this page reads \(tagged, raw\); using tagged$/,
-      /^unknown mode 9; modes: 1, 2, 3, 4, 5; using the server's$/,
-      /^unknown style "ss"; styles: .*; showing mosaic$/,
-      /^yaw="east" is not a number; ignored$/,
       /^fov="abc" is not a number; ignored$/,
+      /^yaw="east" is not a number; ignored$/,
+      /^unknown style "ss"; styles: .*; showing mosaic$/,
+      /^unknown mode 9; modes: 1, 2, 3, 4, 5; using the server's$/,
+      /^codec "cc" is not one this page reads \(tagged, raw\); using tagged$/,
+      /^unknown quality "qq"; qualities: .*; using the server's quality$/,
+      /^unknown camera "zz"; cameras: .*; showing the server's camera$/,
+      /^unknown renderer "foo"; renderers: webgl2, 2d; choosing by itself$/,
+      /^font="x" is not a number; ignored$/,
     ];
     expect(seen.lines).toHaveLength(expected.length);
     expected.forEach((line, i) => expect(seen.lines[i], String(line)).toMatch(line));
@@ -194,8 +195,12 @@ describe('refusals and repeated notices', () => {
       // The server's own words, not only the page's "reconnecting".
       expect(seen.banner).toMatch(/server full \(at most 1 client\)/);
       expect(seen.toasts).toEqual([]);
+      // No INIT yet: the play button cannot be pressed, and the style selector shows the page's style.
+      expect(await page.locator('#play').isDisabled()).toBe(true);
+      expect(await page.locator('#style').inputValue()).toBe('mosaic');
       first.close();
       await playing(page);
+      expect(await page.locator('#play').isDisabled()).toBe(false);
     } finally {
       first.close();
     }

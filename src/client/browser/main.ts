@@ -340,6 +340,8 @@ function start(): void {
     fullscreen: toggleFullscreen,
   });
   toolbar.setCamera(view.camera);
+  // The style asked for shows in the selector from the start, not the list's first until INIT.
+  toolbar.setStyle(shownStyle());
 
   const pointer = new PointerInput(
     stage,

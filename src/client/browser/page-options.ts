@@ -43,44 +43,45 @@ export interface PageOptions {
 
 /** Reads `params`; `notices` says, one line each, what was left out and why. */
 export function readPageOptions(params: URLSearchParams): { options: PageOptions; notices: string[] } {
-  const notices: string[] = [];
+  /** Each notice with the parameter it is about: they are told in the URL's order. */
+  const refused: { name: string; why: string }[] = [];
   /** The parameter's value, or undefined when it is absent or empty (`?fov=` says nothing). */
   const given = (name: string): string | undefined => params.get(name) || undefined;
-  /** A value the page cannot use: a notice, and `fallback`. */
-  const refuse = <T>(why: string, fallback: T): T => {
-    notices.push(why);
+  /** A value of parameter `name` the page cannot use: a notice, and `fallback`. */
+  const refuse = <T>(name: string, why: string, fallback: T): T => {
+    refused.push({ name, why });
     return fallback;
   };
   const number = (name: string): number | undefined => {
     const raw = params.get(name);
     if (raw === null) return undefined;
     const value = raw.trim() === '' ? NaN : Number(raw);
-    return Number.isFinite(value) ? value : refuse(`${name}=${quote(raw)} is not a number; ignored`, undefined);
+    return Number.isFinite(value) ? value : refuse(name, `${name}=${quote(raw)} is not a number; ignored`, undefined);
   };
 
   const font = number('font');
   const fontPx = font === undefined ? DEFAULT_FONT_PX : Math.min(FONT_PX_MAX, Math.max(FONT_PX_MIN, font));
 
   const rendererName = given('renderer');
-  const renderer = rendererName === undefined ? 'auto' : ((Object.hasOwn(RENDERERS, rendererName) ? RENDERERS[rendererName] : undefined) ?? refuse(`unknown renderer ${quote(rendererName)}; renderers: webgl2, 2d; choosing by itself`, 'auto'));
+  const renderer = rendererName === undefined ? 'auto' : ((Object.hasOwn(RENDERERS, rendererName) ? RENDERERS[rendererName] : undefined) ?? refuse('renderer', `unknown renderer ${quote(rendererName)}; renderers: webgl2, 2d; choosing by itself`, 'auto'));
 
   const cameraName = given('camera');
-  const camera = cameraName === undefined || isCameraName(cameraName) ? cameraName : refuse(`${unknownCameraReason(cameraName)}; showing the server's camera`, undefined);
+  const camera = cameraName === undefined || isCameraName(cameraName) ? cameraName : refuse('camera', `${unknownCameraReason(cameraName)}; showing the server's camera`, undefined);
 
   const qualityName = given('quality');
-  const quality = qualityName === undefined || isQuality(qualityName) ? qualityName : refuse(`${unknownQualityReason(qualityName)}; using the server's quality`, undefined);
+  const quality = qualityName === undefined || isQuality(qualityName) ? qualityName : refuse('quality', `${unknownQualityReason(qualityName)}; using the server's quality`, undefined);
 
   const codecName = given('codec');
-  const codec = codecName === undefined || codecName === 'tagged' || codecName === 'raw' ? (codecName ?? 'tagged') : refuse(`codec ${quote(codecName)} is not one this page reads (tagged, raw); using tagged`, 'tagged');
+  const codec = codecName === undefined || codecName === 'tagged' || codecName === 'raw' ? (codecName ?? 'tagged') : refuse('codec', `codec ${quote(codecName)} is not one this page reads (tagged, raw); using tagged`, 'tagged');
 
   const modeNumber = number('mode');
-  const mode = modeNumber === undefined || isMode(modeNumber) ? modeNumber : refuse(`unknown mode ${modeNumber}; modes: ${MODES.join(', ')}; using the server's`, undefined);
+  const mode = modeNumber === undefined || isMode(modeNumber) ? modeNumber : refuse('mode', `unknown mode ${modeNumber}; modes: ${MODES.join(', ')}; using the server's`, undefined);
 
   const styleName = given('style');
   let style = BROWSER_STYLE;
   if (styleName === 'blocks') style = 'half'; // the older name of the option
   else if (isStyleName(styleName)) style = styleName;
-  else if (styleName !== undefined) notices.push(`${unknownStyleReason(styleName)}; showing ${BROWSER_STYLE}`);
+  else if (styleName !== undefined) refuse('style', `${unknownStyleReason(styleName)}; showing ${BROWSER_STYLE}`, undefined);
 
   const yaw = number('yaw');
   const pitch = number('pitch');
@@ -107,6 +108,8 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
     audio: params.get('audio') === 'element' ? 'element' : 'auto',
     autoRotate: params.get('autorotate') === '1' || params.get('auto-rotate') === '1',
   };
+  const order = [...params.keys()];
+  const notices = refused.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)).map((r) => r.why);
   return { options, notices };
 }
 

@@ -65,6 +65,9 @@ export class Toolbar {
       });
     };
     click(this.play, () => (this.timeline === 'ENDED' ? actions.replay() : actions.pause()));
+    // Off until the server says what the timeline can do (INIT, STATUS:): a full server or a refused
+    // token never does, and a 'pause' that could not pause stood there enabled.
+    this.play.disabled = true;
     choices(this.styleSelect, STYLE_NAMES, (name) => CELL_STYLES[name].description, isStyleName, (style) => actions.style(style));
     choices(this.cameraSelect, CAMERA_NAMES, (name) => CAMERAS[name].description, isCameraName, (camera) => actions.camera(camera));
     click(el('help-button', HTMLButtonElement), () => actions.help());
