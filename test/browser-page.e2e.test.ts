@@ -191,9 +191,12 @@ describe('refusals and repeated notices', () => {
       const urls: string[] = [];
       const { page } = await open(server, '?renderer=2d', VIEWPORT, socketsOf(urls));
       await until('three tries', async () => urls.length >= 3, 10_000);
-      const seen = await pageNotices(page);
-      // The server's own words, not only the page's "reconnecting".
-      expect(seen.banner).toMatch(/server full \(at most 1 client\)/);
+      // The server's own words, not only the page's "reconnecting…", which the banner says while a
+      // try is under way.
+      const seen = await until('the server\'s words in the banner', async () => {
+        const now = await pageNotices(page);
+        return /server full \(at most 1 client\)/.test(now.banner ?? '') ? now : null;
+      }, 10_000);
       expect(seen.toasts).toEqual([]);
       // No INIT yet: the play button cannot be pressed, and the style selector shows the page's style.
       expect(await page.locator('#play').isDisabled()).toBe(true);

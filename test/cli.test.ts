@@ -4,7 +4,6 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tellingLine } from '../src/source/ffmpeg-source.js';
 import { tempDir } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
 
@@ -151,13 +150,6 @@ describe('ascii360 serve: bad input', () => {
     }
   });
 
-  it('a decoder that stops is told by the line that says why, not by ffmpeg\'s generic last words', () => {
-    const tail = ['[http @ 0x1] Stream ends prematurely at 48, should be 76771', 'http://h/a.mp4: Input/output error', 'Conversion failed!', 'Error marking filters as finished'];
-    expect(tellingLine(tail)).toBe('http://h/a.mp4: Input/output error');
-    expect(tellingLine(['Error marking filters as finished'])).toBe('Error marking filters as finished');
-    expect(tellingLine([])).toBeUndefined();
-  });
-
   // root reads every file, so there is nothing to refuse when the tests run as root.
   it.skipIf(process.getuid?.() === 0)('refuses an unreadable file', () => {
     const locked = join(tmp.dir, 'locked.mp4');
@@ -184,6 +176,8 @@ describe('ascii360 serve: bad input', () => {
     const port = run(['view', 'ws://127.0.0.1:99999/ws']);
     expect([port.code, port.stderr.trim()]).toEqual([2, 'ascii360: port 99999 is past 65535 in ws://127.0.0.1:99999/ws']);
     expect(run(['view', 'ftp://127.0.0.1/ws']).stderr.trim()).toBe('ascii360: not a ws:// or http:// URL: ftp://127.0.0.1/ws');
+    expect(run(['view', 'ws://viewer@127.0.0.1:70000/ws']).stderr.trim()).toMatch(/^ascii360: port 70000 is past 65535 in ws:\/\//);
+    expect(run(['view', 'ws://127.0.0.1:abc/ws']).stderr.trim()).toBe('ascii360: not a valid URL: ws://127.0.0.1:abc/ws');
   });
 
   it('reports a port that is taken on one line', async () => {

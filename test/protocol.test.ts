@@ -192,7 +192,6 @@ describe('client messages', () => {
     ['{"type":"mode","mode":0}', /mode must be 1, 2, 3, 4 or 5/],
     ['{"type":"pause"}', /paused must be true or false/],
     ['{"type":"seek","time":-1}', /^time -1 is below 0$/],
-    ['{"type":"seek","time":1e300}', /^time 1e\+300 is too large$/],
   ])('refuses %s', (text, reason) => {
     expect(() => parseClientMessage(text)).toThrow(reason);
   });

@@ -276,7 +276,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const clusterLost = cluster !== null && !cluster.connected;
     return {
       status: statusOf(timeline, drops.recent() || stalledMs >= STALLED_MS || clusterLost),
-      // In milliseconds, as `position` and STATUS: give it (frame times add up to 8.199999999999998).
+      // To the millisecond, as `position` and STATUS: give it (frame times add up to 8.199999999999998).
       timeline: timeline.position === undefined ? timeline : { ...timeline, position: Math.round(timeline.position * 1000) / 1000 },
       // Anyone who reaches the server reads this: the file's name, not its directories or a URL's key.
       source: publicName(info.label),

@@ -406,8 +406,9 @@ function viewEndpoint(url: string): string {
   }
   if (!parsed || (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')) {
     // A ws:// URL the parser refused for its port (ws://host:99999) is told as that, not as a scheme.
-    const port = Number(/^(?:ws|http)s?:\/\/[^/?#@]*:(\d+)(?:[/?#]|$)/i.exec(url)?.[1] ?? 0);
-    const why = port > 65535 ? `port ${port} is past 65535 in` : 'not a ws:// or http:// URL:';
+    const ours = /^(?:ws|http)s?:\/\//i.test(url);
+    const port = Number(/^(?:ws|http)s?:\/\/(?:[^/?#@]*@)?[^/?#@]*:(\d+)(?:[/?#]|$)/i.exec(url)?.[1] ?? 0);
+    const why = port > 65535 ? `port ${port} is past 65535 in` : ours ? 'not a valid URL:' : 'not a ws:// or http:// URL:';
     fail(new Ascii360Error('BAD_OPTION', `${why} ${shownUrl(url)}`, EXIT_USAGE));
   }
   if (parsed.pathname === '/') parsed.pathname = '/ws';

@@ -159,17 +159,19 @@ const MAX_HOLD_MS = 2000;
 const LIVE_EDGE_GAP = 0.75;
 
 /** stderr lines kept for the error message when ffmpeg fails. */
-const STDERR_TAIL_LINES = 4;
+const STDERR_TAIL_LINES = 8;
 /**
- * ffmpeg's last words that say only that it stopped, not why: the line before them tells. A
- * non-faststart MP4 over HTTP without ranges ended on "Error marking filters as finished", after
- * the "partial file" and "Invalid data found" that said what was wrong.
+ * ffmpeg's last words that say only that it stopped, not why: a line before them tells. A source
+ * ffmpeg 5.1 could not read over HTTP ended on "Cannot determine format of input stream 0:0 after
+ * EOF" and "Error marking filters as finished", after the "Input/output error" that said what was
+ * wrong. Newer ffmpeg puts `[vf#0:0 @ 0x…]`-like tags in front: they are passed over.
  */
-const GENERIC_LAST_WORDS = /^(Error marking filters as finished|Conversion failed!?|Error while (filtering|decoding|processing)|Nothing was written into output file|Error closing file|Terminating thread with return code|Exiting normally)/i;
+const GENERIC_LAST_WORDS = /^(Error marking filters as finished|Conversion failed!?|Error while (filtering|decoding|processing)|Nothing was written into output file|Error closing file|Terminating (\w+ )?thread|Task finished with error code|Last message repeated|Cannot determine format of input stream|Exiting normally)/i;
+const TAGS = /^(\[[^\]]*\]\s*)+/;
 
 /** The line of `tail` (ffmpeg's last lines) that says why it stopped: the last one not generic, else the last. */
 export function tellingLine(tail: readonly string[]): string | undefined {
-  for (let i = tail.length - 1; i >= 0; i--) if (!GENERIC_LAST_WORDS.test(tail[i]!)) return tail[i];
+  for (let i = tail.length - 1; i >= 0; i--) if (!GENERIC_LAST_WORDS.test(tail[i]!.replace(TAGS, ''))) return tail[i];
   return tail.at(-1);
 }
 

@@ -150,6 +150,11 @@ export interface MediaInfo {
   pixels: FramePixels;
   /** Which of the file's video streams is the picture (ffmpeg's `0:v:N`): not a cover picture attached to it. */
   videoStream: number;
+  /**
+   * Why ffmpeg cannot decode the video (ffprobe found no pixel format: it decoded none of it), in
+   * one line for the user; null where it can. The caller refuses a video so; a photo goes to sharp.
+   */
+  undecodable: string | null;
 }
 
 function parseRate(rate: unknown): number {
@@ -178,7 +183,9 @@ export async function probeMedia(tools: FfmpegTools, input: string, label: strin
   if (SENDER_PACED.test(input)) {
     const startedAt = Date.now();
     try {
-      return await probeOnce(tools, input, label, QUICK_PROBE_US);
+      const quick = await probeOnce(tools, input, label, QUICK_PROBE_US);
+      // A second of a stream may not hold a whole picture: the full probe says whether it decodes.
+      if (quick.undecodable === null) return quick;
     } catch (error) {
       // A stream that never answered is not asked twice; any other failure (no picture size
       // yet) is probed again in full, which reports what is wrong.
@@ -227,16 +234,8 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
   const width = Number(video[turned ? 'height' : 'width'] ?? 0);
   const height = Number(video[turned ? 'width' : 'height'] ?? 0);
   if (!(width > 0 && height > 0)) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} has a video stream with no picture size`);
-  // No pixel format: ffprobe decoded none of the picture, and ffmpeg will not either (it failed five
-  // times over, on "Error marking filters as finished"). An MP4 whose index is at its end, from a
-  // server without range requests, reads as a "partial file": said now, in ffprobe's words.
   const pixFmt = video['pix_fmt'];
-  if (typeof pixFmt !== 'string' || pixFmt === '' || pixFmt === 'unknown') {
-    const said = warnings.trim().split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).find(Boolean);
-    const reason = said ? withPublicUrls(said.split(input).join('')).replace(/^:\s*/, '') : 'its pixel format is unknown';
-    const hint = /partial file/.test(warnings) && /^https?:/i.test(input) ? '; an MP4 over HTTP needs its index first (ffmpeg -movflags +faststart) or a server that answers range requests' : '';
-    throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label}: its picture cannot be decoded (${reason})${hint}`);
-  }
+  const decodes = typeof pixFmt === 'string' && pixFmt !== '' && pixFmt !== 'unknown';
   const frames = Number(video['nb_frames'] ?? 0);
   return {
     width,
@@ -249,5 +248,20 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
     sideData: Array.isArray(video['side_data_list']) ? (video['side_data_list'] as Record<string, unknown>[]) : [],
     pixels: pixelsOfStream(video['pix_fmt'], video['color_space'], video['color_range']),
     videoStream,
+    undecodable: decodes ? null : undecodableReason(label, input, warnings),
   };
+}
+
+/**
+ * No pixel format: ffprobe decoded none of the picture, and ffmpeg will not either (it failed five
+ * times over, on "Error marking filters as finished"). An MP4 whose index is at its end, from a
+ * server without range requests, reads as a "partial file": said at the start, in ffprobe's words.
+ */
+function undecodableReason(label: string, input: string, warnings: string): string {
+  const lines = warnings.split('\n').map((l) => l.replace(/^(\[[^\]]*\]\s*)+/, '').trim()).filter(Boolean);
+  // The line that names the trouble, rather than a decoder's passing complaint before it.
+  const said = lines.find((l) => /partial file|Invalid data/i.test(l)) ?? lines.at(-1);
+  const reason = said ? withPublicUrls(said.split(input).join('')).replace(/^:\s*/, '') : 'its pixel format is unknown';
+  const hint = /partial file/.test(warnings) && /^https?:/i.test(input) ? '; an MP4 over HTTP needs its index first (ffmpeg -movflags +faststart) or a server that answers range requests' : '';
+  return `${label}: its picture cannot be decoded (${reason})${hint}`;
 }

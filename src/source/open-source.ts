@@ -108,6 +108,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const path = isUrl ? input : resolve(input);
   const media = await probeMedia(tools, path, redactedSource(input));
   if (media.isImage && !isUrl) return openStill(input, opts, log);
+  if (media.undecodable !== null) throw new Ascii360Error('SOURCE_NOT_MEDIA', media.undecodable);
   const format = formatOf(fromSideData(media.sideData, media.width, media.height), opts, media.width, media.height, log);
   const live = isUrl && media.duration === 0;
   const info: SourceInfo = {

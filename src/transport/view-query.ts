@@ -66,14 +66,14 @@ export function parseViewQuery(params: URLSearchParams, defaults: QueryDefaults)
   // pixel=1 is the older name of style=half; a style given beside it wins.
   let style: StyleName = pixelRaw === '1' ? 'half' : DEFAULT_STYLE;
   let notice: string | null = null;
-  const styleRaw = params.get('style');
-  if (styleRaw !== null && styleRaw !== '') {
+  const styleRaw = given(params, 'style');
+  if (styleRaw !== null) {
     if (isStyleName(styleRaw)) style = styleRaw;
     else notice = unknownStyleReason(styleRaw);
   }
   let camera: CameraName = defaultCamera;
-  const cameraRaw = params.get('camera');
-  if (cameraRaw !== null && cameraRaw !== '') {
+  const cameraRaw = given(params, 'camera');
+  if (cameraRaw !== null) {
     if (isCameraName(cameraRaw)) camera = cameraRaw;
     else notice = notice ? `${notice}; ${unknownCameraReason(cameraRaw)}` : unknownCameraReason(cameraRaw);
   }
@@ -83,11 +83,11 @@ export function parseViewQuery(params: URLSearchParams, defaults: QueryDefaults)
   rows = Math.min(rows, maxRowsFor(cols, style));
   const modeValue = Math.round(num(params, 'mode', defaultMode));
   const mode = isMode(modeValue) ? modeValue : (clamp(modeValue, 1, 5) as Mode);
-  const codec = params.get('codec') ?? 'raw';
+  const codec = given(params, 'codec') ?? 'raw';
   // ASCILINE clients also say "legacy" for untagged frames.
-  const codecName = codec === 'legacy' || codec === '' ? 'raw' : codec;
+  const codecName = codec === 'legacy' ? 'raw' : codec;
   if (!isCodec(codecName)) throw new ProtocolError('BAD_QUERY', `query codec=${codec.slice(0, 20)} is not raw, adaptive or tagged`);
-  const qualityRaw = params.get('quality') || (defaults.quality ?? DEFAULT_QUALITY);
+  const qualityRaw = given(params, 'quality') ?? defaults.quality ?? DEFAULT_QUALITY;
   if (!isQuality(qualityRaw)) throw new ProtocolError('BAD_QUERY', `query ${unknownQualityReason(qualityRaw)}`);
   const spec: ViewSpec = {
     yaw: wrapDegrees(num(params, 'yaw', initial?.yaw ?? Defaults.YAW)),

@@ -237,6 +237,7 @@ function start(): void {
   function showLink(state: LinkState): void {
     link = state.kind;
     if (state.kind !== 'open') sync.linkLost();
+    toolbar.setLinked(state.kind === 'open' || state.kind === 'ended');
     switch (state.kind) {
       case 'connecting':
         if (state.attempt > 1) notices.showBanner('reconnecting…', { bad: true });

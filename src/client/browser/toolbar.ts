@@ -54,6 +54,8 @@ export class Toolbar {
   private timeline: StatusCode | null = null;
   /** The user is dragging the seek bar: frames do not move it. */
   private scrubbing = false;
+  /** Connected (or ended, where the button replays): a pause has a server to go to. */
+  private linked = false;
   /** The server's position, kept while scrubbing, shown again when a drag ends where it began. */
   private position = 0;
 
@@ -65,9 +67,7 @@ export class Toolbar {
       });
     };
     click(this.play, () => (this.timeline === 'ENDED' ? actions.replay() : actions.pause()));
-    // Off until the server says what the timeline can do (INIT, STATUS:): a full server or a refused
-    // token never does, and a 'pause' that could not pause stood there enabled.
-    this.play.disabled = true;
+    this.refreshPlay();
     choices(this.styleSelect, STYLE_NAMES, (name) => CELL_STYLES[name].description, isStyleName, (style) => actions.style(style));
     choices(this.cameraSelect, CAMERA_NAMES, (name) => CAMERAS[name].description, isCameraName, (camera) => actions.camera(camera));
     click(el('help-button', HTMLButtonElement), () => actions.help());
@@ -110,7 +110,7 @@ export class Toolbar {
     const seekable = !init.live && init.duration > 0;
     this.seekBar.disabled = !seekable;
     this.seekBar.max = String(seekable ? init.duration : 0);
-    this.play.disabled = init.live || init.duration <= 0;
+    this.refreshPlay();
     this.time.classList.toggle('live', init.live);
     this.modeSelect.value = String(init.mode);
     this.position = init.startSec;
@@ -143,8 +143,24 @@ export class Toolbar {
     this.timeline = code;
     this.play.textContent = code === 'ENDED' ? 'replay' : code === 'PAUSED' ? 'play' : 'pause';
     this.play.title = code === 'ENDED' ? 'play the file again (space)' : 'pause / play (space)';
-    this.play.disabled = code === 'STILL' || code === 'FAILED' || (this.init?.live ?? false);
+    this.refreshPlay();
     this.play.dataset['timeline'] = code.toLowerCase();
+  }
+
+  /** The connection's state: open (or ended: the button replays) or not (lost, refused, full). */
+  setLinked(linked: boolean): void {
+    this.linked = linked;
+    this.refreshPlay();
+  }
+
+  /**
+   * The play button is off where pressing it could do nothing: before the server has said what the
+   * timeline can do (a full server or a refused token never does), while disconnected, on a live
+   * stream, a photo or a failed source. A file that states no length pauses like any other.
+   */
+  private refreshPlay(): void {
+    const code = this.timeline;
+    this.play.disabled = !this.linked || this.init === null || this.init.live || code === 'STILL' || code === 'FAILED';
   }
 
   setStats(text: string): void {

@@ -6,10 +6,14 @@
  */
 import { HELP_LINES } from '../common/keymap.js';
 
+/** The longest help line. */
+const WIDEST = Math.max(...HELP_LINES.map((line) => line.length));
 /** The help box: the longest help line, padding and border. */
-export const HELP_WIDTH = 52;
+export const HELP_WIDTH = WIDEST + 4;
 /** The lines, a gap, the closing hint and the border. */
 export const HELP_HEIGHT = HELP_LINES.length + 4;
+/** Room a description needs beside the keys' column before it moves to two spaces past its own keys. */
+const DESCRIPTION_MIN = 16;
 
 const CLOSES = '(any key closes)';
 const CUT_CLOSES = '(more if taller; any key closes)';
@@ -28,8 +32,7 @@ const LONGEST_KEY = Math.max(...SPLIT.map(([keys]) => keys.length));
  * key) so that a cut keeps as much of each as it can: at 30 columns `q` still reads `quit`.
  */
 export function helpText(rows: number, cols = HELP_WIDTH - 4): string[] {
-  const widest = Math.max(...HELP_LINES.map((line) => line.length));
-  const lines = cols >= widest ? [...HELP_LINES] : SPLIT.map(([keys, what]) => (cols >= LONGEST_KEY + 2 + 16 ? keys.padEnd(LONGEST_KEY + 2) : `${keys}  `) + what);
+  const lines = cols >= WIDEST ? [...HELP_LINES] : SPLIT.map(([keys, what]) => (cols >= LONGEST_KEY + 2 + DESCRIPTION_MIN ? keys.padEnd(LONGEST_KEY + 2) : `${keys}  `) + what);
   const quit = lines[HELP_LINES.indexOf(QUIT)]!;
   if (rows >= lines.length + 2) return [...lines, '', CLOSES];
   if (rows >= lines.length + 1) return [...lines, CLOSES];
