@@ -11,7 +11,11 @@ import { Limits, wrapDegrees } from './limits.js';
 import { isMode, type Mode } from './modes.js';
 
 /** `camera` (§7) optional; `fov` is clamped to the camera's range by the server. */
-export interface ViewMessage { type: 'view'; yaw?: number; pitch?: number; roll?: number; fov?: number; camera?: CameraName }
+/**
+ * `auto`: the view moved by itself (auto-rotate, a drag coasting), not by the user's hand: while
+ * frames flow the server shows it from the next decoded frame rather than rendering the newest again.
+ */
+export interface ViewMessage { type: 'view'; yaw?: number; pitch?: number; roll?: number; fov?: number; camera?: CameraName; auto?: boolean }
 export interface ResizeMessage { type: 'resize'; cols: number; rows: number; aspect?: number }
 export interface ModeMessage { type: 'mode'; mode: Mode }
 /** `style` names a cell style (§8); the older `pixel` true/false means `half`/`ramp`. `palette` is optional. */
@@ -100,6 +104,11 @@ export function parseClientMessage(text: string): ClientMessage {
       if (camera !== undefined) {
         if (!isCameraName(camera)) bad(unknownCameraReason(camera));
         msg.camera = camera;
+      }
+      const auto = obj['auto'];
+      if (auto !== undefined) {
+        if (typeof auto !== 'boolean') bad('auto must be true or false');
+        if (auto) msg.auto = true;
       }
       return msg;
     }

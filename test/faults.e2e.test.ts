@@ -98,6 +98,6 @@ describe('bad media', () => {
     const path = makeClip(join(tmp.dir, 'tv.mp4'), { width: 320, height: 240, seconds: 2 });
     const { frames, stderr } = await firstFrames(path);
     expect(frames.at(-1)!.length).toBe(4 + 16 * 6 * 4);
-    expect(stderr).toMatch(/warn source\.format note="320x240 is not equirect's 2\.00:1: stretched \(no metadata says what it is\); try --stereo tb\|sbs or --projection"/);
+    expect(stderr).toMatch(/warn source\.format note="320x240 is not equirect's 2\.00:1: stretched \(no metadata says what it is\); no known 360 layout has this shape"/);
   });
 });

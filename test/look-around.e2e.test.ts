@@ -43,6 +43,31 @@ describe('look-around', () => {
     expect(answer!.equals(last)).toBe(false);
   });
 
+  it('a view that moved by itself (auto) goes with the next decoded frame while frames flow, and at once when paused', async () => {
+    const s = await serve([clip, '--loop', '--fps', '2']);
+    const v = viewer(s, 'cols=24&rows=8&yaw=0');
+    await v.moreFrames(2, 10_000);
+    await v.moreFrames(1, 10_000);
+    const last = v.frames.at(-1)!;
+    v.send({ type: 'view', yaw: 120, auto: true });
+    // Not the newest frame rendered again (a second render and write a frame while auto-rotating):
+    // the next decoded one, already from the new direction.
+    const [next] = await v.moreFrames(1, 5000);
+    expect(readFrameIndex(next!)).not.toBe(readFrameIndex(last));
+    v.send({ type: 'view', yaw: 0 });
+    const [back] = await v.moreFrames(1, 5000);
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => v.texts.some((t) => t.startsWith('STATUS:PAUSED')), 'the pause');
+    await new Promise((r) => setTimeout(r, 600));
+    // Paused no frame comes: an auto view is rendered at once, as any.
+    const before = v.frames.length;
+    const shown = v.frames.at(-1)!;
+    v.send({ type: 'view', yaw: -90, auto: true });
+    await v.until(() => v.frames.length > before, 'the re-render', 2000);
+    expect(readFrameIndex(v.frames.at(-1)!)).toBe(readFrameIndex(shown));
+    expect(v.frames.at(-1)!.equals(back!)).toBe(false);
+  });
+
   it('paused, a view change still shows the new direction', async () => {
     const s = await serve([clip, '--loop']);
     const v = viewer(s, 'cols=24&rows=8&yaw=0');

@@ -230,8 +230,14 @@ describe('PlayerController', () => {
     expect(r.player.view.yaw - before).toBeCloseTo((AUTO_ROTATE_DEG_PER_S * 2000) / 1000, 1);
     expect(r.sent.length - sentBefore).toBeGreaterThanOrEqual(55);
     expect(r.sent.length - sentBefore).toBeLessThanOrEqual(61);
+    // Each turn it made by itself says so (the server shows it with the next frame); a key's does not.
+    expect(r.sent.slice(sentBefore).every((m) => m.type === 'view' && m.auto === true)).toBe(true);
     // A key stops it; it comes back after another idle spell.
+    const beforeKey = r.sent.length;
     r.player.act('look-up');
+    r.advance(16);
+    expect(r.sent.slice(beforeKey)).toEqual([expect.objectContaining({ type: 'view' })]);
+    expect(r.sent.slice(beforeKey).some((m) => m.type === 'view' && m.auto === true)).toBe(false);
     const stopped = r.player.view.yaw;
     r.advance(AUTO_ROTATE_IDLE_MS - 100);
     expect(r.player.view.yaw).toBe(stopped);

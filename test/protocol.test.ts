@@ -174,6 +174,8 @@ describe('client messages', () => {
 
   it('wraps yaw and roll into [-180, 180)', () => {
     expect(parseClientMessage('{"type":"view","yaw":190,"roll":-540}')).toEqual({ type: 'view', yaw: -170, roll: -180 });
+    expect(parseClientMessage('{"type":"view","yaw":3,"auto":true}')).toEqual({ type: 'view', yaw: 3, auto: true });
+    expect(parseClientMessage('{"type":"view","yaw":3,"auto":false}')).toEqual({ type: 'view', yaw: 3 });
   });
 
   it.each([
@@ -192,6 +194,7 @@ describe('client messages', () => {
     ['{"type":"mode","mode":0}', /mode must be 1, 2, 3, 4 or 5/],
     ['{"type":"pause"}', /paused must be true or false/],
     ['{"type":"seek","time":-1}', /^time -1 is below 0$/],
+    ['{"type":"view","yaw":3,"auto":"yes"}', /^auto must be true or false$/],
   ])('refuses %s', (text, reason) => {
     expect(() => parseClientMessage(text)).toThrow(reason);
   });

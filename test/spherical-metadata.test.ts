@@ -69,8 +69,15 @@ describe('spherical metadata', () => {
 
   it('a stretch suggests only the flags not given already', () => {
     const notes = (flags: Record<string, string>): readonly string[] => resolveFormat(null, parseFormatFlags(flags), 1920, 960, () => {}).notes;
-    expect(notes({ projection: 'he' })).toEqual(["1920x960 is not hequirect's 1.00:1: stretched (the flag says hequirect); try --stereo tb|sbs"]);
+    // Two 960x960 half-spheres side by side: VR180.
+    expect(notes({ projection: 'he' })).toEqual(["1920x960 is not hequirect's 1.00:1: stretched (the flag says hequirect); try --stereo sbs"]);
     expect(notes({ projection: 'he', stereo: 'tb' })).toEqual(["1920x480 (one eye of tb) is not hequirect's 1.00:1: stretched (the flag says hequirect)"]);
+    const shaped = (w: number, h: number): readonly string[] => resolveFormat(null, {}, w, h, () => {}).notes;
+    // A square frame: two equirect eyes stacked, or a one-lens fisheye or a half sphere.
+    expect(shaped(2048, 2048)).toEqual(["2048x2048 is not equirect's 2.00:1: stretched (no metadata says what it is); try --stereo tb or --projection hequirect|fisheye"]);
+    expect(shaped(3840, 2560)).toEqual(["3840x2560 is not equirect's 2.00:1: stretched (no metadata says what it is); try --projection c3x2|eac"]);
+    // A phone's portrait video fits no 360° layout.
+    expect(shaped(1080, 1920)).toEqual(["1080x1920 is not equirect's 2.00:1: stretched (no metadata says what it is); no known 360 layout has this shape"]);
   });
 
   it('flags win over the file, and a flag naming another layout drops the file\'s equirect bounds', () => {

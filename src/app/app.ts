@@ -192,12 +192,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const hooks = {
     initBase,
     messageRate: opts.messageRate ?? DEFAULT_MESSAGE_RATE,
-    onSpecChange(session: ViewerSession, previousKey: string) {
+    onSpecChange(session: ViewerSession, previousKey: string, needsInit: boolean, byItself: boolean) {
       audience.regroup(session, previousKey);
       // Look-around answers at once: the newest decoded frame is rendered for the new view now,
       // not at the next decoded frame (which would take up to a frame interval, and never come
-      // while paused or for a photo). A frame already waiting renders it instead.
-      scheduler.refresh(session.key);
+      // while paused or for a photo). A frame already waiting renders it instead. A view moving by
+      // itself (auto-rotate, coasting) while frames flow goes with the next one: answered at once
+      // too, each step cost a second render and terminal write a frame (52 fps of a 30 fps clip).
+      const flowing = !playback.isPaused && playback.source.running && info.kind !== 'still';
+      if (!(byItself && flowing && !needsInit)) scheduler.refresh(session.key);
       workSize.schedule();
     },
     onKeyframe(session: ViewerSession) {

@@ -7,7 +7,7 @@
  */
 import { Ascii360Error, EXIT_USAGE } from '../shared/errors.js';
 import type { LayoutName, PictureFormat } from '../shared/types.js';
-import { DEFAULT_IN_FOV, EQUIRECT_FORMAT, layoutList, layoutNamed, LAYOUTS } from '../projection/layouts/index.js';
+import { DEFAULT_IN_FOV, EQUIRECT_FORMAT, LAYOUT_NAMES, layoutList, layoutNamed, LAYOUTS } from '../projection/layouts/index.js';
 import { WHOLE_AREA } from '../projection/layout.js';
 import { eyeSize, type SphericalMetadata, type StereoMode } from './spherical-metadata.js';
 import { RGB24 } from '../shared/frame-pixels.js';
@@ -73,6 +73,32 @@ export function parseFormatFlags(raw: { projection?: string; stereo?: string; ey
   return flags;
 }
 
+/** Aspects this close count as the same shape (the stretch warning's tolerance). */
+const SAME_SHAPE = 0.02;
+
+/**
+ * What to try for a picture of `picture`'s layout whose frame (`width`×`height`, both eyes) has
+ * another shape: the flags not given already whose shape fits it (a 1920×960 `--projection he` is
+ * two 960×960 eyes side by side: `--stereo sbs`); where none fits and the user named neither, that
+ * this may not be a 360° picture at all (a phone's 9:16 video was told to try top-bottom stereo).
+ */
+function stretchHint(picture: PictureFormat, width: number, height: number, stereoGiven: boolean, layoutGiven: boolean): string {
+  const same = (a: number, b: number): boolean => Math.abs(a / b - 1) <= SAME_SHAPE;
+  const whole = width / height;
+  const tries: string[] = [];
+  if (!stereoGiven) {
+    const expected = LAYOUTS[picture.layout].aspect(picture);
+    if (same(whole, expected / 2)) tries.push('--stereo tb');
+    if (same(whole, expected * 2)) tries.push('--stereo sbs');
+  }
+  if (!layoutGiven) {
+    const fits = LAYOUT_NAMES.filter((l) => l !== picture.layout && same(whole, LAYOUTS[l].aspect({ ...picture, layout: l, area: WHOLE_AREA })));
+    if (fits.length > 0) tries.push(`--projection ${fits.join('|')}`);
+  }
+  if (tries.length > 0) return `; try ${tries.join(' or ')}`;
+  return stereoGiven || layoutGiven ? '' : '; no known 360 layout has this shape';
+}
+
 /**
  * Metadata and flags → the format of a file `width`×`height` (both eyes). `warn` gets one line per
  * thing corrected or guessed (metadata that contradicts the frame, a stretch).
@@ -115,9 +141,7 @@ export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags
   if (Math.abs(actual / expected - 1) > 0.02) {
     // Short enough for `play`'s status line, which shows it where the log goes nowhere: the flags last.
     const said = layoutFrom === 'default' ? 'no metadata says what it is' : `${layoutFrom === 'flag' ? 'the flag' : meta!.kind} says ${layout}`;
-    // The flags to try: those not given already (`--projection he` is not told to try --projection).
-    const untried = [stereoFrom === 'flag' ? '' : '--stereo tb|sbs', layoutFrom === 'flag' ? '' : '--projection'].filter(Boolean);
-    const hint = untried.length > 0 ? `; try ${untried.join(' or ')}` : '';
+    const hint = stretchHint(picture, width, height, stereoFrom === 'flag', layoutFrom === 'flag');
     warn(`${size.width}x${size.height}${stereo === 'mono' ? '' : ` (one eye of ${stereo})`} is not ${layout}'s ${expected.toFixed(2)}:1: stretched (${said})${hint}`);
   }
   const initialView = meta?.initialView ?? null;

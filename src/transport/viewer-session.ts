@@ -13,7 +13,8 @@ import { SendQueue } from './send-queue.js';
 
 export interface SessionHooks {
   /** The spec (and so the key) changed; `previousKey` is the one the session had. */
-  onSpecChange(session: ViewerSession, previousKey: string, needsInit: boolean): void;
+  /** `byItself`: a view the client's own motion made (auto-rotate, coasting: §4 `auto`), not the user's hand. */
+  onSpecChange(session: ViewerSession, previousKey: string, needsInit: boolean, byItself: boolean): void;
   /** pause/seek act on the shared timeline; returns an error reason, or null when done. */
   onTimeline(session: ViewerSession, message: Extract<ClientMessage, { type: 'pause' | 'seek' }>): string | null;
   /** INIT fields that do not depend on the viewer (fps, duration, position, live). */
@@ -169,8 +170,9 @@ export class ViewerSession {
     switch (message.type) {
       case 'view': {
         // Each camera has its own range of fields of view (§7): the FOV asked for, or kept, is clamped to it.
-        const next = { ...this.spec, ...stripUndefined(message) };
-        this.update({ ...next, fov: clampFov(next.camera, next.fov) }, next.camera !== this.spec.camera);
+        const { auto, ...angles } = message;
+        const next = { ...this.spec, ...stripUndefined(angles) };
+        this.update({ ...next, fov: clampFov(next.camera, next.fov) }, next.camera !== this.spec.camera, false, auto === true);
         return;
       }
       case 'resize':
@@ -223,8 +225,8 @@ export class ViewerSession {
     return false;
   }
 
-  /** `forceInit`: a new INIT even when the shape stays (ASCILINE's reinit). */
-  private update(next: ViewSpec, shapeMayChange: boolean, forceInit = false): void {
+  /** `forceInit`: a new INIT even when the shape stays (ASCILINE's reinit); `byItself`: onSpecChange's. */
+  private update(next: ViewSpec, shapeMayChange: boolean, forceInit = false, byItself = false): void {
     const s = this.spec;
     const needsInit =
       forceInit ||
@@ -234,7 +236,7 @@ export class ViewerSession {
     this.spec = next;
     this.key = viewKey(next);
     if (needsInit) this.sendInit();
-    if (this.key !== previousKey || needsInit) this.hooks.onSpecChange(this, previousKey, needsInit);
+    if (this.key !== previousKey || needsInit) this.hooks.onSpecChange(this, previousKey, needsInit, byItself);
   }
 }
 
