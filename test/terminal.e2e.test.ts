@@ -219,7 +219,8 @@ describe('ascii360 play: more ways in and out', () => {
     const photo = join(tmp.dir, 'pano.png');
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=400x200', '-frames:v', '1', photo]);
     start('a360-error', 90, 28, `play '${photo}' --log-level silent`);
-    await until('the picture', () => /still/.test(capture('a360-error')[27] ?? ''));
+    // A photo's time: "still", after its own mark, not the playing one.
+    await until('the picture', () => /^ = still /.test(capture('a360-error')[27] ?? ''));
     tmux('send-keys', '-t', 'a360-error', 'Space');
     await until('the notice', () => /server: pause is not possible on a still photo/.test(capture('a360-error')[27] ?? ''));
     // Still running: the view still turns.

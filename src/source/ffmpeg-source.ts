@@ -175,6 +175,19 @@ export function tellingLine(tail: readonly string[]): string | undefined {
   return tail.at(-1);
 }
 
+/**
+ * Where frame `at` seconds into a run (from its start position) lies on the timeline, and its index
+ * (§3: the frame's number in the file, from 0), for a file looping every `loop` seconds (0: not
+ * looping). A loop holds ⌈loop·fps⌉ frames: a position a rounding short of the end is the next
+ * loop's first frame, index 0 (a 20 s loop at 30 fps went 599, 600, 1 once).
+ */
+export function timelineFrame(at: number, fps: number, loop: number): { position: number; index: number } {
+  if (!(loop > 0)) return { position: at, index: Math.round(at * fps) };
+  const position = at % loop;
+  const index = Math.round(position * fps);
+  return index >= Math.max(1, Math.ceil(loop * fps - 1e-6)) ? { position: 0, index: 0 } : { position, index };
+}
+
 export interface FfmpegSourceOptions {
   tools: FfmpegTools;
   input: string;
@@ -517,9 +530,7 @@ export class FfmpegSource implements FrameSource {
       index = this.liveIndex++;
       position = index / fps;
     } else {
-      position = this.startPosition + k / fps;
-      if (this.opts.loop && this.info.duration > 0) position %= this.info.duration;
-      index = Math.round(position * fps);
+      ({ position, index } = timelineFrame(this.startPosition + k / fps, fps, this.opts.loop ? this.info.duration : 0));
     }
     const ring = this.ring!;
     this.opts.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index, position, elapsed: k / fps });

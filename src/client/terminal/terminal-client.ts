@@ -123,6 +123,8 @@ function timelineMark(t: TimelineStatus | null): string {
     case 'ENDED': return '[]';
     case 'RESTARTING': return '..';
     case 'FAILED': return 'x';
+    // A photo does not play: its time reads "still", with no play mark before it.
+    case 'STILL': return '=';
     default: return '>';
   }
 }

@@ -1,9 +1,10 @@
 /**
- * What a decoder that stopped is told by (src/source/ffmpeg-source.ts, tellingLine): the last line
- * of ffmpeg's that says why, past the generic last words, with the tags newer ffmpeg puts in front.
+ * The decoder's bookkeeping (src/source/ffmpeg-source.ts): the line a decoder that stopped is told
+ * by (tellingLine: the last of ffmpeg's that says why, past its generic last words and the tags newer
+ * ffmpeg puts in front), and each frame's place on the timeline (timelineFrame).
  */
 import { describe, expect, it } from 'vitest';
-import { tellingLine } from '../src/source/ffmpeg-source.js';
+import { tellingLine, timelineFrame } from '../src/source/ffmpeg-source.js';
 
 describe('tellingLine', () => {
   it("ffmpeg 5.1's own tail for an MP4 it could not read over HTTP: the input/output error", () => {
@@ -31,5 +32,22 @@ describe('tellingLine', () => {
   it('only generic words: the last of them; nothing: nothing', () => {
     expect(tellingLine(['Conversion failed!', 'Error marking filters as finished'])).toBe('Error marking filters as finished');
     expect(tellingLine([])).toBeUndefined();
+  });
+});
+
+describe('timelineFrame', () => {
+  it('a looping file numbers its frames from 0 in every loop, never one past the last', () => {
+    // 20 s at 30 fps: 600 frames, 0…599.
+    expect(timelineFrame(599 / 30, 30, 20)).toEqual({ position: 599 / 30, index: 599 });
+    expect(timelineFrame(20 - 1e-9, 30, 20)).toEqual({ position: 0, index: 0 });
+    expect(timelineFrame(20 + 1 / 30, 30, 20).index).toBe(1);
+    // A seek to a moment between frames, run on past the end.
+    for (let k = 0; k < 1000; k++) {
+      const { index } = timelineFrame(13.37 + k / 30, 30, 20);
+      expect(index).toBeGreaterThanOrEqual(0);
+      expect(index).toBeLessThan(600);
+    }
+    // Not looping: the position as it is.
+    expect(timelineFrame(25, 30, 0)).toEqual({ position: 25, index: 750 });
   });
 });
