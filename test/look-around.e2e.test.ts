@@ -68,6 +68,25 @@ describe('look-around', () => {
     expect(v.frames.at(-1)!.equals(back!)).toBe(false);
   });
 
+  it('a view turning by itself 30 times a second gets the video\'s 30 frames a second, not twice as many', async () => {
+    const s = await serve([clip, '--loop']);
+    const v = viewer(s, 'cols=48&rows=16&yaw=0&style=mosaic');
+    await v.moreFrames(10);
+    const from = v.frames.length;
+    let yaw = 0;
+    const turning = setInterval(() => v.send({ type: 'view', yaw: (yaw += 0.2), auto: true }), 1000 / 30);
+    await new Promise((r) => setTimeout(r, 2000));
+    clearInterval(turning);
+    const got = v.frames.length - from;
+    // 60 frames in 2 s; answered at once each step doubled them (52 fps of a 30 fps clip).
+    expect(got).toBeLessThanOrEqual(70);
+    expect(got).toBeGreaterThanOrEqual(40);
+    // The last step is shown, not dropped with a frame that rendered the view before.
+    await v.moreFrames(2);
+    const views = (await getJson(`${s.url}/healthz`))['views'] as { yaw: number }[];
+    expect(views[0]!.yaw).toBeCloseTo(yaw, 1);
+  });
+
   it('paused, a view change still shows the new direction', async () => {
     const s = await serve([clip, '--loop']);
     const v = viewer(s, 'cols=24&rows=8&yaw=0');

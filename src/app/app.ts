@@ -109,7 +109,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // The most detail worth decoding: the file's own, as the width of an equirect panorama.
   const detailCap = sourceDetail(info.format);
   const playback = new Playback(opened.create, chooseWorkWidth([], detailCap), {
-    frame: (frame) => scheduler.push(frame),
+    frame: (frame) => {
+      // Views that moved by themselves since the last frame render with this one (§4 `auto`).
+      audience.takeAutoViews();
+      scheduler.push(frame);
+    },
     problem: (message) => audience.error(message),
     status: (status) => audience.status(status),
     ended: (failed, message) => {
@@ -189,6 +193,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return `server full (at most ${maxClients} ${maxClients === 1 ? 'client' : 'clients'}); try again later`;
   };
 
+  /** Decoded frames are coming: playing, and not a photo. */
+  const framesFlowing = (): boolean => !playback.isPaused && playback.source.running && info.kind !== 'still';
   const hooks = {
     initBase,
     messageRate: opts.messageRate ?? DEFAULT_MESSAGE_RATE,
@@ -197,12 +203,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // Look-around answers at once: the newest decoded frame is rendered for the new view now,
       // not at the next decoded frame (which would take up to a frame interval, and never come
       // while paused or for a photo). A frame already waiting renders it instead. A view moving by
-      // itself (auto-rotate, coasting) while frames flow goes with the next one: answered at once
-      // too, each step cost a second render and terminal write a frame (52 fps of a 30 fps clip).
-      const flowing = !playback.isPaused && playback.source.running && info.kind !== 'still';
-      if (!(byItself && flowing && !needsInit)) scheduler.refresh(session.key);
+      // itself (auto-rotate, coasting) while frames flow is taken as the next one goes to render
+      // (ViewerSession.takeAutoView): answered at once too, each step cost a second render and
+      // terminal write a frame (52 fps of a 30 fps clip).
+      if (!(byItself && framesFlowing() && !needsInit)) scheduler.refresh(session.key);
       workSize.schedule();
     },
+    framesFlowing,
     onKeyframe(session: ViewerSession) {
       scheduler.refresh(session.key);
     },
@@ -212,7 +219,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (playback.isPaused || !playback.source.running) scheduler.refresh(session.key);
     },
     onTimeline(_session: ViewerSession, message: { type: 'pause'; paused: boolean } | { type: 'seek'; time: number }) {
-      return message.type === 'pause' ? playback.setPaused(message.paused) : playback.seek(message.time);
+      const refused = message.type === 'pause' ? playback.setPaused(message.paused) : playback.seek(message.time);
+      // Paused, no frame comes to take the views waiting for one: they are taken (and rendered) now.
+      audience.takeAutoViews();
+      return refused;
     },
   };
 

@@ -89,6 +89,11 @@ export class Audience {
     }
   }
 
+  /** Every viewer's `auto` view waiting (ViewerSession.takeAutoView) taken now: a frame is about to render. */
+  takeAutoViews(): void {
+    for (const s of this.sessions) s.takeAutoView();
+  }
+
   status(status: TimelineStatus): void {
     for (const s of this.sessions) s.sendStatus(status);
   }

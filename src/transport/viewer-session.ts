@@ -15,6 +15,8 @@ export interface SessionHooks {
   /** The spec (and so the key) changed; `previousKey` is the one the session had. */
   /** `byItself`: a view the client's own motion made (auto-rotate, coasting: §4 `auto`), not the user's hand. */
   onSpecChange(session: ViewerSession, previousKey: string, needsInit: boolean, byItself: boolean): void;
+  /** Whether decoded frames are coming (playing, not a photo): an `auto` view then waits for the next (takeAutoView). */
+  framesFlowing(): boolean;
   /** pause/seek act on the shared timeline; returns an error reason, or null when done. */
   onTimeline(session: ViewerSession, message: Extract<ClientMessage, { type: 'pause' | 'seek' }>): string | null;
   /** INIT fields that do not depend on the viewer (fps, duration, position, live). */
@@ -49,6 +51,12 @@ export class ViewerSession {
   shows: number | null = null;
   /** The `requestId` of this viewer's seek on its way, answered with SEEKED when the timeline's STATUS:SEEKED comes (§2.2). */
   private seekAsked: number | string | null = null;
+  /**
+   * An `auto` view (§4) waiting for the next decoded frame (takeAutoView): taken at once, the frame
+   * already rendering for the view before went to a key the viewer had left, and was lost (21 of
+   * 30 frames a second reached an auto-rotating mosaic page).
+   */
+  private autoView: ViewSpec | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -167,12 +175,18 @@ export class ViewerSession {
       this.sendError(error instanceof ProtocolError ? error.message : 'message could not be read');
       return;
     }
+    // A pause or a seek takes every viewer's waiting view itself, after it acts (app.ts onTimeline).
+    if (message.type !== 'view' && message.type !== 'pause' && message.type !== 'seek') this.takeAutoView();
     switch (message.type) {
       case 'view': {
         // Each camera has its own range of fields of view (§7): the FOV asked for, or kept, is clamped to it.
         const { auto, ...angles } = message;
-        const next = { ...this.spec, ...stripUndefined(angles) };
-        this.update({ ...next, fov: clampFov(next.camera, next.fov) }, next.camera !== this.spec.camera, false, auto === true);
+        const base = this.autoView ?? this.spec;
+        const next = { ...base, ...stripUndefined(angles) };
+        const spec = { ...next, fov: clampFov(next.camera, next.fov) };
+        this.autoView = null;
+        if (auto === true && next.camera === this.spec.camera && this.hooks.framesFlowing()) this.autoView = spec;
+        else this.update(spec, next.camera !== this.spec.camera, false, auto === true);
         return;
       }
       case 'resize':
@@ -223,6 +237,17 @@ export class ViewerSession {
     if (samples <= Limits.SAMPLES_MAX) return true;
     this.sendError(`grid ${cols}x${rows} in style ${style} takes ${samples} samples, over the limit of ${Limits.SAMPLES_MAX}`);
     return false;
+  }
+
+  /**
+   * Takes the `auto` view waiting, if any: called as each decoded frame goes to be rendered (so it
+   * renders the new view), before any other message of the viewer's, and when frames stop.
+   */
+  takeAutoView(): void {
+    const spec = this.autoView;
+    if (!spec) return;
+    this.autoView = null;
+    this.update(spec, false, false, true);
   }
 
   /** `forceInit`: a new INIT even when the shape stays (ASCILINE's reinit); `byItself`: onSpecChange's. */
