@@ -215,8 +215,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
     onBaseLost(session: ViewerSession) {
       // While frames flow the next one brings the keyframe; re-rendering now would double a slow
-      // viewer's renders. Paused or stopped, nothing would come.
-      if (playback.isPaused || !playback.source.running) scheduler.refresh(session.key);
+      // viewer's renders. Paused, stopped or a photo, nothing would come.
+      if (!framesFlowing()) scheduler.refresh(session.key);
     },
     onTimeline(_session: ViewerSession, message: { type: 'pause'; paused: boolean } | { type: 'seek'; time: number }) {
       const refused = message.type === 'pause' ? playback.setPaused(message.paused) : playback.seek(message.time);
@@ -279,6 +279,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  /** Seconds to the millisecond, as STATUS: gives them. */
+  const toMs = (seconds: number): number => Math.round(seconds * 1000) / 1000;
+
   function health(): Health {
     const totals = audience.totals();
     const timeline = playback.status;
@@ -290,14 +293,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return {
       status: statusOf(timeline, drops.recent() || stalledMs >= STALLED_MS || clusterLost),
       // To the millisecond, as `position` and STATUS: give it (frame times add up to 8.199999999999998).
-      timeline: timeline.position === undefined ? timeline : { ...timeline, position: Math.round(timeline.position * 1000) / 1000 },
+      timeline: timeline.position === undefined ? timeline : { ...timeline, position: toMs(timeline.position) },
       // Anyone who reaches the server reads this: the file's name, not its directories or a URL's key.
       source: publicName(info.label),
       kind: info.kind,
       fps: info.fps,
       duration: info.duration,
       live: info.live,
-      position: Math.round(playback.position * 1000) / 1000,
+      position: toMs(playback.position),
       paused: playback.isPaused,
       ended: playback.isEnded,
       stalledMs,

@@ -11,7 +11,7 @@ import { publicName, redactedSource, withPublicUrls } from '../shared/source-nam
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import { KILL_TIMEOUT_MS, terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
-import { protocolsFor, resolveHwaccel, type FfmpegTools, type Hwaccel, type Resizer } from './ffmpeg-tools.js';
+import { protocolsFor, resolveHwaccel, untagged, type FfmpegTools, type Hwaccel, type Resizer } from './ffmpeg-tools.js';
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import type { FramePixels } from '../shared/frame-pixels.js';
@@ -164,14 +164,13 @@ const STDERR_TAIL_LINES = 8;
  * ffmpeg's last words that say only that it stopped, not why: a line before them tells. A source
  * ffmpeg 5.1 could not read over HTTP ended on "Cannot determine format of input stream 0:0 after
  * EOF" and "Error marking filters as finished", after the "Input/output error" that said what was
- * wrong. Newer ffmpeg puts `[vf#0:0 @ 0x…]`-like tags in front: they are passed over.
+ * wrong. Judged without the tags newer ffmpeg puts in front (`[vf#0:0 @ 0x…]`).
  */
 const GENERIC_LAST_WORDS = /^(Error marking filters as finished|Conversion failed!?|Error while (filtering|decoding|processing)|Nothing was written into output file|Error closing file|Terminating (\w+ )?thread|Task finished with error code|Last message repeated|Cannot determine format of input stream|Exiting normally)/i;
-const TAGS = /^(\[[^\]]*\]\s*)+/;
 
 /** The line of `tail` (ffmpeg's last lines) that says why it stopped: the last one not generic, else the last. */
 export function tellingLine(tail: readonly string[]): string | undefined {
-  for (let i = tail.length - 1; i >= 0; i--) if (!GENERIC_LAST_WORDS.test(tail[i]!.replace(TAGS, ''))) return tail[i];
+  for (let i = tail.length - 1; i >= 0; i--) if (!GENERIC_LAST_WORDS.test(untagged(tail[i]!))) return tail[i];
   return tail.at(-1);
 }
 

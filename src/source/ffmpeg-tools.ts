@@ -252,13 +252,18 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
   };
 }
 
+/** An ffmpeg log line without the `[mov,mp4,… @ 0x…]`-like tags in front of its words. */
+export function untagged(line: string): string {
+  return line.replace(/^(\[[^\]]*\]\s*)+/, '');
+}
+
 /**
  * No pixel format: ffprobe decoded none of the picture, and ffmpeg will not either (it failed five
  * times over, on "Error marking filters as finished"). An MP4 whose index is at its end, from a
  * server without range requests, reads as a "partial file": said at the start, in ffprobe's words.
  */
 function undecodableReason(label: string, input: string, warnings: string): string {
-  const lines = warnings.split('\n').map((l) => l.replace(/^(\[[^\]]*\]\s*)+/, '').trim()).filter(Boolean);
+  const lines = warnings.split('\n').map((l) => untagged(l).trim()).filter(Boolean);
   // The line that names the trouble, rather than a decoder's passing complaint before it.
   const said = lines.find((l) => /partial file|Invalid data/i.test(l)) ?? lines.at(-1);
   const reason = said ? withPublicUrls(said.split(input).join('')).replace(/^:\s*/, '') : 'its pixel format is unknown';

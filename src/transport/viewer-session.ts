@@ -12,8 +12,10 @@ import { RateLimit } from './rate-limit.js';
 import { SendQueue } from './send-queue.js';
 
 export interface SessionHooks {
-  /** The spec (and so the key) changed; `previousKey` is the one the session had. */
-  /** `byItself`: a view the client's own motion made (auto-rotate, coasting: §4 `auto`), not the user's hand. */
+  /**
+   * The spec (and so the key) changed; `previousKey` is the one the session had. `byItself`: a view
+   * the client's own motion made (auto-rotate, coasting: §4 `auto`), not the user's hand.
+   */
   onSpecChange(session: ViewerSession, previousKey: string, needsInit: boolean, byItself: boolean): void;
   /** Whether decoded frames are coming (playing, not a photo): an `auto` view then waits for the next (takeAutoView). */
   framesFlowing(): boolean;

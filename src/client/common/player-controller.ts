@@ -78,8 +78,6 @@ export class PlayerController {
   style: StyleName;
   /** A style asked for and not yet confirmed by an INIT: quick presses step on from it. */
   requested: StyleName | null = null;
-  /** The user moved the view (a key, the wheel, a drag) since the last view message: it is not `auto`. */
-  private byUser = false;
   /** When the last view message was given out (tick). */
   private lastViewAt = -Infinity;
   /** A mode asked for and not yet confirmed by an INIT: quick `m` presses step on from it. */
@@ -184,7 +182,6 @@ export class PlayerController {
   act(action: Action): ShellAction | null {
     const now = this.opts.now();
     this.motion.input(now);
-    this.byUser = true;
     if (this.view.apply(action)) return null;
     switch (action) {
       case 'pause': {
@@ -257,26 +254,22 @@ export class PlayerController {
 
   setCamera(camera: CameraName): void {
     this.motion.input(this.opts.now());
-    this.byUser = true;
     this.view.setCamera(camera);
   }
 
   /** The wheel or a pinch: zoom by `factor` (the FOV is multiplied by it). */
   zoom(factor: number): void {
     this.motion.input(this.opts.now());
-    this.byUser = true;
     this.view.zoom(factor);
   }
 
   dragStart(): void {
     this.motion.dragStart(this.opts.now());
-    this.byUser = true;
   }
 
   /** The drag moved the view by (yaw, pitch) degrees: the shell converts its pixels or cells. */
   dragBy(yaw: number, pitch: number): void {
     this.motion.dragMove(yaw, pitch, this.opts.now());
-    this.byUser = true;
   }
 
   /** `coast` false for a cancelled drag: no inertia. */
@@ -299,10 +292,10 @@ export class PlayerController {
     if (moved && now - this.lastViewAt < MOTION_VIEW_MS) return null;
     const message = this.view.takeViewMessage();
     if (!message) return null;
+    // Moved by itself alone since the last message (every key, wheel and drag is the motion's
+    // input): the server need not render the newest frame again.
+    if (this.motion.lastInputAt < this.lastViewAt) message.auto = true;
     this.lastViewAt = now;
-    // Moved by itself alone since the last message: the server need not render the newest frame again.
-    if (!this.byUser) message.auto = true;
-    this.byUser = false;
     return message;
   }
 

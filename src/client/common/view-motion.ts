@@ -41,6 +41,11 @@ export class ViewMotion {
   private dragging = false;
   private lastStep: number | null = null;
   private lastInput: number;
+
+  /** When the user last moved the view or pressed a key (a view changed since then by itself alone is `auto`). */
+  get lastInputAt(): number {
+    return this.lastInput;
+  }
   /** Auto-rotate is on (it turns only after the idle spell). */
   autoRotate: boolean;
 
