@@ -6,8 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloseCode, parseStatus } from '../protocol/index.js';
+import { CloseCode, FrameDecoder, parseStatus } from '../protocol/index.js';
 import { STALLED_MS } from '../src/app/health.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { serverPool, statuses, type CliServer, type TestViewer } from './helpers/server.js';
@@ -81,6 +82,39 @@ describe('STATUS: the timeline every viewer is told', () => {
     expect(String(health.timeline.position)).toMatch(/^\d+(\.\d{1,3})?$/);
     // Not standing still (a loaded machine may have dropped a frame meanwhile: `degraded` for that is no freeze).
     expect(health.stalledMs).toBeLessThan(STALLED_MS);
+  });
+
+  it('after SEEKED every frame shows the new moment: one rendering or queued when the seek came is shown to nobody', async () => {
+    const s = await serve([clip, '--loop']);
+    // Four distinct mosaic views of the largest grid keep the workers busy through most of each
+    // frame interval, so most seeks land while a frame of the old moment renders or waits to.
+    const views = [0, 90, 180, 270].map((yaw) => viewer(s, `cols=250&rows=75&style=mosaic&yaw=${yaw}`));
+    // A coded viewer too: a DELTA rendered for it and withheld must not leave its next frame patching a state it never got.
+    views.push(viewer(s, 'cols=250&rows=75&style=mosaic&yaw=45&codec=tagged'));
+    for (const v of views) await v.moreFrames(2);
+    const [a] = views as [TestViewer];
+    for (let i = 0; i < 16; i++) {
+      const time = i % 2 === 0 ? 1 : 4;
+      const from = views.map((v) => v.messages.length);
+      a.send({ type: 'seek', time });
+      for (const [n, v] of views.entries()) {
+        const seekedAt = (): number => v.messages.findIndex((m, k) => k >= from[n]! && !m.binary && m.text.startsWith('STATUS:SEEKED:'));
+        const frameAfter = (): Buffer | undefined => {
+          const at = seekedAt();
+          const m = at < 0 ? undefined : v.messages.slice(at + 1).find((x) => x.binary);
+          return m?.binary ? m.data : undefined;
+        };
+        await v.until(() => frameAfter() !== undefined, `viewer ${n}: a frame after SEEKED to ${time}`);
+        // The frame index is round(position × fps) (PROTOCOL-NOTES §3): the old moment was 3 s away.
+        const position = frameAfter()!.readUInt32BE(0) / 30;
+        expect(position, `viewer ${n}, seek ${i} to ${time}`).toBeGreaterThanOrEqual(time - 0.05);
+        expect(position, `viewer ${n}, seek ${i} to ${time}`).toBeLessThan(time + 1.5);
+      }
+    }
+    const coded = views.at(-1)!;
+    const decoder = new FrameDecoder((d, max) => inflateSync(d, { maxOutputLength: max }));
+    for (const frame of coded.frames) decoder.decode(frame[4]!, frame.subarray(5), 250 * 75, 7);
+    expect(coded.frames.length).toBeGreaterThan(16);
   });
 
   it('a still photo is STILL; a refused pause changes nothing but brings the Error', async () => {

@@ -104,6 +104,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const scheduler = store.add(new RenderScheduler(pool, {
     views: () => audience.views(),
     deliver: (_frame, payloads) => audience.deliver(payloads),
+    stale: (frame) => playback.isStale(frame),
+    withhold: (payloads) => audience.withhold(payloads),
   }));
 
   // The most detail worth decoding: the file's own, as the width of an equirect panorama.

@@ -89,6 +89,15 @@ export class Audience {
     }
   }
 
+  /**
+   * Payloads nobody is shown (a frame the timeline jumped away from while it rendered). Their
+   * view's codec state moved on all the same, so its viewers now lack it: the next render of the
+   * view brings them a keyframe (views(), needKey).
+   */
+  withhold(payloads: readonly FramePayload[]): void {
+    for (const payload of payloads) if (this.byKey.has(payload.key)) this.lastState.set(payload.key, payload.id);
+  }
+
   /** Every viewer's `auto` view waiting (ViewerSession.takeAutoView) taken now: a frame is about to render. */
   takeAutoViews(): void {
     for (const s of this.sessions) s.takeAutoView();

@@ -47,6 +47,12 @@ export class Playback {
   private detail: number;
   /** Timeline run: bumped whenever the picture and the sound restart together. */
   run = 0;
+  /**
+   * Jumps of the timeline (a seek, here or through the cluster; a file started again after its
+   * end). A frame decoded before the latest one shows a moment the viewers were told is gone
+   * (frame.jump, isStale).
+   */
+  private jumps = 0;
   private clockBase = 0;
   /** Timeline clock of the newest frame. */
   clock = 0;
@@ -191,6 +197,7 @@ export class Playback {
       this.failures = 0;
     }
     this.syncToShared();
+    if (record.cause === 'seek') this.jumps++;
     this.log.info('cluster.timeline', { cause: record.cause, paused: record.paused, position: record.position.toFixed(3), by: record.writer });
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -256,6 +263,7 @@ export class Playback {
     this.shownAtPosition = true;
     frame.clock = this.clockBase + frame.elapsed;
     frame.run = this.run;
+    frame.jump = this.jumps;
     frame.seq = frame.ring.delivered(frame.slot);
     this.clock = frame.clock;
     if (this.shared) this.checkShared(frame);
@@ -389,6 +397,7 @@ export class Playback {
       this.failed = false;
       this.position = 0;
       this.failures = 0;
+      this.jumps++;
     }
     if (this.shouldRun && !before) this.resumeAt(this.position);
     else if (!this.shouldRun && before) this.halt();
@@ -426,6 +435,14 @@ export class Playback {
     return null;
   }
 
+  /**
+   * Whether `frame` shows a moment before the timeline's latest jump: one still rendering, or
+   * waiting to, when a seek came. Shown after SEEKED, it put the old moment back on screen.
+   */
+  isStale(frame: DecodedFrame): boolean {
+    return frame.jump !== undefined && frame.jump !== this.jumps;
+  }
+
   /** Position of the frame after the current one, wrapped for loops. */
   private nextPosition(): number {
     const { duration, fps } = this.source.info;
@@ -448,6 +465,7 @@ export class Playback {
     this.position = time;
     this.shownAtPosition = false;
     this.log.info('playback.seek', { position: time.toFixed(3) });
+    this.jumps++;
     if (this.shouldRun) this.start(time);
     else if (this.clients > 0) this.start(time, true); // paused: show the new moment
     this.announce({ code: 'SEEKED', position: time });

@@ -31,6 +31,10 @@ export interface RenderSchedulerEvents {
   views(): KeyedView[];
   /** A frame's payloads, one per view; each is released by the scheduler after this returns. */
   deliver(frame: DecodedFrame, payloads: FramePayload[]): void;
+  /** Whether the frame shows a moment the timeline has jumped away from: it is not rendered, or not shown. */
+  stale(frame: DecodedFrame): boolean;
+  /** A stale frame's payloads, rendered before it went stale: shown to nobody. */
+  withhold(payloads: FramePayload[]): void;
 }
 
 export class RenderScheduler {
@@ -77,6 +81,12 @@ export class RenderScheduler {
   private pump(): void {
     if (this.busy) return;
     let frame = this.queue.shift();
+    // Frames decoded before a seek are dropped here: the old moment must not follow SEEKED.
+    while (frame && this.events.stale(frame)) {
+      release(frame);
+      frame = this.queue.shift();
+    }
+    if (!frame && this.last && this.events.stale(this.last)) this.refreshKeys.clear();
     let views: KeyedView[];
     let fresh = true;
     if (frame) {
@@ -104,7 +114,8 @@ export class RenderScheduler {
       this.busy = false;
       release(current);
       this.rendered++;
-      this.events.deliver(current, payloads);
+      if (this.events.stale(current)) this.events.withhold(payloads);
+      else this.events.deliver(current, payloads);
       for (const p of payloads) {
         if (p.coarse) this.coarseKeys.add(p.key);
         p.keyframe?.release();
