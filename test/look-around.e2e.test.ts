@@ -169,5 +169,16 @@ describe('look-around', () => {
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toMatch(/^ascii360_render_ms \d/m);
     expect(metrics).toMatch(/^ascii360_sampling_tables (7[2-9]|[89]\d|\d{3})$/m);
+
+    // Everyone leaves: the workers let the tables go, rather than keep them for viewers who may never come.
+    for (const v of crowd) v.ws.close();
+    const deadline = Date.now() + 10_000;
+    let left = tables;
+    while (Date.now() < deadline && (left = (await getJson(`${s.url}/healthz`))['tables'] as typeof tables).count > 0) await new Promise((r) => setTimeout(r, 100));
+    expect(left).toEqual({ count: 0, bytes: 0 });
+    // And the next viewer is served as the first was.
+    const next = viewer(s, 'cols=4&rows=2&yaw=30');
+    await next.moreFrames(2, 20_000);
+    expect(((await getJson(`${s.url}/healthz`))['tables'] as typeof tables).count).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });

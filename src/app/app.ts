@@ -266,6 +266,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         if (session.queue.overflowed) log.warn('viewer.not_reading', { id: session.id, note: 'its control texts piled up unread: connection cut' });
         log.info('viewer.left', { id: session.id, sent: session.queue.sent, dropped: session.queue.dropped, viewers: audience.size });
         playback.setClients(clients());
+        if (audience.size === 0) pool.forgetViews();
       });
       ws.on('error', (error) => log.debug('viewer.socket_error', { id: session.id, error: error.message }));
       session.sendStatus(playback.status);

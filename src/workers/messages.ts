@@ -39,7 +39,9 @@ export type ToWorker =
       changes: { buffer: SharedArrayBuffer; tilesX: number; tilesY: number } | null;
     }
   /** `seq`: the frame's number among the ring's delivered frames (0: not compared; DecodedFrame.seq). */
-  | { type: 'render'; jobId: number; ringId: number; slot: number; index: number; run: number; seq: number; tasks: RenderTask[] };
+  | { type: 'render'; jobId: number; ringId: number; slot: number; index: number; run: number; seq: number; tasks: RenderTask[] }
+  /** The last viewer left: let go of every view's tables (RenderPool.forgetViews). */
+  | { type: 'forget' };
 
 export interface RenderOutput {
   key: string;
@@ -65,4 +67,6 @@ export type FromWorker =
    * from the frame before instead, their tiles unchanged (source/frame-changes.ts).
    */
   | { type: 'rendered'; jobId: number; outputs: RenderOutput[]; busyMs: number; loadMs: number | null; tables: number; tableBytes: number; cells: number; cellsReused: number; samplesSimd: number; samplesJs: number; samplesKept: number }
-  | { type: 'failed'; jobId: number; message: string };
+  | { type: 'failed'; jobId: number; message: string }
+  /** The answer to `forget`: what the cache holds now. */
+  | { type: 'forgot'; tables: number; tableBytes: number };

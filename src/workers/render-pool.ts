@@ -138,6 +138,11 @@ export class RenderPool {
   }
 
   private onMessage(slot: WorkerSlot, message: FromWorker): void {
+    if (message.type === 'forgot') {
+      slot.tables = message.tables;
+      slot.tableBytes = message.tableBytes;
+      return;
+    }
     const job = this.pending.get(message.jobId);
     if (!job) return;
     if (message.type === 'failed') {
@@ -160,6 +165,18 @@ export class RenderPool {
     this.pending.delete(id);
     this.measured(job.busyMs, job.reducible ? job.loadMs : null);
     job.done(job.payloads);
+  }
+
+  /**
+   * Nobody watches: every worker lets go of its views' tables (about 6 MB a mosaic view), which
+   * would otherwise stay until renders resumed and aged them out. Jobs already sent finish first.
+   */
+  forgetViews(): void {
+    if (this.inline) {
+      this.inline.cache.clear();
+      return;
+    }
+    for (const s of this.slots) s.worker.postMessage({ type: 'forget' } satisfies ToWorker);
   }
 
   /** Sampling tables held by every worker (or the inline cache), and their bytes. */

@@ -31,6 +31,11 @@ port.on('message', (message: ToWorker) => {
     ring = { id: message.ringId, width: message.width, height: message.height, format: message.format, slots, arena, changes: c ? new TileStamps(c.buffer, c.tilesX, c.tilesY) : null };
     return;
   }
+  if (message.type === 'forget') {
+    jobs.cache.clear();
+    reply({ type: 'forgot', tables: jobs.cache.size, tableBytes: jobs.cache.bytes });
+    return;
+  }
   warmUp.busy();
   // Errors go back as messages with the job id, never as an uncaught throw (STYLE.md §2.11).
   try {

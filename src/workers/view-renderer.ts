@@ -490,6 +490,14 @@ export class ViewRendererCache {
     return this.renderers.size;
   }
 
+  /** Every renderer and spare released (nobody watches: their tables would wait for a viewer who may never come). */
+  clear(): void {
+    for (const r of this.renderers.values()) r.release();
+    for (const r of this.spares) r.release();
+    this.renderers.clear();
+    this.spares.length = 0;
+  }
+
   /** Bytes of every table and scratch buffer held, spares included. */
   get bytes(): number {
     let total = 0;
