@@ -59,6 +59,11 @@ const STATUS_ROW = 27;
 /** The screen with its colours (SGR sequences kept). */
 const colours = (name: string): string[] => tmux('capture-pane', '-p', '-e', '-t', name).split('\n');
 /** Picture rows drawn with half blocks (the style the test switches to). */
+/** The status line while the connection is down: why, the try coming next, and the seconds until it (0: trying now). */
+const downLine = (line: string | undefined): { why: string; attempt: number; wait: number } | null => {
+  const m = /^ (\S.*?): reconnecting(?:…| in (\d+) s) \((?:Enter: now; )?attempt (\d+)/.exec(line ?? '');
+  return m ? { why: m[1]!, wait: Number(m[2] ?? 0), attempt: Number(m[3]) } : null;
+};
 const halfRows = (screen: string[]): number => screen.slice(0, STATUS_ROW).filter((l) => (l.match(/▀/g) ?? []).length > 80).length;
 
 describe('ascii360 view: a lost server', () => {
@@ -66,7 +71,7 @@ describe('ascii360 view: a lost server', () => {
     const port = await freePort();
     const first = await serve(port);
     const name = 'a360-failover';
-    start(name, 100, 28, `view 'ws://127.0.0.1:${port}/ws' --style ramp`);
+    start(name, 120, 28, `view 'ws://127.0.0.1:${port}/ws' --style ramp`);
     await until('the picture', () => /fps/.test(capture(name)[STATUS_ROW] ?? '') && capture(name).slice(0, STATUS_ROW).filter((l) => l.trim().length > 60).length >= 25);
 
     // Move the view, and change what else the URL must carry: zoom out, half blocks, mode 4.
@@ -85,14 +90,14 @@ describe('ascii360 view: a lost server', () => {
     await kill(first, 'SIGKILL');
     const lost = await until('the reconnecting status', () => {
       const screen = capture(name);
-      const m = /^ reconnecting… \(attempt (\d+)\)/.exec(screen[STATUS_ROW] ?? '');
-      return m ? { screen, attempt: Number(m[1]) } : null;
+      const d = downLine(screen[STATUS_ROW]);
+      return d ? { screen, attempt: d.attempt } : null;
     });
     const shownAfterMs = Date.now() - killedAt;
     const down = await until('more tries', () => {
       const screen = capture(name);
-      const m = /^ reconnecting… \(attempt (\d+)\) (\S+)/.exec(screen[STATUS_ROW] ?? '');
-      return m && Number(m[1]) > Math.max(1, lost.attempt) ? { screen, attempt: Number(m[1]), why: m[2]! } : null;
+      const d = downLine(screen[STATUS_ROW]);
+      return d && d.attempt > Math.max(1, lost.attempt) ? { screen, ...d } : null;
     });
     // The refused tries while no server listens; the last picture stays on screen meanwhile.
     expect(down.why).toBe('ECONNREFUSED');
@@ -130,7 +135,7 @@ describe('ascii360 view: a lost server', () => {
 
     // A server shutting down says 1001 ("going away"): also retried.
     await kill(second, 'SIGTERM');
-    await until('reconnecting after 1001', () => /^ reconnecting… \(attempt \d+\)/.test(capture(name)[STATUS_ROW] ?? ''));
+    await until('reconnecting after 1001', () => downLine(capture(name)[STATUS_ROW]) !== null);
     // The server that comes back wants a token this client does not have: HTTP 401 is a refusal, not
     // a lost connection, so the client stops with one line.
     await serve(port, ['--token', 'not-the-clients']);
@@ -143,16 +148,32 @@ describe('ascii360 view: a lost server', () => {
     expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
   }, 90_000);
 
-  it('q quits at once while reconnecting, and restores the terminal', async () => {
+  it('while reconnecting the status line counts down to the next try, and Enter tries at once; q quits at once and restores the terminal', async () => {
     const port = await freePort();
     const server = await serve(port);
     const name = 'a360-quit-down';
-    start(name, 90, 24, `view 'ws://127.0.0.1:${port}/ws' --style ramp`);
+    start(name, 120, 24, `view 'ws://127.0.0.1:${port}/ws' --style ramp`);
     await until('the picture', () => /fps/.test(capture(name)[23] ?? ''));
     await kill(server, 'SIGKILL');
     // Long enough that the backoff is at its cap (attempts 1–4 take 3.75 s): q must not wait for it.
     // 3.75 s of backoff, and each refused connect on a loaded machine: 10 s was once too short.
-    await until('the 4th attempt', () => /^ reconnecting… \(attempt [4-9]\)/.test(capture(name)[23] ?? ''), 25_000);
+    await until('the 4th attempt', () => (downLine(capture(name)[23])?.attempt ?? 0) >= 4, 25_000);
+    // At the cap a try waits 4 s, and the line counts it down.
+    const waiting = await until('a try waiting 3 s or more', () => {
+      const d = downLine(capture(name)[23]);
+      return d && d.wait >= 3 ? d : null;
+    }, 15_000);
+    expect(waiting.why).toBe('ECONNREFUSED');
+    const counted = await until('the countdown to move', () => {
+      const d = downLine(capture(name)[23]);
+      return d && d.attempt === waiting.attempt && d.wait > 0 && d.wait < waiting.wait ? d.wait : null;
+    }, 3000);
+    // Enter: this try starts now, refused at once, and the next one is waited for.
+    const entered = Date.now();
+    tmux('send-keys', '-t', name, 'Enter');
+    await until('the next attempt after Enter', () => (downLine(capture(name)[23])?.attempt ?? 0) > waiting.attempt, 5000);
+    // Before the countdown would have ended.
+    expect(Date.now() - entered).toBeLessThan(counted * 1000);
     const pressed = Date.now();
     tmux('send-keys', '-t', name, 'q');
     await until('the exit', () => capture(name).some((l) => l.startsWith('EXIT=')), 5000);

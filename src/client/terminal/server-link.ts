@@ -94,8 +94,11 @@ export interface LinkEvents {
   /** An `Error:` text from the server, or a frame that did not fit its INIT. */
   error(message: string): void;
   status(status: TimelineStatus): void;
-  /** The connection is lost; try `attempt` (1, 2, …) follows after the backoff. `why`: the close or the error, for the user. */
-  lost(attempt: number, why: string): void;
+  /**
+   * The connection is lost; try `attempt` (1, 2, …) starts at `retryAt` (Date.now() ms), after the
+   * backoff, or at retryNow(). `why`: the close or the error, for the user.
+   */
+  lost(attempt: number, why: string, retryAt: number): void;
   /** A reconnect's INIT came (it is passed to `init` next): the server shows the view again. */
   restored(): void;
   /** Closed for good: `code` the close code (1000: the stream ended), null for a refused reconnect; `reason` the server's words or the error. */
@@ -186,11 +189,21 @@ export class ServerLink {
 
   private retry(why: string): void {
     this.attempt++;
-    this.events.lost(this.attempt, why);
+    const delay = this.backoff.next();
+    this.events.lost(this.attempt, why, Date.now() + delay);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.reconnect();
-    }, this.backoff.next());
+    }, delay);
+  }
+
+  /** While waiting out the backoff: the next try starts now (the user pressed for it); false when none is waiting. */
+  retryNow(): boolean {
+    if (!this.retryTimer || this.disposed) return false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.reconnect();
+    return true;
   }
 
   private reconnect(): void {

@@ -5,7 +5,7 @@
  *
  * A lost connection (a server killed behind a front, a restart) is not a way out: server-link.ts
  * reconnects with backoff, asking for the view on screen (connectUrl), while the last picture stays
- * and the status line says "reconnecting… (attempt N)".
+ * and the status line counts down to the next try (Enter starts it at once).
  */
 import blessed from 'blessed';
 import { inflateSync } from 'node:zlib';
@@ -247,8 +247,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let suspended = false;
   /** While suspended: brings blessed's screen back (alternate screen, raw input, mouse, output). */
   let resumeScreen: (() => void) | null = null;
-  /** While the connection is lost: the try coming next and why it was lost; null while connected. */
-  let down: { attempt: number; why: string } | null = null;
+  /** While the connection is lost: the try coming next, when it starts (Date.now() ms) and why it was lost; null while connected. */
+  let down: { attempt: number; why: string; retryAt: number } | null = null;
   let finished: ((exit: ClientExit) => void) | null = null;
   const done = new Promise<ClientExit>((resolve) => (finished = resolve));
 
@@ -282,9 +282,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       player.onError();
       showNotice(`server: ${message}`);
     },
-    lost(attempt, why) {
+    lost(attempt, why, retryAt) {
       // The last picture stays; the sound's stream went with the server.
-      down = { attempt, why };
+      down = { attempt, why, retryAt };
       stopSound();
       updateStatus();
     },
@@ -419,6 +419,15 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     updateStatus();
   }
 
+  /**
+   * The lost connection on the status line, as the page's banner says it: why, then the next try's
+   * countdown while it waits (Enter starts it), then that it is trying. A narrow line cuts the end.
+   */
+  function downText(d: { attempt: number; why: string; retryAt: number }): string {
+    const wait = Math.ceil((d.retryAt - Date.now()) / 1000);
+    return wait > 0 ? `${d.why}: reconnecting in ${wait} s (Enter: now; attempt ${d.attempt})` : `${d.why}: reconnecting${ELLIPSIS} (attempt ${d.attempt})`;
+  }
+
   function updateStatus(): void {
     const init = player.init;
     const timeline = player.timeline;
@@ -428,7 +437,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const fields: StatusField[] = [
       // First, so a narrow terminal still shows them.
       // Cut, rather than the time, the style and `? help` pushed off.
-      { text: down ? `reconnecting${ELLIPSIS} (attempt ${down.attempt}) ${down.why}` : '', keep: 9, cut: { from: 5, suffix: '  |' } },
+      { text: down ? downText(down) : '', keep: 9, cut: { from: 5, suffix: '  |' } },
       { text: notice, keep: 8, cut: { from: 5, suffix: '  |' } },
       { text: `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
       {
@@ -591,6 +600,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     }
     if (!help.hidden && ch !== '?') {
       act('help');
+      return;
+    }
+    // While the server is away, Enter tries again now rather than at the end of the backoff.
+    if (down && (key.name === 'enter' || key.name === 'return') && serverLink.retryNow()) {
+      down.retryAt = Date.now();
+      updateStatus();
       return;
     }
     const action = (ch !== undefined ? KEYMAP[ch] : undefined) ?? (key.name ? KEYMAP[key.name] : undefined);
