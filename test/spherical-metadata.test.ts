@@ -67,11 +67,18 @@ describe('spherical metadata', () => {
     expect(fisheye).toEqual([]);
   });
 
-  it('a stretch suggests only the flags not given already', () => {
-    const notes = (flags: Record<string, string>): readonly string[] => resolveFormat(null, parseFormatFlags(flags), 1920, 960, () => {}).notes;
-    // Two 960x960 half-spheres side by side: VR180.
+  it('a stretch suggests what fits the eye: another stereo mode, or none, and unless a flag named one, other layouts', () => {
+    const notes = (flags: Record<string, string>, w = 1920, h = 960): readonly string[] => resolveFormat(null, parseFormatFlags(flags), w, h, () => {}).notes;
+    // Two 960x960 half-spheres side by side: VR180, whichever stereo mode was named.
     expect(notes({ projection: 'he' })).toEqual(["1920x960 is not hequirect's 1.00:1: stretched (the flag says hequirect); try --stereo sbs"]);
-    expect(notes({ projection: 'he', stereo: 'tb' })).toEqual(["1920x480 (one eye of tb) is not hequirect's 1.00:1: stretched (the flag says hequirect)"]);
+    expect(notes({ projection: 'he', stereo: 'tb' })).toEqual(["1920x480 (one eye of tb) is not hequirect's 1.00:1: stretched (the flag says hequirect); try --stereo sbs"]);
+    // A mono equirect given a stereo flag: the shapes are the eye's, and leaving the flag out fits.
+    expect(notes({ stereo: 'tb' })).toEqual(["1920x480 (one eye of tb) is not equirect's 2.00:1: stretched (no metadata says what it is); try without --stereo"]);
+    expect(notes({ stereo: 'sbs' })).toEqual(["960x960 (one eye of sbs) is not equirect's 2.00:1: stretched (no metadata says what it is); try without --stereo or --projection hequirect|fisheye"]);
+    expect(notes({ stereo: 'tb' }, 6144, 1024)).toEqual(["6144x512 (one eye of tb) is not equirect's 2.00:1: stretched (no metadata says what it is); try --projection c6x1 without --stereo"]);
+    // Stereo the metadata said: overriding it is --stereo mono.
+    const fromMeta = resolveFormat(fromSideData([{ side_data_type: 'Stereo 3D', type: 'top and bottom' }], 1920, 960), {}, 1920, 960, () => {}).notes;
+    expect(fromMeta).toEqual(["1920x480 (one eye of tb) is not equirect's 2.00:1: stretched (Spherical Video says tb); try --stereo mono"]);
     const shaped = (w: number, h: number): readonly string[] => resolveFormat(null, {}, w, h, () => {}).notes;
     // A square frame: two equirect eyes stacked, or a one-lens fisheye or a half sphere.
     expect(shaped(2048, 2048)).toEqual(["2048x2048 is not equirect's 2.00:1: stretched (no metadata says what it is); try --stereo tb or --projection hequirect|fisheye"]);

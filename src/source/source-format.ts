@@ -77,26 +77,35 @@ export function parseFormatFlags(raw: { projection?: string; stereo?: string; ey
 const SAME_SHAPE = 0.02;
 
 /**
- * What to try for a picture of `picture`'s layout whose frame (`width`×`height`, both eyes) has
- * another shape: the flags not given already whose shape fits it (a 1920×960 `--projection he` is
- * two 960×960 eyes side by side: `--stereo sbs`); where none fits and the user named neither, that
- * this may not be a 360° picture at all (a phone's 9:16 video was told to try top-bottom stereo).
+ * What to try for a picture of `picture`'s layout whose eye (of a `width`×`height` frame in
+ * `stereo`) has another shape: a stereo mode that gives the layout its shape (a 1920×960
+ * `--projection he` is two 960×960 eyes side by side: `--stereo sbs`; a mono 2:1 file given
+ * `--stereo tb`: without it), and, unless a flag named the layout, the layouts of the eye's shape;
+ * stereo named, failing both, the layouts of the whole frame without it. Where nothing fits and the
+ * user named neither, that this may not be a 360° picture at all (a phone's 9:16 video).
  */
-function stretchHint(picture: PictureFormat, width: number, height: number, stereoGiven: boolean, layoutGiven: boolean): string {
+function stretchHint(picture: PictureFormat, stereo: StereoMode, stereoFrom: Origin, width: number, height: number, layoutGiven: boolean): string {
   const same = (a: number, b: number): boolean => Math.abs(a / b - 1) <= SAME_SHAPE;
-  const whole = width / height;
+  const shapeIn = (mode: StereoMode): number => {
+    const eye = eyeSize(mode, width, height);
+    return eye.width / eye.height;
+  };
+  const layoutsOf = (shape: number): LayoutName[] => LAYOUT_NAMES.filter((l) => l !== picture.layout && same(shape, LAYOUTS[l].aspect({ ...picture, layout: l, area: WHOLE_AREA })));
+  // Leaving stereo out: dropping the flag, or overriding what the metadata says.
+  const mono = stereoFrom === 'flag' ? 'without --stereo' : '--stereo mono';
+  const expected = LAYOUTS[picture.layout].aspect(picture);
   const tries: string[] = [];
-  if (!stereoGiven) {
-    const expected = LAYOUTS[picture.layout].aspect(picture);
-    if (same(whole, expected / 2)) tries.push('--stereo tb');
-    if (same(whole, expected * 2)) tries.push('--stereo sbs');
+  for (const mode of STEREO_MODES) {
+    if (mode !== stereo && same(shapeIn(mode), expected)) tries.push(mode === 'mono' ? mono : `--stereo ${mode}`);
   }
   if (!layoutGiven) {
-    const fits = LAYOUT_NAMES.filter((l) => l !== picture.layout && same(whole, LAYOUTS[l].aspect({ ...picture, layout: l, area: WHOLE_AREA })));
+    const fits = layoutsOf(shapeIn(stereo));
     if (fits.length > 0) tries.push(`--projection ${fits.join('|')}`);
+    const whole = stereo === 'mono' || tries.length > 0 ? [] : layoutsOf(shapeIn('mono'));
+    if (whole.length > 0) tries.push(`--projection ${whole.join('|')} ${mono}`);
   }
   if (tries.length > 0) return `; try ${tries.join(' or ')}`;
-  return stereoGiven || layoutGiven ? '' : '; no known 360 layout has this shape';
+  return stereoFrom === 'flag' || layoutGiven ? '' : '; no known 360 layout has this shape';
 }
 
 /**
@@ -140,8 +149,8 @@ export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags
   const actual = size.width / size.height;
   if (Math.abs(actual / expected - 1) > 0.02) {
     // Short enough for `play`'s status line, which shows it where the log goes nowhere: the flags last.
-    const said = layoutFrom === 'default' ? 'no metadata says what it is' : `${layoutFrom === 'flag' ? 'the flag' : meta!.kind} says ${layout}`;
-    const hint = stretchHint(picture, width, height, stereoFrom === 'flag', layoutFrom === 'flag');
+    const said = layoutFrom !== 'default' ? `${layoutFrom === 'flag' ? 'the flag' : meta!.kind} says ${layout}` : stereoFrom === 'metadata' ? `${meta!.kind} says ${stereo}` : 'no metadata says what it is';
+    const hint = stretchHint(picture, stereo, stereoFrom, width, height, layoutFrom === 'flag');
     warn(`${size.width}x${size.height}${stereo === 'mono' ? '' : ` (one eye of ${stereo})`} is not ${layout}'s ${expected.toFixed(2)}:1: stretched (${said})${hint}`);
   }
   const initialView = meta?.initialView ?? null;
