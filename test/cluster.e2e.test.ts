@@ -199,6 +199,34 @@ describe('one timeline across servers', () => {
     }
   });
 
+  it('a seek that wins over a pause made elsewhere during an outage: the paused server\'s viewers hear SEEKED and then PLAYING', async () => {
+    const own = await startRedis();
+    pool = serverPool();
+    try {
+      const args = [clip, '--loop', '--cluster', own.url, '--cluster-name', 'seek-wins'];
+      const [a, b] = await Promise.all([pool.serve(args), pool.serve(args)]);
+      const va = pool.viewer(a, 'cols=40&rows=12');
+      const vb = pool.viewer(b, 'cols=40&rows=12');
+      await Promise.all([va.moreFrames(5), vb.moreFrames(5)]);
+      await own.stop();
+      await until('both servers to notice', async () => (await health(a)).cluster.connected === false && (await health(b)).cluster.connected === false, 5000);
+      // a pauses, then b (playing) seeks: the seek is newer, and it plays.
+      va.send({ type: 'pause', paused: true });
+      await va.until(() => lastStatus(va, 'PAUSED') !== null, 'the pause on its own server', 2000);
+      await sleep(100);
+      vb.send({ type: 'seek', time: 1 });
+      await vb.until(() => lastStatus(vb, 'SEEKED') !== null, 'the seek on its own server', 2000);
+      await own.restart();
+      await va.until(() => lastStatus(va, 'SEEKED') === 1, 'the seek made during the outage', 10_000);
+      // SEEKED leaves the play state as it was; a's viewers were told PAUSED, so PLAYING must follow.
+      await va.until(() => parseStatus(statuses(va).at(-1)!).code === 'PLAYING', 'PLAYING after the SEEKED', 3000);
+      expect((await health(a)).cluster.timeline.paused).toBe(false);
+      await va.moreFrames(10, 5000);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('/audio listeners of another server follow the timeline: a pause stops their sound, a resume brings it back', async () => {
     pool = serverPool();
     const args = [toneClip, '--loop', '--cluster', redis.url, '--cluster-name', 'sound'];

@@ -196,6 +196,7 @@ export class Playback {
       this.failed = false;
       this.failures = 0;
     }
+    const wasPaused = this.paused;
     this.syncToShared();
     if (record.cause === 'seek') this.jumps++;
     this.log.info('cluster.timeline', { cause: record.cause, paused: record.paused, position: record.position.toFixed(3), by: record.writer });
@@ -207,7 +208,14 @@ export class Playback {
       // Paused (or ended) with viewers: show the moment it stopped at.
       if (this.clients > 0 && this.paused && !this.ended) this.start(this.position, true);
     }
-    this.announce(record.cause === 'seek' ? { code: 'SEEKED', position: record.position } : this.status);
+    if (record.cause !== 'seek') {
+      this.announce(this.status);
+      return;
+    }
+    this.announce({ code: 'SEEKED', position: record.position });
+    // SEEKED leaves playing or paused as it was; a change that also flipped it (a seek made on a
+    // server that had not heard of a pause, while Redis was away) says so after it.
+    if (this.paused !== wasPaused) this.announce(this.status);
   }
 
   /** Starts the decoder so that its frames meet the shared timeline, each held until its moment (shared-clock.ts). */
