@@ -535,7 +535,7 @@ describe('a URL that never answers', () => {
     try {
       sessions.push('a360-silent');
       tmux('new-session', '-d', '-s', 'a360-silent', '-x', '120', '-y', '24', `TERM=xterm-256color '${process.execPath}' '${CLI}' play '${url}' --log-level silent; echo EXIT=$?; sleep 60`);
-      await until('the opening line', () => capture('a360-silent')[0] === `ascii360: opening ${url}…`, 10_000);
+      await until('the opening line', () => capture('a360-silent')[0] === `ascii360: opening ${url}… (q quits)`, 10_000);
       const screen = await until('exit', () => {
         const lines = capture('a360-silent');
         return lines.some((l) => l.startsWith('EXIT=')) ? lines : null;
@@ -547,6 +547,30 @@ describe('a URL that never answers', () => {
       silent.close();
     }
   }, 60_000);
+
+  it('q quits while it waits: exit 0 at once, the line erased, no ffprobe left', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/never.mp4`;
+    const probes = (): string => spawnSync('pgrep', ['-f', `ffprobe.*${url}`], { encoding: 'utf8' }).stdout.trim();
+    try {
+      sessions.push('a360-silent-q');
+      tmux('new-session', '-d', '-s', 'a360-silent-q', '-x', '120', '-y', '24', `TERM=xterm-256color '${process.execPath}' '${CLI}' play '${url}' --log-level silent; echo EXIT=$?; sleep 60`);
+      await until('the opening line', () => capture('a360-silent-q')[0] === `ascii360: opening ${url}… (q quits)`, 10_000);
+      await until('the probe running', () => probes() !== '', 5000);
+      const pressed = Date.now();
+      tmux('send-keys', '-t', 'a360-silent-q', 'q');
+      const screen = await until('exit', () => {
+        const lines = capture('a360-silent-q');
+        return lines.some((l) => l.startsWith('EXIT=')) ? lines : null;
+      }, 5000);
+      expect(Date.now() - pressed).toBeLessThan(3000);
+      expect(screen.filter((l) => l.trim().length > 0)).toEqual(['EXIT=0']);
+      await until('the probe gone', () => probes() === '', 3000);
+    } finally {
+      silent.close();
+    }
+  }, 30_000);
 });
 
 describe('the terminal going away', () => {

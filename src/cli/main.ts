@@ -10,7 +10,7 @@ import { exposesBeyondLoopback, parseOrigins } from '../transport/access.js';
 import { DEFAULT_PING_INTERVAL_S } from '../transport/heartbeat.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
-import { HWACCELS, type Hwaccel } from '../source/ffmpeg-tools.js';
+import { HWACCELS, stopQuestions, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
 import { lookup } from 'node:dns/promises';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -324,6 +324,31 @@ function exitWith(result: ClientExit): never {
   process.exit(result.code);
 }
 
+/**
+ * While `play` opens a URL: raw keys, so that q quits (exit 0) and Ctrl-C too (130, as the signal
+ * would), the probe stopped with them. Returns what puts the terminal back for the client.
+ */
+function quitKeysWhileOpening(): () => void {
+  const input = process.stdin;
+  if (!input.isTTY) return () => {};
+  const onData = (data: Buffer): void => {
+    const key = data.toString('latin1');
+    if (key !== 'q' && key !== 'Q' && key !== '\x03') return;
+    stopQuestions();
+    input.setRawMode(false);
+    process.stdout.write('\r\x1b[2K');
+    process.exit(key === '\x03' ? 130 : 0);
+  };
+  input.setRawMode(true);
+  input.on('data', onData);
+  input.resume();
+  return () => {
+    input.off('data', onData);
+    input.setRawMode(false);
+    input.pause();
+  };
+}
+
 addSourceOptions(
   addViewOptions(
     program
@@ -345,14 +370,18 @@ addSourceOptions(
   // A URL can take seconds to answer (up to the probe's 20 s): say what is happening meanwhile, on a
   // line of its own that is erased before the picture or an error takes its place.
   const opening = source !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^file:/i.test(source) && process.stdout.isTTY;
-  if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}…`);
+  if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}… (q quits)`);
+  // Meanwhile q (or Ctrl-C) quits: the keys are read here, the picture's client not being up yet.
+  const stopKeys = opening ? quitKeysWhileOpening() : () => {};
   let server: RunningServer;
   try {
     server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log, format: formatFlags(flags) });
   } catch (error) {
+    stopKeys();
     if (opening) process.stdout.write('\r\x1b[2K');
     fail(error);
   }
+  stopKeys();
   if (opening) process.stdout.write('\r\x1b[2K');
   const result = await runTerminalClient({
     url: `${server.url.replace(/^http/, 'ws')}/ws`,

@@ -1,7 +1,7 @@
 /**
  * Locating ffmpeg/ffprobe and learning what the installed version supports. Run once at start.
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Ascii360Error, EXIT_USAGE } from '../shared/errors.js';
 import { withPublicUrls } from '../shared/source-name.js';
@@ -59,13 +59,24 @@ export function resolveHwaccel(asked: Hwaccel, tools: Pick<FfmpegTools, 'hwaccel
 
 export const INSTALL_HINT = 'install it: Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`';
 
+/** ffprobe and ffmpeg runs that answer a question (the probe of a source: up to 20 s on a slow URL). */
+const questions = new Set<ChildProcess>();
+
 function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
+    const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
+      questions.delete(child);
       if (error) reject(Object.assign(error, { stderr }));
       else resolve({ stdout, stderr });
     });
+    questions.add(child);
   });
+}
+
+/** Stops every probe still waiting for an answer (the user quit while a source opened); they are not waited for. */
+export function stopQuestions(): void {
+  for (const child of questions) child.kill('SIGTERM');
+  questions.clear();
 }
 
 /** `ffmpeg version 5.1.9-0+deb12u1` → [5, 1]; git builds (`N-113000-g…`) count as new. */
