@@ -332,6 +332,26 @@ describe('starting without Redis', () => {
     expect(stderr).toMatch(/^ascii360: cannot reach the cluster's Redis at redis:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
   });
 
+  it('refuses with one line a database Redis does not have, rather than use database 0', async () => {
+    const own = await startRedis();
+    try {
+      let stderr = '';
+      let status = 0;
+      try {
+        execFileSync(process.execPath, [CLI, 'serve', clip, '--port', '0', '--log-level', 'error', '--cluster', `${own.url}/99`], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 15_000 });
+      } catch (error) {
+        const e = error as { status: number; stderr: Buffer };
+        status = e.status;
+        stderr = e.stderr.toString();
+      }
+      expect(status).not.toBe(0);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(/^ascii360: --cluster redis:\/\/127\.0\.0\.1:\d+\/99: Redis refused database 99: ERR DB index is out of range/);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('with --cluster-optional it starts alone and joins when Redis comes', async () => {
     const late = await startRedis();
     await late.stop();

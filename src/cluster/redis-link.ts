@@ -56,6 +56,28 @@ redis.call('PUBLISH', KEYS[2], ARGV[1])
 return ARGV[1]
 `;
 
+/**
+ * The database the URL names (`redis://host/3`) must exist: ioredis selects it on connecting and,
+ * refused (`/99` of Redis's default 16), goes on in database 0, where another deployment's
+ * timeline may be. Refused with one line instead, whatever `--cluster-optional` says.
+ */
+async function checkDatabase(command: Redis, url: string): Promise<void> {
+  let path = '';
+  try {
+    path = new URL(url).pathname.replace(/^\//, '');
+  } catch {
+    return; // ioredis took it; a URL it parses in its own way names no database here.
+  }
+  if (path === '') return;
+  const db = Number(path);
+  if (!Number.isInteger(db) || db < 0) throw new Ascii360Error('BAD_OPTION', `--cluster ${redactUrl(url)}: "${path}" is not a Redis database number`);
+  try {
+    await command.select(db);
+  } catch (error) {
+    throw new Ascii360Error('BAD_OPTION', `--cluster ${redactUrl(url)}: Redis refused database ${db}: ${(error as Error).message}`);
+  }
+}
+
 /** The timeline outlives its last server by this long, then a new cluster starts afresh. */
 export const RECORD_TTL_MS = 10 * 60_000;
 
@@ -114,8 +136,14 @@ export class RedisLink {
     subscribed.catch(() => {});
     try {
       await command.connect();
+      await checkDatabase(command, url);
       await Promise.race([subscribed, new Promise((_, reject) => setTimeout(() => reject(new Error('no answer to SUBSCRIBE')), CONNECT_TIMEOUT_MS).unref())]);
     } catch (error) {
+      if (error instanceof Ascii360Error) {
+        command.disconnect();
+        subscriber.disconnect();
+        throw error;
+      }
       if (optional) {
         link.lostReason = lastError || (error as Error).message;
         link.opened = true;
