@@ -117,6 +117,31 @@ describe('STATUS: the timeline every viewer is told', () => {
     expect(coded.frames.length).toBeGreaterThan(16);
   });
 
+  it('a raw H.264 stream (no container, no index) refuses seek and pause, and a viewer after everyone left sees it from its start', async () => {
+    const raw = join(tmp.dir, 'raw.h264');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=256x128:r=30:d=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'h264', raw]);
+    const s = await serve([raw]);
+    const a = viewer(s);
+    await a.moreFrames(20);
+    // Started anywhere but at 0, ffmpeg gives such a file no frame: it read as the end, and ENDED closed every viewer.
+    a.send({ type: 'seek', time: 2 });
+    a.send({ type: 'pause', paused: true });
+    await a.until(() => a.texts.filter((t) => t.startsWith('Error: ')).length >= 2, 'the refusals');
+    const refusals = a.texts.filter((t) => t.startsWith('Error: '));
+    expect(refusals[0]).toMatch(/^Error: seek is not possible in this file: a raw H264 stream has no index/);
+    expect(refusals[1]).toMatch(/^Error: pause is not possible in this file: a raw H264 stream has no index/);
+    expect(codes(a)).toEqual(['PLAYING']);
+    await a.moreFrames(10);
+    // Everyone leaves past its start; the next viewer sees it again from the beginning.
+    a.ws.close();
+    await new Promise((r) => setTimeout(r, 500));
+    const b = viewer(s);
+    const frames = await b.moreFrames(10);
+    expect(frames[0]!.readUInt32BE(0)).toBeLessThan(15);
+    expect(codes(b)).not.toContain('ENDED');
+    expect(b.closeCode).toBeNull();
+  });
+
   it('a still photo is STILL; a refused pause changes nothing but brings the Error', async () => {
     const photo = join(tmp.dir, 'photo.png');
     makeClip(join(tmp.dir, 'unused.mp4'), { seconds: 1 });

@@ -176,7 +176,8 @@ export class Playback {
    */
   followShared(shared: SharedTimeline, loops: boolean): void {
     const info = this.source.info;
-    if (info.live || info.kind === 'still') return; // no timeline to share: each server shows its own
+    // No timeline to share (a file that cannot start where the others are, too): each server shows its own.
+    if (info.live || info.kind === 'still' || info.unseekable) return;
     this.shared = new SharedClock(shared, info.duration, info.fps, loops);
     this.syncToShared();
   }
@@ -353,6 +354,9 @@ export class Playback {
    * restarts only the picture, its clock continuing where it was (the sound waits for it).
    */
   private start(position: number, once = false, keepClock = false): void {
+    // Such a file starts only at its beginning (a viewer back after everyone left, a restart after
+    // a failure): anywhere else ffmpeg gives no frame, which read as the end of the file.
+    if (this.source.info.unseekable && position > 0) position = this.position = 0;
     if (this.shared && !once) {
       this.startShared(keepClock);
       return;
@@ -429,6 +433,8 @@ export class Playback {
     const info = this.source.info;
     if (info.live) return 'pause is not possible on a live source';
     if (info.kind === 'still') return 'pause is not possible on a still photo';
+    // Resuming starts the decoder where it paused, which such a file cannot do.
+    if (info.unseekable) return `pause is not possible in this file: ${info.unseekable}`;
     if (paused === this.paused) return null;
     if (this.shared) {
       if (paused) this.shared.pause(Date.now());
@@ -462,6 +468,7 @@ export class Playback {
     const info = this.source.info;
     if (info.live) return 'seek is not possible on a live source';
     if (info.kind === 'still') return 'seek is not possible on a still photo';
+    if (info.unseekable) return `seek is not possible in this file: ${info.unseekable}`;
     const end = info.duration > 0 ? info.duration : this.endSeen;
     if (end > 0 && time >= end) return `seek time ${time} is past the end (${end.toFixed(3)} s)`;
     if (this.shared) {
@@ -483,6 +490,8 @@ export class Playback {
   /** Replaces the working size (as the detail of an equirect panorama `width` wide); the source restarts where it is. */
   setWorkWidth(width: number): void {
     if (width === this.detail) return;
+    // A new size restarts the decoder where it is, which such a file cannot do: it keeps its first.
+    if (this.source.info.unseekable && this.clients > 0 && !this.ended) return;
     const next = frameSize(this.source.info.format, width);
     this.detail = width;
     if (next.width === this.ring.width && next.height === this.ring.height) return;

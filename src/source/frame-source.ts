@@ -18,6 +18,12 @@ export interface SourceInfo {
   duration: number;
   /** No end and no position: pause and seek are refused. */
   live: boolean;
+  /**
+   * Why ffmpeg cannot start this file anywhere but at its beginning (a raw H.264 stream has no
+   * index: started at 2 s it gives no frame at all), for the Error refusing a seek or a pause;
+   * absent where it can.
+   */
+  unseekable?: string;
   hasAudio: boolean;
   /** Native picture size (the whole frame, both eyes of a stereo file). */
   width: number;

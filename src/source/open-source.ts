@@ -66,6 +66,12 @@ export function outputRateOf(native: number): number {
   const fraction = Math.round(native / Math.ceil(native / (MAX_DEFAULT_FPS + 0.5)));
   return fraction >= MIN_FRACTION_FPS && fraction <= MAX_DEFAULT_FPS ? fraction : MAX_DEFAULT_FPS;
 }
+/**
+ * ffmpeg's demuxers of bare elementary streams: no container, so no index and no timestamps to
+ * seek by. `-ss` before such an input gives no frame at all, which read as the end of the file.
+ */
+const RAW_STREAMS = /^(h264|hevc|vvc|m4v|mpegvideo|cavsvideo|obu|mjpeg)$/;
+
 /** Named in the refusal of any other scheme. */
 const URL_SCHEMES = 'http(s), rtmp(s), rtsp, srt, udp, tcp, rtp';
 
@@ -111,7 +117,9 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   if (media.undecodable !== null) throw new Ascii360Error('SOURCE_NOT_MEDIA', media.undecodable);
   const format = formatOf(fromSideData(media.sideData, media.width, media.height), opts, media.width, media.height, log);
   const live = isUrl && media.duration === 0;
+  const raw = RAW_STREAMS.exec(media.formatName)?.[0];
   const info: SourceInfo = {
+    ...(raw && !live ? { unseekable: `a raw ${raw.toUpperCase()} stream has no index to start from but its beginning (remux it: ffmpeg -i IN -c copy OUT.mp4)` } : {}),
     label: redactedSource(input),
     kind: 'video',
     // A live stream's rate comes from a probe of a second, and the stream may come back at another:
