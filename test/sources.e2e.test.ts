@@ -161,6 +161,35 @@ describe('sources', () => {
     }
   }, 90_000);
 
+  it('a UDP stream with sound: the picture keeps the port, /audio answers 204 even to a listener who came first', async () => {
+    const probe = createTcpServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const sender = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      '-map', '0:v', '-map', '1:a', '-c:v', 'mpeg2video', '-q:v', '5', '-c:a', 'aac', '-f', 'mpegts', `udp://127.0.0.1:${port}?pkt_size=1316`], { stdio: 'ignore' });
+    try {
+      const s = await startCli([`udp://127.0.0.1:${port}`, '--log-level', 'warn'], process.env, 40_000);
+      try {
+        // A listener first: its encoder, a second ffmpeg on the port, took it from the picture's
+        // decoder, which failed five times and was given up, every viewer closed with 1011.
+        const audio = await fetch(`${s.url}/audio`);
+        expect(audio.status).toBe(204);
+        const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+        await v.moreFrames(30, 20_000);
+        expect(v.closeCode).toBeNull();
+        const health = await getJson(`${s.url}/healthz`);
+        expect(health['status']).toBe('ok');
+        expect(s.stderr()).toMatch(/warn audio\.unavailable reason="this stream can be read by one process only/);
+        v.close();
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      sender.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it('falls back to software decoding with one warning when the accelerator is missing', async () => {
     const s = await startCli([clip, '--hwaccel', 'cuda', '--loop']);
     try {

@@ -134,6 +134,12 @@ export function protocolsFor(input: string): string {
  * (probeMedia), and read without `-re` when live (open-source.ts).
  */
 export const SENDER_PACED = /^(rtmps?|rtsp|srt|udp|tcp|rtp):\/\//i;
+/**
+ * Streams sent to this machine that one process alone can read: a UDP or RTP port, or a URL that
+ * listens (`?listen`). A second ffmpeg for the sound could not bind it, or took the port from the
+ * picture's decoder (which then failed five times and was given up).
+ */
+export const ONE_READER = /^(udp|rtp):\/\/|[?&]listen(=[^&]*)?(&|$)/i;
 
 /**
  * How much of a pushed stream ffprobe (and the decoder of a live one) reads before starting, in
