@@ -179,7 +179,9 @@ describe('sources', () => {
         await v.moreFrames(30, 20_000);
         expect(v.closeCode).toBeNull();
         const health = await getJson(`${s.url}/healthz`);
-        expect(health['status']).toBe('ok');
+        // Not given up (a loaded machine may have the live edge skip frames: `degraded` for that is no failure).
+        expect(health['status']).not.toBe('failed');
+        expect((health['timeline'] as { code: string }).code).toBe('PLAYING');
         expect(s.stderr()).toMatch(/warn audio\.unavailable reason="this stream can be read by one process only/);
         v.close();
       } finally {
