@@ -96,6 +96,14 @@ const CASES: readonly LayoutCase[] = [
     ],
   },
   {
+    // Spherical Video V2's cube map: v360 turns the up and down faces half round for it.
+    layout: 'cbmp', make: 'c3x2:out_frot=002200', width: 768, height: 512, format: {},
+    views: [
+      { camera: 'flat', view: { yaw: 30, pitch: 60, roll: 0, fov: 100 }, grid: TERMINAL, label: 'the up face, turned, from the front' },
+      { camera: 'fisheye', view: { yaw: 150, pitch: -70, roll: 0, fov: 170 }, grid: GRID, label: 'the turned down face and the back' },
+    ],
+  },
+  {
     layout: 'c6x1', make: 'c6x1', width: 1536, height: 256, format: {},
     views: [
       { camera: 'flat', view: { yaw: -135, pitch: -40, roll: 0, fov: 90 }, grid: TERMINAL, label: 'the left-back-down corner' },

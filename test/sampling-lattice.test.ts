@@ -20,12 +20,13 @@ const FORMATS: Record<string, { format: PictureFormat; width: number; height: nu
   fisheye: { format: { ...EQUIRECT_FORMAT, layout: 'fisheye', inFov: 180, sourceSize: { width: 1, height: 1 } }, width: 512, height: 512, wraps: false },
   dfisheye: { format: { ...EQUIRECT_FORMAT, layout: 'dfisheye', inFov: 190, sourceSize: { width: 2, height: 1 } }, width: 1024, height: 512, wraps: false },
   c3x2: { format: { ...EQUIRECT_FORMAT, layout: 'c3x2', sourceSize: { width: 3, height: 2 } }, width: 768, height: 512, wraps: false },
+  cbmp: { format: { ...EQUIRECT_FORMAT, layout: 'cbmp', sourceSize: { width: 3, height: 2 } }, width: 768, height: 512, wraps: false },
   c6x1: { format: { ...EQUIRECT_FORMAT, layout: 'c6x1', sourceSize: { width: 6, height: 1 } }, width: 1536, height: 256, wraps: false },
   eac: { format: { ...EQUIRECT_FORMAT, layout: 'eac', sourceSize: { width: 772, height: 516 } }, width: 772, height: 516, wraps: false },
 };
 
 /** Cube layouts: the tile (face) a pixel lies in, which a lattice tap must share with the exact one. */
-const TILES: Record<string, { cols: number; rows: number }> = { c3x2: { cols: 3, rows: 2 }, c6x1: { cols: 6, rows: 1 }, eac: { cols: 3, rows: 2 } };
+const TILES: Record<string, { cols: number; rows: number }> = { c3x2: { cols: 3, rows: 2 }, cbmp: { cols: 3, rows: 2 }, c6x1: { cols: 6, rows: 1 }, eac: { cols: 3, rows: 2 } };
 
 /** Views across the back seam, at a pole, rolled, and looking at the lens rims and picture edges. */
 const VIEWS: Pick<ViewAngles, 'yaw' | 'pitch' | 'roll'>[] = [

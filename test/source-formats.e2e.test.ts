@@ -134,6 +134,23 @@ describe('source layouts, stereo and metadata', () => {
     expect(f.area).toEqual({ left: expect.closeTo(0.25, 2) as number, top: 0, right: expect.closeTo(0.75, 2) as number, bottom: 1 });
   });
 
+  it('st3d right-left (mode 4, the right eye in the left half), which ffmpeg 5.1 drops: read from the box, the left eye from the right half', async () => {
+    // Packed left half = the scene, right half = its negative: in a right-left file the scene is the right eye.
+    const plain = video('rl.mp4', `v360=input=e:output=e:w=${W}:h=${H}`, 'sbs');
+    const tagged = join(tmp.dir, 'rl-v2.mp4');
+    writeFileSync(tagged, withSampleEntryBoxes(readFileSync(plain), st3d(4), sv3d()));
+    const view = { yaw: -60, pitch: 5, fov: 90 };
+    const left = await serve(tagged);
+    const { frame } = await firstFrame(left, `yaw=${view.yaw}&pitch=${view.pitch}&fov=${view.fov}`);
+    expect(frameError(frame, reference(view, negativePath))).toBeLessThan(MAE_BOUND);
+    const f = await formatOf(left);
+    expect(f).toMatchObject({ layout: 'equirect', stereo: 'sbs', eye: 'left', from: { stereo: 'metadata' } });
+    expect(f.frame.width).toBe(2 * f.frame.height);
+    const right = await serve(tagged, '--eye', 'right');
+    const other = await firstFrame(right, `yaw=${view.yaw}&pitch=${view.pitch}&fov=${view.fov}`);
+    expect(frameError(other.frame, reference(view))).toBeLessThan(MAE_BOUND);
+  });
+
   it('Spherical Video V1 XML (side by side) is read as ffmpeg reports it', async () => {
     const plain = video('v1.mp4', `v360=input=e:output=e:w=${W}:h=${H}`, 'sbs');
     const tagged = join(tmp.dir, 'v1-tagged.mp4');
@@ -226,7 +243,7 @@ describe('source layouts, stereo and metadata', () => {
     expect(s.stderr()).toMatch(/600x500 is not equirect's 2\.00:1: stretched \(no metadata says what it is\)/);
     expect((await formatOf(s)).from['layout']).toBe('default');
     for (const [flag, value, line] of [
-      ['--projection', 'cube', /^ascii360: unknown --projection "cube"; projections: equirect \(e\), hequirect \(he\), c3x2, c6x1, eac, dfisheye, fisheye$/],
+      ['--projection', 'cube', /^ascii360: unknown --projection "cube"; projections: equirect \(e\), hequirect \(he\), c3x2, cbmp, c6x1, eac, dfisheye, fisheye$/],
       ['--stereo', 'lr', /^ascii360: unknown --stereo "lr"; stereo modes: mono, tb, sbs$/],
       ['--eye', 'both', /^ascii360: unknown --eye "both"; eyes: left, right$/],
       ['--in-fov', '10', /^ascii360: --in-fov must be a number of degrees from 90 to 360, got "10"$/],

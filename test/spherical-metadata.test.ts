@@ -29,7 +29,8 @@ describe('spherical metadata', () => {
     expect(mesh.warnings.join('\n')).toMatch(/projection "mesh" not supported/);
     expect(mesh.warnings.join('\n')).toMatch(/pose 400\/120\/0 out of range; using 40\/90\/0/);
     const cube = fromSideData([{ side_data_type: 'Spherical Mapping', projection: 'cubemap', padding: 4 }], 1536, 1024)!;
-    expect(cube.layout).toBe('c3x2');
+    // The RFC's cube map, not v360's c3x2: its up and down faces are drawn the other way up.
+    expect(cube.layout).toBe('cbmp');
     expect(cube.warnings).toEqual(['cube map padding 4 px ignored']);
     expect(fromSideData([{ side_data_type: 'Display Matrix' }], 1024, 512)).toBeNull();
   });
@@ -82,7 +83,7 @@ describe('spherical metadata', () => {
     const shaped = (w: number, h: number): readonly string[] => resolveFormat(null, {}, w, h, () => {}).notes;
     // A square frame: two equirect eyes stacked, or a one-lens fisheye or a half sphere.
     expect(shaped(2048, 2048)).toEqual(["2048x2048 is not equirect's 2.00:1: stretched (no metadata says what it is); try --stereo tb or --projection hequirect|fisheye"]);
-    expect(shaped(3840, 2560)).toEqual(["3840x2560 is not equirect's 2.00:1: stretched (no metadata says what it is); try --projection c3x2|eac"]);
+    expect(shaped(3840, 2560)).toEqual(["3840x2560 is not equirect's 2.00:1: stretched (no metadata says what it is); try --projection c3x2|cbmp|eac"]);
     // A phone's portrait video fits no 360° layout.
     expect(shaped(1080, 1920)).toEqual(["1080x1920 is not equirect's 2.00:1: stretched (no metadata says what it is); no known 360 layout has this shape"]);
   });

@@ -86,7 +86,7 @@ export interface DecodedFrame {
 }
 
 /** Source layouts under v360's names (projection/layouts/index.ts has a row for each). */
-export type LayoutName = 'equirect' | 'hequirect' | 'c3x2' | 'c6x1' | 'eac' | 'dfisheye' | 'fisheye';
+export type LayoutName = 'equirect' | 'hequirect' | 'c3x2' | 'cbmp' | 'c6x1' | 'eac' | 'dfisheye' | 'fisheye';
 
 /** What a decoded frame (one eye's) shows: from the file's metadata or the operator's flags. */
 export interface PictureFormat {

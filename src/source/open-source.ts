@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { DemoSource, demoInfo } from './demo-source.js';
+import { readStereoMode, stereoSideData } from './mp4-stereo.js';
 import { probeMedia, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
@@ -72,6 +73,13 @@ export function outputRateOf(native: number): number {
  */
 const RAW_STREAMS = /^(h264|hevc|vvc|m4v|mpegvideo|cavsvideo|obu|mjpeg)$/;
 
+/** ffprobe's side data, with the stereo mode of an MP4's `st3d` box where ffprobe reported none (mp4-stereo.ts). */
+async function withStereoBox(sideData: Record<string, unknown>[], formatName: string, path: string): Promise<Record<string, unknown>[]> {
+  if (!/\bmov\b|\bmp4\b/.test(formatName) || sideData.some((d) => d['side_data_type'] === 'Stereo 3D')) return sideData;
+  const mode = await readStereoMode(path);
+  return mode === null ? sideData : [...sideData, stereoSideData(mode)];
+}
+
 /** Named in the refusal of any other scheme. */
 const URL_SCHEMES = 'http(s), rtmp(s), rtsp, srt, udp, tcp, rtp';
 
@@ -115,7 +123,8 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const media = await probeMedia(tools, path, redactedSource(input));
   if (media.isImage && !isUrl) return openStill(input, opts, log);
   if (media.undecodable !== null) throw new Ascii360Error('SOURCE_NOT_MEDIA', media.undecodable);
-  const format = formatOf(fromSideData(media.sideData, media.width, media.height), opts, media.width, media.height, log);
+  const sideData = isUrl ? media.sideData : await withStereoBox(media.sideData, media.formatName, path);
+  const format = formatOf(fromSideData(sideData, media.width, media.height), opts, media.width, media.height, log);
   const live = isUrl && media.duration === 0;
   const raw = RAW_STREAMS.exec(media.formatName)?.[0];
   const info: SourceInfo = {

@@ -69,7 +69,8 @@ export function fromSideData(sideData: readonly Record<string, unknown>[], width
         m.area = { left: l / fullW, top: t / fullH, right: (l + width) / fullW, bottom: (t + height) / fullH };
       }
     } else if (projection === 'cubemap') {
-      m.layout = 'c3x2';
+      // Layout 0, the one the RFC defines (ffmpeg reports no other).
+      m.layout = 'cbmp';
       if (n('padding') > 0) m.warnings.push(`cube map padding ${n('padding')} px ignored`);
     } else if (projection !== '') {
       m.warnings.push(`projection "${projection}" not supported; reading it as equirect`);

@@ -32,8 +32,8 @@ function i32(...values: number[]): Buffer {
   return b;
 }
 
-/** `st3d`: 0 mono, 1 top-bottom, 2 left-right. */
-export function st3d(mode: 0 | 1 | 2): Buffer {
+/** `st3d`: 0 mono, 1 top-bottom, 2 left-right, 4 right-left. */
+export function st3d(mode: 0 | 1 | 2 | 4): Buffer {
   return fullBox('st3d', 0, 0, Buffer.of(mode));
 }
 

@@ -3,6 +3,7 @@
  * xyz_to_eac): the ray's largest axis picks a face, the other two divided by it give the point on
  * that face, and the arrangement says where each face sits in the frame and how it is turned.
  * - `c3x2`, `c6x1`: v360's default face order "rludfb" (right, left, up, down, front, back), unturned;
+ * - `cbmp`: Spherical Video V2's, c3x2 with the up and down faces turned half round;
  * - `eac`: YouTube's equi-angular cubemap: left, front, right over down, back, up, the bottom row
  *   turned a quarter, and each face spaced by angle rather than by tangent (u = 4/π · atan(t)), so
  *   its pixels cover nearly equal solid angles.
@@ -39,6 +40,18 @@ const inOrder = (cols: number): Placement[] => [0, 1, 2, 3, 4, 5].map((k) => ({ 
 
 export const CUBE_3X2: CubeArrangement = { name: 'c3x2', cols: 3, rows: 2, equiangular: false, faces: inOrder(3) };
 export const CUBE_6X1: CubeArrangement = { name: 'c6x1', cols: 6, rows: 1, equiangular: false, faces: inOrder(6) };
+/**
+ * Spherical Video V2's cube map (`cbmp` layout 0): c3x2's faces in c3x2's places, but the RFC has
+ * the up face's top towards the front and the down face's top towards the back, where v360 draws
+ * both the other way up (v360 `c3x2:out_frot=002200` makes one).
+ */
+export const CUBE_V2: CubeArrangement = {
+  name: 'cbmp',
+  cols: 3,
+  rows: 2,
+  equiangular: false,
+  faces: inOrder(3).map((p, face) => (face === Face.Up || face === Face.Down ? { ...p, turns: 2 as const } : p)),
+};
 export const EAC: CubeArrangement = {
   name: 'eac',
   cols: 3,

@@ -6,13 +6,13 @@
  */
 import type { LayoutName, PictureFormat } from '../../shared/types.js';
 import { WHOLE_AREA, type Layout } from '../layout.js';
-import { CubemapLayout, CUBE_3X2, CUBE_6X1, EAC, EAC_PAD_PIXELS } from './cubemap.js';
+import { CubemapLayout, CUBE_3X2, CUBE_6X1, CUBE_V2, EAC, EAC_PAD_PIXELS } from './cubemap.js';
 import { EquirectLayout } from './equirect.js';
 import { FisheyeLayout } from './fisheye.js';
 import { RGB24 } from '../../shared/frame-pixels.js';
 
 export type { LayoutName, PictureFormat };
-export const LAYOUT_NAMES: readonly LayoutName[] = ['equirect', 'hequirect', 'c3x2', 'c6x1', 'eac', 'dfisheye', 'fisheye'];
+export const LAYOUT_NAMES: readonly LayoutName[] = ['equirect', 'hequirect', 'c3x2', 'cbmp', 'c6x1', 'eac', 'dfisheye', 'fisheye'];
 
 /** v360's other spellings. */
 const ALIASES: Readonly<Record<string, LayoutName>> = { e: 'equirect', he: 'hequirect' };
@@ -51,6 +51,12 @@ export const LAYOUTS: Readonly<Record<LayoutName, LayoutRow>> = {
     aspect: () => 3 / 2,
     widthFor: (e) => (e / 4) * 3,
     create: (w, h) => new CubemapLayout(w, h, CUBE_3X2),
+  },
+  cbmp: {
+    description: "Spherical Video V2's cube map: c3x2 with the up face's top forward, the down face's back",
+    aspect: () => 3 / 2,
+    widthFor: (e) => (e / 4) * 3,
+    create: (w, h) => new CubemapLayout(w, h, CUBE_V2),
   },
   c6x1: {
     description: 'cube map, 6×1 faces: right left up down front back',
