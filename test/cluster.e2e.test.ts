@@ -55,7 +55,7 @@ function cluster(name: string | null, source = clip): string[] {
   return [source, '--loop', '--cluster', redis.url, ...(name ? ['--cluster-name', name] : [])];
 }
 
-type Health = Record<string, unknown> & { status: string; cluster: { name: string; connected: boolean; servers: { id: string }[]; offsetMs: number | null; timeline: { paused: boolean; cause: string } } };
+type Health = Record<string, unknown> & { status: string; cluster: { name: string; id: string; connected: boolean; servers: { id: string }[]; offsetMs: number | null; timeline: { paused: boolean; cause: string } } };
 const health = (s: CliServer): Promise<Health> => getJson(`${s.url}/healthz`) as Promise<Health>;
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 10_000): Promise<T> {
@@ -184,6 +184,9 @@ describe('one timeline across servers', () => {
       // Still playing, from the last known timeline.
       await Promise.all([va.moreFrames(15, 3000), vb.moreFrames(15, 3000)]);
 
+      // Others' beats are not heard meanwhile: past the window each lists only itself.
+      await until('the others to drop out of the list', async () => (await health(a)).cluster.servers.length === 1, 10_000);
+      expect((await health(a)).cluster.servers.map((x) => x.id)).toEqual([(await health(a)).cluster.id]);
       // A change while Redis is away holds on its own server, and waits.
       va.send({ type: 'pause', paused: true });
       await va.until(() => lastStatus(va, 'PAUSED') !== null, 'the pause on its own server', 2000);

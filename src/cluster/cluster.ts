@@ -205,7 +205,9 @@ export class Cluster implements SharedTimeline {
       id: this.id,
       connected: this.link.connected,
       lost: this.link.connected ? null : this.link.reason,
-      servers: this.servers.map((s) => ({ ...s, lastBeatMsAgo: Math.max(0, now - s.at) })),
+      // Others only while their beat is fresh: with Redis away nobody's is heard, and a server killed
+      // meanwhile stayed listed (and counted in /metrics) for the whole outage. This one is here.
+      servers: this.servers.filter((s) => s.id === this.id || now - s.at <= HEARTBEAT_WINDOW_MS).map((s) => ({ ...s, lastBeatMsAgo: Math.max(0, now - s.at) })),
       timeline: { paused: r.paused, position: r.position, at: r.at, cause: r.cause, changedBy: r.writer, changedAt: r.changedAt },
     };
   }
