@@ -167,18 +167,23 @@ describe('one timeline across servers', () => {
     }
   });
 
+  /** Two servers of cluster `name` on a Redis of their own, a viewer on each playing, then Redis stopped and both noticing. */
+  async function outage(own: RedisRig, name: string): Promise<{ a: CliServer; b: CliServer; va: TestViewer; vb: TestViewer }> {
+    pool = serverPool();
+    const args = [clip, '--loop', '--cluster', own.url, '--cluster-name', name];
+    const [a, b] = await Promise.all([pool.serve(args), pool.serve(args)]);
+    const va = pool.viewer(a, 'cols=40&rows=12');
+    const vb = pool.viewer(b, 'cols=40&rows=12');
+    await Promise.all([va.moreFrames(5), vb.moreFrames(5)]);
+    await own.stop();
+    await until('both servers to notice', async () => (await health(a)).cluster.connected === false && (await health(b)).cluster.connected === false, 5000);
+    return { a, b, va, vb };
+  }
+
   it('servers play on without Redis, and the newest change wins when it is back', async () => {
     const own = await startRedis();
-    pool = serverPool();
     try {
-      const args = [clip, '--loop', '--cluster', own.url, '--cluster-name', 'outage'];
-      const [a, b] = await Promise.all([pool.serve(args), pool.serve(args)]);
-      const va = pool.viewer(a, 'cols=40&rows=12');
-      const vb = pool.viewer(b, 'cols=40&rows=12');
-      await Promise.all([va.moreFrames(5), vb.moreFrames(5)]);
-
-      await own.stop();
-      await until('both servers to notice', async () => (await health(a)).cluster.connected === false && (await health(b)).cluster.connected === false, 5000);
+      const { a, b, va, vb } = await outage(own, 'outage');
       const h = await health(a);
       expect(h.status).toBe('degraded');
       // Still playing, from the last known timeline.
@@ -204,15 +209,8 @@ describe('one timeline across servers', () => {
 
   it('a seek that wins over a pause made elsewhere during an outage: the paused server\'s viewers hear SEEKED and then PLAYING', async () => {
     const own = await startRedis();
-    pool = serverPool();
     try {
-      const args = [clip, '--loop', '--cluster', own.url, '--cluster-name', 'seek-wins'];
-      const [a, b] = await Promise.all([pool.serve(args), pool.serve(args)]);
-      const va = pool.viewer(a, 'cols=40&rows=12');
-      const vb = pool.viewer(b, 'cols=40&rows=12');
-      await Promise.all([va.moreFrames(5), vb.moreFrames(5)]);
-      await own.stop();
-      await until('both servers to notice', async () => (await health(a)).cluster.connected === false && (await health(b)).cluster.connected === false, 5000);
+      const { a, va, vb } = await outage(own, 'seek-wins');
       // a pauses, then b (playing) seeks: the seek is newer, and it plays.
       va.send({ type: 'pause', paused: true });
       await va.until(() => lastStatus(va, 'PAUSED') !== null, 'the pause on its own server', 2000);
