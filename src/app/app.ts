@@ -14,7 +14,7 @@ import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ViewSpec } from '../shared/types.js';
 import { DEMO_DURATION_SECONDS } from '../source/demo-scene.js';
-import { findFfmpeg, ONE_READER, type FfmpegTools, type Hwaccel } from '../source/ffmpeg-tools.js';
+import { findFfmpeg, type FfmpegTools, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { openSource } from '../source/open-source.js';
 import { sourceDetail, type FormatFlags } from '../source/source-format.js';
 import { createHttpServer } from '../transport/http-server.js';
@@ -143,12 +143,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   const clients = (): number => audience.size + audio.listeners.count;
-  // The sound is a second ffmpeg on the same input: where only one process can read it, the picture keeps it.
-  const soundShut = info.hasAudio && opened.input !== undefined && ONE_READER.test(opened.input);
-  if (soundShut) log.warn('audio.unavailable', { reason: 'this stream can be read by one process only, and the picture reads it: /audio answers 204' });
   const audioInput = info.kind === 'demo'
     ? { kind: 'demo' as const, loopSeconds: DEMO_DURATION_SECONDS }
-    : info.hasAudio && opened.input && !soundShut
+    : info.hasAudio && opened.input
       ? { kind: 'media' as const, input: opened.input, loop: opts.loop && !info.live }
       : null;
   const audio = store.add(new AudioTrack({

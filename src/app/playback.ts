@@ -53,6 +53,8 @@ export class Playback {
    * (frame.jump, isStale).
    */
   private jumps = 0;
+  /** A file that starts only at its beginning kept its working size against a change (logged once). */
+  private sizeKept = false;
   private clockBase = 0;
   /** Timeline clock of the newest frame. */
   clock = 0;
@@ -199,7 +201,8 @@ export class Playback {
     }
     const wasPaused = this.paused;
     this.syncToShared();
-    if (record.cause === 'seek') this.jumps++;
+    // Moved elsewhere (a seek; a start or restart at 0 of a file that had ended): frames on their way show the old moment.
+    if (record.cause === 'seek' || record.cause === 'restart' || record.cause === 'start') this.jumps++;
     this.log.info('cluster.timeline', { cause: record.cause, paused: record.paused, position: record.position.toFixed(3), by: record.writer });
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -272,7 +275,7 @@ export class Playback {
     this.shownAtPosition = true;
     frame.clock = this.clockBase + frame.elapsed;
     frame.run = this.run;
-    frame.jump = this.jumps;
+    frame.jumps = this.jumps;
     frame.seq = frame.ring.delivered(frame.slot);
     this.clock = frame.clock;
     if (this.shared) this.checkShared(frame);
@@ -312,7 +315,7 @@ export class Playback {
       return;
     }
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (this.failures - 1));
-    const at = this.source.info.live ? 'live' : `${this.position.toFixed(1)} s`;
+    const at = this.source.info.live ? 'live' : this.source.info.unseekable ? 'its start' : `${this.position.toFixed(1)} s`;
     this.log.warn('source.error', { reason: message, restart_in_ms: delay, at });
     this.restartReason = `${message}; restarting at ${at}`;
     this.events.problem(this.restartReason);
@@ -356,7 +359,10 @@ export class Playback {
   private start(position: number, once = false, keepClock = false): void {
     // Such a file starts only at its beginning (a viewer back after everyone left, a restart after
     // a failure): anywhere else ffmpeg gives no frame, which read as the end of the file.
-    if (this.source.info.unseekable && position > 0) position = this.position = 0;
+    if (this.source.info.unseekable && position > 0) {
+      position = this.position = 0;
+      this.jumps++;
+    }
     if (this.shared && !once) {
       this.startShared(keepClock);
       return;
@@ -454,7 +460,7 @@ export class Playback {
    * waiting to, when a seek came. Shown after SEEKED, it put the old moment back on screen.
    */
   isStale(frame: DecodedFrame): boolean {
-    return frame.jump !== undefined && frame.jump !== this.jumps;
+    return frame.jumps !== undefined && frame.jumps !== this.jumps;
   }
 
   /** Position of the frame after the current one, wrapped for loops. */
@@ -491,7 +497,11 @@ export class Playback {
   setWorkWidth(width: number): void {
     if (width === this.detail) return;
     // A new size restarts the decoder where it is, which such a file cannot do: it keeps its first.
-    if (this.source.info.unseekable && this.clients > 0 && !this.ended) return;
+    if (this.source.info.unseekable && this.clients > 0 && !this.ended) {
+      if (!this.sizeKept) this.log.info('source.resize_skipped', { reason: 'this file starts only at its beginning: it keeps the size it started at', asked: width });
+      this.sizeKept = true;
+      return;
+    }
     const next = frameSize(this.source.info.format, width);
     this.detail = width;
     if (next.width === this.ring.width && next.height === this.ring.height) return;

@@ -10,7 +10,7 @@ import { exposesBeyondLoopback, parseOrigins } from '../transport/access.js';
 import { DEFAULT_PING_INTERVAL_S } from '../transport/heartbeat.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
-import { HWACCELS, stopQuestions, type Hwaccel } from '../source/ffmpeg-tools.js';
+import { HWACCELS, stopProbes, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
 import { lookup } from 'node:dns/promises';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -324,20 +324,24 @@ function exitWith(result: ClientExit): never {
   process.exit(result.code);
 }
 
+/** Erases the line `play` says it is opening a URL on. */
+const eraseLine = (): void => void process.stdout.write('\r\x1b[2K');
+
 /**
- * While `play` opens a URL: raw keys, so that q quits (exit 0) and Ctrl-C too (130, as the signal
- * would), the probe stopped with them. Returns what puts the terminal back for the client.
+ * While `play` opens a URL: raw keys, so that q and Ctrl-C quit (exit 0, as they do from the
+ * picture), the probe stopped with them. Returns what puts the terminal back for the client.
  */
 function quitKeysWhileOpening(): () => void {
   const input = process.stdin;
   if (!input.isTTY) return () => {};
   const onData = (data: Buffer): void => {
-    const key = data.toString('latin1');
-    if (key !== 'q' && key !== 'Q' && key !== '\x03') return;
-    stopQuestions();
+    // A read may hold several keys (typed ahead, repeating). `Q` is roll, not quit, in the player.
+    const keys = data.toString('latin1');
+    if (!keys.includes('q') && !keys.includes('\x03')) return;
+    stopProbes();
     input.setRawMode(false);
-    process.stdout.write('\r\x1b[2K');
-    process.exit(key === '\x03' ? 130 : 0);
+    eraseLine();
+    process.exit(0);
   };
   input.setRawMode(true);
   input.on('data', onData);
@@ -378,11 +382,11 @@ addSourceOptions(
     server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log, format: formatFlags(flags) });
   } catch (error) {
     stopKeys();
-    if (opening) process.stdout.write('\r\x1b[2K');
+    if (opening) eraseLine();
     fail(error);
   }
   stopKeys();
-  if (opening) process.stdout.write('\r\x1b[2K');
+  if (opening) eraseLine();
   const result = await runTerminalClient({
     url: `${server.url.replace(/^http/, 'ws')}/ws`,
     color: flags.color,

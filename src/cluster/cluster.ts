@@ -206,7 +206,8 @@ export class Cluster implements SharedTimeline {
       connected: this.link.connected,
       lost: this.link.connected ? null : this.link.reason,
       // Others only while their beat is fresh: with Redis away nobody's is heard, and a server killed
-      // meanwhile stayed listed (and counted in /metrics) for the whole outage. This one is here.
+      // meanwhile stayed listed (and counted in /metrics) for the whole outage. This one stays, with
+      // its last beat (absent until it has beaten once: a server started without Redis).
       servers: this.servers.filter((s) => s.id === this.id || now - s.at <= HEARTBEAT_WINDOW_MS).map((s) => ({ ...s, lastBeatMsAgo: Math.max(0, now - s.at) })),
       timeline: { paused: r.paused, position: r.position, at: r.at, cause: r.cause, changedBy: r.writer, changedAt: r.changedAt },
     };

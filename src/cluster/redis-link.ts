@@ -57,14 +57,16 @@ return ARGV[1]
 `;
 
 /**
- * The database the URL names (`redis://host/3`) must exist: ioredis selects it on connecting and,
- * refused (`/99` of Redis's default 16), goes on in database 0, where another deployment's
- * timeline may be. Refused with one line instead, whatever `--cluster-optional` says.
+ * The database the URL names (`redis://host/3`, or `?db=3`) must exist: ioredis selects it on
+ * connecting and, refused (`/99` of Redis's default 16), goes on in database 0, where another
+ * deployment's timeline may be. Refused with one line instead, whatever `--cluster-optional` says
+ * (such a server started without Redis stays apart when it comes, with the reason in /healthz).
  */
 async function checkDatabase(command: Redis, url: string): Promise<void> {
   let path = '';
   try {
-    path = new URL(url).pathname.replace(/^\//, '');
+    const parsed = new URL(url);
+    path = parsed.searchParams.get('db') ?? parsed.pathname.replace(/^\//, '');
   } catch {
     return; // ioredis took it; a URL it parses in its own way names no database here.
   }
@@ -94,6 +96,7 @@ export class RedisLink {
     private readonly subscriber: Redis,
     name: string,
     private readonly events: RedisLinkEvents,
+    private readonly url: string,
   ) {
     const ns = `ascii360:${name}`;
     this.keys = { record: `${ns}:timeline`, changes: `${ns}:changes`, servers: `${ns}:servers`, server: (id) => `${ns}:server:${id}` };
@@ -122,7 +125,7 @@ export class RedisLink {
     } catch (error) {
       throw new Ascii360Error('BAD_OPTION', `--cluster ${url}: ${(error as Error).message}`);
     }
-    const link = new RedisLink(command, subscriber, name, events);
+    const link = new RedisLink(command, subscriber, name, events, url);
     let lastError = '';
     const noteError = (error: Error): void => {
       lastError = (error as NodeJS.ErrnoException).code ?? error.message;
@@ -177,9 +180,19 @@ export class RedisLink {
 
   private onReady(): void {
     if (this.up || this.closed || !this.opened) return;
-    this.up = true;
-    this.lostReason = '';
-    this.events.regained();
+    // Checked again: a server started without Redis (--cluster-optional) meets its database here first.
+    checkDatabase(this.command, this.url).then(
+      () => {
+        if (this.up || this.closed) return;
+        this.up = true;
+        this.lostReason = '';
+        this.events.regained();
+      },
+      (error: Error) => {
+        // Refused: it stays apart, saying why, rather than join the timeline of database 0.
+        this.lostReason = error.message;
+      },
+    );
   }
 
   async read(): Promise<TimelineRecord | null> {

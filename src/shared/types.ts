@@ -80,7 +80,7 @@ export interface DecodedFrame {
   /** The playback's timeline run this frame belongs to (a seek or resume starts a new run). */
   run?: number;
   /** The playback's count of timeline jumps when it was decoded (Playback.isStale). */
-  jump?: number;
+  jumps?: number;
   /** Its number among the ring's delivered frames (FrameSlots.delivered), set by the playback; 0 or absent: not compared with the frame before. */
   seq?: number;
 }

@@ -60,23 +60,23 @@ export function resolveHwaccel(asked: Hwaccel, tools: Pick<FfmpegTools, 'hwaccel
 export const INSTALL_HINT = 'install it: Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`';
 
 /** ffprobe and ffmpeg runs that answer a question (the probe of a source: up to 20 s on a slow URL). */
-const questions = new Set<ChildProcess>();
+const probes = new Set<ChildProcess>();
 
 function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
-      questions.delete(child);
+      probes.delete(child);
       if (error) reject(Object.assign(error, { stderr }));
       else resolve({ stdout, stderr });
     });
-    questions.add(child);
+    probes.add(child);
   });
 }
 
 /** Stops every probe still waiting for an answer (the user quit while a source opened); they are not waited for. */
-export function stopQuestions(): void {
-  for (const child of questions) child.kill('SIGTERM');
-  questions.clear();
+export function stopProbes(): void {
+  for (const child of probes) child.kill('SIGTERM');
+  probes.clear();
 }
 
 /** `ffmpeg version 5.1.9-0+deb12u1` → [5, 1]; git builds (`N-113000-g…`) count as new. */
@@ -135,11 +135,12 @@ export function protocolsFor(input: string): string {
  */
 export const SENDER_PACED = /^(rtmps?|rtsp|srt|udp|tcp|rtp):\/\//i;
 /**
- * Streams sent to this machine that one process alone can read: a UDP or RTP port, or a URL that
- * listens (`?listen`). A second ffmpeg for the sound could not bind it, or took the port from the
- * picture's decoder (which then failed five times and was given up).
+ * Streams sent to this machine that one process alone can read: a UDP or RTP port, a TCP one
+ * listening (`tcp://…?listen`), an SRT listener (`mode=listener`). A second ffmpeg for the sound
+ * could not bind it, or took the port from the picture's decoder (which then failed five times and
+ * was given up).
  */
-export const ONE_READER = /^(udp|rtp):\/\/|[?&]listen(=[^&]*)?(&|$)/i;
+export const ONE_READER = /^(udp|rtp):\/\/|^tcp:\/\/[^?#]*\?([^#]*&)?listen(=1)?(&|#|$)|^srt:\/\/[^?#]*\?([^#]*&)?mode=listener(&|#|$)/i;
 
 /**
  * How much of a pushed stream ffprobe (and the decoder of a live one) reads before starting, in

@@ -62,7 +62,7 @@ async function readMoov(file: FileHandle): Promise<Buffer | null> {
   return null;
 }
 
-/** The `st3d` stereo_mode of the video track's sample entry (0 mono, 1 top-bottom, 2 left-right, 3 custom, 4 right-left), or null where there is none. */
+/** The `st3d` stereo_mode of the first video track's sample entry that has one (0 mono, 1 top-bottom, 2 left-right, 3 custom, 4 right-left), or null. */
 export function stereoModeIn(moovBox: Buffer): number | null {
   const [moov] = boxes(moovBox, 0, moovBox.length);
   if (moov?.type !== 'moov') return null;
@@ -77,9 +77,8 @@ export function stereoModeIn(moovBox: Buffer): number | null {
     const stsd = stbl && child(moovBox, stbl, 'stsd');
     const entry = stsd && boxes(moovBox, stsd.body + 8, stsd.end)[0];
     const st3d = entry && child(moovBox, entry, 'st3d', VISUAL_ENTRY_FIELDS);
-    // st3d: version/flags, then stereo_mode.
+    // st3d: version/flags, then stereo_mode. Another video track (a thumbnail's) may come first.
     if (st3d && st3d.body + 5 <= st3d.end) return moovBox.readUInt8(st3d.body + 4);
-    return null;
   }
   return null;
 }

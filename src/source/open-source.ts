@@ -10,7 +10,7 @@ import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { DemoSource, demoInfo } from './demo-source.js';
 import { readStereoMode, stereoSideData } from './mp4-stereo.js';
-import { probeMedia, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
+import { ONE_READER, probeMedia, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import { redactedSource } from '../shared/source-name.js';
@@ -71,7 +71,7 @@ export function outputRateOf(native: number): number {
  * ffmpeg's demuxers of bare elementary streams: no container, so no index and no timestamps to
  * seek by. `-ss` before such an input gives no frame at all, which read as the end of the file.
  */
-const RAW_STREAMS = /^(h264|hevc|vvc|m4v|mpegvideo|cavsvideo|obu|mjpeg)$/;
+const RAW_STREAMS = /^(h264|hevc|vvc|evc|av1|obu|vc1|h261|h263|m4v|mpegvideo|cavsvideo|avs2|avs3|dirac|mjpeg)$/;
 
 /** ffprobe's side data, with the stereo mode of an MP4's `st3d` box where ffprobe reported none (mp4-stereo.ts). */
 async function withStereoBox(sideData: Record<string, unknown>[], formatName: string, path: string): Promise<Record<string, unknown>[]> {
@@ -127,6 +127,9 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const format = formatOf(fromSideData(sideData, media.width, media.height), opts, media.width, media.height, log);
   const live = isUrl && media.duration === 0;
   const raw = RAW_STREAMS.exec(media.formatName)?.[0];
+  // The sound is a second ffmpeg on the same input: where one process alone can read it, the picture keeps it.
+  const soundShut = media.hasAudio && ONE_READER.test(input);
+  if (soundShut) log.warn('audio.unavailable', { reason: 'this stream can be read by one process only, and the picture reads it: /audio answers 204' });
   const info: SourceInfo = {
     ...(raw && !live ? { unseekable: `a raw ${raw.toUpperCase()} stream has no index to start from but its beginning (remux it: ffmpeg -i IN -c copy OUT.mp4)` } : {}),
     label: redactedSource(input),
@@ -136,7 +139,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
     fps: opts.fps ?? (live ? MAX_DEFAULT_FPS : outputRateOf(media.fps)),
     duration: live ? 0 : media.duration,
     live,
-    hasAudio: media.hasAudio,
+    hasAudio: media.hasAudio && !soundShut,
     width: media.width,
     height: media.height,
     format,

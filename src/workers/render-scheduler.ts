@@ -3,8 +3,10 @@
  * queue of DECODE_QUEUE_CAPACITY frames: when rendering falls behind, the oldest frames are dropped
  * and counted, so latency never grows. One frame renders at a time, every distinct view in parallel.
  *
- * Each frame that leaves (delivered to the viewers, or with no viewer to render for) is announced
- * once through `presented`: the picture's clock the sound follows (audio/av-pacer.ts).
+ * Each frame that leaves (delivered to the viewers, withheld from them, or with no viewer to render
+ * for) is announced once through `presented`: the picture's clock the sound follows
+ * (audio/av-pacer.ts). A frame the timeline jumped away from before it rendered is dropped
+ * unannounced: the sound of its moment was restarted with the jump.
  */
 import { DECODE_QUEUE_CAPACITY } from '../shared/capacities.js';
 import { DropOldestQueue } from '../shared/bounded-queue.js';
