@@ -278,6 +278,8 @@ describe('rendering', () => {
     expect(await serverView(video)).toMatchObject({ mode: 4 });
     await page.selectOption('#mode', '1');
     await until('a text frame painted', async () => (await painted(page))?.kind === 'text');
+    // The readout names what is drawn, text, not the style asked for (mosaic), as the terminal's status line does.
+    await until('the readout saying text', async () => / text$/.test((await page.locator('#view').textContent()) ?? ''));
     const { frame, image } = await canvasAndFrame(page);
     expect(frame.lines.length).toBe(frame.rows);
     let lit = 0;
@@ -530,6 +532,10 @@ describe('notices and connection', () => {
     await still.stop();
     await until('the lost-connection notice', async () => /connection lost|reconnecting/.test((await page.locator('#banner').textContent()) ?? ''));
     expect(await page.locator('#banner').isVisible()).toBe(true);
+    // At the backoff's cap the banner counts the 4 s down to the next try.
+    const banner = async (): Promise<string> => (await page.locator('#banner-text').textContent()) ?? '';
+    await until('a try 4 s away', async () => /: reconnecting in 4 s$/.test(await banner()), 15_000);
+    await until('the countdown moving', async () => /: reconnecting in [1-3] s$/.test(await banner()), 3000);
     still = await startCli([...stillArgs, '--port', port]);
     await until('reconnected', async () => (await state(page)).link === 'open', 15_000);
     expect(await page.locator('#banner').isVisible()).toBe(false);
@@ -561,6 +567,17 @@ describe('notices and connection', () => {
     const { shown, received } = await state(page);
     expect(shown).toBeGreaterThan(0);
     expect(received).toBeGreaterThanOrEqual(shown);
+    // The bar still seeks: the file starts again there (the server had closed the link at the end).
+    await page.locator('#seek').evaluate((el: HTMLInputElement) => {
+      el.value = '1';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await until('a frame from 1 s on, after the seek past the end', async () => {
+      const f = await painted(page);
+      return f !== null && f.index >= 27 && f.index < 60 ? f : null;
+    }, 15_000);
+    await until('ended again', async () => (await state(page)).link === 'ended', 15_000);
     await page.locator('#banner-action').click();
     await until('playing again', async () => {
       const s = await state(page);

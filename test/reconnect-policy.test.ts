@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { CloseCode } from '../protocol/index.js';
 import { Backoff, closeAction, upgradeStatusAction } from '../src/client/common/reconnect-policy.js';
-import { BACKOFF_MAX_MS, BACKOFF_MIN_MS } from '../src/client/terminal/server-link.js';
+import { BACKOFF_MAX_MS, BACKOFF_MIN_MS } from '../src/client/common/reconnect-policy.js';
 
 describe('closeAction', () => {
   it.each([

@@ -1,7 +1,7 @@
 /**
  * The page's link to the server: a StreamClient over the browser's WebSocket that comes back by
  * itself. A lost connection (any close but those below, or a socket that never opens) is retried
- * after BACKOFF_MIN_MS, doubling to BACKOFF_MAX_MS; the URL is asked for anew each time, so the
+ * after BACKOFF_MIN_MS, doubling to BACKOFF_MAX_MS (the terminal's delays too); the URL is asked for anew each time, so the
  * view, grid, mode and style in effect are restored. The backoff starts over once an INIT arrives.
  *
  * Which closes are retried is the terminal's rule too (../common/reconnect-policy.ts): a full
@@ -18,12 +18,10 @@
  * reason, not as a notice too.
  */
 import { type ClientMessage, type Codec, type InitInfo, type TimelineStatus } from '../../../protocol/index.js';
-import { Backoff, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
+import { Backoff, BACKOFF_MAX_MS, BACKOFF_MIN_MS, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { inflateFrame } from './inflate.js';
 
-export const BACKOFF_MIN_MS = 500;
-export const BACKOFF_MAX_MS = 8000;
 /** A socket still connecting after this long is given up and retried. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** The request that asks why a socket never opened gets this long; a server that slow is retried. */

@@ -111,6 +111,10 @@ function start(): void {
   let init: InitInfo | null = null;
   let inits = 0;
   let link: LinkState['kind'] = 'connecting';
+  /** While the link is lost: why, and when the next try starts (performance.now() ms), for the banner's countdown. */
+  let lost: { why: string; retryAt: number } | null = null;
+  /** A seek made after the end, when the link is closed: the file starts again (replay) and seeks once its INIT comes. */
+  let seekAfterReplay: number | null = null;
   let painted: ReceivedFrame | null = null;
   let held = false;
   let received = 0;
@@ -184,6 +188,11 @@ function start(): void {
         sync.setTimeline(info.fps, info.duration, info.live);
         toolbar.setInit(info);
         toolbar.setStyle(shownStyle());
+        if (seekAfterReplay !== null) {
+          const time = seekAfterReplay;
+          seekAfterReplay = null;
+          seekTo(time);
+        }
       },
       status(status) {
         player.onStatus(status);
@@ -234,8 +243,17 @@ function start(): void {
     connection.connect();
   }
 
+  /** The lost link's banner: why, and the seconds to the next try, counted down by the readouts; `now` tries at once. */
+  function showLost(now: number): void {
+    if (!lost) return;
+    const wait = Math.ceil((lost.retryAt - now) / 1000);
+    const text = wait > 0 ? `${lost.why}: reconnecting in ${wait} s` : `${lost.why}: reconnecting…`;
+    notices.showBanner(text, { bad: true, action: { label: 'now', run: () => connection.connect() } });
+  }
+
   function showLink(state: LinkState): void {
     link = state.kind;
+    lost = null;
     if (state.kind !== 'open') sync.linkLost();
     toolbar.setLinked(state.kind === 'open' || state.kind === 'ended');
     switch (state.kind) {
@@ -245,11 +263,10 @@ function start(): void {
       case 'open':
         notices.hideBanner();
         return;
-      case 'lost': {
-        const why = state.refusal || 'connection lost';
-        notices.showBanner(`${why}: reconnecting in ${(state.retryInMs / 1000).toFixed(1)} s`, { bad: true, action: { label: 'now', run: () => connection.connect() } });
+      case 'lost':
+        lost = { why: state.refusal || 'connection lost', retryAt: performance.now() + state.retryInMs };
+        showLost(performance.now());
         return;
-      }
       case 'ended':
         showEnded('ENDED');
         notices.showBanner('ended', { action: { label: 'replay', run: replay } });
@@ -265,6 +282,12 @@ function start(): void {
   }
 
   function send(message: ClientMessage): void {
+    // After the end the server has closed the link: a seek starts the file again there, as space does from its start.
+    if (message.type === 'seek' && link === 'ended') {
+      seekAfterReplay = message.time;
+      replay();
+      return;
+    }
     connection.send(message);
   }
 
@@ -320,6 +343,7 @@ function start(): void {
    * server has fits it (the resize follows from tick()), else the new, smaller grid first.
    */
   function requestStyle(next: StyleName): void {
+    if (mode === 1 && next !== 'half') notices.toast(`mode 1 is text in every style but half blocks: ${next} shows from mode 2 (m)`);
     layout();
     toolbar.setStyle(next);
     if (connection.open && sampleCount(told.cols, told.rows, next) > Limits.SAMPLES_MAX) {
@@ -397,7 +421,10 @@ function start(): void {
     }
     toolbar.setStats(`${fps.received}/${fps.shown} fps · dropped ${sync.dropped}${audio.playing ? ` · A/V ${avText(now)}` : ''}`);
     toolbar.setCamera(view.camera);
-    toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} ${view.camera} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows} ${painted?.kind === 'fitted' ? painted.style : shownStyle()}`);
+    // Mode 1 draws text whatever the style (but half blocks): the readout says what is drawn, as the terminal's does.
+    const drawn = painted?.kind === 'text' ? 'text' : painted?.kind === 'fitted' ? painted.style : shownStyle();
+    toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} ${view.camera} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows} ${drawn}`);
+    if (link === 'lost') showLost(now);
     toolbar.setPosition(position());
   }
 

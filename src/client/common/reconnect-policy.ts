@@ -64,6 +64,14 @@ export function upgradeStatusAction(status: number): 'refused' | 'reconnect' {
 }
 
 /**
+ * Both clients' delays between tries: a killed server's viewers should be back within about 3 s
+ * through the front. The first try is quick (a restart or another server is usually there
+ * already); the cap keeps a long outage from being noticed late.
+ */
+export const BACKOFF_MIN_MS = 250;
+export const BACKOFF_MAX_MS = 4000;
+
+/**
  * Delays between tries: `min`, doubling to `max`, unbounded in number (the user quits when tired
  * of waiting). Reset once a connection is back (an INIT came), so a server that accepts and drops
  * at once is not hammered.

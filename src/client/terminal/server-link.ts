@@ -13,16 +13,9 @@
  */
 import WebSocket from 'ws';
 import type { ClientMessage, Codec, Inflate, InitInfo, TimelineStatus } from '../../../protocol/index.js';
-import { Backoff, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
+import { Backoff, BACKOFF_MAX_MS, BACKOFF_MIN_MS, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 
-/**
- * A killed server's viewers should be back within about 3 s through the front: the first try is
- * quick (a restart or another server is usually there already), the cap keeps a long outage from
- * being noticed late.
- */
-export const BACKOFF_MIN_MS = 250;
-export const BACKOFF_MAX_MS = 4000;
 /** A socket still in its handshake after this long is given up (and, after a loss, tried again). */
 const CONNECT_TIMEOUT_MS = 5000;
 
