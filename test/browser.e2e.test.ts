@@ -363,6 +363,15 @@ describe('input', () => {
     expect(help.y).toBeGreaterThanOrEqual(0);
     expect(help.y + help.height).toBeLessThanOrEqual(400);
     expect(await page.locator('#help').evaluate((el) => el.scrollHeight > el.clientHeight && getComputedStyle(el).overflowY === 'auto')).toBe(true);
+    // At a phone's width a wrapped description stays in its own column, right of every key.
+    await page.setViewportSize({ width: 320, height: 480 });
+    const columns = await page.locator('#help-text').evaluate((el) => {
+      const keys = [...el.querySelectorAll('.keys')].map((k) => k.getBoundingClientRect());
+      const descriptions = [...el.children].filter((c) => !c.classList.contains('keys')).map((d) => d.getBoundingClientRect());
+      return { keysRight: Math.max(...keys.map((r) => r.right)), descriptionsLeft: Math.min(...descriptions.map((r) => r.left)), wrapped: descriptions.some((r) => r.height > 25) };
+    });
+    expect(columns.descriptionsLeft).toBeGreaterThan(columns.keysRight);
+    expect(columns.wrapped).toBe(true);
     await page.setViewportSize(viewport);
     await page.keyboard.press('x');
     expect(await page.locator('#help').isVisible()).toBe(false);

@@ -66,7 +66,18 @@ function start(): void {
   const stage = byId('stage', HTMLElement);
   const canvas = byId('screen', HTMLCanvasElement);
   const help = byId('help', HTMLElement);
-  byId('help-text', HTMLElement).textContent = BROWSER_HELP.join('\n');
+  // Keys and what they do in two columns, so that a description wrapped on a narrow screen stays in
+  // its own column and no part of it reads as a key.
+  const helpText = byId('help-text', HTMLElement);
+  for (const line of BROWSER_HELP) {
+    const [, keys = line, what = ''] = /^(.*?\S) {2,}(.*)$/.exec(line) ?? [];
+    const k = document.createElement('span');
+    k.className = 'keys';
+    k.textContent = keys;
+    const w = document.createElement('span');
+    w.textContent = what;
+    helpText.append(k, w);
+  }
 
   let font: CellFont = buildCellFont(fontPx, window.devicePixelRatio || 1);
   /** The cells at the page's own font size, for the density now: what the grid is measured in first. */
