@@ -52,15 +52,31 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
     refused.push({ name, why });
     return fallback;
   };
+  // Empty counts as absent for numbers too (`?yaw=`), as it does for every other option and on the server.
   const number = (name: string): number | undefined => {
-    const raw = params.get(name);
-    if (raw === null) return undefined;
+    const raw = given(name);
+    if (raw === undefined) return undefined;
     const value = raw.trim() === '' ? NaN : Number(raw);
     return Number.isFinite(value) ? value : refuse(name, `${name}=${quote(raw)} is not a number; ignored`, undefined);
   };
+  /** `value` kept within `min`…`max`, with a notice when it was outside. */
+  const within = (name: string, value: number, min: number, max: number, unit: string): number => {
+    const kept = Math.min(max, Math.max(min, value));
+    return kept === value ? value : refuse(name, `${name}=${value} is outside ${min}–${max}${unit}; using ${kept}`, kept);
+  };
+  /** A switch: `1`, `0` (or absent); anything else is said and left off. */
+  const flag = (...names: string[]): boolean => {
+    for (const name of names) {
+      const raw = given(name);
+      if (raw === undefined) continue;
+      if (raw === '1' || raw === 'true') return true;
+      if (raw !== '0' && raw !== 'false') refuse(name, `${name}=${quote(raw)} is not 1 or 0; left off`, false);
+    }
+    return false;
+  };
 
   const font = number('font');
-  const fontPx = font === undefined ? DEFAULT_FONT_PX : Math.min(FONT_PX_MAX, Math.max(FONT_PX_MIN, font));
+  const fontPx = font === undefined ? DEFAULT_FONT_PX : within('font', font, FONT_PX_MIN, FONT_PX_MAX, ' px');
 
   const rendererName = given('renderer');
   const renderer = rendererName === undefined ? 'auto' : ((Object.hasOwn(RENDERERS, rendererName) ? RENDERERS[rendererName] : undefined) ?? refuse('renderer', `unknown renderer ${quote(rendererName)}; renderers: webgl2, 2d; choosing by itself`, 'auto'));
@@ -95,6 +111,9 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
     fov: number('fov'),
   };
 
+  const audioChoice = given('audio');
+  if (audioChoice !== undefined && audioChoice !== 'element' && audioChoice !== 'auto') refuse('audio', `audio=${quote(audioChoice)} is not one this page plays by (auto, element); using auto`, undefined);
+
   const options: PageOptions = {
     token: given('token'),
     fontPx,
@@ -105,8 +124,8 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
     mode,
     style,
     view,
-    audio: params.get('audio') === 'element' ? 'element' : 'auto',
-    autoRotate: params.get('autorotate') === '1' || params.get('auto-rotate') === '1',
+    audio: audioChoice === 'element' ? 'element' : 'auto',
+    autoRotate: flag('autorotate', 'auto-rotate'),
   };
   const order = [...params.keys()];
   const notices = refused.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)).map((r) => r.why);
