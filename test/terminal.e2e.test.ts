@@ -526,6 +526,30 @@ describe('a dumb terminal', () => {
   });
 });
 
+describe('a terminal too large for the style', () => {
+  it('mosaic past its sample cap shows octant filling the window, comes back when smaller, and s passes over it', async () => {
+    const name = 'a360-large';
+    // 300×89 mosaic cells are 854 400 samples, over the 600 000 a viewer may take; octant's 213 600 fit.
+    start(name, 300, 90, `play '${clip}' --loop --log-level silent --style mosaic`);
+    const coloured = (): string[] => tmux('capture-pane', '-p', '-e', '-t', name).split('\n');
+    // Every picture row drawn (before, the rows past the cap stayed blank, the grid cut to 300×62).
+    await until('octant filling the window', () => / octant m5 /.test(capture(name)[89] ?? '') && coloured().slice(0, 89).every((l) => /\x1b\[[0-9;]*48;2;/.test(l)), 20_000);
+    tmux('resize-window', '-t', name, '-x', '160', '-y', '48');
+    await until('mosaic again at 160×48', () => / mosaic m5 /.test(capture(name)[47] ?? ''), 10_000);
+    tmux('resize-window', '-t', name, '-x', '300', '-y', '90');
+    await until('octant again', () => / octant m5 /.test(capture(name)[89] ?? ''), 10_000);
+    // s from octant goes on to braille; S back from braille passes over mosaic, which does not fit, to sextant.
+    tmux('send-keys', '-t', name, 's');
+    await until('braille', () => / braille m5 /.test(capture(name)[89] ?? ''), 10_000);
+    tmux('send-keys', '-t', name, 'S');
+    await until('octant', () => / octant m5 /.test(capture(name)[89] ?? ''), 10_000);
+    tmux('send-keys', '-t', name, 'S');
+    await until('sextant, not mosaic', () => / sextant m5 /.test(capture(name)[89] ?? ''), 10_000);
+    tmux('send-keys', '-t', name, 'q');
+    await until('exit', () => capture(name).some((l) => l.startsWith('EXIT=0')));
+  }, 60_000);
+});
+
 describe('a URL that never answers', () => {
   it('says it is opening it while it waits, then one line: no answer within 20 s, exit 1', async () => {
     // Accepts the connection, never says a word: a stalled server or a black-holing proxy.

@@ -50,6 +50,11 @@ export interface PlayerShell {
   send(message: ClientMessage): void;
   /** Asks the server for a style: the shell knows its palette and whether its grid must shrink first. */
   requestStyle(style: StyleName): void;
+  /**
+   * Whether the shell can show `style` at its grid now; `s` and `S` pass over those it cannot (a
+   * terminal too large for mosaic's samples). Absent: every style (the browser makes its cells larger).
+   */
+  canShow?(style: StyleName): boolean;
   /** The timeline position the user sees now, seconds (the terminal: the newest frame; the browser: the one on screen). */
   position(): number;
 }
@@ -199,9 +204,13 @@ export class PlayerController {
         this.setMode(nextMode(this.requestedMode ?? this.mode));
         return null;
       case 'cycle-style':
-      case 'cycle-style-back':
-        this.chooseStyle(nextStyle(this.requested ?? this.style, action === 'cycle-style' ? 1 : -1));
+      case 'cycle-style-back': {
+        const step = action === 'cycle-style' ? 1 : -1;
+        let next = nextStyle(this.requested ?? this.style, step);
+        for (let tries = 1; tries < STYLE_NAMES.length && this.shell.canShow?.(next) === false; tries++) next = nextStyle(next, step);
+        this.chooseStyle(next);
         return null;
+      }
       case 'toggle-blocks': {
         const current = this.requested ?? this.style;
         this.chooseStyle(current === 'half' ? this.beforeHalf : 'half');

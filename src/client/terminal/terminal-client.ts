@@ -9,7 +9,7 @@
  */
 import blessed from 'blessed';
 import { inflateSync } from 'node:zlib';
-import { CELL_STYLES, CloseCode, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
+import { CELL_STYLES, CloseCode, Limits, sampleCount, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { KEYMAP, type Action } from '../common/keymap.js';
 import { HELP_HEIGHT, HELP_WIDTH, helpText } from './help-text.js';
 import { unicodeLocale } from './terminal-styles.js';
@@ -111,6 +111,8 @@ const STATUS_INTERVAL_MS = 250;
 /** How the status line marks a cut or an ongoing wait: `…` is three bytes another charset shows as junk (LANG=C). */
 const ELLIPSIS = unicodeLocale(process.env) ? '…' : '...';
 const NOTICE_MS = 5000;
+/** Styles a grid too large for the chosen one's samples falls back to, best picture first (README's picture bench). */
+const GRID_FALLBACK: readonly StyleName[] = ['octant', 'sextant', 'quadrant', 'half', 'ramp'];
 
 function gridOf(output: NodeJS.WriteStream): { cols: number; rows: number } {
   return { cols: Math.max(1, output.columns || 80), rows: Math.max(1, (output.rows || 24) - 1) };
@@ -156,13 +158,26 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   // Before the link exists nothing is sent; position: the newest frame's.
   const player: PlayerController = new PlayerController({
     send: (message) => link?.send(message),
-    requestStyle: (next) => link?.send({ type: 'style', style: next, palette }),
+    requestStyle: (next) => {
+      wanted = next;
+      link?.send({ type: 'style', style: next, palette });
+    },
+    canShow: (style) => fitsGrid(style),
     position: (): number => (player.init && lastIndex >= 0 ? lastIndex / player.init.fps : 0),
   }, { camera: opts.camera, view: opts.view, style: opts.style, autoRotate: opts.autoRotate, now: () => performance.now() });
   const view = player.view;
   let grid = gridOf(output);
   /** The grid the server was last told (in the URL or a resize). */
   let told = { cols: 0, rows: 0 };
+  /**
+   * The style the user chose (`--style`, `s`, `b`). A terminal too large for its samples (mosaic's
+   * 32 a cell past about 250×75) shows the best style that fits (styleForGrid) and comes back to it
+   * when it is smaller again: the picture always fills the window.
+   */
+  let wanted: StyleName = opts.style ?? player.style;
+  const fitsGrid = (style: StyleName, g = grid): boolean => sampleCount(g.cols, g.rows, style) <= Limits.SAMPLES_MAX;
+  /** `wanted`, or where the grid is too large for it, the first of GRID_FALLBACK that fits. */
+  const styleForGrid = (g = grid): StyleName => (fitsGrid(wanted, g) ? wanted : (GRID_FALLBACK.find((s) => fitsGrid(s, g) && sampleCount(1, 1, s) < sampleCount(1, 1, wanted)) ?? 'ramp'));
 
   /**
    * The URL for the first connect and every reconnect: what is on screen now, so a new server
@@ -175,7 +190,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     told = { cols: grid.cols, rows: grid.rows };
     return viewUrl(opts.url, {
       cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode: player.modeAsked ?? mode,
-      style: player.requested ?? player.style, palette, ...player.queryView(), camera: player.queryCamera(), codec, quality,
+      style: player.requested ?? styleForGrid(), palette, ...player.queryView(), camera: player.queryCamera(), codec, quality,
     });
   }
 
@@ -259,6 +274,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       player.onInit(info);
       // A new shape: whatever is on screen no longer matches the model's idea of the frame.
       renderer.invalidate();
+      if (info.style !== wanted && !fitsGrid(wanted)) showNotice(`${wanted} is more samples than a grid this large may take: ${info.style}`);
     },
     status(status) {
       player.onStatus(status);
@@ -490,9 +506,23 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     redraw();
   }
 
+  /**
+   * Tells the server the new grid, and the style for it where that changes (styleForGrid). The
+   * server refuses a style the grid it has cannot take, and a grid the style it has cannot: the
+   * style with fewer samples goes first, the other after the grid.
+   */
   function sendResize(): void {
     told = { cols: grid.cols, rows: grid.rows };
+    const current = player.requested ?? player.style;
+    const next = styleForGrid();
+    const style = (): void => {
+      if (next === current) return;
+      serverLink.send({ type: 'style', style: next, palette });
+    };
+    const fewer = sampleCount(1, 1, next) < sampleCount(1, 1, current);
+    if (fewer) style();
     serverLink.send({ type: 'resize', cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT });
+    if (!fewer) style();
   }
 
   /** A key's action: the player does it; help and quit are this shell's. */
