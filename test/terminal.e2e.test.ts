@@ -526,6 +526,23 @@ describe('a dumb terminal', () => {
   });
 });
 
+describe('Ctrl keys', () => {
+  it('are not their letters: Ctrl-L redraws, Ctrl-Q, Ctrl-S, Ctrl-A and Ctrl-H do nothing', async () => {
+    const name = 'a360-ctrl';
+    start(name, 100, 30, `play '${clip}' --loop --log-level silent --style ramp`);
+    await until('the picture', () => / ramp m5 .*yaw 0 /.test(capture(name)[29] ?? ''));
+    tmux('send-keys', '-t', name, 'C-q', 'C-s', 'C-a', 'C-h', 'C-l');
+    await new Promise((r) => setTimeout(r, 1000));
+    const line = capture(name)[29] ?? '';
+    // Still playing, in ramp, looking ahead, not rotating by itself.
+    expect(line).toMatch(/ ramp m5 truecolor +yaw 0 pitch 0 /);
+    expect(line).not.toMatch(/ auto /);
+    expect(capture(name).some((l) => l.startsWith('EXIT='))).toBe(false);
+    tmux('send-keys', '-t', name, 'q');
+    await until('exit', () => capture(name).some((l) => l.startsWith('EXIT=0')));
+  }, 30_000);
+});
+
 describe('a terminal too large for the style', () => {
   it('mosaic past its sample cap shows octant filling the window, comes back when smaller, and s passes over it', async () => {
     const name = 'a360-large';

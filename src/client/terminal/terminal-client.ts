@@ -628,6 +628,17 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       void suspend();
       return;
     }
+    if (key.ctrl) {
+      // Ctrl-L redraws the whole screen, as in most full-screen programs; no other Ctrl key is ours
+      // (blessed names Ctrl-Q `q`: read as the letter, it quit).
+      if (key.full === 'C-l') {
+        screen.alloc();
+        screen.render();
+        renderer.invalidate();
+        repaint();
+      }
+      return;
+    }
     if (!help.hidden && ch !== '?') {
       act('help');
       return;
