@@ -614,6 +614,29 @@ describe('a URL that never answers', () => {
   }, 30_000);
 });
 
+describe('view of a server that never answers its handshake', () => {
+  it('says it is connecting, and q quits at once: exit 0, the line erased, no q left for the shell', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}/ws`;
+    try {
+      sessions.push('a360-view-silent');
+      tmux('new-session', '-d', '-s', 'a360-view-silent', '-x', '120', '-y', '24', `TERM=xterm-256color '${process.execPath}' '${CLI}' view '${url}'; echo EXIT=$?; sleep 60`);
+      await until('the connecting line', () => capture('a360-view-silent')[0] === `ascii360: connecting to ${url}… (q quits)`, 5000);
+      const pressed = Date.now();
+      tmux('send-keys', '-t', 'a360-view-silent', 'q');
+      const screen = await until('exit', () => {
+        const lines = capture('a360-view-silent');
+        return lines.some((l) => l.startsWith('EXIT=')) ? lines : null;
+      }, 5000);
+      expect(Date.now() - pressed).toBeLessThan(2000);
+      expect(screen.filter((l) => l.trim().length > 0)).toEqual(['EXIT=0']);
+    } finally {
+      silent.close();
+    }
+  }, 30_000);
+});
+
 describe('the terminal going away', () => {
   it('a closed terminal (the tmux pane killed) ends play quietly: no stack trace, no abort, no ffmpeg left', async () => {
     const log = join(tmp.dir, 'hangup.log');

@@ -11,6 +11,7 @@ import { DEFAULT_PING_INTERVAL_S } from '../transport/heartbeat.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
 import { HWACCELS, stopProbes, type Hwaccel } from '../source/ffmpeg-tools.js';
+import { eraseLine, quitKeys } from '../client/terminal/quit-keys.js';
 import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
 import { lookup } from 'node:dns/promises';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -324,35 +325,6 @@ function exitWith(result: ClientExit): never {
   process.exit(result.code);
 }
 
-/** Erases the line `play` says it is opening a URL on. */
-const eraseLine = (): void => void process.stdout.write('\r\x1b[2K');
-
-/**
- * While `play` opens a URL: raw keys, so that q and Ctrl-C quit (exit 0, as they do from the
- * picture), the probe stopped with them. Returns what puts the terminal back for the client.
- */
-function quitKeysWhileOpening(): () => void {
-  const input = process.stdin;
-  if (!input.isTTY) return () => {};
-  const onData = (data: Buffer): void => {
-    // A read may hold several keys (typed ahead, repeating). `Q` is roll, not quit, in the player.
-    const keys = data.toString('latin1');
-    if (!keys.includes('q') && !keys.includes('\x03')) return;
-    stopProbes();
-    input.setRawMode(false);
-    eraseLine();
-    process.exit(0);
-  };
-  input.setRawMode(true);
-  input.on('data', onData);
-  input.resume();
-  return () => {
-    input.off('data', onData);
-    input.setRawMode(false);
-    input.pause();
-  };
-}
-
 addSourceOptions(
   addViewOptions(
     program
@@ -376,7 +348,11 @@ addSourceOptions(
   const opening = source !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^file:/i.test(source) && process.stdout.isTTY;
   if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}… (q quits)`);
   // Meanwhile q (or Ctrl-C) quits: the keys are read here, the picture's client not being up yet.
-  const stopKeys = opening ? quitKeysWhileOpening() : () => {};
+  const stopKeys = opening ? quitKeys(() => {
+    stopProbes();
+    eraseLine();
+    process.exit(0);
+  }) : () => {};
   let server: RunningServer;
   try {
     server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log, format: formatFlags(flags) });

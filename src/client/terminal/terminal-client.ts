@@ -22,6 +22,7 @@ import type { ViewAngles } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
 import { openSocket, ServerLink, type OpenSocket } from './server-link.js';
 import { inForeground } from './job-control.js';
+import { eraseLine, quitKeys } from './quit-keys.js';
 import { parseSgrMouse, type MouseEvent } from './sgr-mouse.js';
 import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB, ToleranceGovernor } from './tolerance-governor.js';
@@ -111,6 +112,8 @@ const STATUS_INTERVAL_MS = 250;
 /** How the status line marks a cut or an ongoing wait: `…` is three bytes another charset shows as junk (LANG=C). */
 const ELLIPSIS = unicodeLocale(process.env) ? '…' : '...';
 const NOTICE_MS = 5000;
+/** A handshake taking longer than this is said to be waited for (`view` of a server slow to answer). */
+const CONNECT_ANNOUNCE_MS = 300;
 /** Styles a grid too large for the chosen one's samples falls back to, best picture first (README's picture bench). */
 const GRID_FALLBACK: readonly StyleName[] = ['octant', 'sextant', 'quadrant', 'half', 'ramp'];
 
@@ -194,12 +197,34 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     });
   }
 
-  // Opened before the screen is taken over, so "server unreachable" is a plain line.
-  let first: OpenSocket;
+  // Opened before the screen is taken over, so "server unreachable" is a plain line. A server slow
+  // to answer (one that accepts and says nothing holds us for the handshake's 5 s) is said to be
+  // waited for after a moment, and q or Ctrl-C leave.
+  let first: OpenSocket | null;
+  let announced = false;
+  let stopKeys = (): void => {};
+  let quitWaiting = (): void => {};
+  const quitPressed = new Promise<null>((resolve) => (quitWaiting = () => resolve(null)));
+  const announce = setTimeout(() => {
+    if (!output.isTTY) return;
+    announced = true;
+    output.write(`ascii360: connecting to ${shownUrl(opts.url)}… (q quits)`);
+    stopKeys = quitKeys(quitWaiting);
+  }, CONNECT_ANNOUNCE_MS);
+  const socket = openSocket(connectUrl());
   try {
-    first = await openSocket(connectUrl());
+    first = await Promise.race([socket, quitPressed]);
   } catch (error) {
     return { code: 1, message: `cannot connect to ${shownUrl(opts.url)}: ${(error as Error).message}` };
+  } finally {
+    clearTimeout(announce);
+    stopKeys();
+    if (announced) eraseLine();
+  }
+  if (first === null) {
+    // Quit while waiting: the handshake, if it ever ends, is closed unseen.
+    socket.then((s) => s.ws.terminate(), () => {});
+    return { code: 0, message: '' };
   }
 
   const cannotShow = whyNoPicture(output, process.env);
