@@ -543,6 +543,20 @@ describe('Ctrl keys', () => {
   }, 30_000);
 });
 
+describe('too small', () => {
+  it('? does not open a help that cannot be seen: q still quits', async () => {
+    const name = 'a360-small-help';
+    start(name, 60, 20, `play '${clip}' --loop --log-level silent --style ramp`);
+    await until('the picture', () => /\d\d:\d\d \/ 00:05/.test(capture(name)[19] ?? ''));
+    tmux('resize-window', '-t', name, '-x', '15', '-y', '5');
+    await until('the too-small notice', () => capture(name).some((l) => l.startsWith('too small')));
+    tmux('send-keys', '-t', name, '?');
+    await new Promise((r) => setTimeout(r, 300));
+    tmux('send-keys', '-t', name, 'q');
+    await until('exit 0', () => capture(name).some((l) => l.startsWith('EXIT=0')), 5000);
+  }, 30_000);
+});
+
 describe('a terminal too large for the style', () => {
   it('mosaic past its sample cap shows octant filling the window, comes back when smaller, and s passes over it', async () => {
     const name = 'a360-large';

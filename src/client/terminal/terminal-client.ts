@@ -513,7 +513,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   function relayout(): void {
     fitHelp();
     grid = gridOf(output);
-    tooSmall.hidden = !tooSmallNow();
+    const small = tooSmallNow();
+    // Out of too small with the help open, nothing would draw over the notice's line: blessed
+    // forgets what it drew, and paints the whole screen afresh.
+    if (tooSmall.hidden === small) screen.alloc();
+    tooSmall.hidden = !small;
     renderer.setRegion(0, 0, grid.cols, grid.rows);
     renderer.invalidate();
     // While down the reconnect URL carries the grid.
@@ -668,6 +672,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       act('help');
       return;
     }
+    // Too small, the help would open unseen behind the notice, and the next q only close it.
+    if (ch === '?' && help.hidden && tooSmallNow()) return;
     // While the server is away, Enter tries again now rather than at the end of the backoff.
     if (down && (key.name === 'enter' || key.name === 'return') && serverLink.retryNow()) {
       down.retryAt = Date.now();
