@@ -66,5 +66,9 @@ describe('status line', () => {
     expect(fitStatusLine(fields, 44)).toBe(' > 00:02 / 00:12  sextant  ? help');
     expect(fitStatusLine(fields, 30)).toBe(' > 00:02 / 00:12  sextant');
     expect(fitStatusLine(fields, 20)).toBe(' > 00:02 / 00:12');
+    // Another camera: its name goes before `? help`, the style stays.
+    const camera = fields.map((f) => (f.keep === 6 ? { text: 'quadrant m5 truecolor stereographic', keep: 6, short: { text: 'quadrant stereographic', keep: 4.5, short: { text: 'quadrant', keep: 4.8 } } } : f));
+    expect(fitStatusLine(camera, 60)).toBe(' > 00:02 / 00:12  quadrant stereographic  ? help');
+    expect(fitStatusLine(camera, 44)).toBe(' > 00:02 / 00:12  quadrant  ? help');
   });
 });

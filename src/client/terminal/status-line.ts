@@ -4,12 +4,18 @@
  * 100 columns the cut took `? help`, and a long notice in front pushed off everything after it.
  */
 
+/** A shorter way to say a field, taken when the form before it is the least needed thing left (`keep`); it may have a shorter one still. */
+export interface ShortForm {
+  text: string;
+  keep: number;
+  short?: ShortForm;
+}
+
 export interface StatusField {
   text: string;
   /** Higher stays longer when the line must shrink. */
   keep: number;
-  /** A shorter way to say it, taken when the full form is the least needed thing left (`keep`). */
-  short?: { text: string; keep: number };
+  short?: ShortForm;
   /**
    * A notice: once every field left is needed at least this much, its text is cut (ending in `…`,
    * `suffix` kept) before any of them goes.
@@ -40,7 +46,7 @@ export function fitStatusLine(fields: readonly StatusField[], width: number, ell
       continue;
     }
     const f = kept[least]!;
-    if (f.short) kept[least] = { ...f, text: f.short.text, short: undefined };
+    if (f.short) kept[least] = { ...f, text: f.short.text, short: f.short.short };
     else kept.splice(least, 1);
   }
   // The one field left (a long notice) is cut at the edge: its start says what happened.

@@ -483,8 +483,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       { text: `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
       {
         text: `${init?.mode === 1 ? 'text' : player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
-        // The style alone before `? help` goes.
-        short: { text: `${init?.mode === 1 ? 'text' : player.style}${view.camera === 'flat' ? '' : ` ${view.camera}`}`, keep: 4.5 },
+        // The style and camera, then the style alone, before `? help` goes.
+        short: {
+          text: `${init?.mode === 1 ? 'text' : player.style}${view.camera === 'flat' ? '' : ` ${view.camera}`}`,
+          keep: 4.5,
+          short: { text: init?.mode === 1 ? 'text' : player.style, keep: 4.8 },
+        },
         keep: 6,
       },
       {
