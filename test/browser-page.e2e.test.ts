@@ -176,7 +176,7 @@ describe('refusals and repeated notices', () => {
       const { page } = await open(server, `?renderer=2d${query}`, VIEWPORT, socketsOf(urls));
       await until('the refusal', async () => (await pageState(page)).link === 'refused');
       expect((await pageNotices(page)).banner).toMatch(new RegExp(`^refused: ${said} token`));
-      // The backoff would have tried again within 0.5 s, then 1 s: it does not.
+      // The backoff would have tried again within 0.25 s, then 0.5 s: it does not.
       await page.waitForTimeout(2000);
       expect(urls.length).toBe(1);
       expect((await pageState(page)).link).toBe('refused');

@@ -61,7 +61,7 @@ export const INSTALL_HINT = 'install it: Debian/Ubuntu `sudo apt-get install ffm
 
 const URL_INPUT = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** ffprobe's words for a host it never talked to (errno texts, and the resolver's). */
-const UNREACHED = /Connection refused|Connection timed out|No route to host|Network is unreachable|Name or service not known|Temporary failure in name resolution|Connection reset by peer|Host is unreachable/i;
+const UNREACHED = /Connection refused|Connection timed out|No route to host|Network is unreachable|Name or service not known|Temporary failure in name resolution|Host is unreachable/i;
 
 /** ffprobe and ffmpeg runs that answer a question (the probe of a source: up to 20 s on a slow URL). */
 const probes = new Set<ChildProcess>();
@@ -236,8 +236,8 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
     // first one left `//user:password@host/…?signature` (or a stream's key) in the message.
     const reason = withPublicUrls(stderr.split(input).join('')).replace(/^.*?:\s*/, '') || 'ffprobe could not read it';
     // A URL never reached, or answered with an HTTP error, may well be a video: say what happened to it.
-    if (URL_INPUT.test(input) && UNREACHED.test(reason)) throw new Ascii360Error('SOURCE_NOT_MEDIA', `cannot reach ${label} (${reason})`);
-    if (URL_INPUT.test(input) && /^Server returned/i.test(reason)) throw new Ascii360Error('SOURCE_NOT_MEDIA', `cannot fetch ${label} (${reason})`);
+    if (URL_INPUT.test(input) && UNREACHED.test(reason)) throw new Ascii360Error('SOURCE_UNREACHABLE', `cannot reach ${label} (${reason})`);
+    if (URL_INPUT.test(input) && /^Server returned/i.test(reason)) throw new Ascii360Error('SOURCE_UNREACHABLE', `cannot fetch ${label} (${reason})`);
     throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} is not a video or image ffmpeg can read (${reason})`);
   }
   const streams = json.streams ?? [];

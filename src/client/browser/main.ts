@@ -265,6 +265,8 @@ function start(): void {
   function showLink(state: LinkState): void {
     link = state.kind;
     lost = null;
+    // A replay that cannot connect takes its seek with it, rather than leave it for some later INIT.
+    if (state.kind === 'closed' || state.kind === 'refused') seekAfterReplay = null;
     if (state.kind !== 'open') sync.linkLost();
     toolbar.setLinked(state.kind === 'open' || state.kind === 'ended');
     switch (state.kind) {

@@ -48,13 +48,17 @@ export function nextMode(mode: number): (typeof MODE_CYCLE)[number] {
 export interface PlayerShell {
   /** A message for the server (the shell drops it while disconnected). */
   send(message: ClientMessage): void;
-  /** Asks the server for a style: the shell knows its palette and whether its grid must shrink first. */
-  requestStyle(style: StyleName): void;
   /**
-   * Whether the shell can show `style` at its grid now; `s` and `S` pass over those it cannot (a
-   * terminal too large for mosaic's samples). Absent: every style (the browser makes its cells larger).
+   * Asks the server for a style: the shell knows its palette and whether its grid must shrink
+   * first. `chosen`: the style the user chose, where the shell shows another for it (fitStyle).
    */
-  canShow?(style: StyleName): boolean;
+  requestStyle(style: StyleName, chosen: StyleName): void;
+  /**
+   * The style the shell shows for `style` at its grid now: itself, or one with fewer samples (a
+   * terminal too large for mosaic's). `s` and `S` pass over styles shown as another. Absent: every
+   * style as itself (the browser makes its cells larger instead).
+   */
+  fitStyle?(style: StyleName): StyleName;
   /** The timeline position the user sees now, seconds (the terminal: the newest frame; the browser: the one on screen). */
   position(): number;
 }
@@ -207,7 +211,7 @@ export class PlayerController {
       case 'cycle-style-back': {
         const step = action === 'cycle-style' ? 1 : -1;
         let next = nextStyle(this.requested ?? this.style, step);
-        for (let tries = 1; tries < STYLE_NAMES.length && this.shell.canShow?.(next) === false; tries++) next = nextStyle(next, step);
+        for (let tries = 1; tries < STYLE_NAMES.length && this.fitted(next) !== next; tries++) next = nextStyle(next, step);
         this.chooseStyle(next);
         return null;
       }
@@ -255,10 +259,19 @@ export class PlayerController {
   /** Asks for `next` (a toolbar's selector, `s`, `b`); the status names it once INIT confirms it. */
   chooseStyle(next: StyleName): void {
     const current = this.requested ?? this.style;
-    if (next === current) return;
+    const shown = this.fitted(next);
     if (current !== 'half') this.beforeHalf = current;
-    this.requested = next;
-    this.shell.requestStyle(next);
+    if (shown === current) {
+      // Shown as the style already on screen: the shell still hears the choice (it comes back to it).
+      this.shell.requestStyle(shown, next);
+      return;
+    }
+    this.requested = shown;
+    this.shell.requestStyle(shown, next);
+  }
+
+  private fitted(style: StyleName): StyleName {
+    return this.shell.fitStyle?.(style) ?? style;
   }
 
   setCamera(camera: CameraName): void {

@@ -161,11 +161,13 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   // Before the link exists nothing is sent; position: the newest frame's.
   const player: PlayerController = new PlayerController({
     send: (message) => link?.send(message),
-    requestStyle: (next) => {
-      wanted = next;
-      link?.send({ type: 'style', style: next, palette });
+    requestStyle: (style, chosen) => {
+      wanted = chosen;
+      if (style === toldStyle) return;
+      toldStyle = style;
+      link?.send({ type: 'style', style, palette });
     },
-    canShow: (style) => fitsGrid(style),
+    fitStyle: (style) => styleForGrid(grid, style),
     position: (): number => (player.init && lastIndex >= 0 ? lastIndex / player.init.fps : 0),
   }, { camera: opts.camera, view: opts.view, style: opts.style, autoRotate: opts.autoRotate, now: () => performance.now() });
   const view = player.view;
@@ -177,10 +179,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
    * 32 a cell past about 250×75) shows the best style that fits (styleForGrid) and comes back to it
    * when it is smaller again: the picture always fills the window.
    */
-  let wanted: StyleName = opts.style ?? player.style;
+  let wanted: StyleName = opts.style;
+  /** The style the server was last asked for (the URL, a style message): what its grid is checked against. */
+  let toldStyle: StyleName = opts.style;
   const fitsGrid = (style: StyleName, g = grid): boolean => sampleCount(g.cols, g.rows, style) <= Limits.SAMPLES_MAX;
-  /** `wanted`, or where the grid is too large for it, the first of GRID_FALLBACK that fits. */
-  const styleForGrid = (g = grid): StyleName => (fitsGrid(wanted, g) ? wanted : (GRID_FALLBACK.find((s) => fitsGrid(s, g) && sampleCount(1, 1, s) < sampleCount(1, 1, wanted)) ?? 'ramp'));
+  /** `style` (the one chosen), or where the grid is too large for it, the first of GRID_FALLBACK that fits. */
+  const styleForGrid = (g = grid, style = wanted): StyleName => (fitsGrid(style, g) ? style : (GRID_FALLBACK.find((s) => fitsGrid(s, g) && sampleCount(1, 1, s) < sampleCount(1, 1, style)) ?? 'ramp'));
 
   /**
    * The URL for the first connect and every reconnect: what is on screen now, so a new server
@@ -191,9 +195,10 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
    */
   function connectUrl(): string {
     told = { cols: grid.cols, rows: grid.rows };
+    toldStyle = styleForGrid();
     return viewUrl(opts.url, {
       cols: grid.cols, rows: grid.rows, aspect: CELL_ASPECT, mode: player.modeAsked ?? mode,
-      style: player.requested ?? styleForGrid(), palette, ...player.queryView(), camera: player.queryCamera(), codec, quality,
+      style: toldStyle, palette, ...player.queryView(), camera: player.queryCamera(), codec, quality,
     });
   }
 
@@ -299,7 +304,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       player.onInit(info);
       // A new shape: whatever is on screen no longer matches the model's idea of the frame.
       renderer.invalidate();
-      if (info.style !== wanted && !fitsGrid(wanted)) showNotice(`${wanted} is more samples than a grid this large may take: ${info.style}`);
+      if (info.mode !== 1 && info.style !== wanted && !fitsGrid(wanted)) showNotice(`${wanted} is more samples than a grid this large may take: ${info.style}`);
     },
     status(status) {
       player.onStatus(status);
@@ -319,8 +324,10 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       draw();
     },
     error(message) {
-      // A refused style (too many samples for the grid) leaves the one the server last confirmed.
+      // A refused style (too many samples for the grid) leaves the one the server last confirmed,
+      // and the grid is checked against that one again.
       player.onError();
+      toldStyle = player.style;
       showNotice(`server: ${message}`);
     },
     lost(attempt, why, retryAt) {
@@ -521,6 +528,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     // Out of too small with the help open, nothing would draw over the notice's line: blessed
     // forgets what it drew, and paints the whole screen afresh.
     if (tooSmall.hidden === small) screen.alloc();
+    // Into too small: the help would stay open unseen behind the notice, and the next q only close it.
+    if (small) help.hidden = true;
     tooSmall.hidden = !small;
     renderer.setRegion(0, 0, grid.cols, grid.rows);
     renderer.invalidate();
@@ -546,10 +555,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
    */
   function sendResize(): void {
     told = { cols: grid.cols, rows: grid.rows };
-    const current = player.requested ?? player.style;
+    // Against what the server was last asked, not its last INIT: resizes can come faster than INITs.
+    const current = toldStyle;
     const next = styleForGrid();
     const style = (): void => {
       if (next === current) return;
+      toldStyle = next;
       serverLink.send({ type: 'style', style: next, palette });
     };
     const fewer = sampleCount(1, 1, next) < sampleCount(1, 1, current);
@@ -661,9 +672,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       void suspend();
       return;
     }
-    if (key.ctrl) {
-      // Ctrl-L redraws the whole screen, as in most full-screen programs; no other Ctrl key is ours
-      // (blessed names Ctrl-Q `q`: read as the letter, it quit).
+    if (key.ctrl && /^C-[a-z]$/.test(key.full ?? '')) {
+      // Ctrl-L redraws the whole screen, as in most full-screen programs; no other Ctrl-letter is
+      // ours (blessed names Ctrl-Q `q`: read as the letter, it quit). Ctrl-arrows still look around.
       if (key.full === 'C-l') {
         screen.alloc();
         screen.render();
