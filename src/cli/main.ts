@@ -24,7 +24,7 @@ import { shownUrl } from '../client/terminal/shown-url.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
-import { redactedSource } from '../shared/source-name.js';
+import { isUrlLike, redactedSource } from '../shared/source-name.js';
 
 function intInRange(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -345,7 +345,7 @@ addSourceOptions(
   const log = new Logger(flags.logLevel, fd);
   // A URL can take seconds to answer (up to the probe's 20 s): say what is happening meanwhile, on a
   // line of its own that is erased before the picture or an error takes its place.
-  const opening = source !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^file:/i.test(source) && process.stdout.isTTY;
+  const opening = source !== undefined && isUrlLike(source) && !/^file:/i.test(source) && process.stdout.isTTY;
   if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}… (q quits)`);
   // Meanwhile q (or Ctrl-C) quits: the keys are read here, the picture's client not being up yet.
   const stopKeys = opening ? quitKeys(() => {

@@ -6,6 +6,9 @@
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
+/** Whether a source names a URL (`scheme://…`) rather than a file. */
+export const isUrlLike = (input: string): boolean => URL_LIKE.test(input);
+
 function parsed(input: string): URL | null {
   if (!URL_LIKE.test(input)) return null;
   try {

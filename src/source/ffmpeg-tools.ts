@@ -4,7 +4,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Ascii360Error, EXIT_USAGE } from '../shared/errors.js';
-import { withPublicUrls } from '../shared/source-name.js';
+import { isUrlLike, withPublicUrls } from '../shared/source-name.js';
 import { pixelsOfStream, type FramePixels } from '../shared/frame-pixels.js';
 
 export const HWACCELS = ['auto', 'none', 'cuda', 'vaapi', 'qsv', 'videotoolbox'] as const;
@@ -59,7 +59,6 @@ export function resolveHwaccel(asked: Hwaccel, tools: Pick<FfmpegTools, 'hwaccel
 
 export const INSTALL_HINT = 'install it: Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`';
 
-const URL_INPUT = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** ffprobe's words for a host it never talked to (errno texts, and the resolver's). */
 const UNREACHED = /Connection refused|Connection timed out|No route to host|Network is unreachable|Name or service not known|Temporary failure in name resolution|Host is unreachable/i;
 
@@ -129,7 +128,7 @@ export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffm
 export function protocolsFor(input: string): string {
   // Every scheme open-source.ts takes as a URL must be listed, with what it runs over: an rtmp://
   // or srt:// source was accepted and then refused by ffprobe ("Invalid argument"), never played.
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? 'http,https,tcp,tls,crypto,hls,data,rtmp,rtmps,srt,rtp,udp' : 'file,pipe';
+  return isUrlLike(input) ? 'http,https,tcp,tls,crypto,hls,data,rtmp,rtmps,srt,rtp,udp' : 'file,pipe';
 }
 
 /**
@@ -236,8 +235,8 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
     // first one left `//user:password@host/…?signature` (or a stream's key) in the message.
     const reason = withPublicUrls(stderr.split(input).join('')).replace(/^.*?:\s*/, '') || 'ffprobe could not read it';
     // A URL never reached, or answered with an HTTP error, may well be a video: say what happened to it.
-    if (URL_INPUT.test(input) && UNREACHED.test(reason)) throw new Ascii360Error('SOURCE_UNREACHABLE', `cannot reach ${label} (${reason})`);
-    if (URL_INPUT.test(input) && /^Server returned/i.test(reason)) throw new Ascii360Error('SOURCE_UNREACHABLE', `cannot fetch ${label} (${reason})`);
+    if (isUrlLike(input) && UNREACHED.test(reason)) throw new Ascii360Error('SOURCE_UNREACHABLE', `cannot reach ${label} (${reason})`);
+    if (isUrlLike(input) && /^Server returned/i.test(reason)) throw new Ascii360Error('SOURCE_UNREACHABLE', `cannot fetch ${label} (${reason})`);
     throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} is not a video or image ffmpeg can read (${reason})`);
   }
   const streams = json.streams ?? [];

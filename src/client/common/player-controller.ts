@@ -259,14 +259,11 @@ export class PlayerController {
   /** Asks for `next` (a toolbar's selector, `s`, `b`); the status names it once INIT confirms it. */
   chooseStyle(next: StyleName): void {
     const current = this.requested ?? this.style;
-    const shown = this.fitted(next);
+    if (next === current) return;
     if (current !== 'half') this.beforeHalf = current;
-    if (shown === current) {
-      // Shown as the style already on screen: the shell still hears the choice (it comes back to it).
-      this.shell.requestStyle(shown, next);
-      return;
-    }
-    this.requested = shown;
+    // Shown as the style already on screen, the shell still hears the choice (it comes back to it).
+    const shown = this.fitted(next);
+    if (shown !== current) this.requested = shown;
     this.shell.requestStyle(shown, next);
   }
 

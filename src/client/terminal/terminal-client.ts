@@ -542,6 +542,18 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     if (shownFrame && shownFrame.cols === grid.cols && shownFrame.rows <= grid.rows) repaint();
   }
 
+  /**
+   * The whole screen drawn again: blessed from a fresh buffer (it knows nothing of the picture under
+   * its boxes, and against its own idea of the screen skipped their spaces, the picture showing
+   * through), then, with `picture`, the picture over it.
+   */
+  function drawAfresh(picture: boolean): void {
+    screen.alloc();
+    screen.render();
+    renderer.invalidate();
+    if (picture) repaint();
+  }
+
   /** The picture drawn again over what blessed just painted: its paint goes out on the next tick, flushed now so it lands first. */
   function repaint(): void {
     screen.program.flush();
@@ -584,15 +596,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       case 'help':
         help.hidden = !help.hidden;
         fitHelp();
-        // blessed knows nothing of the picture under the box: drawn against its own idea of the
-        // screen (blank), the box's spaces were skipped and the picture showed through. A fresh
-        // buffer has it draw every cell.
-        screen.alloc();
-        screen.render();
-        renderer.invalidate();
         // Closed: the picture back at once, not at the next frame, which a photo or a paused
         // video never sends (the screen stayed blank).
-        if (help.hidden) repaint();
+        drawAfresh(help.hidden);
         return;
       default:
         if (view.pending) viewChanged();
@@ -675,12 +681,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     if (key.ctrl && /^C-[a-z]$/.test(key.full ?? '')) {
       // Ctrl-L redraws the whole screen, as in most full-screen programs; no other Ctrl-letter is
       // ours (blessed names Ctrl-Q `q`: read as the letter, it quit). Ctrl-arrows still look around.
-      if (key.full === 'C-l') {
-        screen.alloc();
-        screen.render();
-        renderer.invalidate();
-        repaint();
-      }
+      if (key.full === 'C-l') drawAfresh(help.hidden);
       return;
     }
     if (!help.hidden && ch !== '?') {
