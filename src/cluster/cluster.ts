@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { Logger } from '../shared/logger.js';
-import { publicName } from '../shared/source-name.js';
+import { isUrlLike, publicName } from '../shared/source-name.js';
 import { RedisLink, redactUrl, type ServerBeat } from './redis-link.js';
 import { isNewer, parseRecord, startingRecord, type TimelineRecord } from './timeline-record.js';
 
@@ -64,7 +64,7 @@ export async function clusterNameFor(label: string | undefined, duration: number
 }
 
 async function identity(label: string): Promise<string> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(label)) {
+  if (isUrlLike(label)) {
     const url = new URL(label);
     return createHash('sha256').update(`${url.host}${url.pathname}`).digest('hex').slice(0, 12);
   }

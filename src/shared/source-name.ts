@@ -4,10 +4,13 @@
  * anyone who reaches the server may read, get only its file name, not the server's directories.
  */
 
-const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+const URL_LIKE = /^([a-z][a-z0-9+.-]*):\/\//i;
 
 /** Whether a source names a URL (`scheme://…`) rather than a file. */
 export const isUrlLike = (input: string): boolean => URL_LIKE.test(input);
+
+/** The scheme of a source that names a URL, lower case (`https`), or null for a file. */
+export const urlScheme = (input: string): string | null => URL_LIKE.exec(input)?.[1]!.toLowerCase() ?? null;
 
 function parsed(input: string): URL | null {
   if (!URL_LIKE.test(input)) return null;

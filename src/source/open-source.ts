@@ -13,7 +13,7 @@ import { readStereoMode, stereoSideData } from './mp4-stereo.js';
 import { ONE_READER, probeMedia, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
-import { redactedSource } from '../shared/source-name.js';
+import { redactedSource, urlScheme } from '../shared/source-name.js';
 import { resolveFormat, type FormatFlags, type SourceFormat } from './source-format.js';
 import { fromSideData, fromXmp, type SphericalMetadata } from './spherical-metadata.js';
 import { IMAGE_EXTENSIONS, probeStill, StillSource } from './still-source.js';
@@ -37,7 +37,8 @@ export interface OpenedSource {
   input?: string;
 }
 
-const URL_PATTERN = /^(https?|rtmps?|rtsp|srt|udp|tcp|rtp):\/\//i;
+/** The URL schemes ffmpeg opens for us (URL_SCHEMES says them to the operator). */
+const URL_SCHEME_SET = new Set(['http', 'https', 'rtmp', 'rtmps', 'rtsp', 'srt', 'udp', 'tcp', 'rtp']);
 
 /** The most frames a second a video gets when no --fps names its rate, and the rate of a video whose own is unknown (and the demo's). */
 export const MAX_DEFAULT_FPS = 30;
@@ -98,9 +99,9 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   }
   // The frames are decoded afresh after a seek, a resize or a loop: a pipe could be read only once.
   if (input === '-') throw new Ascii360Error('SOURCE_NOT_FOUND', 'reading the source from standard input is not supported: give a file or a URL');
-  const isUrl = URL_PATTERN.test(input);
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input);
-  if (!isUrl && scheme) throw new Ascii360Error('SOURCE_NOT_FOUND', `${scheme[1]}:// sources are not supported; URLs may be ${URL_SCHEMES}`);
+  const scheme = urlScheme(input);
+  const isUrl = scheme !== null && URL_SCHEME_SET.has(scheme);
+  if (!isUrl && scheme) throw new Ascii360Error('SOURCE_NOT_FOUND', `${input.slice(0, scheme.length)}:// sources are not supported; URLs may be ${URL_SCHEMES}`);
   if (!isUrl) {
     let isFile = false;
     try {
