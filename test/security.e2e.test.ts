@@ -3,7 +3,7 @@
  * and a crafted playlist that must not make ffmpeg read local files.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
@@ -55,6 +55,8 @@ describe('token', () => {
     const v = new TestViewer(`${server.wsUrl}?token=s3cret&cols=8&rows=4`);
     await v.moreFrames(2);
     v.close();
+    // With a token the Host is not judged: the token is what a stranger's page lacks.
+    expect(await upgradeStatus(`${server.wsUrl}?token=s3cret`, { Host: 'ascii360.example' })).toBe(101);
   });
 
   it('refuses to listen beyond loopback without a token', () => {
@@ -95,6 +97,30 @@ describe('origin and limits', () => {
     expect(await upgradeStatus(server.wsUrl, { Origin: 'https://viewer.example' })).toBe(101);
     expect(await upgradeStatus(server.wsUrl, { Origin: 'https://evil.example' })).toBe(403);
     expect((await fetch(`${server.url}/audio`, { method: 'HEAD', headers: { Origin: 'https://evil.example' } })).status).toBe(403);
+  });
+
+  // DNS rebinding: a page on attacker.example, its name pointed at 127.0.0.1, is its own origin.
+  it('without a token answers only loopback names and allowed hosts, whatever the Origin says', async () => {
+    const port = new URL(server.url).port;
+    const rebound = { Host: `attacker.example:${port}`, Origin: `http://attacker.example:${port}` };
+    expect(await upgradeStatus(server.wsUrl, rebound)).toBe(403);
+    // fetch() sends its own Host whatever it is given: node:http sends this one.
+    const audio = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      get(`${server.url}/audio`, { headers: rebound }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      }).on('error', reject);
+    });
+    expect(audio.status).toBe(403);
+    expect(audio.body).toMatch(/^host "attacker\.example:\d+" is not this machine's: open the server as 127\.0\.0\.1 or localhost, or give it a --token\n$/);
+    // Without an Origin too: a page's <audio> sends none.
+    expect(await upgradeStatus(server.wsUrl, { Host: 'attacker.example' })).toBe(403);
+    for (const host of [`localhost:${port}`, `LOCALHOST.:${port}`, `app.localhost:${port}`, `127.0.0.1:${port}`, `127.1.2.3:${port}`, `[::1]:${port}`]) {
+      expect(await upgradeStatus(server.wsUrl, { Host: host, Origin: `http://${host}` })).toBe(101);
+    }
+    // The host of an allowed origin: the operator named it.
+    expect(await upgradeStatus(server.wsUrl, { Host: 'viewer.example', Origin: 'https://viewer.example' })).toBe(101);
+    expect(await upgradeStatus(server.wsUrl, { Host: 'viewer.example.attacker.example', Origin: 'https://viewer.example' })).toBe(403);
   });
 
   it('refuses viewers and listeners beyond --max-clients with a clear reason', async () => {

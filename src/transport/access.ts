@@ -1,7 +1,8 @@
 /**
  * Who may connect (PROTOCOL-NOTES.md §1.5): an optional shared token, compared in constant time, on
- * `/ws` and `/audio`; a browser Origin that must match the Host (or an allowed list); no Origin
- * (terminal clients, players) only with the token or from loopback, not through a proxy.
+ * `/ws` and `/audio`; without it, a Host that names this machine's loopback (or an allowed origin's
+ * host); a browser Origin that must match the Host (or an allowed list); no Origin (terminal
+ * clients, players) only with the token or from loopback, not through a proxy.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -39,6 +40,27 @@ export function parseOrigins(list: string): string[] {
     }
     return url.origin;
   });
+}
+
+/** The host name of a Host header (`[::1]:8360` → `::1`), lower case, without a trailing dot. */
+function hostNameOf(host: string): string {
+  const close = host.indexOf(']');
+  const name = host.startsWith('[') ? host.slice(1, close < 0 ? undefined : close) : host.replace(/:\d*$/, '');
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/**
+ * Whether a request's Host lets a server without a token answer it: a loopback name (`localhost`,
+ * `*.localhost`, 127.x.y.z, `[::1]`) or the host of an origin the operator allowed. Such a server
+ * listens on loopback only, so any other name is a page that had its own name point at 127.0.0.1
+ * (DNS rebinding) to pass the Origin check as the server's own origin.
+ */
+export function localHost(host: string | undefined, allowOrigins: readonly string[]): boolean {
+  // No Host at all: not a browser, which always sends it.
+  if (host === undefined) return true;
+  const name = hostNameOf(host);
+  if (name === 'localhost' || name.endsWith('.localhost') || (isIP(name) !== 0 && isLoopback(name))) return true;
+  return allowOrigins.some((origin) => new URL(origin).hostname.toLowerCase() === name);
 }
 
 /** True when binding `host` exposes the server beyond this machine. */
@@ -81,6 +103,8 @@ export function checkAccess(req: IncomingMessage, url: URL, policy: AccessPolicy
     const given = presentedToken(req, url);
     if (given === null || !sameSecret(given, policy.token)) return { ok: false, status: 401, reason: 'a valid token is required' };
     tokenOk = true;
+  } else if (!localHost(req.headers.host, policy.allowOrigins)) {
+    return { ok: false, status: 403, reason: `host ${JSON.stringify(req.headers.host!.slice(0, 100))} is not this machine's: open the server as 127.0.0.1 or localhost, or give it a --token` };
   }
   const origin = req.headers.origin;
   if (origin === undefined) {

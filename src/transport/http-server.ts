@@ -67,7 +67,7 @@ const warnedProxy = new WeakSet<Routes>();
 function accessFor(req: IncomingMessage, url: URL, routes: Routes): AccessDecision {
   if (routes.access.token === null && !warnedProxy.has(routes) && forwarded(req)) {
     warnedProxy.add(routes);
-    routes.log.warn('access.proxy_without_token', { note: 'requests come through a proxy (X-Forwarded-For): run every server with --token, or only browser pages get in, without their sound' });
+    routes.log.warn('access.proxy_without_token', { note: 'requests come through a proxy (X-Forwarded-For): run every server with --token, or only browser pages on a loopback name or an --allow-origin host get in, without their sound' });
   }
   return checkAccess(req, url, routes.access);
 }
