@@ -5,6 +5,8 @@
  * way ffmpeg's v360 needs for square output pixels.
  */
 
+import { quoted } from './errors.js';
+
 export type CameraName = 'flat' | 'stereographic' | 'fisheye' | 'pannini' | 'equirect';
 
 export interface CameraSpec {
@@ -53,7 +55,7 @@ export function isCameraName(value: unknown): value is CameraName {
 
 /** The `Error:` reason for a camera name nobody knows (PROTOCOL-NOTES.md §6.1). */
 export function unknownCameraReason(value: unknown): string {
-  return `unknown camera ${JSON.stringify(String(value)).slice(0, 40)}; cameras: ${CAMERA_NAMES.join(', ')}`;
+  return `unknown camera ${quoted(value)}; cameras: ${CAMERA_NAMES.join(', ')}`;
 }
 
 /** `fov` within `camera`'s range. */

@@ -10,6 +10,7 @@
  * also have an outline (glyph-geometry.ts), what drawers draw and what the coverage is taken from.
  */
 import { ASCII_MASKS, ASCII_ORDER } from './ascii-masks.js';
+import { quoted } from './errors.js';
 import { coverageOf, rectangle, type Polygon } from './glyph-geometry.js';
 
 export type StyleName = 'ramp' | 'half' | 'quadrant' | 'sextant' | 'mosaic' | 'octant' | 'braille' | 'ascii';
@@ -404,5 +405,5 @@ export function isStyleName(value: unknown): value is StyleName {
 
 /** The `Error:` reason for a style name nobody knows (PROTOCOL-NOTES.md §6.1). */
 export function unknownStyleReason(value: unknown): string {
-  return `unknown style ${JSON.stringify(String(value)).slice(0, 40)}; styles: ${STYLE_NAMES.join(', ')}`;
+  return `unknown style ${quoted(value)}; styles: ${STYLE_NAMES.join(', ')}`;
 }

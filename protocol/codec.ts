@@ -6,7 +6,7 @@
  * Inflating is the platform's (Node's zlib, the browser's DecompressionStream): the decoder takes
  * it as a function, sync or async, so this file stays platform-free.
  */
-import { ProtocolError } from './errors.js';
+import { ProtocolError, quoted } from './errors.js';
 import type { FrameKind } from './frame-shape.js';
 
 /** `raw` untagged; `adaptive` ASCILINE's tagged ramp cells (§3.2); `tagged` every binary frame tagged (§3.7). */
@@ -42,7 +42,7 @@ export function isQuality(value: unknown): value is Quality {
 }
 
 export function unknownQualityReason(value: unknown): string {
-  return `unknown quality ${JSON.stringify(String(value)).slice(0, 40)}; qualities: ${QUALITY_NAMES.join(', ')}`;
+  return `unknown quality ${quoted(value)}; qualities: ${QUALITY_NAMES.join(', ')}`;
 }
 
 /** Whether frames of this kind carry a tag byte under `codec`: ASCILINE tags ramp cells only. */

@@ -5,7 +5,7 @@
 import { isCameraName, unknownCameraReason, type CameraName } from './cameras.js';
 import { isStyleName, unknownStyleReason, type StyleName } from './cell-styles.js';
 import { isQuality, unknownQualityReason, type Quality } from './codec.js';
-import { ProtocolError } from './errors.js';
+import { ProtocolError, quoted } from './errors.js';
 import { isPalette, type Palette } from './palettes.js';
 import { Limits, wrapDegrees } from './limits.js';
 import { isMode, type Mode } from './modes.js';
@@ -168,6 +168,6 @@ export function parseClientMessage(text: string): ClientMessage {
     case undefined:
       return bad('message has no type');
     default:
-      return bad(`unknown message type ${JSON.stringify(obj['type']).slice(0, 40)}`);
+      return bad(`unknown message type ${quoted(obj['type'])}`);
   }
 }

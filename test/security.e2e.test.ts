@@ -49,7 +49,9 @@ describe('token', () => {
     expect(await upgradeStatus(`${server.wsUrl}?token=wrong`)).toBe(401);
     expect(await upgradeStatus(`${server.wsUrl}?token=s3cret`)).toBe(101);
     expect(await upgradeStatus(server.wsUrl, { Authorization: 'Bearer s3cret' })).toBe(101);
-    expect((await fetch(`${server.url}/audio`, { method: 'HEAD' })).status).toBe(401);
+    const refused = await fetch(`${server.url}/audio`, { method: 'HEAD' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="ascii360"');
     expect((await fetch(`${server.url}/audio?token=s3cret`, { method: 'HEAD' })).status).toBe(200);
     expect((await fetch(`${server.url}/audio`, { method: 'HEAD', headers: { Authorization: 'Bearer s3cret' } })).status).toBe(200);
     const v = new TestViewer(`${server.wsUrl}?token=s3cret&cols=8&rows=4`);

@@ -186,14 +186,21 @@ describe('server over WebSocket', () => {
     clamped.close();
     const refused = new TestViewer(`${server.wsUrl}?cols=wide`);
     await refused.until(() => refused.closeCode !== null, 'close');
-    expect(refused.texts[0]).toMatch(/^Error: query cols=wide is not a number/);
+    expect(refused.texts[0]).toMatch(/^Error: query cols="wide" is not a number/);
     expect(refused.closeCode).toBe(1008);
     // Number() would read these as 0 (then clamped to 1 column) and 16: not numbers a client wrote.
-    for (const [query, shown] of [['cols=%20', 'cols= '], ['rows=0x10', 'rows=0x10'], ['fov=1_0', 'fov=1_0']]) {
+    for (const [query, shown] of [['cols=%20', 'cols=" "'], ['rows=0x10', 'rows="0x10"'], ['fov=1_0', 'fov="1_0"']]) {
       const odd = new TestViewer(`${server.wsUrl}?${query}`);
       await odd.until(() => odd.closeCode !== null, `the close for ${query}`);
       expect(odd.texts[0]).toBe(`Error: query ${shown} is not a number`);
       expect(odd.closeCode).toBe(1008);
+    }
+    // A value's line breaks are quoted, not sent: an Error is one line (§6.1), and so is the close reason.
+    for (const [query, shown] of [['palette=%0ASTATUS:ENDED:0', 'palette="\\nSTATUS:ENDED:0" is not rgb, 256 or 16'], ['codec=a%0D%0Ab', 'codec="a\\r\\nb" is not raw, adaptive or tagged'], ['cols=' + '9'.repeat(50) + 'x', `cols="${'9'.repeat(40)}…" is not a number`]]) {
+      const odd = new TestViewer(`${server.wsUrl}?${query}`);
+      await odd.until(() => odd.closeCode !== null, `the close for ${query}`);
+      expect(odd.texts[0]).toBe(`Error: query ${shown}`);
+      expect(odd.closeReason).not.toMatch(/[\r\n]/);
     }
     const fine = new TestViewer(`${server.wsUrl}?cols=%2B32&rows=1.2e1&yaw=-.5`);
     await fine.until(() => fine.texts.length > 0, 'INIT');
@@ -255,6 +262,12 @@ describe('server over WebSocket', () => {
     else expect(['ok', 'degraded']).toContain(h['status']);
     const res = await fetch(`${server.url}/nope`, { signal: AbortSignal.timeout(5000) });
     expect(res.status).toBe(404);
+    // A path that starts with // is a path, not a host to take the rest from.
+    for (const path of ['//evil/healthz', '//x/ws', '//etc/passwd']) {
+      const odd = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(5000) });
+      expect(odd.status, path).toBe(404);
+      expect(await odd.text()).toBe(`not found: ${path}\n`);
+    }
     const post = await fetch(`${server.url}/healthz`, { method: 'POST', signal: AbortSignal.timeout(5000) });
     expect(post.status).toBe(405);
   });

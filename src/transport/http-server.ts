@@ -57,6 +57,9 @@ const AUDIO_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 };
 
+/** What a 401 asks for (RFC 9110 §11.6.1): the token, as a Bearer header or `?token=`. */
+const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="ascii360"' } as const;
+
 /** Servers whose operator was already told of a proxy without the token (once a server). */
 const warnedProxy = new WeakSet<Routes>();
 
@@ -75,7 +78,7 @@ function accessFor(req: IncomingMessage, url: URL, routes: Routes): AccessDecisi
 function serveAudio(req: IncomingMessage, res: ServerResponse, url: URL, routes: Routes): void {
   const access = accessFor(req, url, routes);
   if (!access.ok) {
-    reply(res, access.status, 'text/plain; charset=utf-8', `${access.reason}\n`, { 'Access-Control-Allow-Origin': '*' });
+    reply(res, access.status, 'text/plain; charset=utf-8', `${access.reason}\n`, { 'Access-Control-Allow-Origin': '*', ...(access.status === 401 ? CHALLENGE : {}) });
     return;
   }
   if (!routes.audioAvailable()) {
@@ -112,6 +115,16 @@ WebSocket: /ws  (PROTOCOL-NOTES.md)
 Health:    /healthz
 Terminal:  ascii360 view ws://HOST:PORT/ws</pre></body>`;
 
+/**
+ * The request's URL. A path is read as a path, even one that starts with `//`, which URL parsing
+ * against a base takes for a host (`//evil/healthz` answered as /healthz); an absolute URL (a
+ * proxy's absolute form) as itself.
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  return target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target, 'http://localhost');
+}
+
 export function createHttpServer(routes: Routes): { server: Server; wss: WebSocketServer } {
   // No per-message deflate: compressing raw frames costs CPU and made ASCILINE's streams lag.
   const wss = new WebSocketServer({ noServer: true, maxPayload: Limits.MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
@@ -120,7 +133,7 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
   // A client that opens a connection and never finishes its request headers is cut after
   // HEADERS_TIMEOUT_MS (Node checks every CHECK_INTERVAL_MS), not after Node's default minute or more.
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CHECK_INTERVAL_MS }, (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     if (req.method === 'OPTIONS' && url.pathname === '/audio') {
       // CORS preflight for a page sending the token as a Bearer header.
       res.writeHead(204, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Authorization', 'Access-Control-Allow-Methods': 'GET, HEAD' });
@@ -161,14 +174,14 @@ export function createHttpServer(routes: Routes): { server: Server; wss: WebSock
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     if (url.pathname !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nnot found\n');
       return;
     }
     const access = accessFor(req, url, routes);
     if (!access.ok) {
-      const status = access.status === 401 ? '401 Unauthorized' : '403 Forbidden';
+      const status = access.status === 401 ? `401 Unauthorized\r\nWWW-Authenticate: ${CHALLENGE['WWW-Authenticate']}` : '403 Forbidden';
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${access.reason}\n`);
       routes.log.info('viewer.refused', { reason: access.reason, from: req.socket.remoteAddress });
       return;

@@ -5,7 +5,7 @@
  * style or camera is not a refusal: the viewer gets the default and a `notice` to send it (§6.1).
  */
 import {
-  CAMERAS, clamp, clampFov, DEFAULT_CAMERA, DEFAULT_QUALITY, DEFAULT_STYLE, Defaults, isCameraName, isCodec, isMode, isQuality, unknownQualityReason, isPalette, isStyleName, Limits, maxRowsFor,
+  CAMERAS, clamp, clampFov, DEFAULT_CAMERA, DEFAULT_QUALITY, DEFAULT_STYLE, Defaults, isCameraName, isCodec, isMode, isQuality, isPalette, QUALITY_NAMES, quoted, isStyleName, Limits, maxRowsFor,
   ProtocolError, unknownCameraReason, unknownStyleReason, wrapDegrees, type CameraName, type Mode, type Quality, type StyleName,
 } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
@@ -35,7 +35,7 @@ function num(params: URLSearchParams, name: string, fallback: number): number {
   const raw = given(params, name);
   if (raw === null) return fallback;
   const value = DECIMAL.test(raw) ? Number(raw) : NaN;
-  if (!Number.isFinite(value)) throw new ProtocolError('BAD_QUERY', `query ${name}=${raw.slice(0, 20)} is not a number`);
+  if (!Number.isFinite(value)) throw new ProtocolError('BAD_QUERY', `query ${name}=${quoted(raw)} is not a number`);
   return value;
 }
 
@@ -62,7 +62,7 @@ export function parseViewQuery(params: URLSearchParams, defaults: QueryDefaults)
   const cols = Math.round(clamp(num(params, 'cols', Defaults.COLS), Limits.COLS_MIN, Limits.COLS_MAX));
   let rows = Math.round(clamp(num(params, 'rows', Defaults.ROWS), Limits.ROWS_MIN, Limits.ROWS_MAX));
   const pixelRaw = given(params, 'pixel');
-  if (pixelRaw !== null && pixelRaw !== '0' && pixelRaw !== '1') throw new ProtocolError('BAD_QUERY', `query pixel=${pixelRaw.slice(0, 20)} must be 0 or 1`);
+  if (pixelRaw !== null && pixelRaw !== '0' && pixelRaw !== '1') throw new ProtocolError('BAD_QUERY', `query pixel=${quoted(pixelRaw)} must be 0 or 1`);
   // pixel=1 is the older name of style=half; a style given beside it wins.
   let style: StyleName = pixelRaw === '1' ? 'half' : DEFAULT_STYLE;
   let notice: string | null = null;
@@ -78,7 +78,7 @@ export function parseViewQuery(params: URLSearchParams, defaults: QueryDefaults)
     else notice = notice ? `${notice}; ${unknownCameraReason(cameraRaw)}` : unknownCameraReason(cameraRaw);
   }
   const paletteRaw = given(params, 'palette') ?? 'rgb';
-  if (!isPalette(paletteRaw)) throw new ProtocolError('BAD_QUERY', `query palette=${paletteRaw.slice(0, 20)} is not rgb, 256 or 16`);
+  if (!isPalette(paletteRaw)) throw new ProtocolError('BAD_QUERY', `query palette=${quoted(paletteRaw)} is not rgb, 256 or 16`);
   // The cap counts samples: a sextant cell takes six (§1.2).
   rows = Math.min(rows, maxRowsFor(cols, style));
   const modeValue = Math.round(num(params, 'mode', defaultMode));
@@ -86,9 +86,9 @@ export function parseViewQuery(params: URLSearchParams, defaults: QueryDefaults)
   const codec = given(params, 'codec') ?? 'raw';
   // ASCILINE clients also say "legacy" for untagged frames.
   const codecName = codec === 'legacy' ? 'raw' : codec;
-  if (!isCodec(codecName)) throw new ProtocolError('BAD_QUERY', `query codec=${codec.slice(0, 20)} is not raw, adaptive or tagged`);
+  if (!isCodec(codecName)) throw new ProtocolError('BAD_QUERY', `query codec=${quoted(codec)} is not raw, adaptive or tagged`);
   const qualityRaw = given(params, 'quality') ?? defaults.quality ?? DEFAULT_QUALITY;
-  if (!isQuality(qualityRaw)) throw new ProtocolError('BAD_QUERY', `query ${unknownQualityReason(qualityRaw)}`);
+  if (!isQuality(qualityRaw)) throw new ProtocolError('BAD_QUERY', `query quality=${quoted(qualityRaw)} is not ${QUALITY_NAMES.join(', ')}`);
   const spec: ViewSpec = {
     yaw: wrapDegrees(num(params, 'yaw', initial?.yaw ?? Defaults.YAW)),
     pitch: clamp(num(params, 'pitch', initial?.pitch ?? Defaults.PITCH), Limits.PITCH_MIN, Limits.PITCH_MAX),

@@ -74,6 +74,7 @@ export class TestViewer {
   /** When each message arrived (performance.now(), ms), in step with `messages`. */
   readonly times: number[] = [];
   closeCode: number | null = null;
+  closeReason = '';
   private waiters: (() => void)[] = [];
 
   constructor(url: string) {
@@ -83,8 +84,9 @@ export class TestViewer {
       this.times.push(performance.now());
       this.wake();
     });
-    this.ws.on('close', (code) => {
+    this.ws.on('close', (code, reason: Buffer) => {
       this.closeCode = code;
+      this.closeReason = reason.toString();
       this.wake();
     });
     this.ws.on('error', () => this.wake());

@@ -7,7 +7,7 @@
  * the camera (`serve --camera`), the quality (`serve --quality`), the colour mode and the
  * directions (the file's initial view), each told back in the INIT.
  */
-import { isCameraName, isMode, isQuality, isStyleName, MODES, unknownCameraReason, unknownQualityReason, unknownStyleReason, wrapDegrees, type CameraName, type Codec, type Mode, type Quality, type StyleName } from '../../../protocol/index.js';
+import { isCameraName, isMode, isQuality, isStyleName, MODES, quoted, unknownCameraReason, unknownQualityReason, unknownStyleReason, wrapDegrees, type CameraName, type Codec, type Mode, type Quality, type StyleName } from '../../../protocol/index.js';
 import type { ViewAngles } from '../common/view-controller.js';
 import { DEFAULT_FONT_PX } from './cell-font.js';
 import type { RendererChoice } from './grid-renderer.js';
@@ -57,7 +57,7 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
     const raw = given(name);
     if (raw === undefined) return undefined;
     const value = raw.trim() === '' ? NaN : Number(raw);
-    return Number.isFinite(value) ? value : refuse(name, `${name}=${quote(raw)} is not a number; ignored`, undefined);
+    return Number.isFinite(value) ? value : refuse(name, `${name}=${quoted(raw)} is not a number; ignored`, undefined);
   };
   /** `value` kept within `min`…`max`, with a notice when it was outside. */
   const within = (name: string, value: number, min: number, max: number, unit: string): number => {
@@ -70,7 +70,7 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
       const raw = given(name);
       if (raw === undefined) continue;
       if (raw === '1' || raw === 'true') return true;
-      if (raw !== '0' && raw !== 'false') refuse(name, `${name}=${quote(raw)} is not 1 or 0; left off`, false);
+      if (raw !== '0' && raw !== 'false') refuse(name, `${name}=${quoted(raw)} is not 1 or 0; left off`, false);
     }
     return false;
   };
@@ -79,7 +79,7 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
   const fontPx = font === undefined ? DEFAULT_FONT_PX : within('font', font, FONT_PX_MIN, FONT_PX_MAX, ' px');
 
   const rendererName = given('renderer');
-  const renderer = rendererName === undefined ? 'auto' : ((Object.hasOwn(RENDERERS, rendererName) ? RENDERERS[rendererName] : undefined) ?? refuse('renderer', `unknown renderer ${quote(rendererName)}; renderers: webgl2, 2d; choosing by itself`, 'auto'));
+  const renderer = rendererName === undefined ? 'auto' : ((Object.hasOwn(RENDERERS, rendererName) ? RENDERERS[rendererName] : undefined) ?? refuse('renderer', `unknown renderer ${quoted(rendererName)}; renderers: webgl2, 2d; choosing by itself`, 'auto'));
 
   const cameraName = given('camera');
   const camera = cameraName === undefined || isCameraName(cameraName) ? cameraName : refuse('camera', `${unknownCameraReason(cameraName)}; showing the server's camera`, undefined);
@@ -88,7 +88,7 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
   const quality = qualityName === undefined || isQuality(qualityName) ? qualityName : refuse('quality', `${unknownQualityReason(qualityName)}; using the server's quality`, undefined);
 
   const codecName = given('codec');
-  const codec = codecName === undefined || codecName === 'tagged' || codecName === 'raw' ? (codecName ?? 'tagged') : refuse('codec', `codec ${quote(codecName)} is not one this page reads (tagged, raw); using tagged`, 'tagged');
+  const codec = codecName === undefined || codecName === 'tagged' || codecName === 'raw' ? (codecName ?? 'tagged') : refuse('codec', `codec ${quoted(codecName)} is not one this page reads (tagged, raw); using tagged`, 'tagged');
 
   const modeNumber = number('mode');
   const mode = modeNumber === undefined || isMode(modeNumber) ? modeNumber : refuse('mode', `unknown mode ${modeNumber}; modes: ${MODES.join(', ')}; using the server's`, undefined);
@@ -112,7 +112,7 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
   };
 
   const audioChoice = given('audio');
-  if (audioChoice !== undefined && audioChoice !== 'element' && audioChoice !== 'auto') refuse('audio', `audio=${quote(audioChoice)} is not one this page plays by (auto, element); using auto`, undefined);
+  if (audioChoice !== undefined && audioChoice !== 'element' && audioChoice !== 'auto') refuse('audio', `audio=${quoted(audioChoice)} is not one this page plays by (auto, element); using auto`, undefined);
 
   const options: PageOptions = {
     token: given('token'),
@@ -134,7 +134,3 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
 
 const RENDERERS: Readonly<Record<string, RendererChoice>> = { webgl2: 'webgl2', webgl: 'webgl2', '2d': '2d', canvas: '2d', auto: 'auto' };
 
-/** A value from the URL, quoted and cut short, as the server quotes names (protocol's unknown…Reason). */
-function quote(value: string): string {
-  return JSON.stringify(value).slice(0, 40);
-}
