@@ -2,9 +2,12 @@
  * Cell styles end to end (PROTOCOL-NOTES.md §1.2, §2, §3.6, §5, §8): a real server on a still photo
  * whose left half is white and right half black (test/helpers/server.ts), viewers over real sockets.
  */
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CELL_STYLES, Limits, LUMA_TO_RAMP, luma601, parseInit } from '../protocol/index.js';
-import { errors, halvesPhotoServer, inits } from './helpers/server.js';
+import { tempDir } from './helpers/media.js';
+import { errors, halvesPhotoServer, inits, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
 const halves = halvesPhotoServer();
 const viewer = halves.viewer;
@@ -136,5 +139,40 @@ describe('cell styles over the wire', () => {
     const text = m1.texts.find((t) => /^\d/.test(t))!;
     expect(text.split('\n').slice(1)).toHaveLength(3);
     expect(parseInit(inits(m1)[0]!)).toMatchObject({ mode: 1, style: 'sextant' });
+  });
+});
+
+describe('near-flat cells', () => {
+  const tmp = tempDir();
+  let server: CliServer | undefined;
+  beforeAll(async () => {
+    // Mid grey with a little noise that changes every frame: splits whose sides round to one colour.
+    const clip = join(tmp.dir, 'grain.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0x7f7f7f:s=1024x512:r=30:d=4,noise=alls=6:allf=t', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv444p', clip]);
+    server = await startCli([clip, '--loop', '--log-level', 'warn']);
+  }, 30_000);
+  afterAll(async () => {
+    await server?.stop();
+    tmp.cleanup();
+  });
+
+  // §8.2: a cell of one colour is a blank on it; a glyph there, drawn in one colour, changed from frame to frame for nothing.
+  it.each([['mosaic', 3], ['ascii', 3], ['octant', 2]] as const)('%s in mode %i: a cell whose colours come out one is blank', async (style, mode) => {
+    const v = new TestViewer(`${server!.wsUrl}?cols=40&rows=12&style=${style}&mode=${mode}`);
+    try {
+      await v.until(() => v.frames.length >= 8, 'eight frames');
+      let oneColour = 0;
+      for (const f of v.frames.slice(0, 8)) {
+        for (let at = 4; at < f.length; at += 7) {
+          if (f[at + 1] !== f[at + 4] || f[at + 2] !== f[at + 5] || f[at + 3] !== f[at + 6]) continue;
+          oneColour++;
+          expect(f[at], `cell ${(at - 4) / 7}: ${[...f.subarray(at, at + 7)]}`).toBe(0);
+        }
+      }
+      // Enough such cells that the check means something.
+      expect(oneColour).toBeGreaterThan(8 * 40 * 12 * 0.01);
+    } finally {
+      v.close();
+    }
   });
 });

@@ -85,6 +85,20 @@ function indicesIn(style: StyleName, reduced: StyleName): Uint8Array {
   return table;
 }
 
+const blanks = new Map<StyleName, number>();
+
+/** The glyph index of a style's blank (the first glyph that covers nothing: the space, or braille's empty pattern). */
+function blankOf(style: StyleName): number {
+  let blank = blanks.get(style);
+  if (blank === undefined) {
+    const { glyphs, coverage, subX, subY } = CELL_STYLES[style];
+    const n = subX * subY;
+    blank = glyphs.findIndex((cp, g) => cp !== 0 && coverage.subarray(g * n, (g + 1) * n).every((share) => share === 0));
+    blanks.set(style, blank);
+  }
+  return blank;
+}
+
 /**
  * Where a 4:2:0 view's RGB24 table is built before it becomes the view's own (yuvTableOf), reused by
  * every view of the thread: it grows to the thread's largest table (a 4K mosaic view's, about 6 MB)
@@ -302,6 +316,13 @@ export class ViewRenderer {
       this.cellsReused = this.reuse.reused;
       const map = this.remap;
       if (map) for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
+      // A split whose two sides' means round (or truncate, in modes 2-4) to one colour draws as a
+      // blank on it (§8.2): its glyph, chosen by differences the colours no longer show, flipped
+      // from frame to frame over a still near-flat area, and each flip cost the coded frame bytes.
+      const blank = blankOf(shape.style.name);
+      for (let o = start; o < end; o += 7) {
+        if (out[o + 1] === out[o + 4] && out[o + 2] === out[o + 5] && out[o + 3] === out[o + 6]) out[o] = blank;
+      }
       return end;
     }
     this.sample(bytes, this.rgb);
