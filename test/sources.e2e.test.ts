@@ -3,7 +3,7 @@
  * that is not there (falls back to software with one warning, never a failed start).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, createReadStream, existsSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
@@ -23,14 +23,28 @@ beforeAll(async () => {
   const hlsDir = join(tmp.dir, 'hls');
   execFileSync('mkdir', ['-p', hlsDir]);
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', clip, '-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', join(hlsDir, 'index.m3u8')]);
-  // A static file server on loopback, standing in for a CDN.
+  // An MP4 with its index first, as a download plays.
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', clip, '-c', 'copy', '-movflags', '+faststart', join(hlsDir, 'fast.mp4')]);
+  // A static file server on loopback, standing in for a CDN: whole files only, but under /ranged/,
+  // where it answers range requests as most do.
   http = createServer((req, res) => {
-    const file = normalize(join(hlsDir, new URL(req.url ?? '/', 'http://x').pathname));
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const ranged = path.startsWith('/ranged/');
+    const file = normalize(join(hlsDir, ranged ? path.slice('/ranged'.length) : path));
     if (!file.startsWith(hlsDir) || !existsSync(file)) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200);
+    const range = ranged ? /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '') : null;
+    if (range) {
+      const size = statSync(file).size;
+      const start = Number(range[1]);
+      const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1, 'Accept-Ranges': 'bytes' });
+      createReadStream(file, { start, end }).pipe(res);
+      return;
+    }
+    res.writeHead(200, ranged ? { 'Accept-Ranges': 'bytes', 'Content-Length': statSync(file).size } : {});
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -69,6 +83,43 @@ describe('sources', () => {
     // The operator's start-up line and log name the URL, its secrets hidden.
     expect(s.stdout()).toContain('serving http://***:***@127.0.0.1:');
     for (const secret of ['secretpw', 'TOPSECRET']) expect(s.stdout() + s.stderr()).not.toContain(secret);
+  });
+
+  it('an MP4 whose server sends only whole files plays from its start and loops, and pause and seek are refused saying why; with range requests they work', async () => {
+    const whole = await startCli([`${base}/fast.mp4`, '--loop', '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${whole.wsUrl}?cols=24&rows=8`);
+      await v.moreFrames(5, 15_000);
+      v.send({ type: 'pause', paused: true });
+      v.send({ type: 'seek', time: 2 });
+      await v.until(() => errors(v).length >= 2, 'two refusals');
+      const why = 'is not possible in this file: its server sends only the whole file (no range requests), so it plays from its start (download it, or serve it from a server that answers range requests)';
+      expect(errors(v)).toEqual([`Error: pause ${why}`, `Error: seek ${why}`]);
+      // It plays on, and is told as playing: before, the seek started ffmpeg at 2 s, which read a "partial file" and ended the video.
+      await v.moreFrames(10);
+      expect(statuses(v).filter((s) => !s.startsWith('STATUS:PLAYING:'))).toEqual([]);
+      expect(whole.stderr()).toMatch(/source\.no_ranges/);
+      // It loops by starting again: -stream_loop seeks back to the start, and stalled there for good.
+      const index = (f: Buffer): number => f.readUInt32BE(0);
+      await v.until(() => v.frames.some((f, i) => i > 0 && index(f) < index(v.frames[i - 1]!)), 'the second pass', 15_000);
+      await v.moreFrames(10);
+      v.close();
+    } finally {
+      await whole.stop();
+    }
+    const ranged = await startCli([`${base}/ranged/fast.mp4`, '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${ranged.wsUrl}?cols=24&rows=8`);
+      await v.moreFrames(5, 15_000);
+      v.send({ type: 'seek', time: 2 });
+      await v.until(() => statuses(v).some((s) => s.startsWith('STATUS:SEEKED:2')), 'SEEKED');
+      await v.moreFrames(5);
+      expect(errors(v)).toEqual([]);
+      expect(ranged.stderr()).not.toMatch(/source\.no_ranges/);
+      v.close();
+    } finally {
+      await ranged.stop();
+    }
   });
 
   it('plays an RTMP stream as a live source, named without its key', async () => {

@@ -227,6 +227,14 @@ export class FfmpegSource implements FrameSource {
   private generation = 0;
   private startPosition = 0;
   private once = false;
+  /**
+   * A looping file that starts only at its beginning (info.unseekable) loops by starting ffmpeg
+   * again: `-stream_loop` seeks back to the start, which such a source cannot do (over http without
+   * range requests ffmpeg stalled there for good). The seconds of earlier passes of this run, so
+   * the frames' elapsed time goes on, and the last frame's number in this pass.
+   */
+  private passElapsed = 0;
+  private lastK = -1;
   /** Wall-clock ms frame 0 of this run is due (a cluster's pace), or null to pass frames on at once. */
   private dueMs: number | null = null;
   /** Whether dueMs is this source's own schedule (start), not one the playback gave. */
@@ -306,6 +314,8 @@ export class FfmpegSource implements FrameSource {
     this.ring = ring;
     this.startPosition = this.info.live ? 0 : position;
     this.once = once;
+    this.passElapsed = 0;
+    this.lastK = -1;
     // A file slower than its output rate (a time-lapse of a frame a second goes out at 10) is held to
     // a schedule of its own: under `-re` ffmpeg read a frame a second and wrote its ten copies at
     // once, a burst every second that the drop-oldest queue lost a third of (`/healthz` degraded)
@@ -352,7 +362,7 @@ export class FfmpegSource implements FrameSource {
       // Frames held to a schedule pace ffmpeg by back-pressure: `-re` would only delay the start
       // (it paces the keyframe run-up before a seek point too) and keep a late decoder from catching up.
       realtime: this.opts.realtime && this.dueMs === null,
-      loop: this.opts.loop,
+      loop: this.opts.loop && !this.restartsToLoop,
       position: this.startPosition,
       protocols: protocolsFor(this.opts.input),
       decoded: { width: this.info.width, height: this.info.height },
@@ -429,9 +439,21 @@ export class FfmpegSource implements FrameSource {
     if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
   }
 
+  /** Whether the file loops by a new ffmpeg at its start, not by `-stream_loop` (passElapsed). */
+  private get restartsToLoop(): boolean {
+    return this.opts.loop && this.info.unseekable !== undefined;
+  }
+
   private exited(code: number | null, signal: NodeJS.Signals | null): void {
     if (code === 0) {
       if (this.once) return;
+      if (this.restartsToLoop && this.lastK >= 0 && this.ring) {
+        // The next pass, in the same run: its frames' positions start at 0 again, their elapsed time goes on.
+        const elapsed = this.passElapsed + (this.lastK + 1) / this.info.fps;
+        this.start(0, this.ring);
+        this.passElapsed = elapsed;
+        return;
+      }
       this.opts.events.onEnd();
       return;
     }
@@ -532,7 +554,8 @@ export class FfmpegSource implements FrameSource {
       ({ position, index } = timelineFrame(this.startPosition + k / fps, fps, this.opts.loop ? this.info.duration : 0));
     }
     const ring = this.ring!;
-    this.opts.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index, position, elapsed: k / fps });
+    this.lastK = k;
+    this.opts.events.onFrame({ ring, slot, width: ring.width, height: ring.height, index, position, elapsed: this.passElapsed + k / fps });
     if (this.once) this.stop();
   }
 

@@ -12,6 +12,7 @@ import { DemoSource, demoInfo } from './demo-source.js';
 import { readStereoMode, stereoSideData } from './mp4-stereo.js';
 import { ONE_READER, probeMedia, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
+import { takesRanges } from './http-ranges.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import { redactedSource, urlScheme } from '../shared/source-name.js';
 import { resolveFormat, type FormatFlags, type SourceFormat } from './source-format.js';
@@ -72,6 +73,8 @@ export function outputRateOf(native: number): number {
  * ffmpeg's demuxers of bare elementary streams: no container, so no index and no timestamps to
  * seek by. `-ss` before such an input gives no frame at all, which read as the end of the file.
  */
+/** ffmpeg's demuxers of segment playlists, which seek by fetching another segment. */
+const PLAYLISTS = /^(hls|dash)$/;
 const RAW_STREAMS = /^(h264|hevc|vvc|evc|av1|obu|vc1|h261|h263|m4v|mpegvideo|cavsvideo|avs2|avs3|dirac|mjpeg)$/;
 
 /** ffprobe's side data, with the stereo mode of an MP4's `st3d` box where ffprobe reported none (mp4-stereo.ts). */
@@ -128,11 +131,15 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const format = formatOf(fromSideData(sideData, media.width, media.height), opts, media.width, media.height, log);
   const live = isUrl && media.duration === 0;
   const raw = RAW_STREAMS.exec(media.formatName)?.[0];
+  // A file over http(s), not a playlist of segments, whose server sends only whole files.
+  const wholeOnly = isUrl && !live && /^https?$/.test(scheme) && !PLAYLISTS.test(media.formatName) && !(await takesRanges(path));
+  if (wholeOnly) log.warn('source.no_ranges', { reason: 'its server does not answer range requests: it plays from its start only, without pause or seek' });
   // The sound is a second ffmpeg on the same input: where one process alone can read it, the picture keeps it.
   const soundShut = media.hasAudio && ONE_READER.test(input);
   if (soundShut) log.warn('audio.unavailable', { reason: 'this stream can be read by one process only, and the picture reads it: /audio answers 204' });
   const info: SourceInfo = {
     ...(raw && !live ? { unseekable: `a raw ${raw.toUpperCase()} stream has no index to start from but its beginning (remux it: ffmpeg -i IN -c copy OUT.mp4)` } : {}),
+    ...(wholeOnly ? { unseekable: 'its server sends only the whole file (no range requests), so it plays from its start (download it, or serve it from a server that answers range requests)' } : {}),
     label: redactedSource(input),
     kind: 'video',
     // A live stream's rate comes from a probe of a second, and the stream may come back at another:
