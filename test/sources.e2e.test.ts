@@ -17,6 +17,8 @@ const tmp = tempDir();
 let clip = '';
 let http: Server;
 let base = '';
+let flakyHeals = false;
+let flakyFailures = 0;
 
 beforeAll(async () => {
   clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4 });
@@ -28,7 +30,17 @@ beforeAll(async () => {
   // A static file server on loopback, standing in for a CDN: whole files only, but under /ranged/,
   // where it answers range requests as most do.
   http = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    let path = new URL(req.url ?? '/', 'http://x').pathname;
+    // /flaky/: the connection dies on every segment from the third on, until `flakyHeals`.
+    if (path.startsWith('/flaky/')) {
+      path = path.slice('/flaky'.length);
+      const segment = /(\d+)\.ts$/.exec(path);
+      if (segment && Number(segment[1]) >= 2 && !flakyHeals) {
+        flakyFailures++;
+        req.socket.destroy();
+        return;
+      }
+    }
     const ranged = path.startsWith('/ranged/');
     const file = normalize(join(hlsDir, ranged ? path.slice('/ranged'.length) : path));
     if (!file.startsWith(hlsDir) || !existsSync(file)) {
@@ -119,6 +131,26 @@ describe('sources', () => {
       v.close();
     } finally {
       await ranged.stop();
+    }
+  });
+
+  it('a playlist whose server goes away mid-stream is restarted where it stopped, not ended there', async () => {
+    const s = await startCli([`${base}/flaky/index.m3u8`, '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+      await v.until(() => statuses(v).some((t) => t.startsWith('STATUS:RESTARTING:')), 'RESTARTING', 15_000);
+      expect(flakyFailures).toBeGreaterThan(0);
+      expect(errors(v)[0]).toMatch(/^Error: the stream stopped at [12]\.\d s of 4\.0 s; restarting at [12]\.\d s$/);
+      expect(statuses(v).filter((t) => t.startsWith('STATUS:ENDED'))).toEqual([]);
+      // Back: it plays on from there to the real end.
+      flakyHeals = true;
+      await v.until(() => v.closeCode !== null, 'the end', 20_000);
+      expect(statuses(v).at(-1)).toBe('STATUS:ENDED:4.000');
+      const last = v.frames.at(-1)!.readUInt32BE(0);
+      expect(last).toBeGreaterThan(100);
+    } finally {
+      flakyHeals = false;
+      await s.stop();
     }
   });
 

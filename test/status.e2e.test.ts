@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, FrameDecoder, parseStatus } from '../protocol/index.js';
 import { STALLED_MS } from '../src/app/health.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { serverPool, statuses, type CliServer, type TestViewer } from './helpers/server.js';
+import { errors, serverPool, statuses, type CliServer, type TestViewer } from './helpers/server.js';
 
 const tmp = tempDir('ascii360-status-');
 let clip = '';
@@ -214,6 +214,8 @@ describe('STATUS: the timeline every viewer is told', () => {
     expect(ended.code).toBe('ENDED');
     expect(ended.position).toBeGreaterThan(0.5);
     expect(ended.position).toBeLessThan(4);
+    // The viewers are told why, before the end.
+    expect(errors(v)).toEqual([`Error: the file ends at ${ended.position.toFixed(1)} s, short of the 6.0 s it states (cut short?)`]);
   });
 
   it('a picture that should play but stands still (its decoder hangs) makes /healthz degraded, and moving again clears it', async () => {

@@ -12,6 +12,7 @@ import { FrameRing } from '../source/frame-ring.js';
 import type { FrameSource, SourceEvents } from '../source/frame-source.js';
 import { frameSize } from '../source/source-format.js';
 import { SharedClock } from './shared-clock.js';
+import { isUrlLike } from '../shared/source-name.js';
 import type { FramePixels } from '../shared/frame-pixels.js';
 
 /** Consecutive failures (no frame in between) before the source is reported as ended. */
@@ -336,12 +337,20 @@ export class Playback {
       this.onSourceError('the live stream stopped');
       return;
     }
-    this.ended = true;
     const { duration, fps, label } = this.source.info;
     // Where the picture stopped: the file's length, or short of it where the file is cut short (a
     // download stopped midway), which is then what ENDED says rather than the length its header claims.
     const played = this.position + 1 / fps;
     const short = !timelineEnd && duration > 0 && played < duration - ENDED_SHORT_S;
+    if (short && isUrlLike(label)) {
+      // Over the network an early end is the connection lost (ffmpeg's HLS reader skips the
+      // segments it cannot fetch and ends as if done), not the file's end: tried again where it stopped.
+      this.onSourceError(`the stream stopped at ${played.toFixed(1)} s of ${duration.toFixed(1)} s`);
+      return;
+    }
+    this.ended = true;
+    // A local file cut short ends there, as in any player, and the viewers are told why.
+    if (short) this.events.problem(`the file ends at ${played.toFixed(1)} s, short of the ${duration.toFixed(1)} s it states (cut short?)`);
     // A file that does not state its length ends where its picture did (it had said ENDED:0).
     this.position = short || !(duration > 0) ? played : duration;
     // Only a run that showed frames ended at its picture's end; one started past the end shows none.
