@@ -27,6 +27,17 @@ describe('ascii360 --version', () => {
     const { version } = JSON.parse((await import('node:fs')).readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) expect(run([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
+
+  it('runs as a program, as npx and an installed package run it: the built bin is executable and starts with a shebang', () => {
+    const root = join(__dirname, '..');
+    const { bin, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { ascii360: string }; version: string };
+    const program = join(root, bin.ascii360);
+    expect(readFileSync(program, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    // Spawned by its own path, not through node: the kernel reads the execute bit and the shebang.
+    const r = spawnSync(program, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.error).toBeUndefined();
+    expect([r.status, r.stdout]).toEqual([0, `${version}\n`]);
+  });
 });
 
 describe('ascii360 play: not in a terminal', () => {
