@@ -1,11 +1,13 @@
 /** Bad input at the command line: one clear line, a non-zero exit, never a stack trace or a hang. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
+import { until } from './helpers/tmux.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -47,6 +49,58 @@ describe('ascii360 play: not in a terminal', () => {
     expect(r.stdout).toBe('');
     expectOneLineError(r.stderr, /^ascii360: the picture needs a terminal, and stdout is not one/);
   });
+});
+
+describe('ascii360 serve: a URL that never answers', () => {
+  /** Serves `url` and waits until its ffprobe runs; `probes()` lists the probes of it still running. */
+  async function opening(url: string, logLevel: string): Promise<{ child: ChildProcess; stderr(): string; exited: Promise<{ code: number | null; signal: string | null }>; probes(): string }> {
+    const child = spawn(process.execPath, [CLI, 'serve', url, '--port', '0', '--log-level', logLevel], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const probes = (): string => spawnSync('pgrep', ['-f', `ffprobe.*${url}`], { encoding: 'utf8' }).stdout.trim();
+    await until('the probe running', () => probes() !== '', 10_000);
+    return { child, stderr: () => stderr, exited, probes };
+  }
+
+  it('says at info level that it is opening the URL, and SIGINT or SIGTERM meanwhile stops the probe and exits 0', async () => {
+    // Accepts the connection, never says a word: a stalled server or a black-holing proxy.
+    const silent = createNetServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    const spawned: ChildProcess[] = [];
+    try {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        const url = `http://127.0.0.1:${port}/${signal}.mp4`;
+        const serve = await opening(url, 'info');
+        spawned.push(serve.child);
+        await until('the opening line', () => / info source\.opening /.test(serve.stderr()), 5000);
+        expect(serve.stderr()).toMatch(new RegExp(`^\\S+ info source\\.opening source=http://127\\.0\\.0\\.1:${port}/${signal}\\.mp4 timeout_s=20$`, 'm'));
+        serve.child.kill(signal);
+        const exit = await Promise.race([serve.exited, new Promise((r) => setTimeout(() => r('still running after 5 s'), 5000))]);
+        expect(exit).toEqual({ code: 0, signal: null });
+        await until('the probe gone', () => serve.probes() === '', 3000);
+      }
+    } finally {
+      for (const child of spawned) child.kill('SIGKILL');
+      silent.close();
+    }
+  }, 30_000);
+
+  it('keeps the opening line out of a quieter --log-level', async () => {
+    const silent = createNetServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/quiet.mp4`;
+    const serve = await opening(url, 'warn');
+    try {
+      serve.child.kill('SIGINT');
+      expect(await serve.exited).toEqual({ code: 0, signal: null });
+      expect(serve.stderr()).toBe('');
+    } finally {
+      serve.child.kill('SIGKILL');
+      silent.close();
+    }
+  }, 30_000);
 });
 
 describe('ascii360 serve: bad input', () => {

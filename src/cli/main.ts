@@ -10,7 +10,7 @@ import { exposesBeyondLoopback, parseOrigins } from '../transport/access.js';
 import { DEFAULT_PING_INTERVAL_S } from '../transport/heartbeat.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
-import { HWACCELS, stopProbes, type Hwaccel } from '../source/ffmpeg-tools.js';
+import { HWACCELS, PROBE_TIMEOUT_MS, stopProbes, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { eraseLine, quitKeys } from '../client/terminal/quit-keys.js';
 import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
 import { lookup } from 'node:dns/promises';
@@ -24,7 +24,7 @@ import { shownUrl } from '../client/terminal/shown-url.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
-import { isUrlLike, redactedSource } from '../shared/source-name.js';
+import { opensOverNetwork, redactedSource } from '../shared/source-name.js';
 
 function intInRange(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -130,6 +130,9 @@ function fail(error: unknown): never {
   process.exit(code);
 }
 
+/** What stops a server, or the opening of its source: an interrupt, a kill, the terminal closing. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
  * SIGINT/SIGTERM close every socket with 1001 and stop ffmpeg; a second signal exits at once.
  * SIGHUP (the operator's terminal or ssh session closed) does the same, then dies of the hangup:
@@ -157,15 +160,44 @@ function closeOnSignals(server: RunningServer, log: Logger): void {
     deadline.unref();
     server.close().then(end, end);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.on('SIGHUP', stop);
+  for (const signal of STOP_SIGNALS) process.on(signal, stop);
 }
 
 /** Dies of SIGHUP, as a program whose terminal went away does (exit status 129). */
 function hangUp(): void {
   process.removeAllListeners('SIGHUP');
   process.kill(process.pid, 'SIGHUP');
+}
+
+/**
+ * While a source opens there is no server to close yet, only its probes (a URL's may wait 20 s):
+ * a quit stops them, without waiting, and exits 0, as a quit once it has opened does. SIGINT and
+ * SIGTERM quit for both commands, and `play`'s q and Ctrl-C with `keys` (the picture's client not
+ * being up to read them); `erase` clears the line that announced the wait. A hangup stops the
+ * probes too, then dies of it. Returns what takes these handlers away once the source has opened
+ * or failed. (A signal left to Node's default ended serve with 130 and left ffprobe running.)
+ */
+function quitWhileOpening(log: Logger, { keys, erase }: { keys: boolean; erase: boolean }): () => void {
+  const quit = (): void => {
+    stopProbes();
+    if (erase) eraseLine();
+    process.exit(0);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info('server.stopping', { signal });
+    if (signal === 'SIGHUP') {
+      stopProbes();
+      hangUp();
+    } else {
+      quit();
+    }
+  };
+  const stopKeys = keys ? quitKeys(quit) : () => {};
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  return () => {
+    stopKeys();
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  };
 }
 
 /** The package's version: its package.json, the first one up from this file (src/cli, or dist/src/cli). */
@@ -225,6 +257,9 @@ addSourceOptions(
     fail(new Ascii360Error('BAD_OPTION', '--cluster-name and --cluster-optional need --cluster redis://host:port', EXIT_USAGE));
   }
   const cluster = flags.cluster ? { url: flags.cluster, name: flags.clusterName, optional: flags.clusterOptional } : undefined;
+  // A URL can take up to the probe's 20 s to answer: the operator is told it is not hung.
+  if (source !== undefined && opensOverNetwork(source)) log.info('source.opening', { source: redactedSource(source), timeout_s: PROBE_TIMEOUT_MS / 1000 });
+  const stopQuitting = quitWhileOpening(log, { keys: false, erase: false });
   let server: RunningServer;
   try {
     server = await startServer({
@@ -233,8 +268,10 @@ addSourceOptions(
       format: formatFlags(flags), cluster,
     });
   } catch (error) {
+    stopQuitting();
     fail(error);
   }
+  stopQuitting();
   process.stdout.write(`ascii360 serving ${source ? redactedSource(source) : 'the demo scene'} on ${server.url} (viewers: ${server.url.replace(/^http/, 'ws')}/ws)\n`);
   if (token) process.stdout.write(`page with the token: ${server.url}/?token=${encodeURIComponent(token)}\n`);
   closeOnSignals(server, log);
@@ -345,23 +382,18 @@ addSourceOptions(
   const log = new Logger(flags.logLevel, fd);
   // A URL can take seconds to answer (up to the probe's 20 s): say what is happening meanwhile, on a
   // line of its own that is erased before the picture or an error takes its place.
-  const opening = source !== undefined && isUrlLike(source) && !/^file:/i.test(source) && process.stdout.isTTY;
+  const opening = source !== undefined && opensOverNetwork(source) && process.stdout.isTTY;
   if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}… (q quits)`);
-  // Meanwhile q (or Ctrl-C) quits: the keys are read here, the picture's client not being up yet.
-  const stopKeys = opening ? quitKeys(() => {
-    stopProbes();
-    eraseLine();
-    process.exit(0);
-  }) : () => {};
+  const stopQuitting = quitWhileOpening(log, { keys: opening, erase: opening });
   let server: RunningServer;
   try {
     server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log, format: formatFlags(flags) });
   } catch (error) {
-    stopKeys();
+    stopQuitting();
     if (opening) eraseLine();
     fail(error);
   }
-  stopKeys();
+  stopQuitting();
   if (opening) eraseLine();
   const result = await runTerminalClient({
     url: `${server.url.replace(/^http/, 'ws')}/ws`,
