@@ -42,6 +42,39 @@ describe('ascii360 --version', () => {
   });
 });
 
+describe('ascii360 <file or URL>: the command left out', () => {
+  /** The error line for `word`, the command to type shown as `shown`. */
+  const hint = (word: string, shown = word): string => `ascii360: unknown command '${word}'; to play it here: ascii360 play ${shown} (or serve it: ascii360 serve ${shown})`;
+
+  it('says what to type for a file that exists or a URL, on the error line, with usage exit code 2', () => {
+    const clip = join(tmp.dir, 'clip.mp4');
+    const spaced = join(tmp.dir, "it's here.mp4");
+    for (const file of [clip, spaced]) writeFileSync(file, '');
+    for (const [word, line] of [
+      [clip, hint(clip)],
+      ['https://example.com/360.mp4', hint('https://example.com/360.mp4')],
+      // Quoted for the shell.
+      [spaced, hint(spaced, `'${tmp.dir}/it'\\''s here.mp4'`)],
+      // A URL's password and query left out, as from every other line.
+      ['https://viewer:pa55@example.com/360.mp4?sig=k3y', hint('https://***:***@example.com/360.mp4?…', "'https://***:***@example.com/360.mp4?…'")],
+    ] as const) {
+      const r = run([word, '--loop']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(line);
+      expect(r.stderr).not.toMatch(/pa55|k3y/);
+    }
+  });
+
+  it('refuses any other word as before: a misspelt command gets its suggestion, a missing file no hint', () => {
+    const typo = run(['serv']);
+    expect([typo.code, typo.stderr]).toEqual([2, "ascii360: unknown command 'serv'\n(Did you mean serve?)\n(run with --help for usage)\n"]);
+    for (const word of [join(tmp.dir, 'missing.mp4'), tmp.dir]) {
+      const r = run([word]);
+      expect([r.code, r.stderr]).toEqual([2, `ascii360: unknown command '${word}'\n(run with --help for usage)\n`]);
+    }
+  });
+});
+
 describe('ascii360 play: not in a terminal', () => {
   it('refuses to write the picture into a pipe or file, in one line', () => {
     const r = run(['play', '--log-level', 'silent']);

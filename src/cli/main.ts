@@ -14,7 +14,7 @@ import { HWACCELS, PROBE_TIMEOUT_MS, stopProbes, type Hwaccel } from '../source/
 import { eraseLine, quitKeys } from '../client/terminal/quit-keys.js';
 import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
 import { lookup } from 'node:dns/promises';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import { shownUrl } from '../client/terminal/shown-url.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
-import { opensOverNetwork, redactedSource } from '../shared/source-name.js';
+import { isUrlLike, opensOverNetwork, redactedSource } from '../shared/source-name.js';
 
 function intInRange(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -224,6 +224,25 @@ const program = new Command()
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
   });
+
+/** `word` as a POSIX shell reads it back: as it is when it has nothing the shell would take, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+// What an mpv or timg user types first, `ascii360 clip.mp4`, is refused with what to type instead:
+// play stays a command of its own (a default command would take a misspelt `serv` for a file).
+// Any other word gets commander's own refusal, with its "Did you mean …?" (unknownCommand is in
+// commander's JavaScript, not in its types).
+program.on('command:*', (operands: string[]) => {
+  const word = operands[0] ?? '';
+  if (!isUrlLike(word) && !statSync(word, { throwIfNoEntry: false })?.isFile()) {
+    (program as unknown as { unknownCommand(): never }).unknownCommand();
+  }
+  // A URL's password and query stay out of the line, as out of every other.
+  const shown = redactedSource(word);
+  program.error(`error: unknown command '${shown}'; to play it here: ascii360 play ${shellWord(shown)} (or serve it: ascii360 serve ${shellWord(shown)})`, { code: 'commander.unknownCommand' });
+});
 
 addSourceOptions(
   program
