@@ -315,6 +315,24 @@ describe('ascii360 serve: bad input', () => {
     }
   });
 
+  it('view: sends $ASCII360_TOKEN when its URL has no token, as serve reads it; a token in the URL wins', async () => {
+    const { startCli } = await import('./helpers/server.js');
+    const server = await startCli(['--log-level', 'warn'], { ...process.env, ASCII360_TOKEN: 'env-token' });
+    const withToken = (token: string): NodeJS.ProcessEnv => ({ ...process.env, ASCII360_TOKEN: token });
+    try {
+      // Connected: what stops it then is only that this is not a terminal.
+      const connected = /^ascii360: the picture needs a terminal/;
+      expectOneLineError(run(['view', server.wsUrl], withToken('env-token')).stderr, connected);
+      expectOneLineError(run(['view', `${server.wsUrl}?token=env-token`], withToken('wrong-token')).stderr, connected);
+      const refused = run(['view', `${server.wsUrl}?token=wrong-token`], withToken('env-token'));
+      expect(refused.code).toBe(1);
+      expectOneLineError(refused.stderr, /HTTP 401: a valid token is required/);
+      expect(run(['view', '--help']).stdout).toContain('$ASCII360_TOKEN');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('documents every option in --help', () => {
     const r = run(['serve', '--help']);
     expect(r.code).toBe(0);

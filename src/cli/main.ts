@@ -88,6 +88,9 @@ function parseLogLevel(value: string): LogLevel {
 
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** The token from the environment: serve's when it has no --token, view's when its URL has no ?token=. */
+const TOKEN_ENV = 'ASCII360_TOKEN';
+
 export interface SourceFlags {
   fps?: number;
   mode: Mode;
@@ -251,7 +254,7 @@ addSourceOptions(
     .argument('[source]', 'video file, image (JPEG/PNG/WebP/AVIF), http(s) URL or HLS playlist; omitted: the demo scene')
     .option('--host <address>', 'address to listen on; beyond loopback a --token is required', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 picks a free one)', intInRange('port', 0, 65535), 8360)
-    .option('--token <secret>', 'require this token on /ws and /audio (?token= or Authorization: Bearer); default $ASCII360_TOKEN')
+    .option('--token <secret>', `require this token on /ws and /audio (?token= or Authorization: Bearer); default $${TOKEN_ENV}`)
     .option('--allow-origin <origins>', 'comma-separated browser origins allowed besides the server\'s own (https://example.org)', (v: string) => { try { return parseOrigins(v); } catch (error) { throw new InvalidArgumentError((error as Error).message); } }, [] as string[])
     .option('--max-clients <n>', 'viewers plus audio listeners at most', intInRange('max-clients', 1, 10000), DEFAULT_MAX_CLIENTS)
     .option('--ping-interval <s>', 'seconds between WebSocket pings; a viewer that answers none in two is closed (0 = never)', intInRange('ping-interval', 0, 3600), DEFAULT_PING_INTERVAL_S)
@@ -263,7 +266,7 @@ addSourceOptions(
     .option('--cluster-optional', 'start even when the cluster\'s Redis cannot be reached, and join when it answers', false),
 ).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; pingInterval: number; camera: CameraName; quality: Quality; cluster?: string; clusterName?: string; clusterOptional: boolean }) => {
   const log = new Logger(flags.logLevel);
-  const token = flags.token ?? process.env['ASCII360_TOKEN'] ?? null;
+  const token = flags.token ?? process.env[TOKEN_ENV] ?? null;
   if (token === '') fail(new Ascii360Error('BAD_OPTION', 'the token must not be empty', EXIT_USAGE));
   // A name that does not resolve fails to listen anyway; said first, it is not taken for a token problem.
   if (isIP(flags.host) === 0) {
@@ -447,7 +450,7 @@ addViewOptions(
   program
     .command('view')
     .description('watch a running ascii360 server in this terminal')
-    .argument('[url]', 'the server\'s WebSocket endpoint', 'ws://127.0.0.1:8360/ws')
+    .argument('[url]', `the server's WebSocket endpoint, or the page address serve prints; without a ?token= in it, $${TOKEN_ENV} is sent`, 'ws://127.0.0.1:8360/ws')
     .option('--mode <n>', 'colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode),
 ).action(async (url: string, flags: ViewFlags & { mode?: Mode }) => {
   exitWith(await runTerminalClient({ url: viewEndpoint(url), color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, frameBudgetKiB: flags.frameBudget, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
@@ -455,7 +458,9 @@ addViewOptions(
 
 /**
  * The WebSocket endpoint for what a user may paste: the server's ws:// URL, or the page's http://
- * address (with its `?token=`, as `serve` prints it); a bare host means its /ws.
+ * address (with its `?token=`, as `serve` prints it); a bare host means its /ws. A URL without a
+ * token gets $ASCII360_TOKEN's, as serve takes it from there: one export serves both ends (and
+ * `--audio`, whose player's URL carries the endpoint's token).
  */
 function viewEndpoint(url: string): string {
   let parsed: URL | null = null;
@@ -472,6 +477,8 @@ function viewEndpoint(url: string): string {
     fail(new Ascii360Error('BAD_OPTION', `${why} ${shownUrl(url)}`, EXIT_USAGE));
   }
   if (parsed.pathname === '/') parsed.pathname = '/ws';
+  const envToken = process.env[TOKEN_ENV];
+  if (envToken && !parsed.searchParams.has('token')) parsed.searchParams.set('token', envToken);
   return parsed.toString();
 }
 
