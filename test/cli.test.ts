@@ -279,7 +279,7 @@ describe('ascii360 serve: bad input', () => {
     expect(run(['view', 'ws://127.0.0.1:abc/ws']).stderr.trim()).toBe('ascii360: not a valid URL: ws://127.0.0.1:abc/ws');
   });
 
-  it('reports a port that is taken on one line', async () => {
+  it('reports a port that is taken on one line, with what to do about it', async () => {
     const { createServer } = await import('node:net');
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
@@ -287,7 +287,7 @@ describe('ascii360 serve: bad input', () => {
     const r = run(['serve', '--port', String(port)]);
     blocker.close();
     expect(r.code).toBe(1);
-    expectOneLineError(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+    expect(r.stderr).toBe(`ascii360: cannot listen on 127.0.0.1:${port}: EADDRINUSE: the port is in use (another server?); choose another with --port\n`);
   });
 
   it('says a --host name that does not resolve is no such host, not that it needs a token', () => {
