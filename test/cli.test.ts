@@ -96,7 +96,7 @@ describe('ascii360 serve: a URL that never answers', () => {
     return { child, stderr: () => stderr, exited, probes };
   }
 
-  it('says at info level that it is opening the URL, and SIGINT or SIGTERM meanwhile stops the probe and exits 0', async () => {
+  it('says at info level that it is opening a URL silent for 2 s, and SIGINT or SIGTERM meanwhile stops the probe and exits 0', async () => {
     // Accepts the connection, never says a word: a stalled server or a black-holing proxy.
     const silent = createNetServer(() => {});
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
@@ -126,6 +126,8 @@ describe('ascii360 serve: a URL that never answers', () => {
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/quiet.mp4`;
     const serve = await opening(url, 'warn');
     try {
+      // Past the moment the line would have been written at info.
+      await new Promise((r) => setTimeout(r, 3000));
       serve.child.kill('SIGINT');
       expect(await serve.exited).toEqual({ code: 0, signal: null });
       expect(serve.stderr()).toBe('');

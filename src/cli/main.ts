@@ -88,6 +88,12 @@ function parseLogLevel(value: string): LogLevel {
 
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
+/**
+ * How long serve waits on a URL before saying it is opening it: past what a URL that answers, or a
+ * host that refuses, takes here (under 1 s, ffprobe's start included), well within the probe's 20 s.
+ */
+const OPENING_NOTICE_MS = 2000;
+
 /** The token from the environment: serve's when it has no --token, view's when its URL has no ?token=. */
 const TOKEN_ENV = 'ASCII360_TOKEN';
 
@@ -279,9 +285,17 @@ addSourceOptions(
     fail(new Ascii360Error('BAD_OPTION', '--cluster-name and --cluster-optional need --cluster redis://host:port', EXIT_USAGE));
   }
   const cluster = flags.cluster ? { url: flags.cluster, name: flags.clusterName, optional: flags.clusterOptional } : undefined;
-  // A URL can take up to the probe's 20 s to answer: the operator is told it is not hung.
-  if (source !== undefined && opensOverNetwork(source)) log.info('source.opening', { source: redactedSource(source), timeout_s: PROBE_TIMEOUT_MS / 1000 });
+  // A URL can take up to the probe's 20 s to answer: one still silent after a moment is announced,
+  // so the operator sees the server is not hung. A quicker answer, a refusal above all, stays the
+  // one line it was.
+  const announce = source !== undefined && opensOverNetwork(source)
+    ? setTimeout(() => log.info('source.opening', { source: redactedSource(source), timeout_s: PROBE_TIMEOUT_MS / 1000 }), OPENING_NOTICE_MS)
+    : undefined;
   const stopQuitting = quitWhileOpening(log, { keys: false, erase: false });
+  const opened = (): void => {
+    clearTimeout(announce);
+    stopQuitting();
+  };
   let server: RunningServer;
   try {
     server = await startServer({
@@ -290,10 +304,10 @@ addSourceOptions(
       format: formatFlags(flags), cluster,
     });
   } catch (error) {
-    stopQuitting();
+    opened();
     fail(error);
   }
-  stopQuitting();
+  opened();
   process.stdout.write(`ascii360 serving ${source ? redactedSource(source) : 'the demo scene'} on ${server.url} (viewers: ${server.url.replace(/^http/, 'ws')}/ws)\n`);
   if (token) process.stdout.write(`page with the token: ${server.url}/?token=${encodeURIComponent(token)}\n`);
   closeOnSignals(server, log);
