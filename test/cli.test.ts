@@ -1,11 +1,13 @@
 /** Bad input at the command line: one clear line, a non-zero exit, never a stack trace or a hang. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
+import { until } from './helpers/tmux.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -27,6 +29,50 @@ describe('ascii360 --version', () => {
     const { version } = JSON.parse((await import('node:fs')).readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) expect(run([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
+
+  it('runs as a program, as npx and an installed package run it: the built bin is executable and starts with a shebang', () => {
+    const root = join(__dirname, '..');
+    const { bin, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { ascii360: string }; version: string };
+    const program = join(root, bin.ascii360);
+    expect(readFileSync(program, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    // Spawned by its own path, not through node: the kernel reads the execute bit and the shebang.
+    const r = spawnSync(program, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.error).toBeUndefined();
+    expect([r.status, r.stdout]).toEqual([0, `${version}\n`]);
+  });
+});
+
+describe('ascii360 <file or URL>: the command left out', () => {
+  /** The error line for `word`, the command to type shown as `shown`. */
+  const hint = (word: string, shown = word): string => `ascii360: unknown command '${word}'; to play it here: ascii360 play ${shown} (or serve it: ascii360 serve ${shown})`;
+
+  it('says what to type for a file that exists or a URL, on the error line, with usage exit code 2', () => {
+    const clip = join(tmp.dir, 'clip.mp4');
+    const spaced = join(tmp.dir, "it's here.mp4");
+    for (const file of [clip, spaced]) writeFileSync(file, '');
+    for (const [word, line] of [
+      [clip, hint(clip)],
+      ['https://example.com/360.mp4', hint('https://example.com/360.mp4')],
+      // Quoted for the shell.
+      [spaced, hint(spaced, `'${tmp.dir}/it'\\''s here.mp4'`)],
+      // A URL's password and query left out, as from every other line.
+      ['https://viewer:pa55@example.com/360.mp4?sig=k3y', hint('https://***:***@example.com/360.mp4?…', "'https://***:***@example.com/360.mp4?…'")],
+    ] as const) {
+      const r = run([word, '--loop']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(line);
+      expect(r.stderr).not.toMatch(/pa55|k3y/);
+    }
+  });
+
+  it('refuses any other word as before: a misspelt command gets its suggestion, a missing file no hint', () => {
+    const typo = run(['serv']);
+    expect([typo.code, typo.stderr]).toEqual([2, "ascii360: unknown command 'serv'\n(Did you mean serve?)\n(run with --help for usage)\n"]);
+    for (const word of [join(tmp.dir, 'missing.mp4'), tmp.dir]) {
+      const r = run([word]);
+      expect([r.code, r.stderr]).toEqual([2, `ascii360: unknown command '${word}'\n(run with --help for usage)\n`]);
+    }
+  });
 });
 
 describe('ascii360 play: not in a terminal', () => {
@@ -36,6 +82,60 @@ describe('ascii360 play: not in a terminal', () => {
     expect(r.stdout).toBe('');
     expectOneLineError(r.stderr, /^ascii360: the picture needs a terminal, and stdout is not one/);
   });
+});
+
+describe('ascii360 serve: a URL that never answers', () => {
+  /** Serves `url` and waits until its ffprobe runs; `probes()` lists the probes of it still running. */
+  async function opening(url: string, logLevel: string): Promise<{ child: ChildProcess; stderr(): string; exited: Promise<{ code: number | null; signal: string | null }>; probes(): string }> {
+    const child = spawn(process.execPath, [CLI, 'serve', url, '--port', '0', '--log-level', logLevel], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const probes = (): string => spawnSync('pgrep', ['-f', `ffprobe.*${url}`], { encoding: 'utf8' }).stdout.trim();
+    await until('the probe running', () => probes() !== '', 10_000);
+    return { child, stderr: () => stderr, exited, probes };
+  }
+
+  it('says at info level that it is opening a URL silent for 2 s, and SIGINT or SIGTERM meanwhile stops the probe and exits 0', async () => {
+    // Accepts the connection, never says a word: a stalled server or a black-holing proxy.
+    const silent = createNetServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    const spawned: ChildProcess[] = [];
+    try {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        const url = `http://127.0.0.1:${port}/${signal}.mp4`;
+        const serve = await opening(url, 'info');
+        spawned.push(serve.child);
+        await until('the opening line', () => / info source\.opening /.test(serve.stderr()), 5000);
+        expect(serve.stderr()).toMatch(new RegExp(`^\\S+ info source\\.opening source=http://127\\.0\\.0\\.1:${port}/${signal}\\.mp4 timeout_s=20$`, 'm'));
+        serve.child.kill(signal);
+        const exit = await Promise.race([serve.exited, new Promise((r) => setTimeout(() => r('still running after 5 s'), 5000))]);
+        expect(exit).toEqual({ code: 0, signal: null });
+        await until('the probe gone', () => serve.probes() === '', 3000);
+      }
+    } finally {
+      for (const child of spawned) child.kill('SIGKILL');
+      silent.close();
+    }
+  }, 30_000);
+
+  it('keeps the opening line out of a quieter --log-level', async () => {
+    const silent = createNetServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/quiet.mp4`;
+    const serve = await opening(url, 'warn');
+    try {
+      // Past the moment the line would have been written at info.
+      await new Promise((r) => setTimeout(r, 3000));
+      serve.child.kill('SIGINT');
+      expect(await serve.exited).toEqual({ code: 0, signal: null });
+      expect(serve.stderr()).toBe('');
+    } finally {
+      serve.child.kill('SIGKILL');
+      silent.close();
+    }
+  }, 30_000);
 });
 
 describe('ascii360 serve: bad input', () => {
@@ -181,7 +281,7 @@ describe('ascii360 serve: bad input', () => {
     expect(run(['view', 'ws://127.0.0.1:abc/ws']).stderr.trim()).toBe('ascii360: not a valid URL: ws://127.0.0.1:abc/ws');
   });
 
-  it('reports a port that is taken on one line', async () => {
+  it('reports a port that is taken on one line, with what to do about it', async () => {
     const { createServer } = await import('node:net');
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
@@ -189,7 +289,7 @@ describe('ascii360 serve: bad input', () => {
     const r = run(['serve', '--port', String(port)]);
     blocker.close();
     expect(r.code).toBe(1);
-    expectOneLineError(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+    expect(r.stderr).toBe(`ascii360: cannot listen on 127.0.0.1:${port}: EADDRINUSE: the port is in use (another server?); choose another with --port\n`);
   });
 
   it('says a --host name that does not resolve is no such host, not that it needs a token', () => {
@@ -212,6 +312,24 @@ describe('ascii360 serve: bad input', () => {
       expect(right.stderr).not.toMatch(/cannot connect/);
       expect(right.stderr).toMatch(/terminal/);
       expect(right.stderr).not.toContain('right-token');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('view: sends $ASCII360_TOKEN when its URL has no token, as serve reads it; a token in the URL wins', async () => {
+    const { startCli } = await import('./helpers/server.js');
+    const server = await startCli(['--log-level', 'warn'], { ...process.env, ASCII360_TOKEN: 'env-token' });
+    const withToken = (token: string): NodeJS.ProcessEnv => ({ ...process.env, ASCII360_TOKEN: token });
+    try {
+      // Connected: what stops it then is only that this is not a terminal.
+      const connected = /^ascii360: the picture needs a terminal/;
+      expectOneLineError(run(['view', server.wsUrl], withToken('env-token')).stderr, connected);
+      expectOneLineError(run(['view', `${server.wsUrl}?token=env-token`], withToken('wrong-token')).stderr, connected);
+      const refused = run(['view', `${server.wsUrl}?token=wrong-token`], withToken('env-token'));
+      expect(refused.code).toBe(1);
+      expectOneLineError(refused.stderr, /HTTP 401: a valid token is required/);
+      expect(run(['view', '--help']).stdout).toContain('$ASCII360_TOKEN');
     } finally {
       await server.stop();
     }

@@ -81,6 +81,11 @@ export const DEFAULT_MAX_CLIENTS = 64;
 /** Well above one view message per displayed frame at 60 fps, with room for resizes and keys. */
 export const DEFAULT_MESSAGE_RATE = 200;
 
+/** What the operator can do about a refused listen, by its errno code, where there is something to say. */
+const LISTEN_HINTS: Partial<Record<string, string>> = {
+  EADDRINUSE: 'the port is in use (another server?); choose another with --port',
+};
+
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log;
   const tools = opts.tools ?? (await findFfmpeg());
@@ -341,7 +346,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
   }).catch(async (error: NodeJS.ErrnoException) => {
     await store.dispose();
-    throw new Ascii360Error('LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}: ${error.code ?? error.message}`);
+    const hint = LISTEN_HINTS[error.code ?? ''];
+    throw new Ascii360Error('LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}: ${error.code ?? error.message}${hint ? `: ${hint}` : ''}`);
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

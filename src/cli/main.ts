@@ -10,11 +10,11 @@ import { exposesBeyondLoopback, parseOrigins } from '../transport/access.js';
 import { DEFAULT_PING_INTERVAL_S } from '../transport/heartbeat.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
 import { isLogLevel, Logger, LOG_LEVELS, type LogLevel } from '../shared/logger.js';
-import { HWACCELS, stopProbes, type Hwaccel } from '../source/ffmpeg-tools.js';
+import { HWACCELS, PROBE_TIMEOUT_MS, stopProbes, type Hwaccel } from '../source/ffmpeg-tools.js';
 import { eraseLine, quitKeys } from '../client/terminal/quit-keys.js';
 import { EYES, layoutList, parseFormatFlags, STEREO_MODES, type FormatFlags } from '../source/source-format.js';
 import { lookup } from 'node:dns/promises';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import { shownUrl } from '../client/terminal/shown-url.js';
 import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
-import { isUrlLike, redactedSource } from '../shared/source-name.js';
+import { isUrlLike, opensOverNetwork, redactedSource } from '../shared/source-name.js';
 
 function intInRange(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -88,6 +88,15 @@ function parseLogLevel(value: string): LogLevel {
 
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
+/**
+ * How long serve waits on a URL before saying it is opening it: past what a URL that answers, or a
+ * host that refuses, takes here (under 1 s, ffprobe's start included), well within the probe's 20 s.
+ */
+const OPENING_NOTICE_MS = 2000;
+
+/** The token from the environment: serve's when it has no --token, view's when its URL has no ?token=. */
+const TOKEN_ENV = 'ASCII360_TOKEN';
+
 export interface SourceFlags {
   fps?: number;
   mode: Mode;
@@ -130,6 +139,9 @@ function fail(error: unknown): never {
   process.exit(code);
 }
 
+/** What stops a server, or the opening of its source: an interrupt, a kill, the terminal closing. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
  * SIGINT/SIGTERM close every socket with 1001 and stop ffmpeg; a second signal exits at once.
  * SIGHUP (the operator's terminal or ssh session closed) does the same, then dies of the hangup:
@@ -157,15 +169,44 @@ function closeOnSignals(server: RunningServer, log: Logger): void {
     deadline.unref();
     server.close().then(end, end);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.on('SIGHUP', stop);
+  for (const signal of STOP_SIGNALS) process.on(signal, stop);
 }
 
 /** Dies of SIGHUP, as a program whose terminal went away does (exit status 129). */
 function hangUp(): void {
   process.removeAllListeners('SIGHUP');
   process.kill(process.pid, 'SIGHUP');
+}
+
+/**
+ * While a source opens there is no server to close yet, only its probes (a URL's may wait 20 s):
+ * a quit stops them, without waiting, and exits 0, as a quit once it has opened does. SIGINT and
+ * SIGTERM quit for both commands, and `play`'s q and Ctrl-C with `keys` (the picture's client not
+ * being up to read them); `erase` clears the line that announced the wait. A hangup stops the
+ * probes too, then dies of it. Returns what takes these handlers away once the source has opened
+ * or failed. (A signal left to Node's default ended serve with 130 and left ffprobe running.)
+ */
+function quitWhileOpening(log: Logger, { keys, erase }: { keys: boolean; erase: boolean }): () => void {
+  const quit = (): void => {
+    stopProbes();
+    if (erase) eraseLine();
+    process.exit(0);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info('server.stopping', { signal });
+    if (signal === 'SIGHUP') {
+      stopProbes();
+      hangUp();
+    } else {
+      quit();
+    }
+  };
+  const stopKeys = keys ? quitKeys(quit) : () => {};
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  return () => {
+    stopKeys();
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  };
 }
 
 /** The package's version: its package.json, the first one up from this file (src/cli, or dist/src/cli). */
@@ -193,6 +234,25 @@ const program = new Command()
     process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
   });
 
+/** `word` as a POSIX shell reads it back: as it is when it has nothing the shell would take, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+// What an mpv or timg user types first, `ascii360 clip.mp4`, is refused with what to type instead:
+// play stays a command of its own (a default command would take a misspelt `serv` for a file).
+// Any other word gets commander's own refusal, with its "Did you mean …?" (unknownCommand is in
+// commander's JavaScript, not in its types).
+program.on('command:*', (operands: string[]) => {
+  const word = operands[0] ?? '';
+  if (!isUrlLike(word) && !statSync(word, { throwIfNoEntry: false })?.isFile()) {
+    (program as unknown as { unknownCommand(): never }).unknownCommand();
+  }
+  // A URL's password and query stay out of the line, as out of every other.
+  const shown = redactedSource(word);
+  program.error(`error: unknown command '${shown}'; to play it here: ascii360 play ${shellWord(shown)} (or serve it: ascii360 serve ${shellWord(shown)})`, { code: 'commander.unknownCommand' });
+});
+
 addSourceOptions(
   program
     .command('serve')
@@ -200,7 +260,7 @@ addSourceOptions(
     .argument('[source]', 'video file, image (JPEG/PNG/WebP/AVIF), http(s) URL or HLS playlist; omitted: the demo scene')
     .option('--host <address>', 'address to listen on; beyond loopback a --token is required', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 picks a free one)', intInRange('port', 0, 65535), 8360)
-    .option('--token <secret>', 'require this token on /ws and /audio (?token= or Authorization: Bearer); default $ASCII360_TOKEN')
+    .option('--token <secret>', `require this token on /ws and /audio (?token= or Authorization: Bearer); default $${TOKEN_ENV}`)
     .option('--allow-origin <origins>', 'comma-separated browser origins allowed besides the server\'s own (https://example.org)', (v: string) => { try { return parseOrigins(v); } catch (error) { throw new InvalidArgumentError((error as Error).message); } }, [] as string[])
     .option('--max-clients <n>', 'viewers plus audio listeners at most', intInRange('max-clients', 1, 10000), DEFAULT_MAX_CLIENTS)
     .option('--ping-interval <s>', 'seconds between WebSocket pings; a viewer that answers none in two is closed (0 = never)', intInRange('ping-interval', 0, 3600), DEFAULT_PING_INTERVAL_S)
@@ -212,7 +272,7 @@ addSourceOptions(
     .option('--cluster-optional', 'start even when the cluster\'s Redis cannot be reached, and join when it answers', false),
 ).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; pingInterval: number; camera: CameraName; quality: Quality; cluster?: string; clusterName?: string; clusterOptional: boolean }) => {
   const log = new Logger(flags.logLevel);
-  const token = flags.token ?? process.env['ASCII360_TOKEN'] ?? null;
+  const token = flags.token ?? process.env[TOKEN_ENV] ?? null;
   if (token === '') fail(new Ascii360Error('BAD_OPTION', 'the token must not be empty', EXIT_USAGE));
   // A name that does not resolve fails to listen anyway; said first, it is not taken for a token problem.
   if (isIP(flags.host) === 0) {
@@ -225,6 +285,17 @@ addSourceOptions(
     fail(new Ascii360Error('BAD_OPTION', '--cluster-name and --cluster-optional need --cluster redis://host:port', EXIT_USAGE));
   }
   const cluster = flags.cluster ? { url: flags.cluster, name: flags.clusterName, optional: flags.clusterOptional } : undefined;
+  // A URL can take up to the probe's 20 s to answer: one still silent after a moment is announced,
+  // so the operator sees the server is not hung. A quicker answer, a refusal above all, stays the
+  // one line it was.
+  const announce = source !== undefined && opensOverNetwork(source)
+    ? setTimeout(() => log.info('source.opening', { source: redactedSource(source), timeout_s: PROBE_TIMEOUT_MS / 1000 }), OPENING_NOTICE_MS)
+    : undefined;
+  const stopQuitting = quitWhileOpening(log, { keys: false, erase: false });
+  const opened = (): void => {
+    clearTimeout(announce);
+    stopQuitting();
+  };
   let server: RunningServer;
   try {
     server = await startServer({
@@ -233,8 +304,10 @@ addSourceOptions(
       format: formatFlags(flags), cluster,
     });
   } catch (error) {
+    opened();
     fail(error);
   }
+  opened();
   process.stdout.write(`ascii360 serving ${source ? redactedSource(source) : 'the demo scene'} on ${server.url} (viewers: ${server.url.replace(/^http/, 'ws')}/ws)\n`);
   if (token) process.stdout.write(`page with the token: ${server.url}/?token=${encodeURIComponent(token)}\n`);
   closeOnSignals(server, log);
@@ -345,23 +418,18 @@ addSourceOptions(
   const log = new Logger(flags.logLevel, fd);
   // A URL can take seconds to answer (up to the probe's 20 s): say what is happening meanwhile, on a
   // line of its own that is erased before the picture or an error takes its place.
-  const opening = source !== undefined && isUrlLike(source) && !/^file:/i.test(source) && process.stdout.isTTY;
+  const opening = source !== undefined && opensOverNetwork(source) && process.stdout.isTTY;
   if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}… (q quits)`);
-  // Meanwhile q (or Ctrl-C) quits: the keys are read here, the picture's client not being up yet.
-  const stopKeys = opening ? quitKeys(() => {
-    stopProbes();
-    eraseLine();
-    process.exit(0);
-  }) : () => {};
+  const stopQuitting = quitWhileOpening(log, { keys: opening, erase: opening });
   let server: RunningServer;
   try {
     server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log, format: formatFlags(flags) });
   } catch (error) {
-    stopKeys();
+    stopQuitting();
     if (opening) eraseLine();
     fail(error);
   }
-  stopKeys();
+  stopQuitting();
   if (opening) eraseLine();
   const result = await runTerminalClient({
     url: `${server.url.replace(/^http/, 'ws')}/ws`,
@@ -396,7 +464,7 @@ addViewOptions(
   program
     .command('view')
     .description('watch a running ascii360 server in this terminal')
-    .argument('[url]', 'the server\'s WebSocket endpoint', 'ws://127.0.0.1:8360/ws')
+    .argument('[url]', `the server's WebSocket endpoint, or the page address serve prints; without a ?token= in it, $${TOKEN_ENV} is sent`, 'ws://127.0.0.1:8360/ws')
     .option('--mode <n>', 'colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode),
 ).action(async (url: string, flags: ViewFlags & { mode?: Mode }) => {
   exitWith(await runTerminalClient({ url: viewEndpoint(url), color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, frameBudgetKiB: flags.frameBudget, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
@@ -404,7 +472,9 @@ addViewOptions(
 
 /**
  * The WebSocket endpoint for what a user may paste: the server's ws:// URL, or the page's http://
- * address (with its `?token=`, as `serve` prints it); a bare host means its /ws.
+ * address (with its `?token=`, as `serve` prints it); a bare host means its /ws. A URL without a
+ * token gets $ASCII360_TOKEN's, as serve takes it from there: one export serves both ends (and
+ * `--audio`, whose player's URL carries the endpoint's token).
  */
 function viewEndpoint(url: string): string {
   let parsed: URL | null = null;
@@ -421,6 +491,8 @@ function viewEndpoint(url: string): string {
     fail(new Ascii360Error('BAD_OPTION', `${why} ${shownUrl(url)}`, EXIT_USAGE));
   }
   if (parsed.pathname === '/') parsed.pathname = '/ws';
+  const envToken = process.env[TOKEN_ENV];
+  if (envToken && !parsed.searchParams.has('token')) parsed.searchParams.set('token', envToken);
   return parsed.toString();
 }
 

@@ -12,6 +12,12 @@ export const isUrlLike = (input: string): boolean => URL_LIKE.test(input);
 /** The scheme of a source that names a URL, lower case (`https`), or null for a file. */
 export const urlScheme = (input: string): string | null => URL_LIKE.exec(input)?.[1]!.toLowerCase() ?? null;
 
+/** Whether opening a source waits on a network: a URL, but not a file: one (its probe may take 20 s, worth saying). */
+export function opensOverNetwork(input: string): boolean {
+  const scheme = urlScheme(input);
+  return scheme !== null && scheme !== 'file';
+}
+
 function parsed(input: string): URL | null {
   if (!URL_LIKE.test(input)) return null;
   try {

@@ -197,7 +197,7 @@ function rotationOf(stream: Record<string, unknown>): number {
 const IMAGE_FORMATS = /image2|_pipe|png|mjpeg|webp|avif|gif/;
 
 /** How long ffprobe may take to read a source's streams (a URL that accepts and never answers). */
-const PROBE_TIMEOUT_MS = 20_000;
+export const PROBE_TIMEOUT_MS = 20_000;
 
 /** ffprobe the source; throws a one-line Ascii360Error when it is not media ffmpeg can read. */
 export async function probeMedia(tools: FfmpegTools, input: string, label: string): Promise<MediaInfo> {
