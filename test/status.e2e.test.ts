@@ -215,7 +215,7 @@ describe('STATUS: the timeline every viewer is told', () => {
     expect(ended.position).toBeGreaterThan(0.5);
     expect(ended.position).toBeLessThan(4);
     // The viewers are told why, before the end.
-    expect(errors(v)).toEqual([`Error: the file ends at ${ended.position.toFixed(1)} s, short of the 6.0 s it states (cut short?)`]);
+    expect(errors(v)).toEqual([`Error: the file ends at ${ended.position!.toFixed(1)} s, short of the 6.0 s it states (cut short?)`]);
   });
 
   it('a picture that should play but stands still (its decoder hangs) makes /healthz degraded, and moving again clears it', async () => {
