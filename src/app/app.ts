@@ -264,7 +264,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       audience.add(session);
       log.info('viewer.joined', { id: session.id, grid: `${spec.cols}x${spec.rows}`, mode: spec.mode, style: spec.style, codec: spec.codec, viewers: audience.size });
       session.sendInit();
-      if (notice) session.sendError(notice);
       ws.on('close', () => {
         audience.remove(session);
         session.queue.close();
@@ -274,7 +273,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         if (audience.size === 0) pool.forgetViews();
       });
       ws.on('error', (error) => log.debug('viewer.socket_error', { id: session.id, error: error.message }));
+      // The timeline right after INIT (§2.1), then what its query asked for that it does not get.
       session.sendStatus(playback.status);
+      if (notice) session.sendError(notice);
       if (!playback.source.running) scheduler.refresh(session.key);
       workSize.schedule();
     },
