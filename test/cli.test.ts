@@ -194,7 +194,7 @@ describe('ascii360 serve: bad input', () => {
     writeFileSync(png, Buffer.from('89504e470d0a1a0a0000', 'hex'));
     const r = run(['serve', png, '--port', '0']);
     expect(r.code).toBe(1);
-    expectOneLineError(r.stderr, /broken\.png is not an image sharp can read/);
+    expectOneLineError(r.stderr, /broken\.png is not an image that can be read/);
     // A JPEG whose header is whole but whose picture is cut short: refused at the start, not when a viewer comes.
     const whole = join(tmp.dir, 'whole.jpg');
     spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1024x512', '-frames:v', '1', whole]);
@@ -202,7 +202,7 @@ describe('ascii360 serve: bad input', () => {
     writeFileSync(cut, readFileSync(whole).subarray(0, 8000));
     const t = run(['serve', cut, '--port', '0']);
     expect(t.code).toBe(1);
-    expectOneLineError(t.stderr, /cut\.jpg is not an image sharp can read \(.*premature end/i);
+    expectOneLineError(t.stderr, /cut\.jpg is not an image that can be read \(.*premature end/i);
   });
 
   it("names a URL it cannot read without its password, query or stream key", async () => {

@@ -83,6 +83,30 @@ describe('still photo source', () => {
     }
   });
 
+  it('a picture only ffmpeg reads (a BMP) is a photo too, converted for sharp', async () => {
+    const bmp = join(tmp.dir, 'pano.bmp');
+    // Left half red, right half blue, as the JPEG above.
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0xdc1e1e:s=400x200,drawbox=x=200:y=0:w=200:h=200:color=0x1e1edc:t=fill', '-frames:v', '1', bmp]);
+    const s = await startCli([bmp, '--log-level', 'warn']);
+    try {
+      const red = new TestViewer(`${s.wsUrl}?cols=20&rows=6&yaw=-90`);
+      const blue = new TestViewer(`${s.wsUrl}?cols=20&rows=6&yaw=90`);
+      await red.until(() => red.frames.length >= 1, 'the red side');
+      await blue.until(() => blue.frames.length >= 1, 'the blue side');
+      expect(parseInit(red.texts[0]!).duration).toBe(0);
+      const [r1, , b1] = meanCellColour(red.frames[0]!);
+      const [r2, , b2] = meanCellColour(blue.frames[0]!);
+      expect(r1).toBeGreaterThan(180);
+      expect(b1).toBeLessThan(60);
+      expect(b2).toBeGreaterThan(180);
+      expect(r2).toBeLessThan(60);
+      red.close();
+      blue.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('a second viewer joining gets its own frame at once', async () => {
     const a = new TestViewer(`${server.wsUrl}?cols=10&rows=4`);
     await a.until(() => a.frames.length >= 1, 'frame for a');

@@ -76,6 +76,24 @@ function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ stdout:
   });
 }
 
+/** The most bytes of PNG a picture ffmpeg converts for sharp may take (16000 × 8000 of detail is far under). */
+const PNG_MAX_BYTES = 1 << 30;
+
+/**
+ * A picture only ffmpeg reads (BMP, PCX, a DPX, …) as PNG bytes, for sharp, which draws every
+ * photo (still-source.ts). Its first frame; up to 30 s.
+ */
+export function imageAsPng(tools: Pick<FfmpegTools, 'ffmpeg'>, path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(tools.ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], { encoding: 'buffer', timeout: 30_000, maxBuffer: PNG_MAX_BYTES }, (error, stdout, stderr) => {
+      probes.delete(child);
+      if (error) reject(new Error(stderr.toString().trim().split('\n').at(-1) || error.message));
+      else resolve(stdout);
+    });
+    probes.add(child);
+  });
+}
+
 /** Stops every probe still waiting for an answer (the user quit while a source opened); they are not waited for. */
 export function stopProbes(): void {
   for (const child of probes) child.kill('SIGTERM');

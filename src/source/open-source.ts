@@ -10,7 +10,7 @@ import { Ascii360Error } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { DemoSource, demoInfo } from './demo-source.js';
 import { readStereoMode, stereoSideData } from './mp4-stereo.js';
-import { ONE_READER, probeMedia, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
+import { imageAsPng, ONE_READER, probeMedia, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import { takesRanges } from './http-ranges.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
@@ -125,7 +125,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   // "Protocol not found" and `-dash.mp4` a missing option's argument. An absolute path is a file.
   const path = isUrl ? input : resolve(input);
   const media = await probeMedia(tools, path, redactedSource(input));
-  if (media.isImage && !isUrl) return openStill(input, opts, log);
+  if (media.isImage && !isUrl) return openStill(input, opts, log, tools);
   if (media.undecodable !== null) throw new Ascii360Error('SOURCE_NOT_MEDIA', media.undecodable);
   const sideData = isUrl ? media.sideData : await withStereoBox(media.sideData, media.formatName, path);
   const format = formatOf(fromSideData(sideData, media.width, media.height), opts, media.width, media.height, log);
@@ -186,15 +186,27 @@ function formatOf(meta: SphericalMetadata | null, opts: OpenOptions, width: numb
   return format;
 }
 
-async function openStill(path: string, opts: OpenOptions, log: Logger): Promise<OpenedSource> {
+/**
+ * A photo, drawn by sharp. `tools`: ffmpeg says the file is a picture (no known extension), so one
+ * sharp does not read (a BMP) is converted to PNG by ffmpeg first.
+ */
+async function openStill(path: string, opts: OpenOptions, log: Logger, tools?: FfmpegTools): Promise<OpenedSource> {
+  let picture: string | Buffer = path;
   let probed: { width: number; height: number; xmp: string | null };
   try {
     probed = await probeStill(path);
   } catch (error) {
-    throw new Ascii360Error('SOURCE_NOT_MEDIA', `${path} is not an image sharp can read (${error instanceof Error ? error.message : String(error)})`);
+    const why = error instanceof Error ? error.message : String(error);
+    if (!tools) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${path} is not an image that can be read (${why})`);
+    try {
+      picture = await imageAsPng(tools, resolve(path));
+      probed = await probeStill(picture);
+    } catch (again) {
+      throw new Ascii360Error('SOURCE_NOT_MEDIA', `${path} is not an image that can be read (${again instanceof Error ? again.message : String(again)})`);
+    }
   }
   const { width, height } = probed;
   const format = formatOf(probed.xmp ? fromXmp(probed.xmp, width, height) : null, opts, width, height, log);
   const info: SourceInfo = { label: path, kind: 'still', fps: 1, duration: 0, live: false, hasAudio: false, width, height, format, pixels: RGB24 };
-  return { info, create: (events) => new StillSource(path, info, events, log) };
+  return { info, create: (events) => new StillSource(picture, info, events, log) };
 }

@@ -22,7 +22,7 @@ async function loadSharp(): Promise<Sharp> {
 export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|avif|tiff?)$/i;
 
 /** Reads the photo's size as shown (after its EXIF orientation) and its XMP; throws when sharp cannot read it (the caller words the error). */
-export async function probeStill(path: string): Promise<{ width: number; height: number; xmp: string | null }> {
+export async function probeStill(path: string | Buffer): Promise<{ width: number; height: number; xmp: string | null }> {
   const sharp = await loadSharp();
   const meta = await sharp(path, { limitInputPixels: false }).metadata();
   if (!meta.width || !meta.height) throw new Error('no picture size');
@@ -48,7 +48,8 @@ export class StillSource implements FrameSource {
   private cached: { width: number; height: number; rgb: Buffer } | null = null;
 
   constructor(
-    private readonly path: string,
+    /** The file, or its picture as PNG where only ffmpeg reads the file (open-source.ts). */
+    private readonly path: string | Buffer,
     readonly info: SourceInfo,
     private readonly events: SourceEvents,
     private readonly log: Logger,
