@@ -9,10 +9,10 @@
  */
 import blessed from 'blessed';
 import { inflateSync } from 'node:zlib';
-import { CELL_STYLES, CloseCode, Limits, sampleCount, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
+import { CELL_STYLES, CloseCode, sampleCount, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { KEYMAP, type Action } from '../common/keymap.js';
 import { HELP_HEIGHT, HELP_WIDTH, helpText } from './help-text.js';
-import { unicodeLocale } from './terminal-styles.js';
+import { styleForGrid as fittedStyle, unicodeLocale } from './terminal-styles.js';
 import { fitStatusLine, type StatusField } from './status-line.js';
 import { shownUrl } from './shown-url.js';
 import { PlayerController } from '../common/player-controller.js';
@@ -114,8 +114,6 @@ const ELLIPSIS = unicodeLocale(process.env) ? '…' : '...';
 const NOTICE_MS = 5000;
 /** A handshake taking longer than this is said to be waited for (`view` of a server slow to answer). */
 const CONNECT_ANNOUNCE_MS = 300;
-/** Styles a grid too large for the chosen one's samples falls back to, best picture first (README's picture bench). */
-const GRID_FALLBACK: readonly StyleName[] = ['octant', 'sextant', 'quadrant', 'half', 'ramp'];
 
 function gridOf(output: NodeJS.WriteStream): { cols: number; rows: number } {
   return { cols: Math.max(1, output.columns || 80), rows: Math.max(1, (output.rows || 24) - 1) };
@@ -182,9 +180,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let wanted: StyleName = opts.style;
   /** The style the server was last asked for (the URL, a style message): what its grid is checked against. */
   let toldStyle: StyleName = opts.style;
-  const fitsGrid = (style: StyleName, g = grid): boolean => sampleCount(g.cols, g.rows, style) <= Limits.SAMPLES_MAX;
-  /** `style` (the one chosen), or where the grid is too large for it, the first of GRID_FALLBACK that fits. */
-  const styleForGrid = (g = grid, style = wanted): StyleName => (fitsGrid(style, g) ? style : (GRID_FALLBACK.find((s) => fitsGrid(s, g) && sampleCount(1, 1, s) < sampleCount(1, 1, style)) ?? 'ramp'));
+  /** `style` (the one chosen), or where the grid is too large for it, the best that fits and this terminal draws (terminal-styles.ts). */
+  const styleForGrid = (g = grid, style = wanted): StyleName => fittedStyle(style, g.cols, g.rows, process.env);
 
   /**
    * The URL for the first connect and every reconnect: what is on screen now, so a new server
@@ -286,6 +283,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let fpsShown = 0;
   let notice = '';
   let noticeTimer: NodeJS.Timeout | null = null;
+  /** The last notice that a grid too large for the chosen style shows another. */
+  let fallbackNotice = '';
   let viewTimer: NodeJS.Timeout | null = null;
   let lastDrawn = 0;
   /** From Ctrl-Z until the shell continues us: nothing is drawn. */
@@ -304,7 +303,10 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       player.onInit(info);
       // A new shape: whatever is on screen no longer matches the model's idea of the frame.
       renderer.invalidate();
-      if (info.mode !== 1 && info.style !== wanted && !fitsGrid(wanted)) showNotice(`${wanted} is more samples than a grid this large may take: ${info.style}`);
+      // Another style than the one chosen, for a grid too large for it: said while it lasts, and
+      // unsaid once the chosen one is back (it stayed up to NOTICE_MS, naming a style no longer shown).
+      if (info.mode !== 1 && info.style !== wanted && styleForGrid() !== wanted) showNotice(fallbackNotice = `${wanted} is more samples than a grid this large may take: ${info.style}`);
+      else withdrawNotice(fallbackNotice);
     },
     status(status) {
       player.onStatus(status);
@@ -380,6 +382,15 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       notice = '';
       updateStatus();
     }, NOTICE_MS);
+    updateStatus();
+  }
+
+  /** `text`'s notice gone before its time, where it is still the one shown (a later one keeps its time). */
+  function withdrawNotice(text: string): void {
+    if (text === '' || notice !== text) return;
+    notice = '';
+    if (noticeTimer) clearTimeout(noticeTimer);
+    noticeTimer = null;
     updateStatus();
   }
 
