@@ -681,7 +681,7 @@ describe('ascii360 view', () => {
   it('an unreachable server gives one line and exit code 1', () => {
     const r = spawnSync(process.execPath, [CLI, 'view', 'ws://127.0.0.1:9/ws'], { encoding: 'utf8', timeout: 15_000 });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('ascii360: cannot connect to ws://127.0.0.1:9/ws: ECONNREFUSED');
+    expect(r.stderr.trim()).toBe('ascii360: cannot connect to ws://127.0.0.1:9/ws: server not answering (connection refused)');
   });
 });
 

@@ -480,11 +480,16 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   /**
    * The lost connection on the status line, as the page's banner says it: why, then the next try's
-   * countdown while it waits (Enter starts it), then that it is trying. A narrow line cuts the end.
+   * countdown while it waits (Enter starts it), then that it is trying. A narrower line first drops
+   * the why's bracketed detail (`server not answering (connection refused)`, connect-failure.ts),
+   * rather than cut the countdown, then cuts the end.
    */
-  function downText(d: { attempt: number; why: string; retryAt: number }): string {
+  function downField(d: { attempt: number; why: string; retryAt: number }): StatusField {
     const wait = Math.ceil((d.retryAt - Date.now()) / 1000);
-    return wait > 0 ? `${d.why}: reconnecting in ${wait} s (Enter: now; attempt ${d.attempt})` : `${d.why}: reconnecting${ELLIPSIS} (attempt ${d.attempt})`;
+    const text = (why: string): string => (wait > 0 ? `${why}: reconnecting in ${wait} s (Enter: now; attempt ${d.attempt})` : `${why}: reconnecting${ELLIPSIS} (attempt ${d.attempt})`);
+    const brief = d.why.replace(/ \([^()]*\)$/, '');
+    // Shortened once the mode, the depth and a camera's name are gone (4.8), before `? help` (5).
+    return { text: text(d.why), short: brief !== d.why ? { text: text(brief), keep: 4.9 } : undefined, keep: 9, cut: { from: 5, suffix: '  |' } };
   }
 
   function updateStatus(): void {
@@ -496,9 +501,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const fields: StatusField[] = [
       // First, so a narrow terminal still shows them.
       // Cut, rather than the time, the style and `? help` pushed off.
-      { text: down ? downText(down) : '', keep: 9, cut: { from: 5, suffix: '  |' } },
+      down ? downField(down) : { text: '', keep: 9 },
       { text: notice, keep: 8, cut: { from: 5, suffix: '  |' } },
-      { text: `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
+      // Lost, the server's timeline is unknown until it answers (a new server, another viewer's
+      // pause): the clock stays where the last frame left it, with no mark that claims play or pause.
+      { text: down ? time : `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
       {
         text: `${init?.mode === 1 ? 'text' : player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
         // The style and camera, then the style alone, before `? help` goes.
