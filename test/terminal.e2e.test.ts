@@ -354,8 +354,17 @@ describe('the help box', () => {
     // Inside the border, only the help's own text: no picture character shows through, not even
     // where the box has blanks (the label's spaces).
     expect(open.find((l) => l.includes('ascii360 keys'))).toMatch(/lq ascii360 keys q+k/);
-    const inside = open.filter((l) => /x .* x/.test(l)).map((l) => l.slice(l.indexOf('x ') + 2, l.lastIndexOf(' x')).trim()).filter(Boolean);
-    expect(inside).toEqual([...HELP_LINES, '(any key closes)'].map((l) => l.replace(/ +/g, ' ')).map((l) => expect.stringMatching(new RegExp(`^${l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace(/ /g, ' +')}$`))));
+    const inside = (screen: string[]): string[] => screen.filter((l) => /x .* x/.test(l)).map((l) => l.slice(l.indexOf('x ') + 2, l.lastIndexOf(' x')).trim()).filter(Boolean);
+    const every = [...HELP_LINES, '(any key closes)'].map((l) => l.replace(/ +/g, ' ')).map((l) => expect.stringMatching(new RegExp(`^${l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace(/ /g, ' +')}$`)));
+    expect(inside(open)).toEqual(every);
+    expect(inside(open)).toEqual(expect.arrayContaining([expect.stringMatching(/^q, Ctrl-C +quit$/), expect.stringMatching(/^Ctrl-L +redraw the screen$/)]));
+    // The usual 80x24: every key still shown, none cut, above the status line.
+    tmux('resize-window', '-t', 'a360-help', '-x', '80', '-y', '24');
+    const classic = await until('the whole box at 80x24', () => {
+      const screen = capture('a360-help');
+      return screen.some((l) => l.includes('(any key closes)')) && / \? help$/.test(screen[23] ?? '') ? screen : null;
+    });
+    expect(inside(classic)).toEqual(every);
     await new Promise((r) => setTimeout(r, 1500));
     tmux('resize-window', '-t', 'a360-help', '-x', '30', '-y', '10');
     const small = await until('the box cut to 30x9, the status line below it', () => {
@@ -364,7 +373,7 @@ describe('the help box', () => {
     });
     // Cut, not wrapped: each line a key's; the descriptions moved left, and q among the keys kept.
     expect(small.slice(1, 8).every((l) => /^x \S/.test(l) && [...l].length === 30)).toBe(true);
-    expect(small.slice(1, 8).map((l) => l.slice(2, 28).trimEnd())).toEqual(expect.arrayContaining(['Q / E  roll', 'q  quit', '(more if taller; any key c']));
+    expect(small.slice(1, 8).map((l) => l.slice(2, 28).trimEnd())).toEqual(expect.arrayContaining(['Q / E  roll', 'q, Ctrl-C  quit', '(more if taller; any key c']));
     tmux('resize-window', '-t', 'a360-help', '-x', '100', '-y', '30');
     // About 90 frames came while the box was open, all passed over: none counted. One frame may have
     // come in the moment between reading the count and the box opening.
