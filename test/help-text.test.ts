@@ -13,16 +13,25 @@ describe('help text', () => {
     expect(Math.max(...HELP_LINES.map((l) => l.length))).toBeLessThanOrEqual(HELP_WIDTH - 4);
   });
 
+  it('names the terminal\'s Ctrl keys, and the whole box fits an 80x24 terminal above its status line', () => {
+    const lines = helpText(HELP_HEIGHT - 2, HELP_WIDTH - 4);
+    expect(lines).toContainEqual(expect.stringMatching(/^q, Ctrl-C +quit$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^Ctrl-L +redraw the screen$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^Ctrl-Z +suspend/));
+    expect(HELP_WIDTH).toBeLessThanOrEqual(80);
+    expect(HELP_HEIGHT).toBeLessThanOrEqual(24 - 1);
+  });
+
   it('on a short terminal keeps q among the keys that fit, and says more are hidden', () => {
     for (let rows = 2; rows < HELP_LINES.length + 1; rows++) {
       const lines = helpText(rows);
       expect(lines).toHaveLength(rows);
-      expect(lines.filter((l) => /^q +quit$/.test(l))).toHaveLength(1);
+      expect(lines.filter((l) => /^q, Ctrl-C +quit$/.test(l))).toHaveLength(1);
       expect(lines.at(-1)).toBe('(more if taller; any key closes)');
       // The keys before q are the help's first ones, in order.
-      expect(lines.slice(0, -2)).toEqual(HELP_LINES.filter((l) => !l.startsWith('q ')).slice(0, rows - 2));
+      expect(lines.slice(0, -2)).toEqual(HELP_LINES.filter((l) => !l.startsWith('q,')).slice(0, rows - 2));
     }
-    expect(helpText(1)).toEqual([expect.stringMatching(/^q +quit$/)]);
+    expect(helpText(1)).toEqual([expect.stringMatching(/^q, Ctrl-C +quit$/)]);
   });
 
   it('narrower than the lines, moves the descriptions left so a cut keeps each key\'s words', () => {
@@ -31,9 +40,9 @@ describe('help text', () => {
     const mid = at(36).filter((l) => l.includes('  '));
     const column = new Set(mid.map((l) => l.search(/ {2,}\S/) + (/ {2,}/.exec(l)?.[0].length ?? 0)));
     expect(column.size).toBe(1);
-    expect(at(36)).toContain('q                   quit');
+    expect(at(36)).toContain('q, Ctrl-C           quit');
     // At 26 (a 30-column terminal) two spaces past each key: `r  reset the view` whole.
     expect(at(26)).toContain('r  reset the view');
-    expect(at(26)).toContain('q  quit');
+    expect(at(26)).toContain('q, Ctrl-C  quit');
   });
 });

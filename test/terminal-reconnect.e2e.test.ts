@@ -100,7 +100,7 @@ describe('ascii360 view: a lost server', () => {
       return d && d.attempt > Math.max(1, lost.attempt) ? { screen, ...d } : null;
     });
     // The refused tries while no server listens; the last picture stays on screen meanwhile.
-    expect(down.why).toBe('ECONNREFUSED');
+    expect(down.why).toBe('server not answering (connection refused)');
     const frozen = down.screen;
     // Half blocks look alike without their colours: the picture is compared with them.
     const frozenColours = colours(name);
@@ -128,7 +128,7 @@ describe('ascii360 view: a lost server', () => {
       const changed = colours(name).slice(0, STATUS_ROW).filter((l, i) => l !== frozenColours[i]).length;
       return !/reconnecting/.test(line) && /\b[1-9]\d*\/[1-9]\d* fps/.test(line) && halfRows(screen) >= 25 && changed > 10 ? screen : null;
     });
-    expect(again[STATUS_ROW]).toMatch(/ half m4 truecolor +yaw \d+ pitch \d+ (roll 0 )?fov 99 /);
+    expect(again[STATUS_ROW]).toMatch(/ > \d\d:\d\d \/ 00:05  half m4 truecolor +yaw \d+ pitch \d+ (roll 0 )?fov 99 /);
     const health = await getJson(`${second.url}/healthz`);
     expect((health['frames'] as { sent: number }).sent).toBeGreaterThan(0);
     console.log(`failover: reconnecting shown ${shownAfterMs} ms after the kill (attempt ${down.attempt}); back ${backAfterMs} ms after the new server listened, ${downMs} ms after the kill`);
@@ -152,7 +152,8 @@ describe('ascii360 view: a lost server', () => {
     const port = await freePort();
     const server = await serve(port);
     const name = 'a360-quit-down';
-    start(name, 120, 24, `view 'ws://127.0.0.1:${port}/ws' --style ramp`);
+    // Wide enough for the whole why, the countdown and the attempt (at 120 an attempt past 9 shortens the why).
+    start(name, 130, 24, `view 'ws://127.0.0.1:${port}/ws' --style ramp`);
     await until('the picture', () => /fps/.test(capture(name)[23] ?? ''));
     await kill(server, 'SIGKILL');
     // Long enough that the backoff is at its cap (attempts 1–4 take 3.75 s): q must not wait for it.
@@ -160,14 +161,26 @@ describe('ascii360 view: a lost server', () => {
     await until('the 4th attempt', () => (downLine(capture(name)[23])?.attempt ?? 0) >= 4, 25_000);
     // At the cap a try waits 4 s, and the line counts it down.
     const waiting = await until('a try waiting 4 s', () => {
-      const d = downLine(capture(name)[23]);
-      return d && d.wait === 4 ? { ...d, seenAt: Date.now() } : null;
+      const line = capture(name)[23] ?? '';
+      const d = downLine(line);
+      return d && d.wait === 4 ? { ...d, line, seenAt: Date.now() } : null;
     }, 15_000);
-    expect(waiting.why).toBe('ECONNREFUSED');
+    expect(waiting.why).toBe('server not answering (connection refused)');
+    // Not playing while lost: the clock where the last frame left it, with no `>` (nor `||`: the
+    // server's timeline is unknown until it answers).
+    expect(waiting.line).toMatch(/\|  \d\d:\d\d \/ 00:05  ramp/);
+    expect(waiting.line).not.toMatch(/(>|\|\|) \d\d:\d\d/);
     await until('the countdown to move', () => {
       const d = downLine(capture(name)[23]);
       return d !== null && d.attempt === waiting.attempt && d.wait === 3;
     }, 3000);
+    // Narrower, the why's bracketed detail goes before the countdown is cut.
+    tmux('resize-window', '-t', name, '-x', '100', '-y', '24');
+    const narrow = await until('the short why at 100 columns', () => {
+      const line = capture(name)[23] ?? '';
+      return downLine(line)?.why === 'server not answering' ? line : null;
+    }, 3000);
+    expect(narrow).toMatch(/^ server not answering: reconnecting in \d s \(Enter: now; attempt \d+\)  \|  \d\d:\d\d \/ 00:05  ramp  \? help$/);
     // Enter: this try starts now, refused at once, and the next one is waited for. Its own time had
     // at least 2 s to go (it showed 3 s): the next attempt must come well before.
     const entered = Date.now();

@@ -1,10 +1,11 @@
 /**
  * The terminal's default style (src/client/terminal/terminal-styles.ts): mosaic where the terminal
  * is known to draw sextants and colours are 24-bit, sextant there at 256 or 16 colours (mosaic's
- * palette fit costs over ten times its 24-bit one), quadrant everywhere else.
+ * palette fit costs over ten times its 24-bit one), quadrant everywhere else. And the style a window
+ * too large for the chosen one's samples shows: the best that fits among those the terminal draws.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultTerminalStyle, SEXTANT_TERMINALS } from '../src/client/terminal/terminal-styles.js';
+import { defaultTerminalStyle, knownToDraw, SEXTANT_TERMINALS, styleForGrid } from '../src/client/terminal/terminal-styles.js';
 
 /** An environment each known terminal leaves, as found inside tmux too (TERM is tmux's own there). */
 const SEEN: Record<string, Record<string, string>> = {
@@ -41,5 +42,33 @@ describe('defaultTerminalStyle', () => {
     for (const env of [{ TERM: 'xterm-256color', COLORTERM: 'truecolor' }, { TERM_PROGRAM: 'iTerm.app', TERM_PROGRAM_VERSION: '3.4.9' }, { VTE_VERSION: '6003' }, { XTERM_VERSION: 'XTerm(360)' }]) {
       expect(defaultTerminalStyle(env).style, JSON.stringify(env)).toBe('quadrant');
     }
+  });
+});
+
+describe('styleForGrid', () => {
+  const kitty = { KITTY_WINDOW_ID: '1', TERM: 'tmux-256color', LANG: 'C.UTF-8' };
+  const unknown = { TERM: 'xterm-256color', LANG: 'C.UTF-8' };
+
+  it('keeps the chosen style where its samples fit', () => {
+    expect(styleForGrid('mosaic', 160, 47, kitty)).toBe('mosaic');
+    expect(styleForGrid('octant', 320, 99, unknown)).toBe('octant');
+  });
+
+  it('past the cap, never falls back to octants, which no terminal is known to draw (tmux 3.3 drops them)', () => {
+    // 320×99 mosaic cells are 1 013 760 samples, over 600 000; octant's 253 440 would fit.
+    expect(styleForGrid('mosaic', 320, 99, kitty)).toBe('sextant');
+    expect(knownToDraw('octant', kitty)).toBe(false);
+    // Mosaic chosen where its sextants are not known: the user sees them, so its own glyphs (reducedTo) are fair.
+    expect(styleForGrid('mosaic', 320, 99, unknown)).toBe('sextant');
+    // Braille and ascii chosen: sextants only where the terminal is known to draw them, else quadrants.
+    expect(styleForGrid('braille', 400, 200, kitty)).toBe('sextant');
+    expect(styleForGrid('braille', 400, 200, unknown)).toBe('quadrant');
+    // Not UTF-8: no blocks at all, ramp's ASCII.
+    expect(styleForGrid('ascii', 400, 200, { TERM: 'xterm', LANG: 'C' })).toBe('ramp');
+  });
+
+  it('takes a cheaper style that fits when the best drawn one does not', () => {
+    // 1000×150 sextant cells are 900 000 samples; quadrant's 600 000 fit.
+    expect(styleForGrid('mosaic', 1000, 150, kitty)).toBe('quadrant');
   });
 });

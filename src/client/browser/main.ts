@@ -47,8 +47,8 @@ const FPS_WINDOW_MS = 1000;
 const FILL_STEP_PX = 0.5;
 
 const BROWSER_HELP = [
-  // The terminal's lines, less quitting (a tab closes) and its mouse line (replaced below).
-  ...HELP_LINES.filter((line) => !/^q |^mouse drag|^Ctrl-Z/.test(line)),
+  // The terminal's lines, less quitting (a tab closes), its Ctrl keys and its mouse line (replaced below).
+  ...HELP_LINES.filter((line) => !/^q\b|^mouse drag|^Ctrl-/.test(line)),
   'drag (mouse, touch)    look around',
   'pinch                  zoom',
   'f                      fullscreen',

@@ -40,6 +40,7 @@ export const HELP_LINES = [
   's / S                  next / previous style',
   'b                      half blocks on / off',
   '?                      this help',
-  'q                      quit',
+  'q, Ctrl-C              quit',
   'Ctrl-Z                 suspend (fg resumes)',
+  'Ctrl-L                 redraw the screen',
 ];

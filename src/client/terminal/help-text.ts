@@ -17,7 +17,7 @@ const DESCRIPTION_MIN = 16;
 
 const CLOSES = '(any key closes)';
 const CUT_CLOSES = '(more if taller; any key closes)';
-const QUIT = HELP_LINES.find((line) => line.startsWith('q '))!;
+const QUIT = HELP_LINES.find((line) => /^q\b/.test(line))!;
 
 /** HELP_LINES as [keys, what they do] (two spaces or more between), and the longest keys. */
 const SPLIT = HELP_LINES.map((line) => {

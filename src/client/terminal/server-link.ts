@@ -15,6 +15,7 @@ import WebSocket from 'ws';
 import type { ClientMessage, Codec, Inflate, InitInfo, TimelineStatus } from '../../../protocol/index.js';
 import { Backoff, BACKOFF_MAX_MS, BACKOFF_MIN_MS, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
+import { networkFailure, upgradeRefusal } from './connect-failure.js';
 
 /** A socket still in its handshake after this long is given up (and, after a loss, tried again). */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -25,18 +26,7 @@ export interface OpenSocket {
   early: unknown[];
 }
 
-/** A failed connect: `message` is the errno or `HTTP <status>`; `retry` whether a reconnect would try again. */
-/**
- * A refused upgrade, with what to do about it where the status alone leaves a user guessing. 401: no
- * token or a wrong one. 403 to a client without an Origin: it came from beyond the server's machine,
- * or through a proxy, where only the token lets it in (PROTOCOL-NOTES.md §1.5).
- */
-function upgradeRefusal(status: number): string {
-  if (status === 401) return 'HTTP 401: a valid token is required (add ?token=<secret> to the URL)';
-  if (status === 403) return 'HTTP 403: from here the server wants its token (add ?token=<secret> to the URL)';
-  return `HTTP ${status}`;
-}
-
+/** A failed connect: `message` says why for the user (connect-failure.ts); `retry` whether a reconnect would try again. */
 export class ConnectError extends Error {
   constructor(
     message: string,
@@ -69,7 +59,7 @@ function startSocket(url: string): { ws: WebSocket; ready: Promise<unknown[]> } 
     });
     // Network errors (refused, reset, unreachable, the handshake timing out) are a server not
     // there right now: worth another try.
-    ws.once('error', (error: NodeJS.ErrnoException) => fail(new ConnectError(error.code ?? error.message, true)));
+    ws.once('error', (error: NodeJS.ErrnoException) => fail(new ConnectError(networkFailure(error), true)));
     ws.once('unexpected-response', (_req, res) => fail(new ConnectError(upgradeRefusal(res.statusCode ?? 0), upgradeStatusAction(res.statusCode ?? 0) === 'reconnect')));
   });
   return { ws, ready };

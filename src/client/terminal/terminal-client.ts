@@ -9,10 +9,10 @@
  */
 import blessed from 'blessed';
 import { inflateSync } from 'node:zlib';
-import { CELL_STYLES, CloseCode, Limits, sampleCount, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
+import { CELL_STYLES, CloseCode, sampleCount, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { KEYMAP, type Action } from '../common/keymap.js';
 import { HELP_HEIGHT, HELP_WIDTH, helpText } from './help-text.js';
-import { unicodeLocale } from './terminal-styles.js';
+import { styleForGrid as fittedStyle, unicodeLocale } from './terminal-styles.js';
 import { fitStatusLine, type StatusField } from './status-line.js';
 import { shownUrl } from './shown-url.js';
 import { PlayerController } from '../common/player-controller.js';
@@ -114,8 +114,6 @@ const ELLIPSIS = unicodeLocale(process.env) ? '…' : '...';
 const NOTICE_MS = 5000;
 /** A handshake taking longer than this is said to be waited for (`view` of a server slow to answer). */
 const CONNECT_ANNOUNCE_MS = 300;
-/** Styles a grid too large for the chosen one's samples falls back to, best picture first (README's picture bench). */
-const GRID_FALLBACK: readonly StyleName[] = ['octant', 'sextant', 'quadrant', 'half', 'ramp'];
 
 function gridOf(output: NodeJS.WriteStream): { cols: number; rows: number } {
   return { cols: Math.max(1, output.columns || 80), rows: Math.max(1, (output.rows || 24) - 1) };
@@ -182,9 +180,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let wanted: StyleName = opts.style;
   /** The style the server was last asked for (the URL, a style message): what its grid is checked against. */
   let toldStyle: StyleName = opts.style;
-  const fitsGrid = (style: StyleName, g = grid): boolean => sampleCount(g.cols, g.rows, style) <= Limits.SAMPLES_MAX;
-  /** `style` (the one chosen), or where the grid is too large for it, the first of GRID_FALLBACK that fits. */
-  const styleForGrid = (g = grid, style = wanted): StyleName => (fitsGrid(style, g) ? style : (GRID_FALLBACK.find((s) => fitsGrid(s, g) && sampleCount(1, 1, s) < sampleCount(1, 1, style)) ?? 'ramp'));
+  /** `style` (the one chosen), or where the grid is too large for it, the best that fits and this terminal draws (terminal-styles.ts). */
+  const styleForGrid = (g = grid, style = wanted): StyleName => fittedStyle(style, g.cols, g.rows, process.env);
 
   /**
    * The URL for the first connect and every reconnect: what is on screen now, so a new server
@@ -286,6 +283,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let fpsShown = 0;
   let notice = '';
   let noticeTimer: NodeJS.Timeout | null = null;
+  /** The last notice that a grid too large for the chosen style shows another. */
+  let fallbackNotice = '';
   let viewTimer: NodeJS.Timeout | null = null;
   let lastDrawn = 0;
   /** From Ctrl-Z until the shell continues us: nothing is drawn. */
@@ -304,7 +303,10 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       player.onInit(info);
       // A new shape: whatever is on screen no longer matches the model's idea of the frame.
       renderer.invalidate();
-      if (info.mode !== 1 && info.style !== wanted && !fitsGrid(wanted)) showNotice(`${wanted} is more samples than a grid this large may take: ${info.style}`);
+      // Another style than the one chosen, for a grid too large for it: said while it lasts, and
+      // unsaid once the chosen one is back (it stayed up to NOTICE_MS, naming a style no longer shown).
+      if (info.mode !== 1 && info.style !== wanted && styleForGrid() !== wanted) showNotice(fallbackNotice = `${wanted} is more samples than a grid this large may take: ${info.style}`);
+      else withdrawNotice(fallbackNotice);
     },
     status(status) {
       player.onStatus(status);
@@ -380,6 +382,15 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       notice = '';
       updateStatus();
     }, NOTICE_MS);
+    updateStatus();
+  }
+
+  /** `text`'s notice gone before its time, where it is still the one shown (a later one keeps its time). */
+  function withdrawNotice(text: string): void {
+    if (text === '' || notice !== text) return;
+    notice = '';
+    if (noticeTimer) clearTimeout(noticeTimer);
+    noticeTimer = null;
     updateStatus();
   }
 
@@ -469,11 +480,16 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   /**
    * The lost connection on the status line, as the page's banner says it: why, then the next try's
-   * countdown while it waits (Enter starts it), then that it is trying. A narrow line cuts the end.
+   * countdown while it waits (Enter starts it), then that it is trying. A narrower line first drops
+   * the why's bracketed detail (`server not answering (connection refused)`, connect-failure.ts),
+   * rather than cut the countdown, then cuts the end.
    */
-  function downText(d: { attempt: number; why: string; retryAt: number }): string {
+  function downField(d: { attempt: number; why: string; retryAt: number }): StatusField {
     const wait = Math.ceil((d.retryAt - Date.now()) / 1000);
-    return wait > 0 ? `${d.why}: reconnecting in ${wait} s (Enter: now; attempt ${d.attempt})` : `${d.why}: reconnecting${ELLIPSIS} (attempt ${d.attempt})`;
+    const text = (why: string): string => (wait > 0 ? `${why}: reconnecting in ${wait} s (Enter: now; attempt ${d.attempt})` : `${why}: reconnecting${ELLIPSIS} (attempt ${d.attempt})`);
+    const brief = d.why.replace(/ \([^()]*\)$/, '');
+    // Shortened once the mode, the depth and a camera's name are gone (4.8), before `? help` (5).
+    return { text: text(d.why), short: brief !== d.why ? { text: text(brief), keep: 4.9 } : undefined, keep: 9, cut: { from: 5, suffix: '  |' } };
   }
 
   function updateStatus(): void {
@@ -485,9 +501,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     const fields: StatusField[] = [
       // First, so a narrow terminal still shows them.
       // Cut, rather than the time, the style and `? help` pushed off.
-      { text: down ? downText(down) : '', keep: 9, cut: { from: 5, suffix: '  |' } },
+      down ? downField(down) : { text: '', keep: 9 },
       { text: notice, keep: 8, cut: { from: 5, suffix: '  |' } },
-      { text: `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
+      // Lost, the server's timeline is unknown until it answers (a new server, another viewer's
+      // pause): the clock stays where the last frame left it, with no mark that claims play or pause.
+      { text: down ? time : `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
       {
         text: `${init?.mode === 1 ? 'text' : player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
         // The style and camera, then the style alone, before `? help` goes.

@@ -1,5 +1,6 @@
 /**
- * Which cell style a terminal gets when the user names none: the best it is known to draw.
+ * Which cell style a terminal gets when the user names none: the best it is known to draw; and
+ * which it gets when the window is too large for the chosen one's samples: the best of those that fit.
  * Mosaic (sextants, U+1FB00–1FB3B of Unicode 13, with the quadrants and the eighth and quarter
  * blocks) looks best of the styles most terminals can show, but a
  * terminal that neither draws them itself nor has a font with them shows boxes or blanks; quadrants
@@ -10,7 +11,7 @@
  * tmux's own, but the variables below were inherited from the terminal tmux started in, and tmux
  * passes the characters through, so "tmux over any of them" is recognised the same way.
  */
-import type { StyleName } from '../../../protocol/index.js';
+import { CELL_STYLES, Limits, sampleCount, type StyleName } from '../../../protocol/index.js';
 import { detectColorDepth, type ColorDepth } from './color-depth.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -67,4 +68,46 @@ export function defaultTerminalStyle(env: Env, depth: ColorDepth = detectColorDe
   if (!unicodeLocale(env)) return { style: 'ascii', reason: 'the locale is not UTF-8: block glyphs would reach the terminal as bytes of another charset' };
   for (const t of SEXTANT_TERMINALS) if (t.matches(env)) return { style: depth === 'truecolor' ? 'mosaic' : 'sextant', reason: `${t.name}: ${t.reason}` };
   return { style: 'quadrant', reason: 'terminal not known to draw sextants; quadrants are in every monospace font' };
+}
+
+/**
+ * Whether the terminal is known to draw `style`'s glyphs (README's cell-style table): ASCII
+ * anywhere; the Unicode 1.1 blocks (half, quadrant) in a UTF-8 locale, as every monospace font has
+ * them; sextants (sextant, mosaic) on SEXTANT_TERMINALS only. Octants (Unicode 16) and braille
+ * (the font's) on none: tmux 3.3 drops octants, and inside tmux the outer terminal's name says
+ * nothing of what tmux passes on.
+ */
+export function knownToDraw(style: StyleName, env: Env): boolean {
+  switch (style) {
+    case 'ramp':
+    case 'ascii':
+      return true;
+    case 'half':
+    case 'quadrant':
+      return unicodeLocale(env);
+    case 'sextant':
+    case 'mosaic':
+      return unicodeLocale(env) && SEXTANT_TERMINALS.some((t) => t.matches(env));
+    case 'octant':
+    case 'braille':
+      return false;
+  }
+}
+
+/** Styles a grid too large for the chosen one's samples falls back to, best picture first (README's picture bench). */
+const GRID_FALLBACK: readonly StyleName[] = ['octant', 'sextant', 'quadrant', 'half', 'ramp'];
+
+/**
+ * The style a `cols`×`rows` grid shows for the chosen `style`: that one where its samples are
+ * within the cap (mosaic's 32 a cell fit up to about 250×75), else the first of GRID_FALLBACK with
+ * fewer samples a cell that fits and the terminal draws: one it is known to draw (knownToDraw), or
+ * one whose every glyph the chosen style has too (its reducedTo: mosaic's sextants and quadrants),
+ * which a user who chose it sees drawn. Before, a 320×100 tmux fell back from mosaic to octants,
+ * which tmux 3.3 drops: a blank window.
+ */
+export function styleForGrid(style: StyleName, cols: number, rows: number, env: Env): StyleName {
+  const fits = (s: StyleName): boolean => sampleCount(cols, rows, s) <= Limits.SAMPLES_MAX;
+  if (fits(style)) return style;
+  const drawn = (s: StyleName): boolean => knownToDraw(s, env) || CELL_STYLES[style].reducedTo.includes(s);
+  return GRID_FALLBACK.find((s) => sampleCount(1, 1, s) < sampleCount(1, 1, style) && fits(s) && drawn(s)) ?? 'ramp';
 }

@@ -1,0 +1,34 @@
+/**
+ * Why a connect failed, in words a user can act on: the status line while the link is down
+ * (`server not answering (connection refused): reconnecting in 4 s …`) and the one line a failed
+ * first connect ends with. The socket gives an errno code (ECONNREFUSED) or an HTTP status; the
+ * code alone told a new user nothing.
+ */
+
+/** What the common network errno codes mean for a viewer; the code stays in brackets for a search. */
+const NETWORK_FAILURES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'server not answering (connection refused)',
+  ECONNRESET: 'connection dropped by the server or the network (connection reset)',
+  ETIMEDOUT: 'server not answering (timed out)',
+  EHOSTUNREACH: "server's machine unreachable (no route to host)",
+  ENETUNREACH: 'network unreachable (no route to the server)',
+  ENOTFOUND: 'server name not found (no such host)',
+  EAI_AGAIN: 'server name not found (name lookup failed for now)',
+};
+
+/** A socket's network error: the words for its errno code; an unknown code named as a failure; no code, the message (`ws`'s own, already words). */
+export function networkFailure(error: { code?: string; message: string }): string {
+  if (error.code === undefined) return error.message;
+  return NETWORK_FAILURES[error.code] ?? `connection failed (${error.code})`;
+}
+
+/**
+ * A refused upgrade, with what to do about it where the status alone leaves a user guessing. 401: no
+ * token or a wrong one. 403 to a client without an Origin: it came from beyond the server's machine,
+ * or through a proxy, where only the token lets it in (PROTOCOL-NOTES.md §1.5).
+ */
+export function upgradeRefusal(status: number): string {
+  if (status === 401) return 'HTTP 401: a valid token is required (add ?token=<secret> to the URL)';
+  if (status === 403) return 'HTTP 403: from here the server wants its token (add ?token=<secret> to the URL)';
+  return `HTTP ${status}`;
+}
