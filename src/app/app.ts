@@ -323,6 +323,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       renderMs: Math.round(pool.lastRenderMs * 100) / 100,
       workerFailures: pool.failures,
       fitEffort: pool.effort,
+      heldBack: pool.heldBack,
       cells: { fitted: pool.cellsFitted, reused: pool.cellsReused },
       samples: { simd: pool.samplesSimd, js: pool.samplesJs, kept: pool.samplesKept },
       frames: { decoded: scheduler.decoded, rendered: scheduler.rendered, dropped, sent: totals.sent, bytesSent: totals.bytes, viewerDropped: totals.dropped },

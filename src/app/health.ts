@@ -64,6 +64,8 @@ export interface Health {
   workerFailures: number;
   /** How hard mosaic fits work now: full, blocks, sextants or quadrants (src/workers/fit-effort.ts). */
   fitEffort: string;
+  /** Distinct views held back from the last frame to keep the others their share of the render time (src/workers/fair-share.ts). */
+  heldBack: number;
   /** Fitted cells rendered since start, and those given the frame before's fit again because their samples had not changed (src/quantise/fit-reuse.ts). */
   cells: { fitted: number; reused: number };
   /** Samples taken since start by the SIMD sampler over the shared frame memory, and in JS (src/projection/sample-cells-simd.ts). */

@@ -18,6 +18,7 @@ export function prometheusText(h: Health): string {
   line(out, 'render_ms', 'gauge', 'The busiest render worker\'s time on the last frame, ms; the frame interval is the budget.', h.renderMs);
   line(out, 'sampling_tables', 'gauge', 'Sampling tables held by the render workers.', h.tables.count);
   line(out, 'sampling_table_bytes', 'gauge', 'Bytes of the sampling tables held by the render workers.', h.tables.bytes);
+  line(out, 'views_held_back', 'gauge', 'Distinct views held back from the last frame, each rendering only its fair share of the frames while rendering is over budget.', h.heldBack);
   line(out, 'fit_effort', 'gauge', 'Mosaic fit effort: 0 full, 1 blocks (no diagonals), 2 sextants (on 2x3 samples), 3 quadrants (on 2x2).', (FIT_EFFORTS as readonly string[]).indexOf(h.fitEffort));
   line(out, 'cells_fitted_total', 'counter', 'Fitted glyph cells rendered (every fitted style).', h.cells.fitted);
   line(out, 'cells_reused_total', 'counter', 'Fitted cells given the frame before\'s glyph and colours again, their samples unchanged: not searched.', h.cells.reused);

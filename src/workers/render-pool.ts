@@ -13,7 +13,8 @@ import { Worker } from 'node:worker_threads';
 import { CELL_STYLES, frameShape } from '../../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame, FrameSlots, ViewSpec } from '../shared/types.js';
-import { EffortGovernor, type FitEffort } from './fit-effort.js';
+import { EffortGovernor, FIT_EFFORTS, type FitEffort } from './fit-effort.js';
+import { FairShare } from './fair-share.js';
 import type { FromWorker, RenderOutput, RenderTask, ToWorker } from './messages.js';
 import { PayloadPool, SharedPayload } from './payload.js';
 import { RenderJobs } from './render-tasks.js';
@@ -27,6 +28,13 @@ export interface KeyedView {
 }
 
 type Done = (payloads: SharedPayload[]) => void;
+
+/**
+ * A worker's render time a frame that its views share while over budget, in frame intervals: a
+ * little over one, so the worker stays busy through each frame's hand-over (the renders' own
+ * times leave out the messages and the delivery), at the cost of a frame dropped now and then.
+ */
+const SHARED_BUDGET = 1.1;
 
 interface PendingJob {
   remaining: Set<WorkerSlot>;
@@ -93,6 +101,10 @@ export class RenderPool {
   failures = 0;
   /** How hard mosaic fits work, from how busy the workers are (fit-effort.ts). */
   private readonly governor = new EffortGovernor();
+  /** Each view's share of its worker's frame time while rendering is over budget (fair-share.ts). */
+  private readonly fair = new FairShare();
+  /** shareOut's scratch: views by worker, and the views chosen. */
+  private readonly groups = new Map<WorkerSlot | null, KeyedView[]>();
   /** The source's frame interval, the budget a frame's renders are measured against; 0 until known. */
   frameIntervalMs = 0;
   /** Called when the fit effort changes. */
@@ -149,7 +161,10 @@ export class RenderPool {
       this.failures++;
       this.log.error('render.failed', { error: message.message });
     } else {
-      for (const o of message.outputs) job.payloads.push(this.wrap(o, job.textKeys.has(o.key)));
+      for (const o of message.outputs) {
+        this.fair.record(o.key, o.ms);
+        job.payloads.push(this.wrap(o, job.textKeys.has(o.key)));
+      }
       job.busyMs = Math.max(job.busyMs, message.busyMs);
       job.loadMs = message.loadMs === null || job.loadMs === null ? null : Math.max(job.loadMs, message.loadMs);
       slot.tables = message.tables;
@@ -239,6 +254,41 @@ export class RenderPool {
     return { key: view.key, spec: view.spec, buffer: take(), effort: this.governor.effort, keyBuffer, coarseFirst: true };
   }
 
+  /** A mosaic view is relieved by the governor while it can still step down; at its last level, it shares like the rest. */
+  private readonly relieved = (v: KeyedView): boolean => this.governor.effort !== FIT_EFFORTS[FIT_EFFORTS.length - 1] && CELL_STYLES[v.spec.style].reducedTo.length > 0;
+
+  /** Views held back from the last new frame to keep others their share (fair-share.ts). */
+  heldBack = 0;
+
+  /**
+   * The views of a new frame that render it: all of them while their worker's renders fit in a
+   * frame interval, else each worker's views at most their fair share of it (fair-share.ts). A
+   * view change's re-render never goes through here: it is answered at once.
+   */
+  shareOut(views: readonly KeyedView[]): KeyedView[] {
+    const chosen: KeyedView[] = [];
+    if (!(this.frameIntervalMs > 0)) return chosen.concat(views);
+    const groups = this.groups;
+    for (const list of groups.values()) list.length = 0;
+    for (const v of views) {
+      const slot = this.inline ? null : this.slots[hashKey(v.key) % this.slots.length]!;
+      let list = groups.get(slot);
+      if (!list) groups.set(slot, (list = []));
+      list.push(v);
+    }
+    let held = 0;
+    for (const [slot, list] of groups) {
+      if (list.length === 0) {
+        groups.delete(slot);
+        continue;
+      }
+      this.fair.select(list, this.frameIntervalMs * SHARED_BUDGET, this.relieved, chosen);
+      held += this.fair.heldBack;
+    }
+    this.heldBack = held;
+    return chosen;
+  }
+
   /**
    * Renders `views` of `frame`. `done` receives one payload per view (each referenced once for the
    * caller) once every involved worker answered. The frame slot must stay retained until then.
@@ -255,6 +305,7 @@ export class RenderPool {
       const outputs = this.inline.run(source, frame.index, frame.run ?? 0, tasks);
       this.measured(this.inline.busyMs, reducible ? this.inline.loadMs : null);
       this.tally(this.inline);
+      for (const o of outputs) this.fair.record(o.key, o.ms);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
       return;

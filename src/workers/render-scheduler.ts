@@ -92,7 +92,8 @@ export class RenderScheduler {
     let views: KeyedView[];
     let fresh = true;
     if (frame) {
-      views = this.events.views();
+      // A new frame: each view its fair share of the render time (fair-share.ts).
+      views = this.pool.shareOut(this.events.views());
       this.refreshKeys.clear();
     } else if (this.refreshKeys.size > 0 && this.last) {
       frame = this.last;

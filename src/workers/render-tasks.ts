@@ -85,6 +85,11 @@ export interface JobCost {
   samplesKept: number;
 }
 
+/** A task's render time since `started`, or -1 where it built tables or a fitter (not what it costs a frame). */
+function costOf(setupMs: number, started: number): number {
+  return setupMs > 0 ? -1 : performance.now() - started;
+}
+
 export function renderTasks(
   cache: ViewRendererCache,
   frame: SourceFrame,
@@ -105,6 +110,7 @@ export function renderTasks(
   for (const task of tasks) {
     const capacity = payloadCapacity(task.spec);
     const buffer = task.buffer && task.buffer.byteLength === capacity ? task.buffer : new ArrayBuffer(capacity);
+    const started = performance.now();
     const renderer = cache.get(task.key, task.spec);
     const out = new Uint8Array(buffer);
     const length = renderer.render(frame, index, out, task.effort, task.coarseFirst);
@@ -118,7 +124,7 @@ export function renderTasks(
     }
     const codec = renderer.codec;
     if (!codec) {
-      outputs.push({ key: task.key, buffer, length, id: 0, base: -1, keyBuffer: null, keyLength: 0, coarse: renderer.coarse });
+      outputs.push({ key: task.key, buffer, length, id: 0, base: -1, keyBuffer: null, keyLength: 0, coarse: renderer.coarse, ms: costOf(renderer.setupMs, started) });
       continue;
     }
     // The uncoded frame was rendered in place as RAW; the codec reads it, then writes over it.
@@ -129,7 +135,7 @@ export function renderTasks(
     const encodeStart = cost && renderer.setupMs > 0 ? performance.now() : -1;
     const coded = codec.encode(out.subarray(5, length), index, run, out, keyBuffer ? new Uint8Array(keyBuffer) : null);
     if (encodeStart >= 0) cost!.setupMs += performance.now() - encodeStart;
-    outputs.push({ key: task.key, buffer, length: coded.length, id: coded.id, base: coded.base, keyBuffer, keyLength: coded.keyLength, coarse: renderer.coarse });
+    outputs.push({ key: task.key, buffer, length: coded.length, id: coded.id, base: coded.base, keyBuffer, keyLength: coded.keyLength, coarse: renderer.coarse, ms: costOf(renderer.setupMs, started) });
   }
   cache.tick(tasks.length);
   return outputs;
