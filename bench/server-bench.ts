@@ -518,16 +518,23 @@ const VIEWER_WARMUP_MS = 6000;
 const VIEWER_WINDOW_MS = 8000;
 
 /** `n` distinct 160×48 viewers of `clip` at its own pace in `style`: frames per second each over the window. */
-async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ fps: number[]; workWidth: number; distinct: number; effort: string; tables: number; reusedShare: number | null }> {
+type ViewersFps = { fps: number[]; workWidth: number; distinct: number; effort: string; tables: number; reusedShare: number | null; heldBack: number };
+
+/** `n` distinct 160×48 viewers of `style`, spread over the sphere. */
+function viewerFps(clip: string, style: StyleName, n: number): Promise<ViewersFps> {
+  return queriesFps(clip, Array.from({ length: n }, (_, i) => `cols=160&rows=48&style=${style}&yaw=${(i * 360) / n - 180}&pitch=${((i % 5) - 2) * 15}`));
+}
+
+/** Frames a second each of viewers with these queries, over the window after the warm-up. */
+async function queriesFps(clip: string, queries: readonly string[]): Promise<ViewersFps> {
+  const n = queries.length;
   const server = await startServer({ source: clip, host: '127.0.0.1', port: 0, fps: CLIP_FPS, mode: 5, hwaccel: 'none', loop: true, log: silentLogger, realtime: true, maxClients: n + 8 });
   const sockets: WebSocket[] = [];
   const counts = new Array<number>(n).fill(0);
   try {
     const firsts: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
-      const yaw = (i * 360) / n - 180;
-      const pitch = ((i % 5) - 2) * 15;
-      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?cols=160&rows=48&style=${style}&yaw=${yaw}&pitch=${pitch}`);
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?${queries[i]}`);
       sockets.push(ws);
       firsts.push(new Promise<void>((resolve, reject) => {
         ws.once('error', reject);
@@ -549,7 +556,7 @@ async function viewerFps(clip: string, style: StyleName, n: number): Promise<{ f
     const health = server.health();
     const fitted = health.cells.fitted - cells0.fitted;
     const reusedShare = fitted > 0 ? (health.cells.reused - cells0.reused) / fitted : null;
-    return { fps: counts.map((c) => c / seconds), workWidth: health.workWidth, distinct: health.distinctViews, effort: health.fitEffort, tables: health.tables.count, reusedShare };
+    return { fps: counts.map((c) => c / seconds), workWidth: health.workWidth, distinct: health.distinctViews, effort: health.fitEffort, tables: health.tables.count, reusedShare, heldBack: health.heldBack };
   } finally {
     for (const ws of sockets) ws.terminate();
     await server.close();
@@ -616,6 +623,12 @@ export async function benchCrowd(dir: string): Promise<string[]> {
     const aim = n === 128 ? '   (aim each >= 25)' : n === 256 ? '   (aim each >= 12, min/max >= 0.8)' : '   (baseline)';
     lines.push(`  ${String(n).padStart(3)} viewers: min ${fmt(min, 1)}  median ${fmt(median(r.fps), 1)}  max ${fmt(max, 1)} fps   min/max ${fmt(max > 0 ? min / max : 0, 2)}   ${fmt(median(r.fps) / base, 2)}x the 32-viewer median   tables ${r.tables}${aim}`);
   }
+  // Unequal views (fair-share.ts): an 80×24 viewer beside ten distinct 1000×500 ones, against it alone.
+  const small = 'cols=80&rows=24';
+  const alone = await queriesFps(clip, [small]);
+  const beside = await queriesFps(clip, [small, ...Array.from({ length: 10 }, (_, i) => `cols=1000&rows=500&yaw=${i * 36 - 180}&codec=tagged`)]);
+  const dear = beside.fps.slice(1);
+  lines.push(`  an 80x24 viewer beside ten distinct 1000x500 ones: ${fmt(beside.fps[0]!, 1)} fps   alone ${fmt(alone.fps[0]!, 1)} fps   ratio ${fmt(beside.fps[0]! / alone.fps[0]!, 2)}   the ten: median ${fmt(median(dear), 1)}, min ${fmt(Math.min(...dear), 1)} fps   held back from the last frame ${beside.heldBack}   (no viewer starved)`);
   return lines;
 }
 
