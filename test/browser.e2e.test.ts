@@ -902,11 +902,18 @@ describe('sound and picture', () => {
     await until('in step with the sound', async () => (await state(page)).av.mode === 'on', 10_000);
     await page.keyboard.press(' ');
     await until('paused', async () => (await state(page)).paused);
-    // Paused for over 3 s, looking around: frames of the same moment come, the sound stands still.
+    // Paused for over 3 s, looking around: frames of the same moment come, the sound stands still,
+    // and each is painted at once (they waited for the sound, which comes back only with play).
     for (let i = 0; i < 10; i++) {
+      const before = (await state(page)).shown;
       await page.keyboard.press('ArrowLeft');
-      await page.waitForTimeout(350);
+      await until(`look-around ${i} painted while paused`, async () => (await state(page)).shown > before, 2000);
+      await page.waitForTimeout(200);
     }
+    // A seek while paused: its moment painted too.
+    const beforeSeek = (await state(page)).shown;
+    await page.keyboard.press(']');
+    await until('the paused seek painted', async () => (await state(page)).shown > beforeSeek, 3000);
     await page.keyboard.press(' ');
     await until('in step again after the pause', async () => !(await state(page)).paused && (await state(page)).av.mode === 'on', 10_000);
     await page.keyboard.press('[');
@@ -985,6 +992,24 @@ describe('lip sync logic (in Node, no browser)', () => {
     // No sound: the newest at once.
     sync.stop();
     expect(sync.take(t)?.index).toBe(10 + 3 * FPS - 1);
+    expect(sync.waiting).toBe(0);
+  });
+
+  it('a paused timeline\'s frames are painted at once: its sound stands still with it', () => {
+    const sync = new AvSync();
+    sync.setTimeline(FPS, 10, false);
+    let t = 0;
+    for (let i = 0; i < 10; i++) sync.push(frame(i), (t += 33));
+    sync.started(t);
+    // The sound trails the frames that arrived (its player buffers): heard at 5 when the timeline pauses at 9.
+    sync.tick(t, 0.01, 5 / FPS);
+    expect(sync.take(t)?.index).toBe(5);
+    // Paused: a view change brings frame 9 again, a paused seek frame 150.
+    sync.push(frame(9), (t += 500));
+    expect(sync.take(t)).toBeNull(); // playing, it would wait for a sound that is not coming
+    expect(sync.take(t, true)?.index).toBe(9);
+    sync.push(frame(150), (t += 200));
+    expect(sync.take(t, true)?.index).toBe(150);
     expect(sync.waiting).toBe(0);
   });
 

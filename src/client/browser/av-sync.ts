@@ -13,8 +13,9 @@
  * `push` reports jumps and gaps (a resume, a reconnect) so that a feed that cannot follow them by
  * itself can be requested afresh.
  *
- * Without the sound, or while its clock stands still (a refused autoplay, a stalled stream), frames
- * are painted as soon as they arrive: the picture never waits for a sound that is not coming.
+ * Without the sound, while its clock stands still (a refused autoplay, a stalled stream), or while
+ * the timeline is paused, frames are painted as soon as they arrive: the picture never waits for a
+ * sound that is not coming.
  *
  * The sound stands still whenever the timeline does, so only a timeline that moves can show it
  * stalled: frames of the same moment (a paused file looked around in) do not count, and after a
@@ -220,8 +221,13 @@ export class AvSync {
     return null;
   }
 
-  /** The frame to paint now, or null to leave the canvas as it is. */
-  take(now: number): ReceivedFrame | null {
+  /**
+   * The frame to paint now, or null to leave the canvas as it is. `paused`: the timeline stands
+   * (STATUS:PAUSED), and its sound with it, so its frames (a view looked around in, a paused seek's
+   * moment) are painted at once: they waited for a sound that was not coming until play resumed.
+   */
+  take(now: number, paused = false): ReceivedFrame | null {
+    if (paused) return this.takeNewest();
     const heard = this.heard();
     if (heard === null) {
       if (this.mode === 'starting') return this.takeLate(); // the feed does not know yet: wait

@@ -476,7 +476,7 @@ function start(): void {
       default:
         break;
     }
-    const frame = held ? null : sync.take(now);
+    const frame = held ? null : sync.take(now, player.timeline?.code === 'PAUSED');
     if (frame) {
       paint(frame);
       shown++;
