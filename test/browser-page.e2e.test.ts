@@ -118,7 +118,7 @@ describe('URL values the page cannot use', () => {
     }
   });
 
-  it('mode, codec, renderer and font get a notice each, and the page plays on', async () => {
+  it('mode, codec, renderer, font, pitch and FOV get a notice each, and the page plays on', async () => {
     const cases: [string, RegExp][] = [
       ['mode=9', /^unknown mode 9; modes: 1, 2, 3, 4, 5/],
       ['codec=zzz', /^codec "zzz" is not one this page reads/],
@@ -127,6 +127,8 @@ describe('URL values the page cannot use', () => {
       ['font=100', /^font=100 is outside 6–48 px; using 48$/],
       ['autorotate=yes', /^autorotate="yes" is not 1 or 0; left off$/],
       ['audio=xyz', /^audio="xyz" is not one this page plays by/],
+      ['pitch=200', /^pitch=200 is outside -90–90°; using 90$/],
+      ['camera=flat&fov=500', /^fov=500 is outside 30–120°; using 120$/],
     ];
     for (const [query, notice] of cases) {
       const { page, errors } = await open(demo, `?${query}`);
@@ -176,6 +178,10 @@ describe('refusals and repeated notices', () => {
       const { page } = await open(server, `?renderer=2d${query}`, VIEWPORT, socketsOf(urls));
       await until('the refusal', async () => (await pageState(page)).link === 'refused');
       expect((await pageNotices(page)).banner).toMatch(new RegExp(`^refused: ${said} token`));
+      // The server has sound; it refused the token, and the sound button says so.
+      await until('the sound probe', async () => (await pageState(page)).audio !== 'checking');
+      expect((await pageState(page)).audio).toBe('refused');
+      expect(await page.locator('#sound').textContent()).toBe('audio refused');
       // The backoff would have tried again within 0.25 s, then 0.5 s: it does not.
       await page.waitForTimeout(2000);
       expect(urls.length).toBe(1);

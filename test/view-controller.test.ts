@@ -2,9 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { KEYMAP } from '../src/client/common/keymap.js';
 import { nextMode, nextStyle } from '../src/client/common/player-controller.js';
-import { ViewController } from '../src/client/common/view-controller.js';
+import { ViewController, wholeDegrees } from '../src/client/common/view-controller.js';
 
 describe('ViewController', () => {
+  it('readouts show whole degrees, never -0', () => {
+    expect([-0.3, -0, 0.4, -0.6, 179.5, -179.5, 90].map(wholeDegrees)).toEqual(['0', '0', '0', '-1', '180', '-179', '90']);
+  });
+
   it('coalesces any number of changes into one absolute view message per frame', () => {
     const v = new ViewController();
     expect(v.takeViewMessage()).toBeNull();

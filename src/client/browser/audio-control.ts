@@ -2,7 +2,8 @@
  * The sound: an <audio> element on the server's `/audio` stream and a mute button.
  *
  * Whether there is sound is asked once with `HEAD /audio`: 200 → available, 204 → the source has
- * no audio track, anything else (an older server answers 404) or a network error → unavailable.
+ * no audio track, 401 or 403 → refused (the token), anything else (an older server answers 404) or
+ * a network error → unavailable.
  * Browsers refuse to autoplay sound, so the page starts muted and the stream is only opened when
  * the user turns the sound on (a click is the gesture that allows it); turning it off closes the
  * stream, so a later "on" starts at the server's live edge, in step with the picture.
@@ -17,7 +18,7 @@
  */
 import { ElementAudioFeed, MseAudioFeed, type AudioFeed, type FeedWait } from './audio-feed.js';
 
-export type AudioAvailability = 'checking' | 'available' | 'none' | 'unavailable';
+export type AudioAvailability = 'checking' | 'available' | 'none' | 'refused' | 'unavailable';
 
 export interface AudioEvents {
   /** A fresh request for the stream started. */
@@ -72,7 +73,7 @@ export class AudioControl {
   async probe(): Promise<void> {
     try {
       const res = await fetch(this.url, { method: 'HEAD', cache: 'no-store' });
-      this.availability = res.status === 200 ? 'available' : res.status === 204 ? 'none' : 'unavailable';
+      this.availability = res.status === 200 ? 'available' : res.status === 204 ? 'none' : res.status === 401 || res.status === 403 ? 'refused' : 'unavailable';
     } catch {
       this.availability = 'unavailable';
     }
@@ -197,6 +198,10 @@ export class AudioControl {
       case 'none':
         b.textContent = 'no audio track';
         b.title = 'this source has no sound';
+        return;
+      case 'refused':
+        b.textContent = 'audio refused';
+        b.title = 'the server refused the sound: the page\'s address needs its ?token=';
         return;
       case 'unavailable':
         b.textContent = 'audio unavailable';

@@ -23,6 +23,7 @@ import { HELP_LINES } from '../common/keymap.js';
 import { PlayerController } from '../common/player-controller.js';
 import type { ReceivedFrame } from '../common/stream-client.js';
 import { viewUrl } from '../common/stream-client.js';
+import { wholeDegrees } from '../common/view-controller.js';
 import { AudioControl } from './audio-control.js';
 import { AvSync } from './av-sync.js';
 import { buildCellFont, type CellFont } from './cell-font.js';
@@ -377,6 +378,7 @@ function start(): void {
     help: toggleHelp,
     fullscreen: toggleFullscreen,
   });
+  document.addEventListener('fullscreenchange', () => toolbar.setFullscreen(document.fullscreenElement !== null));
   toolbar.setCamera(view.camera);
   // The style asked for shows in the selector from the start, not the list's first until INIT.
   toolbar.setStyle(shownStyle());
@@ -436,7 +438,7 @@ function start(): void {
     toolbar.setCamera(view.camera);
     // Mode 1 draws text whatever the style (but half blocks): the readout says what is drawn, as the terminal's does.
     const drawn = painted?.kind === 'text' ? 'text' : painted?.kind === 'fitted' ? painted.style : shownStyle();
-    toolbar.setView(`yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)} ${view.camera} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows} ${drawn}`);
+    toolbar.setView(`yaw ${wholeDegrees(view.yaw)} pitch ${wholeDegrees(view.pitch)} roll ${wholeDegrees(view.roll)} fov ${wholeDegrees(view.fov)} ${view.camera} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows} ${drawn}`);
     if (link === 'lost') showLost(now);
     toolbar.setPosition(position());
   }

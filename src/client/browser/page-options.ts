@@ -8,7 +8,7 @@
  * directions (the file's initial view), each told back in the INIT.
  */
 import { isCameraName, isMode, isQuality, isStyleName, MODES, quoted, unknownCameraReason, unknownQualityReason, unknownStyleReason, wrapDegrees, type CameraName, type Codec, type Mode, type Quality, type StyleName } from '../../../protocol/index.js';
-import type { ViewAngles } from '../common/view-controller.js';
+import { clientFovRange, type ViewAngles } from '../common/view-controller.js';
 import { DEFAULT_FONT_PX } from './cell-font.js';
 import type { RendererChoice } from './grid-renderer.js';
 
@@ -102,13 +102,16 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
   const yaw = number('yaw');
   const pitch = number('pitch');
   const roll = number('roll');
+  const fov = number('fov');
+  // The FOV's range is the camera's: where the URL names none, the server's, which INIT tells.
+  const fovRange = camera === undefined ? null : clientFovRange(camera);
   const view: Partial<ViewAngles> = {
-    // As the server and the keys keep them: yaw and roll wrapped, pitch up to the poles (the FOV is
-    // clamped to the camera's range by the view itself).
+    // As the server and the keys keep them: yaw and roll wrapped (a turn is no mistake), pitch up
+    // to the poles and the FOV within the camera's range, said when outside.
     yaw: yaw === undefined ? undefined : wrapDegrees(yaw),
-    pitch: pitch === undefined ? undefined : Math.max(-90, Math.min(90, pitch)),
+    pitch: pitch === undefined ? undefined : within('pitch', pitch, -90, 90, '°'),
     roll: roll === undefined ? undefined : wrapDegrees(roll),
-    fov: number('fov'),
+    fov: fov === undefined || !fovRange ? fov : within('fov', fov, fovRange[0], fovRange[1], '°'),
   };
 
   const audioChoice = given('audio');

@@ -50,6 +50,7 @@ export class Toolbar {
   private readonly cameraSelect = el('camera', HTMLSelectElement);
   private readonly statsText = el('stats', HTMLSpanElement);
   private readonly viewText = el('view', HTMLSpanElement);
+  private readonly fullscreenButton = el('fullscreen', HTMLButtonElement);
   private init: InitInfo | null = null;
   private timeline: StatusCode | null = null;
   /** The user is dragging the seek bar: frames do not move it. */
@@ -71,7 +72,7 @@ export class Toolbar {
     choices(this.styleSelect, STYLE_NAMES, (name) => CELL_STYLES[name].description, isStyleName, (style) => actions.style(style));
     choices(this.cameraSelect, CAMERA_NAMES, (name) => CAMERAS[name].description, isCameraName, (camera) => actions.camera(camera));
     click(el('help-button', HTMLButtonElement), () => actions.help());
-    click(el('fullscreen', HTMLButtonElement), () => actions.fullscreen());
+    click(this.fullscreenButton, () => actions.fullscreen());
     this.seekBar.addEventListener('input', () => {
       this.scrubbing = true;
       this.showTime(Number(this.seekBar.value));
@@ -161,6 +162,12 @@ export class Toolbar {
   private refreshPlay(): void {
     const code = this.timeline;
     this.play.disabled = !this.linked || this.init === null || this.init.live || code === 'STILL' || code === 'FAILED';
+  }
+
+  /** Whether the page fills the screen: the button says what pressing it would do. */
+  setFullscreen(on: boolean): void {
+    this.fullscreenButton.textContent = on ? 'exit fullscreen' : 'fullscreen';
+    this.fullscreenButton.setAttribute('aria-pressed', String(on));
   }
 
   setStats(text: string): void {

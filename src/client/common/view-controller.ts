@@ -20,6 +20,11 @@ export function clientFovRange(camera: CameraName): [number, number] {
 
 export type { ViewAngles };
 
+/** An angle as the readouts show it, whole degrees: -0.3 reads `0`, not toFixed's `-0`. */
+export function wholeDegrees(angle: number): string {
+  return String(Math.round(angle) || 0);
+}
+
 /** A key press turns the view by this fraction of the FOV: finer when zoomed in. */
 const LOOK_STEP = 1 / 12;
 const ROLL_STEP = 5;

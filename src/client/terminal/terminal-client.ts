@@ -18,7 +18,7 @@ import { shownUrl } from './shown-url.js';
 import { PlayerController } from '../common/player-controller.js';
 import { clock, timeLabel } from '../common/time-label.js';
 import { viewUrl, type ReceivedFrame } from '../common/stream-client.js';
-import type { ViewAngles } from '../common/view-controller.js';
+import { wholeDegrees, type ViewAngles } from '../common/view-controller.js';
 import { startAudio, type AudioPlayback } from './audio-player.js';
 import { openSocket, ServerLink, type OpenSocket } from './server-link.js';
 import { inForeground } from './job-control.js';
@@ -517,8 +517,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
         keep: 6,
       },
       {
-        text: `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)} roll ${view.roll.toFixed(0)} fov ${view.fov.toFixed(0)}`,
-        short: { text: `yaw ${view.yaw.toFixed(0)} pitch ${view.pitch.toFixed(0)}${view.roll.toFixed(0) === '0' ? '' : ` roll ${view.roll.toFixed(0)}`} fov ${view.fov.toFixed(0)}`, keep: 2 },
+        text: `yaw ${wholeDegrees(view.yaw)} pitch ${wholeDegrees(view.pitch)} roll ${wholeDegrees(view.roll)} fov ${wholeDegrees(view.fov)}`,
+        short: { text: `yaw ${wholeDegrees(view.yaw)} pitch ${wholeDegrees(view.pitch)}${wholeDegrees(view.roll) === '0' ? '' : ` roll ${wholeDegrees(view.roll)}`} fov ${wholeDegrees(view.fov)}`, keep: 2 },
         keep: 4,
       },
       { text: `${fpsIn}/${fpsShown} fps`, short: { text: `${fpsShown} fps`, keep: 2 }, keep: 3 },
