@@ -12,6 +12,8 @@ const ALONE = [
   'test/firefox.e2e.test.ts',
   // Frame skew between servers, and a failover timed against 3 s.
   'test/cluster.e2e.test.ts',
+  // A small viewer's frame rate beside ten dear ones.
+  'test/fair-share.e2e.test.ts',
 ];
 
 const common = {

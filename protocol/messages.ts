@@ -168,6 +168,6 @@ export function parseClientMessage(text: string): ClientMessage {
     case undefined:
       return bad('message has no type');
     default:
-      return bad(`unknown message type ${quoted(obj['type'])}`);
+      return bad(`unknown message type ${quoted(typeof obj['type'] === 'string' ? obj['type'] : JSON.stringify(obj['type']))}`);
   }
 }

@@ -68,7 +68,8 @@ describe('ascii360 <file or URL>: the command left out', () => {
   it('refuses any other word as before: a misspelt command gets its suggestion, a missing file no hint', () => {
     const typo = run(['serv']);
     expect([typo.code, typo.stderr]).toEqual([2, "ascii360: unknown command 'serv'\n(Did you mean serve?)\n(run with --help for usage)\n"]);
-    for (const word of [join(tmp.dir, 'missing.mp4'), tmp.dir]) {
+    // A file's name under a file (ENOTDIR) and a name too long to be one threw past the refusal.
+    for (const word of [join(tmp.dir, 'missing.mp4'), tmp.dir, join(CLI, 'x'), 'y'.repeat(5000)]) {
       const r = run([word]);
       expect([r.code, r.stderr]).toEqual([2, `ascii360: unknown command '${word}'\n(run with --help for usage)\n`]);
     }
@@ -330,6 +331,19 @@ describe('ascii360 serve: bad input', () => {
       expect(refused.code).toBe(1);
       expectOneLineError(refused.stderr, /HTTP 401: a valid token is required/);
       expect(run(['view', '--help']).stdout).toContain('$ASCII360_TOKEN');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('view: a server that refuses its Host says why in its own words, not a token it does not have', async () => {
+    const { startCli } = await import('./helpers/server.js');
+    const server = await startCli(['--log-level', 'warn']);
+    try {
+      // 0.0.0.0 reaches this machine on Linux, and is no loopback name: a tokenless server refuses it (§1.5).
+      const refused = run(['view', server.wsUrl.replace('127.0.0.1', '0.0.0.0')]);
+      expect(refused.code).toBe(1);
+      expectOneLineError(refused.stderr, /HTTP 403: host "0\.0\.0\.0:\d+" is not this machine's: open the server as 127\.0\.0\.1 or localhost, or give it a --token$/);
     } finally {
       await server.stop();
     }

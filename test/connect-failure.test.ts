@@ -28,5 +28,8 @@ describe('upgradeRefusal', () => {
     expect(upgradeRefusal(401)).toBe('HTTP 401: a valid token is required (add ?token=<secret> to the URL)');
     expect(upgradeRefusal(403)).toMatch(/^HTTP 403: .*token/);
     expect(upgradeRefusal(502)).toBe('HTTP 502');
+    // The server's own line, where it sent one: a Host it does not answer without a token has nothing to do with a token in the URL.
+    expect(upgradeRefusal(403, 'host "mybox:8360" is not this machine\'s: open the server as 127.0.0.1 or localhost, or give it a --token\n')).toBe('HTTP 403: host "mybox:8360" is not this machine\'s: open the server as 127.0.0.1 or localhost, or give it a --token');
+    expect(upgradeRefusal(502, '<html>\n<body>Bad Gateway</body>')).toBe('HTTP 502');
   });
 });

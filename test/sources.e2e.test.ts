@@ -25,6 +25,8 @@ beforeAll(async () => {
   const hlsDir = join(tmp.dir, 'hls');
   execFileSync('mkdir', ['-p', hlsDir]);
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', clip, '-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', join(hlsDir, 'index.m3u8')]);
+  // Matroska states the longer of its streams: 2 s of picture, 5 s of sound.
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=2', '-f', 'lavfi', '-i', 'sine=duration=5', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', join(hlsDir, 'longsound.mkv')]);
   // An MP4 with its index first, as a download plays.
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', clip, '-c', 'copy', '-movflags', '+faststart', join(hlsDir, 'fast.mp4')]);
   // A static file server on loopback, standing in for a CDN: whole files only, but under /ranged/,
@@ -150,6 +152,19 @@ describe('sources', () => {
       expect(last).toBeGreaterThan(100);
     } finally {
       flakyHeals = false;
+      await s.stop();
+    }
+  });
+
+  it('a URL whose picture stops short of its stated length where it stopped before has ended: one try again, not a loop of them', async () => {
+    const s = await startCli([`${base}/ranged/longsound.mkv`, '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
+      await v.until(() => v.closeCode !== null, 'the end', 20_000);
+      expect(statuses(v).at(-1)).toMatch(/^STATUS:ENDED:2\.\d{3}$/);
+      expect(statuses(v).filter((t) => t.startsWith('STATUS:RESTARTING')).length).toBe(1);
+      expect(errors(v).at(-1)).toMatch(/^Error: the file ends at 2\.\d s, short of the 5\.\d s it states \(cut short\?\)$/);
+    } finally {
       await s.stop();
     }
   });

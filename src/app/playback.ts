@@ -93,6 +93,12 @@ export class Playback {
   private runShown = false;
   /** Where a file that states no length was seen to end (0: not yet): seeks past it are refused as past a stated length. */
   private endSeen = 0;
+  /**
+   * Where a URL's picture last stopped short of its stated length (null: it has not). Stopping
+   * there again is its end: an http file whose sound runs past its picture states the longer length,
+   * and was restarted where it stopped for ever, a frame at a time.
+   */
+  private shortEndAt: number | null = null;
 
   readonly source: FrameSource;
 
@@ -342,12 +348,15 @@ export class Playback {
     // download stopped midway), which is then what ENDED says rather than the length its header claims.
     const played = this.position + 1 / fps;
     const short = !timelineEnd && duration > 0 && played < duration - ENDED_SHORT_S;
-    if (short && isUrlLike(label)) {
+    const again = this.shortEndAt !== null && played <= this.shortEndAt + 1 / fps;
+    if (short && isUrlLike(label) && !again) {
       // Over the network an early end is the connection lost (ffmpeg's HLS reader skips the
       // segments it cannot fetch and ends as if done), not the file's end: tried again where it stopped.
+      this.shortEndAt = played;
       this.onSourceError(`the stream stopped at ${played.toFixed(1)} s of ${duration.toFixed(1)} s`);
       return;
     }
+    this.shortEndAt = null;
     this.ended = true;
     // A local file cut short ends there, as in any player, and the viewers are told why.
     if (short) this.events.problem(`the file ends at ${played.toFixed(1)} s, short of the ${duration.toFixed(1)} s it states (cut short?)`);
@@ -371,6 +380,8 @@ export class Playback {
     if (this.source.info.unseekable && position > 0) {
       position = this.position = 0;
       this.jumps++;
+      // A new run: the sound starts again at 0 with the picture, not on from where it was.
+      keepClock = false;
     }
     if (this.shared && !once) {
       this.startShared(keepClock);
@@ -494,6 +505,7 @@ export class Playback {
     this.failed = false;
     this.position = time;
     this.shownAtPosition = false;
+    this.shortEndAt = null;
     this.log.info('playback.seek', { position: time.toFixed(3) });
     this.jumps++;
     if (this.shouldRun) this.start(time);

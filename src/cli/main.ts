@@ -234,6 +234,15 @@ const program = new Command()
     process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
   });
 
+/** Whether `word` names a file (not a folder, nothing that cannot be a name: ENOTDIR, ENAMETOOLONG). */
+function isFileNamed(word: string): boolean {
+  try {
+    return statSync(word, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
+}
+
 /** `word` as a POSIX shell reads it back: as it is when it has nothing the shell would take, else in single quotes. */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
@@ -245,9 +254,7 @@ function shellWord(word: string): string {
 // commander's JavaScript, not in its types).
 program.on('command:*', (operands: string[]) => {
   const word = operands[0] ?? '';
-  if (!isUrlLike(word) && !statSync(word, { throwIfNoEntry: false })?.isFile()) {
-    (program as unknown as { unknownCommand(): never }).unknownCommand();
-  }
+  if (!isUrlLike(word) && !isFileNamed(word)) (program as unknown as { unknownCommand(): never }).unknownCommand();
   // A URL's password and query stay out of the line, as out of every other.
   const shown = redactedSource(word);
   program.error(`error: unknown command '${shown}'; to play it here: ascii360 play ${shellWord(shown)} (or serve it: ascii360 serve ${shellWord(shown)})`, { code: 'commander.unknownCommand' });

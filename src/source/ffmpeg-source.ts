@@ -464,7 +464,10 @@ export class FfmpegSource implements FrameSource {
       this.suspectReason = tellingLine(this.stderrTail)?.split(this.opts.input).join(redactedSource(this.opts.input)) ?? `ffmpeg exited with ${code ?? signal}`;
       this.hwaccel = 'none';
       const position = this.startPosition;
+      // The same pass again: a later pass of a file looping by restarts keeps its elapsed time.
+      const elapsed = this.passElapsed;
       if (this.ring) this.start(position, this.ring, this.once, this.ownSchedule ? undefined : (this.dueMs ?? undefined));
+      this.passElapsed = elapsed;
       return;
     }
     if (this.suspectHwaccel !== null && !produced) {

@@ -76,19 +76,28 @@ function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ stdout:
   });
 }
 
-/** The most bytes of PNG a picture ffmpeg converts for sharp may take (16000 × 8000 of detail is far under). */
+/**
+ * The most bytes of PNG a picture ffmpeg converts for sharp may take: a 16000 × 8000 photo at the
+ * fastest compression is about 400 MB (execFile holds it twice while it joins the pieces).
+ */
 const PNG_MAX_BYTES = 1 << 30;
+const PNG_TIMEOUT_MS = 30_000;
 
 /**
  * A picture only ffmpeg reads (BMP, PCX, a DPX, …) as PNG bytes, for sharp, which draws every
- * photo (still-source.ts). Its first frame; up to 30 s.
+ * photo (still-source.ts): its first frame, compressed as little as PNG allows (fast, and sharp
+ * reads it once per working size).
  */
 export function imageAsPng(tools: Pick<FfmpegTools, 'ffmpeg'>, path: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = execFile(tools.ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], { encoding: 'buffer', timeout: 30_000, maxBuffer: PNG_MAX_BYTES }, (error, stdout, stderr) => {
+    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-compression_level', '1', '-'];
+    const child = execFile(tools.ffmpeg, args, { encoding: 'buffer', timeout: PNG_TIMEOUT_MS, maxBuffer: PNG_MAX_BYTES }, (error, stdout, stderr) => {
       probes.delete(child);
-      if (error) reject(new Error(stderr.toString().trim().split('\n').at(-1) || error.message));
-      else resolve(stdout);
+      if (!error) resolve(stdout);
+      // In our words where ffmpeg said nothing: execFile's own message repeats the command line.
+      else if (error.killed) reject(new Error(`ffmpeg did not convert it within ${PNG_TIMEOUT_MS / 1000} s`));
+      else if ((error as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') reject(new Error(`larger than ${PNG_MAX_BYTES >> 20} MiB as PNG`));
+      else reject(new Error(stderr.toString().trim().split('\n').at(-1) || `ffmpeg exited with ${String(error.code)}`));
     });
     probes.add(child);
   });

@@ -26,19 +26,31 @@ export function takesRanges(url: string, redirects = MAX_REDIRECTS): Promise<boo
       resolve(true);
       return;
     }
-    const req = request(target, { method: 'GET', headers: { Range: 'bytes=0-0' }, timeout: ASK_TIMEOUT_MS }, (res: IncomingMessage) => {
+    // The whole answer's deadline: `timeout` alone is for a silent socket, not a slow trickle.
+    const deadline = setTimeout(() => req.destroy(), ASK_TIMEOUT_MS);
+    const req = request(target, { method: 'GET', headers: { Range: 'bytes=0-0' } }, (res: IncomingMessage) => {
+      clearTimeout(deadline);
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
       // Only the status is wanted: a server that ignores the range would send the whole file.
       res.destroy();
       if (status >= 300 && status < 400 && location && redirects > 0) {
-        resolve(takesRanges(new URL(location, target).href, redirects - 1));
+        let next: string;
+        try {
+          next = new URL(location, target).href;
+        } catch {
+          resolve(true); // a Location that is no URL: ffmpeg will say what it makes of it
+          return;
+        }
+        resolve(takesRanges(next, redirects - 1));
         return;
       }
       resolve(status === 206 ? true : !(status >= 200 && status < 300));
     });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(true));
+    req.on('error', () => {
+      clearTimeout(deadline);
+      resolve(true);
+    });
     req.end();
   });
 }

@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { quoted } from '../../protocol/index.js';
 
 export interface AccessPolicy {
   /** Shared secret; null lets anyone who can reach the port in. */
@@ -104,7 +105,7 @@ export function checkAccess(req: IncomingMessage, url: URL, policy: AccessPolicy
     if (given === null || !sameSecret(given, policy.token)) return { ok: false, status: 401, reason: 'a valid token is required' };
     tokenOk = true;
   } else if (!localHost(req.headers.host, policy.allowOrigins)) {
-    return { ok: false, status: 403, reason: `host ${JSON.stringify(req.headers.host!.slice(0, 100))} is not this machine's: open the server as 127.0.0.1 or localhost, or give it a --token` };
+    return { ok: false, status: 403, reason: `host ${quoted(req.headers.host)} is not this machine's: open the server as 127.0.0.1 or localhost, or give it a --token` };
   }
   const origin = req.headers.origin;
   if (origin === undefined) {

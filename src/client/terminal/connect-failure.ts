@@ -24,11 +24,14 @@ export function networkFailure(error: { code?: string; message: string }): strin
 
 /**
  * A refused upgrade, with what to do about it where the status alone leaves a user guessing. 401: no
- * token or a wrong one. 403 to a client without an Origin: it came from beyond the server's machine,
- * or through a proxy, where only the token lets it in (PROTOCOL-NOTES.md §1.5).
+ * token or a wrong one. 403: the server's own line where it sent one (a Host it does not answer
+ * without a token, a request through a proxy without it), else the usual cause: from beyond the
+ * server's machine only the token lets a client without an Origin in (PROTOCOL-NOTES.md §1.5).
  */
-export function upgradeRefusal(status: number): string {
+export function upgradeRefusal(status: number, body = ''): string {
   if (status === 401) return 'HTTP 401: a valid token is required (add ?token=<secret> to the URL)';
-  if (status === 403) return 'HTTP 403: from here the server wants its token (add ?token=<secret> to the URL)';
+  const said = body.split('\n')[0]!.replace(/[\x00-\x1f\x7f]/g, ' ').trim().slice(0, 200);
+  if (status === 403) return `HTTP 403: ${said || 'from here the server wants its token (add ?token=<secret> to the URL)'}`;
+  // Other statuses come from whatever stands in front (a proxy's HTML page): the status alone.
   return `HTTP ${status}`;
 }

@@ -60,10 +60,30 @@ function startSocket(url: string): { ws: WebSocket; ready: Promise<unknown[]> } 
     // Network errors (refused, reset, unreachable, the handshake timing out) are a server not
     // there right now: worth another try.
     ws.once('error', (error: NodeJS.ErrnoException) => fail(new ConnectError(networkFailure(error), true)));
-    ws.once('unexpected-response', (_req, res) => fail(new ConnectError(upgradeRefusal(res.statusCode ?? 0), upgradeStatusAction(res.statusCode ?? 0) === 'reconnect')));
+    ws.once('unexpected-response', (_req, res) => {
+      const status = res.statusCode ?? 0;
+      // The server's one line says why (§1.5: a Host it does not answer, a proxy without the token): read its first bytes.
+      let body = '';
+      const done = (): void => fail(new ConnectError(upgradeRefusal(status, body), upgradeStatusAction(status) === 'reconnect'));
+      const timer = setTimeout(done, REFUSAL_READ_MS);
+      res.setEncoding('utf8');
+      res.on('data', (text: string) => {
+        body += text;
+        if (body.length >= REFUSAL_MAX_CHARS) res.destroy();
+      });
+      res.on('error', () => {});
+      res.on('close', () => {
+        clearTimeout(timer);
+        done();
+      });
+    });
   });
   return { ws, ready };
 }
+
+/** A refused upgrade's body is read this long at most, and this much of it. */
+const REFUSAL_READ_MS = 1000;
+const REFUSAL_MAX_CHARS = 300;
 
 /** Opens the first socket, before the screen is taken over; rejects with a ConnectError. */
 export async function openSocket(url: string): Promise<OpenSocket> {
