@@ -76,6 +76,26 @@ describe('fair share', () => {
     expect(renders.get('v0')! / renders.get('v1')!).toBeGreaterThan(0.8);
   });
 
+  it('a view that turns (a new key every frame) keeps its viewer\'s share, and is held to it', () => {
+    const fair = new FairShare();
+    let small = 0;
+    let turning = 0;
+    for (let f = 0; f < 300; f++) {
+      // Ten dear viewers turning once a frame: each frame a new key for each, the same owner.
+      const views = [{ key: 'small', owner: 0 }, ...Array.from({ length: 10 }, (_, i) => ({ key: `big${i}@${f}`, owner: i + 1 }))];
+      const chosen: { key: string; owner: number }[] = [];
+      fair.select(views, 33, () => false, chosen);
+      for (const v of chosen) {
+        if (v.owner === 0) small++;
+        else turning++;
+        fair.record(v.key, v.owner === 0 ? 0.5 : 5.4);
+      }
+    }
+    // Before, a new key was always rendered: the turning views were never held back, and the small one lost its frames with them.
+    expect(small).toBe(300);
+    expect(turning / 10 / 300).toBeCloseTo((33 - 0.5) / 10 / 5.4, 1);
+  });
+
   it('a crowd of equal views over budget: each gets the same share of the frames', () => {
     const views = Array.from({ length: 40 }, (_, i) => ({ key: `v${i}`, cost: 1.5 }));
     const { renders } = run(views, 33, 300);

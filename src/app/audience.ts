@@ -74,7 +74,7 @@ export class Audience {
       const last = this.lastState.get(key);
       let needKey = false;
       for (const s of group) if (!s.hasState(last)) needKey = true;
-      views.push({ key, spec: first.spec, needKey });
+      views.push({ key, spec: first.spec, needKey, owner: first.id });
     }
     return views;
   }

@@ -10,6 +10,9 @@
  * for one, so it gets L / cost of the frames and no more than its share of the time. Within
  * budget every view renders every frame, as before.
  *
+ * Shares belong to viewers, not to view keys: a turning view has a new key every frame (its
+ * direction is in it), and its tables built every frame are what it costs.
+ *
  * Views whose fit the effort governor can still make cheaper (mosaic, fit-effort.ts) are not held
  * back: the governor relieves a crowd of equal views with a coarser fit at full rate, which is
  * the better picture; their cost still counts against the budget the others share.
@@ -28,22 +31,31 @@ const MEASURED = 4;
 
 export interface ShareView {
   readonly key: string;
+  /** Whose view it is, kept while its key changes with its direction (KeyedView.owner); absent: the key. */
+  readonly owner?: number;
 }
 
 export class FairShare {
-  /** Per view: ms a render costs (its average, without one-off setup), and the shares it has saved towards its next render. */
-  private readonly views = new Map<string, { cost: number; renders: number; credit: number; seen: number; sharing: boolean }>();
+  /**
+   * Per viewer (ShareView.owner, else the view's key): ms its view's render costs (an average,
+   * setup included: a turning view builds its tables every frame, which is what it costs), and the
+   * shares it has saved towards its next render.
+   */
+  private readonly views = new Map<string | number, { cost: number; renders: number; credit: number; seen: number; sharing: boolean }>();
+  /** Whose each view key is, as last selected (a render reports its key). */
+  private readonly who = new Map<string, { id: string | number; seen: number }>();
   private frame = 0;
   /** The shared views' costs, sorted for the water level (reused: this runs every frame). */
   private readonly costs: number[] = [];
   /** Views held back on the last frame (/healthz could tell; tests read it). */
   heldBack = 0;
 
-  /** A render of `key` took `ms` (without setup). */
+  /** A render of view `key` took `ms`. */
   record(key: string, ms: number): void {
     if (!(ms >= 0)) return;
-    const v = this.views.get(key);
-    if (!v) this.views.set(key, { cost: ms, renders: 1, credit: 0, seen: this.frame, sharing: false });
+    const id = this.who.get(key)?.id ?? key;
+    const v = this.views.get(id);
+    if (!v) this.views.set(id, { cost: ms, renders: 1, credit: 0, seen: this.frame, sharing: false });
     else {
       // The first few renders set the cost (a plain average); then it follows them slowly, outliers cut.
       v.renders++;
@@ -63,7 +75,11 @@ export class FairShare {
     let exemptCost = 0;
     let shared = 0;
     for (const g of group) {
-      const v = this.views.get(g.key);
+      const id = g.owner ?? g.key;
+      const known = this.who.get(g.key);
+      if (known) known.seen = frame;
+      else this.who.set(g.key, { id, seen: frame });
+      const v = this.views.get(id);
       if (v) v.seen = frame;
       const cost = v?.cost ?? 0;
       total += cost;
@@ -72,7 +88,7 @@ export class FairShare {
     }
     if (total <= budgetMs || shared === 0) {
       for (const g of group) {
-        const v = this.views.get(g.key);
+        const v = this.views.get(g.owner ?? g.key);
         if (v) v.sharing = false;
         into.push(g);
       }
@@ -84,12 +100,12 @@ export class FairShare {
     const left = Math.max(budgetMs - exemptCost, (budgetMs * shared) / group.length);
     const costs = this.costs;
     costs.length = 0;
-    for (const g of group) if (!exempt(g)) costs.push(this.views.get(g.key)?.cost ?? 0);
+    for (const g of group) if (!exempt(g)) costs.push(this.views.get(g.owner ?? g.key)?.cost ?? 0);
     const level = waterLevel(costs.sort((a, b) => a - b), left);
     let held = 0;
     let k = 0;
     for (const g of group) {
-      const v = this.views.get(g.key);
+      const v = this.views.get(g.owner ?? g.key);
       if (!v || v.renders < MEASURED || v.cost <= level || exempt(g)) {
         into.push(g);
         continue;
@@ -116,7 +132,8 @@ export class FairShare {
   /** Views no frame has listed for a while are gone (their viewers left or turned). */
   private forgetUnseen(frame: number): void {
     if (frame % 64 !== 0) return;
-    for (const [key, v] of this.views) if (frame - v.seen > 64) this.views.delete(key);
+    for (const [id, v] of this.views) if (frame - v.seen > 64) this.views.delete(id);
+    for (const [key, w] of this.who) if (frame - w.seen > 64) this.who.delete(key);
   }
 }
 

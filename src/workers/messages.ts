@@ -55,7 +55,7 @@ export interface RenderOutput {
   keyLength: number;
   /** The view's first frame, fitted coarse: render the view again when no next frame comes. */
   coarse: boolean;
-  /** What the render cost, ms, without one-off setup; -1 when it had setup (fair-share.ts). */
+  /** What the render cost, ms, setup included (a turning view's is its tables each frame; fair-share.ts). */
   ms: number;
 }
 

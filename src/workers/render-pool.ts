@@ -25,6 +25,11 @@ export interface KeyedView {
   spec: ViewSpec;
   /** Coded views: some viewer lacks the view's last state, so a keyframe is made if the frame is a DELTA. */
   needKey?: boolean;
+  /**
+   * Who the view is for, whatever its direction: its first viewer's id. A turning view has a new
+   * key every frame; its share of the render time (fair-share.ts) goes with its viewer.
+   */
+  owner?: number;
 }
 
 type Done = (payloads: SharedPayload[]) => void;
@@ -38,6 +43,10 @@ const SHARED_BUDGET = 1.1;
 
 interface PendingJob {
   remaining: Set<WorkerSlot>;
+  /** Views were held back from this frame (fair-share.ts): the governor is told only what the views it relieves cost. */
+  shared: boolean;
+  /** The busiest worker's time on those views. */
+  relievedMs: number;
   payloads: SharedPayload[];
   textKeys: Set<string>;
   done: Done;
@@ -83,6 +92,17 @@ function workerFile(): string | null {
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 96 };
 
+/**
+ * What a frame's renders tell the fit-effort governor: its load, without setup (null while warming
+ * up, or with no view it could relieve). Where views were held back, the load is the fair share's
+ * doing, over a frame interval by design: only what the views it relieves cost counts then, or a
+ * mosaic viewer beside dear ramp views was stepped down to quadrants for their load.
+ */
+function loadOf(job: { reducible: boolean; shared: boolean; relievedMs: number; loadMs: number | null }): number | null {
+  if (!job.reducible || job.loadMs === null) return null;
+  return job.shared ? job.relievedMs : job.loadMs;
+}
+
 function hashKey(key: string): number {
   let h = 2166136261;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
@@ -103,8 +123,11 @@ export class RenderPool {
   private readonly governor = new EffortGovernor();
   /** Each view's share of its worker's frame time while rendering is over budget (fair-share.ts). */
   private readonly fair = new FairShare();
-  /** shareOut's scratch: views by worker, and the views chosen. */
+  /** shareOut's scratch: views by worker. */
   private readonly groups = new Map<WorkerSlot | null, KeyedView[]>();
+  /** The keys of the last shareOut's views the governor relieves, and whether it held any view back (for the render that follows it). */
+  private readonly relievedKeys = new Set<string>();
+  private shareHeld = false;
   /** The source's frame interval, the budget a frame's renders are measured against; 0 until known. */
   frameIntervalMs = 0;
   /** Called when the fit effort changes. */
@@ -161,10 +184,13 @@ export class RenderPool {
       this.failures++;
       this.log.error('render.failed', { error: message.message });
     } else {
+      let relievedMs = 0;
       for (const o of message.outputs) {
         this.fair.record(o.key, o.ms);
+        if (job.shared && this.relievedKeys.has(o.key)) relievedMs += o.ms;
         job.payloads.push(this.wrap(o, job.textKeys.has(o.key)));
       }
+      job.relievedMs = Math.max(job.relievedMs, relievedMs);
       job.busyMs = Math.max(job.busyMs, message.busyMs);
       job.loadMs = message.loadMs === null || job.loadMs === null ? null : Math.max(job.loadMs, message.loadMs);
       slot.tables = message.tables;
@@ -178,7 +204,7 @@ export class RenderPool {
   private finishIfDone(id: number, job: PendingJob): void {
     if (job.remaining.size > 0) return;
     this.pending.delete(id);
-    this.measured(job.busyMs, job.reducible ? job.loadMs : null);
+    this.measured(job.busyMs, loadOf(job));
     job.done(job.payloads);
   }
 
@@ -270,11 +296,13 @@ export class RenderPool {
     if (!(this.frameIntervalMs > 0)) return chosen.concat(views);
     const groups = this.groups;
     for (const list of groups.values()) list.length = 0;
+    this.relievedKeys.clear();
     for (const v of views) {
-      const slot = this.inline ? null : this.slots[hashKey(v.key) % this.slots.length]!;
+      const slot = this.inline ? null : this.slotFor(v.key);
       let list = groups.get(slot);
       if (!list) groups.set(slot, (list = []));
       list.push(v);
+      if (this.relieved(v)) this.relievedKeys.add(v.key);
     }
     let held = 0;
     for (const [slot, list] of groups) {
@@ -286,7 +314,13 @@ export class RenderPool {
       held += this.fair.heldBack;
     }
     this.heldBack = held;
+    this.shareHeld = held > 0;
     return chosen;
+  }
+
+  /** The worker a view renders on: always the same one, which keeps its tables. */
+  private slotFor(key: string): WorkerSlot {
+    return this.slots[hashKey(key) % this.slots.length]!;
   }
 
   /**
@@ -299,26 +333,33 @@ export class RenderPool {
     // A frame with no mosaic view is not evidence for the fit effort: stepping it down cannot relieve
     // that load (an ascii viewer's), and a mosaic viewer joining later would start reduced for it.
     const reducible = views.some((v) => CELL_STYLES[v.spec.style].reducedTo.length > 0);
+    // Set by shareOut for this frame's render only; a view change's render is not shared out.
+    const shared = this.shareHeld;
+    this.shareHeld = false;
     if (this.inline) {
       const tasks = views.map((v) => this.task(v));
       const source = this.inline.frameOf(frame.ring.slots[frame.slot]!, frame.width, frame.height, frame.ring, frame.seq ?? 0);
       const outputs = this.inline.run(source, frame.index, frame.run ?? 0, tasks);
-      this.measured(this.inline.busyMs, reducible ? this.inline.loadMs : null);
+      let relievedMs = 0;
+      for (const o of outputs) {
+        this.fair.record(o.key, o.ms);
+        if (shared && this.relievedKeys.has(o.key)) relievedMs += o.ms;
+      }
+      this.measured(this.inline.busyMs, loadOf({ reducible, shared, relievedMs, loadMs: this.inline.loadMs }));
       this.tally(this.inline);
-      for (const o of outputs) this.fair.record(o.key, o.ms);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
       return;
     }
     const perWorker = new Map<WorkerSlot, RenderTask[]>();
     for (const v of views) {
-      const slot = this.slots[hashKey(v.key) % this.slots.length]!;
+      const slot = this.slotFor(v.key);
       let list = perWorker.get(slot);
       if (!list) perWorker.set(slot, (list = []));
       list.push(this.task(v));
     }
     const jobId = this.nextJobId++;
-    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0, loadMs: 0, reducible };
+    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0, loadMs: 0, reducible, shared, relievedMs: 0 };
     this.pending.set(jobId, job);
     for (const [slot, tasks] of perWorker) {
       this.sendRing(slot, frame.ring);
