@@ -101,7 +101,7 @@ export class FairShare {
     const costs = this.costs;
     costs.length = 0;
     for (const g of group) if (!exempt(g)) costs.push(this.views.get(g.owner ?? g.key)?.cost ?? 0);
-    const level = waterLevel(costs.sort((a, b) => a - b), left);
+    const level = waterLevel(costs.sort(ascending), left);
     let held = 0;
     let k = 0;
     for (const g of group) {
@@ -136,6 +136,8 @@ export class FairShare {
     for (const [key, w] of this.who) if (frame - w.seen > 64) this.who.delete(key);
   }
 }
+
+const ascending = (a: number, b: number): number => a - b;
 
 /**
  * The level L at which `sorted` costs (ascending), each capped at L, add up to `budget`: the
