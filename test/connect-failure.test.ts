@@ -31,5 +31,8 @@ describe('upgradeRefusal', () => {
     // The server's own line, where it sent one: a Host it does not answer without a token has nothing to do with a token in the URL.
     expect(upgradeRefusal(403, 'host "mybox:8360" is not this machine\'s: open the server as 127.0.0.1 or localhost, or give it a --token\n')).toBe('HTTP 403: host "mybox:8360" is not this machine\'s: open the server as 127.0.0.1 or localhost, or give it a --token');
     expect(upgradeRefusal(502, '<html>\n<body>Bad Gateway</body>')).toBe('HTTP 502');
+    // A proxy's HTML refusal: the usual cause, not "<html>"; control characters never reach the terminal.
+    expect(upgradeRefusal(403, '<html>\r\n<head><title>403 Forbidden</title></head>')).toMatch(/^HTTP 403: from here the server wants its token/);
+    expect(upgradeRefusal(403, 'no\x1b[2Jway\x9b0m')).toBe('HTTP 403: no [2Jway 0m');
   });
 });

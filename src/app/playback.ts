@@ -21,6 +21,9 @@ const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 4000;
 /** A file whose frames stop this far short of its stated length ended early (it is cut short). */
 const ENDED_SHORT_S = 1;
+/** A URL that stops short this many times in a row at one place (within SAME_PLACE_FRAMES frames) has ended there. */
+const SAME_STOPS = 3;
+const SAME_PLACE_FRAMES = 1.5;
 
 export interface PlaybackEvents {
   frame(frame: DecodedFrame): void;
@@ -94,11 +97,13 @@ export class Playback {
   /** Where a file that states no length was seen to end (0: not yet): seeks past it are refused as past a stated length. */
   private endSeen = 0;
   /**
-   * Where a URL's picture last stopped short of its stated length (null: it has not). Stopping
-   * there again is its end: an http file whose sound runs past its picture states the longer length,
-   * and was restarted where it stopped for ever, a frame at a time.
+   * Where a URL's picture last stopped short of its stated length (null: it has not), and how many
+   * times in a row it stopped there. SAME_STOPS stops at one place are its end: an http file whose
+   * sound runs past its picture states the longer length, and was restarted where it stopped for
+   * ever, a frame at a time.
    */
   private shortEndAt: number | null = null;
+  private shortStops = 0;
 
   readonly source: FrameSource;
 
@@ -208,6 +213,7 @@ export class Playback {
     }
     const wasPaused = this.paused;
     this.syncToShared();
+    this.forgetShortEnd();
     // Moved elsewhere (a seek; a start or restart at 0 of a file that had ended): frames on their way show the old moment.
     if (record.cause === 'seek' || record.cause === 'restart' || record.cause === 'start') this.jumps++;
     this.log.info('cluster.timeline', { cause: record.cause, paused: record.paused, position: record.position.toFixed(3), by: record.writer });
@@ -280,6 +286,8 @@ export class Playback {
     this.lastFrameRun = this.run;
     this.position = frame.position;
     this.shownAtPosition = true;
+    // Past where it stopped short: that stop was an outage, whatever comes later.
+    if (this.shortEndAt !== null && frame.position > this.shortEndAt + SAME_PLACE_FRAMES / this.source.info.fps) this.forgetShortEnd();
     frame.clock = this.clockBase + frame.elapsed;
     frame.run = this.run;
     frame.jumps = this.jumps;
@@ -348,15 +356,18 @@ export class Playback {
     // download stopped midway), which is then what ENDED says rather than the length its header claims.
     const played = this.position + 1 / fps;
     const short = !timelineEnd && duration > 0 && played < duration - ENDED_SHORT_S;
-    const again = this.shortEndAt !== null && played <= this.shortEndAt + 1 / fps;
-    if (short && isUrlLike(label) && !again) {
-      // Over the network an early end is the connection lost (ffmpeg's HLS reader skips the
-      // segments it cannot fetch and ends as if done), not the file's end: tried again where it stopped.
+    if (short && isUrlLike(label)) {
+      const samePlace = this.shortEndAt !== null && Math.abs(played - this.shortEndAt) <= SAME_PLACE_FRAMES / fps;
+      this.shortStops = samePlace ? this.shortStops + 1 : 1;
       this.shortEndAt = played;
-      this.onSourceError(`the stream stopped at ${played.toFixed(1)} s of ${duration.toFixed(1)} s`);
-      return;
+      if (this.shortStops < SAME_STOPS) {
+        // Over the network an early end is the connection lost (ffmpeg's HLS reader skips the
+        // segments it cannot fetch and ends as if done), not the file's end: tried again where it stopped.
+        this.onSourceError(`the stream stopped at ${played.toFixed(1)} s of ${duration.toFixed(1)} s`);
+        return;
+      }
     }
-    this.shortEndAt = null;
+    this.forgetShortEnd();
     this.ended = true;
     // A local file cut short ends there, as in any player, and the viewers are told why.
     if (short) this.events.problem(`the file ends at ${played.toFixed(1)} s, short of the ${duration.toFixed(1)} s it states (cut short?)`);
@@ -399,6 +410,12 @@ export class Playback {
     this.movedAt = Date.now();
     this.runShown = false;
     this.source.start(position, this.ring, once);
+  }
+
+  /** A short end's place no longer matters: the picture went past it, or the timeline moved. */
+  private forgetShortEnd(): void {
+    this.shortEndAt = null;
+    this.shortStops = 0;
   }
 
   /** Viewers and listeners connected; the source runs only while there are some. */
@@ -505,7 +522,7 @@ export class Playback {
     this.failed = false;
     this.position = time;
     this.shownAtPosition = false;
-    this.shortEndAt = null;
+    this.forgetShortEnd();
     this.log.info('playback.seek', { position: time.toFixed(3) });
     this.jumps++;
     if (this.shouldRun) this.start(time);

@@ -26,8 +26,6 @@ export function takesRanges(url: string, redirects = MAX_REDIRECTS): Promise<boo
       resolve(true);
       return;
     }
-    // The whole answer's deadline: `timeout` alone is for a silent socket, not a slow trickle.
-    const deadline = setTimeout(() => req.destroy(), ASK_TIMEOUT_MS);
     const req = request(target, { method: 'GET', headers: { Range: 'bytes=0-0' } }, (res: IncomingMessage) => {
       clearTimeout(deadline);
       const status = res.statusCode ?? 0;
@@ -47,6 +45,8 @@ export function takesRanges(url: string, redirects = MAX_REDIRECTS): Promise<boo
       }
       resolve(status === 206 ? true : !(status >= 200 && status < 300));
     });
+    // The whole answer's deadline (each hop's): a socket's `timeout` is for silence, not a slow trickle.
+    const deadline = setTimeout(() => req.destroy(), ASK_TIMEOUT_MS);
     req.on('error', () => {
       clearTimeout(deadline);
       resolve(true);

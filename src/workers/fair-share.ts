@@ -47,13 +47,20 @@ export class FairShare {
   private frame = 0;
   /** The shared views' costs, sorted for the water level (reused: this runs every frame). */
   private readonly costs: number[] = [];
-  /** Views held back on the last frame (/healthz could tell; tests read it). */
+  /** Views held back on the last select (/healthz `heldBack`). */
   heldBack = 0;
+  /**
+   * How far the last select's renders go over the budget, ms: the exempt views' cost and the
+   * least the others are left add up past it. The governor, which can relieve the exempt views,
+   * is told it (render-pool.ts loadOf).
+   */
+  overMs = 0;
 
-  /** A render of view `key` took `ms`. */
+  /** A render of view `key` took `ms`. Only a view a select listed counts: a view change's render (a photo looked around) is not shared out. */
   record(key: string, ms: number): void {
-    if (!(ms >= 0)) return;
-    const id = this.who.get(key)?.id ?? key;
+    const who = this.who.get(key);
+    if (!who || !(ms >= 0)) return;
+    const id = who.id;
     const v = this.views.get(id);
     if (!v) this.views.set(id, { cost: ms, renders: 1, credit: 0, seen: this.frame, sharing: false });
     else {
@@ -77,8 +84,12 @@ export class FairShare {
     for (const g of group) {
       const id = g.owner ?? g.key;
       const known = this.who.get(g.key);
-      if (known) known.seen = frame;
-      else this.who.set(g.key, { id, seen: frame });
+      if (known) {
+        known.seen = frame;
+        known.id = id; // its first viewer left: the view is the next one's now
+      } else {
+        this.who.set(g.key, { id, seen: frame });
+      }
       const v = this.views.get(id);
       if (v) v.seen = frame;
       const cost = v?.cost ?? 0;
@@ -93,11 +104,13 @@ export class FairShare {
         into.push(g);
       }
       this.heldBack = 0;
+      this.overMs = 0;
       this.forgetUnseen(frame);
       return;
     }
     // The time left to the views that share; never less than their head count's part of the budget.
     const left = Math.max(budgetMs - exemptCost, (budgetMs * shared) / group.length);
+    this.overMs = Math.max(0, exemptCost + left - budgetMs);
     const costs = this.costs;
     costs.length = 0;
     for (const g of group) if (!exempt(g)) costs.push(this.views.get(g.owner ?? g.key)?.cost ?? 0);

@@ -57,6 +57,8 @@ export interface RenderOutput {
   coarse: boolean;
   /** What the render cost, ms, setup included (a turning view's is its tables each frame; fair-share.ts). */
   ms: number;
+  /** Of it, one-off setup (tables, fitter, a new view's keyframe): not load to the governor. */
+  setupMs: number;
 }
 
 export type FromWorker =

@@ -45,8 +45,10 @@ interface PendingJob {
   remaining: Set<WorkerSlot>;
   /** Views were held back from this frame (fair-share.ts): the governor is told only what the views it relieves cost. */
   shared: boolean;
-  /** The busiest worker's time on those views. */
+  /** The busiest worker's time on those views, without setup. */
   relievedMs: number;
+  /** What the governor must relieve beyond them: the exempt views and the others' least share past the budget. */
+  overMs: number;
   payloads: SharedPayload[];
   textKeys: Set<string>;
   done: Done;
@@ -96,11 +98,13 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 96 
  * What a frame's renders tell the fit-effort governor: its load, without setup (null while warming
  * up, or with no view it could relieve). Where views were held back, the load is the fair share's
  * doing, over a frame interval by design: only what the views it relieves cost counts then, or a
- * mosaic viewer beside dear ramp views was stepped down to quadrants for their load.
+ * mosaic viewer beside dear ramp views was stepped down to quadrants for their load; unless they
+ * took more than their head count's part of the budget (FairShare.overMs), when it is theirs.
  */
-function loadOf(job: { reducible: boolean; shared: boolean; relievedMs: number; loadMs: number | null }): number | null {
+function loadOf(job: { reducible: boolean; shared: boolean; relievedMs: number; overMs: number; loadMs: number | null }): number | null {
   if (!job.reducible || job.loadMs === null) return null;
-  return job.shared ? job.relievedMs : job.loadMs;
+  // The views it relieves took more than their head count's part: the whole load, theirs to relieve.
+  return job.shared && job.overMs === 0 ? job.relievedMs : job.loadMs;
 }
 
 function hashKey(key: string): number {
@@ -128,6 +132,8 @@ export class RenderPool {
   /** The keys of the last shareOut's views the governor relieves, and whether it held any view back (for the render that follows it). */
   private readonly relievedKeys = new Set<string>();
   private shareHeld = false;
+  /** How far the exempt views and the least the others are left go over the budget (FairShare.overMs), the busiest worker's. */
+  private shareOverMs = 0;
   /** The source's frame interval, the budget a frame's renders are measured against; 0 until known. */
   frameIntervalMs = 0;
   /** Called when the fit effort changes. */
@@ -187,7 +193,7 @@ export class RenderPool {
       let relievedMs = 0;
       for (const o of message.outputs) {
         this.fair.record(o.key, o.ms);
-        if (job.shared && this.relievedKeys.has(o.key)) relievedMs += o.ms;
+        if (job.shared && this.relievedKeys.has(o.key)) relievedMs += o.ms - o.setupMs;
         job.payloads.push(this.wrap(o, job.textKeys.has(o.key)));
       }
       job.relievedMs = Math.max(job.relievedMs, relievedMs);
@@ -302,9 +308,12 @@ export class RenderPool {
       let list = groups.get(slot);
       if (!list) groups.set(slot, (list = []));
       list.push(v);
-      if (this.relieved(v)) this.relievedKeys.add(v.key);
+      // By style, at every level: at the last one mosaic views share like the rest, and their load
+      // must still reach the governor, or it steps up into the overload it just left.
+      if (CELL_STYLES[v.spec.style].reducedTo.length > 0) this.relievedKeys.add(v.key);
     }
     let held = 0;
+    let over = 0;
     for (const [slot, list] of groups) {
       if (list.length === 0) {
         groups.delete(slot);
@@ -312,9 +321,12 @@ export class RenderPool {
       }
       this.fair.select(list, this.frameIntervalMs * SHARED_BUDGET, this.relieved, chosen);
       held += this.fair.heldBack;
+      over = Math.max(over, this.fair.overMs);
     }
     this.heldBack = held;
-    this.shareHeld = held > 0;
+    // For the render of these views; none to render, no render to tell.
+    this.shareHeld = held > 0 && chosen.length > 0;
+    this.shareOverMs = over;
     return chosen;
   }
 
@@ -343,9 +355,9 @@ export class RenderPool {
       let relievedMs = 0;
       for (const o of outputs) {
         this.fair.record(o.key, o.ms);
-        if (shared && this.relievedKeys.has(o.key)) relievedMs += o.ms;
+        if (shared && this.relievedKeys.has(o.key)) relievedMs += o.ms - o.setupMs;
       }
-      this.measured(this.inline.busyMs, loadOf({ reducible, shared, relievedMs, loadMs: this.inline.loadMs }));
+      this.measured(this.inline.busyMs, loadOf({ reducible, shared, relievedMs, overMs: shared ? this.shareOverMs : 0, loadMs: this.inline.loadMs }));
       this.tally(this.inline);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
@@ -359,7 +371,7 @@ export class RenderPool {
       list.push(this.task(v));
     }
     const jobId = this.nextJobId++;
-    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0, loadMs: 0, reducible, shared, relievedMs: 0 };
+    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0, loadMs: 0, reducible, shared, relievedMs: 0, overMs: shared ? this.shareOverMs : 0 };
     this.pending.set(jobId, job);
     for (const [slot, tasks] of perWorker) {
       this.sendRing(slot, frame.ring);

@@ -120,7 +120,7 @@ export function renderTasks(
     }
     const codec = renderer.codec;
     if (!codec) {
-      outputs.push({ key: task.key, buffer, length, id: 0, base: -1, keyBuffer: null, keyLength: 0, coarse: renderer.coarse, ms: performance.now() - started });
+      outputs.push({ key: task.key, buffer, length, id: 0, base: -1, keyBuffer: null, keyLength: 0, coarse: renderer.coarse, ms: performance.now() - started, setupMs: renderer.setupMs });
       continue;
     }
     // The uncoded frame was rendered in place as RAW; the codec reads it, then writes over it.
@@ -131,7 +131,7 @@ export function renderTasks(
     const encodeStart = cost && renderer.setupMs > 0 ? performance.now() : -1;
     const coded = codec.encode(out.subarray(5, length), index, run, out, keyBuffer ? new Uint8Array(keyBuffer) : null);
     if (encodeStart >= 0) cost!.setupMs += performance.now() - encodeStart;
-    outputs.push({ key: task.key, buffer, length: coded.length, id: coded.id, base: coded.base, keyBuffer, keyLength: coded.keyLength, coarse: renderer.coarse, ms: performance.now() - started });
+    outputs.push({ key: task.key, buffer, length: coded.length, id: coded.id, base: coded.base, keyBuffer, keyLength: coded.keyLength, coarse: renderer.coarse, ms: performance.now() - started, setupMs: renderer.setupMs + (encodeStart >= 0 ? performance.now() - encodeStart : 0) });
   }
   cache.tick(tasks.length);
   return outputs;

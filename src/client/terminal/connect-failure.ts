@@ -30,7 +30,9 @@ export function networkFailure(error: { code?: string; message: string }): strin
  */
 export function upgradeRefusal(status: number, body = ''): string {
   if (status === 401) return 'HTTP 401: a valid token is required (add ?token=<secret> to the URL)';
-  const said = body.split('\n')[0]!.replace(/[\x00-\x1f\x7f]/g, ' ').trim().slice(0, 200);
+  // The server's words are plain text; a proxy's refusal is an HTML page, whose first line says nothing.
+  const line = body.split('\n')[0]!.trim();
+  const said = line.startsWith('<') ? '' : line.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ').slice(0, 200);
   if (status === 403) return `HTTP 403: ${said || 'from here the server wants its token (add ?token=<secret> to the URL)'}`;
   // Other statuses come from whatever stands in front (a proxy's HTML page): the status alone.
   return `HTTP ${status}`;

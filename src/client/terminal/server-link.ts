@@ -64,7 +64,13 @@ function startSocket(url: string): { ws: WebSocket; ready: Promise<unknown[]> } 
       const status = res.statusCode ?? 0;
       // The server's one line says why (§1.5: a Host it does not answer, a proxy without the token): read its first bytes.
       let body = '';
-      const done = (): void => fail(new ConnectError(upgradeRefusal(status, body), upgradeStatusAction(status) === 'reconnect'));
+      let told = false;
+      const done = (): void => {
+        if (told) return; // the timer's, then the close its abort brings
+        told = true;
+        clearTimeout(timer);
+        fail(new ConnectError(upgradeRefusal(status, body), upgradeStatusAction(status) === 'reconnect'));
+      };
       const timer = setTimeout(done, REFUSAL_READ_MS);
       res.setEncoding('utf8');
       res.on('data', (text: string) => {
@@ -72,10 +78,7 @@ function startSocket(url: string): { ws: WebSocket; ready: Promise<unknown[]> } 
         if (body.length >= REFUSAL_MAX_CHARS) res.destroy();
       });
       res.on('error', () => {});
-      res.on('close', () => {
-        clearTimeout(timer);
-        done();
-      });
+      res.on('close', done);
     });
   });
   return { ws, ready };
