@@ -218,6 +218,26 @@ describe('STATUS: the timeline every viewer is told', () => {
     expect(errors(v)).toEqual([`Error: the file ends at ${ended.position!.toFixed(1)} s, short of the 6.0 s it states (cut short?)`]);
   });
 
+  it('a paused seek past the last frame, where only the sound runs on, shows a frame before it, and turning the view renders it', async () => {
+    const longSound = join(tmp.dir, 'longsound.mkv');
+    // Matroska states the longer of its streams: 2 s of picture, 5 s of sound.
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x160:rate=30:duration=2', '-f', 'lavfi', '-i', 'sine=duration=5', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', longSound]);
+    const s = await serve([longSound]);
+    const v = viewer(s);
+    await v.until(() => v.frames.length >= 2, 'frames');
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => statuses(v).some((t) => t.startsWith('STATUS:PAUSED')), 'PAUSED');
+    await new Promise((r) => setTimeout(r, 300));
+    const before = v.frames.length;
+    v.send({ type: 'seek', time: 4 });
+    // Before, no frame came: the one-frame decode at 4 s found none, and every view change rendered nothing.
+    await v.until(() => v.frames.length > before, 'a frame for the paused seek', 10_000);
+    expect(v.frames.at(-1)!.readUInt32BE(0)).toBeLessThanOrEqual(60);
+    const count = v.frames.length;
+    v.send({ type: 'view', yaw: 40, pitch: 0, fov: 90 });
+    await v.until(() => v.frames.length > count, 'the turned view of it');
+  });
+
   it('a picture that should play but stands still (its decoder hangs) makes /healthz degraded, and moving again clears it', async () => {
     const s = await serve([clip, '--loop']);
     const v = viewer(s);

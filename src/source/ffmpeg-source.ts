@@ -206,6 +206,10 @@ export interface FfmpegSourceOptions {
   log: Logger;
 }
 
+/** A one-frame run that found no frame tries this much earlier, at most this many times (exited). */
+const ONCE_STEP_S = 1;
+const ONCE_STEPS_BACK = 5;
+
 export class FfmpegSource implements FrameSource {
   readonly info: SourceInfo;
   private child: ChildProcess | null = null;
@@ -235,6 +239,8 @@ export class FfmpegSource implements FrameSource {
    */
   private passElapsed = 0;
   private lastK = -1;
+  /** How far back a one-frame run has stepped for a moment with no frame (exited). */
+  private onceStepsBack = 0;
   /** Wall-clock ms frame 0 of this run is due (a cluster's pace), or null to pass frames on at once. */
   private dueMs: number | null = null;
   /** Whether dueMs is this source's own schedule (start), not one the playback gave. */
@@ -316,6 +322,7 @@ export class FfmpegSource implements FrameSource {
     this.once = once;
     this.passElapsed = 0;
     this.lastK = -1;
+    this.onceStepsBack = 0;
     // A file slower than its output rate (a time-lapse of a frame a second goes out at 10) is held to
     // a schedule of its own: under `-re` ffmpeg read a frame a second and wrote its ten copies at
     // once, a burst every second that the drop-oldest queue lost a third of (`/healthz` degraded)
@@ -446,7 +453,17 @@ export class FfmpegSource implements FrameSource {
 
   private exited(code: number | null, signal: NodeJS.Signals | null): void {
     if (code === 0) {
-      if (this.once) return;
+      if (this.once) {
+        // One frame asked for a moment past the picture's last (a paused seek into a tail where only
+        // the sound runs on) and none came: a moment before it, as a player shows the last frame.
+        // Before, the viewers' view changes rendered nothing until play resumed.
+        if (this.startPosition > 0 && this.ring && this.onceStepsBack < ONCE_STEPS_BACK) {
+          const steps = this.onceStepsBack + 1;
+          this.start(Math.max(0, this.startPosition - ONCE_STEP_S), this.ring, true);
+          this.onceStepsBack = steps;
+        }
+        return;
+      }
       if (this.restartsToLoop && this.lastK >= 0 && this.ring) {
         // The next pass, in the same run: its frames' positions start at 0 again, their elapsed time goes on.
         const elapsed = this.passElapsed + (this.lastK + 1) / this.info.fps;
