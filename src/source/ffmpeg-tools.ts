@@ -65,14 +65,18 @@ const UNREACHED = /Connection refused|Connection timed out|No route to host|Netw
 /** ffprobe and ffmpeg runs that answer a question (the probe of a source: up to 20 s on a slow URL). */
 const probes = new Set<ChildProcess>();
 
+/** `child` counted among the probes stopProbes ends, until it is gone. */
+function probing(child: ChildProcess): void {
+  probes.add(child);
+  child.once('close', () => probes.delete(child));
+}
+
 function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
-      probes.delete(child);
+    probing(execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
       if (error) reject(Object.assign(error, { stderr }));
       else resolve({ stdout, stderr });
-    });
-    probes.add(child);
+    }));
   });
 }
 
@@ -91,15 +95,13 @@ const PNG_TIMEOUT_MS = 30_000;
 export function imageAsPng(tools: Pick<FfmpegTools, 'ffmpeg'>, path: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-compression_level', '1', '-'];
-    const child = execFile(tools.ffmpeg, args, { encoding: 'buffer', timeout: PNG_TIMEOUT_MS, maxBuffer: PNG_MAX_BYTES }, (error, stdout, stderr) => {
-      probes.delete(child);
+    probing(execFile(tools.ffmpeg, args, { encoding: 'buffer', timeout: PNG_TIMEOUT_MS, maxBuffer: PNG_MAX_BYTES }, (error, stdout, stderr) => {
       if (!error) resolve(stdout);
       // In our words where ffmpeg said nothing: execFile's own message repeats the command line.
       else if (error.killed) reject(new Error(`ffmpeg did not convert it within ${PNG_TIMEOUT_MS / 1000} s`));
       else if ((error as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') reject(new Error(`larger than ${PNG_MAX_BYTES >> 20} MiB as PNG`));
       else reject(new Error(stderr.toString().trim().split('\n').at(-1) || `ffmpeg exited with ${String(error.code)}`));
-    });
-    probes.add(child);
+    }));
   });
 }
 

@@ -107,6 +107,11 @@ function loadOf(job: { reducible: boolean; shared: boolean; relievedMs: number; 
   return job.shared && job.overMs === 0 ? job.relievedMs : job.loadMs;
 }
 
+/** Whether the fit-effort governor can make a view cheaper: a style with cheaper ones to fit as (mosaic). */
+function reducible(view: KeyedView): boolean {
+  return CELL_STYLES[view.spec.style].reducedTo.length > 0;
+}
+
 function hashKey(key: string): number {
   let h = 2166136261;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
@@ -287,7 +292,7 @@ export class RenderPool {
   }
 
   /** A mosaic view is relieved by the governor while it can still step down; at its last level, it shares like the rest. */
-  private readonly relieved = (v: KeyedView): boolean => this.governor.effort !== FIT_EFFORTS[FIT_EFFORTS.length - 1] && CELL_STYLES[v.spec.style].reducedTo.length > 0;
+  private readonly relieved = (v: KeyedView): boolean => this.governor.effort !== FIT_EFFORTS[FIT_EFFORTS.length - 1] && reducible(v);
 
   /** Views held back from the last new frame to keep others their share (fair-share.ts). */
   heldBack = 0;
@@ -310,7 +315,7 @@ export class RenderPool {
       list.push(v);
       // By style, at every level: at the last one mosaic views share like the rest, and their load
       // must still reach the governor, or it steps up into the overload it just left.
-      if (CELL_STYLES[v.spec.style].reducedTo.length > 0) this.relievedKeys.add(v.key);
+      if (reducible(v)) this.relievedKeys.add(v.key);
     }
     let held = 0;
     let over = 0;
@@ -344,7 +349,7 @@ export class RenderPool {
     for (const v of views) if (frameShape(v.spec).kind === 'text') textKeys.add(v.key);
     // A frame with no mosaic view is not evidence for the fit effort: stepping it down cannot relieve
     // that load (an ascii viewer's), and a mosaic viewer joining later would start reduced for it.
-    const reducible = views.some((v) => CELL_STYLES[v.spec.style].reducedTo.length > 0);
+    const anyReducible = views.some(reducible);
     // Set by shareOut for this frame's render only; a view change's render is not shared out.
     const shared = this.shareHeld;
     this.shareHeld = false;
@@ -357,7 +362,7 @@ export class RenderPool {
         this.fair.record(o.key, o.ms);
         if (shared && this.relievedKeys.has(o.key)) relievedMs += o.ms - o.setupMs;
       }
-      this.measured(this.inline.busyMs, loadOf({ reducible, shared, relievedMs, overMs: shared ? this.shareOverMs : 0, loadMs: this.inline.loadMs }));
+      this.measured(this.inline.busyMs, loadOf({ reducible: anyReducible, shared, relievedMs, overMs: shared ? this.shareOverMs : 0, loadMs: this.inline.loadMs }));
       this.tally(this.inline);
       // Deliver asynchronously like the workers do, so callers see one behaviour.
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
@@ -371,7 +376,7 @@ export class RenderPool {
       list.push(this.task(v));
     }
     const jobId = this.nextJobId++;
-    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0, loadMs: 0, reducible, shared, relievedMs: 0, overMs: shared ? this.shareOverMs : 0 };
+    const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0, loadMs: 0, reducible: anyReducible, shared, relievedMs: 0, overMs: shared ? this.shareOverMs : 0 };
     this.pending.set(jobId, job);
     for (const [slot, tasks] of perWorker) {
       this.sendRing(slot, frame.ring);
