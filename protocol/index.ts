@@ -2,6 +2,7 @@
 export * from './cameras.js';
 export * from './cell-styles.js';
 export * from './close-codes.js';
+export * from './adts.js';
 export * from './codec.js';
 export * from './errors.js';
 export * from './frame.js';

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAdtsHeader } from '../src/audio/adts.js';
+import { readAdtsHeader } from '../protocol/adts.js';
 import { decode, listen, probe, sleep, tonePower, wholeFrames } from './helpers/audio.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';

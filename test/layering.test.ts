@@ -41,7 +41,7 @@ const ALLOWED: Record<string, string[]> = {
   // Transport sends what the workers made through shared contracts (frame-payload.ts, view-key.ts):
   // a frame runs down source → workers → transport and never climbs back.
   transport: ['protocol', 'shared'],
-  audio: ['shared', 'source'],
+  audio: ['shared', 'source', 'protocol'],
   // A cluster shares one timeline record through Redis; the playback follows it (app/playback.ts).
   cluster: ['shared'],
   app: ['shared', 'source', 'transport', 'workers', 'protocol', 'audio', 'cluster'],

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
 import { protocolsFor, type FfmpegTools } from '../source/ffmpeg-tools.js';
-import { AdtsFramer } from './adts.js';
+import { AdtsFramer } from '../../protocol/adts.js';
 
 export const AUDIO_SAMPLE_RATE = 48000;
 export const AUDIO_BITRATE = '128k';

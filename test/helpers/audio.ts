@@ -1,7 +1,7 @@
 /** Listening to `/audio` and checking what was heard, with real HTTP and real ffmpeg. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { request, type IncomingMessage } from 'node:http';
-import { readAdtsHeader } from '../../src/audio/adts.js';
+import { readAdtsHeader } from '../../protocol/adts.js';
 
 export interface Capture {
   res: IncomingMessage;

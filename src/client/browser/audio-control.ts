@@ -8,15 +8,20 @@
  * the user turns the sound on (a click is the gesture that allows it); turning it off closes the
  * stream, so a later "on" starts at the server's live edge, in step with the picture.
  *
- * The element is fed by an AudioFeed (audio-feed.ts): MediaSource where the browser plays AAC
- * through it, else the stream as `src`. Each request (on, `reload`, a retry after an error) is a
+ * The sound is played by an AudioFeed: decoded by the page itself (pcm-audio-feed.ts) where
+ * WebCodecs decodes AAC, which plays it soonest after it arrives; else the `<audio>` element fed
+ * through MediaSource, or the stream as its `src` (audio-feed.ts). Each request (on, `reload`, a retry after an error) is a
  * fresh one; `heard` says which picture position is being heard, for the page's lip sync
  * (av-sync.ts).
  *
  * At the end of a file the button rests (`setEnded`): there is nothing to hear until a replay,
  * which asks for the sound again if it was on.
  */
-import { ElementAudioFeed, MseAudioFeed, type AudioFeed, type FeedWait } from './audio-feed.js';
+import { ElementAudioFeed, MseAudioFeed, type AudioFeed, type FeedHooks, type FeedWait } from './audio-feed.js';
+import { PcmAudioFeed } from './pcm-audio-feed.js';
+
+/** How the page plays the sound: decoded by itself (pcm), through MediaSource (mse), or as the element's src; auto takes the first this browser can. */
+export type FeedChoice = 'auto' | 'pcm' | 'mse' | 'element';
 
 export type AudioAvailability = 'checking' | 'available' | 'none' | 'refused' | 'unavailable';
 
@@ -43,7 +48,9 @@ export class AudioControl {
   private requests = 0;
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly feed: AudioFeed;
+  private feed: AudioFeed;
+  private readonly hooks: FeedHooks;
+  private readonly next: () => string;
 
   constructor(
     private readonly button: HTMLButtonElement,
@@ -51,18 +58,28 @@ export class AudioControl {
     /** `/audio`, with the page's token when it has one. */
     private readonly url: string,
     private readonly events: AudioEvents,
-    /** 'element' skips MediaSource even where it would work. */
-    feed: 'auto' | 'element' = 'auto',
+    /** A feed other than auto is taken where this browser has it (the tests pick each). */
+    private readonly choice: FeedChoice = 'auto',
   ) {
-    const hooks = { position: () => events.position(), failed: () => this.failed() };
+    this.hooks = {
+      position: () => events.position(),
+      failed: () => this.failed(),
+      playing: () => {
+        this.failures = 0;
+      },
+    };
     // Each request gets its own `n=`, so that no cache or shared media buffer answers it.
-    const next = (): string => `${url}${url.includes('?') ? '&' : '?'}n=${this.requests}`;
-    this.feed = feed === 'auto' && MseAudioFeed.supported() ? new MseAudioFeed(audio, next, hooks) : new ElementAudioFeed(audio, next, hooks);
+    this.next = (): string => `${url}${url.includes('?') ? '&' : '?'}n=${this.requests}`;
+    // WebCodecs' AAC support is known only asynchronously (probe): until then, the element's feeds.
+    this.feed = this.elementFeed(choice === 'element' ? 'element' : 'mse');
     button.addEventListener('click', () => {
       button.blur();
       this.toggle();
     });
-    audio.addEventListener('error', () => this.failed());
+    // An error of a load the page replaced or stopped (no src now) has no bearing on the sound.
+    audio.addEventListener('error', () => {
+      if (this.audio.getAttribute('src')) this.failed();
+    });
     // Sound is coming out: the stream is healthy again.
     audio.addEventListener('playing', () => {
       this.failures = 0;
@@ -70,7 +87,15 @@ export class AudioControl {
     this.show();
   }
 
+  private elementFeed(kind: 'mse' | 'element'): AudioFeed {
+    return kind === 'mse' && MseAudioFeed.supported() ? new MseAudioFeed(this.audio, this.next, this.hooks) : new ElementAudioFeed(this.audio, this.next, this.hooks);
+  }
+
   async probe(): Promise<void> {
+    // Its wait (FeedWait) is the MediaSource feed's, which the page was given.
+    if ((this.choice === 'auto' || this.choice === 'pcm') && PcmAudioFeed.supported() && (await PcmAudioFeed.decodes()) && !this.on) {
+      this.feed = new PcmAudioFeed(this.next, this.hooks);
+    }
     try {
       const res = await fetch(this.url, { method: 'HEAD', cache: 'no-store' });
       this.availability = res.status === 200 ? 'available' : res.status === 204 ? 'none' : res.status === 401 || res.status === 403 ? 'refused' : 'unavailable';
@@ -84,7 +109,7 @@ export class AudioControl {
     return this.on;
   }
 
-  /** How the element is fed: 'mse' or 'element' (audio-feed.ts). */
+  /** How the sound is played: 'pcm', 'mse' or 'element'. */
   get feedKind(): AudioFeed['kind'] {
     return this.feed.kind;
   }
@@ -94,9 +119,14 @@ export class AudioControl {
     return this.feed;
   }
 
-  /** The element's clock (currentTime, s) while the sound is on; null while off. */
+  /** The feed's clock (s) while the sound is on; null while off. */
   mediaTime(): number | null {
-    return this.on ? this.audio.currentTime : null;
+    return this.on ? this.feed.mediaTime() : null;
+  }
+
+  /** Where the page's own decoded sound can be listened to (the lip-sync tests); null for the element's feeds or while off. */
+  tap(): { context: AudioContext; node: AudioNode } | null {
+    return this.on && this.feed instanceof PcmAudioFeed ? this.feed.tap() : null;
   }
 
   /** The picture position being heard (unwrapped, s); null while off or not yet known. */
@@ -141,7 +171,7 @@ export class AudioControl {
     this.audio.muted = false;
     this.feed.start();
     this.events.started();
-    this.audio.play().catch(() => {
+    this.feed.play().catch(() => {
       // A newer request or a stop interrupted this one (AbortError): nothing went wrong.
       if (n !== this.requests || !this.on) return;
       // Refused (no user gesture yet) or not decodable: say so on the button, not in the console.
@@ -150,9 +180,14 @@ export class AudioControl {
   }
 
   private failed(): void {
-    // A load the page replaced or stopped has no bearing on the sound now.
-    if (!this.on || !this.audio.getAttribute('src')) return;
+    if (!this.on) return;
     this.feed.stop();
+    if (this.feed instanceof PcmAudioFeed && this.feed.broken) {
+      // Said to decode AAC, it did not: MediaSource, at once.
+      this.feed = this.elementFeed('mse');
+      this.request();
+      return;
+    }
     if (++this.failures > MAX_RETRIES) {
       this.giveUp();
       return;

@@ -40,6 +40,8 @@ export interface FeedHooks {
   position(): number | null;
   /** The stream failed (network, server, decoder); `why` is for the log only. */
   failed(why: string): void;
+  /** Sound is coming out (a feed without an element to say so: pcm-audio-feed.ts). */
+  playing?(): void;
 }
 
 /** How much picture (s of timeline) may wait for a feed's sound, and how long a fresh request may take to play (ms): AvSync.setWait. */
@@ -49,11 +51,15 @@ export interface FeedWait {
 }
 
 export interface AudioFeed extends FeedWait {
-  readonly kind: 'mse' | 'element';
-  /** Opens the stream on the element (call play() after). */
+  readonly kind: 'pcm' | 'mse' | 'element';
+  /** Opens the stream (call play() after, within the same user gesture). */
   start(): void;
+  /** Starts the sound coming out. */
+  play(): Promise<void>;
   /** Closes the stream. */
   stop(): void;
+  /** The feed's own clock (s): it stands still while no sound plays. */
+  mediaTime(): number;
   /** After a discontinuity in the picture (seek, resume, reconnect, replay): whether it needs a fresh request. */
   needsRequest(): boolean;
   /** The picture position being heard now; null before the feed knows. */
@@ -117,6 +123,14 @@ export class MseAudioFeed implements AudioFeed {
 
   heard(): number | null {
     return this.clock.heard(this.audio.currentTime);
+  }
+
+  play(): Promise<void> {
+    return this.audio.play();
+  }
+
+  mediaTime(): number {
+    return this.audio.currentTime;
   }
 
   private open(source: MediaSource): void {
@@ -242,6 +256,14 @@ export class ElementAudioFeed implements AudioFeed {
 
   stop(): void {
     this.clock.reset();
+  }
+
+  play(): Promise<void> {
+    return this.audio.play();
+  }
+
+  mediaTime(): number {
+    return this.audio.currentTime;
   }
 
   /** The element's buffer ran dry or holds the old moment: only a fresh request is in step again. */

@@ -11,8 +11,8 @@
  * fallback), `font` (cell font size in CSS px), `yaw`, `pitch`, `roll`, `fov`, `mode`, `style=NAME`
  * (any of STYLE_NAMES, §8; default BROWSER_STYLE; `blocks`, the older name, is `half`),
  * `camera=NAME` (flat, stereographic, fisheye, pannini, equirect, §7; `c` cycles them; without it
- * the server's), `quality=NAME` (without it the server's), `codec=raw`, `audio=element` (play the
- * sound as the element's src, not through MediaSource: audio-feed.ts), `autorotate=1` (turn slowly
+ * the server's), `quality=NAME` (without it the server's), `codec=raw`, `audio=pcm|mse|element` (play the
+ * sound decoded by the page, through MediaSource, or as the element's src: audio-control.ts; without it the first the browser can), `autorotate=1` (turn slowly
  * after an idle spell; `a` toggles). Values the page cannot use get one notice, a line each (page-options.ts).
  *
  * Keys for the style (the shared keymap, keymap.ts): `s` / `S` the next / previous style
@@ -516,6 +516,7 @@ function start(): void {
       },
     }),
     avOffsets: () => sync.offsets(),
+    soundTap: () => audio.tap(),
     frame: () => {
       const f = painted;
       if (!f) return null;

@@ -10,6 +10,7 @@
 import { isCameraName, isMode, isQuality, isStyleName, MODES, quoted, unknownCameraReason, unknownQualityReason, unknownStyleReason, wrapDegrees, type CameraName, type Codec, type Mode, type Quality, type StyleName } from '../../../protocol/index.js';
 import { clientFovRange, type ViewAngles } from '../common/view-controller.js';
 import { DEFAULT_FONT_PX } from './cell-font.js';
+import type { FeedChoice } from './audio-control.js';
 import type { RendererChoice } from './grid-renderer.js';
 
 /**
@@ -37,7 +38,7 @@ export interface PageOptions {
   style: StyleName;
   /** The directions the URL names; the rest are the server's (INIT fields 13–15). */
   view: Partial<ViewAngles>;
-  audio: 'auto' | 'element';
+  audio: FeedChoice;
   autoRotate: boolean;
 }
 
@@ -115,7 +116,9 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
   };
 
   const audioChoice = given('audio');
-  if (audioChoice !== undefined && audioChoice !== 'element' && audioChoice !== 'auto') refuse('audio', `audio=${quoted(audioChoice)} is not one this page plays by (auto, element); using auto`, undefined);
+  const feeds: readonly FeedChoice[] = ['auto', 'pcm', 'mse', 'element'];
+  const feed = feeds.find((f) => f === audioChoice) ?? 'auto';
+  if (audioChoice !== undefined && feed !== audioChoice) refuse('audio', `audio=${quoted(audioChoice)} is not one this page plays by (${feeds.join(', ')}); using auto`, undefined);
 
   const options: PageOptions = {
     token: given('token'),
@@ -127,7 +130,7 @@ export function readPageOptions(params: URLSearchParams): { options: PageOptions
     mode,
     style,
     view,
-    audio: audioChoice === 'element' ? 'element' : 'auto',
+    audio: feed,
     autoRotate: flag('autorotate', 'auto-rotate'),
   };
   const order = [...params.keys()];

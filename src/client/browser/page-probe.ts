@@ -41,14 +41,14 @@ export interface ProbeAv {
   /** Shown minus heard position, ms, median over the last second; null when not in step. */
   offsetMs: number | null;
   heard: number | null;
-  /** The <audio> element's currentTime; null while the sound is off. */
+  /** The sound feed's clock (the <audio> element's currentTime, or the page's own playout); null while the sound is off. */
   mediaTime: number | null;
   /** The page's clock (performance.now(), ms) when mediaTime was read. */
   sampledAt: number;
   /** Newest frame received minus the one shown, ms. */
   lagMs: number | null;
-  /** How the <audio> element is fed: MediaSource or the stream as src (audio-feed.ts). */
-  feed: 'mse' | 'element';
+  /** How the sound is played: decoded by the page, MediaSource, or the stream as the element's src (audio-control.ts). */
+  feed: 'pcm' | 'mse' | 'element';
   /** Frames held for the sound. */
   waiting: number;
   /** Fresh /audio requests. */
@@ -78,6 +78,8 @@ export interface PageProbe {
   drop(): void;
   /** The last offset samples (ms, one per frame painted in step), oldest first, and the count ever taken. */
   avOffsets(): { samples: number[]; total: number };
+  /** Where the page's own decoded sound can be listened to (feed `pcm`, sound on), else null. */
+  soundTap(): { context: AudioContext; node: AudioNode } | null;
 }
 
 declare global {

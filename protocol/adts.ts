@@ -1,5 +1,6 @@
 /**
- * ADTS framing of AAC (ISO/IEC 13818-7 / 14496-3): every frame starts with a 7-byte header
+ * The `/audio` stream's framing (PROTOCOL-NOTES.md §1.4), read by the server's encoder and the page's
+ * WebCodecs feed: ADTS framing of AAC (ISO/IEC 13818-7 / 14496-3): every frame starts with a 7-byte header
  * (9 with CRC) that carries the sync word, the sample rate and the frame length, so a listener that
  * starts at a frame boundary can decode from its first byte.
  *
