@@ -10,6 +10,7 @@ import { benchBrowser } from './browser-bench.js';
 import { benchCluster } from './cluster-bench.js';
 import { benchCodec } from './codec-bench.js';
 import { benchLayouts } from './layout-bench.js';
+import { benchLipSync } from './lip-sync-bench.js';
 import { benchPicture } from './picture-bench.js';
 import { benchCpu } from './cpu-bench.js';
 import { benchGpu } from './gpu-bench.js';
@@ -33,6 +34,7 @@ const SECTIONS: [name: string, run: (dir: string) => Promise<string[]> | string[
   ['keys', (dir) => benchKeyLatency(dir)],
   ['audio', (dir) => benchAudio(dir)],
   ['browser', () => benchBrowser()],
+  ['lipsync', (dir) => benchLipSync(dir)],
   ['codec', () => benchCodec()],
   ['cluster', (dir) => benchCluster(dir)],
   ['terminal', () => terminalBytes()],
