@@ -132,8 +132,9 @@ export class RenderPool {
   private readonly governor = new EffortGovernor();
   /** Each view's share of its worker's frame time while rendering is over budget (fair-share.ts). */
   private readonly fair = new FairShare();
-  /** shareOut's scratch: views by worker. */
+  /** shareOut's and render's scratch: views by worker (byWorker). */
   private readonly groups = new Map<WorkerSlot | null, KeyedView[]>();
+  private readonly renderGroups = new Map<WorkerSlot | null, KeyedView[]>();
   /** The keys of the last shareOut's views the governor relieves, and whether it held any view back (for the render that follows it). */
   private readonly relievedKeys = new Set<string>();
   private shareHeld = false;
@@ -305,25 +306,13 @@ export class RenderPool {
   shareOut(views: readonly KeyedView[]): KeyedView[] {
     const chosen: KeyedView[] = [];
     if (!(this.frameIntervalMs > 0)) return chosen.concat(views);
-    const groups = this.groups;
-    for (const list of groups.values()) list.length = 0;
     this.relievedKeys.clear();
-    for (const v of views) {
-      const slot = this.inline ? null : this.slotFor(v.key);
-      let list = groups.get(slot);
-      if (!list) groups.set(slot, (list = []));
-      list.push(v);
-      // By style, at every level: at the last one mosaic views share like the rest, and their load
-      // must still reach the governor, or it steps up into the overload it just left.
-      if (reducible(v)) this.relievedKeys.add(v.key);
-    }
+    // By style, at every level: at the last one mosaic views share like the rest, and their load
+    // must still reach the governor, or it steps up into the overload it just left.
+    for (const v of views) if (reducible(v)) this.relievedKeys.add(v.key);
     let held = 0;
     let over = 0;
-    for (const [slot, list] of groups) {
-      if (list.length === 0) {
-        groups.delete(slot);
-        continue;
-      }
+    for (const list of this.byWorker(views, this.groups).values()) {
       this.fair.select(list, this.frameIntervalMs * SHARED_BUDGET, this.relieved, chosen);
       held += this.fair.heldBack;
       over = Math.max(over, this.fair.overMs);
@@ -338,6 +327,19 @@ export class RenderPool {
   /** The worker a view renders on: always the same one, which keeps its tables. */
   private slotFor(key: string): WorkerSlot {
     return this.slots[hashKey(key) % this.slots.length]!;
+  }
+
+  /** `views` by the worker each renders on (null: the main thread), into `groups`: its lists are reused, the empty ones dropped. */
+  private byWorker(views: readonly KeyedView[], groups: Map<WorkerSlot | null, KeyedView[]>): Map<WorkerSlot | null, KeyedView[]> {
+    for (const list of groups.values()) list.length = 0;
+    for (const v of views) {
+      const slot = this.inline ? null : this.slotFor(v.key);
+      let list = groups.get(slot);
+      if (!list) groups.set(slot, (list = []));
+      list.push(v);
+    }
+    for (const [slot, list] of groups) if (list.length === 0) groups.delete(slot);
+    return groups;
   }
 
   /**
@@ -368,17 +370,12 @@ export class RenderPool {
       setImmediate(() => done(outputs.map((o) => this.wrap(o, textKeys.has(o.key)))));
       return;
     }
-    const perWorker = new Map<WorkerSlot, RenderTask[]>();
-    for (const v of views) {
-      const slot = this.slotFor(v.key);
-      let list = perWorker.get(slot);
-      if (!list) perWorker.set(slot, (list = []));
-      list.push(this.task(v));
-    }
+    const perWorker = this.byWorker(views, this.renderGroups) as Map<WorkerSlot, KeyedView[]>;
     const jobId = this.nextJobId++;
     const job: PendingJob = { remaining: new Set(perWorker.keys()), payloads: [], textKeys, done, busyMs: 0, loadMs: 0, reducible: anyReducible, shared, relievedMs: 0, overMs: shared ? this.shareOverMs : 0 };
     this.pending.set(jobId, job);
-    for (const [slot, tasks] of perWorker) {
+    for (const [slot, list] of perWorker) {
+      const tasks = list.map((v) => this.task(v));
       this.sendRing(slot, frame.ring);
       const message: ToWorker = { type: 'render', jobId, ringId: frame.ring.id, slot: frame.slot, index: frame.index, run: frame.run ?? 0, seq: frame.seq ?? 0, tasks };
       slot.worker.postMessage(message, tasks.flatMap((t) => [t.buffer, t.keyBuffer].filter((b): b is ArrayBuffer => b !== null)));
