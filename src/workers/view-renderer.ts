@@ -314,14 +314,15 @@ export class ViewRenderer {
       this.sampledSeq = seq;
       this.cellsFitted = s.cols * s.rows;
       this.cellsReused = this.reuse.reused;
+      // One pass over the cells: a reduced fit's glyphs into the style's indices, and a split whose
+      // two sides' means round (or truncate, in modes 2-4) to one colour drawn as a blank on it
+      // (§8.2): its glyph, chosen by differences the colours no longer show, flipped from frame to
+      // frame over a still near-flat area, and each flip cost the coded frame bytes.
       const map = this.remap;
-      if (map) for (let o = start; o < end; o += 7) out[o] = map[out[o]!]!;
-      // A split whose two sides' means round (or truncate, in modes 2-4) to one colour draws as a
-      // blank on it (§8.2): its glyph, chosen by differences the colours no longer show, flipped
-      // from frame to frame over a still near-flat area, and each flip cost the coded frame bytes.
       const blank = blankOf(shape.style.name);
       for (let o = start; o < end; o += 7) {
         if (out[o + 1] === out[o + 4] && out[o + 2] === out[o + 5] && out[o + 3] === out[o + 6]) out[o] = blank;
+        else if (map) out[o] = map[out[o]!]!;
       }
       return end;
     }
