@@ -33,6 +33,8 @@ export interface TerminalClientOptions {
   color?: ColorDepth;
   /** The cell style to start with (terminal-styles.ts picks it when the user names none). */
   style: StyleName;
+  /** The style `b` leaves half blocks for when started in them: the one named no style would give (player-controller.ts). */
+  blocksOff?: StyleName;
   /** The view to start with; omitted angles take the defaults. */
   view?: Partial<ViewAngles>;
   /** The camera to start with (default flat). */
@@ -167,7 +169,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     },
     fitStyle: (style) => styleForGrid(grid, style),
     position: (): number => (player.init && lastIndex >= 0 ? lastIndex / player.init.fps : 0),
-  }, { camera: opts.camera, view: opts.view, style: opts.style, autoRotate: opts.autoRotate, now: () => performance.now() });
+  }, { camera: opts.camera, view: opts.view, style: opts.style, blocksOff: opts.blocksOff, autoRotate: opts.autoRotate, now: () => performance.now() });
   const view = player.view;
   let grid = gridOf(output);
   /** The grid the server was last told (in the URL or a resize). */
