@@ -522,6 +522,23 @@ describe('a monochrome terminal', () => {
   });
 });
 
+describe('colour mode 1', () => {
+  it('the status line says text while the frames are text, and half while half blocks are drawn in grey (PROTOCOL-NOTES §2.1)', async () => {
+    const name = 'a360-mode1';
+    start(name, 100, 24, `play '${clip}' --loop --log-level silent --mode 1 --style half`);
+    const halfRows = (s: string[]): number => s.slice(0, 23).filter((l) => (l.match(/▀/g) ?? []).length > 60).length;
+    await until('grey half blocks, named half', () => / half m1 truecolor /.test(capture(name)[23] ?? '') && halfRows(capture(name)) > 20);
+    // b: out of half blocks, into mode 1's text, which the status line names.
+    tmux('send-keys', '-t', name, 'b');
+    await until('text, named text', () => {
+      const s = capture(name);
+      return / text m1 truecolor /.test(s[23] ?? '') && halfRows(s) === 0 && s.slice(0, 23).filter((l) => /^[ -~]*$/.test(l) && l.trim().length > 60).length > 20;
+    });
+    tmux('send-keys', '-t', name, 'q');
+    await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
+  }, 30_000);
+});
+
 describe('a dumb terminal', () => {
   it('TERM=dumb gets one line and exit code 1, not a screen of escape codes', async () => {
     // Set in the command: tmux gives a pane its own TERM, whatever `new-session -e` says.

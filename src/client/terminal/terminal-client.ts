@@ -497,6 +497,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   function updateStatus(): void {
     const init = player.init;
     const timeline = player.timeline;
+    // Mode 1 makes text of every style but half, whose frames stay pixels, in grey (PROTOCOL-NOTES
+    // §2.1): named for what is drawn. `text` over grey half blocks named a picture not on screen.
+    const drawn = init?.mode === 1 && !init.pixel ? 'text' : player.style;
     // Paused or ended, the server's position; playing, the newest frame's.
     const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : init && lastIndex >= 0 ? lastIndex / init.fps : 0;
     const time = !init ? '--:--' : timeLabel(init, timeline?.code, pos);
@@ -509,12 +512,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       // pause): the clock stays where the last frame left it, with no mark that claims play or pause.
       { text: down ? time : `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
       {
-        text: `${init?.mode === 1 ? 'text' : player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
+        text: `${drawn} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
         // The style and camera, then the style alone, before `? help` goes.
         short: {
-          text: `${init?.mode === 1 ? 'text' : player.style}${view.camera === 'flat' ? '' : ` ${view.camera}`}`,
+          text: `${drawn}${view.camera === 'flat' ? '' : ` ${view.camera}`}`,
           keep: 4.5,
-          short: { text: init?.mode === 1 ? 'text' : player.style, keep: 4.8 },
+          short: { text: drawn, keep: 4.8 },
         },
         keep: 6,
       },
