@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { encodeInit, encodeStatus } from '../protocol/index.js';
 import { HELP_LINES } from '../src/client/common/keymap.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
@@ -707,6 +709,28 @@ describe('the terminal going away', () => {
 });
 
 describe('ascii360 view', () => {
+  it('before its first frame shows where the server says the timeline is, not 00:00', async () => {
+    // A server slow to send its first frame (busy, or its decoder starting at a seek): INIT and
+    // STATUS come at once, the frame later; here never.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((r) => wss.once('listening', r));
+    wss.on('connection', (ws) => {
+      ws.send(encodeInit({ fps: 30, mode: 5, cols: 100, rows: 23, pixel: false, duration: 60, startSec: 17.25, live: false, style: 'ramp', palette: 'rgb', camera: 'flat' }));
+      ws.send(encodeStatus({ code: 'PLAYING', position: 17.25 }));
+    });
+    try {
+      const name = 'a360-no-frame-yet';
+      start(name, 100, 24, `view 'ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws' --style ramp`);
+      const line = await until('the status line', () => (/ ramp m5 /.test(capture(name)[23] ?? '') ? capture(name)[23] : null));
+      expect(line).toMatch(/^ > 00:17 \/ 01:00 /);
+      tmux('send-keys', '-t', name, 'q');
+      await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+    }
+  }, 30_000);
+
   it('an unreachable server gives one line and exit code 1', () => {
     const r = spawnSync(process.execPath, [CLI, 'view', 'ws://127.0.0.1:9/ws'], { encoding: 'utf8', timeout: 15_000 });
     expect(r.status).toBe(1);

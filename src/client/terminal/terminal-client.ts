@@ -168,9 +168,20 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       link?.send({ type: 'style', style, palette });
     },
     fitStyle: (style) => styleForGrid(grid, style),
-    position: (): number => (player.init && lastIndex >= 0 ? lastIndex / player.init.fps : 0),
+    position: () => newestPosition(),
   }, { camera: opts.camera, view: opts.view, style: opts.style, blocksOff: opts.blocksOff, autoRotate: opts.autoRotate, now: () => performance.now() });
   const view = player.view;
+
+  /**
+   * The newest frame's moment, seconds; before the first, where the server says its timeline is:
+   * a viewer joining at 00:17 read 00:00 until a frame came (seconds, on a busy server), and `]`
+   * stepped from 0.
+   */
+  function newestPosition(): number {
+    if (player.init && lastIndex >= 0) return lastIndex / player.init.fps;
+    return player.timeline?.position ?? 0;
+  }
+
   let grid = gridOf(output);
   /** The grid the server was last told (in the URL or a resize). */
   let told = { cols: 0, rows: 0 };
@@ -501,7 +512,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     // §2.1): named for what is drawn. `text` over grey half blocks named a picture not on screen.
     const drawn = init?.mode === 1 && !init.pixel ? 'text' : player.style;
     // Paused or ended, the server's position; playing, the newest frame's.
-    const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : init && lastIndex >= 0 ? lastIndex / init.fps : 0;
+    const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : newestPosition();
     const time = !init ? '--:--' : timeLabel(init, timeline?.code, pos);
     const fields: StatusField[] = [
       // First, so a narrow terminal still shows them.
