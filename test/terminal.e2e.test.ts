@@ -693,6 +693,30 @@ describe('view of a server that never answers its handshake', () => {
   }, 30_000);
 });
 
+describe('the waiting lines in a locale that is not UTF-8', () => {
+  it('end in ... as the status line does there, not in … (three bytes another charset shows as junk)', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      for (const [name, args, line] of [
+        ['a360-latin-view', `view 'ws://127.0.0.1:${port}/ws'`, `ascii360: connecting to ws://127.0.0.1:${port}/ws... (q quits)`],
+        ['a360-latin-play', `play 'http://127.0.0.1:${port}/a.mp4' --log-level silent`, `ascii360: opening http://127.0.0.1:${port}/a.mp4... (q quits)`],
+      ] as const) {
+        sessions.push(name);
+        // Set in the command: LC_ALL or LC_CTYPE inherited by tmux's server would outrank LANG.
+        tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '24', `env -u LC_ALL -u LC_CTYPE LANG=C TERM=xterm-256color '${process.execPath}' '${CLI}' ${args}; echo EXIT=$?; sleep 60`);
+        await until(`${name}'s waiting line`, () => capture(name)[0]?.startsWith('ascii360: '), 10_000);
+        expect(capture(name)[0]).toBe(line);
+        tmux('send-keys', '-t', name, 'q');
+        await until(`${name}'s exit`, () => capture(name).some((l) => l === 'EXIT=0'), 5000);
+      }
+    } finally {
+      silent.close();
+    }
+  }, 40_000);
+});
+
 describe('the terminal going away', () => {
   it('a closed terminal (the tmux pane killed) ends play quietly: no stack trace, no abort, no ffmpeg left', async () => {
     const log = join(tmp.dir, 'hangup.log');

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClientExit, TerminalClientOptions } from '../client/terminal/terminal-client.js';
 import { terminalDescriptors } from '../client/terminal/job-control.js';
 import { shownUrl } from '../client/terminal/shown-url.js';
-import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
+import { defaultTerminalStyle, ELLIPSIS, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
 import { isUrlLike, opensOverNetwork, redactedSource } from '../shared/source-name.js';
@@ -435,7 +435,7 @@ addSourceOptions(
   // A URL can take seconds to answer (up to the probe's 20 s): say what is happening meanwhile, on a
   // line of its own that is erased before the picture or an error takes its place.
   const opening = source !== undefined && opensOverNetwork(source) && process.stdout.isTTY;
-  if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}… (q quits)`);
+  if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}${ELLIPSIS} (q quits)`);
   const stopQuitting = quitWhileOpening(log, { keys: opening, erase: opening });
   let server: RunningServer;
   try {

@@ -12,7 +12,7 @@ import { inflateSync } from 'node:zlib';
 import { CELL_STYLES, CloseCode, sampleCount, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { KEYMAP, type Action } from '../common/keymap.js';
 import { HELP_HEIGHT, HELP_WIDTH, helpText } from './help-text.js';
-import { styleForGrid as fittedStyle, unicodeLocale } from './terminal-styles.js';
+import { ELLIPSIS, styleForGrid as fittedStyle } from './terminal-styles.js';
 import { fitStatusLine, type StatusField } from './status-line.js';
 import { shownUrl } from './shown-url.js';
 import { PlayerController } from '../common/player-controller.js';
@@ -111,8 +111,6 @@ const TURNING_MS = 300;
  */
 const SETTLE_MS = 250;
 const STATUS_INTERVAL_MS = 250;
-/** How the status line marks a cut or an ongoing wait: `…` is three bytes another charset shows as junk (LANG=C). */
-const ELLIPSIS = unicodeLocale(process.env) ? '…' : '...';
 const NOTICE_MS = 5000;
 /** A handshake taking longer than this is said to be waited for (`view` of a server slow to answer). */
 const CONNECT_ANNOUNCE_MS = 300;
@@ -223,7 +221,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const announce = setTimeout(() => {
     if (!output.isTTY) return;
     announced = true;
-    output.write(`ascii360: connecting to ${shownUrl(opts.url)}… (q quits)`);
+    output.write(`ascii360: connecting to ${shownUrl(opts.url)}${ELLIPSIS} (q quits)`);
     stopKeys = quitKeys(quitWaiting);
   }, CONNECT_ANNOUNCE_MS);
   const socket = openSocket(connectUrl());
