@@ -142,6 +142,25 @@ describe('PlayerController', () => {
     expect(r.player.act('quit')).toBe('quit');
   });
 
+  it('b leaves half blocks the player started in for the style the shell names (the terminal\'s own), not mosaic it may not draw', () => {
+    const styles: StyleName[] = [];
+    const player = new PlayerController({ send: () => {}, requestStyle: (s) => styles.push(s), position: () => 0 }, { style: 'half', blocksOff: 'quadrant', now: () => 0 });
+    player.onInit({ ...INIT, style: 'half' });
+    player.act('toggle-blocks');
+    expect(styles).toEqual(['quadrant']);
+    // Once another style was shown, b goes back to that one.
+    player.onInit({ ...INIT, style: 'quadrant' });
+    player.act('cycle-style-back');
+    player.onInit({ ...INIT, style: 'half' });
+    player.act('toggle-blocks');
+    expect(styles).toEqual(['quadrant', 'half', 'quadrant']);
+    // The page names none: mosaic, its default.
+    const page = rig({ style: 'half' });
+    page.player.onInit({ ...INIT, style: 'half' });
+    page.player.act('toggle-blocks');
+    expect(page.styles).toEqual(['mosaic']);
+  });
+
   it('keeps the FOV in each camera\'s client range', () => {
     const r = rig();
     for (let i = 0; i < 40; i++) r.player.zoom(1.2);

@@ -148,6 +148,30 @@ describe('ascii360 view: a lost server', () => {
     expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
   }, 90_000);
 
+  it('a server gone without a close (stopped: its socket open and silent) is said and tried again, and the view comes back when it answers', async () => {
+    const port = await freePort();
+    const server = await serve(port);
+    const name = 'a360-silent-server';
+    start(name, 130, 24, `view 'ws://127.0.0.1:${port}/ws' --style ramp`);
+    await until('the picture', () => /[1-9]\d*\/[1-9]\d* fps/.test(capture(name)[23] ?? ''));
+    const stoppedAt = Date.now();
+    server.proc.kill('SIGSTOP');
+    try {
+      // Before, the last picture stayed as playing (`>`, 0/0 fps) for as long as the server was silent.
+      const d = await until('the silent server said', () => downLine(capture(name)[23]), 20_000);
+      expect(d.why).toBe('server not answering (silent for 10 s)');
+      console.log(`silent server said ${Date.now() - stoppedAt} ms after its stop`);
+    } finally {
+      server.proc.kill('SIGCONT');
+    }
+    await until('frames again', () => {
+      const line = capture(name)[23] ?? '';
+      return !/reconnecting/.test(line) && /\b[1-9]\d*\/[1-9]\d* fps/.test(line);
+    }, 20_000);
+    tmux('send-keys', '-t', name, 'q');
+    await until('the exit', () => capture(name).some((l) => l === 'EXIT=0'), 5000);
+  }, 60_000);
+
   it('while reconnecting the status line counts down to the next try, and Enter tries at once; q quits at once and restores the terminal', async () => {
     const port = await freePort();
     const server = await serve(port);

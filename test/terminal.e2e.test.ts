@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { encodeInit, encodeStatus } from '../protocol/index.js';
 import { HELP_LINES } from '../src/client/common/keymap.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
@@ -522,6 +524,23 @@ describe('a monochrome terminal', () => {
   });
 });
 
+describe('colour mode 1', () => {
+  it('the status line says text while the frames are text, and half while half blocks are drawn in grey (PROTOCOL-NOTES §2.1)', async () => {
+    const name = 'a360-mode1';
+    start(name, 100, 24, `play '${clip}' --loop --log-level silent --mode 1 --style half`);
+    const halfRows = (s: string[]): number => s.slice(0, 23).filter((l) => (l.match(/▀/g) ?? []).length > 60).length;
+    await until('grey half blocks, named half', () => / half m1 truecolor /.test(capture(name)[23] ?? '') && halfRows(capture(name)) > 20);
+    // b: out of half blocks, into mode 1's text, which the status line names.
+    tmux('send-keys', '-t', name, 'b');
+    await until('text, named text', () => {
+      const s = capture(name);
+      return / text m1 truecolor /.test(s[23] ?? '') && halfRows(s) === 0 && s.slice(0, 23).filter((l) => /^[ -~]*$/.test(l) && l.trim().length > 60).length > 20;
+    });
+    tmux('send-keys', '-t', name, 'q');
+    await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
+  }, 30_000);
+});
+
 describe('a dumb terminal', () => {
   it('TERM=dumb gets one line and exit code 1, not a screen of escape codes', async () => {
     // Set in the command: tmux gives a pane its own TERM, whatever `new-session -e` says.
@@ -674,6 +693,30 @@ describe('view of a server that never answers its handshake', () => {
   }, 30_000);
 });
 
+describe('the waiting lines in a locale that is not UTF-8', () => {
+  it('end in ... as the status line does there, not in … (three bytes another charset shows as junk)', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      for (const [name, args, line] of [
+        ['a360-latin-view', `view 'ws://127.0.0.1:${port}/ws'`, `ascii360: connecting to ws://127.0.0.1:${port}/ws... (q quits)`],
+        ['a360-latin-play', `play 'http://127.0.0.1:${port}/a.mp4' --log-level silent`, `ascii360: opening http://127.0.0.1:${port}/a.mp4... (q quits)`],
+      ] as const) {
+        sessions.push(name);
+        // Set in the command: LC_ALL or LC_CTYPE inherited by tmux's server would outrank LANG.
+        tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '24', `env -u LC_ALL -u LC_CTYPE LANG=C TERM=xterm-256color '${process.execPath}' '${CLI}' ${args}; echo EXIT=$?; sleep 60`);
+        await until(`${name}'s waiting line`, () => capture(name)[0]?.startsWith('ascii360: '), 10_000);
+        expect(capture(name)[0]).toBe(line);
+        tmux('send-keys', '-t', name, 'q');
+        await until(`${name}'s exit`, () => capture(name).some((l) => l === 'EXIT=0'), 5000);
+      }
+    } finally {
+      silent.close();
+    }
+  }, 40_000);
+});
+
 describe('the terminal going away', () => {
   it('a closed terminal (the tmux pane killed) ends play quietly: no stack trace, no abort, no ffmpeg left', async () => {
     const log = join(tmp.dir, 'hangup.log');
@@ -690,6 +733,28 @@ describe('the terminal going away', () => {
 });
 
 describe('ascii360 view', () => {
+  it('before its first frame shows where the server says the timeline is, not 00:00', async () => {
+    // A server slow to send its first frame (busy, or its decoder starting at a seek): INIT and
+    // STATUS come at once, the frame later; here never.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((r) => wss.once('listening', r));
+    wss.on('connection', (ws) => {
+      ws.send(encodeInit({ fps: 30, mode: 5, cols: 100, rows: 23, pixel: false, duration: 60, startSec: 17.25, live: false, style: 'ramp', palette: 'rgb', camera: 'flat' }));
+      ws.send(encodeStatus({ code: 'PLAYING', position: 17.25 }));
+    });
+    try {
+      const name = 'a360-no-frame-yet';
+      start(name, 100, 24, `view 'ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws' --style ramp`);
+      const line = await until('the status line', () => (/ ramp m5 /.test(capture(name)[23] ?? '') ? capture(name)[23] : null));
+      expect(line).toMatch(/^ > 00:17 \/ 01:00 /);
+      tmux('send-keys', '-t', name, 'q');
+      await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+    }
+  }, 30_000);
+
   it('an unreachable server gives one line and exit code 1', () => {
     const r = spawnSync(process.execPath, [CLI, 'view', 'ws://127.0.0.1:9/ws'], { encoding: 'utf8', timeout: 15_000 });
     expect(r.status).toBe(1);

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClientExit, TerminalClientOptions } from '../client/terminal/terminal-client.js';
 import { terminalDescriptors } from '../client/terminal/job-control.js';
 import { shownUrl } from '../client/terminal/shown-url.js';
-import { defaultTerminalStyle, STYLE_ENV } from '../client/terminal/terminal-styles.js';
+import { defaultTerminalStyle, ELLIPSIS, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
 import { isUrlLike, opensOverNetwork, redactedSource } from '../shared/source-name.js';
@@ -351,6 +351,15 @@ function chosenStyle(flags: ViewFlags): StyleName {
   return defaultTerminalStyle(process.env, flags.color).style;
 }
 
+/**
+ * The style `b` turns half blocks off to when `--style half` started them: the one chosenStyle gives
+ * without --style, or the terminal's own where that is half too ($ASCII360_STYLE=half).
+ */
+function blocksOffStyle(flags: ViewFlags): StyleName {
+  const unnamed = chosenStyle({ ...flags, style: undefined });
+  return unnamed !== 'half' ? unnamed : defaultTerminalStyle(process.env, flags.color).style;
+}
+
 function viewOf(flags: ViewFlags): { yaw?: number; pitch?: number; roll?: number; fov?: number } {
   const v: { yaw?: number; pitch?: number; roll?: number; fov?: number } = {};
   if (flags.yaw !== undefined) v.yaw = flags.yaw;
@@ -426,7 +435,7 @@ addSourceOptions(
   // A URL can take seconds to answer (up to the probe's 20 s): say what is happening meanwhile, on a
   // line of its own that is erased before the picture or an error takes its place.
   const opening = source !== undefined && opensOverNetwork(source) && process.stdout.isTTY;
-  if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}… (q quits)`);
+  if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}${ELLIPSIS} (q quits)`);
   const stopQuitting = quitWhileOpening(log, { keys: opening, erase: opening });
   let server: RunningServer;
   try {
@@ -442,6 +451,7 @@ addSourceOptions(
     url: `${server.url.replace(/^http/, 'ws')}/ws`,
     color: flags.color,
     style: chosenStyle(flags),
+    blocksOff: blocksOffStyle(flags),
     view: viewOf(flags),
     camera: flags.camera,
     // The server's --mode is the client's only when it was changed: mode 5 leaves a mono terminal free to ask for text.
@@ -474,7 +484,7 @@ addViewOptions(
     .argument('[url]', `the server's WebSocket endpoint, or the page address serve prints; without a ?token= in it, $${TOKEN_ENV} is sent`, 'ws://127.0.0.1:8360/ws')
     .option('--mode <n>', 'colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode),
 ).action(async (url: string, flags: ViewFlags & { mode?: Mode }) => {
-  exitWith(await runTerminalClient({ url: viewEndpoint(url), color: flags.color, style: chosenStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, frameBudgetKiB: flags.frameBudget, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
+  exitWith(await runTerminalClient({ url: viewEndpoint(url), color: flags.color, style: chosenStyle(flags), blocksOff: blocksOffStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, frameBudgetKiB: flags.frameBudget, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
 });
 
 /**

@@ -68,6 +68,12 @@ export interface PlayerOptions {
   /** Directions asked for (flags, URL); unsaid ones are the server's to choose (INIT fields 13–15). */
   view?: Partial<ViewAngles>;
   style: StyleName;
+  /**
+   * The style `b` leaves half blocks for where the player started in them and has shown no other:
+   * the shell's own default (the terminal's, terminal-styles.ts). Default mosaic, the page's. Always
+   * mosaic was a style a terminal not known to draw sextants shows as boxes, and LANG=C as junk.
+   */
+  blocksOff?: StyleName;
   autoRotate?: boolean;
   /** ms, monotonic: `performance.now()`, or a test's fake clock. */
   now: () => number;
@@ -111,7 +117,7 @@ export class PlayerController {
     this.view = new ViewController({ yaw: v.yaw ?? 0, pitch: v.pitch ?? 0, roll: v.roll ?? 0, fov: v.fov ?? CAMERA_START_FOV[camera] }, camera);
     this.motion = new ViewMotion(this.view, opts.now(), opts.autoRotate ?? false);
     this.style = opts.style;
-    this.beforeHalf = opts.style === 'half' ? 'mosaic' : opts.style;
+    this.beforeHalf = opts.style === 'half' ? (opts.blocksOff ?? 'mosaic') : opts.style;
     this.awaitingStart = v.yaw === undefined && v.pitch === undefined && v.fov === undefined;
     this.cameraNamed = opts.camera !== undefined;
   }

@@ -16,6 +16,7 @@ import type { ClientMessage, Codec, Inflate, InitInfo, TimelineStatus } from '..
 import { Backoff, BACKOFF_MAX_MS, BACKOFF_MIN_MS, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { networkFailure, upgradeRefusal } from './connect-failure.js';
+import { ANSWER_MS, QUIET_MS, SilenceWatch } from './silence-watch.js';
 
 /** A socket still in its handshake after this long is given up (and, after a loss, tried again). */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -122,6 +123,10 @@ export class ServerLink {
   private hadInit = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private disposed = false;
+  /** The current socket's watch for a server gone without a close (silence-watch.ts). */
+  private watch: SilenceWatch | null = null;
+  /** Why the current socket was cut by this side, for the lost line (its close says nothing). */
+  private cutWhy = '';
 
   /** `first`: the socket openSocket gave; `url` is asked for each reconnect (the view on screen). */
   constructor(
@@ -156,6 +161,7 @@ export class ServerLink {
     this.retryTimer = null;
     if (this.connecting) drop(this.connecting);
     this.connecting = null;
+    this.watch?.stop();
     drop(this.ws);
   }
 
@@ -177,9 +183,19 @@ export class ServerLink {
       error: (message) => this.events.error(message),
       status: (status) => this.events.status(status),
       close: (code, reason) => {
-        if (ws === this.ws) this.closed(code, reason);
+        if (ws !== this.ws) return;
+        this.watch?.stop();
+        this.closed(code, reason);
       },
     }, this.inflate);
+    this.cutWhy = '';
+    this.watch?.stop();
+    this.watch = new SilenceWatch(ws, () => {
+      if (ws !== this.ws || this.disposed) return;
+      this.cutWhy = `server not answering (silent for ${(QUIET_MS + ANSWER_MS) / 1000} s)`;
+      // No close frame to wait for: its 'close' (1006) comes at once, and the link tries again.
+      ws.terminate();
+    });
     for (const data of early) this.stream.receive(data);
   }
 
@@ -190,7 +206,7 @@ export class ServerLink {
       this.events.closed(code, reason);
       return;
     }
-    this.retry(reason || (code === 1006 ? 'connection lost' : `closed ${code}`));
+    this.retry(reason || this.cutWhy || (code === 1006 ? 'connection lost' : `closed ${code}`));
   }
 
   private retry(why: string): void {

@@ -12,7 +12,7 @@ import { inflateSync } from 'node:zlib';
 import { CELL_STYLES, CloseCode, sampleCount, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { KEYMAP, type Action } from '../common/keymap.js';
 import { HELP_HEIGHT, HELP_WIDTH, helpText } from './help-text.js';
-import { styleForGrid as fittedStyle, unicodeLocale } from './terminal-styles.js';
+import { ELLIPSIS, styleForGrid as fittedStyle } from './terminal-styles.js';
 import { fitStatusLine, type StatusField } from './status-line.js';
 import { shownUrl } from './shown-url.js';
 import { PlayerController } from '../common/player-controller.js';
@@ -33,6 +33,8 @@ export interface TerminalClientOptions {
   color?: ColorDepth;
   /** The cell style to start with (terminal-styles.ts picks it when the user names none). */
   style: StyleName;
+  /** The style `b` leaves half blocks for when started in them: the one named no style would give (player-controller.ts). */
+  blocksOff?: StyleName;
   /** The view to start with; omitted angles take the defaults. */
   view?: Partial<ViewAngles>;
   /** The camera to start with (default flat). */
@@ -109,8 +111,6 @@ const TURNING_MS = 300;
  */
 const SETTLE_MS = 250;
 const STATUS_INTERVAL_MS = 250;
-/** How the status line marks a cut or an ongoing wait: `…` is three bytes another charset shows as junk (LANG=C). */
-const ELLIPSIS = unicodeLocale(process.env) ? '…' : '...';
 const NOTICE_MS = 5000;
 /** A handshake taking longer than this is said to be waited for (`view` of a server slow to answer). */
 const CONNECT_ANNOUNCE_MS = 300;
@@ -166,9 +166,20 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       link?.send({ type: 'style', style, palette });
     },
     fitStyle: (style) => styleForGrid(grid, style),
-    position: (): number => (player.init && lastIndex >= 0 ? lastIndex / player.init.fps : 0),
-  }, { camera: opts.camera, view: opts.view, style: opts.style, autoRotate: opts.autoRotate, now: () => performance.now() });
+    position: () => newestPosition(),
+  }, { camera: opts.camera, view: opts.view, style: opts.style, blocksOff: opts.blocksOff, autoRotate: opts.autoRotate, now: () => performance.now() });
   const view = player.view;
+
+  /**
+   * The newest frame's moment, seconds; before the first, where the server says its timeline is:
+   * a viewer joining at 00:17 read 00:00 until a frame came (seconds, on a busy server), and `]`
+   * stepped from 0.
+   */
+  function newestPosition(): number {
+    if (player.init && lastIndex >= 0) return lastIndex / player.init.fps;
+    return player.timeline?.position ?? 0;
+  }
+
   let grid = gridOf(output);
   /** The grid the server was last told (in the URL or a resize). */
   let told = { cols: 0, rows: 0 };
@@ -210,7 +221,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const announce = setTimeout(() => {
     if (!output.isTTY) return;
     announced = true;
-    output.write(`ascii360: connecting to ${shownUrl(opts.url)}… (q quits)`);
+    output.write(`ascii360: connecting to ${shownUrl(opts.url)}${ELLIPSIS} (q quits)`);
     stopKeys = quitKeys(quitWaiting);
   }, CONNECT_ANNOUNCE_MS);
   const socket = openSocket(connectUrl());
@@ -495,8 +506,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   function updateStatus(): void {
     const init = player.init;
     const timeline = player.timeline;
+    // Mode 1 makes text of every style but half, whose frames stay pixels, in grey (PROTOCOL-NOTES
+    // §2.1): named for what is drawn. `text` over grey half blocks named a picture not on screen.
+    const drawn = init?.mode === 1 && !init.pixel ? 'text' : player.style;
     // Paused or ended, the server's position; playing, the newest frame's.
-    const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : init && lastIndex >= 0 ? lastIndex / init.fps : 0;
+    const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : newestPosition();
     const time = !init ? '--:--' : timeLabel(init, timeline?.code, pos);
     const fields: StatusField[] = [
       // First, so a narrow terminal still shows them.
@@ -507,12 +521,12 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       // pause): the clock stays where the last frame left it, with no mark that claims play or pause.
       { text: down ? time : `${timelineMark(timeline)} ${time}${timeline?.code === 'ENDED' ? ' ended' : timeline?.code === 'FAILED' ? ' failed' : ''}`, keep: 7 },
       {
-        text: `${init?.mode === 1 ? 'text' : player.style} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
+        text: `${drawn} m${init?.mode ?? '-'} ${depth}${view.camera === 'flat' ? '' : ` ${view.camera}`}${player.motion.autoRotate ? ' auto' : ''}`,
         // The style and camera, then the style alone, before `? help` goes.
         short: {
-          text: `${init?.mode === 1 ? 'text' : player.style}${view.camera === 'flat' ? '' : ` ${view.camera}`}`,
+          text: `${drawn}${view.camera === 'flat' ? '' : ` ${view.camera}`}`,
           keep: 4.5,
-          short: { text: init?.mode === 1 ? 'text' : player.style, keep: 4.8 },
+          short: { text: drawn, keep: 4.8 },
         },
         keep: 6,
       },

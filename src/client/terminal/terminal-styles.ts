@@ -56,6 +56,12 @@ export function unicodeLocale(env: Env): boolean {
   return locale === undefined || /utf-?8/i.test(locale);
 }
 
+/**
+ * How text the client writes marks a cut or an ongoing wait (the status line, `connecting to …`,
+ * `opening …`): `…` is three bytes another charset shows as junk (LANG=C), as block glyphs are.
+ */
+export const ELLIPSIS = unicodeLocale(process.env) ? '…' : '...';
+
 /** Environment variable that names the default style outright (any style name). */
 export const STYLE_ENV = 'ASCII360_STYLE';
 
