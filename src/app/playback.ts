@@ -207,6 +207,7 @@ export class Playback {
   /** The shared timeline changed (here or on another server): follow it and tell the viewers. */
   applyShared(record: TimelineRecord): void {
     if (!this.shared) return;
+    const repeated = this.shared.take(record);
     if (record.cause !== 'start') {
       this.failed = false;
       this.failures = 0;
@@ -226,7 +227,8 @@ export class Playback {
       if (this.clients > 0 && this.paused && !this.ended) this.start(this.position, true);
     }
     if (record.cause !== 'seek') {
-      this.announce(this.status);
+      // The same restart made on two servers at once: followed (its clock wins everywhere), not told twice.
+      if (!repeated) this.announce(this.status);
       return;
     }
     this.announce({ code: 'SEEKED', position: record.position });
