@@ -9,7 +9,7 @@ import type { TimelineRecord } from '../cluster/timeline-record.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame } from '../shared/types.js';
 import { FrameRing } from '../source/frame-ring.js';
-import type { FrameSource, SourceEvents } from '../source/frame-source.js';
+import type { FrameSource, SourceEvents, SourceInfo } from '../source/frame-source.js';
 import { frameSize } from '../source/source-format.js';
 import { SharedClock } from './shared-clock.js';
 import { isUrlLike } from '../shared/source-name.js';
@@ -43,6 +43,15 @@ export interface TimelineAudio {
   nearEnd(position: number, duration: number): void;
   /** The picture wrapped round to the start of a looping file; its first frame is at `clock`. */
   looped(clock: number): void;
+}
+
+/**
+ * Whether a source follows a cluster's shared timeline. Not a live stream or a photo (no timeline),
+ * nor a file that starts only at its beginning (it cannot start where the others are): each server
+ * shows its own.
+ */
+export function followsTimeline(info: SourceInfo): boolean {
+  return !(info.live || info.kind === 'still' || info.unseekable);
 }
 
 export class Playback {
@@ -190,8 +199,7 @@ export class Playback {
    */
   followShared(shared: SharedTimeline, loops: boolean): void {
     const info = this.source.info;
-    // No timeline to share (a file that cannot start where the others are, too): each server shows its own.
-    if (info.live || info.kind === 'still' || info.unseekable) return;
+    if (!followsTimeline(info)) return;
     this.shared = new SharedClock(shared, info.duration, info.fps, loops);
     this.syncToShared();
   }
