@@ -3,7 +3,7 @@
  * what its viewers are told when records arrive, with a source that decodes nothing and a
  * timeline held in memory that hands each change back at once, as Cluster does.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TimelineStatus } from '../protocol/index.js';
 import { Playback } from '../src/app/playback.js';
 import type { SharedTimeline, TimelineChange } from '../src/cluster/cluster.js';
@@ -42,7 +42,7 @@ class MemoryTimeline implements SharedTimeline {
   }
 }
 
-function follow(record: TimelineRecord): { playback: Playback; timeline: MemoryTimeline; told: TimelineStatus[] } {
+function follow(record: TimelineRecord, loops = false): { playback: Playback; timeline: MemoryTimeline; told: TimelineStatus[] } {
   const told: TimelineStatus[] = [];
   const playback = new Playback(() => quietSource(), 128, {
     frame() {},
@@ -52,7 +52,7 @@ function follow(record: TimelineRecord): { playback: Playback; timeline: MemoryT
   }, silentLogger);
   const timeline = new MemoryTimeline(record);
   timeline.onRecord = (r) => playback.applyShared(r);
-  playback.followShared(timeline, false);
+  playback.followShared(timeline, loops);
   return { playback, timeline, told };
 }
 
@@ -83,5 +83,32 @@ describe('a newcomer after the end of a file that does not loop', () => {
     const { playback, told } = follow({ paused: false, position: 0, at: now - (DURATION + 4) * 1000, cause: 'restart', changedAt: 1, writer: 'a' });
     playback.setClients(1);
     expect(told.map((s) => s.code)).toEqual(['PLAYING']);
+  });
+});
+
+describe('a server whose source was given up', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('tries again where the others are when a viewer comes, and says PLAYING, not FAILED', () => {
+    vi.useFakeTimers();
+    const now = Date.now();
+    // Looping: the shared timeline runs on while this server fails.
+    const { playback, told } = follow({ paused: false, position: 0, at: now - 1000, cause: 'start', changedAt: 1, writer: 'a' }, true);
+    playback.setClients(1);
+    // Five failures in a row, each after the restart the one before scheduled.
+    for (let i = 0; i < 5; i++) {
+      playback.onSourceError('ffmpeg killed by SIGKILL');
+      vi.advanceTimersByTime(5000);
+    }
+    expect(playback.status.code).toBe('FAILED');
+    // Its viewers were closed with 1011 (app.ts); the next one makes it try again (PROTOCOL-NOTES.md §6.2).
+    playback.setClients(0);
+    const before = told.length;
+    playback.setClients(1);
+    expect(playback.status.code).toBe('PLAYING');
+    expect(told.slice(before)).toEqual([]);
+    playback.setClients(0);
   });
 });

@@ -443,8 +443,10 @@ export class Playback {
       shared.restart(Date.now());
       return;
     }
-    if (shared && arrived && this.ended) {
-      // Ended here only (this server's decoder gave up): it tries again where the others are.
+    // Ended here only (this server's decoder gave up): it tries again where the others are. Asked of
+    // `failed` too: a first viewer here has just taken `ended` from the shared timeline (still
+    // running), and the server played on saying FAILED, its /healthz 503.
+    if (shared && arrived && (this.ended || this.failed)) {
       this.ended = false;
       this.failed = false;
       this.failures = 0;
