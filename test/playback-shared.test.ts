@@ -112,3 +112,25 @@ describe('a server whose source was given up', () => {
     playback.setClients(0);
   });
 });
+
+describe('a server nobody watches', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('reports where the shared timeline is now, not where its last viewer left it', () => {
+    vi.useFakeTimers();
+    const { playback } = follow({ paused: false, position: 0, at: Date.now(), cause: 'start', changedAt: 1, writer: 'a' });
+    playback.setClients(1);
+    vi.advanceTimersByTime(2000);
+    playback.setClients(0);
+    vi.advanceTimersByTime(2000);
+    playback.observe();
+    expect(playback.status).toMatchObject({ code: 'PLAYING' });
+    expect(playback.position).toBeCloseTo(4, 3);
+    // The file (6 s, no --loop) has ended everywhere.
+    vi.advanceTimersByTime(5000);
+    playback.observe();
+    expect(playback.status).toEqual({ code: 'ENDED', position: DURATION });
+  });
+});

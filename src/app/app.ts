@@ -295,6 +295,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   function health(): Health {
     const totals = audience.totals();
+    playback.observe();
     const timeline = playback.status;
     const dropped = scheduler.dropped + playback.source.discarded;
     // Noted here too: a source whose every frame is lost presents none, so the frame event never notes them.

@@ -212,6 +212,17 @@ export class Playback {
     this.position = position;
   }
 
+  /**
+   * Brings the state /healthz reports up to date. A cluster server nobody watches decodes nothing,
+   * so its own state stands where its last viewer left it while the shared timeline moves on (it
+   * said PLAYING at 2.5 s of a file that had ended everywhere long before): it is taken up from the
+   * shared record, as a first viewer here takes it up (setClients). A server that gave its source
+   * up keeps saying so until a viewer makes it try again.
+   */
+  observe(): void {
+    if (this.shared && this.clients === 0 && !this.failed) this.syncToShared();
+  }
+
   /** The shared timeline changed (here or on another server): follow it and tell the viewers. */
   applyShared(record: TimelineRecord): void {
     if (!this.shared) return;
