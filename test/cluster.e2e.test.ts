@@ -313,6 +313,31 @@ describe('one timeline across servers', () => {
     const alone = async (s: CliServer): Promise<boolean> => (await health(s)).cluster.servers.length === 1;
     await until('heartbeats', async () => (await health(a)).cluster.servers.length === 2 && (await alone(named)) && (await alone(other)) && (await alone(sameName)), 5000);
   });
+
+  it('refuses with one line a server that would read the timeline otherwise: without --loop among looping ones, or another length under one name', async () => {
+    pool = serverPool();
+    const a = await pool.serve(cluster('terms'));
+    await until('its first beat', async () => (await health(a)).cluster.servers.length === 1, 5000);
+    const refusal = (args: string[]): { status: number; stderr: string } => {
+      try {
+        execFileSync(process.execPath, [CLI, 'serve', ...args, '--port', '0', '--log-level', 'error', '--cluster', redis.url, '--cluster-name', 'terms'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 15_000 });
+        return { status: 0, stderr: '' };
+      } catch (error) {
+        const e = error as { status: number; stderr: Buffer };
+        return { status: e.status, stderr: e.stderr.toString() };
+      }
+    };
+    // It took the looping timeline for ended after one pass, and its next viewer restarted the file for everyone.
+    const once = refusal([clip]);
+    expect(once.status).toBe(1);
+    expect(once.stderr.trim().split('\n')).toHaveLength(1);
+    expect(once.stderr).toMatch(/^ascii360: --cluster: cannot join the timeline "terms": its servers loop the source \(--loop\) and this one plays it once \(no --loop\)/);
+    const shorter = refusal([shortClip, '--loop']);
+    expect(shorter.status).toBe(1);
+    expect(shorter.stderr).toMatch(/its servers play a source 20\.\d{3} s long and this one 3\.\d{3} s/);
+    // The timeline is untouched: still the first server's, playing.
+    expect((await health(a)).cluster.timeline).toMatchObject({ cause: 'start', paused: false });
+  });
 });
 
 describe('starting without Redis', () => {

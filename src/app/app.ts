@@ -25,7 +25,7 @@ import { RenderScheduler } from '../workers/render-scheduler.js';
 import { Audience } from './audience.js';
 import { DropWatch, formatHealth, HEALTH_VIEWS_MAX, httpStatusOf, STALLED_MS, statusOf, type Health } from './health.js';
 import { prometheusText } from './metrics.js';
-import { Playback } from './playback.js';
+import { followsTimeline, Playback } from './playback.js';
 import { WorkSizeScheduler } from './work-size-scheduler.js';
 import { chooseWorkWidth } from './working-size.js';
 import { publicName } from '../shared/source-name.js';
@@ -94,8 +94,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Joined before anything else is built: an unreachable Redis refuses the start with one line.
   // Loaded only for a cluster: its Redis client is a fifth of the server's start-up imports.
   const clustering = opts.cluster ? await import('../cluster/cluster.js') : null;
+  // The demo always loops; a file loops with --loop. Every server of one timeline must agree (timeline-terms.ts).
+  const loops = info.kind === 'demo' || opts.loop;
+  const terms = followsTimeline(info) ? { duration: info.duration, loop: loops } : null;
   const cluster = opts.cluster && clustering
-    ? await clustering.Cluster.join({ ...opts.cluster, name: opts.cluster.name ?? (await clustering.clusterNameFor(opts.source ? info.label : undefined, info.duration, info.width, info.height)), log })
+    ? await clustering.Cluster.join({ ...opts.cluster, name: opts.cluster.name ?? (await clustering.clusterNameFor(opts.source ? info.label : undefined, info.duration, info.width, info.height)), terms, log })
     : null;
   const started = Date.now();
   const store = new DisposableStore();
@@ -143,8 +146,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     // Added after the playback, so it is disposed before it: no change arrives mid-shutdown.
     store.add(cluster);
     cluster.onRecord = (record) => playback.applyShared(record);
-    // The demo always loops; a file loops with --loop.
-    playback.followShared(cluster, info.kind === 'demo' || opts.loop);
+    playback.followShared(cluster, loops);
   }
 
   const clients = (): number => audience.size + audio.listeners.count;
@@ -293,6 +295,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   function health(): Health {
     const totals = audience.totals();
+    playback.observe();
     const timeline = playback.status;
     const dropped = scheduler.dropped + playback.source.discarded;
     // Noted here too: a source whose every frame is lost presents none, so the frame event never notes them.

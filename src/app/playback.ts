@@ -9,7 +9,7 @@ import type { TimelineRecord } from '../cluster/timeline-record.js';
 import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame } from '../shared/types.js';
 import { FrameRing } from '../source/frame-ring.js';
-import type { FrameSource, SourceEvents } from '../source/frame-source.js';
+import type { FrameSource, SourceEvents, SourceInfo } from '../source/frame-source.js';
 import { frameSize } from '../source/source-format.js';
 import { SharedClock } from './shared-clock.js';
 import { isUrlLike } from '../shared/source-name.js';
@@ -43,6 +43,15 @@ export interface TimelineAudio {
   nearEnd(position: number, duration: number): void;
   /** The picture wrapped round to the start of a looping file; its first frame is at `clock`. */
   looped(clock: number): void;
+}
+
+/**
+ * Whether a source follows a cluster's shared timeline. Not a live stream or a photo (no timeline),
+ * nor a file that starts only at its beginning (it cannot start where the others are): each server
+ * shows its own.
+ */
+export function followsTimeline(info: SourceInfo): boolean {
+  return !(info.live || info.kind === 'still' || info.unseekable);
 }
 
 export class Playback {
@@ -190,8 +199,7 @@ export class Playback {
    */
   followShared(shared: SharedTimeline, loops: boolean): void {
     const info = this.source.info;
-    // No timeline to share (a file that cannot start where the others are, too): each server shows its own.
-    if (info.live || info.kind === 'still' || info.unseekable) return;
+    if (!followsTimeline(info)) return;
     this.shared = new SharedClock(shared, info.duration, info.fps, loops);
     this.syncToShared();
   }
@@ -204,9 +212,21 @@ export class Playback {
     this.position = position;
   }
 
+  /**
+   * Brings the state /healthz reports up to date. A cluster server nobody watches decodes nothing,
+   * so its own state stands where its last viewer left it while the shared timeline moves on (it
+   * said PLAYING at 2.5 s of a file that had ended everywhere long before): it is taken up from the
+   * shared record, as a first viewer here takes it up (setClients). A server that gave its source
+   * up keeps saying so until a viewer makes it try again.
+   */
+  observe(): void {
+    if (this.shared && this.clients === 0 && !this.failed) this.syncToShared();
+  }
+
   /** The shared timeline changed (here or on another server): follow it and tell the viewers. */
   applyShared(record: TimelineRecord): void {
     if (!this.shared) return;
+    const repeated = this.shared.take(record);
     if (record.cause !== 'start') {
       this.failed = false;
       this.failures = 0;
@@ -226,7 +246,8 @@ export class Playback {
       if (this.clients > 0 && this.paused && !this.ended) this.start(this.position, true);
     }
     if (record.cause !== 'seek') {
-      this.announce(this.status);
+      // The same restart made on two servers at once: followed (its clock wins everywhere), not told twice.
+      if (!repeated) this.announce(this.status);
       return;
     }
     this.announce({ code: 'SEEKED', position: record.position });
@@ -433,8 +454,10 @@ export class Playback {
       shared.restart(Date.now());
       return;
     }
-    if (shared && arrived && this.ended) {
-      // Ended here only (this server's decoder gave up): it tries again where the others are.
+    // Ended here only (this server's decoder gave up): it tries again where the others are. Asked of
+    // `failed` too: a first viewer here has just taken `ended` from the shared timeline (still
+    // running), and the server played on saying FAILED, its /healthz 503.
+    if (shared && arrived && (this.ended || this.failed)) {
       this.ended = false;
       this.failed = false;
       this.failures = 0;

@@ -25,6 +25,8 @@ const BEHIND_S = 2;
 export class SharedClock {
   /** Frames in a row that call for a restart at the shared position. */
   private offFrames = 0;
+  /** The record the playback last took (take), to tell a change from the same change made twice. */
+  private taken: TimelineRecord;
 
   /** `loops`: the file wraps round (`--loop`, the demo); `duration` and `fps` are the source's. */
   constructor(
@@ -32,10 +34,25 @@ export class SharedClock {
     private readonly duration: number,
     private readonly fps: number,
     private readonly loops: boolean,
-  ) {}
+  ) {
+    this.taken = timeline.record;
+  }
 
   get record(): TimelineRecord {
     return this.timeline.record;
+  }
+
+  /**
+   * Takes `record` as the one followed from now on. Returns true when it restarts a file whose
+   * previous restart had not run out when it was made: two newcomers on two servers after the end,
+   * each restarting it before hearing of the other's (pub/sub takes a moment). The newer one wins
+   * everywhere, as any change, but it is no news: every viewer heard PLAYING from the start already,
+   * and a joiner hears the timeline once, after its INIT (PROTOCOL-NOTES.md §2.1).
+   */
+  take(record: TimelineRecord): boolean {
+    const before = this.taken;
+    this.taken = record;
+    return record.cause === 'restart' && before.cause === 'restart' && !positionAt(before, record.changedAt, this.duration, this.loops).ended;
   }
 
   /** Where the timeline is at wall-clock `now`, and whether a file that does not loop has run out. */

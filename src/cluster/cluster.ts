@@ -12,7 +12,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { Logger } from '../shared/logger.js';
 import { isUrlLike, publicName } from '../shared/source-name.js';
+import { Ascii360Error } from '../shared/errors.js';
 import { RedisLink, redactUrl, type ServerBeat } from './redis-link.js';
+import { termsClash, type TimelineTerms } from './timeline-terms.js';
 import { isNewer, parseRecord, startingRecord, type TimelineRecord } from './timeline-record.js';
 
 /** What a change made on this server says; the cluster stamps who and when. */
@@ -31,11 +33,13 @@ export interface ClusterOptions {
   name: string;
   /** Start without Redis when it cannot be reached, and join when it comes. */
   optional: boolean;
+  /** What the timeline means here, which every server of it must share; null for a source that follows no timeline (a live stream, a photo). */
+  terms: TimelineTerms | null;
   log: Logger;
 }
 
 /** The load and whereabouts this server reports in each heartbeat. */
-export type BeatLoad = Omit<ServerBeat, 'id' | 'at'>;
+export type BeatLoad = Omit<ServerBeat, 'id' | 'at' | 'duration' | 'loop'>;
 
 export interface ClusterHealth {
   name: string;
@@ -87,6 +91,8 @@ export class Cluster implements SharedTimeline {
   private servers: ServerBeat[] = [];
   private beatTimer: NodeJS.Timeout | null = null;
   private beating = false;
+  /** A disagreement seen in the beats (two servers that joined at once), logged once until it is gone. */
+  private clashSeen: string | null = null;
   private link!: RedisLink;
   /** Called with every record this server adopts, its own changes included (app → playback). */
   onRecord: (record: TimelineRecord) => void = () => {};
@@ -106,17 +112,41 @@ export class Cluster implements SharedTimeline {
       },
       regained: () => {
         opts.log.info('cluster.regained', { redis: redactUrl(opts.url) });
-        void cluster.reconcile();
+        void cluster.checkTerms().then((clash) => {
+          if (!clash) return cluster.reconcile();
+          // Running already (it started without Redis): it cannot refuse to start, so it stays apart, saying why.
+          opts.log.error('cluster.refused', { name: opts.name, reason: clash, playing: 'alone' });
+          cluster.link.refuse(clash);
+          return undefined;
+        });
       },
     });
-    if (cluster.link.connected) await cluster.reconcile();
-    else opts.log.warn('cluster.unreachable', { redis: redactUrl(opts.url), reason: cluster.link.reason, playing: 'alone until it answers' });
+    if (cluster.link.connected) {
+      const clash = await cluster.checkTerms();
+      if (clash) {
+        cluster.link.close();
+        throw new Ascii360Error('CLUSTER_MISMATCH', `--cluster: cannot join the timeline "${opts.name}": ${clash}; start its servers alike, or give this one another --cluster-name`);
+      }
+      await cluster.reconcile();
+    } else opts.log.warn('cluster.unreachable', { redis: redactUrl(opts.url), reason: cluster.link.reason, playing: 'alone until it answers' });
     opts.log.info('cluster.joined', { name: opts.name, id: cluster.id, connected: cluster.link.connected });
     return cluster;
   }
 
   get record(): TimelineRecord {
     return this.current;
+  }
+
+  /** Why this server's terms differ from those of the servers already on the timeline, or null. */
+  private async checkTerms(): Promise<string | null> {
+    if (!this.opts.terms) return null;
+    try {
+      return termsClash(this.opts.terms, await this.link.peers(Date.now(), HEARTBEAT_WINDOW_MS));
+    } catch (error) {
+      // Redis went away meanwhile: nobody to disagree with; the check comes again when it is back.
+      this.opts.log.debug('cluster.peers_failed', { reason: (error as Error).message });
+      return null;
+    }
   }
 
   get connected(): boolean {
@@ -184,8 +214,9 @@ export class Cluster implements SharedTimeline {
       if (this.beating || !this.link.connected) return;
       this.beating = true;
       try {
-        const { servers, record } = await this.link.beat({ ...load(), id: this.id, at: Date.now() }, HEARTBEAT_WINDOW_MS);
+        const { servers, record } = await this.link.beat({ ...load(), ...this.opts.terms, id: this.id, at: Date.now() }, HEARTBEAT_WINDOW_MS);
         this.servers = servers;
+        this.noteClash(servers);
         this.adopt(record);
       } catch (error) {
         this.opts.log.debug('cluster.beat_failed', { reason: (error as Error).message });
@@ -196,6 +227,16 @@ export class Cluster implements SharedTimeline {
     void beat();
     this.beatTimer = setInterval(() => void beat(), HEARTBEAT_MS);
     this.beatTimer.unref();
+  }
+
+  /**
+   * Two servers that joined at the same moment both passed the check at the door (checkTerms):
+   * neither can tell which one is wrong, so both say so in their logs, once.
+   */
+  private noteClash(servers: readonly ServerBeat[]): void {
+    const clash = this.opts.terms ? termsClash(this.opts.terms, servers.filter((s) => s.id !== this.id)) : null;
+    if (clash && clash !== this.clashSeen) this.opts.log.error('cluster.clash', { name: this.opts.name, reason: clash, note: 'start every server of one timeline alike' });
+    this.clashSeen = clash;
   }
 
   health(now = Date.now()): ClusterHealth {

@@ -22,6 +22,9 @@ export interface ServerBeat {
   offsetMs: number | null;
   /** Wall-clock ms of the beat. */
   at: number;
+  /** What the timeline means on it (timeline-terms.ts); absent from a server of an older version, or one whose source shares no timeline. */
+  duration?: number;
+  loop?: boolean;
 }
 
 export interface RedisLinkEvents {
@@ -225,7 +228,17 @@ export class RedisLink {
       .exec();
     const ids = (results?.[3]?.[1] as string[] | undefined) ?? [];
     const record = parseRecord((results?.[5]?.[1] as string | null | undefined) ?? null);
-    if (ids.length === 0) return { servers: [], record };
+    return { servers: await this.beatsOf(ids), record };
+  }
+
+  /** The servers that beat within `windowMs` of `now`, without beating: who is there before joining. */
+  async peers(now: number, windowMs: number): Promise<ServerBeat[]> {
+    return this.beatsOf(await this.command.zrangebyscore(this.keys.servers, now - windowMs, '+inf'));
+  }
+
+  /** The last beat of each server in `ids` still kept. */
+  private async beatsOf(ids: string[]): Promise<ServerBeat[]> {
+    if (ids.length === 0) return [];
     const texts = await this.command.mget(ids.map((id) => this.keys.server(id)));
     const beats: ServerBeat[] = [];
     for (const text of texts) {
@@ -238,13 +251,23 @@ export class RedisLink {
         // Not JSON: not ours either.
       }
     }
-    return { servers: beats, record };
+    return beats;
   }
 
   /** Leaves the cluster's server list at once, so the others stop counting this server. */
   async leave(id: string): Promise<void> {
     if (!this.up) return;
     await this.command.multi().del(this.keys.server(id)).zrem(this.keys.servers, id).exec();
+  }
+
+  /**
+   * Leaves Redis for good, saying why (`reason`, shown as the cluster's `lost`): a server that
+   * met its cluster only once running (--cluster-optional) and cannot share its timeline stays apart.
+   */
+  refuse(reason: string): void {
+    this.up = false;
+    this.lostReason = reason;
+    this.close();
   }
 
   close(): void {

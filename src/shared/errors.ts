@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'BAD_OPTION'
   | 'LISTEN_FAILED'
   | 'CONNECT_FAILED'
-  | 'CLUSTER_UNREACHABLE';
+  | 'CLUSTER_UNREACHABLE'
+  | 'CLUSTER_MISMATCH';
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
