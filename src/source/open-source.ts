@@ -128,7 +128,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   if (media.isImage && !isUrl) return openStill(input, opts, log, tools);
   if (media.undecodable !== null) throw new Ascii360Error('SOURCE_NOT_MEDIA', media.undecodable);
   const sideData = isUrl ? media.sideData : await withStereoBox(media.sideData, media.formatName, path);
-  const format = formatOf(fromSideData(sideData, media.width, media.height), opts, media.width, media.height, log);
+  const format = formatOf(fromSideData(sideData, media.width, media.height), opts, media.width, media.height, log, media.pixelAspect);
   const live = isUrl && media.duration === 0;
   const raw = RAW_STREAMS.exec(media.formatName)?.[0];
   // A file over http(s), not a playlist of segments, whose server sends only whole files.
@@ -174,8 +174,8 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
 }
 
 /** The file's metadata and the flags → the format, each warning logged once (`source.format`). */
-function formatOf(meta: SphericalMetadata | null, opts: OpenOptions, width: number, height: number, log: Logger): SourceFormat {
-  const format = resolveFormat(meta, opts.format ?? {}, width, height, (message) => log.warn('source.format', { note: message }));
+function formatOf(meta: SphericalMetadata | null, opts: OpenOptions, width: number, height: number, log: Logger, pixelAspect = 1): SourceFormat {
+  const format = resolveFormat(meta, opts.format ?? {}, width, height, (message) => log.warn('source.format', { note: message }), pixelAspect);
   log.info('source.layout', {
     layout: format.picture.layout,
     stereo: format.stereo,
