@@ -1,10 +1,11 @@
 /**
  * The decoder's bookkeeping (src/source/ffmpeg-source.ts): the line a decoder that stopped is told
  * by (tellingLine: the last of ffmpeg's that says why, past its generic last words and the tags newer
- * ffmpeg puts in front), and each frame's place on the timeline (timelineFrame).
+ * ffmpeg puts in front), each frame's place on the timeline (timelineFrame), where a seek lands
+ * (frameStart) and how its moment is asked of ffmpeg (seekArg).
  */
 import { describe, expect, it } from 'vitest';
-import { tellingLine, timelineFrame } from '../src/source/ffmpeg-source.js';
+import { frameStart, seekArg, tellingLine, timelineFrame } from '../src/source/ffmpeg-source.js';
 
 describe('tellingLine', () => {
   it("ffmpeg 5.1's own tail for an MP4 it could not read over HTTP: the input/output error", () => {
@@ -49,5 +50,26 @@ describe('timelineFrame', () => {
     }
     // Not looping: the position as it is.
     expect(timelineFrame(25, 30, 0)).toEqual({ position: 25, index: 750 });
+  });
+});
+
+describe('frameStart and seekArg', () => {
+  it('a moment lands on the start of the frame shown then, and frames from it are numbered whole', () => {
+    expect(frameStart(1.05, 30)).toBe(31 / 30);
+    expect(frameStart(31 / 30, 30)).toBe(31 / 30);
+    expect(frameStart(3.999, 30)).toBe(119 / 30);
+    expect(frameStart(0, 30)).toBe(0);
+    for (let k = 0; k < 90; k++) expect(timelineFrame(frameStart(1.05, 30) + k / 30, 30, 0).index).toBe(31 + k);
+  });
+
+  it('-ss is at or before the frame it starts at, never past it', () => {
+    // 32 / 30 = 1.06667: 1.067 would drop frame 32.
+    expect(seekArg(32 / 30)).toBe('1.066');
+    expect(seekArg(0.3)).toBe('0.300');
+    for (let k = 1; k < 3000; k++) {
+      const s = Number(seekArg(k / 30));
+      expect(s).toBeLessThanOrEqual(k / 30);
+      expect(s).toBeGreaterThan((k - 1) / 30);
+    }
   });
 });

@@ -144,9 +144,10 @@ describe('server over WebSocket', () => {
     v.send({ type: 'playback-ready', requestId: 1, time: 0 });
     v.send({ type: 'seek', time: 1.25, requestId: 42 });
     await v.until(() => v.texts.some((t) => t.startsWith('SEEKED:')), 'the SEEKED answer');
-    expect(v.texts.filter((t) => t.startsWith('SEEKED:'))).toEqual(['SEEKED:42:1.250000000']);
+    // Where it landed: the start of the frame shown at 1.25 s, frame 37 of 30 a second.
+    expect(v.texts.filter((t) => t.startsWith('SEEKED:'))).toEqual(['SEEKED:42:1.233333333']);
     // Its own answer after the timeline's STATUS, which every viewer gets.
-    expect(v.texts.indexOf('STATUS:SEEKED:1.250')).toBeLessThan(v.texts.indexOf('SEEKED:42:1.250000000'));
+    expect(v.texts.indexOf('STATUS:SEEKED:1.233')).toBeLessThan(v.texts.indexOf('SEEKED:42:1.233333333'));
     await v.moreFrames(3);
     expect(v.texts.filter((t) => t.startsWith('Error: '))).toEqual([]);
     expect(v.closeCode).toBeNull();

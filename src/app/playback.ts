@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger.js';
 import type { DecodedFrame } from '../shared/types.js';
 import { FrameRing } from '../source/frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from '../source/frame-source.js';
+import { frameStart } from '../source/ffmpeg-source.js';
 import { frameSize } from '../source/source-format.js';
 import { SharedClock } from './shared-clock.js';
 import { isUrlLike } from '../shared/source-name.js';
@@ -537,20 +538,22 @@ export class Playback {
     if (info.unseekable) return `seek is not possible in this file: ${info.unseekable}`;
     const end = info.duration > 0 ? info.duration : this.endSeen;
     if (end > 0 && time >= end) return `seek time ${time} is past the end (${end.toFixed(3)} s)`;
+    // The frame a player shows then, for the picture, the sound and every server of a cluster.
+    const at = frameStart(time, info.fps);
     if (this.shared) {
-      this.shared.seek(time, this.paused, Date.now());
+      this.shared.seek(at, this.paused, Date.now());
       return null;
     }
     this.ended = false;
     this.failed = false;
-    this.position = time;
+    this.position = at;
     this.shownAtPosition = false;
     this.forgetShortEnd();
-    this.log.info('playback.seek', { position: time.toFixed(3) });
+    this.log.info('playback.seek', { position: at.toFixed(3) });
     this.jumps++;
-    if (this.shouldRun) this.start(time);
-    else if (this.clients > 0) this.start(time, true); // paused: show the new moment
-    this.announce({ code: 'SEEKED', position: time });
+    if (this.shouldRun) this.start(at);
+    else if (this.clients > 0) this.start(at, true); // paused: show the new moment
+    this.announce({ code: 'SEEKED', position: at });
     return null;
   }
 

@@ -88,7 +88,7 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   if (onGpu) args.push('-hwaccel_output_format', 'cuda');
   if (a.realtime) args.push('-re');
   if (a.loop) args.push('-stream_loop', '-1');
-  if (a.position > 0) args.push('-ss', a.position.toFixed(3));
+  if (a.position > 0) args.push('-ss', seekArg(a.position));
   if (a.nativeFps !== undefined && a.nativeFps > 0 && a.nativeFps < SINGLE_THREAD_BELOW_FPS) args.push('-threads', '1');
   if (a.analyzeUs !== undefined) args.push('-analyzeduration', String(a.analyzeUs));
   args.push('-i', a.input, '-map', `0:v:${a.videoStream ?? 0}`, '-an', '-sn', '-dn');
@@ -172,6 +172,25 @@ const GENERIC_LAST_WORDS = /^(Error marking filters as finished|Conversion faile
 export function tellingLine(tail: readonly string[]): string | undefined {
   for (let i = tail.length - 1; i >= 0; i--) if (!GENERIC_LAST_WORDS.test(untagged(tail[i]!))) return tail[i];
   return tail.at(-1);
+}
+
+/**
+ * `-ss` for a run that starts at `position`: whole milliseconds, rounded down. ffmpeg keeps only the
+ * frames at or after it, so the nearest millisecond, when above the frame's moment, dropped that
+ * frame: at 30 fps frame 32 (1.0667 s) asked as 1.067 began the run at frame 33, its picture a frame
+ * ahead of its number, and a paused seek onto a file's last frame found none.
+ */
+export function seekArg(position: number): string {
+  return (Math.floor(position * 1000 + 1e-6) / 1000).toFixed(3);
+}
+
+/**
+ * The start of the frame shown at `time` on a `fps` grid: where a seek lands. A run started between
+ * two frames numbered its frames from half way (round(31.5 + k)), so floating point gave one number
+ * twice and skipped the next (61, 61, 63), and a file's last frame came numbered one past it.
+ */
+export function frameStart(time: number, fps: number): number {
+  return Math.floor(time * fps + 1e-6) / fps;
 }
 
 /**

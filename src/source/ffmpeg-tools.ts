@@ -198,6 +198,8 @@ export interface MediaInfo {
   sideData: Record<string, unknown>[];
   /** How working frames of this stream are stored: its own 4:2:0, or RGB24 (frame-pixels.ts). */
   pixels: FramePixels;
+  /** A stored pixel's width over its height as shown (the sample aspect ratio, turned with the picture); 1 when square or unstated. */
+  pixelAspect: number;
   /** Which of the file's video streams is the picture (ffmpeg's `0:v:N`): not a cover picture attached to it. */
   videoStream: number;
   /**
@@ -205,6 +207,16 @@ export interface MediaInfo {
    * one line for the user; null where it can. The caller refuses a video so; a photo goes to sharp.
    */
   undecodable: string | null;
+}
+
+/**
+ * ffprobe's `sample_aspect_ratio` ("2:1") as a number; 1 where it is missing, unknown ("0:1") or
+ * square. An anamorphic 360° file (1024x1024 stored, each pixel twice as wide as tall) shows 2:1.
+ */
+export function parsePixelAspect(sar: unknown): number {
+  if (typeof sar !== 'string') return 1;
+  const [n, d] = sar.split(':').map(Number);
+  return n && d && n > 0 && d > 0 ? n / d : 1;
 }
 
 function parseRate(rate: unknown): number {
@@ -300,6 +312,7 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
     formatName,
     sideData: Array.isArray(video['side_data_list']) ? (video['side_data_list'] as Record<string, unknown>[]) : [],
     pixels: pixelsOfStream(video['pix_fmt'], video['color_space'], video['color_range']),
+    pixelAspect: turned ? 1 / parsePixelAspect(video['sample_aspect_ratio']) : parsePixelAspect(video['sample_aspect_ratio']),
     videoStream,
     undecodable: decodes ? null : undecodableReason(label, input, warnings),
   };

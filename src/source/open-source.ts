@@ -119,16 +119,29 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
       throw new Ascii360Error('SOURCE_UNREADABLE', `source is not readable (permission denied): ${input}`);
     }
     if ((await stat(input)).size === 0) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${input} is empty (0 bytes)`);
-    if (IMAGE_EXTENSIONS.test(input)) return openStill(input, opts, log);
+  }
+  // A photo's name, sharp cannot read it: a video named like a photo (a download saved as .jpg) is
+  // still a video, which was refused as "not an image"; anything else keeps sharp's word for it.
+  let notStill: unknown = null;
+  if (!isUrl && IMAGE_EXTENSIONS.test(input)) {
+    try {
+      return await openStill(input, opts, log);
+    } catch (error) {
+      if (!(error instanceof Ascii360Error && error.code === 'SOURCE_NOT_MEDIA')) throw error;
+      notStill = error;
+    }
   }
   // ffmpeg reads a name as options or a protocol before it reads it as a file: `clip:1.mp4` was
   // "Protocol not found" and `-dash.mp4` a missing option's argument. An absolute path is a file.
   const path = isUrl ? input : resolve(input);
-  const media = await probeMedia(tools, path, redactedSource(input));
+  const media = await probeMedia(tools, path, redactedSource(input)).catch((error: unknown) => {
+    throw notStill ?? error;
+  });
+  if (notStill !== null && (media.isImage || media.undecodable !== null)) throw notStill;
   if (media.isImage && !isUrl) return openStill(input, opts, log, tools);
   if (media.undecodable !== null) throw new Ascii360Error('SOURCE_NOT_MEDIA', media.undecodable);
   const sideData = isUrl ? media.sideData : await withStereoBox(media.sideData, media.formatName, path);
-  const format = formatOf(fromSideData(sideData, media.width, media.height), opts, media.width, media.height, log);
+  const format = formatOf(fromSideData(sideData, media.width, media.height), opts, media.width, media.height, log, media.pixelAspect);
   const live = isUrl && media.duration === 0;
   const raw = RAW_STREAMS.exec(media.formatName)?.[0];
   // A file over http(s), not a playlist of segments, whose server sends only whole files.
@@ -174,8 +187,8 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
 }
 
 /** The file's metadata and the flags → the format, each warning logged once (`source.format`). */
-function formatOf(meta: SphericalMetadata | null, opts: OpenOptions, width: number, height: number, log: Logger): SourceFormat {
-  const format = resolveFormat(meta, opts.format ?? {}, width, height, (message) => log.warn('source.format', { note: message }));
+function formatOf(meta: SphericalMetadata | null, opts: OpenOptions, width: number, height: number, log: Logger, pixelAspect = 1): SourceFormat {
+  const format = resolveFormat(meta, opts.format ?? {}, width, height, (message) => log.warn('source.format', { note: message }), pixelAspect);
   log.info('source.layout', {
     layout: format.picture.layout,
     stereo: format.stereo,

@@ -84,11 +84,11 @@ const SAME_SHAPE = 0.02;
  * stereo named, failing both, the layouts of the whole frame without it. Where nothing fits and the
  * user named neither, that this may not be a 360° picture at all (a phone's 9:16 video).
  */
-function stretchHint(picture: PictureFormat, stereo: StereoMode, stereoFrom: Origin, width: number, height: number, layoutGiven: boolean): string {
+function stretchHint(picture: PictureFormat, stereo: StereoMode, stereoFrom: Origin, width: number, height: number, layoutGiven: boolean, pixelAspect: number): string {
   const same = (a: number, b: number): boolean => Math.abs(a / b - 1) <= SAME_SHAPE;
   const shapeIn = (mode: StereoMode): number => {
     const eye = eyeSize(mode, width, height);
-    return eye.width / eye.height;
+    return (eye.width * pixelAspect) / eye.height;
   };
   const layoutsOf = (shape: number): LayoutName[] => LAYOUT_NAMES.filter((l) => l !== picture.layout && same(shape, LAYOUTS[l].aspect({ ...picture, layout: l, area: WHOLE_AREA })));
   // Leaving stereo out: dropping the flag, or overriding what the metadata says.
@@ -109,10 +109,11 @@ function stretchHint(picture: PictureFormat, stereo: StereoMode, stereoFrom: Ori
 }
 
 /**
- * Metadata and flags → the format of a file `width`×`height` (both eyes). `warn` gets one line per
- * thing corrected or guessed (metadata that contradicts the frame, a stretch).
+ * Metadata and flags → the format of a file `width`×`height` (both eyes), whose stored pixels are
+ * `pixelAspect` as wide as tall when shown. `warn` gets one line per thing corrected or guessed
+ * (metadata that contradicts the frame, a stretch).
  */
-export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags, width: number, height: number, warnLog: (message: string) => void): SourceFormat {
+export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags, width: number, height: number, warnLog: (message: string) => void, pixelAspect = 1): SourceFormat {
   const notes: string[] = [];
   const warn = (message: string): void => {
     notes.push(message);
@@ -146,11 +147,13 @@ export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags
   // RGB24 until a ring says how its frames are stored (frame-ring.ts).
   const picture: PictureFormat = { layout, inFov, area, pose, sourceSize: { width: size.width, height: size.height }, pixels: RGB24 };
   const expected = LAYOUTS[layout].aspect(picture);
-  const actual = size.width / size.height;
+  // The shape as shown: an anamorphic 2:1 panorama stored 1024x1024 was warned of as square, with
+  // the hint to try --stereo tb, which would have shown half of it.
+  const actual = (size.width * pixelAspect) / size.height;
   if (Math.abs(actual / expected - 1) > 0.02) {
     // Short enough for `play`'s status line, which shows it where the log goes nowhere: the flags last.
     const said = layoutFrom !== 'default' ? `${layoutFrom === 'flag' ? 'the flag' : meta!.kind} says ${layout}` : stereoFrom === 'metadata' ? `${meta!.kind} says ${stereo}` : 'no metadata says what it is';
-    const hint = stretchHint(picture, stereo, stereoFrom, width, height, layoutFrom === 'flag');
+    const hint = stretchHint(picture, stereo, stereoFrom, width, height, layoutFrom === 'flag', pixelAspect);
     warn(`${size.width}x${size.height}${stereo === 'mono' ? '' : ` (one eye of ${stereo})`} is not ${layout}'s ${expected.toFixed(2)}:1: stretched (${said})${hint}`);
   }
   const initialView = meta?.initialView ?? null;
