@@ -12,6 +12,7 @@ import { parseInit } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { errors, getJson, startCli, statuses, TestViewer } from './helpers/server.js';
 import { findFfmpeg, resolveHwaccel } from '../src/source/ffmpeg-tools.js';
+import { LIVE_SILENT_MS } from '../src/app/playback.js';
 
 const tmp = tempDir();
 let clip = '';
@@ -242,9 +243,15 @@ describe('sources', () => {
         const atStop = v.frames.length;
         await new Promise((r) => setTimeout(r, 4000));
         expect(v.frames.length - atStop).toBeLessThan(45);
-        // The stream back (a camera restarted): the picture moves again.
+        // Silent for LIVE_SILENT_MS: the viewer is told, and the stream opened again (the decoder
+        // waited on the silent port for good, the last picture shown as playing).
+        const texts = v.texts.length;
+        await v.until(() => v.texts.slice(texts).some((t) => /^Error: no picture from the live stream for 10 s; restarting at live/.test(t)), 'the silence told', LIVE_SILENT_MS + 10_000);
+        expect(v.texts.slice(texts)).toContain('STATUS:RESTARTING:no picture from the live stream for 10 s; restarting at live');
+        // The stream back (a camera restarted): the picture moves again, and the viewers hear so.
         sender = send();
         await v.moreFrames(10, 20_000);
+        await v.until(() => v.texts.slice(texts).some((t) => t.startsWith('STATUS:PLAYING')), 'playing again');
         // Silent again, and the viewer gone: the decoder, blocked reading the port, is stopped
         // with the source and does not act on SIGTERM. The server still takes it down as it exits.
         sender.kill('SIGKILL');
@@ -257,7 +264,7 @@ describe('sources', () => {
     } finally {
       sender.kill('SIGKILL');
     }
-  }, 90_000);
+  }, 120_000);
 
   it('a UDP stream with sound: the picture keeps the port, /audio answers 204 even to a listener who came first', async () => {
     const probe = createTcpServer();

@@ -22,6 +22,15 @@ const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 4000;
 /** A file whose frames stop this far short of its stated length ended early (it is cut short). */
 const ENDED_SHORT_S = 1;
+/**
+ * A live stream whose picture has stood still this long while watched is taken for lost and opened
+ * again, as a player would: ffmpeg waits on a silent UDP port or a stalled connection for good, and
+ * the viewers saw the last picture as playing with nothing said.
+ */
+export const LIVE_SILENT_MS = 10_000;
+/** How often that is looked at. */
+const LIVE_WATCH_MS = 1000;
+
 /** A URL that stops short this many times in a row at one place (within SAME_PLACE_FRAMES frames) has ended there. */
 const SAME_STOPS = 3;
 const SAME_PLACE_FRAMES = 1.5;
@@ -102,6 +111,8 @@ export class Playback {
   private lastFrameAt = 0;
   /** Wall-clock ms the picture last moved: its newest frame, or the start of the run awaiting one. */
   private movedAt = 0;
+  /** A live source's silence watch (LIVE_SILENT_MS); null for files and photos. */
+  private liveWatch: NodeJS.Timeout | null = null;
   /** Whether the source's current run has shown a frame. */
   private runShown = false;
   /** Where a file that states no length was seen to end (0: not yet): seeks past it are refused as past a stated length. */
@@ -131,6 +142,12 @@ export class Playback {
     });
     this.detail = workWidth;
     this.ring = this.ringFor(workWidth);
+    if (this.source.info.live) {
+      this.liveWatch = setInterval(() => {
+        if (this.stillFor() >= LIVE_SILENT_MS) this.onSourceError(`no picture from the live stream for ${LIVE_SILENT_MS / 1000} s`);
+      }, LIVE_WATCH_MS);
+      this.liveWatch.unref();
+    }
   }
 
   /** Frames in the source's layout, sized for the detail. */
@@ -580,6 +597,7 @@ export class Playback {
   async dispose(): Promise<void> {
     // Changes from the cluster that arrive while shutting down start nothing.
     this.shared = null;
+    if (this.liveWatch) clearInterval(this.liveWatch);
     this.halt();
     await this.source.dispose();
   }
