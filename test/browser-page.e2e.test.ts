@@ -368,6 +368,21 @@ describe('keys', () => {
 });
 
 describe('the seek bar', () => {
+  it('a click on the thumb that moves nothing gives the keys back to the page: Space pauses', async () => {
+    const { page, errors } = await open(demo, '?renderer=2d');
+    await playing(page);
+    const box = (await page.locator('#seek').boundingBox())!;
+    const bar = await page.locator('#seek').evaluate((el: HTMLInputElement) => ({ value: Number(el.value), max: Number(el.max) }));
+    // On the thumb (16 px wide): the value stays, so no 'change' comes to blur the bar.
+    await page.mouse.click(box.x + 8 + ((box.width - 16) * bar.value) / bar.max, box.y + box.height / 2);
+    await until('the bar let go of the keys', async () => (await page.evaluate(() => document.activeElement?.id)) !== 'seek');
+    await page.keyboard.press(' ');
+    await until('paused', async () => ((await pageState(page)).paused ? true : null), 5000);
+    await page.keyboard.press(' ');
+    await until('playing again', async () => ((await pageState(page)).paused ? null : true), 5000);
+    expect(errors).toEqual([]);
+  });
+
   it('a drag released where it began seeks nowhere, and the bar and time follow the picture again', async () => {
     const clip = makeClip(join(tmp.dir, 'scrub.mp4'), { seconds: 6 });
     const server = await serve([clip, '--loop']);
