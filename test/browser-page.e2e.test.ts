@@ -11,6 +11,7 @@
  * - The bar: the seek bar takes the room the readouts would; on a large screen the cells grow to
  *   fill it when the sample cap cuts the grid; a new devicePixelRatio is followed.
  * - Space and Enter on a focused button press it.
+ * - A page left at the end of a file joins another page's replay.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -348,6 +349,27 @@ describe('layout', () => {
     expect(backing).toBe(after.grid.cols * after.cell.width);
     expect(errors).toEqual([]);
   });
+});
+
+describe('the end of a file, watched together', () => {
+  it('a page left at the end joins when another page replays the file: no "ended" banner or replay button over a timeline that plays', async () => {
+    const clip = makeClip(join(tmp.dir, 'end.mp4'), { seconds: 6 });
+    const server = await serve([clip]);
+    const [a, b] = [await open(server, '?renderer=2d'), await open(server, '?renderer=2d')];
+    const ended = async (p: Page): Promise<boolean> => (await pageState(p)).link === 'ended';
+    await until('both pages at the end', async () => ((await ended(a.page)) && (await ended(b.page)) ? true : null), 20_000);
+    await a.page.locator('#play').click();
+    await playing(a.page);
+    const s = await until('the other page playing again', async () => {
+      const state = await pageState(b.page);
+      return state.link === 'open' && state.timeline === 'PLAYING' ? state : null;
+    }, 8000);
+    expect(s.inits).toBe(2);
+    expect((await pageNotices(b.page)).banner).toBeNull();
+    expect(await b.page.locator('#play').textContent()).toBe('pause');
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+  }, 60_000);
 });
 
 describe('keys', () => {
