@@ -281,6 +281,7 @@ function start(): void {
         return;
       case 'open':
         notices.hideBanner();
+        audio.reconnected();
         return;
       case 'lost':
         lost = { why: state.refusal || 'connection lost', retryAt: performance.now() + state.retryInMs };
