@@ -11,6 +11,7 @@
  * - The bar: the seek bar takes the room the readouts would; on a large screen the cells grow to
  *   fill it when the sample cap cuts the grid; a new devicePixelRatio is followed.
  * - Space and Enter on a focused button press it.
+ * - A page left at the end of a file joins another page's replay.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -350,6 +351,27 @@ describe('layout', () => {
   });
 });
 
+describe('the end of a file, watched together', () => {
+  it('a page left at the end joins when another page replays the file: no "ended" banner or replay button over a timeline that plays', async () => {
+    const clip = makeClip(join(tmp.dir, 'end.mp4'), { seconds: 6 });
+    const server = await serve([clip]);
+    const [a, b] = [await open(server, '?renderer=2d'), await open(server, '?renderer=2d')];
+    const ended = async (p: Page): Promise<boolean> => (await pageState(p)).link === 'ended';
+    await until('both pages at the end', async () => ((await ended(a.page)) && (await ended(b.page)) ? true : null), 20_000);
+    await a.page.locator('#play').click();
+    await playing(a.page);
+    const s = await until('the other page playing again', async () => {
+      const state = await pageState(b.page);
+      return state.link === 'open' && state.timeline === 'PLAYING' ? state : null;
+    }, 8000);
+    expect(s.inits).toBe(2);
+    expect((await pageNotices(b.page)).banner).toBeNull();
+    expect(await b.page.locator('#play').textContent()).toBe('pause');
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+});
+
 describe('keys', () => {
   it('Space and Enter on a button reached with Tab press it, and do not pause the picture', async () => {
     const { page, errors } = await open(demo, '?renderer=2d');
@@ -368,6 +390,21 @@ describe('keys', () => {
 });
 
 describe('the seek bar', () => {
+  it('a click on the thumb that moves nothing gives the keys back to the page: Space pauses', async () => {
+    const { page, errors } = await open(demo, '?renderer=2d');
+    await playing(page);
+    const box = (await page.locator('#seek').boundingBox())!;
+    const bar = await page.locator('#seek').evaluate((el: HTMLInputElement) => ({ value: Number(el.value), max: Number(el.max) }));
+    // On the thumb (16 px wide): the value stays, so no 'change' comes to blur the bar.
+    await page.mouse.click(box.x + 8 + ((box.width - 16) * bar.value) / bar.max, box.y + box.height / 2);
+    await until('the bar let go of the keys', async () => (await page.evaluate(() => document.activeElement?.id)) !== 'seek');
+    await page.keyboard.press(' ');
+    await until('paused', async () => ((await pageState(page)).paused ? true : null), 5000);
+    await page.keyboard.press(' ');
+    await until('playing again', async () => ((await pageState(page)).paused ? null : true), 5000);
+    expect(errors).toEqual([]);
+  });
+
   it('a drag released where it began seeks nowhere, and the bar and time follow the picture again', async () => {
     const clip = makeClip(join(tmp.dir, 'scrub.mp4'), { seconds: 6 });
     const server = await serve([clip, '--loop']);

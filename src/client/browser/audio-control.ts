@@ -16,6 +16,10 @@
  *
  * At the end of a file the button rests (`setEnded`): there is nothing to hear until a replay,
  * which asks for the sound again if it was on.
+ *
+ * A stream that failed MAX_RETRIES times in a row (the server went away: killed, or failed over)
+ * is not a sound the browser blocked: the button says it was lost, and the sound comes back on by
+ * itself with the connection (`reconnected`). It said "sound blocked" and stayed off for good.
  */
 import { ElementAudioFeed, MseAudioFeed, type AudioFeed, type FeedHooks, type FeedWait } from './audio-feed.js';
 import { PcmAudioFeed } from './pcm-audio-feed.js';
@@ -39,10 +43,13 @@ export const MAX_RETRIES = 3;
 /** Wait before the first retry; doubled for each further one. */
 export const RETRY_BASE_MS = 1000;
 
+/** Why the sound went off by itself: the browser refused to play it, or its stream kept failing. */
+type GaveUp = 'blocked' | 'lost';
+
 export class AudioControl {
   availability: AudioAvailability = 'checking';
   private on = false;
-  private blocked = false;
+  private gaveUp: GaveUp | null = null;
   private ended = false;
   /** Counts requests: names each one (`n=`) and tells a stale play() rejection from a live one. */
   private requests = 0;
@@ -148,11 +155,17 @@ export class AudioControl {
       this.events.stopped();
     } else {
       this.on = true;
-      this.blocked = false;
+      this.gaveUp = null;
       this.failures = 0;
       this.request();
     }
     this.show();
+  }
+
+  /** The page's connection is back: a sound lost with it (its stream failed meanwhile) is asked for again. */
+  reconnected(): void {
+    if (this.gaveUp !== 'lost' || this.availability !== 'available' || this.ended) return;
+    this.toggle();
   }
 
   /** Drops the stream and requests it afresh (a stall). */
@@ -175,7 +188,7 @@ export class AudioControl {
       // A newer request or a stop interrupted this one (AbortError): nothing went wrong.
       if (n !== this.requests || !this.on) return;
       // Refused (no user gesture yet) or not decodable: say so on the button, not in the console.
-      this.giveUp();
+      this.giveUp('blocked');
     });
   }
 
@@ -189,7 +202,7 @@ export class AudioControl {
       return;
     }
     if (++this.failures > MAX_RETRIES) {
-      this.giveUp();
+      this.giveUp('lost');
       return;
     }
     this.clearRetry();
@@ -199,9 +212,9 @@ export class AudioControl {
     }, RETRY_BASE_MS * 2 ** (this.failures - 1));
   }
 
-  private giveUp(): void {
+  private giveUp(why: GaveUp): void {
     this.stop();
-    this.blocked = true;
+    this.gaveUp = why;
     this.show();
     this.events.stopped();
   }
@@ -248,8 +261,8 @@ export class AudioControl {
           b.title = 'the file ended: replay to hear it';
           return;
         }
-        b.textContent = this.on ? 'sound on' : this.blocked ? 'sound blocked' : 'sound off';
-        b.title = this.on ? 'mute' : 'unmute';
+        b.textContent = this.on ? 'sound on' : this.gaveUp === 'blocked' ? 'sound blocked' : this.gaveUp === 'lost' ? 'sound lost' : 'sound off';
+        b.title = this.on ? 'mute' : this.gaveUp === 'lost' ? 'the sound stream failed: it comes back with the connection (click: try now)' : 'unmute';
         return;
     }
   }

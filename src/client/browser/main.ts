@@ -33,6 +33,7 @@ import { fillScale, gridFor, type Grid } from './grid-size.js';
 import { actionForKey, type PageAction } from './key-input.js';
 import { Notices } from './notices.js';
 import { readPageOptions } from './page-options.js';
+import { ReplayWatch } from './replay-watch.js';
 import { exposeProbe } from './page-probe.js';
 import { PointerInput } from './pointer-input.js';
 import { TextCells } from './text-cells.js';
@@ -174,6 +175,8 @@ function start(): void {
   }
 
   const wsBase = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+  // At the end the server closes this page's link: a replay by another viewer is seen by asking.
+  const replayWatch = new ReplayWatch('/healthz', () => connection.connect());
   // A page that names no direction starts where the server says (the file's initial view, INIT
   // fields 13–15); after the first INIT every reconnect asks for the view on screen. The camera
   // and the quality likewise: what the URL leaves out is the server's (serve --camera, --quality).
@@ -266,6 +269,8 @@ function start(): void {
   function showLink(state: LinkState): void {
     link = state.kind;
     lost = null;
+    if (state.kind === 'ended') replayWatch.start();
+    else replayWatch.stop();
     // A replay that cannot connect takes its seek with it, rather than leave it for some later INIT.
     if (state.kind === 'closed' || state.kind === 'refused') seekAfterReplay = null;
     if (state.kind !== 'open') sync.linkLost();
@@ -276,6 +281,7 @@ function start(): void {
         return;
       case 'open':
         notices.hideBanner();
+        audio.reconnected();
         return;
       case 'lost':
         lost = { why: state.refusal || 'connection lost', retryAt: performance.now() + state.retryInMs };
@@ -535,6 +541,7 @@ function start(): void {
     if (e.persisted) location.reload();
   });
   window.addEventListener('pagehide', () => {
+    replayWatch.stop();
     connection.dispose();
     audio.dispose();
     notices.dispose();

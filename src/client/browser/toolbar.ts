@@ -84,12 +84,15 @@ export class Toolbar {
     });
     // A drag released where it began sends no 'change' (Chromium): scrubbing would stay on and the
     // bar and time stand still for good. The release ends it; a 'change' of the same release, which
-    // comes after the pointer's events, has seeked by then.
+    // comes after the pointer's events, has seeked by then. Nor is the bar blurred by a 'change'
+    // then: a click on the thumb left it focused, and Space (a range does nothing with it) paused
+    // nothing until the user clicked the picture. The release gives the keys back to the page.
     this.seekBar.addEventListener('pointerdown', () => {
       const release = (): void => {
         window.removeEventListener('pointerup', release);
         window.removeEventListener('pointercancel', release);
         setTimeout(() => {
+          this.seekBar.blur();
           if (!this.scrubbing) return;
           this.scrubbing = false;
           this.setPosition(this.position);
