@@ -17,7 +17,7 @@ import { fmt, median, percentile } from './stats.js';
 
 /** What this bench reads of the page's probe (src/client/browser/page-probe.ts, a DOM build of its own). */
 interface Probe {
-  state(): { audio: string; av: { mode: string } };
+  state(): { audio: string; av: { mode: string; feed: string } };
   frame(): { bytes: Uint8Array } | null;
 }
 /** The page's globals the watcher uses (this build has no DOM types). */
@@ -57,6 +57,9 @@ export async function benchLipSync(dir: string): Promise<string[]> {
       if (feed !== 'off') {
         await page.locator('#sound').click();
         await page.waitForFunction(() => (globalThis as unknown as PageGlobals).ascii360!.state().av.mode === 'on', null, { timeout: 15_000 });
+        // A page that fell back to another feed would measure that one under this one's name.
+        const playing = await page.evaluate(() => (globalThis as unknown as PageGlobals).ascii360!.state().av.feed);
+        if (playing !== feed) throw new Error(`audio=${feed} played through ${playing}`);
       }
       await page.waitForTimeout(SETTLE_MS);
       const took: number[] = [];

@@ -76,6 +76,8 @@ export class AdtsFramer {
       }
       if (at + header.frameLength > this.length) break;
       this.onFrame(this.buffer.subarray(at, at + header.frameLength), header);
+      // onFrame reset the framer (its reader stopped): nothing left to drain.
+      if (this.length === 0) return;
       at += header.frameLength;
     }
     this.buffer.copyWithin(0, at, this.length);

@@ -137,7 +137,7 @@ describe('URL values the page cannot use', () => {
       expect((await pageNotices(page)).toasts.some((t) => notice.test(t)), query).toBe(true);
       expect(errors).toEqual([]);
     }
-  });
+  }, 60_000); // nine pages one after another: 28 s on a quiet 2-core machine
 
   it('several bad values: one notice lists every one of them (none pushed out by the others), and the page plays on without them', async () => {
     const urls: string[] = [];

@@ -455,6 +455,9 @@ describe('notices and connection', () => {
     const { page, errors } = await open(still, '?renderer=2d');
     await playing(page, 1);
     expect(await page.locator('#time').textContent()).toBe('still');
+    // Its play button, off, names the photo; it offered a pause of a picture that cannot move.
+    expect(await page.locator('#play').textContent()).toBe('photo');
+    expect(await page.locator('#play').isEnabled()).toBe(false);
     await page.keyboard.type(']');
     await expect.poll(() => page.locator('.toast').allTextContents(), { timeout: 5000 }).toContain('server: seek is not possible on a still photo');
     expect((await state(page)).link).toBe('open'); // the notice does not end the session
@@ -754,7 +757,7 @@ describe('sound and picture', () => {
     expect(rate).toBeGreaterThan(0.7);
     // The page's own playout skips what the sound would trail for good (a starved page's stalls:
     // playout.test.ts), so its clock may run ahead of real time; an element's does not.
-    if (feed !== 'pcm') expect(rate).toBeLessThan(1.3);
+    expect(rate).toBeLessThan(feed === 'pcm' ? 2 : 1.3);
 
     const inStep = await measureOffsets(page, 4000, 61);
     const lagSound = await medianLag(page, 1000);

@@ -3,7 +3,7 @@
  * scheduled, and which media moment is heard when, as an `<audio>` element's clock would say it.
  */
 import { describe, expect, it } from 'vitest';
-import { DRY_GAP_S, LEAD_MAX_S, LEAD_S, LEAD_STEP_S, AHEAD_SLACK_S, BEHIND_PERSIST_S, Playout, SPANS } from '../src/client/browser/playout.js';
+import { DRY_GAP_S, LEAD_MAX_S, LEAD_RELAX_S, LEAD_S, LEAD_STEP_S, AHEAD_SLACK_S, BEHIND_PERSIST_S, Playout, SPANS } from '../src/client/browser/playout.js';
 
 const F = 1024 / 48000;
 
@@ -42,6 +42,25 @@ describe('Playout', () => {
     now = p.end() + DRY_GAP_S + 1; // paused: the stream itself stood still
     expect(p.schedule(now, F)! - now).toBeCloseTo(lead, 9);
     expect(p.restarts).toBe(19);
+  });
+
+  it('gives a grown lead a step back after LEAD_RELAX_S without running dry', () => {
+    const p = new Playout();
+    let now = 0;
+    p.schedule(now, F);
+    for (let k = 0; k < 3; k++) {
+      now = p.end() + 0.01;
+      p.schedule(now, F);
+    }
+    expect(p.lead).toBeCloseTo(LEAD_S + 3 * LEAD_STEP_S, 9);
+    // Then the stream in real time, never dry: a step back each LEAD_RELAX_S, down to LEAD_S.
+    const grown = now;
+    while (now < grown + 4 * LEAD_RELAX_S + 1) {
+      now += F;
+      p.schedule(now, F);
+    }
+    expect(p.lead).toBeCloseTo(LEAD_S, 9);
+    expect(p.restarts).toBe(3);
   });
 
   it('skips frames once the sound has stayed more than AHEAD_SLACK_S beyond the lead for BEHIND_PERSIST_S (a burst it would trail for good); their media time passes unplayed', () => {

@@ -536,6 +536,9 @@ describe('colour mode 1', () => {
       const s = capture(name);
       return / text m1 truecolor /.test(s[23] ?? '') && halfRows(s) === 0 && s.slice(0, 23).filter((l) => /^[ -~]*$/.test(l) && l.trim().length > 60).length > 20;
     });
+    // s: the next style is kept for the colour modes, and said so; the frames stay text.
+    tmux('send-keys', '-t', name, 's');
+    await until('the style notice', () => /^ \S+ kept for colour \(m\): mode 1 is text +\| .* text m1 truecolor /.test(capture(name)[23] ?? ''));
     tmux('send-keys', '-t', name, 'q');
     await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
   }, 30_000);

@@ -28,6 +28,8 @@ const ENDED_SHORT_S = 1;
  * the viewers saw the last picture as playing with nothing said.
  */
 export const LIVE_SILENT_MS = 10_000;
+/** A run's first picture gets longer: probing, then waiting for a keyframe of a camera that sends one every few seconds. */
+export const LIVE_FIRST_PICTURE_MS = 30_000;
 /** How often that is looked at. */
 const LIVE_WATCH_MS = 1000;
 
@@ -144,7 +146,11 @@ export class Playback {
     this.ring = this.ringFor(workWidth);
     if (this.source.info.live) {
       this.liveWatch = setInterval(() => {
-        if (this.stillFor() >= LIVE_SILENT_MS) this.onSourceError(`no picture from the live stream for ${LIVE_SILENT_MS / 1000} s`);
+        if (this.stillFor() < (this.runShown ? LIVE_SILENT_MS : LIVE_FIRST_PICTURE_MS)) return;
+        // The waiting decoder goes now: left to the backoff, one that then ended by itself would
+        // count the same silence twice.
+        this.source.stop();
+        this.onSourceError(this.runShown ? `no picture from the live stream for ${LIVE_SILENT_MS / 1000} s` : `no picture from the live stream in ${LIVE_FIRST_PICTURE_MS / 1000} s`);
       }, LIVE_WATCH_MS);
       this.liveWatch.unref();
     }
@@ -369,6 +375,8 @@ export class Playback {
       return;
     }
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (this.failures - 1));
+    // One restart at a time: a second failure before it (two reports of one stop) replaces it.
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     const at = this.source.info.live ? 'live' : this.source.info.unseekable ? 'its start' : `${this.position.toFixed(1)} s`;
     this.log.warn('source.error', { reason: message, restart_in_ms: delay, at });
     this.restartReason = `${message}; restarting at ${at}`;

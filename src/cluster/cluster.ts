@@ -91,6 +91,12 @@ export class Cluster implements SharedTimeline {
   private servers: ServerBeat[] = [];
   private beatTimer: NodeJS.Timeout | null = null;
   private beating = false;
+  /**
+   * Whether this server's terms were found to agree with the timeline's since Redis last answered:
+   * until then (a regained Redis is checked first) it neither beats nor follows the cluster's records,
+   * or a server about to be refused would move its viewers to a timeline it reads otherwise.
+   */
+  private agreed = false;
   /** A disagreement seen in the beats (two servers that joined at once), logged once until it is gone. */
   private clashSeen: string | null = null;
   private link!: RedisLink;
@@ -106,16 +112,25 @@ export class Cluster implements SharedTimeline {
   static async join(opts: ClusterOptions): Promise<Cluster> {
     const cluster = new Cluster(opts);
     cluster.link = await RedisLink.open(opts.url, opts.name, opts.optional, {
-      published: (text) => cluster.adopt(parseRecord(text)),
+      // The cluster's records, followed once this server's terms agree with it (agreed).
+      published: (text) => {
+        if (cluster.agreed) cluster.adopt(parseRecord(text));
+      },
       lost: (reason) => {
+        cluster.agreed = false;
         opts.log.warn('cluster.lost', { redis: redactUrl(opts.url), reason, playing: 'on the last known timeline' });
       },
       regained: () => {
         opts.log.info('cluster.regained', { redis: redactUrl(opts.url) });
-        void cluster.checkTerms().then((clash) => {
-          if (!clash) return cluster.reconcile();
+        void cluster.checkTerms().then(async (clash) => {
+          if (!clash) {
+            cluster.agreed = true;
+            return cluster.reconcile();
+          }
           // Running already (it started without Redis): it cannot refuse to start, so it stays apart, saying why.
           opts.log.error('cluster.refused', { name: opts.name, reason: clash, playing: 'alone' });
+          // Out of the server list at once, not when its last beat expires: a server joining meanwhile would be measured against it.
+          await cluster.link.leave(cluster.id).catch(() => undefined);
           cluster.link.refuse(clash);
           return undefined;
         });
@@ -127,6 +142,7 @@ export class Cluster implements SharedTimeline {
         cluster.link.close();
         throw new Ascii360Error('CLUSTER_MISMATCH', `--cluster: cannot join the timeline "${opts.name}": ${clash}; start its servers alike, or give this one another --cluster-name`);
       }
+      cluster.agreed = true;
       await cluster.reconcile();
     } else opts.log.warn('cluster.unreachable', { redis: redactUrl(opts.url), reason: cluster.link.reason, playing: 'alone until it answers' });
     opts.log.info('cluster.joined', { name: opts.name, id: cluster.id, connected: cluster.link.connected });
@@ -211,7 +227,7 @@ export class Cluster implements SharedTimeline {
   /** Beats every HEARTBEAT_MS with the load `load` reports; the list of servers comes back with each. */
   startHeartbeat(load: () => BeatLoad): void {
     const beat = async (): Promise<void> => {
-      if (this.beating || !this.link.connected) return;
+      if (this.beating || !this.link.connected || !this.agreed) return;
       this.beating = true;
       try {
         const { servers, record } = await this.link.beat({ ...load(), ...this.opts.terms, id: this.id, at: Date.now() }, HEARTBEAT_WINDOW_MS);

@@ -197,6 +197,7 @@ export class AudioControl {
     this.feed.stop();
     if (this.feed instanceof PcmAudioFeed && this.feed.broken) {
       // Said to decode AAC, it did not: MediaSource, at once.
+      this.feed.close();
       this.feed = this.elementFeed('mse');
       this.request();
       return;
@@ -269,5 +270,6 @@ export class AudioControl {
 
   dispose(): void {
     if (this.on) this.stop();
+    if (this.feed instanceof PcmAudioFeed) this.feed.close();
   }
 }

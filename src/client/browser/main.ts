@@ -93,7 +93,11 @@ function start(): void {
   const sync = new AvSync();
   const audioUrl = '/audio' + (token ? `?token=${encodeURIComponent(token)}` : '');
   const audio = new AudioControl(byId('sound', HTMLButtonElement), byId('audio', HTMLAudioElement), audioUrl, {
-    started: () => sync.started(performance.now()),
+    started: () => {
+      // Each request's feed's (a fallback may have swapped it since the last).
+      sync.setWait(audio.wait);
+      sync.started(performance.now());
+    },
     stopped: () => sync.stop(),
     position: () => sync.position(performance.now()),
   }, options.audio);

@@ -25,6 +25,8 @@ const CODEC = 'mp4a.40.2';
 const MAX_DECODE_QUEUE = 96;
 /** Stamps in flight through the decoder, by frame count modulo this. */
 const STAMPS = 256;
+/** How long play() waits for the context to start before taking it as refused. */
+const RESUME_WAIT_MS = 1000;
 
 export class PcmAudioFeed implements AudioFeed {
   readonly kind = 'pcm';
@@ -49,7 +51,7 @@ export class PcmAudioFeed implements AudioFeed {
   /** The decoder refused the stream: this browser's WebCodecs cannot play it after all (the page falls back to MediaSource). */
   broken = false;
 
-  /** Whether this page can try it: WebCodecs and Web Audio, which browsers offer only to secure contexts. */
+  /** Whether this page can try it: WebCodecs (which browsers offer only to secure contexts) and Web Audio. */
   static supported(): boolean {
     return typeof AudioDecoder === 'function' && typeof AudioContext === 'function' && globalThis.isSecureContext === true;
   }
@@ -69,7 +71,7 @@ export class PcmAudioFeed implements AudioFeed {
   ) {}
 
   start(): void {
-    this.stop();
+    this.reset();
     // Made (or resumed, in play) within the click that turned the sound on: browsers start audio only then.
     this.context ??= new AudioContext({ latencyHint: 'interactive' });
     this.output = this.context.createGain();
@@ -79,19 +81,35 @@ export class PcmAudioFeed implements AudioFeed {
     void this.read(abort.signal);
   }
 
+  /** Resolves once the context runs; rejects when the browser keeps it suspended (no user gesture: autoplay refused), as an element's play() does. */
   async play(): Promise<void> {
-    await this.context?.resume();
+    const context = this.context;
+    if (!context) return;
+    // resume() stays pending, rather than rejecting, while autoplay is refused.
+    await Promise.race([context.resume(), new Promise((r) => setTimeout(r, RESUME_WAIT_MS))]);
+    if ((context.state as string) !== 'running') throw new DOMException('the AudioContext was not allowed to start', 'NotAllowedError');
   }
 
   stop(): void {
+    this.reset();
+    // An idle context still runs its render thread (a restart goes through reset only: no device reopened).
+    if (this.context?.state === 'running') void this.context.suspend();
+  }
+
+  /** Stops for good (the page swaps this feed out, or goes): the context's device is let go. */
+  close(): void {
+    this.reset();
+    void this.context?.close();
+    this.context = null;
+  }
+
+  private reset(): void {
     this.abort?.abort();
     this.abort = null;
     if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
     this.decoder = null;
     this.output?.disconnect();
     this.output = null;
-    // An idle context still runs its render thread; play() resumes it.
-    if (this.context?.state === 'running') void this.context.suspend();
     this.framer.reset();
     this.playout.reset();
     this.clock.reset();
@@ -165,6 +183,8 @@ export class PcmAudioFeed implements AudioFeed {
     }
     if (decoder.state !== 'configured') return; // failed: decodeFailed has said so
     if (decoder.decodeQueueSize > MAX_DECODE_QUEUE) {
+      // Stuck before a sound came out: this browser's WebCodecs cannot play it (MediaSource can).
+      if (!this.sounding) this.broken = true;
       this.hooks.failed('the decoder does not take the sound');
       return;
     }
@@ -181,11 +201,25 @@ export class PcmAudioFeed implements AudioFeed {
       data.close();
       return;
     }
+    try {
+      this.playFrame(data, context, output);
+    } catch (error) {
+      // A conversion or buffer this browser lacks: thrown here it would go unreported, the sound stalled for good.
+      if (!this.sounding) this.broken = true;
+      this.hooks.failed(`play: ${String(error)}`);
+    } finally {
+      data.close();
+    }
+  }
+
+  private playFrame(data: AudioData, context: AudioContext, output: GainNode): void {
     const channels = data.numberOfChannels;
     const length = data.numberOfFrames;
     const duration = length / data.sampleRate;
     const media = this.playout.mediaStart();
-    const at = this.playout.schedule(this.outputTime(), duration);
+    // Scheduled on the context's own clock, where sources start; outputTime() (that clock less the
+    // output's latency, read afresh each time) only says what is heard.
+    const at = this.playout.schedule(context.currentTime, duration);
     const position = this.stamps[Math.round(data.timestamp / this.frameUs) % STAMPS]!;
     if (at !== null) {
       const buffer = context.createBuffer(channels, length, data.sampleRate);
@@ -193,14 +227,12 @@ export class PcmAudioFeed implements AudioFeed {
       const source = context.createBufferSource();
       source.buffer = buffer;
       source.connect(output);
-      // outputTime() is what leaves the speaker now; the context schedules at its own clock, ahead of that by the output's latency.
-      source.start(at + (context.currentTime - this.outputTime()));
+      source.start(at);
       if (!this.sounding) {
         this.sounding = true;
         this.hooks.playing?.();
       }
     }
-    data.close();
     if (!Number.isNaN(position)) this.clock.stamp(media, media + duration, position);
   }
 

@@ -6,7 +6,8 @@
  * SoundClock maps to picture positions) runs on from the frame before, as a SourceBuffer in
  * sequence mode counts it. A frame is played right after the one before; when that one has already
  * finished (the stream ran dry: a pause, a stall, a late packet), the next starts `lead` from now;
- * where it ran dry only briefly (a link's jitter, not a pause) the lead grows a step first. Once
+ * where it ran dry only briefly (a link's jitter, not a pause) the lead grows a step first, and it
+ * gives a step back after LEAD_RELAX_S without running dry. Once
  * what is scheduled has reached more than AHEAD_SLACK_S beyond the lead for BEHIND_PERSIST_S, frames
  * are skipped until it no longer does (their media time
  * passes unplayed, so the picture it belongs to is not waited for): the sound a new listener gets
@@ -27,6 +28,8 @@ export const LEAD_STEP_S = 0.03;
 export const LEAD_MAX_S = 0.3;
 /** Dry for longer than this, the stream itself stood still (a pause, a seek): not the link's jitter. */
 export const DRY_GAP_S = 0.5;
+/** This long without running dry, a grown lead gives a step back: a seek's gap or a busy moment does not keep it for good. */
+export const LEAD_RELAX_S = 10;
 /** Sound scheduled beyond the lead plus this from now, for BEHIND_PERSIST_S, is skipped rather than played late. */
 export const AHEAD_SLACK_S = 0.1;
 /** How long the sound must have been that far behind: a burst that drains by itself is left alone. */
@@ -49,6 +52,8 @@ export class Playout {
   restarts = 0;
   /** Since when (now) everything scheduled has reached further than the lead plus AHEAD_SLACK_S; null while not. */
   private behindSince: number | null = null;
+  /** When the lead last grew or gave a step back. */
+  private leadSetAt = 0;
 
   reset(): void {
     this.first = 0;
@@ -57,6 +62,7 @@ export class Playout {
     this.lead = LEAD_S;
     this.restarts = 0;
     this.behindSince = null;
+    this.leadSetAt = 0;
   }
 
   /** Context time at which everything scheduled has played (−∞ before anything is). */
@@ -72,12 +78,17 @@ export class Playout {
    */
   schedule(now: number, duration: number): number | null {
     const end = this.end();
+    if (this.lead > LEAD_S && now - this.leadSetAt >= LEAD_RELAX_S) {
+      this.lead = Math.max(LEAD_S, this.lead - LEAD_STEP_S);
+      this.leadSetAt = now;
+    }
     let start = end;
     if (end < now) {
       // Ran dry: a fresh start, further ahead if the link let it run dry while the stream went on.
       if (this.count > 0 && now - end < DRY_GAP_S) {
         this.restarts++;
         this.lead = Math.min(LEAD_MAX_S, this.lead + LEAD_STEP_S);
+        this.leadSetAt = now;
       }
       start = now + this.lead;
     } else if (end - now > this.lead + AHEAD_SLACK_S) {

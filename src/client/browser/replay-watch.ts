@@ -14,6 +14,8 @@ import type { StatusCode } from '../../../protocol/index.js';
 export const REPLAY_POLL_MS = 2000;
 /** A request gets this long; a server this slow is asked again at the next poll. */
 const REPLAY_PROBE_MS = 1500;
+/** A timeline this close to its end is not joined yet (ask). */
+const END_MARGIN_S = 1;
 
 export class ReplayWatch {
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -48,10 +50,14 @@ export class ReplayWatch {
   }
 
   private async ask(generation: number): Promise<void> {
-    const code = await timelineCode(this.healthUrl);
+    const now = await timelineNow(this.healthUrl);
     if (generation !== this.generation) return;
+    const code = now?.code;
+    // Playing its last moments, the file may have ended again by the time the page connects, and
+    // that connection would start it once more for everyone: asked again at the next poll instead.
+    const ending = code === 'PLAYING' && now!.duration > 0 && now!.duration - now!.position < END_MARGIN_S;
     // FAILED or unknown (no answer, an older server): nothing to join; asked again later.
-    if (code === 'PLAYING' || code === 'PAUSED' || code === 'SEEKED') {
+    if ((code === 'PLAYING' || code === 'PAUSED' || code === 'SEEKED') && !ending) {
       this.stop();
       this.replayed();
       return;
@@ -60,13 +66,16 @@ export class ReplayWatch {
   }
 }
 
-/** The server's timeline code (`/healthz` `timeline.code`), or null where it gave none. */
-async function timelineCode(url: string): Promise<StatusCode | null> {
+/** The server's timeline (`/healthz` `timeline.code`, `timeline.position`, `duration`), or null where it gave none. */
+async function timelineNow(url: string): Promise<{ code: StatusCode; position: number; duration: number } | null> {
   try {
     const res = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(REPLAY_PROBE_MS) });
     const body: unknown = await res.json();
-    const timeline = typeof body === 'object' && body !== null ? (body as { timeline?: { code?: unknown } }).timeline : undefined;
-    return typeof timeline?.code === 'string' ? (timeline.code as StatusCode) : null;
+    if (typeof body !== 'object' || body === null) return null;
+    const { timeline, duration } = body as { timeline?: { code?: unknown; position?: unknown }; duration?: unknown };
+    if (typeof timeline?.code !== 'string') return null;
+    const number = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    return { code: timeline.code as StatusCode, position: number(timeline.position), duration: number(duration) };
   } catch {
     return null;
   }

@@ -145,7 +145,8 @@ export class Toolbar {
    */
   setTimeline(code: StatusCode): void {
     this.timeline = code;
-    this.play.textContent = code === 'ENDED' ? 'replay' : code === 'PAUSED' ? 'play' : 'pause';
+    // A photo has nothing to play or pause: its button (off) says so rather than offering a pause.
+    this.play.textContent = code === 'ENDED' ? 'replay' : code === 'PAUSED' ? 'play' : code === 'STILL' ? 'photo' : 'pause';
     this.play.title = code === 'ENDED' ? 'play the file again (space)' : 'pause / play (space)';
     this.refreshPlay();
     this.play.dataset['timeline'] = code.toLowerCase();

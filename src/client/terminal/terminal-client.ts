@@ -635,6 +635,11 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       default:
         if (view.pending) viewChanged();
         else updateStatus();
+        // Mode 1 draws text whatever the style (half blocks aside, in grey): the new style is kept
+        // for the colour modes, and said so, or `s` looked like a key that does nothing.
+        if ((action === 'cycle-style' || action === 'cycle-style-back') && player.mode === 1 && (player.requested ?? player.style) !== 'half') {
+          showNotice(`${player.requested ?? player.style} kept for colour (m): mode 1 is text`);
+        }
     }
   }
 
