@@ -66,6 +66,22 @@ export interface AudioFeed extends FeedWait {
   heard(): number | null;
 }
 
+/**
+ * Fetches the sound stream at `url`, each chunk to `chunk` as it comes: true once the stream ended
+ * (a file without --loop), false when `signal` stopped it; a refused request or a broken read throws.
+ */
+export async function readSound(url: string, signal: AbortSignal, chunk: (bytes: Uint8Array<ArrayBuffer>) => void): Promise<boolean> {
+  const res = await fetch(url, { cache: 'no-store', signal });
+  if (res.status !== 200 || !res.body) throw new Error(`HTTP ${res.status}`);
+  const reader = res.body.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (signal.aborted) return false;
+    if (done) return true;
+    chunk(value);
+  }
+}
+
 type Pending = { bytes: Uint8Array<ArrayBuffer>; position: number | null };
 
 export class MseAudioFeed implements AudioFeed {
@@ -153,15 +169,7 @@ export class MseAudioFeed implements AudioFeed {
 
   private async read(signal: AbortSignal): Promise<void> {
     try {
-      const res = await fetch(this.url(), { cache: 'no-store', signal });
-      if (res.status !== 200 || !res.body) throw new Error(`HTTP ${res.status}`);
-      const reader = res.body.getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (signal.aborted) return;
-        if (done) break;
-        this.enqueue(value);
-      }
+      if (!(await readSound(this.url(), signal, (bytes) => this.enqueue(bytes)))) return;
       // A file without --loop ended: play out what is buffered.
       this.ended = true;
       this.finish();

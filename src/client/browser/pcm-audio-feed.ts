@@ -15,7 +15,7 @@
  */
 import { AdtsFramer, type AdtsHeader } from '../../../protocol/adts.js';
 import { HOLD_SECONDS, START_MS } from './av-sync.js';
-import type { AudioFeed, FeedHooks } from './audio-feed.js';
+import { readSound, type AudioFeed, type FeedHooks } from './audio-feed.js';
 import { Playout } from './playout.js';
 import { SoundClock } from './sound-clock.js';
 
@@ -148,19 +148,13 @@ export class PcmAudioFeed implements AudioFeed {
 
   private async read(signal: AbortSignal): Promise<void> {
     try {
-      const res = await fetch(this.url(), { cache: 'no-store', signal });
-      if (res.status !== 200 || !res.body) throw new Error(`HTTP ${res.status}`);
-      const reader = res.body.getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (signal.aborted) return;
-        if (done) break;
+      const ended = await readSound(this.url(), signal, (bytes) => {
         // Every whole frame in these bytes arrived with the picture where it is now.
         this.arrivedAt = this.hooks.position();
-        this.framer.push(value);
-      }
+        this.framer.push(bytes);
+      });
       // A file without --loop ended: what is scheduled plays out.
-      this.ended = true;
+      if (ended) this.ended = true;
     } catch (error) {
       if (!signal.aborted) this.hooks.failed(`fetch: ${String(error)}`);
     }

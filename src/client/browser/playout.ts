@@ -9,7 +9,7 @@
  * where it ran dry only briefly (a link's jitter, not a pause) the lead grows a step first, and it
  * gives a step back after LEAD_RELAX_S without running dry. Once
  * what is scheduled has reached more than AHEAD_SLACK_S beyond the lead for BEHIND_PERSIST_S, frames
- * are skipped until it no longer does (their media time
+ * are skipped until it reaches no further than the lead (their media time
  * passes unplayed, so the picture it belongs to is not waited for): the sound a new listener gets
  * at once (the server sends what is already due in a burst, PROTOCOL-NOTES.md §1.4), or a hidden
  * tab's backlog, would otherwise keep the sound, and the picture with it, that far behind for good.
@@ -52,6 +52,8 @@ export class Playout {
   restarts = 0;
   /** Since when (now) everything scheduled has reached further than the lead plus AHEAD_SLACK_S; null while not. */
   private behindSince: number | null = null;
+  /** Skipping a backlog, down to the lead. */
+  private skipping = false;
   /** When the lead last grew or gave a step back. */
   private leadSetAt = 0;
 
@@ -62,6 +64,7 @@ export class Playout {
     this.lead = LEAD_S;
     this.restarts = 0;
     this.behindSince = null;
+    this.skipping = false;
     this.leadSetAt = 0;
   }
 
@@ -91,14 +94,18 @@ export class Playout {
         this.leadSetAt = now;
       }
       start = now + this.lead;
-    } else if (end - now > this.lead + AHEAD_SLACK_S) {
+    } else if (this.skipping ? end - now > this.lead : end - now > this.lead + AHEAD_SLACK_S) {
       this.behindSince ??= now;
       if (now - this.behindSince >= BEHIND_PERSIST_S) {
+        // Skipped down to the lead itself: stopping at the slack's edge would leave the sound, and
+        // the picture waiting for it, that much later for good.
+        this.skipping = true;
         this.nextMedia += duration;
         return null;
       }
     } else {
       this.behindSince = null;
+      this.skipping = false;
     }
     const k = (this.first + this.count) % SPANS;
     if (this.count === SPANS) this.first = (this.first + 1) % SPANS;
