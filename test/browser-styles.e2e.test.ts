@@ -26,7 +26,7 @@ import { areaInRect, CELL_STYLES, Limits, rectangle, STYLE_NAMES, type CellStyle
 import { ATLAS_SLOTS, atlasContents, drawDots, drawOutline, FITTED_SECTIONS, slotOf, TEXT_SECTION } from '../src/client/browser/glyph-atlas.js';
 import type { PageProbe, ProbeFrame, ProbeState } from '../src/client/browser/page-probe.js';
 import { launchChromium, until } from './helpers/browser.js';
-import { getJson, startCli, type CliServer } from './helpers/server.js';
+import { getJson, newestView, startCli, type CliServer } from './helpers/server.js';
 
 const VIEWPORT = { width: 800, height: 450 };
 /** Sky, the horizon with its ticks and labels, a compass letter and the chequered ground: many glyphs. */
@@ -85,12 +85,7 @@ function showing(page: Page, style: StyleName): Promise<ProbeState> {
   });
 }
 
-type HealthView = { id: number; cols: number; rows: number; style: string };
-
-async function serverView(): Promise<HealthView | null> {
-  const views = ((await getJson(`${demo.url}/healthz`))['views'] ?? []) as HealthView[];
-  return views.reduce<HealthView | null>((a, v) => (!a || v.id > a.id ? v : a), null);
-}
+const serverView = (): ReturnType<typeof newestView> => newestView(demo);
 
 async function toasts(page: Page): Promise<string[]> {
   return page.locator('.toast').allTextContents();

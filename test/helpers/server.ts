@@ -143,6 +143,27 @@ export async function getJson(url: string): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** One viewer's view as /healthz lists it. */
+export interface HealthView {
+  id: number;
+  yaw: number;
+  pitch: number;
+  roll: number;
+  fov: number;
+  cols: number;
+  rows: number;
+  mode: number;
+  pixel: boolean;
+  style: string;
+  camera: string;
+}
+
+/** The newest viewer's view as the server has it (/healthz), or null with no viewer. */
+export async function newestView(server: { url: string }): Promise<HealthView | null> {
+  const views = ((await getJson(`${server.url}/healthz`))['views'] ?? []) as HealthView[];
+  return views.reduce<HealthView | null>((a, v) => (!a || v.id > a.id ? v : a), null);
+}
+
 /** Mean R, G, B of a raw cell frame (`[u32 index][char, R, G, B]…`). */
 export function meanCellColour(frame: Buffer): [number, number, number] {
   const sum = [0, 0, 0];
