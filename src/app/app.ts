@@ -19,6 +19,8 @@ import { openSource } from '../source/open-source.js';
 import { sourceDetail, type FormatFlags } from '../source/source-format.js';
 import { createHttpServer } from '../transport/http-server.js';
 import { DEFAULT_PING_INTERVAL_S } from '../transport/heartbeat.js';
+import { DEFAULT_MESSAGE_RATE } from '../transport/rate-limit.js';
+import { DEFAULT_MAX_CLIENTS } from '../shared/capacities.js';
 import { ViewerSession } from '../transport/viewer-session.js';
 import { defaultWorkerCount, RenderPool } from '../workers/render-pool.js';
 import { RenderScheduler } from '../workers/render-scheduler.js';
@@ -77,9 +79,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_MAX_CLIENTS = 64;
-/** Well above one view message per displayed frame at 60 fps, with room for resizes and keys. */
-export const DEFAULT_MESSAGE_RATE = 200;
 
 /** What the operator can do about a refused listen, by its errno code, where there is something to say. */
 const LISTEN_HINTS: Partial<Record<string, string>> = {

@@ -5,7 +5,11 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CAMERA_NAMES, DEFAULT_MODE, DEFAULT_QUALITY, isMode, isStyleName, Limits, QUALITY_NAMES, STYLE_NAMES, wrapDegrees, type CameraName, type Mode, type Quality, type StyleName } from '../../protocol/index.js';
-import { DEFAULT_MAX_CLIENTS, DEFAULT_MESSAGE_RATE, startServer, type RunningServer } from '../app/app.js';
+// The server (ws, sharp, the workers) is imported when a command runs it: --help, --version and a
+// refused argument answer without loading it.
+import type { RunningServer } from '../app/app.js';
+import { DEFAULT_MAX_CLIENTS } from '../shared/capacities.js';
+import { DEFAULT_MESSAGE_RATE } from '../transport/rate-limit.js';
 import { exposesBeyondLoopback, parseOrigins } from '../transport/access.js';
 import { DEFAULT_PING_INTERVAL_S } from '../transport/heartbeat.js';
 import { Ascii360Error, EXIT_FAILURE, EXIT_USAGE, oneLine } from '../shared/errors.js';
@@ -305,6 +309,7 @@ addSourceOptions(
   };
   let server: RunningServer;
   try {
+    const { startServer } = await import('../app/app.js');
     server = await startServer({
       source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log,
       token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate, pingInterval: flags.pingInterval, camera: flags.camera, quality: flags.quality,
@@ -439,6 +444,7 @@ addSourceOptions(
   const stopQuitting = quitWhileOpening(log, { keys: opening, erase: opening });
   let server: RunningServer;
   try {
+    const { startServer } = await import('../app/app.js');
     server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log, format: formatFlags(flags) });
   } catch (error) {
     stopQuitting();

@@ -12,3 +12,6 @@ export const DECODE_QUEUE_CAPACITY = 2;
  * spare so the source never waits for a release in flight.
  */
 export const RING_SLOTS = 1 + DECODE_QUEUE_CAPACITY + 1 + 1 + 1;
+
+/** Viewers plus audio listeners one server takes unless told otherwise (--max-clients). */
+export const DEFAULT_MAX_CLIENTS = 64;

@@ -2,6 +2,10 @@
  * Control messages per viewer: a token bucket. A client that drags coalesces to one view message
  * per frame (≤ 60/s); far beyond that is a bug or an attack, and costs the server work.
  */
+
+/** Well above one view message per displayed frame at 60 fps, with room for resizes and keys. */
+export const DEFAULT_MESSAGE_RATE = 200;
+
 export class RateLimit {
   private tokens: number;
   private last = performance.now();
