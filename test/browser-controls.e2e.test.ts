@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PageProbe, ProbeFrame } from '../src/client/browser/page-probe.js';
-import { launchChromium, openPage, paintedFrame, pageState, playing, until, type OpenPage } from './helpers/browser.js';
+import { canvasAndFrame, launchChromium, openPage, paintedFrame, pageState, playing, px, until, type OpenPage, type Raw } from './helpers/browser.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, newestView, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
@@ -74,29 +74,7 @@ const painted = paintedFrame;
 
 const serverView = newestView;
 
-interface Raw {
-  width: number;
-  height: number;
-  channels: number;
-  data: Buffer;
-}
 
-/** Freezes painting, then returns the frame on the canvas and the canvas as the screen shows it. */
-async function canvasAndFrame(page: Page): Promise<{ frame: ProbeFrame; image: Raw }> {
-  await page.evaluate(() => (globalThis as unknown as { ascii360: PageProbe }).ascii360.hold(true));
-  // Two animation frames: whatever was painted last has been presented.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  const frame = (await painted(page))!;
-  const png = await page.locator('#screen').screenshot({ type: 'png', timeout: 10_000 });
-  await page.evaluate(() => (globalThis as unknown as { ascii360: PageProbe }).ascii360.hold(false));
-  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-  return { frame, image: { width: info.width, height: info.height, channels: info.channels, data } };
-}
-
-function px(image: Raw, x: number, y: number): [number, number, number] {
-  const o = (y * image.width + x) * image.channels;
-  return [image.data[o]!, image.data[o + 1]!, image.data[o + 2]!];
-}
 
 /**
  * Share of lit cells whose brightest canvas pixel is the cell's colour times one glyph coverage

@@ -20,13 +20,12 @@
  * geometry are checked in Node first (glyph-atlas.ts has no DOM).
  */
 import type { Browser, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { areaInRect, CELL_STYLES, Limits, rectangle, STYLE_NAMES, type CellStyle, type Polygon, type StyleName } from '../protocol/index.js';
 import { ATLAS_SLOTS, atlasContents, drawDots, drawOutline, FITTED_SECTIONS, slotOf, TEXT_SECTION } from '../src/client/browser/glyph-atlas.js';
 import type { PageProbe, ProbeFrame, ProbeState } from '../src/client/browser/page-probe.js';
-import { launchChromium, until } from './helpers/browser.js';
-import { getJson, newestView, startCli, type CliServer } from './helpers/server.js';
+import { canvasAndFrame, launchChromium, px, until, type Raw } from './helpers/browser.js';
+import { newestView, startCli, type CliServer } from './helpers/server.js';
 
 const VIEWPORT = { width: 800, height: 450 };
 /** Sky, the horizon with its ticks and labels, a compass letter and the chequered ground: many glyphs. */
@@ -91,30 +90,9 @@ async function toasts(page: Page): Promise<string[]> {
   return page.locator('.toast').allTextContents();
 }
 
-interface Raw {
-  width: number;
-  height: number;
-  channels: number;
-  data: Buffer;
-}
-
-/** Freezes painting, then returns the frame on the canvas and the canvas as the screen shows it. */
-async function canvasAndFrame(page: Page): Promise<{ frame: ProbeFrame; image: Raw }> {
-  await page.evaluate(() => (globalThis as unknown as { ascii360: PageProbe }).ascii360.hold(true));
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  const frame = (await painted(page))!;
-  const png = await page.locator('#screen').screenshot({ type: 'png', timeout: 10_000 });
-  await page.evaluate(() => (globalThis as unknown as { ascii360: PageProbe }).ascii360.hold(false));
-  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-  return { frame, image: { width: info.width, height: info.height, channels: info.channels, data } };
-}
 
 type RGB = readonly [number, number, number];
 
-function px(image: Raw, x: number, y: number): RGB {
-  const o = (y * image.width + x) * image.channels;
-  return [image.data[o]!, image.data[o + 1]!, image.data[o + 2]!];
-}
 
 function near(a: RGB, b: RGB, tolerance = TOLERANCE): boolean {
   return Math.abs(a[0] - b[0]) <= tolerance && Math.abs(a[1] - b[1]) <= tolerance && Math.abs(a[2] - b[2]) <= tolerance;

@@ -4,6 +4,7 @@
  * `window.ascii360` probe (src/client/browser/page-probe.ts). Every wait is bounded.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import type { PageProbe, ProbeFrame, ProbeState } from '../../src/client/browser/page-probe.js';
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -92,4 +93,30 @@ export async function pageNotices(page: Page): Promise<{ banner: string | null; 
       }),
     };
   });
+}
+
+/** A screenshot's pixels. */
+export interface Raw {
+  width: number;
+  height: number;
+  channels: number;
+  data: Buffer;
+}
+
+/** Freezes painting, then returns the frame on the canvas and the canvas as the screen shows it. */
+export async function canvasAndFrame(page: Page): Promise<{ frame: ProbeFrame; image: Raw }> {
+  await page.evaluate(() => (globalThis as unknown as { ascii360: PageProbe }).ascii360.hold(true));
+  // Two animation frames: whatever was painted last has been presented.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const frame = (await paintedFrame(page))!;
+  const png = await page.locator('#screen').screenshot({ type: 'png', timeout: 10_000 });
+  await page.evaluate(() => (globalThis as unknown as { ascii360: PageProbe }).ascii360.hold(false));
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  return { frame, image: { width: info.width, height: info.height, channels: info.channels, data } };
+}
+
+/** The R, G, B of the screenshot's pixel (x, y). */
+export function px(image: Raw, x: number, y: number): [number, number, number] {
+  const o = (y * image.width + x) * image.channels;
+  return [image.data[o]!, image.data[o + 1]!, image.data[o + 2]!];
 }
