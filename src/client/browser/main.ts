@@ -288,7 +288,7 @@ function start(): void {
         audio.reconnected();
         return;
       case 'lost':
-        lost = { why: state.refusal || 'connection lost', retryAt: performance.now() + state.retryInMs };
+        lost = { why: state.why || 'connection lost', retryAt: performance.now() + state.retryInMs };
         showLost(performance.now());
         return;
       case 'ended':
