@@ -12,12 +12,14 @@
  *   fill it when the sample cap cuts the grid; a new devicePixelRatio is followed.
  * - Space and Enter on a focused button press it.
  * - A page left at the end of a file joins another page's replay.
+ * - After a reconnect the time is where the server's STATUS says, before the first frame comes.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Limits, sampleCount } from '../protocol/index.js';
+import { WebSocketServer } from 'ws';
+import { encodeInit, encodeStatus, Limits, sampleCount } from '../protocol/index.js';
 import { launchChromium, openPage, paintedFrame, pageNotices, pageState, playing, until, type OpenPage } from './helpers/browser.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
@@ -439,5 +441,37 @@ describe('the seek bar', () => {
       return position > 4.5 ? true : null;
     });
     expect(errors).toEqual([]);
+  });
+});
+
+describe('a reconnect', () => {
+  it('the time and the bar go to where the new STATUS says at once, not stay at the old picture\'s moment until a frame comes', async () => {
+    const server = await serve([makeClip(join(tmp.dir, 'clock.mp4'), { seconds: 6 }), '--loop']);
+    const { page, errors } = await open(server, '?renderer=2d');
+    await playing(page);
+    const port = Number(new URL(server.url).port);
+    const exited = new Promise((r) => server.proc.once('exit', r));
+    server.proc.kill('SIGKILL');
+    await exited;
+    // The server the page reaches next is slow to send its first frame (busy, or its decoder
+    // starting at a seek): INIT and STATUS come at once, the frame later; here never.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port });
+    wss.on('connection', (ws) => {
+      ws.send(encodeInit({ fps: 30, mode: 5, cols: 80, rows: 20, pixel: false, duration: 60, startSec: 42.5, live: false, style: 'mosaic', palette: 'rgb', camera: 'flat' }));
+      ws.send(encodeStatus({ code: 'PLAYING', position: 42.5 }));
+    });
+    try {
+      const time = async (): Promise<string> => (await page.locator('#time').textContent()) ?? '';
+      await until('the new time', async () => (await time()) === '00:42 / 01:00', 10_000);
+      // And it stays there: the readouts (4 a second) went back to the old frame's moment at once.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await time()).toBe('00:42 / 01:00');
+      expect(Number(await page.locator('#seek').inputValue())).toBeCloseTo(42.5, 1);
+      expect((await pageState(page)).inits).toBe(2);
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise((r) => wss.close(r));
+    }
+    expect(errors.filter((e) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
   });
 });
