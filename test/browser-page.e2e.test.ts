@@ -13,6 +13,7 @@
  * - Space and Enter on a focused button press it.
  * - A page left at the end of a file joins another page's replay.
  * - After a reconnect the time is where the server's STATUS says, before the first frame comes.
+ * - A source not shaped as a 360° panorama (16:9) is said in one notice.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -473,5 +474,27 @@ describe('a reconnect', () => {
       await new Promise((r) => wss.close(r));
     }
     expect(errors.filter((e) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
+  });
+});
+
+describe('the source\'s shape', () => {
+  const STRETCHED = /^not shaped as a 360° panorama: /;
+
+  it('a 16:9 video: one notice says it is not shaped as a 360° panorama and is shown stretched; a 2:1 source has none', async () => {
+    const server = await serve([makeClip(join(tmp.dir, 'wide.mp4'), { width: 320, height: 180, seconds: 4 }), '--loop']);
+    const wide = await open(server, '?renderer=2d');
+    const told = await until('the notice', async () => {
+      const toasts = (await pageNotices(wide.page)).toasts.filter((t) => STRETCHED.test(t));
+      return toasts.length > 0 ? toasts : null;
+    }, 10_000);
+    expect(told).toHaveLength(1);
+    const toast = told[0];
+    // The server's words (its log's, /healthz format.stretched), after a line the page's viewer can read.
+    expect(toast).toBe("not shaped as a 360° panorama: 320x180 is not equirect's 2.00:1: stretched (no metadata says what it is); no known 360 layout has this shape");
+    await playing(wide.page);
+    expect(wide.errors).toEqual([]);
+
+    // The demo is 2:1: nothing for the page to say.
+    expect(((await getJson(`${demo.url}/healthz`))['format'] as { stretched: unknown }).stretched).toBeNull();
   });
 });

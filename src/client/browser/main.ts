@@ -34,6 +34,7 @@ import { actionForKey, type PageAction } from './key-input.js';
 import { Notices } from './notices.js';
 import { readPageOptions } from './page-options.js';
 import { ReplayWatch } from './replay-watch.js';
+import { stretchNotice } from './source-shape.js';
 import { exposeProbe } from './page-probe.js';
 import { PointerInput } from './pointer-input.js';
 import { TextCells } from './text-cells.js';
@@ -211,6 +212,12 @@ function start(): void {
         init = info;
         inits++;
         if (!linkPainted) toldPosition = info.startSec;
+        // Once a page: a source's shape stays while it runs.
+        if (inits === 1) {
+          void stretchNotice('/healthz').then((line) => {
+            if (line) notices.toast(line);
+          });
+        }
         mode = info.mode;
         if (shownStyle() !== before) layout();
         sync.setTimeline(info.fps, info.duration, info.live);
