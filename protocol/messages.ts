@@ -34,12 +34,21 @@ export interface QualityMessage { type: 'quality'; quality: Quality }
 export interface KeyframeMessage { type: 'keyframe' }
 
 /**
+ * Asks the server to say something (ours): it answers `PONG` (PONG_TEXT) to this viewer alone. A
+ * page cannot send WebSocket pings from script, and a paused or still picture brings nothing for
+ * minutes, so this is how it tells a quiet server from one gone without a close (§5).
+ */
+export interface PingMessage { type: 'ping' }
+/** The server's answer to a `ping` message: a text of its own, to the viewer that asked only. */
+export const PONG_TEXT = 'PONG';
+
+/**
  * What ASCILINE's clients send that has no part here (§5): their buffer reports (every 250 ms),
  * grey filters and sync handshake. Taken quietly: an `Error:` four times a second would be noise.
  */
 export interface AscilineMessage { type: 'buffer' | 'filter' | 'playback-ready' }
 
-export type ClientMessage = ViewMessage | ResizeMessage | ModeMessage | StyleMessage | ReinitMessage | PauseMessage | SeekMessage | QualityMessage | KeyframeMessage | AscilineMessage;
+export type ClientMessage = ViewMessage | ResizeMessage | ModeMessage | StyleMessage | ReinitMessage | PauseMessage | SeekMessage | QualityMessage | KeyframeMessage | PingMessage | AscilineMessage;
 
 export function encodeClientMessage(message: ClientMessage): string {
   return JSON.stringify(message);
@@ -165,6 +174,8 @@ export function parseClientMessage(text: string): ClientMessage {
     }
     case 'keyframe':
       return { type: 'keyframe' };
+    case 'ping':
+      return { type: 'ping' };
     case undefined:
       return bad('message has no type');
     default:

@@ -12,12 +12,15 @@
  *   fill it when the sample cap cuts the grid; a new devicePixelRatio is followed.
  * - Space and Enter on a focused button press it.
  * - A page left at the end of a file joins another page's replay.
+ * - After a reconnect the time is where the server's STATUS says, before the first frame comes.
+ * - A source not shaped as a 360° panorama (16:9) is said in one notice.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Limits, sampleCount } from '../protocol/index.js';
+import { WebSocketServer } from 'ws';
+import { encodeInit, encodeStatus, Limits, sampleCount } from '../protocol/index.js';
 import { launchChromium, openPage, paintedFrame, pageNotices, pageState, playing, until, type OpenPage } from './helpers/browser.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, newestView, startCli, TestViewer, type CliServer } from './helpers/server.js';
@@ -441,5 +444,59 @@ describe('the seek bar', () => {
       return position > 4.5 ? true : null;
     });
     expect(errors).toEqual([]);
+  });
+});
+
+describe('a reconnect', () => {
+  it('the time and the bar go to where the new STATUS says at once, not stay at the old picture\'s moment until a frame comes', async () => {
+    const server = await serve([makeClip(join(tmp.dir, 'clock.mp4'), { seconds: 6 }), '--loop']);
+    const { page, errors } = await open(server, '?renderer=2d');
+    await playing(page);
+    const port = Number(new URL(server.url).port);
+    const exited = new Promise((r) => server.proc.once('exit', r));
+    server.proc.kill('SIGKILL');
+    await exited;
+    // The server the page reaches next is slow to send its first frame (busy, or its decoder
+    // starting at a seek): INIT and STATUS come at once, the frame later; here never.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port });
+    wss.on('connection', (ws) => {
+      ws.send(encodeInit({ fps: 30, mode: 5, cols: 80, rows: 20, pixel: false, duration: 60, startSec: 42.5, live: false, style: 'mosaic', palette: 'rgb', camera: 'flat' }));
+      ws.send(encodeStatus({ code: 'PLAYING', position: 42.5 }));
+    });
+    try {
+      const time = async (): Promise<string> => (await page.locator('#time').textContent()) ?? '';
+      await until('the new time', async () => (await time()) === '00:42 / 01:00', 10_000);
+      // And it stays there: the readouts (4 a second) went back to the old frame's moment at once.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await time()).toBe('00:42 / 01:00');
+      expect(Number(await page.locator('#seek').inputValue())).toBeCloseTo(42.5, 1);
+      expect((await pageState(page)).inits).toBe(2);
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise((r) => wss.close(r));
+    }
+    expect(errors.filter((e) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
+  });
+});
+
+describe('the source\'s shape', () => {
+  const STRETCHED = /^not shaped as a 360° panorama: /;
+
+  it('a 16:9 video: one notice says it is not shaped as a 360° panorama and is shown stretched; a 2:1 source has none', async () => {
+    const server = await serve([makeClip(join(tmp.dir, 'wide.mp4'), { width: 320, height: 180, seconds: 4 }), '--loop']);
+    const wide = await open(server, '?renderer=2d');
+    const told = await until('the notice', async () => {
+      const toasts = (await pageNotices(wide.page)).toasts.filter((t) => STRETCHED.test(t));
+      return toasts.length > 0 ? toasts : null;
+    }, 10_000);
+    expect(told).toHaveLength(1);
+    const toast = told[0];
+    // The server's words (its log's, /healthz format.stretched), after a line the page's viewer can read.
+    expect(toast).toBe("not shaped as a 360° panorama: 320x180 is not equirect's 2.00:1: stretched (no metadata says what it is); no known 360 layout has this shape");
+    await playing(wide.page);
+    expect(wide.errors).toEqual([]);
+
+    // The demo is 2:1: nothing for the page to say.
+    expect(((await getJson(`${demo.url}/healthz`))['format'] as { stretched: unknown }).stretched).toBeNull();
   });
 });

@@ -148,6 +148,7 @@ describe('client messages', () => {
     { type: 'style', style: 'quadrant', palette: '256' },
     { type: 'pause', paused: true },
     { type: 'seek', time: 12.5 },
+    { type: 'ping' },
   ];
   it.each(valid)('round-trips %j', (m) => {
     expect(parseClientMessage(encodeClientMessage(m))).toEqual(m);

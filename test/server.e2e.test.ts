@@ -172,6 +172,22 @@ describe('server over WebSocket', () => {
     v.close();
   });
 
+  it('answers a ping with PONG, to the viewer that asked only, and streams on (§5: the page asks a quiet server whether it is there)', async () => {
+    const asker = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
+    const other = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
+    await Promise.all([asker.moreFrames(1), other.moreFrames(1)]);
+    asker.send({ type: 'ping' });
+    asker.send({ type: 'ping', extra: 1 });
+    await asker.until(() => asker.texts.filter((t) => t === 'PONG').length === 2, 'two PONGs');
+    await Promise.all([asker.moreFrames(3), other.moreFrames(3)]);
+    // A client that asks nothing new gets nothing new.
+    expect(other.texts.filter((t) => !t.startsWith('INIT:') && !t.startsWith('STATUS:'))).toEqual([]);
+    expect(errors(asker)).toEqual([]);
+    expect(inits(asker)).toHaveLength(1);
+    asker.close();
+    other.close();
+  });
+
   it('refuses oversize messages by closing with 1009 (maxPayload)', async () => {
     const v = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);
     await v.moreFrames(1);

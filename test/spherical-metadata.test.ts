@@ -63,6 +63,8 @@ describe('spherical metadata', () => {
     const f = resolveFormat(null, parseFormatFlags({ eye: 'right', inFov: '200' }), 2048, 1024, (w) => warnings.push(w));
     expect(warnings).toEqual(['--eye right ignored: the source is not stereo', '--in-fov 200 ignored: only a fisheye or dfisheye picture has a lens angle (the layout is equirect)']);
     expect(f.notes).toEqual(warnings);
+    // None of them is a stretch: the page has nothing to say of the picture's shape.
+    expect(f.stretched).toBeNull();
     const fisheye: string[] = [];
     resolveFormat(null, parseFormatFlags({ projection: 'fisheye', inFov: '200' }), 1024, 1024, (w) => fisheye.push(w));
     expect(fisheye).toEqual([]);
@@ -86,6 +88,13 @@ describe('spherical metadata', () => {
     expect(shaped(3840, 2560)).toEqual(["3840x2560 is not equirect's 2.00:1: stretched (no metadata says what it is); try --projection c3x2|cbmp|eac"]);
     // A phone's portrait video fits no 360° layout.
     expect(shaped(1080, 1920)).toEqual(["1080x1920 is not equirect's 2.00:1: stretched (no metadata says what it is); no known 360 layout has this shape"]);
+    // The stretch is picked out of the notes for the page (/healthz format.stretched), beside the reader's warnings.
+    const gpanoShape = fromXmp(gpano({ FullPanoWidthPixels: 1000, FullPanoHeightPixels: 500, CroppedAreaImageWidthPixels: 500, CroppedAreaImageHeightPixels: 250, CroppedAreaLeftPixels: 250, CroppedAreaTopPixels: 125 }), 800, 200)!;
+    const withReader = resolveFormat(gpanoShape, {}, 800, 200, () => {});
+    expect(withReader.notes.length).toBeGreaterThan(1);
+    expect(withReader.stretched).toBe(withReader.notes.at(-1));
+    expect(withReader.stretched).toMatch(/^800x200 is not equirect's 2\.00:1: stretched /);
+    expect(resolveFormat(null, {}, 2048, 1024, () => {}).stretched).toBeNull();
   });
 
   it('flags win over the file, and a flag naming another layout drops the file\'s equirect bounds', () => {

@@ -54,6 +54,8 @@ export interface Health {
     from: Record<string, string>;
     /** What was corrected or guessed about the format (each also logged as `source.format`). */
     notes: string[];
+    /** The note that the picture is not its layout's shape and is shown stretched (a 16:9 video), or null: the page says it. */
+    stretched: string | null;
   };
   workers: number;
   /** Sampling tables the workers hold and their bytes: bounded in proportion to the views in use. */
@@ -134,5 +136,6 @@ export function formatHealth(info: SourceInfo, frame: { width: number; height: n
     metadata: f.metadata,
     from: { ...f.from },
     notes: [...f.notes],
+    stretched: f.stretched,
   };
 }

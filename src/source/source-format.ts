@@ -44,6 +44,11 @@ export interface SourceFormat {
   metadata: string | null;
   /** What was corrected or guessed, as `warn` was told it: `play` shows the first, where its log goes nowhere. */
   notes: readonly string[];
+  /**
+   * The note (one of `notes`) that the picture has not its layout's shape and is shown stretched to
+   * it (a 16:9 video on the sphere), or null: the page tells its viewers this one (/healthz).
+   */
+  stretched: string | null;
 }
 
 export const IN_FOV_MIN = 90;
@@ -150,11 +155,13 @@ export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags
   // The shape as shown: an anamorphic 2:1 panorama stored 1024x1024 was warned of as square, with
   // the hint to try --stereo tb, which would have shown half of it.
   const actual = (size.width * pixelAspect) / size.height;
+  let stretched: string | null = null;
   if (Math.abs(actual / expected - 1) > 0.02) {
     // Short enough for `play`'s status line, which shows it where the log goes nowhere: the flags last.
     const said = layoutFrom !== 'default' ? `${layoutFrom === 'flag' ? 'the flag' : meta!.kind} says ${layout}` : stereoFrom === 'metadata' ? `${meta!.kind} says ${stereo}` : 'no metadata says what it is';
     const hint = stretchHint(picture, stereo, stereoFrom, width, height, layoutFrom === 'flag', pixelAspect);
-    warn(`${size.width}x${size.height}${stereo === 'mono' ? '' : ` (one eye of ${stereo})`} is not ${layout}'s ${expected.toFixed(2)}:1: stretched (${said})${hint}`);
+    stretched = `${size.width}x${size.height}${stereo === 'mono' ? '' : ` (one eye of ${stereo})`} is not ${layout}'s ${expected.toFixed(2)}:1: stretched (${said})${hint}`;
+    warn(stretched);
   }
   const initialView = meta?.initialView ?? null;
   return {
@@ -166,6 +173,7 @@ export function resolveFormat(meta: SphericalMetadata | null, flags: FormatFlags
     from: { layout: layoutFrom, stereo: stereoFrom, eye: eyeFrom, inFov: inFovFrom, area: areaFrom, pose: poseFrom, initialView: initialView ? 'metadata' : 'default' },
     metadata: meta?.kind ?? null,
     notes,
+    stretched,
   };
 }
 

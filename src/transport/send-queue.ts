@@ -72,14 +72,22 @@ export class SendQueue {
   pushText(text: string): number {
     const discarded = this.pending.length;
     this.dropPending(0);
-    if (this.ws.readyState !== this.ws.OPEN) return discarded;
+    this.pushAside(text);
+    return discarded;
+  }
+
+  /**
+   * Sends a text that says nothing about the frames (PONG, §5) now: the frame waiting stays. A
+   * page asks only after seconds with nothing received, when a frame waiting is the one it lacks.
+   */
+  pushAside(text: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > TEXT_HIGH_WATER_BYTES) {
       this.overflowed = true;
       this.ws.terminate();
-      return discarded;
+      return;
     }
     this.ws.send(text);
-    return discarded;
   }
 
   private pump(): void {

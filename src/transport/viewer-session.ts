@@ -4,7 +4,7 @@
  * connection stays open (PROTOCOL-NOTES.md §6.1).
  */
 import type { RawData, WebSocket } from 'ws';
-import { clampFov, CloseCode, encodeInit, encodeStatus, type TimelineStatus, frameShape, Limits, parseClientMessage, ProtocolError, sampleCount, type ClientMessage, type InitInfo } from '../../protocol/index.js';
+import { clampFov, CloseCode, encodeInit, PONG_TEXT, encodeStatus, type TimelineStatus, frameShape, Limits, parseClientMessage, ProtocolError, sampleCount, type ClientMessage, type InitInfo } from '../../protocol/index.js';
 import type { ViewSpec } from '../shared/types.js';
 import type { FramePayload } from '../shared/frame-payload.js';
 import { viewKey } from '../shared/view-key.js';
@@ -175,6 +175,11 @@ export class ViewerSession {
       message = parseClientMessage(data.toString());
     } catch (error) {
       this.sendError(error instanceof ProtocolError ? error.message : 'message could not be read');
+      return;
+    }
+    if (message.type === 'ping') {
+      // The page's question whether this server is still there (§5): about the link, not the view.
+      this.queue.pushAside(PONG_TEXT);
       return;
     }
     // A pause or a seek takes every viewer's waiting view itself, after it acts (app.ts onTimeline).

@@ -13,12 +13,17 @@
  * status (`refusal`): a server that refuses the token (401, §1.5) is final, as it is for the
  * terminal client (upgradeStatusAction), and is said once instead of retried for ever.
  *
+ * A server gone without a close (stopped, hung, its network gone) leaves the socket open and
+ * silent: the page asks it with a `ping` message after 5 s of silence, and 5 s more without an
+ * answer count as a lost connection (../common/silence-watch.ts, the terminal's watch too).
+ *
  * An `Error:` before the INIT is the server's refusal (full, shutting down, a query it cannot
  * read): the close that follows carries the same words, so they are reported once, as the close's
  * reason, not as a notice too.
  */
 import { type ClientMessage, type Codec, type InitInfo, type TimelineStatus } from '../../../protocol/index.js';
 import { Backoff, BACKOFF_MAX_MS, BACKOFF_MIN_MS, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
+import { SILENT_WHY, SilenceWatch } from '../common/silence-watch.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { inflateFrame } from './inflate.js';
 
@@ -30,8 +35,11 @@ export const REFUSAL_PROBE_MS = 3000;
 export type LinkState =
   | { kind: 'connecting'; attempt: number }
   | { kind: 'open' }
-  /** `refusal`: the server's words when it turned this connection away (server full), else empty. */
-  | { kind: 'lost'; code: number; refusal: string; retryInMs: number }
+  /**
+   * `why`: the server's words when it turned this connection away (server full), or the page's
+   * when it gave up a server gone silent (SILENT_WHY); else empty.
+   */
+  | { kind: 'lost'; code: number; why: string; retryInMs: number }
   | { kind: 'ended' }
   | { kind: 'closed'; code: number; reason: string }
   /** The upgrade was answered with `status` (401: the token), not retried. */
@@ -55,6 +63,8 @@ const DROP_CODE = 4000;
 export class Connection {
   private socket: WebSocket | null = null;
   private stream: StreamClient | null = null;
+  /** The open socket's watch for a server gone without a close. */
+  private watch: SilenceWatch | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly backoff = new Backoff(BACKOFF_MIN_MS, BACKOFF_MAX_MS);
@@ -93,6 +103,7 @@ export class Connection {
       open: () => {
         upgraded = true;
         this.clearConnectTimer();
+        this.watchSilence(ws);
       },
       init: (info) => {
         this.backoff.reset();
@@ -142,9 +153,26 @@ export class Connection {
     this.detach();
   }
 
+  /**
+   * Watches the open socket `ws` for silence: after QUIET_MS with no message it sends `ping`,
+   * which the server answers `PONG` (PROTOCOL-NOTES.md §5); with no answer the socket is dropped
+   * and the page reconnects, as after any loss.
+   */
+  private watchSilence(ws: WebSocket): void {
+    const watch = new SilenceWatch(() => this.stream?.send({ type: 'ping' }), () => {
+      if (ws !== this.socket) return;
+      this.detach();
+      this.lost(1006, SILENT_WHY);
+    });
+    // Beside the StreamClient's onmessage: anything the server says, PONG included, is an answer.
+    ws.addEventListener('message', watch.heard);
+    this.watch = watch;
+  }
+
   /** `refusal`: the `Error:` texts that came before any INIT. */
   private closed(code: number, reason: string, refusal: string, upgraded: boolean): void {
     this.clearConnectTimer();
+    this.stopWatch();
     this.socket = null;
     this.stream = null;
     if (this.disposed) return;
@@ -165,9 +193,9 @@ export class Connection {
     else this.lost(code, '');
   }
 
-  private lost(code: number, refusal: string): void {
+  private lost(code: number, why: string): void {
     const delay = this.backoff.next();
-    this.events.state({ kind: 'lost', code, refusal, retryInMs: delay });
+    this.events.state({ kind: 'lost', code, why, retryInMs: delay });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();
@@ -176,6 +204,7 @@ export class Connection {
 
   /** Forgets the current socket without reporting its close. */
   private detach(): void {
+    this.stopWatch();
     const ws = this.socket;
     this.socket = null;
     this.stream = null;
@@ -185,6 +214,11 @@ export class Connection {
     ws.onclose = null;
     ws.onerror = null;
     if (ws.readyState === WS_CONNECTING || ws.readyState === WS_OPEN) ws.close(1000, 'client reconnecting');
+  }
+
+  private stopWatch(): void {
+    this.watch?.stop();
+    this.watch = null;
   }
 
   private clearConnectTimer(): void {

@@ -34,6 +34,7 @@ import { actionForKey, type PageAction } from './key-input.js';
 import { Notices } from './notices.js';
 import { readPageOptions } from './page-options.js';
 import { ReplayWatch } from './replay-watch.js';
+import { stretchNotice } from './source-shape.js';
 import { exposeProbe } from './page-probe.js';
 import { PointerInput } from './pointer-input.js';
 import { TextCells } from './text-cells.js';
@@ -133,6 +134,14 @@ function start(): void {
   /** A seek made after the end, when the link is closed: the file starts again (replay) and seeks once its INIT comes. */
   let seekAfterReplay: number | null = null;
   let painted: ReceivedFrame | null = null;
+  /**
+   * Where the server says the timeline is (this connection's INIT, then its STATUS), until this
+   * connection's first frame is painted; null once it is. After a reconnect the frame on screen is
+   * the old connection's, and its moment read as the time for as long as the new frames took.
+   */
+  let toldPosition: number | null = null;
+  /** A frame of this connection has been painted. */
+  let linkPainted = false;
   let held = false;
   let received = 0;
   let shown = 0;
@@ -202,6 +211,13 @@ function start(): void {
         player.onInit(info);
         init = info;
         inits++;
+        if (!linkPainted) toldPosition = info.startSec;
+        // Once a page: a source's shape stays while it runs.
+        if (inits === 1) {
+          void stretchNotice('/healthz').then((line) => {
+            if (line) notices.toast(line);
+          });
+        }
         mode = info.mode;
         if (shownStyle() !== before) layout();
         sync.setTimeline(info.fps, info.duration, info.live);
@@ -215,6 +231,7 @@ function start(): void {
       },
       status(status) {
         player.onStatus(status);
+        if (!linkPainted && status.position !== undefined) toldPosition = status.position;
         showTimeline(player.timeline ?? status);
         // Now, not at the next readout: at the end the bar and its label go to where the server stopped.
         toolbar.setPosition(position());
@@ -284,11 +301,12 @@ function start(): void {
         if (state.attempt > 1) notices.showBanner('reconnecting…', { bad: true });
         return;
       case 'open':
+        linkPainted = false;
         notices.hideBanner();
         audio.reconnected();
         return;
       case 'lost':
-        lost = { why: state.refusal || 'connection lost', retryAt: performance.now() + state.retryInMs };
+        lost = { why: state.why || 'connection lost', retryAt: performance.now() + state.retryInMs };
         showLost(performance.now());
         return;
       case 'ended':
@@ -319,10 +337,12 @@ function start(): void {
    * The position on screen: the frame painted, or at the end where the server says the timeline
    * stopped (STATUS:ENDED, the file's length). The last frame starts one frame before the end, so
    * by its index a 1 s file would end at 0.97 s, `00:00` in whole seconds, beside a full bar.
+   * Before a connection's first frame, where its INIT and STATUS say (toldPosition).
    */
   function position(): number {
     const timeline = player.timeline;
     if (timeline?.code === 'ENDED' && timeline.position !== undefined) return timeline.position;
+    if (toldPosition !== null) return toldPosition;
     return init && painted ? painted.index / init.fps : (init?.startSec ?? 0);
   }
 
@@ -431,6 +451,8 @@ function start(): void {
     // The frame it replaces is read no more (the renderers keep what they drew): its array takes a later frame.
     if (painted && painted !== frame) connection.recycle(painted);
     painted = frame;
+    linkPainted = true;
+    toldPosition = null;
   }
 
   let lastReadout = 0;

@@ -201,7 +201,8 @@ export class StreamClient {
       const init = this.init;
       this.events.frame({ kind: 'text', index, cols: init?.cols ?? lines[0]?.length ?? 0, rows: lines.length, lines });
     }
-    // Anything newer is informational: ignored by design (messages only get added).
+    // Anything newer is informational: ignored by design (messages only get added). PONG, the
+    // answer to the page's `ping` (§5), is heard by its silence watch, which listens beside this.
   }
 
   private onBinary(data: Uint8Array): void {

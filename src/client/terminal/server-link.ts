@@ -14,9 +14,9 @@
 import WebSocket from 'ws';
 import type { ClientMessage, Codec, Inflate, InitInfo, TimelineStatus } from '../../../protocol/index.js';
 import { Backoff, BACKOFF_MAX_MS, BACKOFF_MIN_MS, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
+import { SILENT_WHY, SilenceWatch } from '../common/silence-watch.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { networkFailure, upgradeRefusal } from './connect-failure.js';
-import { ANSWER_MS, QUIET_MS, SilenceWatch } from './silence-watch.js';
 
 /** A socket still in its handshake after this long is given up (and, after a loss, tried again). */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -123,7 +123,7 @@ export class ServerLink {
   private hadInit = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private disposed = false;
-  /** The current socket's watch for a server gone without a close (silence-watch.ts). */
+  /** The current socket's watch for a server gone without a close (../common/silence-watch.ts). */
   private watch: SilenceWatch | null = null;
   /** Why the current socket was cut by this side, for the lost line (its close says nothing). */
   private cutWhy = '';
@@ -190,12 +190,16 @@ export class ServerLink {
     }, this.inflate);
     this.cutWhy = '';
     this.watch?.stop();
-    this.watch = new SilenceWatch(ws, () => {
+    // Asked with a WebSocket ping, which any server's stack answers by itself (silence-watch.ts).
+    const watch = new SilenceWatch(() => ws.ping(), () => {
       if (ws !== this.ws || this.disposed) return;
-      this.cutWhy = `server not answering (silent for ${(QUIET_MS + ANSWER_MS) / 1000} s)`;
+      this.cutWhy = SILENT_WHY;
       // No close frame to wait for: its 'close' (1006) comes at once, and the link tries again.
       ws.terminate();
     });
+    ws.on('message', watch.heard);
+    ws.on('pong', watch.heard);
+    this.watch = watch;
     for (const data of early) this.stream.receive(data);
   }
 
