@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import { encodeInit, encodeStatus } from '../protocol/index.js';
 import { HELP_LINES } from '../src/client/common/keymap.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { CLI } from './helpers/server.js';
+import { CLI, startCli } from './helpers/server.js';
 import { privateTmux, until } from './helpers/tmux.js';
 
 const tmp = tempDir();
@@ -324,6 +324,39 @@ describe('Ctrl-Z in tmux', () => {
     expect(flags('a360-suspend-kill')).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
     expect(spawnSync('pgrep', ['-f', `play ${clip}`], { encoding: 'utf8' }).stdout.trim()).toBe('');
   });
+
+  it('`view` of a shared server, which plays on: the frames sent while stopped, read in a rush on `fg`, are not counted as dropped', async () => {
+    // Raw frames (the largest) so the backlog is more than one read: before, every frame of it
+    // that came after the resume replaced the one waiting, and counted as a drop (0 became 40-100).
+    const server = await startCli([makeClip(join(tmp.dir, 'shared.mp4'), { seconds: 10 }), '--loop', '--log-level', 'warn']);
+    try {
+      const name = 'a360-suspend-view';
+      sessions.push(name);
+      tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '40', '-e', 'LANG=C.UTF-8', '-e', 'TERM=xterm-256color', '-e', 'COLORTERM=truecolor', 'bash --norc --noprofile -i');
+      tmux('send-keys', '-t', name, `PS1='$ '; '${process.execPath}' '${CLI}' view '${server.wsUrl}' --codec raw --style ramp`, 'Enter');
+      const dropped = (line: string): { n: number } | null => {
+        const m = / (\d+)\/(\d+) fps +dropped (\d+) /.exec(line);
+        return m && Number(m[2]) > 0 ? { n: Number(m[3]) } : null;
+      };
+      await until('the picture', () => dropped(capture(name)[39] ?? ''), 20_000);
+      // Past the first frames, which a busy machine's terminal may well drop.
+      await new Promise((r) => setTimeout(r, 1500));
+      const before = dropped(capture(name)[39] ?? '')!.n;
+      tmux('send-keys', '-t', name, 'C-z');
+      await until('stopped', () => capture(name).some((l) => /Stopped/.test(l)));
+      tmux('send-keys', '-t', name, 'sleep 4; fg', 'Enter');
+      // A second of frames after the picture is back: the backlog is read within it.
+      await until('the picture back', () => dropped(capture(name)[39] ?? ''), 10_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      const after = dropped(capture(name)[39] ?? '')!.n;
+      // A few for a slow moment of a busy machine's terminal; the backlog was 120 frames.
+      expect(after - before).toBeLessThan(5);
+      tmux('send-keys', '-t', name, 'q');
+      await until('the prompt after quit', () => capture(name).some((l) => l === '$'));
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 
   it('with no shell to suspend to, Ctrl-Z says so and the picture plays on', async () => {
     start('a360-nosuspend', 100, 24, `play '${clip}' --loop --log-level silent --style ramp`);

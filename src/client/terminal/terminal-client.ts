@@ -101,6 +101,12 @@ const SUSPEND_PAUSE_WAIT_MS = 500;
  * this time means the stop was ignored (no job-control shell above us: an orphaned process group).
  */
 const SUSPEND_IGNORED_MS = 100;
+/**
+ * After `fg`, the frames a shared server sent while we were stopped wait in the socket and are read
+ * in a rush. The rush is over at the first frame that kept us waiting half a frame's time, or after
+ * this long at most (a server that never lets up).
+ */
+const BACKLOG_MAX_MS = 2000;
 /** The view counts as turning this long after the last turn (the colour tolerance doubles: tolerance-governor.ts). */
 const TURNING_MS = 300;
 /**
@@ -276,6 +282,14 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   /** `latest` came while the picture was shown: passed over, it counts as dropped. */
   let latestShowable = false;
   /**
+   * Until then (performance.now() ms; 0: none), frames come from the backlog read on `fg`: sent
+   * while we were stopped, they are passed over unseen like those that came while suspended, not
+   * dropped by a slow terminal (a `view` of 4 s away counted most of its 120 frames as drops).
+   */
+  let backlogUntil = 0;
+  /** When we were last done with a frame (handled or written): the wait since then tells a rush from the stream's pace. */
+  let idleSince = 0;
+  /**
    * The frame last drawn, to draw again where no next frame will come to repaint the picture
    * (a photo, a paused video): decoded frames are new arrays the client owns (protocol/codec.ts).
    */
@@ -325,16 +339,19 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     },
     frame(frame) {
       received++;
+      const now = performance.now();
+      if (backlogUntil !== 0 && (now >= backlogUntil || now - idleSince >= 500 / (player.init?.fps || 30))) backlogUntil = 0;
       // A drop is a frame the terminal was too slow to show, not one passed over while the
-      // picture is hidden (help, too small, suspended).
+      // picture is hidden (help, too small, suspended) or sent while it was (the backlog).
       if (latest && latestShowable) dropped++;
       // Replaced before it was drawn: its array takes a later frame (unless it is the one on screen again).
       if (latest && latest !== shownFrame) serverLink.recycle(latest);
       latest = frame;
       latestAgain = false;
-      latestShowable = !videoHidden();
+      latestShowable = !videoHidden() && backlogUntil === 0;
       lastIndex = frame.index;
       draw();
+      idleSince = performance.now();
     },
     error(message) {
       // A refused style (too many samples for the grid) leaves the one the server last confirmed,
@@ -440,6 +457,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       writing = false;
       draw();
     });
+    // A terminal's write is synchronous (Node blocks on TTYs): time spent in it is not a wait for frames.
+    idleSince = performance.now();
   }
 
   /** Draws the newest frame, or the one on screen again when none is waiting. */
@@ -698,6 +717,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       if (opts.audio) void restartSound();
       if (!stopped) showNotice('Ctrl-Z: no shell with job control to suspend to');
       updateStatus();
+      idleSince = performance.now();
+      backlogUntil = idleSince + BACKLOG_MAX_MS;
     };
     process.on('SIGCONT', onSignal);
     process.kill(process.pid, 'SIGTSTP');
