@@ -406,9 +406,9 @@ describe('the help box', () => {
       const screen = capture('a360-help');
       return screen[0]?.startsWith('lq ascii360 keys') && screen[8]?.startsWith('mqq') && /^ > /.test(screen[9] ?? '') ? screen : null;
     });
-    // Cut, not wrapped: each line a key's; the descriptions moved left, and q among the keys kept.
-    expect(small.slice(1, 8).every((l) => /^x \S/.test(l) && [...l].length === 30)).toBe(true);
-    expect(small.slice(1, 8).map((l) => l.slice(2, 28).trimEnd())).toEqual(expect.arrayContaining(['Q / E  roll', 'q, Ctrl-C  quit', '(more if taller; any key c']));
+    // The descriptions moved left, the hint wrapped at its words, and q among the keys kept.
+    expect(small.slice(1, 8).every((l) => /^x( \S|    \S| +x$)/.test(l) && [...l].length === 30)).toBe(true);
+    expect(small.slice(1, 8).map((l) => l.slice(2, 28).trimEnd())).toEqual(expect.arrayContaining(['Q / E  roll', 'q, Ctrl-C  quit', '(more if taller; any key', 'closes)']));
     // The status line at 30 columns, as README says: `? help` goes before the style, the time stays
     // (fitted at its next refresh: until then blessed wraps the wide line's words).
     await until('the status line fitted to 30 columns', () => /^ > \d\d:\d\d \/ 00:05  ramp$/.test(capture('a360-help')[9] ?? ''), 3000);
@@ -427,6 +427,41 @@ describe('the help box', () => {
     });
     tmux('send-keys', '-t', 'a360-help', 'q');
     await until('exit', () => capture('a360-help').some((l) => l === 'EXIT=0'));
+  });
+
+  it('wraps at word boundaries: at 40, 60 and 80 columns every key reads whole, no word cut at the border', async () => {
+    const name = 'a360-help-wrap';
+    start(name, 40, 30, `play '${clip}' --loop --log-level silent --style ramp`);
+    await until('the picture', () => / ramp/.test(capture(name)[29] ?? ''));
+    tmux('send-keys', '-t', name, '?');
+    /** The text inside the box, a key's continuation lines (indented) joined to its first. */
+    const entries = (screen: string[]): string[] | null => {
+      const top = screen.findIndex((l) => /lq ascii360 keys q*k/.test(l));
+      const label = /lq ascii360 keys q*k/.exec(screen[top] ?? '');
+      if (!label) return null;
+      const left = label.index;
+      const right = left + label[0].length - 1;
+      const bottom = screen.findIndex((l, i) => i > top && l.slice(left).startsWith('mq'));
+      if (bottom < 0) return null;
+      const joined: string[] = [];
+      for (const line of screen.slice(top + 1, bottom).map((l) => l.slice(left + 2, right - 1).trimEnd())) {
+        if (line === '') continue;
+        if (/^ /.test(line) && joined.length > 0) joined[joined.length - 1] += `${joined.at(-1)!.includes('  ') ? ' ' : '  '}${line.trim()}`;
+        else joined.push(line.replace(/ {2,}/, '  '));
+      }
+      return joined;
+    };
+    const every = [...HELP_LINES.map((l) => l.replace(/ {2,}/, '  ')), '(any key closes)'];
+    for (const cols of [40, 60, 80]) {
+      tmux('resize-window', '-t', name, '-x', String(cols), '-y', '30');
+      const shown = await until(`the box at ${cols} columns`, () => {
+        const screen = capture(name);
+        return screen.some((l) => l.includes('(any key closes)')) && [...(screen.find((l) => l.includes('ascii360 keys')) ?? '')].length <= cols ? entries(screen) : null;
+      });
+      expect(shown, `${cols} columns`).toEqual(every);
+    }
+    tmux('send-keys', '-t', name, 'x', 'q');
+    await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
   });
 
   it('closed over a photo or a paused video, gives the picture back at once: no next frame comes to repaint it', async () => {

@@ -259,7 +259,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   const screen = blessed.screen({ input, output, smartCSR: true, fullUnicode: true, warnings: false, title: 'ascii360', autoPadding: false, dockBorders: false });
   const statusBar = blessed.box({ parent: screen, bottom: 0, left: 0, height: 1, width: '100%', style: { fg: 'black', bg: 'white' } });
-  // Lines cut rather than wrapped where the terminal is narrower than the box (fitHelp).
+  // blessed's wrap off: help-text.ts wraps the descriptions at their words for the width (fitHelp).
   const help = blessed.box({
     parent: screen, top: 'center', left: 'center', width: HELP_WIDTH, height: HELP_HEIGHT, hidden: true, border: { type: 'line' }, wrap: false,
     label: ' ascii360 keys ', content: helpText(HELP_HEIGHT - 2).join('\n'), padding: { left: 1, right: 1 },
@@ -567,7 +567,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   function fitHelp(): void {
     const rows = (output.rows || 24) - 1;
     help.width = Math.min(HELP_WIDTH, output.columns || 80);
-    help.height = Math.min(HELP_HEIGHT, Math.max(3, rows));
+    // Narrower than HELP_WIDTH the descriptions wrap, and the whole help is taller than HELP_HEIGHT.
+    help.height = Math.min(helpText(Infinity, (help.width as number) - 4).length + 2, Math.max(3, rows));
     help.setContent(helpText((help.height as number) - 2, (help.width as number) - 4).join('\n'));
     help.top = Math.max(0, Math.floor((rows - (help.height as number)) / 2));
   }
