@@ -3,7 +3,7 @@
  * capture-pane reads the screen, send-keys types.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -739,6 +739,29 @@ describe('a URL that never answers', () => {
       silent.close();
     }
   }, 30_000);
+});
+
+describe('a scheme it does not open', () => {
+  it('`play ftp://…` is refused at once: one line naming the schemes it takes, exit 1, no `opening` line before it', async () => {
+    const name = 'a360-ftp';
+    const ready = join(tmp.dir, 'ftp-ready');
+    const raw = join(tmp.dir, 'ftp-raw');
+    sessions.push(name);
+    // Waits for the pipe below, so every byte written to the terminal is recorded: the opening line
+    // was erased at once, and only the raw bytes showed it.
+    tmux('new-session', '-d', '-s', name, '-x', '200', '-y', '24', '-e', 'LANG=C.UTF-8', `while [ ! -e '${ready}' ]; do sleep 0.1; done; TERM=xterm-256color '${process.execPath}' '${CLI}' play ftp://example.invalid/x.mp4; echo EXIT=$?; sleep 60`);
+    tmux('pipe-pane', '-o', '-t', name, `cat > '${raw}'`);
+    writeFileSync(ready, '');
+    const screen = await until('exit', () => {
+      const lines = capture(name);
+      return lines.some((l) => l.startsWith('EXIT=')) ? lines : null;
+    }, 10_000);
+    expect(screen.filter((l) => l.trim().length > 0)).toEqual([
+      'ascii360: ftp:// sources are not supported; URLs may be http(s) (a file, or an HLS or DASH playlist), rtmp(s), rtsp, srt, udp, tcp, rtp',
+      'EXIT=1',
+    ]);
+    expect(await until('the bytes recorded', () => readFileSync(raw, 'utf8').includes('EXIT=1') && readFileSync(raw, 'utf8'))).not.toMatch(/opening/);
+  });
 });
 
 describe('view of a server that never answers its handshake', () => {
