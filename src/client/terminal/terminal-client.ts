@@ -103,10 +103,12 @@ const SUSPEND_PAUSE_WAIT_MS = 500;
 const SUSPEND_IGNORED_MS = 100;
 /**
  * After `fg`, the frames a shared server sent while we were stopped wait in the socket and are read
- * in a rush. The rush is over at the first frame that kept us waiting half a frame's time, or after
- * this long at most (a server that never lets up).
+ * in a rush. The rush is over once BACKLOG_PACED frames in a row each kept us waiting half a
+ * frame's time (one alone may be a busy machine's pause in the rush), or after this long at most
+ * (a server that never lets up).
  */
 const BACKLOG_MAX_MS = 2000;
+const BACKLOG_PACED = 3;
 /** The view counts as turning this long after the last turn (the colour tolerance doubles: tolerance-governor.ts). */
 const TURNING_MS = 300;
 /**
@@ -284,11 +286,14 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   /**
    * Until then (performance.now() ms; 0: none), frames come from the backlog read on `fg`: sent
    * while we were stopped, they are passed over unseen like those that came while suspended, not
-   * dropped by a slow terminal (a `view` of 4 s away counted most of its 120 frames as drops).
+   * dropped by a slow terminal (a `view` of 4 s away counted most of its 120 frames as drops), and
+   * are not in the fps figures.
    */
   let backlogUntil = 0;
   /** When we were last done with a frame (handled or written): the wait since then tells a rush from the stream's pace. */
   let idleSince = 0;
+  /** Frames in a row that came at the stream's pace during the backlog. */
+  let pacedFrames = 0;
   /**
    * The frame last drawn, to draw again where no next frame will come to repaint the picture
    * (a photo, a paused video): decoded frames are new arrays the client owns (protocol/codec.ts).
@@ -338,9 +343,14 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       updateStatus();
     },
     frame(frame) {
-      received++;
       const now = performance.now();
-      if (backlogUntil !== 0 && (now >= backlogUntil || now - idleSince >= 500 / (player.init?.fps || 30))) backlogUntil = 0;
+      if (backlogUntil !== 0) {
+        pacedFrames = now - idleSince >= 500 / (player.init?.fps || 30) ? pacedFrames + 1 : 0;
+        if (now >= backlogUntil || pacedFrames >= BACKLOG_PACED) backlogUntil = 0;
+      }
+      // The fps figures are the stream's: frames read while stopped (before our SIGCONT handler
+      // runs) or from the backlog came faster than it plays (`212/29 fps` the second after `fg`).
+      if (!suspended && backlogUntil === 0) received++;
       // A drop is a frame the terminal was too slow to show, not one passed over while the
       // picture is hidden (help, too small, suspended) or sent while it was (the backlog).
       if (latest && latestShowable) dropped++;
@@ -443,7 +453,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     else bytes = renderer.renderText(frame.lines);
     // A frame drawn again is no news: a key pressed now still sends its view at once (viewChanged).
     if (!again) {
-      shown++;
+      if (backlogUntil === 0) shown++;
       lastDrawn = performance.now();
     }
     lastBytes = bytes.length;
@@ -720,6 +730,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       updateStatus();
       idleSince = performance.now();
       backlogUntil = idleSince + BACKLOG_MAX_MS;
+      pacedFrames = 0;
     };
     process.on('SIGCONT', onSignal);
     process.kill(process.pid, 'SIGTSTP');
