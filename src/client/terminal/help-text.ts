@@ -48,7 +48,10 @@ function wrapWords(text: string, first: number, width: number): string[] {
   // Alternatives too wide for a line together go one to a line, each `/` closing the line it ends.
   for (const unit of units.flatMap((u) => (u.length > width ? u.split(/(?<= \/) /) : [u]))) {
     const room = lines.length === 0 ? first : width;
-    if ((line !== '' || lines.length === 0) && (line === '' ? unit.length : line.length + 1 + unit.length) > room && (line !== '' || room < width)) {
+    const wanted = line === '' ? unit.length : line.length + 1 + unit.length;
+    // Past the room, the line ends and the unit starts the next; the first word of all ends an
+    // empty first line only where the next has more room (a word too wide for any line stays).
+    if (wanted > room && (line !== '' || room < width)) {
       lines.push(line);
       line = unit;
     } else line = line === '' ? unit : `${line} ${unit}`;
