@@ -151,7 +151,7 @@ describe('ascii360 serve: bad input', () => {
     expectOneLineError(run(['serve', '-', '--port', '0']).stderr, /^ascii360: reading the source from standard input is not supported: give a file or a URL$/);
     const r = run(['serve', 'gopher://example.org/x.mp4', '--port', '0']);
     expect(r.code).toBe(1);
-    expectOneLineError(r.stderr, /^ascii360: gopher:\/\/ sources are not supported; URLs may be http\(s\), rtmp\(s\), rtsp, srt, udp, tcp, rtp$/);
+    expectOneLineError(r.stderr, /^ascii360: gopher:\/\/ sources are not supported; URLs may be http\(s\) \(a file, or an HLS or DASH playlist\), rtmp\(s\), rtsp, srt, udp, tcp, rtp$/);
   });
 
   it('reads --allow-origin as a browser writes an origin, and refuses what is not one', () => {

@@ -3,7 +3,7 @@
  * capture-pane reads the screen, send-keys types.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import { encodeInit, encodeStatus } from '../protocol/index.js';
 import { HELP_LINES } from '../src/client/common/keymap.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { CLI } from './helpers/server.js';
+import { CLI, startCli } from './helpers/server.js';
 import { privateTmux, until } from './helpers/tmux.js';
 
 const tmp = tempDir();
@@ -325,6 +325,45 @@ describe('Ctrl-Z in tmux', () => {
     expect(spawnSync('pgrep', ['-f', `play ${clip}`], { encoding: 'utf8' }).stdout.trim()).toBe('');
   });
 
+  it('`view` of a shared server, which plays on: the frames sent while stopped, read in a rush on `fg`, are not counted as dropped, nor in the fps', async () => {
+    // Raw frames (the largest) so the backlog is more than one read: before, every frame of it
+    // that came after the resume replaced the one waiting, and counted as a drop (0 became 40-100).
+    const server = await startCli([makeClip(join(tmp.dir, 'shared.mp4'), { seconds: 10 }), '--loop', '--log-level', 'warn']);
+    try {
+      const name = 'a360-suspend-view';
+      sessions.push(name);
+      tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '40', '-e', 'LANG=C.UTF-8', '-e', 'TERM=xterm-256color', '-e', 'COLORTERM=truecolor', 'bash --norc --noprofile -i');
+      tmux('send-keys', '-t', name, `PS1='$ '; '${process.execPath}' '${CLI}' view '${server.wsUrl}' --codec raw --style ramp`, 'Enter');
+      const dropped = (line: string): { n: number } | null => {
+        const m = / (\d+)\/(\d+) fps +dropped (\d+) /.exec(line);
+        return m && Number(m[2]) > 0 ? { n: Number(m[3]) } : null;
+      };
+      await until('the picture', () => dropped(capture(name)[39] ?? ''), 20_000);
+      // Past the first frames, which a busy machine's terminal may well drop.
+      await new Promise((r) => setTimeout(r, 1500));
+      const before = dropped(capture(name)[39] ?? '')!.n;
+      tmux('send-keys', '-t', name, 'C-z');
+      await until('stopped', () => capture(name).some((l) => /Stopped/.test(l)));
+      tmux('send-keys', '-t', name, 'sleep 4; fg', 'Enter');
+      // The fps figures for 2.5 s after the picture is back: the backlog is read within the first.
+      await until('the picture back', () => dropped(capture(name)[39] ?? ''), 10_000);
+      let fastest = 0;
+      for (const end = Date.now() + 2500; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+        const m = / (\d+)\/(\d+) fps /.exec(capture(name)[39] ?? '');
+        if (m) fastest = Math.max(fastest, Number(m[1]), Number(m[2]));
+      }
+      const after = dropped(capture(name)[39] ?? '')!.n;
+      // A few for a slow moment of a busy machine's terminal; the backlog was 120 frames.
+      expect(after - before, `dropped ${before} before, ${after} after`).toBeLessThan(5);
+      // The stream's 30 a second: before, the second with the backlog in it read `212/29 fps`.
+      expect(fastest, 'the fastest fps figure').toBeLessThanOrEqual(40);
+      tmux('send-keys', '-t', name, 'q');
+      await until('the prompt after quit', () => capture(name).some((l) => l === '$'));
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
   it('with no shell to suspend to, Ctrl-Z says so and the picture plays on', async () => {
     start('a360-nosuspend', 100, 24, `play '${clip}' --loop --log-level silent --style ramp`);
     await until('the picture', () => /fps/.test(capture('a360-nosuspend')[23] ?? ''));
@@ -373,9 +412,9 @@ describe('the help box', () => {
       const screen = capture('a360-help');
       return screen[0]?.startsWith('lq ascii360 keys') && screen[8]?.startsWith('mqq') && /^ > /.test(screen[9] ?? '') ? screen : null;
     });
-    // Cut, not wrapped: each line a key's; the descriptions moved left, and q among the keys kept.
-    expect(small.slice(1, 8).every((l) => /^x \S/.test(l) && [...l].length === 30)).toBe(true);
-    expect(small.slice(1, 8).map((l) => l.slice(2, 28).trimEnd())).toEqual(expect.arrayContaining(['Q / E  roll', 'q, Ctrl-C  quit', '(more if taller; any key c']));
+    // The descriptions moved left, the hint wrapped at its words, and q among the keys kept.
+    expect(small.slice(1, 8).every((l) => /^x( \S|    \S| +x$)/.test(l) && [...l].length === 30)).toBe(true);
+    expect(small.slice(1, 8).map((l) => l.slice(2, 28).trimEnd())).toEqual(expect.arrayContaining(['Q / E  roll', 'q, Ctrl-C  quit', '(more if taller; any key', 'closes)']));
     // The status line at 30 columns, as README says: `? help` goes before the style, the time stays
     // (fitted at its next refresh: until then blessed wraps the wide line's words).
     await until('the status line fitted to 30 columns', () => /^ > \d\d:\d\d \/ 00:05  ramp$/.test(capture('a360-help')[9] ?? ''), 3000);
@@ -394,6 +433,41 @@ describe('the help box', () => {
     });
     tmux('send-keys', '-t', 'a360-help', 'q');
     await until('exit', () => capture('a360-help').some((l) => l === 'EXIT=0'));
+  });
+
+  it('wraps at word boundaries: at 40, 60 and 80 columns every key reads whole, no word cut at the border', async () => {
+    const name = 'a360-help-wrap';
+    start(name, 40, 30, `play '${clip}' --loop --log-level silent --style ramp`);
+    await until('the picture', () => / ramp/.test(capture(name)[29] ?? ''));
+    tmux('send-keys', '-t', name, '?');
+    /** The text inside the box, a key's continuation lines (indented) joined to its first. */
+    const entries = (screen: string[]): string[] | null => {
+      const top = screen.findIndex((l) => /lq ascii360 keys q*k/.test(l));
+      const label = /lq ascii360 keys q*k/.exec(screen[top] ?? '');
+      if (!label) return null;
+      const left = label.index;
+      const right = left + label[0].length - 1;
+      const bottom = screen.findIndex((l, i) => i > top && l.slice(left).startsWith('mq'));
+      if (bottom < 0) return null;
+      const joined: string[] = [];
+      for (const line of screen.slice(top + 1, bottom).map((l) => l.slice(left + 2, right - 1).trimEnd())) {
+        if (line === '') continue;
+        if (/^ /.test(line) && joined.length > 0) joined[joined.length - 1] += `${joined.at(-1)!.includes('  ') ? ' ' : '  '}${line.trim()}`;
+        else joined.push(line.replace(/ {2,}/, '  '));
+      }
+      return joined;
+    };
+    const every = [...HELP_LINES.map((l) => l.replace(/ {2,}/, '  ')), '(any key closes)'];
+    for (const cols of [40, 60, 80]) {
+      tmux('resize-window', '-t', name, '-x', String(cols), '-y', '30');
+      const shown = await until(`the box at ${cols} columns`, () => {
+        const screen = capture(name);
+        return screen.some((l) => l.includes('(any key closes)')) && [...(screen.find((l) => l.includes('ascii360 keys')) ?? '')].length <= cols ? entries(screen) : null;
+      });
+      expect(shown, `${cols} columns`).toEqual(every);
+    }
+    tmux('send-keys', '-t', name, 'x', 'q');
+    await until('exit', () => capture(name).some((l) => l === 'EXIT=0'));
   });
 
   it('closed over a photo or a paused video, gives the picture back at once: no next frame comes to repaint it', async () => {
@@ -671,6 +745,29 @@ describe('a URL that never answers', () => {
       silent.close();
     }
   }, 30_000);
+});
+
+describe('a scheme it does not open', () => {
+  it('`play ftp://…` is refused at once: one line naming the schemes it takes, exit 1, no `opening` line before it', async () => {
+    const name = 'a360-ftp';
+    const ready = join(tmp.dir, 'ftp-ready');
+    const raw = join(tmp.dir, 'ftp-raw');
+    sessions.push(name);
+    // Waits for the pipe below, so every byte written to the terminal is recorded: the opening line
+    // was erased at once, and only the raw bytes showed it.
+    tmux('new-session', '-d', '-s', name, '-x', '200', '-y', '24', '-e', 'LANG=C.UTF-8', `while [ ! -e '${ready}' ]; do sleep 0.1; done; TERM=xterm-256color '${process.execPath}' '${CLI}' play ftp://example.invalid/x.mp4; echo EXIT=$?; sleep 60`);
+    tmux('pipe-pane', '-o', '-t', name, `cat > '${raw}'`);
+    writeFileSync(ready, '');
+    const screen = await until('exit', () => {
+      const lines = capture(name);
+      return lines.some((l) => l.startsWith('EXIT=')) ? lines : null;
+    }, 10_000);
+    expect(screen.filter((l) => l.trim().length > 0)).toEqual([
+      'ascii360: ftp:// sources are not supported; URLs may be http(s) (a file, or an HLS or DASH playlist), rtmp(s), rtsp, srt, udp, tcp, rtp',
+      'EXIT=1',
+    ]);
+    expect(await until('the bytes recorded', () => readFileSync(raw, 'utf8').includes('EXIT=1') && readFileSync(raw, 'utf8'))).not.toMatch(/opening/);
+  });
 });
 
 describe('view of a server that never answers its handshake', () => {

@@ -28,7 +28,7 @@ import { shownUrl } from '../client/terminal/shown-url.js';
 import { defaultTerminalStyle, ELLIPSIS, STYLE_ENV } from '../client/terminal/terminal-styles.js';
 import type { ColorDepth } from '../client/terminal/video-renderer.js';
 import { DEFAULT_FRAME_BUDGET_KIB } from '../client/terminal/tolerance-governor.js';
-import { isUrlLike, opensOverNetwork, redactedSource } from '../shared/source-name.js';
+import { isUrlLike, opensOverNetwork, redactedSource, unsupportedScheme } from '../shared/source-name.js';
 
 function intInRange(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -141,6 +141,12 @@ function fail(error: unknown): never {
   const prefix = error instanceof Ascii360Error ? '' : 'unexpected error: ';
   process.stderr.write(`ascii360: ${prefix}${oneLine(error)}\n`);
   process.exit(code);
+}
+
+/** A source named with a scheme we do not open: refused at once, before a server starts or `play` says it is opening it. */
+function refuseUnsupportedScheme(source: string | undefined): void {
+  const refused = source === undefined ? null : unsupportedScheme(source);
+  if (refused) fail(new Ascii360Error('SOURCE_NOT_FOUND', refused));
 }
 
 /** What stops a server, or the opening of its source: an interrupt, a kill, the terminal closing. */
@@ -282,6 +288,7 @@ addSourceOptions(
     .option('--cluster-name <name>', 'the shared timeline\'s name on that Redis (default: the source\'s file name, duration and size, so the same file under another path agrees)', parseClusterName)
     .option('--cluster-optional', 'start even when the cluster\'s Redis cannot be reached, and join when it answers', false),
 ).action(async (source: string | undefined, flags: SourceFlags & { host: string; port: number; token?: string; allowOrigin: string[]; maxClients: number; maxMessageRate: number; pingInterval: number; camera: CameraName; quality: Quality; cluster?: string; clusterName?: string; clusterOptional: boolean }) => {
+  refuseUnsupportedScheme(source);
   const log = new Logger(flags.logLevel);
   const token = flags.token ?? process.env[TOKEN_ENV] ?? null;
   if (token === '') fail(new Ascii360Error('BAD_OPTION', 'the token must not be empty', EXIT_USAGE));
@@ -428,6 +435,7 @@ addSourceOptions(
       .option('--log-file <path>', 'write server logs to this file (the screen belongs to the picture)'),
   ),
 ).action(async (source: string | undefined, flags: SourceFlags & ViewFlags & { logFile?: string }) => {
+  refuseUnsupportedScheme(source);
   let fd = -1;
   if (flags.logFile) {
     try {

@@ -12,11 +12,28 @@ export const isUrlLike = (input: string): boolean => URL_LIKE.test(input);
 /** The scheme of a source that names a URL, lower case (`https`), or null for a file. */
 export const urlScheme = (input: string): string | null => URL_LIKE.exec(input)?.[1]!.toLowerCase() ?? null;
 
-/** Whether opening a source waits on a network: a URL, but not a file: one (its probe may take 20 s, worth saying). */
-export function opensOverNetwork(input: string): boolean {
+/** The URL schemes ffmpeg opens for us; HLS and DASH playlists come over http(s). */
+const SOURCE_URL_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'rtmp', 'rtmps', 'rtsp', 'srt', 'udp', 'tcp', 'rtp']);
+
+/** The source URL schemes as a refusal names them to the user. */
+const SOURCE_URL_SCHEMES_SAID = 'http(s) (a file, or an HLS or DASH playlist), rtmp(s), rtsp, srt, udp, tcp, rtp';
+
+/** Whether `input` is a URL ffmpeg opens for us (not a file, nor a file: URL, which names one). */
+export const isSourceUrl = (input: string): boolean => SOURCE_URL_SCHEMES.has(urlScheme(input) ?? '');
+
+/**
+ * Why a source named with a scheme we do not open (`ftp://`, `gopher://`) is refused, naming the
+ * ones we do; null for a file, a file: URL or a scheme we open. Checked before anything is started
+ * or said of opening it (`play` said `opening ftp://…` before the refusal).
+ */
+export function unsupportedScheme(input: string): string | null {
   const scheme = urlScheme(input);
-  return scheme !== null && scheme !== 'file';
+  if (scheme === null || scheme === 'file' || SOURCE_URL_SCHEMES.has(scheme)) return null;
+  return `${input.slice(0, scheme.length)}:// sources are not supported; URLs may be ${SOURCE_URL_SCHEMES_SAID}`;
 }
+
+/** Whether opening a source waits on a network: a URL we open (its probe may take 20 s, worth saying). */
+export const opensOverNetwork = isSourceUrl;
 
 function parsed(input: string): URL | null {
   if (!URL_LIKE.test(input)) return null;

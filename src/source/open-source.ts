@@ -14,7 +14,7 @@ import { imageAsPng, ONE_READER, probeMedia, QUICK_PROBE_US, SENDER_PACED, type 
 import { FfmpegSource } from './ffmpeg-source.js';
 import { takesRanges } from './http-ranges.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
-import { redactedSource, urlScheme } from '../shared/source-name.js';
+import { isSourceUrl, redactedSource, unsupportedScheme } from '../shared/source-name.js';
 import { resolveFormat, type FormatFlags, type SourceFormat } from './source-format.js';
 import { fromSideData, fromXmp, type SphericalMetadata } from './spherical-metadata.js';
 import { IMAGE_EXTENSIONS, probeStill, StillSource } from './still-source.js';
@@ -37,9 +37,6 @@ export interface OpenedSource {
   /** What ffmpeg opens for this source (its sound too): a file as an absolute path, a URL as given; absent for the demo. */
   input?: string;
 }
-
-/** The URL schemes ffmpeg opens for us (URL_SCHEMES says them to the operator). */
-const URL_SCHEME_SET = new Set(['http', 'https', 'rtmp', 'rtmps', 'rtsp', 'srt', 'udp', 'tcp', 'rtp']);
 
 /** The most frames a second a video gets when no --fps names its rate, and the rate of a video whose own is unknown (and the demo's). */
 export const MAX_DEFAULT_FPS = 30;
@@ -84,9 +81,6 @@ async function withStereoBox(sideData: Record<string, unknown>[], formatName: st
   return mode === null ? sideData : [...sideData, stereoSideData(mode)];
 }
 
-/** Named in the refusal of any other scheme. */
-const URL_SCHEMES = 'http(s), rtmp(s), rtsp, srt, udp, tcp, rtp';
-
 export async function openSource(input: string | undefined, opts: OpenOptions, tools: FfmpegTools, log: Logger): Promise<OpenedSource> {
   if (input === undefined || input === '') {
     const info = demoInfo(opts.fps ?? MAX_DEFAULT_FPS);
@@ -102,9 +96,9 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   }
   // The frames are decoded afresh after a seek, a resize or a loop: a pipe could be read only once.
   if (input === '-') throw new Ascii360Error('SOURCE_NOT_FOUND', 'reading the source from standard input is not supported: give a file or a URL');
-  const scheme = urlScheme(input);
-  const isUrl = scheme !== null && URL_SCHEME_SET.has(scheme);
-  if (!isUrl && scheme) throw new Ascii360Error('SOURCE_NOT_FOUND', `${input.slice(0, scheme.length)}:// sources are not supported; URLs may be ${URL_SCHEMES}`);
+  const refused = unsupportedScheme(input);
+  if (refused) throw new Ascii360Error('SOURCE_NOT_FOUND', refused);
+  const isUrl = isSourceUrl(input);
   if (!isUrl) {
     let isFile = false;
     try {
@@ -145,7 +139,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const live = isUrl && media.duration === 0;
   const raw = RAW_STREAMS.exec(media.formatName)?.[0];
   // A file over http(s), not a playlist of segments, whose server sends only whole files.
-  const wholeOnly = isUrl && !live && /^https?$/.test(scheme) && !PLAYLISTS.test(media.formatName) && !(await takesRanges(path));
+  const wholeOnly = isUrl && !live && /^https?:/i.test(input) && !PLAYLISTS.test(media.formatName) && !(await takesRanges(path));
   if (wholeOnly) log.warn('source.no_ranges', { reason: 'its server does not answer range requests: it plays from its start only, without pause or seek' });
   // The sound is a second ffmpeg on the same input: where one process alone can read it, the picture keeps it.
   const soundShut = media.hasAudio && ONE_READER.test(input);

@@ -101,6 +101,14 @@ const SUSPEND_PAUSE_WAIT_MS = 500;
  * this time means the stop was ignored (no job-control shell above us: an orphaned process group).
  */
 const SUSPEND_IGNORED_MS = 100;
+/**
+ * After `fg`, the frames a shared server sent while we were stopped wait in the socket and are read
+ * in a rush. The rush is over once BACKLOG_PACED frames in a row each kept us waiting half a
+ * frame's time (one alone may be a busy machine's pause in the rush), or after this long at most
+ * (a server that never lets up).
+ */
+const BACKLOG_MAX_MS = 2000;
+const BACKLOG_PACED = 3;
 /** The view counts as turning this long after the last turn (the colour tolerance doubles: tolerance-governor.ts). */
 const TURNING_MS = 300;
 /**
@@ -253,7 +261,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   const screen = blessed.screen({ input, output, smartCSR: true, fullUnicode: true, warnings: false, title: 'ascii360', autoPadding: false, dockBorders: false });
   const statusBar = blessed.box({ parent: screen, bottom: 0, left: 0, height: 1, width: '100%', style: { fg: 'black', bg: 'white' } });
-  // Lines cut rather than wrapped where the terminal is narrower than the box (fitHelp).
+  // blessed's wrap off: help-text.ts wraps the descriptions at their words for the width (fitHelp).
   const help = blessed.box({
     parent: screen, top: 'center', left: 'center', width: HELP_WIDTH, height: HELP_HEIGHT, hidden: true, border: { type: 'line' }, wrap: false,
     label: ' ascii360 keys ', content: helpText(HELP_HEIGHT - 2).join('\n'), padding: { left: 1, right: 1 },
@@ -275,6 +283,17 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   let latest: ReceivedFrame | null = null;
   /** `latest` came while the picture was shown: passed over, it counts as dropped. */
   let latestShowable = false;
+  /**
+   * Until then (performance.now() ms; 0: none), frames come from the backlog read on `fg`: sent
+   * while we were stopped, they are passed over unseen like those that came while suspended, not
+   * dropped by a slow terminal (a `view` of 4 s away counted most of its 120 frames as drops), and
+   * are not in the fps figures.
+   */
+  let backlogUntil = 0;
+  /** When we were last done with a frame (handled or written): the wait since then tells a rush from the stream's pace. */
+  let idleSince = 0;
+  /** Frames in a row that came at the stream's pace during the backlog. */
+  let pacedFrames = 0;
   /**
    * The frame last drawn, to draw again where no next frame will come to repaint the picture
    * (a photo, a paused video): decoded frames are new arrays the client owns (protocol/codec.ts).
@@ -324,17 +343,25 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       updateStatus();
     },
     frame(frame) {
-      received++;
+      const now = performance.now();
+      if (backlogUntil !== 0) {
+        pacedFrames = now - idleSince >= 500 / (player.init?.fps || 30) ? pacedFrames + 1 : 0;
+        if (now >= backlogUntil || pacedFrames >= BACKLOG_PACED) backlogUntil = 0;
+      }
+      // The fps figures are the stream's: frames read while stopped (before our SIGCONT handler
+      // runs) or from the backlog came faster than it plays (`212/29 fps` the second after `fg`).
+      if (!suspended && backlogUntil === 0) received++;
       // A drop is a frame the terminal was too slow to show, not one passed over while the
-      // picture is hidden (help, too small, suspended).
+      // picture is hidden (help, too small, suspended) or sent while it was (the backlog).
       if (latest && latestShowable) dropped++;
       // Replaced before it was drawn: its array takes a later frame (unless it is the one on screen again).
       if (latest && latest !== shownFrame) serverLink.recycle(latest);
       latest = frame;
       latestAgain = false;
-      latestShowable = !videoHidden();
+      latestShowable = !videoHidden() && backlogUntil === 0;
       lastIndex = frame.index;
       draw();
+      idleSince = performance.now();
     },
     error(message) {
       // A refused style (too many samples for the grid) leaves the one the server last confirmed,
@@ -426,7 +453,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     else bytes = renderer.renderText(frame.lines);
     // A frame drawn again is no news: a key pressed now still sends its view at once (viewChanged).
     if (!again) {
-      shown++;
+      if (backlogUntil === 0) shown++;
       lastDrawn = performance.now();
     }
     lastBytes = bytes.length;
@@ -440,6 +467,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       writing = false;
       draw();
     });
+    // A terminal's write is synchronous (Node blocks on TTYs): time spent in it is not a wait for frames.
+    idleSince = performance.now();
   }
 
   /** Draws the newest frame, or the one on screen again when none is waiting. */
@@ -548,7 +577,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   function fitHelp(): void {
     const rows = (output.rows || 24) - 1;
     help.width = Math.min(HELP_WIDTH, output.columns || 80);
-    help.height = Math.min(HELP_HEIGHT, Math.max(3, rows));
+    // Narrower than HELP_WIDTH the descriptions wrap, and the whole help is taller than HELP_HEIGHT.
+    help.height = Math.min(helpText(Infinity, (help.width as number) - 4).length + 2, Math.max(3, rows));
     help.setContent(helpText((help.height as number) - 2, (help.width as number) - 4).join('\n'));
     help.top = Math.max(0, Math.floor((rows - (help.height as number)) / 2));
   }
@@ -698,6 +728,9 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       if (opts.audio) void restartSound();
       if (!stopped) showNotice('Ctrl-Z: no shell with job control to suspend to');
       updateStatus();
+      idleSince = performance.now();
+      backlogUntil = idleSince + BACKLOG_MAX_MS;
+      pacedFrames = 0;
     };
     process.on('SIGCONT', onSignal);
     process.kill(process.pid, 'SIGTSTP');
