@@ -71,9 +71,10 @@ function probing(child: ChildProcess): void {
   child.once('close', () => probes.delete(child));
 }
 
-function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ stdout: string; stderr: string }> {
+/** Runs ffmpeg or ffprobe for an answer on stdout, counted among the probes; `signal` abandons it. */
+export function runTool(cmd: string, args: string[], timeoutMs = 10_000, signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    probing(execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
+    probing(execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20, signal }, (error, stdout, stderr) => {
       if (error) reject(Object.assign(error, { stderr }));
       else resolve({ stdout, stderr });
     }));
@@ -120,24 +121,24 @@ export function parseFfmpegVersion(firstLine: string): [number, number] {
 export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffmpeg', ffprobe = process.env['ASCII360_FFPROBE'] ?? 'ffprobe'): Promise<FfmpegTools> {
   let versionText: string;
   try {
-    versionText = (await run(ffmpeg, ['-hide_banner', '-version'])).stdout;
+    versionText = (await runTool(ffmpeg, ['-hide_banner', '-version'])).stdout;
   } catch {
     throw new Ascii360Error('FFMPEG_MISSING', `ffmpeg (>= 4.4) was not found on PATH; ${INSTALL_HINT}`, EXIT_USAGE);
   }
   try {
-    await run(ffprobe, ['-version']);
+    await runTool(ffprobe, ['-version']);
   } catch {
     throw new Ascii360Error('FFMPEG_MISSING', `ffprobe (part of ffmpeg) was not found on PATH; ${INSTALL_HINT}`, EXIT_USAGE);
   }
   const firstLine = versionText.split('\n')[0] ?? '';
   const [major, minor] = parseFfmpegVersion(firstLine);
   const [hwaccels, filters] = await Promise.all([
-    run(ffmpeg, ['-hide_banner', '-hwaccels']).then(
+    runTool(ffmpeg, ['-hide_banner', '-hwaccels']).then(
       ({ stdout }) => stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean),
       // Listing accelerators is informational only; decoding works without it.
       () => [] as string[],
     ),
-    run(ffmpeg, ['-hide_banner', '-filters']).then(({ stdout }) => stdout, () => ''),
+    runTool(ffmpeg, ['-hide_banner', '-filters']).then(({ stdout }) => stdout, () => ''),
   ]);
   return {
     ffmpeg,
@@ -262,7 +263,7 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
   let json: { streams?: Record<string, unknown>[]; format?: Record<string, unknown> };
   let warnings = '';
   try {
-    const { stdout, stderr } = await run(
+    const { stdout, stderr } = await runTool(
       tools.ffprobe,
       ['-v', 'error', '-protocol_whitelist', protocolsFor(input), ...(analyzeUs > 0 ? ['-analyzeduration', String(analyzeUs)] : []), '-print_format', 'json', '-show_format', '-show_streams', input],
       PROBE_TIMEOUT_MS,
