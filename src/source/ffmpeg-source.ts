@@ -230,6 +230,8 @@ export interface FfmpegSourceOptions {
   realtime: boolean;
   /** The file's own frame rate (0: unknown); the output rate is `info.fps`. */
   nativeFps: number;
+  /** The file's frames are unevenly spaced (a phone's variable rate: ffprobe's base rate is not its average). */
+  variableRate?: boolean;
   /** Which video stream is the picture (`0:v:N`; absent: the first). */
   videoStream?: number;
   /** How much of the stream ffmpeg reads before it starts, in µs (absent: its default). */
@@ -366,12 +368,14 @@ export class FfmpegSource implements FrameSource {
     this.passElapsed = 0;
     this.lastK = -1;
     this.onceStepsBack = 0;
-    // A file slower than its output rate (a time-lapse of a frame a second goes out at 10) is held to
-    // a schedule of its own: under `-re` ffmpeg read a frame a second and wrote its ten copies at
-    // once, a burst every second that the drop-oldest queue lost a third of (`/healthz` degraded)
-    // and viewers saw as a stall. Held, ffmpeg is paced by back-pressure, as a cluster's runs are.
-    this.ownSchedule = !once && dueMs === undefined && !this.info.live && this.repeatsFrames();
-    this.dueMs = once ? null : (dueMs ?? (this.ownSchedule ? Date.now() : null));
+    // A file slower than its output rate (a time-lapse of a frame a second goes out at 10), or slower
+    // in stretches (a phone's variable rate), is held to a schedule of its own: under `-re` ffmpeg
+    // read a frame a second and wrote its ten copies at once, a burst every second that the
+    // drop-oldest queue lost a third of (`/healthz` degraded) and viewers saw as a stall. Held,
+    // ffmpeg is paced by back-pressure, as a cluster's runs are; the schedule starts at the run's
+    // first frame (paceFromFirst), or ffmpeg's start-up came out as a burst of late frames.
+    this.ownSchedule = !once && dueMs === undefined && !this.info.live && this.burstsUnderRe();
+    this.dueMs = once ? null : (dueMs ?? null);
     this.catchingUp = this.opts.startAtLiveEdge === true && !once;
     this.paceFromFirst = false;
     this.skipped = 0;
@@ -437,7 +441,7 @@ export class FfmpegSource implements FrameSource {
       resizer: this.resizer(),
       // Frames held to a schedule pace ffmpeg by back-pressure: `-re` would only delay the start
       // (it paces the keyframe run-up before a seek point too) and keep a late decoder from catching up.
-      realtime: this.opts.realtime && this.dueMs === null && runUpFrom === undefined,
+      realtime: this.opts.realtime && this.dueMs === null && !this.ownSchedule && runUpFrom === undefined,
       loop: this.opts.loop && !this.restartsToLoop,
       position: this.startPosition,
       runUpFrom,
@@ -449,7 +453,7 @@ export class FfmpegSource implements FrameSource {
       analyzeUs: this.opts.analyzeUs,
       pixels: ring.format.pixels.kind,
     });
-    this.paceFromFirst = runUpFrom !== undefined && this.opts.realtime && this.dueMs === null && !this.once;
+    this.paceFromFirst = (this.ownSchedule || runUpFrom !== undefined) && this.opts.realtime && this.dueMs === null && !this.once;
     this.opts.log.debug('ffmpeg.spawn', { args: args.join(' ') });
     const child = spawn(this.opts.tools.ffmpeg, args, { stdio: ['ignore', channel ? channel.childEnd : 'pipe', 'pipe'] });
     this.child = child;
@@ -588,10 +592,14 @@ export class FfmpegSource implements FrameSource {
     this.suspectHwaccel = null;
   }
 
-  /** Whether the output rate repeats the file's frames (each shown at least twice in three outputs). */
-  private repeatsFrames(): boolean {
+  /**
+   * Whether `-re` would bring the output in bursts: the output rate repeats the file's frames (each
+   * shown at least twice in three outputs), or the file's frames are unevenly spaced (ffmpeg writes
+   * a long frame's copies together).
+   */
+  private burstsUnderRe(): boolean {
     const native = this.opts.nativeFps;
-    return native > 0 && native * 1.5 <= this.info.fps;
+    return (native > 0 && native * 1.5 <= this.info.fps) || this.opts.variableRate === true;
   }
 
   private emit(slot: number, k: number): void {

@@ -189,6 +189,12 @@ export interface MediaInfo {
   height: number;
   /** Source frame rate (average), 0 if unknown. */
   fps: number;
+  /**
+   * The frames are unevenly spaced: the base rate that represents every timestamp (`r_frame_rate`)
+   * is not the average (a phone's recording slowing in the dark, a screen recording). Also an
+   * interlaced stream counted in fields (50 against 25), harmlessly.
+   */
+  variableRate: boolean;
   /** Seconds; 0 when unknown (live streams). */
   duration: number;
   hasAudio: boolean;
@@ -237,6 +243,9 @@ function rotationOf(stream: Record<string, unknown>): number {
 }
 
 const IMAGE_FORMATS = /image2|_pipe|png|mjpeg|webp|avif|gif/;
+
+/** A base rate this far from the average is a variable rate (an average of 29.97 against 30 is not). */
+const VARIABLE_RATE_TOLERANCE = 0.05;
 
 /** How long ffprobe may take to read a source's streams (a URL that accepts and never answers). */
 export const PROBE_TIMEOUT_MS = 20_000;
@@ -303,10 +312,13 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
   const pixFmt = video['pix_fmt'];
   const decodes = typeof pixFmt === 'string' && pixFmt !== '' && pixFmt !== 'unknown';
   const frames = Number(video['nb_frames'] ?? 0);
+  const averageRate = parseRate(video['avg_frame_rate']);
+  const baseRate = parseRate(video['r_frame_rate']);
   return {
     width,
     height,
-    fps: parseRate(video['avg_frame_rate']) || parseRate(video['r_frame_rate']),
+    fps: averageRate || baseRate,
+    variableRate: averageRate > 0 && baseRate > 0 && Math.abs(baseRate / averageRate - 1) > VARIABLE_RATE_TOLERANCE,
     duration: Number.isFinite(duration) && duration > 0 ? duration : 0,
     hasAudio: streams.some((s) => s['codec_type'] === 'audio'),
     isImage: IMAGE_FORMATS.test(formatName) && (frames <= 1 || !(duration > 0)),

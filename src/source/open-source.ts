@@ -182,7 +182,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
       new FfmpegSource({
         tools, input: path, info, hwaccel: opts.hwaccel, loop: opts.loop && !live,
         realtime: opts.realtime && !senderPaced, analyzeUs: senderPaced ? QUICK_PROBE_US : undefined, startAtLiveEdge: senderPaced,
-        nativeFps: media.fps, videoStream: media.videoStream, seeksPastKeyframes: !live && seeksPastKeyframes(media.formatName), events, log,
+        nativeFps: media.fps, variableRate: media.variableRate, videoStream: media.videoStream, seeksPastKeyframes: !live && seeksPastKeyframes(media.formatName), events, log,
       }),
   };
 }
