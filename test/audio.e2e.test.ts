@@ -3,7 +3,7 @@
  * heard. The clip's sound is 500 Hz for its first 3 s and 1500 Hz after, so a seek is audible.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAdtsHeader } from '../protocol/adts.js';
@@ -146,6 +146,46 @@ describe('/audio', () => {
       expect(v.texts.some((t) => /^Error: audio encoder stopped \(ffmpeg killed by SIGKILL\); restarting the sound$/.test(t))).toBe(true);
       expect(v.closeCode).toBeNull();
       expect(decode(wholeFrames(c.bytes())).errors).toBe('');
+      v.close();
+    } finally {
+      await s.stop();
+    }
+  }, 40_000);
+
+  it('a source given up ends its listener, and /audio then answers 503 with why, starting nothing', async () => {
+    const doomed = join(tmp.dir, 'doomed.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=30', '-f', 'lavfi', '-i', 'sine=frequency=500:sample_rate=48000:duration=30',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', doomed]);
+    const s = await startCli([doomed, '--log-level', 'error']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
+      const c = await listen(`${s.url}/audio`);
+      await v.moreFrames(3);
+      // Sound heard: its encoder has the file open.
+      const heardBy = Date.now() + 10_000;
+      while (c.chunks.length === 0 && Date.now() < heardBy) await sleep(50);
+      expect(c.chunks.length, 'sound heard').toBeGreaterThan(0);
+      // The file goes and the picture's decoder dies: every restart of the picture fails, while the
+      // sound's encoder reads on from the file it holds open and waits for a picture.
+      rmSync(doomed);
+      const decoder = execFileSync('pgrep', ['-P', String(s.proc.pid), '-f', 'rawvideo']).toString().trim().split('\n');
+      expect(decoder).toHaveLength(1);
+      process.kill(Number(decoder[0]), 'SIGKILL');
+      await v.until(() => v.texts.some((t) => t.startsWith('STATUS:FAILED:')), 'FAILED', 20_000);
+      // Before, the listener's response stayed open with nothing more to come.
+      const failedAt = Date.now();
+      while (!c.ended && Date.now() - failedAt < 3000) await sleep(50);
+      expect(c.ended, 'the listener ended').toBe(true);
+      for (const method of ['GET', 'HEAD']) {
+        const res = await fetch(`${s.url}/audio`, { method, signal: AbortSignal.timeout(5000) });
+        expect(res.status, method).toBe(503);
+        if (method === 'GET') expect(await res.text()).toMatch(/^the source failed: video decoder stopped .*doomed\.mp4: No such file or directory.*; gave up after 5 attempts\n$/);
+      }
+      // Asking for the sound did not start the given-up source again.
+      await sleep(500);
+      const health = await fetch(`${s.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'failed', timeline: { code: 'FAILED' } });
       v.close();
     } finally {
       await s.stop();

@@ -3,19 +3,30 @@
  * shown the frame a player shows at the moment asked, the one that began at or before it, numbered
  * as that frame (§3: index = round(position × fps)). Real server, real sockets, real ffmpeg.
  */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from './helpers/media.js';
-import { serverPool, statuses, type TestViewer } from './helpers/server.js';
+import { meanCellColour, serverPool, statuses, type TestViewer } from './helpers/server.js';
 
 const tmp = tempDir('ascii360-seek-grid-');
 const pool = serverPool();
 let clip = '';
+let ts = '';
 const FPS = 30;
+/** The MPEG-TS clip's rate: each frame's grey is 4 × its number, so one frame's grey tells it from the next. */
+const TS_FPS = 10;
 
 beforeAll(() => {
   // 4 s at 30 fps: frames 0…119.
   clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4, fps: FPS });
+  // A camera's or a DVB capture's kind of file: H.264 with B-frames in MPEG-TS, a keyframe every
+  // 3 s (frames 0 and 30), 6 s long: frames 0…59, grey 0…236.
+  ts = join(tmp.dir, 'capture.ts');
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=black:s=128x64:r=${TS_FPS}:d=6,format=gray,geq=lum='N*4'`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '30', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-f', 'mpegts', ts,
+  ]);
 });
 
 afterAll(async () => {
@@ -24,6 +35,8 @@ afterAll(async () => {
 });
 
 const index = (frame: Buffer): number => frame.readUInt32BE(0);
+/** The frame number the MPEG-TS clip's grey says (4 × its number). */
+const greyFrame = (frame: Buffer): number => meanCellColour(frame)[0] / 4;
 
 /** The one frame a paused seek to `time` sends. */
 async function pausedSeek(v: TestViewer, time: number): Promise<Buffer> {
@@ -69,5 +82,43 @@ describe('a seek lands on the frame shown at its moment', () => {
     expect(after.length).toBeGreaterThan(30);
     for (let i = 1; i < after.length; i++) expect(after[i]!, `frame ${i} after the seek: ${after.join(',')}`).toBeGreaterThan(after[i - 1]!);
     expect(Math.max(...after)).toBeLessThanOrEqual(4 * FPS - 1);
+  });
+});
+
+describe('a seek in an MPEG-TS file lands on its moment', () => {
+  // ffmpeg's -ss on MPEG-TS lands on any packet, past the keyframe before the moment (ffmpeg 5.1):
+  // 1.5 s showed the frame of 3.0 s, and 0.3 s too; 4.2 s showed no frame at all (keyframe-seek.ts).
+  it('paused seeks within a picture group show the frame of the moment, numbered as it', async () => {
+    const s = await pool.serve([ts]);
+    const v = pool.viewer(s, 'cols=16&rows=6&camera=equirect&fov=360');
+    await v.until(() => v.frames.length >= 1, 'frames');
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => statuses(v).some((t) => t.startsWith('STATUS:PAUSED')), 'PAUSED');
+    await new Promise((r) => setTimeout(r, 300));
+    for (const time of [1.5, 4.2, 0.3, 2.9]) {
+      const frame = await pausedSeek(v, time);
+      const k = Math.round(time * TS_FPS);
+      expect(index(frame), `the number of the frame at ${time} s`).toBe(k);
+      expect(greyFrame(frame), `the picture of the frame at ${time} s`).toBeCloseTo(k, 0);
+    }
+  });
+
+  it('a seek while playing shows the moment first, promptly, then every frame to the end at its pace', async () => {
+    const s = await pool.serve([ts]);
+    const v = pool.viewer(s, 'cols=16&rows=6&camera=equirect&fov=360');
+    await v.until(() => v.frames.length >= 1, 'frames');
+    const sentAt = performance.now();
+    v.send({ type: 'seek', time: 4.2 });
+    await v.until(() => v.closeCode !== null, 'the end', 15_000);
+    const seeked = v.messages.findIndex((m) => !m.binary && m.text.startsWith('STATUS:SEEKED:4.2'));
+    expect(seeked).toBeGreaterThanOrEqual(0);
+    const after = v.messages.slice(seeked + 1).flatMap((m, i) => (m.binary ? [{ frame: m.data, at: v.times[seeked + 1 + i]! }] : []));
+    // Frames 42…59: a run that waited on its frames' moments lost the last six when ffmpeg had
+    // exited a second before they were read.
+    expect(after.map((f) => index(f.frame))).toEqual(Array.from({ length: 18 }, (_, i) => 42 + i));
+    expect(greyFrame(after[0]!.frame)).toBeCloseTo(42, 0);
+    expect(after[0]!.at - sentAt, 'ms to the first frame').toBeLessThan(3000);
+    // At 10 fps: 17 frame intervals are about 1.7 s, not a fast-forward through a backlog.
+    expect(after.at(-1)!.at - after[0]!.at, 'ms from the first frame to the last').toBeGreaterThan(1300);
   });
 });

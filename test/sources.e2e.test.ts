@@ -10,7 +10,7 @@ import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInit } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { errors, getJson, startCli, statuses, TestViewer } from './helpers/server.js';
+import { errors, getJson, meanCellColour, startCli, statuses, TestViewer } from './helpers/server.js';
 import { findFfmpeg, resolveHwaccel } from '../src/source/ffmpeg-tools.js';
 import { LIVE_SILENT_MS } from '../src/app/playback.js';
 
@@ -393,6 +393,36 @@ describe('sources', () => {
       const health = await getJson(`${s.url}/healthz`);
       expect((health['frames'] as { dropped: number }).dropped).toBeLessThanOrEqual(2);
       v.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('a variable-rate file (2 s at 30 fps, then 2 s at 5) plays on its own clock, every output frame evenly spaced', async () => {
+    // Each frame's grey is its moment: Y = 16 + 50 t, so RGB 58.2 per second; lossless, so it reads back exactly.
+    const vfr = join(tmp.dir, 'variable-rate.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=black:s=128x64:r=30:d=2', '-f', 'lavfi', '-i', 'color=c=black:s=128x64:r=5:d=2',
+      '-filter_complex', "[0][1]concat=n=2:v=1,settb=1/1000,geq=lum='16+T*50':cb=128:cr=128,format=yuv420p", '-fps_mode', 'vfr', '-c:v', 'libx264', '-qp', '0', '-preset', 'ultrafast', vfr]);
+    const s = await startCli([vfr, '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=16&rows=6&camera=equirect&fov=360`);
+      await v.until(() => v.closeCode !== null, 'the end', 15_000);
+      // 70 frames over 3.8 s average 18.4 fps: out at 18, the fast stretch's frames dropped, the slow one's repeated.
+      const fps = parseInit(v.texts[0]!).fps;
+      expect(fps).toBe(18);
+      const frames = v.messages.flatMap((m, i) => (m.binary ? [{ k: m.data.readUInt32BE(0), seconds: meanCellColour(m.data)[0] / 58.2, at: v.times[i]! }] : []));
+      // Each frame shows its own moment, not the file's frames one after another at the average rate
+      // (frame 36, at 2 s, would have shown the file's 36th frame, of 1.2 s).
+      for (const f of frames) expect(Math.abs(f.seconds - f.k / fps), `frame ${f.k} shows ${f.seconds.toFixed(2)} s`).toBeLessThan(0.25);
+      const last = frames.at(-1)!;
+      expect(last.k).toBeGreaterThanOrEqual(66);
+      expect(frames.length, 'frames lost').toBeGreaterThanOrEqual(last.k - 1);
+      // The 3.8 s file lasts 3.8 s.
+      expect((last.at - frames[0]!.at) / 1000).toBeGreaterThan((0.8 * last.k) / fps);
+      // Under -re each 5 fps frame's copies left together, three or four at once, which the 2-frame
+      // queue dropped some of.
+      const gaps = frames.slice(1).map((f, i) => f.at - frames[i]!.at);
+      expect(gaps.filter((g) => g < 20).length, gaps.map((g) => g.toFixed(0)).join(' ')).toBeLessThanOrEqual(8);
     } finally {
       await s.stop();
     }

@@ -83,6 +83,35 @@ describe('still photo source', () => {
     }
   });
 
+  it('an animated WebP, which ffmpeg cannot decode, shows its first frame and says so in one line; a still WebP says nothing', async () => {
+    const webp = (name: string, frames: number): string => {
+      const path = join(tmp.dir, name);
+      execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=10', '-frames:v', String(frames), '-loop', '0', path]);
+      return path;
+    };
+    const said = 'an animation of 12 frames: only its first is shown (save it as a video or a GIF to play it)';
+    const animated = await startCli([webp('anim.webp', 12), '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${animated.wsUrl}?cols=20&rows=6`);
+      await v.until(() => v.frames.length >= 1, 'the first frame');
+      expect(parseInit(v.texts[0]!).duration).toBe(0);
+      // Where `play` shows it (its status line shows the first note), /healthz, and the server's log.
+      const health = (await (await fetch(`${animated.url}/healthz`)).json()) as { format: { notes: string[] } };
+      expect(health.format.notes[0]).toBe(said);
+      expect(animated.stderr()).toContain(`warn source.format note="${said}"`);
+      v.close();
+    } finally {
+      await animated.stop();
+    }
+    const still = await startCli([webp('still.webp', 1), '--log-level', 'warn']);
+    try {
+      const health = (await (await fetch(`${still.url}/healthz`)).json()) as { format: { notes: string[] } };
+      expect(health.format.notes).toEqual([]);
+    } finally {
+      await still.stop();
+    }
+  });
+
   it('a picture only ffmpeg reads (a BMP) is a photo too, converted for sharp', async () => {
     const bmp = join(tmp.dir, 'pano.bmp');
     // Left half red, right half blue, as the JPEG above.

@@ -129,6 +129,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (failed) {
         audience.error(message);
         audience.closeAll(CloseCode.SOURCE_FAILED, message);
+        // Listeners too: the sound waits for a picture that will not come, and their responses hung open.
+        audio.end();
         return;
       }
       // The last frames are still rendering: every viewer gets them before the close.
@@ -245,6 +247,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return { httpStatus: httpStatusOf(body), body };
     },
     audioAvailable: () => audio.available,
+    sourceFailed: () => {
+      const timeline = playback.status;
+      return timeline.code === 'FAILED' ? (timeline.reason ?? 'given up') : null;
+    },
     access: { token: opts.token ?? null, allowOrigins: opts.allowOrigins ?? [] },
     admit,
     pingIntervalMs: (opts.pingInterval ?? DEFAULT_PING_INTERVAL_S) * 1000,

@@ -15,6 +15,7 @@ import { protocolsFor, resolveHwaccel, untagged, type FfmpegTools, type Hwaccel,
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import type { FramePixels } from '../shared/frame-pixels.js';
+import { findRunUpStart } from './keyframe-seek.js';
 
 export interface DecodeArgs {
   input: string;
@@ -28,6 +29,12 @@ export interface DecodeArgs {
   realtime: boolean;
   loop: boolean;
   position: number;
+  /**
+   * Where decoding starts, before `position`: a keyframe found for a container whose `-ss` lands
+   * anywhere (keyframe-seek.ts). What comes before `position` is decoded and dropped. Absent:
+   * ffmpeg's `-ss` finds the keyframe itself.
+   */
+  runUpFrom?: number;
   /** `-protocol_whitelist` fitting the operator's source, so a crafted playlist cannot reach local files. */
   protocols: string;
   /** The decoded frame's size, before any crop. */
@@ -88,10 +95,14 @@ export function buildDecodeArgs(a: DecodeArgs, output = 'pipe:1'): string[] {
   if (onGpu) args.push('-hwaccel_output_format', 'cuda');
   if (a.realtime) args.push('-re');
   if (a.loop) args.push('-stream_loop', '-1');
-  if (a.position > 0) args.push('-ss', seekArg(a.position));
+  const runUp = a.position > 0 ? a.runUpFrom : undefined;
+  if (runUp === undefined && a.position > 0) args.push('-ss', seekArg(a.position));
+  else if (runUp !== undefined && runUp > 0) args.push('-ss', seekArg(runUp));
   if (a.nativeFps !== undefined && a.nativeFps > 0 && a.nativeFps < SINGLE_THREAD_BELOW_FPS) args.push('-threads', '1');
   if (a.analyzeUs !== undefined) args.push('-analyzeduration', String(a.analyzeUs));
   args.push('-i', a.input, '-map', `0:v:${a.videoStream ?? 0}`, '-an', '-sn', '-dn');
+  // The run-up's frames go: the output starts at `position`, counted from where decoding started.
+  if (runUp !== undefined) args.push('-ss', ((wholeMs(a.position) - wholeMs(runUp)) / 1000).toFixed(3));
   const pixels = a.pixels ?? 'rgb24';
   args.push('-vf', onGpu ? gpuFilters(a, pixels) : cpuFilters(a, pixels));
   args.push(a.fpsModeFlag, 'cfr', '-r', String(a.fps), '-f', 'rawvideo', '-pix_fmt', pixels, output);
@@ -181,7 +192,11 @@ export function tellingLine(tail: readonly string[]): string | undefined {
  * ahead of its number, and a paused seek onto a file's last frame found none.
  */
 export function seekArg(position: number): string {
-  return (Math.floor(position * 1000 + 1e-6) / 1000).toFixed(3);
+  return (wholeMs(position) / 1000).toFixed(3);
+}
+
+function wholeMs(seconds: number): number {
+  return Math.floor(seconds * 1000 + 1e-6);
 }
 
 /**
@@ -215,12 +230,16 @@ export interface FfmpegSourceOptions {
   realtime: boolean;
   /** The file's own frame rate (0: unknown); the output rate is `info.fps`. */
   nativeFps: number;
+  /** The file's frames are unevenly spaced (a phone's variable rate: ffprobe's base rate is not its average). */
+  variableRate?: boolean;
   /** Which video stream is the picture (`0:v:N`; absent: the first). */
   videoStream?: number;
   /** How much of the stream ffmpeg reads before it starts, in µs (absent: its default). */
   analyzeUs?: number;
   /** A live stream read at its sender's pace: each run shows its newest frame first, not a backlog. */
   startAtLiveEdge?: boolean;
+  /** The container's `-ss` lands past the keyframe before the moment (MPEG-TS): each seek finds it first (keyframe-seek.ts). */
+  seeksPastKeyframes?: boolean;
   events: SourceEvents;
   log: Logger;
 }
@@ -264,6 +283,13 @@ export class FfmpegSource implements FrameSource {
   private dueMs: number | null = null;
   /** Whether dueMs is this source's own schedule (start), not one the playback gave. */
   private ownSchedule = false;
+  /**
+   * A run that decodes a keyframe's run-up before its first frame is paced from that frame: `-re`
+   * would pace the run-up too and show the moment late by as much (up to a picture group).
+   */
+  private paceFromFirst = false;
+  /** Abandons the keyframe lookup of a run that was replaced before it started. */
+  private lookup: AbortController | null = null;
   /**
    * A complete frame kept back (`keptSlot` of `keptRing`, frame `keptK` of the run), released by
    * `keptTimer`: held for its moment in a cluster (the decoder's output paused meanwhile, so ffmpeg
@@ -342,38 +368,66 @@ export class FfmpegSource implements FrameSource {
     this.passElapsed = 0;
     this.lastK = -1;
     this.onceStepsBack = 0;
-    // A file slower than its output rate (a time-lapse of a frame a second goes out at 10) is held to
-    // a schedule of its own: under `-re` ffmpeg read a frame a second and wrote its ten copies at
-    // once, a burst every second that the drop-oldest queue lost a third of (`/healthz` degraded)
-    // and viewers saw as a stall. Held, ffmpeg is paced by back-pressure, as a cluster's runs are.
-    this.ownSchedule = !once && dueMs === undefined && !this.info.live && this.repeatsFrames();
-    this.dueMs = once ? null : (dueMs ?? (this.ownSchedule ? Date.now() : null));
+    // A file slower than its output rate (a time-lapse of a frame a second goes out at 10), or slower
+    // in stretches (a phone's variable rate), is held to a schedule of its own: under `-re` ffmpeg
+    // read a frame a second and wrote its ten copies at once, a burst every second that the
+    // drop-oldest queue lost a third of (`/healthz` degraded) and viewers saw as a stall. Held,
+    // ffmpeg is paced by back-pressure, as a cluster's runs are; the schedule starts at the run's
+    // first frame (paceFromFirst), or ffmpeg's start-up came out as a burst of late frames.
+    this.ownSchedule = !once && dueMs === undefined && !this.info.live && this.burstsUnderRe();
+    this.dueMs = once ? null : (dueMs ?? null);
     this.catchingUp = this.opts.startAtLiveEdge === true && !once;
+    this.paceFromFirst = false;
     this.skipped = 0;
     this.stderrTail.length = 0;
     const assembler = new FrameAssembler(ring, (slot, k) => this.emit(slot, k));
     this.discardedBefore += this.assembler?.discarded ?? 0;
     this.assembler = assembler;
     this.launching = true;
-    openFrameChannel(() => assembler).then(
-      (channel) => {
+    const runUp = this.findRunUp(this.startPosition);
+    openFrameChannel(() => assembler)
+      .then(
+        (channel) => channel,
+        (error: Error) => {
+          if (generation === this.generation) this.opts.log.debug('frame_channel.unavailable', { reason: error.message, using: 'stdout pipe' });
+          return null;
+        },
+      )
+      .then(async (channel) => {
+        const runUpFrom = await runUp;
         if (generation !== this.generation) {
-          channel.childEnd.destroy();
-          channel.reader.destroy();
+          channel?.childEnd.destroy();
+          channel?.reader.destroy();
           return;
         }
-        this.spawn(generation, channel);
-      },
-      (error: Error) => {
+        this.spawn(generation, channel, runUpFrom);
+      })
+      .catch((error: unknown) => {
         if (generation !== this.generation) return;
-        this.opts.log.debug('frame_channel.unavailable', { reason: error.message, using: 'stdout pipe' });
-        this.spawn(generation, null);
-      },
-    );
+        this.launching = false;
+        this.opts.events.onError(`could not start ffmpeg: ${error instanceof Error ? error.message : String(error)}`);
+      });
   }
 
-  /** Starts ffmpeg, its output on `channel` (read in place) or, failing that, on a plain stdout pipe. */
-  private spawn(generation: number, channel: FrameChannel | null): void {
+  /**
+   * Where a run at `position` starts decoding, where the container's `-ss` cannot be trusted to
+   * find the keyframe before it (keyframe-seek.ts); undefined where ffmpeg's `-ss` does.
+   */
+  private async findRunUp(position: number): Promise<number | undefined> {
+    if (!this.opts.seeksPastKeyframes || this.info.live || !(position > 0)) return undefined;
+    const lookup = new AbortController();
+    this.lookup = lookup;
+    const from = await findRunUpStart(this.opts.tools, this.opts.input, protocolsFor(this.opts.input), this.opts.videoStream ?? 0, position, lookup.signal);
+    if (this.lookup === lookup) this.lookup = null;
+    if (from === null && !lookup.signal.aborted) this.opts.log.warn('source.seek_unaligned', { position: position.toFixed(3), reason: 'no keyframe found before it: the picture may start at the next one' });
+    return from ?? undefined;
+  }
+
+  /**
+   * Starts ffmpeg, its output on `channel` (read in place) or, failing that, on a plain stdout pipe;
+   * decoding from `runUpFrom` where that is before the run's position (findRunUp).
+   */
+  private spawn(generation: number, channel: FrameChannel | null, runUpFrom?: number): void {
     this.launching = false;
     const ring = this.ring!;
     const assembler = this.assembler!;
@@ -387,9 +441,10 @@ export class FfmpegSource implements FrameSource {
       resizer: this.resizer(),
       // Frames held to a schedule pace ffmpeg by back-pressure: `-re` would only delay the start
       // (it paces the keyframe run-up before a seek point too) and keep a late decoder from catching up.
-      realtime: this.opts.realtime && this.dueMs === null,
+      realtime: this.opts.realtime && this.dueMs === null && !this.ownSchedule && runUpFrom === undefined,
       loop: this.opts.loop && !this.restartsToLoop,
       position: this.startPosition,
+      runUpFrom,
       protocols: protocolsFor(this.opts.input),
       decoded: { width: this.info.width, height: this.info.height },
       crop: cropOf(this.info),
@@ -398,6 +453,7 @@ export class FfmpegSource implements FrameSource {
       analyzeUs: this.opts.analyzeUs,
       pixels: ring.format.pixels.kind,
     });
+    this.paceFromFirst = (this.ownSchedule || runUpFrom !== undefined) && this.opts.realtime && this.dueMs === null && !this.once;
     this.opts.log.debug('ffmpeg.spawn', { args: args.join(' ') });
     const child = spawn(this.opts.tools.ffmpeg, args, { stdio: ['ignore', channel ? channel.childEnd : 'pipe', 'pipe'] });
     this.child = child;
@@ -439,7 +495,14 @@ export class FfmpegSource implements FrameSource {
         finish();
         return;
       }
-      const timer = setTimeout(finish, KILL_TIMEOUT_MS);
+      // Frames held for their moment (hold) keep the rest waiting in the socket, as many as it
+      // buffers: the deadline counts only while reading goes on. Counted from ffmpeg's exit, it cut
+      // off the last 0.6 s of a small file played after a seek in MPEG-TS (keyframe-seek.ts).
+      let timer: NodeJS.Timeout;
+      const deadline = (): void => {
+        timer = setTimeout(() => (this.heldInput !== null && this.child === child ? deadline() : finish()), KILL_TIMEOUT_MS);
+      };
+      deadline();
       reader.once('close', () => {
         clearTimeout(timer);
         finish();
@@ -529,13 +592,22 @@ export class FfmpegSource implements FrameSource {
     this.suspectHwaccel = null;
   }
 
-  /** Whether the output rate repeats the file's frames (each shown at least twice in three outputs). */
-  private repeatsFrames(): boolean {
+  /**
+   * Whether `-re` would bring the output in bursts: the output rate repeats the file's frames (each
+   * shown at least twice in three outputs), or the file's frames are unevenly spaced (ffmpeg writes
+   * a long frame's copies together).
+   */
+  private burstsUnderRe(): boolean {
     const native = this.opts.nativeFps;
-    return native > 0 && native * 1.5 <= this.info.fps;
+    return (native > 0 && native * 1.5 <= this.info.fps) || this.opts.variableRate === true;
   }
 
   private emit(slot: number, k: number): void {
+    if (this.paceFromFirst) {
+      this.paceFromFirst = false;
+      this.ownSchedule = true;
+      this.dueMs = Date.now() - (k * 1000) / this.info.fps;
+    }
     if (this.catchingUp) {
       this.waitForNewer(slot, k);
       return;
@@ -601,6 +673,8 @@ export class FfmpegSource implements FrameSource {
   stop(): void {
     this.generation++;
     this.launching = false;
+    this.lookup?.abort();
+    this.lookup = null;
     if (this.keptTimer) {
       clearTimeout(this.keptTimer);
       this.keptRing!.release(this.unkeep());

@@ -71,9 +71,10 @@ function probing(child: ChildProcess): void {
   child.once('close', () => probes.delete(child));
 }
 
-function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ stdout: string; stderr: string }> {
+/** Runs ffmpeg or ffprobe for an answer on stdout, counted among the probes; `signal` abandons it. */
+export function runTool(cmd: string, args: string[], timeoutMs = 10_000, signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    probing(execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
+    probing(execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20, signal }, (error, stdout, stderr) => {
       if (error) reject(Object.assign(error, { stderr }));
       else resolve({ stdout, stderr });
     }));
@@ -120,24 +121,24 @@ export function parseFfmpegVersion(firstLine: string): [number, number] {
 export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffmpeg', ffprobe = process.env['ASCII360_FFPROBE'] ?? 'ffprobe'): Promise<FfmpegTools> {
   let versionText: string;
   try {
-    versionText = (await run(ffmpeg, ['-hide_banner', '-version'])).stdout;
+    versionText = (await runTool(ffmpeg, ['-hide_banner', '-version'])).stdout;
   } catch {
     throw new Ascii360Error('FFMPEG_MISSING', `ffmpeg (>= 4.4) was not found on PATH; ${INSTALL_HINT}`, EXIT_USAGE);
   }
   try {
-    await run(ffprobe, ['-version']);
+    await runTool(ffprobe, ['-version']);
   } catch {
     throw new Ascii360Error('FFMPEG_MISSING', `ffprobe (part of ffmpeg) was not found on PATH; ${INSTALL_HINT}`, EXIT_USAGE);
   }
   const firstLine = versionText.split('\n')[0] ?? '';
   const [major, minor] = parseFfmpegVersion(firstLine);
   const [hwaccels, filters] = await Promise.all([
-    run(ffmpeg, ['-hide_banner', '-hwaccels']).then(
+    runTool(ffmpeg, ['-hide_banner', '-hwaccels']).then(
       ({ stdout }) => stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean),
       // Listing accelerators is informational only; decoding works without it.
       () => [] as string[],
     ),
-    run(ffmpeg, ['-hide_banner', '-filters']).then(({ stdout }) => stdout, () => ''),
+    runTool(ffmpeg, ['-hide_banner', '-filters']).then(({ stdout }) => stdout, () => ''),
   ]);
   return {
     ffmpeg,
@@ -188,6 +189,12 @@ export interface MediaInfo {
   height: number;
   /** Source frame rate (average), 0 if unknown. */
   fps: number;
+  /**
+   * The frames are unevenly spaced: the base rate that represents every timestamp (`r_frame_rate`)
+   * is not the average (a phone's recording slowing in the dark, a screen recording). Also an
+   * interlaced stream counted in fields (50 against 25), harmlessly.
+   */
+  variableRate: boolean;
   /** Seconds; 0 when unknown (live streams). */
   duration: number;
   hasAudio: boolean;
@@ -237,6 +244,9 @@ function rotationOf(stream: Record<string, unknown>): number {
 
 const IMAGE_FORMATS = /image2|_pipe|png|mjpeg|webp|avif|gif/;
 
+/** A base rate this far from the average is a variable rate (an average of 29.97 against 30 is not). */
+const VARIABLE_RATE_TOLERANCE = 0.05;
+
 /** How long ffprobe may take to read a source's streams (a URL that accepts and never answers). */
 export const PROBE_TIMEOUT_MS = 20_000;
 
@@ -262,7 +272,7 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
   let json: { streams?: Record<string, unknown>[]; format?: Record<string, unknown> };
   let warnings = '';
   try {
-    const { stdout, stderr } = await run(
+    const { stdout, stderr } = await runTool(
       tools.ffprobe,
       ['-v', 'error', '-protocol_whitelist', protocolsFor(input), ...(analyzeUs > 0 ? ['-analyzeduration', String(analyzeUs)] : []), '-print_format', 'json', '-show_format', '-show_streams', input],
       PROBE_TIMEOUT_MS,
@@ -302,10 +312,13 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
   const pixFmt = video['pix_fmt'];
   const decodes = typeof pixFmt === 'string' && pixFmt !== '' && pixFmt !== 'unknown';
   const frames = Number(video['nb_frames'] ?? 0);
+  const averageRate = parseRate(video['avg_frame_rate']);
+  const baseRate = parseRate(video['r_frame_rate']);
   return {
     width,
     height,
-    fps: parseRate(video['avg_frame_rate']) || parseRate(video['r_frame_rate']),
+    fps: averageRate || baseRate,
+    variableRate: averageRate > 0 && baseRate > 0 && Math.abs(baseRate / averageRate - 1) > VARIABLE_RATE_TOLERANCE,
     duration: Number.isFinite(duration) && duration > 0 ? duration : 0,
     hasAudio: streams.some((s) => s['codec_type'] === 'audio'),
     isImage: IMAGE_FORMATS.test(formatName) && (frames <= 1 || !(duration > 0)),

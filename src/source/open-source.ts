@@ -13,6 +13,7 @@ import { readStereoMode, stereoSideData } from './mp4-stereo.js';
 import { imageAsPng, ONE_READER, probeMedia, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import { takesRanges } from './http-ranges.js';
+import { seeksPastKeyframes } from './keyframe-seek.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import { isSourceUrl, redactedSource, unsupportedScheme } from '../shared/source-name.js';
 import { resolveFormat, type FormatFlags, type SourceFormat } from './source-format.js';
@@ -175,7 +176,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
       new FfmpegSource({
         tools, input: path, info, hwaccel: opts.hwaccel, loop: opts.loop && !live,
         realtime: opts.realtime && !senderPaced, analyzeUs: senderPaced ? QUICK_PROBE_US : undefined, startAtLiveEdge: senderPaced,
-        nativeFps: media.fps, videoStream: media.videoStream, events, log,
+        nativeFps: media.fps, variableRate: media.variableRate, videoStream: media.videoStream, seeksPastKeyframes: !live && seeksPastKeyframes(media.formatName), events, log,
       }),
   };
 }
@@ -199,7 +200,7 @@ function formatOf(meta: SphericalMetadata | null, opts: OpenOptions, width: numb
  */
 async function openStill(path: string, opts: OpenOptions, log: Logger, tools?: FfmpegTools): Promise<OpenedSource> {
   let picture: string | Buffer = path;
-  let probed: { width: number; height: number; xmp: string | null };
+  let probed: { width: number; height: number; xmp: string | null; frames: number };
   try {
     probed = await probeStill(path);
   } catch (error) {
@@ -213,7 +214,14 @@ async function openStill(path: string, opts: OpenOptions, log: Logger, tools?: F
     }
   }
   const { width, height } = probed;
-  const format = formatOf(probed.xmp ? fromXmp(probed.xmp, width, height) : null, opts, width, height, log);
+  let format = formatOf(probed.xmp ? fromXmp(probed.xmp, width, height) : null, opts, width, height, log);
+  if (probed.frames > 1) {
+    // Shown still without a word, an animated WebP looked like a photo. ffmpeg 5.1 cannot decode
+    // one (it skips the ANIM chunk); a GIF it plays as a video. First among the notes: `play` shows the first.
+    const note = `an animation of ${probed.frames} frames: only its first is shown (save it as a video or a GIF to play it)`;
+    log.warn('source.format', { note });
+    format = { ...format, notes: [note, ...format.notes] };
+  }
   const info: SourceInfo = { label: path, kind: 'still', fps: 1, duration: 0, live: false, hasAudio: false, width, height, format, pixels: RGB24 };
   return { info, create: (events) => new StillSource(picture, info, events, log) };
 }

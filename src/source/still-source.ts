@@ -21,8 +21,12 @@ async function loadSharp(): Promise<Sharp> {
  */
 export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|avif|tiff?)$/i;
 
-/** Reads the photo's size as shown (after its EXIF orientation) and its XMP; throws when sharp cannot read it (the caller words the error). */
-export async function probeStill(path: string | Buffer): Promise<{ width: number; height: number; xmp: string | null }> {
+/**
+ * Reads the photo's size as shown (after its EXIF orientation), its XMP, and how many frames of an
+ * animation it holds (1 for a photo; the pages of a multi-page TIFF are not frames); throws when
+ * sharp cannot read it (the caller words the error).
+ */
+export async function probeStill(path: string | Buffer): Promise<{ width: number; height: number; xmp: string | null; frames: number }> {
   const sharp = await loadSharp();
   const meta = await sharp(path, { limitInputPixels: false }).metadata();
   if (!meta.width || !meta.height) throw new Error('no picture size');
@@ -36,6 +40,8 @@ export async function probeStill(path: string | Buffer): Promise<{ width: number
     width: turned ? meta.height : meta.width,
     height: turned ? meta.width : meta.height,
     xmp: meta.xmp ? meta.xmp.toString('utf8') : null,
+    // Frames with delays are an animation (WebP, an AVIF sequence); sharp draws the first.
+    frames: Array.isArray(meta.delay) && (meta.pages ?? 1) > 1 ? meta.pages! : 1,
   };
 }
 

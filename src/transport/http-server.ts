@@ -30,6 +30,8 @@ export interface Routes {
   viewer(ws: WebSocket, spec: ViewSpec, notice: string | null): void;
   /** `GET`/`HEAD /audio` (PROTOCOL-NOTES.md §1.4): false when the source has no sound. */
   audioAvailable(): boolean;
+  /** Why the source was given up (/healthz `failed`), or null: /audio then answers 503 with it (§1.4). */
+  sourceFailed(): string | null;
   /** A listener whose 200 headers are written; it receives ADTS frames until it goes. */
   audioListener(res: ServerResponse): void;
   access: AccessPolicy;
@@ -79,6 +81,13 @@ function serveAudio(req: IncomingMessage, res: ServerResponse, url: URL, routes:
   const access = accessFor(req, url, routes);
   if (!access.ok) {
     reply(res, access.status, 'text/plain; charset=utf-8', `${access.reason}\n`, { 'Access-Control-Allow-Origin': '*', ...(access.status === 401 ? CHALLENGE : {}) });
+    return;
+  }
+  // Given up, the source makes no sound: a 200 left the player waiting on a stream that never came.
+  // Not counted as a client either, which would start the given-up source again for a listener alone.
+  const failed = routes.sourceFailed();
+  if (failed !== null) {
+    reply(res, 503, 'text/plain; charset=utf-8', `the source failed: ${failed}\n`, { 'Access-Control-Allow-Origin': '*' });
     return;
   }
   if (!routes.audioAvailable()) {
