@@ -496,11 +496,18 @@ export class FfmpegSource implements FrameSource {
         return;
       }
       // Frames held for their moment (hold) keep the rest waiting in the socket, as many as it
-      // buffers: the deadline counts only while reading goes on. Counted from ffmpeg's exit, it cut
-      // off the last 0.6 s of a small file played after a seek in MPEG-TS (keyframe-seek.ts).
+      // buffers: the deadline counts only while no frame comes. Counted from ffmpeg's exit, it cut
+      // off the last 0.6 s of a small file played after a seek in MPEG-TS (keyframe-seek.ts); one
+      // that looked only at a frame held then cut them off on a loaded machine, between two frames.
       let timer: NodeJS.Timeout;
+      let seen = this.lastK;
       const deadline = (): void => {
-        timer = setTimeout(() => (this.heldInput !== null && this.child === child ? deadline() : finish()), KILL_TIMEOUT_MS);
+        timer = setTimeout(() => {
+          const moving = this.lastK !== seen || this.heldInput !== null;
+          seen = this.lastK;
+          if (moving && this.child === child) deadline();
+          else finish();
+        }, KILL_TIMEOUT_MS);
       };
       deadline();
       reader.once('close', () => {
