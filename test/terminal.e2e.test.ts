@@ -867,7 +867,8 @@ describe("the server's camera", () => {
     const { startCli } = await import('./helpers/server.js');
     const server = await startCli([clip, '--loop', '--log-level', 'warn', '--camera', 'stereographic']);
     try {
-      start('a360-servecam', 100, 24, `view '${server.wsUrl}' --style ramp`);
+      // Named as host:port, as ssh and curl take a server (ws://…/ws is the other tests').
+      start('a360-servecam', 100, 24, `view '127.0.0.1:${new URL(server.url).port}' --style ramp`);
       await until('stereographic at 200', () => / stereographic +yaw 0 pitch 0 roll 0 fov 200 /.test(capture('a360-servecam')[23] ?? ''));
       tmux('send-keys', '-t', 'a360-servecam', 'c');
       await until('fisheye', () => / fisheye +yaw .* fov 180 /.test(capture('a360-servecam')[23] ?? ''));

@@ -495,7 +495,7 @@ addViewOptions(
   program
     .command('view')
     .description('watch a running ascii360 server in this terminal')
-    .argument('[url]', `the server's WebSocket endpoint, or the page address serve prints; without a ?token= in it, $${TOKEN_ENV} is sent`, 'ws://127.0.0.1:8360/ws')
+    .argument('[url]', `the server's WebSocket endpoint, the page address serve prints, or host:port; without a ?token= in it, $${TOKEN_ENV} is sent`, 'ws://127.0.0.1:8360/ws')
     .option('--mode <n>', 'colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode),
 ).action(async (url: string, flags: ViewFlags & { mode?: Mode }) => {
   exitWith(await runTerminalClient({ url: viewEndpoint(url), color: flags.color, style: chosenStyle(flags), blocksOff: blocksOffStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, frameBudgetKiB: flags.frameBudget, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
@@ -503,11 +503,14 @@ addViewOptions(
 
 /**
  * The WebSocket endpoint for what a user may paste: the server's ws:// URL, or the page's http://
- * address (with its `?token=`, as `serve` prints it); a bare host means its /ws. A URL without a
+ * address (with its `?token=`, as `serve` prints it), or host:port; a bare host means its /ws. A URL without a
  * token gets $ASCII360_TOKEN's, as serve takes it from there: one export serves both ends (and
  * `--audio`, whose player's URL carries the endpoint's token).
  */
-function viewEndpoint(url: string): string {
+function viewEndpoint(typed: string): string {
+  // host:port as ssh and curl take it (127.0.0.1:8360, myhost:8360, [::1]:8360): the URL parser
+  // would read `myhost:` as a scheme.
+  const url = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?):\d+(?:[/?#].*)?$/i.test(typed) ? `ws://${typed}` : typed;
   let parsed: URL | null = null;
   try {
     parsed = new URL(url.replace(/^http(s?):\/\//, 'ws$1://'));
@@ -519,7 +522,7 @@ function viewEndpoint(url: string): string {
     const ours = /^(?:ws|http)s?:\/\//i.test(url);
     const port = Number(/^(?:ws|http)s?:\/\/(?:[^/?#@]*@)?[^/?#@]*:(\d+)(?:[/?#]|$)/i.exec(url)?.[1] ?? 0);
     const why = port > 65535 ? `port ${port} is past 65535 in` : ours ? 'not a valid URL:' : 'not a ws:// or http:// URL:';
-    fail(new Ascii360Error('BAD_OPTION', `${why} ${shownUrl(url)}`, EXIT_USAGE));
+    fail(new Ascii360Error('BAD_OPTION', `${why} ${shownUrl(typed)}`, EXIT_USAGE));
   }
   if (parsed.pathname === '/') parsed.pathname = '/ws';
   const envToken = process.env[TOKEN_ENV];
