@@ -469,6 +469,11 @@ describe('a reconnect', () => {
       // And it stays there: the readouts (4 a second) went back to the old frame's moment at once.
       await new Promise((r) => setTimeout(r, 1000));
       expect(await time()).toBe('00:42 / 01:00');
+      // A zoom (a new devicePixelRatio) repaints the old picture with new cells: a repaint, not this link's first frame.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Emulation.setDeviceMetricsOverride', { width: VIEWPORT.width, height: VIEWPORT.height, deviceScaleFactor: 2, mobile: false });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await time()).toBe('00:42 / 01:00');
       expect(Number(await page.locator('#seek').inputValue())).toBeCloseTo(42.5, 1);
       expect((await pageState(page)).inits).toBe(2);
     } finally {
@@ -490,6 +495,9 @@ describe('the source\'s shape', () => {
       return toasts.length > 0 ? toasts : null;
     }, 10_000);
     expect(told).toHaveLength(1);
+    // Said once: a second notice (another INIT, a repeated ask) would come within a second.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await pageNotices(wide.page)).toasts.filter((t) => STRETCHED.test(t))).toHaveLength(1);
     const toast = told[0];
     // The server's words (its log's, /healthz format.stretched), after a line the page's viewer can read.
     expect(toast).toBe("not shaped as a 360° panorama: 320x180 is not equirect's 2.00:1: stretched (no metadata says what it is); no known 360 layout has this shape");

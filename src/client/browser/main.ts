@@ -451,8 +451,6 @@ function start(): void {
     // The frame it replaces is read no more (the renderers keep what they drew): its array takes a later frame.
     if (painted && painted !== frame) connection.recycle(painted);
     painted = frame;
-    linkPainted = true;
-    toldPosition = null;
   }
 
   let lastReadout = 0;
@@ -514,6 +512,9 @@ function start(): void {
     if (frame) {
       paint(frame);
       shown++;
+      // This link's first frame shows its moment; a repaint of the one before (a resize, a zoom) does not.
+      linkPainted = true;
+      toldPosition = null;
     }
     if (now - lastReadout >= READOUT_MS) readouts(now);
   }

@@ -125,6 +125,8 @@ export class ServerLink {
   private disposed = false;
   /** The current socket's watch for a server gone without a close (../common/silence-watch.ts). */
   private watch: SilenceWatch | null = null;
+  /** Pings sent by afterBacklog, so each knows its own pong. */
+  private backlogMarks = 0;
   /** Why the current socket was cut by this side, for the lost line (its close says nothing). */
   private cutWhy = '';
 
@@ -221,6 +223,25 @@ export class ServerLink {
       this.retryTimer = null;
       this.reconnect();
     }, delay);
+  }
+
+  /**
+   * Calls `done` once everything the server sent before now has been read: the pong of a ping sent
+   * now comes behind it in the stream (the frames a shared server sent while we were stopped,
+   * waiting in the socket on `fg`). False, and `done` never called, where no socket is open.
+   */
+  afterBacklog(done: () => void): boolean {
+    const ws = this.ws;
+    if (this.disposed || ws.readyState !== WebSocket.OPEN) return false;
+    const mark = Buffer.from(`backlog ${++this.backlogMarks}`);
+    const onPong = (data: Buffer): void => {
+      if (!data.equals(mark)) return;
+      ws.off('pong', onPong);
+      done();
+    };
+    ws.on('pong', onPong);
+    ws.ping(mark);
+    return true;
   }
 
   /** While waiting out the backoff: the next try starts now (the user pressed for it); false when none is waiting. */

@@ -103,12 +103,10 @@ const SUSPEND_PAUSE_WAIT_MS = 500;
 const SUSPEND_IGNORED_MS = 100;
 /**
  * After `fg`, the frames a shared server sent while we were stopped wait in the socket and are read
- * in a rush. The rush is over once BACKLOG_PACED frames in a row each kept us waiting half a
- * frame's time (one alone may be a busy machine's pause in the rush), or after this long at most
- * (a server that never lets up).
+ * in a rush, until the pong of a ping sent on `fg` (ServerLink.afterBacklog), or this long at most
+ * (a pong that never comes: the link lost meanwhile).
  */
 const BACKLOG_MAX_MS = 2000;
-const BACKLOG_PACED = 3;
 /** The view counts as turning this long after the last turn (the colour tolerance doubles: tolerance-governor.ts). */
 const TURNING_MS = 300;
 /**
@@ -290,10 +288,6 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
    * are not in the fps figures.
    */
   let backlogUntil = 0;
-  /** When we were last done with a frame (handled or written): the wait since then tells a rush from the stream's pace. */
-  let idleSince = 0;
-  /** Frames in a row that came at the stream's pace during the backlog. */
-  let pacedFrames = 0;
   /**
    * The frame last drawn, to draw again where no next frame will come to repaint the picture
    * (a photo, a paused video): decoded frames are new arrays the client owns (protocol/codec.ts).
@@ -343,11 +337,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       updateStatus();
     },
     frame(frame) {
-      const now = performance.now();
-      if (backlogUntil !== 0) {
-        pacedFrames = now - idleSince >= 500 / (player.init?.fps || 30) ? pacedFrames + 1 : 0;
-        if (now >= backlogUntil || pacedFrames >= BACKLOG_PACED) backlogUntil = 0;
-      }
+      if (backlogUntil !== 0 && performance.now() >= backlogUntil) backlogUntil = 0;
       // The fps figures are the stream's: frames read while stopped (before our SIGCONT handler
       // runs) or from the backlog came faster than it plays (`212/29 fps` the second after `fg`).
       if (!suspended && backlogUntil === 0) received++;
@@ -361,7 +351,6 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       latestShowable = !videoHidden() && backlogUntil === 0;
       lastIndex = frame.index;
       draw();
-      idleSince = performance.now();
     },
     error(message) {
       // A refused style (too many samples for the grid) leaves the one the server last confirmed,
@@ -467,8 +456,6 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       writing = false;
       draw();
     });
-    // A terminal's write is synchronous (Node blocks on TTYs): time spent in it is not a wait for frames.
-    idleSince = performance.now();
   }
 
   /** Draws the newest frame, or the one on screen again when none is waiting. */
@@ -728,9 +715,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       if (opts.audio) void restartSound();
       if (!stopped) showNotice('Ctrl-Z: no shell with job control to suspend to');
       updateStatus();
-      idleSince = performance.now();
-      backlogUntil = idleSince + BACKLOG_MAX_MS;
-      pacedFrames = 0;
+      // Really stopped, the server's frames piled up in the socket meanwhile (ignored, none did).
+      if (stopped && serverLink.afterBacklog(() => (backlogUntil = 0))) backlogUntil = performance.now() + BACKLOG_MAX_MS;
     };
     process.on('SIGCONT', onSignal);
     process.kill(process.pid, 'SIGTSTP');
