@@ -220,7 +220,8 @@ describe('ascii360 serve: bad input', () => {
     const rtmp = run(['serve', `rtmp://127.0.0.1:${port}/live/s3cr3t-key`, '--port', '0']);
     expect(rtmp.code).toBe(1);
     expectOneLineError(rtmp.stderr, /^ascii360: cannot reach rtmp:\/\/.* \(Connection refused\)$/);
-    for (const secret of ['viewer', 'pa55word', 'k3y', 's3cr3t-key']) expect(http.stderr + rtmp.stderr.replace(/^ascii360: cannot reach \S+/, '')).not.toContain(secret);
+    // Nowhere, the opening notice of a slow probe included (it named the key on a loaded machine).
+    for (const secret of ['viewer', 'pa55word', 'k3y', 's3cr3t-key']) expect(http.stderr + rtmp.stderr).not.toContain(secret);
   });
 
   it('refuses an MP4 whose index is at its end from a server without range requests, at the start and in ffprobe\'s words', async () => {

@@ -4,12 +4,15 @@ import { clusterNameFor } from '../src/cluster/cluster.js';
 import { publicName, redactedSource, withPublicUrls } from '../src/shared/source-name.js';
 
 describe('source names', () => {
-  it("hide a URL's user, password and query from the log, keep a path as it is", () => {
+  it("hide a URL's user, password and query from the log, and an RTMP stream key; keep other paths as they are", () => {
     expect(redactedSource('https://u:pw@cdn.example/v/a.mp4?sig=abc&exp=1#t=3')).toBe('https://***:***@cdn.example/v/a.mp4?…');
     expect(redactedSource('https://cdn.example/v/a.mp4')).toBe('https://cdn.example/v/a.mp4');
     // A user name may be the key itself.
     expect(redactedSource('https://ghp_abc123@git.example/v.mp4')).toBe('https://***@git.example/v.mp4');
     expect(redactedSource('/srv/media/a b.mp4')).toBe('/srv/media/a b.mp4');
+    // An RTMP URL's last path part is its stream key; other streams keep their paths.
+    expect(redactedSource('rtmp://ingest.example/live/s3cr3t-key')).toBe('rtmp://ingest.example/live/…');
+    expect(redactedSource('rtsp://cam.example:554/stream1')).toBe('rtsp://cam.example:554/stream1');
   });
 
   it('give anyone only the file name, and a stream only its kind (its path ends in its key)', () => {

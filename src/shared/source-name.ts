@@ -44,7 +44,11 @@ function parsed(input: string): URL | null {
   }
 }
 
-/** The source for the operator's log: a URL's user, password and query hidden, a path as it is. */
+/**
+ * The source for the operator's log and lines: a URL's user, password and query hidden, and an
+ * RTMP URL's last path part, its stream key by convention (`rtmp://host/live/…`); any other path as
+ * it is. Logs are shipped and terminals shared: a key there is a key given away.
+ */
 export function redactedSource(input: string): string {
   const url = parsed(input);
   if (!url) return input;
@@ -52,8 +56,9 @@ export function redactedSource(input: string): string {
   if (url.username) url.username = '***';
   if (url.password) url.password = '***';
   if (url.search) url.search = '?…';
+  if (/^rtmps?:$/.test(url.protocol)) url.pathname = url.pathname.replace(/[^/]+$/, '…');
   url.hash = '';
-  return url.href.replace('?%E2%80%A6', '?…');
+  return url.href.replace(/%E2%80%A6/g, '…');
 }
 
 /**
