@@ -880,6 +880,22 @@ describe("the server's camera", () => {
   });
 });
 
+describe('view: what the server guessed about its source', () => {
+  it('a 16:9 video stretched over the sphere is said on the status line, as play says its own server\'s', async () => {
+    const { startCli } = await import('./helpers/server.js');
+    const wide = makeClip(join(tmp.dir, 'wide.mp4'), { width: 320, height: 180, seconds: 4 });
+    const server = await startCli([wide, '--loop', '--log-level', 'error']);
+    try {
+      start('a360-view-note', 120, 24, `view '${server.wsUrl}' --style ramp`);
+      await until('the notice', () => /320x180 is not equirect's 2\.00:1: stretched/.test(capture('a360-view-note')[23] ?? ''));
+      tmux('send-keys', '-t', 'a360-view-note', 'q');
+      await until('exit', () => capture('a360-view-note').some((l) => l === 'EXIT=0'));
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('watching together in tmux', () => {
   it('a second viewer\'s terminal shows the pause someone else made, and ENDED at the end', async () => {
     const { startCli, TestViewer } = await import('./helpers/server.js');

@@ -54,8 +54,11 @@ export interface TerminalClientOptions {
   audio?: boolean;
   /** Turn the view slowly after an idle spell (`a` toggles it). */
   autoRotate?: boolean;
-  /** A line shown first, as a notice: what the in-process server corrected or guessed about the source (`play`). */
-  notice?: string;
+  /**
+   * A line shown first, as a notice: what the server corrected or guessed about the source (`play`
+   * knows it from its own server; `view` asks the server's /healthz, and shows it when it comes).
+   */
+  notice?: string | Promise<string | undefined>;
   /**
    * The server is this process's own (`play`): Ctrl-Z pauses its timeline until the shell's `fg`,
    * as mpv stops playing. A stopped process's clock would otherwise run on, and the source race to
@@ -859,8 +862,13 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
 
   updateStatus();
   // What the server guessed about the picture first: a wrong guess is a wrong picture.
-  if (opts.notice) showNotice(opts.notice);
+  if (typeof opts.notice === 'string') showNotice(opts.notice);
   else if (sound) showNotice(sound.note);
+  if (opts.notice instanceof Promise) {
+    void opts.notice.then((told) => {
+      if (told && finished) showNotice(told);
+    });
+  }
   if (tooSmallNow()) relayout();
   return done;
 }
