@@ -153,9 +153,7 @@ describe('/audio', () => {
   }, 40_000);
 
   it('a source given up ends its listener, and /audio then answers 503 with why, starting nothing', async () => {
-    const doomed = join(tmp.dir, 'doomed.mp4');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=30', '-f', 'lavfi', '-i', 'sine=frequency=500:sample_rate=48000:duration=30',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', doomed]);
+    const doomed = makeClip(join(tmp.dir, 'doomed.mp4'), { width: 256, height: 128, seconds: 30, toneHz: 500 });
     const s = await startCli([doomed, '--log-level', 'error']);
     try {
       const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
