@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AvSync, GAP_MS, HOLD_SECONDS, STALL_MS } from '../src/client/browser/av-sync.js';
 import { ELEMENT_HOLD_SECONDS, ELEMENT_START_MS } from '../src/client/browser/audio-feed.js';
-import type { PageProbe } from '../src/client/browser/page-probe.js';
+import type { PageProbe, ProbeState } from '../src/client/browser/page-probe.js';
 import { JUMP_PERSIST, SoundClock } from '../src/client/browser/sound-clock.js';
 import { launchChromium, openPage, paintedFrame, pageState, playing, until, type OpenPage } from './helpers/browser.js';
 import { makeClip, tempDir } from './helpers/media.js';
@@ -55,6 +55,14 @@ async function open(server: CliServer, query = '', viewport = VIEWPORT): Promise
 
 const state = pageState;
 const painted = paintedFrame;
+
+/** The page's state once its picture follows the sound (av.mode on). */
+function followingSound(page: Page, what: string, timeoutMs?: number): Promise<ProbeState> {
+  return until(what, async () => {
+    const s = await state(page);
+    return s.av.mode === 'on' ? s : null;
+  }, timeoutMs);
+}
 
 describe('a drag', () => {
   // Here and not beside the other controls (browser-controls.e2e.test.ts): whether a flick coasts
@@ -190,10 +198,7 @@ describe('sound and picture', () => {
 
     await page.locator('#sound').click();
     expect(await page.locator('#sound').textContent()).toBe('sound on');
-    const on = await until('the picture in step with the sound', async () => {
-      const s = await state(page);
-      return s.av.mode === 'on' ? s : null;
-    });
+    const on = await followingSound(page, 'the picture in step with the sound');
     // The sound really plays: its clock runs at about real time, timed by the page's own clock
     // (a round trip to the page can take a while on a loaded machine). The page's own playout first
     // skips the burst a new listener gets (playout.ts): its clock is timed after that.
@@ -420,10 +425,7 @@ describe('sound and picture', () => {
     await playing(page);
     await until('sound available', async () => (await state(page)).audio === 'available');
     await page.locator('#sound').click();
-    const on = await until('following the sound', async () => {
-      const s = await state(page);
-      return s.av.mode === 'on' ? s : null;
-    }, 10_000);
+    const on = await followingSound(page, 'following the sound', 10_000);
     expect(on.av.feed).toBe('element');
     const element = await measureOffsets(page, 2000, 31);
     // Chromium reads 32 KB (2 s) of a plain stream before it plays: the picture waits up to
@@ -466,10 +468,7 @@ describe('sound and picture', () => {
     });
     expect(muted.av.feed).toBe('pcm');
     await page.locator('#sound').click();
-    const on = await until('following the sound', async () => {
-      const s = await state(page);
-      return s.av.mode === 'on' ? s : null;
-    }, 10_000);
+    const on = await followingSound(page, 'following the sound', 10_000);
     expect(on.av.feed).toBe('mse');
     expect(await page.locator('#sound').textContent()).toBe('sound on');
     const inStep = await measureOffsets(page, 2000, 31);

@@ -49,15 +49,28 @@ async function pausedSeek(v: TestViewer, time: number): Promise<Buffer> {
   return v.frames.at(-1)!;
 }
 
+/** A viewer of `media` with `query`, its first frames in and the timeline paused. */
+async function pausedViewer(media: string, query: string): Promise<TestViewer> {
+  const s = await pool.serve([media]);
+  const v = pool.viewer(s, query);
+  await v.until(() => v.frames.length >= 1, 'frames');
+  v.send({ type: 'pause', paused: true });
+  await v.until(() => statuses(v).some((t) => t.startsWith('STATUS:PAUSED')), 'PAUSED');
+  await new Promise((r) => setTimeout(r, 300));
+  return v;
+}
+
+/** The frames after the STATUS:SEEKED that starts with `said`, with when each came; none found: -1 as `seeked`. */
+function framesAfter(v: TestViewer, said: string): { seeked: number; after: { frame: Buffer; at: number }[] } {
+  const seeked = v.messages.findIndex((m) => !m.binary && m.text.startsWith(said));
+  const after = v.messages.slice(seeked + 1).flatMap((m, i) => (m.binary ? [{ frame: m.data, at: v.times[seeked + 1 + i]! }] : []));
+  return { seeked, after };
+}
+
 describe('a seek lands on the frame shown at its moment', () => {
   it('paused seeks anywhere within a frame show that frame, numbered as it; within the last, the last', async () => {
-    const s = await pool.serve([clip]);
     // The whole sphere, so the next frame's picture differs from this one's.
-    const v = pool.viewer(s, 'cols=64&rows=16&style=half&camera=equirect&fov=360');
-    await v.until(() => v.frames.length >= 2, 'frames');
-    v.send({ type: 'pause', paused: true });
-    await v.until(() => statuses(v).some((t) => t.startsWith('STATUS:PAUSED')), 'PAUSED');
-    await new Promise((r) => setTimeout(r, 300));
+    const v = await pausedViewer(clip, 'cols=64&rows=16&style=half&camera=equirect&fov=360');
     // Frame 32 begins at 1.0667 s, which ffmpeg's -ss rounded to the nearest millisecond (1.067)
     // passed: the run began at frame 33 and showed its picture numbered 32.
     const at = await pausedSeek(v, 32 / FPS);
@@ -77,8 +90,7 @@ describe('a seek lands on the frame shown at its moment', () => {
     // 1.05 s is half way through frame 31: numbered from 31.5, frames came 61, 61, …, 119, 120.
     v.send({ type: 'seek', time: 1.05 });
     await v.until(() => v.closeCode !== null, 'the end', 15_000);
-    const seeked = v.messages.findIndex((m) => !m.binary && m.text.startsWith('STATUS:SEEKED:'));
-    const after = v.messages.slice(seeked + 1).flatMap((m) => (m.binary ? [index(m.data)] : []));
+    const after = framesAfter(v, 'STATUS:SEEKED:').after.map((f) => index(f.frame));
     expect(after.length).toBeGreaterThan(30);
     for (let i = 1; i < after.length; i++) expect(after[i]!, `frame ${i} after the seek: ${after.join(',')}`).toBeGreaterThan(after[i - 1]!);
     expect(Math.max(...after)).toBeLessThanOrEqual(4 * FPS - 1);
@@ -89,12 +101,7 @@ describe('a seek in an MPEG-TS file lands on its moment', () => {
   // ffmpeg's -ss on MPEG-TS lands on any packet, past the keyframe before the moment (ffmpeg 5.1):
   // 1.5 s showed the frame of 3.0 s, and 0.3 s too; 4.2 s showed no frame at all (keyframe-seek.ts).
   it('paused seeks within a picture group show the frame of the moment, numbered as it', async () => {
-    const s = await pool.serve([ts]);
-    const v = pool.viewer(s, 'cols=16&rows=6&camera=equirect&fov=360');
-    await v.until(() => v.frames.length >= 1, 'frames');
-    v.send({ type: 'pause', paused: true });
-    await v.until(() => statuses(v).some((t) => t.startsWith('STATUS:PAUSED')), 'PAUSED');
-    await new Promise((r) => setTimeout(r, 300));
+    const v = await pausedViewer(ts, 'cols=16&rows=6&camera=equirect&fov=360');
     for (const time of [1.5, 4.2, 0.3, 2.9]) {
       const frame = await pausedSeek(v, time);
       const k = Math.round(time * TS_FPS);
@@ -110,9 +117,8 @@ describe('a seek in an MPEG-TS file lands on its moment', () => {
     const sentAt = performance.now();
     v.send({ type: 'seek', time: 4.2 });
     await v.until(() => v.closeCode !== null, 'the end', 15_000);
-    const seeked = v.messages.findIndex((m) => !m.binary && m.text.startsWith('STATUS:SEEKED:4.2'));
+    const { seeked, after } = framesAfter(v, 'STATUS:SEEKED:4.2');
     expect(seeked).toBeGreaterThanOrEqual(0);
-    const after = v.messages.slice(seeked + 1).flatMap((m, i) => (m.binary ? [{ frame: m.data, at: v.times[seeked + 1 + i]! }] : []));
     // Frames 42…59: a run that waited on its frames' moments lost the last six when ffmpeg had
     // exited a second before they were read.
     expect(after.map((f) => index(f.frame))).toEqual(Array.from({ length: 18 }, (_, i) => 42 + i));

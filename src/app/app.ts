@@ -79,7 +79,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-
 /** What the operator can do about a refused listen, by its errno code, where there is something to say. */
 const LISTEN_HINTS: Partial<Record<string, string>> = {
   EADDRINUSE: 'the port is in use (another server?); choose another with --port',

@@ -499,7 +499,9 @@ addViewOptions(
     .option('--mode <n>', 'colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode),
 ).action(async (url: string, flags: ViewFlags & { mode?: Mode }) => {
   const endpoint = viewEndpoint(url);
-  exitWith(await runTerminalClient({ url: endpoint, notice: sourceNote(endpoint), color: flags.color, style: chosenStyle(flags), blocksOff: blocksOffStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, frameBudgetKiB: flags.frameBudget, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
+  // What the server guessed about its source: shown first, as `play` shows its own server's.
+  const notice = import('../client/terminal/server-link.js').then((link) => link.firstSourceNote(endpoint));
+  exitWith(await runTerminalClient({ url: endpoint, notice, color: flags.color, style: chosenStyle(flags), blocksOff: blocksOffStyle(flags), view: viewOf(flags), camera: flags.camera, mode: flags.mode, tolerance: flags.tolerance, frameBudgetKiB: flags.frameBudget, sync: flags.sync, codec: flags.codec, quality: flags.quality, audio: flags.audio, autoRotate: flags.autoRotate }));
 });
 
 /**
@@ -529,29 +531,6 @@ function viewEndpoint(typed: string): string {
   const envToken = process.env[TOKEN_ENV];
   if (envToken && !parsed.searchParams.has('token')) parsed.searchParams.set('token', envToken);
   return parsed.toString();
-}
-
-/** How long `view` waits for the server's /healthz to say what it guessed about its source. */
-const SOURCE_NOTE_MS = 3000;
-
-/**
- * What the server behind `endpoint` corrected or guessed about its source, the first of its
- * /healthz `format.notes` (a 16:9 video stretched over the sphere, a stereo file shown whole), as
- * `play` shows its own server's; undefined where it says nothing or cannot be asked (an older
- * server, a proxy that keeps /healthz to itself). A wrong guess is a wrong picture: said, the
- * viewer knows it is not theirs.
- */
-async function sourceNote(endpoint: string): Promise<string | undefined> {
-  try {
-    const health = new URL(endpoint.replace(/^ws/, 'http'));
-    health.pathname = `${health.pathname.replace(/\/ws$/, '')}/healthz`;
-    const res = await fetch(health, { signal: AbortSignal.timeout(SOURCE_NOTE_MS) });
-    if (!res.ok) return undefined;
-    const notes = ((await res.json()) as { format?: { notes?: unknown } }).format?.notes;
-    return Array.isArray(notes) && typeof notes[0] === 'string' ? notes[0] : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 program.parseAsync(process.argv).catch(fail);

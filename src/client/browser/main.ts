@@ -21,6 +21,7 @@
 import { Limits, sampleCount, type ClientMessage, type InitInfo, type Mode, type StatusCode, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { HELP_LINES } from '../common/keymap.js';
 import { PlayerController } from '../common/player-controller.js';
+import { sourceNotes } from '../common/source-notes.js';
 import type { ReceivedFrame } from '../common/stream-client.js';
 import { viewUrl } from '../common/stream-client.js';
 import { wholeDegrees } from '../common/view-controller.js';
@@ -34,7 +35,6 @@ import { actionForKey, type PageAction } from './key-input.js';
 import { Notices } from './notices.js';
 import { readPageOptions } from './page-options.js';
 import { ReplayWatch } from './replay-watch.js';
-import { stretchNotice } from './source-shape.js';
 import { exposeProbe } from './page-probe.js';
 import { PointerInput } from './pointer-input.js';
 import { TextCells } from './text-cells.js';
@@ -214,8 +214,8 @@ function start(): void {
         if (!linkPainted) toldPosition = info.startSec;
         // Once a page: a source's shape stays while it runs.
         if (inits === 1) {
-          void stretchNotice('/healthz').then((line) => {
-            if (line) notices.toast(line);
+          void sourceNotes('/healthz').then((told) => {
+            if (told?.stretched) notices.toast(`not shaped as a 360° panorama: ${told.stretched}`);
           });
         }
         mode = info.mode;

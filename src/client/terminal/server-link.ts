@@ -15,6 +15,7 @@ import WebSocket from 'ws';
 import type { ClientMessage, Codec, Inflate, InitInfo, TimelineStatus } from '../../../protocol/index.js';
 import { Backoff, BACKOFF_MAX_MS, BACKOFF_MIN_MS, closeAction, upgradeStatusAction } from '../common/reconnect-policy.js';
 import { SILENT_WHY, SilenceWatch } from '../common/silence-watch.js';
+import { sourceNotes } from '../common/source-notes.js';
 import { StreamClient, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
 import { networkFailure, upgradeRefusal } from './connect-failure.js';
 
@@ -288,4 +289,15 @@ function drop(ws: WebSocket): void {
   ws.on('error', () => {});
   if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'quit');
   else ws.terminate();
+}
+
+/**
+ * What the server behind the WebSocket `endpoint` guessed about its source, the first of its notes
+ * (common/source-notes.ts), from its /healthz beside the endpoint (`ws://host/ws?token=…` →
+ * `http://host/healthz?token=…`): `view` shows it first, as `play` shows its own server's.
+ */
+export async function firstSourceNote(endpoint: string): Promise<string | undefined> {
+  const health = new URL(endpoint.replace(/^ws/, 'http'));
+  health.pathname = `${health.pathname.replace(/\/ws$/, '')}/healthz`;
+  return (await sourceNotes(health))?.notes[0];
 }
