@@ -416,7 +416,8 @@ describe('sources', () => {
       for (const f of frames) expect(Math.abs(f.seconds - f.k / fps), `frame ${f.k} shows ${f.seconds.toFixed(2)} s`).toBeLessThan(0.25);
       const last = frames.at(-1)!;
       expect(last.k).toBeGreaterThanOrEqual(66);
-      expect(frames.length, 'frames lost').toBeGreaterThanOrEqual(last.k - 1);
+      // Under -re 6 of 66 were lost in bursts; a loaded machine's render may still drop one or two.
+      expect(frames.length, 'frames lost').toBeGreaterThanOrEqual(last.k - 2);
       // The 3.8 s file lasts 3.8 s.
       expect((last.at - frames[0]!.at) / 1000).toBeGreaterThan((0.8 * last.k) / fps);
       // Under -re each 5 fps frame's copies left together, three or four at once, which the 2-frame
