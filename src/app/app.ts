@@ -44,6 +44,8 @@ export interface ServeOptions {
   mode: Mode;
   hwaccel: Hwaccel;
   loop: boolean;
+  /** Seconds a URL may take to answer its probe (`--open-timeout`; default PROBE_TIMEOUT_MS). */
+  openTimeoutS?: number;
   log: Logger;
   /** Native pace (default); false decodes as fast as possible, for benchmarks. */
   realtime?: boolean;
@@ -87,7 +89,7 @@ const LISTEN_HINTS: Partial<Record<string, string>> = {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log;
   const tools = opts.tools ?? (await findFfmpeg());
-  const opened = await openSource(opts.source, { fps: opts.fps, loop: opts.loop, hwaccel: opts.hwaccel, realtime: opts.realtime ?? true, format: opts.format }, tools, log);
+  const opened = await openSource(opts.source, { fps: opts.fps, loop: opts.loop, hwaccel: opts.hwaccel, realtime: opts.realtime ?? true, format: opts.format, openTimeoutMs: opts.openTimeoutS === undefined ? undefined : opts.openTimeoutS * 1000 }, tools, log);
   const info = opened.info;
   // Joined before anything else is built: an unreachable Redis refuses the start with one line.
   // Loaded only for a cluster: its Redis client is a fifth of the server's start-up imports.

@@ -106,6 +106,7 @@ export interface SourceFlags {
   mode: Mode;
   hwaccel: Hwaccel;
   loop: boolean;
+  openTimeout: number;
   logLevel: LogLevel;
   projection?: string;
   stereo?: string;
@@ -129,6 +130,7 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--mode <n>', 'default colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode, DEFAULT_MODE)
     .addOption(new Option('--hwaccel <method>', 'hardware decoding (auto: NVDEC, frames shrunk on the GPU, where an NVIDIA driver is; else ffmpeg\'s own choice); falls back to software when it fails').choices([...HWACCELS]).default('auto'))
     .option('--loop', 'loop a file source forever', false)
+    .option('--open-timeout <s>', 'seconds a URL may take to answer before it is given up', intInRange('open-timeout', 1, 600), PROBE_TIMEOUT_MS / 1000)
     .option('--projection <layout>', `the source's layout when its metadata is missing or wrong: ${layoutList()}`)
     .option('--stereo <mode>', `the source's stereo packing: ${STEREO_MODES.join(', ')} (one eye is decoded)`)
     .option('--eye <eye>', `the eye shown from a stereo source: ${EYES.join(', ')} (default left)`)
@@ -303,11 +305,11 @@ addSourceOptions(
     fail(new Ascii360Error('BAD_OPTION', '--cluster-name and --cluster-optional need --cluster redis://host:port', EXIT_USAGE));
   }
   const cluster = flags.cluster ? { url: flags.cluster, name: flags.clusterName, optional: flags.clusterOptional } : undefined;
-  // A URL can take up to the probe's 20 s to answer: one still silent after a moment is announced,
+  // A URL can take up to --open-timeout (20 s) to answer: one still silent after a moment is announced,
   // so the operator sees the server is not hung. A quicker answer, a refusal above all, stays the
   // one line it was.
   const announce = source !== undefined && opensOverNetwork(source)
-    ? setTimeout(() => log.info('source.opening', { source: redactedSource(source), timeout_s: PROBE_TIMEOUT_MS / 1000 }), OPENING_NOTICE_MS)
+    ? setTimeout(() => log.info('source.opening', { source: redactedSource(source), timeout_s: flags.openTimeout }), OPENING_NOTICE_MS)
     : undefined;
   const stopQuitting = quitWhileOpening(log, { keys: false, erase: false });
   const opened = (): void => {
@@ -318,7 +320,7 @@ addSourceOptions(
   try {
     const { startServer } = await import('../app/app.js');
     server = await startServer({
-      source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log,
+      source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, openTimeoutS: flags.openTimeout, log,
       token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate, pingInterval: flags.pingInterval, camera: flags.camera, quality: flags.quality,
       format: formatFlags(flags), cluster,
     });
@@ -445,7 +447,7 @@ addSourceOptions(
     }
   }
   const log = new Logger(flags.logLevel, fd);
-  // A URL can take seconds to answer (up to the probe's 20 s): say what is happening meanwhile, on a
+  // A URL can take seconds to answer (up to --open-timeout): say what is happening meanwhile, on a
   // line of its own that is erased before the picture or an error takes its place.
   const opening = source !== undefined && opensOverNetwork(source) && process.stdout.isTTY;
   if (opening) process.stdout.write(`ascii360: opening ${redactedSource(source)}${ELLIPSIS} (q quits)`);
@@ -453,7 +455,7 @@ addSourceOptions(
   let server: RunningServer;
   try {
     const { startServer } = await import('../app/app.js');
-    server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, log, format: formatFlags(flags) });
+    server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, openTimeoutS: flags.openTimeout, log, format: formatFlags(flags) });
   } catch (error) {
     stopQuitting();
     if (opening) eraseLine();

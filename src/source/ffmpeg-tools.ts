@@ -247,40 +247,40 @@ const IMAGE_FORMATS = /image2|_pipe|png|mjpeg|webp|avif|gif/;
 /** A base rate this far from the average is a variable rate (an average of 29.97 against 30 is not). */
 const VARIABLE_RATE_TOLERANCE = 0.05;
 
-/** How long ffprobe may take to read a source's streams (a URL that accepts and never answers). */
+/** How long ffprobe may take to read a source's streams (a URL that accepts and never answers) unless `--open-timeout` says. */
 export const PROBE_TIMEOUT_MS = 20_000;
 
-/** ffprobe the source; throws a one-line Ascii360Error when it is not media ffmpeg can read. */
-export async function probeMedia(tools: FfmpegTools, input: string, label: string): Promise<MediaInfo> {
+/** ffprobe the source, giving up after `timeoutMs`; throws a one-line Ascii360Error when it is not media ffmpeg can read. */
+export async function probeMedia(tools: FfmpegTools, input: string, label: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<MediaInfo> {
   if (SENDER_PACED.test(input)) {
     const startedAt = Date.now();
     try {
-      const quick = await probeOnce(tools, input, label, QUICK_PROBE_US);
+      const quick = await probeOnce(tools, input, label, QUICK_PROBE_US, timeoutMs);
       // A second of a stream may not hold a whole picture: the full probe says whether it decodes.
       if (quick.undecodable === null) return quick;
     } catch (error) {
       // A stream that never answered is not asked twice; any other failure (no picture size
       // yet) is probed again in full, which reports what is wrong.
-      if (Date.now() - startedAt >= PROBE_TIMEOUT_MS) throw error;
+      if (Date.now() - startedAt >= timeoutMs) throw error;
     }
   }
-  return probeOnce(tools, input, label, 0);
+  return probeOnce(tools, input, label, 0, timeoutMs);
 }
 
 /** One ffprobe run reading up to `analyzeUs` of the stream (0: ffprobe's default). */
-async function probeOnce(tools: FfmpegTools, input: string, label: string, analyzeUs: number): Promise<MediaInfo> {
+async function probeOnce(tools: FfmpegTools, input: string, label: string, analyzeUs: number, timeoutMs: number): Promise<MediaInfo> {
   let json: { streams?: Record<string, unknown>[]; format?: Record<string, unknown> };
   let warnings = '';
   try {
     const { stdout, stderr } = await runTool(
       tools.ffprobe,
       ['-v', 'error', '-protocol_whitelist', protocolsFor(input), ...(analyzeUs > 0 ? ['-analyzeduration', String(analyzeUs)] : []), '-print_format', 'json', '-show_format', '-show_streams', input],
-      PROBE_TIMEOUT_MS,
+      timeoutMs,
     );
     json = JSON.parse(stdout) as typeof json;
     warnings = stderr;
   } catch (error) {
-    if ((error as { killed?: boolean }).killed) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`);
+    if ((error as { killed?: boolean }).killed) throw new Ascii360Error('SOURCE_NOT_MEDIA', `${label} did not answer within ${timeoutMs / 1000} s`);
     const stderr = String((error as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
     // ffprobe says "<input>: <reason>". A URL's own colons are not that separator: cutting at the
     // first one left `//user:password@host/…?signature` (or a stream's key) in the message.

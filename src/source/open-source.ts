@@ -30,6 +30,8 @@ export interface OpenOptions {
   realtime: boolean;
   /** The operator's overrides of the file's layout, stereo mode, eye and lens field of view. */
   format?: FormatFlags;
+  /** How long a URL may take to answer its probe (default PROBE_TIMEOUT_MS). */
+  openTimeoutMs?: number;
 }
 
 export interface OpenedSource {
@@ -129,7 +131,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   // ffmpeg reads a name as options or a protocol before it reads it as a file: `clip:1.mp4` was
   // "Protocol not found" and `-dash.mp4` a missing option's argument. An absolute path is a file.
   const path = isUrl ? input : resolve(input);
-  const media = await probeMedia(tools, path, redactedSource(input)).catch((error: unknown) => {
+  const media = await probeMedia(tools, path, redactedSource(input), opts.openTimeoutMs).catch((error: unknown) => {
     throw notStill ?? error;
   });
   if (notStill !== null && (media.isImage || media.undecodable !== null)) throw notStill;
