@@ -4,7 +4,10 @@
  * as that frame (§3: index = round(position × fps)). Real server, real sockets, real ffmpeg.
  */
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from './helpers/media.js';
 import { meanCellColour, serverPool, statuses, type TestViewer } from './helpers/server.js';
@@ -13,24 +16,50 @@ const tmp = tempDir('ascii360-seek-grid-');
 const pool = serverPool();
 let clip = '';
 let ts = '';
+let hls = '';
+let dash = '';
+let http: Server;
 const FPS = 30;
 /** The MPEG-TS clip's rate: each frame's grey is 4 × its number, so one frame's grey tells it from the next. */
 const TS_FPS = 10;
 
-beforeAll(() => {
+beforeAll(async () => {
   // 4 s at 30 fps: frames 0…119.
   clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4, fps: FPS });
-  // A camera's or a DVB capture's kind of file: H.264 with B-frames in MPEG-TS, a keyframe every
-  // 3 s (frames 0 and 30), 6 s long: frames 0…59, grey 0…236.
+  // Each frame's grey is 4 × its number; H.264 with B-frames, a keyframe every `gop` frames.
+  const grey = ['-f', 'lavfi', '-i', `color=c=black:s=128x64:r=${TS_FPS}:d=6,format=gray,geq=lum='N*4'`];
+  const h264 = (gop: number): string[] => ['-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', String(gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
+  const encode = (...args: string[]): void => void execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...grey, ...args]);
+  // A camera's or a DVB capture's kind of file: MPEG-TS, a keyframe every 3 s (frames 0 and 30),
+  // 6 s long: frames 0…59, grey 0…236.
   ts = join(tmp.dir, 'capture.ts');
-  execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=black:s=128x64:r=${TS_FPS}:d=6,format=gray,geq=lum='N*4'`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '30', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-f', 'mpegts', ts,
-  ]);
+  encode(...h264(30), '-f', 'mpegts', ts);
+  // The same picture as an HLS VOD playlist, a keyframe every 2.5 s (frames 0, 25, 50), its segments
+  // cut every 3 s whether a keyframe is there or not (as packagers cutting by time do): the second
+  // starts at 3.0 s, between the keyframes of 2.5 and 5.0 s. And as a DASH manifest, whose segments
+  // start at keyframes (0-5 s, 5-6 s).
+  const hlsDir = join(tmp.dir, 'hls');
+  mkdirSync(hlsDir);
+  encode(...h264(25), '-f', 'hls', '-hls_time', '3', '-hls_flags', 'split_by_time', '-hls_playlist_type', 'vod', join(hlsDir, 'index.m3u8'));
+  encode(...h264(25), '-f', 'dash', '-seg_duration', '3', join(hlsDir, 'index.mpd'));
+  // Served over loopback as a CDN would: whole files.
+  http = createServer((req, res) => {
+    const file = normalize(join(hlsDir, new URL(req.url ?? '/', 'http://x').pathname));
+    if (!file.startsWith(hlsDir) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  hls = `${base}/index.m3u8`;
+  dash = `${base}/index.mpd`;
 });
 
 afterAll(async () => {
   await pool.close();
+  await new Promise((r) => http.close(r));
   tmp.cleanup();
 });
 
@@ -125,6 +154,40 @@ describe('a seek in an MPEG-TS file lands on its moment', () => {
     expect(greyFrame(after[0]!.frame)).toBeCloseTo(42, 0);
     expect(after[0]!.at - sentAt, 'ms to the first frame').toBeLessThan(3000);
     // At 10 fps: 17 frame intervals are about 1.7 s, not a fast-forward through a backlog.
+    expect(after.at(-1)!.at - after[0]!.at, 'ms from the first frame to the last').toBeGreaterThan(1300);
+  });
+});
+
+describe('a seek in an HLS VOD playlist (or a DASH manifest) lands on its moment', () => {
+  // ffmpeg's hls demuxer started at the segment holding the moment and skipped to its first keyframe:
+  // 4.2 s showed the frame of 5.0 s numbered as 4.2, and a playing seek there skipped 4.2 to 5.0 s
+  // (keyframe-seek.ts). DASH starts at a segment's keyframe itself, and is checked unchanged.
+  it.each([
+    ['HLS', () => hls],
+    ['DASH', () => dash],
+  ])('%s: paused seeks show the frame of the moment, numbered as it, and SEEKED says where it landed', async (_, url) => {
+    const v = await pausedViewer(url(), 'cols=16&rows=6&camera=equirect&fov=360');
+    for (const time of [1.5, 4.2, 0.3, 2.4, 5.5]) {
+      const frame = await pausedSeek(v, time);
+      const k = Math.round(time * TS_FPS);
+      expect(statuses(v).at(-1), `SEEKED for ${time} s`).toBe(`STATUS:SEEKED:${(k / TS_FPS).toFixed(3)}`);
+      expect(index(frame), `the number of the frame at ${time} s`).toBe(k);
+      expect(greyFrame(frame), `the picture of the frame at ${time} s`).toBeCloseTo(k, 0);
+    }
+  });
+
+  it('HLS: a seek while playing shows the moment first, promptly, then every frame to the end at its pace', async () => {
+    const s = await pool.serve([hls]);
+    const v = pool.viewer(s, 'cols=16&rows=6&camera=equirect&fov=360');
+    await v.until(() => v.frames.length >= 1, 'frames');
+    const sentAt = performance.now();
+    v.send({ type: 'seek', time: 4.2 });
+    await v.until(() => v.closeCode !== null, 'the end', 15_000);
+    const { seeked, after } = framesAfter(v, 'STATUS:SEEKED:4.2');
+    expect(seeked).toBeGreaterThanOrEqual(0);
+    expect(after.map((f) => index(f.frame))).toEqual(Array.from({ length: 18 }, (_, i) => 42 + i));
+    expect(after.map((f) => Math.round(greyFrame(f.frame)))).toEqual(Array.from({ length: 18 }, (_, i) => 42 + i));
+    expect(after[0]!.at - sentAt, 'ms to the first frame').toBeLessThan(3000);
     expect(after.at(-1)!.at - after[0]!.at, 'ms from the first frame to the last').toBeGreaterThan(1300);
   });
 });

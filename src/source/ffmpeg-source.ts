@@ -15,7 +15,7 @@ import { protocolsFor, resolveHwaccel, untagged, type FfmpegTools, type Hwaccel,
 import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import type { FramePixels } from '../shared/frame-pixels.js';
-import { findRunUpStart } from './keyframe-seek.js';
+import { findRunUpStart, type RunUpLookup } from './keyframe-seek.js';
 
 export interface DecodeArgs {
   input: string;
@@ -30,8 +30,8 @@ export interface DecodeArgs {
   loop: boolean;
   position: number;
   /**
-   * Where decoding starts, before `position`: a keyframe found for a container whose `-ss` lands
-   * anywhere (keyframe-seek.ts). What comes before `position` is decoded and dropped. Absent:
+   * Where decoding starts, before `position`: a keyframe found for a container whose `-ss` may land
+   * past it (keyframe-seek.ts). What comes before `position` is decoded and dropped. Absent:
    * ffmpeg's `-ss` finds the keyframe itself.
    */
   runUpFrom?: number;
@@ -238,8 +238,11 @@ export interface FfmpegSourceOptions {
   analyzeUs?: number;
   /** A live stream read at its sender's pace: each run shows its newest frame first, not a backlog. */
   startAtLiveEdge?: boolean;
-  /** The container's `-ss` lands past the keyframe before the moment (MPEG-TS): each seek finds it first (keyframe-seek.ts). */
-  seeksPastKeyframes?: boolean;
+  /**
+   * The container's `-ss` may land past the keyframe before the moment (MPEG-TS, HLS): how each seek
+   * finds it first (keyframe-seek.ts). Absent: ffmpeg's `-ss` finds it.
+   */
+  runUpLookup?: RunUpLookup;
   events: SourceEvents;
   log: Logger;
 }
@@ -414,12 +417,13 @@ export class FfmpegSource implements FrameSource {
    * find the keyframe before it (keyframe-seek.ts); undefined where ffmpeg's `-ss` does.
    */
   private async findRunUp(position: number): Promise<number | undefined> {
-    if (!this.opts.seeksPastKeyframes || this.info.live || !(position > 0)) return undefined;
+    const plan = this.opts.runUpLookup;
+    if (!plan || this.info.live || !(position > 0)) return undefined;
     const lookup = new AbortController();
     this.lookup = lookup;
-    const from = await findRunUpStart(this.opts.tools, this.opts.input, protocolsFor(this.opts.input), this.opts.videoStream ?? 0, position, lookup.signal);
+    const from = await findRunUpStart(this.opts.tools, plan, this.opts.input, protocolsFor(this.opts.input), this.opts.videoStream ?? 0, position, lookup.signal);
     if (this.lookup === lookup) this.lookup = null;
-    if (from === null && !lookup.signal.aborted) this.opts.log.warn('source.seek_unaligned', { position: position.toFixed(3), reason: 'no keyframe found before it: the picture may start at the next one' });
+    if (from === null && !lookup.signal.aborted) this.opts.log.warn('source.seek_unaligned', { position: position.toFixed(3), reason: 'no keyframe found before it in time: the picture may start at the next one' });
     return from ?? undefined;
   }
 

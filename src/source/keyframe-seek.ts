@@ -1,10 +1,18 @@
 /**
- * Seeking in a container whose `-ss` lands on any packet, not a keyframe: MPEG-TS (a camera's
- * .ts/.mts/.m2ts, a DVB capture). Its demuxer seeks by reading timestamps at byte positions and
- * stops at the last packet at or before the moment (libavformat's mpegts_get_dts indexes every
- * packet as a keyframe, "FIXME keyframe?"), so the decoder started mid-picture-group: ffmpeg 5.1
- * dropped everything up to the next keyframe. A seek to 1.5 s of a clip with keyframes every 3 s
- * showed the frame of 3.0 s, and one to 4.2 s showed no frame at all.
+ * Where a seek starts decoding, in a container whose `-ss` lands past the keyframe before the
+ * moment. The decoder then starts mid-picture-group, and ffmpeg 5.1 drops everything up to the next
+ * keyframe: the picture of a later moment is shown as the one asked for, or none at all.
+ *
+ * - MPEG-TS (a camera's .ts/.mts/.m2ts, a DVB capture): its demuxer seeks by reading timestamps at
+ *   byte positions and stops at the last packet at or before the moment (libavformat's
+ *   mpegts_get_dts indexes every packet as a keyframe, "FIXME keyframe?"). A seek to 1.5 s of a
+ *   clip with keyframes every 3 s showed the frame of 3.0 s, and one to 4.2 s showed no frame.
+ * - An HLS playlist whose segments do not each start at a keyframe (cut by time, as some packagers
+ *   do): ffmpeg's hls demuxer starts at the segment holding the moment and skips to its first
+ *   keyframe. With keyframes 2.5 s apart and segments cut every 3 s, a seek to 4.2 s showed the
+ *   frame of 5.0 s. Segments that each start at a keyframe (ffmpeg's own, most packagers') landed
+ *   right before and still do: the lookup finds the keyframe the demuxer would have started at.
+ *   DASH needs none: a segment starts with a keyframe (startWithSAP), where dashdec starts.
  *
  * Here the keyframe before the moment is found by reading packets only (ffprobe, no decoding) in a
  * window before it; ffmpeg then seeks to that keyframe's decode time and drops what comes before
@@ -12,27 +20,46 @@
  */
 import { runTool, type FfmpegTools } from './ffmpeg-tools.js';
 
-/** ffmpeg's demuxers whose `-ss` lands past the keyframe before the moment. */
-const LANDS_ANYWHERE = /^(mpegts|mpegtsraw)$/;
-
-export function seeksPastKeyframes(formatName: string): boolean {
-  return LANDS_ANYWHERE.test(formatName);
+/** How the keyframe before a seek's moment is looked up in one kind of container. */
+export interface RunUpLookup {
+  /** Seconds of packets read before the moment, each window tried where the one before held no keyframe. */
+  windowsS: readonly number[];
+  /** Each read is abandoned after this long: the seek then lands where ffmpeg's own `-ss` does. */
+  timeoutMs: number;
 }
 
 /**
- * Seconds of packets read before the moment, widened once where they hold no keyframe: broadcast
- * and camera streams put one every 0.5 to 2 s, security cameras up to 10 s. Reading 60 s of a
- * 20 Mbit/s stream is 150 MB, still well under a second.
+ * MPEG-TS is read from where it is (a file, or a URL of one): broadcast and camera streams put a
+ * keyframe every 0.5 to 2 s, security cameras up to 10 s, so the window widens once. Reading 60 s
+ * of a 20 Mbit/s stream is 150 MB, still well under a second from a disk.
  */
-const WINDOWS_S = [10, 60] as const;
+const MPEGTS_LOOKUP: RunUpLookup = { windowsS: [10, 60], timeoutMs: 5000 };
+/**
+ * An HLS playlist is mostly a CDN's, whose segments come over the network (10 s of a 4K stream is
+ * 25 MB): one window, which holds several keyframes where the playlist follows Apple's authoring
+ * guide (one at least every 2 s, segments of 6 s), and a deadline short enough that a slow link
+ * delays a seek by little before it lands as it did.
+ */
+const PLAYLIST_LOOKUP: RunUpLookup = { windowsS: [10], timeoutMs: 3000 };
+
+/** ffmpeg's demuxers whose `-ss` may land past the keyframe before the moment, by ffprobe's format_name. */
+const LOOKUPS: readonly [RegExp, RunUpLookup][] = [
+  [/^(mpegts|mpegtsraw)$/, MPEGTS_LOOKUP],
+  [/^hls$/, PLAYLIST_LOOKUP],
+];
+
+/** How a seek in a container of `formatName` finds its keyframe; undefined where ffmpeg's `-ss` does. */
+export function runUpLookupFor(formatName: string): RunUpLookup | undefined {
+  return LOOKUPS.find(([format]) => format.test(formatName))?.[1];
+}
+
 /** Reading past the moment by this much, so a keyframe stored just after its decode time is read. */
 const READ_PAST_S = 0.5;
-/** The read is abandoned after this long: the seek then lands where ffmpeg's own `-ss` does. */
-const LOOKUP_TIMEOUT_MS = 5000;
 /**
- * The decoder starts this far before the keyframe's decode time: the demuxer's landing is found by
- * timestamps read at byte positions, and a landing a packet past the keyframe would lose it again.
- * The packets before it are decoded and dropped with the rest of the run-up.
+ * The decoder starts this far before the keyframe's decode time: MPEG-TS's demuxer finds its landing
+ * by timestamps read at byte positions, HLS's by the durations its playlist states, and a landing a
+ * packet past the keyframe would lose it again. The packets before it are decoded and dropped with
+ * the rest of the run-up.
  */
 const BEFORE_KEYFRAME_S = 0.1;
 
@@ -64,11 +91,12 @@ export function runUpStart(probed: ProbedPackets, position: number): number | nu
 
 /**
  * The run-up start for a seek to `position` in `input` (runUpStart), reading the packets of video
- * stream `videoStream` in growing windows before it; null where none holds a keyframe, the read
- * fails or `signal` aborts it (the run it was for was replaced).
+ * stream `videoStream` in the windows of `lookup` before it; null where none holds a keyframe, a
+ * read fails or outlasts the lookup's deadline, or `signal` aborts it (the run it was for was
+ * replaced).
  */
-export async function findRunUpStart(tools: Pick<FfmpegTools, 'ffprobe'>, input: string, protocols: string, videoStream: number, position: number, signal: AbortSignal): Promise<number | null> {
-  for (const window of WINDOWS_S) {
+export async function findRunUpStart(tools: Pick<FfmpegTools, 'ffprobe'>, lookup: RunUpLookup, input: string, protocols: string, videoStream: number, position: number, signal: AbortSignal): Promise<number | null> {
+  for (const window of lookup.windowsS) {
     const from = Math.max(0, position - window);
     const args = [
       '-v', 'error', '-protocol_whitelist', protocols, '-select_streams', `v:${videoStream}`,
@@ -79,7 +107,7 @@ export async function findRunUpStart(tools: Pick<FfmpegTools, 'ffprobe'>, input:
     ];
     let probed: ProbedPackets;
     try {
-      probed = JSON.parse((await runTool(tools.ffprobe, args, LOOKUP_TIMEOUT_MS, signal)).stdout) as ProbedPackets;
+      probed = JSON.parse((await runTool(tools.ffprobe, args, lookup.timeoutMs, signal)).stdout) as ProbedPackets;
     } catch {
       return null;
     }

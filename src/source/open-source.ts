@@ -13,7 +13,7 @@ import { readStereoMode, stereoSideData } from './mp4-stereo.js';
 import { imageAsPng, ONE_READER, probeMedia, QUICK_PROBE_US, SENDER_PACED, type FfmpegTools, type Hwaccel } from './ffmpeg-tools.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import { takesRanges } from './http-ranges.js';
-import { seeksPastKeyframes } from './keyframe-seek.js';
+import { runUpLookupFor } from './keyframe-seek.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import { isSourceUrl, redactedSource, unsupportedScheme } from '../shared/source-name.js';
 import { resolveFormat, type FormatFlags, type SourceFormat } from './source-format.js';
@@ -178,7 +178,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
       new FfmpegSource({
         tools, input: path, info, hwaccel: opts.hwaccel, loop: opts.loop && !live,
         realtime: opts.realtime && !senderPaced, analyzeUs: senderPaced ? QUICK_PROBE_US : undefined, startAtLiveEdge: senderPaced,
-        nativeFps: media.fps, variableRate: media.variableRate, videoStream: media.videoStream, seeksPastKeyframes: !live && seeksPastKeyframes(media.formatName), events, log,
+        nativeFps: media.fps, variableRate: media.variableRate, videoStream: media.videoStream, runUpLookup: live ? undefined : runUpLookupFor(media.formatName), events, log,
       }),
   };
 }
