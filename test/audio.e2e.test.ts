@@ -190,6 +190,64 @@ describe('/audio', () => {
     }
   }, 40_000);
 
+  it('an audio encoder that keeps failing gives the sound up: /audio answers 503 with why, its listener ends, the picture plays on', async () => {
+    const noisy = join(tmp.dir, 'soundless-soon.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=40', '-f', 'lavfi', '-i', 'anoisesrc=d=40:c=pink:r=48000:a=0.3',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', noisy]);
+    const s = await startCli([noisy, '--log-level', 'error']);
+    const encoders = (): string[] => {
+      try {
+        return execFileSync('pgrep', ['-P', String(s.proc.pid), '-f', 'adts'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+      } catch {
+        return []; // pgrep finds none
+      }
+    };
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
+      const c = await listen(`${s.url}/audio`);
+      await sleep(800);
+      expect(encoders()).toHaveLength(1);
+      // The file goes, then the encoder crashes as in the test above: each restart of the sound
+      // fails ("No such file"), while the picture's decoder reads on from the file it holds open.
+      rmSync(noisy);
+      process.kill(Number(encoders()[0]), 'SIGKILL');
+      await v.until(() => v.texts.some((t) => t.includes('the sound is given up')), 'the sound given up', 20_000);
+      // Four restarts (250 ms, then doubled), each told; the fifth failure gives the sound up.
+      expect(v.texts.filter((t) => /^Error: audio encoder stopped .*; restarting the sound$/.test(t))).toHaveLength(4);
+      expect(v.texts.filter((t) => t.includes('the sound is given up'))).toEqual([expect.stringMatching(/^Error: audio encoder stopped \(ffmpeg exited with code \d+: soundless-soon\.mp4: No such file or directory\); the sound is given up, the picture goes on$/)]);
+      const givenUpAt = Date.now();
+      while (!c.ended && Date.now() - givenUpAt < 3000) await sleep(50);
+      expect(c.ended, 'the listener ended').toBe(true);
+      // /audio says the sound failed and why, not "this source has no sound" (204).
+      for (const method of ['GET', 'HEAD']) {
+        const res = await fetch(`${s.url}/audio`, { method, signal: AbortSignal.timeout(5000) });
+        expect(res.status, method).toBe(503);
+        expect(res.headers.get('content-type'), method).toBe('text/plain; charset=utf-8');
+        expect(res.headers.get('access-control-allow-origin'), method).toBe('*');
+        const body = await res.text();
+        if (method === 'GET') expect(body).toMatch(/^the sound failed: audio encoder stopped \(ffmpeg exited with code \d+: soundless-soon\.mp4: No such file or directory\)\n$/);
+        else expect(body).toBe('');
+      }
+      // Neither request started an encoder again; the server's directories are not told.
+      await sleep(500);
+      expect(encoders()).toEqual([]);
+      const health = await fetch(`${s.url}/healthz`);
+      expect(health.status).toBe(200);
+      const body = await health.json() as Record<string, unknown>;
+      expect(body).toMatchObject({
+        timeline: { code: 'PLAYING' },
+        audio: { available: false, failed: true, restarts: 4, listeners: 0, reason: expect.stringMatching(/^audio encoder stopped .*soundless-soon\.mp4: No such file or directory\)$/) },
+      });
+      expect(JSON.stringify(body['audio'])).not.toContain(tmp.dir);
+      // The picture plays on.
+      await v.moreFrames(10);
+      expect(v.closeCode).toBeNull();
+      v.close();
+    } finally {
+      await s.stop();
+    }
+  }, 40_000);
+
   it('encodes the sound only while someone listens: no audio ffmpeg for viewers alone', async () => {
     const s = await startCli([makeClip(join(tmp.dir, 'on-demand.mp4'), { width: 128, height: 64, seconds: 30, toneHz: 440 }), '--loop', '--log-level', 'warn']);
     const ffmpegs = (): number => {

@@ -14,8 +14,10 @@
  * - A page left at the end of a file joins another page's replay.
  * - After a reconnect the time is where the server's STATUS says, before the first frame comes.
  * - A source not shaped as a 360° panorama (16:9) is said in one notice.
+ * - A sound the server gave up is shown failed, in the server's words, not as a source without sound.
  */
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -241,6 +243,45 @@ describe('refusals and repeated notices', () => {
     }
     expect(errors).toEqual([]);
   });
+});
+
+describe('the sound', () => {
+  it('a sound the server gave up: the button says it failed, with the server\'s line, on a page playing it and on one opened after; the picture plays', async () => {
+    const noisy = join(tmp.dir, 'soundless-soon.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=60', '-f', 'lavfi', '-i', 'anoisesrc=d=60:c=pink:r=48000:a=0.3',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', noisy]);
+    const server = await serve([noisy]);
+    const { page } = await open(server, '?renderer=2d');
+    await playing(page);
+    await until('sound available', async () => (await pageState(page)).audio === 'available');
+    await page.locator('#sound').click();
+    const encoder = await until('the sound encoding', async () => {
+      try {
+        return execFileSync('pgrep', ['-P', String(server.proc.pid), '-f', 'adts'], { encoding: 'utf8' }).trim().split('\n')[0];
+      } catch {
+        return null; // pgrep finds none yet
+      }
+    });
+    // As in audio.e2e.test.ts: the file goes and the encoder crashes, so every restart of the sound
+    // fails while the picture's decoder reads on from the file it holds open; the fifth gives it up.
+    rmSync(noisy);
+    process.kill(Number(encoder), 'SIGKILL');
+    const said = /^the sound failed: audio encoder stopped \(ffmpeg exited with code \d+: soundless-soon\.mp4: No such file or directory\)$/;
+    await until('the playing page\'s sound failed', async () => (await pageState(page)).audio === 'failed', 20_000);
+    expect(await page.locator('#sound').textContent()).toBe('sound failed');
+    expect(await page.locator('#sound').getAttribute('title')).toMatch(said);
+    expect(await page.locator('#sound').isDisabled()).toBe(true);
+    // A page opened now is told the same by its first probe, and plays.
+    const later = await open(server, '?renderer=2d');
+    await playing(later.page);
+    await until('the later page\'s probe', async () => (await pageState(later.page)).audio !== 'checking');
+    expect((await pageState(later.page)).audio).toBe('failed');
+    expect(await later.page.locator('#sound').textContent()).toBe('sound failed');
+    expect(await later.page.locator('#sound').getAttribute('title')).toMatch(said);
+    // The first page's picture went on through it all.
+    const { shown } = await pageState(page);
+    await until('the picture plays on', async () => (await pageState(page)).shown > shown + 10);
+  }, 60_000);
 });
 
 describe('layout', () => {

@@ -248,6 +248,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return { httpStatus: httpStatusOf(body), body };
     },
     audioAvailable: () => audio.available,
+    audioFailed: () => audio.givenUp,
     sourceFailed: () => {
       const timeline = playback.status;
       return timeline.code === 'FAILED' ? (timeline.reason ?? 'given up') : null;

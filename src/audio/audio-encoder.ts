@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
+import { publicName, withPublicUrls } from '../shared/source-name.js';
 import { protocolsFor, type FfmpegTools } from '../source/ffmpeg-tools.js';
 import { AdtsFramer } from '../../protocol/adts.js';
 
@@ -133,8 +134,18 @@ export class AudioEncoder {
       if (this.child !== child) return;
       this.child = null;
       if (code === 0) this.events.end();
-      else this.events.error(`audio encoder stopped (ffmpeg ${signal ? `killed by ${signal}` : `exited with code ${code}`}${this.lastError ? `: ${this.lastError}` : ''})`);
+      else this.events.error(`audio encoder stopped (ffmpeg ${signal ? `killed by ${signal}` : `exited with code ${code}`}${this.lastError ? `: ${this.told(this.lastError)}` : ''})`);
     });
+  }
+
+  /**
+   * An ffmpeg line as viewers and `/audio` may be told it (as the picture's decoder tells its own,
+   * ffmpeg-source.ts): the source by its public name, not the server's directories, nor a URL's
+   * user, password or query, which may hold a key.
+   */
+  private told(line: string): string {
+    const named = this.input.kind === 'media' ? line.split(this.input.input).join(publicName(this.input.input)) : line;
+    return withPublicUrls(named);
   }
 
   /** A standby goes live: what it prepared plays from `clock` on, then everything after it. */

@@ -30,6 +30,8 @@ export interface AudioHealth {
   maxOffsetMs: number;
   restarts: number;
   failed: boolean;
+  /** Why the sound was given up (what `/audio` answers then, PROTOCOL-NOTES.md §1.4); null while it is not. */
+  reason: string | null;
 }
 
 /** How long before the end of a looping file the next pass is prepared. */
@@ -58,7 +60,8 @@ export class AudioTrack {
   private readonly pacer: AvPacer;
   readonly listeners: AudioListeners;
   private failures = 0;
-  private failed = false;
+  /** Why the sound was given up, or null: kept to tell `/audio` requests after the viewers were told. */
+  private failure: string | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private wanted = false;
   restarts = 0;
@@ -101,9 +104,18 @@ export class AudioTrack {
     this.next = this.loops ? make() : null;
   }
 
-  /** The source has a sound track. */
+  /** The source has a sound track, and it has not been given up. */
   get available(): boolean {
     return this.encoder !== null && !this.failed;
+  }
+
+  /** Why the sound was given up (its encoder kept failing), or null: the source has sound, or none at all. */
+  get givenUp(): string | null {
+    return this.failure;
+  }
+
+  private get failed(): boolean {
+    return this.failure !== null;
   }
 
   /**
@@ -205,7 +217,7 @@ export class AudioTrack {
     this.failures++;
     this.pacer.reset();
     if (this.failures >= MAX_FAILURES) {
-      this.failed = true;
+      this.failure = message;
       this.log.error('audio.failed', { reason: message, failures: this.failures, note: 'the picture goes on without sound' });
       this.problem(`${message}; the sound is given up, the picture goes on`);
       this.listeners.endAll();
@@ -239,6 +251,7 @@ export class AudioTrack {
       maxOffsetMs: Math.round(this.pacer.maxOffsetMs * 10) / 10,
       restarts: this.restarts,
       failed: this.failed,
+      reason: this.failure,
     };
   }
 

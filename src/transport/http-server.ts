@@ -28,8 +28,10 @@ export interface Routes {
   /** A viewer connected with this first spec. */
   /** `notice`: an `Error:` reason to send right after INIT (an unknown style in the query). */
   viewer(ws: WebSocket, spec: ViewSpec, notice: string | null): void;
-  /** `GET`/`HEAD /audio` (PROTOCOL-NOTES.md §1.4): false when the source has no sound. */
+  /** `GET`/`HEAD /audio` (PROTOCOL-NOTES.md §1.4): false when the source has no sound, or it was given up. */
   audioAvailable(): boolean;
+  /** Why the source's sound was given up (its encoder kept failing), or null: /audio then answers 503 with it (§1.4). */
+  audioFailed(): string | null;
   /** Why the source was given up (/healthz `failed`), or null: /audio then answers 503 with it (§1.4). */
   sourceFailed(): string | null;
   /** A listener whose 200 headers are written; it receives ADTS frames until it goes. */
@@ -88,6 +90,12 @@ function serveAudio(req: IncomingMessage, res: ServerResponse, url: URL, routes:
   const failed = routes.sourceFailed();
   if (failed !== null) {
     reply(res, 503, 'text/plain; charset=utf-8', `the source failed: ${failed}\n`, { 'Access-Control-Allow-Origin': '*' });
+    return;
+  }
+  // The sound alone given up: a 204 would tell players and the page that the source has none.
+  const soundFailed = routes.audioFailed();
+  if (soundFailed !== null) {
+    reply(res, 503, 'text/plain; charset=utf-8', `the sound failed: ${soundFailed}\n`, { 'Access-Control-Allow-Origin': '*' });
     return;
   }
   if (!routes.audioAvailable()) {

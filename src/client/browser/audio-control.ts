@@ -1,9 +1,13 @@
 /**
  * The sound: an <audio> element on the server's `/audio` stream and a mute button.
  *
- * Whether there is sound is asked once with `HEAD /audio`: 200 → available, 204 → the source has
- * no audio track, 401 or 403 → refused (the token), anything else (an older server answers 404) or
- * a network error → unavailable.
+ * Whether there is sound is asked with `HEAD /audio` (common/sound-answer.ts): 200 → available,
+ * 204 → the source has no audio track, 401 or 403 → refused (the token), 503 with the server's one
+ * line → failed (the source, or its sound alone: `the sound failed: …`, shown on the button, not
+ * taken for a source without sound), anything else (an older server answers 404) or a network
+ * error → unavailable. Asked once at the start, again when a stream fails before it is retried
+ * (the server may have given the sound up: it ends the stream and answers 503 from then on), and
+ * after a reconnect where it had failed (a restarted server may have sound again).
  * Browsers refuse to autoplay sound, so the page starts muted and the stream is only opened when
  * the user turns the sound on (a click is the gesture that allows it); turning it off closes the
  * stream, so a later "on" starts at the server's live edge, in step with the picture.
@@ -21,13 +25,14 @@
  * is not a sound the browser blocked: the button says it was lost, and the sound comes back on by
  * itself with the connection (`reconnected`). It said "sound blocked" and stayed off for good.
  */
+import { askSound, type SoundAnswer } from '../common/sound-answer.js';
 import { ElementAudioFeed, MseAudioFeed, type AudioFeed, type FeedHooks, type FeedWait } from './audio-feed.js';
 import { PcmAudioFeed } from './pcm-audio-feed.js';
 
 /** How the page plays the sound: decoded by itself (pcm), through MediaSource (mse), or as the element's src; auto takes the first this browser can. */
 export type FeedChoice = 'auto' | 'pcm' | 'mse' | 'element';
 
-export type AudioAvailability = 'checking' | 'available' | 'none' | 'refused' | 'unavailable';
+export type AudioAvailability = 'checking' | 'available' | 'none' | 'refused' | 'failed' | 'unavailable';
 
 export interface AudioEvents {
   /** A fresh request for the stream started. */
@@ -48,6 +53,8 @@ type GaveUp = 'blocked' | 'lost';
 
 export class AudioControl {
   availability: AudioAvailability = 'checking';
+  /** With `failed`: the server's one line saying why (`the sound failed: …`). */
+  private why: string | null = null;
   private on = false;
   private gaveUp: GaveUp | null = null;
   private ended = false;
@@ -103,12 +110,13 @@ export class AudioControl {
     if ((this.choice === 'auto' || this.choice === 'pcm') && PcmAudioFeed.supported() && (await PcmAudioFeed.decodes()) && !this.on) {
       this.feed = new PcmAudioFeed(this.next, this.hooks);
     }
-    try {
-      const res = await fetch(this.url, { method: 'HEAD', cache: 'no-store' });
-      this.availability = res.status === 200 ? 'available' : res.status === 204 ? 'none' : res.status === 401 || res.status === 403 ? 'refused' : 'unavailable';
-    } catch {
-      this.availability = 'unavailable';
-    }
+    this.take(await askSound(this.url));
+  }
+
+  /** What the server answered about its sound becomes the button's. */
+  private take({ status, why }: SoundAnswer): void {
+    this.availability = status === 200 ? 'available' : status === 204 ? 'none' : status === 401 || status === 403 ? 'refused' : why !== null ? 'failed' : 'unavailable';
+    this.why = why;
     this.show();
   }
 
@@ -164,6 +172,10 @@ export class AudioControl {
 
   /** The page's connection is back: a sound lost with it (its stream failed meanwhile) is asked for again. */
   reconnected(): void {
+    if (this.availability === 'failed') {
+      void askSound(this.url).then((answer) => this.take(answer));
+      return;
+    }
     if (this.gaveUp !== 'lost' || this.availability !== 'available' || this.ended) return;
     this.toggle();
   }
@@ -209,8 +221,27 @@ export class AudioControl {
     this.clearRetry();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      if (this.on) this.request();
+      if (this.on) void this.retry();
     }, RETRY_BASE_MS * 2 ** (this.failures - 1));
+  }
+
+  /**
+   * A failed stream is requested again only while the server still has sound: one that says it has
+   * none now (its sound given up: 503 with why) is believed, and the sound goes off with its reason,
+   * rather than retried until the button says "sound lost". No answer (the server away) retries.
+   */
+  private async retry(): Promise<void> {
+    const n = this.requests;
+    const answer = await askSound(this.url);
+    // Stopped, or requested afresh (a stall's reload) while the answer came.
+    if (!this.on || n !== this.requests) return;
+    if (answer.status === 200 || answer.status === 0) {
+      this.request();
+      return;
+    }
+    this.stop();
+    this.take(answer);
+    this.events.stopped();
   }
 
   private giveUp(why: GaveUp): void {
@@ -251,6 +282,10 @@ export class AudioControl {
       case 'refused':
         b.textContent = 'audio refused';
         b.title = 'the server refused the sound: the page\'s address needs its ?token=';
+        return;
+      case 'failed':
+        b.textContent = 'sound failed';
+        b.title = this.why ?? 'the server has no sound to give';
         return;
       case 'unavailable':
         b.textContent = 'audio unavailable';

@@ -1,9 +1,12 @@
 /**
  * `--audio` for the terminal client: plays the server's `/audio` through a local player (ffplay
  * from the ffmpeg package, or mpv), silenced and detached from the terminal so it cannot draw over
- * the picture, and stopped when the client quits.
+ * the picture, and stopped when the client quits. Where the server has no sound to give, or the
+ * player quits by itself, the status line says why in one line, in the server's words when a 503
+ * gives them (`the sound failed: …`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { askSound } from '../common/sound-answer.js';
 
 export interface Player {
   name: string;
@@ -45,14 +48,11 @@ const silent = (note: string): AudioPlayback => ({ player: null, note, stop() {}
 /** `onQuit` hears the note when the player quits by itself (not by `stop`); `players` in order of preference. */
 export async function startAudio(wsUrl: string, onQuit?: (note: string) => void, players: readonly Player[] = PLAYERS): Promise<AudioPlayback> {
   const url = audioUrlFor(wsUrl);
-  // 204: the source has no sound track; anything but 200: nothing to play.
-  let status = 0;
-  try {
-    status = (await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) })).status;
-  } catch {
-    status = 0;
-  }
+  // 204: the source has no sound track; 503: it failed, or its sound did, and the server says why;
+  // anything but 200: nothing to play.
+  const { status, why } = await askSound(url);
   if (status === 204) return silent('this source has no sound');
+  if (why !== null) return silent(`no sound from the server: ${why}; playing silent`);
   if (status !== 200) return silent(`no sound from the server (${status || 'unreachable'}); playing silent`);
   const player = players.find((p) => installed(p.name));
   if (!player) return silent('no audio player found (install ffmpeg\'s ffplay or mpv); playing silent');
@@ -69,9 +69,16 @@ export async function startAudio(wsUrl: string, onQuit?: (note: string) => void,
     // A player that quits by itself is said on the status line, rather than a note that goes on
     // claiming it plays. ffplay quits at once, and with 0, when it finds no sound device.
     if (stopped) return;
-    const why = Date.now() - started < QUICK_QUIT_MS ? 'at once: no sound device?' : code !== null ? `exit ${code}` : String(signal);
-    note = `audio: ${player.name} quit (${why}); playing silent`;
-    onQuit?.(note);
+    const quick = Date.now() - started < QUICK_QUIT_MS;
+    const how = quick ? 'at once: no sound device?' : code !== null ? `exit ${code}` : String(signal);
+    note = `audio: ${player.name} quit (${how}); playing silent`;
+    // The server may have ended the stream because the sound failed (its response ends, and the
+    // player with it): its line says so where a guess at the player would mislead.
+    void askSound(url).then(({ why }) => {
+      if (stopped) return;
+      if (why !== null) note = `audio: ${player.name} quit: ${why}; playing silent`;
+      onQuit?.(note);
+    });
   });
   return {
     player: player.name,
