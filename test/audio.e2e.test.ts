@@ -205,7 +205,13 @@ describe('/audio', () => {
     try {
       const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
       const c = await listen(`${s.url}/audio`);
-      await sleep(800);
+      // The picture settled at its viewer's working size first (a resize restarts its decoder, 1 s
+      // after a viewer comes): restarted on the missing file, the source itself would fail.
+      await v.moreFrames(3);
+      await sleep(1500);
+      // The picture's restarts after a failure: ffmpegRestarts counts the sound's too.
+      const pictureRestarts = (h: { ffmpegRestarts: number; audio: { restarts: number } }): number => h.ffmpegRestarts - h.audio.restarts;
+      const decoderRuns = pictureRestarts(await (await fetch(`${s.url}/healthz`)).json() as never);
       expect(encoders()).toHaveLength(1);
       // The file goes, then the encoder crashes as in the test above: each restart of the sound
       // fails ("No such file"), while the picture's decoder reads on from the file it holds open.
@@ -239,6 +245,7 @@ describe('/audio', () => {
         audio: { available: false, failed: true, restarts: 4, listeners: 0, reason: expect.stringMatching(/^audio encoder stopped .*soundless-soon\.mp4: No such file or directory\)$/) },
       });
       expect(JSON.stringify(body['audio'])).not.toContain(tmp.dir);
+      expect(pictureRestarts(body as never), 'the picture\'s decoder was not started again on the missing file').toBe(decoderRuns);
       // The picture plays on.
       await v.moreFrames(10);
       expect(v.closeCode).toBeNull();

@@ -257,6 +257,12 @@ describe('the sound', () => {
     const { page } = await open(server, '?renderer=2d');
     await playing(page);
     await until('sound available', async () => (await pageState(page)).audio === 'available');
+    // The picture settled at the page's working size first (a resize restarts its decoder, 1 s
+    // after a viewer comes): restarted on the missing file, the source itself would fail.
+    await new Promise((r) => setTimeout(r, 1500));
+    // The picture's restarts after a failure: ffmpegRestarts counts the sound's too.
+    const pictureRestarts = (h: Record<string, unknown>): number => (h['ffmpegRestarts'] as number) - (h['audio'] as { restarts: number }).restarts;
+    const decoderRuns = pictureRestarts(await getJson(`${server.url}/healthz`));
     await page.locator('#sound').click();
     const encoder = await until('the sound encoding', async () => {
       try {
@@ -284,6 +290,7 @@ describe('the sound', () => {
     // The first page's picture went on through it all.
     const { shown } = await pageState(page);
     await until('the picture plays on', async () => (await pageState(page)).shown > shown + 10);
+    expect(pictureRestarts(await getJson(`${server.url}/healthz`)), 'the picture\'s decoder was not started again on the missing file').toBe(decoderRuns);
   }, 60_000);
 });
 

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
-import { publicName, withPublicUrls } from '../shared/source-name.js';
+import { toldOf, withPublicUrls } from '../shared/source-name.js';
 import { protocolsFor, type FfmpegTools } from '../source/ffmpeg-tools.js';
 import { AdtsFramer } from '../../protocol/adts.js';
 
@@ -128,7 +128,8 @@ export class AudioEncoder {
     child.on('error', (error) => {
       if (this.child !== child) return;
       this.child = null;
-      this.events.error(`could not run ffmpeg for audio: ${error.message}`);
+      // A spawn error names the ffmpeg binary's path: viewers and /audio get its code alone.
+      this.events.error(`could not run ffmpeg for audio (${(error as NodeJS.ErrnoException).code ?? 'spawn failed'})`);
     });
     child.on('close', (code, signal) => {
       if (this.child !== child) return;
@@ -138,14 +139,9 @@ export class AudioEncoder {
     });
   }
 
-  /**
-   * An ffmpeg line as viewers and `/audio` may be told it (as the picture's decoder tells its own,
-   * ffmpeg-source.ts): the source by its public name, not the server's directories, nor a URL's
-   * user, password or query, which may hold a key.
-   */
+  /** An ffmpeg line as viewers and `/audio` may be told it (shared/source-name.ts). */
   private told(line: string): string {
-    const named = this.input.kind === 'media' ? line.split(this.input.input).join(publicName(this.input.input)) : line;
-    return withPublicUrls(named);
+    return this.input.kind === 'media' ? toldOf(line, this.input.input) : withPublicUrls(line);
   }
 
   /** A standby goes live: what it prepared plays from `clock` on, then everything after it. */

@@ -130,7 +130,7 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--mode <n>', 'default colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode, DEFAULT_MODE)
     .addOption(new Option('--hwaccel <method>', 'hardware decoding (auto: NVDEC, frames shrunk on the GPU, where an NVIDIA driver is; else ffmpeg\'s own choice); falls back to software when it fails').choices([...HWACCELS]).default('auto'))
     .option('--loop', 'loop a file source forever', false)
-    .option('--open-timeout <s>', 'seconds a URL may take to answer before it is given up', intInRange('open-timeout', 1, 600), PROBE_TIMEOUT_MS / 1000)
+    .option('--open-timeout <s>', 'seconds the source may take to answer ffprobe before it is given up (a URL that never answers)', intInRange('open-timeout', 1, 600), PROBE_TIMEOUT_MS / 1000)
     .option('--projection <layout>', `the source's layout when its metadata is missing or wrong: ${layoutList()}`)
     .option('--stereo <mode>', `the source's stereo packing: ${STEREO_MODES.join(', ')} (one eye is decoded)`)
     .option('--eye <eye>', `the eye shown from a stereo source: ${EYES.join(', ')} (default left)`)

@@ -70,6 +70,14 @@ export function withPublicUrls(text: string): string {
 }
 
 /**
+ * An ffmpeg line about `input` as viewers (and `/audio`) may be told it: the source by its public
+ * name, not the server's directories, nor a URL's user, password or query, which may hold a key.
+ */
+export function toldOf(line: string, input: string): string {
+  return withPublicUrls(line.split(input).join(publicName(input)));
+}
+
+/**
  * The source as viewers may see it named: a file's, or an HTTP URL path's, last part. A stream's
  * path (RTMP, SRT, RTSP) ends in its key, so it is named by its kind alone.
  */

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { FrameAssembler } from './frame-assembler.js';
-import { publicName, redactedSource, withPublicUrls } from '../shared/source-name.js';
+import { redactedSource, toldOf } from '../shared/source-name.js';
 import { openFrameChannel, type FrameChannel } from './frame-channel.js';
 import { KILL_TIMEOUT_MS, terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
@@ -591,9 +591,8 @@ export class FfmpegSource implements FrameSource {
     const detail = signal ? undefined : tellingLine(this.stderrTail);
     const input = this.opts.input;
     this.opts.log.warn('ffmpeg.stopped', { why, detail: detail?.split(input).join(redactedSource(input)) ?? '' });
-    // What viewers are told (STATUS:RESTARTING) names the source as they may know it: not the
-    // server's directories, nor a URL's user, password or query, which may hold a key.
-    const told = detail === undefined ? undefined : withPublicUrls(detail.split(input).join(publicName(input)));
+    // What viewers are told (STATUS:RESTARTING) names the source as they may know it.
+    const told = detail === undefined ? undefined : toldOf(detail, input);
     this.opts.events.onError(`video decoder stopped (ffmpeg ${why}${told ? `: ${told}` : ''})`);
   }
 

@@ -114,8 +114,8 @@ export class AudioControl {
   }
 
   /** What the server answered about its sound becomes the button's. */
-  private take({ status, why }: SoundAnswer): void {
-    this.availability = status === 200 ? 'available' : status === 204 ? 'none' : status === 401 || status === 403 ? 'refused' : why !== null ? 'failed' : 'unavailable';
+  private take({ state, why }: SoundAnswer): void {
+    this.availability = state;
     this.why = why;
     this.show();
   }
@@ -172,7 +172,7 @@ export class AudioControl {
 
   /** The page's connection is back: a sound lost with it (its stream failed meanwhile) is asked for again. */
   reconnected(): void {
-    if (this.availability === 'failed') {
+    if (this.availability === 'failed' || this.availability === 'unavailable') {
       void askSound(this.url).then((answer) => this.take(answer));
       return;
     }
@@ -226,16 +226,17 @@ export class AudioControl {
   }
 
   /**
-   * A failed stream is requested again only while the server still has sound: one that says it has
-   * none now (its sound given up: 503 with why) is believed, and the sound goes off with its reason,
-   * rather than retried until the button says "sound lost". No answer (the server away) retries.
+   * A failed stream is requested again unless the server now says for sure there is no sound to
+   * give (its sound given up: 503 with why; no track; the token refused): that is believed, and the
+   * sound goes off with its reason, rather than retried until the button says "sound lost". Any
+   * other answer (none, a proxy's error while the server restarts) retries as before.
    */
   private async retry(): Promise<void> {
     const n = this.requests;
     const answer = await askSound(this.url);
     // Stopped, or requested afresh (a stall's reload) while the answer came.
     if (!this.on || n !== this.requests) return;
-    if (answer.status === 200 || answer.status === 0) {
+    if (answer.state === 'available' || answer.state === 'unavailable') {
       this.request();
       return;
     }

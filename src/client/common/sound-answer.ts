@@ -12,12 +12,23 @@ const SOUND_PROBE_MS = 5000;
 /** A reason longer than this is cut: it is shown on one line of a status bar or a button's tooltip. */
 const WHY_MAX_CHARS = 300;
 
+/**
+ * What the answer means: `available` (200), `none` (204: no sound track), `refused` (401, 403),
+ * `failed` (503 with the server's own line), `unavailable` (no answer, or anything else: an older
+ * server's 404, a proxy's 502 or its own 503 while the server restarts, which may pass).
+ */
+export type SoundState = 'available' | 'none' | 'refused' | 'failed' | 'unavailable';
+
 export interface SoundAnswer {
   /** The HEAD's status; 0 when the server did not answer. */
   status: number;
-  /** A 503's one line (`the sound failed: …`, `the source failed: …`), or null. */
+  state: SoundState;
+  /** With `failed`: the server's one line (`the sound failed: …`, `the source failed: …`). */
   why: string | null;
 }
+
+/** The lines the server gives a 503 on /audio for a failure (PROTOCOL-NOTES.md §1.4); a full server's, or a proxy's page, is none of them. */
+const FAILED_LINE = /^the (sound|source) failed: /;
 
 export async function askSound(url: string): Promise<SoundAnswer> {
   let status = 0;
@@ -25,20 +36,25 @@ export async function askSound(url: string): Promise<SoundAnswer> {
     // Every /audio answer is Cache-Control: no-store, so no cached answer stands in.
     status = (await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(SOUND_PROBE_MS) })).status;
   } catch {
-    return { status: 0, why: null };
+    return { status: 0, state: 'unavailable', why: null };
   }
-  return { status, why: status === 503 ? await whyNoSound(url) : null };
+  if (status === 200) return { status, state: 'available', why: null };
+  if (status === 204) return { status, state: 'none', why: null };
+  if (status === 401 || status === 403) return { status, state: 'refused', why: null };
+  const why = status === 503 ? await whyNoSound(url) : null;
+  return { status, state: why === null ? 'unavailable' : 'failed', why };
 }
 
-/** The 503's line, or null where the GET got anything else (the sound came back since: not listened to). */
+/** The 503's line where it is the server's word for a failure; null for anything else (the sound came back since: not listened to). */
 async function whyNoSound(url: string): Promise<string | null> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), SOUND_PROBE_MS);
   try {
     const res = await fetch(url, { signal: abort.signal });
-    if (res.status !== 503) return null;
+    // A full server's 503 comes with Retry-After: a moment's refusal, not a failure.
+    if (res.status !== 503 || res.headers.has('retry-after') || !/^text\/plain/.test(res.headers.get('content-type') ?? '')) return null;
     const line = (await res.text()).split('\n')[0]?.trim() ?? '';
-    return line === '' ? null : line.slice(0, WHY_MAX_CHARS);
+    return FAILED_LINE.test(line) ? line.slice(0, WHY_MAX_CHARS) : null;
   } catch {
     return null;
   } finally {

@@ -50,10 +50,10 @@ export async function startAudio(wsUrl: string, onQuit?: (note: string) => void,
   const url = audioUrlFor(wsUrl);
   // 204: the source has no sound track; 503: it failed, or its sound did, and the server says why;
   // anything but 200: nothing to play.
-  const { status, why } = await askSound(url);
-  if (status === 204) return silent('this source has no sound');
-  if (why !== null) return silent(`no sound from the server: ${why}; playing silent`);
-  if (status !== 200) return silent(`no sound from the server (${status || 'unreachable'}); playing silent`);
+  const { status, state, why } = await askSound(url);
+  if (state === 'none') return silent('this source has no sound');
+  if (state === 'failed') return silent(`no sound from the server: ${why}; playing silent`);
+  if (state !== 'available') return silent(`no sound from the server (${status || 'unreachable'}); playing silent`);
   const player = players.find((p) => installed(p.name));
   if (!player) return silent('no audio player found (install ffmpeg\'s ffplay or mpv); playing silent');
   let child: ChildProcess | null = spawn(player.name, player.args(url), { stdio: 'ignore', detached: false });
