@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PageProbe, ProbeFrame } from '../src/client/browser/page-probe.js';
-import { canvasAndFrame, launchChromium, openPage, paintedFrame, pageState, playing, px, until, type OpenPage, type Raw } from './helpers/browser.js';
+import { canvasAndFrame, launchChromium, openPage, pageNotices, paintedFrame, pageState, playing, px, until, type OpenPage, type Raw } from './helpers/browser.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, newestView, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
@@ -299,6 +299,92 @@ describe('input', () => {
     await touch('touchEnd', []);
     await until('touch drag at the server', async () => ((await serverView(video))?.yaw ?? 0) < -5);
     await cdp.detach();
+    expect(errors).toEqual([]);
+  });
+
+  it('gyro: on a touch device the view follows the device\'s orientation, yaw from where it was, pitch and roll the device\'s', async () => {
+    const { page, errors } = await open(video, '?renderer=2d', VIEWPORT, true);
+    await playing(page);
+    // Somewhere off the start: two turns right, one up (7.5° each at FOV 90).
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowUp');
+    await until('the keys\' view at the server', async () => (await serverView(video))?.yaw === 15);
+    expect(await page.locator('#gyro').isVisible()).toBe(true);
+    // The sensor, driven through the DevTools protocol: Chromium sends the override as
+    // deviceorientation events, at once to a listener added after it and then on every change
+    // (tried on a scratch page first: headless Chromium 156 delivers them, and its
+    // DeviceOrientationEvent.requestPermission grants at once).
+    const cdp = await page.context().newCDPSession(page);
+    const device = (alpha: number, beta: number, gamma: number): Promise<unknown> => cdp.send('DeviceOrientation.setDeviceOrientationOverride', { alpha, beta, gamma });
+    /** The view at the server reaches (yaw, pitch, roll), to a tenth of a degree. */
+    const follows = async (what: string, yaw: number, pitch: number, roll: number): Promise<void> => {
+      let last = null as { yaw: number; pitch: number; roll: number } | null;
+      await until(what, async () => {
+        last = await serverView(video);
+        return last && Math.abs(last.yaw - yaw) < 0.1 && Math.abs(last.pitch - pitch) < 0.1 && Math.abs(last.roll - roll) < 0.1;
+      }).catch((e: Error) => {
+        throw new Error(`${e.message}: the server's view was ${JSON.stringify(last && { yaw: last.yaw, pitch: last.pitch, roll: last.roll })}, not ${JSON.stringify({ yaw, pitch, roll })}`);
+      });
+    };
+    await device(0, 90, 0); // upright, portrait
+    await page.click('#gyro');
+    expect(await page.locator('#gyro').getAttribute('aria-pressed')).toBe('true');
+    // On: the yaw stays, the device's horizon takes pitch (the keys had it at 7.5).
+    await follows('upright: the horizon, yaw kept', 15, 0, 0);
+    expect((await state(page)).gyro).toBe(true);
+    await device(0, 60, 0); // tipped back by 30°
+    await follows('beta 60: looking 30° down', 15, -30, 0);
+    await device(30, 90, 0); // upright, turned left by 30°
+    await follows('alpha +30: yaw 30° less', -15, 0, 0);
+    await device(90, 70, -90); // upright facing as at first, turned counter-clockwise by 20° about the screen's normal
+    await follows('tilted sideways: rolled', 15, 0, -20);
+    // A drag still turns, as an offset to the device's yaw; the device keeps the pitch.
+    const box = (await page.locator('#stage').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width / 2 - i * 40, box.y + box.height / 2 - i * 10);
+    await page.waitForTimeout(150); // held still before release: no inertia
+    await page.mouse.up();
+    const dragged = (await until('the drag at the server', async () => {
+      const v = await serverView(video);
+      return v && v.yaw > 25 && v;
+    }))!;
+    expect(dragged.pitch).toBeCloseTo(0, 1);
+    const offset = (await state(page)).view.yaw - 15;
+    await device(0, 60, 0);
+    await follows('the dragged offset kept', 15 + offset, -30, 0);
+    // Landscape: the screen turned a quarter (angle 90), the device upright with its top to the left.
+    await cdp.send('Emulation.setDeviceMetricsOverride', { ...VIEWPORT, deviceScaleFactor: 1, mobile: false, screenOrientation: { type: 'landscapePrimary', angle: 90 } });
+    expect(await page.evaluate(() => screen.orientation.angle)).toBe(90);
+    await device(90, 0, -90);
+    await follows('landscape upright: the horizon, level', 15 + offset, 0, 0);
+    // Off: the view stays, and the device moves it no more.
+    await page.click('#gyro');
+    expect((await state(page)).gyro).toBe(false);
+    expect(await page.locator('#gyro').getAttribute('aria-pressed')).toBe('false');
+    await device(0, 30, 40);
+    await page.waitForTimeout(300);
+    const after = (await serverView(video))!;
+    expect(after.yaw).toBeCloseTo(15 + offset, 1);
+    expect([after.pitch, after.roll]).toEqual([0, 0]);
+    await cdp.detach();
+    expect(errors).toEqual([]);
+  });
+
+  it('gyro: no button without touch (a desktop has the API but no sensor); a device that sends no angles turns it off with a notice', async () => {
+    const desktop = await open(still);
+    await playing(desktop.page, 1);
+    expect(await desktop.page.evaluate(() => 'DeviceOrientationEvent' in window)).toBe(true);
+    expect(await desktop.page.locator('#gyro').isHidden()).toBe(true);
+    // With touch and no sensor override, Chromium sends one event of nulls and nothing more.
+    const { page, errors } = await open(still, '', VIEWPORT, true);
+    await playing(page, 1);
+    await page.click('#gyro');
+    expect((await state(page)).gyro).toBe(true);
+    await until('gyro off again', async () => !(await state(page)).gyro, 3000);
+    expect((await pageNotices(page)).toasts).toContain('this device gives no orientation: the view stays where you drag it');
+    expect(await page.locator('#gyro').getAttribute('aria-pressed')).toBe('false');
     expect(errors).toEqual([]);
   });
 

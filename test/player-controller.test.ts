@@ -270,4 +270,46 @@ describe('PlayerController', () => {
     expect(r.player.view.yaw).toBe(off);
     expect(r.player.animating).toBe(false);
   });
+
+  it('device look: on keeps the yaw and takes pitch and roll; the device turns yaw from there, drags and keys add to it; sent at most 30 a second', () => {
+    const r = rig({ view: { yaw: 40, pitch: 10, fov: 90 } });
+    r.player.onInit(INIT);
+    r.player.devicePose(0, -20, 5); // off: nothing
+    expect(r.player.view.yaw).toBe(40);
+    r.player.setDeviceLook(true);
+    r.player.devicePose(-170, -20, 5);
+    expect([r.player.view.yaw, r.player.view.pitch, r.player.view.roll]).toEqual([40, -20, 5]);
+    r.player.devicePose(160, -20, 5); // turned 30° left across ±180
+    expect(r.player.view.yaw).toBeCloseTo(10, 9);
+    // A drag turns yaw only: pitch stays the device's.
+    r.player.dragStart();
+    r.player.dragBy(15, 8);
+    r.player.dragEnd(false);
+    expect([r.player.view.yaw, r.player.view.pitch]).toEqual([25, -20]);
+    r.player.act('look-right');
+    expect(r.player.view.yaw).toBe(32.5);
+    r.player.devicePose(170, -25, 0);
+    expect([r.player.view.yaw, r.player.view.pitch, r.player.view.roll]).toEqual([42.5, -25, 0]);
+    // A still device's quiver moves nothing.
+    r.advance(100);
+    r.sent.length = 0;
+    r.player.devicePose(170.04, -25.03, 0.02);
+    expect(r.player.view.pending).toBe(false);
+    // A sensor at 200 Hz for a second: at most one view per 33 ms, none marked auto (it is the user's).
+    for (let i = 0; i < 200; i++) {
+      r.player.devicePose(170 + i * 0.5, -25, 0);
+      r.advance(5, 5);
+    }
+    const views = r.sent.filter((m) => m.type === 'view');
+    expect(views.length).toBeGreaterThan(20);
+    expect(views.length).toBeLessThanOrEqual(31);
+    expect(views.some((m) => m.type === 'view' && m.auto)).toBe(false);
+    // Off: the view stays where the device left it.
+    const yaw = r.player.view.yaw;
+    r.player.setDeviceLook(false);
+    r.player.devicePose(0, 0, 0);
+    expect(r.player.view.yaw).toBe(yaw);
+    r.player.dragBy(0, 5);
+    expect(r.player.view.pitch).toBe(-20);
+  });
 });

@@ -30,6 +30,7 @@ import { AvSync } from './av-sync.js';
 import { buildCellFont, type CellFont } from './cell-font.js';
 import { accessRefusal, Connection, type LinkState } from './connection.js';
 import { createRenderer } from './create-renderer.js';
+import { DeviceLook } from './device-look.js';
 import { fillScale, gridFor, type Grid } from './grid-size.js';
 import { actionForKey, type PageAction } from './key-input.js';
 import { Notices } from './notices.js';
@@ -54,6 +55,7 @@ const BROWSER_HELP = [
   ...HELP_LINES.filter((line) => !/^q\b|^mouse drag|^Ctrl-/.test(line)),
   'drag (mouse, touch)    look around',
   'pinch                  zoom',
+  'gyro (phone, tablet)   look by moving the device',
   'f                      fullscreen',
 ];
 
@@ -405,6 +407,7 @@ function start(): void {
     mode: (m) => player.setMode(m),
     style: (next) => player.chooseStyle(next),
     camera: (next) => player.setCamera(next),
+    gyro: () => deviceLook.toggle(),
     help: toggleHelp,
     fullscreen: toggleFullscreen,
   });
@@ -412,6 +415,9 @@ function start(): void {
   toolbar.setCamera(view.camera);
   // The style asked for shows in the selector from the start, not the list's first until INIT.
   toolbar.setStyle(shownStyle());
+
+  const deviceLook = new DeviceLook(player, { changed: (on) => toolbar.setGyro(on), notice: (text) => notices.toast(text) });
+  toolbar.offerGyro(DeviceLook.available());
 
   const pointer = new PointerInput(
     stage,
@@ -532,6 +538,7 @@ function start(): void {
       paused: player.paused,
       timeline: player.timeline?.code ?? null,
       autoRotate: player.motion.autoRotate,
+      gyro: deviceLook.active,
       received,
       shown,
       dropped: sync.dropped,
@@ -573,6 +580,7 @@ function start(): void {
     audio.dispose();
     notices.dispose();
     pointer.dispose();
+    deviceLook.dispose();
     resizeObserver.disconnect();
     renderer.dispose();
   });

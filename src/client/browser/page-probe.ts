@@ -28,6 +28,8 @@ export interface ProbeState {
   /** The server's last STATUS code, null before the first. */
   timeline: string | null;
   autoRotate: boolean;
+  /** Device look (the gyro button) is on. */
+  gyro: boolean;
   received: number;
   shown: number;
   dropped: number;

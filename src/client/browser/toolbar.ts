@@ -1,7 +1,8 @@
 /**
  * The bar under the picture: pause, seek bar with position / duration (LIVE for live sources,
  * "still" for photos), colour mode, cell style (every style in STYLE_NAMES), camera, sound, fps and dropped frames, the view, help and
- * fullscreen. It only shows state and reports clicks; the page decides what they do.
+ * fullscreen, and on a phone or tablet the gyro (look by moving the device: device-look.ts). It only
+ * shows state and reports clicks; the page decides what they do.
  */
 import { timeLabel } from '../common/time-label.js';
 import { CAMERA_NAMES, CAMERAS, CELL_STYLES, isCameraName, isMode, isStyleName, STYLE_NAMES, type CameraName, type InitInfo, type Mode, type StatusCode, type StyleName } from '../../../protocol/index.js';
@@ -14,6 +15,8 @@ export interface ToolbarActions {
   mode(mode: Mode): void;
   style(style: StyleName): void;
   camera(camera: CameraName): void;
+  /** The gyro button, in its click: iOS asks for the sensor's permission only in a user gesture. */
+  gyro(): void;
   help(): void;
   fullscreen(): void;
 }
@@ -51,6 +54,7 @@ export class Toolbar {
   private readonly statsText = el('stats', HTMLSpanElement);
   private readonly viewText = el('view', HTMLSpanElement);
   private readonly fullscreenButton = el('fullscreen', HTMLButtonElement);
+  private readonly gyroButton = el('gyro', HTMLButtonElement);
   private init: InitInfo | null = null;
   private timeline: StatusCode | null = null;
   /** The user is dragging the seek bar: frames do not move it. */
@@ -71,6 +75,7 @@ export class Toolbar {
     this.refreshPlay();
     choices(this.styleSelect, STYLE_NAMES, (name) => CELL_STYLES[name].description, isStyleName, (style) => actions.style(style));
     choices(this.cameraSelect, CAMERA_NAMES, (name) => CAMERAS[name].description, isCameraName, (camera) => actions.camera(camera));
+    click(this.gyroButton, () => actions.gyro());
     click(el('help-button', HTMLButtonElement), () => actions.help());
     click(this.fullscreenButton, () => actions.fullscreen());
     this.seekBar.addEventListener('input', () => {
@@ -172,6 +177,16 @@ export class Toolbar {
   setFullscreen(on: boolean): void {
     this.fullscreenButton.textContent = on ? 'exit fullscreen' : 'fullscreen';
     this.fullscreenButton.setAttribute('aria-pressed', String(on));
+  }
+
+  /** Whether the page can get the device's orientation: the gyro button shows only where it can. */
+  offerGyro(available: boolean): void {
+    this.gyroButton.hidden = !available;
+  }
+
+  /** Device look on or off. */
+  setGyro(on: boolean): void {
+    this.gyroButton.setAttribute('aria-pressed', String(on));
   }
 
   setStats(text: string): void {

@@ -3,18 +3,24 @@
  * once. The terminal and the browser are shells around it: they turn their input events into calls
  * here and render what it says; what goes to the server leaves through `shell.send`.
  *
- * It holds the view (view-controller.ts) and its motion (view-motion.ts: drag inertia, auto-rotate),
+ * It holds the view (view-controller.ts) and its motion (view-motion.ts: drag inertia, auto-rotate;
+ * devicePose: the page's gyro, its yaw relative and its pitch and roll absolute),
  * the timeline exactly as the server last reported it (STATUS:, PROTOCOL-NOTES.md §2.1: a pause is
  * asked for, and shown only once the server says so), the style asked for and the one confirmed by
  * INIT, and the keymap's actions (keymap.ts).
  */
-import { DEFAULT_MODE, STYLE_NAMES, type CameraName, type ClientMessage, type InitInfo, type Mode, type StyleName, type TimelineStatus, type ViewMessage } from '../../../protocol/index.js';
+import { DEFAULT_MODE, STYLE_NAMES, wrapDegrees, type CameraName, type ClientMessage, type InitInfo, type Mode, type StyleName, type TimelineStatus, type ViewMessage } from '../../../protocol/index.js';
 import type { Action } from './keymap.js';
 import { CAMERA_START_FOV, ViewController, type ViewAngles } from './view-controller.js';
 import { ViewMotion } from './view-motion.js';
 
 /** A view moving by itself goes out at most this often: 30 a second, a still photo's too (its INIT says 1 fps). */
 const MOTION_VIEW_MS = 1000 / 30;
+/**
+ * Device look moves the view only by more than this: a phone held still quivers by hundredths of a
+ * degree, and every view sent is a picture the server renders again (a still photo's included).
+ */
+const DEVICE_STILL_DEG = 0.1;
 /** `[` and `]` seek by this much. */
 export const SEEK_STEP_S = 10;
 /**
@@ -107,6 +113,12 @@ export class PlayerController {
   private readonly awaitingStart: boolean;
   /** A camera was asked for; else the first INIT says which (serve --camera). */
   private readonly cameraNamed: boolean;
+  /** Device look is on (devicePose). */
+  private deviceLook = false;
+  /** The device's yaw the view last turned with; NaN until the first pose since device look went on. */
+  private deviceYaw = NaN;
+  /** The device moved the view since the last view message. */
+  private deviceMoved = false;
 
   constructor(
     private readonly shell: PlayerShell,
@@ -292,9 +304,37 @@ export class PlayerController {
     this.motion.dragStart(this.opts.now());
   }
 
-  /** The drag moved the view by (yaw, pitch) degrees: the shell converts its pixels or cells. */
+  /** The drag moved the view by (yaw, pitch) degrees: the shell converts its pixels or cells. With device look on, the device holds the pitch. */
   dragBy(yaw: number, pitch: number): void {
-    this.motion.dragMove(yaw, pitch, this.opts.now());
+    this.motion.dragMove(yaw, this.deviceLook ? 0 : pitch, this.opts.now());
+  }
+
+  /**
+   * Device look on or off (the page's gyro: browser/device-look.ts). Neither moves the view: on,
+   * the first pose sets only pitch and roll; off, the view stays where the device left it.
+   */
+  setDeviceLook(on: boolean): void {
+    this.deviceLook = on;
+    this.deviceYaw = NaN;
+  }
+
+  /**
+   * The camera's angles for the device's pose now (browser/device-pose.ts), yaw from wherever its
+   * compass counts. Yaw turns by as much as the device turned since the last pose, so that drags,
+   * the keys and auto-rotate add to it as offsets (as in YouTube); pitch and roll are the device's
+   * own, since they have a true horizon (up and down keys turn nothing for long). Called for every
+   * sensor event: allocates nothing.
+   */
+  devicePose(yaw: number, pitch: number, roll: number): void {
+    if (!this.deviceLook) return;
+    const view = this.view;
+    const first = Number.isNaN(this.deviceYaw);
+    const turned = first ? 0 : wrapDegrees(yaw - this.deviceYaw);
+    if (!first && Math.abs(turned) < DEVICE_STILL_DEG && Math.abs(pitch - view.pitch) < DEVICE_STILL_DEG && Math.abs(wrapDegrees(roll - view.roll)) < DEVICE_STILL_DEG) return;
+    this.deviceYaw = yaw;
+    this.motion.input(this.opts.now());
+    view.look(wrapDegrees(view.yaw + turned), pitch, roll);
+    this.deviceMoved = true;
   }
 
   /** `coast` false for a cancelled drag: no inertia. */
@@ -310,13 +350,15 @@ export class PlayerController {
    */
   tick(): ViewMessage | null {
     const now = this.opts.now();
-    const moved = this.motion.step(now);
-    // The view moving by itself (coasting, auto-rotate) is sent at most once a frame interval: the
-    // server answers each view at once with a frame, whose drawing ticks again, a loop as fast as
-    // the CPU allows (150 frames a second of a still photo). Held back, it goes with a later tick.
+    const moved = this.motion.step(now) || this.deviceMoved;
+    // The view moving by itself (coasting, auto-rotate) or with the device (a sensor sends 60 poses
+    // a second and more) is sent at most once a frame interval: the server answers each view at
+    // once with a frame, whose drawing ticks again, a loop as fast as the CPU allows (150 frames a
+    // second of a still photo). Held back, it goes with a later tick.
     if (moved && now - this.lastViewAt < MOTION_VIEW_MS) return null;
     const message = this.view.takeViewMessage();
     if (!message) return null;
+    this.deviceMoved = false;
     // Moved by itself alone since the last message (every key, wheel and drag is the motion's
     // input): the server need not render the newest frame again.
     if (this.motion.lastInputAt < this.lastViewAt) message.auto = true;

@@ -126,6 +126,15 @@ export class ViewController {
     return true;
   }
 
+  /** Sets yaw, pitch and roll at once, for a sensor's every event (device look): `set` would take an object each time. */
+  look(yaw: number, pitch: number, roll: number): true {
+    this.yaw = yaw;
+    this.pitch = pitch;
+    this.roll = roll;
+    this.dirty = true;
+    return true;
+  }
+
   get pending(): boolean {
     return this.dirty;
   }
