@@ -55,7 +55,8 @@ const BROWSER_HELP = [
   ...HELP_LINES.filter((line) => !/^q\b|^mouse drag|^Ctrl-/.test(line)),
   'drag (mouse, touch)    look around',
   'pinch                  zoom',
-  'gyro (phone, tablet)   look by moving the device',
+  // Said where the button is offered: a desktop has no sensor to move.
+  ...(DeviceLook.available() ? ['gyro (phone, tablet)   look by moving the device'] : []),
   'f                      fullscreen',
 ];
 
