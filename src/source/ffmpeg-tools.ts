@@ -210,6 +210,12 @@ export interface MediaInfo {
   /** Which of the file's video streams is the picture (ffmpeg's `0:v:N`): not a cover picture attached to it. */
   videoStream: number;
   /**
+   * The picture stream's codec tag as ffprobe writes it: an MP4 sample entry's four letters
+   * (`avc1`, `hvc1`) where the container is MP4, even inside a playlist's segments; MPEG-TS's
+   * stream type in brackets (`[27][0][0][0]`). Empty where ffprobe gave none.
+   */
+  codecTag: string;
+  /**
    * Why ffmpeg cannot decode the video (ffprobe found no pixel format: it decoded none of it), in
    * one line for the user; null where it can. The caller refuses a video so; a photo goes to sharp.
    */
@@ -327,6 +333,7 @@ async function probeOnce(tools: FfmpegTools, input: string, label: string, analy
     pixels: pixelsOfStream(video['pix_fmt'], video['color_space'], video['color_range']),
     pixelAspect: turned ? 1 / parsePixelAspect(video['sample_aspect_ratio']) : parsePixelAspect(video['sample_aspect_ratio']),
     videoStream,
+    codecTag: typeof video['codec_tag_string'] === 'string' ? video['codec_tag_string'] : '',
     undecodable: decodes ? null : undecodableReason(label, input, warnings),
   };
 }

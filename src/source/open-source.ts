@@ -76,6 +76,23 @@ export function outputRateOf(native: number): number {
 /** ffmpeg's demuxers of segment playlists, which seek by fetching another segment. */
 const PLAYLISTS = /^(hls|dash)$/;
 const RAW_STREAMS = /^(h264|hevc|vvc|evc|av1|obu|vc1|h261|h263|m4v|mpegvideo|cavsvideo|avs2|avs3|dirac|mjpeg)$/;
+/**
+ * An MP4 sample entry's codec tag (`avc1`, `hvc1`, `av01`): the stream came out of MP4, here the
+ * fragmented MP4 (CMAF) segments of an HLS playlist, those under an `#EXT-X-MAP` init section.
+ * MPEG-TS segments give their stream type in brackets (`[27][0][0][0]`). ffprobe's format_name is
+ * `hls` either way.
+ */
+const MP4_SAMPLE_ENTRY = /^[a-z0-9]{4}$/i;
+/**
+ * Why a VOD HLS playlist of fragmented MP4 segments plays from its start only. ffmpeg 5.1's hls
+ * demuxer, seeking in one, reopens a segment under the MP4 demuxer without its init section: no
+ * frame at all came after `-ss` before `-i`, even 0.1 s into the first segment ("partial file",
+ * "Invalid NAL unit size"), and the keyframe lookup's ffprobe seeks the same way. Trac #7359, fixed
+ * in ffmpeg 8.0. `-ss` after `-i` alone decodes every segment before the moment, unbounded in a
+ * long video, and the hls demuxer starts a finished playlist at its first segment whatever
+ * `-live_start_index` or `#EXT-X-START` (`-prefer_x_start`) say.
+ */
+const FMP4_HLS_UNSEEKABLE = 'its HLS segments are fragmented MP4 (CMAF), which ffmpeg 5.1 cannot start anywhere but at the beginning (ffmpeg trac #7359, fixed in ffmpeg 8.0; MPEG-TS segments seek)';
 
 /** ffprobe's side data, with the stereo mode of an MP4's `st3d` box where ffprobe reported none (mp4-stereo.ts). */
 async function withStereoBox(sideData: Record<string, unknown>[], formatName: string, path: string): Promise<Record<string, unknown>[]> {
@@ -143,12 +160,15 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const raw = RAW_STREAMS.exec(media.formatName)?.[0];
   // A file over http(s), not a playlist of segments, whose server sends only whole files.
   const wholeOnly = isUrl && !live && /^https?:/i.test(input) && !PLAYLISTS.test(media.formatName) && !(await takesRanges(path));
+  const mp4Segments = !live && media.formatName === 'hls' && MP4_SAMPLE_ENTRY.test(media.codecTag);
+  if (mp4Segments) log.warn('source.unseekable', { reason: `${FMP4_HLS_UNSEEKABLE}: it plays from its start only, without pause or seek` });
   if (wholeOnly) log.warn('source.no_ranges', { reason: 'its server does not answer range requests: it plays from its start only, without pause or seek' });
   // The sound is a second ffmpeg on the same input: where one process alone can read it, the picture keeps it.
   const soundShut = media.hasAudio && ONE_READER.test(input);
   if (soundShut) log.warn('audio.unavailable', { reason: 'this stream can be read by one process only, and the picture reads it: /audio answers 204' });
   const info: SourceInfo = {
     ...(raw && !live ? { unseekable: `a raw ${raw.toUpperCase()} stream has no index to start from but its beginning (remux it: ffmpeg -i IN -c copy OUT.mp4)` } : {}),
+    ...(mp4Segments ? { unseekable: FMP4_HLS_UNSEEKABLE } : {}),
     ...(wholeOnly ? { unseekable: 'its server sends only the whole file (no range requests), so it plays from its start (download it, or serve it from a server that answers range requests)' } : {}),
     label: redactedSource(input),
     kind: 'video',
