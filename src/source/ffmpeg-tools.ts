@@ -25,6 +25,8 @@ export interface FfmpegTools {
   resizer: CpuResizer;
   /** This build can shrink CUDA frames on the GPU and bring them back (`scale_cuda`, `hwdownload`). */
   cudaResize: boolean;
+  /** Its hls demuxer can seek in fragmented MP4 (CMAF) segments: ffmpeg 8.0 and later (trac #7359; open-source.ts). */
+  seeksCmafHls: boolean;
 }
 
 /** Where each decoded frame shrinks to the working size: ffmpeg's CPU scalers, or beside NVDEC on the GPU. */
@@ -148,6 +150,7 @@ export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffm
     hwaccels,
     resizer: resizerOf(filters),
     cudaResize: cudaResizeOf(filters),
+    seeksCmafHls: major >= 8,
   };
 }
 

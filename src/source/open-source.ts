@@ -88,7 +88,7 @@ const MP4_SAMPLE_ENTRY = /^[a-z0-9]{4}$/i;
  * demuxer, seeking in one, reopens a segment under the MP4 demuxer without its init section: no
  * frame at all came after `-ss` before `-i`, even 0.1 s into the first segment ("partial file",
  * "Invalid NAL unit size"), and the keyframe lookup's ffprobe seeks the same way. Trac #7359, fixed
- * in ffmpeg 8.0. `-ss` after `-i` alone decodes every segment before the moment, unbounded in a
+ * in ffmpeg 8.0, where seeks are left to it (FfmpegTools.seeksCmafHls). `-ss` after `-i` alone decodes every segment before the moment, unbounded in a
  * long video, and the hls demuxer starts a finished playlist at its first segment whatever
  * `-live_start_index` or `#EXT-X-START` (`-prefer_x_start`) say.
  */
@@ -160,7 +160,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const raw = RAW_STREAMS.exec(media.formatName)?.[0];
   // A file over http(s), not a playlist of segments, whose server sends only whole files.
   const wholeOnly = isUrl && !live && /^https?:/i.test(input) && !PLAYLISTS.test(media.formatName) && !(await takesRanges(path));
-  const mp4Segments = !live && media.formatName === 'hls' && MP4_SAMPLE_ENTRY.test(media.codecTag);
+  const mp4Segments = !live && !tools.seeksCmafHls && media.formatName === 'hls' && MP4_SAMPLE_ENTRY.test(media.codecTag);
   if (mp4Segments) log.warn('source.unseekable', { reason: `${FMP4_HLS_UNSEEKABLE}: it plays from its start only, without pause or seek` });
   if (wholeOnly) log.warn('source.no_ranges', { reason: 'its server does not answer range requests: it plays from its start only, without pause or seek' });
   // The sound is a second ffmpeg on the same input: where one process alone can read it, the picture keeps it.
