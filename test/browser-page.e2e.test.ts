@@ -407,6 +407,78 @@ describe('layout', () => {
   });
 });
 
+describe('a phone', () => {
+  const PORTRAIT = { width: 390, height: 844 };
+  const LANDSCAPE = { width: 844, height: 390 };
+
+  async function openTouch(server: CliServer, query: string, viewport: { width: number; height: number }): Promise<OpenPage> {
+    const opened = await openPage(browser, `${server.url}/${query}`, { viewport, hasTouch: true });
+    pages.push(opened.page);
+    return opened;
+  }
+
+  it('on a touch screen every control on the bar is a finger wide and high (32 px), whole and apart, upright and turned', async () => {
+    const { page, errors } = await openTouch(demo, '?renderer=2d', PORTRAIT);
+    await playing(page);
+    for (const viewport of [PORTRAIT, LANDSCAPE]) {
+      await page.setViewportSize(viewport);
+      const bar = await page.evaluate(() => {
+        const shown = [...document.querySelectorAll<HTMLElement>('#bar > button, #bar > select, #seek')].filter((e) => getComputedStyle(e).display !== 'none');
+        const boxes = shown.map((e) => ({ id: e.id, r: e.getBoundingClientRect() }));
+        return {
+          small: boxes.filter(({ r }) => r.width < 32 || r.height < 32).map(({ id, r }) => `${id} ${Math.round(r.width)}×${Math.round(r.height)}`),
+          cut: boxes.filter(({ r }) => r.left < 0 || r.right > window.innerWidth + 0.5 || r.bottom > window.innerHeight + 0.5).map(({ id }) => id),
+          overlapping: boxes.flatMap((a, i) => boxes.slice(i + 1).filter((b) => a.r.left < b.r.right - 0.5 && b.r.left < a.r.right - 0.5 && a.r.top < b.r.bottom - 0.5 && b.r.top < a.r.bottom - 0.5).map((b) => `${a.id}/${b.id}`)),
+          picture: document.getElementById('stage')!.getBoundingClientRect().height / window.innerHeight,
+        };
+      });
+      const at = `${viewport.width}×${viewport.height}`;
+      expect(bar.small, at).toEqual([]);
+      expect(bar.cut, at).toEqual([]);
+      expect(bar.overlapping, at).toEqual([]);
+      // The picture keeps most of the screen, turned too.
+      expect(bar.picture, at).toBeGreaterThan(0.6);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('the help on a phone turned sideways scrolls under a finger, and a tap closes it', async () => {
+    const { page, errors } = await openTouch(demo, '?renderer=2d', LANDSCAPE);
+    await playing(page);
+    const help = page.locator('#help');
+    await page.tap('#help-button');
+    expect(await help.isVisible()).toBe(true);
+    expect(await help.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+    const box = (await help.boundingBox())!;
+    const cdp = await page.context().newCDPSession(page);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', touchPoints: { x: number; y: number; id: number }[]): Promise<unknown> => cdp.send('Input.dispatchTouchEvent', { type, touchPoints });
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height * 0.8;
+    const view = (await pageState(page)).view;
+    await touch('touchStart', [{ x, y, id: 1 }]);
+    for (let d = 20; d <= 160; d += 20) await touch('touchMove', [{ x, y: y - d, id: 1 }]);
+    await touch('touchEnd', []);
+    await cdp.detach();
+    await until('the help scrolled', async () => (await help.evaluate((el) => el.scrollTop)) > 20, 3000);
+    // Still open, and the finger scrolled the help, not the view behind it.
+    expect(await help.isVisible()).toBe(true);
+    expect((await pageState(page)).view.pitch).toBeCloseTo(view.pitch, 3);
+    await page.touchscreen.tap(x, box.y + box.height / 2);
+    await until('the help closed', async () => !(await help.isVisible()), 3000);
+    expect(errors).toEqual([]);
+  });
+
+  it('on a narrow screen the banner is as wide as its words need, up to the screen, not squeezed into half of it', async () => {
+    const server = await serve(['--token', 's3cret']);
+    const { page } = await openTouch(server, '?renderer=2d', PORTRAIT);
+    await until('the refusal', async () => (await pageState(page)).link === 'refused');
+    const box = (await page.locator('#banner').boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(PORTRAIT.width);
+    expect(box.width).toBeGreaterThan(0.8 * PORTRAIT.width);
+  });
+});
+
 describe('the end of a file, watched together', () => {
   it('a page left at the end joins when another page replays the file: no "ended" banner or replay button over a timeline that plays', async () => {
     const clip = makeClip(join(tmp.dir, 'end.mp4'), { seconds: 6 });

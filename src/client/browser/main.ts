@@ -427,8 +427,14 @@ function start(): void {
     () => view.fov / Math.max(1, canvas.clientWidth || stage.clientWidth),
   );
   stage.addEventListener('pointerdown', (e) => {
+    // A touch on the help may be the start of a scroll (a long help on a phone turned sideways):
+    // the help closes on its click, which the browser sends for a tap and not for a scroll.
+    if (e.target instanceof Node && help.contains(e.target)) return;
     if (!help.hidden) help.hidden = true;
     if (e.button === 0) stage.classList.add('dragging');
+  });
+  help.addEventListener('click', () => {
+    help.hidden = true;
   });
   const endDrag = (): void => stage.classList.remove('dragging');
   stage.addEventListener('pointerup', endDrag);
