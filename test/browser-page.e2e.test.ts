@@ -25,7 +25,7 @@ import { WebSocketServer } from 'ws';
 import { encodeInit, encodeStatus, Limits, sampleCount } from '../protocol/index.js';
 import { launchChromium, openPage, paintedFrame, pageNotices, pageState, playing, until, type OpenPage } from './helpers/browser.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { getJson, newestView, startCli, TestViewer, type CliServer } from './helpers/server.js';
+import { getJson, newestView, startCli, stopProcess, TestViewer, type CliServer } from './helpers/server.js';
 
 const VIEWPORT = { width: 900, height: 500 };
 
@@ -249,6 +249,34 @@ describe('refusals and repeated notices', () => {
 });
 
 describe('the sound', () => {
+  // Nothing here is timed beyond generous bounds: it runs beside other files, not with browser.e2e's lip sync.
+  it('sound on through a server killed and back: the button says the sound was lost, not blocked, and it plays again with the connection', async () => {
+    const args = [makeClip(join(tmp.dir, 'killed-tone.mp4'), { seconds: 6, toneHz: 440 }), '--loop', '--log-level', 'warn'];
+    let server = await startCli(args);
+    try {
+      const { page, errors } = await open(server, '?renderer=2d');
+      await playing(page);
+      await until('sound available', async () => (await pageState(page)).audio === 'available');
+      await page.locator('#sound').click();
+      await until('the sound playing', async () => (await pageState(page)).av.mode === 'on', 15_000);
+      const port = new URL(server.url).port;
+      // Killed, as a crash or a failed-over server goes: the sound's stream breaks, and its retries
+      // (1 + 2 + 4 s) find nothing listening.
+      await stopProcess(server.proc, 'SIGKILL');
+      const button = async (): Promise<string> => (await page.locator('#sound').textContent()) ?? '';
+      await until('the sound given up', async () => /^sound (lost|blocked)$/.test(await button()), 20_000);
+      expect(await button()).toBe('sound lost');
+      server = await startCli([...args, '--port', port]);
+      await until('reconnected', async () => (await pageState(page)).link === 'open', 15_000);
+      await until('the sound on again', async () => (await button()) === 'sound on', 5000);
+      await until('the sound playing again', async () => (await pageState(page)).av.mode === 'on', 15_000);
+      // Chromium logs the broken stream and each refused try itself.
+      expect(errors.filter((e) => !/WebSocket connection to .* failed|Failed to load resource: net::ERR_(CONNECTION_REFUSED|INCOMPLETE_CHUNKED_ENCODING)/.test(e))).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  }, 90_000);
+
   it('a sound the server gave up: the button says it failed, with the server\'s line, on a page playing it and on one opened after; the picture plays', async () => {
     const noisy = join(tmp.dir, 'soundless-soon.mp4');
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=60', '-f', 'lavfi', '-i', 'anoisesrc=d=60:c=pink:r=48000:a=0.3',
