@@ -329,7 +329,8 @@ describe('input', () => {
     };
     await device(0, 90, 0); // upright, portrait
     await page.click('#gyro');
-    expect(await page.locator('#gyro').getAttribute('aria-pressed')).toBe('true');
+    // On once the permission (Chromium grants it, after a round trip) is answered.
+    await until('the button pressed', async () => (await page.locator('#gyro').getAttribute('aria-pressed')) === 'true');
     // On: the yaw stays, the device's horizon takes pitch (the keys had it at 7.5).
     await follows('upright: the horizon, yaw kept', 15, 0, 0);
     expect((await state(page)).gyro).toBe(true);

@@ -77,12 +77,15 @@ export function outputRateOf(native: number): number {
 const PLAYLISTS = /^(hls|dash)$/;
 const RAW_STREAMS = /^(h264|hevc|vvc|evc|av1|obu|vc1|h261|h263|m4v|mpegvideo|cavsvideo|avs2|avs3|dirac|mjpeg)$/;
 /**
- * An MP4 sample entry's codec tag (`avc1`, `hvc1`, `av01`): the stream came out of MP4, here the
- * fragmented MP4 (CMAF) segments of an HLS playlist, those under an `#EXT-X-MAP` init section.
- * MPEG-TS segments give their stream type in brackets (`[27][0][0][0]`). ffprobe's format_name is
- * `hls` either way.
+ * The video sample entries of MP4 (`avc1`, `hvc1`, `av01`, …): a stream tagged so came out of MP4,
+ * here the fragmented MP4 (CMAF) segments of an HLS playlist, those under an `#EXT-X-MAP` init
+ * section. MPEG-TS segments give their stream type in brackets (`[27][0][0][0]`), or a registration
+ * descriptor's letters, which are not these (ffmpeg's own muxer writes `HEVC` for HEVC). ffprobe's
+ * format_name is `hls` either way.
  */
-const MP4_SAMPLE_ENTRY = /^[a-z0-9]{4}$/i;
+export function isMp4SampleEntry(codecTag: string): boolean {
+  return /^(avc[1-4]|hvc1|hev1|av01|vp08|vp09|vvc1|vvi1|mp4v|dvh1|dvhe|dva1|dvav|dav1|apch|apcn|apcs|apco|ap4h)$/.test(codecTag);
+}
 /**
  * Why a VOD HLS playlist of fragmented MP4 segments plays from its start only. ffmpeg 5.1's hls
  * demuxer, seeking in one, reopens a segment under the MP4 demuxer without its init section: no
@@ -92,7 +95,7 @@ const MP4_SAMPLE_ENTRY = /^[a-z0-9]{4}$/i;
  * long video, and the hls demuxer starts a finished playlist at its first segment whatever
  * `-live_start_index` or `#EXT-X-START` (`-prefer_x_start`) say.
  */
-const FMP4_HLS_UNSEEKABLE = 'its HLS segments are fragmented MP4 (CMAF), which ffmpeg 5.1 cannot start anywhere but at the beginning (ffmpeg trac #7359, fixed in ffmpeg 8.0; MPEG-TS segments seek)';
+const FMP4_HLS_UNSEEKABLE = 'its HLS segments are fragmented MP4 (CMAF), which ffmpeg before 8.0 cannot start anywhere but at the beginning (ffmpeg trac #7359, fixed in ffmpeg 8.0; MPEG-TS segments seek)';
 
 /** ffprobe's side data, with the stereo mode of an MP4's `st3d` box where ffprobe reported none (mp4-stereo.ts). */
 async function withStereoBox(sideData: Record<string, unknown>[], formatName: string, path: string): Promise<Record<string, unknown>[]> {
@@ -160,7 +163,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const raw = RAW_STREAMS.exec(media.formatName)?.[0];
   // A file over http(s), not a playlist of segments, whose server sends only whole files.
   const wholeOnly = isUrl && !live && /^https?:/i.test(input) && !PLAYLISTS.test(media.formatName) && !(await takesRanges(path));
-  const mp4Segments = !live && !tools.seeksCmafHls && media.formatName === 'hls' && MP4_SAMPLE_ENTRY.test(media.codecTag);
+  const mp4Segments = !live && !tools.seeksCmafHls && media.formatName === 'hls' && isMp4SampleEntry(media.codecTag);
   if (mp4Segments) log.warn('source.unseekable', { reason: `${FMP4_HLS_UNSEEKABLE}: it plays from its start only, without pause or seek` });
   if (wholeOnly) log.warn('source.no_ranges', { reason: 'its server does not answer range requests: it plays from its start only, without pause or seek' });
   // The sound is a second ffmpeg on the same input: where one process alone can read it, the picture keeps it.

@@ -16,7 +16,7 @@ import type { PlayerController } from '../common/player-controller.js';
 import { deviceView, type DeviceView } from './device-pose.js';
 
 /** A device that sends no angles this long after device look went on has none to send. */
-export const NO_ANGLES_MS = 1000;
+export const NO_ANGLES_MS = 2000;
 
 export interface DeviceLookEvents {
   /** Device look went on or off (the button shows it). */
@@ -34,6 +34,8 @@ export class DeviceLook {
   private on = false;
   /** A permission prompt is open: clicks wait for its answer. */
   private asking = false;
+  /** The page is going: a permission granted after it starts nothing. */
+  private disposed = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** The angles of the newest event, reused: events come 60 times a second and more. */
   private readonly pose: DeviceView = { yaw: 0, pitch: 0, roll: 0 };
@@ -44,9 +46,13 @@ export class DeviceLook {
     private readonly events: DeviceLookEvents,
   ) {}
 
-  /** Whether the page can get the device's orientation: the API, on a device with touch (a phone, a tablet). */
+  /**
+   * Whether to offer device look: on a device with touch (a phone, a tablet) whose browser has the
+   * API, or on a page that is not secure, where Chromium leaves the API out altogether (a phone
+   * reading `serve` over the LAN's http): there the button says why it cannot, rather than hide.
+   */
   static available(): boolean {
-    if (typeof DeviceOrientationEvent === 'undefined') return false;
+    if (typeof DeviceOrientationEvent === 'undefined' && isSecureContext) return false;
     return navigator.maxTouchPoints > 0 || matchMedia('(pointer: coarse)').matches;
   }
 
@@ -61,6 +67,10 @@ export class DeviceLook {
       this.stop();
       return;
     }
+    if (!isSecureContext) {
+      this.events.notice(INSECURE);
+      return;
+    }
     const ask = (DeviceOrientationEvent as unknown as PermissionAsking).requestPermission;
     if (typeof ask !== 'function') {
       this.start();
@@ -71,6 +81,7 @@ export class DeviceLook {
     ask.call(DeviceOrientationEvent).then(
       (answer) => {
         this.asking = false;
+        if (this.disposed) return;
         if (answer === 'granted') this.start();
         else refused();
       },
@@ -89,7 +100,7 @@ export class DeviceLook {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.stop();
-      this.events.notice(isSecureContext ? 'this device gives no orientation: the view stays where you drag it' : 'no orientation came: browsers give it to secure pages only (https, or localhost)');
+      this.events.notice('this device gives no orientation: the view stays where you drag it');
     }, NO_ANGLES_MS);
     this.events.changed(true);
   }
@@ -118,9 +129,13 @@ export class DeviceLook {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.stop();
   }
 }
+
+/** Said where the page is not secure: browsers give the device's orientation to secure pages only. */
+const INSECURE = 'the device\'s orientation is given to secure pages only: open this page over https, or as localhost';
 
 /** How far the screen's content is turned from the device's natural orientation, degrees. */
 function screenAngle(): number {

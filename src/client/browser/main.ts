@@ -428,8 +428,9 @@ function start(): void {
   );
   stage.addEventListener('pointerdown', (e) => {
     // A touch on the help may be the start of a scroll (a long help on a phone turned sideways):
-    // the help closes on its click, which the browser sends for a tap and not for a scroll.
-    if (e.target instanceof Node && help.contains(e.target)) return;
+    // the help closes on its click, which the browser sends for a tap and not for a scroll. A mouse
+    // press closes it at once and drags, as anywhere on the picture.
+    if (e.pointerType !== 'mouse' && e.target instanceof Node && help.contains(e.target)) return;
     if (!help.hidden) help.hidden = true;
     if (e.button === 0) stage.classList.add('dragging');
   });

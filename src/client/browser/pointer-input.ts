@@ -38,8 +38,8 @@ export class PointerInput {
     if (e.pointerType === 'mouse' && e.button !== 0) return;
     // Controls over the picture (the banner's button) keep their clicks: capturing the pointer
     // would send the click to the stage instead. What is marked data-no-drag (the help) keeps its
-    // touches too, to scroll by.
-    if (e.target instanceof Element && e.target.closest('button, a, input, select, textarea, [data-no-drag]')) return;
+    // touches too, to scroll by; a mouse drags from there as from the picture.
+    if (e.target instanceof Element && e.target.closest(e.pointerType === 'mouse' ? 'button, a, input, select, textarea' : 'button, a, input, select, textarea, [data-no-drag]')) return;
     try {
       this.target.setPointerCapture(e.pointerId); // the drag goes on outside the stage
     } catch {
