@@ -496,6 +496,23 @@ describe('a phone', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a mouse pressed on the help closes it and drags the view, as anywhere on the picture', async () => {
+    const { page, errors } = await open(demo, '?renderer=2d');
+    await playing(page);
+    const help = page.locator('#help');
+    await page.click('#help-button');
+    expect(await help.isVisible()).toBe(true);
+    const box = (await help.boundingBox())!;
+    const yaw = (await pageState(page)).view.yaw;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    expect(await help.isVisible()).toBe(false);
+    for (let dx = 40; dx <= 200; dx += 40) await page.mouse.move(box.x + box.width / 2 + dx, box.y + box.height / 2);
+    await page.mouse.up();
+    await until('the view turned', async () => Math.abs((await pageState(page)).view.yaw - yaw) > 5, 3000);
+    expect(errors).toEqual([]);
+  });
+
   it('on a narrow screen the banner is as wide as its words need, up to the screen, not squeezed into half of it', async () => {
     const server = await serve(['--token', 's3cret']);
     const { page } = await openTouch(server, '?renderer=2d', PORTRAIT);
