@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listen, sleep } from './helpers/audio.js';
+import { audioEncoders, listen, makeNoisyClip, pictureRestarts, sleep } from './helpers/audio.js';
 import { makeClip, tempDir } from './helpers/media.js';
-import { startCli, TestViewer } from './helpers/server.js';
+import { getJson, startCli, TestViewer } from './helpers/server.js';
 
 const tmp = tempDir();
 
@@ -55,17 +55,9 @@ describe('/audio when the sound cannot go on', () => {
   }, 40_000);
 
   it('an audio encoder that keeps failing gives the sound up: /audio answers 503 with why, its listener ends, the picture plays on', async () => {
-    const noisy = join(tmp.dir, 'soundless-soon.mp4');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=40', '-f', 'lavfi', '-i', 'anoisesrc=d=40:c=pink:r=48000:a=0.3',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', noisy]);
+    const noisy = makeNoisyClip(join(tmp.dir, 'soundless-soon.mp4'), 40);
     const s = await startCli([noisy, '--log-level', 'error']);
-    const encoders = (): string[] => {
-      try {
-        return execFileSync('pgrep', ['-P', String(s.proc.pid), '-f', 'adts'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-      } catch {
-        return []; // pgrep finds none
-      }
-    };
+    const encoders = (): string[] => audioEncoders(s.proc.pid!);
     try {
       const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
       const c = await listen(`${s.url}/audio`);
@@ -83,9 +75,7 @@ describe('/audio when the sound cannot go on', () => {
         await sleep(600);
       }
       await v.moreFrames(3);
-      // The picture's restarts after a failure: ffmpegRestarts counts the sound's too.
-      const pictureRestarts = (h: { ffmpegRestarts: number; audio: { restarts: number } }): number => h.ffmpegRestarts - h.audio.restarts;
-      const decoderRuns = pictureRestarts(await (await fetch(`${s.url}/healthz`)).json() as never);
+      const decoderRuns = pictureRestarts(await getJson(`${s.url}/healthz`));
       expect(encoders()).toHaveLength(1);
       // The file goes, then the encoder crashes as in the test above: each restart of the sound
       // fails ("No such file"), while the picture's decoder reads on from the file it holds open.
@@ -119,7 +109,7 @@ describe('/audio when the sound cannot go on', () => {
         audio: { available: false, failed: true, restarts: 4, listeners: 0, reason: expect.stringMatching(/^audio encoder stopped .*soundless-soon\.mp4: No such file or directory\)$/) },
       });
       expect(JSON.stringify(body['audio'])).not.toContain(tmp.dir);
-      expect(pictureRestarts(body as never), 'the picture\'s decoder was not started again on the missing file').toBe(decoderRuns);
+      expect(pictureRestarts(body), 'the picture\'s decoder was not started again on the missing file').toBe(decoderRuns);
       // The picture plays on.
       await v.moreFrames(10);
       expect(v.closeCode).toBeNull();

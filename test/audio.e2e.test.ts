@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAdtsHeader } from '../protocol/adts.js';
-import { decode, listen, probe, sleep, tonePower, wholeFrames } from './helpers/audio.js';
+import { audioEncoders, decode, listen, makeNoisyClip, probe, sleep, tonePower, wholeFrames } from './helpers/audio.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
@@ -125,17 +125,13 @@ describe('/audio', () => {
   });
 
   it('an audio encoder crash restarts it; the listener continues on the same response; viewers are told', async () => {
-    // A long noisy clip: its encode runs for as long as the test (a short one finishes its pass
-    // early, the pipe holding seconds of sound ahead of the picture).
-    const long = join(tmp.dir, 'long-noise.mp4');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=40', '-f', 'lavfi', '-i', 'anoisesrc=d=40:c=pink:r=48000:a=0.3',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', long]);
+    const long = makeNoisyClip(join(tmp.dir, 'long-noise.mp4'), 40);
     const s = await startCli([long, '--log-level', 'warn']);
     try {
       const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
       const c = await listen(`${s.url}/audio`);
       await sleep(800);
-      const encoders = execFileSync('pgrep', ['-P', String(s.proc.pid), '-f', 'adts']).toString().trim().split('\n');
+      const encoders = audioEncoders(s.proc.pid!);
       expect(encoders).toHaveLength(1);
       process.kill(Number(encoders[0]), 'SIGKILL');
       const killedAt = performance.now();

@@ -24,6 +24,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { encodeInit, encodeStatus, Limits, sampleCount } from '../protocol/index.js';
 import { launchChromium, openPage, paintedFrame, pageNotices, pageState, playing, until, type OpenPage } from './helpers/browser.js';
+import { audioEncoders, makeNoisyClip, pictureRestarts } from './helpers/audio.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, newestView, startCli, stopProcess, TestViewer, type CliServer } from './helpers/server.js';
 
@@ -278,9 +279,7 @@ describe('the sound', () => {
   }, 90_000);
 
   it('a sound the server gave up: the button says it failed, with the server\'s line, on a page playing it and on one opened after; the picture plays', async () => {
-    const noisy = join(tmp.dir, 'soundless-soon.mp4');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=60', '-f', 'lavfi', '-i', 'anoisesrc=d=60:c=pink:r=48000:a=0.3',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', noisy]);
+    const noisy = makeNoisyClip(join(tmp.dir, 'soundless-soon.mp4'), 60);
     const server = await serve([noisy]);
     const { page } = await open(server, '?renderer=2d');
     await playing(page);
@@ -288,17 +287,9 @@ describe('the sound', () => {
     // The picture settled at the page's working size first (a resize restarts its decoder, 1 s
     // after a viewer comes): restarted on the missing file, the source itself would fail.
     await new Promise((r) => setTimeout(r, 1500));
-    // The picture's restarts after a failure: ffmpegRestarts counts the sound's too.
-    const pictureRestarts = (h: Record<string, unknown>): number => (h['ffmpegRestarts'] as number) - (h['audio'] as { restarts: number }).restarts;
     const decoderRuns = pictureRestarts(await getJson(`${server.url}/healthz`));
     await page.locator('#sound').click();
-    const encoder = await until('the sound encoding', async () => {
-      try {
-        return execFileSync('pgrep', ['-P', String(server.proc.pid), '-f', 'adts'], { encoding: 'utf8' }).trim().split('\n')[0];
-      } catch {
-        return null; // pgrep finds none yet
-      }
-    });
+    const encoder = await until('the sound encoding', async () => audioEncoders(server.proc.pid!)[0] ?? null);
     // As in audio.e2e.test.ts: the file goes and the encoder crashes, so every restart of the sound
     // fails while the picture's decoder reads on from the file it holds open; the fifth gives it up.
     rmSync(noisy);

@@ -87,15 +87,11 @@ function serveAudio(req: IncomingMessage, res: ServerResponse, url: URL, routes:
   }
   // Given up, the source makes no sound: a 200 left the player waiting on a stream that never came.
   // Not counted as a client either, which would start the given-up source again for a listener alone.
-  const failed = routes.sourceFailed();
-  if (failed !== null) {
-    reply(res, 503, 'text/plain; charset=utf-8', `the source failed: ${failed}\n`, { 'Access-Control-Allow-Origin': '*' });
-    return;
-  }
   // The sound alone given up: a 204 would tell players and the page that the source has none.
-  const soundFailed = routes.audioFailed();
-  if (soundFailed !== null) {
-    reply(res, 503, 'text/plain; charset=utf-8', `the sound failed: ${soundFailed}\n`, { 'Access-Control-Allow-Origin': '*' });
+  const source = routes.sourceFailed();
+  const sound = source === null ? routes.audioFailed() : null;
+  if (source !== null || sound !== null) {
+    reply(res, 503, 'text/plain; charset=utf-8', source !== null ? `the source failed: ${source}\n` : `the sound failed: ${sound}\n`, { 'Access-Control-Allow-Origin': '*' });
     return;
   }
   if (!routes.audioAvailable()) {

@@ -73,3 +73,24 @@ export function tonePower(pcm: Int16Array, hz: number, rate = 48000): number {
   }
   return (s1 * s1 + s2 * s2 - k * s1 * s2) / Math.max(1, pcm.length);
 }
+
+/**
+ * A 256×128 clip of `seconds` with pink noise for sound: its encode runs as long as a test (a
+ * short one finishes its pass early, the pipe holding seconds of sound ahead of the picture).
+ */
+export function makeNoisyClip(path: string, seconds: number): string {
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=256x128:rate=30:duration=${seconds}`, '-f', 'lavfi', '-i', `anoisesrc=d=${seconds}:c=pink:r=48000:a=0.3`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', path]);
+  return path;
+}
+
+/** The pids of the sound encoders (ffmpeg writing ADTS) a server process runs now; none: empty. */
+export function audioEncoders(serverPid: number): string[] {
+  const found = spawnSync('pgrep', ['-P', String(serverPid), '-f', 'adts'], { encoding: 'utf8' });
+  return found.stdout.trim().split('\n').filter(Boolean);
+}
+
+/** The picture's restarts after a failure, from /healthz: its ffmpegRestarts counts the sound's too. */
+export function pictureRestarts(health: Record<string, unknown>): number {
+  return (health['ffmpegRestarts'] as number) - (health['audio'] as { restarts: number }).restarts;
+}
