@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { Ascii360Error, EXIT_USAGE } from '../shared/errors.js';
 import { isUrlLike, withPublicUrls } from '../shared/source-name.js';
 import { pixelsOfStream, type FramePixels } from '../shared/frame-pixels.js';
+import { readAnswers, toolsKey, writeAnswers, type ToolAnswers } from './ffmpeg-tools-cache.js';
 
 export const HWACCELS = ['auto', 'none', 'cuda', 'vaapi', 'qsv', 'videotoolbox'] as const;
 export type Hwaccel = (typeof HWACCELS)[number];
@@ -120,37 +121,47 @@ export function parseFfmpegVersion(firstLine: string): [number, number] {
   return m ? [Number(m[1]), Number(m[2])] : [99, 0];
 }
 
+/** The filters findFfmpeg asks `ffmpeg -filters` about (resizerOf, cudaResizeOf). */
+const FILTERS_ASKED = ['zscale', 'scale_cuda', 'hwdownload'];
+
 export async function findFfmpeg(ffmpeg = process.env['ASCII360_FFMPEG'] ?? 'ffmpeg', ffprobe = process.env['ASCII360_FFPROBE'] ?? 'ffprobe'): Promise<FfmpegTools> {
-  let versionText: string;
-  try {
-    versionText = (await runTool(ffmpeg, ['-hide_banner', '-version'])).stdout;
-  } catch {
-    throw new Ascii360Error('FFMPEG_MISSING', `ffmpeg (>= 4.4) was not found on PATH; ${INSTALL_HINT}`, EXIT_USAGE);
+  const key = toolsKey(ffmpeg, ffprobe);
+  let answers = key === null ? null : readAnswers(key);
+  if (!answers) {
+    answers = await askTools(ffmpeg, ffprobe);
+    if (key !== null) writeAnswers(key, answers);
   }
-  try {
-    await runTool(ffprobe, ['-version']);
-  } catch {
-    throw new Ascii360Error('FFMPEG_MISSING', `ffprobe (part of ffmpeg) was not found on PATH; ${INSTALL_HINT}`, EXIT_USAGE);
-  }
-  const firstLine = versionText.split('\n')[0] ?? '';
-  const [major, minor] = parseFfmpegVersion(firstLine);
-  const [hwaccels, filters] = await Promise.all([
-    runTool(ffmpeg, ['-hide_banner', '-hwaccels']).then(
-      ({ stdout }) => stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean),
-      // Listing accelerators is informational only; decoding works without it.
-      () => [] as string[],
-    ),
-    runTool(ffmpeg, ['-hide_banner', '-filters']).then(({ stdout }) => stdout, () => ''),
-  ]);
+  const { versionLine, hwaccels, filterLines } = answers;
+  const filters = filterLines.join('\n');
+  const [major, minor] = parseFfmpegVersion(versionLine);
   return {
     ffmpeg,
     ffprobe,
-    version: firstLine.replace(/^ffmpeg version\s+/, '').split(' ')[0] ?? 'unknown',
+    version: versionLine.replace(/^ffmpeg version\s+/, '').split(' ')[0] ?? 'unknown',
     fpsModeFlag: major > 5 || (major === 5 && minor >= 1) ? '-fps_mode' : '-vsync',
     hwaccels,
     resizer: resizerOf(filters),
     cudaResize: cudaResizeOf(filters),
     seeksCmafHls: major >= 8,
+  };
+}
+
+/** Runs the binaries for what findFfmpeg needs to know, all four at once (each is mostly the loading of ffmpeg's libraries). */
+async function askTools(ffmpeg: string, ffprobe: string): Promise<ToolAnswers> {
+  const [version, probeVersion, hwaccels, filters] = await Promise.allSettled([
+    runTool(ffmpeg, ['-hide_banner', '-version']),
+    runTool(ffprobe, ['-version']),
+    // Listing accelerators is informational only; decoding works without it.
+    runTool(ffmpeg, ['-hide_banner', '-hwaccels']).then(({ stdout }) => stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean), () => [] as string[]),
+    runTool(ffmpeg, ['-hide_banner', '-filters']).then(({ stdout }) => stdout, () => ''),
+  ]);
+  if (version.status === 'rejected') throw new Ascii360Error('FFMPEG_MISSING', `ffmpeg (>= 4.4) was not found on PATH; ${INSTALL_HINT}`, EXIT_USAGE);
+  if (probeVersion.status === 'rejected') throw new Ascii360Error('FFMPEG_MISSING', `ffprobe (part of ffmpeg) was not found on PATH; ${INSTALL_HINT}`, EXIT_USAGE);
+  const filterList = filters.status === 'fulfilled' ? filters.value : '';
+  return {
+    versionLine: version.value.stdout.split('\n')[0] ?? '',
+    hwaccels: hwaccels.status === 'fulfilled' ? hwaccels.value : [],
+    filterLines: filterList.split('\n').filter((line) => FILTERS_ASKED.some((name) => lists(line, name))),
   };
 }
 
