@@ -61,10 +61,19 @@ describe("what ffmpeg can do, kept between runs", () => {
     await findFfmpeg(ffmpeg, ffprobe);
     expect(runCount()).toBe(2 * asked);
 
+    // A second ffmpeg beside the first (here another path to the same build) is kept beside it: switching back asks nothing.
+    const other = join(tmp.dir, 'ffmpeg-static');
+    wrap(other, resolveCommand('ffmpeg')!);
+    await findFfmpeg(other, ffprobe);
+    expect(runCount()).toBe(3 * asked);
+    await findFfmpeg(ffmpeg, ffprobe);
+    await findFfmpeg(other, ffprobe);
+    expect(runCount()).toBe(3 * asked);
+
     // A torn file is not trusted.
     writeFileSync(join(cacheHome, 'ascii360', 'ffmpeg-tools.json'), '{"format":1,"key":');
     expect(await findFfmpeg(ffmpeg, ffprobe)).toEqual(first);
-    expect(runCount()).toBe(3 * asked);
+    expect(runCount()).toBe(4 * asked);
   });
 
   it('a cache directory that cannot be written is only slower, and a missing ffprobe still says so', async () => {

@@ -25,7 +25,7 @@ export interface ToolAnswers {
 }
 
 /** Bumped when ToolAnswers changes shape: an older file is then asked again, not misread. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Where the answers live: `$XDG_CACHE_HOME/ascii360`, else `~/.cache/ascii360` (as mpv and fontconfig keep theirs). */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -70,26 +70,44 @@ function fileFor(dir: string): string {
   return join(dir, 'ffmpeg-tools.json');
 }
 
-/** The answers kept for `key`, or null (none kept, another pair's, or unreadable). */
-export function readAnswers(key: string, dir = cacheDir()): ToolAnswers | null {
+/**
+ * Pairs kept at once: a user with a second ffmpeg (ASCII360_FFMPEG, a static build beside the
+ * distribution's) switching between them is not asked each time.
+ */
+const MAX_PAIRS = 8;
+
+interface KeptAnswers {
+  key: string;
+  answers: ToolAnswers;
+}
+
+/** Every pair's answers in the file, newest first; none where it is missing, torn or another format's. */
+function readAll(dir: string): KeptAnswers[] {
   try {
-    const kept = JSON.parse(readFileSync(fileFor(dir), 'utf8')) as { format?: unknown; key?: unknown; answers?: Partial<ToolAnswers> };
-    const a = kept.answers;
-    if (kept.format !== FORMAT || kept.key !== key || !a) return null;
-    if (typeof a.versionLine !== 'string' || !isStrings(a.hwaccels) || !isStrings(a.filterLines)) return null;
-    return { versionLine: a.versionLine, hwaccels: a.hwaccels, filterLines: a.filterLines };
+    const kept = JSON.parse(readFileSync(fileFor(dir), 'utf8')) as { format?: unknown; pairs?: unknown };
+    if (kept.format !== FORMAT || !Array.isArray(kept.pairs)) return [];
+    return kept.pairs.filter((p): p is KeptAnswers => {
+      const a = (p as Partial<KeptAnswers> | null)?.answers;
+      return typeof (p as Partial<KeptAnswers>).key === 'string' && !!a && typeof a.versionLine === 'string' && isStrings(a.hwaccels) && isStrings(a.filterLines);
+    });
   } catch {
-    return null;
+    return [];
   }
 }
 
-/** Keeps `answers` for `key`; a failure to write is ignored (the next start asks again). */
+/** The answers kept for `key`, or null (none kept, or unreadable). */
+export function readAnswers(key: string, dir = cacheDir()): ToolAnswers | null {
+  return readAll(dir).find((p) => p.key === key)?.answers ?? null;
+}
+
+/** Keeps `answers` for `key` with the other pairs' newest; a failure to write is ignored (the next start asks again). */
 export function writeAnswers(key: string, answers: ToolAnswers, dir = cacheDir()): void {
   try {
+    const pairs = [{ key, answers }, ...readAll(dir).filter((p) => p.key !== key)].slice(0, MAX_PAIRS);
     mkdirSync(dir, { recursive: true });
     // Written aside and renamed over: a start reading at the same moment sees the old file or the new, never half of one.
     const aside = `${fileFor(dir)}.${process.pid}.tmp`;
-    writeFileSync(aside, JSON.stringify({ format: FORMAT, key, answers }));
+    writeFileSync(aside, JSON.stringify({ format: FORMAT, pairs }));
     renameSync(aside, fileFor(dir));
   } catch {
     // A read-only home, a full disk: asking each time is only slower.
