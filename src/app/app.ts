@@ -309,8 +309,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     drops.note(dropped);
     const stalledMs = playback.stillFor();
     const clusterLost = cluster !== null && !cluster.connected;
+    const sound = audio.health();
     return {
-      status: statusOf(timeline, drops.recent() || stalledMs >= STALLED_MS || clusterLost),
+      // A sound given up leaves the picture playing: degraded, not failed, so a balancer keeps the server.
+      status: statusOf(timeline, drops.recent() || stalledMs >= STALLED_MS || clusterLost || sound.failed),
       // To the millisecond, as `position` and STATUS: give it (frame times add up to 8.199999999999998).
       timeline: timeline.position === undefined ? timeline : { ...timeline, position: toMs(timeline.position) },
       // Anyone who reaches the server reads this: the file's name, not its directories or a URL's key.
@@ -344,7 +346,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       listeners: audio.listeners.count,
       clients: { max: maxClients, refused },
       memory: { ...(({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()), frames: playback.frameMemoryBytes },
-      audio: audio.health(),
+      audio: sound,
       uptime: Math.round((Date.now() - started) / 1000),
       ...(cluster ? { cluster: { ...cluster.health(), offsetMs: playback.offsetMs, resyncs: playback.resyncs } } : {}),
     };

@@ -1,7 +1,8 @@
 /**
  * `/healthz`: what an operator, a load balancer or a test needs to know, in one JSON object.
  * `status` is `ok`, `degraded` (the source is restarting, frames were dropped within the last
- * DEGRADED_WINDOW_MS, a playing picture stood still for STALLED_MS, or a cluster's Redis is unreachable) or `failed` (the source was given up); the HTTP status follows it (503 for
+ * DEGRADED_WINDOW_MS, a playing picture stood still for STALLED_MS, a cluster's Redis is unreachable, or the
+ * sound was given up while the picture plays on) or `failed` (the source was given up); the HTTP status follows it (503 for
  * failed), so an orchestrator can act without reading the body. metrics.ts renders the same
  * numbers for Prometheus.
  */

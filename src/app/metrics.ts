@@ -11,7 +11,7 @@ function line(out: string[], name: string, type: 'counter' | 'gauge', help: stri
 
 export function prometheusText(h: Health): string {
   const out: string[] = [];
-  line(out, 'up', 'gauge', 'Server health: 1 ok, 0.5 degraded (source restarting, frames dropped lately or the picture stalled), 0 failed.', h.status === 'ok' ? 1 : h.status === 'degraded' ? 0.5 : 0);
+  line(out, 'up', 'gauge', 'Server health: 1 ok, 0.5 degraded (source restarting, frames dropped lately, the picture stalled or the sound given up), 0 failed.', h.status === 'ok' ? 1 : h.status === 'degraded' ? 0.5 : 0);
   line(out, 'viewers', 'gauge', 'WebSocket viewers connected.', h.viewers);
   line(out, 'listeners', 'gauge', 'Audio listeners connected.', h.listeners);
   line(out, 'distinct_views', 'gauge', 'Distinct views rendered per frame.', h.distinctViews);
