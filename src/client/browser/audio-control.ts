@@ -1,11 +1,11 @@
 /**
- * The sound: an <audio> element on the server's `/audio` stream and a mute button.
+ * The sound: the server's `/audio` stream, played by an AudioFeed (below), and its on/off button.
  *
  * Whether there is sound is asked with `HEAD /audio` (common/sound-answer.ts): 200 → available,
  * 204 → the source has no audio track, 401 or 403 → refused (the token), 503 with the server's one
  * line → failed (the source, or its sound alone: `the sound failed: …`, shown on the button, not
- * taken for a source without sound), anything else (an older server answers 404) or a network
- * error → unavailable. Asked once at the start, again when a stream fails before it is retried
+ * taken for a source without sound; any other 503, a full server's or a proxy's, is retried),
+ * anything else (an older server answers 404) or a network error → unavailable. Asked once at the start, again when a stream fails before it is retried
  * (the server may have given the sound up: it ends the stream and answers 503 from then on), and
  * after a reconnect where it had failed (a restarted server may have sound again).
  * Browsers refuse to autoplay sound, so the page starts muted and the stream is only opened when
