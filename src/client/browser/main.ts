@@ -27,6 +27,7 @@ import { viewUrl } from '../common/stream-client.js';
 import { wholeDegrees } from '../common/view-controller.js';
 import { AudioControl } from './audio-control.js';
 import { AvSync } from './av-sync.js';
+import { BarAway } from './bar-away.js';
 import { buildCellFont, type CellFont } from './cell-font.js';
 import { accessRefusal, Connection, type LinkState } from './connection.js';
 import { createRenderer } from './create-renderer.js';
@@ -260,8 +261,13 @@ function start(): void {
     () => accessRefusal(audioUrl),
   );
 
+  /** The timeline code last shown. */
+  let shownCode: StatusCode | null = null;
   /** The timeline exactly as the server says it (STATUS:, §2.1): the play button, and a banner at the end or on failure. */
   function showTimeline(status: TimelineStatus): void {
+    // A pause, the end or a failure brings the bar back (bar-away.ts keeps it while the picture does not play).
+    if (status.code !== shownCode) barAway.show();
+    shownCode = status.code;
     showEnded(status.code);
     // The banner tells the reason the server also sends as an Error:, so that toast is not shown too.
     const covers = status.reason === undefined ? undefined : `server: ${status.reason}`;
@@ -437,6 +443,9 @@ function start(): void {
   help.addEventListener('click', () => {
     help.hidden = true;
   });
+  // On a phone turned sideways the bar lies over the picture and steps away while it plays (bar-away.ts).
+  const banner = byId('banner', HTMLElement);
+  const barAway = new BarAway(document.body, stage, byId('bar', HTMLElement), () => link === 'open' && player.timeline?.code === 'PLAYING' && help.hidden && banner.hidden);
   const endDrag = (): void => stage.classList.remove('dragging');
   stage.addEventListener('pointerup', endDrag);
   stage.addEventListener('pointercancel', endDrag);
