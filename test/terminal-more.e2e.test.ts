@@ -78,7 +78,10 @@ describe('Ctrl-Z in tmux', () => {
     await until('the picture', () => /fps/.test(capture('a360-suspend-kill')[29] ?? ''), 20_000);
     tmux('send-keys', '-t', 'a360-suspend-kill', 'C-z');
     await until('stopped', () => capture('a360-suspend-kill').some((l) => /Stopped/.test(l)));
-    tmux('send-keys', '-t', 'a360-suspend-kill', 'kill %1; sleep 3; jobs -l; echo JOBS-END', 'Enter');
+    // The jobs listed once the job has ended or stopped again, up to 5 s: `ps` says which (T is
+    // stopped; a zombie waits for the shell to reap it, and the listing to know it). A fixed 3 s
+    // was mostly idle. `wait` cannot tell: it returns at once for a job its shell still has stopped.
+    tmux('send-keys', '-t', 'a360-suspend-kill', 'p=$(jobs -p %1); kill %1; for i in $(seq 50); do s=$(ps -o stat= -p $p) && [ "${s#T}" = "$s" ] || break; sleep 0.1; done; jobs -l; echo JOBS-END', 'Enter');
     // Before, it took the terminal back from the background (alternate screen, mouse reports) and
     // was stopped again, by SIGTTOU, in Node's own exit.
     const after = await until('the job gone', () => {
@@ -199,6 +202,8 @@ describe('the colour tolerance', () => {
     const args = `play '${photo}' --log-level silent --style half --codec raw`;
     // Wide enough for the status line's last field, where the tolerance shows.
     start('a360-settle', 150, 30, args);
+    // The same view drawn exactly (--tolerance 0), started now: its start overlaps the wait below.
+    start('a360-fresh', 150, 30, `${args} --yaw 15 --tolerance 0`);
     await until('the picture', () => / 0\/0 fps/.test(capture('a360-settle')[29] ?? '') && /fov 90/.test(capture('a360-settle')[29] ?? ''));
     // Turning doubles the tolerance (16) for the frames that answer the keys; the status line says so while it lasts.
     tmux('send-keys', '-t', 'a360-settle', 'Right', 'Right');
@@ -207,7 +212,6 @@ describe('the colour tolerance', () => {
     await new Promise((r) => setTimeout(r, 1500));
     await until('the tolerance back to 8 at rest', () => /yaw 15 .* 0\/0 fps/.test(capture('a360-settle')[29] ?? '') && !/tolerance/.test(capture('a360-settle')[29] ?? ''), 4000);
     // And the picture with it: every colour within 8 of the same view drawn exactly (--tolerance 0).
-    start('a360-fresh', 150, 30, `${args} --yaw 15 --tolerance 0`);
     await until('the fresh picture', () => /yaw 15 .* 0\/0 fps/.test(capture('a360-fresh')[29] ?? ''));
     // The status line can come before the first frame (a loaded machine): wait for a whole picture.
     const fresh = await until('the fresh picture drawn', () => {
@@ -441,6 +445,8 @@ describe('watching together in tmux', () => {
         return /^ \|\| \d\d:\d\d \/ 00:08/.test(line) ? line : null;
       });
       expect(paused).toMatch(/ramp m5/);
+      // Near the end before playing on: the end is what is watched for, not the seconds before it.
+      viewer.send({ type: 'seek', time: 6 });
       viewer.send({ type: 'pause', paused: false });
       // Played to the end: the client leaves the screen as it found it and says the file ended.
       const after = await until('the end', () => {
