@@ -12,10 +12,34 @@ import { until } from './helpers/tmux.js';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-function run(args: string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; stdout: string; stderr: string } {
+type Ran = { code: number | null; stdout: string; stderr: string };
+
+function run(args: string[], env: NodeJS.ProcessEnv = process.env): Ran {
   const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 20_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * `run` without blocking, so a test's independent runs go side by side (each is a Node start, most
+ * of it waiting on the disk and the other core): killed after 20 s, its code then null, as run's.
+ */
+function runAsync(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGTERM'), 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Every list of arguments run at once, the results in the same order. */
+const runEach = (list: string[][], env?: NodeJS.ProcessEnv): Promise<Ran[]> => Promise.all(list.map((args) => runAsync(args, env)));
 
 function expectOneLineError(stderr: string, pattern: RegExp): void {
   // A URL slow to answer (a loaded machine) first gets the log's `source.opening` notice, by design.
@@ -28,7 +52,7 @@ function expectOneLineError(stderr: string, pattern: RegExp): void {
 describe('ascii360 --version', () => {
   it('prints the package version', async () => {
     const { version } = JSON.parse((await import('node:fs')).readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
-    for (const flag of ['--version', '-V']) expect(run([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    for (const r of await runEach([['--version'], ['-V']])) expect(r).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('runs as a program, as npx and an installed package run it: the built bin is executable and starts with a shebang', () => {
@@ -47,31 +71,34 @@ describe('ascii360 <file or URL>: the command left out', () => {
   /** The error line for `word`, the command to type shown as `shown`. */
   const hint = (word: string, shown = word): string => `ascii360: unknown command '${word}'; to play it here: ascii360 play ${shown} (or serve it: ascii360 serve ${shown})`;
 
-  it('says what to type for a file that exists or a URL, on the error line, with usage exit code 2', () => {
+  it('says what to type for a file that exists or a URL, on the error line, with usage exit code 2', async () => {
     const clip = join(tmp.dir, 'clip.mp4');
     const spaced = join(tmp.dir, "it's here.mp4");
     for (const file of [clip, spaced]) writeFileSync(file, '');
-    for (const [word, line] of [
+    const cases = [
       [clip, hint(clip)],
       ['https://example.com/360.mp4', hint('https://example.com/360.mp4')],
       // Quoted for the shell.
       [spaced, hint(spaced, `'${tmp.dir}/it'\\''s here.mp4'`)],
       // A URL's password and query left out, as from every other line.
       ['https://viewer:pa55@example.com/360.mp4?sig=k3y', hint('https://***:***@example.com/360.mp4?…', "'https://***:***@example.com/360.mp4?…'")],
-    ] as const) {
-      const r = run([word, '--loop']);
+    ] as const;
+    const results = await runEach(cases.map(([word]) => [word, '--loop']));
+    for (const [i, [, line]] of cases.entries()) {
+      const r = results[i]!;
       expect(r.code).toBe(2);
       expect(r.stderr.split('\n')[0]).toBe(line);
       expect(r.stderr).not.toMatch(/pa55|k3y/);
     }
   });
 
-  it('refuses any other word as before: a misspelt command gets its suggestion, a missing file no hint', () => {
-    const typo = run(['serv']);
-    expect([typo.code, typo.stderr]).toEqual([2, "ascii360: unknown command 'serv'\n(Did you mean serve?)\n(run with --help for usage)\n"]);
+  it('refuses any other word as before: a misspelt command gets its suggestion, a missing file no hint', async () => {
     // A file's name under a file (ENOTDIR) and a name too long to be one threw past the refusal.
-    for (const word of [join(tmp.dir, 'missing.mp4'), tmp.dir, join(CLI, 'x'), 'y'.repeat(5000)]) {
-      const r = run([word]);
+    const words = [join(tmp.dir, 'missing.mp4'), tmp.dir, join(CLI, 'x'), 'y'.repeat(5000)];
+    const [typo, ...others] = await runEach([['serv'], ...words.map((word) => [word])]);
+    expect([typo!.code, typo!.stderr]).toEqual([2, "ascii360: unknown command 'serv'\n(Did you mean serve?)\n(run with --help for usage)\n"]);
+    for (const [i, word] of words.entries()) {
+      const r = others[i]!;
       expect([r.code, r.stderr]).toEqual([2, `ascii360: unknown command '${word}'\n(run with --help for usage)\n`]);
     }
   });
@@ -86,10 +113,13 @@ describe('ascii360 play: not in a terminal', () => {
   });
 });
 
-describe('ascii360 serve: a URL that never answers', () => {
+// Both tests wait out the 2 s before the opening notice, and little else: side by side, the wait is once.
+describe.concurrent('ascii360 serve: a URL that never answers', () => {
   /** Serves `url` and waits until its ffprobe runs; `probes()` lists the probes of it still running. */
-  async function opening(url: string, logLevel: string): Promise<{ child: ChildProcess; stderr(): string; exited: Promise<{ code: number | null; signal: string | null }>; probes(): string }> {
+  async function opening(url: string, logLevel: string, spawned: ChildProcess[] = []): Promise<{ child: ChildProcess; stderr(): string; exited: Promise<{ code: number | null; signal: string | null }>; probes(): string }> {
     const child = spawn(process.execPath, [CLI, 'serve', url, '--port', '0', '--log-level', logLevel], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Listed before the wait below, so a child whose probe never showed is killed too.
+    spawned.push(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -98,31 +128,31 @@ describe('ascii360 serve: a URL that never answers', () => {
     return { child, stderr: () => stderr, exited, probes };
   }
 
-  it('says at info level that it is opening a URL silent for 2 s, and SIGINT or SIGTERM meanwhile stops the probe and exits 0', async () => {
+  it('says at info level that it is opening a URL silent for 2 s, and SIGINT or SIGTERM meanwhile stops the probe and exits 0', async ({ expect }) => {
     // Accepts the connection, never says a word: a stalled server or a black-holing proxy.
     const silent = createNetServer(() => {});
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
     const spawned: ChildProcess[] = [];
     try {
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      // One server for each signal, side by side: each has its own URL, its probe told by it.
+      await Promise.all((['SIGINT', 'SIGTERM'] as const).map(async (signal) => {
         const url = `http://127.0.0.1:${port}/${signal}.mp4`;
-        const serve = await opening(url, 'info');
-        spawned.push(serve.child);
+        const serve = await opening(url, 'info', spawned);
         await until('the opening line', () => / info source\.opening /.test(serve.stderr()), 5000);
         expect(serve.stderr()).toMatch(new RegExp(`^\\S+ info source\\.opening source=http://127\\.0\\.0\\.1:${port}/${signal}\\.mp4 timeout_s=20$`, 'm'));
         serve.child.kill(signal);
         const exit = await Promise.race([serve.exited, new Promise((r) => setTimeout(() => r('still running after 5 s'), 5000))]);
-        expect(exit).toEqual({ code: 0, signal: null });
+        expect(exit, signal).toEqual({ code: 0, signal: null });
         await until('the probe gone', () => serve.probes() === '', 3000);
-      }
+      }));
     } finally {
       for (const child of spawned) child.kill('SIGKILL');
       silent.close();
     }
   }, 30_000);
 
-  it('keeps the opening line out of a quieter --log-level', async () => {
+  it('keeps the opening line out of a quieter --log-level', async ({ expect }) => {
     const silent = createNetServer(() => {});
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/quiet.mp4`;
@@ -147,29 +177,29 @@ describe('ascii360 serve: bad input', () => {
     expectOneLineError(r.stderr, /^ascii360: source not found: .*missing\.mp4$/);
   });
 
-  it('says what it cannot read from: standard input, a scheme it does not take', () => {
-    expectOneLineError(run(['serve', '-', '--port', '0']).stderr, /^ascii360: reading the source from standard input is not supported: give a file or a URL$/);
-    const r = run(['serve', 'gopher://example.org/x.mp4', '--port', '0']);
+  it('says what it cannot read from: standard input, a scheme it does not take', async () => {
+    const [stdin, r] = await runEach([['serve', '-', '--port', '0'], ['serve', 'gopher://example.org/x.mp4', '--port', '0']]) as [Ran, Ran];
+    expectOneLineError(stdin.stderr, /^ascii360: reading the source from standard input is not supported: give a file or a URL$/);
     expect(r.code).toBe(1);
     expectOneLineError(r.stderr, /^ascii360: gopher:\/\/ sources are not supported; URLs may be http\(s\) \(a file, or an HLS or DASH playlist\), rtmp\(s\), rtsp, srt, udp, tcp, rtp$/);
   });
 
-  it('reads --allow-origin as a browser writes an origin, and refuses what is not one', () => {
-    for (const bad of ['example.org', 'https://example.org/app', 'ftp://example.org']) {
-      const r = run(['serve', '--port', '0', '--allow-origin', `https://ok.example,${bad}`]);
+  it('reads --allow-origin as a browser writes an origin, and refuses what is not one', async () => {
+    for (const r of await runEach(['example.org', 'https://example.org/app', 'ftp://example.org'].map((bad) => ['serve', '--port', '0', '--allow-origin', `https://ok.example,${bad}`]))) {
       expect(r.code).toBe(2);
       expect(r.stderr.split('\n')[0]).toMatch(/^ascii360: option '--allow-origin <origins>' argument .* is invalid\. .* is not an origin: scheme, host and port only, like https:\/\/example\.org$/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
 
-  it('takes a file: URL as the file it names', () => {
+  it('takes a file: URL as the file it names', async () => {
     const empty = join(tmp.dir, 'url empty.mp4');
     writeFileSync(empty, '');
+    const [found, gone, elsewhere] = await runEach([pathToFileURL(empty).href, pathToFileURL(join(tmp.dir, 'gone.mp4')).href, 'file://elsewhere/x.mp4'].map((url) => ['serve', url, '--port', '0'])) as [Ran, Ran, Ran];
     // Reaching the file's own check shows the URL (its space percent-encoded) became its path.
-    expectOneLineError(run(['serve', pathToFileURL(empty).href, '--port', '0']).stderr, /^ascii360: .*url empty\.mp4 is empty/);
-    expectOneLineError(run(['serve', pathToFileURL(join(tmp.dir, 'gone.mp4')).href, '--port', '0']).stderr, /^ascii360: source not found: \/.*gone\.mp4$/);
-    expectOneLineError(run(['serve', 'file://elsewhere/x.mp4', '--port', '0']).stderr, /^ascii360: source is not a local file: file:\/\/elsewhere\/x\.mp4/);
+    expectOneLineError(found.stderr, /^ascii360: .*url empty\.mp4 is empty/);
+    expectOneLineError(gone.stderr, /^ascii360: source not found: \/.*gone\.mp4$/);
+    expectOneLineError(elsewhere.stderr, /^ascii360: source is not a local file: file:\/\/elsewhere\/x\.mp4/);
   });
 
   it('refuses a text file renamed .mp4', () => {
@@ -188,21 +218,20 @@ describe('ascii360 serve: bad input', () => {
     expectOneLineError(r.stderr, /^ascii360: .*cover\.mp3 has no video stream \(only a cover picture\)$/);
   });
 
-  it('refuses a zero-byte file and a corrupt image', () => {
+  it('refuses a zero-byte file and a corrupt image', async () => {
     const empty = join(tmp.dir, 'empty.mp4');
     writeFileSync(empty, '');
-    expectOneLineError(run(['serve', empty, '--port', '0']).stderr, /empty\.mp4 is empty/);
     const png = join(tmp.dir, 'broken.png');
     writeFileSync(png, Buffer.from('89504e470d0a1a0a0000', 'hex'));
-    const r = run(['serve', png, '--port', '0']);
-    expect(r.code).toBe(1);
-    expectOneLineError(r.stderr, /broken\.png is not an image that can be read/);
     // A JPEG whose header is whole but whose picture is cut short: refused at the start, not when a viewer comes.
     const whole = join(tmp.dir, 'whole.jpg');
     spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1024x512', '-frames:v', '1', whole]);
     const cut = join(tmp.dir, 'cut.jpg');
     writeFileSync(cut, readFileSync(whole).subarray(0, 8000));
-    const t = run(['serve', cut, '--port', '0']);
+    const [e, r, t] = await runEach([empty, png, cut].map((file) => ['serve', file, '--port', '0'])) as [Ran, Ran, Ran];
+    expectOneLineError(e.stderr, /empty\.mp4 is empty/);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /broken\.png is not an image that can be read/);
     expect(t.code).toBe(1);
     expectOneLineError(t.stderr, /cut\.jpg is not an image that can be read \(.*premature end/i);
   });
@@ -213,11 +242,13 @@ describe('ascii360 serve: bad input', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as { port: number }).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const http = run(['serve', `http://viewer:pa55word@127.0.0.1:${port}/clip.mp4?sig=k3y`, '--port', '0']);
+    const [http, rtmp] = await runEach([
+      ['serve', `http://viewer:pa55word@127.0.0.1:${port}/clip.mp4?sig=k3y`, '--port', '0'],
+      ['serve', `rtmp://127.0.0.1:${port}/live/s3cr3t-key`, '--port', '0'],
+    ]) as [Ran, Ran];
     expect(http.code).toBe(1);
     // Never reached: said so, not that it is not a video.
     expectOneLineError(http.stderr, new RegExp(`^ascii360: cannot reach http://\\*\\*\\*:\\*\\*\\*@127\\.0\\.0\\.1:${port}/clip\\.mp4\\?… \\(Connection refused\\)$`));
-    const rtmp = run(['serve', `rtmp://127.0.0.1:${port}/live/s3cr3t-key`, '--port', '0']);
     expect(rtmp.code).toBe(1);
     expectOneLineError(rtmp.stderr, /^ascii360: cannot reach rtmp:\/\/.* \(Connection refused\)$/);
     // Nowhere, the opening notice of a slow probe included (it named the key on a loaded machine).
@@ -269,19 +300,27 @@ describe('ascii360 serve: bad input', () => {
     expectOneLineError(r.stderr, /ffmpeg .*was not found on PATH; install it: Debian\/Ubuntu `sudo apt-get install ffmpeg`/);
   });
 
-  it('refuses bad option values with usage exit code 2', () => {
-    const r = run(['serve', '--mode', '7']);
+  it('refuses bad option values with usage exit code 2', async () => {
+    const [r, hwaccel, listen, yaw, port, ftp, past, abc] = await runEach([
+      ['serve', '--mode', '7'],
+      ['serve', '--hwaccel', 'magic'],
+      ['serve', '--port', '99999'],
+      ['play', '--yaw', 'east'],
+      ['view', 'ws://127.0.0.1:99999/ws'],
+      ['view', 'ftp://127.0.0.1/ws'],
+      ['view', 'ws://viewer@127.0.0.1:70000/ws'],
+      ['view', 'ws://127.0.0.1:abc/ws'],
+    ]) as [Ran, Ran, Ran, Ran, Ran, Ran, Ran, Ran];
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/mode must be 1/);
-    expect(run(['serve', '--hwaccel', 'magic']).code).toBe(2);
-    expect(run(['serve', '--port', '99999']).code).toBe(2);
-    expect(run(['play', '--yaw', 'east']).stderr).toMatch(/yaw must be a number of degrees/);
+    expect(hwaccel.code).toBe(2);
+    expect(listen.code).toBe(2);
+    expect(yaw.stderr).toMatch(/yaw must be a number of degrees/);
     // A ws:// URL with a port past 65535: its port named, not its scheme.
-    const port = run(['view', 'ws://127.0.0.1:99999/ws']);
     expect([port.code, port.stderr.trim()]).toEqual([2, 'ascii360: port 99999 is past 65535 in ws://127.0.0.1:99999/ws']);
-    expect(run(['view', 'ftp://127.0.0.1/ws']).stderr.trim()).toBe('ascii360: not a ws:// or http:// URL: ftp://127.0.0.1/ws');
-    expect(run(['view', 'ws://viewer@127.0.0.1:70000/ws']).stderr.trim()).toMatch(/^ascii360: port 70000 is past 65535 in ws:\/\//);
-    expect(run(['view', 'ws://127.0.0.1:abc/ws']).stderr.trim()).toBe('ascii360: not a valid URL: ws://127.0.0.1:abc/ws');
+    expect(ftp.stderr.trim()).toBe('ascii360: not a ws:// or http:// URL: ftp://127.0.0.1/ws');
+    expect(past.stderr.trim()).toMatch(/^ascii360: port 70000 is past 65535 in ws:\/\//);
+    expect(abc.stderr.trim()).toBe('ascii360: not a valid URL: ws://127.0.0.1:abc/ws');
   });
 
   it('reports a port that is taken on one line, with what to do about it', async () => {
@@ -306,12 +345,11 @@ describe('ascii360 serve: bad input', () => {
     const server = await startCli(['--token', 'right-token', '--log-level', 'warn']);
     try {
       const page = `${server.url}/?token=`;
-      const wrong = run(['view', `${page}wrong-token`]);
+      const [wrong, right] = await runEach([['view', `${page}wrong-token`], ['view', `${page}right-token`]]) as [Ran, Ran];
       expect(wrong.code).toBe(1);
       expectOneLineError(wrong.stderr, /^ascii360: cannot connect to ws:\/\/127\.0\.0\.1:\d+\/ws\?token=…: HTTP 401: a valid token is required \(add \?token=<secret> to the URL\)$/);
       expect(wrong.stderr).not.toContain('wrong-token');
       // The right one connects: what stops it then is only that this is not a terminal.
-      const right = run(['view', `${page}right-token`]);
       expect(right.stderr).not.toMatch(/cannot connect/);
       expect(right.stderr).toMatch(/terminal/);
       expect(right.stderr).not.toContain('right-token');
@@ -327,12 +365,17 @@ describe('ascii360 serve: bad input', () => {
     try {
       // Connected: what stops it then is only that this is not a terminal.
       const connected = /^ascii360: the picture needs a terminal/;
-      expectOneLineError(run(['view', server.wsUrl], withToken('env-token')).stderr, connected);
-      expectOneLineError(run(['view', `${server.wsUrl}?token=env-token`], withToken('wrong-token')).stderr, connected);
-      const refused = run(['view', `${server.wsUrl}?token=wrong-token`], withToken('env-token'));
+      const [fromEnv, fromUrl, refused, help] = await Promise.all([
+        runAsync(['view', server.wsUrl], withToken('env-token')),
+        runAsync(['view', `${server.wsUrl}?token=env-token`], withToken('wrong-token')),
+        runAsync(['view', `${server.wsUrl}?token=wrong-token`], withToken('env-token')),
+        runAsync(['view', '--help']),
+      ]);
+      expectOneLineError(fromEnv.stderr, connected);
+      expectOneLineError(fromUrl.stderr, connected);
       expect(refused.code).toBe(1);
       expectOneLineError(refused.stderr, /HTTP 401: a valid token is required/);
-      expect(run(['view', '--help']).stdout).toContain('$ASCII360_TOKEN');
+      expect(help.stdout).toContain('$ASCII360_TOKEN');
     } finally {
       await server.stop();
     }

@@ -3,11 +3,12 @@
  * shown the frame a player shows at the moment asked, the one that began at or before it, numbered
  * as that frame (§3: index = round(position × fps)). Real server, real sockets, real ffmpeg.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFfmpeg } from '../src/source/ffmpeg-tools.js';
 import { isMp4SampleEntry } from '../src/source/open-source.js';
@@ -30,25 +31,29 @@ const TS_FPS = 10;
 
 beforeAll(async () => {
   // 4 s at 30 fps: frames 0…119.
-  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4, fps: FPS });
+  clip = join(tmp.dir, 'clip.mp4');
   // Each frame's grey is 4 × its number; H.264 with B-frames, a keyframe every `gop` frames.
   const grey = ['-f', 'lavfi', '-i', `color=c=black:s=128x64:r=${TS_FPS}:d=6,format=gray,geq=lum='N*4'`];
   const h264 = (gop: number): string[] => ['-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', String(gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
-  const encode = (...args: string[]): void => void execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...grey, ...args]);
+  // Each a small ffmpeg run of its own: all five at once (one after another they were most of the file's start).
+  const encode = (...args: string[]): Promise<unknown> => promisify(execFile)('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...grey, ...args]);
   // A camera's or a DVB capture's kind of file: MPEG-TS, a keyframe every 3 s (frames 0 and 30),
   // 6 s long: frames 0…59, grey 0…236.
   ts = join(tmp.dir, 'capture.ts');
-  encode(...h264(30), '-f', 'mpegts', ts);
+  const encodes = [encode(...h264(30), '-f', 'mpegts', ts)];
   // The same picture as an HLS VOD playlist, a keyframe every 2.5 s (frames 0, 25, 50), its segments
   // cut every 3 s whether a keyframe is there or not (as packagers cutting by time do): the second
   // starts at 3.0 s, between the keyframes of 2.5 and 5.0 s. And as a DASH manifest, whose segments
   // start at keyframes (0-5 s, 5-6 s).
   const hlsDir = join(tmp.dir, 'hls');
   mkdirSync(hlsDir);
-  encode(...h264(25), '-f', 'hls', '-hls_time', '3', '-hls_flags', 'split_by_time', '-hls_playlist_type', 'vod', join(hlsDir, 'index.m3u8'));
-  encode(...h264(25), '-f', 'dash', '-seg_duration', '3', join(hlsDir, 'index.mpd'));
+  encodes.push(encode(...h264(25), '-f', 'hls', '-hls_time', '3', '-hls_flags', 'split_by_time', '-hls_playlist_type', 'vod', join(hlsDir, 'index.m3u8')));
+  encodes.push(encode(...h264(25), '-f', 'dash', '-seg_duration', '3', join(hlsDir, 'index.mpd')));
   // And as HLS of fragmented MP4 (CMAF) segments under an `#EXT-X-MAP` init section, cut alike.
-  encode(...h264(25), '-f', 'hls', '-hls_time', '3', '-hls_flags', 'split_by_time', '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'cmaf-init.mp4', '-hls_segment_filename', join(hlsDir, 'cmaf%d.m4s'), '-hls_playlist_type', 'vod', join(hlsDir, 'cmaf.m3u8'));
+  encodes.push(encode(...h264(25), '-f', 'hls', '-hls_time', '3', '-hls_flags', 'split_by_time', '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'cmaf-init.mp4', '-hls_segment_filename', join(hlsDir, 'cmaf%d.m4s'), '-hls_playlist_type', 'vod', join(hlsDir, 'cmaf.m3u8')));
+  // makeClip blocks this process while its ffmpeg runs, beside the four above.
+  makeClip(clip, { seconds: 4, fps: FPS });
+  await Promise.all(encodes);
   // Served over loopback as a CDN would: whole files.
   http = createServer((req, res) => {
     const file = normalize(join(hlsDir, new URL(req.url ?? '/', 'http://x').pathname));

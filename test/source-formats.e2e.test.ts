@@ -107,7 +107,8 @@ describe('source layouts, stereo and metadata', () => {
     expect(probe.streams[0]!.side_data_list!.map((d) => d.side_data_type).sort()).toEqual(['Spherical Mapping', 'Stereo 3D']);
 
     const view = { yaw: 150, pitch: 10, fov: 90 };
-    const left = await serve(tagged);
+    // Both eyes' servers started at once: the second's start overlaps the first's checks.
+    const [left, right] = await Promise.all([serve(tagged), serve(tagged, '--eye', 'right')]);
     const { frame } = await firstFrame(left, `yaw=${view.yaw}&pitch=${view.pitch}&fov=${view.fov}`);
     expect(frameError(frame, reference(view))).toBeLessThan(MAE_BOUND);
     expect(frameError(frame, reference(view, negativePath))).toBeGreaterThan(5 * MAE_BOUND);
@@ -115,7 +116,6 @@ describe('source layouts, stereo and metadata', () => {
     expect(f).toMatchObject({ layout: 'equirect', stereo: 'tb', eye: 'left', metadata: 'Spherical Video', frame: { height: f.frame.width / 2 } });
     expect(f.from).toMatchObject({ layout: 'metadata', stereo: 'metadata', eye: 'default' });
 
-    const right = await serve(tagged, '--eye', 'right');
     const other = await firstFrame(right, `yaw=${view.yaw}&pitch=${view.pitch}&fov=${view.fov}`);
     expect(frameError(other.frame, reference(view, negativePath))).toBeLessThan(MAE_BOUND);
     expect((await formatOf(right)).from['eye']).toBe('flag');
@@ -142,13 +142,12 @@ describe('source layouts, stereo and metadata', () => {
     const tagged = join(tmp.dir, 'rl-v2.mp4');
     writeFileSync(tagged, withSampleEntryBoxes(readFileSync(plain), st3d(4), sv3d()));
     const view = { yaw: -60, pitch: 5, fov: 90 };
-    const left = await serve(tagged);
+    const [left, right] = await Promise.all([serve(tagged), serve(tagged, '--eye', 'right')]);
     const { frame } = await firstFrame(left, `yaw=${view.yaw}&pitch=${view.pitch}&fov=${view.fov}`);
     expect(frameError(frame, reference(view, negativePath))).toBeLessThan(MAE_BOUND);
     const f = await formatOf(left);
     expect(f).toMatchObject({ layout: 'equirect', stereo: 'sbs', eye: 'left', from: { stereo: 'metadata' } });
     expect(f.frame.width).toBe(2 * f.frame.height);
-    const right = await serve(tagged, '--eye', 'right');
     const other = await firstFrame(right, `yaw=${view.yaw}&pitch=${view.pitch}&fov=${view.fov}`);
     expect(frameError(other.frame, reference(view))).toBeLessThan(MAE_BOUND);
   });

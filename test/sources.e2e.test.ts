@@ -2,11 +2,12 @@
  * Source variants through the real CLI: HLS over http, RTMP and UDP on loopback, and a hardware decoder
  * that is not there (falls back to software with one warning, never a failed start).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, createReadStream, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInit } from '../protocol/index.js';
 import { makeClip, tempDir } from './helpers/media.js';
@@ -22,14 +23,19 @@ let flakyHeals = false;
 let flakyFailures = 0;
 
 beforeAll(async () => {
-  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4 });
   const hlsDir = join(tmp.dir, 'hls');
   execFileSync('mkdir', ['-p', hlsDir]);
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', clip, '-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', join(hlsDir, 'index.m3u8')]);
+  // Independent ffmpeg runs go side by side (the two copies need the clip first).
+  const ffmpeg = (...args: string[]): Promise<unknown> => promisify(execFile)('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
   // Matroska states the longer of its streams: 2 s of picture, 5 s of sound.
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=2', '-f', 'lavfi', '-i', 'sine=duration=5', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', join(hlsDir, 'longsound.mkv')]);
-  // An MP4 with its index first, as a download plays.
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', clip, '-c', 'copy', '-movflags', '+faststart', join(hlsDir, 'fast.mp4')]);
+  const longSound = ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=256x128:rate=30:duration=2', '-f', 'lavfi', '-i', 'sine=duration=5', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', join(hlsDir, 'longsound.mkv'));
+  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4 });
+  await Promise.all([
+    longSound,
+    ffmpeg('-i', clip, '-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', join(hlsDir, 'index.m3u8')),
+    // An MP4 with its index first, as a download plays.
+    ffmpeg('-i', clip, '-c', 'copy', '-movflags', '+faststart', join(hlsDir, 'fast.mp4')),
+  ]);
   // A static file server on loopback, standing in for a CDN: whole files only, but under /ranged/,
   // where it answers range requests as most do.
   http = createServer((req, res) => {
@@ -101,6 +107,11 @@ describe('sources', () => {
   });
 
   it('an MP4 whose server sends only whole files plays from its start and loops, and pause and seek are refused saying why; with range requests they work', async () => {
+    // Two servers of their own, side by side: the whole-file one plays to its second pass meanwhile.
+    await Promise.all([wholeFile(), rangedFile()]);
+  });
+
+  async function wholeFile(): Promise<void> {
     const whole = await startCli([`${base}/fast.mp4`, '--loop', '--log-level', 'warn']);
     try {
       const v = new TestViewer(`${whole.wsUrl}?cols=24&rows=8`);
@@ -122,6 +133,9 @@ describe('sources', () => {
     } finally {
       await whole.stop();
     }
+  }
+
+  async function rangedFile(): Promise<void> {
     const ranged = await startCli([`${base}/ranged/fast.mp4`, '--log-level', 'warn']);
     try {
       const v = new TestViewer(`${ranged.wsUrl}?cols=24&rows=8`);
@@ -135,7 +149,7 @@ describe('sources', () => {
     } finally {
       await ranged.stop();
     }
-  });
+  }
 
   it('a playlist whose server goes away mid-stream is restarted where it stopped, not ended there', async () => {
     const s = await startCli([`${base}/flaky/index.m3u8`, '--log-level', 'warn']);
@@ -468,7 +482,8 @@ describe('sources', () => {
   it('names ffmpeg would read as a protocol or an option (clip:1.mp4, -dash.mp4) play as the files they are, sound included', async () => {
     makeClip(join(tmp.dir, 'clip:1.mp4'), { seconds: 3, toneHz: 440 });
     copyFileSync(join(tmp.dir, 'clip:1.mp4'), join(tmp.dir, '-dash.mp4'));
-    for (const name of ['clip:1.mp4', '-dash.mp4']) {
+    // A server for each name, side by side.
+    await Promise.all(['clip:1.mp4', '-dash.mp4'].map(async (name) => {
       const s = await startCli(['--log-level', 'warn', '--', name], process.env, 20_000, tmp.dir);
       try {
         const v = new TestViewer(`${s.wsUrl}?cols=24&rows=8`);
@@ -484,7 +499,7 @@ describe('sources', () => {
       } finally {
         await s.stop();
       }
-    }
+    }));
   });
 
   it('a slow file (a frame every 2 s) shows its first picture at once, not frames of threads later', async () => {

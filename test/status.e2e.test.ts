@@ -168,7 +168,6 @@ describe('STATUS: the timeline every viewer is told', () => {
 
   it('a still photo is STILL; a refused pause changes nothing but brings the Error', async () => {
     const photo = join(tmp.dir, 'photo.png');
-    makeClip(join(tmp.dir, 'unused.mp4'), { seconds: 1 });
     const { execFileSync } = await import('node:child_process');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=512x256', '-frames:v', '1', photo]);
     const s = await serve([photo]);
