@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PageProbe, ProbeFrame } from '../src/client/browser/page-probe.js';
 import { canvasAndFrame, launchChromium, openPage, pageNotices, paintedFrame, pageState, playing, px, until, type OpenPage, type Raw } from './helpers/browser.js';
-import { makeClip, tempDir } from './helpers/media.js';
+import { makeClip, makeClipAsync, mediaQueue, tempDir } from './helpers/media.js';
 import { getJson, newestView, startCli, TestViewer, type CliServer } from './helpers/server.js';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
@@ -39,21 +39,31 @@ async function makePhoto(path: string): Promise<string> {
   return path;
 }
 
+const media = mediaQueue();
+/** Clips only some tests play: made in the background while the first tests run. */
+let together: Promise<string>;
+let shortTone: Promise<string>;
+
 beforeAll(async () => {
+  // Chromium starts while ffmpeg makes the clips.
+  const launching = launchChromium();
   const clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 4 });
   const shortClip = makeClip(join(tmp.dir, 'short.mp4'), { seconds: 2 });
   stillArgs = [await makePhoto(join(tmp.dir, 'photo.png')), '--log-level', 'warn'];
   [browser, video, still, short] = await Promise.all([
-    launchChromium(),
+    launching,
     startCli([clip, '--loop', '--log-level', 'warn']),
     startCli(stillArgs),
     startCli([shortClip, '--log-level', 'warn']),
   ]);
+  together = media.add(() => makeClipAsync(join(tmp.dir, 'together.mp4'), { seconds: 6 }));
+  shortTone = media.add(() => makeClipAsync(join(tmp.dir, 'short-tone.mp4'), { seconds: 5, toneHz: 440 }));
 });
 
 afterAll(async () => {
   await browser?.close();
   await Promise.all([video?.stop(), still?.stop(), short?.stop()]);
+  await media.settled();
   tmp.cleanup();
 });
 
@@ -139,15 +149,16 @@ describe('page and modules', () => {
   });
 
   it('asks for coded frames (codec=tagged) unless the URL says ?codec=raw', async () => {
-    for (const [query, want] of [['', 'tagged'], ['?codec=raw', 'raw']] as const) {
+    // The two pages at once (one after the other took 2–3 s more).
+    await Promise.all((([['', 'tagged'], ['?codec=raw', 'raw']]) as const).map(async ([query, want]) => {
       const page = await browser.newPage({ viewport: VIEWPORT });
       pages.push(page);
       const sockets: string[] = [];
       page.on('websocket', (ws) => sockets.push(ws.url()));
       await page.goto(`${video.url}/${query}`, { timeout: 15_000 });
       await playing(page);
-      expect(new URL(sockets[0]!).searchParams.get('codec')).toBe(want);
-    }
+      expect(new URL(sockets[0]!).searchParams.get('codec'), query).toBe(want);
+    }));
   });
 });
 
@@ -374,20 +385,26 @@ describe('input', () => {
   });
 
   it('gyro: no button without touch (a desktop has the API but no sensor); a device that sends no angles turns it off with a notice', async () => {
-    const desktop = await open(still);
-    await playing(desktop.page, 1);
-    expect(await desktop.page.evaluate(() => 'DeviceOrientationEvent' in window)).toBe(true);
-    expect(await desktop.page.locator('#gyro').isHidden()).toBe(true);
-    // With touch and no sensor override, Chromium sends one event of nulls and nothing more.
-    const { page, errors } = await open(still, '', VIEWPORT, true);
-    await playing(page, 1);
-    await page.click('#gyro');
-    // The notice comes only from device look's own timer, so it went on first (on a loaded machine
-    // it may be off again before a probe read could see it on).
-    await until('the notice', async () => (await pageNotices(page)).toasts.includes('this device gives no orientation: the view stays where you drag it'), 5000);
-    expect((await state(page)).gyro).toBe(false);
-    expect(await page.locator('#gyro').getAttribute('aria-pressed')).toBe('false');
-    expect(errors).toEqual([]);
+    // The two pages at once (one after the other took 1.5–2 s more).
+    const desktop = async (): Promise<void> => {
+      const { page } = await open(still);
+      await playing(page, 1);
+      expect(await page.evaluate(() => 'DeviceOrientationEvent' in window)).toBe(true);
+      expect(await page.locator('#gyro').isHidden()).toBe(true);
+    };
+    const touch = async (): Promise<void> => {
+      // With touch and no sensor override, Chromium sends one event of nulls and nothing more.
+      const { page, errors } = await open(still, '', VIEWPORT, true);
+      await playing(page, 1);
+      await page.click('#gyro');
+      // The notice comes only from device look's own timer, so it went on first (on a loaded machine
+      // it may be off again before a probe read could see it on).
+      await until('the notice', async () => (await pageNotices(page)).toasts.includes('this device gives no orientation: the view stays where you drag it'), 5000);
+      expect((await state(page)).gyro).toBe(false);
+      expect(await page.locator('#gyro').getAttribute('aria-pressed')).toBe('false');
+      expect(errors).toEqual([]);
+    };
+    await Promise.all([desktop(), touch()]);
   });
 
   it('a smaller window gives a smaller grid: a resize, a new INIT', async () => {
@@ -474,9 +491,9 @@ describe('notices and connection', () => {
   });
 
   it('the page shows a pause someone else made (the server\'s STATUS, not a guess), and ENDED at the end', async () => {
-    // Long enough that a slow page still joins before the end (the server plays from its start).
-    const clip = makeClip(join(tmp.dir, 'together.mp4'), { seconds: 8 });
-    const server = await startCli([clip, '--log-level', 'warn']);
+    // Long enough (6 s) that the other viewer's pause comes before the end: the page joins first and
+    // the server plays from its start; the pause came at 1.0 s with the machine's load at 18 on 2 cores.
+    const server = await startCli([await together, '--log-level', 'warn']);
     let other: TestViewer | undefined;
     try {
       // The page joins first: the first viewer starts the source.
@@ -588,7 +605,7 @@ describe('notices and connection', () => {
   });
 
   it('at the end of a file the play button offers a replay, which plays it again, and the sound button rests', async () => {
-    const server = await startCli([makeClip(join(tmp.dir, 'short-tone.mp4'), { seconds: 5, toneHz: 440 }), '--log-level', 'warn']);
+    const server = await startCli([await shortTone, '--log-level', 'warn']);
     try {
       const { page, errors } = await open(server, '?renderer=2d');
       await playing(page);

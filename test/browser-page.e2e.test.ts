@@ -24,8 +24,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { encodeInit, encodeStatus, Limits, sampleCount } from '../protocol/index.js';
 import { launchChromium, openPage, paintedFrame, pageNotices, pageState, playing, until, type OpenPage } from './helpers/browser.js';
-import { audioEncoders, makeNoisyClip, pictureRestarts } from './helpers/audio.js';
-import { makeClip, tempDir } from './helpers/media.js';
+import { audioEncoders, makeNoisyClipAsync, pictureRestarts } from './helpers/audio.js';
+import { makeClipAsync, mediaQueue, tempDir } from './helpers/media.js';
 import { getJson, newestView, startCli, stopProcess, TestViewer, type CliServer } from './helpers/server.js';
 
 const VIEWPORT = { width: 900, height: 500 };
@@ -37,13 +37,35 @@ let demo: CliServer;
 const servers: CliServer[] = [];
 const pages: Page[] = [];
 
+const media = mediaQueue();
+
+/**
+ * The clips the tests play, in the order they play them: made in the background while the first
+ * tests run on the demo (inside their tests they took 3–4 s of the file's time).
+ */
+function makeClips() {
+  const clip = (name: string, o: Parameters<typeof makeClipAsync>[1]): Promise<string> => media.add(() => makeClipAsync(join(tmp.dir, name), o));
+  return {
+    loop: clip('loop.mp4', { seconds: 4 }),
+    killedTone: clip('killed-tone.mp4', { seconds: 6, toneHz: 440 }),
+    noisy: media.add(() => makeNoisyClipAsync(join(tmp.dir, 'soundless-soon.mp4'), 60)),
+    end: clip('end.mp4', { seconds: 4 }),
+    scrub: clip('scrub.mp4', { seconds: 6 }),
+    clock: clip('clock.mp4', { seconds: 6 }),
+    wide: clip('wide.mp4', { width: 320, height: 180, seconds: 4 }),
+  };
+}
+let clips: ReturnType<typeof makeClips>;
+
 beforeAll(async () => {
   [browser, demo] = await Promise.all([launchChromium(), startCli(['--camera', 'stereographic', '--quality', 'low', '--log-level', 'warn'])]);
+  clips = makeClips();
 });
 
 afterAll(async () => {
   await browser?.close();
   await demo?.stop();
+  await media.settled();
   tmp.cleanup();
 });
 
@@ -185,23 +207,27 @@ describe('URL values the page cannot use', () => {
 describe('refusals and repeated notices', () => {
   it('a server that refuses the token: one clear notice, no endless retries; the right token plays', async () => {
     const server = await serve(['--token', 's3cret']);
-    for (const [query, said] of [['', 'missing'], ['&token=nope', 'wrong']] as const) {
+    // The three pages at once: each waits on its own (the 2 s below), one after another took 12 s.
+    const refused = async ([query, said]: readonly [string, string]): Promise<void> => {
       const urls: string[] = [];
       const { page } = await open(server, `?renderer=2d${query}`, VIEWPORT, socketsOf(urls));
-      await until('the refusal', async () => (await pageState(page)).link === 'refused');
+      await until(`the refusal (${said})`, async () => (await pageState(page)).link === 'refused');
       expect((await pageNotices(page)).banner).toMatch(new RegExp(`^refused: ${said} token`));
       // The server has sound; it refused the token, and the sound button says so.
-      await until('the sound probe', async () => (await pageState(page)).audio !== 'checking');
-      expect((await pageState(page)).audio).toBe('refused');
-      expect(await page.locator('#sound').textContent()).toBe('audio refused');
+      await until(`the sound probe (${said})`, async () => (await pageState(page)).audio !== 'checking');
+      expect((await pageState(page)).audio, said).toBe('refused');
+      expect(await page.locator('#sound').textContent(), said).toBe('audio refused');
       // The backoff would have tried again within 0.25 s, then 0.5 s: it does not.
       await page.waitForTimeout(2000);
-      expect(urls.length).toBe(1);
-      expect((await pageState(page)).link).toBe('refused');
-    }
-    const { page, errors } = await open(server, '?renderer=2d&token=s3cret');
-    await playing(page);
-    expect(errors).toEqual([]);
+      expect(urls.length, said).toBe(1);
+      expect((await pageState(page)).link, said).toBe('refused');
+    };
+    const right = async (): Promise<void> => {
+      const { page, errors } = await open(server, '?renderer=2d&token=s3cret');
+      await playing(page);
+      expect(errors).toEqual([]);
+    };
+    await Promise.all([refused(['', 'missing']), refused(['&token=nope', 'wrong']), right()]);
   });
 
   it('a full server: the banner says so, with the server\'s words, and no toast repeats it on every retry', async () => {
@@ -231,7 +257,7 @@ describe('refusals and repeated notices', () => {
   });
 
   it('a source that keeps restarting: the banner gives the reason, no toast repeats it', async () => {
-    const server = await serve([makeClip(join(tmp.dir, 'loop.mp4'), { seconds: 4 }), '--loop']);
+    const server = await serve([await clips.loop, '--loop']);
     const { page, errors } = await open(server, '?renderer=2d');
     await playing(page);
     for (let round = 0; round < 2; round++) {
@@ -252,7 +278,7 @@ describe('refusals and repeated notices', () => {
 describe('the sound', () => {
   // Nothing here is timed beyond generous bounds: it runs beside other files, not with browser.e2e's lip sync.
   it('sound on through a server killed and back: the button says the sound was lost, not blocked, and it plays again with the connection', async () => {
-    const args = [makeClip(join(tmp.dir, 'killed-tone.mp4'), { seconds: 6, toneHz: 440 }), '--loop', '--log-level', 'warn'];
+    const args = [await clips.killedTone, '--loop', '--log-level', 'warn'];
     let server = await startCli(args);
     try {
       const { page, errors } = await open(server, '?renderer=2d');
@@ -279,7 +305,7 @@ describe('the sound', () => {
   }, 90_000);
 
   it('a sound the server gave up: the button says it failed, with the server\'s line, on a page playing it and on one opened after; the picture plays', async () => {
-    const noisy = makeNoisyClip(join(tmp.dir, 'soundless-soon.mp4'), 60);
+    const noisy = await clips.noisy;
     const server = await serve([noisy]);
     const { page } = await open(server, '?renderer=2d');
     await playing(page);
@@ -517,9 +543,11 @@ describe('a phone', () => {
 
 describe('the end of a file, watched together', () => {
   it('a page left at the end joins when another page replays the file: no "ended" banner or replay button over a timeline that plays', async () => {
-    const clip = makeClip(join(tmp.dir, 'end.mp4'), { seconds: 6 });
+    // Both pages join at once, so a short clip (4 s) still has them both watching before its end (one
+    // joining after it would replay the file: the test would still pass, a pass of the clip later).
+    const clip = await clips.end;
     const server = await serve([clip]);
-    const [a, b] = [await open(server, '?renderer=2d'), await open(server, '?renderer=2d')];
+    const [a, b] = await Promise.all([open(server, '?renderer=2d'), open(server, '?renderer=2d')]);
     const ended = async (p: Page): Promise<boolean> => (await pageState(p)).link === 'ended';
     await until('both pages at the end', async () => ((await ended(a.page)) && (await ended(b.page)) ? true : null), 20_000);
     await a.page.locator('#play').click();
@@ -570,7 +598,7 @@ describe('the seek bar', () => {
   });
 
   it('a drag released where it began seeks nowhere, and the bar and time follow the picture again', async () => {
-    const clip = makeClip(join(tmp.dir, 'scrub.mp4'), { seconds: 6 });
+    const clip = await clips.scrub;
     const server = await serve([clip, '--loop']);
     const { page, errors } = await open(server, '?renderer=2d');
     await playing(page);
@@ -608,7 +636,7 @@ describe('the seek bar', () => {
 
 describe('a reconnect', () => {
   it('the time and the bar go to where the new STATUS says at once, not stay at the old picture\'s moment until a frame comes', async () => {
-    const server = await serve([makeClip(join(tmp.dir, 'clock.mp4'), { seconds: 6 }), '--loop']);
+    const server = await serve([await clips.clock, '--loop']);
     const { page, errors } = await open(server, '?renderer=2d');
     await playing(page);
     const port = Number(new URL(server.url).port);
@@ -647,7 +675,7 @@ describe('the source\'s shape', () => {
   const STRETCHED = /^not shaped as a 360° panorama: /;
 
   it('a 16:9 video: one notice says it is not shaped as a 360° panorama and is shown stretched; a 2:1 source has none', async () => {
-    const server = await serve([makeClip(join(tmp.dir, 'wide.mp4'), { width: 320, height: 180, seconds: 4 }), '--loop']);
+    const server = await serve([await clips.wide, '--loop']);
     const wide = await open(server, '?renderer=2d');
     const told = await until('the notice', async () => {
       const toasts = (await pageNotices(wide.page)).toasts.filter((t) => STRETCHED.test(t));

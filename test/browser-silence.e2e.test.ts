@@ -18,8 +18,10 @@ let browser: Browser;
 let server: CliServer;
 
 beforeAll(async () => {
+  // Chromium starts while ffmpeg makes the clip.
+  const launching = launchChromium();
   const clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 6 });
-  [browser, server] = await Promise.all([launchChromium(), startCli([clip, '--loop', '--log-level', 'warn'])]);
+  [browser, server] = await Promise.all([launching, startCli([clip, '--loop', '--log-level', 'warn'])]);
 });
 
 afterAll(async () => {

@@ -2,6 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { request, type IncomingMessage } from 'node:http';
 import { readAdtsHeader } from '../../protocol/adts.js';
+import { ffmpegAsync } from './media.js';
 
 export interface Capture {
   res: IncomingMessage;
@@ -79,9 +80,18 @@ export function tonePower(pcm: Int16Array, hz: number, rate = 48000): number {
  * short one finishes its pass early, the pipe holding seconds of sound ahead of the picture).
  */
 export function makeNoisyClip(path: string, seconds: number): string {
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=256x128:rate=30:duration=${seconds}`, '-f', 'lavfi', '-i', `anoisesrc=d=${seconds}:c=pink:r=48000:a=0.3`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', path]);
+  execFileSync('ffmpeg', noisyClipArgs(path, seconds));
   return path;
+}
+
+/** makeNoisyClip's clip, made while the caller goes on. */
+export function makeNoisyClipAsync(path: string, seconds: number): Promise<string> {
+  return ffmpegAsync(noisyClipArgs(path, seconds)).then(() => path);
+}
+
+function noisyClipArgs(path: string, seconds: number): string[] {
+  return ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=256x128:rate=30:duration=${seconds}`, '-f', 'lavfi', '-i', `anoisesrc=d=${seconds}:c=pink:r=48000:a=0.3`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', path];
 }
 
 /** The pids of the sound encoders (ffmpeg writing ADTS) a server process runs now; none: empty. */
