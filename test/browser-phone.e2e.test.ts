@@ -96,6 +96,9 @@ describe('a phone turned sideways', () => {
     await until('paused', async () => (await pageState(page)).paused, 3000);
     await new Promise((r) => setTimeout(r, BAR_IDLE_MS + 1000));
     expect(await away(page)).toBe(false);
+    // The demo's timeline is every page's: played again for the next test.
+    await page.keyboard.press(' ');
+    await until('playing again', async () => !(await pageState(page)).paused, 3000);
     expect(errors).toEqual([]);
   }, 60_000);
 
@@ -107,6 +110,8 @@ describe('a phone turned sideways', () => {
     await new Promise((r) => setTimeout(r, BAR_IDLE_MS + 1000));
     for (const [what, page, viewport] of [['upright', upright.page, PORTRAIT], ['mouse', desk.page, LANDSCAPE]] as const) {
       const l = await layoutOf(page);
+      // Playing all the while: paused, the bar would stay anyway.
+      expect((await pageState(page)).timeline, what).toBe('PLAYING');
       expect(l.away, what).toBe(false);
       // The stage ends where the bar begins: the bar is under the picture, not over it.
       expect(l.stage.bottom, what).toBeCloseTo(l.bar.top, 0);
