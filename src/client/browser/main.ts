@@ -598,6 +598,7 @@ function start(): void {
     notices.dispose();
     pointer.dispose();
     deviceLook.dispose();
+    barAway.dispose();
     resizeObserver.disconnect();
     renderer.dispose();
   });
