@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { audioEncoders, listen, makeNoisyClip, pictureRestarts, sleep } from './helpers/audio.js';
+import { audioEncoders, endsWithin, listen, makeNoisyClip, pictureRestarts, sleep } from './helpers/audio.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, startCli, TestViewer } from './helpers/server.js';
 
@@ -35,9 +35,7 @@ describe('/audio when the sound cannot go on', () => {
       process.kill(Number(decoder[0]), 'SIGKILL');
       await v.until(() => v.texts.some((t) => t.startsWith('STATUS:FAILED:')), 'FAILED', 20_000);
       // Before, the listener's response stayed open with nothing more to come.
-      const failedAt = Date.now();
-      while (!c.ended && Date.now() - failedAt < 3000) await sleep(50);
-      expect(c.ended, 'the listener ended').toBe(true);
+      expect(await endsWithin(c, 3000), 'the listener ended').toBe(true);
       for (const method of ['GET', 'HEAD']) {
         const res = await fetch(`${s.url}/audio`, { method, signal: AbortSignal.timeout(5000) });
         expect(res.status, method).toBe(503);
@@ -85,9 +83,7 @@ describe('/audio when the sound cannot go on', () => {
       // Four restarts (250 ms, then doubled), each told; the fifth failure gives the sound up.
       expect(v.texts.filter((t) => /^Error: audio encoder stopped .*; restarting the sound$/.test(t))).toHaveLength(4);
       expect(v.texts.filter((t) => t.includes('the sound is given up'))).toEqual([expect.stringMatching(/^Error: audio encoder stopped \(ffmpeg exited with code \d+: soundless-soon\.mp4: No such file or directory\); the sound is given up, the picture goes on$/)]);
-      const givenUpAt = Date.now();
-      while (!c.ended && Date.now() - givenUpAt < 3000) await sleep(50);
-      expect(c.ended, 'the listener ended').toBe(true);
+      expect(await endsWithin(c, 3000), 'the listener ended').toBe(true);
       // /audio says the sound failed and why, not "this source has no sound" (204).
       for (const method of ['GET', 'HEAD']) {
         const res = await fetch(`${s.url}/audio`, { method, signal: AbortSignal.timeout(5000) });

@@ -9,28 +9,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { encodeInit, encodeStatus } from '../protocol/index.js';
-import { makeClip, tempDir } from './helpers/media.js';
-import { CLI, startCli } from './helpers/server.js';
-import { privateTmux, until } from './helpers/tmux.js';
+import { makeClip } from './helpers/media.js';
+import { CLI, startCli, TestViewer } from './helpers/server.js';
+import { tmuxTestFile, until } from './helpers/tmux.js';
 
-const tmp = tempDir();
-let clip = '';
-const { tmux, start, capture, flags, sessions, killSessions, open, close } = privateTmux('ascii360-test-more');
-
-beforeAll(() => {
-  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 5 });
-  open();
-});
-
-afterEach(() => killSessions());
-
-afterAll(() => {
-  close();
-  tmp.cleanup();
-});
+const { tmux, start, capture, flags, sessions, dir, clip } = tmuxTestFile('ascii360-test-more');
 
 describe('Ctrl-Z in tmux', () => {
   const position = (line: string): number | null => {
@@ -39,7 +25,7 @@ describe('Ctrl-Z in tmux', () => {
   };
 
   it('suspends to the shell with the terminal restored and the timeline paused; fg brings the picture back at the size the terminal has now', async () => {
-    const long = makeClip(join(tmp.dir, 'suspend.mp4'), { seconds: 30 });
+    const long = makeClip(join(dir, 'suspend.mp4'), { seconds: 30 });
     // An interactive shell with job control, as a user has (the other tests run the client with no shell above it).
     sessions.push('a360-suspend');
     tmux('new-session', '-d', '-s', 'a360-suspend', '-x', '100', '-y', '30', '-e', 'LANG=C.UTF-8', '-e', 'TERM=xterm-256color', '-e', 'COLORTERM=truecolor', 'bash --norc --noprofile -i');
@@ -74,7 +60,7 @@ describe('Ctrl-Z in tmux', () => {
   it('suspended, then `kill %1` (SIGTERM and SIGCONT to a background job): it ends, and leaves the terminal as the shell has it', async () => {
     sessions.push('a360-suspend-kill');
     tmux('new-session', '-d', '-s', 'a360-suspend-kill', '-x', '100', '-y', '30', '-e', 'LANG=C.UTF-8', '-e', 'TERM=xterm-256color', '-e', 'COLORTERM=truecolor', 'bash --norc --noprofile -i');
-    tmux('send-keys', '-t', 'a360-suspend-kill', `PS1='$ '; '${process.execPath}' '${CLI}' play '${clip}' --loop --log-level silent --style ramp`, 'Enter');
+    tmux('send-keys', '-t', 'a360-suspend-kill', `PS1='$ '; '${process.execPath}' '${CLI}' play '${clip()}' --loop --log-level silent --style ramp`, 'Enter');
     await until('the picture', () => /fps/.test(capture('a360-suspend-kill')[29] ?? ''), 20_000);
     tmux('send-keys', '-t', 'a360-suspend-kill', 'C-z');
     await until('stopped', () => capture('a360-suspend-kill').some((l) => /Stopped/.test(l)));
@@ -90,13 +76,13 @@ describe('Ctrl-Z in tmux', () => {
     }, 20_000);
     expect(after.filter((l) => /Stopped|Running/.test(l))).toHaveLength(1); // only the line from Ctrl-Z
     expect(flags('a360-suspend-kill')).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
-    expect(spawnSync('pgrep', ['-f', `play ${clip}`], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    expect(spawnSync('pgrep', ['-f', `play ${clip()}`], { encoding: 'utf8' }).stdout.trim()).toBe('');
   });
 
   it('`view` of a shared server, which plays on: the frames sent while stopped, read in a rush on `fg`, are not counted as dropped, nor in the fps', async () => {
     // Raw frames (the largest) so the backlog is more than one read: before, every frame of it
     // that came after the resume replaced the one waiting, and counted as a drop (0 became 40-100).
-    const server = await startCli([makeClip(join(tmp.dir, 'shared.mp4'), { seconds: 10 }), '--loop', '--log-level', 'warn']);
+    const server = await startCli([makeClip(join(dir, 'shared.mp4'), { seconds: 10 }), '--loop', '--log-level', 'warn']);
     try {
       const name = 'a360-suspend-view';
       sessions.push(name);
@@ -133,7 +119,7 @@ describe('Ctrl-Z in tmux', () => {
   }, 60_000);
 
   it('with no shell to suspend to, Ctrl-Z says so and the picture plays on', async () => {
-    start('a360-nosuspend', 100, 24, `play '${clip}' --loop --log-level silent --style ramp`);
+    start('a360-nosuspend', 100, 24, `play '${clip()}' --loop --log-level silent --style ramp`);
     await until('the picture', () => /fps/.test(capture('a360-nosuspend')[23] ?? ''));
     tmux('send-keys', '-t', 'a360-nosuspend', 'C-z');
     await until('the notice', () => /Ctrl-Z: no shell with job control to suspend to/.test(capture('a360-nosuspend')[23] ?? ''));
@@ -168,10 +154,10 @@ function halfBlockColours(text: string): number[][][] {
 
 describe('a photo or a paused video, which send no next frame', () => {
   it('a terminal too small and back to its size, and Ctrl-Z with no shell to suspend to, leave the picture on screen', async () => {
-    const photo = join(tmp.dir, 'photo-relayout.png');
+    const photo = join(dir, 'photo-relayout.png');
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=512x256', '-frames:v', '1', photo]);
     const pictureRows = (screen: string[]): number => screen.slice(0, 29).filter((l) => l.trim().length > 90).length;
-    for (const [name, source, pause] of [['a360-relayout-photo', photo, false], ['a360-relayout-paused', clip, true]] as const) {
+    for (const [name, source, pause] of [['a360-relayout-photo', photo, false], ['a360-relayout-paused', clip(), true]] as const) {
       start(name, 100, 30, `play '${source}' --loop --log-level silent --style ramp`);
       await until('the picture', () => pictureRows(capture(name)) > 25 && /fov 90/.test(capture(name)[29] ?? ''));
       if (pause) {
@@ -196,7 +182,7 @@ describe('a photo or a paused video, which send no next frame', () => {
 
 describe('the colour tolerance', () => {
   it('raised while turning, comes back down once the view rests on a photo, which sends no next frame to do it', async () => {
-    const photo = join(tmp.dir, 'gradients.png');
+    const photo = join(dir, 'gradients.png');
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'gradients=s=1024x512:seed=7:n=6', '-frames:v', '1', photo]);
     // Raw frames: the server's coded frames add their own tolerance; here only the client's is at stake.
     const args = `play '${photo}' --log-level silent --style half --codec raw`;
@@ -280,8 +266,8 @@ describe('a URL that never answers', () => {
 describe('a scheme it does not open', () => {
   it('`play ftp://…` is refused at once: one line naming the schemes it takes, exit 1, no `opening` line before it', async () => {
     const name = 'a360-ftp';
-    const ready = join(tmp.dir, 'ftp-ready');
-    const raw = join(tmp.dir, 'ftp-raw');
+    const ready = join(dir, 'ftp-ready');
+    const raw = join(dir, 'ftp-raw');
     sessions.push(name);
     // Waits for the pipe below, so every byte written to the terminal is recorded: the opening line
     // was erased at once, and only the raw bytes showed it.
@@ -349,11 +335,11 @@ describe('the waiting lines in a locale that is not UTF-8', () => {
 
 describe('the terminal going away', () => {
   it('a closed terminal (the tmux pane killed) ends play quietly: no stack trace, no abort, no ffmpeg left', async () => {
-    const log = join(tmp.dir, 'hangup.log');
-    start('a360-hangup', 100, 30, `play '${clip}' --loop --style ramp 2>'${log}'`);
+    const log = join(dir, 'hangup.log');
+    start('a360-hangup', 100, 30, `play '${clip()}' --loop --style ramp 2>'${log}'`);
     await until('the picture', () => /fps/.test(capture('a360-hangup')[29] ?? ''));
-    const running = (): string => spawnSync('pgrep', ['-f', `play ${clip}`], { encoding: 'utf8' }).stdout.trim();
-    const ffmpeg = (): string => spawnSync('pgrep', ['-f', `ffmpeg.*${clip}`], { encoding: 'utf8' }).stdout.trim();
+    const running = (): string => spawnSync('pgrep', ['-f', `play ${clip()}`], { encoding: 'utf8' }).stdout.trim();
+    const ffmpeg = (): string => spawnSync('pgrep', ['-f', `ffmpeg.*${clip()}`], { encoding: 'utf8' }).stdout.trim();
     expect(ffmpeg()).not.toBe('');
     tmux('kill-session', '-t', 'a360-hangup');
     await until('the client and its ffmpeg gone', () => running() === '' && ffmpeg() === '');
@@ -394,8 +380,7 @@ describe('ascii360 view', () => {
 
 describe("the server's camera", () => {
   it('view with no --camera shows and names the camera serve --camera chose, and c goes on from it', async () => {
-    const { startCli } = await import('./helpers/server.js');
-    const server = await startCli([clip, '--loop', '--log-level', 'warn', '--camera', 'stereographic']);
+    const server = await startCli([clip(), '--loop', '--log-level', 'warn', '--camera', 'stereographic']);
     try {
       // Named as host:port, as ssh and curl take a server (ws://…/ws is the other tests').
       start('a360-servecam', 100, 24, `view '127.0.0.1:${new URL(server.url).port}' --style ramp`);
@@ -412,8 +397,7 @@ describe("the server's camera", () => {
 
 describe('view: what the server guessed about its source', () => {
   it('a 16:9 video stretched over the sphere is said on the status line, as play says its own server\'s', async () => {
-    const { startCli } = await import('./helpers/server.js');
-    const wide = makeClip(join(tmp.dir, 'wide.mp4'), { width: 320, height: 180, seconds: 4 });
+    const wide = makeClip(join(dir, 'wide.mp4'), { width: 320, height: 180, seconds: 4 });
     const server = await startCli([wide, '--loop', '--log-level', 'error']);
     try {
       start('a360-view-note', 120, 24, `view '${server.wsUrl}' --style ramp`);
@@ -428,12 +412,11 @@ describe('view: what the server guessed about its source', () => {
 
 describe('watching together in tmux', () => {
   it('a second viewer\'s terminal shows the pause someone else made, and ENDED at the end', async () => {
-    const { startCli, TestViewer } = await import('./helpers/server.js');
     // Long enough that a slow client still joins before the end; the terminal joins first, as the
     // first viewer starts the source.
-    const short = makeClip(join(tmp.dir, 'together.mp4'), { seconds: 8 });
+    const short = makeClip(join(dir, 'together.mp4'), { seconds: 8 });
     const server = await startCli([short, '--log-level', 'warn']);
-    let other: InstanceType<typeof TestViewer> | undefined;
+    let other: TestViewer | undefined;
     try {
       start('a360-together', 100, 24, `view '${server.wsUrl}' --style ramp`);
       await until('playing', () => /^ > \d\d:\d\d \/ 00:08/.test(capture('a360-together')[23] ?? ''));

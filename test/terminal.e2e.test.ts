@@ -7,32 +7,18 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HELP_LINES } from '../src/client/common/keymap.js';
-import { makeClip, tempDir } from './helpers/media.js';
+import { makeClip } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
-import { privateTmux, until } from './helpers/tmux.js';
+import { tmuxTestFile, until } from './helpers/tmux.js';
 
-const tmp = tempDir();
-let clip = '';
-const { tmux, start, capture, flags, sessions, killSessions, open, close } = privateTmux();
-
-beforeAll(() => {
-  clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 5 });
-  open();
-});
-
-afterEach(() => killSessions());
-
-afterAll(() => {
-  close();
-  tmp.cleanup();
-});
+const { tmux, start, capture, flags, sessions, dir, clip } = tmuxTestFile();
 
 describe('ascii360 play in tmux', () => {
   it('shows the picture, turns with Right, quits with q and restores the terminal', async () => {
     // The ramp's characters show on capture-pane; fitted styles draw flat areas as coloured spaces.
-    start('a360-play', 110, 28, `play '${clip}' --loop --log-level silent --style ramp`);
+    start('a360-play', 110, 28, `play '${clip()}' --loop --log-level silent --style ramp`);
     const first = await until('a picture and a status line', () => {
       const screen = capture('a360-play');
       const picture = screen.slice(0, 27);
@@ -81,7 +67,7 @@ describe('ascii360 play in tmux', () => {
   });
 
   it('shows a notice instead of garbage in a terminal smaller than 20x6', async () => {
-    start('a360-small', 16, 5, `play '${clip}' --loop --log-level silent`);
+    start('a360-small', 16, 5, `play '${clip()}' --loop --log-level silent`);
     const text = await until('too-small notice', () => {
       const t = capture('a360-small').join(' ').replace(/\s+/g, ' ');
       return t.includes('too small') ? t : null;
@@ -100,9 +86,9 @@ describe('ascii360 play: the link to its own server', () => {
   ];
   for (const [i, [extra, codec, why]] of cases.entries()) {
     it(why, async () => {
-      const log = join(tmp.dir, `link-${i}.log`);
+      const log = join(dir, `link-${i}.log`);
       const name = `a360-link-${i}`;
-      start(name, 90, 28, `play '${clip}' --loop --log-level info --log-file '${log}' --style half ${extra}`);
+      start(name, 90, 28, `play '${clip()}' --loop --log-level info --log-file '${log}' --style half ${extra}`);
       const joined = await until('the viewer in the log', () => {
         try {
           return readFileSync(log, 'utf8').split('\n').find((l) => l.includes('viewer.joined')) ?? null;
@@ -125,7 +111,7 @@ describe('ascii360 play: styles', () => {
 
   it('a terminal known to draw sextants gets mosaic (sextants and block eighths); s and S step through the styles live', async () => {
     // A terminal not known to draw sextants (here plain xterm-256color) gets quadrants.
-    start('a360-quad', 90, 28, `play '${clip}' --loop --log-level silent`);
+    start('a360-quad', 90, 28, `play '${clip()}' --loop --log-level silent`);
     await until('quadrants', () => {
       const screen = capture('a360-quad');
       return / quadrant m5 truecolor/.test(screen[27] ?? '') && count(screen.slice(0, 27), /[▘▝▀▖▌▞▛▗▚▐▜▄▙▟]/g) > 20;
@@ -135,7 +121,7 @@ describe('ascii360 play: styles', () => {
 
     // Inside tmux TERM is tmux's own; kitty is known by the KITTY_WINDOW_ID it leaves in the environment.
     // A yaw past 180 turns round (400 is 40), as a drag or the browser's address would.
-    start('a360-styles', 90, 28, `play '${clip}' --loop --log-level silent --yaw 400 --fov 60`, ['KITTY_WINDOW_ID=1']);
+    start('a360-styles', 90, 28, `play '${clip()}' --loop --log-level silent --yaw 400 --fov 60`, ['KITTY_WINDOW_ID=1']);
     const first = await until('mosaic', () => {
       const screen = capture('a360-styles');
       return / mosaic m5/.test(screen[27] ?? '') && count(screen.slice(0, 27), /[\u{1FB00}-\u{1FB3B}]/gu) > 50 && count(screen.slice(0, 27), /[▁▂▃▅▆▇▎▊▘▝▀▖▞▗▚▄]/g) > 10 ? screen : null;
@@ -157,7 +143,7 @@ describe('ascii360 play: styles', () => {
   });
 
   it('--camera starts with a camera at its own FOV; c steps through the cameras, the status names each', async () => {
-    start('a360-cam', 100, 28, `play '${clip}' --loop --log-level silent --camera stereographic --pitch -90 --style quadrant`);
+    start('a360-cam', 100, 28, `play '${clip()}' --loop --log-level silent --camera stereographic --pitch -90 --style quadrant`);
     await until('the little planet', () => / quadrant m5 truecolor stereographic +yaw 0 pitch -90 (roll 0 )?fov 200 /.test(capture('a360-cam')[27] ?? ''));
     for (const [camera, fov] of [['fisheye', 180], ['pannini', 120], ['equirect', 360]] as const) {
       tmux('send-keys', '-t', 'a360-cam', 'c');
@@ -173,7 +159,7 @@ describe('ascii360 play: styles', () => {
   });
 
   it('ASCII360_STYLE names the default; --style wins over it; a bad one is one line', async () => {
-    start('a360-ascii', 90, 28, `play '${clip}' --loop --log-level silent`, ['ASCII360_STYLE=ascii', 'KITTY_WINDOW_ID=1']);
+    start('a360-ascii', 90, 28, `play '${clip()}' --loop --log-level silent`, ['ASCII360_STYLE=ascii', 'KITTY_WINDOW_ID=1']);
     const screen = await until('ascii style', () => {
       const s = capture('a360-ascii');
       return / ascii m5/.test(s[27] ?? '') && count(s.slice(0, 27), /[!-~]/g) > 50 ? s : null;
@@ -183,7 +169,7 @@ describe('ascii360 play: styles', () => {
     tmux('send-keys', '-t', 'a360-ascii', 'q');
     await until('exit', () => capture('a360-ascii').some((l) => l === 'EXIT=0'));
 
-    start('a360-flag', 90, 28, `play '${clip}' --loop --log-level silent --style ramp`, ['ASCII360_STYLE=octant']);
+    start('a360-flag', 90, 28, `play '${clip()}' --loop --log-level silent --style ramp`, ['ASCII360_STYLE=octant']);
     await until('ramp style', () => / ramp m5/.test(capture('a360-flag')[27] ?? ''));
     tmux('send-keys', '-t', 'a360-flag', 'q');
     await until('exit', () => capture('a360-flag').some((l) => l === 'EXIT=0'));
@@ -207,7 +193,7 @@ describe('ascii360 play: more ways in and out', () => {
     }],
   ])('%s restores the terminal and exits 0', async (_how, stop) => {
     const name = `a360-stop-${_how.replace(/\W/g, '')}`;
-    start(name, 80, 24, `play '${clip}' --loop --log-level silent`);
+    start(name, 80, 24, `play '${clip()}' --loop --log-level silent`);
     await until('the picture', () => /fps/.test(capture(name)[23] ?? ''));
     expect(flags(name).alternate).toBe('1');
     stop(name);
@@ -217,7 +203,7 @@ describe('ascii360 play: more ways in and out', () => {
   });
 
   it('shows a server Error: in the status line and carries on', async () => {
-    const photo = join(tmp.dir, 'pano.png');
+    const photo = join(dir, 'pano.png');
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=400x200', '-frames:v', '1', photo]);
     start('a360-error', 90, 28, `play '${photo}' --log-level silent`);
     // A photo's time: "still", after its own mark, not the playing one.
@@ -232,7 +218,7 @@ describe('ascii360 play: more ways in and out', () => {
   });
 
   it('a mouse drag (SGR mouse reports) turns the view; the wheel zooms', async () => {
-    start('a360-mouse', 90, 28, `play '${clip}' --loop --log-level silent`);
+    start('a360-mouse', 90, 28, `play '${clip()}' --loop --log-level silent`);
     await until('the picture', () => /fps/.test(capture('a360-mouse')[27] ?? ''));
     // What a terminal sends for: press at (40,10), drag to (30,12), release; then wheel up twice.
     const esc = '\u001b';
@@ -249,7 +235,7 @@ describe('ascii360 play: more ways in and out', () => {
 describe('ascii360 play --audio', () => {
   it('plays /audio through ffplay while watching and stops it on quit', async () => {
     sessions.push('a360-audio');
-    const withSound = makeClip(join(tmp.dir, 'tone.mp4'), { seconds: 4, toneHz: 440 });
+    const withSound = makeClip(join(dir, 'tone.mp4'), { seconds: 4, toneHz: 440 });
     const command = `'${process.execPath}' '${CLI}' play '${withSound}' --loop --audio --log-level silent; echo EXIT=$?; sleep 60`;
     // SDL's dummy driver: ffplay decodes and "plays" without a sound card.
     tmux('new-session', '-d', '-s', 'a360-audio', '-x', '90', '-y', '28', '-e', 'LANG=C.UTF-8', '-e', 'TERM=xterm-256color', '-e', 'SDL_AUDIODRIVER=dummy', command);
@@ -268,7 +254,7 @@ describe('ascii360 play --audio', () => {
 
 describe('the help box', () => {
   it('covers the picture whole, fits a small terminal, and frames passed over while it is open are not drops', async () => {
-    start('a360-help', 100, 30, `play '${clip}' --loop --log-level silent --style ramp`);
+    start('a360-help', 100, 30, `play '${clip()}' --loop --log-level silent --style ramp`);
     // As an object: until() waits for a truthy value, and 0 is the usual count.
     const droppedNow = (screen: string[]): { n: number } | null => {
       const m = / dropped (\d+) /.exec(screen[29] ?? '');
@@ -326,7 +312,7 @@ describe('the help box', () => {
 
   it('wraps at word boundaries: at 40, 60 and 80 columns every key reads whole, no word cut at the border', async () => {
     const name = 'a360-help-wrap';
-    start(name, 40, 30, `play '${clip}' --loop --log-level silent --style ramp`);
+    start(name, 40, 30, `play '${clip()}' --loop --log-level silent --style ramp`);
     await until('the picture', () => / ramp/.test(capture(name)[29] ?? ''));
     tmux('send-keys', '-t', name, '?');
     /** The text inside the box, a key's continuation lines (indented) joined to its first. */
@@ -360,10 +346,10 @@ describe('the help box', () => {
   });
 
   it('closed over a photo or a paused video, gives the picture back at once: no next frame comes to repaint it', async () => {
-    const photo = join(tmp.dir, 'photo.png');
+    const photo = join(dir, 'photo.png');
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=512x256', '-frames:v', '1', photo]);
     const pictureRows = (screen: string[]): number => screen.slice(0, 29).filter((l) => l.trim().length > 90).length;
-    for (const [name, source, pause] of [['a360-help-photo', photo, false], ['a360-help-paused', clip, true]] as const) {
+    for (const [name, source, pause] of [['a360-help-photo', photo, false], ['a360-help-paused', clip(), true]] as const) {
       start(name, 100, 30, `play '${source}' --loop --log-level silent --style ramp`);
       await until('the picture', () => pictureRows(capture(name)) > 25 && /fov 90/.test(capture(name)[29] ?? ''));
       if (pause) {
@@ -385,7 +371,7 @@ describe('the help box', () => {
 
 describe('a monochrome terminal', () => {
   it('gets mode 1 text, the status line says text, not the style it would have had, and the mode and style keys keep it so', async () => {
-    start('a360-mono', 100, 24, `play '${clip}' --loop --log-level silent --color mono`);
+    start('a360-mono', 100, 24, `play '${clip()}' --loop --log-level silent --color mono`);
     const screen = await until('text frames', () => {
       const s = capture('a360-mono');
       return / text m1 mono /.test(s[23] ?? '') && s.slice(0, 23).filter((l) => l.trim().length > 60).length > 20 ? s : null;
@@ -409,7 +395,7 @@ describe('a monochrome terminal', () => {
 describe('colour mode 1', () => {
   it('the status line says text while the frames are text, and half while half blocks are drawn in grey (PROTOCOL-NOTES §2.1)', async () => {
     const name = 'a360-mode1';
-    start(name, 100, 24, `play '${clip}' --loop --log-level silent --mode 1 --style half`);
+    start(name, 100, 24, `play '${clip()}' --loop --log-level silent --mode 1 --style half`);
     const halfRows = (s: string[]): number => s.slice(0, 23).filter((l) => (l.match(/▀/g) ?? []).length > 60).length;
     await until('grey half blocks, named half', () => / half m1 truecolor /.test(capture(name)[23] ?? '') && halfRows(capture(name)) > 20);
     // b: out of half blocks, into mode 1's text, which the status line names.
@@ -430,7 +416,7 @@ describe('a dumb terminal', () => {
   it('TERM=dumb gets one line and exit code 1, not a screen of escape codes', async () => {
     // Set in the command: tmux gives a pane its own TERM, whatever `new-session -e` says.
     sessions.push('a360-dumb');
-    tmux('new-session', '-d', '-s', 'a360-dumb', '-x', '100', '-y', '24', `TERM=dumb '${process.execPath}' '${CLI}' play '${clip}' --log-level silent; echo EXIT=$?; sleep 60`);
+    tmux('new-session', '-d', '-s', 'a360-dumb', '-x', '100', '-y', '24', `TERM=dumb '${process.execPath}' '${CLI}' play '${clip()}' --log-level silent; echo EXIT=$?; sleep 60`);
     const screen = await until('exit', () => {
       const s = capture('a360-dumb');
       return s.some((l) => l.startsWith('EXIT=')) ? s : null;
@@ -445,7 +431,7 @@ describe('a dumb terminal', () => {
 describe('Ctrl keys', () => {
   it('are not their letters: Ctrl-L redraws, Ctrl-Q, Ctrl-S, Ctrl-A and Ctrl-H do nothing', async () => {
     const name = 'a360-ctrl';
-    start(name, 100, 30, `play '${clip}' --loop --log-level silent --style ramp`);
+    start(name, 100, 30, `play '${clip()}' --loop --log-level silent --style ramp`);
     await until('the picture', () => / ramp m5 .*yaw 0 /.test(capture(name)[29] ?? ''));
     tmux('send-keys', '-t', name, 'C-q', 'C-s', 'C-a', 'C-h', 'C-l');
     await new Promise((r) => setTimeout(r, 1000));
@@ -462,7 +448,7 @@ describe('Ctrl keys', () => {
 describe('too small', () => {
   it('? does not open a help that cannot be seen: q still quits', async () => {
     const name = 'a360-small-help';
-    start(name, 60, 20, `play '${clip}' --loop --log-level silent --style ramp`);
+    start(name, 60, 20, `play '${clip()}' --loop --log-level silent --style ramp`);
     await until('the picture', () => /\d\d:\d\d \/ 00:05/.test(capture(name)[19] ?? ''));
     tmux('resize-window', '-t', name, '-x', '15', '-y', '5');
     await until('the too-small notice', () => capture(name).some((l) => l.startsWith('too small')));
@@ -480,7 +466,7 @@ describe('a terminal too large for the style', () => {
     // 320×99 mosaic cells are 1 013 760 samples, over the 600 000 a viewer may take. A terminal
     // known to draw sextants (kitty, by what it leaves in the environment) has mosaic by default;
     // octant's samples would fit, but tmux 3.3 drops octants: the window was blank.
-    start(name, 320, 100, `play '${clip}' --loop --log-level silent`, ['KITTY_WINDOW_ID=1']);
+    start(name, 320, 100, `play '${clip()}' --loop --log-level silent`, ['KITTY_WINDOW_ID=1']);
     const coloured = (): string[] => tmux('capture-pane', '-p', '-e', '-t', name).split('\n');
     // Every picture row drawn (before, the rows past the cap stayed blank, the grid cut).
     await until('sextant filling the window', () => / sextant m5 /.test(row()) && coloured().slice(0, 99).every((l) => /\x1b\[[0-9;]*48;2;/.test(l)), 20_000);

@@ -38,6 +38,12 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Whether the listener's response ends within `ms` (polled every 50 ms). */
+export async function endsWithin(capture: Capture, ms: number): Promise<boolean> {
+  for (const deadline = Date.now() + ms; !capture.ended && Date.now() < deadline; ) await sleep(50);
+  return capture.ended;
+}
+
 /** The longest prefix made of whole ADTS frames (a capture stops mid-frame). */
 export function wholeFrames(b: Buffer): Buffer {
   let at = 0;

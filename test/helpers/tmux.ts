@@ -3,6 +3,9 @@
  * capture-pane reads the screen, send-keys types. Every wait is bounded in time.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { makeClip, tempDir } from './media.js';
 import { CLI } from './server.js';
 
 export interface PrivateTmux {
@@ -51,6 +54,26 @@ export function privateTmux(label = 'ascii360-test'): PrivateTmux {
     open: () => void tmux('new-session', '-d', '-s', 'keep', 'sleep 600'),
     close: () => void spawnSync('tmux', [...socket, 'kill-server']),
   };
+}
+
+/**
+ * A terminal test file's setup: its tmux server and temporary folder, and a 5 s clip made before
+ * its tests; the sessions a test started are killed after it, and all of it goes after the file.
+ */
+export function tmuxTestFile(label?: string): PrivateTmux & { dir: string; clip(): string } {
+  const tmp = tempDir();
+  const tmux = privateTmux(label);
+  let clip = '';
+  beforeAll(() => {
+    clip = makeClip(join(tmp.dir, 'clip.mp4'), { seconds: 5 });
+    tmux.open();
+  });
+  afterEach(() => tmux.killSessions());
+  afterAll(() => {
+    tmux.close();
+    tmp.cleanup();
+  });
+  return { ...tmux, dir: tmp.dir, clip: () => clip };
 }
 
 /** Polls `probe` every 100 ms until it gives a value; throws after `timeoutMs`. */

@@ -102,22 +102,25 @@ export class BarAway {
   /** Keeps the bar's controls from this tap's click, which comes next (or not at all: then WAKING_MS ends it). */
   private waking(): void {
     this.body.classList.add('bar-waking');
-    const woken = (): void => {
-      window.removeEventListener('click', clicked, true);
-      if (this.wakingTimer !== null) clearTimeout(this.wakingTimer);
-      this.wakingTimer = null;
-      this.body.classList.remove('bar-waking');
-    };
-    // After the click has gone where it was going (the picture, the bar being untouchable).
-    const clicked = (): void => void setTimeout(woken, 0);
-    window.addEventListener('click', clicked, true);
+    // One listener however many taps: adding the same function again adds nothing.
+    window.addEventListener('click', this.clicked, true);
     if (this.wakingTimer !== null) clearTimeout(this.wakingTimer);
-    this.wakingTimer = setTimeout(woken, WAKING_MS);
+    this.wakingTimer = setTimeout(this.woken, WAKING_MS);
   }
+
+  /** After the click has gone where it was going (the picture, the bar being untouchable). */
+  private readonly clicked = (): void => void setTimeout(this.woken, 0);
+
+  private readonly woken = (): void => {
+    window.removeEventListener('click', this.clicked, true);
+    if (this.wakingTimer !== null) clearTimeout(this.wakingTimer);
+    this.wakingTimer = null;
+    this.body.classList.remove('bar-waking');
+  };
 
   dispose(): void {
     if (this.timer !== null) clearTimeout(this.timer);
-    if (this.wakingTimer !== null) clearTimeout(this.wakingTimer);
+    this.woken();
     for (const remove of this.removers.splice(0)) remove();
   }
 }
