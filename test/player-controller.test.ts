@@ -11,11 +11,10 @@ import { AUTO_ROTATE_DEG_PER_S, AUTO_ROTATE_IDLE_MS, INERTIA_TAU_MS } from '../s
 
 function rig(options: { autoRotate?: boolean; view?: { yaw?: number; pitch?: number; fov?: number }; style?: StyleName } = {}) {
   let t = 1000;
-  let position = 0;
   const sent: ClientMessage[] = [];
   const styles: StyleName[] = [];
   const player = new PlayerController(
-    { send: (m) => sent.push(m), requestStyle: (s) => styles.push(s), position: () => position },
+    { send: (m) => sent.push(m), requestStyle: (s) => styles.push(s) },
     { style: options.style ?? 'mosaic', autoRotate: options.autoRotate, view: options.view, now: () => t },
   );
   return {
@@ -29,7 +28,8 @@ function rig(options: { autoRotate?: boolean; view?: { yaw?: number; pitch?: num
         if (m) sent.push(m);
       }
     },
-    at: (position_: number) => (position = position_),
+    /** The shell shows the frame at `seconds` (of INIT's 30 fps). */
+    at: (seconds: number) => player.onFrameShown(Math.round(seconds * INIT.fps)),
   };
 }
 
@@ -142,9 +142,42 @@ describe('PlayerController', () => {
     expect(r.player.act('quit')).toBe('quit');
   });
 
+  it('the time shown: where INIT and STATUS say until a frame is shown, then the frame; a reconnect goes by the new server until its first frame; paused and ended, the server', () => {
+    const r = rig();
+    r.player.onInit({ ...INIT, startSec: 17 });
+    expect(r.player.position()).toBe(17);
+    r.player.onStatus({ code: 'PLAYING', position: 17.2 });
+    expect(r.player.position()).toBe(17.2);
+    r.at(17.5);
+    expect(r.player.position()).toBe(17.5);
+    // A STATUS of the same link moves nothing while playing: the picture on screen is the time.
+    r.player.onStatus({ code: 'SEEKED', position: 30 });
+    expect(r.player.position()).toBe(17.5);
+    r.at(30.1);
+    // A reconnect: the old picture stays up, but the new server's word is the time, and `]` steps from it.
+    r.player.onLinkOpen();
+    r.player.onInit({ ...INIT, startSec: 42.5 });
+    r.player.onStatus({ code: 'PLAYING', position: 42.5 });
+    expect(r.player.position()).toBe(42.5);
+    r.player.act('seek-forward');
+    expect(r.sent.at(-1)).toEqual({ type: 'seek', time: 42.5 + SEEK_STEP_S });
+    r.advance(2500);
+    r.at(43);
+    expect(r.player.position()).toBe(43);
+    // A new INIT on the same link (a style change) is not a new link: the frame stays the time.
+    r.player.onInit({ ...INIT, startSec: 50, style: 'sextant' });
+    expect(r.player.position()).toBe(43);
+    // Paused or ended: where the server says (a seek while paused shows its target at once).
+    r.player.onStatus({ code: 'PAUSED', position: 43.1 });
+    r.player.onStatus({ code: 'SEEKED', position: 20 });
+    expect(r.player.position()).toBe(20);
+    r.player.onStatus({ code: 'ENDED', position: 60 });
+    expect(r.player.position()).toBe(60);
+  });
+
   it('b leaves half blocks the player started in for the style the shell names (the terminal\'s own), not mosaic it may not draw', () => {
     const styles: StyleName[] = [];
-    const player = new PlayerController({ send: () => {}, requestStyle: (s) => styles.push(s), position: () => 0 }, { style: 'half', blocksOff: 'quadrant', now: () => 0 });
+    const player = new PlayerController({ send: () => {}, requestStyle: (s) => styles.push(s) }, { style: 'half', blocksOff: 'quadrant', now: () => 0 });
     player.onInit({ ...INIT, style: 'half' });
     player.act('toggle-blocks');
     expect(styles).toEqual(['quadrant']);
@@ -181,7 +214,7 @@ describe('PlayerController', () => {
     // c goes on from it.
     r.player.act('cycle-camera');
     expect(r.player.tick()).toMatchObject({ camera: 'fisheye' });
-    const named = new PlayerController({ send: () => {}, requestStyle: () => {}, position: () => 0 }, { style: 'mosaic', camera: 'flat', now: () => 0 });
+    const named = new PlayerController({ send: () => {}, requestStyle: () => {} }, { style: 'mosaic', camera: 'flat', now: () => 0 });
     expect(named.queryCamera()).toBe('flat');
     named.onInit({ ...INIT, camera: 'stereographic' });
     expect(named.view.camera).toBe('flat');

@@ -6,6 +6,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { encodeInit, encodeStatus, parseClientMessage } from '../protocol/index.js';
 import { freePort } from './helpers/cluster-rig.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { getJson, startCli, stopProcess, TestViewer, type CliServer } from './helpers/server.js';
@@ -147,6 +149,39 @@ describe('ascii360 view: a lost server', () => {
     expect(after.filter((l) => l.trim().length > 0).join('')).toBe(`ascii360: cannot reconnect to ws://127.0.0.1:${port}/ws: HTTP 401: a valid token is required (add ?token=<secret> to the URL)EXIT=1`);
     expect(flags(name)).toEqual({ alternate: '0', cursor: '1', mouse: '0', keypad: '0 0' });
   }, 90_000);
+
+  it('after a reconnect the time is where the new server says until its first frame, not the old picture\'s moment, and ] steps from there', async () => {
+    const port = await freePort();
+    const first = await serve(port);
+    const name = 'a360-told-time';
+    start(name, 120, 28, `view 'ws://127.0.0.1:${port}/ws' --style ramp`);
+    await until('the picture', () => /[1-9]\d*\/[1-9]\d* fps/.test(capture(name)[STATUS_ROW] ?? ''));
+    await kill(first, 'SIGKILL');
+    // The server reached next is slow to send its first frame (busy, or its decoder starting at a
+    // seek): INIT and STATUS come at once, the frame later; here never.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port });
+    const seeks: number[] = [];
+    wss.on('connection', (ws) => {
+      ws.send(encodeInit({ fps: 30, mode: 5, cols: 120, rows: 27, pixel: false, duration: 60, startSec: 42.5, live: false, style: 'ramp', palette: 'rgb', camera: 'flat' }));
+      ws.send(encodeStatus({ code: 'PLAYING', position: 42.5 }));
+      ws.on('message', (data) => {
+        const m = parseClientMessage(String(data));
+        if (m.type === 'seek') seeks.push(m.time);
+      });
+    });
+    try {
+      // Before, the clock stayed at the old picture's moment (the 5 s clip's) until a frame came.
+      await until('the new time', () => /00:42 \/ 01:00/.test(capture(name)[STATUS_ROW] ?? ''), 15_000);
+      tmux('send-keys', '-t', name, ']');
+      await until('the seek', () => seeks.length > 0);
+      expect(seeks[0]).toBe(52.5);
+      tmux('send-keys', '-t', name, 'q');
+      await until('the exit', () => capture(name).some((l) => l === 'EXIT=0'), 5000);
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise((r) => wss.close(r));
+    }
+  }, 60_000);
 
   it('a server gone without a close (stopped: its socket open and silent) is said and tried again, and the view comes back when it answers', async () => {
     const port = await freePort();

@@ -112,7 +112,6 @@ function start(): void {
   const player: PlayerController = new PlayerController({
     send: (message) => send(message),
     requestStyle: (next) => requestStyle(next),
-    position: () => position(),
   }, {
     camera: options.camera,
     view: options.view,
@@ -138,14 +137,6 @@ function start(): void {
   /** A seek made after the end, when the link is closed: the file starts again (replay) and seeks once its INIT comes. */
   let seekAfterReplay: number | null = null;
   let painted: ReceivedFrame | null = null;
-  /**
-   * Where the server says the timeline is (this connection's INIT, then its STATUS), until this
-   * connection's first frame is painted; null once it is. After a reconnect the frame on screen is
-   * the old connection's, and its moment read as the time for as long as the new frames took.
-   */
-  let toldPosition: number | null = null;
-  /** A frame of this connection has been painted. */
-  let linkPainted = false;
   let held = false;
   let received = 0;
   let shown = 0;
@@ -215,7 +206,6 @@ function start(): void {
         player.onInit(info);
         init = info;
         inits++;
-        if (!linkPainted) toldPosition = info.startSec;
         // Once a page: a source's shape stays while it runs.
         if (inits === 1) {
           void sourceNotes('/healthz').then((told) => {
@@ -235,10 +225,9 @@ function start(): void {
       },
       status(status) {
         player.onStatus(status);
-        if (!linkPainted && status.position !== undefined) toldPosition = status.position;
         showTimeline(player.timeline ?? status);
         // Now, not at the next readout: at the end the bar and its label go to where the server stopped.
-        toolbar.setPosition(position());
+        toolbar.setPosition(player.position());
       },
       frame(frame) {
         received++;
@@ -310,7 +299,7 @@ function start(): void {
         if (state.attempt > 1) notices.showBanner('reconnecting…', { bad: true });
         return;
       case 'open':
-        linkPainted = false;
+        player.onLinkOpen();
         notices.hideBanner();
         audio.reconnected();
         return;
@@ -340,19 +329,6 @@ function start(): void {
       return;
     }
     connection.send(message);
-  }
-
-  /**
-   * The position on screen: the frame painted, or at the end where the server says the timeline
-   * stopped (STATUS:ENDED, the file's length). The last frame starts one frame before the end, so
-   * by its index a 1 s file would end at 0.97 s, `00:00` in whole seconds, beside a full bar.
-   * Before a connection's first frame, where its INIT and STATUS say (toldPosition).
-   */
-  function position(): number {
-    const timeline = player.timeline;
-    if (timeline?.code === 'ENDED' && timeline.position !== undefined) return timeline.position;
-    if (toldPosition !== null) return toldPosition;
-    return init && painted ? painted.index / init.fps : (init?.startSec ?? 0);
   }
 
   function seekTo(seconds: number): void {
@@ -493,7 +469,7 @@ function start(): void {
     const drawn = painted?.kind === 'text' ? 'text' : painted?.kind === 'fitted' ? painted.style : shownStyle();
     toolbar.setView(`yaw ${wholeDegrees(view.yaw)} pitch ${wholeDegrees(view.pitch)} roll ${wholeDegrees(view.roll)} fov ${wholeDegrees(view.fov)} ${view.camera} · ${painted?.cols ?? grid.cols}×${painted ? (painted.kind === 'pixels' ? painted.rows / 2 : painted.rows) : grid.rows} ${drawn}`);
     if (link === 'lost') showLost(now);
-    toolbar.setPosition(position());
+    toolbar.setPosition(player.position());
   }
 
   function avText(now: number): string {
@@ -535,9 +511,8 @@ function start(): void {
     if (frame) {
       paint(frame);
       shown++;
-      // This link's first frame shows its moment; a repaint of the one before (a resize, a zoom) does not.
-      linkPainted = true;
-      toldPosition = null;
+      // A frame shown, not a repaint of the one before (a resize, a zoom): the time is its moment.
+      player.onFrameShown(frame.index);
     }
     if (now - lastReadout >= READOUT_MS) readouts(now);
   }

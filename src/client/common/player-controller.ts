@@ -65,8 +65,6 @@ export interface PlayerShell {
    * style as itself (the browser makes its cells larger instead).
    */
   fitStyle?(style: StyleName): StyleName;
-  /** The timeline position the user sees now, seconds (the terminal: the newest frame; the browser: the one on screen). */
-  position(): number;
 }
 
 export interface PlayerOptions {
@@ -99,6 +97,17 @@ export class PlayerController {
   style: StyleName;
   /** A style asked for and not yet confirmed by an INIT: quick presses step on from it. */
   requested: StyleName | null = null;
+  /** The index of the frame on screen; −1 before the first. Kept through a reconnect: the old picture stays up. */
+  private shownIndex = -1;
+  /** A frame of this connection has been shown (onFrameShown since onLinkOpen). */
+  private linkShown = false;
+  /**
+   * Where this connection's INIT, then its STATUS, say the timeline is, until its first frame is
+   * shown; null once one is. After a reconnect the frame on screen is the old connection's: its
+   * moment read as the time (and `]` stepped from it) for as long as the new server took to send
+   * a frame, though the timeline had moved on without us.
+   */
+  private told: number | null = null;
   /** When the last view message was given out (tick). */
   private lastViewAt = -Infinity;
   /** A mode asked for and not yet confirmed by an INIT: quick `m` presses step on from it. */
@@ -158,6 +167,7 @@ export class PlayerController {
       if (this.awaitingStart && info.view) this.view.startAt(info.view);
     }
     this.init = info;
+    if (!this.linkShown) this.told = info.startSec;
     if (this.requestedMode === info.mode) this.requestedMode = null;
     // The server says what we get (a style it refused leaves the old one).
     this.style = info.style;
@@ -165,7 +175,35 @@ export class PlayerController {
     if (info.style !== 'half') this.beforeHalf = info.style;
   }
 
+  /** A new connection is open (a reconnect): what it says of the timeline counts until one of its frames is shown. */
+  onLinkOpen(): void {
+    this.linkShown = false;
+  }
+
+  /** The shell shows the frame of `index` (a repaint of the one on screen is not this). */
+  onFrameShown(index: number): void {
+    this.shownIndex = index;
+    this.linkShown = true;
+    this.told = null;
+  }
+
+  /**
+   * The timeline position the user sees now, seconds. Paused or ended, where the server says: the
+   * frame it holds, or where the file stopped (the last frame starts a frame before the end, so by
+   * its index a 1 s file ended at 0.97 s, `00:00` beside a full bar). Before this connection's
+   * first frame, where its INIT and STATUS say. Else the frame on screen: the terminal's newest,
+   * the page's painted one (which trails the newest to stay in step with the sound).
+   */
+  position(): number {
+    const t = this.timeline;
+    if ((t?.code === 'PAUSED' || t?.code === 'ENDED') && t.position !== undefined) return t.position;
+    if (this.told !== null) return this.told;
+    if (this.init && this.shownIndex >= 0) return this.shownIndex / this.init.fps;
+    return this.init?.startSec ?? t?.position ?? 0;
+  }
+
   onStatus(status: TimelineStatus): void {
+    if (!this.linkShown && status.position !== undefined) this.told = status.position;
     // A seek is an event, not a state: the timeline keeps playing, or stays paused, at the new moment.
     this.timeline = status.code === 'SEEKED' ? { code: this.timeline?.code === 'PAUSED' ? 'PAUSED' : 'PLAYING', position: status.position } : status;
     if (this.pauseAsked && this.paused === this.pauseAsked.paused) this.pauseAsked = null;
@@ -261,13 +299,13 @@ export class PlayerController {
     let t = Math.max(0, seconds);
     if (duration > 0 && t >= duration) t = Math.max(0, duration - 0.5);
     const target = Math.round(t * 1000) / 1000;
-    this.seeking = { target, from: this.shell.position(), at: this.opts.now() };
+    this.seeking = { target, from: this.position(), at: this.opts.now() };
     this.shell.send({ type: 'seek', time: target });
   }
 
   /** Where `[` and `]` step from: a seek still on its way, else the position shown. */
   private seekBase(now: number): number {
-    const shown = this.shell.position();
+    const shown = this.position();
     const s = this.seeking;
     if (s && now - s.at < SEEK_PENDING_MS && Math.abs(shown - s.from) < SEEK_LANDED_S) return s.target;
     this.seeking = null;

@@ -163,9 +163,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const codec = opts.codec ?? 'tagged';
   // Named only when the user named one: otherwise the server's --quality applies.
   const quality = codec === 'tagged' ? opts.quality : undefined;
-  /** The newest frame's index, kept across reconnects (a new link starts with none). */
-  let lastIndex = -1;
-  // Before the link exists nothing is sent; position: the newest frame's.
+  // Before the link exists nothing is sent.
   const player: PlayerController = new PlayerController({
     send: (message) => link?.send(message),
     requestStyle: (style, chosen) => {
@@ -175,19 +173,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       link?.send({ type: 'style', style, palette });
     },
     fitStyle: (style) => styleForGrid(grid, style),
-    position: () => newestPosition(),
   }, { camera: opts.camera, view: opts.view, style: opts.style, blocksOff: opts.blocksOff, autoRotate: opts.autoRotate, now: () => performance.now() });
   const view = player.view;
-
-  /**
-   * The newest frame's moment, seconds; before the first, where the server says its timeline is:
-   * a viewer joining at 00:17 read 00:00 until a frame came (seconds, on a busy server), and `]`
-   * stepped from 0.
-   */
-  function newestPosition(): number {
-    if (player.init && lastIndex >= 0) return lastIndex / player.init.fps;
-    return player.timeline?.position ?? 0;
-  }
 
   let grid = gridOf(output);
   /** The grid the server was last told (in the URL or a resize). */
@@ -352,7 +339,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
       latest = frame;
       latestAgain = false;
       latestShowable = !videoHidden() && backlogUntil === 0;
-      lastIndex = frame.index;
+      player.onFrameShown(frame.index);
       draw();
     },
     error(message) {
@@ -370,6 +357,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     },
     restored() {
       down = null;
+      // Its INIT and STATUS come next: the time is theirs until its first frame.
+      player.onLinkOpen();
       // Resized during the handshake: the URL had the old grid.
       if (!tooSmallNow() && (told.cols !== grid.cols || told.rows !== grid.rows)) sendResize();
       if (opts.audio) void restartSound();
@@ -528,9 +517,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     // Mode 1 makes text of every style but half, whose frames stay pixels, in grey (PROTOCOL-NOTES
     // §2.1): named for what is drawn. `text` over grey half blocks named a picture not on screen.
     const drawn = init?.mode === 1 && !init.pixel ? 'text' : player.style;
-    // Paused or ended, the server's position; playing, the newest frame's.
-    const pos = timeline?.position !== undefined && timeline.code !== 'PLAYING' ? timeline.position : newestPosition();
-    const time = !init ? '--:--' : timeLabel(init, timeline?.code, pos);
+    const time = !init ? '--:--' : timeLabel(init, timeline?.code, player.position());
     const fields: StatusField[] = [
       // First, so a narrow terminal still shows them.
       // Cut, rather than the time, the style and `? help` pushed off.
