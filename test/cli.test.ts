@@ -5,7 +5,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers/media.js';
+import { makeClip, tempDir } from './helpers/media.js';
 import { CLI } from './helpers/server.js';
 import { until } from './helpers/tmux.js';
 
@@ -321,6 +321,28 @@ describe('ascii360 serve: bad input', () => {
     expect(ftp.stderr.trim()).toBe('ascii360: not a ws:// or http:// URL: ftp://127.0.0.1/ws');
     expect(past.stderr.trim()).toMatch(/^ascii360: port 70000 is past 65535 in ws:\/\//);
     expect(abc.stderr.trim()).toBe('ascii360: not a valid URL: ws://127.0.0.1:abc/ws');
+  });
+
+  it('refuses a --start it cannot keep, in one line: not a time, past the end, a photo, with a cluster', async () => {
+    const clip = makeClip(join(tmp.dir, 'start.mp4'), { seconds: 2 });
+    const photo = join(tmp.dir, 'start.png');
+    spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=256x128', '-frames:v', '1', '-y', photo]);
+    const [word, clock, past, still, cluster] = await runEach([
+      ['serve', clip, '--start', 'soon'],
+      ['play', clip, '--start', '1:75'],
+      // The source is opened first (its length is what --start is checked against): its info lines come before.
+      ['serve', clip, '--port', '0', '--start', '1:00', '--log-level', 'warn'],
+      ['serve', photo, '--port', '0', '--start', '3', '--log-level', 'warn'],
+      ['serve', clip, '--port', '0', '--start', '1', '--cluster', 'redis://127.0.0.1:1'],
+    ]) as [Ran, Ran, Ran, Ran, Ran];
+    for (const r of [word, clock]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toMatch(/argument '(soon|1:75)' is invalid\. start must be seconds or \[hh:\]mm:ss/);
+    }
+    for (const r of [past, still, cluster]) expect(r.code).toBe(2);
+    expectOneLineError(past.stderr, /^ascii360: --start: seek time 60 is past the end \(2\.\d+ s\)$/);
+    expectOneLineError(still.stderr, /^ascii360: --start: seek is not possible on a still photo$/);
+    expectOneLineError(cluster.stderr, /^ascii360: --start cannot be used with --cluster/);
   });
 
   it('reports a port that is taken on one line, with what to do about it', async () => {

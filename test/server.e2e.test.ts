@@ -368,6 +368,27 @@ describe('shared timeline: a resume right after a paused seek', () => {
   });
 });
 
+describe('--start', () => {
+  it('the timeline starts there: the first viewer is told so and its first frame is that moment; a loop goes back to the file\'s beginning', async () => {
+    const short = makeClip(join(tmp.dir, 'short.mp4'), { seconds: 3 });
+    const started = await startCli([short, '--loop', '--start', '0:01.5', '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${started.wsUrl}?cols=16&rows=4`);
+      await v.moreFrames(1);
+      expect(parseInit(v.texts[0]!).startSec).toBe(1.5);
+      expect(v.texts[1]).toBe('STATUS:PLAYING:1.500');
+      expect(readFrameIndex(v.frames[0]!)).toBe(45);
+      // The pass from 1.5 s to the end, then the next from 0.
+      await v.until(() => v.frames.some((f) => readFrameIndex(f) < 15), 'a frame of the next pass', 10_000);
+      const indices = v.frames.map((f) => readFrameIndex(f));
+      expect(Math.max(...indices)).toBeGreaterThanOrEqual(85);
+      v.close();
+    } finally {
+      await started.stop();
+    }
+  }, 30_000);
+});
+
 describe('source failures', () => {
   it('ffmpeg dying mid-stream: viewers get Error:, the server stays up and resumes', async () => {
     const v = new TestViewer(`${server.wsUrl}?cols=16&rows=4`);

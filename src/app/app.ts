@@ -10,7 +10,7 @@ import { CloseCode, DEFAULT_QUALITY, type CameraName, type InitInfo, type Mode, 
 import { AudioTrack } from '../audio/audio-track.js';
 import { childrenStopped } from '../shared/child-process.js';
 import { DisposableStore } from '../shared/disposables.js';
-import { Ascii360Error } from '../shared/errors.js';
+import { Ascii360Error, EXIT_USAGE } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ViewSpec } from '../shared/types.js';
 import { DEMO_DURATION_SECONDS } from '../source/demo-scene.js';
@@ -67,6 +67,8 @@ export interface ServeOptions {
   quality?: Quality;
   /** Overrides of the file's layout, stereo mode, eye and lens field of view (`--projection`, …). */
   format?: FormatFlags;
+  /** Where the timeline starts, seconds (`--start`): a file's, as a seek made before anyone watches. */
+  start?: number;
   /** Share one timeline with every server of the same name on this Redis (`serve --cluster`). */
   /** `name` defaults to the source's file name, duration and size (clusterNameFor). */
   cluster?: { url: string; name?: string; optional: boolean };
@@ -88,6 +90,8 @@ const LISTEN_HINTS: Partial<Record<string, string>> = {
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log;
+  // A cluster's timeline is where its servers say; one starting elsewhere would move everyone's.
+  if (opts.start !== undefined && opts.cluster) throw new Ascii360Error('BAD_OPTION', '--start cannot be used with --cluster: the shared timeline says where it is', EXIT_USAGE);
   const tools = opts.tools ?? (await findFfmpeg());
   const opened = await openSource(opts.source, { fps: opts.fps, loop: opts.loop, hwaccel: opts.hwaccel, realtime: opts.realtime ?? true, format: opts.format, openTimeoutMs: opts.openTimeoutS === undefined ? undefined : opts.openTimeoutS * 1000 }, tools, log);
   const info = opened.info;
@@ -144,6 +148,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
   }, log);
   store.add(playback);
+  if (opts.start !== undefined && opts.start > 0) {
+    // Refused as a viewer's seek would be (a live stream, a photo, past the end), on one line.
+    const refused = playback.seek(opts.start);
+    if (refused !== null) {
+      await store.dispose();
+      throw new Ascii360Error('BAD_OPTION', `--start: ${refused}`, EXIT_USAGE);
+    }
+  }
   if (cluster) {
     // Added after the playback, so it is disposed before it: no change arrives mid-shutdown.
     store.add(cluster);

@@ -38,6 +38,18 @@ function intInRange(name: string, min: number, max: number) {
   };
 }
 
+/** A moment in a file: seconds (`90`, `90.5`) or `[hh:]mm:ss[.frac]` (`1:30`, `1:02:03.5`), as mpv's --start takes it. */
+function parseClockTime(value: string): number {
+  const parts = value.trim().split(':');
+  const wrong = (): never => {
+    throw new InvalidArgumentError('start must be seconds or [hh:]mm:ss (90, 1:30, 1:02:03.5)');
+  };
+  if (parts.length > 3 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) wrong();
+  // Minutes and seconds after the first part are clock digits: 1:75 is not a time.
+  if (parts.slice(1).some((p) => Number(p) >= 60) || parts.slice(0, -1).some((p) => p.includes('.'))) wrong();
+  return parts.reduce((total, p) => total * 60 + Number(p), 0);
+}
+
 function parseMode(value: string): Mode {
   const n = Number(value);
   if (!isMode(n)) throw new InvalidArgumentError('mode must be 1 (mono text), 2 (512 colours), 3 (32K), 4 (262K) or 5 (24-bit)');
@@ -106,6 +118,7 @@ export interface SourceFlags {
   mode: Mode;
   hwaccel: Hwaccel;
   loop: boolean;
+  start?: number;
   openTimeout: number;
   logLevel: LogLevel;
   projection?: string;
@@ -130,6 +143,7 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--mode <n>', 'default colour mode: 1 mono text, 2-4 reduced colour, 5 24-bit', parseMode, DEFAULT_MODE)
     .addOption(new Option('--hwaccel <method>', 'hardware decoding (auto: NVDEC, frames shrunk on the GPU, where an NVIDIA driver is; else ffmpeg\'s own choice); falls back to software when it fails').choices([...HWACCELS]).default('auto'))
     .option('--loop', 'loop a file source forever', false)
+    .option('--start <time>', 'where the timeline starts: seconds or [hh:]mm:ss (a file\'s; a loop goes back to its beginning)', parseClockTime)
     .option('--open-timeout <s>', 'seconds the source may take to answer ffprobe before it is given up (a URL that never answers)', intInRange('open-timeout', 1, 600), PROBE_TIMEOUT_MS / 1000)
     .option('--projection <layout>', `the source's layout when its metadata is missing or wrong: ${layoutList()}`)
     .option('--stereo <mode>', `the source's stereo packing: ${STEREO_MODES.join(', ')} (one eye is decoded)`)
@@ -301,6 +315,9 @@ addSourceOptions(
   if (exposesBeyondLoopback(flags.host) && !token) {
     fail(new Ascii360Error('BAD_OPTION', `listening on ${flags.host} exposes the server beyond this machine: set --token <secret> (or ASCII360_TOKEN)`, EXIT_USAGE));
   }
+  if (flags.start !== undefined && flags.cluster) {
+    fail(new Ascii360Error('BAD_OPTION', '--start cannot be used with --cluster: the shared timeline says where it is', EXIT_USAGE));
+  }
   if ((flags.clusterName !== undefined || flags.clusterOptional) && !flags.cluster) {
     fail(new Ascii360Error('BAD_OPTION', '--cluster-name and --cluster-optional need --cluster redis://host:port', EXIT_USAGE));
   }
@@ -320,7 +337,7 @@ addSourceOptions(
   try {
     const { startServer } = await import('../app/app.js');
     server = await startServer({
-      source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, openTimeoutS: flags.openTimeout, log,
+      source, host: flags.host, port: flags.port, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, start: flags.start, openTimeoutS: flags.openTimeout, log,
       token, allowOrigins: flags.allowOrigin, maxClients: flags.maxClients, messageRate: flags.maxMessageRate, pingInterval: flags.pingInterval, camera: flags.camera, quality: flags.quality,
       format: formatFlags(flags), cluster,
     });
@@ -455,7 +472,7 @@ addSourceOptions(
   let server: RunningServer;
   try {
     const { startServer } = await import('../app/app.js');
-    server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, openTimeoutS: flags.openTimeout, log, format: formatFlags(flags) });
+    server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: flags.loop, start: flags.start, openTimeoutS: flags.openTimeout, log, format: formatFlags(flags) });
   } catch (error) {
     stopQuitting();
     if (opening) eraseLine();
