@@ -439,7 +439,7 @@ describe('input', () => {
     expect(errors).toEqual([]);
   });
 
-  it('space pauses and resumes the timeline; the bar shows position / duration', async () => {
+  it('space pauses and resumes the timeline; the bar shows position / duration; a digit jumps to its tenth of the file', async () => {
     const { page, errors } = await open(video, '?renderer=2d');
     await playing(page);
     await until('the time readout', async () => /^\d\d:\d\d \/ 00:04$/.test((await page.locator('#time').textContent()) ?? ''));
@@ -447,6 +447,11 @@ describe('input', () => {
     await until('paused at the server', async () => (await getJson(`${video.url}/healthz`))['paused'] === true);
     // The button follows the server's STATUS:PAUSED, which is on its way.
     await until('the play button', async () => (await page.locator('#play').textContent()) === 'play');
+    // 5: half of the 4 s file, shown at once while paused (the server's word), the bar with it.
+    await page.keyboard.press('5');
+    await until('the server at 2 s', async () => (await getJson(`${video.url}/healthz`))['position'] === 2);
+    await until('the time at 2 s', async () => (await page.locator('#time').textContent()) === '00:02 / 00:04');
+    expect(Number(await page.locator('#seek').inputValue())).toBeCloseTo(2, 1);
     await page.keyboard.press(' ');
     await until('playing again', async () => (await getJson(`${video.url}/healthz`))['paused'] === false);
     expect(errors).toEqual([]);

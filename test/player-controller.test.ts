@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ClientMessage, InitInfo, StyleName } from '../protocol/index.js';
+import { KEYMAP } from '../src/client/common/keymap.js';
 import { PlayerController, SEEK_STEP_S } from '../src/client/common/player-controller.js';
 import { AUTO_ROTATE_DEG_PER_S, AUTO_ROTATE_IDLE_MS, INERTIA_TAU_MS } from '../src/client/common/view-motion.js';
 
@@ -140,6 +141,21 @@ describe('PlayerController', () => {
     expect(m).toMatchObject({ type: 'view', camera: 'stereographic', fov: 200 });
     expect(r.player.act('help')).toBe('help');
     expect(r.player.act('quit')).toBe('quit');
+  });
+
+  it('digits jump to tenths of the file, as web players do; without a known length only 0, the start', () => {
+    const r = rig();
+    r.player.onInit(INIT);
+    r.at(20);
+    for (const key of ['5', '0', '9']) r.player.act(KEYMAP[key]!);
+    expect(r.sent.slice(-3)).toEqual([30, 0, 54].map((time) => ({ type: 'seek', time })));
+    // A file whose length the server does not know (duration 0): 5 has nowhere to go.
+    r.player.onInit({ ...INIT, duration: 0 });
+    const before = r.sent.length;
+    r.player.act(KEYMAP['5']!);
+    expect(r.sent.length).toBe(before);
+    r.player.act(KEYMAP['0']!);
+    expect(r.sent.at(-1)).toEqual({ type: 'seek', time: 0 });
   });
 
   it('the time shown: where INIT and STATUS say until a frame is shown, then the frame; a reconnect goes by the new server until its first frame; paused and ended, the server', () => {

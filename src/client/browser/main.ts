@@ -220,7 +220,7 @@ function start(): void {
         if (seekAfterReplay !== null) {
           const time = seekAfterReplay;
           seekAfterReplay = null;
-          seekTo(time);
+          player.seekTo(time);
         }
       },
       status(status) {
@@ -322,6 +322,8 @@ function start(): void {
   }
 
   function send(message: ClientMessage): void {
+    // Every seek the player asks for (the bar, [ and ], a digit): the sound's map starts again there.
+    if (message.type === 'seek') sync.seeking(performance.now());
     // After the end the server has closed the link: a seek starts the file again there, as space does from its start.
     if (message.type === 'seek' && link === 'ended') {
       seekAfterReplay = message.time;
@@ -329,11 +331,6 @@ function start(): void {
       return;
     }
     connection.send(message);
-  }
-
-  function seekTo(seconds: number): void {
-    player.seekTo(seconds);
-    sync.seeking(performance.now());
   }
 
   function toggleHelp(): void {
@@ -361,7 +358,6 @@ function start(): void {
       replay();
       return;
     }
-    if (action === 'seek-back' || action === 'seek-forward') sync.seeking(performance.now());
     if (player.act(action) === 'help') toggleHelp();
   }
 
@@ -386,7 +382,7 @@ function start(): void {
   const toolbar = new Toolbar({
     pause: () => act('pause'),
     replay,
-    seek: (seconds) => seekTo(seconds),
+    seek: (seconds) => player.seekTo(seconds),
     mode: (m) => player.setMode(m),
     style: (next) => player.chooseStyle(next),
     camera: (next) => player.setCamera(next),

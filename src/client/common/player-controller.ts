@@ -10,7 +10,7 @@
  * INIT, and the keymap's actions (keymap.ts).
  */
 import { DEFAULT_MODE, STYLE_NAMES, wrapDegrees, type CameraName, type ClientMessage, type InitInfo, type Mode, type StyleName, type TimelineStatus, type ViewMessage } from '../../../protocol/index.js';
-import type { Action } from './keymap.js';
+import { jumpTenths, type Action } from './keymap.js';
 import { CAMERA_START_FOV, ViewController, type ViewAngles } from './view-controller.js';
 import { ViewMotion } from './view-motion.js';
 
@@ -283,8 +283,19 @@ export class PlayerController {
       case 'quit':
         return action;
       default:
+        this.jump(jumpTenths(action));
         return null;
     }
+  }
+
+  /**
+   * To `tenths` of the file. Without a known length only 0 has a place to go (the start); a live
+   * stream or a photo is refused by the server with its notice, as `[` and `]` are.
+   */
+  private jump(tenths: number | null): void {
+    if (tenths === null) return;
+    const duration = this.init?.duration ?? 0;
+    if (duration > 0 || tenths === 0) this.seekTo((tenths / 10) * duration);
   }
 
   /** Asks for colour mode `mode` (`m`, a toolbar's selector); frames show it once INIT confirms it. */
