@@ -551,6 +551,43 @@ describe('VideoRenderer, fitted styles', () => {
   });
 });
 
+describe('VideoRenderer, lines (ascii360 print)', () => {
+  const cols = 30;
+  const rows = 6;
+
+  it('a fitted frame as lines: each row its glyphs and colours, then ESC[0m and a newline; no cursor moves, replayed cell for cell', async () => {
+    const style = CELL_STYLES.mosaic;
+    const cells = randomFitted(style, cols, rows, 11);
+    const renderer = new VideoRenderer({ depth: 'truecolor', syncOutput: true, lines: true });
+    renderer.setRegion(0, 0, cols, rows);
+    const out = renderer.renderFitted(cells, cols, rows, style);
+    const written = Buffer.from(out).toString('utf8');
+    // Lines a pipe, a file and the scrollback keep: no CUP, no DECSC/DECRC, no synchronized output.
+    expect(written).not.toMatch(/\x1b\[\d*;?\d*H|\x1b[78]|\x1b\[\?2026/);
+    const rowsWritten = written.split('\n');
+    expect(rowsWritten.pop()).toBe('');
+    expect(rowsWritten).toHaveLength(rows);
+    for (const line of rowsWritten) expect(line.endsWith('\x1b[0m')).toBe(true);
+    // A terminal shows them as the frame (a pty turns each newline into CR LF).
+    const term = new Terminal({ cols, rows: rows + 1, allowProposedApi: true, convertEol: true });
+    await write(term, out);
+    for (let i = 0; i < cols * rows; i++) {
+      const c = cell(term, i % cols, Math.floor(i / cols));
+      const cp = style.glyphs[cells[i * 7]!]!;
+      const where = `cell ${i}`;
+      expect(c.getChars(), where).toBe(String.fromCodePoint(cp));
+      expect(c.isBgRGB() && c.getBgColor(), where).toBe(rgb(cells[i * 7 + 4]!, cells[i * 7 + 5]!, cells[i * 7 + 6]!));
+      if (cp !== 0x20) expect(c.isFgRGB() && c.getFgColor(), where).toBe(rgb(cells[i * 7 + 1]!, cells[i * 7 + 2]!, cells[i * 7 + 3]!));
+    }
+    // The colours are back to the terminal's own after the last line: a prompt there is not painted.
+    await write(term, 'x');
+    const after = cell(term, 0, rows);
+    expect([after.getChars(), after.isBgDefault(), after.isFgDefault()]).toEqual(['x', true, true]);
+    // The same frame again is the same lines, not nothing: each render is the whole frame.
+    expect(Buffer.from(renderer.renderFitted(cells, cols, rows, style)).equals(Buffer.from(written, 'utf8'))).toBe(true);
+  });
+});
+
 describe('VideoRenderer, regions', () => {
   it('lands at an offset region and touches nothing outside it', async () => {
     const term = makeTerm(20, 8);

@@ -69,6 +69,8 @@ export interface ServeOptions {
   format?: FormatFlags;
   /** Where the timeline starts, seconds (`--start`): a file's, as a seek made before anyone watches. */
   start?: number;
+  /** The timeline starts paused (`print`: one moment's picture); a source with no pause (live, a photo) plays as it is. */
+  paused?: boolean;
   /** Share one timeline with every server of the same name on this Redis (`serve --cluster`). */
   /** `name` defaults to the source's file name, duration and size (clusterNameFor). */
   cluster?: { url: string; name?: string; optional: boolean };
@@ -156,6 +158,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       throw new Ascii360Error('BAD_OPTION', `--start: ${refused}`, EXIT_USAGE);
     }
   }
+  if (opts.paused) playback.setPaused(true);
   if (cluster) {
     // Added after the playback, so it is disposed before it: no change arrives mid-shutdown.
     store.add(cluster);

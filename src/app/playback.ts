@@ -489,8 +489,9 @@ export class Playback {
       this.failures = 0;
       this.syncToShared();
     }
-    if (shared && firstHere && this.paused && !this.ended) {
-      // Paused elsewhere while nobody watched here: decode the moment it stopped at.
+    if (firstHere && this.paused && !this.ended && (shared || !this.shownAtPosition)) {
+      // Paused elsewhere while nobody watched here, or at a moment never decoded (a timeline that
+      // started paused: `print`): decode the moment it stopped at.
       this.start(this.position, true);
       return;
     }

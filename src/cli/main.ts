@@ -110,6 +110,12 @@ const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
  */
 const OPENING_NOTICE_MS = 2000;
 
+/** `print`'s size where standard output is not a terminal (a pipe, a file), as chafa's. */
+const PRINT_COLS = 80;
+const PRINT_ROWS = 24;
+/** `print` gives up on a picture that has not settled by then (the source opened already). */
+const PRINT_TIMEOUT_MS = 20_000;
+
 /** The token from the environment: serve's when it has no --token, view's when its URL has no ?token=. */
 const TOKEN_ENV = 'ASCII360_TOKEN';
 
@@ -351,9 +357,8 @@ addSourceOptions(
   closeOnSignals(server, log);
 });
 
-interface ViewFlags {
-  audio: boolean;
-  autoRotate: boolean;
+/** The picture of a view (`play`, `view`, `print`): its colours, style, camera and direction. */
+interface LookFlags {
   color?: ColorDepth;
   style?: StyleName;
   camera?: CameraName;
@@ -361,6 +366,11 @@ interface ViewFlags {
   pitch?: number;
   roll?: number;
   fov?: number;
+}
+
+interface ViewFlags extends LookFlags {
+  audio: boolean;
+  autoRotate: boolean;
   tolerance: number;
   frameBudget: number;
   sync: boolean;
@@ -369,7 +379,7 @@ interface ViewFlags {
 }
 
 /** --style, else $ASCII360_STYLE, else the best style this terminal is known to draw (terminal-styles.ts). */
-function chosenStyle(flags: ViewFlags): StyleName {
+function chosenStyle(flags: LookFlags): StyleName {
   if (flags.style) return flags.style;
   const fromEnv = process.env[STYLE_ENV];
   if (fromEnv) {
@@ -391,7 +401,7 @@ function blocksOffStyle(flags: ViewFlags): StyleName {
   return unnamed !== 'half' ? unnamed : defaultTerminalStyle(process.env, flags.color).style;
 }
 
-function viewOf(flags: ViewFlags): { yaw?: number; pitch?: number; roll?: number; fov?: number } {
+function viewOf(flags: LookFlags): { yaw?: number; pitch?: number; roll?: number; fov?: number } {
   const v: { yaw?: number; pitch?: number; roll?: number; fov?: number } = {};
   if (flags.yaw !== undefined) v.yaw = flags.yaw;
   if (flags.pitch !== undefined) v.pitch = flags.pitch;
@@ -400,8 +410,8 @@ function viewOf(flags: ViewFlags): { yaw?: number; pitch?: number; roll?: number
   return v;
 }
 
-/** Options of the terminal client (`play`, `view`). */
-function addViewOptions(cmd: Command): Command {
+/** Options of a view's picture (`play`, `view`, `print`). */
+function addLookOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--color <depth>', 'colour output (default: from COLORTERM/TERM)').choices(['truecolor', '256', '16', 'mono']))
     .option('--style <style>', `cell style: ${STYLE_NAMES.join(', ')} (default: mosaic where the terminal is known to draw sextants, sextant there at 256 or 16 colours, else quadrant; $${STYLE_ENV} overrides)`, parseStyle)
@@ -409,7 +419,12 @@ function addViewOptions(cmd: Command): Command {
     .option('--yaw <deg>', 'initial yaw, degrees (positive turns right; 190 is -170)', wrappedDegrees('yaw'))
     .option('--pitch <deg>', 'initial pitch, degrees (positive looks up)', numberInRange('pitch', Limits.PITCH_MIN, Limits.PITCH_MAX))
     .option('--roll <deg>', 'initial roll, degrees', wrappedDegrees('roll'))
-    .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120 for flat, up to 300-360 for the other cameras)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX))
+    .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120 for flat, up to 300-360 for the other cameras)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX));
+}
+
+/** Options of the terminal client (`play`, `view`): the picture's, and how it is kept up to date. */
+function addViewOptions(cmd: Command): Command {
+  return addLookOptions(cmd)
     .option('--tolerance <n>', 'colour change (0-64 per channel) not worth redrawing a cell for, doubled while the view turns; 0 = exact', intInRange('tolerance', 0, 64), 8)
     .option('--frame-budget <KiB>', 'terminal bytes a frame may cost before the tolerance is raised (up to 4x, back once frames are small again); 0 = no limit', intInRange('frame-budget', 0, 100_000), DEFAULT_FRAME_BUDGET_KIB)
     .option('--no-sync', 'do not wrap frames in synchronized output (DEC mode 2026)')
@@ -508,6 +523,51 @@ addSourceOptions(
   await closing;
   clearTimeout(deadline);
   exitWith(result);
+});
+
+addSourceOptions(
+  addLookOptions(
+    program
+      .command('print')
+      .description('print one view of a 360° video, photo or URL as coloured text and exit, as chafa and timg print a picture (no source: the built-in demo)')
+      .argument('[source]', 'video file, image, http(s) URL or HLS playlist; omitted: the demo scene')
+      .option('--cols <n>', 'width in cells (default: the terminal\'s, else 80)', intInRange('cols', 1, Limits.COLS_MAX))
+      .option('--rows <n>', 'height in cells (default: the terminal\'s less a line for the prompt, else 24)', intInRange('rows', 1, Limits.ROWS_MAX)),
+  ),
+).action(async (source: string | undefined, flags: SourceFlags & LookFlags & { cols?: number; rows?: number }, cmd: Command) => {
+  refuseUnsupportedScheme(source);
+  // Its own lines only on stderr, unless asked: the picture is what goes out.
+  const log = new Logger(cmd.getOptionValueSource('logLevel') === 'default' ? 'warn' : flags.logLevel);
+  const tty = process.stdout.isTTY === true;
+  const cols = flags.cols ?? (tty ? process.stdout.columns : PRINT_COLS);
+  const rows = flags.rows ?? (tty ? Math.max(1, process.stdout.rows - 1) : PRINT_ROWS);
+  const { detectColorDepth } = await import('../client/terminal/video-renderer.js');
+  const { styleForGrid } = await import('../client/terminal/terminal-styles.js');
+  const depth = flags.color ?? detectColorDepth(process.env);
+  const style = styleForGrid(chosenStyle(flags), cols, rows, process.env);
+  let server: RunningServer;
+  try {
+    const { startServer } = await import('../app/app.js');
+    // Paused at --start (its beginning without one): the picture of that moment, fitted in full.
+    server = await startServer({ source, host: '127.0.0.1', port: 0, fps: flags.fps, mode: flags.mode, hwaccel: flags.hwaccel, loop: false, start: flags.start, paused: true, openTimeoutS: flags.openTimeout, log, format: formatFlags(flags) });
+  } catch (error) {
+    fail(error);
+  }
+  let picture: Uint8Array;
+  try {
+    const { printView } = await import('../client/terminal/print-view.js');
+    picture = await printView({
+      url: `${server.url.replace(/^http/, 'ws')}/ws`, cols, rows, depth, style, view: viewOf(flags), camera: flags.camera,
+      mode: flags.mode === DEFAULT_MODE ? undefined : flags.mode, timeoutMs: PRINT_TIMEOUT_MS,
+    });
+  } catch (error) {
+    await server.close();
+    fail(new Ascii360Error('CONNECT_FAILED', oneLine(error)));
+  }
+  await server.close();
+  // A reader that goes away (`| head -3`) is no error of ours.
+  process.stdout.on('error', () => process.exit(0));
+  process.stdout.write(picture, () => process.exit(0));
 });
 
 addViewOptions(

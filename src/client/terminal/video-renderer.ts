@@ -65,6 +65,12 @@ export interface VideoRendererOptions {
    * the one it shows, in truecolor; default 0 (exact). See QUALITY_TOLERANCE.
    */
   tolerance?: number;
+  /**
+   * Each render returns the whole frame as lines of text for a stream (a pipe, a file, the
+   * scrollback: `ascii360 print`), not the changes for a screen: per row its SGRs and characters,
+   * then ESC[0m and a newline; no cursor moves, no synchronized output, nothing kept between frames.
+   */
+  lines?: boolean;
 }
 
 /**
@@ -96,6 +102,8 @@ const SYNC_END = sequence('\x1b[?2026l');
 const FRAME_BEGIN = sequence('\x1b7\x1b(B\x1b[0m');
 const FRAME_END = sequence('\x1b8');
 const FRAME_OVERHEAD = SYNC_BEGIN.length + SYNC_END.length + FRAME_BEGIN.length + FRAME_END.length;
+/** A line's end in `lines` output: the colours back to the default (a shell prompt after it stays clean), then the newline. */
+const LINE_END = sequence('\x1b[0m\n');
 /** Largest region side; keeps CUP arguments within the 5 digits BYTES_PER_CELL allows for. */
 const MAX_SIDE = 65535;
 const EMPTY = new Uint8Array(0);
@@ -104,6 +112,7 @@ export class VideoRenderer {
   private depth: ColorDepth;
   private readonly syncOutput: boolean;
   private readonly fullRedraw: boolean;
+  private readonly lines: boolean;
   private tolerance = 0;
   private readonly out = new EscapeWriter();
 
@@ -133,6 +142,7 @@ export class VideoRenderer {
     this.depth = opts.depth;
     this.syncOutput = opts.syncOutput;
     this.fullRedraw = opts.fullRedraw ?? false;
+    this.lines = opts.lines ?? false;
     this.black = reduceColor(this.depth, 0, 0, 0);
     this.setTolerance(opts.tolerance ?? 0);
   }
@@ -180,7 +190,7 @@ export class VideoRenderer {
       this.wantFgs = new Int32Array(cells);
       this.wantBgs = new Int32Array(cells);
       this.skip = new Uint8Array(cells);
-      this.out.reserve(cells * BYTES_PER_CELL + FRAME_OVERHEAD);
+      this.out.reserve(cells * BYTES_PER_CELL + Math.max(FRAME_OVERHEAD, rows * LINE_END.length));
     }
     this.invalidate();
   }
@@ -433,6 +443,7 @@ export class VideoRenderer {
 
   /** Diffs the wanted cells against the model, writes the changes and updates the model. */
   private emit(): Uint8Array {
+    if (this.lines) return this.emitLines();
     const out = this.out;
     out.pos = 0;
     const depth = this.depth;
@@ -514,6 +525,32 @@ export class VideoRenderer {
     if (!started) return EMPTY;
     out.bytes(FRAME_END);
     if (this.syncOutput) out.bytes(SYNC_END);
+    return out.buf.subarray(0, out.pos);
+  }
+
+  /** The wanted cells as lines (`lines`): each row from the default colours, an SGR only where a colour changes. */
+  private emitLines(): Uint8Array {
+    const out = this.out;
+    out.pos = 0;
+    const depth = this.depth;
+    const { wantChars, wantFgs, wantBgs } = this;
+    for (let y = 0, i = 0; y < this.rows; y++) {
+      let curFg = COLOR_DEFAULT;
+      let curBg = COLOR_DEFAULT;
+      for (let x = 0; x < this.cols; x++, i++) {
+        const ch = wantChars[i]!;
+        // A space shows only its background: its foreground stays whatever is in effect.
+        const setFg = ch !== SPACE && wantFgs[i] !== curFg ? wantFgs[i]! : KEEP;
+        const setBg = wantBgs[i] !== curBg ? wantBgs[i]! : KEEP;
+        if (setFg !== KEEP || setBg !== KEEP) {
+          out.sgr(depth, setFg, setBg);
+          if (setFg !== KEEP) curFg = setFg;
+          if (setBg !== KEEP) curBg = setBg;
+        }
+        out.char(ch);
+      }
+      out.bytes(LINE_END);
+    }
     return out.buf.subarray(0, out.pos);
   }
 }
