@@ -447,7 +447,7 @@ describe('input', () => {
     await until('paused at the server', async () => (await getJson(`${video.url}/healthz`))['paused'] === true);
     // The button follows the server's STATUS:PAUSED, which is on its way.
     await until('the play button', async () => (await page.locator('#play').textContent()) === 'play');
-    // 5: half of the 4 s file, shown at once while paused (the server's word), the bar with it.
+    // 5: half of the 4 s file; paused, the time and the bar go where the server's STATUS says.
     await page.keyboard.press('5');
     await until('the server at 2 s', async () => (await getJson(`${video.url}/healthz`))['position'] === 2);
     await until('the time at 2 s', async () => (await page.locator('#time').textContent()) === '00:02 / 00:04');

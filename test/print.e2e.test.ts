@@ -33,18 +33,14 @@ afterAll(() => tmp.cleanup());
 
 type Printed = { code: number | null; stdout: Buffer; stderr: string };
 
-/** `ascii360 print …` with standard output a pipe (not a terminal); `take` bytes and the pipe is closed, as `| head -c` does. */
-function print(args: string[], take = Infinity): Promise<Printed> {
+/** `ascii360 print …` with standard output a pipe (not a terminal); `closed`: a reader gone before the picture comes (`| head -c0`). */
+function print(args: string[], closed = false): Promise<Printed> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'print', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, COLORTERM: '', TERM: 'dumb' } });
     const chunks: Buffer[] = [];
-    let got = 0;
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      chunks.push(d);
-      got += d.length;
-      if (got >= take) child.stdout.destroy();
-    });
+    if (closed) child.stdout.destroy();
+    else child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('close', (code) => {
@@ -105,8 +101,8 @@ describe('ascii360 print', () => {
     expect(wedges.length).toBeGreaterThan(5);
   }, 60_000);
 
-  it('into a pipe: 80 × 24 unless told, and a reader that stops early is no error', async () => {
-    const [whole, head, bad] = await Promise.all([print([photo, '--color', '256']), print([photo, '--color', '256'], 10), print([photo, '--cols', '0'])]);
+  it('into a pipe: 80 × 24 unless told, plain text in mono, and a reader gone before the picture is no error', async () => {
+    const [whole, head, bad, mono] = await Promise.all([print([photo, '--color', '256']), print([photo, '--color', '256'], true), print([photo, '--cols', '0']), print([photo, '--color', 'mono', '--cols', '30', '--rows', '3'])]);
     expect(whole.code).toBe(0);
     const lines = whole.stdout.toString('utf8').split('\n');
     lines.pop();
@@ -116,5 +112,20 @@ describe('ascii360 print', () => {
     expect([head.code, head.stderr]).toEqual([0, '']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.split('\n')[0]).toMatch(/argument '0' is invalid\. cols must be an integer from 1 to 1000/);
+    // Mono sets no colour: three lines of 30 characters and nothing else, for a text file.
+    expect(mono.code).toBe(0);
+    expect(mono.stdout.toString('utf8')).toMatch(/^([\x20-\x7e]{30}\n){3}$/);
+  }, 60_000);
+
+  it('a live stream, which cannot pause: its full fit, and the program ends', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const sender = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=s=512x256:r=30', '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-f', 'mpegts', `udp://127.0.0.1:${port}?pkt_size=1316`], { stdio: 'ignore' });
+    try {
+      const live = await print([`udp://127.0.0.1:${port}`, '--style', 'mosaic', '--color', 'truecolor', '--cols', '40', '--rows', '8']);
+      expect([live.code, live.stderr]).toEqual([0, '']);
+      expect(live.stdout.toString('utf8').split('\n')).toHaveLength(9);
+    } finally {
+      sender.kill('SIGKILL');
+    }
   }, 60_000);
 });

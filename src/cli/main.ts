@@ -321,9 +321,6 @@ addSourceOptions(
   if (exposesBeyondLoopback(flags.host) && !token) {
     fail(new Ascii360Error('BAD_OPTION', `listening on ${flags.host} exposes the server beyond this machine: set --token <secret> (or ASCII360_TOKEN)`, EXIT_USAGE));
   }
-  if (flags.start !== undefined && flags.cluster) {
-    fail(new Ascii360Error('BAD_OPTION', '--start cannot be used with --cluster: the shared timeline says where it is', EXIT_USAGE));
-  }
   if ((flags.clusterName !== undefined || flags.clusterOptional) && !flags.cluster) {
     fail(new Ascii360Error('BAD_OPTION', '--cluster-name and --cluster-optional need --cluster redis://host:port', EXIT_USAGE));
   }
@@ -536,6 +533,7 @@ addSourceOptions(
   ),
 ).action(async (source: string | undefined, flags: SourceFlags & LookFlags & { cols?: number; rows?: number }, cmd: Command) => {
   refuseUnsupportedScheme(source);
+  if (flags.loop) fail(new Ascii360Error('BAD_OPTION', '--loop means nothing to print: it prints one moment (--start names which)', EXIT_USAGE));
   // Its own lines only on stderr, unless asked: the picture is what goes out.
   const log = new Logger(cmd.getOptionValueSource('logLevel') === 'default' ? 'warn' : flags.logLevel);
   const tty = process.stdout.isTTY === true;
@@ -565,9 +563,13 @@ addSourceOptions(
     fail(new Ascii360Error('CONNECT_FAILED', oneLine(error)));
   }
   await server.close();
-  // A reader that goes away (`| head -3`) is no error of ours.
-  process.stdout.on('error', () => process.exit(0));
-  process.stdout.write(picture, () => process.exit(0));
+  // A reader that goes away (`| head -3`) is no error of ours; a disk that is full is.
+  const written = (error?: Error | null): void => {
+    if (error && (error as NodeJS.ErrnoException).code !== 'EPIPE') fail(new Ascii360Error('WRITE_FAILED', `cannot write the picture: ${(error as NodeJS.ErrnoException).code ?? error.message}`, EXIT_FAILURE));
+    process.exit(0);
+  };
+  process.stdout.on('error', written);
+  process.stdout.write(picture, written);
 });
 
 addViewOptions(

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'LISTEN_FAILED'
   | 'CONNECT_FAILED'
   | 'CLUSTER_UNREACHABLE'
-  | 'CLUSTER_MISMATCH';
+  | 'CLUSTER_MISMATCH'
+  | 'WRITE_FAILED';
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;

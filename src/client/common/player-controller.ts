@@ -248,6 +248,11 @@ export class PlayerController {
     const now = this.opts.now();
     this.motion.input(now);
     if (this.view.apply(action)) return null;
+    const tenths = jumpTenths(action);
+    if (tenths !== null) {
+      this.jump(tenths);
+      return null;
+    }
     switch (action) {
       case 'pause': {
         const asked = this.pauseAsked && now - this.pauseAsked.at < PAUSE_PENDING_MS ? this.pauseAsked.paused : this.paused;
@@ -283,7 +288,6 @@ export class PlayerController {
       case 'quit':
         return action;
       default:
-        this.jump(jumpTenths(action));
         return null;
     }
   }
@@ -292,8 +296,7 @@ export class PlayerController {
    * To `tenths` of the file. Without a known length only 0 has a place to go (the start); a live
    * stream or a photo is refused by the server with its notice, as `[` and `]` are.
    */
-  private jump(tenths: number | null): void {
-    if (tenths === null) return;
+  private jump(tenths: number): void {
     const duration = this.init?.duration ?? 0;
     if (duration > 0 || tenths === 0) this.seekTo((tenths / 10) * duration);
   }

@@ -14,6 +14,8 @@
  * brute-force search over the palette in index order gives exactly the same answer (the tests do that).
  */
 
+import type { Mode, Palette } from '../../../protocol/index.js';
+
 export type ColorDepth = 'truecolor' | '256' | '16' | 'mono';
 
 /** The terminal's default foreground or background (SGR 39 / 49). */
@@ -33,6 +35,19 @@ export function detectColorDepth(env: Readonly<Record<string, string | undefined
   if (term === '' || term === 'dumb') return 'mono';
   return '16';
 }
+
+/** Fitted colours are chosen within the terminal's palette by the server (PROTOCOL-NOTES.md §8.3). */
+export function paletteOf(depth: ColorDepth): Palette {
+  return depth === '256' ? '256' : depth === '16' ? '16' : 'rgb';
+}
+
+/** The mode to ask for: `mode` if given; a monochrome terminal shows no colour pair, so mode 1 text; else the server's. */
+export function modeFor(depth: ColorDepth, mode: Mode | undefined): Mode | undefined {
+  return mode ?? (depth === 'mono' ? 1 : undefined);
+}
+
+/** Terminal cells are about twice as tall as wide: the aspect every terminal view asks for. */
+export const CELL_ASPECT = 0.5;
 
 export { ANSI16, CUBE_LEVELS, nearest16, nearest256 } from '../../../protocol/palettes.js';
 import { nearest16, nearest256 } from '../../../protocol/palettes.js';

@@ -4,18 +4,20 @@
  * viewer's frames, and is drawn by the terminal client's renderer in its `lines` form: rows of
  * SGRs and characters ending in ESC[0m and a newline, which a pipe, a file and the scrollback keep.
  *
- * Which frame: the picture once it has settled. A fitted style's first frame of a view is its
- * cheaper style's (view-renderer.ts: mosaic's first frame is sextants) and the full fit follows;
- * `print` starts its server paused, so that follow-up is the last frame to come. A source that
- * cannot pause (a live stream) keeps sending: its second frame is the full fit.
+ * Which frame: the view fitted in full. A style with a cheaper one (mosaic: sextants) has its
+ * view's first frame fitted as that one, and the full fit follows (view-renderer.ts): the second
+ * frame, whether the server re-renders the paused moment (`print` starts it paused) or a live
+ * stream, which cannot pause, sends its next. Other styles' first frame is the picture. A frame
+ * that does not come (a server too busy for the quick first fit) is waited for SETTLED_MS at most.
  */
 import { CELL_STYLES, type CameraName, type Mode, type StyleName } from '../../../protocol/index.js';
 import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
+import { CELL_ASPECT, modeFor, paletteOf } from './color-depth.js';
 import { openSocket } from './server-link.js';
 import { VideoRenderer, type ColorDepth } from './video-renderer.js';
 
-/** No frame for this long after the last one: the picture has settled. */
-const SETTLED_MS = 300;
+/** The frame still awaited after the last one for this long: the last one is the picture. */
+const SETTLED_MS = 2000;
 
 export interface PrintOptions {
   /** The server's WebSocket endpoint. */
@@ -33,15 +35,18 @@ export interface PrintOptions {
 
 /** The view as lines of text, or a one-line reason it could not be had (thrown as an Error). */
 export async function printView(opts: PrintOptions): Promise<Uint8Array> {
-  const palette = opts.depth === '256' ? '256' : opts.depth === '16' ? '16' : 'rgb';
-  // Monochrome prints text, as the terminal client asks for it.
-  const mode = opts.mode ?? (opts.depth === 'mono' ? 1 : undefined);
-  const url = viewUrl(opts.url, { cols: opts.cols, rows: opts.rows, mode, ...opts.view, aspect: 0.5, style: opts.style, palette, codec: 'raw', camera: opts.camera });
+  const url = viewUrl(opts.url, {
+    cols: opts.cols, rows: opts.rows, mode: modeFor(opts.depth, opts.mode), ...opts.view, aspect: CELL_ASPECT,
+    style: opts.style, palette: paletteOf(opts.depth), codec: 'raw', camera: opts.camera,
+  });
   const { ws, early } = await openSocket(url);
+  // The messages startSocket's listener kept are fed in below; it keeps no more (as ServerLink.attach hands over).
+  ws.removeAllListeners('message');
   const frame = await new Promise<ReceivedFrame>((resolve, reject) => {
     let latest: ReceivedFrame | null = null;
     let frames = 0;
-    let playing = false;
+    /** Frames until the view's full fit (the INIT's style says). */
+    let wanted = 1;
     let settle: NodeJS.Timeout | null = null;
     let finished = false;
     const done = (error: Error | null): void => {
@@ -55,16 +60,14 @@ export async function printView(opts: PrintOptions): Promise<Uint8Array> {
     };
     const deadline = setTimeout(() => done(new Error(`no picture within ${Math.round(opts.timeoutMs / 1000)} s`)), opts.timeoutMs);
     const stream = new StreamClient(ws as unknown as SocketLike, 'raw', {
-      init: () => {},
-      status: (status) => {
-        playing = status.code === 'PLAYING';
+      init: (info) => {
+        wanted = CELL_STYLES[info.style].reducedTo.length > 0 ? 2 : 1;
       },
       frame: (f) => {
         latest = f;
         frames++;
         if (settle) clearTimeout(settle);
-        // Still playing (no pause here): the frame after the first is the full fit.
-        if (playing && frames >= 2) done(null);
+        if (frames >= wanted) done(null);
         else settle = setTimeout(() => done(null), SETTLED_MS);
       },
       error: (message) => done(new Error(`server: ${message}`)),
@@ -77,14 +80,5 @@ export async function printView(opts: PrintOptions): Promise<Uint8Array> {
   });
   const renderer = new VideoRenderer({ depth: opts.depth, syncOutput: false, lines: true });
   renderer.setRegion(0, 0, frame.cols, frame.kind === 'pixels' ? (frame.rows + 1) >> 1 : frame.rows);
-  switch (frame.kind) {
-    case 'cells':
-      return renderer.renderCells(frame.cells, frame.cols, frame.rows);
-    case 'pixels':
-      return renderer.renderPixels(frame.bgr, frame.cols, frame.rows);
-    case 'fitted':
-      return renderer.renderFitted(frame.cells, frame.cols, frame.rows, CELL_STYLES[frame.style]);
-    case 'text':
-      return renderer.renderText(frame.lines);
-  }
+  return renderer.renderFrame(frame);
 }

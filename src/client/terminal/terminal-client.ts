@@ -9,7 +9,7 @@
  */
 import blessed from 'blessed';
 import { inflateSync } from 'node:zlib';
-import { CELL_STYLES, CloseCode, sampleCount, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Palette, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
+import { CloseCode, sampleCount, verticalFovDegrees, type CameraName, type Inflate, type Mode, type Quality, type StyleName, type TimelineStatus } from '../../../protocol/index.js';
 import { KEYMAP, type Action } from '../common/keymap.js';
 import { HELP_HEIGHT, HELP_WIDTH, helpText } from './help-text.js';
 import { ELLIPSIS, styleForGrid as fittedStyle } from './terminal-styles.js';
@@ -25,6 +25,7 @@ import { inForeground } from './job-control.js';
 import { eraseLine, quitKeys } from './quit-keys.js';
 import { parseSgrMouse, type MouseEvent } from './sgr-mouse.js';
 import { detectColorDepth, VideoRenderer, type ColorDepth } from './video-renderer.js';
+import { CELL_ASPECT, modeFor, paletteOf } from './color-depth.js';
 import { DEFAULT_FRAME_BUDGET_KIB, ToleranceGovernor } from './tolerance-governor.js';
 
 export interface TerminalClientOptions {
@@ -91,8 +92,6 @@ const inflateFrame: Inflate = (data, maxBytes) => inflateSync(data, { maxOutputL
 const MONO_KEEPS: ReadonlySet<Action> = new Set(['cycle-mode', 'cycle-style', 'cycle-style-back', 'toggle-blocks']);
 const MIN_COLS = 20;
 const MIN_ROWS = 6;
-/** Terminal cells are about twice as tall as wide. */
-const CELL_ASPECT = 0.5;
 /** When no frame arrives (paused, still photo), a pending view is sent after this long anyway. */
 const VIEW_FALLBACK_MS = 60;
 /** While the view moves by itself (inertia, auto-rotate) and no frames come, it is stepped this often. */
@@ -155,10 +154,8 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
   const output = opts.output ?? process.stdout;
   const input = opts.input ?? process.stdin;
   const depth = opts.color ?? detectColorDepth(process.env);
-  // Fitted colours are chosen within the terminal's palette by the server (PROTOCOL-NOTES.md §8.3).
-  const palette: Palette = depth === '256' ? '256' : depth === '16' ? '16' : 'rgb';
-  // A monochrome terminal shows no colour pair: ask for mode 1 text unless a mode was given.
-  const mode = opts.mode ?? (depth === 'mono' ? 1 : undefined);
+  const palette = paletteOf(depth);
+  const mode = modeFor(depth, opts.mode);
   let link: ServerLink | null = null;
   const codec = opts.codec ?? 'tagged';
   // Named only when the user named one: otherwise the server's --quality applies.
@@ -427,11 +424,7 @@ export async function runTerminalClient(opts: TerminalClientOptions): Promise<Cl
     if (shownFrame && shownFrame !== frame) serverLink.recycle(shownFrame);
     shownFrame = frame;
     renderer.setTolerance(tolerance.next(lastBytes, performance.now() - lastTurn < TURNING_MS));
-    let bytes: Uint8Array;
-    if (frame.kind === 'cells') bytes = renderer.renderCells(frame.cells, frame.cols, frame.rows);
-    else if (frame.kind === 'pixels') bytes = renderer.renderPixels(frame.bgr, frame.cols, frame.rows);
-    else if (frame.kind === 'fitted') bytes = renderer.renderFitted(frame.cells, frame.cols, frame.rows, CELL_STYLES[frame.style]);
-    else bytes = renderer.renderText(frame.lines);
+    const bytes = renderer.renderFrame(frame);
     // A frame drawn again is no news: a key pressed now still sends its view at once (viewChanged).
     if (!again) {
       if (backlogUntil === 0) shown++;

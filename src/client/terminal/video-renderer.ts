@@ -45,7 +45,8 @@
  * that view, not a copy, so render the next frame only once the previous write has completed
  * (dropping frames meanwhile: coalesce to the latest), or copy the view.
  */
-import { coverageByCodePoint, luma601, type CellStyle } from '../../../protocol/index.js';
+import { CELL_STYLES, coverageByCodePoint, luma601, type CellStyle } from '../../../protocol/index.js';
+import type { ReceivedFrame } from '../common/stream-client.js';
 import { COLOR_DEFAULT, reduceColor, type ColorDepth } from './color-depth.js';
 import { EscapeWriter, KEEP, cufBytes, cupBytes, sequence } from './escape-writer.js';
 
@@ -68,7 +69,8 @@ export interface VideoRendererOptions {
   /**
    * Each render returns the whole frame as lines of text for a stream (a pipe, a file, the
    * scrollback: `ascii360 print`), not the changes for a screen: per row its SGRs and characters,
-   * then ESC[0m and a newline; no cursor moves, no synchronized output, nothing kept between frames.
+   * then ESC[0m and a newline (mono: the newline alone, plain text); no cursor moves, no
+   * synchronized output, nothing kept between frames.
    */
   lines?: boolean;
 }
@@ -104,6 +106,8 @@ const FRAME_END = sequence('\x1b8');
 const FRAME_OVERHEAD = SYNC_BEGIN.length + SYNC_END.length + FRAME_BEGIN.length + FRAME_END.length;
 /** A line's end in `lines` output: the colours back to the default (a shell prompt after it stays clean), then the newline. */
 const LINE_END = sequence('\x1b[0m\n');
+/** Mono sets no colour: its lines are plain text. */
+const PLAIN_LINE_END = sequence('\n');
 /** Largest region side; keeps CUP arguments within the 5 digits BYTES_PER_CELL allows for. */
 const MAX_SIDE = 65535;
 const EMPTY = new Uint8Array(0);
@@ -352,6 +356,20 @@ export class VideoRenderer {
     return this.emit();
   }
 
+  /** Any frame a stream client gives (stream-client.ts), by its kind; same return contract as `renderCells`. */
+  renderFrame(frame: ReceivedFrame): Uint8Array {
+    switch (frame.kind) {
+      case 'cells':
+        return this.renderCells(frame.cells, frame.cols, frame.rows);
+      case 'pixels':
+        return this.renderPixels(frame.bgr, frame.cols, frame.rows);
+      case 'fitted':
+        return this.renderFitted(frame.cells, frame.cols, frame.rows, CELL_STYLES[frame.style]);
+      case 'text':
+        return this.renderText(frame.lines);
+    }
+  }
+
   /** Wants spaces on `background` in the region cells outside the frame's w × h top-left part. */
   private blankOutside(w: number, h: number, background: number): void {
     const rc = this.cols;
@@ -549,7 +567,7 @@ export class VideoRenderer {
         }
         out.char(ch);
       }
-      out.bytes(LINE_END);
+      out.bytes(depth === 'mono' ? PLAIN_LINE_END : LINE_END);
     }
     return out.buf.subarray(0, out.pos);
   }
