@@ -407,16 +407,17 @@ function viewOf(flags: LookFlags): { yaw?: number; pitch?: number; roll?: number
   return v;
 }
 
-/** Options of a view's picture (`play`, `view`, `print`). */
-function addLookOptions(cmd: Command): Command {
+/** Options of a view's picture (`play`, `view`, `print`); `still`: one picture (`print`), no view to start and move on from. */
+function addLookOptions(cmd: Command, still = false): Command {
+  const from = still ? '' : 'initial ';
   return cmd
     .addOption(new Option('--color <depth>', 'colour output (default: from COLORTERM/TERM)').choices(['truecolor', '256', '16', 'mono']))
     .option('--style <style>', `cell style: ${STYLE_NAMES.join(', ')} (default: mosaic where the terminal is known to draw sextants, sextant there at 256 or 16 colours, else quadrant; $${STYLE_ENV} overrides)`, parseStyle)
-    .addOption(new Option('--camera <name>', 'camera to start with (c cycles them): flat, stereographic (little planet looking down), fisheye, pannini, equirect (a map)').choices([...CAMERA_NAMES]))
-    .option('--yaw <deg>', 'initial yaw, degrees (positive turns right; 190 is -170)', wrappedDegrees('yaw'))
-    .option('--pitch <deg>', 'initial pitch, degrees (positive looks up)', numberInRange('pitch', Limits.PITCH_MIN, Limits.PITCH_MAX))
-    .option('--roll <deg>', 'initial roll, degrees', wrappedDegrees('roll'))
-    .option('--fov <deg>', 'initial horizontal field of view, degrees (the client keeps it within 30-120 for flat, up to 300-360 for the other cameras)', numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX));
+    .addOption(new Option('--camera <name>', `${still ? 'camera' : 'camera to start with (c cycles them)'}: flat, stereographic (little planet looking down), fisheye, pannini, equirect (a map)`).choices([...CAMERA_NAMES]))
+    .option('--yaw <deg>', `${from}yaw, degrees (positive turns right; 190 is -170)`, wrappedDegrees('yaw'))
+    .option('--pitch <deg>', `${from}pitch, degrees (positive looks up)`, numberInRange('pitch', Limits.PITCH_MIN, Limits.PITCH_MAX))
+    .option('--roll <deg>', `${from}roll, degrees`, wrappedDegrees('roll'))
+    .option('--fov <deg>', `${from}horizontal field of view, degrees (kept within 30-120 for flat, up to 300-360 for the other cameras)`, numberInRange('fov', Limits.FOV_MIN, Limits.FOV_MAX));
 }
 
 /** Options of the terminal client (`play`, `view`): the picture's, and how it is kept up to date. */
@@ -530,6 +531,7 @@ addSourceOptions(
       .argument('[source]', 'video file, image, http(s) URL or HLS playlist; omitted: the demo scene')
       .option('--cols <n>', 'width in cells (default: the terminal\'s, else 80)', intInRange('cols', 1, Limits.COLS_MAX))
       .option('--rows <n>', 'height in cells (default: the terminal\'s less a line for the prompt, else 24)', intInRange('rows', 1, Limits.ROWS_MAX)),
+    true,
   ),
 ).action(async (source: string | undefined, flags: SourceFlags & LookFlags & { cols?: number; rows?: number }, cmd: Command) => {
   refuseUnsupportedScheme(source);
