@@ -7,8 +7,9 @@
  * Which frame: the view fitted in full. A style with a cheaper one (mosaic: sextants) has its
  * view's first frame fitted as that one, and the full fit follows (view-renderer.ts): the second
  * frame, whether the server re-renders the paused moment (`print` starts it paused) or a live
- * stream, which cannot pause, sends its next. Other styles' first frame is the picture. A frame
- * that does not come (a server too busy for the quick first fit) is waited for SETTLED_MS at most.
+ * stream, which cannot pause, sends its next. Other styles' first frame is the picture. A second
+ * frame that does not come (a busy server fits even a first frame at a lower effort, and refines
+ * nothing) is waited for SETTLED_MS at most: the first is then the picture.
  */
 import { CELL_STYLES, type CameraName, type Mode, type StyleName } from '../../../protocol/index.js';
 import { StreamClient, viewUrl, type ReceivedFrame, type SocketLike } from '../common/stream-client.js';
