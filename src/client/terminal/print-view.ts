@@ -40,9 +40,9 @@ export async function printView(opts: PrintOptions): Promise<Uint8Array> {
     cols: opts.cols, rows: opts.rows, mode: modeFor(opts.depth, opts.mode), ...opts.view, aspect: CELL_ASPECT,
     style: opts.style, palette: paletteOf(opts.depth), codec: 'raw', camera: opts.camera,
   });
-  const { ws, early } = await openSocket(url);
-  // The messages startSocket's listener kept are fed in below; it keeps no more (as ServerLink.attach hands over).
-  ws.removeAllListeners('message');
+  const open = await openSocket(url);
+  const ws = open.ws;
+  const early = open.takeEarly();
   const frame = await new Promise<ReceivedFrame>((resolve, reject) => {
     let latest: ReceivedFrame | null = null;
     let frames = 0;

@@ -22,10 +22,11 @@ import { networkFailure, upgradeRefusal } from './connect-failure.js';
 /** A socket still in its handshake after this long is given up (and, after a loss, tried again). */
 const CONNECT_TIMEOUT_MS = 5000;
 
-/** An open socket and the messages that came before anyone listened (the server speaks first: INIT). */
+/** An open socket, keeping what it hears (the server speaks first: INIT) until someone takes it over. */
 export interface OpenSocket {
   ws: WebSocket;
-  early: unknown[];
+  /** Stops keeping messages and gives those kept, for the taker to feed in once it listens. */
+  takeEarly(): unknown[];
 }
 
 /** A failed connect: `message` says why for the user (connect-failure.ts); `retry` whether a reconnect would try again. */
@@ -42,10 +43,10 @@ export class ConnectError extends Error {
  * Starts a socket to `url`; `ready` gives the messages received before the caller takes over, or
  * rejects with a ConnectError. The socket is returned at once, so a caller that quits can stop it.
  */
-function startSocket(url: string): { ws: WebSocket; ready: Promise<unknown[]> } {
+function startSocket(url: string): { ws: WebSocket; ready: Promise<OpenSocket> } {
   const ws = new WebSocket(url, { handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
   ws.binaryType = 'arraybuffer';
-  const ready = new Promise<unknown[]>((resolve, reject) => {
+  const ready = new Promise<OpenSocket>((resolve, reject) => {
     const early: unknown[] = [];
     const fail = (error: ConnectError): void => {
       ws.removeAllListeners();
@@ -56,8 +57,15 @@ function startSocket(url: string): { ws: WebSocket; ready: Promise<unknown[]> } 
     ws.once('open', () => {
       ws.removeAllListeners();
       // Bounded: only what arrives before the next tick, when the link takes over.
-      ws.on('message', (data: unknown, isBinary: boolean) => early.push(isBinary ? data : String(data)));
-      resolve(early);
+      const keep = (data: unknown, isBinary: boolean): number => early.push(isBinary ? data : String(data));
+      ws.on('message', keep);
+      resolve({
+        ws,
+        takeEarly: () => {
+          ws.off('message', keep);
+          return early;
+        },
+      });
     });
     // Network errors (refused, reset, unreachable, the handshake timing out) are a server not
     // there right now: worth another try.
@@ -91,9 +99,8 @@ const REFUSAL_READ_MS = 1000;
 const REFUSAL_MAX_CHARS = 300;
 
 /** Opens the first socket, before the screen is taken over; rejects with a ConnectError. */
-export async function openSocket(url: string): Promise<OpenSocket> {
-  const { ws, ready } = startSocket(url);
-  return { ws, early: await ready };
+export function openSocket(url: string): Promise<OpenSocket> {
+  return startSocket(url).ready;
 }
 
 export interface LinkEvents {
@@ -168,10 +175,10 @@ export class ServerLink {
     drop(this.ws);
   }
 
-  private attach({ ws, early }: OpenSocket): void {
+  private attach(open: OpenSocket): void {
+    const ws = open.ws;
     this.ws = ws;
-    // Hand over from startSocket's early-message listener to the stream client.
-    ws.removeAllListeners('message');
+    const early = open.takeEarly();
     this.stream = new StreamClient(ws as unknown as SocketLike, this.codec, {
       init: (info) => {
         this.hadInit = true;
@@ -267,10 +274,10 @@ export class ServerLink {
     const { ws, ready } = started;
     this.connecting = ws;
     ready.then(
-      (early) => {
+      (open) => {
         this.connecting = null;
         if (this.disposed) drop(ws);
-        else this.attach({ ws, early });
+        else this.attach(open);
       },
       (error: unknown) => {
         this.connecting = null;
