@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
 import xterm from '@xterm/headless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegAsync, tempDir } from './helpers/media.js';
@@ -33,14 +34,19 @@ afterAll(() => tmp.cleanup());
 
 type Printed = { code: number | null; stdout: Buffer; stderr: string };
 
-/** `ascii360 print …` with standard output a pipe (not a terminal); `closed`: a reader gone before the picture comes (`| head -c0`). */
-function print(args: string[], closed = false): Promise<Printed> {
+/**
+ * `ascii360 print …` with standard output a pipe (not a terminal); `closed`: a reader gone before
+ * the picture comes (`| head -c0`); `full`: standard output a device that is always full (`> /dev/full`).
+ */
+function print(args: string[], closed = false, full = false): Promise<Printed> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'print', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, COLORTERM: '', TERM: 'dumb' } });
+    const out = full ? openSync('/dev/full', 'w') : 'pipe';
+    const child = spawn(process.execPath, [CLI, 'print', ...args], { stdio: ['ignore', out, 'pipe'], env: { ...process.env, COLORTERM: '', TERM: 'dumb' } });
+    if (typeof out === 'number') closeSync(out);
     const chunks: Buffer[] = [];
     let stderr = '';
-    if (closed) child.stdout.destroy();
-    else child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    if (closed) child.stdout!.destroy();
+    else child.stdout?.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('close', (code) => {
@@ -101,8 +107,13 @@ describe('ascii360 print', () => {
     expect(wedges.length).toBeGreaterThan(5);
   }, 60_000);
 
-  it('into a pipe: 80 × 24 unless told, plain text in mono, and a reader gone before the picture is no error', async () => {
-    const [whole, head, bad, mono] = await Promise.all([print([photo, '--color', '256']), print([photo, '--color', '256'], true), print([photo, '--cols', '0']), print([photo, '--color', 'mono', '--cols', '30', '--rows', '3'])]);
+  it('into a pipe: 80 × 24 unless told, plain text in mono, a reader gone before the picture is no error, a full disk is', async () => {
+    const [whole, head, bad, mono, full] = await Promise.all([
+      print([photo, '--color', '256']), print([photo, '--color', '256'], true), print([photo, '--cols', '0']), print([photo, '--color', 'mono', '--cols', '30', '--rows', '3']),
+      print([photo, '--color', '256'], false, true),
+    ]);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toBe('ascii360: cannot write the picture: ENOSPC\n');
     expect(whole.code).toBe(0);
     const lines = whole.stdout.toString('utf8').split('\n');
     lines.pop();
