@@ -1,6 +1,7 @@
 /**
- * `npm run soak -- --minutes N --viewers V`: N minutes with V viewers moving their views at random
- * and 2 audio listeners, on a generated looping clip with sound, against the real CLI in its own
+ * `npm run soak -- --minutes N --viewers V [--styles a,b] [--codec c]`: N minutes with V viewers
+ * moving their views at random (viewer i in the i-th style of the list, round; absent: no style,
+ * plain ASCILINE frames) and 2 audio listeners, on a generated looping clip with sound, against the real CLI in its own
  * process. Prints frames received and dropped per viewer, p50/p95 frame interval, the server's RSS
  * and heap at start and end, and ffmpeg restarts. Exits non-zero when a viewer got stuck.
  */
@@ -35,8 +36,10 @@ async function main(): Promise<void> {
   const opts = new Command()
     .option('--minutes <n>', 'how long', (v) => Number(v), 10)
     .option('--viewers <n>', 'how many viewers', (v) => Number(v), 32)
+    .option('--styles <list>', 'cell styles the viewers ask for, in turn (e.g. mosaic,ramp,sextant)', (v) => v.split(',').filter(Boolean))
+    .option('--codec <name>', 'the coded frames the viewers ask for (tagged, adaptive)')
     .parse(process.argv)
-    .opts<{ minutes: number; viewers: number }>();
+    .opts<{ minutes: number; viewers: number; styles?: string[]; codec?: string }>();
   const dir = mkdtempSync(join(tmpdir(), 'ascii360-soak-'));
   const clip = join(dir, 'soak.mp4');
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1024x512:rate=30:duration=20',
@@ -51,11 +54,13 @@ async function main(): Promise<void> {
     });
     server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
-  console.log(`soak: ${opts.minutes} min, ${opts.viewers} viewers + 2 audio listeners on ${url}`);
+  console.log(`soak: ${opts.minutes} min, ${opts.viewers} viewers (${opts.styles?.join(', ') ?? 'no style asked'}${opts.codec ? `, codec ${opts.codec}` : ''}) + 2 audio listeners on ${url}`);
   const start = await health(url);
   const soakers: Soaker[] = [];
   for (let i = 0; i < opts.viewers; i++) {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?cols=${60 + (i % 5) * 20}&rows=${20 + (i % 3) * 8}&yaw=${(i * 360) / opts.viewers - 180}`);
+    const style = opts.styles ? `&style=${opts.styles[i % opts.styles.length]}` : '';
+    const codec = opts.codec ? `&codec=${opts.codec}` : '';
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?cols=${60 + (i % 5) * 20}&rows=${20 + (i % 3) * 8}&yaw=${(i * 360) / opts.viewers - 180}${style}${codec}`);
     const s: Soaker = { frames: 0, intervals: [], last: 0, closed: null, ws };
     ws.on('message', (_d, binary) => {
       if (!binary) return;
@@ -90,7 +95,7 @@ async function main(): Promise<void> {
   while (Date.now() < endAt) {
     await new Promise((r) => setTimeout(r, Math.min(30_000, endAt - Date.now())));
     const h = await health(url);
-    console.log(`  ${new Date().toISOString().slice(11, 19)} rss ${fmt(h['memory'].rss / 2 ** 20, 0)} MiB heap ${fmt(h['memory'].heapUsed / 2 ** 20, 0)} MiB external ${fmt(h['memory'].external / 2 ** 20, 0)} MiB, frames sent ${h['frames'].sent}, viewer drops ${h['frames'].viewerDropped}, restarts ${h['ffmpegRestarts']}, A/V ${h['audio'].offsetMs} ms`);
+    console.log(`  ${new Date().toISOString().slice(11, 19)} rss ${fmt(h['memory'].rss / 2 ** 20, 0)} MiB heap ${fmt(h['memory'].heapUsed / 2 ** 20, 0)} MiB external ${fmt(h['memory'].external / 2 ** 20, 0)} MiB frame memory ${fmt(h['memory'].frames / 2 ** 20, 0)} MiB, tables ${h['tables'].count} (${fmt(h['tables'].bytes / 2 ** 20, 1)} MiB), frames sent ${h['frames'].sent}, viewer drops ${h['frames'].viewerDropped}, restarts ${h['ffmpegRestarts']}, A/V ${h['audio'].offsetMs} ms`);
   }
   clearInterval(mover);
   const end = await health(url);
@@ -110,6 +115,7 @@ async function main(): Promise<void> {
   const mib = (b: number): string => fmt(b / 2 ** 20, 1);
   console.log(`rss idle ${mib(start['memory'].rss)} MiB, after ${WARM_UP_MS / 1000} s of load ${mib(warm['memory'].rss)} MiB, end ${mib(end['memory'].rss)} MiB: growth under load ${fmt(rssGrowth * 100, 1)}%`);
   console.log(`heap idle ${mib(start['memory'].heapUsed)} MiB, after warm-up ${mib(warm['memory'].heapUsed)} MiB, end ${mib(end['memory'].heapUsed)} MiB; ffmpeg restarts ${end['ffmpegRestarts']}`);
+  console.log(`frame memory after warm-up ${mib(warm['memory'].frames)} MiB, end ${mib(end['memory'].frames)} MiB; sampling tables after warm-up ${warm['tables'].count} (${mib(warm['tables'].bytes)} MiB), end ${end['tables'].count} (${mib(end['tables'].bytes)} MiB)`);
   for (const s of soakers) s.ws.terminate();
   for (const l of listeners) l.destroy();
   server.kill('SIGTERM');
