@@ -47,7 +47,7 @@ function print(args: string[], closed = false, full = false): Promise<Printed> {
     let stderr = '';
     if (closed) child.stdout!.destroy();
     else child.stdout?.on('data', (d: Buffer) => chunks.push(d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('close', (code) => {
       clearTimeout(timer);
