@@ -41,21 +41,30 @@ function children(): Map<number, number[]> {
   return byParent;
 }
 
-/** CPU seconds used so far by `root` and its descendants. */
-function treeCpu(root: number): number {
+/** `root` and every process under it. */
+function tree(root: number): number[] {
   const byParent = children();
-  let total = 0;
+  const all: number[] = [];
   const stack = [root];
   while (stack.length > 0) {
     const pid = stack.pop()!;
+    all.push(pid);
+    stack.push(...(byParent.get(pid) ?? []));
+  }
+  return all;
+}
+
+/** CPU seconds used so far by `root` and its descendants. */
+function treeCpu(root: number): number {
+  let total = 0;
+  for (const pid of tree(root)) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       total += (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime
     } catch {
-      continue;
+      // gone meanwhile
     }
-    stack.push(...(byParent.get(pid) ?? []));
   }
   return total;
 }
@@ -75,17 +84,13 @@ export function has(command: string): boolean {
 
 /** The arguments of the first ffmpeg among `root`'s descendants, or null when none runs. */
 function ffmpegUnder(root: number): string[] | null {
-  const byParent = children();
-  const stack = [...(byParent.get(root) ?? [])];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
+  for (const pid of tree(root).slice(1)) {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
       if (argv[0] !== undefined && /(^|\/)ffmpeg$/.test(argv[0])) return argv.slice(1);
     } catch {
-      continue;
+      // gone meanwhile
     }
-    stack.push(...(byParent.get(pid) ?? []));
   }
   return null;
 }

@@ -35,17 +35,17 @@ afterAll(() => tmp.cleanup());
 type Printed = { code: number | null; stdout: Buffer; stderr: string };
 
 /**
- * `ascii360 print …` with standard output a pipe (not a terminal); `closed`: a reader gone before
- * the picture comes (`| head -c0`); `full`: standard output a device that is always full (`> /dev/full`).
+ * `ascii360 print …` with standard output `to`: a pipe (not a terminal); `closed`, a reader gone
+ * before the picture comes (`| head -c0`); `full`, a device that is always full (`> /dev/full`).
  */
-function print(args: string[], closed = false, full = false): Promise<Printed> {
+function print(args: string[], to: 'pipe' | 'closed' | 'full' = 'pipe'): Promise<Printed> {
   return new Promise((resolve) => {
-    const out = full ? openSync('/dev/full', 'w') : 'pipe';
+    const out = to === 'full' ? openSync('/dev/full', 'w') : 'pipe';
     const child = spawn(process.execPath, [CLI, 'print', ...args], { stdio: ['ignore', out, 'pipe'], env: { ...process.env, COLORTERM: '', TERM: 'dumb' } });
     if (typeof out === 'number') closeSync(out);
     const chunks: Buffer[] = [];
     let stderr = '';
-    if (closed) child.stdout!.destroy();
+    if (to === 'closed') child.stdout!.destroy();
     else child.stdout?.on('data', (d: Buffer) => chunks.push(d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -109,8 +109,8 @@ describe('ascii360 print', () => {
 
   it('into a pipe: 80 × 24 unless told, plain text in mono, a reader gone before the picture is no error, a full disk is', async () => {
     const [whole, head, bad, mono, full] = await Promise.all([
-      print([photo, '--color', '256']), print([photo, '--color', '256'], true), print([photo, '--cols', '0']), print([photo, '--color', 'mono', '--cols', '30', '--rows', '3']),
-      print([photo, '--color', '256'], false, true),
+      print([photo, '--color', '256']), print([photo, '--color', '256'], 'closed'), print([photo, '--cols', '0']), print([photo, '--color', 'mono', '--cols', '30', '--rows', '3']),
+      print([photo, '--color', '256'], 'full'),
     ]);
     expect(full.code).toBe(1);
     expect(full.stderr).toBe('ascii360: cannot write the picture: ENOSPC\n');

@@ -559,12 +559,10 @@ addSourceOptions(
     picture = await printView({
       url: `${server.url.replace(/^http/, 'ws')}/ws`, cols, rows, depth, style, view: viewOf(flags), camera: flags.camera,
       mode: flags.mode === DEFAULT_MODE ? undefined : flags.mode, timeoutMs: PRINT_TIMEOUT_MS,
-    });
+    }).finally(() => server.close());
   } catch (error) {
-    await server.close();
     fail(new Ascii360Error('CONNECT_FAILED', oneLine(error)));
   }
-  await server.close();
   // A reader that goes away (`| head -3`) is no error of ours; a disk that is full is.
   const written = (error?: Error | null): void => {
     if (error && (error as NodeJS.ErrnoException).code !== 'EPIPE') fail(new Ascii360Error('WRITE_FAILED', `cannot write the picture: ${(error as NodeJS.ErrnoException).code ?? error.message}`, EXIT_FAILURE));
