@@ -3,8 +3,10 @@
  * heard. The clip's sound is 500 Hz for its first 3 s and 1500 Hz after, so a seek is audible.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAdtsHeader } from '../protocol/adts.js';
 import { audioEncoders, decode, listen, makeNoisyClip, probe, sleep, tonePower, wholeFrames } from './helpers/audio.js';
@@ -246,4 +248,46 @@ describe('/audio loops with the picture', () => {
       await s.stop();
     }
   }, 40_000);
+});
+
+describe('/audio of an HLS playlist of fMP4 (CMAF) segments', () => {
+  // ffmpeg before 8.0 cannot seek in one (trac #7359): a run past the start reads a copy of the
+  // playlist from the moment's segment on (cmaf-playlist.ts), for the sound as for the picture.
+  it('a seek is heard at its moment, and sound and picture stay within 40 ms of each other', async () => {
+    const dir = join(tmp.dir, 'cmaf');
+    mkdirSync(dir);
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', clip, '-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_segment_type', 'fmp4', '-hls_playlist_type', 'vod', join(dir, 'index.m3u8')]);
+    const http = createServer((req, res) => {
+      const file = normalize(join(dir, new URL(req.url ?? '/', 'http://x').pathname));
+      if (!file.startsWith(dir) || !existsSync(file)) res.writeHead(404).end();
+      else createReadStream(file).pipe(res);
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const s = await startCli([`http://127.0.0.1:${(http.address() as AddressInfo).port}/index.m3u8`, '--loop', '--log-level', 'warn']);
+    try {
+      const v = new TestViewer(`${s.wsUrl}?cols=8&rows=4`);
+      const c = await listen(`${s.url}/audio`);
+      await v.moreFrames(10);
+      const heardAfter = async (time: number): Promise<Int16Array> => {
+        const before = c.chunks.length;
+        v.send({ type: 'seek', time });
+        await sleep(1200);
+        return decode(wholeFrames(Buffer.concat(c.chunks.slice(before).map((ch) => ch.bytes)))).pcm;
+      };
+      // Into the 1500 Hz half, then back into the 500 Hz one.
+      const high = await heardAfter(3.5);
+      const low = await heardAfter(1.0);
+      const audio = (await getJson(`${s.url}/healthz`))['audio'] as Record<string, number>;
+      c.stop();
+      v.close();
+      expect(v.texts.filter((t) => t.startsWith('Error: '))).toEqual([]);
+      expect(high.length).toBeGreaterThan(48000 * 0.5);
+      expect(tonePower(high, 1500)).toBeGreaterThan(30 * tonePower(high, 500));
+      expect(tonePower(low, 500)).toBeGreaterThan(30 * tonePower(low, 1500));
+      expect(Math.abs(audio['offsetMs']!)).toBeLessThanOrEqual(40);
+    } finally {
+      await s.stop();
+      await new Promise((r) => http.close(r));
+    }
+  });
 });

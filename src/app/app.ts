@@ -167,10 +167,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   const clients = (): number => audience.size + audio.listeners.count;
+  const cmaf = opened.cmaf;
   const audioInput = info.kind === 'demo'
     ? { kind: 'demo' as const, loopSeconds: DEMO_DURATION_SECONDS }
     : info.hasAudio && opened.input
-      ? { kind: 'media' as const, input: opened.input, loop: opts.loop && !info.live }
+      ? { kind: 'media' as const, input: opened.input, loop: opts.loop && !info.live, cut: cmaf && ((position: number) => cmaf.soundFrom(position)) }
       : null;
   const audio = store.add(new AudioTrack({
     tools, input: audioInput, fps: info.fps, log,

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { terminate, terminateAndWait } from '../shared/child-process.js';
 import type { Logger } from '../shared/logger.js';
 import { toldOf, withPublicUrls } from '../shared/source-name.js';
+import type { SegmentCut } from '../source/cmaf-playlist.js';
 import { protocolsFor, type FfmpegTools } from '../source/ffmpeg-tools.js';
 import { AdtsFramer } from '../../protocol/adts.js';
 
@@ -23,7 +24,8 @@ export interface AudioFrame {
   duration: number;
 }
 
-export type AudioInput = { kind: 'media'; input: string; loop: boolean } | { kind: 'demo'; loopSeconds: number };
+/** `cut`: where a start past 0 reads instead (an HLS playlist of CMAF segments, cmaf-playlist.ts). */
+export type AudioInput = { kind: 'media'; input: string; loop: boolean; cut?: (position: number) => SegmentCut } | { kind: 'demo'; loopSeconds: number };
 
 export interface AudioEncoderEvents {
   frame(frame: AudioFrame): void;
@@ -53,9 +55,16 @@ export function buildAudioArgs(input: AudioInput, position: number): string[] {
   } else {
     // No -stream_loop: each pass of a looping file is a new encode started when the picture loops
     // (AudioTrack), since a looped AAC stream carries its encoder delay into every pass and drifts.
-    args.push('-protocol_whitelist', protocolsFor(input.input));
-    if (position > 0) args.push('-ss', position.toFixed(3));
-    args.push('-i', input.input, '-map', '0:a:0', '-vn', '-sn', '-dn');
+    const cut = position > 0 ? input.cut?.(position) : undefined;
+    if (cut) {
+      // ffmpeg plays the copy from its start and drops what comes before the moment.
+      args.push('-protocol_whitelist', cut.protocols, '-i', cut.input, '-map', '0:a:0', '-vn', '-sn', '-dn');
+      if (cut.skip > 0) args.push('-ss', cut.skip.toFixed(3));
+    } else {
+      args.push('-protocol_whitelist', protocolsFor(input.input));
+      if (position > 0) args.push('-ss', position.toFixed(3));
+      args.push('-i', input.input, '-map', '0:a:0', '-vn', '-sn', '-dn');
+    }
   }
   // -flush_packets: each ADTS frame leaves at once instead of waiting in a 32 KiB output buffer.
   args.push('-ac', '2', '-ar', String(AUDIO_SAMPLE_RATE), '-c:a', 'aac', '-b:a', AUDIO_BITRATE, '-f', 'adts', '-flush_packets', '1', 'pipe:1');

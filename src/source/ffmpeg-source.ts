@@ -16,6 +16,7 @@ import type { FrameRing } from './frame-ring.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import type { FramePixels } from '../shared/frame-pixels.js';
 import { findRunUpStart, type RunUpLookup } from './keyframe-seek.js';
+import type { CmafPlaylist } from './cmaf-playlist.js';
 
 export interface DecodeArgs {
   input: string;
@@ -243,8 +244,18 @@ export interface FfmpegSourceOptions {
    * finds it first (keyframe-seek.ts). Absent: ffmpeg's `-ss` finds it.
    */
   runUpLookup?: RunUpLookup;
+  /** An HLS playlist of CMAF segments that ffmpeg cannot seek in: runs past its start read a copy from a segment on (cmaf-playlist.ts). */
+  cmaf?: CmafPlaylist;
   events: SourceEvents;
   log: Logger;
+}
+
+/** What a run reads (the source, or a playlist of its own), its `-protocol_whitelist`, and the moment in it to start at, decoded from `runUpFrom` where that is set. */
+interface RunStart {
+  input: string;
+  protocols: string;
+  position: number;
+  runUpFrom?: number;
 }
 
 /** A one-frame run that found no frame tries this much earlier, at most this many times (exited). */
@@ -387,7 +398,7 @@ export class FfmpegSource implements FrameSource {
     this.discardedBefore += this.assembler?.discarded ?? 0;
     this.assembler = assembler;
     this.launching = true;
-    const runUp = this.findRunUp(this.startPosition);
+    const runStart = this.findRunStart(this.startPosition);
     openFrameChannel(() => assembler)
       .then(
         (channel) => channel,
@@ -397,13 +408,13 @@ export class FfmpegSource implements FrameSource {
         },
       )
       .then(async (channel) => {
-        const runUpFrom = await runUp;
+        const start = await runStart;
         if (generation !== this.generation) {
           channel?.childEnd.destroy();
           channel?.reader.destroy();
           return;
         }
-        this.spawn(generation, channel, runUpFrom);
+        this.spawn(generation, channel, start);
       })
       .catch((error: unknown) => {
         if (generation !== this.generation) return;
@@ -413,30 +424,42 @@ export class FfmpegSource implements FrameSource {
   }
 
   /**
-   * Where a run at `position` starts decoding, where the container's `-ss` cannot be trusted to
-   * find the keyframe before it (keyframe-seek.ts); undefined where ffmpeg's `-ss` does.
+   * What a run at `position` reads and where it starts decoding: the source, from the keyframe
+   * before the moment where the container's `-ss` cannot be trusted to find it (keyframe-seek.ts),
+   * or a CMAF playlist's segments from one holding a keyframe before it (cmaf-playlist.ts).
    */
-  private async findRunUp(position: number): Promise<number | undefined> {
+  private async findRunStart(position: number): Promise<RunStart> {
+    const source = { input: this.opts.input, protocols: protocolsFor(this.opts.input), position };
+    const cmaf = this.opts.cmaf;
     const plan = this.opts.runUpLookup;
-    if (!plan || this.info.live || !(position > 0)) return undefined;
+    if ((!cmaf && !plan) || this.info.live || !(position > 0)) return source;
     const lookup = new AbortController();
     this.lookup = lookup;
-    const from = await findRunUpStart(this.opts.tools, plan, this.opts.input, protocolsFor(this.opts.input), this.opts.videoStream ?? 0, position, lookup.signal);
-    if (this.lookup === lookup) this.lookup = null;
-    if (from === null && !lookup.signal.aborted) this.opts.log.warn('source.seek_unaligned', { position: position.toFixed(3), reason: 'no keyframe found before it in time: the picture may start at the next one' });
-    return from ?? undefined;
+    try {
+      if (cmaf) {
+        const cut = await cmaf.pictureFrom(this.opts.tools, position, this.opts.videoStream ?? 0, lookup.signal);
+        return { input: cut.input, protocols: cut.protocols, position: cut.skip, runUpFrom: 0 };
+      }
+      if (!plan) return source;
+      const from = await findRunUpStart(this.opts.tools, plan, this.opts.input, source.protocols, this.opts.videoStream ?? 0, position, lookup.signal);
+      if (from === null && !lookup.signal.aborted) this.opts.log.warn('source.seek_unaligned', { position: position.toFixed(3), reason: 'no keyframe found before it in time: the picture may start at the next one' });
+      return from === null ? source : { ...source, runUpFrom: from };
+    } finally {
+      if (this.lookup === lookup) this.lookup = null;
+    }
   }
 
   /**
    * Starts ffmpeg, its output on `channel` (read in place) or, failing that, on a plain stdout pipe;
-   * decoding from `runUpFrom` where that is before the run's position (findRunUp).
+   * reading `start` (findRunStart).
    */
-  private spawn(generation: number, channel: FrameChannel | null, runUpFrom?: number): void {
+  private spawn(generation: number, channel: FrameChannel | null, start: RunStart): void {
+    const { runUpFrom } = start;
     this.launching = false;
     const ring = this.ring!;
     const assembler = this.assembler!;
     const args = buildDecodeArgs({
-      input: this.opts.input,
+      input: start.input,
       width: ring.width,
       height: ring.height,
       fps: this.info.fps,
@@ -447,9 +470,9 @@ export class FfmpegSource implements FrameSource {
       // (it paces the keyframe run-up before a seek point too) and keep a late decoder from catching up.
       realtime: this.opts.realtime && this.dueMs === null && !this.ownSchedule && runUpFrom === undefined,
       loop: this.opts.loop && !this.restartsToLoop,
-      position: this.startPosition,
+      position: start.position,
       runUpFrom,
-      protocols: protocolsFor(this.opts.input),
+      protocols: start.protocols,
       decoded: { width: this.info.width, height: this.info.height },
       crop: cropOf(this.info),
       nativeFps: this.opts.nativeFps,
@@ -541,7 +564,8 @@ export class FfmpegSource implements FrameSource {
 
   /** Whether the file loops by a new ffmpeg at its start, not by `-stream_loop` (passElapsed). */
   private get restartsToLoop(): boolean {
-    return this.opts.loop && this.info.unseekable !== undefined;
+    // A CMAF run past the start reads a playlist that starts there: `-stream_loop` would loop to it.
+    return this.opts.loop && (this.info.unseekable !== undefined || this.opts.cmaf !== undefined);
   }
 
   private exited(code: number | null, signal: NodeJS.Signals | null): void {

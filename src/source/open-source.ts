@@ -14,6 +14,7 @@ import { imageAsPng, ONE_READER, probeMedia, QUICK_PROBE_US, SENDER_PACED, type 
 import { FfmpegSource } from './ffmpeg-source.js';
 import { takesRanges } from './http-ranges.js';
 import { runUpLookupFor } from './keyframe-seek.js';
+import { CmafPlaylist } from './cmaf-playlist.js';
 import type { FrameSource, SourceEvents, SourceInfo } from './frame-source.js';
 import { isSourceUrl, redactedSource, unsupportedScheme } from '../shared/source-name.js';
 import { resolveFormat, type FormatFlags, type SourceFormat } from './source-format.js';
@@ -39,6 +40,8 @@ export interface OpenedSource {
   create(events: SourceEvents): FrameSource;
   /** What ffmpeg opens for this source (its sound too): a file as an absolute path, a URL as given; absent for the demo. */
   input?: string;
+  /** An HLS playlist of CMAF segments whose runs past the start read a copy of it (cmaf-playlist.ts). */
+  cmaf?: CmafPlaylist;
 }
 
 /** The most frames a second a video gets when no --fps names its rate, and the rate of a video whose own is unknown (and the demo's). */
@@ -87,13 +90,15 @@ export function isMp4SampleEntry(codecTag: string): boolean {
   return /^(avc[1-4]|hvc1|hev1|av01|vp08|vp09|vvc1|vvi1|mp4v|dvh1|dvhe|dva1|dvav|dav1|apch|apcn|apcs|apco|ap4h)$/.test(codecTag);
 }
 /**
- * Why a VOD HLS playlist of fragmented MP4 segments plays from its start only. ffmpeg 5.1's hls
- * demuxer, seeking in one, reopens a segment under the MP4 demuxer without its init section: no
- * frame at all came after `-ss` before `-i`, even 0.1 s into the first segment ("partial file",
- * "Invalid NAL unit size"), and the keyframe lookup's ffprobe seeks the same way. Trac #7359, fixed
- * in ffmpeg 8.0, where seeks are left to it (FfmpegTools.seeksCmafHls). `-ss` after `-i` alone decodes every segment before the moment, unbounded in a
- * long video, and the hls demuxer starts a finished playlist at its first segment whatever
- * `-live_start_index` or `#EXT-X-START` (`-prefer_x_start`) say.
+ * Why a VOD HLS playlist of fragmented MP4 segments cannot be started at a moment by ffmpeg itself.
+ * ffmpeg 5.1's hls demuxer, seeking in one, reopens a segment under the MP4 demuxer without its init
+ * section: no frame at all came after `-ss` before `-i`, even 0.1 s into the first segment ("partial
+ * file", "Invalid NAL unit size"), and the keyframe lookup's ffprobe seeks the same way. Trac #7359,
+ * fixed in ffmpeg 8.0, where seeks are left to it (FfmpegTools.seeksCmafHls). `-ss` after `-i` alone
+ * decodes every segment before the moment, unbounded in a long video, and the hls demuxer starts a
+ * finished playlist at its first segment whatever `-live_start_index` or `#EXT-X-START`
+ * (`-prefer_x_start`) say. So a run past the start reads a copy of the playlist from a segment on
+ * (cmaf-playlist.ts); a playlist that cannot be copied plays from its start only, and says why.
  */
 const FMP4_HLS_UNSEEKABLE = 'its HLS segments are fragmented MP4 (CMAF), which ffmpeg before 8.0 cannot start anywhere but at the beginning (ffmpeg trac #7359, fixed in ffmpeg 8.0; MPEG-TS segments seek)';
 
@@ -163,15 +168,19 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const raw = RAW_STREAMS.exec(media.formatName)?.[0];
   // A file over http(s), not a playlist of segments, whose server sends only whole files.
   const wholeOnly = isUrl && !live && /^https?:/i.test(input) && !PLAYLISTS.test(media.formatName) && !(await takesRanges(path));
-  const mp4Segments = !live && !tools.seeksCmafHls && media.formatName === 'hls' && isMp4SampleEntry(media.codecTag);
-  if (mp4Segments) log.warn('source.unseekable', { reason: `${FMP4_HLS_UNSEEKABLE}: it plays from its start only, without pause or seek` });
+  const cmafHls = !live && !tools.seeksCmafHls && media.formatName === 'hls' && isMp4SampleEntry(media.codecTag);
+  // Seeks read a copy of the playlist from a segment on, where it can be copied (cmaf-playlist.ts).
+  const cmaf = cmafHls ? await CmafPlaylist.load(path) : null;
+  const mp4Segments = typeof cmaf === 'string' ? `${FMP4_HLS_UNSEEKABLE}, and ${cmaf}` : null;
+  if (mp4Segments) log.warn('source.unseekable', { reason: `${mp4Segments}: it plays from its start only, without pause or seek` });
+  const cmafPlaylist = cmaf instanceof CmafPlaylist ? cmaf : undefined;
   if (wholeOnly) log.warn('source.no_ranges', { reason: 'its server does not answer range requests: it plays from its start only, without pause or seek' });
   // The sound is a second ffmpeg on the same input: where one process alone can read it, the picture keeps it.
   const soundShut = media.hasAudio && ONE_READER.test(input);
   if (soundShut) log.warn('audio.unavailable', { reason: 'this stream can be read by one process only, and the picture reads it: /audio answers 204' });
   const info: SourceInfo = {
     ...(raw && !live ? { unseekable: `a raw ${raw.toUpperCase()} stream has no index to start from but its beginning (remux it: ffmpeg -i IN -c copy OUT.mp4)` } : {}),
-    ...(mp4Segments ? { unseekable: FMP4_HLS_UNSEEKABLE } : {}),
+    ...(mp4Segments ? { unseekable: mp4Segments } : {}),
     ...(wholeOnly ? { unseekable: 'its server sends only the whole file (no range requests), so it plays from its start (download it, or serve it from a server that answers range requests)' } : {}),
     label: redactedSource(input),
     kind: 'video',
@@ -197,11 +206,12 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   return {
     info,
     input: path,
+    cmaf: cmafPlaylist,
     create: (events) =>
       new FfmpegSource({
         tools, input: path, info, hwaccel: opts.hwaccel, loop: opts.loop && !live,
         realtime: opts.realtime && !senderPaced, analyzeUs: senderPaced ? QUICK_PROBE_US : undefined, startAtLiveEdge: senderPaced,
-        nativeFps: media.fps, variableRate: media.variableRate, videoStream: media.videoStream, runUpLookup: live ? undefined : runUpLookupFor(media.formatName), events, log,
+        nativeFps: media.fps, variableRate: media.variableRate, videoStream: media.videoStream, runUpLookup: live ? undefined : runUpLookupFor(media.formatName), cmaf: cmafPlaylist, events, log,
       }),
   };
 }
