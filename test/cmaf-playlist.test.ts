@@ -2,7 +2,7 @@
  * The copy of a CMAF playlist that a run past its start reads (src/source/cmaf-playlist.ts): what is
  * copied, from which segment, and what is refused (left to play from its start, as before).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,33 @@ describe('a CMAF playlist copied from a segment on', () => {
     p.dispose();
   });
 
+  it('keeps only the newest copies: each lists every segment to the end', () => {
+    const many = ['#EXTM3U', '#EXT-X-MAP:URI="init.mp4"', ...Array.from({ length: 40 }, (_, i) => [`#EXTINF:2,`, `s${i}.m4s`]).flat(), '#EXT-X-ENDLIST'].join('\n');
+    const p = playlist(many);
+    const paths = Array.from({ length: 40 }, (_, i) => p.soundFrom(2 * i + 1).input);
+    expect(new Set(paths).size).toBe(40);
+    expect(paths.filter((path) => existsSync(path))).toEqual(paths.slice(-16));
+    // One asked for again is the newest, and kept.
+    expect(p.soundFrom(2 * 24 + 1).input).toBe(paths[24]);
+    p.soundFrom(1);
+    expect(existsSync(paths[24]!)).toBe(true);
+    p.dispose();
+    expect(paths.filter((path) => existsSync(path))).toEqual([]);
+  });
+
+  it('of a local playlist lists files, and takes no URL; a discontinuity sequence number and subtitles are no obstacle', () => {
+    const local = playlist(media('#EXT-X-DISCONTINUITY-SEQUENCE:0').replace('https://other.example/seg2.m4s', 'seg2.m4s'), 'file:///srv/show/v1/index.m3u8');
+    const cut = local.soundFrom(9);
+    expect(cut.protocols).toBe('file');
+    expect(readFileSync(cut.input, 'utf8').split('\n')).toContain('/srv/show/v1/seg2.m4s');
+    local.dispose();
+    expect(CmafPlaylist.parse(media(), 'file:///srv/show/v1/index.m3u8')).toBe('its playlist has a segment that is not a file');
+  });
+
+  it('refuses a base whose host holds a quote, which would end the init section\'s URI in the copy', () => {
+    expect(CmafPlaylist.parse(media(), 'https://a",URI="x/index.m3u8')).toBe('its init section is not an http(s) URI');
+  });
+
   it.each([
     ['byte ranges', media('#EXT-X-BYTERANGE:1000@0'), /EXT-X-BYTERANGE/],
     ['encryption', media('#EXT-X-KEY:METHOD=AES-128,URI="key"'), /encrypted/],
@@ -44,6 +71,7 @@ describe('a CMAF playlist copied from a segment on', () => {
     ['a local init section', media().replace('URI="init.mp4"', 'URI="file:///etc/passwd"'), /init section is not an http\(s\) URI/],
     ['an unfinished (live) playlist', media().replace('#EXT-X-ENDLIST', ''), /not finished/],
     ['no init section', media().replace('#EXT-X-MAP:URI="init.mp4"', ''), /no init section/],
+
   ])('refuses %s, saying why', (_, text, why) => {
     expect(CmafPlaylist.parse(text, BASE)).toEqual(expect.stringMatching(why));
   });
@@ -56,12 +84,16 @@ describe('a master playlist', () => {
     '/one.m3u8': '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000000,RESOLUTION=640x320\nv/index.m3u8\n',
     '/v/index.m3u8': media(),
     '/two.m3u8': '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000000\nv/index.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=2000000\nv/index.m3u8\n',
+    '/subtitled.m3u8': '#EXTM3U\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="s",NAME="en",URI="s/index.m3u8"\n#EXT-X-STREAM-INF:BANDWIDTH=1000000,SUBTITLES="s"\nv/index.m3u8\n',
     '/sound.m3u8': '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="en",URI="a/index.m3u8"\n#EXT-X-STREAM-INF:BANDWIDTH=1000000,AUDIO="a"\nv/index.m3u8\n',
   };
   beforeAll(async () => {
     http = createServer((req, res) => {
       const body = files[req.url ?? ''];
-      if (body === undefined) res.writeHead(404).end();
+      // /private/ wants user "viewer", password "p@ss".
+      if (req.url?.startsWith('/private/') && req.headers.authorization !== `Basic ${Buffer.from('viewer:p@ss').toString('base64')}`) res.writeHead(401).end();
+      else if (req.url?.startsWith('/private/')) res.end(files[req.url.slice('/private'.length)]);
+      else if (body === undefined) res.writeHead(404).end();
       else res.end(body);
     });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -74,6 +106,21 @@ describe('a master playlist', () => {
     if (typeof p === 'string') throw new Error(p);
     expect(readFileSync(p.soundFrom(0).input, 'utf8')).toContain(`#EXT-X-MAP:URI="${base}/v/init.mp4"`);
     p.dispose();
+  });
+
+  it('with subtitles of their own is followed (the picture and sound ignore them)', async () => {
+    const p = await CmafPlaylist.load(`${base}/subtitled.m3u8`);
+    expect(typeof p).not.toBe('string');
+    (p as CmafPlaylist).dispose();
+  });
+
+  it('behind a user and password is read with them, and its copy keeps them for ffmpeg', async () => {
+    const p = await CmafPlaylist.load(`${base.replace('//', '//viewer:p%40ss@')}/private/one.m3u8`);
+    if (typeof p === 'string') throw new Error(p);
+    expect(readFileSync(p.soundFrom(0).input, 'utf8')).toContain(`#EXT-X-MAP:URI="${base.replace('//', '//viewer:p%40ss@')}/private/v/init.mp4"`);
+    p.dispose();
+    // Without them: refused, and the reason names no password.
+    expect(await CmafPlaylist.load(`${base.replace('//', '//viewer:wrong@')}/private/one.m3u8`)).toBe('its playlist could not be read (HTTP 401)');
   });
 
   it('of several variants, or with sound of its own, is refused, saying why; so is one not found', async () => {

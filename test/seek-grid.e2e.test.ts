@@ -4,15 +4,18 @@
  * as that frame (§3: index = round(position × fps)). Real server, real sockets, real ffmpeg.
  */
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFfmpeg } from '../src/source/ffmpeg-tools.js';
 import { isMp4SampleEntry } from '../src/source/open-source.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { meanCellColour, serverPool, statuses, type TestViewer } from './helpers/server.js';
+
+const SEEKS_CMAF = (await findFfmpeg()).seeksCmafHls;
 
 const tmp = tempDir('ascii360-seek-grid-');
 const pool = serverPool();
@@ -21,6 +24,9 @@ let ts = '';
 let hls = '';
 let dash = '';
 let cmaf = '';
+let cmafTwo = '';
+let cmafFile = '';
+let cmafOff = '';
 let http: Server;
 const FPS = 30;
 /** The MPEG-TS clip's rate: each frame's grey is 4 × its number, so one frame's grey tells it from the next. */
@@ -48,9 +54,15 @@ beforeAll(async () => {
   encodes.push(encode(...h264(25), '-f', 'dash', '-seg_duration', '3', join(hlsDir, 'index.mpd')));
   // And as HLS of fragmented MP4 (CMAF) segments under an `#EXT-X-MAP` init section, cut alike.
   encodes.push(encode(...h264(25), '-f', 'hls', '-hls_time', '3', '-hls_flags', 'split_by_time', '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'cmaf-init.mp4', '-hls_segment_filename', join(hlsDir, 'cmaf%d.m4s'), '-hls_playlist_type', 'vod', join(hlsDir, 'cmaf.m3u8')));
+  encodes.push(encode(...h264(30), '-f', 'hls', '-hls_time', '3', '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'keyed-init.mp4', '-hls_segment_filename', join(hlsDir, 'keyed%d.m4s'), '-hls_playlist_type', 'vod', join(hlsDir, 'keyed.m3u8')));
   // makeClip blocks this process while its ffmpeg runs, beside the four above.
   makeClip(clip, { seconds: 4, fps: FPS });
   await Promise.all(encodes);
+  // A master playlist of two variants (both the CMAF one): a copy of one would not be what ffmpeg plays.
+  // Segments that start at keyframes (every 3 s), under a playlist whose durations do not add up
+  // (3.4 s said for each): a seek into the second segment starts there, and goes by its own time.
+  writeFileSync(join(hlsDir, 'cmaf-off.m3u8'), readFileSync(join(hlsDir, 'keyed.m3u8'), 'utf8').replace(/#EXTINF:[\d.]+,/g, '#EXTINF:3.400000,'));
+  writeFileSync(join(hlsDir, 'cmaf-two.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=200000\ncmaf.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=400000\ncmaf.m3u8\n');
   // Served over loopback as a CDN would: whole files.
   http = createServer((req, res) => {
     const file = normalize(join(hlsDir, new URL(req.url ?? '/', 'http://x').pathname));
@@ -65,6 +77,9 @@ beforeAll(async () => {
   hls = `${base}/index.m3u8`;
   dash = `${base}/index.mpd`;
   cmaf = `${base}/cmaf.m3u8`;
+  cmafTwo = `${base}/cmaf-two.m3u8`;
+  cmafFile = join(hlsDir, 'cmaf.m3u8');
+  cmafOff = `${base}/cmaf-off.m3u8`;
 });
 
 afterAll(async () => {
@@ -199,8 +214,12 @@ describe('a seek in an HLS VOD playlist (or a DASH manifest) lands on its moment
   // refused. Now a run past the start reads a copy of the playlist from a segment on
   // (cmaf-playlist.ts); with ffmpeg 8.0 and later the seek is ffmpeg's own (FfmpegTools.seeksCmafHls).
   // Its segments are cut by time (3 s) between keyframes (2.5 s): 4.2 s is decoded from segment 0.
-  it('HLS of fMP4 (CMAF) segments: paused seeks show the frame of the moment, numbered as it', async () => {
-    const v = await pausedViewer(cmaf, 'cols=16&rows=6&camera=equirect&fov=360');
+  it.each([
+    ['over http', () => cmaf],
+    ['a local file', () => cmafFile],
+    ['its durations off by 0.4 s a segment', () => cmafOff],
+  ])('HLS of fMP4 (CMAF) segments, %s: paused seeks show the frame of the moment, numbered as it', async (_, media) => {
+    const v = await pausedViewer(media(), 'cols=16&rows=6&camera=equirect&fov=360');
     for (const time of [1.5, 4.2, 0.3, 2.4, 5.5, 3.1]) {
       const frame = await pausedSeek(v, time);
       const k = Math.round(time * TS_FPS);
@@ -212,6 +231,22 @@ describe('a seek in an HLS VOD playlist (or a DASH manifest) lands on its moment
   });
 
   it('HLS of fMP4 (CMAF) segments: a seek while playing shows the moment first, promptly, then every frame to the end at its pace', () => playingSeekToEnd(cmaf));
+
+  // One that cannot be copied faithfully keeps ffmpeg 5.1's limit: seek and pause refused in one
+  // line each, saying why, and the picture plays on from its start, every frame.
+  it.skipIf(SEEKS_CMAF)('HLS of fMP4 (CMAF) segments that cannot be copied (two variants) refuses seek and pause, saying why, and plays on', async () => {
+    const s = await pool.serve([cmafTwo]);
+    const v = pool.viewer(s, 'cols=16&rows=6&camera=equirect&fov=360');
+    await v.until(() => v.frames.length >= 1, 'frames');
+    v.send({ type: 'seek', time: 4.2 });
+    v.send({ type: 'pause', paused: true });
+    await v.until(() => v.closeCode !== null, 'the end', 15_000);
+    expect(v.texts.filter((t) => t.startsWith('Error: '))).toEqual([
+      expect.stringMatching(/^Error: seek is not possible in this file: its HLS segments are fragmented MP4 \(CMAF\), which ffmpeg before 8\.0 cannot start .*, and its master playlist has 2 variants$/),
+      expect.stringMatching(/^Error: pause is not possible in this file: its HLS segments are fragmented MP4 .*, and its master playlist has 2 variants$/),
+    ]);
+    expect(v.frames.map((f) => Math.round(greyFrame(f)))).toEqual(Array.from({ length: 60 }, (_, i) => i));
+  });
 });
 
 describe('which HLS segments are fragmented MP4', () => {

@@ -108,6 +108,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     : null;
   const started = Date.now();
   const store = new DisposableStore();
+  // The copies of a CMAF playlist (temporary files) go last, after every run that reads them.
+  if (opened.cmaf) store.add(opened.cmaf);
   const audience = new Audience();
   const drops = new DropWatch();
 

@@ -4,25 +4,32 @@
  * `#EXT-X-MAP` init section and gives no frame). What it can do is play such a playlist from its
  * start. So a run that starts at a moment reads a playlist of our own, written to a local file:
  * the same init section and the segments from the one to start at, every URI made absolute. ffmpeg
- * plays it from its start, and drops what comes before the moment (`-ss` after `-i`: at most the
- * segments back to a keyframe). The segments keep their own decode times (their `tfdt`), so the
- * moment is counted from the playlist's start by its `#EXTINF` durations, which RFC 8216 asks to be
- * accurate enough to add up.
+ * plays it from its start and drops what comes before the moment (`-ss` after `-i`: at most the
+ * segments back to a keyframe). The segments keep their own decode times (their `tfdt`), so how much
+ * to drop is the moment less the copy's start time, both counted from the playlist's own start
+ * (ffprobe's start_time of a copy of its first segment alone, and of the segment started at). Where
+ * a segment's start was not read, the `#EXTINF` durations before it stand in for it: RFC 8216 asks
+ * them to be accurate enough to add up.
  *
  * Only what this can copy faithfully is taken: one media playlist, or a master playlist of one
  * variant with its sound muxed in, under one init section, unencrypted, without byte ranges or
- * discontinuities, every segment over http(s) (a playlist from a server must not make ffmpeg read
- * local files). Anything else keeps ffmpeg 5.1's limit, said as before (open-source.ts).
+ * discontinuities, every URI of the playlist's own kind (http(s) for a URL, files for a file: a
+ * playlist from a server must not make ffmpeg read local files). Anything else keeps ffmpeg 5.1's
+ * limit, said as before (open-source.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { protocolsFor, runTool, type FfmpegTools } from './ffmpeg-tools.js';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Disposable } from '../shared/disposables.js';
+import { isSourceUrl, withPublicUrls } from '../shared/source-name.js';
+import { runTool, type FfmpegTools } from './ffmpeg-tools.js';
 
 /** Where a run at a moment reads: `input` from its start, dropping the first `skip` seconds. */
 export interface SegmentCut {
   input: string;
-  /** `-protocol_whitelist` for `input`: a local playlist of http(s) segments. */
+  /** `-protocol_whitelist` for `input`. */
   protocols: string;
   skip: number;
 }
@@ -34,85 +41,109 @@ interface Segment {
   uri: string;
 }
 
+/** What ffprobe read of a copy of one segment: whether its first video packet is a keyframe, and the copy's start time. */
+interface SegmentProbe {
+  keyframe: boolean;
+  startTime: number;
+}
+
 /** How far back from a moment's segment a keyframe is looked for (segments cut by time, not at keyframes). */
 const KEYFRAME_LOOKBACK_S = 10;
-/** Each segment's first packet is read within this long; past it the run starts at the moment's segment. */
+/** Each segment is read within this long, and a seek's probes all within SEEK_DEADLINE_MS: past it the run starts at the moment's segment. */
 const PROBE_TIMEOUT_MS = 3000;
+const SEEK_DEADLINE_MS = 5000;
 /** The playlist (and a master's one variant) is fetched within this long. */
 const FETCH_TIMEOUT_MS = 10_000;
+/**
+ * Playlists written and kept: each copy lists every segment from its own to the end, so one per
+ * segment ever started at would grow with the square of a long video's length. ffmpeg reads a VOD
+ * playlist once, as it opens it, so only the newest are kept.
+ */
+const COPIES_KEPT = 16;
 
 /** Directories of written playlists, removed when the process exits. */
 const written = new Set<string>();
 let cleanupHooked = false;
 
-export class CmafPlaylist {
+export class CmafPlaylist implements Disposable {
   private dir: string | null = null;
-  private readonly paths = new Map<number, string>();
-  /** Per segment: its first video packet is a keyframe (probed once). */
-  private readonly keyframeFirst = new Map<number, boolean>();
+  /** Written playlists by name, oldest first. */
+  private readonly copies = new Map<string, string>();
+  /** Per segment: what ffprobe read of it, or null where that failed (not asked again). */
+  private readonly probes = new Map<number, SegmentProbe | null>();
+  private readonly independent: boolean;
 
   private constructor(
-    private readonly header: string[],
+    private readonly header: readonly string[],
     private readonly map: string,
     private readonly segments: readonly Segment[],
     private readonly protocols: string,
-  ) {}
+  ) {
+    this.independent = header.includes('#EXT-X-INDEPENDENT-SEGMENTS');
+  }
 
-  /** The playlist at `url`, or why it cannot be copied (one line). */
-  static async load(url: string): Promise<CmafPlaylist | string> {
+  /** The playlist at `input` (a URL, or a file's path), or why it cannot be copied (one line, its URLs as viewers may see them). */
+  static async load(input: string): Promise<CmafPlaylist | string> {
+    const local = !isSourceUrl(input);
     let text: string;
     let base: string;
     try {
-      ({ text, base } = await fetchText(url));
+      ({ text, base } = local ? { text: await readFile(input, 'utf8'), base: pathToFileURL(resolve(input)).href } : await fetchText(input));
       if (/^#EXT-X-STREAM-INF:/m.test(text)) {
         const variants = uriLines(text, '#EXT-X-STREAM-INF:');
         if (variants.length !== 1) return `its master playlist has ${variants.length} variants`;
-        if (/^#EXT-X-MEDIA:.*\bURI=/m.test(text)) return 'its master playlist has renditions of their own (separate sound)';
-        ({ text, base } = await fetchText(new URL(variants[0]!, base).href));
+        if (/^#EXT-X-MEDIA:(?=.*\bTYPE=(?:AUDIO|VIDEO)\b).*\bURI=/m.test(text)) return 'its master playlist has renditions of their own (separate sound)';
+        const variant = new URL(variants[0]!, base);
+        ({ text, base } = local ? { text: await readFile(variant, 'utf8'), base: variant.href } : await fetchText(variant.href));
       }
     } catch (error) {
-      return `its playlist could not be read (${error instanceof Error ? error.message : String(error)})`;
+      return withPublicUrls(`its playlist could not be read (${error instanceof Error ? error.message : String(error)})`);
     }
     return CmafPlaylist.parse(text, base);
   }
 
-  /** A media playlist's text, read from `base`; or why it cannot be copied. */
+  /** A media playlist's text, read from `base` (a URL; file: for a local one); or why it cannot be copied. */
   static parse(text: string, base: string): CmafPlaylist | string {
     const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
     if (lines[0] !== '#EXTM3U') return 'its playlist does not start with #EXTM3U';
     if (!lines.includes('#EXT-X-ENDLIST')) return 'its playlist is not finished (#EXT-X-ENDLIST)';
+    const local = base.startsWith('file:');
+    // A URI of the playlist's own kind, absolute, that the line written cannot be broken by.
+    const absolute = (uri: string): string | null => {
+      try {
+        const resolved = new URL(uri, base);
+        if (local ? resolved.protocol !== 'file:' : !/^https?:$/.test(resolved.protocol)) return null;
+        const href = local ? fileURLToPath(resolved) : resolved.href;
+        return /["\p{Cc}]/u.test(href) ? null : href;
+      } catch {
+        return null;
+      }
+    };
+    const kind = local ? 'a file' : 'an http(s) URI';
     const header: string[] = [];
     const segments: Segment[] = [];
     let map: string | null = null;
     let duration: number | null = null;
     let at = 0;
-    const absolute = (uri: string): string | null => {
-      try {
-        const resolved = new URL(uri, base);
-        return /^https?:$/.test(resolved.protocol) ? resolved.href : null;
-      } catch {
-        return null;
-      }
-    };
     for (const line of lines.slice(1)) {
-      if (/^#EXT-X-(BYTERANGE|DISCONTINUITY\b|GAP|PART|PRELOAD-HINT)/.test(line)) return `its playlist uses ${line.split(':')[0]}`;
+      if (/^#EXT-X-(?:BYTERANGE|DISCONTINUITY|GAP|PART|PRELOAD-HINT)(?::|$)/.test(line)) return `its playlist uses ${line.split(':')[0]}`;
       if (line.startsWith('#EXT-X-KEY:') && !/METHOD=NONE/.test(line)) return 'its segments are encrypted';
       if (line.startsWith('#EXT-X-MAP:')) {
         if (map !== null) return 'its playlist changes its init section';
         if (/BYTERANGE=/.test(line)) return 'its init section is a byte range';
         const uri = /URI="([^"]*)"/.exec(line)?.[1];
         const resolved = uri === undefined ? null : absolute(uri);
-        if (resolved === null) return 'its init section is not an http(s) URI';
+        if (resolved === null) return `its init section is not ${kind}`;
         map = resolved;
       } else if (line.startsWith('#EXTINF:')) {
         duration = Number.parseFloat(line.slice('#EXTINF:'.length));
         if (!(duration >= 0)) return `its playlist has a bad duration: ${line}`;
-      } else if (/^#EXT-X-(VERSION|TARGETDURATION|INDEPENDENT-SEGMENTS)/.test(line)) {
+      } else if (/^#EXT-X-(?:VERSION|TARGETDURATION|INDEPENDENT-SEGMENTS)\b/.test(line)) {
         header.push(line);
       } else if (!line.startsWith('#')) {
         if (duration === null) return 'its playlist has a segment without #EXTINF';
         const uri = absolute(line);
-        if (uri === null) return 'its playlist has a segment that is not an http(s) URI';
+        if (uri === null) return `its playlist has a segment that is not ${kind}`;
         segments.push({ start: at, duration, uri });
         at += duration;
         duration = null;
@@ -120,27 +151,34 @@ export class CmafPlaylist {
     }
     if (map === null) return 'its playlist has no init section (#EXT-X-MAP)';
     if (segments.length === 0) return 'its playlist has no segments';
-    return new CmafPlaylist(header, map, segments, `file,${protocolsFor(base)}`);
+    // Only what the copy's URIs need: no hls, crypto, data or streaming protocols beside local files.
+    return new CmafPlaylist(header, map, segments, local ? 'file' : 'file,http,https,tcp,tls');
   }
 
   /**
    * Where a run of the picture at `position` reads: from the last segment at or before the moment
    * whose first video packet is a keyframe, up to KEYFRAME_LOOKBACK_S back (a segment cut by time
-   * starts mid picture group, and the decoder would drop up to the next keyframe, past the
-   * moment); else the moment's own segment. `signal` abandons the probes (the run was replaced).
+   * starts mid picture group, and the decoder would drop up to the next keyframe, past the moment);
+   * a playlist that says its segments are independent, from the moment's. `aligned` is false where
+   * no such segment was found in time (the picture may then start at the next keyframe). `signal`
+   * abandons the probes (the run was replaced).
    */
-  async pictureFrom(tools: Pick<FfmpegTools, 'ffprobe'>, position: number, videoStream: number, signal: AbortSignal): Promise<SegmentCut> {
+  async pictureFrom(tools: Pick<FfmpegTools, 'ffprobe'>, position: number, videoStream: number, signal: AbortSignal): Promise<SegmentCut & { aligned: boolean }> {
+    const deadline = Date.now() + SEEK_DEADLINE_MS;
+    const origin = await this.probe(tools, 0, videoStream, signal);
     const k = this.segmentAt(position);
-    for (let j = k; j >= 0 && this.segments[j]!.start >= position - KEYFRAME_LOOKBACK_S; j--) {
-      if (signal.aborted) break;
-      if (await this.startsWithKeyframe(tools, j, videoStream, signal)) return this.cut(j, position);
+    for (let j = k; j >= 0 && this.segments[j]!.start >= position - KEYFRAME_LOOKBACK_S && Date.now() < deadline && !signal.aborted; j--) {
+      const probed = await this.probe(tools, j, videoStream, signal);
+      if (probed?.keyframe || (this.independent && j === k)) return { ...this.cut(j, position, origin, probed), aligned: true };
+      if (this.independent) break;
     }
-    return this.cut(k, position);
+    return { ...this.cut(k, position, origin, this.probes.get(k) ?? null), aligned: false };
   }
 
-  /** Where the sound of a run at `position` reads: the moment's segment (every AAC frame starts anew). */
+  /** Where the sound of a run at `position` reads: the moment's segment (every AAC frame starts anew), its start as the picture's probes read it where they did. */
   soundFrom(position: number): SegmentCut {
-    return this.cut(this.segmentAt(position), position);
+    const k = this.segmentAt(position);
+    return this.cut(k, position, this.probes.get(0) ?? null, this.probes.get(k) ?? null);
   }
 
   /** The segment holding `position` (the last one starting at or before it). */
@@ -155,54 +193,71 @@ export class CmafPlaylist {
     return lo;
   }
 
-  private cut(j: number, position: number): SegmentCut {
-    return { input: this.pathFrom(j), protocols: this.protocols, skip: Math.max(0, position - this.segments[j]!.start) };
+  /** Segments j… for a run at `position`: the skip by the start times read, else by the durations. */
+  private cut(j: number, position: number, origin: SegmentProbe | null, from: SegmentProbe | null): SegmentCut {
+    const start = origin && from ? from.startTime - origin.startTime : this.segments[j]!.start;
+    return { input: this.write(`from-${j}`, j, this.segments.length), protocols: this.protocols, skip: Math.max(0, position - start) };
   }
 
-  private async startsWithKeyframe(tools: Pick<FfmpegTools, 'ffprobe'>, j: number, videoStream: number, signal: AbortSignal): Promise<boolean> {
-    const known = this.keyframeFirst.get(j);
-    if (known !== undefined) return known;
-    const args = ['-v', 'error', '-protocol_whitelist', this.protocols, '-select_streams', `v:${videoStream}`, '-read_intervals', '%+#1', '-show_entries', 'packet=flags', '-of', 'csv=p=0', this.pathFrom(j)];
+  /** ffprobe's reading of a copy of segment j alone (once per segment, failures too). */
+  private async probe(tools: Pick<FfmpegTools, 'ffprobe'>, j: number, videoStream: number, signal: AbortSignal): Promise<SegmentProbe | null> {
+    if (this.probes.has(j)) return this.probes.get(j)!;
+    const args = ['-v', 'error', '-protocol_whitelist', this.protocols, '-select_streams', `v:${videoStream}`, '-read_intervals', '%+#1', '-show_entries', 'packet=flags:format=start_time', '-of', 'json', this.write(`probe-${j}`, j, j + 1)];
+    let probed: SegmentProbe | null = null;
     try {
-      const { stdout } = await runTool(tools.ffprobe, args, PROBE_TIMEOUT_MS, signal);
-      const key = stdout.trim().startsWith('K');
-      this.keyframeFirst.set(j, key);
-      return key;
+      const out = JSON.parse((await runTool(tools.ffprobe, args, PROBE_TIMEOUT_MS, signal)).stdout) as { packets?: { flags?: string }[]; format?: { start_time?: string } };
+      const startTime = Number(out.format?.start_time);
+      probed = Number.isFinite(startTime) ? { keyframe: out.packets?.[0]?.flags?.startsWith('K') ?? false, startTime } : null;
     } catch {
-      return false;
+      // Not read (a slow or failing server): the durations stand in for its start, and it is not taken as a keyframe.
+      if (signal.aborted) return null;
     }
+    this.probes.set(j, probed);
+    return probed;
   }
 
-  /** The local playlist of segments j… (written once). */
-  private pathFrom(j: number): string {
-    let path = this.paths.get(j);
-    if (path !== undefined) return path;
-    if (this.dir === null) {
-      this.dir = mkdtempSync(join(tmpdir(), 'ascii360-hls-'));
-      written.add(this.dir);
-      if (!cleanupHooked) {
-        cleanupHooked = true;
-        process.once('exit', () => {
-          for (const dir of written) rmSync(dir, { recursive: true, force: true });
-        });
-      }
+  /** Writes (or finds) the playlist of segments from … to − 1, under `name`; the oldest beyond COPIES_KEPT go. */
+  private write(name: string, from: number, to: number): string {
+    const kept = this.copies.get(name);
+    if (kept !== undefined) {
+      this.copies.delete(name);
+      this.copies.set(name, kept);
+      return kept;
     }
-    const lines = ['#EXTM3U', ...this.header, '#EXT-X-PLAYLIST-TYPE:VOD', `#EXT-X-MEDIA-SEQUENCE:${j}`, `#EXT-X-MAP:URI="${this.map}"`];
-    for (const segment of this.segments.slice(j)) lines.push(`#EXTINF:${segment.duration.toFixed(6)},`, segment.uri);
+    const lines = ['#EXTM3U', ...this.header, '#EXT-X-PLAYLIST-TYPE:VOD', `#EXT-X-MEDIA-SEQUENCE:${from}`, `#EXT-X-MAP:URI="${this.map}"`];
+    for (const segment of this.segments.slice(from, to)) lines.push(`#EXTINF:${segment.duration.toFixed(6)},`, segment.uri);
     lines.push('#EXT-X-ENDLIST', '');
-    path = join(this.dir, `from-${j}.m3u8`);
+    const path = join(this.directory(), `${name}.m3u8`);
     writeFileSync(path, lines.join('\n'));
-    this.paths.set(j, path);
+    this.copies.set(name, path);
+    for (const [old, oldPath] of this.copies) {
+      if (this.copies.size <= COPIES_KEPT) break;
+      rmSync(oldPath, { force: true });
+      this.copies.delete(old);
+    }
     return path;
   }
 
-  /** Removes the playlists written (the source is closed). */
+  private directory(): string {
+    if (this.dir !== null) return this.dir;
+    this.dir = mkdtempSync(join(tmpdir(), 'ascii360-hls-'));
+    written.add(this.dir);
+    if (!cleanupHooked) {
+      cleanupHooked = true;
+      process.once('exit', () => {
+        for (const dir of written) rmSync(dir, { recursive: true, force: true });
+      });
+    }
+    return this.dir;
+  }
+
+  /** Removes the playlists written (the server is closing). */
   dispose(): void {
     if (this.dir === null) return;
     rmSync(this.dir, { recursive: true, force: true });
     written.delete(this.dir);
     this.dir = null;
-    this.paths.clear();
+    this.copies.clear();
   }
 }
 
@@ -218,9 +273,20 @@ function uriLines(text: string, tag: string): string[] {
   return out;
 }
 
-/** A playlist's text, and the address it came from after redirects (its relative URIs' base). */
+/**
+ * A playlist's text, and the address its relative URIs resolve against: the URL as given (with its
+ * user and password, which ffmpeg then sends for every segment), or where a redirect led. fetch
+ * refuses a URL with credentials: they go as a Basic Authorization header.
+ */
 async function fetchText(url: string): Promise<{ text: string; base: string }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' });
+  const target = new URL(url);
+  const headers: Record<string, string> = {};
+  if (target.username || target.password) {
+    headers['authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+    target.username = '';
+    target.password = '';
+  }
+  const response = await fetch(target, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return { text: await response.text(), base: response.url || url };
+  return { text: await response.text(), base: response.redirected ? response.url : url };
 }

@@ -284,9 +284,10 @@ export class FfmpegSource implements FrameSource {
   private startPosition = 0;
   private once = false;
   /**
-   * A looping file that starts only at its beginning (info.unseekable) loops by starting ffmpeg
-   * again: `-stream_loop` seeks back to the start, which such a source cannot do (over http without
-   * range requests ffmpeg stalled there for good). The seconds of earlier passes of this run, so
+   * A looping file that starts only at its beginning (info.unseekable), or whose runs past it read
+   * a copy of its playlist from there (opts.cmaf), loops by starting ffmpeg again: `-stream_loop`
+   * seeks back to the start, which such a source cannot do (over http without range requests ffmpeg
+   * stalled there for good), or would loop to the copy's first segment. The seconds of earlier passes of this run, so
    * the frames' elapsed time goes on, and the last frame's number in this pass.
    */
   private passElapsed = 0;
@@ -438,6 +439,7 @@ export class FfmpegSource implements FrameSource {
     try {
       if (cmaf) {
         const cut = await cmaf.pictureFrom(this.opts.tools, position, this.opts.videoStream ?? 0, lookup.signal);
+        if (!cut.aligned && !lookup.signal.aborted) this.opts.log.warn('source.seek_unaligned', { position: position.toFixed(3), reason: 'no segment found to start at with a keyframe before it: the picture may start at the next one' });
         return { input: cut.input, protocols: cut.protocols, position: cut.skip, runUpFrom: 0 };
       }
       if (!plan) return source;

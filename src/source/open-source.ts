@@ -171,8 +171,8 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const cmafHls = !live && !tools.seeksCmafHls && media.formatName === 'hls' && isMp4SampleEntry(media.codecTag);
   // Seeks read a copy of the playlist from a segment on, where it can be copied (cmaf-playlist.ts).
   const cmaf = cmafHls ? await CmafPlaylist.load(path) : null;
-  const mp4Segments = typeof cmaf === 'string' ? `${FMP4_HLS_UNSEEKABLE}, and ${cmaf}` : null;
-  if (mp4Segments) log.warn('source.unseekable', { reason: `${mp4Segments}: it plays from its start only, without pause or seek` });
+  const cmafUnseekable = typeof cmaf === 'string' ? `${FMP4_HLS_UNSEEKABLE}, and ${cmaf}` : null;
+  if (cmafUnseekable) log.warn('source.unseekable', { reason: `${cmafUnseekable}: it plays from its start only, without pause or seek` });
   const cmafPlaylist = cmaf instanceof CmafPlaylist ? cmaf : undefined;
   if (wholeOnly) log.warn('source.no_ranges', { reason: 'its server does not answer range requests: it plays from its start only, without pause or seek' });
   // The sound is a second ffmpeg on the same input: where one process alone can read it, the picture keeps it.
@@ -180,7 +180,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   if (soundShut) log.warn('audio.unavailable', { reason: 'this stream can be read by one process only, and the picture reads it: /audio answers 204' });
   const info: SourceInfo = {
     ...(raw && !live ? { unseekable: `a raw ${raw.toUpperCase()} stream has no index to start from but its beginning (remux it: ffmpeg -i IN -c copy OUT.mp4)` } : {}),
-    ...(mp4Segments ? { unseekable: mp4Segments } : {}),
+    ...(cmafUnseekable ? { unseekable: cmafUnseekable } : {}),
     ...(wholeOnly ? { unseekable: 'its server sends only the whole file (no range requests), so it plays from its start (download it, or serve it from a server that answers range requests)' } : {}),
     label: redactedSource(input),
     kind: 'video',
