@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CmafPlaylist } from '../src/source/cmaf-playlist.js';
 
 const BASE = 'https://cdn.example/show/v1/index.m3u8';
+const TOOLS = { ffprobe: 'ffprobe' };
 const media = (...extra: string[]): string =>
   ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:4', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-MAP:URI="init.mp4"', ...extra,
     '#EXTINF:4.004,', 'seg0.m4s', '#EXTINF:4.004,', '../v1/seg1.m4s', '#EXTINF:2.5,', 'https://other.example/seg2.m4s', '#EXT-X-ENDLIST', ''].join('\n');
@@ -19,9 +20,9 @@ const playlist = (text: string, base = BASE): CmafPlaylist => {
 };
 
 describe('a CMAF playlist copied from a segment on', () => {
-  it('starts at the segment holding the moment, its URIs absolute, the moment counted by the durations before it', () => {
+  it('starts at the segment holding the moment, its URIs absolute, the moment counted by the durations before it', async () => {
     const p = playlist(media());
-    const at = p.soundFrom(5);
+    const at = await p.soundFrom(5);
     expect(at.skip).toBeCloseTo(5 - 4.004, 6);
     expect(at.protocols.split(',')).toEqual(expect.arrayContaining(['file', 'https', 'tls']));
     const lines = readFileSync(at.input, 'utf8').split('\n');
@@ -30,29 +31,30 @@ describe('a CMAF playlist copied from a segment on', () => {
     expect(lines.filter((l) => l.startsWith('#EXTINF'))).toEqual(['#EXTINF:4.004000,', '#EXTINF:2.500000,']);
     expect(lines.at(-2)).toBe('#EXT-X-ENDLIST');
     // At a segment's first moment, that segment; past the last, the last.
-    expect(readFileSync(p.soundFrom(8.008).input, 'utf8')).toContain('\nhttps://other.example/seg2.m4s\n');
-    expect(p.soundFrom(8.008).skip).toBeCloseTo(0, 6);
-    expect(p.soundFrom(100).skip).toBeCloseTo(100 - 8.008, 6);
+    expect(readFileSync((await p.soundFrom(8.008)).input, 'utf8')).toContain('\nhttps://other.example/seg2.m4s\n');
+    expect((await p.soundFrom(8.008)).skip).toBeCloseTo(0, 6);
+    expect((await p.soundFrom(100)).skip).toBeCloseTo(100 - 8.008, 6);
     p.dispose();
   });
 
-  it('keeps only the newest copies: each lists every segment to the end', () => {
+  it('keeps only the newest copies: each lists every segment to the end', async () => {
     const many = ['#EXTM3U', '#EXT-X-MAP:URI="init.mp4"', ...Array.from({ length: 40 }, (_, i) => [`#EXTINF:2,`, `s${i}.m4s`]).flat(), '#EXT-X-ENDLIST'].join('\n');
     const p = playlist(many);
-    const paths = Array.from({ length: 40 }, (_, i) => p.soundFrom(2 * i + 1).input);
+    const paths: string[] = [];
+    for (let i = 0; i < 40; i++) paths.push((await p.soundFrom(2 * i + 1)).input);
     expect(new Set(paths).size).toBe(40);
     expect(paths.filter((path) => existsSync(path))).toEqual(paths.slice(-16));
     // One asked for again is the newest, and kept.
-    expect(p.soundFrom(2 * 24 + 1).input).toBe(paths[24]);
-    p.soundFrom(1);
+    expect((await p.soundFrom(2 * 24 + 1)).input).toBe(paths[24]);
+    await p.soundFrom(1);
     expect(existsSync(paths[24]!)).toBe(true);
     p.dispose();
     expect(paths.filter((path) => existsSync(path))).toEqual([]);
   });
 
-  it('of a local playlist lists files, and takes no URL; a discontinuity sequence number and subtitles are no obstacle', () => {
+  it('of a local playlist lists files, and takes no URL; a discontinuity sequence number and subtitles are no obstacle', async () => {
     const local = playlist(media('#EXT-X-DISCONTINUITY-SEQUENCE:0').replace('https://other.example/seg2.m4s', 'seg2.m4s'), 'file:///srv/show/v1/index.m3u8');
-    const cut = local.soundFrom(9);
+    const cut = await local.soundFrom(9);
     expect(cut.protocols).toBe('file');
     expect(readFileSync(cut.input, 'utf8').split('\n')).toContain('/srv/show/v1/seg2.m4s');
     local.dispose();
@@ -102,30 +104,30 @@ describe('a master playlist', () => {
   afterAll(() => new Promise((r) => http.close(r)));
 
   it('of one variant is followed to it, its URIs resolved against the variant', async () => {
-    const p = await CmafPlaylist.load(`${base}/one.m3u8`);
+    const p = await CmafPlaylist.load(`${base}/one.m3u8`, TOOLS);
     if (typeof p === 'string') throw new Error(p);
-    expect(readFileSync(p.soundFrom(0).input, 'utf8')).toContain(`#EXT-X-MAP:URI="${base}/v/init.mp4"`);
+    expect(readFileSync((await p.soundFrom(0)).input, 'utf8')).toContain(`#EXT-X-MAP:URI="${base}/v/init.mp4"`);
     p.dispose();
   });
 
   it('with subtitles of their own is followed (the picture and sound ignore them)', async () => {
-    const p = await CmafPlaylist.load(`${base}/subtitled.m3u8`);
+    const p = await CmafPlaylist.load(`${base}/subtitled.m3u8`, TOOLS);
     expect(typeof p).not.toBe('string');
     (p as CmafPlaylist).dispose();
   });
 
   it('behind a user and password is read with them, and its copy keeps them for ffmpeg', async () => {
-    const p = await CmafPlaylist.load(`${base.replace('//', '//viewer:p%40ss@')}/private/one.m3u8`);
+    const p = await CmafPlaylist.load(`${base.replace('//', '//viewer:p%40ss@')}/private/one.m3u8`, TOOLS);
     if (typeof p === 'string') throw new Error(p);
-    expect(readFileSync(p.soundFrom(0).input, 'utf8')).toContain(`#EXT-X-MAP:URI="${base.replace('//', '//viewer:p%40ss@')}/private/v/init.mp4"`);
+    expect(readFileSync((await p.soundFrom(0)).input, 'utf8')).toContain(`#EXT-X-MAP:URI="${base.replace('//', '//viewer:p%40ss@')}/private/v/init.mp4"`);
     p.dispose();
     // Without them: refused, and the reason names no password.
-    expect(await CmafPlaylist.load(`${base.replace('//', '//viewer:wrong@')}/private/one.m3u8`)).toBe('its playlist could not be read (HTTP 401)');
+    expect(await CmafPlaylist.load(`${base.replace('//', '//viewer:wrong@')}/private/one.m3u8`, TOOLS)).toBe('its playlist could not be read (HTTP 401)');
   });
 
   it('of several variants, or with sound of its own, is refused, saying why; so is one not found', async () => {
-    expect(await CmafPlaylist.load(`${base}/two.m3u8`)).toBe('its master playlist has 2 variants');
-    expect(await CmafPlaylist.load(`${base}/sound.m3u8`)).toMatch(/renditions of their own/);
-    expect(await CmafPlaylist.load(`${base}/gone.m3u8`)).toBe('its playlist could not be read (HTTP 404)');
+    expect(await CmafPlaylist.load(`${base}/two.m3u8`, TOOLS)).toBe('its master playlist has 2 variants');
+    expect(await CmafPlaylist.load(`${base}/sound.m3u8`, TOOLS)).toMatch(/renditions of their own/);
+    expect(await CmafPlaylist.load(`${base}/gone.m3u8`, TOOLS)).toBe('its playlist could not be read (HTTP 404)');
   });
 });

@@ -24,8 +24,8 @@ export interface AudioFrame {
   duration: number;
 }
 
-/** `cut`: where a start past 0 reads instead (an HLS playlist of CMAF segments, cmaf-playlist.ts). */
-export type AudioInput = { kind: 'media'; input: string; loop: boolean; cut?: (position: number) => SegmentCut } | { kind: 'demo'; loopSeconds: number };
+/** `cut`: where a start past 0 reads instead (an HLS playlist of CMAF segments, cmaf-playlist.ts), found before the encoder starts. */
+export type AudioInput = { kind: 'media'; input: string; loop: boolean; cut?: (position: number) => Promise<SegmentCut> } | { kind: 'demo'; loopSeconds: number };
 
 export interface AudioEncoderEvents {
   frame(frame: AudioFrame): void;
@@ -48,14 +48,14 @@ export function demoAudioExpression(position: number, loopSeconds: number): stri
   return `0.3*sin(2*PI*${freq}*t)*${gate}`;
 }
 
-export function buildAudioArgs(input: AudioInput, position: number): string[] {
+/** The encoder's command line; `cut`: the copy of a CMAF playlist to read instead, from its start. */
+export function buildAudioArgs(input: AudioInput, position: number, cut?: SegmentCut): string[] {
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
   if (input.kind === 'demo') {
     args.push('-f', 'lavfi', '-i', `aevalsrc='${demoAudioExpression(position, input.loopSeconds)}':s=${AUDIO_SAMPLE_RATE}`);
   } else {
     // No -stream_loop: each pass of a looping file is a new encode started when the picture loops
     // (AudioTrack), since a looped AAC stream carries its encoder delay into every pass and drifts.
-    const cut = position > 0 ? input.cut?.(position) : undefined;
     if (cut) {
       // ffmpeg plays the copy from its start and drops what comes before the moment.
       args.push('-protocol_whitelist', cut.protocols, '-i', cut.input, '-map', '0:a:0', '-vn', '-sn', '-dn');
@@ -104,9 +104,12 @@ export class AudioEncoder {
     });
   }
 
+  /** Started: its ffmpeg runs, or the copy of a CMAF playlist it is to read is being found. */
   get running(): boolean {
-    return this.child !== null;
+    return this.child !== null || this.finding !== null;
   }
+  /** The start whose CMAF copy is being found; a stop or another start replaces it, and the copy found then goes unused. */
+  private finding: object | null = null;
 
   /**
    * Encodes from `position` (seconds); the first frame is stamped `clock`. With `clock` null the
@@ -119,7 +122,29 @@ export class AudioEncoder {
     this.waitingSeconds = 0;
     this.framer.reset();
     this.lastError = '';
-    const args = buildAudioArgs(this.input, position);
+    const cut = this.input.kind === 'media' && position > 0 ? this.input.cut : undefined;
+    if (!cut) {
+      this.spawn(buildAudioArgs(this.input, position));
+      return;
+    }
+    const finding = {};
+    this.finding = finding;
+    void cut(position).then(
+      (from) => {
+        if (this.finding !== finding) return;
+        this.finding = null;
+        this.spawn(buildAudioArgs(this.input, position, from));
+      },
+      (error: unknown) => {
+        // The copy could not be written (a full disk): said as an encoder failure is.
+        if (this.finding !== finding) return;
+        this.finding = null;
+        this.events.error(`audio encoder could not start (${error instanceof Error ? error.message : String(error)})`);
+      },
+    );
+  }
+
+  private spawn(args: string[]): void {
     this.log.debug('audio.spawn', { args: args.join(' ') });
     const child = spawn(this.tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -180,6 +205,7 @@ export class AudioEncoder {
   }
 
   stop(): void {
+    this.finding = null;
     const child = this.child;
     if (!child) return;
     this.child = null;

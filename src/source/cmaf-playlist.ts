@@ -69,9 +69,12 @@ export class CmafPlaylist implements Disposable {
   private dir: string | null = null;
   /** Written playlists by name, oldest first. */
   private readonly copies = new Map<string, string>();
-  /** Per segment: what ffprobe read of it, or null where that failed (not asked again). */
-  private readonly probes = new Map<number, SegmentProbe | null>();
+  /** Per segment: what ffprobe read of it (null where that failed, not asked again), or its reading under way (the picture's and the sound's runs start together). */
+  private readonly probes = new Map<number, Promise<SegmentProbe | null>>();
   private readonly independent: boolean;
+  /** ffprobe, and the video stream whose first packet says whether a segment starts at a keyframe (`v:N`). */
+  private tools: Pick<FfmpegTools, 'ffprobe'> | null = null;
+  private videoStream = 0;
 
   private constructor(
     private readonly header: readonly string[],
@@ -82,8 +85,20 @@ export class CmafPlaylist implements Disposable {
     this.independent = header.includes('#EXT-X-INDEPENDENT-SEGMENTS');
   }
 
-  /** The playlist at `input` (a URL, or a file's path), or why it cannot be copied (one line, its URLs as viewers may see them). */
-  static async load(input: string): Promise<CmafPlaylist | string> {
+  /**
+   * The playlist at `input` (a URL, or a file's path), read for video stream `videoStream` with
+   * `tools`' ffprobe; or why it cannot be copied (one line, its URLs as viewers may see them).
+   */
+  static async load(input: string, tools: Pick<FfmpegTools, 'ffprobe'>, videoStream = 0): Promise<CmafPlaylist | string> {
+    const loaded = await CmafPlaylist.read(input);
+    if (typeof loaded !== 'string') {
+      loaded.tools = tools;
+      loaded.videoStream = videoStream;
+    }
+    return loaded;
+  }
+
+  private static async read(input: string): Promise<CmafPlaylist | string> {
     const local = !isSourceUrl(input);
     let text: string;
     let base: string;
@@ -161,24 +176,24 @@ export class CmafPlaylist implements Disposable {
    * starts mid picture group, and the decoder would drop up to the next keyframe, past the moment);
    * a playlist that says its segments are independent, from the moment's. `aligned` is false where
    * no such segment was found in time (the picture may then start at the next keyframe). `signal`
-   * abandons the probes (the run was replaced).
+   * stops the search between segments (the run was replaced).
    */
-  async pictureFrom(tools: Pick<FfmpegTools, 'ffprobe'>, position: number, videoStream: number, signal: AbortSignal): Promise<SegmentCut & { aligned: boolean }> {
+  async pictureFrom(position: number, signal: AbortSignal): Promise<SegmentCut & { aligned: boolean }> {
     const deadline = Date.now() + SEEK_DEADLINE_MS;
-    const origin = await this.probe(tools, 0, videoStream, signal);
+    const origin = await this.probe(0);
     const k = this.segmentAt(position);
     for (let j = k; j >= 0 && this.segments[j]!.start >= position - KEYFRAME_LOOKBACK_S && Date.now() < deadline && !signal.aborted; j--) {
-      const probed = await this.probe(tools, j, videoStream, signal);
+      const probed = await this.probe(j);
       if (probed?.keyframe || (this.independent && j === k)) return { ...this.cut(j, position, origin, probed), aligned: true };
       if (this.independent) break;
     }
-    return { ...this.cut(k, position, origin, this.probes.get(k) ?? null), aligned: false };
+    return { ...this.cut(k, position, origin, await this.probe(k)), aligned: false };
   }
 
-  /** Where the sound of a run at `position` reads: the moment's segment (every AAC frame starts anew), its start as the picture's probes read it where they did. */
-  soundFrom(position: number): SegmentCut {
+  /** Where the sound of a run at `position` reads: the moment's segment (every AAC frame starts anew), counted from its own start time as the picture's is. */
+  async soundFrom(position: number): Promise<SegmentCut> {
     const k = this.segmentAt(position);
-    return this.cut(k, position, this.probes.get(0) ?? null, this.probes.get(k) ?? null);
+    return this.cut(k, position, await this.probe(0), await this.probe(k));
   }
 
   /** The segment holding `position` (the last one starting at or before it). */
@@ -199,21 +214,28 @@ export class CmafPlaylist implements Disposable {
     return { input: this.write(`from-${j}`, j, this.segments.length), protocols: this.protocols, skip: Math.max(0, position - start) };
   }
 
-  /** ffprobe's reading of a copy of segment j alone (once per segment, failures too). */
-  private async probe(tools: Pick<FfmpegTools, 'ffprobe'>, j: number, videoStream: number, signal: AbortSignal): Promise<SegmentProbe | null> {
-    if (this.probes.has(j)) return this.probes.get(j)!;
-    const args = ['-v', 'error', '-protocol_whitelist', this.protocols, '-select_streams', `v:${videoStream}`, '-read_intervals', '%+#1', '-show_entries', 'packet=flags:format=start_time', '-of', 'json', this.write(`probe-${j}`, j, j + 1)];
-    let probed: SegmentProbe | null = null;
-    try {
-      const out = JSON.parse((await runTool(tools.ffprobe, args, PROBE_TIMEOUT_MS, signal)).stdout) as { packets?: { flags?: string }[]; format?: { start_time?: string } };
-      const startTime = Number(out.format?.start_time);
-      probed = Number.isFinite(startTime) ? { keyframe: out.packets?.[0]?.flags?.startsWith('K') ?? false, startTime } : null;
-    } catch {
+  /**
+   * ffprobe's reading of a copy of segment j alone, once per segment (failures too). Not abandoned
+   * with the run that asked (it is bounded by PROBE_TIMEOUT_MS): the sound's run, or the next seek,
+   * may be waiting on the same reading. Without tools (a playlist parsed, not loaded): none.
+   */
+  private probe(j: number): Promise<SegmentProbe | null> {
+    const known = this.probes.get(j);
+    if (known) return known;
+    const tools = this.tools;
+    if (!tools) return Promise.resolve(null);
+    const args = ['-v', 'error', '-protocol_whitelist', this.protocols, '-select_streams', `v:${this.videoStream}`, '-read_intervals', '%+#1', '-show_entries', 'packet=flags:format=start_time', '-of', 'json', this.write(`probe-${j}`, j, j + 1)];
+    const reading = runTool(tools.ffprobe, args, PROBE_TIMEOUT_MS).then(
+      ({ stdout }) => {
+        const out = JSON.parse(stdout) as { packets?: { flags?: string }[]; format?: { start_time?: string } };
+        const startTime = Number(out.format?.start_time);
+        return Number.isFinite(startTime) ? { keyframe: out.packets?.[0]?.flags?.startsWith('K') ?? false, startTime } : null;
+      },
       // Not read (a slow or failing server): the durations stand in for its start, and it is not taken as a keyframe.
-      if (signal.aborted) return null;
-    }
-    this.probes.set(j, probed);
-    return probed;
+      () => null,
+    );
+    this.probes.set(j, reading);
+    return reading;
   }
 
   /** Writes (or finds) the playlist of segments from … to − 1, under `name`; the oldest beyond COPIES_KEPT go. */

@@ -400,6 +400,8 @@ export class FfmpegSource implements FrameSource {
     this.assembler = assembler;
     this.launching = true;
     const runStart = this.findRunStart(this.startPosition);
+    // Awaited once the channel is open; a failure before then (a copy not written) is reported there, not unhandled.
+    runStart.catch(() => undefined);
     openFrameChannel(() => assembler)
       .then(
         (channel) => channel,
@@ -438,7 +440,7 @@ export class FfmpegSource implements FrameSource {
     this.lookup = lookup;
     try {
       if (cmaf) {
-        const cut = await cmaf.pictureFrom(this.opts.tools, position, this.opts.videoStream ?? 0, lookup.signal);
+        const cut = await cmaf.pictureFrom(position, lookup.signal);
         if (!cut.aligned && !lookup.signal.aborted) this.opts.log.warn('source.seek_unaligned', { position: position.toFixed(3), reason: 'no segment found to start at with a keyframe before it: the picture may start at the next one' });
         return { input: cut.input, protocols: cut.protocols, position: cut.skip, runUpFrom: 0 };
       }

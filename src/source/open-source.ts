@@ -170,7 +170,7 @@ export async function openSource(input: string | undefined, opts: OpenOptions, t
   const wholeOnly = isUrl && !live && /^https?:/i.test(input) && !PLAYLISTS.test(media.formatName) && !(await takesRanges(path));
   const cmafHls = !live && !tools.seeksCmafHls && media.formatName === 'hls' && isMp4SampleEntry(media.codecTag);
   // Seeks read a copy of the playlist from a segment on, where it can be copied (cmaf-playlist.ts).
-  const cmaf = cmafHls ? await CmafPlaylist.load(path) : null;
+  const cmaf = cmafHls ? await CmafPlaylist.load(path, tools, media.videoStream) : null;
   const cmafUnseekable = typeof cmaf === 'string' ? `${FMP4_HLS_UNSEEKABLE}, and ${cmaf}` : null;
   if (cmafUnseekable) log.warn('source.unseekable', { reason: `${cmafUnseekable}: it plays from its start only, without pause or seek` });
   const cmafPlaylist = cmaf instanceof CmafPlaylist ? cmaf : undefined;
