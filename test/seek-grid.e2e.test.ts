@@ -27,6 +27,7 @@ let cmaf = '';
 let cmafTwo = '';
 let cmafFile = '';
 let cmafOff = '';
+let cmafShort = '';
 let http: Server;
 const FPS = 30;
 /** The MPEG-TS clip's rate: each frame's grey is 4 × its number, so one frame's grey tells it from the next. */
@@ -62,6 +63,8 @@ beforeAll(async () => {
   // Segments that start at keyframes (every 3 s), under a playlist whose durations do not add up
   // (3.4 s said for each): a seek into the second segment starts there, and goes by its own time.
   writeFileSync(join(hlsDir, 'cmaf-off.m3u8'), readFileSync(join(hlsDir, 'keyed.m3u8'), 'utf8').replace(/#EXTINF:[\d.]+,/g, '#EXTINF:3.400000,'));
+  // And durations too short (2.6 s said): by them 2.8 s is in the second segment, which starts at 3.0 s.
+  writeFileSync(join(hlsDir, 'cmaf-short.m3u8'), readFileSync(join(hlsDir, 'keyed.m3u8'), 'utf8').replace(/#EXTINF:[\d.]+,/g, '#EXTINF:2.600000,'));
   writeFileSync(join(hlsDir, 'cmaf-two.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=200000\ncmaf.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=400000\ncmaf.m3u8\n');
   // Served over loopback as a CDN would: whole files.
   http = createServer((req, res) => {
@@ -80,6 +83,7 @@ beforeAll(async () => {
   cmafTwo = `${base}/cmaf-two.m3u8`;
   cmafFile = join(hlsDir, 'cmaf.m3u8');
   cmafOff = `${base}/cmaf-off.m3u8`;
+  cmafShort = `${base}/cmaf-short.m3u8`;
 });
 
 afterAll(async () => {
@@ -214,13 +218,16 @@ describe('a seek in an HLS VOD playlist (or a DASH manifest) lands on its moment
   // refused. Now a run past the start reads a copy of the playlist from a segment on
   // (cmaf-playlist.ts); with ffmpeg 8.0 and later the seek is ffmpeg's own (FfmpegTools.seeksCmafHls).
   // Its segments are cut by time (3 s) between keyframes (2.5 s): 4.2 s is decoded from segment 0.
+  const CMAF_SEEKS = [1.5, 4.2, 0.3, 2.4, 5.5, 3.1, 2.8];
   it.each([
-    ['over http', () => cmaf],
-    ['a local file', () => cmafFile],
-    ['its durations off by 0.4 s a segment', () => cmafOff],
-  ])('HLS of fMP4 (CMAF) segments, %s: paused seeks show the frame of the moment, numbered as it', async (_, media) => {
+    ['over http', () => cmaf, CMAF_SEEKS],
+    ['a local file', () => cmafFile, CMAF_SEEKS],
+    ['its durations 0.4 s long a segment', () => cmafOff, CMAF_SEEKS],
+    // Its duration is theirs too (5.2 s): 5.5 is past its end.
+    ['its durations 0.4 s short a segment', () => cmafShort, CMAF_SEEKS.filter((t) => t < 5.2)],
+  ])('HLS of fMP4 (CMAF) segments, %s: paused seeks show the frame of the moment, numbered as it', async (_, media, seeks) => {
     const v = await pausedViewer(media(), 'cols=16&rows=6&camera=equirect&fov=360');
-    for (const time of [1.5, 4.2, 0.3, 2.4, 5.5, 3.1]) {
+    for (const time of seeks) {
       const frame = await pausedSeek(v, time);
       const k = Math.round(time * TS_FPS);
       expect(statuses(v).at(-1), `SEEKED for ${time} s`).toBe(`STATUS:SEEKED:${(k / TS_FPS).toFixed(3)}`);

@@ -52,6 +52,8 @@ const KEYFRAME_LOOKBACK_S = 10;
 /** Each segment is read within this long, and a seek's probes all within SEEK_DEADLINE_MS: past it the run starts at the moment's segment. */
 const PROBE_TIMEOUT_MS = 3000;
 const SEEK_DEADLINE_MS = 5000;
+/** A segment whose reading failed is read again after this long. */
+const FAILED_PROBE_KEPT_MS = 30_000;
 /** The playlist (and a master's one variant) is fetched within this long. */
 const FETCH_TIMEOUT_MS = 10_000;
 /**
@@ -75,6 +77,7 @@ export class CmafPlaylist implements Disposable {
   /** ffprobe, and the video stream whose first packet says whether a segment starts at a keyframe (`v:N`). */
   private tools: Pick<FfmpegTools, 'ffprobe'> | null = null;
   private videoStream = 0;
+  private disposed = false;
 
   private constructor(
     private readonly header: readonly string[],
@@ -181,7 +184,7 @@ export class CmafPlaylist implements Disposable {
   async pictureFrom(position: number, signal: AbortSignal): Promise<SegmentCut & { aligned: boolean }> {
     const deadline = Date.now() + SEEK_DEADLINE_MS;
     const origin = await this.probe(0);
-    const k = this.segmentAt(position);
+    const k = await this.segmentHolding(position, origin);
     for (let j = k; j >= 0 && this.segments[j]!.start >= position - KEYFRAME_LOOKBACK_S && Date.now() < deadline && !signal.aborted; j--) {
       const probed = await this.probe(j);
       if (probed?.keyframe || (this.independent && j === k)) return { ...this.cut(j, position, origin, probed), aligned: true };
@@ -192,8 +195,40 @@ export class CmafPlaylist implements Disposable {
 
   /** Where the sound of a run at `position` reads: the moment's segment (every AAC frame starts anew), counted from its own start time as the picture's is. */
   async soundFrom(position: number): Promise<SegmentCut> {
-    const k = this.segmentAt(position);
-    return this.cut(k, position, await this.probe(0), await this.probe(k));
+    const origin = await this.probe(0);
+    const k = await this.segmentHolding(position, origin);
+    return this.cut(k, position, origin, await this.probe(k));
+  }
+
+  /**
+   * The segment holding `position` by the segments' own start times where they were read: the
+   * durations pick one, and where its start time says they drifted (a duration rounded to whole
+   * seconds, 6 for 6.006, is 3 s off after 500 segments), the pick moves by the drift and is read
+   * again, at most a few times. A segment that starts after the moment would start the run late.
+   */
+  private async segmentHolding(position: number, origin: SegmentProbe | null): Promise<number> {
+    let k = this.segmentAt(position);
+    if (!origin) return k;
+    /** The latest segment read to start at or before the moment (segment 0 does, by definition). */
+    let best = 0;
+    for (let step = 0; step < 4; step++) {
+      const probed = await this.probe(k);
+      if (!probed) return Math.max(best, k);
+      const start = probed.startTime - origin.startTime;
+      // The durations' error at k, carried to the moment: the segment they then pick.
+      const next = this.segmentAt(position - (start - this.segments[k]!.start));
+      if (start > position + 1e-3) {
+        // Starts after the moment: one before it at least.
+        if (k === 0) return 0;
+        k = Math.min(k - 1, Math.max(best, next));
+        continue;
+      }
+      best = Math.max(best, k);
+      // Holds the moment by its own start and duration, or the drift points to none later.
+      if (next <= k || start + this.segments[k]!.duration > position) return k;
+      k = next;
+    }
+    return best;
   }
 
   /** The segment holding `position` (the last one starting at or before it). */
@@ -223,19 +258,31 @@ export class CmafPlaylist implements Disposable {
     const known = this.probes.get(j);
     if (known) return known;
     const tools = this.tools;
-    if (!tools) return Promise.resolve(null);
-    const args = ['-v', 'error', '-protocol_whitelist', this.protocols, '-select_streams', `v:${this.videoStream}`, '-read_intervals', '%+#1', '-show_entries', 'packet=flags:format=start_time', '-of', 'json', this.write(`probe-${j}`, j, j + 1)];
-    const reading = runTool(tools.ffprobe, args, PROBE_TIMEOUT_MS).then(
-      ({ stdout }) => {
-        const out = JSON.parse(stdout) as { packets?: { flags?: string }[]; format?: { start_time?: string } };
-        const startTime = Number(out.format?.start_time);
-        return Number.isFinite(startTime) ? { keyframe: out.packets?.[0]?.flags?.startsWith('K') ?? false, startTime } : null;
-      },
-      // Not read (a slow or failing server): the durations stand in for its start, and it is not taken as a keyframe.
-      () => null,
-    );
+    if (!tools || this.disposed) return Promise.resolve(null);
+    const reading = this.readSegment(tools, j);
     this.probes.set(j, reading);
+    void reading.then((probed) => {
+      // A failure (a slow moment of the server) is asked again after a while, not for the server's life.
+      if (probed === null) setTimeout(() => this.probes.get(j) === reading && this.probes.delete(j), FAILED_PROBE_KEPT_MS).unref();
+    });
     return reading;
+  }
+
+  private async readSegment(tools: Pick<FfmpegTools, 'ffprobe'>, j: number): Promise<SegmentProbe | null> {
+    // A copy of the segment alone, so ffprobe's analysis reads no further; gone once read.
+    const path = join(this.directory(), `probe-${j}.m3u8`);
+    try {
+      writeFileSync(path, this.playlistOf(j, j + 1));
+      const args = ['-v', 'error', '-protocol_whitelist', this.protocols, '-select_streams', `v:${this.videoStream}`, '-read_intervals', '%+#1', '-show_entries', 'packet=flags:format=start_time', '-of', 'json', path];
+      const out = JSON.parse((await runTool(tools.ffprobe, args, PROBE_TIMEOUT_MS)).stdout) as { packets?: { flags?: string }[]; format?: { start_time?: string } };
+      const startTime = Number(out.format?.start_time);
+      return Number.isFinite(startTime) ? { keyframe: out.packets?.[0]?.flags?.startsWith('K') ?? false, startTime } : null;
+    } catch {
+      // Not read (a slow or failing server, a full disk): the durations stand in for its start, and it is not taken as a keyframe.
+      return null;
+    } finally {
+      rmSync(path, { force: true });
+    }
   }
 
   /** Writes (or finds) the playlist of segments from … to − 1, under `name`; the oldest beyond COPIES_KEPT go. */
@@ -246,11 +293,8 @@ export class CmafPlaylist implements Disposable {
       this.copies.set(name, kept);
       return kept;
     }
-    const lines = ['#EXTM3U', ...this.header, '#EXT-X-PLAYLIST-TYPE:VOD', `#EXT-X-MEDIA-SEQUENCE:${from}`, `#EXT-X-MAP:URI="${this.map}"`];
-    for (const segment of this.segments.slice(from, to)) lines.push(`#EXTINF:${segment.duration.toFixed(6)},`, segment.uri);
-    lines.push('#EXT-X-ENDLIST', '');
     const path = join(this.directory(), `${name}.m3u8`);
-    writeFileSync(path, lines.join('\n'));
+    writeFileSync(path, this.playlistOf(from, to));
     this.copies.set(name, path);
     for (const [old, oldPath] of this.copies) {
       if (this.copies.size <= COPIES_KEPT) break;
@@ -260,7 +304,16 @@ export class CmafPlaylist implements Disposable {
     return path;
   }
 
+  /** The playlist of segments from … to − 1. */
+  private playlistOf(from: number, to: number): string {
+    const lines = ['#EXTM3U', ...this.header, '#EXT-X-PLAYLIST-TYPE:VOD', `#EXT-X-MEDIA-SEQUENCE:${from}`, `#EXT-X-MAP:URI="${this.map}"`];
+    for (const segment of this.segments.slice(from, to)) lines.push(`#EXTINF:${segment.duration.toFixed(6)},`, segment.uri);
+    lines.push('#EXT-X-ENDLIST', '');
+    return lines.join('\n');
+  }
+
   private directory(): string {
+    if (this.disposed) throw new Error('the server is closing');
     if (this.dir !== null) return this.dir;
     this.dir = mkdtempSync(join(tmpdir(), 'ascii360-hls-'));
     written.add(this.dir);
@@ -275,6 +328,7 @@ export class CmafPlaylist implements Disposable {
 
   /** Removes the playlists written (the server is closing). */
   dispose(): void {
+    this.disposed = true;
     if (this.dir === null) return;
     rmSync(this.dir, { recursive: true, force: true });
     written.delete(this.dir);

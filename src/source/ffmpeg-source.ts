@@ -411,7 +411,11 @@ export class FfmpegSource implements FrameSource {
         },
       )
       .then(async (channel) => {
-        const start = await runStart;
+        const start = await runStart.catch((error: unknown) => {
+          channel?.childEnd.destroy();
+          channel?.reader.destroy();
+          throw error;
+        });
         if (generation !== this.generation) {
           channel?.childEnd.destroy();
           channel?.reader.destroy();
