@@ -109,7 +109,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const started = Date.now();
   const store = new DisposableStore();
   // The copies of a CMAF playlist (temporary files) go last, after every run that reads them.
-  if (opened.cmaf) store.add(opened.cmaf);
+  const cmaf = opened.cmaf;
+  if (cmaf) store.add(cmaf);
   const audience = new Audience();
   const drops = new DropWatch();
 
@@ -169,7 +170,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   const clients = (): number => audience.size + audio.listeners.count;
-  const cmaf = opened.cmaf;
   const audioInput = info.kind === 'demo'
     ? { kind: 'demo' as const, loopSeconds: DEMO_DURATION_SECONDS }
     : info.hasAudio && opened.input

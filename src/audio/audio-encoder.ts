@@ -82,6 +82,8 @@ export class AudioEncoder {
   /** Standby: frames wait here, unstamped, until `activate` says at which clock they play. */
   private waiting: AudioFrame[] | null = null;
   private waitingSeconds = 0;
+  /** The start whose CMAF copy is being found; a stop or another start replaces it, and the copy found then goes unused. */
+  private finding: object | null = null;
 
   constructor(
     private readonly tools: FfmpegTools,
@@ -108,8 +110,6 @@ export class AudioEncoder {
   get running(): boolean {
     return this.child !== null || this.finding !== null;
   }
-  /** The start whose CMAF copy is being found; a stop or another start replaces it, and the copy found then goes unused. */
-  private finding: object | null = null;
 
   /**
    * Encodes from `position` (seconds); the first frame is stamped `clock`. With `clock` null the

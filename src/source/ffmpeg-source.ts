@@ -287,8 +287,8 @@ export class FfmpegSource implements FrameSource {
    * A looping file that starts only at its beginning (info.unseekable), or whose runs past it read
    * a copy of its playlist from there (opts.cmaf), loops by starting ffmpeg again: `-stream_loop`
    * seeks back to the start, which such a source cannot do (over http without range requests ffmpeg
-   * stalled there for good), or would loop to the copy's first segment. The seconds of earlier passes of this run, so
-   * the frames' elapsed time goes on, and the last frame's number in this pass.
+   * stalled there for good), or would loop to the copy's first segment. The seconds of earlier
+   * passes of this run, so the frames' elapsed time goes on, and the last frame's number in this pass.
    */
   private passElapsed = 0;
   private lastK = -1;
