@@ -71,12 +71,9 @@ export class CmafPlaylist implements Disposable {
   private dir: string | null = null;
   /** Written playlists by name, oldest first. */
   private readonly copies = new Map<string, string>();
-  /** Per segment: what ffprobe read of it (null where that failed, not asked again), or its reading under way (the picture's and the sound's runs start together). */
+  /** Per segment: what ffprobe read of it (null where that failed, asked again after FAILED_PROBE_KEPT_MS), or its reading under way (the picture's and the sound's runs start together). */
   private readonly probes = new Map<number, Promise<SegmentProbe | null>>();
   private readonly independent: boolean;
-  /** ffprobe, and the video stream whose first packet says whether a segment starts at a keyframe (`v:N`). */
-  private tools: Pick<FfmpegTools, 'ffprobe'> | null = null;
-  private videoStream = 0;
   private disposed = false;
 
   private constructor(
@@ -84,6 +81,9 @@ export class CmafPlaylist implements Disposable {
     private readonly map: string,
     private readonly segments: readonly Segment[],
     private readonly protocols: string,
+    /** ffprobe (none: a playlist parsed, not loaded, whose starts are its durations), and the video stream whose first packet says whether a segment starts at a keyframe (`v:N`). */
+    private readonly tools: Pick<FfmpegTools, 'ffprobe'> | null,
+    private readonly videoStream: number,
   ) {
     this.independent = header.includes('#EXT-X-INDEPENDENT-SEGMENTS');
   }
@@ -93,35 +93,23 @@ export class CmafPlaylist implements Disposable {
    * `tools`' ffprobe; or why it cannot be copied (one line, its URLs as viewers may see them).
    */
   static async load(input: string, tools: Pick<FfmpegTools, 'ffprobe'>, videoStream = 0): Promise<CmafPlaylist | string> {
-    const loaded = await CmafPlaylist.read(input);
-    if (typeof loaded !== 'string') {
-      loaded.tools = tools;
-      loaded.videoStream = videoStream;
-    }
-    return loaded;
-  }
-
-  private static async read(input: string): Promise<CmafPlaylist | string> {
-    const local = !isSourceUrl(input);
-    let text: string;
-    let base: string;
+    let playlist: { text: string; base: string };
     try {
-      ({ text, base } = local ? { text: await readFile(input, 'utf8'), base: pathToFileURL(resolve(input)).href } : await fetchText(input));
-      if (/^#EXT-X-STREAM-INF:/m.test(text)) {
-        const variants = uriLines(text, '#EXT-X-STREAM-INF:');
+      playlist = await readPlaylist(isSourceUrl(input) ? input : pathToFileURL(resolve(input)).href);
+      if (/^#EXT-X-STREAM-INF:/m.test(playlist.text)) {
+        const variants = uriLines(playlist.text, '#EXT-X-STREAM-INF:');
         if (variants.length !== 1) return `its master playlist has ${variants.length} variants`;
-        if (/^#EXT-X-MEDIA:(?=.*\bTYPE=(?:AUDIO|VIDEO)\b).*\bURI=/m.test(text)) return 'its master playlist has renditions of their own (separate sound)';
-        const variant = new URL(variants[0]!, base);
-        ({ text, base } = local ? { text: await readFile(variant, 'utf8'), base: variant.href } : await fetchText(variant.href));
+        if (/^#EXT-X-MEDIA:(?=.*\bTYPE=(?:AUDIO|VIDEO)\b).*\bURI=/m.test(playlist.text)) return 'its master playlist has renditions of their own (separate sound)';
+        playlist = await readPlaylist(new URL(variants[0]!, playlist.base).href);
       }
     } catch (error) {
       return withPublicUrls(`its playlist could not be read (${error instanceof Error ? error.message : String(error)})`);
     }
-    return CmafPlaylist.parse(text, base);
+    return CmafPlaylist.parse(playlist.text, playlist.base, tools, videoStream);
   }
 
-  /** A media playlist's text, read from `base` (a URL; file: for a local one); or why it cannot be copied. */
-  static parse(text: string, base: string): CmafPlaylist | string {
+  /** A media playlist's text, read from `base` (a URL; file: for a local one); or why it cannot be copied. Without `tools`, its segments' starts are its durations'. */
+  static parse(text: string, base: string, tools: Pick<FfmpegTools, 'ffprobe'> | null = null, videoStream = 0): CmafPlaylist | string {
     const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
     if (lines[0] !== '#EXTM3U') return 'its playlist does not start with #EXTM3U';
     if (!lines.includes('#EXT-X-ENDLIST')) return 'its playlist is not finished (#EXT-X-ENDLIST)';
@@ -170,7 +158,7 @@ export class CmafPlaylist implements Disposable {
     if (map === null) return 'its playlist has no init section (#EXT-X-MAP)';
     if (segments.length === 0) return 'its playlist has no segments';
     // Only what the copy's URIs need: no hls, crypto, data or streaming protocols beside local files.
-    return new CmafPlaylist(header, map, segments, local ? 'file' : 'file,http,https,tcp,tls');
+    return new CmafPlaylist(header, map, segments, local ? 'file' : 'file,http,https,tcp,tls', tools, videoStream);
   }
 
   /**
@@ -347,6 +335,11 @@ function uriLines(text: string, tag: string): string[] {
     if (uri !== undefined) out.push(uri);
   }
   return out;
+}
+
+/** A playlist's text and the address its relative URIs resolve against, from a file: URL or over http(s) (fetchText). */
+async function readPlaylist(address: string): Promise<{ text: string; base: string }> {
+  return address.startsWith('file:') ? { text: await readFile(new URL(address), 'utf8'), base: address } : fetchText(address);
 }
 
 /**
